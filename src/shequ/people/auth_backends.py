@@ -1,0 +1,29 @@
+"""Log in with a username or a mobile number."""
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.http import HttpRequest
+
+from shequ.people.selectors import user_by_login
+
+
+class UsernameOrPhoneBackend(ModelBackend):
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        if not username or not password:
+            return None
+        user = user_by_login(username)
+        if user is None:
+            # Same work as a real check, so timing does not tell whether the account exists.
+            get_user_model()().set_password(password)
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None

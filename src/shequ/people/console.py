@@ -1,0 +1,121 @@
+"""Staff pages for residents: the list of an area, one resident, verify, reveal."""
+
+from typing import cast
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from shequ.core.errors import DomainError, NotFound
+from shequ.core.forms import add_domain_error
+from shequ.core.services import client_ip
+from shequ.people import services
+from shequ.people.forms import RevealForm, VerifyInPersonForm
+from shequ.people.models import User, VerificationLevel
+from shequ.people.permissions import can_reveal_pii, can_verify_resident, staff_required
+from shequ.people.selectors import resident_get_for, resident_list_for
+from shequ.places.selectors import division_get
+
+PAGE_SIZE = 50
+
+
+@staff_required
+def resident_list(request: HttpRequest) -> HttpResponse:
+    code = request.GET.get("division", "")
+    division = division_get(code) if code else None
+    level_raw = request.GET.get("level", "")
+    level = int(level_raw) if level_raw.isdigit() else None
+    query = request.GET.get("q", "")[:40]
+    residents = resident_list_for(
+        request.user, division_code=code or None, query=query, level=level
+    )
+    page = Paginator(residents, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "people/console/resident_list.html",
+        {
+            "page": page,
+            "division": division,
+            "query": query,
+            "level": level,
+            "levels": VerificationLevel.choices,
+        },
+    )
+
+
+@staff_required
+def resident_detail(request: HttpRequest, resident_id: int) -> HttpResponse:
+    resident = resident_get_for(request.user, resident_id)
+    return render(
+        request,
+        "people/console/resident_detail.html",
+        {
+            "resident": resident,
+            "reveal_form": RevealForm(),
+            "verify_form": VerifyInPersonForm(),
+            "may_reveal": can_reveal_pii(request.user, resident),
+            "may_verify": can_verify_resident(request.user, resident)
+            and resident.verification_level < VerificationLevel.IN_PERSON,
+        },
+    )
+
+
+@staff_required
+@require_POST
+def resident_verify(request: HttpRequest, resident_id: int) -> HttpResponse:
+    form = VerifyInPersonForm(request.POST)
+    note = form.data.get("note", "")
+    try:
+        services.resident_verify_in_person(
+            actor=cast(User, request.user),
+            resident_id=resident_id,
+            note=str(note),
+            ip=client_ip(request),
+        )
+    except NotFound:
+        raise
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The resident is now verified in person."))
+    return redirect("console:resident_detail", resident_id=resident_id)
+
+
+@staff_required
+@require_POST
+def resident_reveal(request: HttpRequest, resident_id: int) -> HttpResponse:
+    """htmx: returns a fragment with the full value, or the form with its error."""
+    form = RevealForm(request.POST)
+    revealed = None
+    if form.is_valid():
+        try:
+            revealed = services.resident_reveal_pii(
+                actor=cast(User, request.user),
+                resident_id=resident_id,
+                field=form.cleaned_data["field"],
+                reason=form.cleaned_data["reason"],
+                ip=client_ip(request),
+            )
+        except NotFound:
+            raise
+        except DomainError as error:
+            add_domain_error(form, error)
+            status = error.status
+            return render(
+                request,
+                "people/console/_reveal.html",
+                {"form": form, "resident_id": resident_id},
+                status=status,
+            )
+    status = 200 if revealed is not None else 400
+    response = render(
+        request,
+        "people/console/_reveal.html",
+        {"form": form, "revealed": revealed, "resident_id": resident_id},
+        status=status,
+    )
+    response["Cache-Control"] = "no-store"
+    return response

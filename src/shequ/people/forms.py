@@ -1,0 +1,68 @@
+"""Forms for residents' own pages. Validation lives in services; forms only collect input."""
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.CharField(
+        label=_("Username or mobile number"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+
+
+class RegisterForm(forms.Form):
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
+    )
+    phone = forms.CharField(
+        label=_("Mobile number"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    password = forms.CharField(
+        label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password_again = forms.CharField(
+        label=_("Password again"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("password") and data.get("password") != data.get("password_again"):
+            self.add_error("password_again", _("The two passwords differ."))
+        return data
+
+
+class IdCheckForm(forms.Form):
+    real_name = forms.CharField(label=_("Real name"), max_length=60)
+    id_number = forms.CharField(
+        label=_("ID number"), max_length=30, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    district = forms.CharField(label=_("District"), required=False)
+    street = forms.CharField(label=_("Street"), required=False)
+    community = forms.CharField(label=_("Community"), max_length=12)
+
+
+class ResetRequestForm(forms.Form):
+    phone = forms.CharField(label=_("Mobile number"), max_length=20)
+
+
+class ResetConfirmForm(forms.Form):
+    phone = forms.CharField(label=_("Mobile number"), max_length=20)
+    code = forms.CharField(label=_("Code from the text message"), max_length=6)
+    new_password = forms.CharField(label=_("New password"), widget=forms.PasswordInput)
+
+
+class RevealForm(forms.Form):
+    field = forms.ChoiceField(choices=[("id_number", _("ID number")), ("phone", _("Mobile"))])
+    reason = forms.CharField(label=_("Reason"), max_length=500)
+
+
+class VerifyInPersonForm(forms.Form):
+    note = forms.CharField(label=_("Note (document seen, place)"), max_length=500, required=False)

@@ -1,0 +1,133 @@
+"""Reads of people, each scoped to what the asking user may see."""
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr
+from django.utils.translation import gettext_lazy as _
+
+from shequ.core.errors import NotFound
+from shequ.core.pii import PIIKind, blind_index
+from shequ.core.scopes import Area, Role, areas_q, within
+from shequ.people.models import Department, Resident, User
+from shequ.people.permissions import READERS, areas_of
+
+
+def staff_areas_for(user: Any) -> list[Area]:
+    return areas_of(user)
+
+
+def scope_queryset(
+    queryset: QuerySet[Any],
+    user: Any,
+    *,
+    division_field: str | None,
+    department_field: str | None = None,
+    roles: frozenset[str] | set[str] = READERS,
+) -> QuerySet[Any]:
+    """Only the rows of ``queryset`` inside the user's areas (none for non-staff)."""
+    areas = [a for a in areas_of(user) if a.role in roles or a.role == Role.SYSTEM_ADMIN]
+    if not areas:
+        return queryset.none()
+    condition = areas_q(areas, division_field=division_field, department_field=department_field)
+    return queryset if condition is None else queryset.filter(condition)
+
+
+RESIDENT_LIST_FIELDS = (
+    "id",
+    "real_name",
+    "id_number",
+    "phone",
+    "sex",
+    "birth_date",
+    "community_id",
+    "verification_level",
+    "user_id",
+)
+
+
+def resident_list_for(
+    user: Any,
+    *,
+    division_code: str | None = None,
+    query: str = "",
+    level: int | None = None,
+) -> QuerySet[Resident]:
+    """Residents the user may see, optionally inside one division, by name or exact ID/phone."""
+    queryset = scope_queryset(Resident.objects.all(), user, division_field="community_id")
+    if division_code:
+        queryset = queryset.filter(within("community_id", division_code))
+    text = query.strip()
+    if text:
+        # Personal numbers are found by their blind index, never by scanning ciphertext.
+        upper = text.upper()
+        queryset = queryset.filter(
+            Q(real_name__startswith=text)
+            | Q(id_number_index=blind_index(PIIKind.ID_NUMBER, upper))
+            | Q(phone_index=blind_index(PIIKind.PHONE, text))
+        )
+    if level is not None:
+        queryset = queryset.filter(verification_level=level)
+    return (
+        queryset.select_related("community")
+        .only(*RESIDENT_LIST_FIELDS, "community__name", "community__short_name")
+        .order_by("community_id", "id")
+    )
+
+
+def resident_get_for(user: Any, resident_id: int) -> Resident:
+    """Raises: NotFound when missing or outside the user's area (indistinguishable)."""
+    resident = (
+        scope_queryset(
+            Resident.objects.select_related("community", "user"),
+            user,
+            division_field="community_id",
+        )
+        .filter(pk=resident_id)
+        .first()
+    )
+    if resident is None:
+        raise NotFound("resident_not_found", _("No such resident in your area."))
+    return resident
+
+
+def resident_counts_by_child(code: str, child_level_prefix: int) -> dict[str, int]:
+    """Residents per child division of ``code`` in one grouped query: {child prefix: n}."""
+    rows = (
+        Resident.objects.filter(within("community_id", code))
+        .annotate(prefix=Substr("community_id", 1, child_level_prefix))
+        .values("prefix")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["prefix"]: row["n"] for row in rows}
+
+
+def resident_count_in(code: str) -> int:
+    return Resident.objects.filter(within("community_id", code)).count()
+
+
+def user_by_login(identifier: str) -> User | None:
+    """A user by username, or by mobile number through its blind index."""
+    text = identifier.strip()
+    user = User.objects.filter(username=text).first()
+    if user is None and text.isdigit() and len(text) == 11:
+        user = User.objects.filter(phone_index=blind_index(PIIKind.PHONE, text)).first()
+    return user
+
+
+def department_list() -> QuerySet[Department]:
+    return Department.objects.filter(is_active=True)
+
+
+def refuse_demo_accounts_in_production() -> None:
+    """Called at process start: production with demo accounts is a configuration error."""
+    from django.conf import settings
+
+    from shequ.config.env import ConfigurationError
+
+    if settings.PRODUCTION and User.objects.filter(is_demo=True).exists():
+        raise ConfigurationError(
+            "Demo accounts are present: production refuses to start. Remove them with "
+            "`manage.py remove_demo_accounts`."
+        )

@@ -1,0 +1,442 @@
+"""Writes of people: registration, real-name verification, reveals, roles, password reset.
+
+Every service runs in one transaction and leaves an ``AuditEvent``.
+"""
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _g
+from django.utils.translation import gettext_lazy as _
+
+from shequ.core.errors import DomainError, NotFound, PermissionDenied, RateLimited
+from shequ.core.models import AuditEvent
+from shequ.core.pii import PIIKind, PIIValue, blind_index
+from shequ.core.scopes import DIVISION_ROLES, Role
+from shequ.core.services import audit_record
+from shequ.people.identity import clean_real_name, normalise_mobile, parse_id_number
+from shequ.people.models import (
+    Department,
+    OneTimeCode,
+    Resident,
+    StaffRole,
+    User,
+    VerificationLevel,
+)
+from shequ.people.permissions import can_reveal_pii, can_verify_resident, has_role
+from shequ.people.selectors import resident_get_for
+from shequ.people.sms import send_sms
+from shequ.people.verifiers import configured_verifier
+from shequ.places.models import Division
+
+_username_validator = UnicodeUsernameValidator()
+
+
+def _clean_username(raw: str) -> str:
+    username = raw.strip()
+    if not 3 <= len(username) <= 30:
+        raise DomainError(
+            "username_length", _("A username has 3 to 30 characters."), field="username"
+        )
+    try:
+        _username_validator(username)
+    except ValidationError:
+        raise DomainError(
+            "username_characters",
+            _("A username may contain letters, digits and @ . + - _ only."),
+            field="username",
+        ) from None
+    if username.isdigit():
+        raise DomainError(
+            "username_digits",
+            _("A username cannot be only digits (that is how phone numbers log in)."),
+            field="username",
+        )
+    return username
+
+
+def _check_password(password: str, user: User | None = None) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise DomainError("weak_password", " ".join(exc.messages), field="password") from None
+
+
+@transaction.atomic
+def user_register(*, username: str, password: str, phone: str, ip: str | None = None) -> User:
+    """Create a resident account at level "registered".
+
+    Raises: DomainError (bad username, phone or password; username or phone taken).
+    """
+    clean_username = _clean_username(username)
+    mobile = normalise_mobile(phone)
+    phone_index = blind_index(PIIKind.PHONE, mobile)
+    if User.objects.filter(username__iexact=clean_username).exists():
+        raise DomainError("username_taken", _("This username is taken."), field="username")
+    if User.objects.filter(phone_index=phone_index).exists():
+        raise DomainError(
+            "phone_taken", _("This mobile number already has an account."), field="phone"
+        )
+    user = User(
+        username=clean_username,
+        phone=PIIValue(PIIKind.PHONE, plain=mobile),
+        phone_index=phone_index,
+    )
+    _check_password(password, user)
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        raise DomainError(
+            "username_taken", _("This username is taken."), field="username"
+        ) from None
+    audit_record(actor=user, verb="user.register", target=user, ip=ip)
+    return user
+
+
+@transaction.atomic
+def resident_check_id(
+    *, user: User, real_name: str, id_number: str, community_code: str, ip: str | None = None
+) -> Resident:
+    """Real-name step 1 (实名认证): name + valid ID number + home community.
+
+    If the community registry already holds this ID number without an account, the account
+    is linked to that record when the names agree.
+
+    Raises: DomainError (invalid name, ID or community; ID already has an account;
+    name does not match the registry).
+    """
+    name = clean_real_name(real_name)
+    parsed = parse_id_number(id_number)
+    community = Division.objects.filter(
+        pk=community_code, level=Division.Level.COMMUNITY, is_active=True
+    ).first()
+    if community is None:
+        raise DomainError(
+            "unknown_community", _("Please choose your community from the list."), field="community"
+        )
+    if getattr(user, "resident", None) is not None and user.resident.verification_level >= (
+        VerificationLevel.ID_CHECKED
+    ):
+        raise DomainError("already_checked", _("Your identity has already been checked."))
+    index = blind_index(PIIKind.ID_NUMBER, parsed.value)
+    existing = Resident.objects.select_for_update().filter(id_number_index=index).first()
+    if existing is not None and existing.user_id is not None:
+        raise DomainError(
+            "id_taken",
+            _(
+                "This ID number already belongs to an account. If it is yours, reset its "
+                "password or visit your community service centre."
+            ),
+            field="id_number",
+        )
+    if existing is not None and existing.real_name != name:
+        raise DomainError(
+            "name_mismatch",
+            _("The name does not match the community registry for this ID number."),
+            field="real_name",
+        )
+    resident = existing or Resident(id_number_index=index, community=community)
+    resident.user = user
+    resident.real_name = name
+    resident.id_number = PIIValue(PIIKind.ID_NUMBER, plain=parsed.value)
+    resident.birth_date = parsed.birth_date
+    resident.sex = parsed.sex
+    if resident.phone is None and user.phone is not None:
+        resident.phone = user.phone
+        resident.phone_index = user.phone_index
+    resident.verification_level = max(resident.verification_level, VerificationLevel.ID_CHECKED)
+    resident.verified_at = timezone.now()
+    try:
+        with transaction.atomic():
+            resident.save()
+    except IntegrityError:
+        raise DomainError(
+            "id_taken", _("This ID number already belongs to an account."), field="id_number"
+        ) from None
+    audit_record(
+        actor=user,
+        verb="resident.check_id",
+        target=resident,
+        division_code=resident.community_id or "",
+        ip=ip,
+        changes={
+            "linked_registry_record": existing is not None,
+            "verification_level": [VerificationLevel.REGISTERED, resident.verification_level],
+        },
+    )
+    return resident
+
+
+@transaction.atomic
+def resident_verify_in_person(
+    *, actor: User, resident_id: int, note: str = "", ip: str | None = None
+) -> Resident:
+    """A community worker saw the person and their ID card (现场核验).
+
+    Raises: NotFound (outside the actor's area), PermissionDenied, DomainError.
+    """
+    resident = resident_get_for(actor, resident_id)
+    if not can_verify_resident(actor, resident):
+        raise PermissionDenied("forbidden", _("You may not verify residents here."))
+    resident = Resident.objects.select_for_update().get(pk=resident.pk)
+    if resident.id_number is None:
+        raise DomainError("no_id_number", _("The resident has no ID number on record yet."))
+    before = resident.verification_level
+    if before >= VerificationLevel.IN_PERSON:
+        raise DomainError("already_verified", _("This resident is already verified."))
+    resident.verification_level = VerificationLevel.IN_PERSON
+    resident.verified_at = timezone.now()
+    resident.verified_by = actor
+    resident.save(update_fields=["verification_level", "verified_at", "verified_by", "updated_at"])
+    audit_record(
+        actor=actor,
+        verb="resident.verify_in_person",
+        target=resident,
+        division_code=resident.community_id or "",
+        reason=note[:500],
+        ip=ip,
+        changes={"verification_level": [before, resident.verification_level]},
+    )
+    return resident
+
+
+def resident_verify_by_authority(
+    *, actor: User, resident: Resident, ip: str | None = None
+) -> Resident:
+    """Ask the configured external verifier; level 3 on a match. Every attempt is audited.
+
+    Raises: DomainError (no verifier configured, no ID on record, no match), PermissionDenied.
+    """
+    if actor.pk != resident.user_id and not can_verify_resident(actor, resident):
+        raise PermissionDenied("forbidden", _("You may not verify this resident."))
+    verifier = configured_verifier()
+    if verifier is None:
+        raise DomainError(
+            "verifier_unavailable",
+            _("Verification by the authority is not available on this system."),
+        )
+    with transaction.atomic():
+        resident = Resident.objects.select_for_update().get(pk=resident.pk)
+        if resident.id_number is None:
+            raise DomainError("no_id_number", _("Please complete the ID check first."))
+        result = verifier.verify(
+            real_name=resident.real_name, id_number=resident.id_number.reveal()
+        )
+        before = resident.verification_level
+        if result.matched:
+            resident.verification_level = VerificationLevel.AUTHORITY
+            resident.verified_at = timezone.now()
+            resident.save(update_fields=["verification_level", "verified_at", "updated_at"])
+        audit_record(
+            actor=actor,
+            verb="resident.verify_by_authority",
+            target=resident,
+            division_code=resident.community_id or "",
+            ip=ip,
+            changes={
+                "matched": result.matched,
+                "reference": result.reference,
+                "verification_level": [before, resident.verification_level],
+            },
+        )
+    # Refused after the commit, so the failed attempt stays in the audit trail.
+    if not result.matched:
+        raise DomainError(
+            "verifier_no_match", _("The authority could not confirm this name and ID number.")
+        )
+    return resident
+
+
+REVEALABLE = {"id_number": PIIKind.ID_NUMBER, "phone": PIIKind.PHONE}
+
+
+def resident_reveal_pii(
+    *, actor: User, resident_id: int, field: str, reason: str, ip: str | None = None
+) -> str:
+    """Show one full personal number to an authorised worker, with a reason, audited.
+
+    Raises: NotFound, PermissionDenied, RateLimited, DomainError (no reason, unknown field).
+    """
+    if field not in REVEALABLE:
+        raise DomainError("unknown_field", _("This field cannot be revealed."))
+    text = " ".join(reason.split())
+    if len(text) < 4:
+        raise DomainError(
+            "reason_required",
+            _("Please give the reason for viewing the full number (at least 4 characters)."),
+            field="reason",
+        )
+    with transaction.atomic():
+        resident = resident_get_for(actor, resident_id)
+        if not can_reveal_pii(actor, resident):
+            raise PermissionDenied("forbidden", _("You may not view full personal data."))
+        window_start = timezone.now() - timedelta(hours=1)
+        recent = AuditEvent.objects.filter(
+            actor=actor, verb="pii.reveal", created_at__gte=window_start
+        ).count()
+        if recent >= settings.SHEQU_PII_REVEALS_PER_HOUR:
+            raise RateLimited(
+                "reveal_rate_limited",
+                _("You have viewed too many full numbers in the last hour. Please try later."),
+            )
+        value = getattr(resident, field)
+        if value is None:
+            raise DomainError("nothing_to_reveal", _("There is no value on record."))
+        audit_record(
+            actor=actor,
+            verb="pii.reveal",
+            target=resident,
+            division_code=resident.community_id or "",
+            reason=text[:500],
+            ip=ip,
+            changes={"field": field},
+        )
+    return str(value.reveal())
+
+
+@transaction.atomic
+def staff_role_grant(
+    *,
+    actor: User,
+    user: User,
+    role: str,
+    division_code: str | None = None,
+    department_id: int | None = None,
+    ip: str | None = None,
+) -> StaffRole:
+    """Give a staff role with its scope. Raises: PermissionDenied, DomainError."""
+    if not has_role(actor, Role.SYSTEM_ADMIN) and not getattr(actor, "is_superuser", False):
+        raise PermissionDenied("forbidden", _("Only system administrators manage roles."))
+    if role not in Role.values:
+        raise DomainError("unknown_role", _("Unknown role."), field="role")
+    if role in DIVISION_ROLES:
+        if not division_code or not Division.objects.filter(pk=division_code).exists():
+            raise DomainError(
+                "unknown_division", _("Choose a valid division for this role."), field="division"
+            )
+        department_id = None
+    elif role == Role.DEPARTMENT_STAFF:
+        if department_id is None or not Department.objects.filter(pk=department_id).exists():
+            raise DomainError(
+                "unknown_department", _("Choose a department for this role."), field="department"
+            )
+        division_code = None
+    else:
+        division_code, department_id = None, None
+    staff_role = StaffRole.objects.create(
+        user=user,
+        role=role,
+        division_id=division_code,
+        department_id=department_id,
+        granted_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        verb="staff_role.grant",
+        target=user,
+        ip=ip,
+        division_code=division_code or "",
+        changes={"role": role, "division": division_code, "department": department_id},
+    )
+    return staff_role
+
+
+@transaction.atomic
+def staff_role_revoke(*, actor: User, staff_role_id: int, ip: str | None = None) -> None:
+    if not has_role(actor, Role.SYSTEM_ADMIN):
+        raise PermissionDenied("forbidden", _("Only system administrators manage roles."))
+    staff_role = StaffRole.objects.select_for_update().filter(pk=staff_role_id).first()
+    if staff_role is None:
+        raise NotFound("role_not_found", _("No such role."))
+    staff_role.is_active = False
+    staff_role.save(update_fields=["is_active"])
+    audit_record(
+        actor=actor,
+        verb="staff_role.revoke",
+        target=staff_role.user,
+        ip=ip,
+        division_code=staff_role.division_id or "",
+        changes={"role": staff_role.role},
+    )
+
+
+CODE_TTL = timedelta(minutes=10)
+CODES_PER_HOUR = 3
+CODE_ATTEMPTS = 5
+
+
+@transaction.atomic
+def password_reset_send_code(*, phone: str, ip: str | None = None) -> None:
+    """Send a reset code by SMS if an account has this number. Silent either way.
+
+    Raises: DomainError (malformed number only: whether an account exists is never told).
+    """
+    mobile = normalise_mobile(phone)
+    user = User.objects.filter(phone_index=blind_index(PIIKind.PHONE, mobile)).first()
+    if user is None:
+        return
+    since = timezone.now() - timedelta(hours=1)
+    if OneTimeCode.objects.filter(user=user, created_at__gte=since).count() >= CODES_PER_HOUR:
+        return
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    OneTimeCode.objects.create(
+        user=user,
+        purpose=OneTimeCode.Purpose.PASSWORD_RESET,
+        code_hash=make_password(code),
+        expires_at=timezone.now() + CODE_TTL,
+    )
+    audit_record(actor=None, verb="user.password_reset_requested", target=user, ip=ip)
+    transaction.on_commit(
+        lambda: send_sms(
+            phone=mobile,
+            text=_g("[shequ] Your password reset code is %(code)s, valid for 10 minutes.")
+            % {"code": code},
+        )
+    )
+
+
+def password_reset_with_code(
+    *, phone: str, code: str, new_password: str, ip: str | None = None
+) -> User:
+    """Set a new password with a valid SMS code (5 tries per code). Raises: DomainError."""
+    invalid = DomainError("code_invalid", _("The code is wrong or has expired."), field="code")
+    mobile = normalise_mobile(phone)
+    user = User.objects.filter(phone_index=blind_index(PIIKind.PHONE, mobile)).first()
+    if user is None:
+        raise invalid
+    with transaction.atomic():
+        otc = (
+            OneTimeCode.objects.select_for_update()
+            .filter(
+                user=user,
+                purpose=OneTimeCode.Purpose.PASSWORD_RESET,
+                used_at__isnull=True,
+                expires_at__gt=timezone.now(),
+            )
+            .order_by("-created_at")
+            .first()
+        )
+        if otc is None or otc.attempts >= CODE_ATTEMPTS:
+            raise invalid
+        matched = check_password(code.strip(), otc.code_hash)
+        if not matched:
+            # Committed before refusing, so wrong guesses use up the code's attempts.
+            OneTimeCode.objects.filter(pk=otc.pk).update(attempts=otc.attempts + 1)
+    if not matched:
+        raise invalid
+    with transaction.atomic():
+        _check_password(new_password, user)
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        OneTimeCode.objects.filter(pk=otc.pk).update(used_at=timezone.now())
+        audit_record(actor=user, verb="user.password_reset", target=user, ip=ip)
+    return user

@@ -1,0 +1,17 @@
+from django.contrib.auth.views import LogoutView
+from django.urls import path
+
+from shequ.people import views
+
+app_name = "people"
+urlpatterns = [
+    path("login/", views.ShequLoginView.as_view(), name="login"),
+    path("logout/", LogoutView.as_view(), name="logout"),
+    path("register/", views.register, name="register"),
+    path("id-check/", views.id_check, name="id_check"),
+    path("division-options/", views.division_options, name="division_options"),
+    path("profile/", views.profile, name="profile"),
+    path("verify-authority/", views.verify_by_authority, name="verify_by_authority"),
+    path("password-reset/", views.password_reset_request, name="password_reset"),
+    path("password-reset/confirm/", views.password_reset_confirm, name="password_reset_confirm"),
+]

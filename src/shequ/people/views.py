@@ -1,0 +1,155 @@
+"""Residents' own pages: register, log in, real-name check, profile, password reset."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from shequ.core.errors import DomainError
+from shequ.core.forms import add_domain_error
+from shequ.core.services import client_ip
+from shequ.people import services
+from shequ.people.forms import (
+    IdCheckForm,
+    LoginForm,
+    RegisterForm,
+    ResetConfirmForm,
+    ResetRequestForm,
+)
+from shequ.people.models import User, VerificationLevel
+from shequ.people.verifiers import configured_verifier
+from shequ.places.models import Division
+from shequ.places.selectors import division_children, division_list
+
+
+class ShequLoginView(LoginView):
+    template_name = "people/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest) -> HttpResponse:
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.user_register(
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password"],
+                phone=form.cleaned_data["phone"],
+                ip=client_ip(request),
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            login(request, user, backend="shequ.people.auth_backends.UsernameOrPhoneBackend")
+            messages.success(request, _("Welcome! Please complete the real-name check."))
+            return redirect("people:id_check")
+    return render(request, "people/register.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def id_check(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    form = IdCheckForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.resident_check_id(
+                user=user,
+                real_name=form.cleaned_data["real_name"],
+                id_number=form.cleaned_data["id_number"],
+                community_code=form.cleaned_data["community"],
+                ip=client_ip(request),
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("Your identity has been checked."))
+            return redirect("people:profile")
+    districts = division_list(level=Division.Level.DISTRICT)
+    return render(request, "people/id_check.html", {"form": form, "districts": districts})
+
+
+@require_GET
+def division_options(request: HttpRequest) -> HttpResponse:
+    """<option>s of a division's children, for the cascading place pickers (htmx)."""
+    parent = request.GET.get("district") or request.GET.get("street") or ""
+    if request.GET.get("street"):
+        parent = request.GET["street"]
+    children = division_children(parent) if parent.isdigit() else Division.objects.none()
+    return render(request, "people/_division_options.html", {"children": children})
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    resident = getattr(user, "resident", None)
+    return render(
+        request,
+        "people/profile.html",
+        {
+            "resident": resident,
+            "level": VerificationLevel(user.verification_level),
+            "levels": VerificationLevel,
+            "authority_available": configured_verifier() is not None,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def verify_by_authority(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    resident = getattr(user, "resident", None)
+    if resident is None:
+        messages.error(request, _("Please complete the ID check first."))
+        return redirect("people:id_check")
+    try:
+        services.resident_verify_by_authority(actor=user, resident=resident, ip=client_ip(request))
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The authority confirmed your identity."))
+    return redirect("people:profile")
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset_request(request: HttpRequest) -> HttpResponse:
+    form = ResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.password_reset_send_code(
+                phone=form.cleaned_data["phone"], ip=client_ip(request)
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.info(
+                request, _("If this number has an account, a code is on its way by text message.")
+            )
+            return redirect("people:password_reset_confirm")
+    return render(request, "people/password_reset_request.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset_confirm(request: HttpRequest) -> HttpResponse:
+    form = ResetConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.password_reset_with_code(
+                phone=form.cleaned_data["phone"],
+                code=form.cleaned_data["code"],
+                new_password=form.cleaned_data["new_password"],
+                ip=client_ip(request),
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("Your password has been changed. Please log in."))
+            return redirect("people:login")
+    return render(request, "people/password_reset_confirm.html", {"form": form})

@@ -1,0 +1,31 @@
+"""District boundaries as shapely shapes, for "is this point where it claims to be"."""
+
+import json
+from functools import lru_cache
+
+from shapely.geometry import Point, shape
+from shapely.prepared import PreparedGeometry, prep
+
+from shequ.places.models import Division
+
+# Chengdu's extent with a margin: a quick first test before the polygon test.
+CHENGDU_BBOX = (102.9, 30.0, 105.0, 31.5)
+
+
+@lru_cache(maxsize=32)
+def _prepared(boundary_json: str) -> PreparedGeometry:
+    return prep(shape(json.loads(boundary_json)))
+
+
+def district_contains(district: Division, longitude: float, latitude: float) -> bool:
+    """True when the point lies inside the district's boundary (WGS84)."""
+    if not in_chengdu_bbox(longitude, latitude):
+        return False
+    if district.boundary is None:
+        return True
+    return _prepared(json.dumps(district.boundary)).contains(Point(longitude, latitude))
+
+
+def in_chengdu_bbox(longitude: float, latitude: float) -> bool:
+    west, south, east, north = CHENGDU_BBOX
+    return west <= longitude <= east and south <= latitude <= north

@@ -1,0 +1,27 @@
+"""Everything under /console/: staff pages of every app, one namespace."""
+
+from django.urls import path
+
+from shequ.core import console as core_console
+from shequ.people import console as people_console
+from shequ.places import console as places_console
+from shequ.web import views
+
+app_name = "console"
+urlpatterns = [
+    path("", views.console_home, name="home"),
+    path("divisions/<str:code>/", places_console.division_detail, name="division"),
+    path("residents/", people_console.resident_list, name="resident_list"),
+    path("residents/<int:resident_id>/", people_console.resident_detail, name="resident_detail"),
+    path(
+        "residents/<int:resident_id>/verify/",
+        people_console.resident_verify,
+        name="resident_verify",
+    ),
+    path(
+        "residents/<int:resident_id>/reveal/",
+        people_console.resident_reveal,
+        name="resident_reveal",
+    ),
+    path("audit/", core_console.audit_list, name="audit"),
+]
