@@ -183,7 +183,7 @@ def clean_plain_text(raw: str, *, field: str, max_length: int, required: bool = 
         raise DomainError("required", _("This field is required."), field=field)
     if len(value) > max_length:
         raise DomainError("too_long", _("At most %(max)d characters."), field=field, max=max_length)
-    if re.search(r"<\s*/?\s*[a-zA-Z!]", value):
+    if re.search(r"</?[a-zA-Z!?]", value):
         raise DomainError(
             "markup_not_allowed", _("HTML or script is not allowed here."), field=field
         )

@@ -13,7 +13,7 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.errors import DomainError, NotFound, PermissionDenied, RateLimited
@@ -398,7 +398,7 @@ def password_reset_send_code(*, phone: str, ip: str | None = None) -> None:
     transaction.on_commit(
         lambda: send_sms(
             phone=mobile,
-            text=_g("[shequ] Your password reset code is %(code)s, valid for 10 minutes.")
+            text=gettext("[shequ] Your password reset code is %(code)s, valid for 10 minutes.")
             % {"code": code},
         )
     )

@@ -1,0 +1,50 @@
+"""Shared fixtures: the real Chengdu divisions are loaded once per test database."""
+
+from collections.abc import Iterator
+
+import pytest
+from django.conf import LazySettings
+
+from shequ.places.models import Division
+from shequ.places.services import divisions_load
+from tests.doubles import AuthorityVerifierDouble, MemorySmsBackend
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Transactional tests (browser, concurrency) flush the database: run them last.
+    items.sort(key=lambda item: bool(item.get_closest_marker("e2e"))
+               or "transactional_db" in getattr(item, "fixturenames", ())
+               or "live_server" in getattr(item, "fixturenames", ()))
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> None:
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        divisions_load()
+
+
+@pytest.fixture
+def chengdu(db: None) -> None:
+    """The real divisions (reloaded if a transactional test flushed them)."""
+    if not Division.objects.filter(pk="510107005004").exists():
+        divisions_load()
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: LazySettings) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def sms_outbox() -> Iterator[list[tuple[str, str]]]:
+    MemorySmsBackend.outbox.clear()
+    yield MemorySmsBackend.outbox
+    MemorySmsBackend.outbox.clear()
+
+
+@pytest.fixture
+def authority(settings: LazySettings) -> Iterator[type[AuthorityVerifierDouble]]:
+    settings.SHEQU_IDENTITY_VERIFIER = "tests.doubles.AuthorityVerifierDouble"
+    AuthorityVerifierDouble.known.clear()
+    yield AuthorityVerifierDouble
+    AuthorityVerifierDouble.known.clear()
