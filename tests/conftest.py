@@ -30,11 +30,6 @@ def chengdu(db: None) -> None:
         divisions_load()
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: LazySettings) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def sms_outbox() -> Iterator[list[tuple[str, str]]]:
     MemorySmsBackend.outbox.clear()

@@ -1,11 +1,18 @@
-"""Test-run environment, set before Django reads its settings."""
+"""Settings for the test run: fixed test-only secrets and test doubles, then the real settings.
+
+The environment is set before ``shequ.config.settings`` is imported, so the suite never
+depends on a developer's ``var/`` secrets.
+"""
 
 import os
 
-# Fixed keys for tests only: the suite must never depend on a developer's var/ secrets.
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdef")
 os.environ.setdefault("PII_ENCRYPTION_KEYS", "dGVzdC1rZXktMDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY=")
 os.environ.setdefault("PII_BLIND_INDEX_KEY", "test-blind-index-key-0123456789abcdef")
 os.environ.setdefault("TASKS_IMMEDIATE", "1")
 os.environ.setdefault("SMS_BACKEND", "tests.doubles.MemorySmsBackend")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from shequ.config.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
