@@ -20,8 +20,12 @@ CITY = "510100000000"
 _sequence = count(100)
 
 
-def valid_id_number(region: str = "510107", born: date = date(1990, 3, 7),
-                    sequence: int | None = None, sex: str = "M") -> str:
+def valid_id_number(
+    region: str = "510107",
+    born: date = date(1990, 3, 7),
+    sequence: int | None = None,
+    sex: str = "M",
+) -> str:
     seq = next(_sequence) if sequence is None else sequence
     seq = seq * 2 + (1 if sex == "M" else 0)
     first17 = f"{region}{born:%Y%m%d}{seq % 1000:03d}"
@@ -32,11 +36,16 @@ def unique_phone() -> str:
     return f"139{next(_sequence):08d}"
 
 
-def make_user(username: str, *, password: str = "correct-horse-42", phone: str | None = None,
-              **extra: Any) -> User:
+def make_user(
+    username: str, *, password: str = "correct-horse-42", phone: str | None = None, **extra: Any
+) -> User:
     phone = phone or unique_phone()
-    user = User(username=username, phone=PIIValue(PIIKind.PHONE, plain=phone),
-                phone_index=blind_index(PIIKind.PHONE, phone), **extra)
+    user = User(
+        username=username,
+        phone=PIIValue(PIIKind.PHONE, plain=phone),
+        phone_index=blind_index(PIIKind.PHONE, phone),
+        **extra,
+    )
     user.set_password(password)
     user.save()
     return user
@@ -48,19 +57,32 @@ def make_staff(username: str, role: str, scope: str | None = None) -> User:
     department = None
     if role == Role.DEPARTMENT_STAFF:
         department, _ = Department.objects.get_or_create(
-            code=scope or "minzheng", defaults={"name": f"部门{scope}", "short_name": "部门"})
+            code=scope or "minzheng", defaults={"name": f"部门{scope}", "short_name": "部门"}
+        )
     StaffRole.objects.create(user=user, role=role, division_id=division, department=department)
     return user
 
 
-def make_resident(community: str = NIJIAQIAO, *, name: str = "张三", user: User | None = None,
-                  id_number: str | None = None, phone: str | None = None,
-                  level: int = VerificationLevel.ID_CHECKED) -> Resident:
+def make_resident(
+    community: str = NIJIAQIAO,
+    *,
+    name: str = "张三",
+    user: User | None = None,
+    id_number: str | None = None,
+    phone: str | None = None,
+    level: int = VerificationLevel.ID_CHECKED,
+) -> Resident:
     id_number = id_number or valid_id_number(region=community[:6])
     phone = phone or unique_phone()
     return Resident.objects.create(
-        user=user, real_name=name,
+        user=user,
+        real_name=name,
         id_number=PIIValue(PIIKind.ID_NUMBER, plain=id_number),
         id_number_index=blind_index(PIIKind.ID_NUMBER, id_number),
-        phone=PIIValue(PIIKind.PHONE, plain=phone), phone_index=blind_index(PIIKind.PHONE, phone),
-        birth_date=date(1990, 3, 7), sex="M", community_id=community, verification_level=level)
+        phone=PIIValue(PIIKind.PHONE, plain=phone),
+        phone_index=blind_index(PIIKind.PHONE, phone),
+        birth_date=date(1990, 3, 7),
+        sex="M",
+        community_id=community,
+        verification_level=level,
+    )

@@ -13,6 +13,6 @@ os.environ.setdefault("TASKS_IMMEDIATE", "1")
 os.environ.setdefault("SMS_BACKEND", "tests.doubles.MemorySmsBackend")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from shequ.config.settings import *  # noqa: E402, F403
+from shequ.config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -71,12 +71,14 @@ def test_registration_refuses_a_taken_username_or_phone() -> None:
 def test_id_check_raises_the_level_and_stores_only_ciphertext() -> None:
     user = _register()
     id_number = valid_id_number(region="510107")
-    resident = services.resident_check_id(user=user, real_name="李晓雨", id_number=id_number,
-                                          community_code=NIJIAQIAO)
+    resident = services.resident_check_id(
+        user=user, real_name="李晓雨", id_number=id_number, community_code=NIJIAQIAO
+    )
     assert resident.verification_level == VerificationLevel.ID_CHECKED
     assert resident.id_number_index == blind_index(PIIKind.ID_NUMBER, id_number)
     assert str(resident.id_number) == id_number[:4] + "*" * 10 + id_number[-4:]
-    assert resident.birth_date is not None and resident.sex in ("M", "F")
+    assert resident.birth_date is not None
+    assert resident.sex in ("M", "F")
     event = AuditEvent.objects.get(verb="resident.check_id")
     assert event.division_code == NIJIAQIAO
     assert id_number not in str(event.changes)
@@ -101,9 +103,12 @@ def test_id_check_refuses_bad_input_and_changes_nothing(
     user = _register()
     events = AuditEvent.objects.count()
     with pytest.raises(DomainError) as caught:
-        services.resident_check_id(user=user, real_name=name,
-                                   id_number=id_number or valid_id_number(),
-                                   community_code=community)
+        services.resident_check_id(
+            user=user,
+            real_name=name,
+            id_number=id_number or valid_id_number(),
+            community_code=community,
+        )
     assert caught.value.code == code
     assert not Resident.objects.filter(user=user).exists()
     assert AuditEvent.objects.count() == events
@@ -111,28 +116,35 @@ def test_id_check_refuses_bad_input_and_changes_nothing(
 
 def test_one_id_number_one_account() -> None:
     id_number = valid_id_number()
-    services.resident_check_id(user=_register(), real_name="李晓雨", id_number=id_number,
-                               community_code=NIJIAQIAO)
+    services.resident_check_id(
+        user=_register(), real_name="李晓雨", id_number=id_number, community_code=NIJIAQIAO
+    )
     second = _register(username="impostor", phone="13800138111")
     with pytest.raises(DomainError) as caught:
-        services.resident_check_id(user=second, real_name="李晓雨",
-                                   id_number=id_number.lower(), community_code=NIJIAQIAO)
+        services.resident_check_id(
+            user=second, real_name="李晓雨", id_number=id_number.lower(), community_code=NIJIAQIAO
+        )
     assert caught.value.code == "id_taken"
-    assert Resident.objects.filter(id_number_index=blind_index(PIIKind.ID_NUMBER,
-                                                               id_number)).count() == 1
+    assert (
+        Resident.objects.filter(id_number_index=blind_index(PIIKind.ID_NUMBER, id_number)).count()
+        == 1
+    )
 
 
 def test_id_check_links_an_existing_registry_record_when_the_name_agrees() -> None:
     id_number = valid_id_number()
-    record = make_resident(SHUIJINGFANG, name="王芳", id_number=id_number,
-                           level=VerificationLevel.REGISTERED)
+    record = make_resident(
+        SHUIJINGFANG, name="王芳", id_number=id_number, level=VerificationLevel.REGISTERED
+    )
     with pytest.raises(DomainError) as caught:
-        services.resident_check_id(user=_register(), real_name="王小芳", id_number=id_number,
-                                   community_code=NIJIAQIAO)
+        services.resident_check_id(
+            user=_register(), real_name="王小芳", id_number=id_number, community_code=NIJIAQIAO
+        )
     assert caught.value.code == "name_mismatch"
     user = User.objects.get(username="xiaoli")
-    linked = services.resident_check_id(user=user, real_name="王芳", id_number=id_number,
-                                        community_code=NIJIAQIAO)
+    linked = services.resident_check_id(
+        user=user, real_name="王芳", id_number=id_number, community_code=NIJIAQIAO
+    )
     assert linked.pk == record.pk
     assert linked.user == user
     assert linked.community_id == SHUIJINGFANG  # the registry keeps the home community
@@ -154,15 +166,17 @@ def test_in_person_verification_is_scoped_and_audited() -> None:
     assert resident.verification_level == VerificationLevel.IN_PERSON
     assert resident.verified_by == worker
     event = AuditEvent.objects.get(verb="resident.verify_in_person")
-    assert event.actor == worker and event.reason == "身份证原件"
+    assert event.actor == worker
+    assert event.reason == "身份证原件"
     assert resident.history.count() >= 2  # row history beside the audit trail
 
 
 def test_authority_verification_through_the_pluggable_verifier(authority: type) -> None:
     user = _register()
     id_number = valid_id_number()
-    resident = services.resident_check_id(user=user, real_name="李晓雨", id_number=id_number,
-                                          community_code=NIJIAQIAO)
+    resident = services.resident_check_id(
+        user=user, real_name="李晓雨", id_number=id_number, community_code=NIJIAQIAO
+    )
     with pytest.raises(DomainError) as caught:
         services.resident_verify_by_authority(actor=user, resident=resident)
     assert caught.value.code == "verifier_no_match"
@@ -178,8 +192,9 @@ def test_authority_verification_through_the_pluggable_verifier(authority: type) 
 
 def test_authority_verification_is_unavailable_without_a_configured_verifier() -> None:
     user = _register()
-    resident = services.resident_check_id(user=user, real_name="李晓雨",
-                                          id_number=valid_id_number(), community_code=NIJIAQIAO)
+    resident = services.resident_check_id(
+        user=user, real_name="李晓雨", id_number=valid_id_number(), community_code=NIJIAQIAO
+    )
     with pytest.raises(DomainError) as caught:
         services.resident_verify_by_authority(actor=user, resident=resident)
     assert caught.value.code == "verifier_unavailable"
@@ -190,23 +205,28 @@ def test_reveal_needs_permission_and_a_reason_and_is_audited(settings: object) -
     resident = make_resident(NIJIAQIAO, id_number=id_number)
     worker = make_staff("worker_r", Role.COMMUNITY_WORKER, NIJIAQIAO)
     with pytest.raises(DomainError) as caught:
-        services.resident_reveal_pii(actor=worker, resident_id=resident.pk, field="id_number",
-                                     reason=" ")
+        services.resident_reveal_pii(
+            actor=worker, resident_id=resident.pk, field="id_number", reason=" "
+        )
     assert caught.value.code == "reason_required"
     auditor = make_staff("auditor_r", Role.AUDITOR, WUHOU)
     with pytest.raises(PermissionDenied):
-        services.resident_reveal_pii(actor=auditor, resident_id=resident.pk, field="id_number",
-                                     reason="核对低保申请")
+        services.resident_reveal_pii(
+            actor=auditor, resident_id=resident.pk, field="id_number", reason="核对低保申请"
+        )
     outsider = make_staff("outsider_r", Role.COMMUNITY_WORKER, SHUIJINGFANG)
     with pytest.raises(NotFound):
-        services.resident_reveal_pii(actor=outsider, resident_id=resident.pk,
-                                     field="id_number", reason="核对低保申请")
+        services.resident_reveal_pii(
+            actor=outsider, resident_id=resident.pk, field="id_number", reason="核对低保申请"
+        )
     assert not AuditEvent.objects.filter(verb="pii.reveal").exists()
-    value = services.resident_reveal_pii(actor=worker, resident_id=resident.pk,
-                                         field="id_number", reason="核对低保申请")
+    value = services.resident_reveal_pii(
+        actor=worker, resident_id=resident.pk, field="id_number", reason="核对低保申请"
+    )
     assert value == id_number
     event = AuditEvent.objects.get(verb="pii.reveal")
-    assert event.reason == "核对低保申请" and event.changes == {"field": "id_number"}
+    assert event.reason == "核对低保申请"
+    assert event.changes == {"field": "id_number"}
 
 
 def test_reveal_is_rate_limited(settings: pytest.FixtureRequest) -> None:
@@ -214,11 +234,13 @@ def test_reveal_is_rate_limited(settings: pytest.FixtureRequest) -> None:
     resident = make_resident(NIJIAQIAO)
     worker = make_staff("worker_l", Role.COMMUNITY_WORKER, NIJIAQIAO)
     for _ in range(2):
-        services.resident_reveal_pii(actor=worker, resident_id=resident.pk, field="phone",
-                                     reason="电话回访")
+        services.resident_reveal_pii(
+            actor=worker, resident_id=resident.pk, field="phone", reason="电话回访"
+        )
     with pytest.raises(RateLimited):
-        services.resident_reveal_pii(actor=worker, resident_id=resident.pk, field="phone",
-                                     reason="电话回访")
+        services.resident_reveal_pii(
+            actor=worker, resident_id=resident.pk, field="phone", reason="电话回访"
+        )
     assert AuditEvent.objects.filter(verb="pii.reveal").count() == 2
 
 
@@ -231,20 +253,24 @@ def test_password_reset_by_sms_code(
     assert len(sms_outbox) == 1
     phone, text = sms_outbox[0]
     code = "".join(ch for ch in text if ch.isdigit())[:6]
-    assert phone == "13800138000" and len(code) == 6
+    assert phone == "13800138000"
+    assert len(code) == 6
     wrong = "000000" if code != "000000" else "111111"
     with pytest.raises(DomainError) as caught:
-        services.password_reset_with_code(phone="13800138000", code=wrong,
-                                          new_password="new-tianfu-2026")
+        services.password_reset_with_code(
+            phone="13800138000", code=wrong, new_password="new-tianfu-2026"
+        )
     assert caught.value.code == "code_invalid"
     assert OneTimeCode.objects.get(user=user).attempts == 1
-    services.password_reset_with_code(phone="13800138000", code=code,
-                                      new_password="new-tianfu-2026")
+    services.password_reset_with_code(
+        phone="13800138000", code=code, new_password="new-tianfu-2026"
+    )
     user.refresh_from_db()
     assert user.check_password("new-tianfu-2026")
     with pytest.raises(DomainError):  # a code works once
-        services.password_reset_with_code(phone="13800138000", code=code,
-                                          new_password="third-tianfu-2026")
+        services.password_reset_with_code(
+            phone="13800138000", code=code, new_password="third-tianfu-2026"
+        )
     assert AuditEvent.objects.filter(verb="user.password_reset").count() == 1
 
 
@@ -255,8 +281,9 @@ def test_password_reset_does_not_tell_whether_an_account_exists(
         services.password_reset_send_code(phone="13700000000")
     assert sms_outbox == []
     with pytest.raises(DomainError) as caught:
-        services.password_reset_with_code(phone="13700000000", code="123456",
-                                          new_password="new-tianfu-2026")
+        services.password_reset_with_code(
+            phone="13700000000", code="123456", new_password="new-tianfu-2026"
+        )
     assert caught.value.code == "code_invalid"
 
 
@@ -269,12 +296,14 @@ def test_expired_codes_and_too_many_attempts_are_refused(
     code = "".join(ch for ch in sms_outbox[0][1] if ch.isdigit())[:6]
     OneTimeCode.objects.update(attempts=5)
     with pytest.raises(DomainError):
-        services.password_reset_with_code(phone="13800138000", code=code,
-                                          new_password="new-tianfu-2026")
+        services.password_reset_with_code(
+            phone="13800138000", code=code, new_password="new-tianfu-2026"
+        )
     OneTimeCode.objects.update(attempts=0, expires_at=timezone.now() - timedelta(seconds=1))
     with pytest.raises(DomainError):
-        services.password_reset_with_code(phone="13800138000", code=code,
-                                          new_password="new-tianfu-2026")
+        services.password_reset_with_code(
+            phone="13800138000", code=code, new_password="new-tianfu-2026"
+        )
 
 
 def test_only_system_admins_grant_roles_and_scopes_are_checked() -> None:
@@ -282,15 +311,18 @@ def test_only_system_admins_grant_roles_and_scopes_are_checked() -> None:
     target = make_user("newworker")
     worker = make_staff("worker_g", Role.COMMUNITY_WORKER, NIJIAQIAO)
     with pytest.raises(PermissionDenied):
-        services.staff_role_grant(actor=worker, user=target, role=Role.COMMUNITY_WORKER,
-                                  division_code=NIJIAQIAO)
+        services.staff_role_grant(
+            actor=worker, user=target, role=Role.COMMUNITY_WORKER, division_code=NIJIAQIAO
+        )
     with pytest.raises(DomainError) as caught:
-        services.staff_role_grant(actor=admin, user=target, role=Role.COMMUNITY_WORKER,
-                                  division_code="510107999999")
+        services.staff_role_grant(
+            actor=admin, user=target, role=Role.COMMUNITY_WORKER, division_code="510107999999"
+        )
     assert caught.value.code == "unknown_division"
     assert not StaffRole.objects.filter(user=target).exists()
-    role = services.staff_role_grant(actor=admin, user=target, role=Role.COMMUNITY_WORKER,
-                                     division_code=NIJIAQIAO)
+    role = services.staff_role_grant(
+        actor=admin, user=target, role=Role.COMMUNITY_WORKER, division_code=NIJIAQIAO
+    )
     assert AuditEvent.objects.filter(verb="staff_role.grant", object_id=str(target.pk)).exists()
     services.staff_role_revoke(actor=admin, staff_role_id=role.pk)
     role.refresh_from_db()
