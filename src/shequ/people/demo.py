@@ -256,16 +256,22 @@ def _birth_dates(rng: np.random.Generator, n: int, today: date) -> np.ndarray:
 
 
 def resident_batches(
-    total: int, *, seed: int, batch: int = 20000, today: date | None = None
+    total: int,
+    *,
+    seed: int,
+    batch: int = 20000,
+    today: date | None = None,
+    communities: list[tuple[str, int | None]] | None = None,
 ) -> Iterator[list[tuple[Any, ...]]]:
     """Rows for ``people_resident`` in batches, spread over communities by population."""
     rng = np.random.default_rng(seed)
     today = today or timezone.localdate()
-    communities = list(
-        Division.objects.filter(level=Division.Level.COMMUNITY, is_active=True)
-        .order_by("code")
-        .values_list("code", "population")
-    )
+    if communities is None:
+        communities = list(
+            Division.objects.filter(level=Division.Level.COMMUNITY, is_active=True)
+            .order_by("code")
+            .values_list("code", "population")
+        )
     codes = np.array([c for c, _ in communities])
     weights = np.array([p or 1000 for _, p in communities], dtype=np.float64)
     per_community = np.repeat(codes, allocate(total, weights))
@@ -322,12 +328,20 @@ INSERT_SQL = (
 
 
 def seed_residents(
-    total: int, *, seed: int, progress: Callable[[int], object] | None = None
+    total: int,
+    *,
+    seed: int,
+    progress: Callable[[int], object] | None = None,
+    communities: list[tuple[str, int | None]] | None = None,
 ) -> int:
-    """Bulk-insert ``total`` synthetic residents (raw executemany: no per-row ORM cost)."""
+    """Bulk-insert ``total`` synthetic residents (raw executemany: no per-row ORM cost).
+
+    ``communities`` ((code, weight) pairs) narrows the spread; by default every active
+    community, weighted by population.
+    """
     inserted = 0
     with transaction.atomic(), connection.cursor() as cursor:
-        for rows in resident_batches(total, seed=seed):
+        for rows in resident_batches(total, seed=seed, communities=communities):
             cursor.executemany(INSERT_SQL, rows)
             inserted += len(rows)
             if progress is not None:
