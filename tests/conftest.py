@@ -12,9 +12,13 @@ from tests.doubles import AuthorityVerifierDouble, MemorySmsBackend
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Transactional tests (browser, concurrency) flush the database: run them last.
-    items.sort(key=lambda item: bool(item.get_closest_marker("e2e"))
-               or "transactional_db" in getattr(item, "fixturenames", ())
-               or "live_server" in getattr(item, "fixturenames", ()))
+    items.sort(
+        key=lambda item: (
+            bool(item.get_closest_marker("e2e"))
+            or "transactional_db" in getattr(item, "fixturenames", ())
+            or "live_server" in getattr(item, "fixturenames", ())
+        )
+    )
 
 
 @pytest.fixture(scope="session")

@@ -25,8 +25,13 @@ def test_known_vector_check_character() -> None:
 
 
 KNOWN_CHECK_51 = "10X98765432"[
-    sum(int(d) * w for d, w in zip("51010719900307001", (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9,
-                                                           10, 5, 8, 4, 2), strict=True)) % 11
+    sum(
+        int(d) * w
+        for d, w in zip(
+            "51010719900307001", (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2), strict=True
+        )
+    )
+    % 11
 ]
 
 
@@ -80,8 +85,9 @@ def test_mobile_numbers_are_normalised(raw: str) -> None:
     assert normalise_mobile(raw) == "13812345678"
 
 
-@pytest.mark.parametrize("raw", ["", "1381234567", "23812345678", "12812345678", "138123456789",
-                                 "138-abcd-5678"])
+@pytest.mark.parametrize(
+    "raw", ["", "1381234567", "23812345678", "12812345678", "138123456789", "138-abcd-5678"]
+)
 def test_bad_mobile_numbers_are_refused(raw: str) -> None:
     with translation.override("zh-hans"), pytest.raises(DomainError) as caught:
         normalise_mobile(raw)
@@ -91,8 +97,13 @@ def test_bad_mobile_numbers_are_refused(raw: str) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "code"),
-    [("", "name_required"), ("张" * 31, "name_too_long"), ("张", "name_characters"),
-     ("<script>", "name_characters"), ("张三1", "name_characters")],
+    [
+        ("", "name_required"),
+        ("张" * 31, "name_too_long"),
+        ("张", "name_characters"),
+        ("<script>", "name_characters"),
+        ("张三1", "name_characters"),
+    ],
 )
 def test_bad_names_are_refused(raw: str, code: str) -> None:
     with pytest.raises(DomainError) as caught:

@@ -59,7 +59,7 @@ class DivisionAttributesIn(Schema):
 @router.get("", response=list[DivisionOut], auth=None)
 @paginate(LimitOffsetPagination)
 def list_divisions(
-    request: HttpRequest, level: str | None = None, parent: str | None = None
+    request: HttpRequest, level: Division.Level | None = None, parent: str | None = None
 ) -> object:
     """Divisions, optionally of one level (city, district, street, community) or parent."""
     return division_list(level=level, parent=parent)
@@ -67,7 +67,10 @@ def list_divisions(
 
 @router.get("/search", response=list[DivisionOut], auth=None)
 def search_divisions(
-    request: HttpRequest, q: str, level: str | None = None, limit: int = Query(20, ge=1, le=100)
+    request: HttpRequest,
+    q: str,
+    level: Division.Level | None = None,
+    limit: int = Query(20, ge=1, le=100),
 ) -> list[Division]:
     """Divisions whose name contains ``q`` or whose code starts with it."""
     return division_search(q[:40], limit=limit, level=level)

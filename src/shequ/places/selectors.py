@@ -77,7 +77,8 @@ def division_search(query: str, *, limit: int = 20, level: str | None = None) ->
     queryset = Division.objects.filter(condition, is_active=True)
     if level:
         queryset = queryset.filter(level=level)
-    rows = list(queryset.only("code", "name", "short_name", "level", "parent_id")[: limit * 5])
+    fields = ("code", "name", "short_name", "level", "parent_id", "urban_rural", "is_active")
+    rows = list(queryset.only(*fields)[: limit * 5])
     # Exact and prefix matches first, then higher levels, then by code.
     rows.sort(
         key=lambda d: (
