@@ -3,20 +3,26 @@
 from typing import cast
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
 from shequ.core.services import client_ip
 from shequ.people import services
-from shequ.people.forms import RevealForm, VerifyInPersonForm
+from shequ.people.forms import RevealForm, StaffAccountForm, VerifyInPersonForm
 from shequ.people.models import User, VerificationLevel
-from shequ.people.permissions import can_reveal_pii, can_verify_resident, staff_required
-from shequ.people.selectors import resident_get_for, resident_list_for
+from shequ.people.permissions import (
+    can_manage_roles,
+    can_reveal_pii,
+    can_verify_resident,
+    staff_required,
+)
+from shequ.people.selectors import resident_get_for, resident_list_for, staff_role_list
 from shequ.places.selectors import division_get
 
 PAGE_SIZE = 50
@@ -119,3 +125,43 @@ def resident_reveal(request: HttpRequest, resident_id: int) -> HttpResponse:
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def staff_list(request: HttpRequest) -> HttpResponse:
+    """System administrators: open staff accounts with a scoped role, and withdraw roles."""
+    user = cast(User, request.user)
+    if not can_manage_roles(user):
+        raise DjangoPermissionDenied
+    form = StaffAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        department = form.cleaned_data["department"]
+        try:
+            created = services.staff_account_create(
+                actor=user,
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password"],
+                phone=form.cleaned_data["phone"],
+                role=form.cleaned_data["role"],
+                division_code=form.cleaned_data["division"] or None,
+                department_id=department.pk if department else None,
+                ip=client_ip(request),
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("Account %(name)s created.") % {"name": created})
+            return redirect("console:staff")
+    page = Paginator(staff_role_list(), 50).get_page(request.GET.get("page"))
+    return render(request, "people/console/staff_list.html", {"form": form, "page": page})
+
+
+@staff_required
+@require_POST
+def staff_role_withdraw(request: HttpRequest, staff_role_id: int) -> HttpResponse:
+    services.staff_role_revoke(
+        actor=cast(User, request.user), staff_role_id=staff_role_id, ip=client_ip(request)
+    )
+    messages.success(request, _("The role was withdrawn."))
+    return redirect("console:staff")

@@ -4,6 +4,9 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.scopes import Role
+from shequ.people.models import Department
+
 
 class LoginForm(AuthenticationForm):
     username = forms.CharField(
@@ -66,3 +69,14 @@ class RevealForm(forms.Form):
 
 class VerifyInPersonForm(forms.Form):
     note = forms.CharField(label=_("Note (document seen, place)"), max_length=500, required=False)
+
+
+class StaffAccountForm(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=150)
+    phone = forms.CharField(label=_("Mobile number"), max_length=20)
+    password = forms.CharField(label=_("Initial password"), widget=forms.PasswordInput)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    division = forms.CharField(label=_("Division code (12 digits)"), max_length=12, required=False)
+    department = forms.ModelChoiceField(
+        label=_("Department"), required=False, queryset=Department.objects.filter(is_active=True)
+    )

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from shequ.core.errors import NotFound
 from shequ.core.pii import PIIKind, blind_index
 from shequ.core.scopes import Area, Role, areas_q, within
-from shequ.people.models import Department, Resident, User
+from shequ.people.models import Department, Resident, StaffRole, User
 from shequ.people.permissions import READERS, areas_of
 
 
@@ -121,6 +121,15 @@ def user_by_login(identifier: str) -> User | None:
     if user is None and text.isdigit() and len(text) == 11:
         user = User.objects.filter(phone_index=blind_index(PIIKind.PHONE, text)).first()
     return user
+
+
+def staff_role_list() -> QuerySet[StaffRole]:
+    """Active staff roles with their holders and scopes (for system administrators)."""
+    return (
+        StaffRole.objects.filter(is_active=True)
+        .select_related("user", "division", "department")
+        .order_by("role", "division_id", "user__username")
+    )
 
 
 def department_list() -> QuerySet[Department]:

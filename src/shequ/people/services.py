@@ -69,12 +69,7 @@ def _check_password(password: str, user: User | None = None) -> None:
         raise DomainError("weak_password", " ".join(exc.messages), field="password") from None
 
 
-@transaction.atomic
-def user_register(*, username: str, password: str, phone: str, ip: str | None = None) -> User:
-    """Create a resident account at level "registered".
-
-    Raises: DomainError (bad username, phone or password; username or phone taken).
-    """
+def _create_account(*, username: str, password: str, phone: str) -> User:
     clean_username = _clean_username(username)
     mobile = normalise_mobile(phone)
     phone_index = blind_index(PIIKind.PHONE, mobile)
@@ -98,7 +93,47 @@ def user_register(*, username: str, password: str, phone: str, ip: str | None = 
         raise DomainError(
             "username_taken", _("This username is taken."), field="username"
         ) from None
+    return user
+
+
+@transaction.atomic
+def user_register(*, username: str, password: str, phone: str, ip: str | None = None) -> User:
+    """Create a resident account at level "registered".
+
+    Raises: DomainError (bad username, phone or password; username or phone taken).
+    """
+    user = _create_account(username=username, password=password, phone=phone)
     audit_record(actor=user, verb="user.register", target=user, ip=ip)
+    return user
+
+
+@transaction.atomic
+def staff_account_create(
+    *,
+    actor: User,
+    username: str,
+    password: str,
+    phone: str,
+    role: str,
+    division_code: str | None = None,
+    department_id: int | None = None,
+    ip: str | None = None,
+) -> User:
+    """A system administrator opens an account for a staff member with one role.
+
+    Raises: PermissionDenied, DomainError (account fields or the role's scope).
+    """
+    _require_admin(actor)
+    user = _create_account(username=username, password=password, phone=phone)
+    audit_record(actor=actor, verb="user.create_staff", target=user, ip=ip)
+    staff_role_grant(
+        actor=actor,
+        user=user,
+        role=role,
+        division_code=division_code,
+        department_id=department_id,
+        ip=ip,
+    )
     return user
 
 
@@ -256,6 +291,19 @@ def resident_verify_by_authority(
     return resident
 
 
+ROLE_LEVELS: dict[str, str] = {
+    Role.COMMUNITY_WORKER: Division.Level.COMMUNITY,
+    Role.STREET_OFFICER: Division.Level.STREET,
+    Role.DISTRICT_OFFICER: Division.Level.DISTRICT,
+    Role.CITY_COMMITTEE: Division.Level.CITY,
+}
+
+
+def _require_admin(actor: User) -> None:
+    if not has_role(actor, Role.SYSTEM_ADMIN):
+        raise PermissionDenied("forbidden", _("Only system administrators manage roles."))
+
+
 REVEALABLE = {"id_number": PIIKind.ID_NUMBER, "phone": PIIKind.PHONE}
 
 
@@ -314,14 +362,24 @@ def staff_role_grant(
     ip: str | None = None,
 ) -> StaffRole:
     """Give a staff role with its scope. Raises: PermissionDenied, DomainError."""
-    if not has_role(actor, Role.SYSTEM_ADMIN) and not getattr(actor, "is_superuser", False):
-        raise PermissionDenied("forbidden", _("Only system administrators manage roles."))
+    _require_admin(actor)
     if role not in Role.values:
         raise DomainError("unknown_role", _("Unknown role."), field="role")
     if role in DIVISION_ROLES:
-        if not division_code or not Division.objects.filter(pk=division_code).exists():
+        division = Division.objects.filter(pk=division_code or "", is_active=True).first()
+        if division is None:
             raise DomainError(
                 "unknown_division", _("Choose a valid division for this role."), field="division"
+            )
+        expected = ROLE_LEVELS.get(role)
+        if expected is not None and division.level != expected:
+            raise DomainError(
+                "wrong_division_level",
+                _("A %(role)s works at %(level)s level; %(division)s is not one."),
+                field="division",
+                role=Role(role).label,
+                level=Division.Level(expected).label,
+                division=division.short_name,
             )
         department_id = None
     elif role == Role.DEPARTMENT_STAFF:
@@ -352,8 +410,8 @@ def staff_role_grant(
 
 @transaction.atomic
 def staff_role_revoke(*, actor: User, staff_role_id: int, ip: str | None = None) -> None:
-    if not has_role(actor, Role.SYSTEM_ADMIN):
-        raise PermissionDenied("forbidden", _("Only system administrators manage roles."))
+    """Withdraw a role (kept, inactive, for the record). Raises: PermissionDenied, NotFound."""
+    _require_admin(actor)
     staff_role = StaffRole.objects.select_for_update().filter(pk=staff_role_id).first()
     if staff_role is None:
         raise NotFound("role_not_found", _("No such role."))

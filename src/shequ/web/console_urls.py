@@ -24,4 +24,10 @@ urlpatterns = [
         name="resident_reveal",
     ),
     path("audit/", core_console.audit_list, name="audit"),
+    path("staff/", people_console.staff_list, name="staff"),
+    path(
+        "staff/roles/<int:staff_role_id>/withdraw/",
+        people_console.staff_role_withdraw,
+        name="staff_role_withdraw",
+    ),
 ]
