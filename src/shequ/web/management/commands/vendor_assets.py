@@ -34,4 +34,9 @@ class Command(BaseCommand):
                 shutil.copytree(src, dst, dirs_exist_ok=True)
             else:
                 shutil.copy2(src, dst)
+                # Source maps travel with their files: the production manifest storage
+                # follows every sourceMappingURL and refuses a missing one.
+                source_map = src.with_name(src.name + ".map")
+                if source_map.exists():
+                    shutil.copy2(source_map, dst.with_name(dst.name + ".map"))
         self.stdout.write(f"vendored {len(FILES)} assets into {target_root}")
