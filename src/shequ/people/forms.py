@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.forms import StyledForm
 from shequ.core.scopes import Role
 from shequ.people.models import Department
 
@@ -62,8 +63,10 @@ class ResetConfirmForm(forms.Form):
     new_password = forms.CharField(label=_("New password"), widget=forms.PasswordInput)
 
 
-class RevealForm(forms.Form):
-    field = forms.ChoiceField(choices=[("id_number", _("ID number")), ("phone", _("Mobile"))])
+class RevealForm(StyledForm):
+    field = forms.ChoiceField(
+        label=_("Number to show"), choices=[("id_number", _("ID number")), ("phone", _("Mobile"))]
+    )
     reason = forms.CharField(label=_("Reason"), max_length=500)
 
 
@@ -71,7 +74,7 @@ class VerifyInPersonForm(forms.Form):
     note = forms.CharField(label=_("Note (document seen, place)"), max_length=500, required=False)
 
 
-class StaffAccountForm(forms.Form):
+class StaffAccountForm(StyledForm):
     username = forms.CharField(label=_("Username"), max_length=150)
     phone = forms.CharField(label=_("Mobile number"), max_length=20)
     password = forms.CharField(label=_("Initial password"), widget=forms.PasswordInput)

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -71,17 +72,30 @@ def id_check(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Your identity has been checked."))
             return redirect("people:profile")
-    districts = division_list(level=Division.Level.DISTRICT)
-    return render(request, "people/id_check.html", {"form": form, "districts": districts})
+    # After an error, the place pickers keep what the resident chose.
+    chosen = {key: str(request.POST.get(key, "")) for key in ("district", "street", "community")}
+    return render(
+        request,
+        "people/id_check.html",
+        {
+            "form": form,
+            "chosen": chosen,
+            "districts": division_list(level=Division.Level.DISTRICT),
+            "streets": _children_or_none(chosen["district"]),
+            "communities": _children_or_none(chosen["street"]),
+        },
+    )
+
+
+def _children_or_none(code: str) -> QuerySet[Division]:
+    return division_children(code) if code.isdigit() else Division.objects.none()
 
 
 @require_GET
 def division_options(request: HttpRequest) -> HttpResponse:
     """<option>s of a division's children, for the cascading place pickers (htmx)."""
-    parent = request.GET.get("district") or request.GET.get("street") or ""
-    if request.GET.get("street"):
-        parent = request.GET["street"]
-    children = division_children(parent) if parent.isdigit() else Division.objects.none()
+    # The street picker sends `street`; the district picker sends `district`.
+    children = _children_or_none(request.GET.get("street") or request.GET.get("district") or "")
     return render(request, "people/_division_options.html", {"children": children})
 
 

@@ -39,7 +39,9 @@ def division_detail(request: HttpRequest, code: str) -> HttpResponse:
     if not can_view_division(request.user, division):
         raise NotFound("division_not_found", _("No such division in your area."))
     may_edit = can_edit_division(request.user, division)
-    initial = {f: getattr(division, f) or "" for f in EDITABLE_FIELDS}
+    # As text, so a count of 0 shows as "0" rather than an empty box that saves as blank.
+    values = {f: getattr(division, f) for f in EDITABLE_FIELDS}
+    initial = {f: "" if v is None else str(v) for f, v in values.items()}
     form = DivisionAttributesForm(request.POST or None, initial=initial)
     if request.method == "POST":
         if not may_edit:

@@ -1,10 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.forms import StyledForm
 from shequ.places.models import Division
 
 
-class DivisionAttributesForm(forms.Form):
+class DivisionAttributesForm(StyledForm):
     service_centre_address = forms.CharField(
         label=_("Service centre address"), required=False, max_length=400
     )
