@@ -9,6 +9,10 @@ from django.core.management.base import BaseCommand, CommandParser
 from shequ.core.scopes import CITY_CODE
 from shequ.places.models import Division
 
+# Each app's demo seeder, in dependency order. Every one must be idempotent: a second run
+# adds nothing. `seed_demo` (people) comes first and prints the log-ins last.
+DEMO_COMMANDS: list[str] = []
+
 
 class Command(BaseCommand):
     help = "Load divisions and demo data into an empty database."
@@ -20,4 +24,6 @@ class Command(BaseCommand):
         if not Division.objects.filter(pk=CITY_CODE).exists():
             call_command("load_divisions", stdout=self.stdout)
         call_command("seed_demo", residents=residents, stdout=self.stdout)
+        for command in DEMO_COMMANDS:
+            call_command(command, stdout=self.stdout)
         self.stdout.write("shequ is starting on the address below; /healthz answers when ready.")
