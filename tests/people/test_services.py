@@ -334,8 +334,9 @@ def test_a_role_must_match_the_level_of_its_division() -> None:
     admin = make_staff("admin_lv", Role.SYSTEM_ADMIN)
     target = make_user("wrong_level")
     with translation.override("zh-hans"), pytest.raises(DomainError) as caught:
-        services.staff_role_grant(actor=admin, user=target, role=Role.COMMUNITY_WORKER,
-                                  division_code=WUHOU)
+        services.staff_role_grant(
+            actor=admin, user=target, role=Role.COMMUNITY_WORKER, division_code=WUHOU
+        )
     assert caught.value.code == "wrong_division_level"
     assert "武侯区" in str(caught.value)
     assert not StaffRole.objects.filter(user=target).exists()
@@ -344,12 +345,22 @@ def test_a_role_must_match_the_level_of_its_division() -> None:
 def test_staff_account_creation_is_all_or_nothing() -> None:
     admin = make_staff("admin_sa", Role.SYSTEM_ADMIN)
     with pytest.raises(DomainError):
-        services.staff_account_create(actor=admin, username="newclerk", password="tianfu-2026!",
-                                      phone="13700001111", role=Role.STREET_OFFICER,
-                                      division_code=NIJIAQIAO)
+        services.staff_account_create(
+            actor=admin,
+            username="newclerk",
+            password="tianfu-2026!",
+            phone="13700001111",
+            role=Role.STREET_OFFICER,
+            division_code=NIJIAQIAO,
+        )
     assert not User.objects.filter(username="newclerk").exists()
-    user = services.staff_account_create(actor=admin, username="newclerk",
-                                         password="tianfu-2026!", phone="13700001111",
-                                         role=Role.COMMUNITY_WORKER, division_code=NIJIAQIAO)
+    user = services.staff_account_create(
+        actor=admin,
+        username="newclerk",
+        password="tianfu-2026!",
+        phone="13700001111",
+        role=Role.COMMUNITY_WORKER,
+        division_code=NIJIAQIAO,
+    )
     assert user.staff_roles.get().division_id == NIJIAQIAO
     assert AuditEvent.objects.filter(verb="user.create_staff", actor=admin).exists()
