@@ -3,10 +3,12 @@
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from shequ.core.scopes import CITY_CODE, Role
 from shequ.people.permissions import areas_of, staff_required
+from shequ.people.selectors import department_list
 from shequ.places.console import children_with_counts
 from shequ.places.models import Division
 from shequ.places.selectors import divisions_by_code
@@ -33,19 +35,29 @@ def healthz(request: HttpRequest) -> HttpResponse:
 def console_home(request: HttpRequest) -> HttpResponse:
     """The division tree of each of the user's areas, with resident counts."""
     areas = areas_of(request.user)
-    roots = []
     codes = {a.division_code for a in areas if a.division_code}
     if any(a.role == Role.SYSTEM_ADMIN for a in areas):
         codes.add(CITY_CODE)
-    for _code, division in sorted(divisions_by_code(codes).items()):
-        roots.append({"division": division, "children": children_with_counts(division)})
-    departments = [a for a in areas if a.department_id is not None]
+    divisions = divisions_by_code(codes)
+    roots = [
+        {"division": division, "children": children_with_counts(division)}
+        for _code, division in sorted(divisions.items())
+    ]
+    department_ids = [a.department_id for a in areas if a.department_id is not None]
+    department_names = dict(
+        department_list().filter(pk__in=department_ids).values_list("pk", "name")
+    )
+    area_labels = [
+        {
+            "role": Role(a.role).label,
+            "scope": divisions.get(a.division_code or "")
+            or department_names.get(a.department_id or 0)
+            or _("everywhere"),
+        }
+        for a in areas
+    ]
     return render(
         request,
         "web/console_home.html",
-        {
-            "areas": areas,
-            "roots": roots,
-            "departments": departments,
-        },
+        {"area_labels": area_labels, "roots": roots, "departments": department_ids},
     )
