@@ -33,6 +33,17 @@ INSTALLED_APPS = [
     "shequ.core",
     "shequ.places",
     "shequ.people",
+    "shequ.projects",
+    "oauth2_provider",
+    "shequ.sso",
+    "shequ.notices",
+    "shequ.catalogue",
+    "shequ.casework",
+    "shequ.bookings",
+    "shequ.payments",
+    "shequ.funds",
+    "shequ.surveys",
+    "shequ.participation",
     "shequ.web",
 ]
 
@@ -127,6 +138,9 @@ SHEQU_SMS_BACKEND = env.str("SMS_BACKEND", default="shequ.people.sms.ConsoleSmsB
 SHEQU_IDENTITY_VERIFIER = env.str("IDENTITY_VERIFIER", default="")
 # How many full reveals of personal data one staff member may make per hour.
 SHEQU_PII_REVEALS_PER_HOUR = env.int("PII_REVEALS_PER_HOUR", default=20)
+# Map tiles for the public project map (e.g. a deployment's own tile server); empty = the
+# district boundaries alone, so the map works with no tile server and no internet.
+SHEQU_MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
 
 # --- Internationalisation ------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -193,3 +207,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# --- Single sign-on: django-oauth-toolkit in OIDC mode (see shequ/sso/conf.py) -------------
+OAUTH2_PROVIDER_APPLICATION_MODEL = "sso.DepartmentApp"
+from shequ.sso.conf import OAUTH2_PROVIDER, SHEQU_SSO_TOKEN_RATE_PER_MINUTE  # noqa: E402, F401

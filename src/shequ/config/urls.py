@@ -6,10 +6,33 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
 from shequ.config.api import api
+from shequ.sso.endpoints import DiscoveryView
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("shequ.web.urls")),
     path("accounts/", include("shequ.people.urls")),
+    path("notices/", include("shequ.notices.urls")),
+    path("console/notices/", include("shequ.notices.console_urls")),
+    path("o/", include("shequ.sso.oidc_urls")),
+    path(".well-known/openid-configuration", DiscoveryView.as_view(), name="oidc-discovery"),
+    path("sso/", include("shequ.sso.urls")),
+    path("console/sso/", include("shequ.sso.console_urls")),
+    path("catalogue/", include("shequ.catalogue.urls")),
+    path("console/catalogue/", include("shequ.catalogue.console_urls")),
+    path("funds/", include("shequ.funds.urls")),
+    path("console/funds/", include("shequ.funds.console_urls")),
+    path("projects/", include("shequ.projects.urls")),
+    path("console/projects/", include("shequ.projects.console_urls")),
+    path("surveys/", include("shequ.surveys.urls")),
+    path("console/surveys/", include("shequ.surveys.console_urls")),
+    path("participation/", include("shequ.participation.urls")),
+    path("console/participation/", include("shequ.participation.console_urls")),
+    path("casework/", include("shequ.casework.urls")),
+    path("console/casework/", include("shequ.casework.console_urls")),
+    path("bookings/", include("shequ.bookings.urls")),
+    path("console/bookings/", include("shequ.bookings.console_urls")),
+    path("payments/", include("shequ.payments.urls")),
+    path("console/payments/", include("shequ.payments.console_urls")),
     path("console/", include("shequ.web.console_urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -20,7 +20,7 @@ class VerificationLevel(models.IntegerChoices):
     AUTHORITY = 3, _("Verified by authority")
 
 
-class User(AbstractUser):
+class User(AbstractUser):  # type: ignore[django-manager-missing]  # swapped OAuth app model
     """A login account. The person behind it, once known, is its ``resident``."""
 
     # Mobile phone for log-in and one-time codes: encrypted, looked up by blind index.
@@ -39,7 +39,7 @@ class User(AbstractUser):
         )
 
 
-class Department(models.Model):
+class Department(models.Model):  # type: ignore[django-manager-missing]  # swapped OAuth app model
     """A municipal department (市级部门) that publishes services and handles cases."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)

@@ -7,6 +7,7 @@ from django.contrib.auth.views import LoginView
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -71,6 +72,10 @@ def id_check(request: HttpRequest) -> HttpResponse:
             add_domain_error(form, error)
         else:
             messages.success(request, _("Your identity has been checked."))
+            # Back to where the resident came from (e.g. a department app's sign-in).
+            next_url = request.GET.get("next", "")
+            if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+                return redirect(next_url)
             return redirect("people:profile")
     # After an error, the place pickers keep what the resident chose.
     chosen = {key: str(request.POST.get(key, "")) for key in ("district", "street", "community")}

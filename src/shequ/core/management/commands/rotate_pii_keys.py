@@ -18,6 +18,7 @@ ENCRYPTED = [
     ("people_resident", "id", ("id_number", "phone")),
     ("people_user", "id", ("phone",)),
     ("people_historicalresident", "history_id", ("id_number", "phone")),
+    ("sso_signingkey", "id", ("private_key",)),
 ]
 
 

@@ -11,7 +11,17 @@ from shequ.places.models import Division
 
 # Each app's demo seeder, in dependency order. Every one must be idempotent: a second run
 # adds nothing. `seed_demo` (people) comes first and prints the log-ins last.
-DEMO_COMMANDS: list[str] = []
+DEMO_COMMANDS: list[str] = [
+    "seed_projects",
+    "seed_sso",
+    "seed_funds",
+    "seed_surveys",
+    "seed_participation",
+    "seed_catalogue",
+    "seed_casework",
+    "seed_bookings",
+    "seed_payments",
+]
 
 
 class Command(BaseCommand):

@@ -1,0 +1,163 @@
+"""Five-major-actions benchmark: as-of statistics over 100,000 projects / 1,000,000 status events.
+
+    .venv/bin/python bench/projects.py            # 100,000 projects, 1,000,000 events
+    .venv/bin/python bench/projects.py --quick    # 10,000 projects, 100,000 events
+
+Needs PostgreSQL: uses DATABASE_URL if it names one, else its own database
+``shequ_projects_bench`` on 127.0.0.1:5432 (created and dropped here, never the development
+database). Each project has 10 status events (planned, approved, then work and completion
+with rework loops); rows are generated inside PostgreSQL with generate_series.
+Prints ``BENCH <metric> <value> <unit>`` lines.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/shequ_projects_bench"
+
+
+def bench(metric: str, value: float, unit: str) -> None:
+    print(f"BENCH {metric} {value:.3f} {unit}", flush=True)
+
+
+def recreate_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+EVENTS_SQL = """
+INSERT INTO projects_statusevent
+  (project_id, status, occurred_on, superseded_on, is_first, project_type_id, district_id,
+   division_id, year, note, created_at)
+SELECT p.id,
+       CASE WHEN k = 0 THEN 'planned' WHEN k = 1 THEN 'approved'
+            WHEN k % 2 = 0 THEN 'construction' ELSE 'completed' END,
+       make_date(p.year, 1, 1) + (k * 25 + p.id % 40)::int,
+       CASE WHEN k < 9 THEN make_date(p.year, 1, 1) + ((k + 1) * 25 + p.id % 40)::int END,
+       k < 4, p.project_type_id, p.district_id, p.division_id, p.year, '', now()
+FROM projects_project p CROSS JOIN generate_series(0, 9) AS k
+"""
+
+
+def seed(n_projects: int) -> None:
+    from django.db import connection
+
+    from shequ.places.models import Division
+    from shequ.projects.models import ProjectType
+
+    type_ids = list(ProjectType.objects.values_list("id", flat=True))
+    districts = list(
+        Division.objects.filter(level=Division.Level.DISTRICT).values_list("code", flat=True)
+    )
+    communities = [
+        Division.objects.filter(level=Division.Level.COMMUNITY, code__startswith=d[:6])
+        .values_list("code", flat=True)
+        .first()
+        for d in districts
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO projects_project
+              (code, name, project_type_id, division_id, district_id, year, longitude, latitude,
+               planned_city, planned_district, planned_social, actual_city, actual_district,
+               actual_social, implementer, status, status_since, progress, description,
+               is_synthetic, created_at, updated_at)
+            SELECT 'B' || i, 'bench ' || i, (%s::bigint[])[1 + i %% %s],
+                   (%s::text[])[1 + i %% 20], (%s::text[])[1 + i %% 20], 2018 + i %% 3,
+                   103.9 + (i %% 1000) / 2000.0, 30.5 + (i %% 997) / 2000.0,
+                   100000, 200000, 0, 0, 0, 0, '', 'completed', make_date(2018 + i %% 3, 12, 1),
+                   100, '', true, now(), now()
+            FROM generate_series(1, %s) AS i
+            """,
+            [type_ids, len(type_ids), communities, districts, n_projects],
+        )
+        cursor.execute(EVENTS_SQL)
+        cursor.execute("ANALYZE projects_project")
+        cursor.execute("ANALYZE projects_statusevent")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    n_projects = 10_000 if args.quick else 100_000
+    label = f"{n_projects // 1000}k"
+
+    url = os.environ.get("DATABASE_URL", "")
+    own = not url.startswith("postgres")
+    if own:
+        url = DEFAULT_URL
+        recreate_database(url)
+        os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shequ.config.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from shequ.core.scopes import CITY_CODE, Area, Role
+    from shequ.people.models import User
+    from shequ.projects import selectors
+    from shequ.projects.models import StatusEvent
+
+    call_command("migrate", "--no-input", verbosity=0)
+    call_command("load_divisions", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    started = time.perf_counter()
+    seed(n_projects)
+    bench(f"seed_{label}_projects", time.perf_counter() - started, "s")
+    bench("status_events", StatusEvent.objects.count(), "rows")
+
+    committee = User(username="bench")
+    committee._shequ_areas = [Area(role=Role.CITY_COMMITTEE, division_code=CITY_CODE)]  # type: ignore[attr-defined]
+    district = User(username="bench-d")
+    district._shequ_areas = [Area(role=Role.DISTRICT_OFFICER, division_code="510107000000")]  # type: ignore[attr-defined]
+    days = [date(2018, 7, 31), date(2019, 3, 15), date(2020, 6, 30), date(2021, 1, 1)]
+
+    def timed(name: str, run: object) -> None:
+        samples = []
+        for _ in range(3):
+            for day in days:
+                t = time.perf_counter()
+                run(day)  # type: ignore[operator]
+                samples.append((time.perf_counter() - t) * 1000)
+        bench(f"{name}_{label}_median", statistics.median(samples), "ms")
+        bench(f"{name}_{label}_max", max(samples), "ms")
+
+    timed(
+        "asof_implemented_counts",
+        lambda d: selectors.implemented_counts(committee, as_of=d, year=d.year),
+    )
+    timed("asof_status_counts", lambda d: selectors.status_counts(committee, as_of=d))
+    timed(
+        "asof_full_report_city",
+        lambda d: selectors.as_of_report(committee, as_of=d, year=d.year),
+    )
+    timed(
+        "asof_full_report_district",
+        lambda d: selectors.as_of_report(district, as_of=d, year=d.year),
+    )
+    if own:
+        from django.db import connections
+
+        connections.close_all()
+        import psycopg
+
+        with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+            conn.execute('DROP DATABASE IF EXISTS "shequ_projects_bench"')
+
+
+if __name__ == "__main__":
+    main()

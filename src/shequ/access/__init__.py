@@ -1,0 +1,1 @@
+"""Walk accessibility: street network import, nearest-facility sweeps, coverage and siting."""

@@ -1,0 +1,239 @@
+"""OpenStreetMap import: streaming XML reader and the format-sniffing entry point.
+
+``read_osm(path)`` reads ``.osm`` XML (with ``xml.etree.ElementTree.iterparse``,
+clearing elements as it goes) or ``.osm.pbf`` (see :mod:`.pbf`) and returns the
+walk network.  Errors are :class:`NetworkImportError` with the file, the line
+(XML) or byte offset (PBF) and the problem.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import xml.etree.ElementTree as ET
+from array import array
+from pathlib import Path
+from typing import IO, Any
+from xml.parsers import expat
+
+import numpy as np
+
+from .errors import NetworkImportError
+from .extract import OsmExtract, WayFilter, is_walkable, network_from_extract
+from .network import Network
+
+# expat error codes raised when the input ends in the middle of the document.
+_EOF_ERROR_CODES = frozenset({3, 5, 6})  # no element found, unclosed token, partial char
+
+
+class _HashingReader:
+    """File wrapper that hashes what is read and remembers whether EOF was reached."""
+
+    def __init__(self, fh: IO[bytes]) -> None:
+        self._fh = fh
+        self.sha256 = hashlib.sha256()
+        self.eof = False
+        # Bytes read before the root element was seen (the prolog lives there).
+        self.prolog = bytearray()
+        self.root_seen = False
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._fh.read(size)
+        if not chunk:
+            self.eof = True
+        else:
+            if not self.root_seen:
+                self.prolog += chunk
+            self.sha256.update(chunk)
+        return chunk
+
+
+def _reject_dtd(prolog: bytes | bytearray, source: str) -> None:
+    # OSM files never declare a DTD.  expat >= 2.4 already caps entity amplification;
+    # refusing DTDs outright keeps hostile files out of the rest of the import too.
+    if b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog:
+        raise NetworkImportError(f"{source}: XML with a DOCTYPE/ENTITY declaration is refused")
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """Hex SHA-256 of a file, read in 1 MiB chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _coord(elem: ET.Element, name: str, node_id: int, source: str) -> float:
+    raw = elem.get(name)
+    try:
+        value = float(raw) if raw is not None else float("nan")
+    except ValueError:
+        value = float("nan")
+    limit = 90.0 if name == "lat" else 180.0
+    if not (-limit <= value <= limit):
+        raise NetworkImportError(f"{source}: node {node_id} has invalid {name}={raw!r}")
+    return value
+
+
+def parse_osm_xml(
+    path: str | os.PathLike[str],
+    *,
+    way_filter: WayFilter = is_walkable,
+    keep_tags: bool = False,
+) -> tuple[OsmExtract, str]:
+    """Stream an OSM XML file; return (extract with ways passing ``way_filter``, sha256)."""
+    source = str(path)
+    node_ids: array[int] = array("q")
+    lons: array[float] = array("d")
+    lats: array[float] = array("d")
+    way_ids: array[int] = array("q")
+    way_offsets: array[int] = array("q", [0])
+    way_refs: array[int] = array("q")
+    way_tags: list[dict[str, str]] | None = [] if keep_tags else None
+    stats: dict[str, Any] = {"ways": 0, "relations": 0}
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - closed in finally; wrapped for hashing
+    except OSError as exc:
+        raise NetworkImportError(f"cannot open {source}: {exc}") from exc
+    reader = _HashingReader(fh)
+    root: ET.Element | None = None
+    try:
+        for event, elem in ET.iterparse(reader, events=("start", "end")):  # noqa: S314
+            if root is None:
+                root = elem
+                reader.root_seen = True
+                _reject_dtd(reader.prolog, source)
+                if elem.tag != "osm":
+                    raise NetworkImportError(
+                        f"{source}: root element is <{elem.tag}>, expected <osm>"
+                    )
+                continue
+            if event != "end":
+                continue
+            tag = elem.tag
+            if tag == "node":
+                try:
+                    nid = int(elem.get("id", ""))
+                except ValueError as exc:
+                    raise NetworkImportError(
+                        f"{source}: node with invalid id {elem.get('id')!r}"
+                    ) from exc
+                node_ids.append(nid)
+                lats.append(_coord(elem, "lat", nid, source))
+                lons.append(_coord(elem, "lon", nid, source))
+                root.clear()
+            elif tag == "way":
+                stats["ways"] += 1
+                tags = {t.get("k", ""): t.get("v", "") for t in elem.iter("tag")}
+                if way_filter(tags):
+                    try:
+                        refs = [int(nd.get("ref", "")) for nd in elem.iter("nd")]
+                        wid = int(elem.get("id", ""))
+                    except ValueError as exc:
+                        raise NetworkImportError(
+                            f"{source}: way {elem.get('id')!r} has an invalid id or node ref"
+                        ) from exc
+                    way_ids.append(wid)
+                    way_refs.extend(refs)
+                    way_offsets.append(len(way_refs))
+                    if way_tags is not None:
+                        way_tags.append(tags)
+                root.clear()
+            elif tag == "relation":
+                stats["relations"] += 1
+                root.clear()
+            elif tag == "bounds":
+                with contextlib.suppress(ValueError):
+                    stats["bounds"] = [
+                        float(elem.get(k, "nan")) for k in ("minlon", "minlat", "maxlon", "maxlat")
+                    ]
+    except ET.ParseError as exc:
+        line, column = exc.position
+        if exc.code in _EOF_ERROR_CODES and reader.eof:
+            raise NetworkImportError(
+                f"{source}: truncated XML at line {line} (the file ends before </osm>)"
+            ) from exc
+        reason = expat.ErrorString(exc.code) if isinstance(exc.code, int) else str(exc)
+        raise NetworkImportError(
+            f"{source}: malformed XML at line {line}, column {column}: {reason}"
+        ) from exc
+    finally:
+        fh.close()
+    if root is None:
+        raise NetworkImportError(f"{source}: empty file")
+    extract = OsmExtract(
+        node_ids=np.frombuffer(node_ids, dtype=np.int64).copy(),
+        lon=np.frombuffer(lons, dtype=np.float64).copy(),
+        lat=np.frombuffer(lats, dtype=np.float64).copy(),
+        way_ids=np.frombuffer(way_ids, dtype=np.int64).copy(),
+        way_offsets=np.frombuffer(way_offsets, dtype=np.int64).copy(),
+        way_refs=np.frombuffer(way_refs, dtype=np.int64).copy(),
+        way_tags=way_tags,
+        stats=stats,
+    )
+    return extract, reader.sha256.hexdigest()
+
+
+def _looks_like_pbf(path: Path) -> bool:
+    name = path.name.lower()
+    if name.endswith(".pbf"):
+        return True
+    if name.endswith((".osm", ".xml")):
+        return False
+    with open(path, "rb") as fh:
+        head = fh.read(64)
+    # A PBF file starts with a 4-byte header length and a BlobHeader naming "OSMHeader".
+    return b"OSMHeader" in head
+
+
+def read_osm_extract(
+    path: str | os.PathLike[str],
+    *,
+    way_filter: WayFilter = is_walkable,
+    keep_tags: bool = False,
+) -> tuple[OsmExtract, str]:
+    """Read the nodes and the ways passing ``way_filter`` from an .osm or .osm.pbf file."""
+    p = Path(path)
+    if not p.is_file():
+        raise NetworkImportError(f"{p}: no such file")
+    if _looks_like_pbf(p):
+        from .pbf import parse_osm_pbf
+
+        return parse_osm_pbf(p, way_filter=way_filter, keep_tags=keep_tags)
+    return parse_osm_xml(p, way_filter=way_filter, keep_tags=keep_tags)
+
+
+def read_osm(path: str | os.PathLike[str], *, largest_component: bool = True) -> Network:
+    """Import the walk network of an OpenStreetMap ``.osm`` (XML) or ``.osm.pbf`` file.
+
+    Walkable ways are chosen by :func:`is_walkable`; each pair of consecutive
+    way nodes is an edge with its WGS84 ellipsoidal length; coincident nodes
+    are merged; only the largest connected component is kept (unless told
+    otherwise) and nodes are renumbered along a Hilbert curve.  The metadata
+    records the source file name, its SHA-256, counts and the bounding box.
+    """
+    p = Path(path)
+    extract, digest = read_osm_extract(p)
+    return network_from_extract(
+        extract, source=p.name, sha256=digest, largest_component=largest_component
+    )
+
+
+def import_osm_file(
+    osm_path: str | os.PathLike[str],
+    out_path: str | os.PathLike[str],
+    *,
+    largest_component: bool = True,
+) -> Network:
+    """Import an OSM file and save the network to ``out_path``.
+
+    The network is only written once the whole import succeeded (and then via
+    a temporary file and an atomic rename), so a failed import leaves no file.
+    """
+    from .network import save_network
+
+    net = read_osm(osm_path, largest_component=largest_component)
+    save_network(net, out_path)
+    return net

@@ -1,0 +1,123 @@
+"""Bookings (预约): time slots at service halls and rooms of community service centres."""
+
+from datetime import time
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from shequ.catalogue.models import Service
+from shequ.people.models import Department
+from shequ.places.models import Division
+
+
+class Venue(models.Model):
+    """A service-hall window or a room in a 党群服务中心 that residents book by the slot."""
+
+    class Kind(models.TextChoices):
+        HALL = "hall", _("Service hall")
+        ROOM = "room", _("Community room")
+
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=80)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    community = models.ForeignKey(
+        Division, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    service = models.ForeignKey(
+        Service, null=True, blank=True, on_delete=models.SET_NULL, related_name="venues"
+    )
+    opens_at = models.TimeField(_("opens at"), default=time(9, 0))
+    closes_at = models.TimeField(_("closes at"), default=time(17, 0))
+    open_weekdays = models.CharField(
+        _("open weekdays (1=Mon … 7=Sun)"), max_length=7, default="12345"
+    )
+    slot_minutes = models.PositiveSmallIntegerField(_("slot length (minutes)"), default=60)
+    capacity = models.PositiveSmallIntegerField(_("places per slot"), default=10)
+    max_per_week = models.PositiveSmallIntegerField(_("bookings per resident per week"), default=2)
+    is_open = models.BooleanField(_("open for booking"), default=True)
+
+    class Meta:
+        verbose_name = _("venue")
+        verbose_name_plural = _("venues")
+        ordering = ["kind", "name"]
+        constraints = [
+            models.CheckConstraint(
+                name="venue_room_in_community",
+                condition=Q(kind="hall") | Q(kind="room", community__isnull=False),
+            ),
+            models.CheckConstraint(name="venue_hours", condition=Q(opens_at__lt=F("closes_at"))),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Slot(models.Model):
+    """One bookable time. ``booked`` never exceeds ``capacity``: the database refuses it."""
+
+    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="slots")
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    capacity = models.PositiveSmallIntegerField(_("places"))
+    booked = models.PositiveSmallIntegerField(_("booked"), default=0)
+
+    class Meta:
+        verbose_name = _("slot")
+        verbose_name_plural = _("slots")
+        ordering = ["starts_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["venue", "starts_at"], name="slot_unique_start"),
+            models.CheckConstraint(
+                name="slot_never_overbooked",
+                condition=Q(booked__gte=0) & Q(booked__lte=F("capacity")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.venue_id}@{self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def free(self) -> int:
+        return max(0, self.capacity - self.booked)
+
+
+class Booking(models.Model):
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmed")
+        WAITING = "waiting", _("On the waiting list")
+        CANCELLED = "cancelled", _("Cancelled")
+        NO_SHOW = "no_show", _("No-show")
+
+    slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="bookings")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings"
+    )
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["slot", "user"],
+                condition=Q(status__in=["confirmed", "waiting"]),
+                name="booking_one_live_per_slot",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["slot", "status", "created_at"], name="booking_slot_status"),
+            models.Index(fields=["user", "status"], name="booking_user_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.slot_id}:{self.status}"

@@ -1,0 +1,172 @@
+"""Applications over the API: residents submit (multipart) and follow; staff work the queue."""
+
+from datetime import date, datetime
+from typing import Any, cast
+
+from django.http import HttpRequest
+from ninja import File, Router, Schema, Status
+from ninja.files import UploadedFile
+from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.security import django_auth
+
+from shequ.casework import selectors, services
+from shequ.casework.models import Application, ApplicationEvent
+from shequ.core.services import client_ip
+from shequ.people.models import User
+
+router = Router(tags=["casework"], auth=django_auth)
+
+
+class EventOut(Schema):
+    action: str
+    from_status: str
+    to_status: str
+    note: str
+    created_at: datetime
+
+
+class ApplicationOut(Schema):
+    id: int
+    reference: str | None
+    service_id: int
+    service_name: str
+    department: str
+    community_code: str | None
+    status: str
+    status_label: str
+    submitted_at: datetime
+    due_date: date | None
+    escalated: bool
+    reason: str
+
+    @staticmethod
+    def resolve_service_name(obj: Application) -> str:
+        return obj.service.name
+
+    @staticmethod
+    def resolve_department(obj: Application) -> str:
+        return obj.department.short_name
+
+    @staticmethod
+    def resolve_community_code(obj: Application) -> str | None:
+        return obj.community_id
+
+    @staticmethod
+    def resolve_status_label(obj: Application) -> str:
+        return str(obj.get_status_display())
+
+    @staticmethod
+    def resolve_escalated(obj: Application) -> bool:
+        return obj.escalated_at is not None
+
+    @staticmethod
+    def resolve_reason(obj: Application) -> str:
+        return getattr(obj, "reason", "") or ""
+
+
+class ApplicationDetailOut(ApplicationOut):
+    data: dict[str, Any]
+    events: list[EventOut]
+
+    @staticmethod
+    def resolve_events(obj: Application) -> list[ApplicationEvent]:
+        return list(obj.events.all())
+
+
+class ActionIn(Schema):
+    action: str
+    note: str = ""
+
+
+class BulkIn(Schema):
+    ids: list[int]
+    action: str
+    note: str = ""
+
+
+class BulkOut(Schema):
+    done: list[int]
+    refused: dict[int, str]
+
+
+@router.get("/mine", response=list[ApplicationOut])
+@paginate(LimitOffsetPagination)
+def my_applications(request: HttpRequest) -> object:
+    """The caller's own applications (办理进度)."""
+    return selectors.application_list_for_applicant(user=request.user)
+
+
+@router.get("/mine/{application_id}", response=ApplicationDetailOut)
+def my_application(request: HttpRequest, application_id: int) -> Application:
+    return selectors.application_get_for_applicant(user=request.user, application_id=application_id)
+
+
+@router.post("/services/{service_id}/applications", response={201: ApplicationDetailOut})
+def submit(
+    request: HttpRequest,
+    service_id: int,
+    files: list[UploadedFile] = File(default=None),  # noqa: B008 - ninja parameter declaration
+) -> Status[Application]:
+    """Submit as multipart form data: one part per field, one file part per document slot."""
+    application = services.application_submit(
+        actor=cast(User, request.user),
+        service_id=service_id,
+        data=request.POST,
+        files=request.FILES,
+        ip=client_ip(request),
+    )
+    return Status(
+        201,
+        selectors.application_get_for_applicant(user=request.user, application_id=application.pk),
+    )
+
+
+@router.post("/mine/{application_id}/withdraw", response=ApplicationOut)
+def withdraw(request: HttpRequest, application_id: int) -> Application:
+    return services.application_withdraw(
+        actor=cast(User, request.user), application_id=application_id, ip=client_ip(request)
+    )
+
+
+@router.get("/queue", response=list[ApplicationOut])
+@paginate(LimitOffsetPagination)
+def staff_queue(
+    request: HttpRequest,
+    status: str | None = None,
+    due: str | None = None,
+    area: str | None = None,
+    escalated: bool = False,
+) -> object:
+    """The staff member's queue, same scope and filters as the console."""
+    return selectors.application_queue_for(
+        user=request.user, status=status, due=due, area=area, escalated=escalated
+    )
+
+
+@router.get("/queue/{application_id}", response=ApplicationDetailOut)
+def staff_application(request: HttpRequest, application_id: int) -> Application:
+    return selectors.application_get_for_staff(user=request.user, application_id=application_id)
+
+
+@router.post("/queue/{application_id}/actions", response=ApplicationOut)
+def staff_act(request: HttpRequest, application_id: int, payload: ActionIn) -> Application:
+    """accept · request_info · approve · reject (reason required) · complete."""
+    return services.application_act(
+        actor=cast(User, request.user),
+        application_id=application_id,
+        action=payload.action,
+        note=payload.note,
+        ip=client_ip(request),
+    )
+
+
+@router.post("/queue/bulk", response=BulkOut)
+def staff_bulk(request: HttpRequest, payload: BulkIn) -> dict[str, object]:
+    outcome = services.application_bulk_act(
+        actor=cast(User, request.user),
+        application_ids=payload.ids,
+        action=payload.action,
+        note=payload.note,
+        ip=client_ip(request),
+    )
+    return {"done": outcome.done, "refused": outcome.refused}

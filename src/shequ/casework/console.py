@@ -1,0 +1,158 @@
+"""The department's queue (办件队列): filters, bulk steps, one case, form versions."""
+
+import json
+from typing import cast
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from shequ.casework import selectors, services
+from shequ.casework.forms import ActionForm, FormDefinitionForm
+from shequ.casework.models import Status
+from shequ.casework.permissions import can_build_forms, is_supervisor, may_act
+from shequ.catalogue.selectors import service_get_for
+from shequ.core.errors import DomainError, NotFound
+from shequ.core.forms import add_domain_error
+from shequ.core.services import client_ip
+from shequ.people.models import User
+from shequ.people.permissions import staff_required
+
+PAGE_SIZE = 50
+
+
+@staff_required
+def queue(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    due = request.GET.get("due", "")
+    area = request.GET.get("area", "")[:12]
+    escalated = request.GET.get("escalated") == "1"
+    queryset = selectors.application_queue_for(
+        user=request.user, status=status, due=due, area=area, escalated=escalated
+    )
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "casework/console/queue.html",
+        {
+            "page": page,
+            "status": status,
+            "due": due,
+            "area": area,
+            "escalated": escalated,
+            "statuses": Status.choices,
+            "supervisor": is_supervisor(request.user),
+        },
+    )
+
+
+@staff_required
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponse:
+    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()]
+    action = request.POST.get("action", "")
+    if not ids:
+        messages.error(request, _("Select at least one application."))
+        return redirect("casework_console:queue")
+    outcome = services.application_bulk_act(
+        actor=cast(User, request.user),
+        application_ids=ids,
+        action=action,
+        note=request.POST.get("note", ""),
+        ip=client_ip(request),
+    )
+    if outcome.done:
+        messages.success(request, _("%(n)s applications updated.") % {"n": len(outcome.done)})
+    for application_id, reason in outcome.refused.items():
+        messages.error(request, f"#{application_id}: {reason}")
+    return redirect(request.POST.get("next") or "casework_console:queue")
+
+
+@staff_required
+def detail(request: HttpRequest, application_id: int) -> HttpResponse:
+    application = selectors.application_get_for_staff(
+        user=request.user, application_id=application_id
+    )
+    actions = [
+        a
+        for a, t in services.TRANSITIONS.items()
+        if not t.by_resident
+        and application.status in t.sources
+        and may_act(request.user, application, a)
+    ]
+    fields = [
+        (spec["label"], application.data.get(spec["name"])) for spec in application.form.fields
+    ]
+    return render(
+        request,
+        "casework/console/detail.html",
+        {
+            "application": application,
+            "actions": actions,
+            "fields": fields,
+            "form": ActionForm(),
+        },
+    )
+
+
+@staff_required
+@require_POST
+def act(request: HttpRequest, application_id: int) -> HttpResponse:
+    form = ActionForm(request.POST)
+    try:
+        services.application_act(
+            actor=cast(User, request.user),
+            application_id=application_id,
+            action=str(form.data.get("action", "")),
+            note=str(form.data.get("note", "")),
+            ip=client_ip(request),
+        )
+    except NotFound:
+        raise
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The application is updated."))
+    return redirect("casework_console:detail", application_id=application_id)
+
+
+@staff_required
+def form_builder(request: HttpRequest, service_id: int) -> HttpResponse:
+    """Publish a new version of a service's application form (JSON, validated)."""
+    service = service_get_for(user=request.user, service_id=service_id)
+    if not can_build_forms(request.user, service):
+        raise DjangoPermissionDenied
+    versions = list(selectors.form_versions_for(service_id=service.pk))
+    latest = versions[0] if versions else None
+    initial = {
+        "fields_json": json.dumps(latest.fields if latest else [], ensure_ascii=False, indent=1),
+        "documents_json": json.dumps(
+            latest.documents if latest else [], ensure_ascii=False, indent=1
+        ),
+    }
+    form = FormDefinitionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            definition = services.form_definition_publish(
+                actor=cast(User, request.user),
+                service_id=service.pk,
+                fields=form.cleaned_data["fields_json"],
+                documents=form.cleaned_data["documents_json"],
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(
+                request, _("Version %(v)s of the form is live.") % {"v": definition.version}
+            )
+            return redirect("casework_console:form_builder", service_id=service.pk)
+    return render(
+        request,
+        "casework/console/form_builder.html",
+        {"service": service, "form": form, "versions": versions},
+        status=400 if form.errors else 200,
+    )

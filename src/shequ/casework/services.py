@@ -1,0 +1,634 @@
+"""Writes of casework: build forms, submit, and move applications through their states.
+
+State machine (办件流程): submitted → accepted → (more_info ↔ resubmitted) → approved /
+rejected → completed; a resident may withdraw while the case is open. Every step is taken by
+an authorised person, written to the case history and the audit trail, and messaged to the
+applicant.
+"""
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from shequ.casework.models import (
+    OPEN_STATUSES,
+    Application,
+    ApplicationDocument,
+    ApplicationEvent,
+    FormDefinition,
+    Status,
+)
+from shequ.casework.permissions import can_build_forms, may_act
+from shequ.casework.workdays import working_day_add, working_days_between
+from shequ.catalogue.models import Service
+from shequ.core.errors import DomainError, NotFound, PermissionDenied
+from shequ.core.services import audit_record
+from shequ.notices.models import Category
+from shequ.notices.services import message_send, plain_text
+from shequ.people.models import User
+
+FIELD_TYPES = ("text", "textarea", "integer", "decimal", "date", "choice", "boolean")
+FILE_TYPES = {
+    "pdf": ("application/pdf", (b"%PDF-",)),
+    "jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    "png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+}
+MAX_FILE_KB = 10 * 1024
+
+
+class InvalidApplication(DomainError):
+    """Several field errors at once (``errors``), shown under each field."""
+
+    def __init__(self, errors: list[DomainError]) -> None:
+        super().__init__("invalid_application", _("Please correct the marked fields."))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: tuple[str, ...]
+    target: str
+    by_resident: bool = False
+    needs_note: bool = False
+
+
+TRANSITIONS = {
+    t.action: t
+    for t in (
+        Transition("accept", (Status.SUBMITTED,), Status.ACCEPTED),
+        Transition(
+            "request_info", (Status.ACCEPTED, Status.RESUBMITTED), Status.MORE_INFO, needs_note=True
+        ),
+        Transition("resubmit", (Status.MORE_INFO,), Status.RESUBMITTED, by_resident=True),
+        Transition("approve", (Status.ACCEPTED, Status.RESUBMITTED), Status.APPROVED),
+        Transition(
+            "reject",
+            (Status.SUBMITTED, Status.ACCEPTED, Status.RESUBMITTED),
+            Status.REJECTED,
+            needs_note=True,
+        ),
+        Transition("complete", (Status.APPROVED,), Status.COMPLETED),
+        Transition("withdraw", tuple(OPEN_STATUSES), Status.WITHDRAWN, by_resident=True),
+    )
+}
+STAFF_ACTIONS = tuple(a for a, t in TRANSITIONS.items() if not t.by_resident)
+
+MESSAGES = {
+    Status.SUBMITTED: _("Your application %(ref)s for %(service)s was received"),
+    Status.ACCEPTED: _("Your application %(ref)s for %(service)s was accepted"),
+    Status.MORE_INFO: _("Your application %(ref)s needs more information"),
+    Status.RESUBMITTED: _("Your application %(ref)s was resubmitted"),
+    Status.APPROVED: _("Your application %(ref)s for %(service)s was approved"),
+    Status.REJECTED: _("Your application %(ref)s for %(service)s was rejected"),
+    Status.COMPLETED: _("Your application %(ref)s for %(service)s is completed"),
+    Status.WITHDRAWN: _("Your application %(ref)s was withdrawn"),
+}
+
+
+# --- Form definitions ---------------------------------------------------------------------
+
+
+def _definition_errors(fields: Any, documents: Any) -> list[DomainError]:
+    errors: list[DomainError] = []
+    if not isinstance(fields, list) or not isinstance(documents, list):
+        return [DomainError("bad_form", _("Fields and documents must be lists."), field="fields")]
+    names: set[str] = set()
+    for spec in [*fields, *documents]:
+        if not isinstance(spec, dict) or not str(spec.get("name", "")).isidentifier():
+            errors.append(
+                DomainError(
+                    "bad_form", _("Every item needs a name (letters, digits, _)."), field="fields"
+                )
+            )
+            continue
+        if spec["name"] in names:
+            errors.append(DomainError("bad_form", _("Names must be unique."), field="fields"))
+        names.add(spec["name"])
+        if not str(spec.get("label", "")).strip():
+            errors.append(DomainError("bad_form", _("Every item needs a label."), field="fields"))
+    for spec in fields:
+        if isinstance(spec, dict) and spec.get("type") not in FIELD_TYPES:
+            errors.append(DomainError("bad_form", _("Unknown field type."), field="fields"))
+        if isinstance(spec, dict) and spec.get("type") == "choice" and not spec.get("choices"):
+            errors.append(
+                DomainError("bad_form", _("A choice field needs choices."), field="fields")
+            )
+    for spec in documents:
+        if not isinstance(spec, dict):
+            continue
+        types = spec.get("types") or []
+        if not types or any(t not in FILE_TYPES for t in types):
+            errors.append(
+                DomainError(
+                    "bad_form", _("Document types must be pdf, jpg or png."), field="documents"
+                )
+            )
+        max_kb = spec.get("max_kb", 0)
+        if not isinstance(max_kb, int) or not 1 <= max_kb <= MAX_FILE_KB:
+            errors.append(
+                DomainError("bad_form", _("Size limits are 1 to 10240 KB."), field="documents")
+            )
+    return errors
+
+
+@transaction.atomic
+def form_definition_publish(
+    *, actor: User | None, service_id: int, fields: Any, documents: Any
+) -> FormDefinition:
+    """Publish a new version of a service's application form (older versions stay).
+
+    Raises: NotFound, PermissionDenied (another department), InvalidApplication (bad spec).
+    """
+    service = Service.objects.select_for_update().filter(pk=service_id).first()
+    if service is None:
+        raise NotFound("service_not_found", _("No such service."))
+    if actor is not None and not can_build_forms(actor, service):
+        raise PermissionDenied(
+            "not_your_department", _("You may edit only your own department's services.")
+        )
+    if service.kind != Service.Kind.APPLICATION:
+        raise DomainError("not_an_application", _("This service takes no applications."))
+    errors = _definition_errors(fields, documents)
+    if errors:
+        raise InvalidApplication(errors)
+    latest = FormDefinition.objects.filter(service=service).order_by("-version").first()
+    definition = FormDefinition.objects.create(
+        service=service,
+        version=(latest.version + 1) if latest else 1,
+        fields=fields,
+        documents=documents,
+        created_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        verb="form.publish",
+        target=definition,
+        changes={"version": [latest.version if latest else None, definition.version]},
+    )
+    return definition
+
+
+# --- Validation of a resident's answers ---------------------------------------------------
+
+
+def _clean_value(spec: Mapping[str, Any], raw: Any) -> Any:
+    name, kind = spec["name"], spec["type"]
+    required = bool(spec.get("required"))
+    if kind == "boolean":
+        if required and raw not in (True, "on", "true", "1", 1):
+            raise DomainError("required", _("This field is required."), field=name)
+        return raw in (True, "on", "true", "1", 1)
+    text = "" if raw is None else str(raw).strip()
+    if not text:
+        if required:
+            raise DomainError("required", _("This field is required."), field=name)
+        return None
+    if kind in ("text", "textarea"):
+        return plain_text(text, field=name, max_length=int(spec.get("max_length", 500)))
+    if kind == "integer":
+        try:
+            value: Any = int(text)
+        except ValueError:
+            raise DomainError("not_integer", _("Enter a whole number."), field=name) from None
+    elif kind == "decimal":
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise DomainError("not_number", _("Enter a number."), field=name) from None
+        if not value.is_finite():
+            raise DomainError("not_number", _("Enter a number."), field=name)
+    elif kind == "date":
+        try:
+            value = date.fromisoformat(text)
+        except ValueError:
+            raise DomainError("not_date", _("Enter a date as YYYY-MM-DD."), field=name) from None
+        low, high = spec.get("min"), spec.get("max")
+        low_d = (
+            timezone.localdate() if low == "today" else (date.fromisoformat(low) if low else None)
+        )
+        high_d = (
+            timezone.localdate()
+            if high == "today"
+            else (date.fromisoformat(high) if high else None)
+        )
+        if (low_d and value < low_d) or (high_d and value > high_d):
+            raise DomainError("date_out_of_range", _("This date is out of range."), field=name)
+        return value.isoformat()
+    elif kind == "choice":
+        if text not in [str(c) for c in spec.get("choices", [])]:
+            raise DomainError("bad_choice", _("Choose one of the options."), field=name)
+        return text
+    else:  # pragma: no cover - definitions are validated on publish
+        raise DomainError("bad_form", _("Unknown field type."), field=name)
+    low, high = spec.get("min"), spec.get("max")
+    if (low is not None and value < Decimal(str(low))) or (
+        high is not None and value > Decimal(str(high))
+    ):
+        raise DomainError(
+            "out_of_range",
+            _("Enter a value between %(low)s and %(high)s."),
+            field=name,
+            low=low if low is not None else "—",
+            high=high if high is not None else "—",
+        )
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def _check_file(spec: Mapping[str, Any], upload: UploadedFile) -> str:
+    """Returns the detected type. Raises: DomainError (wrong type or too large)."""
+    name = spec["name"]
+    if upload.size is None or upload.size > int(spec.get("max_kb", 2048)) * 1024:
+        raise DomainError(
+            "file_too_large",
+            _("The file is larger than %(kb)s KB."),
+            field=name,
+            kb=spec.get("max_kb", 2048),
+        )
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    extension = (upload.name or "").rsplit(".", 1)[-1].lower().replace("jpeg", "jpg")
+    for kind in spec.get("types", []):
+        content_type, magics = FILE_TYPES[kind]
+        if extension == kind and any(head.startswith(m) for m in magics):
+            return content_type
+    raise DomainError(
+        "file_type_not_allowed",
+        _("Upload one of these file types: %(types)s."),
+        field=name,
+        types=", ".join(spec.get("types", [])),
+    )
+
+
+def _validate(
+    definition: FormDefinition,
+    data: Mapping[str, Any],
+    files: Mapping[str, UploadedFile],
+    *,
+    already_uploaded: set[str] = frozenset(),  # type: ignore[assignment]
+) -> tuple[dict[str, Any], dict[str, tuple[UploadedFile, str]]]:
+    errors: list[DomainError] = []
+    clean: dict[str, Any] = {}
+    for spec in definition.fields:
+        try:
+            clean[spec["name"]] = _clean_value(spec, data.get(spec["name"]))
+        except DomainError as error:
+            errors.append(error)
+    uploads: dict[str, tuple[UploadedFile, str]] = {}
+    for spec in definition.documents:
+        upload = files.get(spec["name"])
+        if upload is None:
+            if spec.get("required") and spec["name"] not in already_uploaded:
+                errors.append(
+                    DomainError(
+                        "document_required", _("Please upload this document."), field=spec["name"]
+                    )
+                )
+            continue
+        try:
+            uploads[spec["name"]] = (upload, _check_file(spec, upload))
+        except DomainError as error:
+            errors.append(error)
+    if errors:
+        raise InvalidApplication(errors)
+    return clean, uploads
+
+
+def _store(application: Application, uploads: dict[str, tuple[UploadedFile, str]]) -> None:
+    for slot, (upload, content_type) in uploads.items():
+        extension = content_type.rsplit("/", 1)[-1].replace("jpeg", "jpg")
+        document = ApplicationDocument(
+            application=application,
+            slot=slot,
+            original_name=(upload.name or slot)[-120:],
+            content_type=content_type,
+            size=upload.size or 0,
+        )
+        document.file.save(f"{uuid.uuid4().hex}.{extension}", upload, save=False)
+        document.save()
+
+
+def _notify(application: Application, status: str, note: str = "") -> None:
+    title = MESSAGES[Status(status)] % {
+        "ref": application.reference,
+        "service": application.service.name,
+    }
+    message_send(
+        user_id=application.applicant_id,
+        category=Category.APPLICATION,
+        title=title,
+        body=note,
+        url=f"/casework/{application.pk}/",
+    )
+
+
+def _record(
+    application: Application,
+    *,
+    actor: User | None,
+    action: str,
+    from_status: str,
+    note: str,
+    ip: str | None,
+) -> None:
+    ApplicationEvent.objects.create(
+        application=application,
+        actor=actor,
+        action=action,
+        from_status=from_status,
+        to_status=application.status,
+        note=note,
+    )
+    audit_record(
+        actor=actor,
+        verb=f"application.{action}",
+        target=application,
+        division_code=application.community_id or "",
+        reason=note,
+        changes={"status": [from_status or None, application.status]},
+        ip=ip,
+    )
+    _notify(application, application.status, note)
+
+
+# --- Resident actions ---------------------------------------------------------------------
+
+
+def current_form(service: Service) -> FormDefinition | None:
+    return FormDefinition.objects.filter(service=service).order_by("-version").first()
+
+
+@transaction.atomic
+def application_submit(
+    *,
+    actor: User,
+    service_id: int,
+    data: Mapping[str, Any],
+    files: Mapping[str, UploadedFile],
+    ip: str | None = None,
+) -> Application:
+    """A resident applies with the service's current form; routed to department (+community).
+
+    Raises: NotFound, DomainError (not verified enough, no form), InvalidApplication.
+    """
+    service = Service.objects.filter(pk=service_id, is_published=True).first()
+    if service is None or service.kind != Service.Kind.APPLICATION:
+        raise NotFound("service_not_found", _("No such service."))
+    definition = current_form(service)
+    if definition is None:
+        raise DomainError("no_form", _("This service does not take online applications yet."))
+    if actor.verification_level < service.min_level:
+        raise DomainError(
+            "verification_required",
+            _(
+                "This service needs a higher verification level. "
+                "Please complete the real-name check."
+            ),
+        )
+    resident = getattr(actor, "resident", None)
+    if service.community_level and (resident is None or not resident.community_id):
+        raise DomainError(
+            "community_required", _("Tell us your community first (real-name check).")
+        )
+    clean, uploads = _validate(definition, data, files)
+    application = Application.objects.create(
+        service=service,
+        form=definition,
+        applicant=actor,
+        resident=resident,
+        department_id=service.department_id,
+        community_id=resident.community_id
+        if resident is not None and service.community_level
+        else None,
+        data=clean,
+        submitted_at=timezone.now(),
+    )
+    application.reference = f"SQ{timezone.localdate():%Y%m%d}{application.pk:06d}"
+    application.save(update_fields=["reference"])
+    _store(application, uploads)
+    _record(application, actor=actor, action="submit", from_status="", note="", ip=ip)
+    return application
+
+
+def _locked_for_applicant(actor: User, application_id: int) -> Application:
+    application = (
+        Application.objects.select_for_update()
+        .filter(pk=application_id, applicant_id=actor.pk)
+        .first()
+    )
+    if application is None:
+        raise NotFound("application_not_found", _("No such application."))
+    return application
+
+
+def _check_transition(application: Application, action: str) -> Transition:
+    transition = TRANSITIONS[action]
+    if application.status not in transition.sources:
+        raise DomainError(
+            "invalid_transition",
+            _("This application is %(status)s; that step is not possible now."),
+            status=application.get_status_display(),
+        )
+    return transition
+
+
+@transaction.atomic
+def application_resubmit(
+    *,
+    actor: User,
+    application_id: int,
+    data: Mapping[str, Any],
+    files: Mapping[str, UploadedFile],
+    ip: str | None = None,
+) -> Application:
+    """The applicant answers a request for more information (补正材料).
+
+    Raises: NotFound (not yours), DomainError (wrong state), InvalidApplication.
+    """
+    application = _locked_for_applicant(actor, application_id)
+    _check_transition(application, "resubmit")
+    uploaded = set(application.documents.values_list("slot", flat=True))
+    clean, uploads = _validate(application.form, data, files, already_uploaded=uploaded)
+    before = application.status
+    application.data = clean
+    application.status = Status.RESUBMITTED
+    if application.days_left_when_paused is not None:
+        application.due_date = working_day_add(
+            timezone.localdate(), application.days_left_when_paused
+        )
+        application.days_left_when_paused = None
+    application.save(
+        update_fields=["data", "status", "due_date", "days_left_when_paused", "updated_at"]
+    )
+    _store(application, uploads)
+    _record(application, actor=actor, action="resubmit", from_status=before, note="", ip=ip)
+    return application
+
+
+@transaction.atomic
+def application_withdraw(*, actor: User, application_id: int, ip: str | None = None) -> Application:
+    """The applicant withdraws an open application. Raises: NotFound, DomainError."""
+    application = _locked_for_applicant(actor, application_id)
+    _check_transition(application, "withdraw")
+    before = application.status
+    application.status = Status.WITHDRAWN
+    application.decided_at = timezone.now()
+    application.save(update_fields=["status", "decided_at", "updated_at"])
+    _record(application, actor=actor, action="withdraw", from_status=before, note="", ip=ip)
+    return application
+
+
+# --- Staff actions ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def application_act(
+    *, actor: User, application_id: int, action: str, note: str = "", ip: str | None = None
+) -> Application:
+    """A staff step: accept, request_info, approve, reject (with reason) or complete.
+
+    Raises: NotFound (outside the actor's department/community), PermissionDenied,
+    DomainError (out of order, reason missing).
+    """
+    if action not in STAFF_ACTIONS:
+        raise DomainError("bad_action", _("Unknown action."), field="action")
+    application = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("service")
+        .filter(pk=application_id)
+        .first()
+    )
+    from shequ.casework.selectors import application_queue_for
+
+    if (
+        application is None
+        or not application_queue_for(user=actor).filter(pk=application_id).exists()
+    ):
+        raise NotFound("application_not_found", _("No such application."))
+    if not may_act(actor, application, action):
+        raise PermissionDenied("not_allowed", _("You may not take this step on this application."))
+    transition = _check_transition(application, action)
+    clean_note = plain_text(note, field="note", max_length=1000, required=transition.needs_note)
+    before = application.status
+    now = timezone.now()
+    application.status = transition.target
+    if action == "accept":
+        application.accepted_at = now
+        days = application.service.time_limit_days or 0
+        application.due_date = working_day_add(timezone.localdate(now), days)
+    if action == "request_info" and application.due_date is not None:
+        today = timezone.localdate(now)
+        application.days_left_when_paused = max(
+            0, working_days_between(today, application.due_date)
+        )
+        application.due_date = None
+    if action in ("approve", "reject"):
+        application.decided_at = now
+        application.reason = clean_note
+    application.save()
+    _record(application, actor=actor, action=action, from_status=before, note=clean_note, ip=ip)
+    return application
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    done: list[int]
+    refused: dict[int, str]
+
+
+def application_bulk_act(
+    *, actor: User, application_ids: list[int], action: str, note: str = "", ip: str | None = None
+) -> BulkOutcome:
+    """The same step on many applications; each succeeds or fails on its own (own transaction)."""
+    done: list[int] = []
+    refused: dict[int, str] = {}
+    for application_id in application_ids[:200]:
+        try:
+            application_act(
+                actor=actor, application_id=application_id, action=action, note=note, ip=ip
+            )
+        except DomainError as error:
+            refused[application_id] = str(error)
+        else:
+            done.append(application_id)
+    return BulkOutcome(done=done, refused=refused)
+
+
+@transaction.atomic
+def applications_escalate_overdue(*, today: date | None = None) -> int:
+    """Mark open applications past their legal deadline as escalated (督办); returns how many.
+
+    Idempotent: an escalated case is not escalated again.
+    """
+    today = today or timezone.localdate()
+    overdue = list(
+        Application.objects.select_for_update()
+        .filter(
+            status__in=(Status.ACCEPTED, Status.RESUBMITTED, Status.MORE_INFO),
+            due_date__lt=today,
+            escalated_at__isnull=True,
+        )
+        .only("id", "status", "community_id", "department_id", "reference")
+    )
+    now = timezone.now()
+    for application in overdue:
+        application.escalated_at = now
+        ApplicationEvent.objects.create(
+            application=application,
+            actor=None,
+            action="escalate",
+            from_status=application.status,
+            to_status=application.status,
+            note="",
+        )
+        audit_record(
+            actor=None,
+            verb="application.escalate",
+            target=application,
+            division_code=application.community_id or "",
+        )
+    Application.objects.filter(pk__in=[a.pk for a in overdue]).update(escalated_at=now)
+    _tell_supervisors(overdue)
+    return len(overdue)
+
+
+def _tell_supervisors(overdue: list[Application]) -> None:
+    """One inbox message per department's staff and per supervisor with the number escalated."""
+    from collections import Counter
+
+    from shequ.casework.permissions import SUPERVISING_DEPARTMENT
+    from shequ.core.scopes import Role
+    from shequ.people.models import StaffRole
+
+    per_department = Counter(a.department_id for a in overdue)
+    if not per_department:
+        return
+    roles = (
+        StaffRole.objects.filter(is_active=True, role=Role.DEPARTMENT_STAFF)
+        .filter(
+            models.Q(department_id__in=list(per_department))
+            | models.Q(department__code=SUPERVISING_DEPARTMENT)
+        )
+        .select_related("department")
+    )
+    totals: dict[int, int] = {}
+    for role in roles:
+        supervises = role.department is not None and role.department.code == SUPERVISING_DEPARTMENT
+        count = len(overdue) if supervises else per_department[role.department_id or 0]
+        totals[role.user_id] = max(totals.get(role.user_id, 0), count)
+    for user_id, count in totals.items():
+        message_send(
+            user_id=user_id,
+            category=Category.SYSTEM,
+            title=_("%(n)s applications are past their legal deadline") % {"n": count},
+            url="/console/casework/?escalated=1",
+        )

@@ -1,0 +1,141 @@
+"""Residents apply online, follow progress (办理进度), answer requests, withdraw."""
+
+from typing import cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from shequ.casework import selectors, services
+from shequ.casework.forms import application_form_class
+from shequ.casework.models import ApplicationDocument, Status
+from shequ.catalogue.selectors import service_get
+from shequ.core.errors import DomainError, NotFound
+from shequ.core.forms import add_domain_error
+from shequ.core.services import client_ip
+from shequ.people.models import User
+
+
+@login_required
+def my_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.application_list_for_applicant(user=request.user), 20).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "casework/my_list.html", {"page": page})
+
+
+@login_required
+def apply(request: HttpRequest, service_id: int) -> HttpResponse:
+    service = service_get(service_id=service_id)
+    definition = services.current_form(service)
+    if definition is None:
+        return render(request, "casework/no_form.html", {"service": service}, status=404)
+    form_class = application_form_class(definition)
+    form = form_class(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        form.is_valid()
+        try:
+            application = services.application_submit(
+                actor=cast(User, request.user),
+                service_id=service.pk,
+                data=request.POST,
+                files=request.FILES,
+                ip=client_ip(request),
+            )
+        except NotFound:
+            raise
+        except DomainError as error:
+            add_domain_error(form, error)
+            status = 400
+        else:
+            messages.success(
+                request,
+                _("Application %(ref)s submitted.") % {"ref": application.reference},
+            )
+            return redirect("casework:detail", application_id=application.pk)
+    return render(
+        request,
+        "casework/apply.html",
+        {"service": service, "form": form, "definition": definition},
+        status=status,
+    )
+
+
+@login_required
+def detail(request: HttpRequest, application_id: int) -> HttpResponse:
+    application = selectors.application_get_for_applicant(
+        user=request.user, application_id=application_id
+    )
+    resubmit_form = None
+    if application.status == Status.MORE_INFO:
+        resubmit_form = application_form_class(application.form)(initial=application.data)
+    return render(
+        request,
+        "casework/detail.html",
+        {"application": application, "resubmit_form": resubmit_form},
+    )
+
+
+@login_required
+@require_POST
+def resubmit(request: HttpRequest, application_id: int) -> HttpResponse:
+    application = selectors.application_get_for_applicant(
+        user=request.user, application_id=application_id
+    )
+    form = application_form_class(application.form)(request.POST, request.FILES)
+    form.is_valid()
+    try:
+        services.application_resubmit(
+            actor=cast(User, request.user),
+            application_id=application.pk,
+            data=request.POST,
+            files=request.FILES,
+            ip=client_ip(request),
+        )
+    except NotFound:
+        raise
+    except DomainError as error:
+        add_domain_error(form, error)
+        return render(
+            request,
+            "casework/detail.html",
+            {"application": application, "resubmit_form": form},
+            status=400,
+        )
+    messages.success(request, _("Your answer has been sent."))
+    return redirect("casework:detail", application_id=application.pk)
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, application_id: int) -> HttpResponse:
+    try:
+        services.application_withdraw(
+            actor=cast(User, request.user), application_id=application_id, ip=client_ip(request)
+        )
+    except NotFound:
+        raise
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The application was withdrawn."))
+    return redirect("casework:detail", application_id=application_id)
+
+
+@login_required
+def document(request: HttpRequest, document_id: int) -> FileResponse:
+    """An uploaded document, for its applicant or the staff working the case."""
+    found = ApplicationDocument.objects.filter(pk=document_id).first()
+    if found is None:
+        raise NotFound("document_not_found", _("No such document."))
+    if found.application.applicant_id != request.user.pk:
+        selectors.application_get_for_staff(user=request.user, application_id=found.application_id)
+    response = FileResponse(found.file.open("rb"), content_type=found.content_type)
+    response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

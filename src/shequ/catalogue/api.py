@@ -1,0 +1,116 @@
+"""The catalogue over the API: public search and browsing; department staff edit their own."""
+
+from decimal import Decimal
+from typing import cast
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.security import django_auth
+
+from shequ.catalogue import selectors, services
+from shequ.catalogue.models import Service, Topic
+from shequ.people.models import User
+
+router = Router(tags=["catalogue"])
+
+
+class TopicOut(Schema):
+    code: str
+    name: str
+    kind: str
+
+
+class ServiceOut(Schema):
+    id: int
+    code: str
+    name: str
+    department: str
+    summary: str
+    eligibility: str
+    min_level: int
+    documents: list[str]
+    time_limit_days: int | None
+    fee: Decimal
+    channel: str
+    kind: str
+    community_level: bool
+
+    @staticmethod
+    def resolve_department(obj: Service) -> str:
+        return obj.department.name
+
+    @staticmethod
+    def resolve_documents(obj: Service) -> list[str]:
+        return obj.document_list
+
+
+class SearchHitOut(Schema):
+    kind: str
+    service_id: int | None
+    policy_id: int | None
+    title: str
+    title_html: str
+    snippet_html: str
+    department: str
+
+
+class ServiceIn(Schema):
+    name: str | None = None
+    summary: str | None = None
+    description: str | None = None
+    eligibility: str | None = None
+    documents: str | None = None
+    min_level: int | None = None
+    time_limit_days: int | None = None
+    fee: Decimal | None = None
+    channel: str | None = None
+    kind: str | None = None
+    community_level: bool | None = None
+    is_published: bool | None = None
+
+
+@router.get("/search", response=list[SearchHitOut])
+def search(request: HttpRequest, q: str, kind: str | None = None, limit: int = 20) -> object:
+    """Ranked search of services and policies; colloquial words are understood."""
+    hits = selectors.service_search(query=q[:100], limit=max(1, min(limit, 50)), kind=kind)
+    return [
+        {
+            "kind": h.kind,
+            "service_id": h.service.pk if h.service else None,
+            "policy_id": h.policy_id,
+            "title": h.title,
+            "title_html": str(h.title_html),
+            "snippet_html": str(h.snippet_html),
+            "department": h.department,
+        }
+        for h in hits
+    ]
+
+
+@router.get("/topics", response=list[TopicOut])
+def topics(request: HttpRequest, kind: str = Topic.Kind.LIFE_EVENT) -> object:
+    return selectors.topic_list(kind=kind)
+
+
+@router.get("/services", response=list[ServiceOut])
+@paginate(LimitOffsetPagination)
+def list_services(
+    request: HttpRequest,
+    topic: str | None = None,
+    kind: str | None = None,
+    department: str | None = None,
+) -> object:
+    return selectors.service_list(topic=topic, kind=kind, department=department)
+
+
+@router.get("/services/{service_id}", response=ServiceOut)
+def get_service(request: HttpRequest, service_id: int) -> Service:
+    return selectors.service_get(service_id=service_id)
+
+
+@router.patch("/services/{service_id}", response=ServiceOut, auth=django_auth)
+def update_service(request: HttpRequest, service_id: int, payload: ServiceIn) -> Service:
+    """Department staff change their own department's services only."""
+    fields = payload.dict(exclude_unset=True)
+    return services.service_update(actor=cast(User, request.user), service_id=service_id, **fields)

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from shequ.catalogue import console
+
+app_name = "catalogue_console"
+urlpatterns = [
+    path("", console.service_list, name="list"),
+    path("<int:service_id>/", console.service_edit, name="edit"),
+]

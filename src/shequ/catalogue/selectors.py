@@ -1,0 +1,113 @@
+"""Reads of the catalogue: public browsing and search, and department staff's own list."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+
+from shequ.catalogue.models import SearchEntry, Service, Topic
+from shequ.catalogue.search import highlight, parse_query, ranked_entry_ids
+from shequ.core.errors import NotFound
+from shequ.core.scopes import Role
+from shequ.people.selectors import scope_queryset
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One ranked result with its title and snippet highlighted (already HTML-escaped)."""
+
+    kind: str
+    service: Service | None
+    title: str
+    title_html: SafeString
+    snippet_html: SafeString
+    department: str
+    policy_id: int | None
+
+
+def service_search(*, query: str, limit: int = 20, kind: str | None = None) -> list[SearchHit]:
+    """Published services and policies matching ``query`` (colloquial words understood)."""
+    parsed = parse_query(query)
+    if not parsed.groups:
+        return []
+    ids = ranked_entry_ids(parsed, limit=limit, kind=kind)
+    if not ids:
+        return []
+    entries = {
+        e.pk: e
+        for e in SearchEntry.objects.filter(pk__in=ids).select_related(
+            "service__department", "policy__department"
+        )
+    }
+    terms = parsed.terms
+    hits = []
+    for pk in ids:
+        entry = entries.get(pk)
+        if entry is None:
+            continue
+        source = entry.service or entry.policy
+        department = source.department.short_name if source is not None else ""
+        hits.append(
+            SearchHit(
+                kind=entry.kind,
+                service=entry.service,
+                title=entry.title,
+                title_html=highlight(entry.title, terms),
+                snippet_html=highlight(entry.text, terms, window=90),
+                department=department,
+                policy_id=entry.policy_id,
+            )
+        )
+    return hits
+
+
+def service_list(
+    *, topic: str | None = None, kind: str | None = None, department: str | None = None
+) -> QuerySet[Service]:
+    """Published services, optionally of one life event/theme, kind or department."""
+    queryset = Service.objects.filter(is_published=True).select_related("department")
+    if topic:
+        queryset = queryset.filter(topics__code=topic)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if department:
+        queryset = queryset.filter(department__code=department)
+    return queryset.order_by("name")
+
+
+def service_get(*, service_id: int) -> Service:
+    """A published service. Raises: NotFound."""
+    service = (
+        Service.objects.filter(pk=service_id, is_published=True)
+        .select_related("department")
+        .prefetch_related("topics")
+        .first()
+    )
+    if service is None:
+        raise NotFound("service_not_found", _("No such service."))
+    return service
+
+
+def topic_list(*, kind: str) -> QuerySet[Topic]:
+    return Topic.objects.filter(kind=kind).order_by("order", "code")
+
+
+def service_list_for(*, user: Any) -> QuerySet[Service]:
+    """Services the staff member may edit: their department's (all for administrators)."""
+    return scope_queryset(
+        Service.objects.select_related("department"),
+        user,
+        division_field=None,
+        department_field="department_id",
+        roles={Role.DEPARTMENT_STAFF},
+    ).order_by("name")
+
+
+def service_get_for(*, user: Any, service_id: int) -> Service:
+    """Raises: NotFound for another department's service (indistinguishable from missing)."""
+    service = service_list_for(user=user).filter(pk=service_id).first()
+    if service is None:
+        raise NotFound("service_not_found", _("No such service."))
+    return service

@@ -1,0 +1,45 @@
+"""The residents' service catalogue: life events, themes, search, one service."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from shequ.catalogue import selectors
+from shequ.catalogue.models import Service, Topic
+
+
+def catalogue_home(request: HttpRequest) -> HttpResponse:
+    """Search box, life events and themes; a topic or kind filter lists its services."""
+    query = request.GET.get("q", "").strip()[:100]
+    topic = request.GET.get("topic", "")[:40]
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in Service.Kind.values else ""
+    # Services first; a few policy documents after them, so policies never bury a service.
+    hits = selectors.service_search(query=query, kind="service") if query else []
+    policies = selectors.service_search(query=query, kind="policy", limit=5) if query else []
+    services = (
+        list(selectors.service_list(topic=topic or None, kind=kind or None))
+        if (topic or kind) and not query
+        else []
+    )
+    htmx = request.headers.get("HX-Request") == "true"
+    template = "catalogue/_results.html" if htmx else "catalogue/home.html"
+    return render(
+        request,
+        template,
+        {
+            "query": query,
+            "topic": topic,
+            "kind": kind,
+            "kinds": Service.Kind.choices,
+            "hits": hits,
+            "policies": policies,
+            "services": services,
+            "life_events": selectors.topic_list(kind=Topic.Kind.LIFE_EVENT),
+            "themes": selectors.topic_list(kind=Topic.Kind.THEME),
+        },
+    )
+
+
+def service_detail(request: HttpRequest, service_id: int) -> HttpResponse:
+    service = selectors.service_get(service_id=service_id)
+    return render(request, "catalogue/service_detail.html", {"service": service})

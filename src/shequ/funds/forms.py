@@ -1,0 +1,62 @@
+"""Console forms: they only parse types; the services decide what is allowed."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from shequ.core.forms import StyledForm
+from shequ.funds.models import Commitment, Track
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+AMOUNT = {"max_length": 20, "widget": forms.TextInput(attrs={"inputmode": "decimal"})}
+
+
+class FormulaForm(StyledForm):
+    base_urban = forms.CharField(label=_("Base amount, urban community"), **AMOUNT)  # type: ignore[arg-type]
+    base_rural = forms.CharField(label=_("Base amount, rural village"), **AMOUNT)  # type: ignore[arg-type]
+    per_household = forms.CharField(label=_("Amount per household"), **AMOUNT)  # type: ignore[arg-type]
+    per_resident = forms.CharField(label=_("Amount per resident"), **AMOUNT)  # type: ignore[arg-type]
+    floor = forms.CharField(label=_("Floor"), **AMOUNT)  # type: ignore[arg-type]
+    cap = forms.CharField(label=_("Cap"), **AMOUNT)  # type: ignore[arg-type]
+    city_share = forms.CharField(label=_("City share (%)"), **AMOUNT)  # type: ignore[arg-type]
+
+
+class DecisionForm(StyledForm):
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    amount = forms.CharField(label=_("Approved amount (yuan)"), **AMOUNT)  # type: ignore[arg-type]
+    meeting_date = forms.DateField(label=_("Meeting date"), widget=DateInput())
+    members_total = forms.IntegerField(label=_("Council members"), min_value=1, max_value=999)
+    members_present = forms.IntegerField(label=_("Members present"), min_value=0, max_value=999)
+    votes_for = forms.IntegerField(label=_("Votes for"), min_value=0, max_value=999)
+    votes_against = forms.IntegerField(label=_("Votes against"), min_value=0, max_value=999)
+    votes_abstain = forms.IntegerField(label=_("Abstentions"), min_value=0, max_value=999)
+    minutes = forms.FileField(label=_("Minutes (PDF or image)"), required=False)
+
+
+class CommitmentForm(StyledForm):
+    approval = forms.TypedChoiceField(label=_("Council decision"), coerce=int)
+    track = forms.ChoiceField(label=_("Fund"), choices=Track.choices)
+    year = forms.IntegerField(label=_("Year"), min_value=0, max_value=2100)
+    project = forms.CharField(label=_("Project"), max_length=200)
+    category = forms.ChoiceField(label=_("Category"), choices=Commitment.Category.choices)
+    supplier = forms.CharField(label=_("Supplier"), max_length=200)
+    amount = forms.CharField(label=_("Amount (yuan)"), **AMOUNT)  # type: ignore[arg-type]
+
+
+class PaymentForm(StyledForm):
+    amount = forms.CharField(label=_("Amount (yuan)"), **AMOUNT)  # type: ignore[arg-type]
+    invoice_number = forms.CharField(label=_("Invoice number"), max_length=60)
+    receipt = forms.FileField(label=_("Receipt (invoice file)"))
+
+
+class DonationForm(StyledForm):
+    donor_name = forms.CharField(
+        label=_("Donor (empty for anonymous)"), max_length=100, required=False
+    )
+    name_public = forms.BooleanField(label=_("Donor agrees to be named"), required=False)
+    amount = forms.CharField(label=_("Amount (yuan)"), **AMOUNT)  # type: ignore[arg-type]
+    purpose = forms.CharField(label=_("Designated purpose"), max_length=200, required=False)
+    receipt = forms.FileField(label=_("Receipt"), required=False)

@@ -1,0 +1,132 @@
+"""manage.py seed_funds — the demo year's allocation for every community, and a few council
+decisions, commitments, payments and a donation in 倪家桥社区. Idempotent and fast."""
+
+from datetime import timedelta
+from io import BytesIO
+from typing import Any
+
+import numpy as np
+import openpyxl
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from shequ.funds import services
+from shequ.funds.models import AllocationRun, ApprovalRecord, Donation, Track
+from shequ.people.demo import NIJIAQIAO
+from shequ.people.models import User
+from shequ.places.models import Division
+
+FORMULA = {
+    "base_urban": "150000",
+    "base_rural": "100000",
+    "per_household": "8",
+    "per_resident": "3",
+    "floor": "120000",
+    "cap": "400000",
+    "city_share": "50",
+}
+SPENDING = [
+    ("楼道照明改造", "facilities", "成都市某照明工程有限公司", "48000", "48000", True),
+    ("长者助餐服务", "services", "武侯区某社会工作服务中心", "36000", "12000", False),
+    ("邻里节活动", "activities", "玉林某文化传播有限公司", "9800", "0", False),
+]
+
+
+def demo_receipt(name: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, b"%PDF-1.4\n% demo receipt\n", content_type="application/pdf")
+
+
+class Command(BaseCommand):
+    help = "Allocate the demo year for all communities and record demo spending in 倪家桥社区."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--year", type=int, default=timezone.now().year)
+
+    def handle(self, *args: Any, year: int, **options: Any) -> None:
+        committee = User.objects.filter(username="committee").first()
+        worker = User.objects.filter(username="worker").first()
+        if committee is None or worker is None:
+            raise CommandError("Run seed_demo first (the demo accounts are missing).")
+        if not AllocationRun.objects.filter(year=year).exists():
+            self._allocate(committee, year)
+        if not ApprovalRecord.objects.filter(community_id=NIJIAQIAO).exists():
+            self._spend(worker, year)
+        if not Donation.objects.filter(community_id=NIJIAQIAO).exists():
+            services.donation_record(
+                actor=worker,
+                community_code=NIJIAQIAO,
+                donor_name="王建国",
+                name_public=False,
+                amount="5000",
+                purpose="助老",
+                receipt=demo_receipt("donation.pdf"),
+            )
+        self.stdout.write(f"funds: {year} allocated; demo spending in 倪家桥社区")
+
+    def _allocate(self, committee: User, year: int) -> None:
+        for code in Division.objects.filter(level=Division.Level.DISTRICT).values_list(
+            "code", flat=True
+        ):
+            services.formula_save(actor=committee, year=year, district_code=code, data=FORMULA)
+        services.incentive_pool_save(
+            actor=committee,
+            year=year,
+            amount="100000000",
+            method="tiers",
+            tiers=[[90, 3], [80, 2], [60, 1]],
+        )
+        rng = np.random.default_rng(year)
+        codes = list(
+            Division.objects.filter(level=Division.Level.COMMUNITY).values_list("code", flat=True)
+        )
+        scores = np.clip(rng.normal(78, 9, len(codes)), 40, 100)
+        book = openpyxl.Workbook()
+        sheet = book.active
+        assert sheet is not None  # noqa: S101
+        sheet.append(["社区代码", "评分"])
+        for code, score in zip(codes, scores, strict=True):
+            sheet.append([code, round(float(score), 1)])
+        buffer = BytesIO()
+        book.save(buffer)
+        buffer.seek(0)
+        services.scores_import(actor=committee, year=year, file=buffer)
+        services.allocation_post(actor=committee, year=year)
+
+    def _spend(self, worker: User, year: int) -> None:
+        meeting = timezone.localdate() - timedelta(days=20)
+        for index, (project, category, supplier, amount, paid, close) in enumerate(SPENDING):
+            decision = services.approval_record_create(
+                actor=worker,
+                community_code=NIJIAQIAO,
+                subject=project,
+                amount=amount,
+                meeting_date=meeting + timedelta(days=index),
+                members_total=15,
+                members_present=13,
+                votes_for=11,
+                votes_against=1,
+                votes_abstain=1,
+                minutes=demo_receipt(f"minutes-{index + 1}.pdf"),
+            )
+            commitment = services.commitment_create(
+                actor=worker,
+                community_code=NIJIAQIAO,
+                approval_id=decision.pk,
+                track=Track.SECURITY if index != 2 else Track.INCENTIVE,
+                year=year,
+                project=project,
+                category=category,
+                supplier=supplier,
+                amount=amount,
+            )
+            if paid != "0":
+                services.payment_create(
+                    actor=worker,
+                    commitment_id=commitment.pk,
+                    amount=paid,
+                    invoice_number=f"51{year}{index + 1:06d}",
+                    receipt=demo_receipt(f"invoice-{index + 1}.pdf"),
+                )
+            if close:
+                services.commitment_close(actor=worker, commitment_id=commitment.pk)

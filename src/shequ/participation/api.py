@@ -1,0 +1,191 @@
+"""Participation over the API: public reads of a community, resident actions, staff actions."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import cast
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.security import django_auth
+
+from shequ.participation import pabulib, selectors, services
+from shequ.participation.models import Proposal, Round
+from shequ.people.models import User
+
+router = Router(tags=["participation"])
+
+
+class ProposalIn(Schema):
+    community: str
+    title: str
+    description: str
+    category: str
+    estimated_cost: Decimal | None = None
+    lon: Decimal | None = None
+    lat: Decimal | None = None
+
+
+class ProposalOut(Schema):
+    id: int
+    community_code: str
+    title: str
+    description: str
+    category: str
+    status: str
+    supports: int
+    estimated_cost: Decimal | None
+    created_at: datetime
+
+    @staticmethod
+    def resolve_community_code(obj: Proposal) -> str:
+        return obj.community_id
+
+
+class HideIn(Schema):
+    reason: str
+
+
+class ProjectOut(Schema):
+    id: int
+    title: str
+    cost: Decimal
+    review: str
+
+
+class ResultOut(Schema):
+    method: str
+    winners: list[int]
+    voters: int
+    spent: Decimal
+    steps: list[dict[str, object]]
+
+
+class RoundOut(Schema):
+    id: int
+    community_code: str
+    title: str
+    budget: Decimal
+    phase: str
+    rule: str
+    max_choices: int
+    method: str
+    projects: list[ProjectOut]
+    results: list[ResultOut]
+
+    @staticmethod
+    def resolve_community_code(obj: Round) -> str:
+        return obj.community_id
+
+    @staticmethod
+    def resolve_projects(obj: Round) -> list[object]:
+        return list(obj.projects.all())
+
+    @staticmethod
+    def resolve_results(obj: Round) -> list[object]:
+        return list(obj.results.all()) if obj.phase in ("results", "implementation") else []
+
+
+class RoundSummaryOut(Schema):
+    id: int
+    title: str
+    budget: Decimal
+    phase: str
+
+
+class BallotIn(Schema):
+    approvals: list[int]
+
+
+class BallotOut(Schema):
+    approvals: list[int]
+
+
+class MeetingOut(Schema):
+    id: int
+    title: str
+    starts_at: datetime
+    location: str
+    status: str
+
+
+@router.get("/communities/{code}/proposals", response=list[ProposalOut])
+@paginate(LimitOffsetPagination)
+def list_proposals(request: HttpRequest, code: str) -> object:
+    """A community's visible proposals, most supported first (public)."""
+    selectors.community_get(code)
+    return selectors.proposal_list_public(community_code=code)
+
+
+@router.post("/proposals", response={201: ProposalOut}, auth=django_auth)
+def create_proposal(request: HttpRequest, payload: ProposalIn) -> tuple[int, Proposal]:
+    proposal = services.proposal_create(
+        actor=cast(User, request.user),
+        community_code=payload.community,
+        title=payload.title,
+        description=payload.description,
+        category=payload.category,
+        estimated_cost=payload.estimated_cost,
+        lon=payload.lon,
+        lat=payload.lat,
+    )
+    return 201, proposal
+
+
+@router.post("/proposals/{proposal_id}/support", response=ProposalOut, auth=django_auth)
+def support_proposal(request: HttpRequest, proposal_id: int) -> Proposal:
+    return services.proposal_support(actor=cast(User, request.user), proposal_id=proposal_id)
+
+
+@router.post("/proposals/{proposal_id}/hide", response=ProposalOut, auth=django_auth)
+def hide_proposal(request: HttpRequest, proposal_id: int, payload: HideIn) -> Proposal:
+    """Staff moderation: hide with a reason (community workers of the area)."""
+    return services.proposal_hide(
+        actor=cast(User, request.user), proposal_id=proposal_id, reason=payload.reason
+    )
+
+
+@router.get("/communities/{code}/rounds", response=list[RoundSummaryOut])
+@paginate(LimitOffsetPagination)
+def list_rounds(request: HttpRequest, code: str) -> object:
+    selectors.community_get(code)
+    return selectors.round_list_public(community_code=code)
+
+
+@router.get("/rounds/{round_id}", response=RoundOut)
+def get_round(request: HttpRequest, round_id: int) -> Round:
+    """A round with its projects; results with the step-by-step tally once counted."""
+    return selectors.round_get(round_id)
+
+
+@router.put("/rounds/{round_id}/ballot", response=BallotOut, auth=django_auth)
+def cast_ballot(request: HttpRequest, round_id: int, payload: BallotIn) -> dict[str, list[int]]:
+    """Cast or change the caller's one ballot while voting is open."""
+    ballot = services.ballot_cast(
+        actor=cast(User, request.user), round_id=round_id, approvals=payload.approvals
+    )
+    return {"approvals": list(ballot.approvals)}
+
+
+@router.post("/rounds/{round_id}/advance", response=RoundSummaryOut, auth=django_auth)
+def advance_round(request: HttpRequest, round_id: int) -> Round:
+    """Staff: move the round to its next phase."""
+    return services.round_advance(actor=cast(User, request.user), round_id=round_id)
+
+
+@router.get("/rounds/{round_id}/pabulib")
+def export_round(request: HttpRequest, round_id: int) -> HttpResponse:
+    """Anonymised ballots in the Pabulib format, once the results are out."""
+    budget_round = selectors.round_get(round_id)
+    if budget_round.phase not in (Round.Phase.RESULTS, Round.Phase.IMPLEMENTATION):
+        return HttpResponse(status=404)
+    response = HttpResponse(pabulib.round_export(budget_round), content_type="text/plain")
+    response["Content-Disposition"] = f'attachment; filename="round-{round_id}.pb"'
+    return response
+
+
+@router.get("/communities/{code}/meetings", response=list[MeetingOut])
+@paginate(LimitOffsetPagination)
+def list_meetings(request: HttpRequest, code: str) -> object:
+    selectors.community_get(code)
+    return selectors.meeting_list_public(community_code=code)

@@ -1,0 +1,182 @@
+"""manage.py seed_participation — demo data for 倪家桥社区: a council with members, proposals
+with supports, a decided meeting, a budgeting round run from opening to commitments, and an
+open round the demo resident can vote in. A second run adds nothing."""
+
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from shequ.funds.selectors import balances_of
+from shequ.participation import services
+from shequ.participation.models import Council, Proposal, Round, RoundVoter, Support
+from shequ.people.demo import NIJIAQIAO
+from shequ.people.models import Resident, User
+
+COUNCIL_NAME = "倪家桥社区居民议事会"
+PROJECTS = [
+    ("口袋公园改造", 120000, True),
+    ("楼道加装扶手", 40000, True),
+    ("社区读书角", 30000, False),
+    ("老年助餐点", 80000, False),
+    ("儿童游乐设施", 60000, True),
+    ("垃圾分类宣传", 15000, False),
+]
+PROPOSALS = [
+    ("小区东门加装路灯", "晚上东门太黑，老人出行不便。", "safety", "20000"),
+    ("增设快递柜", "快递堆在门卫室，容易丢失。", "facilities", "15000"),
+    ("周末亲子活动", "希望每月组织一次亲子手工活动。", "culture", "3000"),
+]
+
+
+class Command(BaseCommand):
+    help = "Seed demo participation data for 倪家桥社区 (idempotent)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if Council.objects.filter(community_id=NIJIAQIAO, name=COUNCIL_NAME).exists():
+            self.stdout.write("participation: demo data already present")
+            return
+        worker = User.objects.filter(username="worker").first()
+        resident_user = User.objects.filter(username="resident").first()
+        if worker is None or resident_user is None:
+            self.stdout.write("participation: demo accounts missing, skipped")
+            return
+        with transaction.atomic():
+            self._seed(worker, resident_user)
+        self.stdout.write("participation: council, proposals, meetings and rounds in 倪家桥社区")
+
+    def _fund(self) -> tuple[str, int, Decimal]:
+        year = timezone.localdate().year
+        rows = [r for r in balances_of(NIJIAQIAO) if r.year == year and r.track != "donation"]
+        best = max(rows, key=lambda r: r.available, default=None)
+        if best is None:
+            return "incentive", year, Decimal(0)
+        return best.track, year, best.available
+
+    def _seed(self, worker: User, resident_user: User) -> None:
+        rng = random.Random(2026)  # noqa: S311 - demo data, not security
+        registry = list(
+            Resident.objects.filter(community_id=NIJIAQIAO, verification_level__gte=1)
+            .exclude(user=resident_user)
+            .order_by("id")[:400]
+        )
+        council = services.council_create(
+            actor=worker, community_code=NIJIAQIAO, name=COUNCIL_NAME, support_threshold=10
+        )
+        today = timezone.localdate()
+        start, end = today - timedelta(days=200), date(today.year + 2, 12, 31)
+        member_residents = [resident_user.resident, *registry[:6]]
+        members = [
+            services.member_add(
+                actor=worker,
+                council_id=council.pk,
+                resident_id=r.pk,
+                term_start=start,
+                term_end=end,
+                is_chair=i == 0,
+            )
+            for i, r in enumerate(member_residents)
+        ]
+        for title, text, category, cost in PROPOSALS:
+            proposal = services.proposal_create(
+                actor=resident_user,
+                community_code=NIJIAQIAO,
+                title=title,
+                description=text,
+                category=category,
+                estimated_cost=cost,
+            )
+            supporters = rng.sample(registry, rng.randint(4, 14))
+            Support.objects.bulk_create(Support(proposal=proposal, resident=r) for r in supporters)
+            status = Proposal.Status.ON_AGENDA if len(supporters) >= 10 else Proposal.Status.OPEN
+            Proposal.objects.filter(pk=proposal.pk).update(supports=len(supporters), status=status)
+
+        track, year, available = self._fund()
+        budget = min(Decimal(300000), (available / 2).quantize(Decimal(1)))
+        if budget < 200000:
+            self.stdout.write("participation: the community fund is too small, rounds skipped")
+            return
+        done = services.round_create(
+            actor=worker,
+            community_code=NIJIAQIAO,
+            title=f"{year}年社区微更新（参与式预算）",
+            budget=budget,
+            fund_track=track,
+            fund_year=year,
+        )
+        for name, price, works in PROJECTS:
+            project = services.project_add(
+                actor=worker, round_id=done.pk, title=name, cost=price, is_works=works
+            )
+            services.project_review(actor=worker, project_id=project.pk, feasible=True)
+        for _ in range(3):
+            services.round_advance(actor=worker, round_id=done.pk)
+        done.refresh_from_db()
+        ids = list(done.projects.values_list("id", flat=True))
+        weights = [5, 4, 3, 3, 2, 1]
+        for voter in registry[:300]:
+            choice = sorted(set(rng.choices(ids, weights=weights, k=rng.randint(1, 3))))
+            costs = dict(done.projects.values_list("id", "cost"))
+            while sum(costs[p] for p in choice) > done.budget:
+                choice.pop()
+            # Demo ballots of residents without accounts: stored as paper ballots.
+            services._record_ballot(done, voter, choice, RoundVoter.Channel.PAPER)
+        services.round_advance(actor=worker, round_id=done.pk)
+        done.refresh_from_db()
+        total = sum(p.cost for p in services.round_winners(done))
+
+        meeting = services.meeting_schedule(
+            actor=worker,
+            council_id=council.pk,
+            title="议事会：确认参与式预算结果",
+            starts_at=timezone.now() - timedelta(hours=2),
+            location="倪家桥社区党群服务中心",
+        )
+        services.meeting_open(actor=worker, meeting_id=meeting.pk)
+        for member in members[:6]:
+            services.attendance_sign_in(actor=worker, meeting_id=meeting.pk, member_id=member.pk)
+        item = services.agenda_add(
+            actor=worker, meeting_id=meeting.pk, kind="spending", title=done.title, amount=total
+        )
+        services.item_open_vote(actor=worker, item_id=item.pk)
+        for member, hand in zip(members[:6], ["for"] * 5 + ["abstain"], strict=True):
+            services.item_vote(actor=worker, item_id=item.pk, choice=hand, member_id=member.pk)
+        services.item_close_vote(actor=worker, item_id=item.pk)
+        services.meeting_close(
+            actor=worker, meeting_id=meeting.pk, minutes_text="出席6人，赞成5票，弃权1票，通过。"
+        )
+        services.round_attach_decision(actor=worker, round_id=done.pk, item_id=item.pk)
+        services.round_advance(actor=worker, round_id=done.pk)
+
+        open_round = services.round_create(
+            actor=worker,
+            community_code=NIJIAQIAO,
+            title="社区活动经费（投票中）",
+            budget=50000,
+            rule=Round.Rule.K_APPROVAL,
+            max_choices=2,
+            fund_track=track,
+            fund_year=year,
+        )
+        for name, price in (
+            ("重阳节敬老活动", 20000),
+            ("暑期少儿课堂", 25000),
+            ("邻里美食节", 15000),
+        ):
+            project = services.project_add(
+                actor=worker, round_id=open_round.pk, title=name, cost=price
+            )
+            services.project_review(actor=worker, project_id=project.pk, feasible=True)
+        for _ in range(3):
+            services.round_advance(actor=worker, round_id=open_round.pk)
+        services.meeting_schedule(
+            actor=worker,
+            council_id=council.pk,
+            title="下月议事会",
+            starts_at=timezone.now() + timedelta(days=20),
+            location="倪家桥社区党群服务中心",
+        )

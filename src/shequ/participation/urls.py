@@ -1,0 +1,15 @@
+from django.urls import path
+
+from shequ.participation import views
+
+app_name = "participation"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("c/<str:code>/", views.community, name="community"),
+    path("c/<str:code>/propose/", views.propose, name="propose"),
+    path("proposals/<int:proposal_id>/", views.proposal, name="proposal"),
+    path("proposals/<int:proposal_id>/support/", views.support, name="support"),
+    path("rounds/<int:round_id>/", views.round_detail, name="round"),
+    path("meetings/<int:meeting_id>/", views.meeting_detail, name="meeting"),
+    path("meetings/<int:meeting_id>/sign-in/<str:token>/", views.meeting_sign_in, name="sign_in"),
+]

@@ -1,0 +1,150 @@
+"""Residents' pages: a community's proposals, budgeting rounds and council meetings."""
+
+from typing import cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from shequ.core.errors import DomainError
+from shequ.core.forms import add_domain_error
+from shequ.participation import selectors, services
+from shequ.participation.forms import ProposalForm
+from shequ.participation.models import Round
+from shequ.people.models import Resident, User
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Go to one's own community; others choose one by its code."""
+    code = request.GET.get("community", "").strip()
+    if not code and request.user.is_authenticated:
+        resident = Resident.objects.filter(user_id=request.user.pk).first()
+        code = resident.community_id if resident and resident.community_id else ""
+    if code:
+        return redirect("participation:community", code=code)
+    return render(request, "participation/home.html")
+
+
+def community(request: HttpRequest, code: str) -> HttpResponse:
+    division = selectors.community_get(code)
+    context = {
+        "community": division,
+        "proposals": list(selectors.proposal_list_public(community_code=code)[:30]),
+        "rounds": list(selectors.round_list_public(community_code=code)[:10]),
+        "meetings": list(selectors.meeting_list_public(community_code=code)[:10]),
+    }
+    return render(request, "participation/community.html", context)
+
+
+@login_required
+def propose(request: HttpRequest, code: str) -> HttpResponse:
+    division = selectors.community_get(code)
+    form = ProposalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            proposal = services.proposal_create(
+                actor=cast(User, request.user), community_code=code, **form.cleaned_data
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("Your proposal is published."))
+            return redirect("participation:proposal", proposal_id=proposal.pk)
+    return render(
+        request,
+        "participation/propose.html",
+        {"form": form, "community": division},
+        status=400 if form.errors else 200,
+    )
+
+
+def proposal(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    item = selectors.proposal_get_public(proposal_id)
+    return render(request, "participation/proposal.html", {"proposal": item})
+
+
+@login_required
+@require_POST
+def support(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    try:
+        services.proposal_support(actor=cast(User, request.user), proposal_id=proposal_id)
+        messages.success(request, _("Thank you for your support."))
+    except DomainError as error:
+        if error.status == 404:
+            raise
+        messages.error(request, str(error))
+    return redirect("participation:proposal", proposal_id=proposal_id)
+
+
+def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
+    budget_round = selectors.round_get(round_id)
+    projects = {p.pk: p for p in budget_round.projects.all()}
+    results = []
+    if budget_round.phase in (Round.Phase.RESULTS, Round.Phase.IMPLEMENTATION):
+        for result in budget_round.results.all():
+            steps = [
+                dict(s, title=projects[s["project"]].title if s["project"] else "")
+                for s in result.steps
+            ]
+            results.append(
+                {
+                    "result": result,
+                    "steps": steps,
+                    "winners": [projects[p] for p in result.winners if p in projects],
+                }
+            )
+    mine: list[int] = []
+    has_ballot = False
+    error = ""
+    if request.user.is_authenticated:
+        mine = services.my_ballot(user=cast(User, request.user), budget_round=budget_round)
+        has_ballot = bool(mine)
+        if request.method == "POST":
+            chosen = request.POST.getlist("approvals")
+            try:
+                services.ballot_cast(
+                    actor=cast(User, request.user), round_id=round_id, approvals=chosen
+                )
+                messages.success(
+                    request, _("Your ballot is recorded. You can change it until voting closes.")
+                )
+                return redirect("participation:round", round_id=round_id)
+            except DomainError as refused:
+                if refused.status == 404:
+                    raise
+                error = str(refused)
+                # Show the refused choices again, so the voter corrects them, not redoes them.
+                mine = [int(p) for p in chosen if p.isdigit()]
+    context = {
+        "round": budget_round,
+        "projects": [p for p in projects.values() if p.review == "feasible"],
+        "results": results,
+        "mine": mine,
+        "has_ballot": has_ballot,
+        "error": error,
+    }
+    return render(request, "participation/round.html", context, status=400 if error else 200)
+
+
+def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    meeting = selectors.meeting_get(meeting_id)
+    return render(request, "participation/meeting.html", {"meeting": meeting})
+
+
+@login_required
+def meeting_sign_in(request: HttpRequest, meeting_id: int, token: str) -> HttpResponse:
+    """The address behind the QR code on the screen: a member confirms and is signed in."""
+    meeting = selectors.meeting_get(meeting_id)
+    if request.method == "POST":
+        try:
+            services.attendance_sign_in(
+                actor=cast(User, request.user), meeting_id=meeting_id, token=token
+            )
+            messages.success(request, _("You are signed in."))
+        except DomainError as error:
+            messages.error(request, str(error))
+        return redirect("participation:meeting", meeting_id=meeting_id)
+    return render(request, "participation/sign_in.html", {"meeting": meeting, "token": token})

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from shequ.payments import views
+
+app_name = "payments"
+urlpatterns = [
+    path("", views.bill_list, name="bill_list"),
+    path("bills/<int:bill_id>/", views.bill_detail, name="bill"),
+    path("bills/<int:bill_id>/pay/", views.pay, name="pay"),
+    path("gateway/<str:txn_id>/", views.gateway, name="gateway"),
+]

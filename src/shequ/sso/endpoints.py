@@ -1,0 +1,205 @@
+"""The OpenID Connect endpoints: the toolkit's views with our consent, level gate, keys,
+rate limit and audit. Mounted under /o/ (see ``oidc_urls.py``)."""
+
+import json
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from oauth2_provider.exceptions import OAuthToolkitError
+from oauth2_provider.settings import oauth2_settings
+from oauth2_provider.views import (
+    AuthorizationView,
+    ConnectDiscoveryInfoView,
+    JwksInfoView,
+    RPInitiatedLogoutView,
+    TokenView,
+)
+from oauthlib.oauth2.rfc6749 import errors as oauth2_errors
+
+from shequ.core.services import client_ip
+from shequ.people.models import User, VerificationLevel
+from shequ.sso import services
+from shequ.sso.models import DepartmentApp
+from shequ.sso.scopes import SCOPE_DESCRIPTIONS
+from shequ.sso.selectors import consent_active, signing_keys_published
+from shequ.sso.validators import ACR_BY_LEVEL
+
+
+class ShequAuthorizationView(AuthorizationView):
+    """Consent screen in the resident's language; remembered consent; minimum level gate."""
+
+    template_name = "sso/authorize.html"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            scopes, credentials = self.validate_authorization_request(request)
+        except OAuthToolkitError as error:
+            return self.error_response(error, application=None)
+        app = DepartmentApp.objects.select_related("department").get(
+            client_id=credentials["client_id"]
+        )
+        if credentials.get("code_challenge_method") != "S256":
+            # PKCE is required, and only with S256 (RFC 9700 §2.1.1): refuse before consent.
+            pkce_error = oauth2_errors.InvalidRequestError(
+                description='PKCE with code_challenge_method "S256" is required.',
+                state=credentials.get("state"),
+            )
+            return self.error_response(
+                OAuthToolkitError(error=pkce_error, redirect_uri=credentials["redirect_uri"]), app
+            )
+        refused = self._level_gate(app, back=request.get_full_path())
+        if refused is not None:
+            return refused
+        prompt = set(request.GET.get("prompt", "").split())
+        consent = consent_active(user=request.user, app=app)  # type: ignore[arg-type]
+        if consent is not None and consent.covers(scopes) and not prompt & {"consent", "login"}:
+            if isinstance(credentials.get("ui_locales"), list):
+                credentials["ui_locales"] = " ".join(credentials["ui_locales"])
+            try:
+                uri, _headers, _body, _status = self.create_authorization_response(
+                    request=request, scopes=" ".join(scopes), credentials=credentials, allow=True
+                )
+            except OAuthToolkitError as error:
+                return self.error_response(error, app)
+            return self.redirect(uri, app)
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        app = DepartmentApp.objects.filter(client_id=request.POST.get("client_id", "")).first()
+        if app is not None:
+            refused = self._level_gate(app, back="")
+            if refused is not None:
+                return refused
+        return super().post(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        app: DepartmentApp | None = context.get("application")
+        items = []
+        for scope in context.get("scopes", []):
+            if scope == "profile" and app is not None:
+                text = (
+                    _("Your full real name")
+                    if app.full_name_approved
+                    else _("Your name, partly hidden (for example 张*)")
+                )
+            else:
+                text = str(SCOPE_DESCRIPTIONS.get(scope, scope))
+            items.append(text)
+        context["data_items"] = items
+        return context
+
+    def _level_gate(self, app: DepartmentApp, *, back: str) -> HttpResponse | None:
+        user: User = self.request.user
+        level = VerificationLevel(user.verification_level)
+        if level >= app.min_level:
+            return None
+        id_check_url = reverse("people:id_check")
+        if back:
+            id_check_url += "?" + urlencode({"next": back})
+        if level == VerificationLevel.REGISTERED and app.min_level == VerificationLevel.ID_CHECKED:
+            return redirect(id_check_url)
+        return render(
+            self.request,
+            "sso/level_required.html",
+            {
+                "application": app,
+                "required": VerificationLevel(app.min_level),
+                "level": level,
+                "levels": VerificationLevel,
+                "id_check_url": id_check_url,
+                "back": back,
+            },
+            status=403,
+        )
+
+
+class RateLimitedTokenView(TokenView):
+    """The token endpoint, limited per client address (a brute-force brake on codes)."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        limit = settings.SHEQU_SSO_TOKEN_RATE_PER_MINUTE
+        window = int(time.time() // 60)
+        key = f"sso:token:{client_ip(request)}:{window}"
+        cache.add(key, 0, timeout=70)
+        try:
+            count = cache.incr(key)
+        except ValueError:
+            count = 1
+        if count > limit:
+            response = JsonResponse(
+                {
+                    "error": "slow_down",
+                    "error_description": "Too many token requests; retry after a minute.",
+                },
+                status=429,
+            )
+            response["Retry-After"] = str(60 - int(time.time()) % 60)
+            response["Cache-Control"] = "no-store"
+            return response
+        return super().post(request, *args, **kwargs)
+
+
+class DiscoveryView(ConnectDiscoveryInfoView):
+    """OpenID Provider metadata: RS256 from our key table, acr values and end session."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().get(request, *args, **kwargs)
+        data = json.loads(response.content)
+        data["id_token_signing_alg_values_supported"] = ["RS256"]
+        data["acr_values_supported"] = list(ACR_BY_LEVEL.values())
+        data["grant_types_supported"] = ["authorization_code", "refresh_token"]
+        data["response_modes_supported"] = ["query"]
+        data["claim_types_supported"] = ["normal"]
+        data["revocation_endpoint"] = request.build_absolute_uri(
+            reverse("oauth2_provider:revoke-token")
+        )
+        data["revocation_endpoint_auth_methods_supported"] = data[
+            "token_endpoint_auth_methods_supported"
+        ]
+        data["ui_locales_supported"] = ["zh-CN", "en"]
+        out = JsonResponse(data)
+        out["Access-Control-Allow-Origin"] = "*"
+        out["Cache-Control"] = "public, max-age=300"
+        return out
+
+
+class JwksView(JwksInfoView):
+    """The JSON Web Key Set: the current key and retired keys whose tokens may be alive."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        from shequ.sso.selectors import signing_key_current
+
+        signing_key_current()  # a fresh install publishes its first key at once
+        keys = [key.public_document() for key in signing_keys_published()]
+        response = JsonResponse({"keys": keys})
+        response["Access-Control-Allow-Origin"] = "*"
+        response["Cache-Control"] = f"public, max-age={oauth2_settings.OIDC_JWKS_MAX_AGE_SECONDS}"
+        return response
+
+
+class AuditedLogoutView(RPInitiatedLogoutView):
+    """RP-initiated logout; the tokens it deletes are trailed as a logout."""
+
+    template_name = "sso/logout_confirm.html"
+
+    def do_logout(
+        self,
+        application: Any = None,
+        post_logout_redirect_uri: Any = None,
+        state: Any = None,
+        token_user: Any = None,
+    ) -> HttpResponse:
+        user = token_user or self.request.user
+        if application is not None and getattr(user, "is_authenticated", False):
+            services.token_event_record(
+                user=user, app=application, verb="sso.logout", ip=client_ip(self.request)
+            )
+        return super().do_logout(application, post_logout_redirect_uri, state, token_user)

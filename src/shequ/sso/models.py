@@ -1,0 +1,130 @@
+"""Department apps (部门应用) that sign residents in, their consents and our signing keys."""
+
+import json
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from jwcrypto import jwk
+from oauth2_provider.models import AbstractApplication
+
+from shequ.core.pii import decrypt
+from shequ.people.models import Department, VerificationLevel
+
+# The scopes a department app may be allowed; ``openid`` is always among them.
+SCOPES = ("openid", "profile", "phone", "community", "verification")
+
+
+class DepartmentApp(AbstractApplication):
+    """An OpenID Connect client owned by a department (the toolkit's Application, swapped)."""
+
+    # Annotated: the toolkit's base model is untyped, so django-stubs cannot infer these.
+    department: "models.ForeignKey[Department | None, Department | None]" = models.ForeignKey(
+        Department,
+        verbose_name=_("owner department"),
+        on_delete=models.PROTECT,
+        related_name="sso_apps",
+        null=True,
+    )
+    allowed_scopes: "models.CharField[str, str]" = models.CharField(
+        _("allowed scopes"), max_length=200, default="openid"
+    )
+    min_level: "models.PositiveSmallIntegerField[int, int]" = models.PositiveSmallIntegerField(
+        _("minimum verification level"),
+        choices=VerificationLevel.choices,
+        default=VerificationLevel.REGISTERED,
+    )
+    # Approved by the city to receive the resident's full real name; others get it masked.
+    full_name_approved: "models.BooleanField[bool, bool]" = models.BooleanField(
+        _("approved for the full name"), default=False
+    )
+    is_active: "models.BooleanField[bool, bool]" = models.BooleanField(_("active"), default=True)
+    secret_rotated_at: "models.DateTimeField[Any, Any]" = models.DateTimeField(
+        _("secret rotated at"), null=True, blank=True
+    )
+
+    class Meta(AbstractApplication.Meta):
+        swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
+        verbose_name = _("department app")
+        verbose_name_plural = _("department apps")
+        ordering = ["name"]
+
+    def scope_list(self) -> list[str]:
+        granted = set(self.allowed_scopes.split()) | {"openid"}
+        return [scope for scope in SCOPES if scope in granted]
+
+    def is_usable(self, request: Any) -> bool:
+        return self.is_active
+
+    @property
+    def jwk_key(self) -> jwk.JWK:
+        """The current RS256 signing key (the toolkit signs ID tokens with it)."""
+        from shequ.sso.selectors import signing_key_current
+
+        return signing_key_current().private_jwk()
+
+
+class SigningKey(models.Model):
+    """An RSA key for ID tokens. Retired keys stay published until their tokens expire."""
+
+    kid = models.CharField(max_length=64, unique=True)
+    # PEM of the private key, encrypted with the PII Fernet keys (rotate_pii_keys re-encrypts).
+    private_key = models.TextField()
+    public_jwk = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    published_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.kid
+
+    def private_jwk(self) -> jwk.JWK:
+        return _jwk_from_ciphertext(self.private_key)
+
+    def public_document(self) -> dict[str, Any]:
+        return {"alg": "RS256", "use": "sig", "kid": self.kid, **self.public_jwk}
+
+
+@lru_cache(maxsize=8)
+def _jwk_from_ciphertext(ciphertext: str) -> jwk.JWK:
+    # Parsing and decrypting an RSA key costs milliseconds; the ciphertext identifies it.
+    return jwk.JWK.from_pem(decrypt(ciphertext).encode())
+
+
+class Consent(models.Model):
+    """A resident's remembered consent (授权) for one app; revoking it revokes its tokens."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sso_consents"
+    )
+    app = models.ForeignKey(DepartmentApp, on_delete=models.CASCADE, related_name="consents")
+    scopes = models.CharField(_("scopes"), max_length=200)
+    granted_at = models.DateTimeField(_("granted at"))
+    last_used_at = models.DateTimeField(_("last used at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "app"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="sso_one_active_consent_per_app",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.app_id}"
+
+    def covers(self, scopes: list[str]) -> bool:
+        return set(scopes) <= set(self.scopes.split())
+
+
+def public_jwk_of(key: jwk.JWK) -> dict[str, Any]:
+    return dict(json.loads(key.export_public()))

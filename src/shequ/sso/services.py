@@ -1,0 +1,345 @@
+"""Writes of single sign-on: department apps, secrets, consents, token events, signing keys.
+
+Every service runs in one transaction and leaves an ``AuditEvent``.
+"""
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from jwcrypto import jwk
+from oauth2_provider.generators import generate_client_secret
+from oauth2_provider.models import (
+    get_access_token_model,
+    get_id_token_model,
+    get_refresh_token_model,
+)
+from oauth2_provider.settings import oauth2_settings
+
+from shequ.core.errors import DomainError, NotFound, PermissionDenied
+from shequ.core.pii import encrypt
+from shequ.core.services import audit_record
+from shequ.people.models import Department, User, VerificationLevel
+from shequ.sso.models import SCOPES, Consent, DepartmentApp, SigningKey, public_jwk_of
+from shequ.sso.permissions import can_manage_apps
+
+# A retired key stays in the JWKS this long after the last token it signed can expire.
+KEY_PUBLISH_MARGIN = timedelta(minutes=10)
+
+
+def _require_admin(actor: User) -> None:
+    if not can_manage_apps(actor):
+        raise PermissionDenied(
+            "sso.not_allowed", _("Only system administrators manage department apps.")
+        )
+
+
+def _clean_uris(raw: str, *, field: str, required: bool) -> str:
+    """One absolute URI per line, exactly as the app will send it (no wildcards)."""
+    uris = [line.strip() for line in raw.replace(" ", "\n").splitlines() if line.strip()]
+    if required and not uris:
+        raise DomainError("sso.redirect_uri_required", _("Give at least one URI."), field=field)
+    schemes = set(oauth2_settings.ALLOWED_REDIRECT_URI_SCHEMES)
+    for uri in uris:
+        parts = urlsplit(uri)
+        if parts.scheme not in schemes or not parts.netloc or parts.fragment or "*" in uri:
+            raise DomainError(
+                "sso.redirect_uri_invalid",
+                _("%(uri)s is not a valid URI: use a full address without * or #."),
+                field=field,
+                uri=uri,
+            )
+    return " ".join(dict.fromkeys(uris))
+
+
+def _clean_scopes(scopes: list[str]) -> str:
+    unknown = sorted(set(scopes) - set(SCOPES))
+    if unknown:
+        raise DomainError(
+            "sso.scope_unknown", _("Unknown scope: %(scope)s."), field="scopes", scope=unknown[0]
+        )
+    chosen = set(scopes) | {"openid"}
+    return " ".join(scope for scope in SCOPES if scope in chosen)
+
+
+def _department(department_id: int) -> Department:
+    department = Department.objects.filter(pk=department_id, is_active=True).first()
+    if department is None:
+        raise DomainError(
+            "sso.department_unknown", _("Choose an active department."), field="department"
+        )
+    return department
+
+
+@transaction.atomic
+def app_register(
+    *,
+    actor: User,
+    name: str,
+    department_id: int,
+    redirect_uris: str,
+    post_logout_redirect_uris: str = "",
+    scopes: list[str],
+    min_level: int = VerificationLevel.REGISTERED,
+    confidential: bool = True,
+    full_name_approved: bool = False,
+    ip: str | None = None,
+) -> tuple[DepartmentApp, str]:
+    """Register a department's app. Returns it and its secret (shown once; "" if public).
+
+    Raises: PermissionDenied (not a system administrator), DomainError (bad input).
+    """
+    _require_admin(actor)
+    name = name.strip()
+    if not name:
+        raise DomainError("sso.name_required", _("Give the app a name."), field="name")
+    secret = generate_client_secret() if confidential else ""
+    app = DepartmentApp(
+        name=name[:255],
+        department=_department(department_id),
+        redirect_uris=_clean_uris(redirect_uris, field="redirect_uris", required=True),
+        post_logout_redirect_uris=_clean_uris(
+            post_logout_redirect_uris, field="post_logout_redirect_uris", required=False
+        ),
+        allowed_scopes=_clean_scopes(scopes),
+        min_level=VerificationLevel(min_level),
+        client_type=(
+            DepartmentApp.CLIENT_CONFIDENTIAL if confidential else DepartmentApp.CLIENT_PUBLIC
+        ),
+        authorization_grant_type=DepartmentApp.GRANT_AUTHORIZATION_CODE,
+        algorithm=DepartmentApp.RS256_ALGORITHM,
+        client_secret=secret,
+        hash_client_secret=True,
+        full_name_approved=full_name_approved,
+    )
+    app.save()
+    audit_record(
+        actor=actor,
+        verb="sso.app_registered",
+        target=app,
+        changes={
+            "department": app.department_id,
+            "scopes": app.allowed_scopes,
+            "min_level": app.min_level,
+            "client_type": app.client_type,
+            "redirect_uris": app.redirect_uris,
+        },
+        ip=ip,
+    )
+    return app, secret
+
+
+@transaction.atomic
+def app_update(
+    *,
+    actor: User,
+    app_id: int,
+    redirect_uris: str,
+    post_logout_redirect_uris: str,
+    scopes: list[str],
+    min_level: int,
+    full_name_approved: bool,
+    is_active: bool,
+    ip: str | None = None,
+) -> DepartmentApp:
+    """Change an app's URIs, scopes, level or status. Raises: PermissionDenied, DomainError."""
+    _require_admin(actor)
+    app = DepartmentApp.objects.select_for_update().filter(pk=app_id).first()
+    if app is None:
+        raise NotFound("sso.app_not_found", _("No such app."))
+    before = {
+        "redirect_uris": app.redirect_uris,
+        "post_logout_redirect_uris": app.post_logout_redirect_uris,
+        "scopes": app.allowed_scopes,
+        "min_level": app.min_level,
+        "full_name_approved": app.full_name_approved,
+        "is_active": app.is_active,
+    }
+    app.redirect_uris = _clean_uris(redirect_uris, field="redirect_uris", required=True)
+    app.post_logout_redirect_uris = _clean_uris(
+        post_logout_redirect_uris, field="post_logout_redirect_uris", required=False
+    )
+    app.allowed_scopes = _clean_scopes(scopes)
+    app.min_level = VerificationLevel(min_level)
+    app.full_name_approved = full_name_approved
+    app.is_active = is_active
+    app.save()
+    after = {
+        "redirect_uris": app.redirect_uris,
+        "post_logout_redirect_uris": app.post_logout_redirect_uris,
+        "scopes": app.allowed_scopes,
+        "min_level": app.min_level,
+        "full_name_approved": app.full_name_approved,
+        "is_active": app.is_active,
+    }
+    from shequ.core.services import changes_between
+
+    audit_record(
+        actor=actor,
+        verb="sso.app_updated",
+        target=app,
+        changes=changes_between(before, after),
+        ip=ip,
+    )
+    return app
+
+
+@transaction.atomic
+def app_rotate_secret(*, actor: User, app_id: int, ip: str | None = None) -> str:
+    """Give a confidential app a new secret (shown once); the old one stops working at once.
+
+    Raises: PermissionDenied, NotFound, DomainError (public clients have no secret).
+    """
+    _require_admin(actor)
+    app = DepartmentApp.objects.select_for_update().filter(pk=app_id).first()
+    if app is None:
+        raise NotFound("sso.app_not_found", _("No such app."))
+    if app.client_type != DepartmentApp.CLIENT_CONFIDENTIAL:
+        raise DomainError("sso.public_client", _("A public app has no secret."))
+    secret = generate_client_secret()
+    app.client_secret = secret
+    app.secret_rotated_at = timezone.now()
+    app.save()
+    audit_record(actor=actor, verb="sso.secret_rotated", target=app, ip=ip)
+    return secret
+
+
+def consent_record(*, user: User, app: DepartmentApp, scopes: list[str]) -> Consent:
+    """Remember (or widen) the resident's consent when a code is issued to the app."""
+    now = timezone.now()
+    with transaction.atomic():
+        consent = (
+            Consent.objects.select_for_update()
+            .filter(user=user, app=app, revoked_at__isnull=True)
+            .first()
+        )
+        if consent is None:
+            consent = Consent.objects.create(
+                user=user, app=app, scopes=" ".join(scopes), granted_at=now, last_used_at=now
+            )
+            audit_record(
+                actor=user,
+                verb="sso.consent_granted",
+                target=app,
+                division_code=_division_of(user),
+                changes={"scopes": consent.scopes},
+            )
+            return consent
+        if not consent.covers(scopes):
+            consent.scopes = " ".join(dict.fromkeys([*consent.scopes.split(), *scopes]))
+            audit_record(
+                actor=user,
+                verb="sso.consent_granted",
+                target=app,
+                division_code=_division_of(user),
+                changes={"scopes": consent.scopes},
+            )
+        consent.last_used_at = now
+        consent.save(update_fields=["scopes", "last_used_at"])
+        return consent
+
+
+def _division_of(user: User) -> str:
+    resident = getattr(user, "resident", None)
+    return (resident.community_id or "") if resident is not None else ""
+
+
+def _revoke_tokens(*, user: User, app: DepartmentApp) -> int:
+    """Revoke every access, refresh and ID token the app holds for the user."""
+    access_model = get_access_token_model()
+    refresh_model = get_refresh_token_model()
+    id_model = get_id_token_model()
+    count = 0
+    for refresh in refresh_model.objects.filter(user=user, application=app, revoked__isnull=True):
+        refresh.revoke()
+        count += 1
+    for access in access_model.objects.filter(user=user, application=app):
+        access.revoke()
+        count += 1
+    id_model.objects.filter(user=user, application=app).delete()
+    return count
+
+
+@transaction.atomic
+def consent_revoke(*, actor: User, consent_id: int, ip: str | None = None) -> None:
+    """The resident withdraws an app's consent; its tokens are revoked at once.
+
+    Raises: NotFound (not the resident's consent).
+    """
+    consent = (
+        Consent.objects.select_for_update()
+        .select_related("app")
+        .filter(pk=consent_id, user=actor, revoked_at__isnull=True)
+        .first()
+    )
+    if consent is None:
+        raise NotFound("sso.consent_not_found", _("No such authorised app."))
+    consent.revoked_at = timezone.now()
+    consent.save(update_fields=["revoked_at"])
+    revoked = _revoke_tokens(user=actor, app=consent.app)
+    audit_record(
+        actor=actor,
+        verb="sso.consent_revoked",
+        target=consent.app,
+        division_code=_division_of(actor),
+        changes={"scopes": consent.scopes, "tokens_revoked": revoked},
+        ip=ip,
+    )
+
+
+def token_event_record(
+    *,
+    user: User | None,
+    app: DepartmentApp,
+    verb: str,
+    scopes: str = "",
+    ip: str | None = None,
+) -> None:
+    """Trail one token issued, refreshed or revoked (the resident sees it in their list)."""
+    audit_record(
+        actor=user,
+        verb=verb,
+        target=app,
+        division_code=_division_of(user) if user is not None else "",
+        changes={"scopes": scopes} if scopes else {},
+        ip=ip,
+    )
+
+
+def signing_key_create() -> SigningKey:
+    """Make a new RSA-2048 signing key; its private half is stored encrypted."""
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = private.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    key = jwk.JWK.from_pem(pem.encode())
+    signing_key = SigningKey.objects.create(
+        kid=key.thumbprint(), private_key=encrypt(pem), public_jwk=public_jwk_of(key)
+    )
+    audit_record(actor=None, verb="sso.signing_key_created", target=signing_key)
+    return signing_key
+
+
+@transaction.atomic
+def signing_key_rotate(*, actor: User | None = None) -> SigningKey:
+    """Sign with a new key from now on; old keys stay published until their tokens expire."""
+    now = timezone.now()
+    keep_until = now + timedelta(seconds=oauth2_settings.ID_TOKEN_EXPIRE_SECONDS)
+    retired = list(SigningKey.objects.select_for_update().filter(retired_at__isnull=True))
+    SigningKey.objects.filter(pk__in=[key.pk for key in retired]).update(
+        retired_at=now, published_until=keep_until + KEY_PUBLISH_MARGIN
+    )
+    new_key = signing_key_create()
+    audit_record(
+        actor=actor,
+        verb="sso.signing_key_rotated",
+        target=new_key,
+        changes={"retired": [key.kid for key in retired]},
+    )
+    return new_key

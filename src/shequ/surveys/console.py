@@ -1,0 +1,438 @@
+"""Staff pages: build or import, sample, quota board, results, interviews, exports."""
+
+import json
+from typing import Any, cast
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from shequ.core.errors import DomainError, NotFound
+from shequ.core.forms import add_domain_error
+from shequ.core.models import TaskRecord
+from shequ.core.services import client_ip
+from shequ.people.models import User
+from shequ.people.permissions import staff_required
+from shequ.surveys import selectors, services, tasks
+from shequ.surveys.definition import ChoiceDef, ItemDef, ListDef, QuestionDef, definition_of
+from shequ.surveys.forms import (
+    PlanForm,
+    QuestionAddForm,
+    SettingsForm,
+    SurveyCreateForm,
+    XLSFormImportForm,
+    answers_from_post,
+    parse_lines,
+)
+from shequ.surveys.models import Invitation, Question, Response, SamplingPlan, Survey
+from shequ.surveys.permissions import can_create_survey, can_interview, can_manage_survey
+from shequ.surveys.rendering import questionnaire
+from shequ.surveys.xlsform import build_xlsform
+
+PAGE_SIZE = 50
+
+
+def _managed(request: HttpRequest, survey_id: int) -> Survey:
+    survey = selectors.survey_get_for(request.user, survey_id)
+    if not can_manage_survey(request.user, survey):
+        raise DjangoPermissionDenied
+    return survey
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def survey_list(request: HttpRequest) -> HttpResponse:
+    create_form = SurveyCreateForm(request.POST if request.POST.get("form") == "create" else None)
+    import_form = XLSFormImportForm(
+        request.POST if request.POST.get("form") == "import" else None,
+        request.FILES if request.POST.get("form") == "import" else None,
+    )
+    if request.method == "POST":
+        if not can_create_survey(request.user):
+            raise DjangoPermissionDenied
+        try:
+            if request.POST.get("form") == "import" and import_form.is_valid():
+                data = import_form.cleaned_data
+                survey = services.survey_import_xlsform(
+                    actor=request.user,
+                    content=data["file"].read(),
+                    division_code=data["division_code"],
+                    series=data["series"],
+                    wave=data["wave"],
+                    title_zh=data["title_zh"],
+                    ip=client_ip(request),
+                )
+                messages.success(request, _("The questionnaire was imported."))
+                return redirect("surveys_console:detail", survey_id=survey.pk)
+            if request.POST.get("form") == "create" and create_form.is_valid():
+                survey = services.survey_create(
+                    actor=request.user, ip=client_ip(request), **create_form.cleaned_data
+                )
+                return redirect("surveys_console:detail", survey_id=survey.pk)
+        except DomainError as error:
+            add_domain_error(
+                import_form if request.POST.get("form") == "import" else create_form, error
+            )
+    page = Paginator(selectors.survey_list_for(request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "surveys/console/list.html",
+        {
+            "page": page,
+            "create_form": create_form,
+            "import_form": import_form,
+            "may_create": can_create_survey(request.user),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def survey_detail(request: HttpRequest, survey_id: int) -> HttpResponse:
+    survey = selectors.survey_get_for(request.user, survey_id)
+    may_manage = can_manage_survey(request.user, survey)
+    settings_form = SettingsForm(
+        request.POST if request.POST.get("form") == "settings" else None,
+        initial={
+            "recognition_threshold": survey.recognition_threshold,
+            "min_cell_size": survey.min_cell_size,
+            "open_link_enabled": survey.open_link_enabled,
+            "open_link_daily_limit": survey.open_link_daily_limit,
+        },
+    )
+    question_form = QuestionAddForm(
+        request.POST if request.POST.get("form") == "question" else None
+    )
+    if request.method == "POST":
+        if not may_manage:
+            raise DjangoPermissionDenied
+        action = request.POST.get("form")
+        ip = client_ip(request)
+        try:
+            if action == "open":
+                services.survey_open(actor=request.user, survey_id=survey.pk, ip=ip)
+            elif action == "close":
+                services.survey_close(actor=request.user, survey_id=survey.pk, ip=ip)
+            elif action == "settings" and settings_form.is_valid():
+                services.survey_settings_update(
+                    actor=request.user, survey_id=survey.pk, ip=ip, **settings_form.cleaned_data
+                )
+            elif action == "question" and question_form.is_valid():
+                data = question_form.cleaned_data
+                choices = parse_lines(data["choices"])
+                services.survey_question_add(
+                    actor=request.user,
+                    survey_id=survey.pk,
+                    section_name=data["section"],
+                    question=QuestionDef(
+                        name=data["name"],
+                        qtype=data["qtype"],
+                        label_zh=data["label_zh"],
+                        label_en=data["label_en"],
+                        required=data["required"],
+                        relevant=data["relevant"],
+                        constraint=data["constraint"],
+                        items=[ItemDef(*row) for row in parse_lines(data["items"])],
+                        score_weight=data["score_weight"],
+                    ),
+                    new_list=ListDef(f"{data['name']}_list", [ChoiceDef(*row) for row in choices])
+                    if choices
+                    else None,
+                    ip=ip,
+                )
+            else:
+                raise DomainError("invalid_input", _("Check the form."))
+        except DomainError as error:
+            if isinstance(error, NotFound):
+                raise
+            target = question_form if action == "question" else settings_form
+            add_domain_error(target, error)
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("surveys_console:detail", survey_id=survey.pk)
+    version = services.survey_latest_version(survey)
+    return render(
+        request,
+        "surveys/console/detail.html",
+        {
+            "survey": survey,
+            "version": version,
+            "versions": survey.versions.order_by("number"),
+            "questions": Question.objects.filter(version=version)
+            .select_related("section")
+            .order_by("position"),
+            "frozen": version.responses.exists(),
+            "may_manage": may_manage,
+            "settings_form": settings_form,
+            "question_form": question_form,
+            "open_url": request.build_absolute_uri(
+                reverse("surveys:open", args=[survey.open_link_slug])
+            )
+            if survey.open_link_enabled and survey.open_link_slug
+            else "",
+        },
+    )
+
+
+@staff_required
+def survey_xlsform(request: HttpRequest, survey_id: int) -> HttpResponse:
+    survey = selectors.survey_get_for(request.user, survey_id)
+    version = services.survey_latest_version(survey)
+    content = build_xlsform(
+        definition_of(version), title=survey.title_zh, form_id=survey.series, version=version.number
+    )
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="{survey.series}-w{survey.wave}-v{version.number}.xlsx"'
+    )
+    return response
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def survey_sample(request: HttpRequest, survey_id: int) -> HttpResponse:
+    survey = selectors.survey_get_for(request.user, survey_id)
+    may_manage = can_manage_survey(request.user, survey)
+    plan = SamplingPlan.objects.filter(survey=survey).first()
+    initial = (
+        {
+            "target_n": plan.target_n,
+            "stratum_level": plan.stratum_level,
+            "min_per_stratum": plan.min_per_stratum,
+            "seed": plan.seed,
+        }
+        if plan
+        else {"target_n": 10000, "stratum_level": "district", "min_per_stratum": 30, "seed": 2018}
+    )
+    form = PlanForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if not may_manage:
+            raise DjangoPermissionDenied
+        if form.is_valid():
+            try:
+                services.sampling_plan_set(
+                    actor=request.user,
+                    survey_id=survey.pk,
+                    ip=client_ip(request),
+                    **form.cleaned_data,
+                )
+            except DomainError as error:
+                add_domain_error(form, error)
+                status = 400
+            else:
+                messages.success(request, _("The sampling plan is set."))
+                return redirect("surveys_console:sample", survey_id=survey.pk)
+        else:
+            status = 400
+    strata = list(plan.strata.select_related("division")) if plan else []
+    return render(
+        request,
+        "surveys/console/sample.html",
+        {"survey": survey, "plan": plan, "strata": strata, "form": form, "may_manage": may_manage},
+        status=status,
+    )
+
+
+@staff_required
+@require_POST
+def survey_sample_draw(request: HttpRequest, survey_id: int) -> HttpResponse:
+    survey = _managed(request, survey_id)
+    plan = SamplingPlan.objects.filter(survey=survey).first()
+    if plan is None or plan.drawn_at is not None:
+        messages.error(request, _("Set a plan first; a sample is drawn only once."))
+        return redirect("surveys_console:sample", survey_id=survey.pk)
+    link_base = request.build_absolute_uri("/surveys/i/")
+    result = tasks.sample_draw_and_send.enqueue(
+        survey_id=survey.pk, actor_id=cast(User, request.user).pk, link_base=link_base
+    )
+    return redirect("surveys_console:task", task_id=result.id)
+
+
+@staff_required
+def survey_quota(request: HttpRequest, survey_id: int) -> HttpResponse:
+    survey = selectors.survey_get_for(request.user, survey_id)
+    rows = selectors.quota_board(request.user, survey)
+    totals = {
+        "allocated": sum(r.allocated for r in rows),
+        "complete": sum(r.complete for r in rows),
+        "partial": sum(r.partial for r in rows),
+        "invited": sum(r.invited for r in rows),
+    }
+    template = (
+        "surveys/console/_quota_table.html"
+        if request.headers.get("HX-Request")
+        else "surveys/console/quota.html"
+    )
+    return render(request, template, {"survey": survey, "rows": rows, "totals": totals})
+
+
+@staff_required
+def survey_results(request: HttpRequest, survey_id: int) -> HttpResponse:
+    survey = selectors.survey_get_for(request.user, survey_id)
+    results = selectors.survey_results(request.user, survey)
+    districts = [r for r in results.breakdowns.get("district", []) if not r.suppressed and r.index]
+    chart = {
+        "districts": [r.name for r in districts],
+        "index": [round(r.index.value or 0, 2) for r in districts if r.index],
+        "low": [round(r.index.low or 0, 2) for r in districts if r.index],
+        "high": [round(r.index.high or 0, 2) for r in districts if r.index],
+        "distributions": [
+            {
+                "name": d["label_zh"],
+                "labels": [c["label_zh"] for c in d["choices"]],
+                "counts": [c["n"] for c in d["choices"]],
+            }
+            for d in results.distributions
+        ],
+    }
+    level = request.GET.get("level", "district")
+    if level not in results.breakdowns:
+        level = "district"
+    return render(
+        request,
+        "surveys/console/results.html",
+        {
+            "survey": survey,
+            "results": results,
+            "rows": results.breakdowns[level],
+            "level": level,
+            "trend": selectors.survey_trend(request.user, survey),
+            "methods": selectors.methods_note(survey, results),
+            "chart_json": json.dumps(chart, ensure_ascii=False),
+            "may_manage": can_manage_survey(request.user, survey),
+        },
+    )
+
+
+@staff_required
+@require_POST
+def survey_weights(request: HttpRequest, survey_id: int) -> HttpResponse:
+    survey = _managed(request, survey_id)
+    try:
+        services.survey_weights_compute(
+            actor=request.user, survey_id=survey.pk, ip=client_ip(request)
+        )
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Weights recomputed."))
+    return redirect("surveys_console:results", survey_id=survey.pk)
+
+
+@staff_required
+def interview_list(request: HttpRequest, survey_id: int) -> HttpResponse:
+    survey = selectors.survey_get_for(request.user, survey_id)
+    invitations = selectors.invitations_for(request.user, survey)
+    page = Paginator(invitations, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "surveys/console/interview_list.html", {"survey": survey, "page": page})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def interview(request: HttpRequest, survey_id: int, invitation_id: int) -> HttpResponse:
+    invitation = (
+        Invitation.objects.select_related("survey", "resident")
+        .filter(pk=invitation_id, survey_id=survey_id)
+        .first()
+    )
+    if invitation is None or not can_interview(request.user, invitation):
+        raise NotFound("invitation_not_found", _("No such invitation in your area."))
+    response = Response.objects.filter(invitation=invitation).first()
+    version = response.version if response else services.survey_latest_version(invitation.survey)
+    values: dict[str, Any] = services.response_answers(response) if response else {}
+    errors: list[DomainError] = []
+    status = 200
+    if request.method == "POST":
+        questions = list(Question.objects.filter(version=version).order_by("position"))
+        values = answers_from_post(questions, request.POST)
+        submit = request.POST.get("action") == "submit"
+        try:
+            saved = services.response_save_by_interviewer(
+                actor=request.user,
+                invitation_id=invitation.pk,
+                answers=values,
+                submit=submit,
+                ip=client_ip(request),
+            )
+        except services.AnswersInvalid as error:
+            errors, status = list(error.errors), 400
+        except DomainError as error:
+            if isinstance(error, NotFound):
+                raise
+            errors, status = [error], 400
+        else:
+            messages.success(
+                request, _("Submitted.") if saved.status == "complete" else _("Saved.")
+            )
+            return redirect("surveys_console:interviews", survey_id=survey_id)
+    return render(
+        request,
+        "surveys/answer.html",
+        {
+            "survey": invitation.survey,
+            "sections": questionnaire(version, values, errors),
+            "general_errors": [str(e) for e in errors if not e.field],
+            "submitted": response is not None and response.status == "complete",
+            "interviewing": invitation,
+        },
+        status=status,
+    )
+
+
+@staff_required
+@require_POST
+def export_start(request: HttpRequest, survey_id: int) -> HttpResponse:
+    survey = selectors.survey_get_for(request.user, survey_id)
+    fmt = "csv" if request.POST.get("format") == "csv" else "xlsx"
+    result = tasks.responses_export.enqueue(
+        survey_id=survey.pk, actor_id=cast(User, request.user).pk, fmt=fmt
+    )
+    return redirect("surveys_console:task", task_id=result.id)
+
+
+def _own_task(request: HttpRequest, task_id: str) -> TaskRecord:
+    record = TaskRecord.objects.filter(
+        pk=task_id, task_path__startswith="shequ.surveys.tasks."
+    ).first()
+    if record is None or record.kwargs.get("actor_id") != request.user.pk:
+        raise NotFound("task_not_found", _("No such task."))
+    return record
+
+
+@staff_required
+def task_status(request: HttpRequest, task_id: str) -> HttpResponse:
+    record = _own_task(request, task_id)
+    template = (
+        "surveys/console/_task.html"
+        if request.headers.get("HX-Request")
+        else "surveys/console/task.html"
+    )
+    return render(request, template, {"record": record, "percent": round(record.progress * 100)})
+
+
+@staff_required
+def task_download(request: HttpRequest, task_id: str) -> FileResponse:
+    record = _own_task(request, task_id)
+    if (
+        record.status != TaskRecord.Status.SUCCESSFUL
+        or not record.result
+        or "file" not in record.result
+    ):
+        raise NotFound("task_not_found", _("No such task."))
+    fmt = record.result["format"]
+    path = tasks.export_path(record.pk, fmt)
+    if not path.exists():
+        raise NotFound("task_not_found", _("No such task."))
+    return FileResponse(path.open("rb"), as_attachment=True, filename=f"responses.{fmt}")

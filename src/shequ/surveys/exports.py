@@ -1,0 +1,148 @@
+"""Rows of a response export: one line per respondent, answer codes beside their labels.
+
+Nothing that identifies a person is exported: no name, ID number, phone, invitation or
+resident link, and no network address; only place, age band, sex, weight and answers.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from shequ.surveys.models import Answer, Choice, Question, QuestionType, Survey
+from shequ.surveys.selectors import responses_for
+
+CHUNK = 2000
+BASE_COLUMNS = [
+    "response_id",
+    "channel",
+    "submitted_at",
+    "district_code",
+    "street_code",
+    "community_code",
+    "age_band",
+    "sex",
+    "weight",
+    "score",
+]
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    question: str = ""
+    item: str = ""
+    label: bool = False
+
+
+def export_columns(survey: Survey) -> list[Column]:
+    """Base columns, then per question its code (and label column for choice questions)."""
+    columns = [Column(name) for name in BASE_COLUMNS]
+    seen: set[tuple[str, str]] = set()
+    questions = Question.objects.filter(version__survey=survey).order_by(
+        "-version__number", "position"
+    )
+    latest_version = questions.first()
+    if latest_version is None:
+        return columns
+    for q in questions.filter(version_id=latest_version.version_id):
+        keys = (
+            [(q.name, item["name"]) for item in q.items]
+            if q.qtype == QuestionType.MATRIX
+            else [(q.name, "")]
+        )
+        for name, item in keys:
+            if (name, item) in seen:
+                continue
+            seen.add((name, item))
+            header = f"{name}.{item}" if item else name
+            columns.append(Column(header, name, item))
+            if q.qtype in (
+                QuestionType.SINGLE,
+                QuestionType.MULTIPLE,
+                QuestionType.LIKERT5,
+                QuestionType.MATRIX,
+            ):
+                columns.append(Column(f"{header}_label", name, item, label=True))
+    return columns
+
+
+def export_rows(
+    actor: Any,
+    survey: Survey,
+    columns: list[Column],
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> Iterator[list[Any]]:
+    labels = {
+        (c.choice_list_id, c.name): c.label_zh
+        for c in Choice.objects.filter(choice_list__version__survey=survey)
+    }
+    list_of = dict(
+        Question.objects.filter(version__survey=survey).values_list("id", "choice_list_id")
+    )
+    base = responses_for(actor, survey).order_by("id")
+    total = base.count()
+    done = 0
+    last_id = 0
+    while True:
+        chunk = list(
+            base.filter(id__gt=last_id).values_list(
+                "id",
+                "channel",
+                "submitted_at",
+                "district_code",
+                "street_code",
+                "community_code",
+                "age_band",
+                "sex",
+                "weight",
+                "score",
+            )[:CHUNK]
+        )
+        if not chunk:
+            break
+        last_id = chunk[-1][0]
+        answers: dict[int, dict[tuple[str, str], tuple[Any, int | None, int]]] = {}
+        for response_id, qid, name, item, text, number, chosen, day in Answer.objects.filter(
+            response_id__in=[row[0] for row in chunk]
+        ).values_list(
+            "response_id",
+            "question_id",
+            "question__name",
+            "item",
+            "value_text",
+            "value_number",
+            "value_choices",
+            "value_date",
+        ):
+            value: Any = (
+                chosen
+                if chosen
+                else (day.isoformat() if day else (number if number is not None else text))
+            )
+            answers.setdefault(response_id, {})[(name, item)] = (value, list_of.get(qid), qid)
+        for row in chunk:
+            out: list[Any] = [
+                row[0],
+                row[1],
+                row[2].isoformat() if row[2] else "",
+                *row[3:8],
+                round(row[8], 6) if row[8] is not None else "",
+                round(row[9], 3) if row[9] is not None else "",
+            ]
+            mine = answers.get(row[0], {})
+            for column in columns[len(BASE_COLUMNS) :]:
+                found = mine.get((column.question, column.item))
+                if found is None:
+                    out.append("")
+                    continue
+                value, list_id, _qid = found
+                if column.label:
+                    codes = value if isinstance(value, list) else [value]
+                    out.append(" ".join(labels.get((list_id or 0, str(c)), "") for c in codes))
+                else:
+                    out.append(" ".join(value) if isinstance(value, list) else value)
+            yield out
+        done += len(chunk)
+        if progress is not None:
+            progress(done, total)

@@ -1,0 +1,111 @@
+"""Forms of the survey pages, and reading a filled questionnaire from a POST."""
+
+from typing import Any
+
+from django import forms
+from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
+
+from shequ.core.forms import StyledForm
+from shequ.surveys.models import AgeBand, Question, QuestionType, SamplingPlan
+
+
+class SurveyCreateForm(StyledForm):
+    title_zh = forms.CharField(label=_("Title (Chinese)"), max_length=200)
+    title_en = forms.CharField(label=_("Title (English)"), max_length=200, required=False)
+    series = forms.CharField(label=_("Series key"), max_length=60)
+    wave = forms.IntegerField(label=_("Wave"), min_value=1, max_value=999, initial=1)
+    division_code = forms.CharField(label=_("Owner area (division code)"), max_length=12)
+
+
+class XLSFormImportForm(StyledForm):
+    file = forms.FileField(label=_("XLSForm file (.xlsx)"))
+    series = forms.CharField(label=_("Series key"), max_length=60, required=False)
+    wave = forms.IntegerField(label=_("Wave"), min_value=1, max_value=999, initial=1)
+    division_code = forms.CharField(label=_("Owner area (division code)"), max_length=12)
+    title_zh = forms.CharField(label=_("Title (Chinese)"), max_length=200, required=False)
+
+
+class QuestionAddForm(StyledForm):
+    section = forms.CharField(label=_("Section"), max_length=60, initial="main")
+    name = forms.CharField(label=_("Question name"), max_length=60)
+    qtype = forms.ChoiceField(label=_("Type"), choices=QuestionType.choices)
+    label_zh = forms.CharField(label=_("Label (Chinese)"), max_length=500)
+    label_en = forms.CharField(label=_("Label (English)"), max_length=500, required=False)
+    required = forms.BooleanField(label=_("Required"), required=False)
+    relevant = forms.CharField(
+        label=_("Show if (e.g. ${q1} = 'yes')"), max_length=300, required=False
+    )
+    constraint = forms.CharField(
+        label=_("Constraint (e.g. . >= 0 and . <= 120)"), max_length=300, required=False
+    )
+    choices = forms.CharField(
+        label=_("Choices, one per line: name|中文|English"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+    )
+    items = forms.CharField(
+        label=_("Matrix rows, one per line: name|中文|English"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+    score_weight = forms.FloatField(label=_("Index weight"), initial=0, min_value=0)
+
+
+def parse_lines(text: str) -> list[tuple[str, str, str]]:
+    rows = []
+    for line in text.splitlines():
+        parts = [p.strip() for p in line.split("|")]
+        if parts and parts[0]:
+            rows.append(
+                (
+                    parts[0],
+                    parts[1] if len(parts) > 1 else parts[0],
+                    parts[2] if len(parts) > 2 else "",
+                )
+            )
+    return rows
+
+
+class SettingsForm(StyledForm):
+    recognition_threshold = forms.FloatField(label=_("Recognition threshold (0–100)"))
+    min_cell_size = forms.IntegerField(label=_("Smallest cell shown"))
+    open_link_enabled = forms.BooleanField(label=_("Open link enabled"), required=False)
+    open_link_daily_limit = forms.IntegerField(
+        label=_("Open-link answers per network per day"), min_value=1, max_value=1000
+    )
+
+
+class PlanForm(StyledForm):
+    target_n = forms.IntegerField(label=_("Target sample size"), min_value=1, max_value=1_000_000)
+    stratum_level = forms.ChoiceField(label=_("Strata"), choices=SamplingPlan.Level.choices)
+    min_per_stratum = forms.IntegerField(label=_("Minimum per stratum"), min_value=0, initial=30)
+    seed = forms.IntegerField(label=_("Random seed"), initial=2018)
+
+
+class OpenProfileForm(StyledForm):
+    community_code = forms.CharField(label=_("Your community (division code)"), max_length=12)
+    age_band = forms.ChoiceField(label=_("Age group"), choices=[("", "—"), *AgeBand.choices])
+    sex = forms.ChoiceField(
+        label=_("Sex"), choices=[("", "—"), ("F", _("Female")), ("M", _("Male"))]
+    )
+
+
+def answers_from_post(questions: list[Question], data: QueryDict) -> dict[str, Any]:
+    """The questionnaire's inputs as the answers the services take (strings are coerced there)."""
+    answers: dict[str, Any] = {}
+    for question in questions:
+        key = f"q_{question.name}"
+        if question.qtype == QuestionType.MULTIPLE:
+            values = data.getlist(key)
+            if values:
+                answers[question.name] = values
+        elif question.qtype == QuestionType.MATRIX:
+            rows = {item["name"]: data.get(f"{key}__{item['name']}", "") for item in question.items}
+            if any(rows.values()):
+                answers[question.name] = rows
+        else:
+            value = data.get(key, "").strip()
+            if value:
+                answers[question.name] = value
+    return answers

@@ -1,0 +1,451 @@
+"""Reads of surveys, scoped to the asking user: lists, quota board, results, trend.
+
+Results are aggregated in the database (sums of w, w², wx, wx² per group), so the index with
+its confidence interval and the per-community breakdown cost one grouped query each, however
+many responses there are.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from django.db.models import Case, Count, F, FloatField, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from shequ.core.errors import NotFound
+from shequ.core.scopes import Role, code_range
+from shequ.people.permissions import READERS, areas_of
+from shequ.people.selectors import scope_queryset
+from shequ.places.models import Division
+from shequ.surveys.models import (
+    SCORABLE_TYPES,
+    Invitation,
+    Question,
+    QuestionType,
+    Response,
+    SamplingPlan,
+    Survey,
+)
+from shequ.surveys.permissions import can_view_survey
+from shequ.surveys.statistics import (
+    Estimate,
+    Sums,
+    bootstrap_mean_ci,
+    estimate_mean,
+    estimate_share,
+)
+
+BOOTSTRAP_LIMIT = 50_000
+BOOTSTRAP_REPLICATES = 400
+
+
+def _ancestor_codes(code: str) -> list[str]:
+    return [code[:4] + "00000000", code[:6] + "000000", code[:9] + "000", code]
+
+
+def survey_list_for(user: Any) -> QuerySet[Survey]:
+    """Surveys whose area overlaps one of the user's (their own area, above or below)."""
+    areas = [a for a in areas_of(user) if a.role in READERS or a.role == Role.SYSTEM_ADMIN]
+    if not areas:
+        return Survey.objects.none()
+    queryset = Survey.objects.select_related("division").order_by("-created_at", "-id")
+    if any(a.is_everywhere for a in areas):
+        return queryset
+    condition = Q(pk__in=[])
+    for area in areas:
+        if area.division_code is None:
+            continue
+        low, high = code_range(area.division_code)
+        condition |= Q(division_id__gte=low, division_id__lte=high)
+        condition |= Q(division_id__in=_ancestor_codes(area.division_code))
+    return queryset.filter(condition)
+
+
+def survey_get_for(user: Any, survey_id: int) -> Survey:
+    """Raises: NotFound when missing or outside the user's area."""
+    survey = Survey.objects.select_related("division").filter(pk=survey_id).first()
+    if survey is None or not can_view_survey(user, survey):
+        raise NotFound("survey_not_found", _("No such survey."))
+    return survey
+
+
+def survey_open_get(survey_id: int) -> Survey:
+    survey = Survey.objects.filter(pk=survey_id).first()
+    if survey is None:
+        raise NotFound("survey_not_found", _("No such survey."))
+    return survey
+
+
+def responses_for(user: Any, survey: Survey) -> QuerySet[Response]:
+    """Complete responses of ``survey`` inside the user's area."""
+    return scope_queryset(
+        Response.objects.filter(survey=survey, status=Response.Status.COMPLETE),
+        user,
+        division_field="community_code",
+    )
+
+
+def invitations_for(user: Any, survey: Survey) -> QuerySet[Invitation]:
+    """Invitations in the user's area (for interviewers), with the resident's masked data."""
+    return (
+        scope_queryset(
+            Invitation.objects.filter(survey=survey), user, division_field="community_id"
+        )
+        .select_related("resident", "community", "response")
+        .only(
+            "id",
+            "community_id",
+            "community__name",
+            "community__short_name",
+            "resident__real_name",
+            "resident__phone",
+            "resident__sex",
+            "response__id",
+            "response__status",
+        )
+        .order_by("community_id", "id")
+    )
+
+
+@dataclass
+class QuotaRow:
+    division: Division
+    population: int
+    allocated: int
+    invited: int
+    complete: int
+    partial: int
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.complete / self.allocated if self.allocated else 0.0
+
+
+def quota_board(user: Any, survey: Survey) -> list[QuotaRow]:
+    """Completion per stratum (three grouped queries), limited to the user's area."""
+    plan = SamplingPlan.objects.filter(survey=survey).first()
+    if plan is None:
+        return []
+    strata = list(plan.strata.select_related("division"))
+    invited = dict(
+        invitations_for(user, survey).values_list("stratum_id").annotate(n=Count("id")).order_by()
+    )
+    field_name = {
+        str(SamplingPlan.Level.DISTRICT): "district_code",
+        SamplingPlan.Level.STREET: "street_code",
+        SamplingPlan.Level.COMMUNITY: "community_code",
+    }[str(plan.stratum_level)]
+    progress: dict[tuple[str, str], int] = {}
+    rows = (
+        scope_queryset(
+            Response.objects.filter(survey=survey), user, division_field="community_code"
+        )
+        .values_list(field_name, "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for code, status, n in rows:
+        progress[(code, status)] = n
+    visible = [s for s in strata if s.pk in invited or _user_sees(user, s.division_id)]
+    return [
+        QuotaRow(
+            division=s.division,
+            population=s.population,
+            allocated=s.allocated,
+            invited=invited.get(s.pk, 0),
+            complete=progress.get((s.division_id, Response.Status.COMPLETE), 0),
+            partial=progress.get((s.division_id, Response.Status.PARTIAL), 0),
+        )
+        for s in visible
+    ]
+
+
+def _user_sees(user: Any, code: str) -> bool:
+    from shequ.people.permissions import covers
+
+    return covers(user, code, READERS)
+
+
+# --- results ---------------------------------------------------------------------------------
+
+
+def _sums_annotations(threshold: float) -> dict[str, Any]:
+    weight = Coalesce(F("weight"), Value(1.0), output_field=FloatField())
+    return {
+        "n": Count("id"),
+        "sw": Sum(weight),
+        "sw2": Sum(weight * weight),
+        "swx": Sum(weight * F("score"), output_field=FloatField()),
+        "swx2": Sum(weight * F("score") * F("score"), output_field=FloatField()),
+        "sw_hit": Sum(
+            Case(When(score__gte=threshold, then=weight), default=Value(0.0)),
+            output_field=FloatField(),
+        ),
+    }
+
+
+def _sums(row: dict[str, Any]) -> Sums:
+    return Sums(
+        n=row["n"] or 0,
+        sw=row["sw"] or 0.0,
+        sw2=row["sw2"] or 0.0,
+        swx=row["swx"] or 0.0,
+        swx2=row["swx2"] or 0.0,
+        sw_hit=row["sw_hit"] or 0.0,
+    )
+
+
+@dataclass
+class BreakdownRow:
+    code: str
+    name: str
+    n: int
+    suppressed: bool
+    index: Estimate | None = None
+    recognition: Estimate | None = None
+
+
+@dataclass
+class Results:
+    survey: Survey
+    n: int
+    index: Estimate
+    recognition: Estimate
+    bootstrap: tuple[float, float] | None
+    breakdowns: dict[str, list[BreakdownRow]] = field(default_factory=dict)
+    distributions: list[dict[str, Any]] = field(default_factory=list)
+    unweighted: int = 0
+
+
+def survey_results(
+    user: Any,
+    survey: Survey,
+    *,
+    levels: tuple[str, ...] = ("district", "street", "community"),
+    bootstrap: bool = True,
+    distributions: bool = True,
+) -> Results:
+    """Index, recognition rate and their 95% CIs, breakdowns with small cells suppressed."""
+    base = responses_for(user, survey).filter(score__isnull=False)
+    threshold = survey.recognition_threshold
+    overall = _sums(base.aggregate(**_sums_annotations(threshold)))
+    results = Results(
+        survey=survey,
+        n=overall.n,
+        index=estimate_mean(overall),
+        recognition=estimate_share(overall),
+        bootstrap=None,
+        unweighted=base.filter(weight__isnull=True).count(),
+    )
+    if bootstrap and 2 <= overall.n <= BOOTSTRAP_LIMIT:
+        pairs = np.array(
+            list(base.values_list("score", Coalesce(F("weight"), Value(1.0)))), dtype=float
+        )
+        results.bootstrap = bootstrap_mean_ci(
+            pairs[:, 0], pairs[:, 1], replicates=BOOTSTRAP_REPLICATES, seed=survey.pk
+        )
+    for level in levels:
+        results.breakdowns[level] = survey_breakdown(base, survey, level)
+    if distributions:
+        results.distributions = score_distributions(base, survey)
+    return results
+
+
+def survey_breakdown(base: QuerySet[Response], survey: Survey, level: str) -> list[BreakdownRow]:
+    """Index and recognition per district, street or community; n < min cell suppressed."""
+    field_name = f"{level}_code"
+    grouped = (
+        base.values(field_name)
+        .annotate(**_sums_annotations(survey.recognition_threshold))
+        .order_by(field_name)
+    )
+    rows = [(row[field_name], _sums(row)) for row in grouped if row[field_name]]
+    names = dict(
+        Division.objects.filter(pk__in=[code for code, _s in rows]).values_list("code", "name")
+    )
+    out = []
+    for code, sums in rows:
+        small = sums.n < survey.min_cell_size
+        out.append(
+            BreakdownRow(
+                code=code,
+                name=names.get(code, code),
+                n=sums.n,
+                suppressed=small,
+                index=None if small else estimate_mean(sums),
+                recognition=None if small else estimate_share(sums),
+            )
+        )
+    return out
+
+
+def score_distributions(base: QuerySet[Response], survey: Survey) -> list[dict[str, Any]]:
+    """Answer counts per choice of every scored choice question (one grouped query)."""
+    from shequ.surveys.models import Answer, Choice
+
+    questions = list(
+        Question.objects.filter(
+            version__survey=survey,
+            qtype__in=[QuestionType.LIKERT5, QuestionType.MATRIX],
+            score_weight__gt=0,
+        )
+        .order_by("version__number", "position")
+        .values("name", "label_zh", "label_en", "choice_list_id", "version_id")
+    )
+    latest: dict[str, dict[str, Any]] = {}
+    for q in questions:
+        latest[q["name"]] = dict(q)
+    counts: dict[tuple[str, str], int] = {}
+    for name, value, n in (
+        Answer.objects.filter(response__in=base, question__name__in=list(latest))
+        .values_list("question__name", "value_text")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        counts[(name, value)] = counts.get((name, value), 0) + n
+    choice_rows = Choice.objects.filter(
+        choice_list_id__in=[q["choice_list_id"] for q in latest.values()]
+    ).order_by("position")
+    labels: dict[int, list[tuple[str, str, str]]] = {}
+    for choice in choice_rows:
+        labels.setdefault(choice.choice_list_id, []).append(
+            (choice.name, choice.label_zh, choice.label_en)
+        )
+    out = []
+    for name, entry in latest.items():
+        options = labels.get(entry["choice_list_id"], [])
+        out.append(
+            {
+                "name": name,
+                "label_zh": entry["label_zh"],
+                "label_en": entry["label_en"],
+                "choices": [
+                    {"name": c, "label_zh": zh, "label_en": en, "n": counts.get((name, c), 0)}
+                    for c, zh, en in options
+                ],
+            }
+        )
+    return out
+
+
+def survey_trend(user: Any, survey: Survey) -> list[dict[str, Any]]:
+    """The index and recognition rate of every wave of the series (one grouped query)."""
+    waves = {s.pk: s for s in survey_list_for(user).filter(series=survey.series)}
+    annotations = _sums_annotations(survey.recognition_threshold)
+    grouped = (
+        scope_queryset(
+            Response.objects.filter(
+                survey_id__in=list(waves), status=Response.Status.COMPLETE, score__isnull=False
+            ),
+            user,
+            division_field="community_code",
+        )
+        .values("survey_id")
+        .annotate(**annotations)
+        .order_by()
+    )
+    rows = []
+    for row in grouped:
+        sums = _sums(row)
+        wave = waves[row["survey_id"]]
+        rows.append(
+            {
+                "survey": wave,
+                "wave": wave.wave,
+                "index": estimate_mean(sums),
+                "recognition": estimate_share(sums),
+            }
+        )
+    return sorted(rows, key=lambda r: r["wave"])
+
+
+def methods_note(survey: Survey, results: Results) -> list[str]:
+    """A methods note written from the survey's actual settings and the figures computed."""
+    plan = SamplingPlan.objects.filter(survey=survey).first()
+    scored = list(
+        Question.objects.filter(
+            version__survey=survey, score_weight__gt=0, qtype__in=SCORABLE_TYPES
+        )
+        .values_list("name", "score_weight")
+        .distinct()
+    )
+    notes = []
+    if plan is not None:
+        notes.append(
+            str(
+                _(
+                    "Sample: %(n)s residents aged 18 and over drawn at random (seed %(seed)s) "
+                    "from the resident registry, stratified by %(level)s, allocated in "
+                    "proportion to each stratum's adult population with at least %(min)s per "
+                    "stratum (largest-remainder rounding)."
+                )
+                % {
+                    "n": plan.target_n,
+                    "seed": plan.seed,
+                    "level": plan.get_stratum_level_display(),
+                    "min": plan.min_per_stratum,
+                }
+            )
+        )
+    weights = ", ".join(f"{name} × {weight:g}" for name, weight in sorted(set(scored)))
+    notes.append(
+        str(
+            _(
+                "Index: each respondent's score is the weighted mean of the scored items "
+                "(%(weights)s), with 5-point answers mapped to 0, 25, 50, 75, 100 and 0–10 "
+                "ratings multiplied by 10; the index is the weighted mean over respondents."
+            )
+            % {"weights": weights or "—"}
+        )
+    )
+    notes.append(
+        str(
+            _("Recognition rate: share of respondents whose score is at least %(t)s.")
+            % {"t": f"{survey.recognition_threshold:g}"}
+        )
+    )
+    report = survey.weights_report or {}
+    if report:
+        notes.append(
+            str(
+                _(
+                    "Weights: raking (iterative proportional fitting) of %(r)s respondents "
+                    "in %(c)s district × age band × sex cells to the registry's district, "
+                    "age-band and sex totals; %(i)s iterations, largest margin gap %(e)s; "
+                    "weights from %(lo)s to %(hi)s."
+                )
+                % {
+                    "r": report.get("respondents"),
+                    "c": report.get("cells"),
+                    "i": report.get("iterations"),
+                    "e": f"{report.get('max_margin_error', 0):.1e}",
+                    "lo": f"{report.get('weight_min', 0):.2f}",
+                    "hi": f"{report.get('weight_max', 0):.2f}",
+                }
+            )
+        )
+    else:
+        notes.append(str(_("Weights: not computed yet; every respondent counts once.")))
+    deff = results.index.deff
+    notes.append(
+        str(
+            _(
+                "Confidence intervals (95%%): analytic, from the weighted variance with Kish's "
+                "design effect (deff = %(deff)s, effective sample size %(neff)s); checked by a "
+                "bootstrap of %(b)s resamples of respondents."
+            )
+            % {
+                "deff": f"{deff:.3f}" if deff else "—",
+                "neff": f"{results.index.n_eff:.0f}" if results.index.n_eff else "—",
+                "b": BOOTSTRAP_REPLICATES,
+            }
+        )
+    )
+    notes.append(
+        str(
+            _("Breakdowns: groups with fewer than %(m)s respondents are not shown.")
+            % {"m": survey.min_cell_size}
+        )
+    )
+    return notes

@@ -1,0 +1,103 @@
+from django.test import Client
+from pytest_django import DjangoAssertNumQueries
+
+from shequ.catalogue.models import Service
+from shequ.core.scopes import Role
+from tests.factories import make_staff
+
+
+def test_search_page_shows_highlighted_hits(catalogue: None, client: Client) -> None:
+    html = client.get("/catalogue/", {"q": "社保"}).content.decode()
+    assert "<mark>" in html
+    assert "<mark>社保</mark>缴费查询" in html
+
+
+def test_htmx_search_returns_only_results(catalogue: None, client: Client) -> None:
+    response = client.get("/catalogue/", {"q": "户口"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert "新生儿<mark>落户</mark>" in html
+    assert "<nav" not in html
+
+
+def test_life_event_lists_services_in_constant_queries(
+    catalogue: None, client: Client, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    client.get("/catalogue/", {"topic": "birth"})
+    with django_assert_num_queries(3):
+        html = client.get("/catalogue/", {"topic": "birth"}).content.decode()
+    assert html.count('data-testid="service-row"') >= 8
+    with django_assert_num_queries(3):
+        client.get("/catalogue/", {"topic": "old_age"})
+
+
+def test_service_page_shows_fee_time_limit_and_documents(catalogue: None, client: Client) -> None:
+    service = Service.objects.get(code="juzhuzheng")
+    html = client.get(f"/catalogue/services/{service.pk}/").content.decode()
+    assert "居民身份证" in html
+    assert "15" in html
+
+
+def test_console_lists_only_own_department_services(catalogue: None, client: Client) -> None:
+    client.force_login(make_staff("gjj", Role.DEPARTMENT_STAFF, "gongjijin"))
+    html = client.get("/console/catalogue/").content.decode()
+    assert (
+        html.count('data-testid="service-row"')
+        == Service.objects.filter(department__code="gongjijin").count()
+    )
+    other = Service.objects.get(code="juzhuzheng")
+    assert client.get(f"/console/catalogue/{other.pk}/").status_code == 404
+
+
+def test_console_edit_shows_field_error(catalogue: None, client: Client) -> None:
+    client.force_login(make_staff("gjj3", Role.DEPARTMENT_STAFF, "gongjijin"))
+    service = Service.objects.get(code="gongjijin-tiqu")
+    response = client.post(
+        f"/console/catalogue/{service.pk}/",
+        {
+            "name": "住房公积金提取",
+            "summary": "<script>x</script>",
+            "min_level": 1,
+            "fee": "0",
+            "channel": "online",
+            "kind": "application",
+        },
+    )
+    assert response.status_code == 400
+    assert 'data-testid="error-summary"' in response.content.decode()
+
+
+def test_api_search_and_staff_patch_scope(catalogue: None, client: Client) -> None:
+    body = client.get("/api/v1/catalogue/search", {"q": "驾照"}).json()
+    assert body[0]["title"] == "机动车驾驶证期满换证"
+    service = Service.objects.get(code="juzhuzheng")
+    client.force_login(make_staff("mz", Role.DEPARTMENT_STAFF, "minzheng"))
+    response = client.patch(
+        f"/api/v1/catalogue/services/{service.pk}", {"name": "x"}, content_type="application/json"
+    )
+    assert response.status_code == 403
+    assert response["Content-Type"] == "application/problem+json"
+
+
+def _queries(client: Client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_service_lists_keep_a_constant_query_count(catalogue: None, client: Client) -> None:
+    client.force_login(make_staff("gq", Role.DEPARTMENT_STAFF, "gongan"))
+    few = [
+        _queries(client, "/api/v1/catalogue/services?limit=3"),
+        _queries(client, "/api/v1/catalogue/search?q=社保&limit=2"),
+    ]
+    many = [
+        _queries(client, "/api/v1/catalogue/services?limit=50"),
+        _queries(client, "/api/v1/catalogue/search?q=社保&limit=20"),
+    ]
+    assert few == many
+    gongan_list = _queries(client, "/console/catalogue/")
+    client.force_login(make_staff("gq2", Role.DEPARTMENT_STAFF, "minzheng"))
+    assert _queries(client, "/console/catalogue/") == gongan_list

@@ -1,0 +1,86 @@
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+from django.utils import translation
+
+from shequ.people.models import User
+from shequ.projects import selectors, services
+from shequ.projects.demo import REPORTED_2018
+from shequ.projects.models import Project, ProjectType, Status
+from tests.factories import SHUIJINGFANG
+from tests.projects.conftest import new_project
+
+
+def _advance(project: Project, officer: User, started: date) -> None:
+    services.project_transition(
+        actor=officer, code=project.code, target=Status.APPROVED, on=date(2018, 1, 20)
+    )
+    services.project_transition(
+        actor=officer, code=project.code, target=Status.UNDER_CONSTRUCTION, on=started
+    )
+
+
+def test_as_of_counts_come_from_the_history_not_the_current_state(
+    district_officer: User, committee: User
+) -> None:
+    early = new_project(district_officer, "A-1")
+    late = new_project(district_officer, "A-2")
+    _advance(early, district_officer, date(2018, 3, 1))
+    _advance(late, district_officer, date(2018, 9, 1))
+    services.project_transition(
+        actor=district_officer, code=early.code, target=Status.COMPLETED, on=date(2018, 10, 1)
+    )
+    july = selectors.as_of_report(committee, as_of=date(2018, 7, 31), year=2018)
+    shanty = next(r for r in july.rows if r.project_type.code == "shanty-town")
+    assert shanty.implemented == 1
+    assert shanty.by_status[Status.UNDER_CONSTRUCTION] == 1
+    assert shanty.by_status[Status.APPROVED] == 1
+    december = selectors.as_of_report(committee, as_of=date(2018, 12, 31), year=2018)
+    shanty = next(r for r in december.rows if r.project_type.code == "shanty-town")
+    assert shanty.implemented == 2
+    assert shanty.by_status[Status.COMPLETED] == 1
+
+
+def test_as_of_statistics_are_scoped(
+    district_officer: User, jinjiang_officer: User, committee: User
+) -> None:
+    mine = new_project(district_officer, "S-1")
+    _advance(mine, district_officer, date(2018, 3, 1))
+    theirs = new_project(jinjiang_officer, "S-2", community=SHUIJINGFANG)
+    _advance(theirs, jinjiang_officer, date(2018, 3, 1))
+    assert selectors.as_of_report(district_officer, as_of=date(2018, 7, 31), year=2018).total == 1
+    assert selectors.as_of_report(committee, as_of=date(2018, 7, 31), year=2018).total == 2
+
+
+def test_console_list_is_scoped_and_the_public_list_is_not(
+    district_officer: User, jinjiang_officer: User
+) -> None:
+    new_project(district_officer, "L-1")
+    new_project(jinjiang_officer, "L-2", community=SHUIJINGFANG)
+    flt = selectors.ProjectFilter()
+    assert [p.code for p in selectors.project_list_for(jinjiang_officer, flt)] == ["L-2"]
+    assert {p.code for p in selectors.project_public_list(flt)} == {"L-1", "L-2"}
+    wuhou = selectors.ProjectFilter(district="510107000000")
+    assert [p.code for p in selectors.project_public_list(wuhou)] == ["L-1"]
+
+
+@pytest.mark.django_db
+def test_the_demo_seed_reproduces_the_committees_sentence(chengdu: None, committee: User) -> None:
+    call_command("seed_projects", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    count = Project.objects.count()
+    call_command("seed_projects", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert Project.objects.count() == count  # idempotent
+    assert Project.objects.values("district_id").distinct().count() == 20
+    assert set(Project.objects.values_list("year", flat=True).distinct()) == {2018, 2019, 2020}
+    report = selectors.as_of_report(committee, as_of=date(2018, 7, 31), year=2018)
+    by_code = {r.project_type.code: r.implemented for r in report.rows}
+    assert by_code == dict(REPORTED_2018.items())
+    with translation.override("zh-hans"):
+        sentence = report.sentence()
+    assert sentence.startswith(
+        "截至2018年7月31日，2018年已实施棚户区改造项目37个、老旧院落整治58个"
+    )
+    assert "背街小巷整治1003条" in sentence
+    assert "“雪亮工程”视频监控项目757个" in sentence
+    assert ProjectType.objects.filter(code="activity-rooms").exists()

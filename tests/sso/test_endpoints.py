@@ -1,0 +1,118 @@
+"""Discovery, JWKS and the token endpoint's rate limit (Django test client, no live server)."""
+
+import pytest
+from django.test import Client
+
+from shequ.sso.models import SigningKey
+
+# OpenID Connect Discovery 1.0 §3: REQUIRED provider metadata.
+REQUIRED_METADATA = {
+    "issuer",
+    "authorization_endpoint",
+    "token_endpoint",
+    "jwks_uri",
+    "response_types_supported",
+    "subject_types_supported",
+    "id_token_signing_alg_values_supported",
+}
+
+
+@pytest.mark.parametrize(
+    "path", ["/.well-known/openid-configuration", "/o/.well-known/openid-configuration"]
+)
+def test_discovery_has_the_required_fields_at_both_addresses(client: Client, path: str) -> None:
+    data = client.get(path).json()
+
+    assert set(data) >= REQUIRED_METADATA
+    assert data["issuer"] == "http://testserver/o"
+    assert data["jwks_uri"] == "http://testserver/o/.well-known/jwks.json"
+    assert data["response_types_supported"] == ["code"]
+    assert data["code_challenge_methods_supported"] == ["S256"]
+    assert data["id_token_signing_alg_values_supported"] == ["RS256"]
+    assert {"openid", "profile", "phone", "community", "verification"} <= set(
+        data["scopes_supported"]
+    )
+    assert {"name", "phone_number", "community", "verification_level", "acr"} <= set(
+        data["claims_supported"]
+    )
+    assert data["end_session_endpoint"].endswith("/o/logout/")
+    assert data["revocation_endpoint"].endswith("/o/revoke_token/")
+    assert data["authorization_response_iss_parameter_supported"] is True
+
+
+def test_jwks_publishes_public_rsa_keys_only(client: Client, db: None) -> None:
+    keys = client.get("/o/.well-known/jwks.json").json()["keys"]
+
+    assert len(keys) == 1
+    key = keys[0]
+    # RFC 7517/7518: kty, and for RSA the modulus and exponent; kid and use for selection.
+    assert {"kty", "n", "e", "kid", "use", "alg"} <= set(key)
+    assert (key["kty"], key["use"], key["alg"]) == ("RSA", "sig", "RS256")
+    assert not {"d", "p", "q", "dp", "dq", "qi"} & set(key)
+    stored = SigningKey.objects.get()
+    assert "PRIVATE KEY" not in stored.private_key  # encrypted at rest with the PII keys
+
+
+def test_token_endpoint_is_rate_limited_per_address(
+    client: Client, db: None, settings: object
+) -> None:
+    settings.SHEQU_SSO_TOKEN_RATE_PER_MINUTE = 3  # type: ignore[attr-defined]
+    codes = [
+        client.post(
+            "/o/token/",
+            {"grant_type": "authorization_code", "code": "nope", "client_id": "x"},
+            REMOTE_ADDR="10.9.8.7",
+        ).status_code
+        for _ in range(4)
+    ]
+
+    assert codes[:3] == [401, 401, 401]  # unknown client: invalid_client, no hint of accounts
+    assert codes[3] == 429
+
+
+def test_authorization_without_pkce_is_refused(client: Client, db: None, register_app) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories import make_user
+
+    registered = register_app()
+    client.force_login(
+        make_user("someone"), backend="shequ.people.auth_backends.UsernameOrPhoneBackend"
+    )
+
+    response = client.get(
+        "/o/authorize/",
+        {
+            "client_id": registered.client_id,
+            "response_type": "code",
+            "scope": "openid",
+            "redirect_uri": "http://rp.test/callback",
+            "state": "s",
+        },
+    )
+
+    assert response.status_code == 302
+    assert "error=invalid_request" in response["Location"]
+
+
+def test_plain_pkce_method_is_refused(client: Client, db: None, register_app) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories import make_user
+
+    registered = register_app()
+    client.force_login(
+        make_user("someone"), backend="shequ.people.auth_backends.UsernameOrPhoneBackend"
+    )
+
+    response = client.get(
+        "/o/authorize/",
+        {
+            "client_id": registered.client_id,
+            "response_type": "code",
+            "scope": "openid",
+            "redirect_uri": "http://rp.test/callback",
+            "code_challenge": "a" * 43,
+            "code_challenge_method": "plain",
+        },
+    )
+
+    assert response.status_code == 302
+    assert "error=" in response["Location"]
+    assert "code=" not in response["Location"]
