@@ -10,6 +10,7 @@ from tqdm import tqdm
 
 from shequ.people.demo import (
     DEMO_PASSWORD,
+    NIJIAQIAO,
     demo_summary,
     ensure_demo_accounts,
     ensure_departments,
@@ -17,6 +18,8 @@ from shequ.people.demo import (
     seed_residents,
 )
 from shequ.people.models import Resident
+
+DEMO_COMMUNITY_RESIDENTS = 600
 
 
 class Command(BaseCommand):
@@ -42,6 +45,13 @@ class Command(BaseCommand):
                 total=residents, unit="residents", disable=no_progress, desc="residents"
             ) as bar:
                 seed_residents(residents, seed=seed, progress=bar.update)
+            # The demo community (倪家桥社区) needs a real-sized registry for the other
+            # apps' demos (councils, ballots, surveys), whatever N was asked for.
+            present = Resident.objects.filter(community_id=NIJIAQIAO).count()
+            if present < DEMO_COMMUNITY_RESIDENTS:
+                seed_residents(
+                    DEMO_COMMUNITY_RESIDENTS - present, seed=seed + 1, communities=[(NIJIAQIAO, 1)]
+                )
         self.stdout.write(
             f"seeded in {time.perf_counter() - started:.1f} s; "
             f"{Resident.objects.count()} residents, {len(departments)} departments"
