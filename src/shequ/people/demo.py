@@ -312,7 +312,7 @@ def resident_batches(
                     born,
                     str(sexes[i]),
                     str(chunk[i]),
-                    int(VerificationLevel.REGISTERED),
+                    int(VerificationLevel.ID_CHECKED),  # the registry holds a checked ID number
                     now,
                     now,
                 )
