@@ -27,3 +27,21 @@ def test_seed_runs_a_round_to_commitments_once(chengdu: None) -> None:
     counts = (Proposal.objects.count(), Meeting.objects.count(), Ballot.objects.count())
     call_command("seed_participation")
     assert (Proposal.objects.count(), Meeting.objects.count(), Ballot.objects.count()) == counts
+
+
+def test_seed_has_the_worker_verify_enough_voters_at_the_counter(chengdu: None) -> None:
+    from shequ.core.models import AuditEvent
+
+    ensure_demo_accounts(ensure_departments())
+    for i in range(10):
+        make_resident(NIJIAQIAO, name=f"已核验{i}")
+        make_resident(NIJIAQIAO, name=f"未核验{i}", level=0)
+    fund_community(NIJIAQIAO, Decimal("200000"))
+    call_command("seed_participation")
+    assert AuditEvent.objects.filter(verb="resident.verify_in_person").count() == 10
+    done = Round.objects.get(phase=Round.Phase.IMPLEMENTATION)
+    assert Ballot.objects.filter(round=done).count() == 20
+    # A smaller fund: a smaller round, its budget held and the rest released in the ledger.
+    assert done.budget == Decimal("120000")
+    assert done.reservation_id is not None
+    assert Commitment.objects.filter(reservation_id=done.reservation_id).exists()

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from shequ.core.errors import PermissionDenied
+from shequ.core.errors import DomainError, PermissionDenied
 from shequ.participation.models import AgendaItem, Round, RoundProject
 from shequ.people.models import User
 
@@ -59,19 +59,19 @@ def reserve_round_budget(*, actor: User, budget_round: Round) -> int:
 def release_round_reservation(*, actor: User, budget_round: Round) -> None:
     """Give what the round did not commit back to the fund (once; a released reservation is
     left as it is)."""
-    from shequ.funds.models import Reservation
     from shequ.funds.services import reservation_release
 
     if budget_round.reservation_id is None:
         return
-    if Reservation.objects.filter(
-        pk=budget_round.reservation_id, status=Reservation.Status.OPEN
-    ).exists():
+    try:
         reservation_release(
             actor=actor,
             reservation_id=budget_round.reservation_id,
             reason=f"round {budget_round.pk} ended",
         )
+    except DomainError as error:
+        if error.code != "reservation_released":
+            raise
 
 
 def approval_record_from_decision(*, actor: User, item: AgendaItem, members_total: int) -> int:

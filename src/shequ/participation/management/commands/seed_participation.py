@@ -4,13 +4,14 @@ open round the demo resident can vote in. A second run adds nothing."""
 
 import random
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from shequ.core.errors import DomainError
 from shequ.funds.selectors import balances_of
 from shequ.participation import services
 from shequ.participation.models import Council, Proposal, Round, RoundVoter, Support
@@ -18,6 +19,7 @@ from shequ.people.demo import NIJIAQIAO
 from shequ.people.models import Resident, User
 
 COUNCIL_NAME = "倪家桥社区居民议事会"
+MIN_VOTERS = 60  # verified residents the demo needs for a council and a round of ballots
 PROJECTS = [
     ("口袋公园改造", 120000, True),
     ("楼道加装扶手", 40000, True),
@@ -31,6 +33,11 @@ PROPOSALS = [
     ("增设快递柜", "快递堆在门卫室，容易丢失。", "facilities", "15000"),
     ("周末亲子活动", "希望每月组织一次亲子手工活动。", "culture", "3000"),
 ]
+
+
+def _thousands(amount: Decimal | int) -> Decimal:
+    """Whole thousands of yuan, rounded down (round budgets and costs are whole yuan)."""
+    return (Decimal(amount) / 1000).to_integral_value(rounding=ROUND_FLOOR) * 1000
 
 
 class Command(BaseCommand):
@@ -57,8 +64,31 @@ class Command(BaseCommand):
             return "incentive", year, Decimal(0)
         return best.track, year, best.available
 
+    def _verify_voters(self, worker: User, resident_user: User) -> None:
+        """The demo registry is mostly unverified: the worker checks enough residents' ID
+        cards at the counter (现场核验) for a council and a round of paper ballots."""
+        from shequ.people.services import resident_verify_in_person
+
+        verified = (
+            Resident.objects.filter(community_id=NIJIAQIAO, verification_level__gte=1)
+            .exclude(user=resident_user)
+            .count()
+        )
+        wanted = max(0, MIN_VOTERS - verified)
+        candidates = Resident.objects.filter(
+            community_id=NIJIAQIAO, verification_level=0, user__isnull=True
+        ).order_by("id")[:wanted]
+        for resident in candidates:
+            try:
+                resident_verify_in_person(
+                    actor=worker, resident_id=resident.pk, note="参与式预算纸质投票前现场核验"
+                )
+            except DomainError:
+                continue  # e.g. no ID number on record: the next resident comes to the counter
+
     def _seed(self, worker: User, resident_user: User) -> None:
         rng = random.Random(2026)  # noqa: S311 - demo data, not security
+        self._verify_voters(worker, resident_user)
         registry = list(
             Resident.objects.filter(community_id=NIJIAQIAO, verification_level__gte=1)
             .exclude(user=resident_user)
@@ -90,16 +120,19 @@ class Command(BaseCommand):
                 category=category,
                 estimated_cost=cost,
             )
-            supporters = rng.sample(registry, rng.randint(4, 14))
+            supporters = rng.sample(registry, min(len(registry), rng.randint(4, 14)))
             Support.objects.bulk_create(Support(proposal=proposal, resident=r) for r in supporters)
             status = Proposal.Status.ON_AGENDA if len(supporters) >= 10 else Proposal.Status.OPEN
             Proposal.objects.filter(pk=proposal.pk).update(supports=len(supporters), status=status)
 
         track, year, available = self._fund()
-        budget = min(Decimal(300000), (available / 2).quantize(Decimal(1)))
-        if budget < 200000:
+        # Up to 300,000 yuan, at most 60% of what the fund has free (the budget is reserved in
+        # the ledger when the round opens); the projects' costs scale with the budget.
+        budget = min(Decimal(300000), _thousands(available * Decimal("0.6")))
+        if budget < 30000:
             self.stdout.write("participation: the community fund is too small, rounds skipped")
             return
+        scale = budget / Decimal(300000)
         done = services.round_create(
             actor=worker,
             community_code=NIJIAQIAO,
@@ -110,7 +143,11 @@ class Command(BaseCommand):
         )
         for name, price, works in PROJECTS:
             project = services.project_add(
-                actor=worker, round_id=done.pk, title=name, cost=price, is_works=works
+                actor=worker,
+                round_id=done.pk,
+                title=name,
+                cost=_thousands(price * scale),
+                is_works=works,
             )
             services.project_review(actor=worker, project_id=project.pk, feasible=True)
         for _ in range(3):
@@ -128,6 +165,9 @@ class Command(BaseCommand):
         services.round_advance(actor=worker, round_id=done.pk)
         done.refresh_from_db()
         total = sum(p.cost for p in services.round_winners(done))
+        if not total:
+            self.stdout.write("participation: no ballots in the demo round, results not decided")
+            return
 
         meeting = services.meeting_schedule(
             actor=worker,
@@ -152,11 +192,20 @@ class Command(BaseCommand):
         services.round_attach_decision(actor=worker, round_id=done.pk, item_id=item.pk)
         services.round_advance(actor=worker, round_id=done.pk)
 
+        free = next(
+            (r.available for r in balances_of(NIJIAQIAO) if (r.track, r.year) == (track, year)),
+            Decimal(0),
+        )
+        open_budget = min(Decimal(50000), _thousands(free / 2))
+        if open_budget < 10000:
+            self.stdout.write("participation: no money left for an open round, skipped")
+            return
+        open_scale = open_budget / Decimal(50000)
         open_round = services.round_create(
             actor=worker,
             community_code=NIJIAQIAO,
             title="社区活动经费（投票中）",
-            budget=50000,
+            budget=open_budget,
             rule=Round.Rule.K_APPROVAL,
             max_choices=2,
             fund_track=track,
@@ -168,7 +217,10 @@ class Command(BaseCommand):
             ("邻里美食节", 15000),
         ):
             project = services.project_add(
-                actor=worker, round_id=open_round.pk, title=name, cost=price
+                actor=worker,
+                round_id=open_round.pk,
+                title=name,
+                cost=_thousands(price * open_scale),
             )
             services.project_review(actor=worker, project_id=project.pk, feasible=True)
         for _ in range(3):
