@@ -1,7 +1,8 @@
 """Five-major-actions benchmark: as-of statistics over 100,000 projects / 1,000,000 status events.
 
     .venv/bin/python bench/projects.py            # 100,000 projects, 1,000,000 events
-    .venv/bin/python bench/projects.py --quick    # 10,000 projects, 100,000 events
+    .venv/bin/python bench/projects.py --quick    # 20,000 projects, 200,000 events
+    .venv/bin/python bench/projects.py --no-map   # without the browser (map of 20,000 projects)
 
 Needs PostgreSQL: uses DATABASE_URL if it names one, else its own database
 ``shequ_projects_bench`` on 127.0.0.1:5432 (created and dropped here, never the development
@@ -40,18 +41,21 @@ def recreate_database(url: str) -> None:
 EVENTS_SQL = """
 INSERT INTO projects_statusevent
   (project_id, status, occurred_on, superseded_on, is_first, project_type_id, district_id,
-   division_id, year, note, created_at)
+   division_id, year, planned_investment, note, created_at)
 SELECT p.id,
        CASE WHEN k = 0 THEN 'planned' WHEN k = 1 THEN 'approved'
-            WHEN k % 2 = 0 THEN 'construction' ELSE 'completed' END,
-       make_date(p.year, 1, 1) + (k * 25 + p.id % 40)::int,
-       CASE WHEN k < 9 THEN make_date(p.year, 1, 1) + ((k + 1) * 25 + p.id % 40)::int END,
-       k < 4, p.project_type_id, p.district_id, p.division_id, p.year, '', now()
+            WHEN k %% 2 = 0 THEN 'construction' ELSE 'completed' END,
+       make_date(p.year, 1, 1) + (k * 25 + p.id %% 40)::int,
+       CASE WHEN k < 9 THEN make_date(p.year, 1, 1) + ((k + 1) * 25 + p.id %% 40)::int END,
+       k < 4, p.project_type_id, p.district_id, p.division_id, p.year,
+       p.planned_city + p.planned_district + p.planned_social, '', now()
 FROM projects_project p CROSS JOIN generate_series(0, 9) AS k
+WHERE p.id > %s
 """
 
 
-def seed(n_projects: int) -> None:
+def seed(first: int, last: int) -> None:
+    """Projects ``B<first>`` … ``B<last>`` and their ten status events each."""
     from django.db import connection
 
     from shequ.places.models import Division
@@ -80,28 +84,91 @@ def seed(n_projects: int) -> None:
                    103.9 + (i %% 1000) / 2000.0, 30.5 + (i %% 997) / 2000.0,
                    100000, 200000, 0, 0, 0, 0, '', 'completed', make_date(2018 + i %% 3, 12, 1),
                    100, '', true, now(), now()
-            FROM generate_series(1, %s) AS i
+            FROM generate_series(%s, %s) AS i
             """,
-            [type_ids, len(type_ids), communities, districts, n_projects],
+            [type_ids, len(type_ids), communities, districts, first, last],
         )
-        cursor.execute(EVENTS_SQL)
+        cursor.execute("SELECT COALESCE(MAX(project_id), 0) FROM projects_statusevent")
+        (done,) = cursor.fetchone()
+        cursor.execute(EVENTS_SQL, [done])
         cursor.execute("ANALYZE projects_project")
         cursor.execute("ANALYZE projects_statusevent")
+
+
+MAP_PROJECTS = 20_000
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def bench_map(n_points: int) -> None:
+    """Public map in headless Chromium on a phone: navigation → boundaries and markers drawn
+    (the page sets ``window.shequMapReady``), then a tap on the map answering."""
+    import shutil
+
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.test.testcases import LiveServerThread
+
+    executable = os.environ.get("SHEQU_CHROMIUM") or shutil.which("chromium")
+    if not executable:
+        print("no Chromium: map benchmark skipped", file=sys.stderr)
+        return
+    from playwright.sync_api import Response, sync_playwright
+
+    server = LiveServerThread("127.0.0.1", StaticFilesHandler, port=0)
+    server.daemon = True
+    server.start()
+    server.is_ready.wait()
+    if server.error:
+        raise server.error
+    base = f"http://127.0.0.1:{server.port}"
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+            samples: list[float] = []
+            sizes: list[int] = []
+
+            def on_response(response: Response) -> None:
+                if "/projects/map?" in response.url:
+                    sizes.append(len(response.body()))
+
+            for run in range(4):
+                context = browser.new_context(
+                    viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+                )
+                page = context.new_page()
+                page.on("response", on_response)
+                t = time.perf_counter()
+                page.goto(base + "/projects/map/", wait_until="commit")
+                page.wait_for_function("window.shequMapReady === true", timeout=30_000)
+                elapsed = (time.perf_counter() - t) * 1000
+                shown = page.get_by_test_id("map-count").inner_text()
+                if run:  # the first load warms the server and the browser cache of Leaflet
+                    samples.append(elapsed)
+                context.close()
+            browser.close()
+    finally:
+        server.terminate()
+    bench(f"map_points_{n_points // 1000}k_shown", float(shown.replace(",", "")), "points")
+    bench("map_points_payload", sizes[-1] / 1024, "KiB")
+    bench(f"map_ready_{n_points // 1000}k_median", statistics.median(samples), "ms")
+    bench(f"map_ready_{n_points // 1000}k_max", max(samples), "ms")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--no-map", action="store_true", help="skip the browser benchmark")
     args = parser.parse_args()
-    n_projects = 10_000 if args.quick else 100_000
+    n_projects = MAP_PROJECTS if args.quick else 100_000
     label = f"{n_projects // 1000}k"
 
     url = os.environ.get("DATABASE_URL", "")
-    own = not url.startswith("postgres")
-    if own:
+    if not url.startswith("postgres"):
         url = DEFAULT_URL
+    # Only a database whose name says "bench" is (re)created here, never a development one.
+    own = "bench" in url.rsplit("/", 1)[1]
+    if own:
         recreate_database(url)
-        os.environ["DATABASE_URL"] = url
+    os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shequ.config.settings")
     import django
 
@@ -116,7 +183,10 @@ def main() -> None:
     call_command("migrate", "--no-input", verbosity=0)
     call_command("load_divisions", stdout=open(os.devnull, "w"))  # noqa: SIM115
     started = time.perf_counter()
-    seed(n_projects)
+    seed(1, MAP_PROJECTS)
+    if not args.no_map:
+        bench_map(MAP_PROJECTS)
+    seed(MAP_PROJECTS + 1, n_projects)
     bench(f"seed_{label}_projects", time.perf_counter() - started, "s")
     bench("status_events", StatusEvent.objects.count(), "rows")
 
@@ -156,7 +226,7 @@ def main() -> None:
         import psycopg
 
         with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-            conn.execute('DROP DATABASE IF EXISTS "shequ_projects_bench"')
+            conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}"')
 
 
 if __name__ == "__main__":

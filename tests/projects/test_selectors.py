@@ -84,3 +84,30 @@ def test_the_demo_seed_reproduces_the_committees_sentence(chengdu: None, committ
     assert "背街小巷整治1003条" in sentence
     assert "“雪亮工程”视频监控项目757个" in sentence
     assert ProjectType.objects.filter(code="activity-rooms").exists()
+
+
+def test_as_of_investment_adds_up_the_planned_money_of_the_projects_under_way(
+    district_officer: User, committee: User
+) -> None:
+    started = new_project(district_officer, "I-1")
+    _advance(started, district_officer, date(2018, 3, 1))
+    services.project_transition(
+        actor=district_officer, code=started.code, target=Status.COMPLETED, on=date(2018, 5, 1)
+    )
+    services.project_transition(
+        actor=district_officer,
+        code=started.code,
+        target=Status.UNDER_CONSTRUCTION,
+        on=date(2018, 6, 1),
+        note="验收不合格",
+    )
+    _advance(new_project(district_officer, "I-2"), district_officer, date(2018, 9, 1))
+    new_project(district_officer, "I-3")
+    report = selectors.as_of_report(committee, as_of=date(2018, 7, 31), year=2018)
+    shanty = next(r for r in report.rows if r.project_type.code == "shanty-town")
+    # Only I-1 was under way by 31 July, counted once despite its rework loop.
+    assert (shanty.implemented, shanty.investment) == (1, started.planned_total)
+    assert report.total_investment == started.planned_total
+    assert selectors.implemented_investment(committee, as_of=date(2018, 12, 31), year=2018) == {
+        started.project_type_id: 2 * started.planned_total
+    }

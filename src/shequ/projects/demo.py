@@ -285,6 +285,7 @@ def portfolio_seed(*, seed: int = 2018, today: date | None = None) -> SeedReport
                     district_id=project.district_id,
                     division_id=project.division_id,
                     year=project.year,
+                    planned_investment=project.planned_total,
                 )
             )
     StatusEvent.objects.bulk_create(events, batch_size=5000)

@@ -199,6 +199,9 @@ class StatusEvent(models.Model):
     district = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+")
     division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+")
     year = models.PositiveSmallIntegerField()
+    # Copy of the project's planned investment (city + district + social; fixed at creation), so
+    # the as-of statistics sum money from the events alone, without a join to the projects.
+    planned_investment = models.DecimalField(max_digits=16, decimal_places=2, default=ZERO)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -210,11 +213,19 @@ class StatusEvent(models.Model):
         verbose_name_plural = _("status events")
         ordering = ["project_id", "occurred_on", "id"]
         indexes = [
-            # "reached status S by date D" and "was in S on D": index scans, no join.
+            # "reached status S by date D": one index-only scan (the grouped columns and the
+            # money are carried in the index on PostgreSQL), no join.
             models.Index(
-                fields=["status", "year", "occurred_on", "project_type", "district"],
+                fields=["status", "year", "occurred_on"],
+                include=["project_type", "district", "division", "planned_investment"],
                 name="status_event_asof",
                 condition=Q(is_first=True),
+            ),
+            # "was in S on D" for one year's projects: index-only scan as well.
+            models.Index(
+                fields=["year", "occurred_on"],
+                include=["superseded_on", "status", "project_type", "division"],
+                name="status_event_year_in",
             ),
             models.Index(fields=["status", "occurred_on", "superseded_on"], name="status_event_in"),
         ]

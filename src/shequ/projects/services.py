@@ -250,6 +250,7 @@ def project_create(
         district=district,
         division=communities[0],
         year=year,
+        planned_investment=project.planned_total,
         actor=actor,
     )
     audit_record(
@@ -320,6 +321,7 @@ def project_transition(
         district_id=project.district_id,
         division_id=project.division_id,
         year=project.year,
+        planned_investment=project.planned_total,
         actor=actor,
         note=note[:300],
     )
