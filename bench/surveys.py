@@ -1,24 +1,41 @@
-"""Survey benchmarks: satisfaction index with CI and per-community breakdown at scale.
+"""Survey benchmarks: a submission burst against the running server, and the index at scale.
 
-    .venv/bin/python bench/surveys.py            # 1,000,000 responses
-    .venv/bin/python bench/surveys.py --quick    # 50,000 responses (under a minute)
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/shequ_surveys_bench .venv/bin/python \
-        bench/surveys.py
+    .venv/bin/python bench/surveys.py            # burst 10,000; index over 1,000,000 responses
+    .venv/bin/python bench/surveys.py --quick    # burst 1,000; index over 50,000 (under a minute)
+    .venv/bin/python bench/surveys.py --part burst|index [--quick]
 
-Prints ``BENCH <metric> <value> <unit>`` lines. Uses its own SQLite file under var/bench/
-(or DATABASE_URL), never the development database. Responses are synthetic and are written
-straight into the table (scores, weights and places; the index needs nothing else).
+Prints ``BENCH <metric> <value> <unit>`` lines.
+
+*burst* (PostgreSQL, always): recreates its own database (``SURVEYS_BURST_DATABASE``, default
+``shequ_surveys_burst`` on 127.0.0.1), seeds a synthetic registry, draws a sample with the real
+sampling plan, starts gunicorn on a loopback port and POSTs every invitation's answers to
+``/api/v1/surveys/responses`` at concurrency 100 (5% of the invitations are submitted twice at
+once, as a double tap would). Then it counts: every accepted submission is stored, exactly one
+response per invitation, every second submission refused with 409; p50/p95 latency reported.
+
+*index*: uses its own SQLite file under var/bench/ (or DATABASE_URL), never the development
+database. Responses are synthetic and are written straight into the table (scores, weights and
+places; the index needs nothing else).
 """
 
 import argparse
+import http.client
+import json
 import os
+import signal
 import subprocess
 import sys
 import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
+BURST_PORT = 8741
+CONCURRENCY = 100
+DOUBLE_TAP_SHARE = 0.05
 
 
 def bench(metric: str, value: float, unit: str) -> None:
@@ -34,11 +51,178 @@ def manage(*args: str) -> None:
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    total = 50_000 if args.quick else 1_000_000
+def psql(sql: str) -> None:
+    subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql],
+        check=False,
+        capture_output=True,
+    )
+
+
+def wait_ready(url: str, seconds: float = 60) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"{url} did not become ready")
+
+
+def post_answers(token: str, answers: dict[str, Any]) -> tuple[int, float]:
+    """One submission over a fresh loopback connection: (HTTP status, seconds)."""
+    body = json.dumps({"invitation_token": token, "answers": answers, "submit": True})
+    started = time.perf_counter()
+    connection = http.client.HTTPConnection("127.0.0.1", BURST_PORT, timeout=120)
+    try:
+        connection.request(
+            "POST",
+            "/api/v1/surveys/responses",
+            body=body.encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        response = connection.getresponse()
+        response.read()
+        status = response.status
+    except OSError:
+        status = 0
+    finally:
+        connection.close()
+    return status, time.perf_counter() - started
+
+
+def burst(total: int) -> None:
+    database = os.environ.get("SURVEYS_BURST_DATABASE", "shequ_surveys_burst")
+    os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{database}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shequ.config.settings")
+    psql(f"DROP DATABASE IF EXISTS {database}")
+    psql(f"CREATE DATABASE {database}")
+    manage("migrate", "--no-input", "-v", "0")
+    manage("load_divisions")
+
+    import django
+
+    django.setup()
+    from datetime import date
+
+    import numpy as np
+
+    from shequ.core.scopes import CITY_CODE, Role
+    from shequ.people.models import Resident, StaffRole, User
+    from shequ.places.models import Division
+    from shequ.surveys import services
+    from shequ.surveys.demo import demo_definition, synthetic_answers
+    from shequ.surveys.models import Answer, Response
+
+    started = time.perf_counter()
+    officer = User.objects.create(username="burst-committee")
+    StaffRole.objects.create(user=officer, role=Role.CITY_COMMITTEE, division_id=CITY_CODE)
+    communities = list(Division.objects.filter(level="community").values_list("code", flat=True))
+    rng = np.random.default_rng(7)
+    frame = int(total * 1.2)
+    Resident.objects.bulk_create(
+        (
+            Resident(
+                real_name=f"居民{i}",
+                community_id=communities[int(rng.integers(0, len(communities)))],
+                birth_date=date(1940 + int(rng.integers(0, 60)), 1 + int(rng.integers(0, 12)), 1),
+                sex="F" if rng.random() < 0.5 else "M",
+            )
+            for i in range(frame)
+        ),
+        batch_size=5000,
+    )
+    survey = services.survey_create(
+        actor=officer,
+        title_zh="提交压力测试",
+        series="burst",
+        division_code=CITY_CODE,
+        definition=demo_definition(),
+    )
+    services.survey_open(actor=officer, survey_id=survey.pk)
+    services.sampling_plan_set(
+        actor=officer, survey_id=survey.pk, target_n=total, min_per_stratum=1, seed=2018
+    )
+    pairs = services.sampling_plan_draw(actor=officer, survey_id=survey.pk)[:total]
+    bench("burst_setup", time.perf_counter() - started, "s")
+    jobs = [(token, synthetic_answers(rng, 0.0)) for _pk, token in pairs]
+    doubled = jobs[: int(len(jobs) * DOUBLE_TAP_SHARE)]
+    # Each double tap right after its first submission, so both are in flight together.
+    work: list[tuple[str, dict[str, Any]]] = []
+    for index, job in enumerate(jobs):
+        work.append(job)
+        if index < len(doubled):
+            work.append(job)
+    from django.db import connections
+
+    connections.close_all()
+
+    env = os.environ.copy()
+    env.update({"DEBUG": "false", "ALLOWED_HOSTS": "127.0.0.1"})
+    # The server's log (one "Conflict" warning per refused double tap) goes to a file.
+    log_dir = REPO / "var" / "bench"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    server_log = (log_dir / "surveys_burst_server.log").open("w")
+    gunicorn = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "shequ.config.wsgi",
+            "-w",
+            "4",
+            "-b",
+            f"127.0.0.1:{BURST_PORT}",
+            "--backlog",
+            "512",
+            "--timeout",
+            "120",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=REPO,
+        stdout=server_log,
+        stderr=server_log,
+    )
+    try:
+        wait_ready(f"http://127.0.0.1:{BURST_PORT}/healthz")
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
+            outcomes = list(pool.map(lambda job: post_answers(*job), work))
+        elapsed = time.perf_counter() - started
+    finally:
+        gunicorn.send_signal(signal.SIGTERM)
+        gunicorn.wait(timeout=60)
+        server_log.close()
+
+    statuses = [status for status, _s in outcomes]
+    latencies = np.array([seconds for _status, seconds in outcomes]) * 1000
+    accepted = statuses.count(200)
+    stored = Response.objects.filter(survey=survey, status=Response.Status.COMPLETE)
+    kept = stored.count()
+    distinct = stored.values("invitation_id").distinct().count()
+    single = Answer.objects.filter(response=stored.first()).count()
+    bench(f"burst_{total}_submissions_sent", len(work), "requests")
+    bench(f"burst_{total}_accepted", accepted, "responses")
+    bench(f"burst_{total}_refused_second_submission", statuses.count(409), "requests")
+    bench(f"burst_{total}_other_status", len(work) - accepted - statuses.count(409), "requests")
+    bench(f"burst_{total}_lost", max(0, len(jobs) - kept), "responses")
+    bench(f"burst_{total}_duplicated", kept - distinct, "responses")
+    bench(f"burst_{total}_throughput", len(work) / elapsed, "req/s")
+    bench(f"burst_{total}_submit_p50", float(np.percentile(latencies, 50)), "ms")
+    bench(f"burst_{total}_submit_p95", float(np.percentile(latencies, 95)), "ms")
+    bench(f"burst_{total}_submit_max", float(latencies.max()), "ms")
+    assert accepted == kept == distinct == len(jobs), (accepted, kept, distinct, len(jobs))
+    assert statuses.count(409) == len(doubled)
+    assert single > 0
+    # Answers stored once per response, none left from a refused second submission.
+    answer_rows = Answer.objects.filter(response__survey=survey).count()
+    bench(f"burst_{total}_answer_rows", answer_rows, "rows")
+
+
+def index(quick: bool) -> None:
+    total = 50_000 if quick else 1_000_000
     label = f"{total // 1000}k"
     if "DATABASE_URL" not in os.environ:
         bench_dir = REPO / "var" / "bench"
@@ -140,6 +324,22 @@ def main() -> None:
     bootstrap_mean_ci(sample[:, 0], sample[:, 1], replicates=400, seed=1)
     bench("bootstrap_400x_50k", time.perf_counter() - started, "s")
     Survey.objects.filter(series="bench").delete()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--part", choices=("all", "burst", "index"), default="all")
+    args = parser.parse_args()
+    if args.part == "burst":
+        burst(1_000 if args.quick else 10_000)
+    elif args.part == "index":
+        index(args.quick)
+    else:
+        # The burst needs its own PostgreSQL database and Django setup: a separate process.
+        flags = ["--quick"] if args.quick else []
+        subprocess.run([sys.executable, __file__, "--part", "burst", *flags], check=True)
+        index(args.quick)
 
 
 if __name__ == "__main__":

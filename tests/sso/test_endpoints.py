@@ -1,9 +1,19 @@
 """Discovery, JWKS and the token endpoint's rate limit (Django test client, no live server)."""
 
-import pytest
-from django.test import Client
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
 
-from shequ.sso.models import SigningKey
+import pytest
+from authlib.common.security import generate_token
+from django.test import Client
+from django.utils import timezone
+from oauth2_provider.models import get_access_token_model
+
+from shequ.core.models import AuditEvent
+from shequ.people.models import User
+from shequ.sso.models import DepartmentApp, SigningKey
+from tests.sso.conftest import RegisteredApp
 
 # OpenID Connect Discovery 1.0 §3: REQUIRED provider metadata.
 REQUIRED_METADATA = {
@@ -116,3 +126,69 @@ def test_plain_pkce_method_is_refused(client: Client, db: None, register_app) ->
     assert response.status_code == 302
     assert "error=" in response["Location"]
     assert "code=" not in response["Location"]
+
+
+def bearer_for(user: User, app: DepartmentApp, scope: str, *, hours: int = 1) -> str:
+    """An access token as the token endpoint would store it (hashed); returns the plain one."""
+    plain = generate_token(40)
+    get_access_token_model().objects.create(
+        user=user,
+        application=app,
+        token=plain,
+        expires=timezone.now() + timedelta(hours=hours),
+        scope=scope,
+    )
+    return plain
+
+
+@pytest.mark.parametrize(
+    ("scope", "expected"),
+    [
+        (
+            "openid profile phone community verification",
+            {
+                "name": "张*丰",
+                "phone_number": "13912345678",
+                "community": {"code": "510107005004", "name": "倪家桥社区居委会"},
+                "verification_level": 1,
+                "acr": "urn:shequ:loa:1:id-checked",
+            },
+        ),
+        ("openid community", {"community": {"code": "510107005004", "name": "倪家桥社区居委会"}}),
+        ("openid", {}),
+    ],
+)
+def test_userinfo_answers_in_one_query_without_audit_or_session(
+    client: Client,
+    register_app: Callable[..., RegisteredApp],
+    resident_user: User,
+    django_assert_num_queries: Any,
+    scope: str,
+    expected: dict[str, Any],
+) -> None:
+    token = bearer_for(resident_user, register_app().app, scope)
+    trail = AuditEvent.objects.count()
+
+    with django_assert_num_queries(1):
+        response = client.get("/o/userinfo/", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    assert response.status_code == 200
+    assert response.json() == {"sub": str(resident_user.pk), **expected}
+    assert AuditEvent.objects.count() == trail  # issue/refresh/revoke are trailed, reads not
+    assert "Set-Cookie" not in response.headers
+
+
+@pytest.mark.parametrize("hours", [-1, None])
+def test_userinfo_refuses_expired_or_unknown_tokens(
+    client: Client,
+    register_app: Callable[..., RegisteredApp],
+    resident_user: User,
+    hours: int | None,
+) -> None:
+    app = register_app().app
+    token = bearer_for(resident_user, app, "openid profile", hours=hours) if hours else "nope"
+
+    response = client.get("/o/userinfo/", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    assert response.status_code == 401
+    assert "name" not in response.content.decode()

@@ -214,7 +214,7 @@ def test_app_requiring_in_person_level_refuses_until_verified(
     assert refused.status_code == 403
     assert 'data-testid="level-required"' in refused.text
     assert "社区" in refused.text  # told to verify in person at the community centre
-    resident = resident_user.resident  # type: ignore[attr-defined]
+    resident = resident_user.resident
     resident.verification_level = VerificationLevel.IN_PERSON
     resident.save()
     token = flow.sign_in(browser, scope="openid")

@@ -32,7 +32,9 @@ class FacilityCategory(models.Model):
             models.CheckConstraint(
                 condition=Q(threshold_minutes__gt=0), name="access_category_threshold_positive"
             ),
-            models.CheckConstraint(condition=Q(speed_mps__gt=0), name="access_category_speed_positive"),
+            models.CheckConstraint(
+                condition=Q(speed_mps__gt=0), name="access_category_speed_positive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -167,6 +169,9 @@ class CoverageRow(models.Model):
         ]
         indexes = [models.Index(fields=["run", "level", "category", "share"])]
 
+    def __str__(self) -> str:
+        return f"{self.division_id} {self.category}"
+
 
 class Siting(models.Model):
     """Best k new sites for one category among candidates, with each step's gain."""
@@ -194,6 +199,9 @@ class Siting(models.Model):
         verbose_name = _("siting")
         verbose_name_plural = _("sitings")
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.category_id} × {self.k}"
 
     @property
     def final_covered(self) -> float:

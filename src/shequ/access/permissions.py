@@ -38,3 +38,11 @@ def can_plan_access(user: Any) -> bool:
 
 
 rules.add_perm("access.add_run", can_plan_access)
+
+
+@rules.predicate
+def can_read_access(user: Any) -> bool:
+    return may_read(user)
+
+
+rules.add_perm("access.use_console", can_read_access)

@@ -2,6 +2,7 @@
 
 from ninja import NinjaAPI
 
+from shequ.access.api import router as access_router
 from shequ.bookings.api import router as bookings_router
 from shequ.casework.api import router as casework_router
 from shequ.catalogue.api import router as catalogue_router
@@ -35,3 +36,4 @@ api.add_router("/payments", payments_router)
 api.add_router("/funds", funds_router)
 api.add_router("/surveys", surveys_router)
 api.add_router("/participation", participation_router)
+api.add_router("/access", access_router)

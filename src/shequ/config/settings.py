@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "shequ.funds",
     "shequ.surveys",
     "shequ.participation",
+    "shequ.access",
     "shequ.web",
 ]
 

@@ -33,6 +33,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("console/bookings/", include("shequ.bookings.console_urls")),
     path("payments/", include("shequ.payments.urls")),
     path("console/payments/", include("shequ.payments.console_urls")),
+    path("console/access/", include("shequ.access.console_urls")),
     path("console/", include("shequ.web.console_urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

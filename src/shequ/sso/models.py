@@ -1,7 +1,7 @@
 """Department apps (部门应用) that sign residents in, their consents and our signing keys."""
 
 import json
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -58,9 +58,13 @@ class DepartmentApp(AbstractApplication):
     def is_usable(self, request: Any) -> bool:
         return self.is_active
 
-    @property
+    @cached_property
     def jwk_key(self) -> jwk.JWK:
-        """The current RS256 signing key (the toolkit signs ID tokens with it)."""
+        """The current RS256 signing key (the toolkit signs ID tokens with it).
+
+        Read once per request (the toolkit asks for it for the ``kid`` and for the signature):
+        the app object lives for one request, so a rotation takes effect on the next one.
+        """
         from shequ.sso.selectors import signing_key_current
 
         return signing_key_current().private_jwk()

@@ -1,6 +1,5 @@
 """Staff pages: build or import, sample, quota board, results, interviews, exports."""
 
-import json
 from typing import Any, cast
 
 from django.contrib import messages
@@ -20,6 +19,7 @@ from shequ.people.models import User
 from shequ.people.permissions import staff_required
 from shequ.surveys import selectors, services, tasks
 from shequ.surveys.definition import ChoiceDef, ItemDef, ListDef, QuestionDef, definition_of
+from shequ.surveys.exports import results_workbook
 from shequ.surveys.forms import (
     PlanForm,
     QuestionAddForm,
@@ -310,10 +310,27 @@ def survey_results(request: HttpRequest, survey_id: int) -> HttpResponse:
             "level": level,
             "trend": selectors.survey_trend(request.user, survey),
             "methods": selectors.methods_note(survey, results),
-            "chart_json": json.dumps(chart, ensure_ascii=False),
+            "chart_data": chart,
+            "map_data": selectors.district_map(survey, results),
             "may_manage": can_manage_survey(request.user, survey),
         },
     )
+
+
+@staff_required
+def survey_results_xlsx(request: HttpRequest, survey_id: int) -> HttpResponse:
+    """The results tables (index with CI and n by district, street, community) as Excel."""
+    survey = selectors.survey_get_for(request.user, survey_id)
+    results = selectors.survey_results(request.user, survey, distributions=False)
+    content = results_workbook(survey, results, selectors.methods_note(survey, results))
+    response = HttpResponse(
+        content,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="{survey.series}-w{survey.wave}-results.xlsx"'
+    )
+    return response
 
 
 @staff_required

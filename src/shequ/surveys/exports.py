@@ -4,12 +4,18 @@ Nothing that identifies a person is exported: no name, ID number, phone, invitat
 resident link, and no network address; only place, age band, sex, weight and answers.
 """
 
+import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+
 from shequ.surveys.models import Answer, Choice, Question, QuestionType, Survey
-from shequ.surveys.selectors import responses_for
+from shequ.surveys.selectors import BreakdownRow, Results, responses_for
+from shequ.surveys.statistics import Estimate
 
 CHUNK = 2000
 BASE_COLUMNS = [
@@ -146,3 +152,86 @@ def export_rows(
         done += len(chunk)
         if progress is not None:
             progress(done, total)
+
+
+SUPPRESSED_FILL = PatternFill("solid", fgColor="D9D9D9")
+
+
+def _ci(estimate: Estimate | None, scale: float = 1.0) -> list[float | None]:
+    if estimate is None or estimate.value is None:
+        return [None, None, None]
+    return [
+        round(v * scale, 2) if v is not None else None
+        for v in (estimate.value, estimate.low, estimate.high)
+    ]
+
+
+def results_workbook(survey: Survey, results: Results, methods: list[str]) -> bytes:
+    """The results tables as an Excel file: a summary sheet, then one sheet per level.
+
+    Every row has its n; a suppressed cell (fewer respondents than the survey's smallest cell)
+    shows no estimate, only a grey "suppressed" mark, as on the results page.
+    """
+    book = Workbook()
+    summary = book.worksheets[0]
+    summary.title = _("Summary")[:31]
+    bold = Font(bold=True)
+    summary.append([survey.title_zh])
+    summary["A1"].font = bold
+    header = [_("Measure"), "n", _("Estimate"), _("95% CI low"), _("95% CI high")]
+    summary.append(header)
+    summary.append([_("Satisfaction index"), results.n, *_ci(results.index)])
+    summary.append([_("Recognition rate (%)"), results.n, *_ci(results.recognition, scale=100.0)])
+    if results.bootstrap:
+        summary.append(
+            [_("Index, bootstrap 95% CI"), results.n, None, *map(float, results.bootstrap)]
+        )
+    summary.append([])
+    summary.append([_("Methods")])
+    for line in methods:
+        summary.append([str(line)])
+    titles = {
+        "district": _("By district"),
+        "street": _("By street"),
+        "community": _("By community"),
+    }
+    for level, rows in results.breakdowns.items():
+        sheet = book.create_sheet(str(titles.get(level, level))[:31])
+        sheet.append(
+            [
+                _("Code"),
+                _("Area"),
+                "n",
+                _("Index"),
+                _("95% CI low"),
+                _("95% CI high"),
+                _("Recognition rate (%)"),
+                _("95% CI low"),
+                _("95% CI high"),
+                _("Note"),
+            ]
+        )
+        for cell in sheet[1]:
+            cell.font = bold
+        for row in rows:
+            sheet.append(_breakdown_line(row, survey.min_cell_size))
+            if row.suppressed:
+                for cell in sheet[sheet.max_row]:
+                    cell.fill = SUPPRESSED_FILL
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _breakdown_line(row: BreakdownRow, min_cell: int) -> list[Any]:
+    if row.suppressed:
+        note = _("suppressed: fewer than %(m)s respondents") % {"m": min_cell}
+        return [row.code, row.name, row.n, *[None] * 6, note]
+    return [
+        row.code,
+        row.name,
+        row.n,
+        *_ci(row.index),
+        *_ci(row.recognition, scale=100.0),
+        "",
+    ]

@@ -449,3 +449,39 @@ def methods_note(survey: Survey, results: Results) -> list[str]:
         )
     )
     return notes
+
+
+def district_map(survey: Survey, results: Results) -> dict[str, Any]:
+    """District boundaries of the survey's area as GeoJSON, each with its index (or why not).
+
+    A district whose cell is suppressed (or that has no response) carries ``index`` None and
+    is drawn grey on the results page.
+    """
+    rows = {row.code: row for row in results.breakdowns.get("district", [])}
+    low, high = code_range(survey.division_id)
+    features = []
+    for code, name, boundary in (
+        Division.objects.filter(
+            level=Division.Level.DISTRICT, boundary__isnull=False, code__gte=low, code__lte=high
+        )
+        .order_by("code")
+        .values_list("code", "short_name", "boundary")
+    ):
+        row = rows.get(code)
+        shown = row is not None and not row.suppressed and row.index is not None
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "code": code,
+                    "name": name,
+                    "n": row.n if row else 0,
+                    "suppressed": bool(row and row.suppressed),
+                    "index": round(row.index.value, 2)
+                    if shown and row and row.index and row.index.value is not None
+                    else None,
+                },
+                "geometry": boundary,
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from shequ.access import console
+
+app_name = "access_console"
+urlpatterns = [
+    path("", console.index, name="index"),
+    path("runs/", console.run_start, name="run_start"),
+    path("upload/", console.upload, name="upload"),
+    path("r/<int:run_id>/", console.run_detail, name="run"),
+    path("r/<int:run_id>/progress/", console.run_progress, name="progress"),
+    path("r/<int:run_id>/map/", console.run_map, name="map"),
+    path("r/<int:run_id>/coverage.xlsx", console.run_export_xlsx, name="export_xlsx"),
+    path("r/<int:run_id>/coverage.geojson", console.run_export_geojson, name="export_geojson"),
+    path("r/<int:run_id>/siting/", console.siting_create, name="siting_create"),
+    path("s/<int:siting_id>/", console.siting_detail, name="siting"),
+]

@@ -1,0 +1,1029 @@
+"""Writes of the 15-minute service circle: categories, network and facility imports, uploads,
+runs (sweep + coverage per community/street/district) and siting with what-if runs.
+
+Residential points: every network node inside a district boundary is a population point.
+A node belongs to the community whose service centre (Division.longitude/latitude) is nearest
+among that district's located communities; in a district without located communities the
+nodes (already ordered along a Hilbert curve, so neighbours stay together) are split into
+equal contiguous blocks, one per community in code order. A node's weight is its community's
+population divided by the community's node count where the population is known, otherwise 1.
+"""
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+from zipfile import BadZipFile
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from shapely.geometry import shape
+
+from shequ.access import engine
+from shequ.access.models import (
+    ALL_ESSENTIAL,
+    CoverageRow,
+    Facility,
+    FacilityCategory,
+    Network,
+    Run,
+    Siting,
+)
+from shequ.access.permissions import may_plan_in, may_start_run
+from shequ.core.errors import DomainError, NotFound, PermissionDenied
+from shequ.core.scopes import CITY_CODE
+from shequ.core.services import audit_record
+from shequ.places.models import Division
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+SHIPPED_OSM = DATA_DIR / "chengdu.osm"
+SHIPPED_POIS = DATA_DIR / "pois_osm_central.geojson"
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_UPLOAD_ROWS = 20_000
+MAX_SITES = 50
+
+Progress = Callable[[int, int, str], None]
+
+# (code, Chinese name, minutes, essential, OSM tags "key=value")
+DEFAULT_CATEGORIES: tuple[tuple[str, str, int, bool, tuple[str, ...]], ...] = (
+    ("service_centre", "社区综合服务中心", 15, True, ("amenity=community_centre",)),
+    ("school", "中小学", 15, True, ("amenity=school",)),
+    ("kindergarten", "幼儿园", 15, False, ("amenity=kindergarten",)),
+    ("clinic", "医疗机构", 15, True, ("amenity=hospital", "amenity=clinic", "amenity=doctors")),
+    ("pharmacy", "药店", 15, False, ("amenity=pharmacy",)),
+    (
+        "market",
+        "菜市场/超市",
+        15,
+        True,
+        (
+            "amenity=marketplace",
+            "shop=supermarket",
+            "shop=convenience",
+            "shop=greengrocer",
+            "shop=mall",
+        ),
+    ),
+    ("park", "公园绿地", 15, True, ("leisure=park", "leisure=garden", "leisure=playground")),
+    ("elderly_care", "养老服务", 15, False, ("amenity=social_facility", "amenity=nursing_home")),
+    ("sports", "体育设施", 15, False, ("leisure=pitch", "leisure=sports_centre")),
+    ("culture", "文化设施", 15, False, ("amenity=library", "amenity=arts_centre")),
+    (
+        "transit",
+        "公交/地铁站",
+        15,
+        True,
+        (
+            "highway=bus_stop",
+            "railway=subway_entrance",
+            "railway=station",
+            "amenity=bus_station",
+        ),
+    ),
+    ("legal", "法律服务", 15, False, ("office=lawyer",)),
+)
+
+
+def _media(relative: str) -> Path:
+    return Path(settings.MEDIA_ROOT) / relative
+
+
+def _require_planner(actor: Any) -> None:
+    """Planners only; ``None`` is the system itself (management commands, seeds)."""
+    if actor is not None and not may_start_run(actor):
+        raise PermissionDenied("forbidden", _("Only planners may change the analysis."))
+
+
+def _engine_error(exc: engine.AccessEngineError) -> DomainError:
+    if isinstance(exc, engine.SwappedCoordinatesError):
+        return DomainError(
+            "access_swapped_coordinates",
+            _("Longitude and latitude look swapped: %(detail)s"),
+            field="file",
+            detail=str(exc),
+        )
+    if isinstance(exc, engine.OutsideNetworkError):
+        return DomainError(
+            "access_outside_network",
+            _("Points lie outside the network area: %(detail)s"),
+            field="file",
+            detail=str(exc),
+        )
+    if isinstance(exc, engine.InvalidCoordinatesError):
+        return DomainError(
+            "access_bad_coordinates",
+            _("Invalid coordinates: %(detail)s"),
+            field="file",
+            detail=str(exc),
+        )
+    if isinstance(exc, engine.InvalidThresholdError):
+        return DomainError(
+            "access_bad_threshold", _("Invalid threshold: %(detail)s"), detail=str(exc)
+        )
+    return DomainError(
+        "access_bad_network", _("The OSM file cannot be imported: %(detail)s"), detail=str(exc)
+    )
+
+
+# ----------------------------------------------------------------------------- categories
+
+
+def categories_ensure(*, actor: Any = None) -> int:
+    """Create the default categories that are missing (idempotent); returns how many."""
+    created = 0
+    with transaction.atomic():
+        for order, (code, name, minutes, essential, tags) in enumerate(DEFAULT_CATEGORIES):
+            _, made = FacilityCategory.objects.get_or_create(
+                code=code,
+                defaults={
+                    "name": name,
+                    "threshold_minutes": Decimal(minutes),
+                    "essential": essential,
+                    "osm_tags": list(tags),
+                    "sort_order": order,
+                },
+            )
+            created += int(made)
+        if created:
+            audit_record(actor=actor, verb="access.categories_ensure", changes={"created": created})
+    return created
+
+
+def category_update(
+    *, actor: Any, code: str, threshold_minutes: Any, essential: bool | None = None
+) -> FacilityCategory:
+    """Change a category's walk-time threshold (minutes, > 0) and essential flag."""
+    if not any(a.is_everywhere for a in _areas(actor)):
+        raise PermissionDenied("forbidden", _("Only the city committee may change thresholds."))
+    minutes = _positive_minutes(threshold_minutes)
+    with transaction.atomic():
+        category = FacilityCategory.objects.select_for_update().filter(code=code).first()
+        if category is None:
+            raise DomainError(
+                "access_unknown_category", _("Unknown category %(code)s."), field="code", code=code
+            )
+        before = {
+            "threshold_minutes": str(category.threshold_minutes),
+            "essential": category.essential,
+        }
+        category.threshold_minutes = minutes
+        if essential is not None:
+            category.essential = essential
+        category.save(update_fields=["threshold_minutes", "essential"])
+        audit_record(
+            actor=actor,
+            verb="access.category_update",
+            target=category,
+            changes={
+                "before": before,
+                "after": {"threshold_minutes": str(minutes), "essential": category.essential},
+            },
+        )
+    return category
+
+
+def _areas(actor: Any) -> list[Any]:
+    from shequ.people.permissions import areas_of
+
+    return areas_of(actor)
+
+
+def _positive_minutes(value: Any) -> Decimal:
+    try:
+        minutes = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        minutes = Decimal(0)
+    if not minutes.is_finite() or minutes <= 0:
+        raise DomainError(
+            "access_bad_threshold",
+            _("A threshold must be a number of minutes greater than 0, not %(value)s."),
+            field="threshold_minutes",
+            value=value,
+        )
+    return minutes
+
+
+# ----------------------------------------------------------------------------- networks
+
+
+def network_import(*, actor: Any, path: Path | str, name: str = "") -> Network:
+    """Import an OSM file (.osm / .osm.pbf) as a walk network; one network per file content."""
+    src = Path(path)
+    try:
+        digest = engine.sha256_file(src)
+    except OSError as exc:
+        raise DomainError(
+            "access_bad_network", _("The OSM file cannot be read: %(detail)s"), detail=str(exc)
+        ) from exc
+    existing = Network.objects.filter(sha256=digest).first()
+    if existing is not None:
+        return existing
+    relative = f"access/networks/{digest[:16]}.npz"
+    target = _media(relative)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        net = engine.import_osm_file(src, target)
+    except engine.AccessEngineError as exc:
+        raise _engine_error(exc) from exc
+    try:
+        with transaction.atomic():
+            network = Network.objects.create(
+                name=name or src.stem,
+                source_name=src.name,
+                sha256=digest,
+                file=relative,
+                nodes=net.n_nodes,
+                edges=net.n_edges,
+                total_length_m=net.total_length_m,
+                bbox=list(net.bbox),
+                meta={k: v for k, v in net.meta.items() if isinstance(v, (int, float, str))},
+                created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            )
+            audit_record(
+                actor=actor,
+                verb="access.network_import",
+                target=network,
+                changes={"nodes": net.n_nodes, "edges": net.n_edges, "sha256": digest},
+            )
+    except Exception:
+        target.unlink(missing_ok=True)
+        raise
+    return network
+
+
+def network_load(network: Network) -> engine.Network:
+    return engine.load_network(_media(network.file))
+
+
+# ----------------------------------------------------------------------------- facilities
+
+
+@dataclass
+class FacilityImport:
+    created: int = 0
+    unchanged: int = 0
+    unmapped: int = 0
+    outside: int = 0
+    far: int = 0
+    by_category: dict[str, int] = field(default_factory=dict)
+
+
+def _category_by_tag() -> dict[str, FacilityCategory]:
+    out: dict[str, FacilityCategory] = {}
+    for category in FacilityCategory.objects.all():
+        for tag in category.osm_tags:
+            out.setdefault(str(tag), category)
+    return out
+
+
+def facilities_import_osm(
+    *, actor: Any, network: Network, path: Path | str = SHIPPED_POIS
+) -> FacilityImport:
+    """Import OSM POIs (GeoJSON points with an OSM ``category`` tag like ``amenity=school``)."""
+    data = _read_geojson(Path(path).read_bytes())
+    by_tag = _category_by_tag()
+    report = FacilityImport()
+    rows: list[tuple[FacilityCategory, str, str, float, float]] = []
+    for feature in data:
+        props = feature.get("properties") or {}
+        category = by_tag.get(str(props.get("category") or ""))
+        if category is None:
+            report.unmapped += 1
+            continue
+        lon, lat = _point(feature)
+        ext = f"{props.get('osm_type', 'node')}/{props.get('osm_id')}"
+        rows.append((category, ext, str(props.get("name") or ""), lon, lat))
+    net = network_load(network)
+    snap = _snap(net, [r[3] for r in rows], [r[4] for r in rows], on_outside="flag")
+    existing = set(
+        Facility.objects.filter(network=network, source=Facility.Source.OSM).values_list(
+            "external_id", flat=True
+        )
+    )
+    new: list[Facility] = []
+    for i, (category, ext, name, lon, lat) in enumerate(rows):
+        if snap.outside[i]:
+            report.outside += 1
+            continue
+        if ext in existing:
+            report.unchanged += 1
+            continue
+        existing.add(ext)
+        report.far += int(snap.too_far[i])
+        report.by_category[category.code] = report.by_category.get(category.code, 0) + 1
+        new.append(
+            Facility(
+                network=network,
+                category=category,
+                source=Facility.Source.OSM,
+                external_id=ext,
+                name=name[:200],
+                longitude=lon,
+                latitude=lat,
+                node=int(snap.node[i]),
+                snap_distance_m=float(snap.distance_m[i]),
+                far_snap=bool(snap.too_far[i]),
+            )
+        )
+    report.created = len(new)
+    with transaction.atomic():
+        Facility.objects.bulk_create(new, batch_size=500)
+        if new:
+            audit_record(
+                actor=actor,
+                verb="access.facilities_import_osm",
+                target=network,
+                changes={"created": report.created, "outside": report.outside},
+            )
+    return report
+
+
+def facilities_import_platform(*, actor: Any, network: Network) -> int:
+    """Community service centres known to the platform (Division coordinates) as facilities
+    of category ``service_centre``; re-running refreshes their position."""
+    category = FacilityCategory.objects.filter(code="service_centre").first()
+    if category is None:
+        return 0
+    centres = list(
+        Division.objects.filter(
+            level=Division.Level.COMMUNITY,
+            is_active=True,
+            longitude__isnull=False,
+            latitude__isnull=False,
+        ).only("code", "name", "longitude", "latitude")
+    )
+    if not centres:
+        return 0
+    lon = [float(c.longitude) for c in centres]  # type: ignore[arg-type]
+    lat = [float(c.latitude) for c in centres]  # type: ignore[arg-type]
+    snap = _snap(network_load(network), lon, lat, on_outside="flag")
+    made = [
+        Facility(
+            network=network,
+            category=category,
+            source=Facility.Source.PLATFORM,
+            external_id=f"community/{c.code}",
+            name=f"{c.name}党群服务中心"[:200],
+            longitude=lon[i],
+            latitude=lat[i],
+            node=int(snap.node[i]),
+            snap_distance_m=float(snap.distance_m[i]),
+            far_snap=bool(snap.too_far[i]),
+        )
+        for i, c in enumerate(centres)
+        if not snap.outside[i]
+    ]
+    with transaction.atomic():
+        Facility.objects.filter(network=network, source=Facility.Source.PLATFORM).delete()
+        Facility.objects.bulk_create(made, batch_size=500)
+        audit_record(
+            actor=actor,
+            verb="access.facilities_import_platform",
+            target=network,
+            changes={"service_centres": len(made)},
+        )
+    return len(made)
+
+
+def _snap(
+    net: engine.Network, lon: Sequence[float], lat: Sequence[float], *, on_outside: str
+) -> engine.SnapResult:
+    try:
+        return engine.snap_points(
+            net,
+            np.asarray(lon, dtype=np.float64),
+            np.asarray(lat, dtype=np.float64),
+            on_outside=on_outside,  # type: ignore[arg-type]
+        )
+    except engine.AccessEngineError as exc:
+        raise _engine_error(exc) from exc
+
+
+def _read_geojson(raw: bytes) -> list[dict[str, Any]]:
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DomainError(
+            "access_bad_file",
+            _("The file is not valid GeoJSON: %(detail)s"),
+            field="file",
+            detail=str(exc),
+        ) from exc
+    features = data.get("features") if isinstance(data, dict) else None
+    if not isinstance(features, list):
+        raise DomainError(
+            "access_bad_file", _("The GeoJSON has no list of features."), field="file"
+        )
+    return features
+
+
+def _point(feature: dict[str, Any]) -> tuple[float, float]:
+    geometry = feature.get("geometry") or {}
+    try:
+        if geometry.get("type") == "Point":
+            lon, lat = geometry["coordinates"][:2]
+            return float(lon), float(lat)
+        centre = shape(geometry).representative_point()
+        return float(centre.x), float(centre.y)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise DomainError(
+            "access_bad_file", _("A feature has no usable geometry."), field="file"
+        ) from exc
+
+
+@dataclass(frozen=True)
+class UploadRow:
+    line: int
+    category: str
+    name: str
+    lon: float
+    lat: float
+    external_id: str
+
+
+UPLOAD_HEADERS = ("category", "name", "longitude", "latitude", "id")
+
+
+def _rows_from_xlsx(raw: bytes) -> list[UploadRow]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = load_workbook(BytesIO(raw), read_only=True, data_only=True)
+    except (BadZipFile, InvalidFileException, KeyError, OSError) as exc:
+        raise DomainError(
+            "access_bad_file", _("The file is not an Excel workbook (.xlsx)."), field="file"
+        ) from exc
+    sheet = book.worksheets[0]
+    lines = sheet.iter_rows(values_only=True)
+    header = [str(c or "").strip().lower() for c in next(lines, ())]
+    missing = [h for h in UPLOAD_HEADERS[:4] if h not in header]
+    if missing:
+        raise DomainError(
+            "access_bad_header",
+            _("The first row must name the columns %(columns)s; missing: %(missing)s."),
+            field="file",
+            columns=", ".join(UPLOAD_HEADERS),
+            missing=", ".join(missing),
+        )
+    idx = {h: header.index(h) for h in UPLOAD_HEADERS if h in header}
+    out: list[UploadRow] = []
+    for number, cells in enumerate(lines, start=2):
+        if not any(c not in (None, "") for c in cells):
+            continue
+        values = [
+            cells[idx[key]] if key in idx and idx[key] < len(cells) else None
+            for key in UPLOAD_HEADERS
+        ]
+        out.append(_upload_row(number, *values))
+        if len(out) > MAX_UPLOAD_ROWS:
+            break
+    return out
+
+
+def _upload_row(line: int, category: Any, name: Any, lon: Any, lat: Any, ext: Any) -> UploadRow:
+    try:
+        lon_f, lat_f = float(lon), float(lat)
+    except (TypeError, ValueError) as exc:
+        raise DomainError(
+            "access_bad_coordinates",
+            _("Row %(line)s: longitude and latitude must be numbers."),
+            field="file",
+            line=line,
+        ) from exc
+    return UploadRow(
+        line=line,
+        category=str(category or "").strip(),
+        name=str(name or "").strip(),
+        lon=lon_f,
+        lat=lat_f,
+        external_id=str(ext or "").strip(),
+    )
+
+
+def _rows_from_geojson(raw: bytes) -> list[UploadRow]:
+    out = []
+    for number, feature in enumerate(_read_geojson(raw), start=1):
+        props = feature.get("properties") or {}
+        lon, lat = _point(feature)
+        out.append(
+            _upload_row(number, props.get("category"), props.get("name"), lon, lat, props.get("id"))
+        )
+    return out
+
+
+def facilities_upload(*, actor: Any, network: Network, filename: str, data: bytes) -> int:
+    """Add facilities from an Excel (.xlsx) or GeoJSON file; all rows or none."""
+    _require_planner(actor)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise DomainError("access_file_too_large", _("The file is larger than 5 MB."), field="file")
+    lower = filename.lower()
+    if lower.endswith(".xlsx"):
+        rows = _rows_from_xlsx(data)
+    elif lower.endswith((".geojson", ".json")):
+        rows = _rows_from_geojson(data)
+    else:
+        raise DomainError(
+            "access_bad_file", _("Upload an Excel (.xlsx) or GeoJSON file."), field="file"
+        )
+    if not rows:
+        raise DomainError("access_empty_file", _("The file has no facilities."), field="file")
+    if len(rows) > MAX_UPLOAD_ROWS:
+        raise DomainError("access_too_many_rows", _("At most 20,000 rows."), field="file")
+    categories = {c.code: c for c in FacilityCategory.objects.all()}
+    categories.update({c.name: c for c in categories.values()})
+    for row in rows:
+        if row.category not in categories:
+            raise DomainError(
+                "access_unknown_category",
+                _("Row %(line)s: unknown category %(category)s (known: %(known)s)."),
+                field="file",
+                line=row.line,
+                category=row.category,
+                known=", ".join(sorted(c for c in categories if c.isascii())),
+            )
+    snap = _snap(
+        network_load(network), [r.lon for r in rows], [r.lat for r in rows], on_outside="raise"
+    )
+    stamp = timezone.now().strftime("%Y%m%d%H%M%S")
+    facilities = [
+        Facility(
+            network=network,
+            category=categories[row.category],
+            source=Facility.Source.UPLOAD,
+            external_id=row.external_id or f"{stamp}-{row.line}",
+            name=row.name[:200],
+            longitude=row.lon,
+            latitude=row.lat,
+            node=int(snap.node[i]),
+            snap_distance_m=float(snap.distance_m[i]),
+            far_snap=bool(snap.too_far[i]),
+        )
+        for i, row in enumerate(rows)
+    ]
+    with transaction.atomic():
+        Facility.objects.filter(
+            network=network,
+            source=Facility.Source.UPLOAD,
+            external_id__in=[f.external_id for f in facilities],
+        ).delete()
+        Facility.objects.bulk_create(facilities, batch_size=500)
+        audit_record(
+            actor=actor,
+            verb="access.facilities_upload",
+            target=network,
+            changes={
+                "file": filename,
+                "rows": len(facilities),
+                "far_snaps": int(snap.too_far.sum()),
+            },
+        )
+    return len(facilities)
+
+
+# ----------------------------------------------------------------------------- residents
+
+
+@dataclass(frozen=True)
+class Residents:
+    """One population point per network node (community "" = outside every district)."""
+
+    community: npt.NDArray[np.str_]
+    weight: npt.NDArray[np.float64]
+
+
+def residents_for(net: engine.Network) -> Residents:
+    """Assign network nodes to communities and weigh them (see the module docstring)."""
+    n = net.n_nodes
+    community = np.full(n, "", dtype="<U12")
+    weight = np.zeros(n, dtype=np.float64)
+    lon, lat = net.lon, net.lat
+    districts = Division.objects.filter(
+        level=Division.Level.DISTRICT, is_active=True, boundary__isnull=False
+    ).only("code", "boundary")
+    communities: dict[str, list[Division]] = {}
+    for c in Division.objects.filter(level=Division.Level.COMMUNITY, is_active=True).only(
+        "code", "longitude", "latitude", "population"
+    ):
+        communities.setdefault(c.code[:6], []).append(c)
+    for district in districts:
+        inside = np.flatnonzero(shapely.contains_xy(shape(district.boundary), lon, lat))
+        members = sorted(communities.get(district.code[:6], []), key=lambda c: c.code)
+        if inside.size == 0 or not members:
+            continue
+        located = [c for c in members if c.longitude is not None and c.latitude is not None]
+        if located:
+            clon = np.array([float(c.longitude) for c in located])  # type: ignore[arg-type]
+            clat = np.array([float(c.latitude) for c in located])  # type: ignore[arg-type]
+            scale = np.cos(np.radians(float(lat[inside].mean())))
+            d2 = ((lon[inside, None] - clon[None, :]) * scale) ** 2 + (
+                lat[inside, None] - clat[None, :]
+            ) ** 2
+            owner = np.asarray([located[j].code for j in d2.argmin(axis=1)], dtype="<U12")
+            community[inside] = owner
+        else:
+            for block, member in zip(np.array_split(inside, len(members)), members, strict=True):
+                community[block] = member.code
+    codes, counts = np.unique(community[community != ""], return_counts=True)
+    population = dict(
+        Division.objects.filter(code__in=codes.tolist(), population__isnull=False).values_list(
+            "code", "population"
+        )
+    )
+    per_node = {
+        code: (population[code] / count if code in population else 1.0)
+        for code, count in zip(codes.tolist(), counts.tolist(), strict=True)
+    }
+    for code, w in per_node.items():
+        weight[community == code] = w
+    return Residents(community=community, weight=weight)
+
+
+# ----------------------------------------------------------------------------- runs
+
+
+def _category_parameters(thresholds: dict[str, Any] | None) -> list[dict[str, Any]]:
+    out = []
+    categories = list(FacilityCategory.objects.all())
+    known = {c.code for c in categories}
+    for code in thresholds or {}:
+        if code not in known:
+            raise DomainError(
+                "access_unknown_category",
+                _("Unknown category %(code)s."),
+                field="thresholds",
+                code=code,
+            )
+    for c in categories:
+        minutes = _positive_minutes((thresholds or {}).get(c.code, c.threshold_minutes))
+        out.append(
+            {
+                "code": c.code,
+                "name": c.name,
+                "minutes": float(minutes),
+                "speed_mps": float(c.speed_mps),
+                "essential": c.essential,
+            }
+        )
+    if not out:
+        raise DomainError("access_no_categories", _("There are no facility categories yet."))
+    return out
+
+
+def run_create(
+    *,
+    actor: Any,
+    network: Network,
+    label: str = "",
+    thresholds: dict[str, Any] | None = None,
+    extra_sites: dict[str, list[int]] | None = None,
+    base_run: Run | None = None,
+) -> Run:
+    """Record a queued run with its parameters (validated now, so a bad run never starts)."""
+    _require_planner(actor)
+    categories = _category_parameters(thresholds)
+    codes = {c["code"] for c in categories}
+    for code, nodes in (extra_sites or {}).items():
+        if code not in codes:
+            raise DomainError("access_unknown_category", _("Unknown category %(code)s."), code=code)
+        if any(not (0 <= int(n) < network.nodes) for n in nodes):
+            raise DomainError("access_bad_site", _("A site is not a node of the network."))
+    with transaction.atomic():
+        run = Run.objects.create(
+            network=network,
+            label=label[:200],
+            base_run=base_run,
+            parameters={
+                "categories": categories,
+                "extra_sites": {k: [int(n) for n in v] for k, v in (extra_sites or {}).items()},
+            },
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        audit_record(
+            actor=actor,
+            verb="access.run_create",
+            target=run,
+            division_code=CITY_CODE,
+            changes={"network": network.pk, "label": run.label},
+        )
+    return run
+
+
+def run_start(**kwargs: Any) -> Run:
+    """Create a run and hand it to the task queue."""
+    from shequ.access.tasks import access_run
+
+    run = run_create(**kwargs)
+    result = access_run.enqueue(run_id=run.pk)
+    Run.objects.filter(pk=run.pk, task_id="").update(task_id=str(result.id))
+    run.refresh_from_db()
+    return run
+
+
+def _progress(run: Run, callback: Progress | None) -> Progress:
+    def report(done: int, total: int, message: str) -> None:
+        Run.objects.filter(pk=run.pk).update(
+            progress=done / total if total else 0.0,
+            message=message[:200],
+            status=Run.Status.RUNNING,
+        )
+        if callback is not None:
+            callback(done, total, message)
+
+    return report
+
+
+def run_execute(run_id: int, *, progress: Progress | None = None) -> Run:
+    """Compute a queued run: sweep, coverage rows, result file. On failure nothing is kept."""
+    run = Run.objects.select_related("network").get(pk=run_id)
+    if run.status == Run.Status.DONE:
+        return run
+    report = _progress(run, progress)
+    started = time.perf_counter()
+    relative = f"access/runs/run-{run.pk}.npz"
+    target = _media(relative)
+    try:
+        report(0, 5, "loading network")
+        net = network_load(run.network)
+        categories = run.parameters["categories"]
+        extra = run.parameters.get("extra_sites", {})
+        nodes_by_cat: dict[str, list[int]] = {c["code"]: [] for c in categories}
+        cost_by_cat: dict[str, list[float]] = {c["code"]: [] for c in categories}
+        for code, node, dist in Facility.objects.filter(network=run.network).values_list(
+            "category__code", "node", "snap_distance_m"
+        ):
+            if code in nodes_by_cat:
+                nodes_by_cat[code].append(node)
+                cost_by_cat[code].append(dist)
+        sets = []
+        for c in categories:
+            limit = engine.minutes_to_metres(c["minutes"], c["speed_mps"])
+            nodes = nodes_by_cat[c["code"]] + extra.get(c["code"], [])
+            costs = cost_by_cat[c["code"]] + [0.0] * len(extra.get(c["code"], []))
+            sets.append(engine.FacilitySet.at_nodes(c["code"], nodes, limit, costs))
+        report(1, 5, "sweeping")
+        result = engine.sweep(net, sets, n_jobs=1)
+        report(2, 5, "assigning residents")
+        residents = residents_for(net)
+        report(3, 5, "coverage")
+        rows = _coverage_rows(run, result, residents, categories)
+        report(4, 5, "saving")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        minutes = np.where(np.isfinite(result.distance_m), result.minutes(), np.inf)
+        tmp = target.with_suffix(".tmp.npz")
+        np.savez(
+            tmp,
+            minutes=minutes.astype(np.float32),
+            categories=np.asarray([c["code"] for c in categories]),
+            community=residents.community,
+            weight=residents.weight,
+        )
+        tmp.replace(target)
+        summary = _summary(result, residents, categories)
+        with transaction.atomic():
+            CoverageRow.objects.filter(run=run).delete()
+            CoverageRow.objects.bulk_create(rows, batch_size=1000)
+            Run.objects.filter(pk=run.pk).update(
+                status=Run.Status.DONE,
+                progress=1.0,
+                message="done",
+                result_file=relative,
+                summary=summary,
+                finished_at=timezone.now(),
+                seconds=time.perf_counter() - started,
+                error="",
+            )
+            audit_record(
+                actor=run.created_by,
+                verb="access.run_finish",
+                target=run,
+                division_code=CITY_CODE,
+                changes={"rows": len(rows)},
+            )
+        if progress is not None:
+            progress(5, 5, "done")
+    except Exception as exc:
+        target.unlink(missing_ok=True)
+        CoverageRow.objects.filter(run=run).delete()
+        Run.objects.filter(pk=run.pk).update(
+            status=Run.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
+        raise
+    run.refresh_from_db()
+    return run
+
+
+def _summary(
+    result: engine.SweepResult, residents: Residents, categories: list[dict[str, Any]]
+) -> dict[str, Any]:
+    ok = residents.community != ""
+    w = residents.weight[ok]
+    total = float(w.sum())
+    reached = result.reached()[:, ok]
+    share = {
+        c["code"]: (float((w * reached[k]).sum()) / total if total else None)
+        for k, c in enumerate(categories)
+    }
+    return {"population": total, "nodes": int(ok.sum()), "share": share}
+
+
+def _coverage_rows(
+    run: Run,
+    result: engine.SweepResult,
+    residents: Residents,
+    categories: list[dict[str, Any]],
+) -> list[CoverageRow]:
+    ok = np.flatnonzero(residents.community != "")
+    if ok.size == 0:
+        return []
+    essential = [c["code"] for c in categories if c["essential"]] or [c["code"] for c in categories]
+    levels: list[tuple[str, Callable[[str], str]]] = [
+        (Division.Level.COMMUNITY, lambda code: code),
+        (Division.Level.STREET, lambda code: code[:9] + "000"),
+        (Division.Level.DISTRICT, lambda code: code[:6] + "000000"),
+    ]
+    known = set(
+        Division.objects.filter(
+            code__in={f(c) for _, f in levels for c in np.unique(residents.community[ok]).tolist()}
+        ).values_list("code", flat=True)
+    )
+    rows: list[CoverageRow] = []
+    codes = [c["code"] for c in categories] + [ALL_ESSENTIAL]
+    for level, to_code in levels:
+        group = np.asarray([to_code(c) for c in residents.community[ok].tolist()])
+        table = engine.coverage(result, ok, residents.weight[ok], group, essential=essential)
+        for g, label in enumerate(table.groups.tolist()):
+            if label not in known:
+                continue
+            total = float(table.total_weight[g])
+            covered = [float(x) for x in table.covered_weight[g]] + [
+                float(table.all_essential_weight[g])
+            ]
+            for code, value in zip(codes, covered, strict=True):
+                rows.append(
+                    CoverageRow(
+                        run=run,
+                        division_id=label,
+                        level=level,
+                        category=code,
+                        population=total,
+                        covered=value,
+                        share=value / total if total > 0 else None,
+                    )
+                )
+    return rows
+
+
+@dataclass(frozen=True)
+class RunResult:
+    minutes: npt.NDArray[np.float32]
+    categories: tuple[str, ...]
+    community: npt.NDArray[np.str_]
+    weight: npt.NDArray[np.float64]
+
+
+def run_result(run: Run) -> RunResult:
+    if run.status != Run.Status.DONE or not run.result_file:
+        raise DomainError("access_run_not_done", _("This run has not finished."))
+    with np.load(_media(run.result_file), allow_pickle=False) as data:
+        return RunResult(
+            minutes=data["minutes"],
+            categories=tuple(data["categories"].tolist()),
+            community=data["community"],
+            weight=data["weight"],
+        )
+
+
+# ----------------------------------------------------------------------------- siting
+
+
+def siting_create(
+    *,
+    actor: Any,
+    run: Run,
+    category_code: str,
+    k: int = 5,
+    district_code: str = "",
+    candidates: Sequence[tuple[float, float]] | None = None,
+    what_if: bool = True,
+) -> Siting:
+    """Best ``k`` new sites for a category (greedy maximal covering) and a what-if run.
+
+    Candidates are the given (lon, lat) points, or every node of the district. Greedy is
+    within (1 - 1/e) ≈ 63 % of the best possible choice of k sites.
+    """
+    if not (1 <= int(k) <= MAX_SITES):
+        raise DomainError(
+            "access_bad_k", _("Ask for between 1 and %(max)s sites."), field="k", max=MAX_SITES
+        )
+    scope = district_code or CITY_CODE
+    if not may_plan_in(actor, scope):
+        raise NotFound("not_found", _("No such district in your area."))
+    params = {c["code"]: c for c in run.parameters.get("categories", [])}
+    if category_code not in params:
+        raise DomainError(
+            "access_unknown_category",
+            _("Unknown category %(code)s."),
+            field="category",
+            code=category_code,
+        )
+    district = None
+    if district_code:
+        district = Division.objects.filter(
+            code=district_code, level=Division.Level.DISTRICT
+        ).first()
+        if district is None:
+            raise NotFound("not_found", _("No such district in your area."))
+    stored = run_result(run)
+    net = network_load(run.network)
+    if candidates:
+        snap = _snap(
+            net, [c[0] for c in candidates], [c[1] for c in candidates], on_outside="raise"
+        )
+        cand = np.unique(snap.node)
+        source = "upload"
+    else:
+        prefix = district_code[:6] if district_code else ""
+        inside = np.char.startswith(stored.community, prefix) & (stored.community != "")
+        cand = np.flatnonzero(inside)
+        source = f"district:{district_code}" if district_code else "city"
+    if cand.size == 0:
+        raise DomainError("access_no_candidates", _("There are no candidate sites in that area."))
+    c = params[category_code]
+    limit = engine.minutes_to_metres(c["minutes"], c["speed_mps"])
+    row = stored.categories.index(category_code)
+    covered = np.isfinite(stored.minutes[row]) & (stored.minutes[row] <= c["minutes"])
+    weight = np.where(stored.community != "", stored.weight, 0.0)
+    catch = engine.catchments(net, cand, limit, n_jobs=1)
+    greedy = engine.greedy_max_cover(catch, weight, int(k), covered=covered)
+    sites = []
+    for step, (i, gain) in enumerate(
+        zip(greedy.sites.tolist(), greedy.gains.tolist(), strict=True)
+    ):
+        node = int(cand[i])
+        sites.append(
+            {
+                "step": step + 1,
+                "node": node,
+                "lon": round(float(net.lon[node]), 6),
+                "lat": round(float(net.lat[node]), 6),
+                "community": str(stored.community[node]),
+                "gain": gain,
+                "covered_after": float(greedy.covered_weight[step]),
+            }
+        )
+    with transaction.atomic():
+        siting = Siting.objects.create(
+            run=run,
+            category=FacilityCategory.objects.get(code=category_code),
+            k=int(k),
+            candidate_source=source,
+            district=district,
+            n_candidates=int(cand.size),
+            sites=sites,
+            total_population=greedy.total_weight,
+            initial_covered=greedy.initial_covered_weight,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        audit_record(
+            actor=actor,
+            verb="access.siting_create",
+            target=siting,
+            division_code=scope,
+            changes={"category": category_code, "k": int(k), "sites": [s["node"] for s in sites]},
+        )
+    if what_if and sites:
+        extra = dict(run.parameters.get("extra_sites", {}))
+        extra[category_code] = list(extra.get(category_code, [])) + [s["node"] for s in sites]
+        what = run_start(
+            actor=actor,
+            network=run.network,
+            label=f"{run} + {len(sites)} {c['name']}",
+            thresholds={p["code"]: p["minutes"] for p in params.values()},
+            extra_sites=extra,
+            base_run=run,
+        )
+        Siting.objects.filter(pk=siting.pk).update(what_if_run=what)
+        siting.what_if_run = what
+    return siting
+
+
+# ----------------------------------------------------------------------------- demo
+
+
+def shipped_setup(*, actor: Any = None) -> tuple[Network, FacilityImport]:
+    """Categories, the shipped central-Chengdu network and its OSM POIs (idempotent)."""
+    categories_ensure(actor=actor)
+    network = network_import(actor=actor, path=SHIPPED_OSM, name="成都中心城区 (OSM)")
+    report = facilities_import_osm(actor=actor, network=network, path=SHIPPED_POIS)
+    facilities_import_platform(actor=actor, network=network)
+    return network, report

@@ -1,0 +1,21 @@
+"""Background accessibility runs (django-tasks): progress goes to the run and the task record."""
+
+from typing import Any
+
+from django_tasks import task
+from django_tasks.base import TaskContext
+
+from shequ.access import services
+from shequ.core.services import task_progress_update
+
+
+@task(takes_context=True)
+def access_run(context: TaskContext, run_id: int) -> dict[str, Any]:
+    """Compute one queued run (sweep, coverage rows, result file)."""
+    record_id = context.task_result.id
+
+    def progress(done: int, total: int, message: str) -> None:
+        task_progress_update(record_id, done=done, total=total, message=message)
+
+    run = services.run_execute(run_id, progress=progress)
+    return {"run": run.pk, "status": run.status, "seconds": run.seconds}
