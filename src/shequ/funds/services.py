@@ -1174,19 +1174,13 @@ def reservation_release(
         )
     left = reservation.remaining
     if left > 0:
-        reserved = account_for(
-            Account.Kind.RESERVED, reservation.community_id, reservation.track, reservation.year
-        )
-        fund = account_for(
-            Account.Kind.FUND, reservation.community_id, reservation.track, reservation.year
-        )
-        _post(
-            actor=actor,
-            kind=LedgerTransaction.Kind.UNRESERVE,
-            division_code=reservation.community_id,
-            year=reservation.year,
-            legs=[(reserved.pk, -left), (fund.pk, left)],
-            memo=f"release: {reservation.purpose}"[:200],
+        _back_to_fund(
+            actor,
+            LedgerTransaction.Kind.UNRESERVE,
+            Account.Kind.RESERVED,
+            reservation,
+            left,
+            f"release: {reservation.purpose}",
         )
     reservation.released += left
     reservation.status = Reservation.Status.RELEASED
@@ -1292,20 +1286,30 @@ def payment_create(
     return payment
 
 
-def _release(actor: Any, commitment: Commitment, value: Decimal, memo: str) -> None:
-    held = account_for(
-        Account.Kind.COMMITMENT, commitment.community_id, commitment.track, commitment.year
-    )
-    fund = account_for(
-        Account.Kind.FUND, commitment.community_id, commitment.track, commitment.year
-    )
+def _back_to_fund(
+    actor: Any,
+    kind: str,
+    held_kind: str,
+    holder: Commitment | Reservation,
+    value: Decimal,
+    memo: str,
+) -> None:
+    """Post money held for ``holder`` (commitment or reservation) back to its fund account."""
+    held = account_for(held_kind, holder.community_id, holder.track, holder.year)
+    fund = account_for(Account.Kind.FUND, holder.community_id, holder.track, holder.year)
     _post(
         actor=actor,
-        kind=LedgerTransaction.Kind.RELEASE,
-        division_code=commitment.community_id,
-        year=commitment.year,
+        kind=kind,
+        division_code=holder.community_id,
+        year=holder.year,
         legs=[(held.pk, -value), (fund.pk, value)],
         memo=memo[:200],
+    )
+
+
+def _release(actor: Any, commitment: Commitment, value: Decimal, memo: str) -> None:
+    _back_to_fund(
+        actor, LedgerTransaction.Kind.RELEASE, Account.Kind.COMMITMENT, commitment, value, memo
     )
     commitment.released += value
     commitment.save(update_fields=["released"])

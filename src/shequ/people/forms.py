@@ -83,3 +83,24 @@ class StaffAccountForm(StyledForm):
     department = forms.ModelChoiceField(
         label=_("Department"), required=False, queryset=Department.objects.filter(is_active=True)
     )
+
+
+class EmailForm(StyledForm):
+    email = forms.CharField(
+        label=_("E-mail address"),
+        max_length=254,
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text=_("For messages by e-mail. Leave empty to remove it."),
+    )
+
+
+class PasswordChangeForm(StyledForm):
+    old_password = forms.CharField(
+        label=_("Current password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password = forms.CharField(
+        label=_("New password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )

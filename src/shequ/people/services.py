@@ -11,6 +11,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -497,4 +498,65 @@ def password_reset_with_code(
         user.save(update_fields=["password"])
         OneTimeCode.objects.filter(pk=otc.pk).update(used_at=timezone.now())
         audit_record(actor=user, verb="user.password_reset", target=user, ip=ip)
+    return user
+
+
+def _mask_email(address: str) -> str:
+    if not address:
+        return ""
+    local, _at, domain = address.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+@transaction.atomic
+def email_set(*, actor: User, email: str, ip: str | None = None) -> User:
+    """Set (or clear, with an empty value) the account's e-mail address for messages.
+
+    Raises: DomainError ``email_invalid``.
+    """
+    address = email.strip()
+    if address:
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise DomainError(
+                "email_invalid", _("Enter a valid e-mail address."), field="email"
+            ) from None
+        local, _at, domain = address.rpartition("@")
+        address = f"{local}@{domain.lower()}"
+    user = User.objects.select_for_update().get(pk=actor.pk)
+    before = user.email
+    if before == address:
+        return user
+    user.email = address
+    user.save(update_fields=["email"])
+    audit_record(
+        actor=actor,
+        verb="user.email_changed",
+        target=user,
+        ip=ip,
+        changes={"email": [_mask_email(before), _mask_email(address)]},
+    )
+    return user
+
+
+def password_change(
+    *, actor: User, old_password: str, new_password: str, ip: str | None = None
+) -> User:
+    """Change one's own password, proving the current one first.
+
+    Raises: DomainError ``old_password_wrong``, ``weak_password``.
+    """
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=actor.pk)
+        if not user.check_password(old_password):
+            raise DomainError(
+                "old_password_wrong",
+                _("Your current password is not correct."),
+                field="old_password",
+            )
+        _check_password(new_password, user)
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        audit_record(actor=actor, verb="user.password_changed", target=user, ip=ip)
     return user

@@ -1,7 +1,7 @@
 """Residents' own pages: register, log in, real-name check, profile, password reset."""
 
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.db.models import QuerySet
@@ -16,8 +16,10 @@ from shequ.core.forms import add_domain_error
 from shequ.core.services import client_ip
 from shequ.people import services
 from shequ.people.forms import (
+    EmailForm,
     IdCheckForm,
     LoginForm,
+    PasswordChangeForm,
     RegisterForm,
     ResetConfirmForm,
     ResetRequestForm,
@@ -118,6 +120,47 @@ def profile(request: HttpRequest) -> HttpResponse:
             "authority_available": configured_verifier() is not None,
         },
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def email_edit(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    form = EmailForm(request.POST or None, initial={"email": user.email})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.email_set(actor=user, email=form.cleaned_data["email"], ip=client_ip(request))
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("Your e-mail address is saved."))
+            return redirect("people:profile")
+    status = 400 if form.errors else 200
+    return render(request, "people/email_edit.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.password_change(
+                actor=user,
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password"],
+                ip=client_ip(request),
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            user.refresh_from_db()
+            update_session_auth_hash(request, user)  # stay signed in on this device
+            messages.success(request, _("Your password has been changed."))
+            return redirect("people:profile")
+    status = 400 if form.errors else 200
+    return render(request, "people/password_change.html", {"form": form}, status=status)
 
 
 @login_required
