@@ -2,6 +2,7 @@ from django.test import Client
 from pytest_django import DjangoAssertNumQueries
 
 from shequ.catalogue.models import Service
+from shequ.core.models import AuditEvent
 from shequ.core.scopes import Role
 from tests.factories import make_staff
 
@@ -101,3 +102,65 @@ def test_service_lists_keep_a_constant_query_count(catalogue: None, client: Clie
     gongan_list = _queries(client, "/console/catalogue/")
     client.force_login(make_staff("gq2", Role.DEPARTMENT_STAFF, "minzheng"))
     assert _queries(client, "/console/catalogue/") == gongan_list
+
+
+def _new_service(**overrides: object) -> dict[str, object]:
+    return {
+        "code": "gongjijin-xinzeng",
+        "name": "公积金贷款额度试算",
+        "summary": "按缴存情况估算可贷额度",
+        "min_level": 1,
+        "fee": "0",
+        "channel": "online",
+        "kind": "information",
+        "is_published": "on",
+        **overrides,
+    }
+
+
+def test_department_staff_publish_a_new_service_which_search_finds(
+    catalogue: None, client: Client
+) -> None:
+    client.force_login(make_staff("gjj4", Role.DEPARTMENT_STAFF, "gongjijin"))
+    form = client.get("/console/catalogue/new/").content.decode()
+    # Only one's own department is offered.
+    assert "住房公积金" in form
+    assert "公安" not in form
+    gongjijin = Service.objects.filter(department__code="gongjijin").first()
+    assert gongjijin is not None
+    response = client.post(
+        "/console/catalogue/new/",
+        _new_service(department=gongjijin.department_id, topics=["housing"]),
+    )
+    assert response.status_code == 302
+    service = Service.objects.get(code="gongjijin-xinzeng")
+    assert service.department_id == gongjijin.department_id
+    hits = client.get("/catalogue/", {"q": "额度试算"}).content.decode()
+    assert f"/catalogue/services/{service.pk}/" in hits
+    assert AuditEvent.objects.filter(verb="service.create", object_id=str(service.pk)).exists()
+
+
+def test_a_new_service_for_another_department_or_a_taken_code_is_refused(
+    catalogue: None, client: Client
+) -> None:
+    client.force_login(make_staff("gjj5", Role.DEPARTMENT_STAFF, "gongjijin"))
+    police = Service.objects.get(code="juzhuzheng").department_id
+    before = Service.objects.count()
+    foreign = client.post("/console/catalogue/new/", _new_service(department=police))
+    assert foreign.status_code == 400  # not among the choices
+    own = Service.objects.get(code="gongjijin-tiqu").department_id
+    taken = client.post(
+        "/console/catalogue/new/",
+        _new_service(department=own, code="gongjijin-tiqu"),
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert taken.status_code == 400
+    assert 'data-testid="error-code"' in taken.content.decode()
+    assert Service.objects.count() == before
+
+
+def test_community_workers_cannot_open_the_new_service_page(
+    catalogue: None, client: Client
+) -> None:
+    client.force_login(make_staff("sq1", Role.COMMUNITY_WORKER, "510107005004"))
+    assert client.get("/console/catalogue/new/").status_code == 403

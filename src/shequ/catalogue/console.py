@@ -9,10 +9,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from shequ.catalogue import selectors, services
-from shequ.catalogue.forms import ServiceForm
-from shequ.core.errors import DomainError
+from shequ.catalogue.forms import NewServiceForm, ServiceForm
+from shequ.catalogue.permissions import departments_of, is_system_admin
+from shequ.core.errors import DomainError, PermissionDenied
 from shequ.core.forms import add_domain_error
-from shequ.people.models import User
+from shequ.people.models import Department, User
 from shequ.people.permissions import staff_required
 
 
@@ -21,7 +22,47 @@ def service_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.service_list_for(user=request.user), 50).get_page(
         request.GET.get("page")
     )
-    return render(request, "catalogue/console/service_list.html", {"page": page})
+    can_create = bool(departments_of(request.user)) or is_system_admin(request.user)
+    return render(
+        request, "catalogue/console/service_list.html", {"page": page, "can_create": can_create}
+    )
+
+
+@staff_required
+def service_create(request: HttpRequest) -> HttpResponse:
+    user = cast(User, request.user)
+    departments = Department.objects.filter(is_active=True).order_by("name")
+    if not is_system_admin(user):
+        departments = departments.filter(pk__in=departments_of(user))
+    choices = list(departments.values_list("pk", "name"))
+    if not choices:
+        raise PermissionDenied(
+            "not_your_department", _("Only department staff may publish services.")
+        )
+    form = NewServiceForm(
+        request.POST or None, departments=choices, initial={"fee": 0, "is_published": True}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            service = services.service_create(
+                actor=user,
+                department_id=data.pop("department"),
+                code=data.pop("code"),
+                topic_codes=data.pop("topics"),
+                **data,
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("The service is published in the catalogue."))
+            return redirect("catalogue_console:edit", service_id=service.pk)
+    return render(
+        request,
+        "catalogue/console/service_new.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @staff_required

@@ -5,5 +5,6 @@ from shequ.catalogue import console
 app_name = "catalogue_console"
 urlpatterns = [
     path("", console.service_list, name="list"),
+    path("new/", console.service_create, name="create"),
     path("<int:service_id>/", console.service_edit, name="edit"),
 ]

@@ -1,9 +1,11 @@
 """Forms of the catalogue."""
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from shequ.catalogue.models import Service
+from shequ.catalogue.models import Service, Topic
 from shequ.core.forms import StyledForm
 from shequ.people.models import VerificationLevel
 
@@ -32,6 +34,28 @@ class ServiceForm(StyledForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=Service.Kind.choices)
     community_level = forms.BooleanField(label=_("Handled with the community"), required=False)
     is_published = forms.BooleanField(label=_("Published"), required=False)
+
+
+class NewServiceForm(ServiceForm):
+    """A brand-new service: its department (one's own) and a permanent code come first."""
+
+    department = forms.TypedChoiceField(label=_("Department"), coerce=int)
+    code = forms.SlugField(
+        label=_("Code"),
+        max_length=60,
+        help_text=_("Letters, digits and hyphens, e.g. laonian-youdai; it cannot change later."),
+    )
+    topics = forms.MultipleChoiceField(
+        label=_("Themes"), required=False, widget=forms.SelectMultiple(attrs={"size": 6})
+    )
+    field_order = ["department", "code", "name", "summary"]
+
+    def __init__(self, *args: object, departments: list[tuple[int, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["department"]).choices = departments
+        cast(forms.ChoiceField, self.fields["topics"]).choices = list(
+            Topic.objects.order_by("code").values_list("code", "name")
+        )
 
 
 class SearchForm(forms.Form):
