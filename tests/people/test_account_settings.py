@@ -1,6 +1,11 @@
 """A resident keeps their own account: e-mail address for messages, password change."""
 
+import re
+from collections.abc import Callable
+from typing import Any
+
 import pytest
+from django.core.mail import EmailMessage
 from django.test import Client
 
 from shequ.core.models import AuditEvent
@@ -100,3 +105,89 @@ def test_account_pages_need_a_signed_in_user(client: Client) -> None:
         response = client.get(url)
         assert response.status_code == 302
         assert "/accounts/login/" in response["Location"]
+
+
+@pytest.fixture
+def ask_link(client: Client, django_capture_on_commit_callbacks: Any) -> Callable[[str], int]:
+    """Ask for a reset link; the e-mail leaves when the request's transaction commits."""
+
+    def ask(email: str) -> int:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post("/accounts/password-reset/email/", {"email": email})
+        return response.status_code
+
+    return ask
+
+
+def _reset_link(outbox: list[EmailMessage]) -> str:
+    found = re.search(r"http://testserver(/accounts/password-reset/email/\S+/)", outbox[-1].body)
+    assert found, outbox[-1].body
+    return found.group(1)
+
+
+def test_forgotten_password_is_reset_through_a_one_use_emailed_link(
+    client: Client, mailoutbox: list[EmailMessage], ask_link: Callable[[str], int]
+) -> None:
+    user = make_user("xiaoli", password="tianfu-2026!")
+    User.objects.filter(pk=user.pk).update(email="li@example.com")
+    assert ask_link("LI@example.com") == 302
+    assert [message.to for message in mailoutbox] == [["li@example.com"]]
+    link = _reset_link(mailoutbox)
+    assert client.post(link, {"new_password": "jinli-street-88"}).status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("jinli-street-88")
+    # Used once, the link no longer works.
+    again = client.post(link, {"new_password": "another-pass-99"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert again.status_code == 400
+    assert 'data-testid="link-invalid"' in again.content.decode()
+    user.refresh_from_db()
+    assert user.check_password("jinli-street-88")
+
+
+def test_unknown_address_looks_the_same_and_sends_nothing(
+    client: Client, mailoutbox: list[EmailMessage], ask_link: Callable[[str], int]
+) -> None:
+    make_user("xiaoli", password="tianfu-2026!")
+    User.objects.filter(username="xiaoli").update(email="li@example.com")
+    assert ask_link("li@example.com") == ask_link("nobody@example.com") == 302
+    assert len(mailoutbox) == 1
+
+
+def test_reset_links_are_limited_per_hour_and_a_tampered_link_is_refused(
+    client: Client, mailoutbox: list[EmailMessage], ask_link: Callable[[str], int]
+) -> None:
+    user = make_user("xiaoli", password="tianfu-2026!")
+    User.objects.filter(pk=user.pk).update(email="li@example.com")
+    for _ in range(5):
+        assert ask_link("li@example.com") == 302
+    assert len(mailoutbox) == 3
+    link = _reset_link(mailoutbox)
+    tampered = link[:-3] + ("a" if link[-3] != "a" else "b") + link[-2:]
+    response = client.post(tampered, {"new_password": "jinli-street-88"})
+    assert response.status_code == 400
+    user.refresh_from_db()
+    assert user.check_password("tianfu-2026!")
+
+
+def test_a_weak_new_password_through_the_link_is_refused(
+    client: Client, mailoutbox: list[EmailMessage], ask_link: Callable[[str], int]
+) -> None:
+    user = make_user("xiaoli", password="tianfu-2026!")
+    User.objects.filter(pk=user.pk).update(email="li@example.com")
+    ask_link("li@example.com")
+    response = client.post(
+        _reset_link(mailoutbox), {"new_password": "123"}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert response.status_code == 400
+    user.refresh_from_db()
+    assert user.check_password("tianfu-2026!")
+
+
+def test_a_malformed_address_on_the_reset_page_is_refused(client: Client) -> None:
+    response = client.post(
+        "/accounts/password-reset/email/",
+        {"email": "li-at-example"},
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert response.status_code == 400
+    assert "请输入有效的电子邮件地址" in response.content.decode()

@@ -57,6 +57,21 @@ class ResetRequestForm(forms.Form):
     phone = forms.CharField(label=_("Mobile number"), max_length=20)
 
 
+class ResetByEmailForm(StyledForm):
+    email = forms.CharField(
+        label=_("E-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+
+class NewPasswordForm(StyledForm):
+    new_password = forms.CharField(
+        label=_("New password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+
 class ResetConfirmForm(forms.Form):
     phone = forms.CharField(label=_("Mobile number"), max_length=20)
     code = forms.CharField(label=_("Code from the text message"), max_length=6)

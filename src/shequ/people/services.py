@@ -4,16 +4,21 @@ Every service runs in one transaction and leaves an ``AuditEvent``.
 """
 
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -559,4 +564,85 @@ def password_change(
         user.set_password(new_password)
         user.save(update_fields=["password"])
         audit_record(actor=actor, verb="user.password_changed", target=user, ip=ip)
+    return user
+
+
+RESET_LINKS_PER_HOUR = 3
+
+
+def password_reset_send_link(
+    *, email: str, link_for: Callable[[str, str], str], ip: str | None = None
+) -> None:
+    """E-mail a one-use reset link if an account has this address. Silent either way.
+
+    ``link_for(uidb64, token)`` builds the absolute URL. The token (Django's signed token)
+    stops working once the password changes, and expires after ``PASSWORD_RESET_TIMEOUT``.
+    Raises: DomainError ``email_invalid`` (malformed address only).
+    """
+    address = email.strip()
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise DomainError(
+            "email_invalid", _("Enter a valid e-mail address."), field="email"
+        ) from None
+    user = User.objects.filter(email__iexact=address, is_active=True).first()
+    if user is None:
+        return
+    since = timezone.now() - timedelta(hours=1)
+    recent = AuditEvent.objects.filter(
+        verb="user.password_reset_link_sent", object_id=str(user.pk), created_at__gte=since
+    ).count()
+    if recent >= RESET_LINKS_PER_HOUR:
+        return
+    link = link_for(
+        urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)
+    )
+    audit_record(actor=None, verb="user.password_reset_link_sent", target=user, ip=ip)
+    recipient = user.email
+    transaction.on_commit(
+        lambda: send_mail(
+            subject=gettext("[shequ] Reset your password"),
+            message=gettext(
+                "Someone asked to reset the password of your shequ account %(username)s. "
+                "If it was you, open this link within three days:\n\n%(link)s\n\n"
+                "If it was not you, ignore this message: your password stays as it is."
+            )
+            % {"username": user.username, "link": link},
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[recipient],
+        )
+    )
+
+
+def password_reset_link_user(*, uidb64: str, token: str) -> User:
+    """The account a reset link belongs to. Raises: DomainError ``link_invalid``."""
+    try:
+        user_id = int(urlsafe_base64_decode(uidb64).decode())
+    except (ValueError, UnicodeDecodeError):
+        user_id = 0
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not default_token_generator.check_token(user, token):
+        raise DomainError(
+            "link_invalid",
+            _("This link is wrong, has been used or has expired. Ask for a new one."),
+        )
+    return user
+
+
+@transaction.atomic
+def password_reset_with_link(
+    *, uidb64: str, token: str, new_password: str, ip: str | None = None
+) -> User:
+    """Set a new password from an e-mailed link; the link stops working afterwards.
+
+    Raises: DomainError ``link_invalid``, ``weak_password``.
+    """
+    user = password_reset_link_user(uidb64=uidb64, token=token)
+    _check_password(new_password, user)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    audit_record(
+        actor=user, verb="user.password_reset", target=user, ip=ip, changes={"by": "email"}
+    )
     return user

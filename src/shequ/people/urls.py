@@ -16,4 +16,10 @@ urlpatterns = [
     path("verify-authority/", views.verify_by_authority, name="verify_by_authority"),
     path("password-reset/", views.password_reset_request, name="password_reset"),
     path("password-reset/confirm/", views.password_reset_confirm, name="password_reset_confirm"),
+    path("password-reset/email/", views.password_reset_by_email, name="password_reset_email"),
+    path(
+        "password-reset/email/<str:uidb64>/<str:token>/",
+        views.password_reset_link,
+        name="password_reset_link",
+    ),
 ]

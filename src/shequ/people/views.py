@@ -7,6 +7,7 @@ from django.contrib.auth.views import LoginView
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -19,8 +20,10 @@ from shequ.people.forms import (
     EmailForm,
     IdCheckForm,
     LoginForm,
+    NewPasswordForm,
     PasswordChangeForm,
     RegisterForm,
+    ResetByEmailForm,
     ResetConfirmForm,
     ResetRequestForm,
 )
@@ -215,3 +218,54 @@ def password_reset_confirm(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your password has been changed. Please log in."))
             return redirect("people:login")
     return render(request, "people/password_reset_confirm.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset_by_email(request: HttpRequest) -> HttpResponse:
+    form = ResetByEmailForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+
+        def link_for(uidb64: str, token: str) -> str:
+            return request.build_absolute_uri(
+                reverse("people:password_reset_link", args=[uidb64, token])
+            )
+
+        try:
+            services.password_reset_send_link(
+                email=form.cleaned_data["email"], link_for=link_for, ip=client_ip(request)
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.info(
+                request, _("If this address belongs to an account, a link is on its way by e-mail.")
+            )
+            return redirect("people:login")
+    status = 400 if form.errors else 200
+    return render(request, "people/password_reset_email.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset_link(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    form = NewPasswordForm(request.POST or None)
+    try:
+        services.password_reset_link_user(uidb64=uidb64, token=token)
+    except DomainError as error:
+        return render(
+            request, "people/password_reset_link.html", {"invalid": str(error)}, status=400
+        )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.password_reset_with_link(
+                uidb64=uidb64,
+                token=token,
+                new_password=form.cleaned_data["new_password"],
+                ip=client_ip(request),
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("Your password has been changed. Please log in."))
+            return redirect("people:login")
+    status = 400 if form.errors else 200
+    return render(request, "people/password_reset_link.html", {"form": form}, status=status)
