@@ -191,3 +191,31 @@ def test_a_malformed_address_on_the_reset_page_is_refused(client: Client) -> Non
     )
     assert response.status_code == 400
     assert "请输入有效的电子邮件地址" in response.content.decode()
+
+
+def test_forgotten_password_is_reset_with_a_text_message_code_from_the_pages(
+    client: Client,
+    sms_outbox: list[tuple[str, str]],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    user = make_user("xiaoli", password="tianfu-2026!", phone="13800138000")
+    with django_capture_on_commit_callbacks(execute=True):
+        asked = client.post("/accounts/password-reset/", {"phone": "13800138000"})
+    assert asked.status_code == 302
+    code = re.search(r"\d{6}", sms_outbox[-1][1])
+    assert code
+    not_it = "000000" if code.group(0) != "000000" else "111111"
+    wrong = client.post(
+        "/accounts/password-reset/confirm/",
+        {"phone": "13800138000", "code": not_it, "new_password": "jinli-street-88"},
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert wrong.status_code == 400
+    assert "验证码错误或已过期" in wrong.content.decode()
+    right = client.post(
+        "/accounts/password-reset/confirm/",
+        {"phone": "13800138000", "code": code.group(0), "new_password": "jinli-street-88"},
+    )
+    assert right.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("jinli-street-88")

@@ -1,8 +1,11 @@
 """Show service errors on Django forms, each under its own field."""
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from django import forms
+from django.http import HttpRequest
 
 from shequ.core.errors import DomainError
 
@@ -12,6 +15,40 @@ def add_domain_error(form: forms.Form, error: DomainError) -> None:
     for item in getattr(error, "errors", None) or [error]:
         field = item.field if item.field in form.fields else None
         form.add_error(field, str(item))
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Done(Generic[T]):
+    """What the service returned for a form that went through."""
+
+    value: T
+
+
+def submit(
+    request: HttpRequest, form: forms.Form, action: Callable[[dict[str, Any]], T]
+) -> Done[T] | None:
+    """On a valid POST, run ``action`` with the cleaned data.
+
+    Returns ``Done(result)`` when the service accepted it; ``None`` when nothing was posted,
+    the form is invalid, or the service refused (its errors are then on the form).
+    """
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        return Done(action(form.cleaned_data))
+    except DomainError as error:
+        if error.status == 404:
+            raise
+        add_domain_error(form, error)
+        return None
+
+
+def form_status(form: forms.Form) -> int:
+    """400 when the form comes back with errors, so clients and tests can tell."""
+    return 400 if form.is_bound and form.errors else 200
 
 
 class StyledForm(forms.Form):

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from shequ.core.errors import DomainError
-from shequ.core.forms import add_domain_error
+from shequ.core.forms import add_domain_error, form_status, submit
 from shequ.core.services import client_ip
 from shequ.people import services
 from shequ.people.forms import (
@@ -130,16 +130,14 @@ def profile(request: HttpRequest) -> HttpResponse:
 def email_edit(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     form = EmailForm(request.POST or None, initial={"email": user.email})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.email_set(actor=user, email=form.cleaned_data["email"], ip=client_ip(request))
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            messages.success(request, _("Your e-mail address is saved."))
-            return redirect("people:profile")
-    status = 400 if form.errors else 200
-    return render(request, "people/email_edit.html", {"form": form}, status=status)
+    if submit(
+        request,
+        form,
+        lambda data: services.email_set(actor=user, email=data["email"], ip=client_ip(request)),
+    ):
+        messages.success(request, _("Your e-mail address is saved."))
+        return redirect("people:profile")
+    return render(request, "people/email_edit.html", {"form": form}, status=form_status(form))
 
 
 @login_required
@@ -147,23 +145,15 @@ def email_edit(request: HttpRequest) -> HttpResponse:
 def password_change(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     form = PasswordChangeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.password_change(
-                actor=user,
-                old_password=form.cleaned_data["old_password"],
-                new_password=form.cleaned_data["new_password"],
-                ip=client_ip(request),
-            )
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            user.refresh_from_db()
-            update_session_auth_hash(request, user)  # stay signed in on this device
-            messages.success(request, _("Your password has been changed."))
-            return redirect("people:profile")
-    status = 400 if form.errors else 200
-    return render(request, "people/password_change.html", {"form": form}, status=status)
+    if done := submit(
+        request,
+        form,
+        lambda data: services.password_change(actor=user, ip=client_ip(request), **data),
+    ):
+        update_session_auth_hash(request, done.value)  # stay signed in on this device
+        messages.success(request, _("Your password has been changed."))
+        return redirect("people:profile")
+    return render(request, "people/password_change.html", {"form": form}, status=form_status(form))
 
 
 @login_required
@@ -186,63 +176,58 @@ def verify_by_authority(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def password_reset_request(request: HttpRequest) -> HttpResponse:
     form = ResetRequestForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.password_reset_send_code(
-                phone=form.cleaned_data["phone"], ip=client_ip(request)
-            )
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            messages.info(
-                request, _("If this number has an account, a code is on its way by text message.")
-            )
-            return redirect("people:password_reset_confirm")
-    return render(request, "people/password_reset_request.html", {"form": form})
+    if submit(
+        request,
+        form,
+        lambda data: services.password_reset_send_code(phone=data["phone"], ip=client_ip(request)),
+    ):
+        messages.info(
+            request, _("If this number has an account, a code is on its way by text message.")
+        )
+        return redirect("people:password_reset_confirm")
+    return render(
+        request, "people/password_reset_request.html", {"form": form}, status=form_status(form)
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def password_reset_confirm(request: HttpRequest) -> HttpResponse:
     form = ResetConfirmForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.password_reset_with_code(
-                phone=form.cleaned_data["phone"],
-                code=form.cleaned_data["code"],
-                new_password=form.cleaned_data["new_password"],
-                ip=client_ip(request),
-            )
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            messages.success(request, _("Your password has been changed. Please log in."))
-            return redirect("people:login")
-    return render(request, "people/password_reset_confirm.html", {"form": form})
+    if submit(
+        request,
+        form,
+        lambda data: services.password_reset_with_code(ip=client_ip(request), **data),
+    ):
+        messages.success(request, _("Your password has been changed. Please log in."))
+        return redirect("people:login")
+    return render(
+        request, "people/password_reset_confirm.html", {"form": form}, status=form_status(form)
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def password_reset_by_email(request: HttpRequest) -> HttpResponse:
     form = ResetByEmailForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
 
-        def link_for(uidb64: str, token: str) -> str:
-            return request.build_absolute_uri(
-                reverse("people:password_reset_link", args=[uidb64, token])
-            )
+    def link_for(uidb64: str, token: str) -> str:
+        return request.build_absolute_uri(
+            reverse("people:password_reset_link", args=[uidb64, token])
+        )
 
-        try:
-            services.password_reset_send_link(
-                email=form.cleaned_data["email"], link_for=link_for, ip=client_ip(request)
-            )
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            messages.info(
-                request, _("If this address belongs to an account, a link is on its way by e-mail.")
-            )
-            return redirect("people:login")
-    status = 400 if form.errors else 200
-    return render(request, "people/password_reset_email.html", {"form": form}, status=status)
+    if submit(
+        request,
+        form,
+        lambda data: services.password_reset_send_link(
+            email=data["email"], link_for=link_for, ip=client_ip(request)
+        ),
+    ):
+        messages.info(
+            request, _("If this address belongs to an account, a link is on its way by e-mail.")
+        )
+        return redirect("people:login")
+    return render(
+        request, "people/password_reset_email.html", {"form": form}, status=form_status(form)
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -254,18 +239,15 @@ def password_reset_link(request: HttpRequest, uidb64: str, token: str) -> HttpRe
         return render(
             request, "people/password_reset_link.html", {"invalid": str(error)}, status=400
         )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.password_reset_with_link(
-                uidb64=uidb64,
-                token=token,
-                new_password=form.cleaned_data["new_password"],
-                ip=client_ip(request),
-            )
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            messages.success(request, _("Your password has been changed. Please log in."))
-            return redirect("people:login")
-    status = 400 if form.errors else 200
-    return render(request, "people/password_reset_link.html", {"form": form}, status=status)
+    if submit(
+        request,
+        form,
+        lambda data: services.password_reset_with_link(
+            uidb64=uidb64, token=token, ip=client_ip(request), **data
+        ),
+    ):
+        messages.success(request, _("Your password has been changed. Please log in."))
+        return redirect("people:login")
+    return render(
+        request, "people/password_reset_link.html", {"form": form}, status=form_status(form)
+    )
