@@ -9,6 +9,7 @@ from typing import Any
 import openpyxl
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone, translation
 
 from shequ.core.errors import DomainError, NotFound, PermissionDenied
@@ -387,7 +388,9 @@ def test_payment_over_the_commitment_or_without_receipt_is_refused(
     for amount, file, code in (
         ("1000.01", receipt(), "over_commitment"),
         ("10", None, "file_required"),
-        ("10", receipt("x.exe"), "file_type"),
+        ("10", receipt("x.exe"), "file_type_not_allowed"),
+        # A program renamed to .pdf: the first bytes give it away.
+        ("10", SimpleUploadedFile("fapiao.pdf", b"MZ\x90\x00\x03"), "file_type_not_allowed"),
     ):
         with pytest.raises(DomainError) as error:
             services.payment_create(

@@ -31,16 +31,15 @@ from shequ.casework.workdays import working_day_add, working_days_between
 from shequ.catalogue.models import Service
 from shequ.core.errors import DomainError, NotFound, PermissionDenied
 from shequ.core.services import audit_record
+from shequ.core.uploads import FILE_TYPES as ALL_FILE_TYPES
+from shequ.core.uploads import check_upload
 from shequ.notices.models import Category
 from shequ.notices.services import message_send, plain_text
 from shequ.people.models import User
 
 FIELD_TYPES = ("text", "textarea", "integer", "decimal", "date", "choice", "boolean")
-FILE_TYPES = {
-    "pdf": ("application/pdf", (b"%PDF-",)),
-    "jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    "png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
-}
+# Application forms may ask for these kinds of upload.
+FILE_TYPES = {kind: ALL_FILE_TYPES[kind] for kind in ("pdf", "jpg", "png")}
 MAX_FILE_KB = 10 * 1024
 
 
@@ -245,27 +244,11 @@ def _clean_value(spec: Mapping[str, Any], raw: Any) -> Any:
 
 def _check_file(spec: Mapping[str, Any], upload: UploadedFile) -> str:
     """Returns the detected type. Raises: DomainError (wrong type or too large)."""
-    name = spec["name"]
-    if upload.size is None or upload.size > int(spec.get("max_kb", 2048)) * 1024:
-        raise DomainError(
-            "file_too_large",
-            _("The file is larger than %(kb)s KB."),
-            field=name,
-            kb=spec.get("max_kb", 2048),
-        )
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    extension = (upload.name or "").rsplit(".", 1)[-1].lower().replace("jpeg", "jpg")
-    for kind in spec.get("types", []):
-        content_type, magics = FILE_TYPES[kind]
-        if extension == kind and any(head.startswith(m) for m in magics):
-            return content_type
-    raise DomainError(
-        "file_type_not_allowed",
-        _("Upload one of these file types: %(types)s."),
-        field=name,
-        types=", ".join(spec.get("types", [])),
+    return check_upload(
+        upload,
+        field=spec["name"],
+        types=spec.get("types", []),
+        max_kb=int(spec.get("max_kb", 2048)),
     )
 
 

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from shequ.core.errors import DomainError, NotFound, PermissionDenied
 from shequ.core.scopes import CITY_CODE, code_prefix
 from shequ.core.services import audit_record
+from shequ.core.uploads import check_upload
 from shequ.funds.models import (
     NO_YEAR,
     Account,
@@ -58,7 +59,7 @@ from shequ.places.models import Division
 FEN = Decimal("0.01")
 MAX_AMOUNT = Decimal("9999999999.99")
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-UPLOAD_TYPES = (".pdf", ".jpg", ".jpeg", ".png", ".ofd", ".xml")
+RECEIPT_TYPES = ("pdf", "ofd", "xml", "jpg", "png")
 
 # ---------------------------------------------------------------------------------------------
 # Money
@@ -104,11 +105,7 @@ def _check_upload(upload: UploadedFile | None, *, field: str, required: bool) ->
         if required:
             raise DomainError("file_required", _("Attach the file."), field=field)
         return
-    name = (upload.name or "").lower()
-    if not name.endswith(UPLOAD_TYPES):
-        raise DomainError("file_type", _("Attach a PDF, OFD, XML or image file."), field=field)
-    if (upload.size or 0) > MAX_UPLOAD_BYTES:
-        raise DomainError("file_too_large", _("The file is larger than 10 MB."), field=field)
+    check_upload(upload, field=field, types=RECEIPT_TYPES, max_kb=MAX_UPLOAD_BYTES // 1024)
 
 
 # ---------------------------------------------------------------------------------------------

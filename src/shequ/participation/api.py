@@ -46,6 +46,22 @@ class HideIn(Schema):
     reason: str
 
 
+class MergeIn(Schema):
+    into: int
+    reason: str = ""
+
+
+class FollowOut(Schema):
+    following: bool
+
+
+class RulesIn(Schema):
+    rule: str
+    max_choices: int = 3
+    method: str
+    budget: Decimal | None = None
+
+
 class ProjectOut(Schema):
     id: int
     title: str
@@ -145,6 +161,37 @@ def hide_proposal(request: HttpRequest, proposal_id: int, payload: HideIn) -> Pr
     )
 
 
+@router.put("/proposals/{proposal_id}/follow", response=FollowOut, auth=django_auth)
+def follow_proposal(request: HttpRequest, proposal_id: int) -> dict[str, bool]:
+    """Follow a proposal (ID-checked residents of its community): a message on every change."""
+    return {
+        "following": services.proposal_follow(
+            actor=cast(User, request.user), proposal_id=proposal_id, follow=True
+        )
+    }
+
+
+@router.delete("/proposals/{proposal_id}/follow", response=FollowOut, auth=django_auth)
+def unfollow_proposal(request: HttpRequest, proposal_id: int) -> dict[str, bool]:
+    return {
+        "following": services.proposal_follow(
+            actor=cast(User, request.user), proposal_id=proposal_id, follow=False
+        )
+    }
+
+
+@router.post("/proposals/{proposal_id}/merge", response=ProposalOut, auth=django_auth)
+def merge_proposal(request: HttpRequest, proposal_id: int, payload: MergeIn) -> Proposal:
+    """Staff: merge a duplicate into another proposal of the same community; returns the
+    proposal it joined."""
+    return services.proposal_merge(
+        actor=cast(User, request.user),
+        proposal_id=proposal_id,
+        into_id=payload.into,
+        reason=payload.reason,
+    )
+
+
 @router.get("/communities/{code}/rounds", response=list[RoundSummaryOut])
 @paginate(LimitOffsetPagination)
 def list_rounds(request: HttpRequest, code: str) -> object:
@@ -171,6 +218,19 @@ def cast_ballot(request: HttpRequest, round_id: int, payload: BallotIn) -> dict[
 def advance_round(request: HttpRequest, round_id: int) -> Round:
     """Staff: move the round to its next phase."""
     return services.round_advance(actor=cast(User, request.user), round_id=round_id)
+
+
+@router.put("/rounds/{round_id}/rules", response=RoundSummaryOut, auth=django_auth)
+def set_round_rules(request: HttpRequest, round_id: int, payload: RulesIn) -> Round:
+    """Staff: change the ballot rules; refused (``rules_frozen``) once voting has opened."""
+    return services.round_set_rules(
+        actor=cast(User, request.user),
+        round_id=round_id,
+        rule=payload.rule,
+        max_choices=payload.max_choices,
+        method=payload.method,
+        budget=payload.budget,
+    )
 
 
 @router.get("/rounds/{round_id}/pabulib")

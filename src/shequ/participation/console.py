@@ -1,20 +1,87 @@
-"""Staff pages: moderate proposals, run budgeting rounds and council meetings of one's area."""
+"""Staff pages: moderate proposals, run councils, meetings and budgeting rounds of one's area.
 
-from typing import cast
+Every form is a thin shell over a service: bad input comes back as the service's message on
+the form, with status 400, and nothing changes. Outside the user's area pages are 404.
+"""
 
+from decimal import Decimal
+from typing import Any, cast
+
+import segno
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shequ.core.errors import DomainError
-from shequ.participation import selectors, services
-from shequ.participation.forms import PaperBallotForm
-from shequ.participation.models import AgendaItem, CouncilMember
+from shequ.core.forms import add_domain_error
+from shequ.participation import funding, selectors, services
+from shequ.participation.forms import (
+    AgendaForm,
+    CouncilForm,
+    DatesForm,
+    DecisionForm,
+    MeetingForm,
+    MemberEndForm,
+    MemberForm,
+    MergeForm,
+    PaperBallotForm,
+    ProjectForm,
+    ReviewForm,
+    RoundForm,
+    RulesForm,
+)
+from shequ.participation.models import CouncilMember, Round
+from shequ.participation.permissions import can_organise
 from shequ.people.models import User
 from shequ.people.permissions import staff_required
+
+
+def _actor(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _refused(form: Any, error: DomainError) -> None:
+    """Show a service's refusal on the form; outside the area it is a 404 page."""
+    if error.status == 404:
+        raise error
+    add_domain_error(form, error)
+
+
+def _form_page(
+    request: HttpRequest,
+    form: Any,
+    *,
+    heading: str,
+    back: str,
+    submit: str,
+    context: dict[str, Any] | None = None,
+    template: str = "participation/console/form.html",
+) -> HttpResponse:
+    data = {
+        "form": form,
+        "heading": heading,
+        "back": back,
+        "submit": submit,
+        **(context or {}),
+    }
+    return render(request, template, data, status=400 if form.errors else 200)
+
+
+def _proposal_options(community_code: str, *, exclude: int | None = None) -> list[Any]:
+    return [("", "—")] + [
+        (p.pk, f"#{p.pk} {p.title} · {p.get_status_display()}")
+        for p in selectors.proposal_choices(community_code=community_code, exclude=exclude)[:200]
+    ]
+
+
+# ---------------------------------------------------------------- index and communities
 
 
 @staff_required
@@ -23,9 +90,12 @@ def index(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.proposal_list_for(user=request.user, status=status), 30).get_page(
         request.GET.get("page")
     )
+    communities, wide = selectors.communities_for(request.user)
     context = {
         "page": page,
         "status": status,
+        "communities": communities,
+        "wide": wide,
         "rounds": list(selectors.round_list_for(user=request.user)[:20]),
         "meetings": list(selectors.meeting_list_for(user=request.user)[:20]),
     }
@@ -33,11 +103,39 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
+def community_pick(request: HttpRequest) -> HttpResponse:
+    code = request.GET.get("code", "").strip()
+    selectors.community_for_staff(code, user=request.user)
+    return redirect("participation_console:community", code=code)
+
+
+@staff_required
+def community_page(request: HttpRequest, code: str) -> HttpResponse:
+    """One community's desk: its councils, budgeting rounds and fund accounts."""
+    community = selectors.community_for_staff(code, user=request.user)
+    councils = list(selectors.council_list(community_code=code))
+    context = {
+        "community": community,
+        "councils": councils,
+        "rounds": list(Round.objects.filter(community_id=code).order_by("-id")[:30]),
+        "accounts": [
+            {"track": funding.track_label(track), "year": year, "balance": balance}
+            for _pk, track, year, balance in funding.fund_accounts(code)
+        ],
+        "can_organise": can_organise(request.user, code),
+    }
+    return render(request, "participation/console/community.html", context)
+
+
+# ---------------------------------------------------------------- proposals
+
+
+@staff_required
 @require_POST
 def proposal_hide(request: HttpRequest, proposal_id: int) -> HttpResponse:
     try:
         services.proposal_hide(
-            actor=cast(User, request.user),
+            actor=_actor(request),
             proposal_id=proposal_id,
             reason=request.POST.get("reason", ""),
         )
@@ -50,50 +148,146 @@ def proposal_hide(request: HttpRequest, proposal_id: int) -> HttpResponse:
 
 
 @staff_required
-def round_page(request: HttpRequest, round_id: int) -> HttpResponse:
-    budget_round = selectors.round_get(round_id, user=request.user, staff=True)
-    form = PaperBallotForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
+def proposal_merge(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    """Merge a duplicate into another proposal of the same community (pick the target)."""
+    proposal = selectors.proposal_get_for(proposal_id, user=request.user)
+    form = MergeForm(
+        request.POST or None,
+        choices={"into_id": _proposal_options(proposal.community_id, exclude=proposal.pk)},
+    )
+    if request.method == "POST" and form.is_valid():
         try:
-            if request.POST.get("action") == "advance":
-                services.round_advance(actor=cast(User, request.user), round_id=round_id)
-                messages.success(request, _("The round moved to its next phase."))
-                return redirect("participation_console:round", round_id=round_id)
-            if form.is_valid():
-                ballot = services.paper_ballot_enter(
-                    actor=cast(User, request.user),
-                    round_id=round_id,
-                    approvals=request.POST.getlist("approvals"),
-                    **form.cleaned_data,
-                )
-                messages.success(
-                    request,
-                    _("Both entries agree: the paper ballot counts.")
-                    if ballot
-                    else _("First entry saved: a second person must enter the same sheet."),
-                )
-                return redirect("participation_console:round", round_id=round_id)
+            target = services.proposal_merge(
+                actor=_actor(request),
+                proposal_id=proposal_id,
+                into_id=form.cleaned_data["into_id"],
+                reason=form.cleaned_data["reason"],
+            )
         except DomainError as error:
-            if error.status == 404:
-                raise
-            messages.error(request, str(error))
-            status = 400
+            _refused(form, error)
+        else:
+            messages.success(request, _("Merged into “%(title)s”.") % {"title": target.title})
+            return redirect("participation_console:index")
+    return _form_page(
+        request,
+        form,
+        heading=_("Merge a duplicate proposal"),
+        back=reverse("participation_console:index"),
+        submit=_("Merge"),
+        context={"subject": proposal},
+    )
+
+
+# ---------------------------------------------------------------- councils and meetings
+
+
+@staff_required
+def council_create(request: HttpRequest, code: str) -> HttpResponse:
+    community = selectors.community_for_staff(code, user=request.user)
+    form = CouncilForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            council = services.council_create(
+                actor=_actor(request), community_code=code, **form.cleaned_data
+            )
+        except DomainError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("The council is set up. Now add its members."))
+            return redirect("participation_console:council", council_id=council.pk)
+    return _form_page(
+        request,
+        form,
+        heading=_("New council or residents' assembly"),
+        back=reverse("participation_console:community", args=[code]),
+        submit=_("Create"),
+        context={"subject": community},
+    )
+
+
+@staff_required
+def council_page(request: HttpRequest, council_id: int) -> HttpResponse:
+    """Members with their terms (add, end a term) and the council's meetings (schedule)."""
+    council = selectors.council_get(council_id, user=request.user)
+    actor = _actor(request)
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    member_form = MemberForm(request.POST if action == "add_member" else None)
+    meeting_form = MeetingForm(request.POST if action == "schedule" else None)
+    end_form = MemberEndForm(request.POST if action == "end_member" else None)
+    end_member = int(request.POST.get("member") or 0) if action == "end_member" else 0
+    if action == "add_member" and member_form.is_valid():
+        try:
+            services.member_add(actor=actor, council_id=council.pk, **member_form.cleaned_data)
+        except DomainError as error:
+            _refused(member_form, error)
+        else:
+            messages.success(request, _("The member is recorded."))
+            return redirect("participation_console:council", council_id=council.pk)
+    elif action == "end_member" and end_form.is_valid():
+        try:
+            services.member_end(actor=actor, member_id=end_member, **end_form.cleaned_data)
+        except DomainError as error:
+            _refused(end_form, error)
+        else:
+            messages.success(request, _("The member's term is ended."))
+            return redirect("participation_console:council", council_id=council.pk)
+    elif action == "schedule" and meeting_form.is_valid():
+        try:
+            meeting = services.meeting_schedule(
+                actor=actor, council_id=council.pk, **meeting_form.cleaned_data
+            )
+        except DomainError as error:
+            _refused(meeting_form, error)
+        else:
+            messages.success(request, _("The meeting is scheduled."))
+            return redirect("participation_console:meeting", meeting_id=meeting.pk)
+    today = timezone.localdate()
+    members = [(m, m.term_start <= today <= m.term_end) for m in selectors.member_list(council)]
+    failed = any(f.errors for f in (member_form, meeting_form, end_form))
     context = {
-        "round": budget_round,
-        "projects": list(budget_round.projects.all()),
-        "form": form,
-        "voters": budget_round.voters.count(),
+        "council": council,
+        "members": members,
+        "in_office": sum(1 for _m, current in members if current),
+        "meetings": list(council.meetings.order_by("-starts_at")[:30]),
+        "member_form": member_form,
+        "meeting_form": meeting_form,
+        "end_form": end_form,
+        "end_member": end_member,
+        "today": today,
+        "can_organise": can_organise(request.user, council.community_id),
     }
-    return render(request, "participation/console/round.html", context, status=status)
+    return render(
+        request, "participation/console/council.html", context, status=400 if failed else 200
+    )
+
+
+def sign_in_qr(url: str) -> SafeString:
+    """The sign-in address as an inline SVG QR code (segno; no text of ours goes into it)."""
+    svg = segno.make(url, error="m").svg_inline(scale=5, svgclass="sign-in-qr", border=2)
+    return mark_safe(svg)  # noqa: S308 - segno's own markup of a QR matrix
 
 
 @staff_required
 def meeting_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
     meeting = selectors.meeting_get(meeting_id, user=request.user, staff=True)
-    actor = cast(User, request.user)
-    if request.method == "POST":
-        action = request.POST.get("action", "")
+    actor = _actor(request)
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    agenda_form = AgendaForm(
+        request.POST if action == "agenda" else None,
+        choices={"proposal_id": _proposal_options(meeting.community_id)},
+    )
+    failed = False
+    if action == "agenda":
+        if agenda_form.is_valid():
+            try:
+                services.agenda_add(actor=actor, meeting_id=meeting_id, **agenda_form.cleaned_data)
+            except DomainError as error:
+                _refused(agenda_form, error)
+            else:
+                messages.success(request, _("Added to the agenda."))
+                return redirect("participation_console:meeting", meeting_id=meeting_id)
+        failed = True
+    elif action:
         item_id = int(request.POST.get("item") or 0)
         try:
             if action == "open":
@@ -113,33 +307,303 @@ def meeting_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
                 services.item_open_vote(actor=actor, item_id=item_id)
             elif action == "close_vote":
                 services.item_close_vote(actor=actor, item_id=item_id)
-            elif action == "agenda":
-                services.agenda_add(
-                    actor=actor,
-                    meeting_id=meeting_id,
-                    kind=request.POST.get("kind", ""),
-                    title=request.POST.get("title", ""),
-                    amount=request.POST.get("amount") or None,
-                    secret=request.POST.get("secret") == "on",
-                )
-            messages.success(request, _("Done."))
         except DomainError as error:
             if error.status == 404:
                 raise
             messages.error(request, str(error))
-        return redirect("participation_console:meeting", meeting_id=meeting_id)
+            failed = True
+        else:
+            messages.success(request, _("Done."))
+            return redirect("participation_console:meeting", meeting_id=meeting_id)
     present, total, quorate = services.quorum_of(meeting)
     signed = set(meeting.attendance.values_list("member_id", flat=True))
-    members = CouncilMember.objects.filter(council_id=meeting.council_id).select_related("resident")
+    today = timezone.localdate()
+    members = CouncilMember.objects.filter(
+        council_id=meeting.council_id, term_start__lte=today, term_end__gte=today
+    ).select_related("resident")
+    sign_in_url = request.build_absolute_uri(
+        f"/participation/meetings/{meeting.pk}/sign-in/{meeting.checkin_token}/"
+    )
     context = {
         "meeting": meeting,
         "present": present,
         "total": total,
         "quorate": quorate,
         "members": [(m, m.pk in signed) for m in members],
-        "kinds": AgendaItem.Kind.choices,
-        "sign_in_url": request.build_absolute_uri(
-            f"/participation/meetings/{meeting.pk}/sign-in/{meeting.checkin_token}/"
-        ),
+        "agenda_form": agenda_form,
+        "sign_in_url": sign_in_url,
+        "sign_in_qr": sign_in_qr(sign_in_url),
     }
-    return render(request, "participation/console/meeting.html", context)
+    return render(
+        request, "participation/console/meeting.html", context, status=400 if failed else 200
+    )
+
+
+# ---------------------------------------------------------------- budgeting rounds
+
+
+def _account_options(code: str) -> list[Any]:
+    return [
+        (
+            pk,
+            format_html(
+                "{} {} · {} {}",
+                funding.track_label(track),
+                year or "",
+                _("free"),
+                f"{balance:,.0f}",
+            ),
+        )
+        for pk, track, year, balance in funding.fund_accounts(code)
+    ]
+
+
+@staff_required
+def round_create(request: HttpRequest, code: str) -> HttpResponse:
+    community = selectors.community_for_staff(code, user=request.user)
+    accounts = _account_options(code)
+    form = RoundForm(request.POST or None, choices={"fund_account_id": accounts})
+    if request.method == "POST" and form.is_valid():
+        try:
+            budget_round = services.round_create(
+                actor=_actor(request), community_code=code, **form.cleaned_data
+            )
+        except DomainError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("The round is prepared. Add its projects next."))
+            return redirect("participation_console:round", round_id=budget_round.pk)
+    return _form_page(
+        request,
+        form,
+        heading=_("New budgeting round"),
+        back=reverse("participation_console:community", args=[code]),
+        submit=_("Create"),
+        context={"subject": community, "no_accounts": not accounts},
+    )
+
+
+@staff_required
+def round_page(request: HttpRequest, round_id: int) -> HttpResponse:
+    budget_round = selectors.round_get(round_id, user=request.user, staff=True)
+    form = PaperBallotForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "advance":
+                services.round_advance(actor=_actor(request), round_id=round_id)
+                messages.success(request, _("The round moved to its next phase."))
+                return redirect("participation_console:round", round_id=round_id)
+            if form.is_valid():
+                ballot = services.paper_ballot_enter(
+                    actor=_actor(request),
+                    round_id=round_id,
+                    approvals=request.POST.getlist("approvals"),
+                    **form.cleaned_data,
+                )
+                messages.success(
+                    request,
+                    _("Both entries agree: the paper ballot counts.")
+                    if ballot
+                    else _("First entry saved: a second person must enter the same sheet."),
+                )
+                return redirect("participation_console:round", round_id=round_id)
+        except DomainError as error:
+            if error.status == 404:
+                raise
+            messages.error(request, str(error))
+            status = 400
+    winners = services.round_winners(budget_round)
+    context = {
+        "round": budget_round,
+        "projects": list(budget_round.projects.all()),
+        "form": form,
+        "voters": budget_round.voters.count(),
+        "winners": winners,
+        "winners_total": sum((p.cost for p in winners), Decimal(0)),
+        "fund": funding.track_label(budget_round.fund_track),
+        "works_app": _works_app(),
+    }
+    return render(request, "participation/console/round.html", context, status=status)
+
+
+def _works_app() -> bool:
+    from django.apps import apps
+
+    return apps.is_installed("shequ.projects")
+
+
+@staff_required
+def round_rules(request: HttpRequest, round_id: int) -> HttpResponse:
+    """Ballot rules: approval within the budget or k-approval; greedy or equal shares. The
+    service refuses any change once voting has opened."""
+    budget_round = selectors.round_get(round_id, user=request.user, staff=True)
+    initial = {
+        "rule": budget_round.rule,
+        "max_choices": budget_round.max_choices,
+        "method": budget_round.method,
+    }
+    form = RulesForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.round_set_rules(
+                actor=_actor(request),
+                round_id=round_id,
+                rule=data["rule"],
+                max_choices=data["max_choices"],
+                method=data["method"],
+                budget=data["budget"] or None,
+            )
+        except DomainError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("The ballot rules are saved."))
+            return redirect("participation_console:round", round_id=round_id)
+    return _form_page(
+        request,
+        form,
+        heading=_("Ballot rules"),
+        back=reverse("participation_console:round", args=[round_id]),
+        submit=_("Save the rules"),
+        context={"round": budget_round, "subject": budget_round, "frozen_notice": True},
+    )
+
+
+@staff_required
+def round_dates(request: HttpRequest, round_id: int) -> HttpResponse:
+    budget_round = selectors.round_get(round_id, user=request.user, staff=True)
+    initial = {
+        "collect_until": budget_round.collect_until,
+        "review_until": budget_round.review_until,
+        "voting_from": budget_round.voting_from,
+        "voting_until": budget_round.voting_until,
+    }
+    form = DatesForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.round_set_dates(actor=_actor(request), round_id=round_id, **form.cleaned_data)
+        except DomainError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("The phase dates are saved."))
+            return redirect("participation_console:round", round_id=round_id)
+    return _form_page(
+        request,
+        form,
+        heading=_("Phase dates"),
+        back=reverse("participation_console:round", args=[round_id]),
+        submit=_("Save the dates"),
+        context={"round": budget_round, "subject": budget_round, "frozen_notice": True},
+    )
+
+
+@staff_required
+def project_add(request: HttpRequest, round_id: int) -> HttpResponse:
+    budget_round = selectors.round_get(round_id, user=request.user, staff=True)
+    form = ProjectForm(
+        request.POST or None,
+        choices={"proposal_id": _proposal_options(budget_round.community_id)},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.project_add(actor=_actor(request), round_id=round_id, **form.cleaned_data)
+        except DomainError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("The project is added; review it before voting."))
+            return redirect("participation_console:round", round_id=round_id)
+    return _form_page(
+        request,
+        form,
+        heading=_("Add a project"),
+        back=reverse("participation_console:round", args=[round_id]),
+        submit=_("Add"),
+        context={"round": budget_round, "subject": budget_round, "frozen_notice": True},
+    )
+
+
+@staff_required
+def project_review(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = selectors.project_get(project_id, user=request.user)
+    form = ReviewForm(request.POST or None, initial={"cost": f"{project.cost:.0f}"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.project_review(
+                actor=_actor(request), project_id=project_id, **form.cleaned_data
+            )
+        except DomainError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("The review is saved."))
+            return redirect("participation_console:round", round_id=project.round_id)
+    return _form_page(
+        request,
+        form,
+        heading=_("Feasibility and cost review"),
+        back=reverse("participation_console:round", args=[project.round_id]),
+        submit=_("Save the review"),
+        context={"round": project.round, "subject": project, "frozen_notice": True},
+    )
+
+
+@staff_required
+def round_decision(request: HttpRequest, round_id: int) -> HttpResponse:
+    """Attach the council's passed spending decision to the results, then commit the winners
+    (the round moves to implementation; the funds app records the commitments)."""
+    budget_round = selectors.round_get(round_id, user=request.user, staff=True)
+    items = selectors.passed_spending_items(community_code=budget_round.community_id)
+    options = [
+        (i.pk, f"{i.meeting.starts_at:%Y-%m-%d} {i.meeting.title} · {i.title} · {i.amount:,.0f}")
+        for i in items[:50]
+    ]
+    action = request.POST.get("action", "attach") if request.method == "POST" else ""
+    commit_error = ""
+    form = DecisionForm(
+        request.POST if action == "attach" else None,
+        choices={"item_id": options},
+        initial={"item_id": budget_round.council_approval_item_id},
+    )
+    if action == "attach" and form.is_valid():
+        try:
+            services.round_attach_decision(
+                actor=_actor(request), round_id=round_id, item_id=form.cleaned_data["item_id"]
+            )
+        except DomainError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("The council's decision is attached to the results."))
+            return redirect("participation_console:decision", round_id=round_id)
+    elif action == "commit":
+        try:
+            if budget_round.phase != Round.Phase.RESULTS:
+                raise DomainError(
+                    "not_results_phase", _("Winners are committed once the results are out.")
+                )
+            services.round_advance(actor=_actor(request), round_id=round_id)
+        except DomainError as error:
+            if error.status == 404:
+                raise
+            commit_error = str(error)
+        else:
+            messages.success(request, _("The winners are committed from the round's reservation."))
+            return redirect("participation_console:round", round_id=round_id)
+    winners = services.round_winners(budget_round)
+    response = _form_page(
+        request,
+        form,
+        heading=_("Council decision and commitment"),
+        back=reverse("participation_console:round", args=[round_id]),
+        submit=_("Attach the decision"),
+        template="participation/console/decision.html",
+        context={
+            "round": budget_round,
+            "subject": budget_round,
+            "winners": winners,
+            "winners_total": sum((p.cost for p in winners), Decimal(0)),
+            "commit_error": commit_error,
+        },
+    )
+    if commit_error:
+        response.status_code = 400
+    return response

@@ -14,6 +14,8 @@ two apps is one page long:
   (``reservation_release``).
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -126,3 +128,31 @@ def commit_winner(
         reservation_id=budget_round.reservation_id,
     )
     return commitment.pk
+
+
+def fund_accounts(community_code: str) -> list[tuple[int, str, int, Any]]:
+    """The community's fund accounts a round may draw on: (account id, track, year, free
+    balance), newest year first."""
+    from shequ.funds.models import Account
+
+    return list(
+        Account.objects.filter(kind=Account.Kind.FUND, division_id=community_code)
+        .order_by("-year", "track")
+        .values_list("id", "track", "year", "balance")
+    )
+
+
+def fund_of(community_code: str, account_id: int) -> tuple[str, int]:
+    """(track, year) of one of the community's fund accounts.
+
+    Raises: DomainError ``no_fund`` when the account is not a fund of this community."""
+    for pk, track, year, _balance in fund_accounts(community_code):
+        if pk == account_id:
+            return track, year
+    raise DomainError("no_fund", _("Choose one of the community's fund accounts."), field="fund")
+
+
+def track_label(track: str) -> str:
+    from shequ.funds.models import Track
+
+    return str(Track(track).label) if track in Track.values else track

@@ -471,3 +471,30 @@ class RoundResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round_id}:{self.method}"
+
+
+def _photo_path(instance: "ProposalPhoto", filename: str) -> str:
+    return f"participation/photos/{instance.proposal_id}/{filename}"
+
+
+class ProposalPhoto(models.Model):
+    """A photo a resident attached to their proposal (at most three; jpg or png, checked by
+    extension, content and size before it is stored)."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(_("photo"), upload_to=_photo_path)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("proposal photo")
+        verbose_name_plural = _("proposal photos")
+        ordering = ["proposal_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "position"], name="part_photo_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.proposal_id}#{self.position}"

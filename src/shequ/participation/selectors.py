@@ -3,18 +3,24 @@ the user's areas."""
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.errors import NotFound
+from shequ.core.scopes import Role, within
 from shequ.participation.models import (
     AgendaItem,
+    Council,
+    CouncilMember,
     Meeting,
     Proposal,
+    ProposalPhoto,
     Round,
     RoundProject,
     RoundResult,
 )
+from shequ.participation.permissions import ORGANISERS
+from shequ.people.permissions import areas_of
 from shequ.people.selectors import scope_queryset
 from shequ.places.models import Division
 
@@ -101,3 +107,119 @@ def meeting_get(meeting_id: int, *, user: Any = None, staff: bool = False) -> Me
     if meeting is None:
         raise NotFound("meeting_not_found", _("No such meeting."))
     return meeting
+
+
+# ---------------------------------------------------------------- console (staff)
+
+MAX_COMMUNITY_CHOICES = 300
+
+
+def communities_for(user: Any) -> tuple[list[Division], bool]:
+    """The communities whose councils and rounds the user may run, and whether there are too
+    many to list (city-wide roles): then the console asks for a community code instead."""
+    condition = Q(pk__in=[])
+    for area in areas_of(user):
+        if area.role not in ORGANISERS and area.role != Role.SYSTEM_ADMIN:
+            continue
+        if area.is_everywhere:
+            return [], True
+        if area.division_code:
+            condition |= within("code", area.division_code)
+    queryset = Division.objects.filter(condition, level=Division.Level.COMMUNITY).order_by("code")
+    found = list(queryset[: MAX_COMMUNITY_CHOICES + 1])
+    if len(found) > MAX_COMMUNITY_CHOICES:
+        return [], True
+    return found, False
+
+
+def community_for_staff(code: str, *, user: Any) -> Division:
+    """A community inside the staff user's areas. Raises: NotFound."""
+    division = scope_queryset(
+        Division.objects.filter(pk=code, level=Division.Level.COMMUNITY),
+        user,
+        division_field="code",
+    ).first()
+    if division is None:
+        raise NotFound("community_not_found", _("No such community."))
+    return division
+
+
+def council_list(*, community_code: str) -> QuerySet[Council]:
+    return Council.objects.filter(community_id=community_code).order_by("id")
+
+
+def council_get(council_id: int, *, user: Any) -> Council:
+    """A council inside the staff user's areas. Raises: NotFound."""
+    council = (
+        scope_queryset(
+            Council.objects.select_related("community"), user, division_field="community_id"
+        )
+        .filter(pk=council_id)
+        .first()
+    )
+    if council is None:
+        raise NotFound("council_not_found", _("No such council."))
+    return council
+
+
+def member_list(council: Council) -> QuerySet[CouncilMember]:
+    return council.members.select_related("resident").order_by("-term_end", "-is_chair", "id")
+
+
+def proposal_get_for(proposal_id: int, *, user: Any) -> Proposal:
+    proposal = (
+        scope_queryset(
+            Proposal.objects.select_related("community"), user, division_field="community_id"
+        )
+        .filter(pk=proposal_id)
+        .first()
+    )
+    if proposal is None:
+        raise NotFound("proposal_not_found", _("No such proposal."))
+    return proposal
+
+
+def proposal_choices(*, community_code: str, exclude: int | None = None) -> QuerySet[Proposal]:
+    """Visible proposals of a community, for picking one (agenda, project, merge target)."""
+    queryset = Proposal.objects.filter(community_id=community_code, status__in=PUBLIC_STATUSES)
+    return queryset.exclude(pk=exclude) if exclude else queryset
+
+
+def passed_spending_items(*, community_code: str) -> QuerySet[AgendaItem]:
+    """Spending items the community's council passed, newest first (to confirm a round)."""
+    return (
+        AgendaItem.objects.filter(
+            meeting__community_id=community_code,
+            kind=AgendaItem.Kind.SPENDING,
+            status=AgendaItem.Status.PASSED,
+        )
+        .select_related("meeting")
+        .order_by("-decided_at", "-id")
+    )
+
+
+def project_get(project_id: int, *, user: Any) -> RoundProject:
+    project = (
+        scope_queryset(
+            RoundProject.objects.select_related("round", "round__community"),
+            user,
+            division_field="round__community_id",
+        )
+        .filter(pk=project_id)
+        .first()
+    )
+    if project is None:
+        raise NotFound("project_not_found", _("No such project."))
+    return project
+
+
+def photo_get_public(photo_id: int) -> ProposalPhoto:
+    """A photo of a proposal the public may see (not hidden). Raises: NotFound."""
+    photo = (
+        ProposalPhoto.objects.filter(pk=photo_id)
+        .exclude(proposal__status=Proposal.Status.HIDDEN)
+        .first()
+    )
+    if photo is None:
+        raise NotFound("photo_not_found", _("No such photo."))
+    return photo

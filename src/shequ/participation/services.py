@@ -1,11 +1,14 @@
 """Writes of resident participation: proposals, councils and meetings, budgeting rounds."""
 
 import secrets
+import uuid
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -15,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from shequ.core.errors import DomainError, NotFound, PermissionDenied
 from shequ.core.pii import PIIKind, blind_index
 from shequ.core.services import audit_record
+from shequ.core.uploads import check_upload
 from shequ.notices.services import message_send, plain_text
 from shequ.participation import funding, tally
 from shequ.participation.models import (
@@ -29,6 +33,7 @@ from shequ.participation.models import (
     Meeting,
     PaperEntry,
     Proposal,
+    ProposalPhoto,
     Round,
     RoundProject,
     RoundResult,
@@ -40,6 +45,10 @@ from shequ.people.models import Resident, User, VerificationLevel
 from shequ.places.models import Division
 
 DEFAULT_SUPPORT_THRESHOLD = 10
+MAX_PHOTOS = 3
+# Photos are checked like casework documents: extension and first bytes must agree.
+PHOTO_TYPES = ("jpg", "png")
+PHOTO_MAX_KB = 5 * 1024
 PHASE_ORDER = [p.value for p in Round.Phase]
 
 
@@ -119,6 +128,34 @@ def _point(lon: Any, lat: Any) -> tuple[Decimal | None, Decimal | None]:
     return x.quantize(Decimal("0.000001")), y.quantize(Decimal("0.000001"))
 
 
+def _check_photos(photos: Sequence[UploadedFile]) -> list[tuple[UploadedFile, str]]:
+    """Each photo with its detected content type. Raises: DomainError (field ``photos``)."""
+    if len(photos) > MAX_PHOTOS:
+        raise DomainError(
+            "too_many_photos",
+            _("Attach at most %(n)s photos."),
+            field="photos",
+            n=MAX_PHOTOS,
+        )
+    return [
+        (upload, check_upload(upload, field="photos", types=PHOTO_TYPES, max_kb=PHOTO_MAX_KB))
+        for upload in photos
+    ]
+
+
+def _store_photos(proposal: Proposal, checked: list[tuple[UploadedFile, str]]) -> None:
+    for position, (upload, content_type) in enumerate(checked, start=1):
+        extension = "png" if content_type == "image/png" else "jpg"
+        photo = ProposalPhoto(
+            proposal=proposal,
+            content_type=content_type,
+            size=upload.size or 0,
+            position=position,
+        )
+        photo.file.save(f"{uuid.uuid4().hex}.{extension}", upload, save=False)
+        photo.save()
+
+
 @transaction.atomic
 def proposal_create(
     *,
@@ -131,12 +168,16 @@ def proposal_create(
     lon: Any = None,
     lat: Any = None,
     photo: Any = None,
+    photos: Sequence[UploadedFile] | None = None,
 ) -> Proposal:
-    """A verified resident proposes for their own community; they follow it.
+    """A verified resident proposes for their own community; they follow it. Up to three
+    photos (jpg/png, at most 5 MB each) may come with it.
 
-    Raises: PermissionDenied ``not_a_verified_resident``; DomainError on bad fields.
+    Raises: PermissionDenied ``not_a_verified_resident``; DomainError on bad fields,
+    ``too_many_photos`` / ``file_type_not_allowed`` / ``file_too_large`` (nothing is stored).
     """
     _require_verified(actor, community_code)
+    checked = _check_photos(photos or [])
     title = plain_text(title, field="title", max_length=120)
     description = plain_text(description, field="description", max_length=4000)
     if category not in Proposal.Category.values:
@@ -155,6 +196,7 @@ def proposal_create(
         photo=photo or "",
     )
     Follow.objects.create(proposal=proposal, user=actor)
+    _store_photos(proposal, checked)
     audit_record(
         actor=actor,
         verb="participation.proposal_create",
@@ -204,14 +246,29 @@ def proposal_support(*, actor: User, proposal_id: int) -> Proposal:
 
 
 @transaction.atomic
-def proposal_follow(*, actor: User, proposal_id: int, follow: bool = True) -> None:
+def proposal_follow(*, actor: User, proposal_id: int, follow: bool = True) -> bool:
+    """Follow a proposal (ID-checked residents of its community) to get a message on every
+    change, or stop following it (anyone who follows). Returns whether the user follows now.
+
+    Raises: NotFound; PermissionDenied ``not_a_verified_resident``; DomainError ``not_open``
+    for a merged proposal."""
     proposal = Proposal.objects.filter(pk=proposal_id).exclude(status="hidden").first()
     if proposal is None:
         raise NotFound("proposal_not_found", _("No such proposal."))
-    if follow:
-        Follow.objects.get_or_create(proposal=proposal, user=actor)
-    else:
+    if not follow:
         Follow.objects.filter(proposal=proposal, user=actor).delete()
+        return False
+    _require_verified(actor, proposal.community_id)
+    if proposal.status == Proposal.Status.MERGED:
+        raise DomainError("not_open", _("This proposal was merged: follow the one it joined."))
+    Follow.objects.get_or_create(proposal=proposal, user=actor)
+    return True
+
+
+def is_following(*, user: Any, proposal_id: int) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return Follow.objects.filter(proposal_id=proposal_id, user_id=user.pk).exists()
 
 
 @transaction.atomic
@@ -332,17 +389,25 @@ def member_add(
     *,
     actor: User,
     council_id: int,
-    resident_id: int,
     term_start: date,
     term_end: date,
+    resident_id: int | None = None,
+    id_number: str = "",
     is_chair: bool = False,
 ) -> CouncilMember:
-    """Record an elected member. Raises: DomainError ``member_not_resident`` / ``term_order``."""
+    """Record an elected member, named by resident id or by ID number (as staff type it from
+    the election record). Raises: DomainError ``member_not_resident`` / ``term_order`` /
+    ``already_member``."""
     council = Council.objects.filter(pk=council_id).first()
     if council is None:
         raise NotFound("council_not_found", _("No such council."))
     _require_organiser(actor, council.community_id)
-    resident = Resident.objects.filter(pk=resident_id, community_id=council.community_id).first()
+    residents = Resident.objects.filter(community_id=council.community_id)
+    if resident_id is not None:
+        resident = residents.filter(pk=resident_id).first()
+    else:
+        index = blind_index(PIIKind.ID_NUMBER, (id_number or "").strip().upper())
+        resident = residents.filter(id_number_index=index).first() if id_number else None
     if resident is None or resident.verification_level < VerificationLevel.ID_CHECKED:
         raise DomainError(
             "member_not_resident",
@@ -351,6 +416,14 @@ def member_add(
         )
     if term_end < term_start:
         raise DomainError("term_order", _("The term must end after it starts."), field="term_end")
+    if council.members.filter(
+        resident=resident, term_start__lte=term_end, term_end__gte=term_start
+    ).exists():
+        raise DomainError(
+            "already_member",
+            _("This resident already has a term on the council in these dates."),
+            field="id_number",
+        )
     member = CouncilMember.objects.create(
         council=council,
         resident=resident,
@@ -363,6 +436,50 @@ def member_add(
         verb="participation.member_add",
         target=member,
         division_code=council.community_id,
+    )
+    return member
+
+
+@transaction.atomic
+def member_end(
+    *, actor: User, member_id: int, last_day: date | None = None, reason: str = ""
+) -> CouncilMember:
+    """End a member's term early (resignation, moving away): from the day after ``last_day``
+    (default: yesterday) they no longer count for the quorum.
+
+    Raises: NotFound; DomainError ``term_order`` (before the term started) /
+    ``term_already_ended`` (not earlier than the term's end)."""
+    member = (
+        CouncilMember.objects.select_for_update()
+        .select_related("council")
+        .filter(pk=member_id)
+        .first()
+    )
+    if member is None:
+        raise NotFound("member_not_found", _("No such council member."))
+    _require_organiser(actor, member.council.community_id)
+    last_day = last_day or timezone.localdate() - timedelta(days=1)
+    if last_day < member.term_start:
+        raise DomainError(
+            "term_order", _("The term cannot end before it started."), field="last_day"
+        )
+    if last_day >= member.term_end:
+        raise DomainError(
+            "term_already_ended",
+            _("The term already ends on %(end)s; choose an earlier last day."),
+            field="last_day",
+            end=member.term_end.isoformat(),
+        )
+    before = member.term_end
+    member.term_end = last_day
+    member.save(update_fields=["term_end"])
+    audit_record(
+        actor=actor,
+        verb="participation.member_end",
+        target=member,
+        reason=plain_text(reason, field="reason", max_length=300, required=False),
+        division_code=member.council.community_id,
+        changes={"term_end": [before.isoformat(), last_day.isoformat()]},
     )
     return member
 
@@ -749,12 +866,23 @@ def round_create(
     method: str = Round.Method.EQUAL_SHARES,
     fund_track: str = "incentive",
     fund_year: int | None = None,
+    fund_account_id: int | None = None,
+    collect_until: date | None = None,
+    review_until: date | None = None,
+    voting_from: datetime | None = None,
+    voting_until: datetime | None = None,
 ) -> Round:
+    """A draft round. ``fund_account_id`` picks one of the community's fund accounts (else
+    ``fund_track``/``fund_year`` name it). Raises: DomainError ``no_fund``, ``whole_yuan``,
+    ``invalid_rule`` ..., ``date_order``."""
     _require_organiser(actor, community_code)
+    if fund_account_id is not None:
+        fund_track, fund_year = funding.fund_of(community_code, fund_account_id)
     amount = _money(budget, field="budget")
     if amount != amount.to_integral_value():
         raise DomainError("whole_yuan", _("Use whole yuan."), field="budget")
     _validate_rules(rule, max_choices, method)
+    _validate_dates(collect_until, review_until, voting_from, voting_until)
     budget_round = Round.objects.create(
         community_id=community_code,
         title=plain_text(title, field="title", max_length=120),
@@ -763,13 +891,97 @@ def round_create(
         max_choices=max_choices,
         method=method,
         fund_track=fund_track,
-        fund_year=fund_year or timezone.localdate().year,
+        fund_year=fund_year if fund_year is not None else timezone.localdate().year,
+        collect_until=collect_until,
+        review_until=review_until,
+        voting_from=voting_from,
+        voting_until=voting_until,
     )
     audit_record(
         actor=actor,
         verb="participation.round_create",
         target=budget_round,
         division_code=community_code,
+    )
+    return budget_round
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _validate_dates(
+    collect_until: date | None,
+    review_until: date | None,
+    voting_from: datetime | None,
+    voting_until: datetime | None,
+) -> None:
+    """The phases follow each other: collect ≤ review ≤ voting opens < voting closes."""
+    steps: list[tuple[str, date]] = []
+    for field, value in (
+        ("collect_until", collect_until),
+        ("review_until", review_until),
+        ("voting_from", voting_from),
+        ("voting_until", voting_until),
+    ):
+        if value is not None:
+            day = timezone.localtime(value).date() if isinstance(value, datetime) else value
+            steps.append((field, day))
+    for (_earlier, first), (later, second) in pairwise(steps):
+        if second < first:
+            raise DomainError(
+                "date_order", _("The phase dates must follow each other in order."), field=later
+            )
+    if voting_until and (
+        voting_until <= timezone.now() or (voting_from and voting_until <= voting_from)
+    ):
+        raise DomainError(
+            "date_order",
+            _("Voting must close after it opens, in the future."),
+            field="voting_until",
+        )
+
+
+@transaction.atomic
+def round_set_dates(
+    *,
+    actor: User,
+    round_id: int,
+    collect_until: date | None = None,
+    review_until: date | None = None,
+    voting_from: datetime | None = None,
+    voting_until: datetime | None = None,
+) -> Round:
+    """Set the phase dates residents see, until voting opens.
+
+    Raises: DomainError ``date_order`` / ``rules_frozen``."""
+    budget_round = _round_for_update(round_id)
+    _require_organiser(actor, budget_round.community_id)
+    _refuse_if_frozen(budget_round)
+    before = {
+        "collect_until": budget_round.collect_until,
+        "review_until": budget_round.review_until,
+        "voting_from": budget_round.voting_from,
+        "voting_until": budget_round.voting_until,
+    }
+    _validate_dates(collect_until, review_until, voting_from, voting_until)
+    budget_round.collect_until = collect_until
+    budget_round.review_until = review_until
+    budget_round.voting_from = voting_from
+    budget_round.voting_until = voting_until
+    budget_round.save(
+        update_fields=["collect_until", "review_until", "voting_from", "voting_until"]
+    )
+    audit_record(
+        actor=actor,
+        verb="participation.round_dates",
+        target=budget_round,
+        division_code=budget_round.community_id,
+        changes={
+            key: [_iso(old), _iso(getattr(budget_round, key))]
+            for key, old in before.items()
+            if old != getattr(budget_round, key)
+        },
     )
     return budget_round
 

@@ -4,7 +4,7 @@ from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -13,7 +13,8 @@ from shequ.core.errors import DomainError
 from shequ.core.forms import add_domain_error
 from shequ.participation import selectors, services
 from shequ.participation.forms import ProposalForm
-from shequ.participation.models import Round
+from shequ.participation.models import Proposal, Round
+from shequ.participation.permissions import verified_resident_of
 from shequ.people.models import Resident, User
 
 
@@ -42,7 +43,7 @@ def community(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def propose(request: HttpRequest, code: str) -> HttpResponse:
     division = selectors.community_get(code)
-    form = ProposalForm(request.POST or None)
+    form = ProposalForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
             proposal = services.proposal_create(
@@ -63,7 +64,51 @@ def propose(request: HttpRequest, code: str) -> HttpResponse:
 
 def proposal(request: HttpRequest, proposal_id: int) -> HttpResponse:
     item = selectors.proposal_get_public(proposal_id)
-    return render(request, "participation/proposal.html", {"proposal": item})
+    following = services.is_following(user=request.user, proposal_id=proposal_id)
+    context = {
+        "proposal": item,
+        "photos": list(item.photos.all()),
+        "following": following,
+        # Follow: ID-checked residents of the community; unfollow: whoever follows.
+        "may_follow": following
+        or (
+            item.status != Proposal.Status.MERGED
+            and verified_resident_of(request.user, item.community_id) is not None
+        ),
+    }
+    return render(request, "participation/proposal.html", context)
+
+
+@login_required
+@require_POST
+def follow(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    want = request.POST.get("follow") != "0"
+    try:
+        now = services.proposal_follow(
+            actor=cast(User, request.user), proposal_id=proposal_id, follow=want
+        )
+    except DomainError as error:
+        if error.status == 404:
+            raise
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("You follow this proposal: you get a message on every change.")
+            if now
+            else _("You no longer follow this proposal."),
+        )
+    return redirect("participation:proposal", proposal_id=proposal_id)
+
+
+def photo(request: HttpRequest, photo_id: int) -> FileResponse:
+    """A proposal's photo (public while the proposal is not hidden)."""
+    found = selectors.photo_get_public(photo_id)
+    response = FileResponse(found.file.open("rb"), content_type=found.content_type)
+    response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 @login_required
