@@ -40,7 +40,7 @@ def test_planner_sees_gaps_map_and_best_sites(phone_page: Page, finished_run: Ru
     form = page.get_by_test_id("siting-form")
     form.locator("select[name=category]").select_option("elderly_care")
     form.locator("select[name=district]").select_option("510105000000")
-    form.get_by_role("button").click()
+    form.get_by_role("button", name="寻找最佳选址").click()
     steps = page.get_by_test_id("siting-steps")
     expect(steps.locator("tbody tr")).to_have_count(5)
     expect(page.get_by_test_id("siting-gain")).to_contain_text("→")

@@ -10,16 +10,23 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shequ.access import selectors, services
-from shequ.access.forms import RunForm, SitingForm, UploadForm
-from shequ.access.models import Network, Run
-from shequ.access.permissions import PLANNERS, is_planner, may_read
+from shequ.access.forms import (
+    CategoryForm,
+    NetworkUploadForm,
+    RunForm,
+    SitingForm,
+    UploadForm,
+)
+from shequ.access.models import FacilityCategory, Network, NetworkImport, Run
+from shequ.access.permissions import PLANNERS, is_planner, may_plan_in, may_read
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
-from shequ.core.scopes import Role
+from shequ.core.scopes import CITY_CODE, Role
 from shequ.people.models import User
 from shequ.people.permissions import areas_of, staff_required
 from shequ.places.models import Division
@@ -64,6 +71,11 @@ def index(request: HttpRequest) -> HttpResponse:
             "upload": UploadForm(),
             "planner": is_planner(request.user),
             "categories": selectors.category_list(),
+            "network_form": NetworkUploadForm(),
+            "imports": list(NetworkImport.objects.select_related("network")[:5])
+            if is_planner(request.user)
+            else [],
+            "may_edit_categories": services.may_edit_categories(request.user),
         },
     )
 
@@ -114,7 +126,11 @@ def upload(request: HttpRequest) -> HttpResponse:
 @staff_required
 def run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
     run = _run(request, run_id)
-    return render(request, "access/console/_progress.html", {"run": run})
+    reload = request.GET.get("reload") == "1"
+    response = render(request, "access/console/_progress.html", {"run": run, "reload": reload})
+    if reload and run.status in (Run.Status.DONE, Run.Status.FAILED):
+        response["HX-Refresh"] = "true"  # the page shows the results once the run is over
+    return response
 
 
 def _level(request: HttpRequest) -> str:
@@ -132,12 +148,14 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         else None
     )
     categories = run.parameters.get("categories", [])
-    page = Paginator(table.rows if table else [], PAGE_SIZE).get_page(request.GET.get("page"))
-    form = SitingForm(
-        categories=[(c["code"], c["name"]) for c in categories],
-        districts=_planner_districts(request.user),
-        initial={"category": "elderly_care", "k": 5},
-    )
+    fails = request.GET.get("fails", "")
+    if fails not in {c["code"] for c in categories}:
+        fails = ""
+    rows = table.rows if table else []
+    if fails:
+        rows = [r for r in rows if fails in r.failing]
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    form = _siting_form(request, run, initial={"category": "elderly_care", "k": 5})
     return render(
         request,
         "access/console/run.html",
@@ -152,6 +170,11 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
             "planner": is_planner(request.user),
             "sitings": list(selectors.siting_list_for(request.user, run)[:10]),
             "promise": int(selectors.PROMISE_SHARE * 100),
+            "failing": _failing_summary(table),
+            "fails": fails,
+            "compare_with": list(selectors.comparable_runs_for(request.user, run)[:20])
+            if run.status == Run.Status.DONE
+            else [],
         },
     )
 
@@ -249,24 +272,40 @@ def run_export_geojson(request: HttpRequest, run_id: int) -> HttpResponse:
     return response
 
 
+def _siting_form(request: HttpRequest, run: Run, **kwargs: Any) -> SitingForm:
+    categories = run.parameters.get("categories", [])
+    everywhere = any(
+        a.is_everywhere and (a.role in PLANNERS or a.role == Role.SYSTEM_ADMIN)
+        for a in areas_of(request.user)
+    )
+    return SitingForm(
+        *([request.POST, request.FILES] if request.method == "POST" else []),
+        categories=[(c["code"], c["name"]) for c in categories],
+        districts=_planner_districts(request.user),
+        city_wide=everywhere,
+        **kwargs,
+    )
+
+
 @staff_required
 @require_http_methods(["POST"])
 def siting_create(request: HttpRequest, run_id: int) -> HttpResponse:
     run = _run(request, run_id)
-    categories = run.parameters.get("categories", [])
-    form = SitingForm(
-        request.POST,
-        categories=[(c["code"], c["name"]) for c in categories],
-        districts=_planner_districts(request.user),
-    )
+    form = _siting_form(request, run)
     if form.is_valid():
+        upload = form.cleaned_data.get("candidates")
         try:
+            candidates = (
+                services.candidates_from_file(upload.name, upload.read()) if upload else None
+            )
             siting = services.siting_create(
                 actor=cast(User, request.user),
                 run=run,
                 category_code=form.cleaned_data["category"],
                 k=form.cleaned_data["k"],
                 district_code=form.cleaned_data["district"],
+                candidates=candidates,
+                what_if=False,
             )
         except NotFound as exc:
             raise Http404 from exc
@@ -297,5 +336,175 @@ def siting_detail(request: HttpRequest, siting_id: int) -> HttpResponse:
             "steps": steps,
             "before": siting.initial_covered / total,
             "after": siting.final_covered / total,
+            "may_plan": may_plan_in(request.user, siting.district_id or CITY_CODE),
         },
+    )
+
+
+@staff_required
+@require_POST
+def siting_what_if(request: HttpRequest, siting_id: int) -> HttpResponse:
+    """Add the chosen sites to the run and recompute; then compare the two runs."""
+    try:
+        siting = selectors.siting_get_for(request.user, siting_id)
+        what = services.siting_what_if(actor=cast(User, request.user), siting=siting)
+    except NotFound as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, str(exc))
+        return redirect("access_console:siting", siting_id=siting_id)
+    url = reverse("access_console:compare")
+    return redirect(f"{url}?a={siting.run_id}&b={what.pk}&category={siting.category.code}")
+
+
+def _failing_summary(table: selectors.CoverageTable | None) -> list[dict[str, Any]]:
+    """Per category: how many of the listed divisions fail the promise."""
+    if table is None:
+        return []
+    return [
+        {
+            "code": c["code"],
+            "name": c["name"],
+            "minutes": c["minutes"],
+            "failing": sum(1 for r in table.rows if c["code"] in r.failing),
+            "total": len(table.rows),
+        }
+        for c in table.categories
+    ]
+
+
+@staff_required
+def compare(request: HttpRequest) -> HttpResponse:
+    """Two runs of the same network side by side: per category and per community."""
+    _reader(request)
+    try:
+        a = _run(request, int(request.GET.get("a", "")))
+        b = _run(request, int(request.GET.get("b", "")))
+    except ValueError as exc:
+        raise Http404 from exc
+    comparison = None
+    error = ""
+    if a.status == Run.Status.DONE and b.status == Run.Status.DONE:
+        try:
+            comparison = selectors.run_compare(
+                request.user, a, b, category=request.GET.get("category", "")
+            )
+        except DomainError as exc:
+            error = str(exc)
+    elif a.network_id != b.network_id:
+        error = _("Only runs of the same network can be compared.")
+    rows = comparison.divisions if comparison else []
+    if comparison and request.GET.get("changed", "1") == "1":
+        rows = [d for d in rows if abs(d.diff) > 1e-9]
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "access/console/compare.html",
+        {
+            "a": a,
+            "b": b,
+            "comparison": comparison,
+            "error": error,
+            "page": page,
+            "changed": request.GET.get("changed", "1"),
+            "runs": list(selectors.comparable_runs_for(request.user, a)[:30]),
+            "promise": int(selectors.PROMISE_SHARE * 100),
+        },
+    )
+
+
+@staff_required
+@require_POST
+def network_upload(request: HttpRequest) -> HttpResponse:
+    form = NetworkUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose an OpenStreetMap file (.osm or .osm.pbf)."))
+        return redirect("access_console:index")
+    data = form.cleaned_data["file"]
+    try:
+        job = services.network_import_start(
+            actor=cast(User, request.user),
+            filename=data.name,
+            chunks=data.chunks(),
+            name=form.cleaned_data["name"],
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc))
+        return redirect("access_console:index")
+    return redirect("access_console:import", import_id=job.pk)
+
+
+def _import(request: HttpRequest, import_id: int) -> NetworkImport:
+    if not is_planner(request.user):
+        raise DjangoPermissionDenied
+    job = NetworkImport.objects.select_related("network").filter(pk=import_id).first()
+    if job is None:
+        raise Http404
+    return job
+
+
+@staff_required
+def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
+    job = _import(request, import_id)
+    return render(request, "access/console/import.html", {"job": job, "form": RunForm()})
+
+
+@staff_required
+def import_progress(request: HttpRequest, import_id: int) -> HttpResponse:
+    job = _import(request, import_id)
+    response = render(request, "access/console/_import_progress.html", {"job": job})
+    if job.status in (NetworkImport.Status.DONE, NetworkImport.Status.FAILED):
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@staff_required
+def categories(request: HttpRequest) -> HttpResponse:
+    """Per-category walk-time thresholds and walking speeds (the city committee edits them)."""
+    _reader(request)
+    editable = services.may_edit_categories(request.user)
+    failed: dict[str, CategoryForm] = {}
+    if request.method == "POST":
+        if not editable:
+            raise DjangoPermissionDenied
+        code = request.POST.get("code", "")
+        form = CategoryForm(request.POST)
+        if form.is_valid():
+            try:
+                category = services.category_update(
+                    actor=cast(User, request.user),
+                    code=code,
+                    threshold_minutes=form.cleaned_data["threshold_minutes"],
+                    speed_mps=form.cleaned_data["speed_mps"],
+                    essential=form.cleaned_data["essential"],
+                )
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("%(name)s: %(minutes)s min at %(speed)s m/s; new runs use it.")
+                    % {
+                        "name": category.name,
+                        "minutes": category.threshold_minutes,
+                        "speed": category.speed_mps,
+                    },
+                )
+                return redirect("access_console:categories")
+        failed[code] = form
+    rows = []
+    for category in FacilityCategory.objects.all():
+        form = failed.get(category.code) or CategoryForm(
+            initial={
+                "threshold_minutes": category.threshold_minutes,
+                "speed_mps": category.speed_mps,
+                "essential": category.essential,
+            }
+        )
+        rows.append({"category": category, "form": form})
+    return render(
+        request,
+        "access/console/categories.html",
+        {"rows": rows, "editable": editable},
+        status=400 if failed else 200,
     )

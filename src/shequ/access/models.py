@@ -206,3 +206,41 @@ class Siting(models.Model):
     @property
     def final_covered(self) -> float:
         return self.initial_covered + sum(s["gain"] for s in self.sites)
+
+
+class NetworkImport(models.Model):
+    """An OSM file uploaded in the console and imported as a walk network in the background."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Finished")
+        FAILED = "failed", _("Failed")
+
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    source_name = models.CharField(_("source file"), max_length=200)
+    upload = models.CharField(_("uploaded file"), max_length=300, blank=True)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    progress = models.FloatField(_("progress"), default=0.0)
+    message = models.CharField(_("message"), max_length=200, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    network = models.ForeignKey(
+        Network, null=True, blank=True, on_delete=models.SET_NULL, related_name="imports"
+    )
+    task_id = models.CharField(max_length=32, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("network import")
+        verbose_name_plural = _("network imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name or self.source_name

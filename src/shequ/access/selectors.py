@@ -5,11 +5,12 @@ from typing import Any
 
 import numpy as np
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from shequ.access.models import ALL_ESSENTIAL, CoverageRow, FacilityCategory, Network, Run, Siting
 from shequ.access.permissions import may_read
 from shequ.access.services import run_result
-from shequ.core.errors import NotFound
+from shequ.core.errors import DomainError, NotFound
 from shequ.core.scopes import Role
 from shequ.people.permissions import READERS, areas_of
 from shequ.people.selectors import scope_queryset
@@ -76,6 +77,7 @@ class DivisionCoverage:
     all_share: float = 0.0
     failing: list[str] = field(default_factory=list)
     cells: list[tuple[float | None, bool]] = field(default_factory=list)
+    failing_names: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -111,6 +113,7 @@ def community_table(
     categories = run.parameters.get("categories", [])
     for item in by_code.values():
         item.cells = [(item.shares.get(c["code"]), c["code"] in item.failing) for c in categories]
+        item.failing_names = [c["name"] for c in categories if c["code"] in item.failing]
     rows = sorted(by_code.values(), key=lambda r: (r.all_share, -len(r.failing), r.code))
     return CoverageTable(run=run, level=level, categories=categories, rows=rows)
 
@@ -157,3 +160,182 @@ def siting_get_for(user: Any, siting_id: int) -> Siting:
     if siting is None or not siting_list_for(user, siting.run).filter(pk=siting_id).exists():
         raise NotFound("not_found", "not found")
     return siting
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def _pp(value: float | None) -> str:
+    """A change in percentage points, signed ("+3.2", "−0.4", "0.0")."""
+    if value is None:
+        return "—"
+    text = f"{value * 100:+.1f}"
+    return "0.0" if text in ("+0.0", "-0.0") else text.replace("-", "−")
+
+
+@dataclass
+class CategoryChange:
+    code: str
+    name: str
+    share_a: float | None
+    share_b: float | None
+    failing_a: int
+    failing_b: int
+
+    @property
+    def diff(self) -> float | None:
+        if self.share_a is None or self.share_b is None:
+            return None
+        return self.share_b - self.share_a
+
+    @property
+    def pct_a(self) -> str:
+        return _pct(self.share_a)
+
+    @property
+    def pct_b(self) -> str:
+        return _pct(self.share_b)
+
+    @property
+    def diff_pp(self) -> str:
+        return _pp(self.diff)
+
+
+@dataclass
+class DivisionChange:
+    code: str
+    name: str
+    parent_name: str
+    population: float
+    share_a: float | None
+    share_b: float | None
+
+    @property
+    def diff(self) -> float:
+        return (self.share_b or 0.0) - (self.share_a or 0.0)
+
+    @property
+    def pct_a(self) -> str:
+        return _pct(self.share_a)
+
+    @property
+    def pct_b(self) -> str:
+        return _pct(self.share_b)
+
+    @property
+    def diff_pp(self) -> str:
+        return _pp(self.diff)
+
+    @property
+    def fails_a(self) -> bool:
+        return (self.share_a or 0.0) < PROMISE_SHARE
+
+    @property
+    def fails_b(self) -> bool:
+        return (self.share_b or 0.0) < PROMISE_SHARE
+
+    @property
+    def fixed(self) -> bool:
+        """Failed the promise before and keeps it after."""
+        return (self.share_a or 0.0) < PROMISE_SHARE <= (self.share_b or 0.0)
+
+
+@dataclass
+class RunComparison:
+    a: Run
+    b: Run
+    category: str
+    category_name: str
+    categories: list[CategoryChange]
+    divisions: list[DivisionChange]
+    improved: int
+    worsened: int
+
+
+def comparable_runs_for(user: Any, run: Run) -> QuerySet[Run]:
+    """Finished runs of the same network as ``run`` (the candidates to compare it with)."""
+    return (
+        run_list_for(user)
+        .filter(network_id=run.network_id, status=Run.Status.DONE)
+        .exclude(pk=run.pk)
+    )
+
+
+def run_compare(user: Any, a: Run, b: Run, *, category: str = "") -> RunComparison:
+    """Coverage of run ``b`` against run ``a`` (same network), per category over the user's
+    area and per community for one category (default: the one that changed most)."""
+    if a.network_id != b.network_id:
+        raise DomainError(
+            "access_different_networks",
+            _("Only runs of the same network can be compared."),
+            field="b",
+        )
+    if a.status != Run.Status.DONE or b.status != Run.Status.DONE:
+        raise DomainError("access_run_not_done", _("This run has not finished."), field="b")
+    params = {c["code"]: c for c in a.parameters.get("categories", [])}
+    names = {code: c["name"] for code, c in params.items()}
+    names[ALL_ESSENTIAL] = _("All daily needs")
+    per_run: list[dict[str, dict[str, CoverageRow]]] = []
+    for run in (a, b):
+        rows: dict[str, dict[str, CoverageRow]] = {}
+        qs = coverage_rows_for(user, run, level=Division.Level.COMMUNITY).select_related(
+            "division__parent"
+        )
+        for row in qs:
+            rows.setdefault(row.category, {})[row.division_id] = row
+        per_run.append(rows)
+    codes = [c for c in [*params, ALL_ESSENTIAL] if c in per_run[0] or c in per_run[1]]
+    changes: list[CategoryChange] = []
+    for code in codes:
+        shares: list[float | None] = []
+        failing: list[int] = []
+        for rows in per_run:
+            cells = rows.get(code, {}).values()
+            population = sum(r.population for r in cells)
+            covered = sum(r.covered for r in cells)
+            shares.append(covered / population if population > 0 else None)
+            failing.append(sum(1 for r in cells if r.share is None or r.share < PROMISE_SHARE))
+        changes.append(
+            CategoryChange(
+                code=code,
+                name=names.get(code, code),
+                share_a=shares[0],
+                share_b=shares[1],
+                failing_a=failing[0],
+                failing_b=failing[1],
+            )
+        )
+    if category not in codes:
+        moved = [c for c in changes if c.code != ALL_ESSENTIAL and c.diff]
+        category = (
+            max(moved, key=lambda c: abs(c.diff or 0.0)).code
+            if moved
+            else (codes[0] if codes else "")
+        )
+    before = per_run[0].get(category, {})
+    after = per_run[1].get(category, {})
+    divisions: list[DivisionChange] = []
+    for code in sorted(set(before) | set(after)):
+        row = after.get(code) or before[code]
+        divisions.append(
+            DivisionChange(
+                code=code,
+                name=row.division.name,
+                parent_name=row.division.parent.name if row.division.parent else "",
+                population=row.population,
+                share_a=before[code].share if code in before else None,
+                share_b=after[code].share if code in after else None,
+            )
+        )
+    divisions.sort(key=lambda d: (-d.diff, d.code))
+    return RunComparison(
+        a=a,
+        b=b,
+        category=category,
+        category_name=names.get(category, category),
+        categories=changes,
+        divisions=divisions,
+        improved=sum(1 for d in divisions if d.diff > 1e-9),
+        worsened=sum(1 for d in divisions if d.diff < -1e-9),
+    )

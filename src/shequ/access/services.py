@@ -11,7 +11,8 @@ population divided by the community's node count where the population is known, 
 
 import json
 import time
-from collections.abc import Callable, Sequence
+import uuid
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from io import BytesIO
@@ -35,12 +36,13 @@ from shequ.access.models import (
     Facility,
     FacilityCategory,
     Network,
+    NetworkImport,
     Run,
     Siting,
 )
 from shequ.access.permissions import may_plan_in, may_start_run
 from shequ.core.errors import DomainError, NotFound, PermissionDenied
-from shequ.core.scopes import CITY_CODE
+from shequ.core.scopes import CITY_CODE, Role
 from shequ.core.services import audit_record
 from shequ.places.models import Division
 
@@ -103,7 +105,9 @@ def _require_planner(actor: Any) -> None:
         raise PermissionDenied("forbidden", _("Only planners may change the analysis."))
 
 
-def _engine_error(exc: engine.AccessEngineError) -> DomainError:
+def _engine_error(
+    exc: engine.AccessEngineError, *, source: str = "", label: str = ""
+) -> DomainError:
     if isinstance(exc, engine.SwappedCoordinatesError):
         return DomainError(
             "access_swapped_coordinates",
@@ -129,8 +133,15 @@ def _engine_error(exc: engine.AccessEngineError) -> DomainError:
         return DomainError(
             "access_bad_threshold", _("Invalid threshold: %(detail)s"), detail=str(exc)
         )
+    detail = str(exc)
+    if source and label:
+        # Name the user's file, not the stored copy (the engine names a path or a file name).
+        detail = detail.replace(source, label).replace(Path(source).name, label)
     return DomainError(
-        "access_bad_network", _("The OSM file cannot be imported: %(detail)s"), detail=str(exc)
+        "access_bad_network",
+        _("The OSM file cannot be imported: %(detail)s"),
+        field="file",
+        detail=detail,
     )
 
 
@@ -158,13 +169,39 @@ def categories_ensure(*, actor: Any = None) -> int:
     return created
 
 
+MAX_MINUTES = Decimal(240)
+MAX_SPEED = Decimal(5)
+
+
+def may_edit_categories(actor: Any) -> bool:
+    """Thresholds are city policy: the city committee and system administrators set them."""
+    return any(
+        a.is_everywhere and a.role in (Role.CITY_COMMITTEE, Role.SYSTEM_ADMIN)
+        for a in _areas(actor)
+    )
+
+
 def category_update(
-    *, actor: Any, code: str, threshold_minutes: Any, essential: bool | None = None
+    *,
+    actor: Any,
+    code: str,
+    threshold_minutes: Any,
+    speed_mps: Any = None,
+    essential: bool | None = None,
 ) -> FacilityCategory:
-    """Change a category's walk-time threshold (minutes, > 0) and essential flag."""
-    if not any(a.is_everywhere for a in _areas(actor)):
+    """Change a category's walk-time threshold (minutes, > 0), walking speed (m/s, > 0) and
+    essential flag. Runs keep the values they started with; new runs use the new ones."""
+    if not may_edit_categories(actor):
         raise PermissionDenied("forbidden", _("Only the city committee may change thresholds."))
-    minutes = _positive_minutes(threshold_minutes)
+    minutes = _positive_minutes(threshold_minutes).quantize(Decimal("0.1"))
+    if minutes <= 0:
+        raise DomainError(
+            "access_bad_threshold",
+            _("A threshold must be a number of minutes greater than 0, not %(value)s."),
+            field="threshold_minutes",
+            value=threshold_minutes,
+        )
+    speed = _positive_speed(speed_mps) if speed_mps is not None else None
     with transaction.atomic():
         category = FacilityCategory.objects.select_for_update().filter(code=code).first()
         if category is None:
@@ -173,19 +210,27 @@ def category_update(
             )
         before = {
             "threshold_minutes": str(category.threshold_minutes),
+            "speed_mps": str(category.speed_mps),
             "essential": category.essential,
         }
         category.threshold_minutes = minutes
+        if speed is not None:
+            category.speed_mps = speed
         if essential is not None:
             category.essential = essential
-        category.save(update_fields=["threshold_minutes", "essential"])
+        category.save(update_fields=["threshold_minutes", "speed_mps", "essential"])
         audit_record(
             actor=actor,
             verb="access.category_update",
             target=category,
+            division_code=CITY_CODE,
             changes={
                 "before": before,
-                "after": {"threshold_minutes": str(minutes), "essential": category.essential},
+                "after": {
+                    "threshold_minutes": str(minutes),
+                    "speed_mps": str(category.speed_mps),
+                    "essential": category.essential,
+                },
             },
         )
     return category
@@ -209,15 +254,62 @@ def _positive_minutes(value: Any) -> Decimal:
             field="threshold_minutes",
             value=value,
         )
+    if minutes > MAX_MINUTES:
+        raise DomainError(
+            "access_bad_threshold",
+            _("A threshold may be at most %(max)s minutes, not %(value)s."),
+            field="threshold_minutes",
+            max=MAX_MINUTES,
+            value=value,
+        )
     return minutes
+
+
+def _positive_speed(value: Any) -> Decimal:
+    try:
+        speed = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        speed = Decimal(0)
+    if speed.is_finite() and abs(speed) < 1000:
+        speed = speed.quantize(Decimal("0.01"))
+    if not speed.is_finite() or speed <= 0 or speed > MAX_SPEED:
+        raise DomainError(
+            "access_bad_speed",
+            _(
+                "A walking speed must be a number of metres per second above 0 and at most "
+                "%(max)s, not %(value)s."
+            ),
+            field="speed_mps",
+            max=MAX_SPEED,
+            value=value,
+        )
+    return speed
 
 
 # ----------------------------------------------------------------------------- networks
 
 
-def network_import(*, actor: Any, path: Path | str, name: str = "") -> Network:
-    """Import an OSM file (.osm / .osm.pbf) as a walk network; one network per file content."""
+def network_import(
+    *,
+    actor: Any,
+    path: Path | str,
+    name: str = "",
+    source_name: str = "",
+    progress: Progress | None = None,
+) -> Network:
+    """Import an OSM file (.osm / .osm.pbf) as a walk network; one network per file content.
+
+    Nothing is stored unless the whole import succeeds (the engine writes the network file
+    through a temporary name; the row is created last and the file removed if that fails).
+    """
+    from shequ.access.engine.extract import network_from_extract
+
+    def step(done: int, message: str) -> None:
+        if progress is not None:
+            progress(done, 4, message)
+
     src = Path(path)
+    label = source_name or src.name
     try:
         digest = engine.sha256_file(src)
     except OSError as exc:
@@ -231,14 +323,19 @@ def network_import(*, actor: Any, path: Path | str, name: str = "") -> Network:
     target = _media(relative)
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        net = engine.import_osm_file(src, target)
+        step(0, "reading OSM file")
+        extract, _digest = engine.read_osm_extract(src)
+        step(1, "building network")
+        net = network_from_extract(extract, source=label, sha256=digest)
+        step(2, "saving network")
+        engine.save_network(net, target)
     except engine.AccessEngineError as exc:
-        raise _engine_error(exc) from exc
+        raise _engine_error(exc, source=str(src), label=label) from exc
     try:
         with transaction.atomic():
             network = Network.objects.create(
-                name=name or src.stem,
-                source_name=src.name,
+                name=(name or Path(label).name.split(".")[0] or label)[:100],
+                source_name=label[:200],
                 sha256=digest,
                 file=relative,
                 nodes=net.n_nodes,
@@ -257,7 +354,147 @@ def network_import(*, actor: Any, path: Path | str, name: str = "") -> Network:
     except Exception:
         target.unlink(missing_ok=True)
         raise
+    step(3, "network saved")
     return network
+
+
+OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".xml")
+MAX_OSM_BYTES = 512 * 1024 * 1024
+
+
+def _osm_suffix(filename: str) -> str:
+    lower = filename.lower()
+    for suffix in OSM_SUFFIXES:
+        if lower.endswith(suffix):
+            return suffix
+    raise DomainError(
+        "access_bad_network",
+        _("Upload an OpenStreetMap file (.osm or .osm.pbf), not %(name)s."),
+        field="file",
+        name=filename,
+    )
+
+
+def network_import_start(
+    *, actor: Any, filename: str, chunks: Iterable[bytes], name: str = ""
+) -> NetworkImport:
+    """Store an uploaded OSM file and import it as a walk network in the background."""
+    _require_planner(actor)
+    suffix = _osm_suffix(filename)
+    folder = _media("access/uploads")
+    folder.mkdir(parents=True, exist_ok=True)
+    relative = f"access/uploads/{uuid.uuid4().hex}{suffix}"
+    target = _media(relative)
+    size = 0
+    try:
+        with target.open("wb") as fh:
+            for chunk in chunks:
+                size += len(chunk)
+                if size > MAX_OSM_BYTES:
+                    raise DomainError(
+                        "access_file_too_large",
+                        _("The OSM file is larger than 512 MB."),
+                        field="file",
+                    )
+                fh.write(chunk)
+        if size == 0:
+            raise DomainError("access_bad_network", _("The file is empty."), field="file")
+        with transaction.atomic():
+            job = NetworkImport.objects.create(
+                name=name.strip()[:100],
+                source_name=Path(filename).name[:200],
+                upload=relative,
+                size=size,
+                created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            )
+            audit_record(
+                actor=actor,
+                verb="access.network_upload",
+                target=job,
+                division_code=CITY_CODE,
+                changes={"file": job.source_name, "bytes": size},
+            )
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    from shequ.access.tasks import access_network_import
+
+    result = access_network_import.enqueue(import_id=job.pk)
+    NetworkImport.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id))
+    job.refresh_from_db()
+    return job
+
+
+def network_import_execute(import_id: int, *, progress: Progress | None = None) -> NetworkImport:
+    """Import one uploaded OSM file: network, then the shipped POIs and the platform's service
+    centres that lie in its area. A failure is recorded on the import; nothing else is kept."""
+    job = NetworkImport.objects.select_related("created_by").get(pk=import_id)
+    if job.status in (NetworkImport.Status.DONE, NetworkImport.Status.FAILED):
+        return job
+
+    def report(done: int, total: int, message: str) -> None:
+        NetworkImport.objects.filter(pk=job.pk).update(
+            progress=done / total if total else 0.0,
+            message=message[:200],
+            status=NetworkImport.Status.RUNNING,
+        )
+        if progress is not None:
+            progress(done, total, message)
+
+    upload = _media(job.upload)
+    network: Network | None = None
+    before = set(Network.objects.values_list("pk", flat=True))
+    try:
+        network = network_import(
+            actor=job.created_by,
+            path=upload,
+            name=job.name,
+            source_name=job.source_name,
+            progress=report,
+        )
+        if network.pk in before:
+            message = "already imported"
+        else:
+            report(3, 4, "facilities")
+            categories_ensure(actor=job.created_by)
+            facilities_import_osm(actor=job.created_by, network=network, path=SHIPPED_POIS)
+            facilities_import_platform(actor=job.created_by, network=network)
+            message = "done"
+    except Exception as exc:
+        if network is not None and network.pk not in before:
+            _network_discard(network)
+        error = str(exc) if isinstance(exc, DomainError) else f"{type(exc).__name__}: {exc}"
+        NetworkImport.objects.filter(pk=job.pk).update(
+            status=NetworkImport.Status.FAILED,
+            error=error[:2000],
+            message="failed",
+            finished_at=timezone.now(),
+        )
+        if not isinstance(exc, DomainError):
+            raise
+    else:
+        NetworkImport.objects.filter(pk=job.pk).update(
+            status=NetworkImport.Status.DONE,
+            progress=1.0,
+            message=message,
+            network=network,
+            finished_at=timezone.now(),
+        )
+        if progress is not None:
+            progress(4, 4, message)
+    finally:
+        upload.unlink(missing_ok=True)
+        NetworkImport.objects.filter(pk=job.pk).update(upload="")
+    job.refresh_from_db()
+    return job
+
+
+def _network_discard(network: Network) -> None:
+    """Remove a network whose import failed after it was stored (no runs use it yet)."""
+    with transaction.atomic():
+        Facility.objects.filter(network=network).delete()
+        Network.objects.filter(pk=network.pk).delete()
+    _media(network.file).unlink(missing_ok=True)
 
 
 def network_load(network: Network) -> engine.Network:
@@ -690,7 +927,11 @@ def run_create(
 ) -> Run:
     """Record a queued run with its parameters (validated now, so a bad run never starts)."""
     _require_planner(actor)
-    categories = _category_parameters(thresholds)
+    if base_run is not None and thresholds is None:
+        # A what-if keeps the base run's categories exactly, so only the added sites differ.
+        categories = [dict(c) for c in base_run.parameters.get("categories", [])]
+    else:
+        categories = _category_parameters(thresholds)
     codes = {c["code"] for c in categories}
     for code, nodes in (extra_sites or {}).items():
         if code not in codes:
@@ -906,6 +1147,65 @@ def run_result(run: Run) -> RunResult:
 # ----------------------------------------------------------------------------- siting
 
 
+MAX_CANDIDATES = 5_000
+
+
+def candidates_from_file(filename: str, data: bytes) -> list[tuple[float, float]]:
+    """Candidate sites (lon, lat, WGS84) from an Excel sheet with ``longitude``/``latitude``
+    columns (``name`` optional) or a GeoJSON of points."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise DomainError("access_file_too_large", _("The file is larger than 5 MB."), field="file")
+    lower = filename.lower()
+    points: list[tuple[float, float]] = []
+    if lower.endswith(".xlsx"):
+        from openpyxl import load_workbook
+        from openpyxl.utils.exceptions import InvalidFileException
+
+        try:
+            book = load_workbook(BytesIO(data), read_only=True, data_only=True)
+        except (BadZipFile, InvalidFileException, KeyError, OSError) as exc:
+            raise DomainError(
+                "access_bad_file", _("The file is not an Excel workbook (.xlsx)."), field="file"
+            ) from exc
+        lines = book.worksheets[0].iter_rows(values_only=True)
+        header = [str(c or "").strip().lower() for c in next(lines, ())]
+        missing = [h for h in ("longitude", "latitude") if h not in header]
+        if missing:
+            raise DomainError(
+                "access_bad_header",
+                _("The first row must name the columns %(columns)s; missing: %(missing)s."),
+                field="file",
+                columns="longitude, latitude",
+                missing=", ".join(missing),
+            )
+        ilon, ilat = header.index("longitude"), header.index("latitude")
+        for number, cells in enumerate(lines, start=2):
+            if not any(c not in (None, "") for c in cells):
+                continue
+            lon = cells[ilon] if ilon < len(cells) else None
+            lat = cells[ilat] if ilat < len(cells) else None
+            row = _upload_row(number, "", "", lon, lat, "")
+            points.append((row.lon, row.lat))
+            if len(points) > MAX_CANDIDATES:
+                break
+    elif lower.endswith((".geojson", ".json")):
+        points = [_point(feature) for feature in _read_geojson(data)]
+    else:
+        raise DomainError(
+            "access_bad_file", _("Upload an Excel (.xlsx) or GeoJSON file."), field="file"
+        )
+    if not points:
+        raise DomainError("access_empty_file", _("The file has no candidate sites."), field="file")
+    if len(points) > MAX_CANDIDATES:
+        raise DomainError(
+            "access_too_many_rows",
+            _("At most %(max)s candidate sites."),
+            field="file",
+            max=MAX_CANDIDATES,
+        )
+    return points
+
+
 def siting_create(
     *,
     actor: Any,
@@ -949,6 +1249,22 @@ def siting_create(
         snap = _snap(
             net, [c[0] for c in candidates], [c[1] for c in candidates], on_outside="raise"
         )
+        if district_code:
+            outside = np.flatnonzero(
+                ~np.char.startswith(stored.community[snap.node], district_code[:6])
+            )
+            if outside.size:
+                raise DomainError(
+                    "access_candidate_outside",
+                    _(
+                        "%(n)s of the candidate sites lie outside %(district)s "
+                        "(the first is number %(first)s)."
+                    ),
+                    field="candidates",
+                    n=int(outside.size),
+                    district=district.name if district else district_code,
+                    first=int(outside[0]) + 1,
+                )
         cand = np.unique(snap.node)
         source = "upload"
     else:
@@ -1002,19 +1318,35 @@ def siting_create(
             changes={"category": category_code, "k": int(k), "sites": [s["node"] for s in sites]},
         )
     if what_if and sites:
-        extra = dict(run.parameters.get("extra_sites", {}))
-        extra[category_code] = list(extra.get(category_code, [])) + [s["node"] for s in sites]
-        what = run_start(
-            actor=actor,
-            network=run.network,
-            label=f"{run} + {len(sites)} {c['name']}",
-            thresholds={p["code"]: p["minutes"] for p in params.values()},
-            extra_sites=extra,
-            base_run=run,
-        )
-        Siting.objects.filter(pk=siting.pk).update(what_if_run=what)
-        siting.what_if_run = what
+        siting_what_if(actor=actor, siting=siting)
     return siting
+
+
+def siting_what_if(*, actor: Any, siting: Siting) -> Run:
+    """Recompute the siting's run with its chosen sites added (once; later calls return it)."""
+    if not may_plan_in(actor, siting.district_id or CITY_CODE):
+        raise NotFound("not_found", _("No such district in your area."))
+    if siting.what_if_run_id is not None:
+        existing = Run.objects.filter(pk=siting.what_if_run_id).first()
+        if existing is not None:
+            return existing
+    if not siting.sites:
+        raise DomainError("access_no_sites", _("This siting chose no sites."))
+    run = siting.run
+    code = siting.category.code
+    params = {p["code"]: p for p in run.parameters.get("categories", [])}
+    extra = dict(run.parameters.get("extra_sites", {}))
+    extra[code] = list(extra.get(code, [])) + [int(s["node"]) for s in siting.sites]
+    what = run_start(
+        actor=actor,
+        network=run.network,
+        label=f"{run} + {len(siting.sites)} {params[code]['name'] if code in params else code}",
+        extra_sites=extra,
+        base_run=run,
+    )
+    Siting.objects.filter(pk=siting.pk).update(what_if_run=what)
+    siting.what_if_run = what
+    return what
 
 
 # ----------------------------------------------------------------------------- demo

@@ -19,3 +19,15 @@ def access_run(context: TaskContext, run_id: int) -> dict[str, Any]:
 
     run = services.run_execute(run_id, progress=progress)
     return {"run": run.pk, "status": run.status, "seconds": run.seconds}
+
+
+@task(takes_context=True)
+def access_network_import(context: TaskContext, import_id: int) -> dict[str, Any]:
+    """Import one uploaded OSM file as a walk network."""
+    record_id = context.task_result.id
+
+    def progress(done: int, total: int, message: str) -> None:
+        task_progress_update(record_id, done=done, total=total, message=message)
+
+    job = services.network_import_execute(import_id, progress=progress)
+    return {"import": job.pk, "status": job.status, "network": job.network_id}
