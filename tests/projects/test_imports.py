@@ -2,6 +2,7 @@ from datetime import date
 from io import BytesIO
 
 import pytest
+from django.test import Client
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
@@ -17,6 +18,7 @@ MONTH = date(2018, 6, 1)
 def xlsx(rows: list[list[object]], header: list[str] | None = None) -> bytes:
     book = Workbook()
     sheet = book.active
+    assert sheet is not None
     with translation.override("zh-hans"):
         sheet.append(header or workbooks.header_labels(workbooks.MONTHLY_COLUMNS))
     for row in rows:
@@ -153,10 +155,11 @@ def test_plan_import_and_its_errors(district_officer: User) -> None:
 
 
 def test_the_monthly_template_lists_the_users_projects(
-    two: list[Project], district_officer: User, client
+    two: list[Project], district_officer: User, client: Client
 ) -> None:
     client.force_login(district_officer)
     response = client.get("/console/projects/monthly/template.xlsx?month=2018-06")
     assert response.status_code == 200
     sheet = load_workbook(BytesIO(response.content)).active
+    assert sheet is not None
     assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["M-1", "M-2"]

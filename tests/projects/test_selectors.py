@@ -111,3 +111,39 @@ def test_as_of_investment_adds_up_the_planned_money_of_the_projects_under_way(
     assert selectors.implemented_investment(committee, as_of=date(2018, 12, 31), year=2018) == {
         started.project_type_id: 2 * started.planned_total
     }
+
+
+def test_status_on_a_date_over_all_years_counts_each_project_once(
+    district_officer: User, jinjiang_officer: User
+) -> None:
+    shanty = ProjectType.objects.get(code="shanty-town").pk
+    alley = ProjectType.objects.get(code="back-alley").pk
+    first = new_project(district_officer, "Y-2018", year=2018, on=date(2018, 1, 10))
+    _advance(first, district_officer, date(2018, 3, 1))
+    services.project_transition(
+        actor=district_officer, code=first.code, target=Status.COMPLETED, on=date(2018, 6, 1)
+    )
+    services.project_transition(  # failed acceptance: back to work
+        actor=district_officer,
+        code=first.code,
+        target=Status.UNDER_CONSTRUCTION,
+        on=date(2018, 7, 1),
+        note="整改",
+    )
+    new_project(district_officer, "Y-2020", type_code="back-alley", year=2020, on=date(2019, 12, 1))
+    new_project(jinjiang_officer, "Y-J", community=SHUIJINGFANG, year=2019, on=date(2019, 2, 1))
+
+    def on(day: date, user: User = district_officer, **kwargs: object) -> dict:
+        return selectors.status_counts(user, as_of=day, **kwargs)  # type: ignore[arg-type]
+
+    assert on(date(2018, 1, 9)) == {}
+    assert on(date(2018, 1, 10)) == {(shanty, Status.PLANNED): 1}  # the day it happened counts
+    assert on(date(2018, 3, 1)) == {(shanty, Status.UNDER_CONSTRUCTION): 1}
+    assert on(date(2018, 6, 30)) == {(shanty, Status.COMPLETED): 1}
+    assert on(date(2018, 7, 1)) == {(shanty, Status.UNDER_CONSTRUCTION): 1}
+    assert on(date(2019, 12, 31)) == {
+        (shanty, Status.UNDER_CONSTRUCTION): 1,
+        (alley, Status.PLANNED): 1,
+    }
+    assert on(date(2019, 12, 31), year=2020) == {(alley, Status.PLANNED): 1}
+    assert on(date(2019, 12, 31), user=jinjiang_officer) == {(shanty, Status.PLANNED): 1}

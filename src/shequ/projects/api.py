@@ -1,13 +1,14 @@
 """Project endpoints (/api/v1/projects/...): the public list, map and project, following,
 and the staff's status moves, progress reports and as-of statistics, scoped as the pages."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.security import django_auth
 
@@ -15,7 +16,7 @@ from shequ.core.errors import PermissionDenied
 from shequ.core.services import client_ip
 from shequ.people.permissions import areas_of
 from shequ.projects import selectors, services
-from shequ.projects.models import Project, StatusEvent
+from shequ.projects.models import FollowerMessage, Photo, ProgressReport, Project, StatusEvent
 
 router = Router(tags=["projects"])
 
@@ -96,8 +97,62 @@ class ProgressOut(Schema):
     note: str
 
 
+class ReportOut(Schema):
+    """A month's progress report, as the public page shows it."""
+
+    month: date
+    progress: int
+    actual_total: Decimal
+    note: str
+
+    @staticmethod
+    def resolve_actual_total(obj: ProgressReport) -> Decimal:
+        return obj.actual_city + obj.actual_district + obj.actual_social
+
+
+class PhotoOut(Schema):
+    phase: str
+    caption: str
+    url: str
+    uploaded_at: datetime
+
+    @staticmethod
+    def resolve_url(obj: Photo, context: dict[str, Any]) -> str:
+        return str(context["request"].build_absolute_uri(obj.image.url))
+
+    @staticmethod
+    def resolve_uploaded_at(obj: Photo) -> datetime:
+        return obj.created_at
+
+
+class ProgressFeedOut(Schema):
+    """A project's monthly reports (oldest first) and its site photos with their addresses."""
+
+    code: str
+    progress: int
+    reports: list[ReportOut]
+    photos: list[PhotoOut]
+
+
 class FollowOut(Schema):
     following: bool
+
+
+class MessageOut(Schema):
+    project_code: str
+    text: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_project_code(obj: FollowerMessage) -> str:
+        return obj.project.code
+
+
+class FollowingOut(Schema):
+    """A resident's followed projects and the latest messages about them."""
+
+    projects: list[ProjectOut]
+    messages: list[MessageOut]
 
 
 class TypeRowOut(Schema):
@@ -176,6 +231,15 @@ def stats(request: HttpRequest, as_of: date, year: int, district: str = "") -> d
     }
 
 
+@router.get("/following", response=FollowingOut, auth=django_auth)
+def following(request: HttpRequest) -> dict[str, Any]:
+    """The caller's followed projects and the messages about them (as /projects/mine/)."""
+    return {
+        "projects": list(selectors.followed_projects_for(request.user)),
+        "messages": list(selectors.follower_messages_for(request.user)),
+    }
+
+
 @router.get("/{code}", response=ProjectDetailOut)
 def get_project(request: HttpRequest, code: str) -> Project:
     return selectors.project_get_public(code)
@@ -194,6 +258,33 @@ def transition(request: HttpRequest, code: str, payload: TransitionIn) -> Projec
     return selectors.project_get_for(request.user, code)
 
 
+@router.get("/{code}/progress", response=ProgressFeedOut)
+def progress_feed(request: HttpRequest, code: str) -> Project:
+    """Public: the monthly progress reports and the site photos (absolute URLs) of a project."""
+    return selectors.project_progress_public(code)
+
+
+@router.post("/{code}/photos", response={201: PhotoOut}, auth=django_auth)
+def add_photo(
+    request: HttpRequest,
+    code: str,
+    phase: Form[str],
+    image: File[UploadedFile],
+    caption: Form[str] = "",
+) -> Status:
+    """Staff of the area (or the responsible department): a site photo, JPEG/PNG/WebP ≤ 5 MB
+    (multipart form; ``phase`` is before, during or after)."""
+    photo = services.photo_add(
+        actor=request.user,  # type: ignore[arg-type]
+        code=code,
+        phase=phase,
+        upload=image,
+        caption=caption,
+        ip=client_ip(request),
+    )
+    return Status(201, photo)
+
+
 @router.post("/{code}/progress", response=ProgressOut, auth=django_auth)
 def progress(request: HttpRequest, code: str, payload: ProgressIn) -> Any:
     return services.progress_report_submit(
@@ -207,6 +298,13 @@ def progress(request: HttpRequest, code: str, payload: ProgressIn) -> Any:
         note=payload.note,
         ip=client_ip(request),
     )
+
+
+@router.get("/{code}/follow", response=FollowOut, auth=django_auth)
+def follow_state(request: HttpRequest, code: str) -> dict[str, bool]:
+    """Whether the caller follows the project."""
+    project = selectors.project_get_public(code)
+    return {"following": selectors.is_following(request.user, project)}
 
 
 @router.post("/{code}/follow", response=FollowOut, auth=django_auth)

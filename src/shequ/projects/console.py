@@ -1,24 +1,29 @@
 """Staff pages: the scoped project list, registration, status moves, progress, photos,
 monthly Excel reports, the three-year plan, the as-of statistics and the taxonomy."""
 
+import secrets
+from collections.abc import Callable
 from datetime import date
 from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shequ.core.errors import DomainError, NotFound
-from shequ.core.forms import add_domain_error
+from shequ.core.forms import StyledForm, add_domain_error
+from shequ.core.models import TaskRecord
 from shequ.core.services import client_ip
 from shequ.people.models import User
 from shequ.people.permissions import READERS, areas_of, staff_required
-from shequ.projects import permissions, selectors, services, workbooks
+from shequ.projects import permissions, selectors, services, tasks, workbooks
 from shequ.projects.forms import (
     MilestoneForm,
     MonthlyUploadForm,
@@ -32,6 +37,8 @@ from shequ.projects.forms import (
 from shequ.projects.models import Action, Status
 
 PAGE_SIZE = 50
+# A monthly workbook with more rows than this is imported in the background, with progress.
+BACKGROUND_ROWS = 500
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -60,36 +67,107 @@ def project_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _saved_or_shown(
+    request: HttpRequest,
+    form: StyledForm,
+    code: str,
+    save: Callable[[], object],
+    *,
+    message: str = "",
+) -> HttpResponse | None:
+    """Run a service call for a valid form: on success a message and the project's page; on a
+    refusal ``None``, the error left on the form to show again (NotFound stays a 404)."""
+    try:
+        save()
+    except NotFound:
+        raise
+    except DomainError as error:
+        add_domain_error(form, error)
+        return None
+    messages.success(request, message or _("Saved."))
+    return redirect("projects_console:detail", code=code)
+
+
+def _project_form(request: HttpRequest, *, editing: bool = False, **kwargs: Any) -> ProjectForm:
+    return ProjectForm(
+        request.POST or None,
+        type_choices=[(t.code, f"{t.action.name} · {t.name}") for t in selectors.type_choices()],
+        department_choices=[(d.code, d.name) for d in selectors.department_choices()],
+        editing=editing,
+        **kwargs,
+    )
+
+
+def _project_arguments(data: dict[str, Any]) -> dict[str, Any]:
+    """The service's keyword arguments from a valid ``ProjectForm``."""
+    return {
+        "name": data["name"],
+        "type_code": data["project_type"],
+        "community_codes": data["communities"].replace("，", ",").split(","),
+        "year": data["year"],
+        "location": data["location"],
+        "planned_city": data["planned_city"],
+        "planned_district": data["planned_district"],
+        "planned_social": data["planned_social"],
+        "department_code": data["department"],
+        "implementer": data["implementer"],
+        "planned_start": data["planned_start"],
+        "planned_end": data["planned_end"],
+        "description": data["description"],
+    }
+
+
 @staff_required
 @require_http_methods(["GET", "POST"])
 def project_create(request: HttpRequest) -> HttpResponse:
-    choices = [(t.code, f"{t.action.name} · {t.name}") for t in selectors.type_choices()]
-    form = ProjectForm(request.POST or None, type_choices=choices)
+    form = _project_form(request)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            project = services.project_create(
+        code = form.cleaned_data["code"]
+        done = _saved_or_shown(
+            request,
+            form,
+            code,
+            lambda: services.project_create(
                 actor=cast(User, request.user),
-                code=data["code"],
-                name=data["name"],
-                type_code=data["project_type"],
-                community_codes=data["communities"].replace("，", ",").split(","),
-                year=data["year"],
-                location=data["location"],
-                planned_city=data["planned_city"],
-                planned_district=data["planned_district"],
-                planned_social=data["planned_social"],
-                implementer=data["implementer"],
-                planned_start=data["planned_start"],
-                planned_end=data["planned_end"],
+                code=code,
                 ip=client_ip(request),
-            )
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            messages.success(request, _("The project is registered."))
-            return redirect("projects_console:detail", code=project.code)
-    return render(request, "projects/console/form.html", {"form": form})
+                **_project_arguments(form.cleaned_data),
+            ),
+            message=_("The project is registered."),
+        )
+        if done is not None:
+            return done
+    status = 400 if request.method == "POST" else 200
+    return render(request, "projects/console/form.html", {"form": form}, status=status)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def project_edit(request: HttpRequest, code: str) -> HttpResponse:
+    """Edit a registered project (managers of its area), with the registration's checks."""
+    user = cast(User, request.user)
+    project = selectors.project_get_for(user, code)  # 404 outside the area
+    if not permissions.can_manage_project(user, project):
+        raise DjangoPermissionDenied
+    form = _project_form(request, editing=True, initial=selectors.project_form_initial(project))
+    if request.method == "POST" and form.is_valid():
+        done = _saved_or_shown(
+            request,
+            form,
+            code,
+            lambda: services.project_update(
+                actor=user,
+                code=code,
+                ip=client_ip(request),
+                **_project_arguments(form.cleaned_data),
+            ),
+        )
+        if done is not None:
+            return done
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "projects/console/form.html", {"form": form, "project": project}, status=status
+    )
 
 
 def _detail_context(request: HttpRequest, code: str, **forms: Any) -> dict[str, Any]:
@@ -123,71 +201,37 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "projects/console/detail.html", _detail_context(request, code))
 
 
+# The forms of the detail page: action → (context name, form, service call with the form's data).
+_DETAIL_ACTIONS: dict[str, tuple[str, type[StyledForm], Callable[..., object]]] = {
+    "transition": ("transition_form", TransitionForm, services.project_transition),
+    "progress": ("progress_form", ProgressForm, services.progress_report_submit),
+    "photo": ("photo_form", PhotoForm, services.photo_add),
+    "milestone": ("milestone_form", MilestoneForm, services.milestone_add),
+}
+# Form fields named otherwise in the service.
+_SERVICE_ARGUMENT = {"image": "upload"}
+
+
 @staff_required
 @require_POST
 def project_action(request: HttpRequest, code: str, action: str) -> HttpResponse:
     """One POST endpoint per form on the detail page: transition, progress, photo, milestone."""
     user = cast(User, request.user)
     selectors.project_get_for(user, code)  # 404 outside the area, before anything else
-    forms_by_action = {
-        "transition": ("transition_form", TransitionForm),
-        "progress": ("progress_form", ProgressForm),
-        "photo": ("photo_form", PhotoForm),
-        "milestone": ("milestone_form", MilestoneForm),
-    }
-    if action not in forms_by_action:
+    if action not in _DETAIL_ACTIONS:
         raise NotFound("not_found", _("No such page."))
-    name, form_class = forms_by_action[action]
+    name, form_class, service = _DETAIL_ACTIONS[action]
     form = form_class(request.POST, request.FILES)
     if form.is_valid():
-        data = form.cleaned_data
-        try:
-            if action == "transition":
-                services.project_transition(
-                    actor=user,
-                    code=code,
-                    target=data["target"],
-                    on=data["on"],
-                    note=data["note"],
-                    ip=client_ip(request),
-                )
-            elif action == "progress":
-                services.progress_report_submit(
-                    actor=user,
-                    code=code,
-                    month=data["month"],
-                    progress=data["progress"],
-                    actual_city=data["actual_city"],
-                    actual_district=data["actual_district"],
-                    actual_social=data["actual_social"],
-                    note=data["note"],
-                    ip=client_ip(request),
-                )
-            elif action == "photo":
-                services.photo_add(
-                    actor=user,
-                    code=code,
-                    phase=data["phase"],
-                    upload=data["image"],
-                    caption=data["caption"],
-                    ip=client_ip(request),
-                )
-            else:
-                services.milestone_add(
-                    actor=user,
-                    code=code,
-                    name=data["name"],
-                    weight=data["weight"],
-                    planned_on=data["planned_on"],
-                    ip=client_ip(request),
-                )
-        except NotFound:
-            raise
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("projects_console:detail", code=code)
+        arguments = {_SERVICE_ARGUMENT.get(k, k): v for k, v in form.cleaned_data.items()}
+        done = _saved_or_shown(
+            request,
+            form,
+            code,
+            lambda: service(actor=user, code=code, ip=client_ip(request), **arguments),
+        )
+        if done is not None:
+            return done
     context = _detail_context(request, code, **{name: form})
     return render(request, "projects/console/detail.html", context, status=400)
 
@@ -215,6 +259,27 @@ def _month_param(request: HttpRequest) -> date:
         return timezone.localdate().replace(day=1)
 
 
+def _import(
+    form: UploadForm, run: Callable[..., services.ImportResult], **arguments: Any
+) -> tuple[services.ImportResult | None, list[services.RowError], int]:
+    """Run an Excel import with the uploaded file: (result, row errors, HTTP status).
+
+    Refused files leave their errors on the form (and the rows' in the list)."""
+    try:
+        result = run(
+            data=form.cleaned_data["file"].read(),
+            valid_rows_only=form.cleaned_data["valid_rows_only"],
+            **arguments,
+        )
+    except services.RowErrors as error:
+        form.add_error(None, str(error))
+        return None, error.errors, 400
+    except DomainError as error:
+        add_domain_error(form, error)
+        return None, [], 400
+    return result, result.errors, 200
+
+
 @staff_required
 @require_http_methods(["GET", "POST"])
 def monthly_upload(request: HttpRequest) -> HttpResponse:
@@ -223,28 +288,24 @@ def monthly_upload(request: HttpRequest) -> HttpResponse:
     form = MonthlyUploadForm(
         request.POST or None, request.FILES or None, initial={"month": f"{month:%Y-%m}"}
     )
-    result = None
+    result: services.ImportResult | None = None
     row_errors: list[services.RowError] = []
     status = 200
     if request.method == "POST" and form.is_valid():
         month = form.cleaned_data["month"]
-        try:
-            result = services.monthly_report_import(
-                actor=user,
-                month=month,
-                data=form.cleaned_data["file"].read(),
-                valid_rows_only=form.cleaned_data["valid_rows_only"],
-                ip=client_ip(request),
-            )
-        except services.RowErrors as error:
-            row_errors = error.errors
-            form.add_error(None, str(error))
-            status = 400
-        except DomainError as error:
-            add_domain_error(form, error)
-            status = 400
-        else:
-            row_errors = result.errors
+        upload = form.cleaned_data["file"]
+        if workbooks.sheet_row_count(upload.read()) > BACKGROUND_ROWS:
+            upload.seek(0)
+            task_id = _monthly_import_enqueue(request, form)
+            return redirect("projects_console:task", task_id=task_id)
+        upload.seek(0)
+        result, row_errors, status = _import(
+            form,
+            services.monthly_report_import,
+            actor=user,
+            month=month,
+            ip=client_ip(request),
+        )
     elif request.method == "POST":
         status = 400
     return render(
@@ -258,6 +319,47 @@ def monthly_upload(request: HttpRequest) -> HttpResponse:
             "reports": selectors.reports_for_month(user, services.month_start(month))[:200],
         },
         status=status,
+    )
+
+
+def _monthly_import_enqueue(request: HttpRequest, form: MonthlyUploadForm) -> str:
+    """Keep the upload in the default storage and queue its import; returns the task id."""
+    data = form.cleaned_data
+    file_name = default_storage.save(f"project_imports/{secrets.token_hex(16)}.xlsx", data["file"])
+    queued = tasks.monthly_import.enqueue(
+        actor_id=cast(User, request.user).pk,
+        month=services.month_start(data["month"]).isoformat(),
+        file_name=file_name,
+        valid_rows_only=bool(data["valid_rows_only"]),
+        language=get_language() or "zh-hans",
+        ip=client_ip(request),
+    )
+    return str(queued.id)
+
+
+@staff_required
+def monthly_task(request: HttpRequest, task_id: str) -> HttpResponse:
+    """A background monthly import: progress (polled), then its outcome. The uploader's only."""
+    record = TaskRecord.objects.filter(
+        pk=task_id, task_path="shequ.projects.tasks.monthly_import"
+    ).first()
+    if record is None or record.kwargs.get("actor_id") != request.user.pk:
+        raise NotFound("task_not_found", _("No such task."))
+    outcome = record.result if record.status == TaskRecord.Status.SUCCESSFUL else None
+    template = (
+        "projects/console/_task.html"
+        if request.headers.get("HX-Request")
+        else "projects/console/task.html"
+    )
+    return render(
+        request,
+        template,
+        {
+            "record": record,
+            "percent": round(record.progress * 100),
+            "outcome": outcome,
+            "row_errors": (outcome or {}).get("errors", []),
+        },
     )
 
 
@@ -283,22 +385,10 @@ def plan(request: HttpRequest) -> HttpResponse:
     row_errors: list[services.RowError] = []
     status = 200
     if request.method == "POST" and form.is_valid():
-        try:
-            result = services.plan_import(
-                actor=user,
-                data=form.cleaned_data["file"].read(),
-                valid_rows_only=form.cleaned_data["valid_rows_only"],
-                ip=client_ip(request),
-            )
-        except services.RowErrors as error:
-            row_errors = error.errors
-            form.add_error(None, str(error))
-            status = 400
-        except DomainError as error:
-            add_domain_error(form, error)
-            status = 400
-        else:
-            row_errors = result.errors
+        result, row_errors, status = _import(
+            form, services.plan_import, actor=user, ip=client_ip(request)
+        )
+        if result is not None:
             messages.success(
                 request,
                 _("Plan imported: %(created)s new, %(updated)s updated, %(skipped)s skipped.")
@@ -306,6 +396,8 @@ def plan(request: HttpRequest) -> HttpResponse:
             )
             if not row_errors:
                 return redirect("projects_console:plan")
+    elif request.method == "POST":
+        status = 400
     targets = Paginator(selectors.plan_targets_for(user, year=year), PAGE_SIZE).get_page(
         request.GET.get("page")
     )

@@ -11,6 +11,8 @@ from shequ.projects.models import Photo, Status
 
 
 class ProjectForm(StyledForm):
+    """Registration (with a code) and later edits (``editing=True``: the code stays)."""
+
     code = forms.CharField(label=_("Project code"), max_length=32)
     name = forms.CharField(label=_("Name"), max_length=200)
     project_type = forms.CharField(label=_("Project type"), max_length=40)
@@ -20,15 +22,32 @@ class ProjectForm(StyledForm):
     planned_city = forms.DecimalField(label=_("Planned city funds"), required=False)
     planned_district = forms.DecimalField(label=_("Planned district funds"), required=False)
     planned_social = forms.DecimalField(label=_("Planned social capital"), required=False)
+    department = forms.CharField(label=_("Responsible department"), required=False)
     implementer = forms.CharField(label=_("Implementer"), max_length=100, required=False)
     planned_start = forms.DateField(label=_("Planned start"), required=False)
     planned_end = forms.DateField(label=_("Planned end"), required=False)
+    description = forms.CharField(label=_("Description"), max_length=2000, required=False)
 
-    def __init__(self, *args: Any, type_choices: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        type_choices: list[tuple[str, str]],
+        department_choices: list[tuple[str, str]],
+        editing: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        if editing:
+            del self.fields["code"]
         self.fields["project_type"] = forms.ChoiceField(
             label=_("Project type"),
             choices=type_choices,
+            widget=forms.Select(attrs={"class": "form-select"}),
+        )
+        self.fields["department"] = forms.ChoiceField(
+            label=_("Responsible department"),
+            choices=[("", "—"), *department_choices],
+            required=False,
             widget=forms.Select(attrs={"class": "form-select"}),
         )
         self.fields["planned_start"].widget.input_type = "date"

@@ -6,17 +6,27 @@ event follows, when it left it (``superseded_on``). Events carry copies of the p
 type, district and year so an as-of count is one index scan without a join.
 """
 
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from shequ.people.models import Department
 from shequ.places.models import Division
 
 ZERO = Decimal("0.00")
+# An event not superseded yet lasts "for ever": the as-of queries compare this date, so that
+# "still in S on D" is one range on an index (COALESCE(superseded_on, FOREVER) > D).
+FOREVER = date(9999, 12, 31)
+
+
+def event_until() -> Coalesce:
+    """The last day an event holds, as an expression (it matches ``status_event_year_out``)."""
+    return Coalesce(F("superseded_on"), Value(FOREVER))
 
 
 class Action(models.Model):
@@ -221,13 +231,20 @@ class StatusEvent(models.Model):
                 name="status_event_asof",
                 condition=Q(is_first=True),
             ),
-            # "was in S on D" for one year's projects: index-only scan as well.
+            # "was in S on D" for one year's projects (occurred_on <= D < until): index-only
+            # scans from either end; the planner takes the side with fewer events (those that
+            # began by D, or those that still held after D).
             models.Index(
                 fields=["year", "occurred_on"],
                 include=["superseded_on", "status", "project_type", "division"],
                 name="status_event_year_in",
             ),
-            models.Index(fields=["status", "occurred_on", "superseded_on"], name="status_event_in"),
+            models.Index(
+                F("year"),
+                event_until(),
+                include=["occurred_on", "superseded_on", "status", "project_type", "division"],
+                name="status_event_year_out",
+            ),
         ]
 
     def __str__(self) -> str:

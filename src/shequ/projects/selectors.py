@@ -8,19 +8,22 @@ As-of rules (documented in docs/projects.md):
   superseded by D.
 """
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
+from django.db.models.lookups import GreaterThan
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from shequ.core.errors import NotFound
 from shequ.core.scopes import within
+from shequ.people.models import Department
 from shequ.people.selectors import scope_queryset
 from shequ.places.models import Division
 from shequ.projects.models import (
@@ -33,6 +36,7 @@ from shequ.projects.models import (
     ProjectType,
     Status,
     StatusEvent,
+    event_until,
 )
 
 PROJECT_LIST_FIELDS = (
@@ -129,6 +133,21 @@ def project_get_public(code: str) -> Project:
     return project
 
 
+def project_progress_public(code: str) -> Project:
+    """A project with its monthly reports and photos only (the public progress feed).
+
+    Raises: NotFound."""
+    project = (
+        Project.objects.filter(code=code)
+        .only("id", "code", "progress")
+        .prefetch_related("reports", "photos")
+        .first()
+    )
+    if project is None:
+        raise NotFound("project_not_found", _("No such project."))
+    return project
+
+
 def project_get_for(user: Any, code: str) -> Project:
     """Raises: NotFound when missing or outside the user's area (indistinguishable)."""
     queryset = scope_queryset(
@@ -182,6 +201,33 @@ def taxonomy() -> list[Action]:
 def type_choices(*, active_only: bool = True) -> QuerySet[ProjectType]:
     queryset = ProjectType.objects.select_related("action")
     return queryset.filter(is_active=True) if active_only else queryset
+
+
+def department_choices() -> QuerySet[Department]:
+    """The active departments a project can be the responsibility of."""
+    return Department.objects.filter(is_active=True).order_by("code").only("code", "name")
+
+
+def project_form_initial(project: Project) -> dict[str, Any]:
+    """The console edit form's initial values from a project (prefetched by ``project_get_for``)."""
+    # The first community is the project's place: keep it first.
+    others = sorted(c.code for c in project.communities.all() if c.code != project.division_id)
+    return {
+        "name": project.name,
+        "project_type": project.project_type.code,
+        "communities": ",".join([project.division_id, *others]),
+        "year": project.year,
+        "location": json.dumps(project.location, ensure_ascii=False) if project.location else "",
+        # Plain text, as the inputs take it (a template would localise a date or a number).
+        "planned_city": str(project.planned_city),
+        "planned_district": str(project.planned_district),
+        "planned_social": str(project.planned_social),
+        "department": project.department.code if project.department else "",
+        "implementer": project.implementer,
+        "planned_start": project.planned_start.isoformat() if project.planned_start else "",
+        "planned_end": project.planned_end.isoformat() if project.planned_end else "",
+        "description": project.description,
+    }
 
 
 def district_list() -> QuerySet[Division]:
@@ -304,7 +350,7 @@ def implemented_totals(
         )
         .order_by()
         .values_list("project_type_id", "district_id")
-        .annotate(n=Count("id"), money=Sum("planned_investment"))
+        .annotate(n=Count("*"), money=Sum("planned_investment"))
     )
     return {(t, d): (n, money or Decimal("0.00")) for t, d, n, money in rows}
 
@@ -320,16 +366,34 @@ def implemented_counts(
 def status_counts(
     user: Any, *, as_of: date, year: int | None = None, district: str = ""
 ) -> dict[tuple[int, str], int]:
-    """{(type id, status): projects in that status on ``as_of``} from the status history."""
+    """{(type id, status): projects in that status on ``as_of``} from the status history.
+
+    An event holds on D when it occurred on or before D and its ``until`` (superseded date, or
+    for ever) is after D. Per project year that is an index-only scan from whichever end has
+    fewer events; without a year, one such grouped scan per year in one UNION ALL query.
+    """
     queryset = (
         _scoped_events(user, district)
         .filter(occurred_on__lte=as_of)
-        .filter(Q(superseded_on__isnull=True) | Q(superseded_on__gt=as_of))
+        .filter(GreaterThan(event_until(), as_of))
+        .order_by()
     )
     if year:
-        queryset = queryset.filter(year=year)
-    rows = queryset.order_by().values_list("project_type_id", "status").annotate(n=Count("id"))
-    return {(t, s): n for t, s, n in rows}
+        years = [year]
+    else:
+        bounds = StatusEvent.objects.aggregate(first=Min("year"), last=Max("year"))
+        if bounds["first"] is None:
+            return {}
+        years = list(range(bounds["first"], bounds["last"] + 1))
+    grouped = [
+        queryset.filter(year=y).values_list("project_type_id", "status").annotate(n=Count("*"))
+        for y in years
+    ]
+    rows = grouped[0].union(*grouped[1:], all=True) if len(grouped) > 1 else grouped[0]
+    counts: dict[tuple[int, str], int] = defaultdict(int)
+    for type_id, status, n in rows:
+        counts[(type_id, status)] += n
+    return dict(counts)
 
 
 def _investment_by_type(totals: dict[tuple[int, str], tuple[int, Decimal]]) -> dict[int, Decimal]:
@@ -380,7 +444,7 @@ def as_of_report(user: Any, *, as_of: date, year: int, district: str = "") -> As
                 by_status={s: in_status.get((project_type.pk, s), 0) for s in Status.values},
             )
         )
-    districts = {d.code: d for d in district_list()}
+    districts = {d.code: d for d in district_list().only("code", "name", "short_name", "level")}
     by_district = [(d, per_district.get(code, 0)) for code, d in districts.items()]
     return AsOfReport(
         as_of=as_of,

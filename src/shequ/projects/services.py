@@ -3,7 +3,7 @@
 Every function checks who may act, runs in one transaction and leaves an audit event.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.errors import DomainError, NotFound, PermissionDenied
-from shequ.core.services import audit_record
+from shequ.core.services import audit_record, changes_between
 from shequ.people.models import Department, User
 from shequ.places.models import Division
 from shequ.projects import permissions
@@ -158,6 +158,127 @@ def _visible_or_404(actor: Any, project: Project) -> None:
         raise NotFound("project_not_found", _("No such project."))
 
 
+@dataclass
+class ProjectValues:
+    """A project's checked, editable fields (registration and later edits share the rules)."""
+
+    name: str
+    project_type: ProjectType
+    communities: list[Division]
+    district: Division
+    year: int
+    location: dict[str, Any] | None
+    longitude: float | None
+    latitude: float | None
+    planned_city: Decimal
+    planned_district: Decimal
+    planned_social: Decimal
+    department: Department | None
+    implementer: str
+    planned_start: date | None
+    planned_end: date | None
+    description: str
+
+    @property
+    def planned_total(self) -> Decimal:
+        return self.planned_city + self.planned_district + self.planned_social
+
+    def model_fields(self) -> dict[str, Any]:
+        """The ``Project`` fields these values set (the communities are a separate relation)."""
+        return {
+            "name": self.name,
+            "project_type": self.project_type,
+            "division": self.communities[0],
+            "district": self.district,
+            "year": self.year,
+            "location": self.location,
+            "longitude": self.longitude,
+            "latitude": self.latitude,
+            "planned_city": self.planned_city,
+            "planned_district": self.planned_district,
+            "planned_social": self.planned_social,
+            "department": self.department,
+            "implementer": self.implementer,
+            "planned_start": self.planned_start,
+            "planned_end": self.planned_end,
+            "description": self.description,
+        }
+
+
+def _project_values(
+    *,
+    actor: User,
+    name: str,
+    type_code: str,
+    community_codes: Iterable[str],
+    year: int,
+    location: dict[str, Any] | None,
+    planned_city: Any,
+    planned_district: Any,
+    planned_social: Any,
+    department_code: str,
+    implementer: str,
+    planned_start: date | None,
+    planned_end: date | None,
+    description: str,
+) -> ProjectValues:
+    """Check a project's fields. Raises: DomainError (``required``, ``type_unknown``,
+    ``division_missing``, ``division_unknown``, ``division_mixed``, ``year_invalid``,
+    ``dates_inverted``, ``money_invalid``, ``location_invalid``, ``location_outside``,
+    ``department_unknown``); PermissionDenied when the actor may not register projects in one
+    of the communities."""
+    name = name.strip()
+    if not name:
+        raise DomainError("required", _("A project needs a name."), field="name")
+    project_type = _type_get(type_code)
+    communities = _communities_get(community_codes)
+    for community in communities:
+        if not permissions.can_register_in(actor, community.code):
+            raise PermissionDenied(
+                "forbidden", _("You may not register projects in %(place)s."), place=community.name
+            )
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise DomainError(
+            "year_invalid", _("The year must be between 2000 and 2100."), field="year"
+        )
+    if planned_start and planned_end and planned_end < planned_start:
+        raise DomainError(
+            "dates_inverted", _("The planned end is before the planned start."), field="planned_end"
+        )
+    amounts = [
+        money(planned_city, field_name="planned_city"),
+        money(planned_district, field_name="planned_district"),
+        money(planned_social, field_name="planned_social"),
+    ]
+    district = Division.objects.get(pk=communities[0].code[:6] + "000000")
+    geometry, longitude, latitude = (
+        location_clean(location, district) if location else (None, None, None)
+    )
+    department = None
+    if department_code:
+        department = Department.objects.filter(code=department_code, is_active=True).first()
+        if department is None:
+            raise DomainError("department_unknown", _("No such department."), field="department")
+    return ProjectValues(
+        name=name[:200],
+        project_type=project_type,
+        communities=communities,
+        district=district,
+        year=year,
+        location=geometry,
+        longitude=longitude,
+        latitude=latitude,
+        planned_city=amounts[0],
+        planned_district=amounts[1],
+        planned_social=amounts[2],
+        department=department,
+        implementer=implementer.strip()[:100],
+        planned_start=planned_start,
+        planned_end=planned_end,
+        description=description,
+    )
+
+
 @transaction.atomic
 def project_create(
     *,
@@ -181,38 +302,29 @@ def project_create(
 ) -> Project:
     """Register a project (status planned, with its first status event).
 
-    Raises: DomainError (``code_taken``, ``type_unknown``, ``division_unknown``,
-    ``division_mixed``, ``year_invalid``, ``dates_inverted``, ``money_invalid``,
-    ``location_invalid``, ``location_outside``, ``department_unknown``); PermissionDenied when
-    the actor may not register projects in those communities.
+    Raises: DomainError (``code_taken``, ``date_future`` and those of the fields: see
+    ``_project_values``); PermissionDenied when the actor may not register projects in those
+    communities.
     """
-    code, name = code.strip(), name.strip()
-    if not code or not name:
+    code = code.strip()
+    if not code:
         raise DomainError("required", _("A project needs a code and a name."), field="code")
-    project_type = _type_get(type_code)
-    communities = _communities_get(community_codes)
-    for community in communities:
-        if not permissions.can_register_in(actor, community.code):
-            raise PermissionDenied(
-                "forbidden", _("You may not register projects in %(place)s."), place=community.name
-            )
-    if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise DomainError(
-            "year_invalid", _("The year must be between 2000 and 2100."), field="year"
-        )
-    if planned_start and planned_end and planned_end < planned_start:
-        raise DomainError(
-            "dates_inverted", _("The planned end is before the planned start."), field="planned_end"
-        )
-    district = Division.objects.get(pk=communities[0].code[:6] + "000000")
-    geometry, longitude, latitude = (
-        location_clean(location, district) if location else (None, None, None)
+    values = _project_values(
+        actor=actor,
+        name=name,
+        type_code=type_code,
+        community_codes=community_codes,
+        year=year,
+        location=location,
+        planned_city=planned_city,
+        planned_district=planned_district,
+        planned_social=planned_social,
+        department_code=department_code,
+        implementer=implementer,
+        planned_start=planned_start,
+        planned_end=planned_end,
+        description=description,
     )
-    department = None
-    if department_code:
-        department = Department.objects.filter(code=department_code, is_active=True).first()
-        if department is None:
-            raise DomainError("department_unknown", _("No such department."), field="department")
     if Project.objects.filter(code=code).exists():
         raise DomainError(
             "code_taken", _("Project code %(code)s is already used."), field="code", code=code
@@ -221,36 +333,18 @@ def project_create(
     if on > _today():
         raise DomainError("date_future", _("The date cannot be in the future."), field="date")
     project = Project.objects.create(
-        code=code,
-        name=name[:200],
-        project_type=project_type,
-        division=communities[0],
-        district=district,
-        year=year,
-        location=geometry,
-        longitude=longitude,
-        latitude=latitude,
-        planned_city=money(planned_city, field_name="planned_city"),
-        planned_district=money(planned_district, field_name="planned_district"),
-        planned_social=money(planned_social, field_name="planned_social"),
-        department=department,
-        implementer=implementer.strip()[:100],
-        status=Status.PLANNED,
-        status_since=on,
-        planned_start=planned_start,
-        planned_end=planned_end,
-        description=description,
+        code=code, status=Status.PLANNED, status_since=on, **values.model_fields()
     )
-    project.communities.set(communities)
+    project.communities.set(values.communities)
     StatusEvent.objects.create(
         project=project,
         status=Status.PLANNED,
         occurred_on=on,
-        project_type=project_type,
-        district=district,
-        division=communities[0],
-        year=year,
-        planned_investment=project.planned_total,
+        project_type=values.project_type,
+        district=values.district,
+        division=values.communities[0],
+        year=values.year,
+        planned_investment=values.planned_total,
         actor=actor,
     )
     audit_record(
@@ -258,7 +352,98 @@ def project_create(
         verb="project.create",
         target=project,
         division_code=project.division_id,
-        changes={"type": [None, project_type.code], "year": [None, year]},
+        changes={"type": [None, values.project_type.code], "year": [None, values.year]},
+        ip=ip,
+    )
+    return project
+
+
+def _project_summary(project: Project, community_codes: list[str]) -> dict[str, Any]:
+    """What the audit trail compares before and after an edit."""
+    return {
+        "name": project.name,
+        "type": project.project_type.code,
+        "communities": ",".join(community_codes),
+        "year": project.year,
+        "location": project.location,
+        "planned_city": str(project.planned_city),
+        "planned_district": str(project.planned_district),
+        "planned_social": str(project.planned_social),
+        "department": project.department.code if project.department else "",
+        "implementer": project.implementer,
+        "planned_start": project.planned_start.isoformat() if project.planned_start else None,
+        "planned_end": project.planned_end.isoformat() if project.planned_end else None,
+        "description": project.description,
+    }
+
+
+@transaction.atomic
+def project_update(
+    *,
+    actor: User,
+    code: str,
+    name: str,
+    type_code: str,
+    community_codes: list[str],
+    year: int,
+    location: dict[str, Any] | None = None,
+    planned_city: Any = ZERO,
+    planned_district: Any = ZERO,
+    planned_social: Any = ZERO,
+    department_code: str = "",
+    implementer: str = "",
+    planned_start: date | None = None,
+    planned_end: date | None = None,
+    description: str = "",
+    ip: str | None = None,
+) -> Project:
+    """Edit a registered project's fields (its code and status history stay).
+
+    The same checks as registration apply, and the actor must manage the project where it is
+    and where it moves to. The copies on the project's status events (type, district,
+    community, year, planned investment) follow, so the as-of statistics count it as it now is.
+    Raises: NotFound outside the actor's area; PermissionDenied for a role that may not edit
+    it; DomainError as ``project_create`` (nothing is changed).
+    """
+    project = _project_locked(code)
+    _visible_or_404(actor, project)
+    if not permissions.can_manage_project(actor, project):
+        raise PermissionDenied("forbidden", _("You may not edit this project."))
+    values = _project_values(
+        actor=actor,
+        name=name,
+        type_code=type_code,
+        community_codes=community_codes,
+        year=year,
+        location=location,
+        planned_city=planned_city,
+        planned_district=planned_district,
+        planned_social=planned_social,
+        department_code=department_code,
+        implementer=implementer,
+        planned_start=planned_start,
+        planned_end=planned_end,
+        description=description,
+    )
+    before = _project_summary(project, list(project.communities.values_list("code", flat=True)))
+    for attribute, value in values.model_fields().items():
+        setattr(project, attribute, value)
+    project.save()
+    project.communities.set(values.communities)
+    StatusEvent.objects.filter(project=project).update(
+        project_type=values.project_type,
+        district=values.district,
+        division=values.communities[0],
+        year=values.year,
+        planned_investment=values.planned_total,
+    )
+    after = _project_summary(project, [c.code for c in values.communities])
+    audit_record(
+        actor=actor,
+        verb="project.update",
+        target=project,
+        division_code=project.division_id,
+        changes=changes_between(before, after),
         ip=ip,
     )
     return project
@@ -677,8 +862,6 @@ def project_type_save(
             "is_active": is_active,
         },
     )
-    from shequ.core.services import changes_between
-
     audit_record(
         actor=actor,
         verb="project_type.save",
@@ -766,21 +949,88 @@ def _row_error(columns: Any, row: int, key: str, error: DomainError) -> RowError
     return RowError(row=row, column=column_label(columns, key), message=str(error), code=error.code)
 
 
-@transaction.atomic
+# A background import writes this many rows per transaction, then tells its progress.
+IMPORT_CHUNK = 200
+CleanRow = tuple[Project, int, list[Decimal], str]
+
+
 def monthly_report_import(
-    *, actor: User, month: date, data: bytes, valid_rows_only: bool = False, ip: str | None = None
+    *,
+    actor: User,
+    month: date,
+    data: bytes,
+    valid_rows_only: bool = False,
+    ip: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
     """Import a month's progress from the Excel template, row by row.
 
     Every row is checked first. With any error nothing is written (unless
     ``valid_rows_only``, then the clean rows are imported and the others reported).
     A project already reported for the month is updated, never duplicated.
-    Raises: DomainError ``file_invalid`` / ``headers_invalid`` / ``date_future``;
-    RowErrors listing each bad row and column.
+    Without ``progress`` the import is one transaction. With it (a background import), the
+    checked rows are written in transactions of ``IMPORT_CHUNK`` rows and ``progress(done,
+    total)`` is told after each, so the console can show it; a run cut short is simply uploaded
+    again (a re-upload updates).
+    Raises: DomainError ``file_invalid`` / ``headers_invalid`` / ``date_future`` /
+    ``file_empty``; RowErrors listing each bad row and column.
     """
+    with transaction.atomic():
+        month = _month_checked(month)
+        result, clean = _monthly_rows_checked(actor, month, data, valid_rows_only)
+        if progress is None:
+            _monthly_rows_write(actor, month, clean, result)
+            _monthly_audit(actor, month, result, ip)
+            return result
+    for start in range(0, len(clean), IMPORT_CHUNK):
+        with transaction.atomic():
+            _monthly_rows_write(actor, month, clean[start : start + IMPORT_CHUNK], result)
+        progress(min(start + IMPORT_CHUNK, len(clean)), len(clean))
+    with transaction.atomic():
+        _monthly_audit(actor, month, result, ip)
+    return result
+
+
+def _monthly_audit(actor: User, month: date, result: ImportResult, ip: str | None) -> None:
+    audit_record(
+        actor=actor,
+        verb="project.monthly_import",
+        changes={
+            "month": [None, f"{month:%Y-%m}"],
+            "created": [None, result.created],
+            "updated": [None, result.updated],
+            "skipped": [None, result.skipped],
+        },
+        ip=ip,
+    )
+
+
+def _monthly_rows_write(
+    actor: User, month: date, clean: list[CleanRow], result: ImportResult
+) -> None:
+    for project, percent, amounts, note in clean:
+        created = _progress_write(
+            actor=actor,
+            project=project,
+            month=month,
+            progress=percent,
+            actual_city=amounts[0],
+            actual_district=amounts[1],
+            actual_social=amounts[2],
+            note=note,
+        )
+        result.created += int(created)
+        result.updated += int(not created)
+
+
+def _monthly_rows_checked(
+    actor: User, month: date, data: bytes, valid_rows_only: bool
+) -> tuple[ImportResult, list[CleanRow]]:
+    """The rows of the file that can be written, and the others' errors (nothing written).
+
+    Raises: DomainError (the file), RowErrors (rows) unless ``valid_rows_only``."""
     from shequ.projects.workbooks import MONTHLY_COLUMNS, sheet_rows, text_cell
 
-    month = _month_checked(month)
     rows = list(sheet_rows(data, MONTHLY_COLUMNS))
     codes = {text_cell(r.values["code"]) for r in rows}
     projects = {p.code: p for p in Project.objects.select_for_update().filter(code__in=codes)}
@@ -792,7 +1042,7 @@ def monthly_report_import(
     ):
         earlier[project_id] = percent  # ordered by month: the last one wins
     result = ImportResult()
-    clean: list[tuple[Project, int, list[Decimal], str]] = []
+    clean: list[CleanRow] = []
     seen: set[str] = set()
     for row in rows:
         errors_before = len(result.errors)
@@ -852,32 +1102,8 @@ def monthly_report_import(
         raise RowErrors(result.errors)
     if not rows:
         raise DomainError("file_empty", _("The file has no rows to import."), field="file")
-    for project, percent, amounts, note in clean:
-        created = _progress_write(
-            actor=actor,
-            project=project,
-            month=month,
-            progress=percent,
-            actual_city=amounts[0],
-            actual_district=amounts[1],
-            actual_social=amounts[2],
-            note=note,
-        )
-        result.created += int(created)
-        result.updated += int(not created)
     result.skipped = len(rows) - len(clean)
-    audit_record(
-        actor=actor,
-        verb="project.monthly_import",
-        changes={
-            "month": [None, f"{month:%Y-%m}"],
-            "created": [None, result.created],
-            "updated": [None, result.updated],
-            "skipped": [None, result.skipped],
-        },
-        ip=ip,
-    )
-    return result
+    return result, clean
 
 
 @transaction.atomic

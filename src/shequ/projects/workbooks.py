@@ -140,6 +140,19 @@ def sheet_rows(data: bytes, columns: Sequence[Column]) -> Iterator[SheetRow]:
     book.close()
 
 
+def sheet_row_count(data: bytes) -> int:
+    """How many rows the first sheet declares (header included), read cheaply from its
+    dimension; 0 when the file cannot be read that way (``sheet_rows`` then says why)."""
+    try:
+        book = load_workbook(BytesIO(data), read_only=True)
+    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError, TypeError):
+        return 0
+    sheet = book.worksheets[0] if book.worksheets else None
+    count = (sheet.max_row or 0) if sheet is not None else 0
+    book.close()
+    return count
+
+
 def text_cell(value: Any) -> str:
     if value is None:
         return ""
