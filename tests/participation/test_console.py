@@ -20,6 +20,7 @@ from shequ.participation.models import (
     AgendaItem,
     Council,
     CouncilMember,
+    ItemVote,
     Meeting,
     Proposal,
     Round,
@@ -544,3 +545,74 @@ def test_an_auditor_reads_a_community_but_cannot_create(place: Place, client: Cl
     )  # fmt: skip
     assert response.status_code == 404
     assert Council.objects.count() == before
+
+
+def test_votes_are_recorded_by_show_of_hands_or_by_the_member_alone(
+    place: Place, client: Client
+) -> None:
+    """Staff record an open vote for a member present; a secret vote only the member casts, on
+    the meeting page; anyone not signed in to the session is refused and nothing counts."""
+    meeting_id = services.meeting_schedule(
+        actor=place.worker,
+        council_id=place.council.pk,
+        title="六月议事会",
+        starts_at=timezone.now(),
+    ).pk
+    services.meeting_open(actor=place.worker, meeting_id=meeting_id)
+    for member in place.members[:2]:
+        services.attendance_sign_in(actor=place.worker, meeting_id=meeting_id, member_id=member.pk)
+    open_item = services.agenda_add(
+        actor=place.worker, meeting_id=meeting_id, kind="other", title="公约修订"
+    )
+    secret = services.agenda_add(
+        actor=place.worker, meeting_id=meeting_id, kind="other", title="评选", secret=True
+    )
+    for item in (open_item, secret):
+        services.item_open_vote(actor=place.worker, item_id=item.pk)
+    page_url = f"{C}/meetings/{meeting_id}/"
+    worker_client(client, place)
+    hands = client.get(page_url).content.decode()
+    assert hands.count('data-testid="hand-row"') == 2  # the open item only, members present
+
+    vote = {"action": "vote", "item": open_item.pk, "member": place.members[0].pk}
+    response = client.post(page_url, {**vote, "choice": "for"})
+    assert response.status_code == 302
+    for data, message in (
+        ({**vote, "item": secret.pk, "choice": "for"}, "In a secret vote members vote themselves."),
+        ({**vote, "member": place.members[2].pk, "choice": "for"}, MEMBER_NOT_IN),
+        ({**vote, "choice": "maybe"}, "Vote for, against or abstain."),
+    ):
+        response = client.post(page_url, data)
+        assert response.status_code == 400, data
+        assert said(message) in response.content.decode()
+    assert list(ItemVote.objects.values_list("item_id", "choice", "member_id")) == [
+        (open_item.pk, "for", place.members[0].pk)
+    ]
+
+    # The member votes on her own phone; in the secret vote nobody's name is stored.
+    public = f"/participation/meetings/{meeting_id}/"
+    client.force_login(place.residents[1])
+    assert client.get(public).content.decode().count('data-testid="my-vote"') == 2
+    response = client.post(f"{public}items/{secret.pk}/vote/", {"choice": "against"})
+    assert response.status_code == 302
+    secret_vote = ItemVote.objects.get(item=secret)
+    assert (secret_vote.choice, secret_vote.member_id) == ("against", None)
+    assert 'aria-pressed="true"' in client.get(public).content.decode()
+
+    # Not signed in to the session, or another meeting's item: refused, nothing recorded.
+    client.force_login(place.residents[2])
+    assert 'data-testid="my-vote"' not in client.get(public).content.decode()
+    response = client.post(f"{public}items/{secret.pk}/vote/", {"choice": "for"}, follow=True)
+    assert said(MEMBER_NOT_IN) in response.content.decode()
+    other = services.meeting_schedule(
+        actor=place.worker,
+        council_id=place.council.pk,
+        title="七月议事会",
+        starts_at=timezone.now(),
+    )
+    response = client.post(f"/participation/meetings/{other.pk}/items/{secret.pk}/vote/", {})
+    assert response.status_code == 404
+    assert ItemVote.objects.count() == 2
+
+
+MEMBER_NOT_IN = "Only members signed in to the meeting may vote."

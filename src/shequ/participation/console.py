@@ -37,7 +37,7 @@ from shequ.participation.forms import (
     RoundForm,
     RulesForm,
 )
-from shequ.participation.models import CouncilMember, Round
+from shequ.participation.models import CouncilMember, ItemVote, Round
 from shequ.participation.permissions import can_organise
 from shequ.people.models import User
 from shequ.people.permissions import staff_required
@@ -307,13 +307,22 @@ def meeting_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
                 services.item_open_vote(actor=actor, item_id=item_id)
             elif action == "close_vote":
                 services.item_close_vote(actor=actor, item_id=item_id)
+            elif action == "vote":
+                services.item_vote(
+                    actor=actor,
+                    item_id=item_id,
+                    choice=request.POST.get("choice", ""),
+                    member_id=int(request.POST.get("member") or 0),
+                )
         except DomainError as error:
             if error.status == 404:
                 raise
             messages.error(request, str(error))
             failed = True
         else:
-            messages.success(request, _("Done."))
+            messages.success(
+                request, _("The member's vote is recorded.") if action == "vote" else _("Done.")
+            )
             return redirect("participation_console:meeting", meeting_id=meeting_id)
     present, total, quorate = services.quorum_of(meeting)
     signed = set(meeting.attendance.values_list("member_id", flat=True))
@@ -330,6 +339,8 @@ def meeting_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
         "total": total,
         "quorate": quorate,
         "members": [(m, m.pk in signed) for m in members],
+        "agenda": selectors.agenda_rows(meeting, [m for m in members if m.pk in signed]),
+        "choices": ItemVote.Choice.choices,
         "agenda_form": agenda_form,
         "sign_in_url": sign_in_url,
         "sign_in_qr": sign_in_qr(sign_in_url),

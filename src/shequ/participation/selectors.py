@@ -3,7 +3,7 @@ the user's areas."""
 
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.errors import NotFound
@@ -12,6 +12,8 @@ from shequ.participation.models import (
     AgendaItem,
     Council,
     CouncilMember,
+    ItemVote,
+    ItemVoter,
     Meeting,
     Proposal,
     ProposalPhoto,
@@ -183,6 +185,33 @@ def proposal_choices(*, community_code: str, exclude: int | None = None) -> Quer
     """Visible proposals of a community, for picking one (agenda, project, merge target)."""
     queryset = Proposal.objects.filter(community_id=community_code, status__in=PUBLIC_STATUSES)
     return queryset.exclude(pk=exclude) if exclude else queryset
+
+
+def agenda_rows(meeting: Meeting, present: list[CouncilMember]) -> list[dict[str, Any]]:
+    """The agenda for the console: each item with how many members have voted and, while an
+    open vote runs, every member present with the choice recorded for them so far (a show of
+    hands). How anyone voted in a secret vote is never read here."""
+    items = list(meeting.items.all())
+    voted = dict(
+        ItemVoter.objects.filter(item__meeting=meeting)
+        .values("item_id")
+        .annotate(n=Count("id"))
+        .values_list("item_id", "n")
+    )
+    shown = {
+        (vote.item_id, vote.member_id): vote.get_choice_display()
+        for vote in ItemVote.objects.filter(item__meeting=meeting, member__isnull=False)
+    }
+    return [
+        {
+            "item": item,
+            "voted": voted.get(item.pk, 0),
+            "hands": [(m, shown.get((item.pk, m.pk), "")) for m in present]
+            if item.status == AgendaItem.Status.VOTING and not item.secret
+            else [],
+        }
+        for item in items
+    ]
 
 
 def passed_spending_items(*, community_code: str) -> QuerySet[AgendaItem]:

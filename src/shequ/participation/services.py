@@ -744,6 +744,19 @@ def item_vote(*, actor: User, item_id: int, choice: str, member_id: int | None =
     )
 
 
+def my_item_votes(*, user: Any, meeting: Meeting) -> dict[int, str] | None:
+    """For a council member signed in to ``meeting``: their own current choice per agenda item
+    (found through the keyed hash, so also in a secret vote); ``None`` for anyone else."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    member = _member_of(meeting, user)
+    if member is None or not Attendance.objects.filter(meeting=meeting, member=member).exists():
+        return None
+    keys = {_vote_key(item.pk, member.pk): item.pk for item in meeting.items.all()}
+    votes = ItemVote.objects.filter(item__meeting=meeting, ballot_key__in=list(keys))
+    return {keys[key]: choice for key, choice in votes.values_list("ballot_key", "choice")}
+
+
 @transaction.atomic
 def item_close_vote(*, actor: User, item_id: int) -> AgendaItem:
     """Count the votes and decide: passed when more than half of the members present vote for.

@@ -14,4 +14,5 @@ urlpatterns = [
     path("rounds/<int:round_id>/", views.round_detail, name="round"),
     path("meetings/<int:meeting_id>/", views.meeting_detail, name="meeting"),
     path("meetings/<int:meeting_id>/sign-in/<str:token>/", views.meeting_sign_in, name="sign_in"),
+    path("meetings/<int:meeting_id>/items/<int:item_id>/vote/", views.item_vote, name="item_vote"),
 ]

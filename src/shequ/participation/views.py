@@ -9,11 +9,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from shequ.core.errors import DomainError
+from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
 from shequ.participation import selectors, services
 from shequ.participation.forms import ProposalForm
-from shequ.participation.models import Proposal, Round
+from shequ.participation.models import ItemVote, Proposal, Round
 from shequ.participation.permissions import verified_resident_of
 from shequ.people.models import Resident, User
 
@@ -175,8 +175,38 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
 
 
 def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """The agenda and decisions; a member signed in to the session votes here (secret or
+    open), and may change the vote until the item closes."""
     meeting = selectors.meeting_get(meeting_id)
-    return render(request, "participation/meeting.html", {"meeting": meeting})
+    mine = services.my_item_votes(user=request.user, meeting=meeting)
+    context = {
+        "meeting": meeting,
+        "items": [(item, (mine or {}).get(item.pk, "")) for item in meeting.items.all()],
+        "may_vote": mine is not None,
+        "choices": ItemVote.Choice.choices,
+    }
+    return render(request, "participation/meeting.html", context)
+
+
+@login_required
+@require_POST
+def item_vote(request: HttpRequest, meeting_id: int, item_id: int) -> HttpResponse:
+    """A member signed in to the meeting votes on an item that is open for voting."""
+    meeting = selectors.meeting_get(meeting_id)
+    if not any(item.pk == item_id for item in meeting.items.all()):
+        raise NotFound("item_not_found", _("No such agenda item."))
+    try:
+        services.item_vote(
+            actor=cast(User, request.user), item_id=item_id, choice=request.POST.get("choice", "")
+        )
+        messages.success(
+            request, _("Your vote is recorded; you may change it until the vote closes.")
+        )
+    except DomainError as error:
+        if error.status == 404:
+            raise
+        messages.error(request, str(error))
+    return redirect("participation:meeting", meeting_id=meeting_id)
 
 
 @login_required
