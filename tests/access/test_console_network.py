@@ -78,8 +78,14 @@ def test_planner_imports_a_pbf_in_the_background(
     )
     assert job.network == network
     assert (media / network.file).exists()
-    # The shipped POIs inside the area come along, so a run can start right away.
-    assert Facility.objects.filter(network=network, source=Facility.Source.OSM).count() > 100
+    # The file's own POIs come along (not the shipped sample), so a run can start right away.
+    from_file = Facility.objects.filter(network=network, source=Facility.Source.OSM_FILE)
+    assert from_file.count() > 100
+    assert from_file.filter(external_id__startswith="node/").exists()  # PBF node tags read
+    assert from_file.filter(external_id__startswith="way/").exists()
+    assert not Facility.objects.filter(network=network, source=Facility.Source.OSM).exists()
+    assert 'data-testid="import-facilities"' in body
+    assert f"{from_file.count()} " in body
     assert 'name="network"' in body
     assert f'value="{network.pk}"' in body
     assert _stored(media, "uploads") == []  # the uploaded copy is removed
@@ -192,7 +198,7 @@ def test_failure_after_the_network_was_built_keeps_no_network(
     def broken(**kwargs: Any) -> None:
         raise services.DomainError("access_bad_file", "The GeoJSON has no list of features.")
 
-    monkeypatch.setattr(services, "facilities_import_osm", broken)
+    monkeypatch.setattr(services, "facilities_import_platform", broken)
     job = services.network_import_execute(job.pk)
     assert job.status == NetworkImport.Status.FAILED
     assert "no list of features" in job.error

@@ -446,7 +446,12 @@ def _import(request: HttpRequest, import_id: int) -> NetworkImport:
 @staff_required
 def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
     job = _import(request, import_id)
-    return render(request, "access/console/import.html", {"job": job, "form": RunForm()})
+    sources = selectors.facility_sources(job.network) if job.network else []
+    return render(
+        request,
+        "access/console/import.html",
+        {"job": job, "form": RunForm(), "facility_sources": sources},
+    )
 
 
 @staff_required

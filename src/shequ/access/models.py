@@ -76,6 +76,7 @@ class Facility(models.Model):
         PLATFORM = "platform", _("Platform")
         OSM = "osm", _("OpenStreetMap POI")
         UPLOAD = "upload", _("Upload")
+        OSM_FILE = "osm_file", _("POI of the imported OSM file")
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="facilities")
     category = models.ForeignKey(FacilityCategory, on_delete=models.PROTECT, related_name="+")

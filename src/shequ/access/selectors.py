@@ -4,10 +4,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from shequ.access.models import ALL_ESSENTIAL, CoverageRow, FacilityCategory, Network, Run, Siting
+from shequ.access.models import (
+    ALL_ESSENTIAL,
+    CoverageRow,
+    Facility,
+    FacilityCategory,
+    Network,
+    Run,
+    Siting,
+)
 from shequ.access.permissions import may_read
 from shequ.access.services import run_result
 from shequ.core.errors import DomainError, NotFound
@@ -45,6 +53,32 @@ def latest_run_for(user: Any) -> Run | None:
 
 def network_list() -> QuerySet[Network]:
     return Network.objects.order_by("-created_at")
+
+
+@dataclass(frozen=True)
+class FacilitySourceCount:
+    source: str
+    label: str
+    count: int
+    far: int
+
+
+def facility_sources(network: Network) -> list[FacilitySourceCount]:
+    """How many facilities of a network came from each source, and how many of them snapped
+    farther than the limit from the network (flagged)."""
+    labels = dict(Facility.Source.choices)
+    rows = (
+        Facility.objects.filter(network=network)
+        .values("source")
+        .annotate(n=Count("id"), far=Count("id", filter=Q(far_snap=True)))
+        .order_by("source")
+    )
+    return [
+        FacilitySourceCount(
+            r["source"], str(labels.get(r["source"], r["source"])), r["n"], r["far"]
+        )
+        for r in rows
+    ]
 
 
 def category_list() -> list[FacilityCategory]:

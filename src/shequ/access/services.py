@@ -55,7 +55,10 @@ MAX_SITES = 50
 
 Progress = Callable[[int, int, str], None]
 
-# (code, Chinese name, minutes, essential, OSM tags "key=value")
+# (code, Chinese name, minutes, essential, OSM tag rules). A rule is "key=value", or several
+# conditions joined by "&" that must all hold; an OSM element gets the category of its most
+# specific matching rule (see engine.PoiRules). The same rules map the POIs found in imported
+# OSM files and those of the shipped GeoJSON sample; they are stored on each FacilityCategory.
 DEFAULT_CATEGORIES: tuple[tuple[str, str, int, bool, tuple[str, ...]], ...] = (
     ("service_centre", "社区综合服务中心", 15, True, ("amenity=community_centre",)),
     ("school", "中小学", 15, True, ("amenity=school",)),
@@ -76,8 +79,24 @@ DEFAULT_CATEGORIES: tuple[tuple[str, str, int, bool, tuple[str, ...]], ...] = (
         ),
     ),
     ("park", "公园绿地", 15, True, ("leisure=park", "leisure=garden", "leisure=playground")),
-    ("elderly_care", "养老服务", 15, False, ("amenity=social_facility", "amenity=nursing_home")),
-    ("sports", "体育设施", 15, False, ("leisure=pitch", "leisure=sports_centre")),
+    (
+        "elderly_care",
+        "养老服务",
+        15,
+        False,
+        (
+            "amenity=social_facility&social_facility:for=senior",
+            "amenity=social_facility&social_facility=nursing_home",
+            "amenity=nursing_home",
+        ),
+    ),
+    (
+        "sports",
+        "体育设施",
+        15,
+        False,
+        ("leisure=pitch", "leisure=sports_centre", "leisure=fitness_centre"),
+    ),
     ("culture", "文化设施", 15, False, ("amenity=library", "amenity=arts_centre")),
     (
         "transit",
@@ -89,9 +108,11 @@ DEFAULT_CATEGORIES: tuple[tuple[str, str, int, bool, tuple[str, ...]], ...] = (
             "railway=subway_entrance",
             "railway=station",
             "amenity=bus_station",
+            "public_transport=platform",
+            "public_transport=stop_position",
         ),
     ),
-    ("legal", "法律服务", 15, False, ("office=lawyer",)),
+    ("legal", "法律服务", 15, False, ("office=lawyer", "office=notary")),
 )
 
 
@@ -296,12 +317,32 @@ def network_import(
     name: str = "",
     source_name: str = "",
     progress: Progress | None = None,
+    pois: bool = True,
 ) -> Network:
     """Import an OSM file (.osm / .osm.pbf) as a walk network; one network per file content.
 
+    With ``pois`` the file's own points of interest (mapped to categories by their OSM tags)
+    become facilities of the network (source ``osm_file``), snapped to it.
     Nothing is stored unless the whole import succeeds (the engine writes the network file
-    through a temporary name; the row is created last and the file removed if that fails).
+    through a temporary name; the row and its facilities are created last, in one
+    transaction, and the file removed if that fails).
     """
+    network, _report = _network_import(
+        actor=actor, path=path, name=name, source_name=source_name, progress=progress, pois=pois
+    )
+    return network
+
+
+def _network_import(
+    *,
+    actor: Any,
+    path: Path | str,
+    name: str = "",
+    source_name: str = "",
+    progress: Progress | None = None,
+    pois: bool = True,
+) -> "tuple[Network, FacilityImport | None]":
+    """network_import; the report is None when the file had been imported before."""
     from shequ.access.engine.extract import network_from_extract
 
     def step(done: int, message: str) -> None:
@@ -318,19 +359,24 @@ def network_import(
         ) from exc
     existing = Network.objects.filter(sha256=digest).first()
     if existing is not None:
-        return existing
+        return existing, None
     relative = f"access/networks/{digest[:16]}.npz"
     target = _media(relative)
     target.parent.mkdir(parents=True, exist_ok=True)
+    classifier = _poi_rules() if pois else None
     try:
         step(0, "reading OSM file")
-        extract, _digest = engine.read_osm_extract(src)
+        extract, _digest = engine.read_osm_extract(src, poi_classifier=classifier)
         step(1, "building network")
         net = network_from_extract(extract, source=label, sha256=digest)
         step(2, "saving network")
+        # Snap before anything is written: a snapping error stores nothing.
+        rows = _osm_file_rows(extract.pois)
+        snap = _snap(net, [r.lon for r in rows], [r.lat for r in rows], on_outside="flag")
         engine.save_network(net, target)
     except engine.AccessEngineError as exc:
         raise _engine_error(exc, source=str(src), label=label) from exc
+    report = FacilityImport() if pois else None
     try:
         with transaction.atomic():
             network = Network.objects.create(
@@ -351,11 +397,27 @@ def network_import(
                 target=network,
                 changes={"nodes": net.n_nodes, "edges": net.n_edges, "sha256": digest},
             )
+            if report is not None:
+                facilities = _snapped_facilities(
+                    network, Facility.Source.OSM_FILE, rows, snap, set(), report
+                )
+                Facility.objects.bulk_create(facilities, batch_size=500)
+                audit_record(
+                    actor=actor,
+                    verb="access.facilities_import_osm_file",
+                    target=network,
+                    changes={
+                        "created": report.created,
+                        "far": report.far,
+                        "outside": report.outside,
+                        "by_category": report.by_category,
+                    },
+                )
     except Exception:
         target.unlink(missing_ok=True)
         raise
     step(3, "network saved")
-    return network
+    return network, report
 
 
 OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".xml")
@@ -426,8 +488,9 @@ def network_import_start(
 
 
 def network_import_execute(import_id: int, *, progress: Progress | None = None) -> NetworkImport:
-    """Import one uploaded OSM file: network, then the shipped POIs and the platform's service
-    centres that lie in its area. A failure is recorded on the import; nothing else is kept."""
+    """Import one uploaded OSM file: network with the file's own POIs, then the platform's
+    service centres that lie in its area (and the shipped POI sample when the file has no POIs).
+    A failure is recorded on the import; nothing else is kept."""
     job = NetworkImport.objects.select_related("created_by").get(pk=import_id)
     if job.status in (NetworkImport.Status.DONE, NetworkImport.Status.FAILED):
         return job
@@ -445,6 +508,7 @@ def network_import_execute(import_id: int, *, progress: Progress | None = None) 
     network: Network | None = None
     before = set(Network.objects.values_list("pk", flat=True))
     try:
+        categories_ensure(actor=job.created_by)
         network = network_import(
             actor=job.created_by,
             path=upload,
@@ -456,9 +520,8 @@ def network_import_execute(import_id: int, *, progress: Progress | None = None) 
             message = "already imported"
         else:
             report(3, 4, "facilities")
-            categories_ensure(actor=job.created_by)
-            facilities_import_osm(actor=job.created_by, network=network, path=SHIPPED_POIS)
             facilities_import_platform(actor=job.created_by, network=network)
+            facilities_sample_if_none(actor=job.created_by, network=network)
             message = "done"
     except Exception as exc:
         if network is not None and network.pk not in before:
@@ -514,64 +577,95 @@ class FacilityImport:
     by_category: dict[str, int] = field(default_factory=dict)
 
 
-def _category_by_tag() -> dict[str, FacilityCategory]:
-    out: dict[str, FacilityCategory] = {}
-    for category in FacilityCategory.objects.all():
-        for tag in category.osm_tags:
-            out.setdefault(str(tag), category)
-    return out
-
-
-def facilities_import_osm(
-    *, actor: Any, network: Network, path: Path | str = SHIPPED_POIS
-) -> FacilityImport:
-    """Import OSM POIs (GeoJSON points with an OSM ``category`` tag like ``amenity=school``)."""
-    data = _read_geojson(Path(path).read_bytes())
-    by_tag = _category_by_tag()
-    report = FacilityImport()
-    rows: list[tuple[FacilityCategory, str, str, float, float]] = []
-    for feature in data:
-        props = feature.get("properties") or {}
-        category = by_tag.get(str(props.get("category") or ""))
-        if category is None:
-            report.unmapped += 1
-            continue
-        lon, lat = _point(feature)
-        ext = f"{props.get('osm_type', 'node')}/{props.get('osm_id')}"
-        rows.append((category, ext, str(props.get("name") or ""), lon, lat))
-    net = network_load(network)
-    snap = _snap(net, [r[3] for r in rows], [r[4] for r in rows], on_outside="flag")
-    existing = set(
-        Facility.objects.filter(network=network, source=Facility.Source.OSM).values_list(
-            "external_id", flat=True
-        )
+def _poi_rules() -> engine.PoiRules:
+    """The categories' OSM tag rules (FacilityCategory.osm_tags), in category order."""
+    return engine.PoiRules(
+        (category.code, str(rule))
+        for category in FacilityCategory.objects.all()
+        for rule in category.osm_tags
     )
+
+
+@dataclass(frozen=True)
+class _PoiRow:
+    category: str
+    external_id: str
+    name: str
+    lon: float
+    lat: float
+
+
+def _osm_file_rows(pois: Sequence[engine.OsmPoi]) -> list[_PoiRow]:
+    return [_PoiRow(p.label, p.key, p.name, p.lon, p.lat) for p in pois]
+
+
+def _snapped_facilities(
+    network: Network,
+    source: str,
+    rows: Sequence[_PoiRow],
+    snap: engine.SnapResult,
+    existing: set[str],
+    report: FacilityImport,
+) -> list[Facility]:
+    """Facilities for the rows that lie in the network area and are not stored yet; points
+    more than the snap limit (500 m) from the nearest node are kept and flagged."""
+    categories = {c.code: c for c in FacilityCategory.objects.all()}
     new: list[Facility] = []
-    for i, (category, ext, name, lon, lat) in enumerate(rows):
+    for i, row in enumerate(rows):
         if snap.outside[i]:
             report.outside += 1
             continue
-        if ext in existing:
+        if row.external_id in existing:
             report.unchanged += 1
             continue
-        existing.add(ext)
+        existing.add(row.external_id)
         report.far += int(snap.too_far[i])
-        report.by_category[category.code] = report.by_category.get(category.code, 0) + 1
+        report.by_category[row.category] = report.by_category.get(row.category, 0) + 1
         new.append(
             Facility(
                 network=network,
-                category=category,
-                source=Facility.Source.OSM,
-                external_id=ext,
-                name=name[:200],
-                longitude=lon,
-                latitude=lat,
+                category=categories[row.category],
+                source=source,
+                external_id=row.external_id,
+                name=row.name[:200],
+                longitude=row.lon,
+                latitude=row.lat,
                 node=int(snap.node[i]),
                 snap_distance_m=float(snap.distance_m[i]),
                 far_snap=bool(snap.too_far[i]),
             )
         )
     report.created = len(new)
+    return new
+
+
+def facilities_import_osm(
+    *, actor: Any, network: Network, path: Path | str = SHIPPED_POIS
+) -> FacilityImport:
+    """Import OSM POIs (GeoJSON points with an OSM ``category`` tag like ``amenity=school``),
+    mapped to categories by the same tag rules as the POIs of imported OSM files."""
+    data = _read_geojson(Path(path).read_bytes())
+    classify = _poi_rules()
+    report = FacilityImport()
+    rows: list[_PoiRow] = []
+    for feature in data:
+        props = feature.get("properties") or {}
+        key, _sep, value = str(props.get("category") or "").partition("=")
+        code = classify({key: value}) if key and value else None
+        if code is None:
+            report.unmapped += 1
+            continue
+        lon, lat = _point(feature)
+        ext = f"{props.get('osm_type', 'node')}/{props.get('osm_id')}"
+        rows.append(_PoiRow(code, ext, str(props.get("name") or ""), lon, lat))
+    net = network_load(network)
+    snap = _snap(net, [r.lon for r in rows], [r.lat for r in rows], on_outside="flag")
+    existing = set(
+        Facility.objects.filter(network=network, source=Facility.Source.OSM).values_list(
+            "external_id", flat=True
+        )
+    )
+    new = _snapped_facilities(network, Facility.Source.OSM, rows, snap, existing, report)
     with transaction.atomic():
         Facility.objects.bulk_create(new, batch_size=500)
         if new:
@@ -582,6 +676,15 @@ def facilities_import_osm(
                 changes={"created": report.created, "outside": report.outside},
             )
     return report
+
+
+def facilities_sample_if_none(*, actor: Any, network: Network) -> FacilityImport | None:
+    """The shipped POI sample, for a network whose file brought no POIs of its own (e.g. a
+    roads-only extract) and that has no OSM POIs yet; None when it is not needed."""
+    sources = (Facility.Source.OSM, Facility.Source.OSM_FILE)
+    if Facility.objects.filter(network=network, source__in=sources).exists():
+        return None
+    return facilities_import_osm(actor=actor, network=network, path=SHIPPED_POIS)
 
 
 def facilities_import_platform(*, actor: Any, network: Network) -> int:
@@ -1353,9 +1456,12 @@ def siting_what_if(*, actor: Any, siting: Siting) -> Run:
 
 
 def shipped_setup(*, actor: Any = None) -> tuple[Network, FacilityImport]:
-    """Categories, the shipped central-Chengdu network and its OSM POIs (idempotent)."""
+    """Categories, the shipped central-Chengdu network with the POIs of its OSM file and the
+    platform's service centres (idempotent: a second call adds nothing)."""
     categories_ensure(actor=actor)
-    network = network_import(actor=actor, path=SHIPPED_OSM, name="成都中心城区 (OSM)")
-    report = facilities_import_osm(actor=actor, network=network, path=SHIPPED_POIS)
+    network, report = _network_import(actor=actor, path=SHIPPED_OSM, name="成都中心城区 (OSM)")
+    sample = facilities_sample_if_none(actor=actor, network=network)
     facilities_import_platform(actor=actor, network=network)
-    return network, report
+    if sample is not None:
+        report = sample
+    return network, report or FacilityImport()

@@ -31,6 +31,7 @@ from .network import (
 )
 from .osm import import_osm_file, parse_osm_xml, read_osm, read_osm_extract, sha256_file
 from .pbf import parse_osm_pbf, write_osm_pbf
+from .pois import OsmPoi, PoiClassifier, PoiRules
 from .siting import (
     Catchments,
     GreedyResult,
@@ -76,7 +77,10 @@ __all__ = [
     "NetworkFormatError",
     "NetworkImportError",
     "OsmExtract",
+    "OsmPoi",
     "OutsideNetworkError",
+    "PoiClassifier",
+    "PoiRules",
     "Population",
     "SnapError",
     "SnapResult",

@@ -15,6 +15,7 @@ import numpy.typing as npt
 
 from .errors import NetworkImportError
 from .network import Network, network_from_edges
+from .pois import OsmPoi
 
 # Ways with these highway values are never walked (not built yet, gone, or closed
 # to people on foot by definition).
@@ -80,7 +81,9 @@ class OsmExtract:
     """Nodes and kept ways of an OSM file.
 
     ``way_refs[way_offsets[i]:way_offsets[i + 1]]`` are the node ids of way ``i``.
-    ``way_tags`` is filled only when the reader was asked to keep tags.
+    ``way_tags`` and ``node_tags`` (node index -> tags, tagged nodes only) are
+    filled only when the reader was asked to keep tags; ``pois`` only when it was
+    given a POI classifier.
     """
 
     node_ids: npt.NDArray[np.int64]
@@ -91,6 +94,8 @@ class OsmExtract:
     way_refs: npt.NDArray[np.int64]
     way_tags: list[dict[str, str]] | None = None
     stats: dict[str, Any] = field(default_factory=dict)
+    node_tags: dict[int, dict[str, str]] | None = None
+    pois: list[OsmPoi] = field(default_factory=list)
 
 
 def network_from_extract(

@@ -22,6 +22,7 @@ import numpy as np
 from .errors import NetworkImportError
 from .extract import OsmExtract, WayFilter, is_walkable, network_from_extract
 from .network import Network
+from .pois import OsmPoi, PendingWayPoi, PoiClassifier, poi_name, resolve_way_pois
 
 # expat error codes raised when the input ends in the middle of the document.
 _EOF_ERROR_CODES = frozenset({3, 5, 6})  # no element found, unclosed token, partial char
@@ -82,8 +83,12 @@ def parse_osm_xml(
     *,
     way_filter: WayFilter = is_walkable,
     keep_tags: bool = False,
+    poi_classifier: PoiClassifier | None = None,
 ) -> tuple[OsmExtract, str]:
-    """Stream an OSM XML file; return (extract with ways passing ``way_filter``, sha256)."""
+    """Stream an OSM XML file; return (extract with ways passing ``way_filter``, sha256).
+
+    With ``poi_classifier``, tagged nodes and ways it labels become ``extract.pois``.
+    """
     source = str(path)
     node_ids: array[int] = array("q")
     lons: array[float] = array("d")
@@ -92,6 +97,10 @@ def parse_osm_xml(
     way_offsets: array[int] = array("q", [0])
     way_refs: array[int] = array("q")
     way_tags: list[dict[str, str]] | None = [] if keep_tags else None
+    node_tags: dict[int, dict[str, str]] | None = {} if keep_tags else None
+    pois: list[OsmPoi] = []
+    pending: list[PendingWayPoi] = []
+    want_node_tags = keep_tags or poi_classifier is not None
     stats: dict[str, Any] = {"ways": 0, "relations": 0}
     try:
         fh = open(path, "rb")  # noqa: SIM115 - closed in finally; wrapped for hashing
@@ -120,14 +129,27 @@ def parse_osm_xml(
                     raise NetworkImportError(
                         f"{source}: node with invalid id {elem.get('id')!r}"
                     ) from exc
+                node_lat = _coord(elem, "lat", nid, source)
+                node_lon = _coord(elem, "lon", nid, source)
+                if want_node_tags and len(elem):
+                    tags = {t.get("k", ""): t.get("v", "") for t in elem.iter("tag")}
+                    if tags and node_tags is not None:
+                        node_tags[len(node_ids)] = tags
+                    label = poi_classifier(tags) if poi_classifier and tags else None
+                    if label is not None:
+                        pois.append(
+                            OsmPoi("node", nid, node_lon, node_lat, label, poi_name(tags), tags)
+                        )
                 node_ids.append(nid)
-                lats.append(_coord(elem, "lat", nid, source))
-                lons.append(_coord(elem, "lon", nid, source))
+                lats.append(node_lat)
+                lons.append(node_lon)
                 root.clear()
             elif tag == "way":
                 stats["ways"] += 1
                 tags = {t.get("k", ""): t.get("v", "") for t in elem.iter("tag")}
-                if way_filter(tags):
+                walkable = way_filter(tags)
+                label = poi_classifier(tags) if poi_classifier and tags else None
+                if walkable or label is not None:
                     try:
                         refs = [int(nd.get("ref", "")) for nd in elem.iter("nd")]
                         wid = int(elem.get("id", ""))
@@ -135,6 +157,11 @@ def parse_osm_xml(
                         raise NetworkImportError(
                             f"{source}: way {elem.get('id')!r} has an invalid id or node ref"
                         ) from exc
+                if label is not None:
+                    pending.append(
+                        PendingWayPoi(wid, np.asarray(refs, dtype=np.int64), label, tags)
+                    )
+                if walkable:
                     way_ids.append(wid)
                     way_refs.extend(refs)
                     way_offsets.append(len(way_refs))
@@ -163,15 +190,24 @@ def parse_osm_xml(
         fh.close()
     if root is None:
         raise NetworkImportError(f"{source}: empty file")
+    ids = np.frombuffer(node_ids, dtype=np.int64).copy()
+    lon = np.frombuffer(lons, dtype=np.float64).copy()
+    lat = np.frombuffer(lats, dtype=np.float64).copy()
+    way_pois, missing = resolve_way_pois(pending, ids, lon, lat)
+    if poi_classifier is not None:
+        stats["pois"] = len(pois) + len(way_pois)
+        stats["poi_ways_without_nodes"] = missing
     extract = OsmExtract(
-        node_ids=np.frombuffer(node_ids, dtype=np.int64).copy(),
-        lon=np.frombuffer(lons, dtype=np.float64).copy(),
-        lat=np.frombuffer(lats, dtype=np.float64).copy(),
+        node_ids=ids,
+        lon=lon,
+        lat=lat,
         way_ids=np.frombuffer(way_ids, dtype=np.int64).copy(),
         way_offsets=np.frombuffer(way_offsets, dtype=np.int64).copy(),
         way_refs=np.frombuffer(way_refs, dtype=np.int64).copy(),
         way_tags=way_tags,
         stats=stats,
+        node_tags=node_tags,
+        pois=pois + way_pois,
     )
     return extract, reader.sha256.hexdigest()
 
@@ -193,16 +229,23 @@ def read_osm_extract(
     *,
     way_filter: WayFilter = is_walkable,
     keep_tags: bool = False,
+    poi_classifier: PoiClassifier | None = None,
 ) -> tuple[OsmExtract, str]:
-    """Read the nodes and the ways passing ``way_filter`` from an .osm or .osm.pbf file."""
+    """Read the nodes and the ways passing ``way_filter`` from an .osm or .osm.pbf file
+    (and, with ``poi_classifier``, the points of interest it labels)."""
     p = Path(path)
     if not p.is_file():
         raise NetworkImportError(f"{p}: no such file")
+    kwargs: dict[str, Any] = {
+        "way_filter": way_filter,
+        "keep_tags": keep_tags,
+        "poi_classifier": poi_classifier,
+    }
     if _looks_like_pbf(p):
         from .pbf import parse_osm_pbf
 
-        return parse_osm_pbf(p, way_filter=way_filter, keep_tags=keep_tags)
-    return parse_osm_xml(p, way_filter=way_filter, keep_tags=keep_tags)
+        return parse_osm_pbf(p, **kwargs)
+    return parse_osm_xml(p, **kwargs)
 
 
 def read_osm(path: str | os.PathLike[str], *, largest_component: bool = True) -> Network:

@@ -3,8 +3,9 @@
 A ``.osm.pbf`` file is a sequence of ``[4-byte big-endian length][BlobHeader][Blob]``.
 Blobs hold a zlib-compressed (or raw) ``HeaderBlock`` or ``PrimitiveBlock``;
 primitive blocks hold a string table and groups of nodes, dense nodes, ways
-and relations.  Only what a walk network needs is decoded: node ids and
-coordinates (plain and dense), way ids, tags and node refs.  Packed varint
+and relations.  Only what a walk network and its points of interest need is
+decoded: node ids, coordinates and tags (plain and dense), way ids, tags and
+node refs.  Packed varint
 arrays are decoded with numpy in one go; message fields are walked with a
 small hand-written decoder.
 """
@@ -24,6 +25,7 @@ import numpy.typing as npt
 
 from .errors import NetworkImportError
 from .extract import OsmExtract, WayFilter, is_walkable
+from .pois import OsmPoi, PendingWayPoi, PoiClassifier, poi_name, resolve_way_pois
 
 MAX_BLOB_HEADER = 64 * 1024
 MAX_BLOB = 32 * 1024 * 1024
@@ -221,8 +223,16 @@ def _check_header_block(data: bytes, source: str) -> dict[str, Any]:
 class _Collector:
     """Accumulates nodes and kept ways across primitive blocks."""
 
-    def __init__(self, way_filter: WayFilter, keep_tags: bool) -> None:
+    def __init__(
+        self, way_filter: WayFilter, keep_tags: bool, poi_classifier: PoiClassifier | None = None
+    ) -> None:
         self.way_filter = way_filter
+        self.poi_classifier = poi_classifier
+        self.node_tags: dict[int, dict[str, str]] | None = {} if keep_tags else None
+        self.want_node_tags = keep_tags or poi_classifier is not None
+        self.n_nodes = 0
+        self.pois: list[OsmPoi] = []
+        self.pending: list[PendingWayPoi] = []
         self.node_ids: list[npt.NDArray[np.int64]] = []
         self.lon: list[npt.NDArray[np.float64]] = []
         self.lat: list[npt.NDArray[np.float64]] = []
@@ -276,16 +286,24 @@ class _Collector:
             if wire != LENGTH:
                 continue
             if number == 2:
-                self._dense(value, granularity, lat_offset, lon_offset)
+                self._dense(value, strings, granularity, lat_offset, lon_offset)
             elif number == 1:
-                self._node(value, granularity, lat_offset, lon_offset)
+                self._node(value, strings, granularity, lat_offset, lon_offset)
             elif number == 3:
                 self._way(value, strings)
             elif number == 4:
                 self.relations += 1
 
-    def _dense(self, msg: memoryview, granularity: int, lat_off: int, lon_off: int) -> None:
+    def _dense(
+        self,
+        msg: memoryview,
+        strings: Sequence[str],
+        granularity: int,
+        lat_off: int,
+        lon_off: int,
+    ) -> None:
         ids = lats = lons = np.zeros(0, dtype=np.int64)
+        keys_vals: memoryview | None = None
         for number, wire, value in iter_fields(msg):
             if wire != LENGTH:
                 continue
@@ -295,26 +313,86 @@ class _Collector:
                 lats = _packed_sint_delta(value)
             elif number == 9:
                 lons = _packed_sint_delta(value)
+            elif number == 10:
+                keys_vals = value
         if not (ids.size == lats.size == lons.size):
             raise _DecodeError("DenseNodes id/lat/lon arrays differ in length")
+        lat = self._coords(lats, granularity, lat_off)
+        lon = self._coords(lons, granularity, lon_off)
+        if self.want_node_tags and keys_vals is not None and len(keys_vals):
+            self._dense_tags(decode_packed_varints(keys_vals), strings, ids, lon, lat)
         self.node_ids.append(ids)
-        self.lat.append(self._coords(lats, granularity, lat_off))
-        self.lon.append(self._coords(lons, granularity, lon_off))
+        self.lat.append(lat)
+        self.lon.append(lon)
+        self.n_nodes += ids.size
 
-    def _node(self, msg: memoryview, granularity: int, lat_off: int, lon_off: int) -> None:
+    def _dense_tags(
+        self,
+        kv: npt.NDArray[np.uint64],
+        strings: Sequence[str],
+        ids: npt.NDArray[np.int64],
+        lon: npt.NDArray[np.float64],
+        lat: npt.NDArray[np.float64],
+    ) -> None:
+        # keys_vals: for each node its key/value string indices, then a 0.
+        ends = np.flatnonzero(kv == 0)
+        if ends.size != ids.size:
+            raise _DecodeError(f"DenseNodes keys_vals end {ends.size} node(s) for {ids.size} nodes")
+        if kv.size and int(kv.max()) >= len(strings):
+            raise _DecodeError("DenseNodes tags refer to a string outside the string table")
+        starts = np.empty_like(ends)
+        starts[:1] = 0
+        starts[1:] = ends[:-1] + 1
+        lengths = ends - starts
+        if np.any(lengths % 2):
+            raise _DecodeError("DenseNodes keys_vals hold a key without a value")
+        for i in np.flatnonzero(lengths).tolist():
+            pairs = kv[starts[i] : ends[i]].tolist()
+            tags = {strings[k]: strings[v] for k, v in zip(pairs[::2], pairs[1::2], strict=True)}
+            self._tagged_node(self.n_nodes + i, int(ids[i]), float(lon[i]), float(lat[i]), tags)
+
+    def _tagged_node(
+        self, index: int, nid: int, lon: float, lat: float, tags: dict[str, str]
+    ) -> None:
+        if self.node_tags is not None:
+            self.node_tags[index] = tags
+        label = self.poi_classifier(tags) if self.poi_classifier else None
+        if label is not None:
+            self.pois.append(OsmPoi("node", nid, lon, lat, label, poi_name(tags), tags))
+
+    def _node(
+        self,
+        msg: memoryview,
+        strings: Sequence[str],
+        granularity: int,
+        lat_off: int,
+        lon_off: int,
+    ) -> None:
         nid = lat = lon = 0
+        keys: npt.NDArray[np.uint64] = np.zeros(0, dtype=np.uint64)
+        vals: npt.NDArray[np.uint64] = np.zeros(0, dtype=np.uint64)
         for number, wire, value in iter_fields(msg):
-            if wire != VARINT:
+            if wire == LENGTH and number == 2:
+                keys = decode_packed_varints(value)
+            elif wire == LENGTH and number == 3:
+                vals = decode_packed_varints(value)
+            elif wire != VARINT:
                 continue
-            if number == 1:
+            elif number == 1:
                 nid = _zigzag_scalar(value)
             elif number == 8:
                 lat = _zigzag_scalar(value)
             elif number == 9:
                 lon = _zigzag_scalar(value)
+        node_lat = self._coords(np.array([lat], dtype=np.int64), granularity, lat_off)
+        node_lon = self._coords(np.array([lon], dtype=np.int64), granularity, lon_off)
+        if self.want_node_tags and keys.size:
+            tags = _tags(keys, vals, strings, f"node {nid}")
+            self._tagged_node(self.n_nodes, nid, float(node_lon[0]), float(node_lat[0]), tags)
         self.node_ids.append(np.array([nid], dtype=np.int64))
-        self.lat.append(self._coords(np.array([lat], dtype=np.int64), granularity, lat_off))
-        self.lon.append(self._coords(np.array([lon], dtype=np.int64), granularity, lon_off))
+        self.lat.append(node_lat)
+        self.lon.append(node_lon)
+        self.n_nodes += 1
 
     def _way(self, msg: memoryview, strings: Sequence[str]) -> None:
         self.ways += 1
@@ -331,15 +409,16 @@ class _Collector:
                 vals = decode_packed_varints(value)
             elif number == 8 and wire == LENGTH:
                 refs_raw = value
-        if keys.size != vals.size:
-            raise _DecodeError(f"way {wid} has {keys.size} keys but {vals.size} values")
-        n_str = len(strings)
-        if keys.size and max(int(keys.max()), int(vals.max())) >= n_str:
-            raise _DecodeError(f"way {wid} refers to a string outside the string table")
-        tags = {strings[int(k)]: strings[int(v)] for k, v in zip(keys, vals, strict=True)}
-        if not self.way_filter(tags):
+        tags = _tags(keys, vals, strings, f"way {wid}")
+        walkable = self.way_filter(tags)
+        label = self.poi_classifier(tags) if self.poi_classifier and tags else None
+        if not walkable and label is None:
             return
         refs = _packed_sint_delta(refs_raw) if refs_raw is not None else np.zeros(0, np.int64)
+        if label is not None:
+            self.pending.append(PendingWayPoi(wid, refs, label, tags))
+        if not walkable:
+            return
         self.way_ids.append(wid)
         self.way_lengths.append(refs.size)
         self.way_refs.append(refs)
@@ -353,16 +432,35 @@ class _Collector:
         offsets = np.zeros(len(self.way_lengths) + 1, dtype=np.int64)
         np.cumsum(np.asarray(self.way_lengths, dtype=np.int64), out=offsets[1:])
         stats = {**stats, "ways": self.ways, "relations": self.relations}
+        node_ids = cat(self.node_ids, np.int64)
+        lon = cat(self.lon, np.float64)
+        lat = cat(self.lat, np.float64)
+        way_pois, missing = resolve_way_pois(self.pending, node_ids, lon, lat)
+        if self.poi_classifier is not None:
+            stats["pois"] = len(self.pois) + len(way_pois)
+            stats["poi_ways_without_nodes"] = missing
         return OsmExtract(
-            node_ids=cat(self.node_ids, np.int64),
-            lon=cat(self.lon, np.float64),
-            lat=cat(self.lat, np.float64),
+            node_ids=node_ids,
+            lon=lon,
+            lat=lat,
             way_ids=np.asarray(self.way_ids, dtype=np.int64),
             way_offsets=offsets,
             way_refs=cat(self.way_refs, np.int64),
             way_tags=self.way_tags,
             stats=stats,
+            node_tags=self.node_tags,
+            pois=self.pois + way_pois,
         )
+
+
+def _tags(
+    keys: npt.NDArray[np.uint64], vals: npt.NDArray[np.uint64], strings: Sequence[str], what: str
+) -> dict[str, str]:
+    if keys.size != vals.size:
+        raise _DecodeError(f"{what} has {keys.size} keys but {vals.size} values")
+    if keys.size and max(int(keys.max()), int(vals.max())) >= len(strings):
+        raise _DecodeError(f"{what} refers to a string outside the string table")
+    return {strings[k]: strings[v] for k, v in zip(keys.tolist(), vals.tolist(), strict=True)}
 
 
 def _int64(raw: int) -> int:
@@ -375,11 +473,15 @@ def parse_osm_pbf(
     *,
     way_filter: WayFilter = is_walkable,
     keep_tags: bool = False,
+    poi_classifier: PoiClassifier | None = None,
 ) -> tuple[OsmExtract, str]:
-    """Read an .osm.pbf file; return (extract with ways passing ``way_filter``, sha256)."""
+    """Read an .osm.pbf file; return (extract with ways passing ``way_filter``, sha256).
+
+    With ``poi_classifier``, tagged nodes and ways it labels become ``extract.pois``.
+    """
     source = str(path)
     digest = hashlib.sha256()
-    collector = _Collector(way_filter, keep_tags)
+    collector = _Collector(way_filter, keep_tags, poi_classifier)
     stats: dict[str, Any] = {}
     seen_header = False
 
@@ -495,7 +597,8 @@ def write_osm_pbf(
     block_size: int = 8000,
     writing_program: str = "shequ.access.engine",
 ) -> Path:
-    """Write nodes (as DenseNodes, without tags) and ways (with tags) to an .osm.pbf file.
+    """Write nodes (as DenseNodes, with ``node_tags`` if any) and ways (with tags) to an
+    .osm.pbf file.
 
     Coordinates are stored with the default granularity of 100 nanodegrees
     (1e-7°, about 1 cm), the precision of OSM itself.  Ways need ``way_tags``.
@@ -506,6 +609,7 @@ def write_osm_pbf(
     chunks = [_blob("OSMHeader", header)]
     lat_units = np.rint(extract.lat * 1e7).astype(np.int64)
     lon_units = np.rint(extract.lon * 1e7).astype(np.int64)
+    node_tags = extract.node_tags or {}
     for start in range(0, extract.node_ids.size, block_size):
         sl = slice(start, start + block_size)
         dense = (
@@ -513,7 +617,20 @@ def write_osm_pbf(
             + _field(8, _packed_delta(lat_units[sl]))
             + _field(9, _packed_delta(lon_units[sl]))
         )
-        block = _field(1, _field(1, b"")) + _field(2, _field(2, dense))
+        node_table: dict[str, int] = {"": 0}
+        stop = min(start + block_size, extract.node_ids.size)
+        if any(i in node_tags for i in range(start, stop)):
+            keys_vals: list[int] = []
+            for i in range(start, stop):
+                for k, v in node_tags.get(i, {}).items():
+                    keys_vals += [
+                        node_table.setdefault(k, len(node_table)),
+                        node_table.setdefault(v, len(node_table)),
+                    ]
+                keys_vals.append(0)
+            dense += _field(10, encode_packed_varints(keys_vals))
+        node_strings = b"".join(_field(1, t.encode("utf-8")) for t in node_table)
+        block = _field(1, node_strings) + _field(2, _field(2, dense))
         chunks.append(_blob("OSMData", block))
     tags = extract.way_tags or []
     if len(tags) != extract.way_ids.size:
