@@ -23,13 +23,24 @@ from shequ.surveys.exports import results_workbook
 from shequ.surveys.forms import (
     PlanForm,
     QuestionAddForm,
+    QuestionEditForm,
+    SectionForm,
     SettingsForm,
     SurveyCreateForm,
     XLSFormImportForm,
     answers_from_post,
     parse_lines,
+    unparse_lines,
 )
-from shequ.surveys.models import Invitation, Question, Response, SamplingPlan, Survey
+from shequ.surveys.models import (
+    Invitation,
+    Question,
+    Response,
+    SamplingPlan,
+    Section,
+    Survey,
+    SurveyVersion,
+)
 from shequ.surveys.permissions import can_create_survey, can_interview, can_manage_survey
 from shequ.surveys.rendering import questionnaire
 from shequ.surveys.xlsform import build_xlsform
@@ -42,6 +53,22 @@ def _managed(request: HttpRequest, survey_id: int) -> Survey:
     if not can_manage_survey(request.user, survey):
         raise DjangoPermissionDenied
     return survey
+
+
+def _saved_message(request: HttpRequest, before: int, version: SurveyVersion) -> None:
+    """Say plainly when an edit made a new version because the old one has answers."""
+    if version.number > before:
+        messages.warning(
+            request,
+            _(
+                "Version %(old)s already has responses, so this change was saved as version "
+                "%(new)s. Responses given so far stay with version %(old)s; new ones use "
+                "version %(new)s."
+            )
+            % {"old": before, "new": version.number},
+        )
+    else:
+        messages.success(request, _("Saved."))
 
 
 @staff_required
@@ -128,7 +155,8 @@ def survey_detail(request: HttpRequest, survey_id: int) -> HttpResponse:
             elif action == "question" and question_form.is_valid():
                 data = question_form.cleaned_data
                 choices = parse_lines(data["choices"])
-                services.survey_question_add(
+                before = services.survey_latest_version(survey).number
+                saved = services.survey_question_add(
                     actor=request.user,
                     survey_id=survey.pk,
                     section_name=data["section"],
@@ -148,6 +176,8 @@ def survey_detail(request: HttpRequest, survey_id: int) -> HttpResponse:
                     else None,
                     ip=ip,
                 )
+                _saved_message(request, before, saved)
+                return redirect("surveys_console:detail", survey_id=survey.pk)
             else:
                 raise DomainError("invalid_input", _("Check the form."))
         except DomainError as error:
@@ -170,8 +200,11 @@ def survey_detail(request: HttpRequest, survey_id: int) -> HttpResponse:
             "questions": Question.objects.filter(version=version)
             .select_related("section")
             .order_by("position"),
+            "sections": Section.objects.filter(version=version).order_by("position"),
             "frozen": version.responses.exists(),
             "may_manage": may_manage,
+            "may_edit": may_manage and survey.status != Survey.Status.CLOSED,
+            "section_form": SectionForm(),
             "settings_form": settings_form,
             "question_form": question_form,
             "open_url": request.build_absolute_uri(
@@ -181,6 +214,134 @@ def survey_detail(request: HttpRequest, survey_id: int) -> HttpResponse:
             else "",
         },
     )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def question_edit(request: HttpRequest, survey_id: int, name: str) -> HttpResponse:
+    """Edit one question of the latest version (a new version when that one has answers)."""
+    survey = _managed(request, survey_id)
+    version = services.survey_latest_version(survey)
+    question = Question.objects.filter(version=version, name=name).select_related("section").first()
+    if question is None:
+        raise NotFound("question_not_found", _("No such question."))
+    choices = (
+        list(
+            question.choice_list.choices.order_by("position").values_list(
+                "name", "label_zh", "label_en"
+            )
+        )
+        if question.choice_list_id and question.choice_list
+        else []
+    )
+    initial = {
+        "name": question.name,
+        "label_zh": question.label_zh,
+        "label_en": question.label_en,
+        "required": question.required,
+        "relevant": question.relevant,
+        "constraint": question.constraint,
+        "choices": unparse_lines(choices),
+        "items": unparse_lines(
+            [(i["name"], i["label_zh"], i.get("label_en", "")) for i in question.items]
+        ),
+        "score_weight": question.score_weight,
+    }
+    form = QuestionEditForm(request.POST or None, initial=initial, qtype=question.qtype)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                saved = services.survey_question_update(
+                    actor=request.user,
+                    survey_id=survey.pk,
+                    name=question.name,
+                    new_name=data["name"],
+                    label_zh=data["label_zh"],
+                    label_en=data["label_en"],
+                    required=data["required"],
+                    relevant=data["relevant"],
+                    constraint=data["constraint"],
+                    choices=[ChoiceDef(*row) for row in parse_lines(data["choices"])]
+                    if "choices" in data
+                    else None,
+                    items=[ItemDef(*row) for row in parse_lines(data["items"])]
+                    if "items" in data
+                    else None,
+                    score_weight=data["score_weight"],
+                    ip=client_ip(request),
+                )
+            except DomainError as error:
+                if isinstance(error, NotFound):
+                    raise
+                add_domain_error(form, error)
+            else:
+                _saved_message(request, version.number, saved)
+                return redirect("surveys_console:detail", survey_id=survey.pk)
+    return render(
+        request,
+        "surveys/console/question_edit.html",
+        {
+            "survey": survey,
+            "version": version,
+            "question": question,
+            "form": form,
+            "frozen": version.responses.exists(),
+            "closed": survey.status == Survey.Status.CLOSED,
+        },
+        status=status,
+    )
+
+
+@staff_required
+@require_POST
+def builder(request: HttpRequest, survey_id: int) -> HttpResponse:
+    """Move, delete and section changes from the questionnaire page (one button each)."""
+    survey = _managed(request, survey_id)
+    before = services.survey_latest_version(survey).number
+    action = request.POST.get("action", "")
+    name = request.POST.get("name", "")
+    common: dict[str, Any] = {
+        "actor": request.user,
+        "survey_id": survey.pk,
+        "ip": client_ip(request),
+    }
+    try:
+        if action in ("question_up", "question_down"):
+            saved = services.survey_question_move(
+                name=name, direction=action.removeprefix("question_"), **common
+            )
+        elif action == "question_delete":
+            saved = services.survey_question_delete(name=name, **common)
+        elif action in ("section_up", "section_down"):
+            saved = services.survey_section_move(
+                name=name, direction=action.removeprefix("section_"), **common
+            )
+        elif action == "section_delete":
+            saved = services.survey_section_delete(name=name, **common)
+        elif action == "section_save":
+            form = SectionForm(request.POST)
+            if not form.is_valid():
+                raise DomainError("invalid_input", _("Give the section a name."))
+            data = form.cleaned_data
+            saved = services.survey_section_save(
+                name=name or data["section_name"],
+                new_name=data["section_name"] if name else None,
+                label_zh=data["label_zh"],
+                label_en=data["label_en"],
+                **common,
+            )
+        else:
+            raise DomainError("invalid_input", _("Check the form."))
+    except DomainError as error:
+        if isinstance(error, NotFound):
+            raise
+        messages.error(request, str(error))
+    else:
+        _saved_message(request, before, saved)
+    return redirect(reverse("surveys_console:detail", args=[survey.pk]) + "#builder")
 
 
 @staff_required
@@ -313,6 +474,7 @@ def survey_results(request: HttpRequest, survey_id: int) -> HttpResponse:
             "chart_data": chart,
             "map_data": selectors.district_map(survey, results),
             "may_manage": can_manage_survey(request.user, survey),
+            "synthetic": selectors.is_synthetic(survey),
         },
     )
 

@@ -98,6 +98,24 @@ class Problem:
         return f"{', '.join(where)}: {self.message}" if where else self.message
 
 
+# The builder form field each problem belongs under (the rest show above the form).
+PROBLEM_FIELDS = {
+    "bad_name": "name",
+    "duplicate_question": "name",
+    "missing_label": "label_zh",
+    "unknown_list": "choices",
+    "likert_points": "choices",
+    "duplicate_choice": "choices",
+    "empty_list": "choices",
+    "matrix_empty": "items",
+    "matrix_rows": "items",
+    "bad_weight": "score_weight",
+    "bad_relevant": "relevant",
+    "relevant_order": "relevant",
+    "bad_constraint": "constraint",
+}
+
+
 class DefinitionInvalid(DomainError):
     """Raised with every problem found, so a user fixes a file in one pass."""
 
@@ -109,7 +127,9 @@ class DefinitionInvalid(DomainError):
             first=str(problems[0]) if problems else "",
         )
         self.problems = problems
-        self.errors = [DomainError(p.code, str(p)) for p in problems]
+        self.errors = [
+            DomainError(p.code, str(p), field=PROBLEM_FIELDS.get(p.code)) for p in problems
+        ]
 
 
 def definition_problems(

@@ -7,7 +7,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.forms import StyledForm
-from shequ.surveys.models import AgeBand, Question, QuestionType, SamplingPlan
+from shequ.surveys.models import CHOICE_TYPES, AgeBand, Question, QuestionType, SamplingPlan
 
 
 class SurveyCreateForm(StyledForm):
@@ -52,6 +52,50 @@ class QuestionAddForm(StyledForm):
     score_weight = forms.FloatField(label=_("Index weight"), initial=0, min_value=0)
 
 
+class QuestionEditForm(StyledForm):
+    """One question's editable parts (its type stays; delete and add to change it)."""
+
+    name = forms.CharField(label=_("Question name"), max_length=60)
+    label_zh = forms.CharField(label=_("Label (Chinese)"), max_length=500)
+    label_en = forms.CharField(label=_("Label (English)"), max_length=500, required=False)
+    required = forms.BooleanField(label=_("Required"), required=False)
+    relevant = forms.CharField(
+        label=_("Show if (e.g. ${q1} = 'yes')"), max_length=300, required=False
+    )
+    constraint = forms.CharField(
+        label=_("Constraint (e.g. . >= 0 and . <= 120)"), max_length=300, required=False
+    )
+    choices = forms.CharField(
+        label=_("Choices, one per line: name|中文|English"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+    )
+    items = forms.CharField(
+        label=_("Matrix rows, one per line: name|中文|English"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+    )
+    score_weight = forms.FloatField(label=_("Index weight"), min_value=0)
+
+    def __init__(self, *args: Any, qtype: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if qtype not in CHOICE_TYPES:
+            del self.fields["choices"]
+        if qtype != QuestionType.MATRIX:
+            del self.fields["items"]
+
+
+class SectionForm(StyledForm):
+    section_name = forms.CharField(label=_("Section name"), max_length=60)
+    label_zh = forms.CharField(label=_("Label (Chinese)"), max_length=200, required=False)
+    label_en = forms.CharField(label=_("Label (English)"), max_length=200, required=False)
+
+
+def unparse_lines(rows: list[tuple[str, str, str]]) -> str:
+    """The inverse of ``parse_lines``: one ``name|中文|English`` line per row."""
+    return "\n".join("|".join(row).rstrip("|") for row in rows)
+
+
 def parse_lines(text: str) -> list[tuple[str, str, str]]:
     rows = []
     for line in text.splitlines():
@@ -84,7 +128,8 @@ class PlanForm(StyledForm):
 
 
 class OpenProfileForm(StyledForm):
-    community_code = forms.CharField(label=_("Your community (division code)"), max_length=12)
+    """Age group and sex on the open link; the community comes from the place picker."""
+
     age_band = forms.ChoiceField(label=_("Age group"), choices=[("", "—"), *AgeBand.choices])
     sex = forms.ChoiceField(
         label=_("Sex"), choices=[("", "—"), ("F", _("Female")), ("M", _("Male"))]

@@ -14,10 +14,11 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.errors import NotFound
-from shequ.core.scopes import Role, code_range
+from shequ.core.scopes import Role, code_range, within
 from shequ.people.permissions import READERS, areas_of
 from shequ.people.selectors import scope_queryset
 from shequ.places.models import Division
+from shequ.surveys.demo import DEMO_SERIES
 from shequ.surveys.models import (
     SCORABLE_TYPES,
     Invitation,
@@ -105,6 +106,63 @@ def invitations_for(user: Any, survey: Survey) -> QuerySet[Invitation]:
             "response__status",
         )
         .order_by("community_id", "id")
+    )
+
+
+@dataclass
+class PlacePicker:
+    """The cascading district → street → community picker of the open link.
+
+    It starts at the survey's own area, so a respondent can only choose a community inside
+    it (the service checks the code again on save).
+    """
+
+    levels: list[str]
+    districts: list[Division]
+    streets: list[Division]
+    communities: list[Division]
+    chosen: dict[str, str]
+    fixed: bool = False  # the survey covers one community: nothing to choose
+
+
+def open_link_places(survey: Survey, chosen: dict[str, str]) -> PlacePicker:
+    """Options of each picker level given what was chosen (kept after an error)."""
+    root = survey.division
+    root_level = root.level
+
+    def children(code: str, level: str) -> list[Division]:
+        if not code.isdigit():
+            return []
+        return list(
+            Division.objects.filter(parent_id=code, level=level, is_active=True)
+            .filter(within("code", root.code))
+            .only("code", "name", "short_name", "level", "parent_id")
+            .order_by("code")
+        )
+
+    district = root.code if root_level == Division.Level.DISTRICT else chosen.get("district", "")
+    street = root.code if root_level == Division.Level.STREET else chosen.get("street", "")
+    if root_level == Division.Level.COMMUNITY:
+        return PlacePicker(
+            [Division.Level.COMMUNITY],
+            [],
+            [],
+            [root],
+            {**chosen, "community_code": root.code},
+            fixed=True,
+        )
+    levels: dict[str, list[str]] = {
+        Division.Level.CITY: ["district", "street", "community"],
+        Division.Level.DISTRICT: ["street", "community"],
+        Division.Level.STREET: ["community"],
+    }
+    picked = levels.get(str(root_level), ["district", "street", "community"])
+    return PlacePicker(
+        levels=picked,
+        districts=children(root.code, Division.Level.DISTRICT) if "district" in picked else [],
+        streets=children(district, Division.Level.STREET),
+        communities=children(street, Division.Level.COMMUNITY),
+        chosen=chosen,
     )
 
 
@@ -218,25 +276,78 @@ class Results:
     unweighted: int = 0
 
 
+LEVELS = ("district", "street", "community")
+
+
+def _add(a: Sums, b: Sums) -> Sums:
+    return Sums(
+        n=a.n + b.n,
+        sw=a.sw + b.sw,
+        sw2=a.sw2 + b.sw2,
+        swx=a.swx + b.swx,
+        swx2=a.swx2 + b.swx2,
+        sw_hit=a.sw_hit + b.sw_hit,
+    )
+
+
+EMPTY_SUMS = Sums(0, 0.0, 0.0, 0.0, 0.0, 0.0)
+
+
+def _level_code(community_code: str, level: str) -> str:
+    """The district or street code a community code belongs to (as responses store them)."""
+    if level == "district":
+        return community_code[:6] + "000000"
+    if level == "street":
+        return community_code[:9] + "000"
+    return community_code
+
+
 def survey_results(
     user: Any,
     survey: Survey,
     *,
-    levels: tuple[str, ...] = ("district", "street", "community"),
+    levels: tuple[str, ...] = LEVELS,
     bootstrap: bool = True,
     distributions: bool = True,
 ) -> Results:
-    """Index, recognition rate and their 95% CIs, breakdowns with small cells suppressed."""
+    """Index, recognition rate and their 95% CIs, breakdowns with small cells suppressed.
+
+    One query grouped by community gives Σw, Σw², Σwx, Σwx², Σw·hit and n; the sums add up,
+    so streets, districts and the whole area are summed from those rows in Python (a few
+    thousand rows) instead of scanning the responses again for every level.
+    """
     base = responses_for(user, survey).filter(score__isnull=False)
     threshold = survey.recognition_threshold
-    overall = _sums(base.aggregate(**_sums_annotations(threshold)))
+    # Grouped by community only: the planner then expects a few thousand groups and hashes
+    # them in memory (grouping by all three codes made it sort a million rows on disk).
+    grouped = (
+        base.values("community_code")
+        .annotate(
+            **_sums_annotations(threshold),
+            unweighted=Count("id", filter=Q(weight__isnull=True)),
+        )
+        .order_by()
+    )
+    overall = EMPTY_SUMS
+    unweighted = 0
+    by_level: dict[str, dict[str, Sums]] = {level: {} for level in levels}
+    for row in grouped:
+        sums = _sums(row)
+        overall = _add(overall, sums)
+        unweighted += row["unweighted"] or 0
+        community = row["community_code"]
+        if not community:
+            continue
+        for level in levels:
+            code = _level_code(community, level)
+            by_level[level][code] = _add(by_level[level].get(code, EMPTY_SUMS), sums)
     results = Results(
         survey=survey,
         n=overall.n,
         index=estimate_mean(overall),
         recognition=estimate_share(overall),
         bootstrap=None,
-        unweighted=base.filter(weight__isnull=True).count(),
+        unweighted=unweighted,
     )
     if bootstrap and 2 <= overall.n <= BOOTSTRAP_LIMIT:
         pairs = np.array(
@@ -246,26 +357,16 @@ def survey_results(
             pairs[:, 0], pairs[:, 1], replicates=BOOTSTRAP_REPLICATES, seed=survey.pk
         )
     for level in levels:
-        results.breakdowns[level] = survey_breakdown(base, survey, level)
+        results.breakdowns[level] = _breakdown_rows(survey, by_level[level])
     if distributions:
         results.distributions = score_distributions(base, survey)
     return results
 
 
-def survey_breakdown(base: QuerySet[Response], survey: Survey, level: str) -> list[BreakdownRow]:
-    """Index and recognition per district, street or community; n < min cell suppressed."""
-    field_name = f"{level}_code"
-    grouped = (
-        base.values(field_name)
-        .annotate(**_sums_annotations(survey.recognition_threshold))
-        .order_by(field_name)
-    )
-    rows = [(row[field_name], _sums(row)) for row in grouped if row[field_name]]
-    names = dict(
-        Division.objects.filter(pk__in=[code for code, _s in rows]).values_list("code", "name")
-    )
+def _breakdown_rows(survey: Survey, sums_by_code: dict[str, Sums]) -> list[BreakdownRow]:
+    names = dict(Division.objects.filter(pk__in=list(sums_by_code)).values_list("code", "name"))
     out = []
-    for code, sums in rows:
+    for code, sums in sorted(sums_by_code.items()):
         small = sums.n < survey.min_cell_size
         out.append(
             BreakdownRow(
@@ -278,6 +379,19 @@ def survey_breakdown(base: QuerySet[Response], survey: Survey, level: str) -> li
             )
         )
     return out
+
+
+def survey_breakdown(base: QuerySet[Response], survey: Survey, level: str) -> list[BreakdownRow]:
+    """Index and recognition per district, street or community; n < min cell suppressed."""
+    field_name = f"{level}_code"
+    grouped = (
+        base.values(field_name)
+        .annotate(**_sums_annotations(survey.recognition_threshold))
+        .order_by(field_name)
+    )
+    return _breakdown_rows(
+        survey, {row[field_name]: _sums(row) for row in grouped if row[field_name]}
+    )
 
 
 def score_distributions(base: QuerySet[Response], survey: Survey) -> list[dict[str, Any]]:
@@ -360,6 +474,11 @@ def survey_trend(user: Any, survey: Survey) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: r["wave"])
 
 
+def is_synthetic(survey: Survey) -> bool:
+    """The seeded demo wave, whose responses no person gave."""
+    return survey.series == DEMO_SERIES
+
+
 def methods_note(survey: Survey, results: Results) -> list[str]:
     """A methods note written from the survey's actual settings and the figures computed."""
     plan = SamplingPlan.objects.filter(survey=survey).first()
@@ -371,6 +490,16 @@ def methods_note(survey: Survey, results: Results) -> list[str]:
         .distinct()
     )
     notes = []
+    if is_synthetic(survey):
+        notes.append(
+            str(
+                _(
+                    "Synthetic data: every response of this demo wave was generated by the "
+                    "demo seeder (seeded, reproducible) for sampled residents of the synthetic "
+                    "registry; no person answered. The figures only show how the methods work."
+                )
+            )
+        )
     if plan is not None:
         notes.append(
             str(

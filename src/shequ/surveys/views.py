@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.services import client_ip
-from shequ.surveys import services
+from shequ.surveys import selectors, services
 from shequ.surveys.forms import OpenProfileForm, answers_from_post
 from shequ.surveys.models import Invitation, Question, Response, Survey, SurveyVersion
 from shequ.surveys.rendering import questionnaire
@@ -28,6 +28,7 @@ def _page(
     save: Callable[[dict[str, Any], bool], Response],
     extra: dict[str, Any] | None = None,
     profile_form: OpenProfileForm | None = None,
+    places: selectors.PlacePicker | None = None,
 ) -> HttpResponse:
     """The shared answer page: GET shows saved answers; POST saves or submits."""
     version: SurveyVersion = (
@@ -61,6 +62,7 @@ def _page(
                     "sections": questionnaire(version, values, []),
                     "saved": True,
                     "profile_form": profile_form,
+                    "places": places,
                     **(extra or {}),
                 },
             )
@@ -75,6 +77,7 @@ def _page(
             "sections": questionnaire(version, values, errors),
             "general_errors": general,
             "profile_form": profile_form,
+            "places": places,
             "submitted": (response is not None and response.status == Response.Status.COMPLETE)
             or any(e.code == "already_submitted" for e in errors),
             **(extra or {}),
@@ -129,7 +132,11 @@ def answer_as_resident(request: HttpRequest, survey_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def answer_open(request: HttpRequest, slug: str) -> HttpResponse:
-    survey = Survey.objects.filter(open_link_slug=slug, open_link_enabled=True).first()
+    survey = (
+        Survey.objects.select_related("division")
+        .filter(open_link_slug=slug, open_link_enabled=True)
+        .first()
+    )
     if survey is None:
         raise NotFound("survey_not_found", _("No such survey."))
     cookie = RESUME_COOKIE % survey.pk
@@ -142,6 +149,10 @@ def answer_open(request: HttpRequest, slug: str) -> HttpResponse:
         resume_key = secrets.token_urlsafe(24)
         response = None
     profile_form = OpenProfileForm(request.POST or None)
+    places = selectors.open_link_places(
+        survey,
+        {key: str(request.POST.get(key, "")) for key in ("district", "street", "community_code")},
+    )
     if request.method == "POST" and request.POST.get("website"):
         # The honeypot field is invisible to people; only scripts fill it.
         raise NotFound("survey_not_found", _("No such survey."))
@@ -150,6 +161,7 @@ def answer_open(request: HttpRequest, slug: str) -> HttpResponse:
         survey=survey,
         response=response,
         profile_form=profile_form,
+        places=places,
         save=lambda answers, submit: services.response_save_open(
             slug=slug,
             resume_key=resume_key,

@@ -1,7 +1,10 @@
 """manage.py seed_surveys [--responses N] — the demo wave of the 10,000-person survey.
 
 Draws the sample with the real sampling plan from the (synthetic) resident registry and
-gives the sampled residents synthetic answers, checked by the same rules as real ones.
+gives the sampled residents synthetic answers, checked by the same rules as real ones. Who
+answers depends on age band and sex (older residents and women answer more readily), some
+sampled residents never answer and some stop half way (partial responses), so the weighting
+has work to do. Seeded: the same registry and seed give the same responses.
 Idempotent: a second run adds nothing.
 """
 
@@ -17,10 +20,20 @@ from django.utils import timezone
 from shequ.core.scopes import CITY_CODE
 from shequ.people.models import User
 from shequ.surveys import services
-from shequ.surveys.demo import DEMO_SERIES, DEMO_TITLE, demo_definition, synthetic_answers
+from shequ.surveys.demo import (
+    DEMO_SERIES,
+    DEMO_TITLE,
+    demo_definition,
+    response_propensity,
+    synthetic_answers,
+)
 from shequ.surveys.models import Answer, Invitation, Response, Survey
 
-RESPONSE_RATE = 0.92
+# Complete responses per invitation; of the rest, PARTIAL_SHARE (of all invitations) stop
+# half way and the others never answer.
+RESPONSE_RATE = 0.88
+PARTIAL_SHARE = 0.04
+DISTRICT_SPREAD = 0.07
 BATCH = 1000
 
 
@@ -69,34 +82,49 @@ class Command(BaseCommand):
         services.sampling_plan_draw(actor=committee, survey_id=survey.pk)
         answered = self._answer(survey, min(responses, target), seed)
         services.survey_weights_compute(actor=committee, survey_id=survey.pk)
+        partial = Response.objects.filter(survey=survey, status=Response.Status.PARTIAL).count()
         self.stdout.write(
-            f"demo survey: {target} invited, {answered} synthetic responses "
-            f"in {time.perf_counter() - started:.1f}s"
+            f"demo survey: {target} invited, {answered} complete and {partial} partial "
+            f"synthetic responses in {time.perf_counter() - started:.1f}s"
         )
 
     def _answer(self, survey: Survey, count: int, seed: int) -> int:
+        """Complete responses from ``count`` invitations, partial ones from a few others."""
         rng = np.random.default_rng(seed)
         worker = User.objects.filter(username="worker").first()
         version = services.survey_latest_version(survey)
         questions = services.VersionQuestions(version)
         reference = services.survey_reference_date(survey)
-        rows = list(
-            Invitation.objects.filter(survey=survey)
+        rows = [
+            (pk, community, services.age_band_of(born, reference), sex)
+            for pk, community, born, sex in Invitation.objects.filter(survey=survey)
             .order_by("id")
             .values_list("id", "community_id", "resident__birth_date", "resident__sex")
+        ]
+        propensity = np.array([response_propensity(band, sex) for _i, _c, band, sex in rows])
+        count = min(count, len(rows))
+        chosen = rng.choice(len(rows), size=count, replace=False, p=propensity / propensity.sum())
+        rest = np.setdiff1d(np.arange(len(rows)), chosen)
+        partial = rng.choice(
+            rest, size=min(len(rest), round(PARTIAL_SHARE * len(rows))), replace=False
         )
-        chosen = sorted(rng.choice(len(rows), size=min(count, len(rows)), replace=False))
         districts = sorted({r[1][:6] for r in rows})
-        effects = dict(zip(districts, rng.normal(0, 0.06, size=len(districts)), strict=True))
+        effects = dict(
+            zip(districts, rng.normal(0, DISTRICT_SPREAD, size=len(districts)), strict=True)
+        )
         now = timezone.now()
-        done = 0
-        for start in range(0, len(chosen), BATCH):
-            batch = [rows[i] for i in chosen[start : start + BATCH]]
+        jobs = [(int(i), True) for i in sorted(chosen)] + [(int(i), False) for i in sorted(partial)]
+        for start in range(0, len(jobs), BATCH):
             responses: list[Response] = []
             answers: list[list[Answer]] = []
-            for invitation_id, community, born, sex in batch:
+            for index, complete in jobs[start : start + BATCH]:
+                invitation_id, community, band, sex = rows[index]
                 cleaned, score = services.answers_clean(
-                    questions, synthetic_answers(rng, float(effects[community[:6]])), submit=True
+                    questions,
+                    synthetic_answers(
+                        rng, float(effects[community[:6]]), band, sex, partial=not complete
+                    ),
+                    submit=complete,
                 )
                 by_worker = worker is not None and community == "510107005004"
                 responses.append(
@@ -108,14 +136,14 @@ class Command(BaseCommand):
                         if by_worker
                         else Response.Channel.INVITATION,
                         interviewer=worker if by_worker else None,
-                        status=Response.Status.COMPLETE,
+                        status=Response.Status.COMPLETE if complete else Response.Status.PARTIAL,
                         district_code=community[:6] + "000000",
                         street_code=community[:9] + "000",
                         community_code=community,
-                        age_band=services.age_band_of(born, reference),
+                        age_band=band,
                         sex=sex,
                         score=score,
-                        submitted_at=now,
+                        submitted_at=now if complete else None,
                     )
                 )
                 answers.append(cleaned)
@@ -125,5 +153,4 @@ class Command(BaseCommand):
                     for answer in cleaned:
                         answer.response = response
                 Answer.objects.bulk_create([a for group in answers for a in group], batch_size=5000)
-            done += len(batch)
-        return done
+        return count
