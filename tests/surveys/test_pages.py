@@ -135,8 +135,12 @@ def test_committee_builds_imports_samples_and_reads_results(
     assert len(sms_outbox) == 3
     token = re.search(r"/surveys/i/([\w-]+)/", sms_outbox[0][1]).group(1)  # type: ignore[union-attr]
     client.post(reverse("surveys:invitation", args=[token]), {**FORM, "action": "submit"})
-    quota = client.get(reverse("surveys_console:quota", args=[survey.pk]))
-    assert "1 complete of 3 allocated" in quota.content.decode() or "1" in quota.content.decode()
+    quota = client.get(
+        reverse("surveys_console:quota", args=[survey.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    )
+    total = re.search(r'data-testid="quota-total">([^<]*)<', quota.content.decode())
+    assert total is not None
+    assert total.group(1).startswith("1 complete of 3 allocated")
     client.post(reverse("surveys_console:weights", args=[survey.pk]))
     results = client.get(reverse("surveys_console:results", args=[survey.pk]))
     html = results.content.decode()
@@ -254,3 +258,30 @@ def test_export_runs_as_a_task_without_personal_data(
     other = make_staff("other", Role.CITY_COMMITTEE, "510100000000")
     client.force_login(other)
     assert client.get(reverse("surveys_console:download", args=[record.pk])).status_code == 404
+
+
+def test_owner_area_is_chosen_among_the_officers_areas(client: Client, committee: User) -> None:
+    client.force_login(committee)
+    page = client.get(reverse("surveys_console:list")).content.decode()
+    # The city and its 20 districts are offered in both forms (create, import).
+    assert f'value="{WUHOU}"' in page
+    assert page.count('<option value="5101') == 2 * 21
+    district_officer = make_staff("wuhou-officer", Role.DISTRICT_OFFICER, WUHOU)
+    client.force_login(district_officer)
+    page = client.get(reverse("surveys_console:list")).content.decode()
+    assert f'value="{WUHOU}"' in page
+    assert 'value="510100000000"' not in page
+    upload = io.BytesIO(build_xlsform(demo_definition(), title="问卷", form_id="q", version=1))
+    upload.name = "form.xlsx"
+    outside = client.post(
+        reverse("surveys_console:list"),
+        {
+            "form": "import",
+            "file": upload,
+            "series": "q",
+            "wave": 1,
+            "division_code": "510104000000",
+        },
+    )
+    assert outside.status_code == 400  # another district is not among the choices
+    assert not Survey.objects.exists()

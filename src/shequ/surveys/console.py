@@ -74,10 +74,14 @@ def _saved_message(request: HttpRequest, before: int, version: SurveyVersion) ->
 @staff_required
 @require_http_methods(["GET", "POST"])
 def survey_list(request: HttpRequest) -> HttpResponse:
-    create_form = SurveyCreateForm(request.POST if request.POST.get("form") == "create" else None)
+    areas = selectors.owner_area_choices(request.user)
+    create_form = SurveyCreateForm(
+        request.POST if request.POST.get("form") == "create" else None, areas=areas
+    )
     import_form = XLSFormImportForm(
         request.POST if request.POST.get("form") == "import" else None,
         request.FILES if request.POST.get("form") == "import" else None,
+        areas=areas,
     )
     if request.method == "POST":
         if not can_create_survey(request.user):

@@ -10,19 +10,29 @@ from shequ.core.forms import StyledForm
 from shequ.surveys.models import CHOICE_TYPES, AgeBand, Question, QuestionType, SamplingPlan
 
 
-class SurveyCreateForm(StyledForm):
+class OwnerAreaMixin(forms.Form):
+    """The owner area is chosen from the officer's own areas and the divisions just below."""
+
+    def __init__(self, *args: Any, areas: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["division_code"]
+        if isinstance(field, forms.ChoiceField):
+            field.choices = areas
+
+
+class SurveyCreateForm(OwnerAreaMixin, StyledForm):
     title_zh = forms.CharField(label=_("Title (Chinese)"), max_length=200)
     title_en = forms.CharField(label=_("Title (English)"), max_length=200, required=False)
     series = forms.CharField(label=_("Series key"), max_length=60)
     wave = forms.IntegerField(label=_("Wave"), min_value=1, max_value=999, initial=1)
-    division_code = forms.CharField(label=_("Owner area (division code)"), max_length=12)
+    division_code = forms.ChoiceField(label=_("Owner area"))
 
 
-class XLSFormImportForm(StyledForm):
+class XLSFormImportForm(OwnerAreaMixin, StyledForm):
     file = forms.FileField(label=_("XLSForm file (.xlsx)"))
     series = forms.CharField(label=_("Series key"), max_length=60, required=False)
     wave = forms.IntegerField(label=_("Wave"), min_value=1, max_value=999, initial=1)
-    division_code = forms.CharField(label=_("Owner area (division code)"), max_length=12)
+    division_code = forms.ChoiceField(label=_("Owner area"))
     title_zh = forms.CharField(label=_("Title (Chinese)"), max_length=200, required=False)
 
 

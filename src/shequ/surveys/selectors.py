@@ -14,10 +14,11 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.errors import NotFound
-from shequ.core.scopes import Role, code_range, within
+from shequ.core.scopes import CITY_CODE, Role, code_range, within
 from shequ.people.permissions import READERS, areas_of
 from shequ.people.selectors import scope_queryset
 from shequ.places.models import Division
+from shequ.places.selectors import division_children
 from shequ.surveys.demo import DEMO_SERIES
 from shequ.surveys.models import (
     SCORABLE_TYPES,
@@ -614,3 +615,20 @@ def district_map(survey: Survey, results: Results) -> dict[str, Any]:
             }
         )
     return {"type": "FeatureCollection", "features": features}
+
+
+def owner_area_choices(user: Any) -> list[tuple[str, str]]:
+    """Areas a survey may belong to: the officer's own areas, then the divisions just below."""
+    roots = {
+        CITY_CODE if area.is_everywhere else area.division_code
+        for area in areas_of(user)
+        if area.is_everywhere or area.division_code
+    }
+    choices: list[tuple[str, str]] = []
+    for root in Division.objects.filter(pk__in=roots).order_by("code"):
+        choices.append((root.code, root.name))
+        if root.level in (Division.Level.CITY, Division.Level.DISTRICT):
+            choices.extend(
+                (child.code, f"— {child.name}") for child in division_children(root.code)
+            )
+    return choices
