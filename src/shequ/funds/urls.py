@@ -4,6 +4,7 @@ from shequ.funds import views
 
 app_name = "funds"
 urlpatterns = [
+    path("", views.home, name="home"),
     path("<str:code>/", views.community_funds, name="community"),
     path("<str:code>/disclosure.csv", views.disclosure_csv, name="disclosure_csv"),
     path("<str:code>/disclosure.xlsx", views.disclosure_xlsx, name="disclosure_xlsx"),

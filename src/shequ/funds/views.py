@@ -16,6 +16,13 @@ from shequ.core.errors import DomainError
 from shequ.core.services import client_ip
 from shequ.funds import selectors, services
 from shequ.funds.models import ApprovalRecord, Donation, Payment
+from shequ.web.community_choice import choose_community
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Go to one's own community's funds; others choose a community."""
+    return choose_community(request, url_name="funds:community", title=_("Community funds"))
+
 
 SECTION_TEMPLATES = {
     "decisions": "funds/_decisions.html",

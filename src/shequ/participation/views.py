@@ -15,18 +15,15 @@ from shequ.participation import selectors, services
 from shequ.participation.forms import ProposalForm
 from shequ.participation.models import ItemVote, Proposal, Round
 from shequ.participation.permissions import verified_resident_of
-from shequ.people.models import Resident, User
+from shequ.people.models import User
+from shequ.web.community_choice import choose_community
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """Go to one's own community; others choose one by its code."""
-    code = request.GET.get("community", "").strip()
-    if not code and request.user.is_authenticated:
-        resident = Resident.objects.filter(user_id=request.user.pk).first()
-        code = resident.community_id if resident and resident.community_id else ""
-    if code:
-        return redirect("participation:community", code=code)
-    return render(request, "participation/home.html")
+    """Go to one's own community; others choose one."""
+    return choose_community(
+        request, url_name="participation:community", title=_("My community, my say")
+    )
 
 
 def community(request: HttpRequest, code: str) -> HttpResponse:
