@@ -41,7 +41,7 @@ class Command(BaseCommand):
     help = "Seed the demo wave of 高品质和谐宜居生活社区万人问卷调查 with synthetic responses."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--responses", type=int, default=2000)
+        parser.add_argument("--responses", type=int, default=10_000)
         parser.add_argument("--seed", type=int, default=2018)
 
     def handle(self, *args: Any, responses: int, seed: int, **options: Any) -> None:
