@@ -1,6 +1,7 @@
 """The console runs everything a community worker does, with the services' refusals shown on
 the form (400, nothing changed) and other communities out of reach."""
 
+import html
 import re
 from datetime import date, timedelta
 from decimal import Decimal
@@ -463,7 +464,15 @@ def test_council_decision_is_attached_and_the_winners_committed(
     assert page.count('data-testid="committed-winner"') == len(winners)
     # The winning construction works is flagged for the five-major-actions register.
     assert page.count('data-testid="works-flag"') == 1
-    assert "/console/projects/new/" in page
+    link = re.search(r'data-testid="register-works" href="([^"]+)"', page)
+    assert link is not None
+    # The district officer who registers works finds the winner's facts already filled in.
+    client.force_login(make_staff("wuhou_works", Role.DISTRICT_OFFICER, "510107000000"))
+    form = client.get(html.unescape(link.group(1))).content.decode()
+    assert f'value="{html.escape(a.title)}"' in form
+    assert f'value="{NIJIAQIAO}"' in form
+    assert f'value="{budget_round.fund_year}"' in form
+    assert budget_round.title in html.unescape(form)
 
 
 def test_commit_without_a_decision_is_refused_on_the_page(place: Place, client: Client) -> None:

@@ -430,7 +430,10 @@ def round_page(request: HttpRequest, round_id: int) -> HttpResponse:
         "projects": list(budget_round.projects.all()),
         "form": form,
         "voters": budget_round.voters.count(),
-        "winners": winners,
+        "winners": [
+            (p, selectors.works_project_prefill(budget_round, p) if p.is_works else "")
+            for p in winners
+        ],
         "winners_total": sum((p.cost for p in winners), Decimal(0)),
         "fund": funding.track_label(budget_round.fund_track),
         "works_app": _works_app(),

@@ -1,9 +1,12 @@
 """Reads of resident participation: public lists of a community, and staff lists scoped to
 the user's areas."""
 
+import json
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.errors import NotFound
@@ -252,3 +255,20 @@ def photo_get_public(photo_id: int) -> ProposalPhoto:
     if photo is None:
         raise NotFound("photo_not_found", _("No such photo."))
     return photo
+
+
+def works_project_prefill(budget_round: Round, project: RoundProject) -> str:
+    """Query string that pre-fills the five-major-actions registration of a winning work."""
+    proposal = project.proposal
+    description = gettext("Winner of the participatory budgeting round “%(round)s”: %(cost)s yuan.")
+    values = {
+        "name": project.title,
+        "communities": budget_round.community_id,
+        "year": str(budget_round.fund_year),
+        "description": (description % {"round": budget_round.title, "cost": project.cost})[:2000],
+    }
+    if proposal is not None and proposal.lon is not None and proposal.lat is not None:
+        values["location"] = json.dumps(
+            {"type": "Point", "coordinates": [float(proposal.lon), float(proposal.lat)]}
+        )
+    return urlencode(values)

@@ -88,6 +88,9 @@ def _saved_or_shown(
     return redirect("projects_console:detail", code=code)
 
 
+PREFILLABLE = ("name", "communities", "year", "location", "description")
+
+
 def _project_form(request: HttpRequest, *, editing: bool = False, **kwargs: Any) -> ProjectForm:
     return ProjectForm(
         request.POST or None,
@@ -120,7 +123,9 @@ def _project_arguments(data: dict[str, Any]) -> dict[str, Any]:
 @staff_required
 @require_http_methods(["GET", "POST"])
 def project_create(request: HttpRequest) -> HttpResponse:
-    form = _project_form(request)
+    # Other pages link here with the known facts filled in (e.g. a budgeting round's winner).
+    prefill = {key: request.GET[key] for key in PREFILLABLE if key in request.GET}
+    form = _project_form(request, initial=prefill)
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["code"]
         done = _saved_or_shown(
