@@ -13,6 +13,7 @@ from oauth2_provider.models import get_access_token_model
 from shequ.core.models import AuditEvent
 from shequ.people.models import User
 from shequ.sso.models import DepartmentApp, SigningKey
+from tests.factories import make_user
 from tests.sso.conftest import RegisteredApp
 
 # OpenID Connect Discovery 1.0 §3: REQUIRED provider metadata.
@@ -81,7 +82,6 @@ def test_token_endpoint_is_rate_limited_per_address(
 
 
 def test_authorization_without_pkce_is_refused(client: Client, db: None, register_app) -> None:  # type: ignore[no-untyped-def]
-    from tests.factories import make_user
 
     registered = register_app()
     client.force_login(
@@ -192,3 +192,24 @@ def test_userinfo_refuses_expired_or_unknown_tokens(
 
     assert response.status_code == 401
     assert "name" not in response.content.decode()
+
+
+def test_userinfo_of_a_registered_account_without_resident_record(
+    client: Client,
+    register_app: Callable[..., RegisteredApp],
+    django_assert_num_queries: Any,
+) -> None:
+    account = make_user("only_registered", phone="13712345678")
+    token = bearer_for(account, register_app().app, "openid profile phone community verification")
+
+    with django_assert_num_queries(1):
+        response = client.get("/o/userinfo/", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    assert response.status_code == 200
+    # No real name and no community yet: those claims are left out, the level says why.
+    assert response.json() == {
+        "sub": str(account.pk),
+        "phone_number": "13712345678",
+        "verification_level": 0,
+        "acr": "urn:shequ:loa:0:registered",
+    }
