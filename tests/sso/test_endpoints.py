@@ -82,7 +82,6 @@ def test_token_endpoint_is_rate_limited_per_address(
 
 
 def test_authorization_without_pkce_is_refused(client: Client, db: None, register_app) -> None:  # type: ignore[no-untyped-def]
-
     registered = register_app()
     client.force_login(
         make_user("someone"), backend="shequ.people.auth_backends.UsernameOrPhoneBackend"
