@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shequ.core.errors import DomainError
-from shequ.core.forms import add_domain_error
+from shequ.core.forms import add_domain_error, submit
 from shequ.participation import funding, selectors, services
 from shequ.participation.forms import (
     AgendaForm,
@@ -155,19 +155,15 @@ def proposal_merge(request: HttpRequest, proposal_id: int) -> HttpResponse:
         request.POST or None,
         choices={"into_id": _proposal_options(proposal.community_id, exclude=proposal.pk)},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            target = services.proposal_merge(
-                actor=_actor(request),
-                proposal_id=proposal_id,
-                into_id=form.cleaned_data["into_id"],
-                reason=form.cleaned_data["reason"],
-            )
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            messages.success(request, _("Merged into “%(title)s”.") % {"title": target.title})
-            return redirect("participation_console:index")
+    if done := submit(
+        request,
+        form,
+        lambda data: services.proposal_merge(
+            actor=_actor(request), proposal_id=proposal_id, **data
+        ),
+    ):
+        messages.success(request, _("Merged into “%(title)s”.") % {"title": done.value.title})
+        return redirect("participation_console:index")
     return _form_page(
         request,
         form,
@@ -185,16 +181,13 @@ def proposal_merge(request: HttpRequest, proposal_id: int) -> HttpResponse:
 def council_create(request: HttpRequest, code: str) -> HttpResponse:
     community = selectors.community_for_staff(code, user=request.user)
     form = CouncilForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            council = services.council_create(
-                actor=_actor(request), community_code=code, **form.cleaned_data
-            )
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            messages.success(request, _("The council is set up. Now add its members."))
-            return redirect("participation_console:council", council_id=council.pk)
+    if done := submit(
+        request,
+        form,
+        lambda data: services.council_create(actor=_actor(request), community_code=code, **data),
+    ):
+        messages.success(request, _("The council is set up. Now add its members."))
+        return redirect("participation_console:council", council_id=done.value.pk)
     return _form_page(
         request,
         form,
@@ -374,16 +367,13 @@ def round_create(request: HttpRequest, code: str) -> HttpResponse:
     community = selectors.community_for_staff(code, user=request.user)
     accounts = _account_options(code)
     form = RoundForm(request.POST or None, choices={"fund_account_id": accounts})
-    if request.method == "POST" and form.is_valid():
-        try:
-            budget_round = services.round_create(
-                actor=_actor(request), community_code=code, **form.cleaned_data
-            )
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            messages.success(request, _("The round is prepared. Add its projects next."))
-            return redirect("participation_console:round", round_id=budget_round.pk)
+    if done := submit(
+        request,
+        form,
+        lambda data: services.round_create(actor=_actor(request), community_code=code, **data),
+    ):
+        messages.success(request, _("The round is prepared. Add its projects next."))
+        return redirect("participation_console:round", round_id=done.value.pk)
     return _form_page(
         request,
         form,
@@ -494,14 +484,13 @@ def round_dates(request: HttpRequest, round_id: int) -> HttpResponse:
         "voting_until": budget_round.voting_until,
     }
     form = DatesForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.round_set_dates(actor=_actor(request), round_id=round_id, **form.cleaned_data)
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            messages.success(request, _("The phase dates are saved."))
-            return redirect("participation_console:round", round_id=round_id)
+    if submit(
+        request,
+        form,
+        lambda data: services.round_set_dates(actor=_actor(request), round_id=round_id, **data),
+    ):
+        messages.success(request, _("The phase dates are saved."))
+        return redirect("participation_console:round", round_id=round_id)
     return _form_page(
         request,
         form,
@@ -519,14 +508,13 @@ def project_add(request: HttpRequest, round_id: int) -> HttpResponse:
         request.POST or None,
         choices={"proposal_id": _proposal_options(budget_round.community_id)},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.project_add(actor=_actor(request), round_id=round_id, **form.cleaned_data)
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            messages.success(request, _("The project is added; review it before voting."))
-            return redirect("participation_console:round", round_id=round_id)
+    if submit(
+        request,
+        form,
+        lambda data: services.project_add(actor=_actor(request), round_id=round_id, **data),
+    ):
+        messages.success(request, _("The project is added; review it before voting."))
+        return redirect("participation_console:round", round_id=round_id)
     return _form_page(
         request,
         form,
@@ -541,16 +529,13 @@ def project_add(request: HttpRequest, round_id: int) -> HttpResponse:
 def project_review(request: HttpRequest, project_id: int) -> HttpResponse:
     project = selectors.project_get(project_id, user=request.user)
     form = ReviewForm(request.POST or None, initial={"cost": f"{project.cost:.0f}"})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.project_review(
-                actor=_actor(request), project_id=project_id, **form.cleaned_data
-            )
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            messages.success(request, _("The review is saved."))
-            return redirect("participation_console:round", round_id=project.round_id)
+    if submit(
+        request,
+        form,
+        lambda data: services.project_review(actor=_actor(request), project_id=project_id, **data),
+    ):
+        messages.success(request, _("The review is saved."))
+        return redirect("participation_console:round", round_id=project.round_id)
     return _form_page(
         request,
         form,
