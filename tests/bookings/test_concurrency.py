@@ -4,7 +4,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.utils import timezone
 
 from shequ.bookings import services
@@ -17,10 +17,9 @@ from tests.factories import NIJIAQIAO
 pytestmark = pytest.mark.postgres
 
 
+@pytest.mark.postgres("row-level locking under real concurrency needs PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_forty_threads_for_five_places_exactly_five_win() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("row-level locking under real concurrency needs PostgreSQL")
     divisions_load()
     venue = Venue.objects.create(
         kind=Venue.Kind.ROOM, community_id=NIJIAQIAO, name="教室", capacity=5, max_per_week=5

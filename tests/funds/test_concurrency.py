@@ -17,10 +17,8 @@ ATTEMPTS = 30
 EACH = Decimal("5000.00")  # 30 x 5,000 = 150,000 > the 120,000 the fund holds
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres("needs PostgreSQL row locks and real concurrency")
 def test_concurrent_commitments_never_overspend(transactional_db: None, chengdu: None) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL row locks and real concurrency")
     officer = make_staff("fin_wuhou_c", Role.DISTRICT_OFFICER, WUHOU)
     worker = make_staff("worker_njq_c", Role.COMMUNITY_WORKER, NIJIAQIAO)
     services.formula_save(actor=officer, year=YEAR, district_code=WUHOU, data=FORMULA)
@@ -68,12 +66,10 @@ def test_concurrent_commitments_never_overspend(transactional_db: None, chengdu:
     assert services.ledger_reconcile()[1] == []
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres("needs PostgreSQL row locks and real concurrency")
 def test_concurrent_reservations_and_commitments_never_overspend(
     transactional_db: None, chengdu: None
 ) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL row locks and real concurrency")
     officer = make_staff("fin_wuhou_r", Role.DISTRICT_OFFICER, WUHOU)
     worker = make_staff("worker_njq_r", Role.COMMUNITY_WORKER, NIJIAQIAO)
     services.formula_save(actor=officer, year=YEAR, district_code=WUHOU, data=FORMULA)

@@ -78,10 +78,8 @@ def test_postings_cannot_be_edited_in_the_database(allocated: User) -> None:
         Posting.objects.filter(pk=posting.pk).update(amount=Decimal("1.00"))
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres("the deferred balance trigger is PostgreSQL-only")
 def test_postgres_refuses_an_unbalanced_transaction_at_commit(allocated: User) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("the deferred balance trigger is PostgreSQL-only")
     account = fund()
 
     def unbalanced() -> None:

@@ -17,12 +17,10 @@ from tests.participation.conftest import fund_community
 VOTERS = 30
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres("needs PostgreSQL row locks and real concurrency")
 def test_concurrent_ballots_are_neither_lost_nor_doubled(
     transactional_db: None, chengdu: None
 ) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL row locks and real concurrency")
     worker = make_staff("pw_conc", Role.COMMUNITY_WORKER, NIJIAQIAO)
     users = []
     for i in range(VOTERS):

@@ -6,7 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.utils import timezone
 
 from shequ.payments import services
@@ -43,10 +43,9 @@ def race(n: int, action: Callable[[int], str]) -> list[str]:
     return outcomes
 
 
+@pytest.mark.postgres("real concurrency needs PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_double_clicks_and_duplicate_callbacks_charge_once() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("real concurrency needs PostgreSQL")
     divisions_load()
     Department.objects.get_or_create(
         code="shuiwu", defaults={"name": "水务局", "short_name": "水务"}

@@ -19,12 +19,10 @@ PER_COMMUNITY = 6
 SUBMITTERS_PER_INVITATION = 4
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres("needs PostgreSQL row locks and real concurrency")
 def test_concurrent_submissions_keep_exactly_one_response_per_invitation(
     transactional_db: None, committee: User, open_survey: Survey
 ) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL row locks and real concurrency")
     for _ in range(PER_COMMUNITY):
         make_adult(NIJIAQIAO)
         make_adult(YULIN_NORTH, sex="M")
