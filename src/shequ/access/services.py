@@ -126,34 +126,37 @@ def _require_planner(actor: Any) -> None:
         raise PermissionDenied("forbidden", _("Only planners may change the analysis."))
 
 
+# The engine's refusals, in the user's language (the rest are a file that cannot be read).
+_ENGINE_ERRORS: dict[type[Exception], tuple[str, Any, str | None]] = {
+    engine.SwappedCoordinatesError: (
+        "access_swapped_coordinates",
+        _("Longitude and latitude look swapped: %(detail)s"),
+        "file",
+    ),
+    engine.OutsideNetworkError: (
+        "access_outside_network",
+        _("Points lie outside the network area: %(detail)s"),
+        "file",
+    ),
+    engine.InvalidCoordinatesError: (
+        "access_bad_coordinates",
+        _("Invalid coordinates: %(detail)s"),
+        "file",
+    ),
+    engine.InvalidThresholdError: (
+        "access_bad_threshold",
+        _("Invalid threshold: %(detail)s"),
+        None,
+    ),
+}
+
+
 def _engine_error(
     exc: engine.AccessEngineError, *, source: str = "", label: str = ""
 ) -> DomainError:
-    if isinstance(exc, engine.SwappedCoordinatesError):
-        return DomainError(
-            "access_swapped_coordinates",
-            _("Longitude and latitude look swapped: %(detail)s"),
-            field="file",
-            detail=str(exc),
-        )
-    if isinstance(exc, engine.OutsideNetworkError):
-        return DomainError(
-            "access_outside_network",
-            _("Points lie outside the network area: %(detail)s"),
-            field="file",
-            detail=str(exc),
-        )
-    if isinstance(exc, engine.InvalidCoordinatesError):
-        return DomainError(
-            "access_bad_coordinates",
-            _("Invalid coordinates: %(detail)s"),
-            field="file",
-            detail=str(exc),
-        )
-    if isinstance(exc, engine.InvalidThresholdError):
-        return DomainError(
-            "access_bad_threshold", _("Invalid threshold: %(detail)s"), detail=str(exc)
-        )
+    for kind, (code, message, on_field) in _ENGINE_ERRORS.items():
+        if isinstance(exc, kind):
+            return DomainError(code, message, field=on_field, detail=str(exc))
     detail = str(exc)
     if source and label:
         # Name the user's file, not the stored copy (the engine names a path or a file name).

@@ -36,10 +36,10 @@ class XLSFormImportForm(OwnerAreaMixin, StyledForm):
     title_zh = forms.CharField(label=_("Title (Chinese)"), max_length=200, required=False)
 
 
-class QuestionAddForm(StyledForm):
-    section = forms.CharField(label=_("Section"), max_length=60, initial="main")
+class QuestionFields(StyledForm):
+    """What a question says and checks; adding and editing share these fields."""
+
     name = forms.CharField(label=_("Question name"), max_length=60)
-    qtype = forms.ChoiceField(label=_("Type"), choices=QuestionType.choices)
     label_zh = forms.CharField(label=_("Label (Chinese)"), max_length=500)
     label_en = forms.CharField(label=_("Label (English)"), max_length=500, required=False)
     required = forms.BooleanField(label=_("Required"), required=False)
@@ -62,30 +62,14 @@ class QuestionAddForm(StyledForm):
     score_weight = forms.FloatField(label=_("Index weight"), initial=0, min_value=0)
 
 
-class QuestionEditForm(StyledForm):
-    """One question's editable parts (its type stays; delete and add to change it)."""
+class QuestionAddForm(QuestionFields):
+    section = forms.CharField(label=_("Section"), max_length=60, initial="main")
+    qtype = forms.ChoiceField(label=_("Type"), choices=QuestionType.choices)
+    field_order = ["section", "name", "qtype"]
 
-    name = forms.CharField(label=_("Question name"), max_length=60)
-    label_zh = forms.CharField(label=_("Label (Chinese)"), max_length=500)
-    label_en = forms.CharField(label=_("Label (English)"), max_length=500, required=False)
-    required = forms.BooleanField(label=_("Required"), required=False)
-    relevant = forms.CharField(
-        label=_("Show if (e.g. ${q1} = 'yes')"), max_length=300, required=False
-    )
-    constraint = forms.CharField(
-        label=_("Constraint (e.g. . >= 0 and . <= 120)"), max_length=300, required=False
-    )
-    choices = forms.CharField(
-        label=_("Choices, one per line: name|中文|English"),
-        widget=forms.Textarea(attrs={"rows": 5}),
-        required=False,
-    )
-    items = forms.CharField(
-        label=_("Matrix rows, one per line: name|中文|English"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        required=False,
-    )
-    score_weight = forms.FloatField(label=_("Index weight"), min_value=0)
+
+class QuestionEditForm(QuestionFields):
+    """One question's editable parts (its type stays; delete and add to change it)."""
 
     def __init__(self, *args: Any, qtype: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
