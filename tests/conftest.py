@@ -1,14 +1,36 @@
-"""Shared fixtures: the real Chengdu divisions are loaded once per test database."""
+"""Shared fixtures: the real Chengdu divisions are loaded once per test database.
 
+``SHEQU_TEST_CLOCK_SHIFT_DAYS=N`` runs the whole suite with the clock N days ahead (or behind),
+still ticking, so a test that silently depends on today's date shows up (CI runs one pass a year
+ahead). Tests that need a particular day travel there themselves with ``time_machine``.
+"""
+
+import os
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.conf import LazySettings
 from django.db import connection
 
 from shequ.places.models import Division
 from shequ.places.services import divisions_load
 from tests.doubles import AuthorityVerifierDouble, MemorySmsBackend
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    shift = os.environ.get("SHEQU_TEST_CLOCK_SHIFT_DAYS", "").strip()
+    if shift:
+        destination = datetime.now(UTC) + timedelta(days=int(shift))
+        traveller = time_machine.travel(destination, tick=True)
+        traveller.start()
+        config.add_cleanup(traveller.stop)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    shift = os.environ.get("SHEQU_TEST_CLOCK_SHIFT_DAYS", "").strip()
+    return f"clock shifted by {shift} days: {datetime.now(UTC):%Y-%m-%d}" if shift else None
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
