@@ -315,6 +315,8 @@ def test_committee_sites_city_wide_among_geojson_points(run: Run, committee: Any
         ("c.csv", b"longitude,latitude", "GeoJSON"),
         ("c.geojson", _geojson([]), "no candidate sites"),
     ],
+    # The workbook carries its creation time: ids keep test names equal in every worker.
+    ids=["xlsx-no-latitude", "not-a-workbook", "csv", "no-points"],
 )
 def test_bad_candidate_files_are_named_and_nothing_is_computed(
     run: Run, committee: Any, name: str, data: bytes, code: str

@@ -109,6 +109,9 @@ def test_another_districts_projects_are_not_yours_to_report(
         (xlsx([["M-1", 10]], header=["编号", "进度"]), "headers_invalid"),
         (xlsx([]), "file_empty"),
     ],
+    # The workbooks carry their creation time: ids keep the test names equal in every
+    # parallel worker.
+    ids=["not-excel", "wrong-headers", "empty"],
 )
 def test_wrong_files_are_refused(
     two: list[Project], district_officer: User, data: bytes, code: str
