@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from shequ.access.models import (
@@ -98,7 +98,8 @@ def coverage_rows_for(
         from shequ.core.scopes import within as within_q
 
         qs = qs.filter(within_q("division_id", within))
-    return qs.order_by("share", "division_id")
+    # Unknown shares (a category without data) last on both databases.
+    return qs.order_by(F("share").asc(nulls_last=True), "division_id")
 
 
 @dataclass
