@@ -209,16 +209,16 @@ def test_run_page_lists_failing_communities_per_category(run: Run, committee: An
     client = _client(committee)
     body = client.get(reverse("access_console:run", args=[run.pk])).content.decode()
     summary = body.split('data-testid="failing-summary"')[1].split("</table>")[0]
-    assert 'data-category="elderly_care"' in summary
+    assert 'data-category="clinic"' in summary
     table = selectors.community_table(committee, run)
-    failing = sum(1 for r in table.rows if "elderly_care" in r.failing)
+    failing = sum(1 for r in table.rows if "clinic" in r.failing)
     assert failing > 0
     filtered = client.get(
-        reverse("access_console:run", args=[run.pk]), {"fails": "elderly_care"}
+        reverse("access_console:run", args=[run.pk]), {"fails": "clinic"}
     ).content.decode()
     rows = filtered.split('data-testid="coverage-table"')[1].count('data-testid="fails"')
     assert rows == min(failing, 100)
-    assert filtered.count("养老服务") >= rows
+    assert filtered.count("医疗机构") >= rows
 
 
 # ----------------------------------------------------------------------------- candidates

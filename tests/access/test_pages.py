@@ -87,7 +87,7 @@ def test_excel_and_geojson_exports_rank_worst_first(run: Run, committee: Any) ->
     assert values == sorted(values)
     geo = json.loads(client.get(reverse("access_console:export_geojson", args=[run.pk])).content)
     assert geo["features"]
-    assert "elderly_care" in geo["features"][0]["properties"]["fails"]
+    assert "clinic" in geo["features"][0]["properties"]["fails"]
 
 
 def test_map_page_and_node_minutes(run: Run, committee: Any) -> None:

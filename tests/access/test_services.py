@@ -52,7 +52,7 @@ def test_which_communities_fail_which_categories(run: Run, committee: Any) -> No
     assert table.rows, "central communities are analysed"
     worst = table.rows[0]
     assert worst.all_share <= table.rows[-1].all_share
-    assert "elderly_care" in worst.failing
+    assert "clinic" in worst.failing
     # Independent count: a community's share equals covered / population of its rows.
     row = CoverageRow.objects.get(run=run, division_id=worst.code, category=ALL_ESSENTIAL)
     assert row.share == pytest.approx(worst.all_share)

@@ -171,6 +171,8 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
             "sitings": list(selectors.siting_list_for(request.user, run)[:10]),
             "promise": int(selectors.PROMISE_SHARE * 100),
             "failing": _failing_summary(table),
+            "no_data": table.no_data if table else [],
+            "to_locate": selectors.communities_to_locate(request.user).count(),
             "fails": fails,
             "compare_with": list(selectors.comparable_runs_for(request.user, run)[:20])
             if run.status == Run.Status.DONE
@@ -190,7 +192,27 @@ def run_map(request: HttpRequest, run_id: int) -> HttpResponse:
     return render(
         request,
         "access/console/map.html",
-        {"run": run, "categories": categories, "category": category},
+        {
+            "run": run,
+            "categories": categories,
+            "category": category,
+            "no_data": category in selectors.run_no_data(run),
+            "to_locate": selectors.communities_to_locate(request.user).count(),
+        },
+    )
+
+
+@staff_required
+def to_locate(request: HttpRequest) -> HttpResponse:
+    """Communities of the user's area still without a service-centre location, each linked to
+    its page where staff place it on a map."""
+    _reader(request)
+    communities = selectors.communities_to_locate(request.user)
+    page = Paginator(communities, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "access/console/to_locate.html",
+        {"page": page, "total": page.paginator.count, "run": None},
     )
 
 
@@ -368,6 +390,7 @@ def _failing_summary(table: selectors.CoverageTable | None) -> list[dict[str, An
             "minutes": c["minutes"],
             "failing": sum(1 for r in table.rows if c["code"] in r.failing),
             "total": len(table.rows),
+            "no_data": c in table.no_data,
         }
         for c in table.categories
     ]

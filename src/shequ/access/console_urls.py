@@ -12,6 +12,7 @@ urlpatterns = [
     path("imports/<int:import_id>/progress/", console.import_progress, name="import_progress"),
     path("categories/", console.categories, name="categories"),
     path("compare/", console.compare, name="compare"),
+    path("to-locate/", console.to_locate, name="to_locate"),
     path("r/<int:run_id>/", console.run_detail, name="run"),
     path("r/<int:run_id>/progress/", console.run_progress, name="progress"),
     path("r/<int:run_id>/map/", console.run_map, name="map"),

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from shequ.access.models import (
@@ -98,7 +98,8 @@ def coverage_rows_for(
         from shequ.core.scopes import within as within_q
 
         qs = qs.filter(within_q("division_id", within))
-    return qs.order_by("share", "division_id")
+    # Unknown shares (a category without data) last on both databases.
+    return qs.order_by(F("share").asc(nulls_last=True), "division_id")
 
 
 @dataclass
@@ -108,7 +109,7 @@ class DivisionCoverage:
     parent_name: str
     population: float
     shares: dict[str, float | None] = field(default_factory=dict)
-    all_share: float = 0.0
+    all_share: float | None = None
     failing: list[str] = field(default_factory=list)
     cells: list[tuple[float | None, bool]] = field(default_factory=list)
     failing_names: list[str] = field(default_factory=list)
@@ -120,6 +121,13 @@ class CoverageTable:
     level: str
     categories: list[dict[str, Any]]
     rows: list[DivisionCoverage]
+    # Categories with no facility at all in the run: shown as "no data", never as failing.
+    no_data: list[dict[str, Any]] = field(default_factory=list)
+
+
+def run_no_data(run: Run) -> set[str]:
+    """Codes of the run's categories that had no facility (unknown, not failed)."""
+    return set(run.summary.get("no_data", []))
 
 
 def community_table(
@@ -127,6 +135,7 @@ def community_table(
 ) -> CoverageTable:
     """Divisions of one level ranked by worst "all essential" coverage, with failing categories."""
     qs = coverage_rows_for(user, run, level=level, within=within).select_related("division__parent")
+    unknown = run_no_data(run)
     by_code: dict[str, DivisionCoverage] = {}
     for row in qs.order_by("division_id", "category"):
         item = by_code.get(row.division_id)
@@ -139,17 +148,35 @@ def community_table(
                 population=row.population,
             )
         if row.category == ALL_ESSENTIAL:
-            item.all_share = row.share or 0.0
+            item.all_share = row.share
         else:
             item.shares[row.category] = row.share
-            if row.share is None or row.share < PROMISE_SHARE:
+            if row.category not in unknown and (row.share is None or row.share < PROMISE_SHARE):
                 item.failing.append(row.category)
     categories = run.parameters.get("categories", [])
     for item in by_code.values():
         item.cells = [(item.shares.get(c["code"]), c["code"] in item.failing) for c in categories]
         item.failing_names = [c["name"] for c in categories if c["code"] in item.failing]
-    rows = sorted(by_code.values(), key=lambda r: (r.all_share, -len(r.failing), r.code))
-    return CoverageTable(run=run, level=level, categories=categories, rows=rows)
+    rows = sorted(
+        by_code.values(),
+        key=lambda r: (r.all_share is None, r.all_share or 0.0, -len(r.failing), r.code),
+    )
+    return CoverageTable(
+        run=run,
+        level=level,
+        categories=categories,
+        rows=rows,
+        no_data=[c for c in categories if c["code"] in unknown],
+    )
+
+
+def communities_to_locate(user: Any) -> QuerySet[Division]:
+    """Active communities of the user's area with no service-centre location: until they are
+    located, their residents are assigned to a neighbour and their centre is not counted."""
+    qs = Division.objects.filter(
+        level=Division.Level.COMMUNITY, is_active=True, longitude__isnull=True
+    ).select_related("parent")
+    return scope_queryset(qs, user, division_field="code", roles=READERS).order_by("code")
 
 
 def node_minutes_for(user: Any, run: Run, category: str) -> dict[str, Any]:
@@ -196,7 +223,8 @@ def siting_get_for(user: Any, siting_id: int) -> Siting:
     return siting
 
 
-def _pct(value: float | None) -> str:
+def share_text(value: float | None) -> str:
+    """A share as a percentage with one decimal ("12.3%"), or "—" when unknown."""
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
@@ -225,11 +253,11 @@ class CategoryChange:
 
     @property
     def pct_a(self) -> str:
-        return _pct(self.share_a)
+        return share_text(self.share_a)
 
     @property
     def pct_b(self) -> str:
-        return _pct(self.share_b)
+        return share_text(self.share_b)
 
     @property
     def diff_pp(self) -> str:
@@ -251,11 +279,11 @@ class DivisionChange:
 
     @property
     def pct_a(self) -> str:
-        return _pct(self.share_a)
+        return share_text(self.share_a)
 
     @property
     def pct_b(self) -> str:
-        return _pct(self.share_b)
+        return share_text(self.share_b)
 
     @property
     def diff_pp(self) -> str:

@@ -1112,17 +1112,20 @@ def run_execute(run_id: int, *, progress: Progress | None = None) -> Run:
                 nodes_by_cat[code].append(node)
                 cost_by_cat[code].append(dist)
         sets = []
+        no_data: list[str] = []
         for c in categories:
             limit = engine.minutes_to_metres(c["minutes"], c["speed_mps"])
             nodes = nodes_by_cat[c["code"]] + extra.get(c["code"], [])
             costs = cost_by_cat[c["code"]] + [0.0] * len(extra.get(c["code"], []))
+            if not nodes:
+                no_data.append(c["code"])
             sets.append(engine.FacilitySet.at_nodes(c["code"], nodes, limit, costs))
         report(1, 5, "sweeping")
         result = engine.sweep(net, sets, n_jobs=1)
         report(2, 5, "assigning residents")
         residents = residents_for(net)
         report(3, 5, "coverage")
-        rows = _coverage_rows(run, result, residents, categories)
+        rows = _coverage_rows(run, result, residents, categories, no_data=no_data)
         report(4, 5, "saving")
         target.parent.mkdir(parents=True, exist_ok=True)
         minutes = np.where(np.isfinite(result.distance_m), result.minutes(), np.inf)
@@ -1135,7 +1138,7 @@ def run_execute(run_id: int, *, progress: Progress | None = None) -> Run:
             weight=residents.weight,
         )
         tmp.replace(target)
-        summary = _summary(result, residents, categories)
+        summary = _summary(result, residents, categories, no_data=no_data)
         with transaction.atomic():
             CoverageRow.objects.filter(run=run).delete()
             CoverageRow.objects.bulk_create(rows, batch_size=1000)
@@ -1169,18 +1172,38 @@ def run_execute(run_id: int, *, progress: Progress | None = None) -> Run:
     return run
 
 
+def essential_with_data(categories: list[dict[str, Any]], no_data: Sequence[str]) -> list[str]:
+    """The categories "all daily needs" is computed over: the essential ones (every one if none
+    is marked) that have at least one facility. A category nobody has mapped yet would make
+    every resident fail, which says nothing about the city, so it is left out and named."""
+    essential = [c["code"] for c in categories if c["essential"]] or [c["code"] for c in categories]
+    return [code for code in essential if code not in no_data]
+
+
 def _summary(
-    result: engine.SweepResult, residents: Residents, categories: list[dict[str, Any]]
+    result: engine.SweepResult,
+    residents: Residents,
+    categories: list[dict[str, Any]],
+    *,
+    no_data: Sequence[str] = (),
 ) -> dict[str, Any]:
     ok = residents.community != ""
     w = residents.weight[ok]
     total = float(w.sum())
     reached = result.reached()[:, ok]
     share = {
-        c["code"]: (float((w * reached[k]).sum()) / total if total else None)
+        c["code"]: (
+            float((w * reached[k]).sum()) / total if total and c["code"] not in no_data else None
+        )
         for k, c in enumerate(categories)
     }
-    return {"population": total, "nodes": int(ok.sum()), "share": share}
+    return {
+        "population": total,
+        "nodes": int(ok.sum()),
+        "share": share,
+        "no_data": list(no_data),
+        "all_essential_over": essential_with_data(categories, no_data),
+    }
 
 
 def _coverage_rows(
@@ -1188,11 +1211,13 @@ def _coverage_rows(
     result: engine.SweepResult,
     residents: Residents,
     categories: list[dict[str, Any]],
+    *,
+    no_data: Sequence[str] = (),
 ) -> list[CoverageRow]:
     ok = np.flatnonzero(residents.community != "")
     if ok.size == 0:
         return []
-    essential = [c["code"] for c in categories if c["essential"]] or [c["code"] for c in categories]
+    essential = essential_with_data(categories, no_data)
     levels: list[tuple[str, Callable[[str], str]]] = [
         (Division.Level.COMMUNITY, lambda code: code),
         (Division.Level.STREET, lambda code: code[:9] + "000"),
@@ -1216,6 +1241,7 @@ def _coverage_rows(
                 float(table.all_essential_weight[g])
             ]
             for code, value in zip(codes, covered, strict=True):
+                unknown = code in no_data or (code == ALL_ESSENTIAL and not essential)
                 rows.append(
                     CoverageRow(
                         run=run,
@@ -1224,7 +1250,7 @@ def _coverage_rows(
                         category=code,
                         population=total,
                         covered=value,
-                        share=value / total if total > 0 else None,
+                        share=value / total if total > 0 and not unknown else None,
                     )
                 )
     return rows

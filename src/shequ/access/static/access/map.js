@@ -29,7 +29,14 @@
       bounds.push([data.lat[i], data.lon[i]]);
     }
     document.querySelector("[data-testid=map-count]").textContent = data.lon.length;
-    if (bounds.length) { map.fitBounds(bounds); }
+    if (bounds.length === 0) {
+      document.querySelector("[data-testid=map-empty]").classList.remove("d-none");
+    } else if (bounds.length === 1) {
+      // fitBounds on a single point zooms in until nothing around it is recognisable.
+      map.setView(bounds[0], 16);
+    } else {
+      map.fitBounds(bounds);
+    }
     el.dataset.ready = "1";
   });
 })();
