@@ -49,7 +49,7 @@ def expect_masked_profile(page: Page, id_number: str, phone: str) -> None:
 
 
 def test_resident_registers_checks_id_and_sees_only_masked_numbers(
-    phone_page: Page, chengdu: None
+    phone_page: Page, chengdu: None, sms_outbox: list[tuple[str, str]]
 ) -> None:
     page = phone_page
     phone, id_number = unique_phone(), valid_id_number(region="510107")
@@ -65,6 +65,16 @@ def test_resident_registers_checks_id_and_sees_only_masked_numbers(
     page.get_by_label("密码", exact=True).fill(PASSWORD)
     page.get_by_label("确认密码").fill(PASSWORD)
     page.locator("main").get_by_role("button", name="注册").click()
+
+    # The phone is proven with the code sent to it before the account exists.
+    expect(page).to_have_url(re.compile(r"/accounts/register/confirm/$"))
+    expect(page.get_by_role("heading", name="验证手机号")).to_be_visible()
+    expect(page.locator("main")).to_contain_text(masked_phone(phone))
+    [(to, text)] = sms_outbox
+    assert to == phone
+    code = re.search(r"\d{6}", text).group(0)  # type: ignore[union-attr]
+    page.get_by_label("短信验证码").fill(code)
+    page.get_by_role("button", name="完成注册").click()
 
     expect(page).to_have_url(re.compile(r"/accounts/id-check/$"))
     expect(page.get_by_role("heading", name="实名认证")).to_be_visible()

@@ -120,3 +120,77 @@ def test_markup_in_free_text_is_refused() -> None:
         clean_plain_text("hi <script>alert(1)</script>", field="note", max_length=100)
     assert caught.value.code == "markup_not_allowed"
     assert clean_plain_text("a < b", field="note", max_length=100) == "a < b"
+
+
+# Arabic-Indic (U+0660…) spelling of KNOWN_VALID: int() reads these digits, isdigit() is true.
+ARABIC_INDIC = KNOWN_VALID[:17].translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")) + "X"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "１１０１０５１９４９１２３１００２Ｘ",  # full-width, as a Chinese input method types it
+        "1101051949123100²X",  # a superscript 2: NFKC reads it as 2
+        "110105 19491231 002ｘ",
+    ],
+)
+def test_compatibility_digits_are_read_as_their_ascii_digits(raw: str) -> None:
+    assert parse_id_number(raw).value == KNOWN_VALID
+
+
+@pytest.mark.parametrize("raw", [ARABIC_INDIC, KNOWN_VALID[:16] + "٢X", KNOWN_VALID[:17] + "٢"])
+def test_digits_of_other_scripts_are_refused_in_the_users_language(raw: str) -> None:
+    with translation.override("zh-hans"), pytest.raises(DomainError) as caught:
+        parse_id_number(raw)
+    assert caught.value.code == "id_characters"
+    assert "数字" in str(caught.value)
+    with translation.override("en"):
+        assert "digits" in str(caught.value)
+
+
+def test_a_hainan_number_of_the_1988_to_2002_county_codes_is_accepted() -> None:
+    # 460025 定安县 was a county directly under the province from 1988 to 2002.
+    number = valid_id_number(region="460025", born=date(1995, 6, 15))
+    parsed = parse_id_number(number, today=date(2026, 11, 26))
+    assert parsed.region_code == "460025"
+    assert parsed.birth_date == date(1995, 6, 15)
+    assert parse_id_number(valid_id_number(region="460001", born=date(1995, 1, 2))).value
+
+
+def test_a_code_may_be_newer_than_the_person_but_not_retired_before_their_birth() -> None:
+    # 武侯区 got 510107 in 1990: people born earlier were given it when they were registered.
+    assert parse_id_number(valid_id_number(region="510107", born=date(1962, 5, 1))).value
+    # 双流县 (510122) became 双流区 in 2015: nobody born after that can have the county code.
+    retired = valid_id_number(region="510122", born=date(2016, 5, 1))
+    with translation.override("zh-hans"), pytest.raises(DomainError) as caught:
+        parse_id_number(retired)
+    assert caught.value.code == "id_region"
+    assert "510122" in str(caught.value)
+    assert "2016" in str(caught.value)
+
+
+@pytest.mark.parametrize("region", ["510140", "469999", "110199", "460000"])
+def test_a_checksum_valid_number_with_a_county_that_does_not_exist_is_refused(
+    region: str,
+) -> None:
+    number = valid_id_number(region=region, born=date(1995, 6, 15))
+    assert id_check_character(number[:17]) == number[17]
+    with translation.override("zh-hans"), pytest.raises(DomainError) as caught:
+        parse_id_number(number)
+    assert caught.value.code == "id_region"
+    assert str(caught.value) == f"地区码 {region} 不是有效的行政区划代码。"
+
+
+@pytest.mark.parametrize(
+    "raw", ["１３８ １２３４ ５６７８", "＋８６１３８１２３４５６７８", "13812345678\u3000"]
+)
+def test_full_width_mobile_numbers_are_read_as_ascii(raw: str) -> None:
+    assert normalise_mobile(raw) == "13812345678"
+
+
+@pytest.mark.parametrize("raw", ["١٣٨١٢٣٤٥٦٧٨", "1381234567٨", "138०१२३४५६७८"])
+def test_mobile_numbers_in_other_scripts_digits_are_refused(raw: str) -> None:
+    with translation.override("zh-hans"), pytest.raises(DomainError) as caught:
+        normalise_mobile(raw)
+    assert caught.value.code == "phone_format"
+    assert "手机号" in str(caught.value)

@@ -124,7 +124,7 @@ def test_one_id_number_one_account() -> None:
         services.resident_check_id(
             user=second, real_name="李晓雨", id_number=id_number.lower(), community_code=NIJIAQIAO
         )
-    assert caught.value.code == "id_taken"
+    assert caught.value.code == "id_not_confirmed"
     assert (
         Resident.objects.filter(id_number_index=blind_index(PIIKind.ID_NUMBER, id_number)).count()
         == 1
@@ -140,7 +140,7 @@ def test_id_check_links_an_existing_registry_record_when_the_name_agrees() -> No
         services.resident_check_id(
             user=_register(), real_name="王小芳", id_number=id_number, community_code=NIJIAQIAO
         )
-    assert caught.value.code == "name_mismatch"
+    assert caught.value.code == "id_not_confirmed"
     user = User.objects.get(username="xiaoli")
     linked = services.resident_check_id(
         user=user, real_name="王芳", id_number=id_number, community_code=NIJIAQIAO

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shequ.bookings import selectors, services
+from shequ.core.digits import int_or_none
 from shequ.core.errors import DomainError, NotFound
 from shequ.people.models import User
 from shequ.people.permissions import staff_required
@@ -58,7 +59,7 @@ def venue_action(request: HttpRequest, venue_id: int) -> HttpResponse:
                 actor=actor,
                 venue_id=venue_id,
                 first_day=timezone.localdate(),
-                days=int(days) if days.isdigit() else 0,
+                days=int_or_none(days) or 0,
             )
             messages.success(request, _("%(n)s slots created.") % {"n": created})
     except NotFound:

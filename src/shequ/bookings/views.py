@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from shequ.bookings import selectors, services
 from shequ.bookings.ics import bookings_to_ical
 from shequ.bookings.models import Booking
+from shequ.core.digits import int_or_none
 from shequ.core.errors import DomainError, NotFound
 from shequ.people.models import User
 
@@ -21,9 +22,7 @@ from shequ.people.models import User
 @login_required
 def venue_list(request: HttpRequest) -> HttpResponse:
     service = request.GET.get("service", "")
-    venues = selectors.venue_list_for_resident(
-        user=request.user, service_id=int(service) if service.isdigit() else None
-    )
+    venues = selectors.venue_list_for_resident(user=request.user, service_id=int_or_none(service))
     return render(request, "bookings/venue_list.html", {"venues": venues})
 
 

@@ -16,6 +16,7 @@ from shequ.casework.forms import ActionForm, FormDefinitionForm
 from shequ.casework.models import Status
 from shequ.casework.permissions import can_build_forms, is_supervisor, may_act
 from shequ.catalogue.selectors import service_get_for
+from shequ.core.digits import int_or_none
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
 from shequ.core.services import client_ip
@@ -53,7 +54,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 @staff_required
 @require_POST
 def bulk(request: HttpRequest) -> HttpResponse:
-    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()]
+    ids = [n for n in map(int_or_none, request.POST.getlist("ids")) if n is not None]
     action = request.POST.get("action", "")
     if not ids:
         messages.error(request, _("Select at least one application."))

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shequ.casework.models import OPEN_STATUSES, Application, FormDefinition, Status
 from shequ.casework.permissions import is_supervisor
+from shequ.core.digits import is_ascii_digits
 from shequ.core.errors import NotFound
 from shequ.core.scopes import Role, within
 from shequ.people.permissions import WORKERS
@@ -91,7 +92,7 @@ def application_queue_for(
             queryset = queryset.filter(due_date=today)
         else:
             queryset = queryset.filter(due_date__gte=today, due_date__lte=today + timedelta(days=7))
-    if area and area.isdigit() and len(area) == 12:
+    if area and is_ascii_digits(area) and len(area) == 12:
         queryset = queryset.filter(within("community_id", area))
     if service_id:
         queryset = queryset.filter(service_id=service_id)

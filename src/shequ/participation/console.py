@@ -19,6 +19,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shequ.core.digits import int_or_none
 from shequ.core.errors import DomainError
 from shequ.core.forms import add_domain_error, submit
 from shequ.participation import funding, selectors, services
@@ -207,7 +208,7 @@ def council_page(request: HttpRequest, council_id: int) -> HttpResponse:
     member_form = MemberForm(request.POST if action == "add_member" else None)
     meeting_form = MeetingForm(request.POST if action == "schedule" else None)
     end_form = MemberEndForm(request.POST if action == "end_member" else None)
-    end_member = int(request.POST.get("member") or 0) if action == "end_member" else 0
+    end_member = (int_or_none(request.POST.get("member")) or 0) if action == "end_member" else 0
     if action == "add_member" and member_form.is_valid():
         try:
             services.member_add(actor=actor, council_id=council.pk, **member_form.cleaned_data)
@@ -281,7 +282,9 @@ def meeting_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
                 return redirect("participation_console:meeting", meeting_id=meeting_id)
         failed = True
     elif action:
-        item_id = int(request.POST.get("item") or 0)
+        # Posted ids that are not ASCII digits name nothing: 0 is then "not found".
+        item_id = int_or_none(request.POST.get("item")) or 0
+        member_id = int_or_none(request.POST.get("member")) or 0
         try:
             if action == "open":
                 services.meeting_open(actor=actor, meeting_id=meeting_id)
@@ -293,9 +296,7 @@ def meeting_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
                     minutes=request.FILES.get("minutes"),
                 )
             elif action == "sign_in":
-                services.attendance_sign_in(
-                    actor=actor, meeting_id=meeting_id, member_id=int(request.POST["member"])
-                )
+                services.attendance_sign_in(actor=actor, meeting_id=meeting_id, member_id=member_id)
             elif action == "open_vote":
                 services.item_open_vote(actor=actor, item_id=item_id)
             elif action == "close_vote":
@@ -305,7 +306,7 @@ def meeting_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
                     actor=actor,
                     item_id=item_id,
                     choice=request.POST.get("choice", ""),
-                    member_id=int(request.POST.get("member") or 0),
+                    member_id=member_id,
                 )
         except DomainError as error:
             if error.status == 404:

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shequ.core.digits import int_or_none
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
 from shequ.participation import selectors, services
@@ -159,7 +160,7 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
                     raise
                 error = str(refused)
                 # Show the refused choices again, so the voter corrects them, not redoes them.
-                mine = [int(p) for p in chosen if p.isdigit()]
+                mine = [n for n in map(int_or_none, chosen) if n is not None]
     context = {
         "round": budget_round,
         "projects": [p for p in projects.values() if p.review == "feasible"],

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from shequ.core.digits import int_or_none
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
 from shequ.core.services import client_ip
@@ -32,8 +33,7 @@ PAGE_SIZE = 50
 def resident_list(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("division", "")
     division = division_get(code) if code else None
-    level_raw = request.GET.get("level", "")
-    level = int(level_raw) if level_raw.isdigit() else None
+    level = int_or_none(request.GET.get("level", ""))
     query = request.GET.get("q", "")[:40]
     residents = resident_list_for(
         request.user, division_code=code or None, query=query, level=level

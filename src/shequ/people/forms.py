@@ -43,6 +43,14 @@ class RegisterForm(forms.Form):
         return data
 
 
+class RegisterConfirmForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the text message"),
+        max_length=12,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+
 class IdCheckForm(forms.Form):
     real_name = forms.CharField(label=_("Real name"), max_length=60)
     id_number = forms.CharField(

@@ -8,51 +8,18 @@ ISO 7064 MOD 11-2 check character.
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from stdnum import numdb
+from stdnum.cn import ric
 
+from shequ.core.digits import canonical, is_ascii_digits
 from shequ.core.errors import DomainError
 
-# GB/T 2260 province-level codes (facts): the first two digits of every ID number.
-PROVINCE_CODES = frozenset(
-    {
-        "11",
-        "12",
-        "13",
-        "14",
-        "15",
-        "21",
-        "22",
-        "23",
-        "31",
-        "32",
-        "33",
-        "34",
-        "35",
-        "36",
-        "37",
-        "41",
-        "42",
-        "43",
-        "44",
-        "45",
-        "46",
-        "50",
-        "51",
-        "52",
-        "53",
-        "54",
-        "61",
-        "62",
-        "63",
-        "64",
-        "65",
-        "71",
-        "81",
-        "82",
-    }
-)
+# The MOD 11-2 weights and characters, for the demo's vectorised generator (numpy); single
+# numbers are checked by python-stdnum below.
 CHECK_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARACTERS = "10X98765432"
 EARLIEST_BIRTH = date(1900, 1, 1)
@@ -67,8 +34,29 @@ class IdNumber:
 
 
 def id_check_character(first17: str) -> str:
-    total = sum(int(digit) * weight for digit, weight in zip(first17, CHECK_WEIGHTS, strict=True))
-    return CHECK_CHARACTERS[total % 11]
+    """The ISO 7064 MOD 11-2 check character of the first 17 digits (python-stdnum's)."""
+    # calc_check_digit takes a whole number and ignores its last character.
+    return ric.calc_check_digit(first17 + "0")
+
+
+@lru_cache(maxsize=8192)
+def region_periods(region: str) -> tuple[tuple[int | None, int | None], ...]:
+    """The (first, last) years in which a GB/T 2260 county code was in use; empty if never.
+
+    From the full table bundled with python-stdnum (``stdnum/cn/loc.dat``), which keeps the
+    historical codes: Hainan's ``4600xx`` counties of 1988–2002, Chengdu's districts before the
+    1990 reorganisation. ``None`` stands for an open end; a code without a period is current.
+    """
+    parts = numdb.get("cn/loc").info(region)
+    county = next((props["county"] for _part, props in parts if "county" in props), "")
+    periods: list[tuple[int | None, int | None]] = []
+    for entry in filter(None, county.split(",")):
+        if not entry.startswith("["):
+            periods.append((None, None))
+            continue
+        first, _dash, last = entry[1 : entry.index("]")].partition("-")
+        periods.append((int(first) if first else None, int(last) if last else None))
+    return tuple(periods)
 
 
 def _id_error(code: str, message: object) -> DomainError:
@@ -76,8 +64,13 @@ def _id_error(code: str, message: object) -> DomainError:
 
 
 def parse_id_number(raw: str, *, today: date | None = None) -> IdNumber:
-    """Validate and normalise an ID number. Raises: DomainError naming the part that is wrong."""
-    value = raw.strip().replace(" ", "").upper()
+    """Validate and normalise an ID number. Raises: DomainError naming the part that is wrong.
+
+    The number is brought to NFKC first (full-width digits from an input method count), and
+    then only the ASCII digits and X are accepted, so one card has exactly one spelling and
+    one blind index.
+    """
+    value = "".join(canonical(raw).split())
     if not value:
         raise _id_error("id_required", _("Please enter your ID number."))
     if len(value) != 18:
@@ -87,13 +80,16 @@ def parse_id_number(raw: str, *, today: date | None = None) -> IdNumber:
             field="id_number",
             n=len(value),
         )
-    if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+    if not is_ascii_digits(value[:17]) or not (is_ascii_digits(value[17]) or value[17] in "xX"):
         raise _id_error(
             "id_characters",
             _("The first 17 characters of an ID number are digits; the last is a digit or X."),
         )
+    value = value.upper()
     region = value[:6]
-    if region[:2] not in PROVINCE_CODES or region[2:4] == "00":
+    periods = region_periods(region)
+    # A province's own code (xx0000) names no registry office, so no card carries it.
+    if not periods or region.endswith("0000"):
         raise DomainError(
             "id_region",
             _("The region code %(region)s is not a known region."),
@@ -117,6 +113,18 @@ def parse_id_number(raw: str, *, today: date | None = None) -> IdNumber:
             field="id_number",
             date=value[6:14],
         )
+    # A number gets the code of the registry office at the time it is given: at birth, or
+    # for older people when cards began (1984). So the code may be newer than the birth (not
+    # python-stdnum's rule, which would refuse every Hainan number of someone born before
+    # 1988), but it cannot have been retired before the person was born.
+    if not any(last is None or last >= born.year for _first, last in periods):
+        raise DomainError(
+            "id_region",
+            _("The region code %(region)s was retired before %(year)s, the year of birth."),
+            field="id_number",
+            region=region,
+            year=str(born.year),
+        )
     if id_check_character(value[:17]) != value[17]:
         raise _id_error(
             "id_check_digit",
@@ -127,20 +135,22 @@ def parse_id_number(raw: str, *, today: date | None = None) -> IdNumber:
     )
 
 
-MOBILE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
+# ASCII only: in Python's re, \d would also match other scripts' digits.
+MOBILE_PATTERN = re.compile(r"^1[3-9][0-9]{9}$")
 
 
 def normalise_mobile(raw: str) -> str:
     """A mainland mobile number: 11 digits starting 13–19; +86 and spaces are allowed.
 
-    Raises: DomainError("phone_format").
+    Full-width digits count (NFKC); other scripts' digits do not, so one phone has one
+    spelling and one blind index. Raises: DomainError("phone_format").
     """
-    value = re.sub(r"[\s-]", "", raw.strip())
+    value = re.sub(r"[\s-]", "", canonical(raw))
     if value.startswith("+86"):
         value = value[3:]
     elif value.startswith("0086"):
         value = value[4:]
-    if not MOBILE_PATTERN.match(value):
+    if not MOBILE_PATTERN.fullmatch(value):
         raise DomainError(
             "phone_format",
             _("Please enter a mainland mobile number: 11 digits starting with 13 to 19."),

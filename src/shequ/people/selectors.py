@@ -5,9 +5,11 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from shequ.core.errors import NotFound
+from shequ.core.digits import canonical
+from shequ.core.errors import DomainError, NotFound
 from shequ.core.pii import PIIKind, blind_index
 from shequ.core.scopes import Area, Role, areas_q, within
+from shequ.people.identity import normalise_mobile
 from shequ.people.models import Department, Resident, StaffRole, User
 from shequ.people.permissions import READERS, areas_of
 
@@ -115,12 +117,22 @@ def resident_count_in(code: str) -> int:
 
 
 def user_by_login(identifier: str) -> User | None:
-    """A user by username, or by mobile number through its blind index."""
+    """A user by username, or by mobile number through its blind index.
+
+    The number is read as registration reads it (NFKC, +86, spaces), so the blind index is
+    computed over the same canonical form.
+    """
     text = identifier.strip()
-    user = User.objects.filter(username=text).first()
-    if user is None and text.isdigit() and len(text) == 11:
-        user = User.objects.filter(phone_index=blind_index(PIIKind.PHONE, text)).first()
-    return user
+    # As typed first, then in NFKC, the form in which registration stores usernames.
+    for username in dict.fromkeys((text, canonical(text))):
+        user = User.objects.filter(username=username).first()
+        if user is not None:
+            return user
+    try:
+        mobile = normalise_mobile(text)
+    except DomainError:
+        return None
+    return User.objects.filter(phone_index=blind_index(PIIKind.PHONE, mobile)).first()
 
 
 def staff_role_list() -> QuerySet[StaffRole]:

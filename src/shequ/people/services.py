@@ -5,7 +5,8 @@ Every service runs in one transaction and leaves an ``AuditEvent``.
 
 import secrets
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
@@ -16,12 +17,13 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.digits import canonical
 from shequ.core.errors import DomainError, NotFound, PermissionDenied, RateLimited
 from shequ.core.models import AuditEvent
 from shequ.core.pii import PIIKind, PIIValue, blind_index
@@ -46,7 +48,9 @@ _username_validator = UnicodeUsernameValidator()
 
 
 def _clean_username(raw: str) -> str:
-    username = raw.strip()
+    # NFKC, as Django's own forms do: a full-width "ｘｉａｏｌｉ" is "xiaoli", and full-width
+    # or superscript digits are digits, refused below like ASCII ones.
+    username = canonical(raw)
     if not 3 <= len(username) <= 30:
         raise DomainError(
             "username_length", _("A username has 3 to 30 characters."), field="username"
@@ -75,23 +79,29 @@ def _check_password(password: str, user: User | None = None) -> None:
         raise DomainError("weak_password", " ".join(exc.messages), field="password") from None
 
 
-def _create_account(*, username: str, password: str, phone: str) -> User:
+def _new_account(*, username: str, password: str, phone: str) -> User:
+    """An unsaved account with a checked username, phone and password (not yet compared
+    with the accounts that hold the phone). Raises: DomainError."""
     clean_username = _clean_username(username)
     mobile = normalise_mobile(phone)
-    phone_index = blind_index(PIIKind.PHONE, mobile)
     if User.objects.filter(username__iexact=clean_username).exists():
         raise DomainError("username_taken", _("This username is taken."), field="username")
-    if User.objects.filter(phone_index=phone_index).exists():
-        raise DomainError(
-            "phone_taken", _("This mobile number already has an account."), field="phone"
-        )
     user = User(
         username=clean_username,
         phone=PIIValue(PIIKind.PHONE, plain=mobile),
-        phone_index=phone_index,
+        phone_index=blind_index(PIIKind.PHONE, mobile),
     )
     _check_password(password, user)
     user.set_password(password)
+    return user
+
+
+def _save_account(user: User) -> User:
+    """Save a new account unless its phone already has one. Raises: DomainError."""
+    if User.objects.filter(phone_index=user.phone_index).exists():
+        raise DomainError(
+            "phone_taken", _("This mobile number already has an account."), field="phone"
+        )
     try:
         with transaction.atomic():
             user.save()
@@ -102,14 +112,187 @@ def _create_account(*, username: str, password: str, phone: str) -> User:
     return user
 
 
+def _create_account(*, username: str, password: str, phone: str) -> User:
+    return _save_account(_new_account(username=username, password=password, phone=phone))
+
+
 @transaction.atomic
 def user_register(*, username: str, password: str, phone: str, ip: str | None = None) -> User:
-    """Create a resident account at level "registered".
+    """Create a resident account at level "registered", for a caller that knows the phone is
+    the person's. The public pages go through ``registration_start``/``registration_confirm``.
 
     Raises: DomainError (bad username, phone or password; username or phone taken).
     """
     user = _create_account(username=username, password=password, phone=phone)
     audit_record(actor=user, verb="user.register", target=user, ip=ip)
+    return user
+
+
+REGISTRATION_CODES_PER_HOUR = 3  # per phone number, so the page cannot flood a stranger's phone
+OWNER_NOTICES_PER_HOUR = 3  # per account, likewise
+
+
+@dataclass
+class PendingRegistration:
+    """A registration waiting for the code sent to its phone (kept in the session).
+
+    Holds no plaintext secret: the password and the code as hashes, the phone as ciphertext.
+    """
+
+    username: str
+    password_hash: str
+    phone_token: str
+    code_hash: str
+    expires_at: str  # ISO 8601
+    attempts: int = 0
+
+    @property
+    def masked_phone(self) -> str:
+        return PIIValue(PIIKind.PHONE, token=self.phone_token).masked
+
+    def as_dict(self) -> dict[str, str | int]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: object) -> "PendingRegistration | None":
+        """The pending registration stored by ``as_dict``, or None for anything else."""
+        if not isinstance(data, dict):
+            return None
+        try:
+            return cls(**data)
+        except TypeError:
+            return None
+
+
+def _recent_events(verb: str, since: timedelta, **match: str | None) -> int:
+    return AuditEvent.objects.filter(
+        verb=verb, created_at__gte=timezone.now() - since, **match
+    ).count()
+
+
+OWNER_NOTICES = {
+    "register": _(
+        "[shequ] Someone tried to open a new account with this mobile number, which already "
+        "has one. If it was you, log in with this number or reset your password. If not, "
+        "you need not do anything."
+    ),
+    "id_check": _(
+        "[shequ] Another account tried to use the ID number of your account for a real-name "
+        "check; it was refused. If this was not you, please tell your community service centre."
+    ),
+}
+
+
+def _notify_owner(
+    owner: User, *, attempted: str, actor: User | None = None, ip: str | None = None
+) -> None:
+    """Tell an account's owner by SMS that someone tried to use their phone or ID number.
+
+    This replaces telling the person who tried, who may not be the owner. Audited, and at
+    most ``OWNER_NOTICES_PER_HOUR`` an hour. Call inside the caller's transaction.
+    """
+    if owner.phone is None:
+        return
+    if (
+        _recent_events("user.owner_notified", timedelta(hours=1), object_id=str(owner.pk))
+        >= OWNER_NOTICES_PER_HOUR
+    ):
+        return
+    audit_record(
+        actor=actor, verb="user.owner_notified", target=owner, ip=ip, changes={"by": attempted}
+    )
+    mobile = owner.phone.reveal()
+
+    def send() -> None:
+        # The owner did not choose the language of the page that was used: the site's default.
+        with translation.override(settings.LANGUAGE_CODE):
+            send_sms(phone=mobile, text=str(OWNER_NOTICES[attempted]))
+
+    transaction.on_commit(send)
+
+
+@transaction.atomic
+def registration_start(
+    *, username: str, password: str, phone: str, ip: str | None = None
+) -> PendingRegistration:
+    """Registration step 1: check the details and send a code by SMS to the phone.
+
+    The answer never tells whether the phone already has an account: either way a pending
+    registration comes back and the phone gets a text — the code or, when the number has an
+    account, a note to its owner instead, so nobody else can finish it. Both ways do the same
+    work (two hashes, one audit event), so the time taken does not tell either.
+
+    Raises: DomainError (bad username, phone or password; username taken).
+    """
+    user = _new_account(username=username, password=password, phone=phone)
+    mobile = user.phone.reveal() if user.phone is not None else ""
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    pending = PendingRegistration(
+        username=user.username,
+        password_hash=user.password,
+        phone_token=PIIValue(PIIKind.PHONE, plain=mobile).token,
+        code_hash=make_password(code),
+        expires_at=(timezone.now() + CODE_TTL).isoformat(),
+    )
+    owner = User.objects.filter(phone_index=user.phone_index).first()
+    if owner is not None:
+        _notify_owner(owner, attempted="register", ip=ip)
+        return pending
+    sent = _recent_events(
+        "user.registration_code_sent", timedelta(hours=1), changes__phone_index=user.phone_index
+    )
+    if sent >= REGISTRATION_CODES_PER_HOUR:
+        return pending
+    audit_record(
+        actor=None,
+        verb="user.registration_code_sent",
+        ip=ip,
+        changes={"phone_index": user.phone_index},
+    )
+    transaction.on_commit(
+        lambda: send_sms(
+            phone=mobile,
+            text=gettext(
+                "[shequ] Your registration code is %(code)s, valid for 10 minutes. "
+                "Do not tell it to anyone."
+            )
+            % {"code": code},
+        )
+    )
+    return pending
+
+
+def registration_confirm(*, pending: PendingRegistration, code: str, ip: str | None = None) -> User:
+    """Registration step 2: the code from the text message creates the account.
+
+    A wrong code uses up one of ``CODE_ATTEMPTS`` tries on ``pending`` (the caller keeps it).
+    Raises: DomainError ``code_invalid`` (wrong, expired or too many tries), or
+    ``username_taken``/``phone_taken`` when someone got there in the meantime.
+    """
+    invalid = DomainError("code_invalid", _("The code is wrong or has expired."), field="code")
+    if pending.attempts >= CODE_ATTEMPTS:
+        raise invalid
+    try:
+        expires_at = datetime.fromisoformat(pending.expires_at)
+    except ValueError:
+        raise invalid from None
+    if expires_at <= timezone.now():
+        raise invalid
+    if not check_password(canonical(code), pending.code_hash):
+        pending.attempts += 1
+        raise invalid
+    phone = PIIValue(PIIKind.PHONE, token=pending.phone_token)
+    with transaction.atomic():
+        if User.objects.filter(username__iexact=pending.username).exists():
+            raise DomainError("username_taken", _("This username is taken."), field="username")
+        user = User(
+            username=pending.username,
+            password=pending.password_hash,
+            phone=phone,
+            phone_index=blind_index(PIIKind.PHONE, phone.reveal()),
+        )
+        _save_account(user)
+        audit_record(actor=user, verb="user.register", target=user, ip=ip)
     return user
 
 
@@ -143,17 +326,52 @@ def staff_account_create(
     return user
 
 
-@transaction.atomic
+def _id_not_confirmed() -> DomainError:
+    # One answer whether the number belongs to another account or the registry holds another
+    # name for it, so the page cannot be used to find out which numbers have accounts.
+    return DomainError(
+        "id_not_confirmed",
+        _(
+            "This name and ID number could not be confirmed. If the ID number is yours, "
+            "please visit your community service centre with your ID card."
+        ),
+        field="id_number",
+    )
+
+
 def resident_check_id(
     *, user: User, real_name: str, id_number: str, community_code: str, ip: str | None = None
 ) -> Resident:
     """Real-name step 1 (实名认证): name + valid ID number + home community.
 
     If the community registry already holds this ID number without an account, the account
-    is linked to that record when the names agree.
+    is linked to that record when the names agree. When the number belongs to another account
+    the answer is the same as for a name that does not match, and the owner is told by SMS.
 
-    Raises: DomainError (invalid name, ID or community; ID already has an account;
-    name does not match the registry).
+    Raises: DomainError (invalid name, ID or community; ``id_not_confirmed``).
+    """
+    with transaction.atomic():
+        outcome = _check_id(
+            user=user,
+            real_name=real_name,
+            id_number=id_number,
+            community_code=community_code,
+            ip=ip,
+        )
+        if isinstance(outcome, Resident):
+            return outcome
+        if outcome is not None:
+            _notify_owner(outcome, attempted="id_check", actor=user, ip=ip)
+    # Refused after the commit, so the owner's notice and its audit event stay.
+    raise _id_not_confirmed()
+
+
+def _check_id(
+    *, user: User, real_name: str, id_number: str, community_code: str, ip: str | None
+) -> Resident | User | None:
+    """The checked resident; or, refused, the account that holds the number (None if none).
+
+    Raises: DomainError for invalid input.
     """
     name = clean_real_name(real_name)
     parsed = parse_id_number(id_number)
@@ -168,23 +386,13 @@ def resident_check_id(
         VerificationLevel.ID_CHECKED
     ):
         raise DomainError("already_checked", _("Your identity has already been checked."))
+    # Over the canonical number (ASCII digits, capital X), so one card has one index.
     index = blind_index(PIIKind.ID_NUMBER, parsed.value)
     existing = Resident.objects.select_for_update().filter(id_number_index=index).first()
     if existing is not None and existing.user_id is not None:
-        raise DomainError(
-            "id_taken",
-            _(
-                "This ID number already belongs to an account. If it is yours, reset its "
-                "password or visit your community service centre."
-            ),
-            field="id_number",
-        )
+        return User.objects.get(pk=existing.user_id)
     if existing is not None and existing.real_name != name:
-        raise DomainError(
-            "name_mismatch",
-            _("The name does not match the community registry for this ID number."),
-            field="real_name",
-        )
+        return None
     resident = existing or Resident(id_number_index=index, community=community)
     resident.user = user
     resident.real_name = name
@@ -200,9 +408,8 @@ def resident_check_id(
         with transaction.atomic():
             resident.save()
     except IntegrityError:
-        raise DomainError(
-            "id_taken", _("This ID number already belongs to an account."), field="id_number"
-        ) from None
+        # Another request took the number a moment ago; its owner is not known here yet.
+        return None
     audit_record(
         actor=user,
         verb="resident.check_id",

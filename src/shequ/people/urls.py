@@ -8,6 +8,7 @@ urlpatterns = [
     path("login/", views.ShequLoginView.as_view(), name="login"),
     path("logout/", LogoutView.as_view(), name="logout"),
     path("register/", views.register, name="register"),
+    path("register/confirm/", views.register_confirm, name="register_confirm"),
     path("id-check/", views.id_check, name="id_check"),
     path("division-options/", views.division_options, name="division_options"),
     path("profile/", views.profile, name="profile"),

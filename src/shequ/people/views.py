@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from shequ.core.digits import digits_or_none
 from shequ.core.errors import DomainError
 from shequ.core.forms import add_domain_error, form_status, submit
 from shequ.core.services import client_ip
@@ -22,6 +23,7 @@ from shequ.people.forms import (
     LoginForm,
     NewPasswordForm,
     PasswordChangeForm,
+    RegisterConfirmForm,
     RegisterForm,
     ResetByEmailForm,
     ResetConfirmForm,
@@ -39,24 +41,54 @@ class ShequLoginView(LoginView):
     redirect_authenticated_user = True
 
 
+PENDING_REGISTRATION = "shequ.pending_registration"
+
+
 @require_http_methods(["GET", "POST"])
 def register(request: HttpRequest) -> HttpResponse:
     form = RegisterForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = services.user_register(
-                username=form.cleaned_data["username"],
-                password=form.cleaned_data["password"],
-                phone=form.cleaned_data["phone"],
-                ip=client_ip(request),
-            )
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            login(request, user, backend="shequ.people.auth_backends.UsernameOrPhoneBackend")
-            messages.success(request, _("Welcome! Please complete the real-name check."))
-            return redirect("people:id_check")
-    return render(request, "people/register.html", {"form": form})
+    if done := submit(
+        request,
+        form,
+        lambda data: services.registration_start(
+            username=data["username"],
+            password=data["password"],
+            phone=data["phone"],
+            ip=client_ip(request),
+        ),
+    ):
+        # The same next page whether or not the number has an account: its owner learns by SMS.
+        request.session[PENDING_REGISTRATION] = done.value.as_dict()
+        return redirect("people:register_confirm")
+    return render(request, "people/register.html", {"form": form}, status=form_status(form))
+
+
+@require_http_methods(["GET", "POST"])
+def register_confirm(request: HttpRequest) -> HttpResponse:
+    pending = services.PendingRegistration.from_dict(request.session.get(PENDING_REGISTRATION))
+    if pending is None:
+        return redirect("people:register")
+    form = RegisterConfirmForm(request.POST or None)
+    done = submit(
+        request,
+        form,
+        lambda data: services.registration_confirm(
+            pending=pending, code=data["code"], ip=client_ip(request)
+        ),
+    )
+    if done is None:
+        # Keeps the count of wrong codes, which the service raised on ``pending``.
+        request.session[PENDING_REGISTRATION] = pending.as_dict()
+        return render(
+            request,
+            "people/register_confirm.html",
+            {"form": form, "phone": pending.masked_phone},
+            status=form_status(form),
+        )
+    del request.session[PENDING_REGISTRATION]
+    login(request, done.value, backend="shequ.people.auth_backends.UsernameOrPhoneBackend")
+    messages.success(request, _("Welcome! Please complete the real-name check."))
+    return redirect("people:id_check")
 
 
 @login_required
@@ -97,8 +129,9 @@ def id_check(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _children_or_none(code: str) -> QuerySet[Division]:
-    return division_children(code) if code.isdigit() else Division.objects.none()
+def _children_or_none(raw: str) -> QuerySet[Division]:
+    code = digits_or_none(raw)
+    return division_children(code) if code is not None else Division.objects.none()
 
 
 @require_GET

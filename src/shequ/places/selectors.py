@@ -6,6 +6,7 @@ from typing import cast
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.digits import digits_or_none
 from shequ.core.errors import NotFound
 from shequ.core.scopes import CITY_CODE, code_prefix, within
 from shequ.places.models import Division
@@ -20,7 +21,8 @@ LEVEL_ORDER = [
 
 def division_get(code: str) -> Division:
     """Raises: NotFound for an unknown code."""
-    division = Division.objects.filter(pk=code).first() if code.isdigit() else None
+    digits = digits_or_none(code)
+    division = Division.objects.filter(pk=digits).first() if digits is not None else None
     if division is None:
         raise NotFound("unknown_division", _("No division has the code %(code)s."), code=code)
     return division
@@ -70,8 +72,9 @@ def division_search(query: str, *, limit: int = 20, level: str | None = None) ->
     text = query.strip()
     if not text:
         return []
-    if text.isdigit():
-        condition = Q(code__gte=text.ljust(12, "0"), code__lte=text.ljust(12, "9"))
+    digits = digits_or_none(text)
+    if digits is not None:
+        condition = Q(code__gte=digits.ljust(12, "0"), code__lte=digits.ljust(12, "9"))
     else:
         condition = Q(name__contains=text) | Q(short_name__contains=text)
     queryset = Division.objects.filter(condition, is_active=True)

@@ -17,6 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from shequ.core.digits import digits_or_none, int_or_none
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import StyledForm, add_domain_error
 from shequ.core.models import TaskRecord
@@ -384,8 +385,7 @@ def monthly_template(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def plan(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
-    year_raw = request.GET.get("year", "")
-    year = int(year_raw) if year_raw.isdigit() else None
+    year = int_or_none(request.GET.get("year", ""))
     form = UploadForm(request.POST or None, request.FILES or None)
     row_errors: list[services.RowError] = []
     status = 200
@@ -435,10 +435,10 @@ def _stats_params(request: HttpRequest) -> tuple[date, int, str]:
         as_of = date.fromisoformat(request.GET.get("as_of", ""))
     except ValueError:
         as_of = today
-    year_raw = request.GET.get("year", "")
-    year = int(year_raw) if year_raw.isdigit() and len(year_raw) == 4 else as_of.year
-    district = request.GET.get("district", "")
-    if not (district.isdigit() and len(district) == 12):
+    year_digits = digits_or_none(request.GET.get("year", "")) or ""
+    year = int(year_digits) if len(year_digits) == 4 else as_of.year
+    district = digits_or_none(request.GET.get("district", "")) or ""
+    if len(district) != 12:
         district = ""
     return as_of, year, district
 

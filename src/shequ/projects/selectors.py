@@ -21,6 +21,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from shequ.core.digits import digits_or_none, is_ascii_digits
 from shequ.core.errors import NotFound
 from shequ.core.scopes import within
 from shequ.people.models import Department
@@ -71,19 +72,19 @@ class ProjectFilter:
 
     @classmethod
     def from_params(cls, params: Any) -> "ProjectFilter":
-        year_raw = str(params.get("year", "") or "")
+        year_digits = digits_or_none(str(params.get("year", "") or "")) or ""
         status = str(params.get("status", "") or "")
         return cls(
             district=str(params.get("district", "") or "")[:12],
             type_code=str(params.get("type", "") or "")[:40],
             status=status if status in Status.values else "",
-            year=int(year_raw) if year_raw.isdigit() and len(year_raw) == 4 else None,
+            year=int(year_digits) if len(year_digits) == 4 else None,
             query=str(params.get("q", "") or "").strip()[:40],
         )
 
 
 def _filtered(queryset: QuerySet[Project], flt: ProjectFilter) -> QuerySet[Project]:
-    if flt.district.isdigit() and len(flt.district) == 12:
+    if is_ascii_digits(flt.district) and len(flt.district) == 12:
         queryset = queryset.filter(within("division_id", flt.district))
     if flt.type_code:
         queryset = queryset.filter(project_type__code=flt.type_code)

@@ -15,6 +15,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.digits import digits_or_none
 from shequ.core.errors import DomainError, NotFound, PermissionDenied
 from shequ.core.services import audit_record, changes_between
 from shequ.people.models import Department, User
@@ -1169,10 +1170,11 @@ def plan_import(
         values: dict[str, Any] = {}
         for key in ("year", "count"):
             raw = row.values[key]
+            digits = digits_or_none(raw)
             if isinstance(raw, bool) or not (
                 isinstance(raw, int)
                 or (isinstance(raw, float) and raw.is_integer())
-                or (isinstance(raw, str) and raw.strip().isdigit())
+                or digits is not None
             ):
                 result.errors.append(
                     _row_error(
@@ -1183,7 +1185,7 @@ def plan_import(
                     )
                 )
             else:
-                values[key] = int(raw)
+                values[key] = int(digits if digits is not None else raw)
         if "year" in values and not FIRST_YEAR <= values["year"] <= LAST_YEAR:
             result.errors.append(
                 _row_error(

@@ -13,6 +13,7 @@ from django.db.models import Case, Count, F, FloatField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.digits import is_ascii_digits
 from shequ.core.errors import NotFound
 from shequ.core.scopes import CITY_CODE, Role, code_range, within
 from shequ.people.permissions import READERS, areas_of
@@ -132,7 +133,7 @@ def open_link_places(survey: Survey, chosen: dict[str, str]) -> PlacePicker:
     root_level = root.level
 
     def children(code: str, level: str) -> list[Division]:
-        if not code.isdigit():
+        if not is_ascii_digits(code):
             return []
         return list(
             Division.objects.filter(parent_id=code, level=level, is_active=True)
