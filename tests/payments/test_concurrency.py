@@ -9,7 +9,7 @@ import pytest
 from django.db import connections
 from django.utils import timezone
 
-from shequ.payments import services
+from shequ.payments import callbacks, services
 from shequ.payments.models import Bill, GatewayCharge, Payment, Receipt
 from shequ.payments.providers import LocalGateway, sign
 from shequ.people.models import Department, Resident
@@ -75,7 +75,7 @@ def test_double_clicks_and_duplicate_callbacks_charge_once() -> None:
     body = LocalGateway.callback_body(txn_id)
 
     def deliver(_i: int) -> str:
-        return services.payment_callback_receive(
+        return callbacks.payment_callback_receive(
             provider_name="local", body=body, signature=sign(body)
         )
 

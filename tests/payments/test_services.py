@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.scopes import Role
-from shequ.payments import services
+from shequ.payments import callbacks, services
 from shequ.payments.models import Bill, CallbackLog, GatewayCharge, Payment, Receipt, Refund
 from shequ.payments.providers import LocalGateway, sign
 from shequ.payments.selectors import reconciliation_report
@@ -19,7 +19,7 @@ def pay_through_gateway(payer, bill, key="key-0000001", captured=None):
     payment, charge = services.payment_start(actor=payer, bill_id=bill.pk, idempotency_key=key)
     if captured is not None:
         with captured(execute=True):
-            LocalGateway().confirm(txn_id=charge.txn_id)
+            services.local_gateway_confirm(txn_id=charge.txn_id)
     return payment, charge
 
 
@@ -34,7 +34,7 @@ def test_paying_through_the_gateway_issues_one_receipt_despite_duplicate_callbac
     assert outcomes == ["paid", "duplicate"]
     body = LocalGateway.callback_body(charge.txn_id)
     assert (
-        services.payment_callback_receive(provider_name="local", body=body, signature=sign(body))
+        callbacks.payment_callback_receive(provider_name="local", body=body, signature=sign(body))
         == "duplicate"
     )
     assert Payment.objects.filter(bill=bill, status="succeeded").count() == 1
@@ -63,7 +63,7 @@ def test_forged_callback_is_refused_and_logged(payer, bill) -> None:
         {"event_id": "x", "txn_id": charge.txn_id, "status": "paid", "amount": "46.80"}
     ).encode()
     with pytest.raises(DomainError) as caught:
-        services.payment_callback_receive(provider_name="local", body=body, signature="0" * 64)
+        callbacks.payment_callback_receive(provider_name="local", body=body, signature="0" * 64)
     assert caught.value.code == "bad_signature"
     bill.refresh_from_db()
     assert bill.status == Bill.Status.UNPAID
@@ -86,7 +86,7 @@ def test_gateway_payment_after_cancel_is_refunded_automatically(
     )
     services.bill_cancel(actor=water_staff, bill_id=bill.pk, reason="开错")
     with django_capture_on_commit_callbacks(execute=True):
-        LocalGateway().confirm(txn_id=charge.txn_id)
+        services.local_gateway_confirm(txn_id=charge.txn_id)
     bill.refresh_from_db()
     assert bill.status == Bill.Status.CANCELLED
     assert Refund.objects.get().amount == Decimal("46.80")

@@ -9,7 +9,7 @@ from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.security import django_auth
 
-from shequ.payments import selectors, services
+from shequ.payments import callbacks, selectors, services
 from shequ.payments.models import Bill
 from shequ.people.models import User
 
@@ -119,7 +119,7 @@ def receipt(request: HttpRequest, bill_id: int) -> dict[str, object]:
 @router.post("/callbacks/{provider}", response=CallbackOut, auth=None)
 def callback(request: HttpRequest, provider: str) -> dict[str, str]:
     """The provider's server-to-server notification, signed in ``X-Signature`` (HMAC-SHA256)."""
-    outcome = services.payment_callback_receive(
+    outcome = callbacks.payment_callback_receive(
         provider_name=provider,
         body=request.body,
         signature=request.headers.get("X-Signature", ""),

@@ -136,18 +136,15 @@ class LocalGateway:
 
     # --- The gateway's own side: the cashier page confirms, then callbacks go out ----------
 
-    def confirm(self, *, txn_id: str, duplicates: int = 2) -> None:
-        """The payer confirmed on the cashier page: settle, then call back (asynchronously)."""
+    def settle(self, *, txn_id: str) -> bool:
+        """The payer confirmed on the cashier page: mark the charge paid (once). Returns
+        whether it was pending; the service then sends the callbacks."""
         from shequ.payments.models import GatewayCharge
-        from shequ.payments.tasks import local_gateway_callback
 
         updated = GatewayCharge.objects.filter(
             txn_id=txn_id, status=GatewayCharge.Status.PENDING
         ).update(status=GatewayCharge.Status.PAID, paid_at=timezone.now())
-        if not updated:
-            return
-        for _n in range(duplicates):
-            local_gateway_callback.enqueue(txn_id=txn_id)
+        return bool(updated)
 
     @staticmethod
     def callback_body(txn_id: str) -> bytes:

@@ -5,13 +5,13 @@ from typing import Any
 from django_tasks import task
 from django_tasks.base import TaskContext
 
+from shequ.payments.callbacks import payment_callback_receive
+from shequ.payments.providers import LocalGateway, sign
+
 
 @task(takes_context=True)
 def local_gateway_callback(context: TaskContext, txn_id: str) -> dict[str, Any]:
     """Sign and deliver one callback for ``txn_id`` to the payments callback handler."""
-    from shequ.payments.providers import LocalGateway, sign
-    from shequ.payments.services import payment_callback_receive
-
     body = LocalGateway.callback_body(txn_id)
     outcome = payment_callback_receive(provider_name="local", body=body, signature=sign(body))
     return {"txn_id": txn_id, "outcome": outcome}

@@ -13,7 +13,6 @@ from django.views.decorators.http import require_POST
 from shequ.core.errors import DomainError, NotFound
 from shequ.payments import selectors, services
 from shequ.payments.models import GatewayCharge, Payment
-from shequ.payments.providers import LocalGateway
 from shequ.people.models import User
 
 
@@ -66,6 +65,6 @@ def gateway(request: HttpRequest, txn_id: str) -> HttpResponse:
     if charge is None or payment is None:
         raise NotFound("payment_not_found", _("Unknown transaction."))
     if request.method == "POST":
-        LocalGateway().confirm(txn_id=txn_id)
+        services.local_gateway_confirm(txn_id=txn_id)
         return redirect("payments:bill", bill_id=payment.bill_id)
     return render(request, "payments/gateway.html", {"charge": charge, "payment": payment})
