@@ -143,6 +143,19 @@ def staff_queue(
     )
 
 
+@router.post("/queue/bulk", response=BulkOut)
+def staff_bulk(request: HttpRequest, payload: BulkIn) -> dict[str, object]:
+    outcome = services.application_bulk_act(
+        actor=cast(User, request.user),
+        application_ids=payload.ids,
+        action=payload.action,
+        note=payload.note,
+        ip=client_ip(request),
+    )
+    return {"done": outcome.done, "refused": outcome.refused}
+
+
+# After /queue/bulk: a path parameter matches any segment, so it must come last.
 @router.get("/queue/{application_id}", response=ApplicationDetailOut)
 def staff_application(request: HttpRequest, application_id: int) -> Application:
     return selectors.application_get_for_staff(user=request.user, application_id=application_id)
@@ -158,15 +171,3 @@ def staff_act(request: HttpRequest, application_id: int, payload: ActionIn) -> A
         note=payload.note,
         ip=client_ip(request),
     )
-
-
-@router.post("/queue/bulk", response=BulkOut)
-def staff_bulk(request: HttpRequest, payload: BulkIn) -> dict[str, object]:
-    outcome = services.application_bulk_act(
-        actor=cast(User, request.user),
-        application_ids=payload.ids,
-        action=payload.action,
-        note=payload.note,
-        ip=client_ip(request),
-    )
-    return {"done": outcome.done, "refused": outcome.refused}

@@ -51,7 +51,7 @@ class MergeIn(Schema):
     reason: str = ""
 
 
-class FollowOut(Schema):
+class ProposalFollowOut(Schema):
     following: bool
 
 
@@ -62,7 +62,9 @@ class RulesIn(Schema):
     budget: Decimal | None = None
 
 
-class ProjectOut(Schema):
+class RoundProjectOut(Schema):
+    """A project on a round's ballot (not a ``projects`` app project)."""
+
     id: int
     title: str
     cost: Decimal
@@ -86,7 +88,7 @@ class RoundOut(Schema):
     rule: str
     max_choices: int
     method: str
-    projects: list[ProjectOut]
+    projects: list[RoundProjectOut]
     results: list[ResultOut]
 
     @staticmethod
@@ -161,7 +163,7 @@ def hide_proposal(request: HttpRequest, proposal_id: int, payload: HideIn) -> Pr
     )
 
 
-@router.put("/proposals/{proposal_id}/follow", response=FollowOut, auth=django_auth)
+@router.put("/proposals/{proposal_id}/follow", response=ProposalFollowOut, auth=django_auth)
 def follow_proposal(request: HttpRequest, proposal_id: int) -> dict[str, bool]:
     """Follow a proposal (ID-checked residents of its community): a message on every change."""
     return {
@@ -171,7 +173,7 @@ def follow_proposal(request: HttpRequest, proposal_id: int) -> dict[str, bool]:
     }
 
 
-@router.delete("/proposals/{proposal_id}/follow", response=FollowOut, auth=django_auth)
+@router.delete("/proposals/{proposal_id}/follow", response=ProposalFollowOut, auth=django_auth)
 def unfollow_proposal(request: HttpRequest, proposal_id: int) -> dict[str, bool]:
     return {
         "following": services.proposal_follow(

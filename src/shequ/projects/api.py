@@ -138,7 +138,7 @@ class FollowOut(Schema):
     following: bool
 
 
-class MessageOut(Schema):
+class FollowerMessageOut(Schema):
     project_code: str
     text: str
     created_at: datetime
@@ -152,7 +152,7 @@ class FollowingOut(Schema):
     """A resident's followed projects and the latest messages about them."""
 
     projects: list[ProjectOut]
-    messages: list[MessageOut]
+    messages: list[FollowerMessageOut]
 
 
 class TypeRowOut(Schema):
