@@ -6,7 +6,7 @@ from typing import Any, cast
 from django.http import HttpRequest
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.security import django_auth
 
 from shequ.casework import selectors, services
@@ -90,7 +90,7 @@ class BulkOut(Schema):
 
 
 @router.get("/mine", response=list[ApplicationOut])
-@paginate(LimitOffsetPagination)
+@paginate
 def my_applications(request: HttpRequest) -> object:
     """The caller's own applications (办理进度)."""
     return selectors.application_list_for_applicant(user=request.user)
@@ -129,7 +129,7 @@ def withdraw(request: HttpRequest, application_id: int) -> Application:
 
 
 @router.get("/queue", response=list[ApplicationOut])
-@paginate(LimitOffsetPagination)
+@paginate
 def staff_queue(
     request: HttpRequest,
     status: str | None = None,

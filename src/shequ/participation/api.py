@@ -6,7 +6,7 @@ from typing import cast
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.security import django_auth
 
 from shequ.participation import pabulib, selectors, services
@@ -128,7 +128,7 @@ class MeetingOut(Schema):
 
 
 @router.get("/communities/{code}/proposals", response=list[ProposalOut])
-@paginate(LimitOffsetPagination)
+@paginate
 def list_proposals(request: HttpRequest, code: str) -> object:
     """A community's visible proposals, most supported first (public)."""
     selectors.community_get(code)
@@ -195,7 +195,7 @@ def merge_proposal(request: HttpRequest, proposal_id: int, payload: MergeIn) -> 
 
 
 @router.get("/communities/{code}/rounds", response=list[RoundSummaryOut])
-@paginate(LimitOffsetPagination)
+@paginate
 def list_rounds(request: HttpRequest, code: str) -> object:
     selectors.community_get(code)
     return selectors.round_list_public(community_code=code)
@@ -247,7 +247,7 @@ def export_round(request: HttpRequest, round_id: int) -> HttpResponse:
 
 
 @router.get("/communities/{code}/meetings", response=list[MeetingOut])
-@paginate(LimitOffsetPagination)
+@paginate
 def list_meetings(request: HttpRequest, code: str) -> object:
     selectors.community_get(code)
     return selectors.meeting_list_public(community_code=code)
