@@ -18,7 +18,9 @@ from typing import Any
 import pytest
 import schemathesis
 from django.conf import LazySettings
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.test import Client
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
@@ -146,7 +148,20 @@ def caller(
 
 
 @pytest.fixture
-def api_schema(caller: Caller) -> schemathesis.BaseSchema:
+def in_test_transaction() -> Iterator[None]:
+    """Calls through the WSGI handler keep the test's connection and transaction, as Django's
+    test client does (else PostgreSQL's connection is closed after the first request)."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def api_schema(caller: Caller, in_test_transaction: None) -> schemathesis.BaseSchema:
     """The published document, called in-process through Django's WSGI application."""
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
     schema.config.generation.update(

@@ -31,7 +31,9 @@ MAX_OFFSET = 2**31 - 1
 DEFAULT_PAGE = 50
 
 
-def problem_body(*, status: int, code: str, title: str, detail: str = "", **extra: Any) -> dict:
+def problem_body(
+    *, status: int, code: str, title: str, detail: str = "", **extra: Any
+) -> dict[str, Any]:
     body: dict[str, Any] = {"type": PROBLEM_TYPE + code, "title": title, "status": status}
     body["code"] = code
     if detail:
@@ -97,7 +99,9 @@ class NulCharacter(ValueError):
         ]
 
 
-def nul_location(value: object, location: tuple[str | int, ...] = ()) -> tuple | None:
+def nul_location(
+    value: object, location: tuple[str | int, ...] = ()
+) -> tuple[str | int, ...] | None:
     """Where in ``value`` (nested dicts and lists of str) a NUL character is, or None."""
     if isinstance(value, str):
         return location if "\x00" in value else None
