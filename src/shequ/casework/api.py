@@ -6,7 +6,7 @@ from typing import Any, cast
 from django.http import HttpRequest
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.security import django_auth
 
 from shequ.casework import selectors, services
@@ -90,7 +90,7 @@ class BulkOut(Schema):
 
 
 @router.get("/mine", response=list[ApplicationOut])
-@paginate(LimitOffsetPagination)
+@paginate
 def my_applications(request: HttpRequest) -> object:
     """The caller's own applications (办理进度)."""
     return selectors.application_list_for_applicant(user=request.user)
@@ -129,7 +129,7 @@ def withdraw(request: HttpRequest, application_id: int) -> Application:
 
 
 @router.get("/queue", response=list[ApplicationOut])
-@paginate(LimitOffsetPagination)
+@paginate
 def staff_queue(
     request: HttpRequest,
     status: str | None = None,
@@ -143,6 +143,19 @@ def staff_queue(
     )
 
 
+@router.post("/queue/bulk", response=BulkOut)
+def staff_bulk(request: HttpRequest, payload: BulkIn) -> dict[str, object]:
+    outcome = services.application_bulk_act(
+        actor=cast(User, request.user),
+        application_ids=payload.ids,
+        action=payload.action,
+        note=payload.note,
+        ip=client_ip(request),
+    )
+    return {"done": outcome.done, "refused": outcome.refused}
+
+
+# After /queue/bulk: a path parameter matches any segment, so it must come last.
 @router.get("/queue/{application_id}", response=ApplicationDetailOut)
 def staff_application(request: HttpRequest, application_id: int) -> Application:
     return selectors.application_get_for_staff(user=request.user, application_id=application_id)
@@ -158,15 +171,3 @@ def staff_act(request: HttpRequest, application_id: int, payload: ActionIn) -> A
         note=payload.note,
         ip=client_ip(request),
     )
-
-
-@router.post("/queue/bulk", response=BulkOut)
-def staff_bulk(request: HttpRequest, payload: BulkIn) -> dict[str, object]:
-    outcome = services.application_bulk_act(
-        actor=cast(User, request.user),
-        application_ids=payload.ids,
-        action=payload.action,
-        note=payload.note,
-        ip=client_ip(request),
-    )
-    return {"done": outcome.done, "refused": outcome.refused}

@@ -5,7 +5,7 @@ from typing import cast
 
 from django.http import HttpRequest
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.security import django_auth
 
 from shequ.catalogue import selectors, services
@@ -94,7 +94,7 @@ def topics(request: HttpRequest, kind: str = Topic.Kind.LIFE_EVENT) -> object:
 
 
 @router.get("/services", response=list[ServiceOut])
-@paginate(LimitOffsetPagination)
+@paginate
 def list_services(
     request: HttpRequest,
     topic: str | None = None,

@@ -6,7 +6,7 @@ from shequ.access.api import router as access_router
 from shequ.bookings.api import router as bookings_router
 from shequ.casework.api import router as casework_router
 from shequ.catalogue.api import router as catalogue_router
-from shequ.core.api import install_problem_handlers
+from shequ.core.api import ApiParser, install_problem_handlers
 from shequ.funds.api import router as funds_router
 from shequ.notices.api import router as notices_router
 from shequ.participation.api import router as participation_router
@@ -23,6 +23,7 @@ api = NinjaAPI(
     urls_namespace="api-v1",
     openapi_url="/openapi.json",
     docs_url="/docs",
+    parser=ApiParser(),
 )
 install_problem_handlers(api)
 api.add_router("/divisions", places_router)

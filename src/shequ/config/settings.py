@@ -53,6 +53,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "shequ.core.middleware.NulCharacterMiddleware",
+    "shequ.core.middleware.ApiProblemMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -207,7 +209,11 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# API lists page through shequ.core.api.Pagination: 50 items by default, at most 100.
 NINJA_PAGINATION_PER_PAGE = 50
+NINJA_PAGINATION_CLASS = "shequ.core.api.Pagination"
+# A failed CSRF check answers in the visitor's language (a problem under /api/).
+CSRF_FAILURE_VIEW = "shequ.web.errors.csrf_failure"
 
 # --- Single sign-on: django-oauth-toolkit in OIDC mode (see shequ/sso/conf.py) -------------
 OAUTH2_PROVIDER_APPLICATION_MODEL = "sso.DepartmentApp"

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.security import django_auth
 
 from shequ.core.errors import PermissionDenied
@@ -185,7 +185,7 @@ class AccountOut(Schema):
 
 
 @router.get("/accounts", response=list[AccountOut])
-@paginate(LimitOffsetPagination)
+@paginate
 def list_accounts(
     request: HttpRequest, year: int | None = None, division: str | None = None
 ) -> object:
@@ -210,7 +210,7 @@ class TransactionOut(Schema):
 
 
 @router.get("/transactions", response=list[TransactionOut])
-@paginate(LimitOffsetPagination)
+@paginate
 def list_transactions(request: HttpRequest, division: str | None = None) -> object:
     _staff(request)
     return selectors.transaction_list_for(request.user, division_code=division)
@@ -397,7 +397,7 @@ class CommitmentIn(Schema):
 
 
 @router.get("/commitments", response=list[CommitmentOut])
-@paginate(LimitOffsetPagination)
+@paginate
 def list_commitments(request: HttpRequest, division: str | None = None) -> object:
     _staff(request)
     return selectors.commitment_list_for(request.user, division_code=division).prefetch_related(
@@ -454,7 +454,7 @@ class ReleaseIn(Schema):
 
 
 @router.get("/reservations", response=list[ReservationOut])
-@paginate(LimitOffsetPagination)
+@paginate
 def list_reservations(
     request: HttpRequest, division: str | None = None, status: str | None = None
 ) -> object:

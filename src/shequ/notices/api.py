@@ -5,7 +5,7 @@ from typing import cast
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.security import django_auth
 
 from shequ.core.services import client_ip
@@ -63,7 +63,7 @@ class CommunityNoticeOut(Schema):
 
 
 @router.get("/messages", response=list[MessageOut])
-@paginate(LimitOffsetPagination)
+@paginate
 def list_messages(request: HttpRequest, unread: bool = False) -> object:
     """The caller's inbox, newest first."""
     return selectors.message_list_for(user=request.user, unread_only=unread)
@@ -96,7 +96,7 @@ def set_preference(request: HttpRequest, payload: PreferenceIn) -> object:
 
 
 @router.get("/community-notices", response=list[CommunityNoticeOut])
-@paginate(LimitOffsetPagination)
+@paginate
 def list_community_notices(request: HttpRequest) -> object:
     """A resident's own community's notices; for staff, those inside their areas."""
     return selectors.community_notice_list_for(user=request.user)

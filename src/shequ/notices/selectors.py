@@ -39,7 +39,7 @@ def preference_table_for(*, user: Any) -> list[dict[str, Any]]:
     return [
         {
             "category": value,
-            "label": label,
+            "label": str(label),
             "sms": chosen[value].sms if value in chosen else False,
             "email": chosen[value].email if value in chosen else False,
         }

@@ -6,7 +6,7 @@ from typing import cast
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.security import django_auth
 
 from shequ.participation import pabulib, selectors, services
@@ -51,7 +51,7 @@ class MergeIn(Schema):
     reason: str = ""
 
 
-class FollowOut(Schema):
+class ProposalFollowOut(Schema):
     following: bool
 
 
@@ -62,7 +62,9 @@ class RulesIn(Schema):
     budget: Decimal | None = None
 
 
-class ProjectOut(Schema):
+class RoundProjectOut(Schema):
+    """A project on a round's ballot (not a ``projects`` app project)."""
+
     id: int
     title: str
     cost: Decimal
@@ -86,7 +88,7 @@ class RoundOut(Schema):
     rule: str
     max_choices: int
     method: str
-    projects: list[ProjectOut]
+    projects: list[RoundProjectOut]
     results: list[ResultOut]
 
     @staticmethod
@@ -126,7 +128,7 @@ class MeetingOut(Schema):
 
 
 @router.get("/communities/{code}/proposals", response=list[ProposalOut])
-@paginate(LimitOffsetPagination)
+@paginate
 def list_proposals(request: HttpRequest, code: str) -> object:
     """A community's visible proposals, most supported first (public)."""
     selectors.community_get(code)
@@ -161,7 +163,7 @@ def hide_proposal(request: HttpRequest, proposal_id: int, payload: HideIn) -> Pr
     )
 
 
-@router.put("/proposals/{proposal_id}/follow", response=FollowOut, auth=django_auth)
+@router.put("/proposals/{proposal_id}/follow", response=ProposalFollowOut, auth=django_auth)
 def follow_proposal(request: HttpRequest, proposal_id: int) -> dict[str, bool]:
     """Follow a proposal (ID-checked residents of its community): a message on every change."""
     return {
@@ -171,7 +173,7 @@ def follow_proposal(request: HttpRequest, proposal_id: int) -> dict[str, bool]:
     }
 
 
-@router.delete("/proposals/{proposal_id}/follow", response=FollowOut, auth=django_auth)
+@router.delete("/proposals/{proposal_id}/follow", response=ProposalFollowOut, auth=django_auth)
 def unfollow_proposal(request: HttpRequest, proposal_id: int) -> dict[str, bool]:
     return {
         "following": services.proposal_follow(
@@ -193,7 +195,7 @@ def merge_proposal(request: HttpRequest, proposal_id: int, payload: MergeIn) -> 
 
 
 @router.get("/communities/{code}/rounds", response=list[RoundSummaryOut])
-@paginate(LimitOffsetPagination)
+@paginate
 def list_rounds(request: HttpRequest, code: str) -> object:
     selectors.community_get(code)
     return selectors.round_list_public(community_code=code)
@@ -245,7 +247,7 @@ def export_round(request: HttpRequest, round_id: int) -> HttpResponse:
 
 
 @router.get("/communities/{code}/meetings", response=list[MeetingOut])
-@paginate(LimitOffsetPagination)
+@paginate
 def list_meetings(request: HttpRequest, code: str) -> object:
     selectors.community_get(code)
     return selectors.meeting_list_public(community_code=code)

@@ -6,7 +6,7 @@ from typing import cast
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.security import django_auth
 
 from shequ.payments import callbacks, selectors, services
@@ -86,7 +86,7 @@ class ReconOut(Schema):
 
 
 @router.get("/bills", response=list[BillOut])
-@paginate(LimitOffsetPagination)
+@paginate
 def my_bills(request: HttpRequest) -> object:
     return selectors.bill_list_for_user(user=request.user)
 
@@ -128,7 +128,7 @@ def callback(request: HttpRequest, provider: str) -> dict[str, str]:
 
 
 @router.get("/staff/bills", response=list[BillOut])
-@paginate(LimitOffsetPagination)
+@paginate
 def staff_bills(request: HttpRequest, status: str | None = None) -> object:
     return selectors.bill_list_for(user=request.user, status=status)
 

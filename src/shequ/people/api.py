@@ -5,7 +5,7 @@ from datetime import date
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.security import django_auth
 
 from shequ.core.errors import PermissionDenied
@@ -94,7 +94,7 @@ def me(request: HttpRequest) -> dict[str, object]:
 
 
 @router.get("/residents", response=list[ResidentOut])
-@paginate(LimitOffsetPagination)
+@paginate
 def list_residents(
     request: HttpRequest, division: str | None = None, q: str = "", level: int | None = None
 ) -> object:

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.security import django_auth
 
 from shequ.core.services import client_ip
@@ -57,7 +57,7 @@ class DivisionAttributesIn(Schema):
 
 
 @router.get("", response=list[DivisionOut], auth=None)
-@paginate(LimitOffsetPagination)
+@paginate
 def list_divisions(
     request: HttpRequest, level: Division.Level | None = None, parent: str | None = None
 ) -> object:

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.security import django_auth
 
 from shequ.core.errors import PermissionDenied
@@ -138,7 +138,7 @@ class FollowOut(Schema):
     following: bool
 
 
-class MessageOut(Schema):
+class FollowerMessageOut(Schema):
     project_code: str
     text: str
     created_at: datetime
@@ -152,7 +152,7 @@ class FollowingOut(Schema):
     """A resident's followed projects and the latest messages about them."""
 
     projects: list[ProjectOut]
-    messages: list[MessageOut]
+    messages: list[FollowerMessageOut]
 
 
 class TypeRowOut(Schema):
@@ -178,14 +178,14 @@ def _filter(params: FilterIn) -> selectors.ProjectFilter:
 
 
 @router.get("", response=list[ProjectOut])
-@paginate(LimitOffsetPagination)
+@paginate
 def list_projects(request: HttpRequest, filters: Query[FilterIn]) -> Any:
     """Every project (public accountability), filtered by district, type, status, year."""
     return selectors.project_public_list(_filter(filters))
 
 
 @router.get("/mine", response=list[ProjectOut], auth=django_auth)
-@paginate(LimitOffsetPagination)
+@paginate
 def list_my_area(request: HttpRequest, filters: Query[FilterIn]) -> Any:
     """Staff: the projects of the caller's area (as the console list)."""
     if not areas_of(request.user):

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.security import django_auth
 
 from shequ.core.api import PROBLEM_TYPE
@@ -135,7 +135,7 @@ def _invalid(error: services.AnswersInvalid) -> HttpResponse:
 
 
 @router.get("", response=list[SurveyOut], auth=django_auth)
-@paginate(LimitOffsetPagination)
+@paginate
 def list_surveys(request: HttpRequest) -> Any:
     """Surveys whose area overlaps the caller's."""
     return selectors.survey_list_for(request.user)
