@@ -5,7 +5,10 @@ from typing import Any
 from django_tasks import task
 from django_tasks.base import TaskContext
 
+from shequ.core.task_policies import when_stale
 
+
+@when_stale(retry=True)  # the callback handler is safe to receive any number of times
 @task(takes_context=True)
 def local_gateway_callback(context: TaskContext, txn_id: str) -> dict[str, Any]:
     """Sign and deliver one callback for ``txn_id`` to the payments callback handler."""
