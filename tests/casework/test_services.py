@@ -1,6 +1,8 @@
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from shequ.casework import services
@@ -14,6 +16,9 @@ from shequ.notices.models import Message
 from shequ.people.models import VerificationLevel
 from tests.casework.conftest import pdf, png, residence_answers
 from tests.factories import NIJIAQIAO, SHUIJINGFANG, make_resident, make_staff, make_user
+
+# A Monday inside the holiday table: legal deadlines can be counted from it.
+MONDAY_IN_TABLE = datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 def submit(user, service, **overrides):
@@ -33,6 +38,7 @@ def test_submit_routes_to_department_and_community(applicant, residence_permit) 
     assert Message.objects.filter(user=applicant, category="application").count() == 1
 
 
+@time_machine.travel(MONDAY_IN_TABLE, tick=False)
 def test_full_path_to_completion_with_deadline_and_messages(
     applicant, police, residence_permit
 ) -> None:
@@ -232,6 +238,7 @@ def test_other_department_cannot_publish_forms(residence_permit, forms) -> None:
         )
 
 
+@time_machine.travel(MONDAY_IN_TABLE, tick=False)
 def test_legal_clock_stops_while_more_information_is_awaited(
     applicant, police, residence_permit
 ) -> None:

@@ -555,6 +555,32 @@ def network_import_execute(import_id: int, *, progress: Progress | None = None) 
     return job
 
 
+def _lost_worker_message() -> str:
+    from django.utils import translation
+
+    from shequ.core.models import TaskRecord
+
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(TaskRecord.Failure.STALE.label)
+
+
+def network_import_lost(*, task_id: str) -> None:
+    """The import's worker stopped responding and it was given up: fail it, drop the upload.
+    A network it had already stored stays (a later upload of the same file reuses it)."""
+    job = NetworkImport.objects.filter(task_id=task_id).first()
+    if job is None or job.status in (NetworkImport.Status.DONE, NetworkImport.Status.FAILED):
+        return
+    if job.upload:
+        _media(job.upload).unlink(missing_ok=True)
+    NetworkImport.objects.filter(pk=job.pk).update(
+        status=NetworkImport.Status.FAILED,
+        error=_lost_worker_message(),
+        message="failed",
+        upload="",
+        finished_at=timezone.now(),
+    )
+
+
 def _network_discard(network: Network) -> None:
     """Remove a network whose import failed after it was stored (no runs use it yet)."""
     with transaction.atomic():
@@ -1170,6 +1196,19 @@ def run_execute(run_id: int, *, progress: Progress | None = None) -> Run:
         raise
     run.refresh_from_db()
     return run
+
+
+def run_lost(*, task_id: str) -> None:
+    """The run's worker stopped responding and it was given up: fail it, keep nothing."""
+    run = Run.objects.filter(task_id=task_id).first()
+    if run is None or run.status in (Run.Status.DONE, Run.Status.FAILED):
+        return
+    relative = f"access/runs/run-{run.pk}.npz"
+    _media(relative).with_suffix(".tmp.npz").unlink(missing_ok=True)
+    CoverageRow.objects.filter(run=run).delete()
+    Run.objects.filter(pk=run.pk).update(
+        status=Run.Status.FAILED, error=_lost_worker_message(), finished_at=timezone.now()
+    )
 
 
 def essential_with_data(categories: list[dict[str, Any]], no_data: Sequence[str]) -> list[str]:

@@ -6,9 +6,21 @@ from django_tasks import task
 from django_tasks.base import TaskContext
 
 from shequ.access import services
+from shequ.core.models import TaskRecord
 from shequ.core.services import task_progress_update
+from shequ.core.task_policies import when_stale
 
 
+def _run_lost(record: TaskRecord) -> None:
+    services.run_lost(task_id=record.pk)
+
+
+def _import_lost(record: TaskRecord) -> None:
+    services.network_import_lost(task_id=record.pk)
+
+
+# A run starts over cleanly (result file written aside, coverage rows replaced).
+@when_stale(retry=True, give_up=_run_lost)
 @task(takes_context=True)
 def access_run(context: TaskContext, run_id: int) -> dict[str, Any]:
     """Compute one queued run (sweep, coverage rows, result file)."""
@@ -21,6 +33,7 @@ def access_run(context: TaskContext, run_id: int) -> dict[str, Any]:
     return {"run": run.pk, "status": run.status, "seconds": run.seconds}
 
 
+@when_stale(give_up=_import_lost)
 @task(takes_context=True)
 def access_network_import(context: TaskContext, import_id: int) -> dict[str, Any]:
     """Import one uploaded OSM file as a walk network."""

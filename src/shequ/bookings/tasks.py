@@ -6,8 +6,10 @@ from django_tasks import task
 from django_tasks.base import TaskContext
 
 from shequ.bookings.services import booking_reminders_send
+from shequ.core.task_policies import when_stale
 
 
+@when_stale(retry=True)
 @task(takes_context=True)
 def bookings_remind(context: TaskContext) -> dict[str, Any]:
     """Send each booking's reminder once (idempotent)."""

@@ -36,6 +36,8 @@ class ApplicationOut(Schema):
     status_label: str
     submitted_at: datetime
     due_date: date | None
+    # True when the legal deadline is not computable (the holiday table does not reach it).
+    deadline_pending: bool
     escalated: bool
     reason: str
 
@@ -54,6 +56,10 @@ class ApplicationOut(Schema):
     @staticmethod
     def resolve_status_label(obj: Application) -> str:
         return str(obj.get_status_display())
+
+    @staticmethod
+    def resolve_deadline_pending(obj: Application) -> bool:
+        return obj.deadline_pending and obj.is_open
 
     @staticmethod
     def resolve_escalated(obj: Application) -> bool:

@@ -8,13 +8,25 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shequ.casework import selectors, services
-from shequ.casework.forms import ActionForm, FormDefinitionForm
+from shequ.casework.forms import (
+    ActionForm,
+    FormDefinitionForm,
+    HolidayPeriodFormSet,
+    HolidayYearForm,
+    holiday_period_initial,
+)
 from shequ.casework.models import Status
-from shequ.casework.permissions import can_build_forms, is_supervisor, may_act
+from shequ.casework.permissions import (
+    can_build_forms,
+    can_manage_holidays,
+    is_supervisor,
+    may_act,
+)
 from shequ.catalogue.selectors import service_get_for
 from shequ.core.digits import int_or_none
 from shequ.core.errors import DomainError, NotFound
@@ -156,4 +168,50 @@ def form_builder(request: HttpRequest, service_id: int) -> HttpResponse:
         "casework/console/form_builder.html",
         {"service": service, "form": form, "versions": versions},
         status=400 if form.errors else 200,
+    )
+
+
+@staff_required
+def holidays(request: HttpRequest) -> HttpResponse:
+    """The holiday table: the years entered, and a year to enter from the State Council's
+    notice (days off and make-up working days, 调休). The city committee's."""
+    if not can_manage_holidays(request.user):
+        raise DjangoPermissionDenied
+    today = timezone.localdate()
+    form = HolidayYearForm(request.POST or None, initial={"year": today.year + 1})
+    periods = HolidayPeriodFormSet(
+        request.POST or None, prefix="periods", initial=holiday_period_initial()
+    )
+    if request.method == "POST" and form.is_valid() and periods.is_valid():
+        chosen = [p for p in (f.period() for f in periods.forms) if p is not None]
+        try:
+            entry = services.holiday_year_enter(
+                actor=cast(User, request.user),
+                year=form.cleaned_data["year"],
+                source=form.cleaned_data["source"],
+                days=services.holiday_days_from_periods(chosen),
+                replace=form.cleaned_data["replace"],
+                ip=client_ip(request),
+            )
+        except DomainError as error:
+            if error.status == 403:
+                raise DjangoPermissionDenied from error
+            add_domain_error(form, error)
+        else:
+            messages.success(
+                request, _("The holidays of %(year)s are entered.") % {"year": entry.year}
+            )
+            return redirect("casework_console:holidays")
+    return render(
+        request,
+        "casework/console/holidays.html",
+        {
+            "form": form,
+            "periods": periods,
+            "years": selectors.holiday_years(),
+            "table": selectors.holiday_table_warning(today),
+            "table_end": selectors.holiday_table_end(today),
+            "pending": selectors.pending_deadline_count(),
+        },
+        status=400 if form.errors or periods.total_error_count() else 200,
     )

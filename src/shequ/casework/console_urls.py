@@ -9,4 +9,5 @@ urlpatterns = [
     path("<int:application_id>/", console.detail, name="detail"),
     path("<int:application_id>/act/", console.act, name="act"),
     path("forms/<int:service_id>/", console.form_builder, name="form_builder"),
+    path("holidays/", console.holidays, name="holidays"),
 ]

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from shequ.casework.models import FormDefinition
-from shequ.casework.services import FILE_TYPES, STAFF_ACTIONS
+from shequ.casework.services import FILE_TYPES, STAFF_ACTIONS, HolidayPeriod
 from shequ.core.forms import StyledForm
 
 
@@ -76,3 +76,71 @@ def _parse(text: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError:
         raise forms.ValidationError(_("This is not valid JSON.")) from None
+
+
+# The holidays of a State Council notice, in its order (the committee may add a row).
+NOTICE_HOLIDAYS = ("元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节")
+MAKE_UP_FIELDS = ("work_1", "work_2", "work_3")
+
+
+class HolidayYearForm(StyledForm):
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    source = forms.CharField(
+        label=_("Notice"),
+        max_length=80,
+        help_text=_("The State Council's notice, e.g. 国办发明电〔2025〕7号"),
+    )
+    replace = forms.BooleanField(
+        label=_("Replace the days already entered for this year"), required=False
+    )
+
+
+class HolidayPeriodForm(forms.Form):
+    """One holiday of the notice: its days off, and the weekend days worked for it."""
+
+    name = forms.CharField(label=_("Holiday"), max_length=30, required=False)
+    first_off = forms.DateField(label=_("First day off"), required=False, widget=DateWidget())
+    last_off = forms.DateField(label=_("Last day off"), required=False, widget=DateWidget())
+    work_1 = forms.DateField(label=_("Make-up working day"), required=False, widget=DateWidget())
+    work_2 = forms.DateField(label=_("Make-up working day"), required=False, widget=DateWidget())
+    work_3 = forms.DateField(label=_("Make-up working day"), required=False, widget=DateWidget())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "form-control form-control-sm")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        dates = [data.get(k) for k in ("first_off", "last_off", *MAKE_UP_FIELDS)]
+        if not any(dates):
+            return data  # an unused row
+        if not (data.get("name") or "").strip():
+            self.add_error("name", _("Name the holiday."))
+        first, last = data.get("first_off"), data.get("last_off")
+        if first is None:
+            self.add_error("first_off", _("Enter the first day off."))
+        elif last is not None and last < first:
+            self.add_error("last_off", _("The last day off is before the first."))
+        elif last is not None and (last - first).days > 14:
+            self.add_error("last_off", _("A holiday is at most 15 days long."))
+        return data
+
+    def period(self) -> HolidayPeriod | None:
+        """The row as the service's ``HolidayPeriod`` (None for an unused row)."""
+        data = self.cleaned_data
+        if not data.get("first_off"):
+            return None
+        return HolidayPeriod(
+            name=data["name"].strip(),
+            first_off=data["first_off"],
+            last_off=data.get("last_off") or data["first_off"],
+            work_days=tuple(data[k] for k in MAKE_UP_FIELDS if data.get(k)),
+        )
+
+
+HolidayPeriodFormSet = forms.formset_factory(HolidayPeriodForm, extra=0, max_num=12)
+
+
+def holiday_period_initial() -> list[dict[str, str]]:
+    return [{"name": name} for name in NOTICE_HOLIDAYS] + [{"name": ""}]

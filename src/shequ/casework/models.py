@@ -30,6 +30,26 @@ class Holiday(models.Model):
         return f"{self.day} {self.name}"
 
 
+class HolidayYear(models.Model):
+    """A year whose holidays and make-up working days (调休) are entered in full, from the
+    State Council's notice: working days can be counted in this year and no other."""
+
+    year = models.PositiveSmallIntegerField(_("year"), primary_key=True)
+    source = models.CharField(_("notice"), max_length=80)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    entered_at = models.DateTimeField(_("entered"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("holiday year")
+        verbose_name_plural = _("holiday years")
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.source}"
+
+
 class FormDefinition(models.Model):
     """One version of a service's application form, as data.
 
@@ -100,6 +120,11 @@ class Application(models.Model):
     # While the resident supplies more information the legal clock stops (补正期间不计时):
     # the working days left are kept here and counted again from the resubmission.
     days_left_when_paused = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The deadline could not be computed (the holiday table ends before it): counting starts
+    # after ``deadline_pending_from`` with ``deadline_pending_days`` working days, and is done
+    # when the committee enters the missing year. Set means "not computable", never a guess.
+    deadline_pending_from = models.DateField(null=True, blank=True)
+    deadline_pending_days = models.PositiveSmallIntegerField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
@@ -126,6 +151,11 @@ class Application(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def deadline_pending(self) -> bool:
+        """The legal deadline is not computable: the holiday table does not reach it yet."""
+        return self.deadline_pending_from is not None
 
 
 class ApplicationDocument(models.Model):

@@ -51,3 +51,12 @@ def can_build_forms(user: Any, service: Any = None) -> bool:
 
 
 rules.add_perm("casework.add_formdefinition", can_build_forms)
+
+
+@rules.predicate
+def can_manage_holidays(user: Any) -> bool:
+    """The city committee (and administrators) keep the holiday table."""
+    return any(a.role in (Role.CITY_COMMITTEE, Role.SYSTEM_ADMIN) for a in areas_of(user))
+
+
+rules.add_perm("casework.change_holiday", can_manage_holidays)

@@ -1,13 +1,21 @@
 """Reads of casework: a resident's own applications, staff queues scoped to their area."""
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shequ.casework.models import OPEN_STATUSES, Application, FormDefinition, Status
+from shequ.casework.models import (
+    OPEN_STATUSES,
+    Application,
+    FormDefinition,
+    Holiday,
+    HolidayYear,
+    Status,
+)
 from shequ.casework.permissions import is_supervisor
 from shequ.core.digits import is_ascii_digits
 from shequ.core.errors import NotFound
@@ -21,6 +29,7 @@ QUEUE_FIELDS = (
     "status",
     "submitted_at",
     "due_date",
+    "deadline_pending_from",
     "escalated_at",
     "community_id",
     "department_id",
@@ -33,7 +42,7 @@ QUEUE_FIELDS = (
     "applicant_id",
     "applicant__username",
 )
-DUE_FILTERS = ("overdue", "today", "week")
+DUE_FILTERS = ("overdue", "today", "week", "pending")
 
 
 def application_list_for_applicant(*, user: Any) -> QuerySet[Application]:
@@ -90,6 +99,8 @@ def application_queue_for(
             queryset = queryset.filter(due_date__lt=today)
         elif due == "today":
             queryset = queryset.filter(due_date=today)
+        elif due == "pending":  # not computable: the holiday table does not reach it
+            queryset = queryset.filter(deadline_pending_from__isnull=False)
         else:
             queryset = queryset.filter(due_date__gte=today, due_date__lte=today + timedelta(days=7))
     if area and is_ascii_digits(area) and len(area) == 12:
@@ -124,3 +135,68 @@ def application_get_for_staff(*, user: Any, application_id: int) -> Application:
 
 def form_versions_for(*, service_id: int) -> QuerySet[FormDefinition]:
     return FormDefinition.objects.filter(service_id=service_id).order_by("-version")
+
+
+# The console warns this many days before the holiday table runs out.
+HOLIDAY_WARNING_DAYS = 60
+
+
+@dataclass(frozen=True)
+class HolidayTableStatus:
+    end: date | None  # the last day working days can be counted up to (None: no table)
+    missing_year: int  # the first year to enter
+    days_left: int  # days from today to ``end`` (negative once it has run out)
+
+
+def holiday_table_end(today: date) -> date | None:
+    """The last day of the unbroken run of entered years from today's year (or, when today's
+    year is missing, the end of the last entered year before it)."""
+    years = set(HolidayYear.objects.values_list("year", flat=True))
+    if today.year not in years:
+        earlier = [y for y in years if y < today.year]
+        return date(max(earlier), 12, 31) if earlier else None
+    year = today.year
+    while year + 1 in years:
+        year += 1
+    return date(year, 12, 31)
+
+
+def holiday_table_warning(today: date) -> HolidayTableStatus | None:
+    """Set from ``HOLIDAY_WARNING_DAYS`` days before the table runs out (and after)."""
+    end = holiday_table_end(today)
+    if end is None:
+        return HolidayTableStatus(end=None, missing_year=today.year, days_left=-1)
+    days_left = (end - today).days
+    if days_left > HOLIDAY_WARNING_DAYS:
+        return None
+    return HolidayTableStatus(end=end, missing_year=end.year + 1, days_left=days_left)
+
+
+@dataclass(frozen=True)
+class HolidayYearRow:
+    entry: HolidayYear
+    days: list[Holiday]
+
+    @property
+    def off(self) -> int:
+        return sum(1 for d in self.days if d.kind == Holiday.Kind.OFF)
+
+    @property
+    def work(self) -> int:
+        return sum(1 for d in self.days if d.kind == Holiday.Kind.WORK)
+
+
+def holiday_years() -> list[HolidayYearRow]:
+    """Every entered year, newest first, with its days (two queries)."""
+    entries = list(HolidayYear.objects.select_related("entered_by").order_by("-year"))
+    by_year: dict[int, list[Holiday]] = {e.year: [] for e in entries}
+    for day in Holiday.objects.filter(day__year__in=list(by_year)).order_by("day"):
+        by_year[day.day.year].append(day)
+    return [HolidayYearRow(entry=e, days=by_year[e.year]) for e in entries]
+
+
+def pending_deadline_count() -> int:
+    """Open applications whose legal deadline is not computable (holiday table missing)."""
+    return Application.objects.filter(
+        deadline_pending_from__isnull=False, status__in=OPEN_STATUSES
+    ).count()

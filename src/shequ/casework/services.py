@@ -7,9 +7,9 @@ applicant.
 """
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -24,10 +24,12 @@ from shequ.casework.models import (
     ApplicationDocument,
     ApplicationEvent,
     FormDefinition,
+    Holiday,
+    HolidayYear,
     Status,
 )
-from shequ.casework.permissions import can_build_forms, may_act
-from shequ.casework.workdays import working_day_add, working_days_between
+from shequ.casework.permissions import can_build_forms, can_manage_holidays, may_act
+from shequ.casework.workdays import HolidayTableMissing, working_day_add, working_days_between
 from shequ.catalogue.models import Service
 from shequ.core.errors import DomainError, NotFound, PermissionDenied
 from shequ.core.services import audit_record
@@ -445,12 +447,24 @@ def application_resubmit(
     application.data = clean
     application.status = Status.RESUBMITTED
     if application.days_left_when_paused is not None:
-        application.due_date = working_day_add(
-            timezone.localdate(), application.days_left_when_paused
-        )
+        _deadline_set(application, timezone.localdate(), application.days_left_when_paused)
         application.days_left_when_paused = None
+    elif application.deadline_pending_from is not None:
+        _deadline_set(
+            application,
+            application.deadline_pending_from,
+            application.deadline_pending_days or 0,
+        )
     application.save(
-        update_fields=["data", "status", "due_date", "days_left_when_paused", "updated_at"]
+        update_fields=[
+            "data",
+            "status",
+            "due_date",
+            "days_left_when_paused",
+            "deadline_pending_from",
+            "deadline_pending_days",
+            "updated_at",
+        ]
     )
     _store(application, uploads)
     _record(application, actor=actor, action="resubmit", from_status=before, note="", ip=ip)
@@ -471,6 +485,44 @@ def application_withdraw(*, actor: User, application_id: int, ip: str | None = N
 
 
 # --- Staff actions ------------------------------------------------------------------------
+
+
+def _deadline_set(application: Application, start: date, days: int) -> None:
+    """The legal deadline ``days`` working days after ``start``; when the holiday table does
+    not reach it, no date at all: the case is flagged (``deadline_pending``) and the date is
+    computed when the committee enters the missing year."""
+    try:
+        application.due_date = working_day_add(start, days)
+    except HolidayTableMissing:
+        application.due_date = None
+        application.deadline_pending_from = start
+        application.deadline_pending_days = days
+    else:
+        application.deadline_pending_from = None
+        application.deadline_pending_days = None
+
+
+def _deadline_pause(application: Application, today: date) -> None:
+    """Stop the legal clock (补正): keep the working days left.
+
+    A deadline that is not computable stays pending when the days already used cannot be
+    counted either (today lies past the holiday table): it is then computed from acceptance
+    without the pause, which errs on the early side."""
+    if application.due_date is not None:
+        application.days_left_when_paused = (
+            working_days_between(today, application.due_date) if today < application.due_date else 0
+        )
+        application.due_date = None
+        return
+    if application.deadline_pending_from is None:
+        return
+    try:
+        used = working_days_between(application.deadline_pending_from, today)
+    except HolidayTableMissing:
+        return
+    application.days_left_when_paused = max(0, (application.deadline_pending_days or 0) - used)
+    application.deadline_pending_from = None
+    application.deadline_pending_days = None
 
 
 @transaction.atomic
@@ -507,13 +559,9 @@ def application_act(
     if action == "accept":
         application.accepted_at = now
         days = application.service.time_limit_days or 0
-        application.due_date = working_day_add(timezone.localdate(now), days)
-    if action == "request_info" and application.due_date is not None:
-        today = timezone.localdate(now)
-        application.days_left_when_paused = max(
-            0, working_days_between(today, application.due_date)
-        )
-        application.due_date = None
+        _deadline_set(application, timezone.localdate(now), days)
+    if action == "request_info":
+        _deadline_pause(application, timezone.localdate(now))
     if action in ("approve", "reject"):
         application.decided_at = now
         application.reason = clean_note
@@ -615,3 +663,204 @@ def _tell_supervisors(overdue: list[Application]) -> None:
             title=_("%(n)s applications are past their legal deadline") % {"n": count},
             url="/console/casework/?escalated=1",
         )
+
+
+# --- The holiday table (法定节假日与调休) ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HolidayDay:
+    day: date
+    kind: str  # Holiday.Kind: "off" or "work" (a weekend day made a working day, 调休上班)
+    name: str
+
+
+@dataclass(frozen=True)
+class HolidayPeriod:
+    """One holiday as the State Council's notice states it: days off, make-up working days."""
+
+    name: str
+    first_off: date
+    last_off: date
+    work_days: tuple[date, ...] = ()
+
+
+def holiday_days_from_periods(periods: Sequence[HolidayPeriod]) -> list[HolidayDay]:
+    days: list[HolidayDay] = []
+    for period in periods:
+        day = period.first_off
+        while day <= period.last_off:
+            days.append(HolidayDay(day=day, kind=Holiday.Kind.OFF, name=period.name))
+            day += timedelta(days=1)
+        days.extend(
+            HolidayDay(day=d, kind=Holiday.Kind.WORK, name=f"{period.name}调休上班")
+            for d in period.work_days
+        )
+    return days
+
+
+def _holiday_errors(year: int, source: str, days: Sequence[HolidayDay]) -> list[DomainError]:
+    errors: list[DomainError] = []
+    if not 2000 <= year <= 2100:
+        errors.append(
+            DomainError("holiday_year_invalid", _("Enter a year such as 2027."), field="year")
+        )
+    if not source.strip() or len(source.strip()) > 80:
+        errors.append(
+            DomainError(
+                "holiday_source_missing",
+                _("Enter the notice the days come from (e.g. 国办发明电〔2025〕7号)."),
+                field="source",
+            )
+        )
+    if not any(d.kind == Holiday.Kind.OFF for d in days):
+        errors.append(DomainError("holiday_days_missing", _("Enter the days off of the year.")))
+    seen: set[date] = set()
+    for d in days:
+        label = d.day.isoformat()
+        if d.kind not in Holiday.Kind.values:
+            errors.append(DomainError("holiday_kind_invalid", _("Unknown kind of day.")))
+        elif d.day.year != year:
+            errors.append(
+                DomainError(
+                    "holiday_day_outside_year",
+                    _("%(day)s is not in %(year)s."),
+                    day=label,
+                    year=year,
+                )
+            )
+        elif d.day in seen:
+            errors.append(
+                DomainError("holiday_day_twice", _("%(day)s is entered twice."), day=label)
+            )
+        elif d.kind == Holiday.Kind.WORK and d.day.weekday() < 5:
+            errors.append(
+                DomainError(
+                    "holiday_work_day_weekday",
+                    _(
+                        "%(day)s is a weekday: a make-up working day (调休上班) is a Saturday "
+                        "or a Sunday."
+                    ),
+                    day=label,
+                )
+            )
+        if not d.name.strip() or len(d.name) > 40:
+            errors.append(
+                DomainError(
+                    "holiday_name_missing",
+                    _("Give each holiday its name."),
+                    day=label,
+                )
+            )
+        seen.add(d.day)
+    return errors
+
+
+class InvalidHolidays(DomainError):
+    """Several errors at once (``errors``): each shown under its field or at the top."""
+
+    def __init__(self, errors: list[DomainError]) -> None:
+        super().__init__("invalid_holidays", _("Please correct the holidays."))
+        self.errors = errors
+
+
+@transaction.atomic
+def holiday_year_enter(
+    *,
+    actor: User | None,
+    year: int,
+    source: str,
+    days: Sequence[HolidayDay],
+    replace: bool = False,
+    ip: str | None = None,
+) -> HolidayYear:
+    """Enter a year's public holidays and make-up working days from the State Council's
+    notice; working days in that year can be counted from then on, and open applications
+    whose deadline was not computable get it. ``actor`` None is the system (a command).
+
+    Raises: PermissionDenied (not the city committee or an administrator), InvalidHolidays,
+    DomainError ``holiday_year_exists`` (already entered, unless ``replace``).
+    """
+    if actor is not None and not can_manage_holidays(actor):
+        raise PermissionDenied(
+            "not_allowed", _("Only the city committee may enter the holiday table.")
+        )
+    errors = _holiday_errors(year, source, days)
+    if errors:
+        raise InvalidHolidays(errors)
+    source = source.strip()
+    existing = HolidayYear.objects.select_for_update().filter(year=year).first()
+    if existing is not None and not replace:
+        raise DomainError(
+            "holiday_year_exists",
+            _("The holidays of %(year)s are already entered. Tick “replace” to enter them again."),
+            field="replace",
+            year=year,
+        )
+    # Rows of the year go, also any left without their year entered (a partial load).
+    old = Holiday.objects.filter(day__year=year)
+    before: dict[str, Any] = {
+        "source": existing.source if existing is not None else None,
+        "off": old.filter(kind=Holiday.Kind.OFF).count() or None,
+        "work": old.filter(kind=Holiday.Kind.WORK).count() or None,
+    }
+    old.delete()
+    Holiday.objects.bulk_create(
+        [Holiday(day=d.day, kind=d.kind, name=d.name.strip(), source=source) for d in days]
+    )
+    entry, _created = HolidayYear.objects.update_or_create(
+        year=year, defaults={"source": source, "entered_by": actor}
+    )
+    after = {
+        "source": source,
+        "off": sum(1 for d in days if d.kind == Holiday.Kind.OFF),
+        "work": sum(1 for d in days if d.kind == Holiday.Kind.WORK),
+    }
+    audit_record(
+        actor=actor,
+        verb="holiday_year.replace" if existing is not None else "holiday_year.enter",
+        target=entry,
+        changes={key: [before.get(key), value] for key, value in after.items()},
+        ip=ip,
+    )
+    pending_deadlines_compute(actor=actor)
+    return entry
+
+
+def pending_deadlines_compute(*, actor: User | None = None) -> int:
+    """Give open applications whose deadline was not computable their date, where the
+    holiday table now reaches it (the clock running: accepted or resubmitted). Returns how
+    many got one; each is audited."""
+    pending = Application.objects.select_for_update().filter(
+        deadline_pending_from__isnull=False,
+        status__in=(Status.ACCEPTED, Status.RESUBMITTED),
+    )
+    computed = 0
+    for application in pending:
+        start = application.deadline_pending_from
+        if start is None:
+            continue
+        try:
+            due = working_day_add(start, application.deadline_pending_days or 0)
+        except HolidayTableMissing:
+            continue
+        application.due_date = due
+        application.deadline_pending_from = None
+        application.deadline_pending_days = None
+        application.save(
+            update_fields=[
+                "due_date",
+                "deadline_pending_from",
+                "deadline_pending_days",
+                "updated_at",
+            ]
+        )
+        audit_record(
+            actor=actor,
+            verb="application.deadline_computed",
+            target=application,
+            division_code=application.community_id or "",
+            changes={"due_date": [None, due.isoformat()]},
+        )
+        computed += 1
+    return computed

@@ -6,8 +6,10 @@ from django_tasks import task
 from django_tasks.base import TaskContext
 
 from shequ.casework.services import applications_escalate_overdue
+from shequ.core.task_policies import when_stale
 
 
+@when_stale(retry=True)
 @task(takes_context=True)
 def applications_escalate(context: TaskContext) -> dict[str, Any]:
     """Escalate overdue applications to the supervisors' queue (idempotent)."""

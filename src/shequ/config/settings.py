@@ -186,6 +186,11 @@ TASKS = {
         },
     }
 }
+# A running task beats this often; one silent for TASKS_STALE_AFTER_SECONDS lost its worker and
+# is retried (idempotent tasks, at most TASKS_STALE_RETRIES times) or failed by the sweep.
+TASKS_HEARTBEAT_SECONDS = env.int("TASKS_HEARTBEAT_SECONDS", default=30)
+TASKS_STALE_AFTER_SECONDS = env.int("TASKS_STALE_AFTER_SECONDS", default=300)
+TASKS_STALE_RETRIES = env.int("TASKS_STALE_RETRIES", default=2)
 
 # --- Logging: never PII (the PII value type masks itself in any formatted message) ---------
 LOGGING = {

@@ -6,3 +6,8 @@ class CoreConfig(AppConfig):
     name = "shequ.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from shequ.core.tasks import register_periodic
+
+        register_periodic()

@@ -63,13 +63,28 @@ class AuditEvent(models.Model):
 
 
 class TaskRecord(models.Model):
-    """A queued background task, its progress and its outcome (what users watch)."""
+    """A queued background task, its progress and its outcome (what users watch).
+
+    A running task beats (``heartbeat_at``) while its worker lives; a record whose heartbeat
+    is older than ``TASKS_STALE_AFTER_SECONDS`` lost its worker and is retried (idempotent
+    tasks) or failed with ``failure = stale`` by ``tasks_sweep_stale``.
+    """
 
     class Status(models.TextChoices):
         READY = "READY", _("Queued")
         RUNNING = "RUNNING", _("Running")
         SUCCESSFUL = "SUCCESSFUL", _("Finished")
         FAILED = "FAILED", _("Failed")
+
+    class Failure(models.TextChoices):
+        ERROR = "error", _("The task ran into an error.")
+        STALE = (
+            "stale",
+            _(
+                "The worker running this task stopped responding, so the task did not finish. "
+                "Nothing it was writing was kept; please start it again."
+            ),
+        )
 
     id = models.CharField(primary_key=True, max_length=32)
     task_path = models.CharField(max_length=200)
@@ -82,6 +97,13 @@ class TaskRecord(models.Model):
     result = models.JSONField(null=True, blank=True)
     error = models.TextField(blank=True)
     worker_ids = models.JSONField(default=list)
+    # The worker of the current attempt: only it may beat, report and finish.
+    worker_id = models.CharField(max_length=32, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # Attempts whose worker stopped responding (the sweep retried or failed the task).
+    lost_workers = models.PositiveSmallIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    failure = models.CharField(max_length=8, choices=Failure.choices, blank=True)
     enqueued_at = models.DateTimeField(auto_now_add=True)
     run_after = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -89,6 +111,13 @@ class TaskRecord(models.Model):
 
     class Meta:
         ordering = ["-enqueued_at"]
+        indexes = [
+            models.Index(
+                fields=["heartbeat_at"],
+                name="task_running_heartbeat",
+                condition=models.Q(status="RUNNING"),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.task_path} [{self.status}]"

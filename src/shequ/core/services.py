@@ -1,14 +1,21 @@
 """Writes of the core: the audit trail and task progress."""
 
+import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
-from django.db import models
+from django.conf import settings
+from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from shequ.core.models import AuditEvent, TaskRecord
 from shequ.core.pii import PIIValue
+
+logger = logging.getLogger(__name__)
 
 
 def _summary_value(value: Any) -> Any:
@@ -65,19 +72,160 @@ def audit_record(
 
 
 def task_progress_update(record_id: str, *, done: int, total: int, message: str = "") -> None:
-    """Record how far a running task is, for the console's progress bars."""
+    """Record how far a running task is, for the console's progress bars (also a heartbeat).
+
+    A record already finished or failed (its worker was given up for lost) is left alone."""
     fraction = 0.0 if total <= 0 else min(1.0, done / total)
-    TaskRecord.objects.filter(pk=record_id).update(
-        progress=fraction, progress_message=message[:200], status=TaskRecord.Status.RUNNING
+    TaskRecord.objects.filter(
+        pk=record_id, status__in=(TaskRecord.Status.READY, TaskRecord.Status.RUNNING)
+    ).update(
+        progress=fraction,
+        progress_message=message[:200],
+        status=TaskRecord.Status.RUNNING,
+        heartbeat_at=timezone.now(),
     )
 
 
-def task_record_finish(record_id: str, *, result: Any = None, error: str = "") -> None:
+def task_heartbeat(record_id: str, worker_id: str) -> bool:
+    """The worker ``worker_id`` is alive and still running the task; False once it is not
+    the task's worker any more (the sweep gave the attempt up)."""
+    return bool(
+        TaskRecord.objects.filter(
+            pk=record_id, worker_id=worker_id, status=TaskRecord.Status.RUNNING
+        ).update(heartbeat_at=timezone.now())
+    )
+
+
+def task_record_start(record_id: str, worker_id: str) -> bool:
+    """Claim a queued record for ``worker_id``; False when it already finished or failed
+    (a duplicate delivery from the queue runs nothing)."""
+    record = TaskRecord.objects.filter(pk=record_id).first()
+    if record is None or record.status in (
+        TaskRecord.Status.SUCCESSFUL,
+        TaskRecord.Status.FAILED,
+    ):
+        return False
+    now = timezone.now()
+    return bool(
+        TaskRecord.objects.filter(pk=record_id, status=record.status).update(
+            status=TaskRecord.Status.RUNNING,
+            started_at=now,
+            heartbeat_at=now,
+            worker_id=worker_id,
+            attempts=models.F("attempts") + 1,
+            worker_ids=[*record.worker_ids, worker_id],
+        )
+    )
+
+
+def task_record_finish(
+    record_id: str, *, result: Any = None, error: str = "", worker_id: str | None = None
+) -> None:
+    """Record the outcome. With ``worker_id``, only if that worker still owns the task."""
     status = TaskRecord.Status.FAILED if error else TaskRecord.Status.SUCCESSFUL
-    TaskRecord.objects.filter(pk=record_id).update(
+    records = TaskRecord.objects.filter(pk=record_id)
+    if worker_id is not None:
+        records = records.filter(worker_id=worker_id, status=TaskRecord.Status.RUNNING)
+    records.update(
         status=status,
         result=result,
         error=error,
+        failure=TaskRecord.Failure.ERROR if error else "",
         progress=1.0 if not error else models.F("progress"),
         finished_at=timezone.now(),
     )
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    retried: list[str]
+    failed: list[str]
+
+
+def tasks_sweep_stale(*, now: datetime | None = None) -> SweepReport:
+    """Retry or fail running tasks whose worker stopped beating (killed, machine lost).
+
+    A task with no heartbeat for ``TASKS_STALE_AFTER_SECONDS`` is queued again when it is
+    declared idempotent (``when_stale(retry=True)``) and has been lost fewer than
+    ``TASKS_STALE_RETRIES`` times; otherwise it is failed with ``failure = stale``, which the
+    user sees, and its ``give_up`` hook fails what it was driving. Each decision is audited.
+    Safe to run from several workers at once: each record is claimed by a conditional update.
+    """
+    from shequ.core.task_policies import policy_for
+
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.TASKS_STALE_AFTER_SECONDS)
+    stale = list(
+        TaskRecord.objects.filter(status=TaskRecord.Status.RUNNING)
+        .filter(
+            models.Q(heartbeat_at__lt=cutoff)
+            | models.Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+            | models.Q(heartbeat_at__isnull=True, started_at__isnull=True)
+        )
+        .order_by("heartbeat_at")[:500]
+    )
+    retried: list[str] = []
+    failed: list[str] = []
+    for record in stale:
+        policy = policy_for(record.task_path)
+        retry = policy.retry and record.lost_workers < settings.TASKS_STALE_RETRIES
+        with transaction.atomic():
+            claimed = TaskRecord.objects.filter(
+                pk=record.pk,
+                status=TaskRecord.Status.RUNNING,
+                worker_id=record.worker_id,
+                heartbeat_at=record.heartbeat_at,
+            )
+            last_seen = record.heartbeat_at or record.started_at
+            if retry:
+                if not claimed.update(
+                    status=TaskRecord.Status.READY,
+                    worker_id="",
+                    heartbeat_at=None,
+                    progress=0.0,
+                    progress_message="",
+                    lost_workers=models.F("lost_workers") + 1,
+                ):
+                    continue
+                verb = "task.retry_stale"
+                transaction.on_commit(partial(_requeue, record.pk))
+                retried.append(record.pk)
+            else:
+                if not claimed.update(
+                    status=TaskRecord.Status.FAILED,
+                    failure=TaskRecord.Failure.STALE,
+                    error=f"worker {record.worker_id or '?'} stopped responding; "
+                    f"last heartbeat {last_seen.isoformat() if last_seen else 'never'}",
+                    lost_workers=models.F("lost_workers") + 1,
+                    finished_at=now,
+                ):
+                    continue
+                failed.append(record.pk)
+                verb = "task.fail_stale"
+            audit_record(
+                actor=None,
+                verb=verb,
+                target=record,
+                reason="worker stopped responding",
+                changes={
+                    "task": record.task_path,
+                    "status": [record.status, "READY" if retry else "FAILED"],
+                    "last_heartbeat": last_seen.isoformat() if last_seen else None,
+                    "attempts": record.attempts,
+                },
+            )
+        if not retry and policy.give_up is not None:
+            record.refresh_from_db()
+            try:
+                policy.give_up(record)
+            except Exception:
+                logger.exception("give-up hook of %s failed", record.task_path)
+    return SweepReport(retried=retried, failed=failed)
+
+
+def _requeue(record_id: str) -> None:
+    from django_tasks import default_task_backend
+
+    send = getattr(default_task_backend, "run_record", None)
+    if send is not None:
+        send(record_id)

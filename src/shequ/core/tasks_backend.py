@@ -2,14 +2,18 @@
 
 Tasks are written as ``@django_tasks.task`` functions; this backend records each one in
 ``TaskRecord`` (so the console can show progress and results from any process) and hands
-its id to huey. Workers run ``manage.py run_tasks``.
+its id to huey. Workers run ``manage.py run_tasks``; while a task runs its worker beats
+(``heartbeat_at``), and the workers' periodic sweep retries or fails tasks whose worker died
+(``shequ.core.services.tasks_sweep_stale``).
 """
 
+import logging
+import threading
 from datetime import datetime
 from typing import Any, TypeVar
 
-from django.db import transaction
-from django.utils import timezone
+from django.conf import settings
+from django.db import connections, transaction
 from django.utils.module_loading import import_string
 from django_tasks.backends.base import BaseTaskBackend
 from django_tasks.base import Task, TaskContext, TaskError, TaskResult, TaskResultStatus
@@ -19,32 +23,65 @@ from huey import Huey, RedisHuey, SqliteHuey
 from typing_extensions import ParamSpec
 
 from shequ.core.models import TaskRecord
-from shequ.core.services import task_record_finish
+from shequ.core.services import task_heartbeat, task_record_finish, task_record_start
+
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 P = ParamSpec("P")
 
 
+class Heartbeat:
+    """Beats for a running task from a side thread, every ``TASKS_HEARTBEAT_SECONDS``, so a
+    long step without progress reports still shows its worker alive; dies with the worker."""
+
+    def __init__(self, record_id: str, worker_id: str, interval: float) -> None:
+        self.record_id, self.worker_id, self.interval = record_id, worker_id, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"heartbeat-{record_id}")
+        self._thread.daemon = True
+
+    def __enter__(self) -> "Heartbeat":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        used_db = False
+        try:
+            while not self._stop.wait(self.interval):
+                used_db = True
+                try:
+                    if not task_heartbeat(self.record_id, self.worker_id):
+                        return
+                except Exception:
+                    logger.exception("heartbeat of task %s failed", self.record_id)
+        finally:
+            if used_db:
+                connections.close_all()
+
+
 def run_task_record(record_id: str) -> None:
     """Execute one recorded task (in a worker, or inline in immediate mode)."""
-    record = TaskRecord.objects.get(pk=record_id)
     worker_id = get_random_id()
-    TaskRecord.objects.filter(pk=record_id).update(
-        status=TaskRecord.Status.RUNNING,
-        started_at=timezone.now(),
-        worker_ids=[*record.worker_ids, worker_id],
-    )
-    task: Task[Any, Any] = import_string(record.task_path)
-    try:
-        if task.takes_context:
-            context = TaskContext(task_result=_result_from_record(task, record))
-            value = task.call(context, *record.args, **record.kwargs)
-        else:
-            value = task.call(*record.args, **record.kwargs)
-    except Exception as exc:
-        task_record_finish(record_id, error=get_exception_traceback(exc))
+    if not task_record_start(record_id, worker_id):
         return
-    task_record_finish(record_id, result=normalize_json(value))
+    record = TaskRecord.objects.get(pk=record_id)
+    task: Task[Any, Any] = import_string(record.task_path)
+    with Heartbeat(record_id, worker_id, settings.TASKS_HEARTBEAT_SECONDS):
+        try:
+            if task.takes_context:
+                context = TaskContext(task_result=_result_from_record(task, record))
+                value = task.call(context, *record.args, **record.kwargs)
+            else:
+                value = task.call(*record.args, **record.kwargs)
+        except Exception as exc:
+            task_record_finish(record_id, error=get_exception_traceback(exc), worker_id=worker_id)
+            return
+    task_record_finish(record_id, result=normalize_json(value), worker_id=worker_id)
 
 
 def _result_from_record(task: Task[Any, Any], record: TaskRecord) -> TaskResult[Any]:

@@ -6,9 +6,11 @@ from django_tasks import task
 from django_tasks.base import TaskContext
 
 from shequ.core.services import task_progress_update
+from shequ.core.task_policies import when_stale
 from shequ.places.services import divisions_load
 
 
+@when_stale(retry=True)
 @task(takes_context=True)
 def divisions_reload(context: TaskContext, actor_id: int | None = None) -> dict[str, Any]:
     """Reload the shipped NBS division file (idempotent); returns the load report."""

@@ -9,7 +9,9 @@ from django_tasks import task
 from django_tasks.base import TaskContext
 
 from shequ.core.errors import DomainError
+from shequ.core.models import TaskRecord
 from shequ.core.services import task_progress_update
+from shequ.core.task_policies import when_stale
 from shequ.projects import services
 
 MAX_ERRORS_KEPT = 500
@@ -21,6 +23,15 @@ def _errors(errors: list[services.RowError]) -> list[dict[str, Any]]:
     ]
 
 
+def _upload_discard(record: TaskRecord) -> None:
+    """An import given up for lost: its uploaded workbook is not kept."""
+    file_name = record.kwargs.get("file_name")
+    if file_name:
+        default_storage.delete(file_name)
+
+
+# Not retried: rows already written in earlier chunks would be written again.
+@when_stale(give_up=_upload_discard)
 @task(takes_context=True)
 def monthly_import(
     context: TaskContext,

@@ -12,7 +12,9 @@ from django_tasks import task
 from django_tasks.base import TaskContext
 from openpyxl import Workbook
 
+from shequ.core.models import TaskRecord
 from shequ.core.services import task_progress_update
+from shequ.core.task_policies import when_stale
 from shequ.people.sms import send_sms
 from shequ.surveys import services
 from shequ.surveys.exports import export_columns, export_rows
@@ -61,11 +63,27 @@ def export_path(record_id: str, fmt: str) -> Path:
     return folder / f"{record_id}.{fmt}"
 
 
+def _partial_path(path: Path) -> Path:
+    """Where an export is written until it is complete (never offered for download)."""
+    return path.with_name(f".{path.name}.part")
+
+
+def export_discard(record: TaskRecord) -> None:
+    """An export given up for lost: remove what its worker left half-written."""
+    for fmt in ("csv", "xlsx"):
+        _partial_path(export_path(record.pk, fmt)).unlink(missing_ok=True)
+
+
+@when_stale(retry=True, give_up=export_discard)
 @task(takes_context=True)
 def responses_export(
     context: TaskContext, survey_id: int, actor_id: int, fmt: str = "xlsx"
 ) -> dict[str, Any]:
-    """Complete responses in the actor's area as CSV or Excel: codes and labels, no PII."""
+    """Complete responses in the actor's area as CSV or Excel: codes and labels, no PII.
+
+    The file is written under a temporary name and moved into place once complete, so a
+    worker killed half-way leaves no partial file under the final name (a rerun starts over).
+    """
     from shequ.people.models import User
 
     record_id = context.task_result.id
@@ -73,26 +91,32 @@ def responses_export(
     survey = Survey.objects.get(pk=survey_id)
     columns = export_columns(survey)
     path = export_path(record_id, fmt)
+    partial = _partial_path(path)
     count = 0
 
     def progress(done: int, total: int) -> None:
         task_progress_update(record_id, done=done, total=max(total, 1), message="exporting")
 
-    if fmt == "csv":
-        with path.open("w", newline="", encoding="utf-8-sig") as handle:
-            writer = csv.writer(handle)
-            writer.writerow([c.header for c in columns])
+    try:
+        if fmt == "csv":
+            with partial.open("w", newline="", encoding="utf-8-sig") as handle:
+                writer = csv.writer(handle)
+                writer.writerow([c.header for c in columns])
+                for row in export_rows(actor, survey, columns, progress=progress):
+                    writer.writerow(row)
+                    count += 1
+        else:
+            book = Workbook(write_only=True)
+            sheet = book.create_sheet("responses")
+            sheet.append([c.header for c in columns])
             for row in export_rows(actor, survey, columns, progress=progress):
-                writer.writerow(row)
+                sheet.append(row)
                 count += 1
-    else:
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("responses")
-        sheet.append([c.header for c in columns])
-        for row in export_rows(actor, survey, columns, progress=progress):
-            sheet.append(row)
-            count += 1
-        buffer = io.BytesIO()
-        book.save(buffer)
-        path.write_bytes(buffer.getvalue())
+            buffer = io.BytesIO()
+            book.save(buffer)
+            partial.write_bytes(buffer.getvalue())
+        partial.replace(path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     return {"file": path.name, "rows": count, "format": fmt, "actor_id": actor_id}
