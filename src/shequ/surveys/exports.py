@@ -13,7 +13,14 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
-from shequ.surveys.models import Answer, Choice, Question, QuestionType, Survey
+from shequ.surveys.models import (
+    ANSWERLESS_TYPES,
+    Answer,
+    Choice,
+    Question,
+    QuestionType,
+    Survey,
+)
 from shequ.surveys.selectors import BreakdownRow, Results, responses_for
 from shequ.surveys.statistics import Estimate
 
@@ -50,7 +57,9 @@ def export_columns(survey: Survey) -> list[Column]:
     latest_version = questions.first()
     if latest_version is None:
         return columns
-    for q in questions.filter(version_id=latest_version.version_id):
+    for q in questions.filter(version_id=latest_version.version_id).exclude(
+        qtype__in=ANSWERLESS_TYPES
+    ):
         keys = (
             [(q.name, item["name"]) for item in q.items]
             if q.qtype == QuestionType.MATRIX

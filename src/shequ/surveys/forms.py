@@ -143,6 +143,14 @@ def answers_from_post(questions: list[Question], data: QueryDict) -> dict[str, A
             rows = {item["name"]: data.get(f"{key}__{item['name']}", "") for item in question.items}
             if any(rows.values()):
                 answers[question.name] = rows
+        elif question.qtype == QuestionType.NOTE:
+            continue
+        elif question.qtype == QuestionType.GEOPOINT:
+            # Two inputs (filled by hand or by the phone's location); the service checks them.
+            lat = data.get(f"{key}__lat", "").strip()
+            lon = data.get(f"{key}__lon", "").strip()
+            if lat or lon:
+                answers[question.name] = f"{lat} {lon}"
         else:
             value = data.get(key, "").strip()
             if value:

@@ -49,6 +49,7 @@ from shequ.surveys.expressions import (
 )
 from shequ.surveys.models import (
     AGE_BAND_LIMITS,
+    ANSWERLESS_TYPES,
     CHOICE_TYPES,
     AgeBand,
     Answer,
@@ -1061,6 +1062,19 @@ def _clean_value(
         if MARKUP_RE.search(text):
             return bad("text_markup", _("Text answers may not contain markup or script."))
         return text, None
+    if qtype == QuestionType.GEOPOINT:
+        point = parse_geopoint(value)
+        if point is None:
+            return bad(
+                "not_location",
+                _("Give a location as latitude and longitude (e.g. 30.66 104.07)."),
+            )
+        return format_geopoint(*point), None
+    if qtype == QuestionType.PHONE:
+        text = str(value).strip() if isinstance(value, str | int) else ""
+        if not PHONE_RE.fullmatch(text) or not 3 <= sum(c.isdigit() for c in text) <= 20:
+            return bad("not_phone", _("Give a phone number (digits, spaces, + and - only)."))
+        return text, None
     if qtype == QuestionType.MATRIX:
         if not isinstance(value, Mapping):
             return bad("not_matrix", _("Answer each row of the table."))
@@ -1076,6 +1090,37 @@ def _clean_value(
             cleaned[item] = str(choice)
         return cleaned, None
     return bad("bad_type", _("Unsupported question."))
+
+
+PHONE_RE = re.compile(r"\+?[\d\s()-]{3,30}")
+
+
+def parse_geopoint(value: Any) -> tuple[float, float] | None:
+    """(latitude, longitude) from ODK's ``"lat lon [altitude accuracy]"`` text, a
+    ``[lat, lon]`` list or a ``{"lat": .., "lon": ..}`` mapping; None if it is not one."""
+    if isinstance(value, Mapping):
+        parts: list[Any] = [value.get("lat"), value.get("lon")]
+    elif isinstance(value, list | tuple):
+        parts = list(value)[:2]
+    elif isinstance(value, str):
+        parts = value.replace(",", " ").split()[:2]
+    else:
+        return None
+    if len(parts) != 2:
+        return None
+    lat, lon = (_as_float(p) for p in parts)
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return lat, lon
+
+
+def format_geopoint(lat: float, lon: float) -> str:
+    """The stored form of a location: ODK's "lat lon", 7 decimals (about 1 cm)."""
+
+    def decimal(x: float) -> str:
+        return f"{x:.7f}".rstrip("0").rstrip(".")
+
+    return f"{decimal(lat)} {decimal(lon)}"
 
 
 def _position_score(choice: str, choices: list[str]) -> float:
@@ -1099,6 +1144,14 @@ def answers_clean(
     rows: list[Answer] = []
     weighted = total_weight = 0.0
     for question in questions.questions:
+        if question.qtype in ANSWERLESS_TYPES:
+            if not _empty(answers.get(question.name)):
+                errors.append(
+                    DomainError(
+                        "no_answer", _("This is a note; it takes no answer."), field=question.name
+                    )
+                )
+            continue
         if not evaluate_relevant(parse_relevant(question.relevant), shown_values):
             continue
         raw = answers.get(question.name)
