@@ -272,3 +272,13 @@ def test_a_note_takes_no_answer(kobo_survey: tuple[Survey, str]) -> None:
     with pytest.raises(AnswersInvalid) as error:
         services.response_save_by_invitation(token=token, answers={"intro": "hello"}, submit=False)
     assert [e.code for e in error.value.errors] == ["no_answer"]
+
+
+def test_export_of_an_imported_real_form_reads_back_the_same() -> None:
+    from shequ.surveys.xlsform import build_xlsform
+
+    parsed = parse_xlsform(_with_range_parameters(KOBO_FORM))
+    exported = build_xlsform(parsed.definition, title="社区走访", form_id="visit", version=1)
+    again = parse_xlsform(exported).definition
+    assert [vars(q) for q in again.questions()] == [vars(q) for q in parsed.definition.questions()]
+    assert again.lists == parsed.definition.lists
