@@ -282,3 +282,18 @@ def test_export_of_an_imported_real_form_reads_back_the_same() -> None:
     again = parse_xlsform(exported).definition
     assert [vars(q) for q in again.questions()] == [vars(q) for q in parsed.definition.questions()]
     assert again.lists == parsed.definition.lists
+
+
+def test_kobo_export_columns_and_hyphenated_group_names_are_accepted() -> None:
+    content = xlsform(
+        ["type", "name", "label::English (en)", "label::中文 (zh)", "hint", "$kuid", "$autoname"],
+        [
+            ["begin_group", "grp-1", "Household", "家庭", "", "k1", "grp-1"],
+            ["integer", "age", "Age", "年龄", "in years", "k2", "age"],
+            ["end_group", "", "", "", "", "k3", ""],
+        ],
+    )
+    definition = parse_xlsform(content).definition
+    (section,) = definition.sections
+    assert (section.name, section.label_zh, section.label_en) == ("grp_1", "家庭", "Household")
+    assert [(q.name, q.label_zh) for q in section.questions] == [("age", "年龄")]

@@ -334,6 +334,8 @@ def _check_rows(survey: _Sheet, choices: _Sheet) -> list[Problem]:
         name = row.get("name", "")
         if not name or kind in IGNORED_TYPES:
             continue
+        if kind in _GROUP_BEGIN and "table-list" not in row.get("appearance", "").lower():
+            continue  # a section's or repeat's name is not a question name (see _section_name)
         if not NAME_RE.match(name):
             problems.append(
                 survey.problem(
@@ -457,7 +459,7 @@ class _Mapper:
             self._walk(children, section, relevant)
             return
         zh, en = _labels(element.get("label"), has_zh=self.survey.has_zh)
-        new = SectionDef(name, zh, en)
+        new = SectionDef(_section_name(name), zh, en)
         self.definition.sections.append(new)
         self._walk(children, new, relevant)
 
@@ -626,6 +628,13 @@ class _Mapper:
             % {"p": " ".join(f"{k}={v}" for k, v in params.items())},
         )
         return False
+
+
+def _section_name(name: str) -> str:
+    """A group name as a section name: XLSForm allows ``-`` and ``.``, our sections do not,
+    and nothing refers to a section by name, so the name is made safe instead of refused."""
+    safe = re.sub(r"[^A-Za-z0-9_]", "_", name)[:60] or "section"
+    return safe if NAME_RE.match(safe) else f"_{safe}"[:60]
 
 
 def _questions_in(element: dict[str, Any]) -> list[str]:
