@@ -1,6 +1,6 @@
 """A questionnaire imported from a Kobo-style XLSForm is answered on a phone: the note is
-read, the "other" detail box appears only when "other" is chosen, and the location is filled
-from the phone's position."""
+read, the "other" detail box appears only when "other" is chosen, the location is filled
+from the phone's position and a photo is attached."""
 
 from typing import Any
 
@@ -12,7 +12,7 @@ from shequ.surveys import services
 from shequ.surveys.models import Answer, Response
 from tests.factories import CITY, NIJIAQIAO, WUHOU, make_staff
 from tests.surveys.conftest import make_adult
-from tests.surveys.test_xlsform_real import KOBO_FORM
+from tests.surveys.test_xlsform_real import KOBO_FORM, PNG
 
 pytestmark = pytest.mark.e2e
 
@@ -38,8 +38,9 @@ def imported_link(chengdu: None) -> dict[str, Any]:
 
 
 def test_resident_answers_an_imported_kobo_form_on_a_phone(
-    phone_page: Page, imported_link: dict[str, Any]
+    phone_page: Page, imported_link: dict[str, Any], settings: Any, tmp_path: Any
 ) -> None:
+    settings.SURVEY_PHOTO_ROOT = str(tmp_path / "photos")
     page = phone_page
     page.context.grant_permissions(["geolocation"])
     page.context.set_geolocation({"latitude": 30.6612, "longitude": 104.0703})
@@ -56,9 +57,13 @@ def test_resident_answers_an_imported_kobo_form_on_a_phone(
     expect(page.locator("#id_q_home__lon")).to_have_value("104.070300")
     page.locator("#id_q_tel").fill("138 0000 0000")
     page.locator("#id_q_stars").fill("3")
+    page.locator("#id_q_door").set_input_files(
+        files=[{"name": "door.png", "mimeType": "image/png", "buffer": PNG}]
+    )
     page.get_by_test_id("submit").click()
     expect(page.get_by_test_id("thanks")).to_be_visible()
     response = Response.objects.get(survey=imported_link["survey"])
     values = {a.question.name: a.value_text for a in Answer.objects.filter(response=response)}
     assert values["home"] == "30.6612 104.0703"
     assert values["heating_other"] == "地暖"
+    assert (tmp_path / "photos" / values["door"]).read_bytes() == PNG

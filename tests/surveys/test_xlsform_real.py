@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -13,7 +14,7 @@ from openpyxl import Workbook
 from shequ.people.models import User
 from shequ.surveys import services
 from shequ.surveys.definition import DefinitionInvalid, definition_of
-from shequ.surveys.exports import export_columns
+from shequ.surveys.exports import export_columns, export_rows
 from shequ.surveys.models import Answer, Response, Survey
 from shequ.surveys.services import AnswersInvalid
 from shequ.surveys.xlsform import parse_xlsform
@@ -66,6 +67,7 @@ KOBO_FORM = xlsform(
         ["phone number", "tel", "联系电话", "", ""],
         ["geopoint", "home", "您家的位置", "", "${has_pet} = 'yes'"],
         ["range", "stars", "星级", "", ""],
+        ["image", "door", "拍一张门牌照片", "", ""],
     ],
 )
 
@@ -94,6 +96,7 @@ def test_kobo_style_form_with_default_labels_and_spelled_out_types_is_read() -> 
         "tel",
         "home",
         "stars",
+        "door",
     ]
     assert {name: q.qtype for name, q in questions.items()} == {
         "intro": "note",
@@ -104,6 +107,7 @@ def test_kobo_style_form_with_default_labels_and_spelled_out_types_is_read() -> 
         "tel": "phone",
         "home": "geopoint",
         "stars": "integer",
+        "door": "image",
     }
     # The default-language label is the Chinese label the residents see.
     assert questions["has_pet"].label_zh == "家里养宠物吗？"
@@ -139,7 +143,7 @@ def test_what_cannot_be_collected_is_named_row_by_row() -> None:
         ["type", "name", "label", "calculation"],
         [
             ["text", "name_ok", "姓名"],
-            ["image", "photo", "拍一张照片"],
+            ["audio", "voice", "录音"],
             ["begin repeat", "kids", "孩子"],
             ["integer", "kid_age", "年龄"],
             ["text", "kid_school", "学校"],
@@ -152,7 +156,7 @@ def test_what_cannot_be_collected_is_named_row_by_row() -> None:
         parse_xlsform(content)
     got = [str(p) for p in error.value.problems]
     assert got == [
-        "sheet survey, row 3, column A: Photo questions (image) cannot be collected yet.",
+        "sheet survey, row 3, column A: The type audio cannot be collected yet.",
         "sheet survey, row 4, column A: Repeated groups (begin repeat kids) cannot be "
         "collected yet.",
         "sheet survey, row 5, column A: kid_age is inside the repeated group kids, which "
@@ -297,3 +301,92 @@ def test_kobo_export_columns_and_hyphenated_group_names_are_accepted() -> None:
     (section,) = definition.sections
     assert (section.name, section.label_zh, section.label_en) == ("grp_1", "家庭", "Household")
     assert [(q.name, q.label_zh) for q in section.questions] == [("age", "年龄")]
+
+
+# ----------------------------------------------------------------------------- photos
+
+# The first bytes of a PNG file and a little body: the service judges a photo by its
+# signature, not by the name or type the browser sends.
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
+ANSWERED = {
+    "q_has_pet": "no",
+    "q_heating": "yes",
+    "q_tel": "028 8888 8888",
+    "q_stars": "4",
+}
+
+
+@pytest.fixture
+def photo_root(settings: Any, tmp_path: Any) -> Any:
+    settings.SURVEY_PHOTO_ROOT = str(tmp_path / "photos")
+    return tmp_path / "photos"
+
+
+def test_resident_sends_a_photo_keeps_it_when_resuming_and_officers_can_open_it(
+    client: Client, kobo_survey: tuple[Survey, str], photo_root: Any, committee: User
+) -> None:
+    survey, token = kobo_survey
+    url = reverse("surveys:invitation", args=[token])
+    page = client.get(url).content.decode()
+    assert 'enctype="multipart/form-data"' in page
+    assert 'type="file" accept="image/*"' in page
+    upload = SimpleUploadedFile("door.png", PNG, content_type="image/png")
+    saved = client.post(url, {**ANSWERED, "q_door": upload, "action": "save"})
+    assert saved.status_code == 200
+    (stored,) = [p.name for p in photo_root.iterdir()]
+    assert stored.endswith(".png")
+    # Coming back, the page says a photo was sent; submitting keeps it without a new upload.
+    again = client.get(url).content.decode()
+    assert 'data-testid="photo-kept-door"' in again
+    assert (
+        client.post(url, {**ANSWERED, "q_door__keep": "1", "action": "submit"}).status_code == 302
+    )
+    answer = Answer.objects.get(question__name="door")
+    assert answer.value_text == stored
+    # Officers open it from the console; the export links there rather than to a file.
+    client.force_login(committee)
+    photo_url = reverse("surveys_console:photo", args=[survey.pk, answer.pk])
+    shown = client.get(photo_url)
+    assert shown.status_code == 200
+    assert shown["Content-Type"] == "image/png"
+    assert b"".join(shown.streaming_content) == PNG
+    columns = export_columns(survey)
+    (row,) = list(export_rows(committee, survey, columns))
+    assert row[[c.header for c in columns].index("door")] == photo_url
+
+
+def test_a_file_that_is_not_a_photo_is_refused_and_not_stored(
+    client: Client, kobo_survey: tuple[Survey, str], photo_root: Any
+) -> None:
+    _survey, token = kobo_survey
+    url = reverse("surveys:invitation", args=[token])
+    fake = SimpleUploadedFile("door.jpg", b"<script>alert(1)</script>", content_type="image/jpeg")
+    page = client.post(url, {**ANSWERED, "q_door": fake, "action": "submit"})
+    assert page.status_code == 400
+    assert 'data-testid="error-door"' in page.content.decode()
+    assert not photo_root.exists() or not any(photo_root.iterdir())
+    assert not Response.objects.filter(status="complete").exists()
+
+
+def test_a_replaced_photo_is_removed_and_keep_cannot_borrow_another_photo(
+    kobo_survey: tuple[Survey, str], photo_root: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    _survey, token = kobo_survey
+    base = {"has_pet": "no", "heating": "yes"}
+    with django_capture_on_commit_callbacks(execute=True):
+        services.response_save_by_invitation(
+            token=token, answers={**base, "door": io.BytesIO(PNG)}, submit=False
+        )
+    (first,) = [p.name for p in photo_root.iterdir()]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.response_save_by_invitation(
+            token=token, answers={**base, "door": io.BytesIO(PNG + b"2")}, submit=False
+        )
+    (second,) = [p.name for p in photo_root.iterdir()]
+    assert second != first
+    # A stored name sent as the answer is not a photo: only uploads and "keep" are.
+    with pytest.raises(AnswersInvalid) as error:
+        services.response_save_by_invitation(
+            token=token, answers={**base, "door": second}, submit=False
+        )
+    assert [e.code for e in error.value.errors] == ["not_photo"]

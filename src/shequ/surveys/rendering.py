@@ -46,6 +46,10 @@ def questionnaire(
                 ],
                 "value": "" if value is None or isinstance(value, dict) else value,
                 "point": _point_parts(value) if question.qtype == QuestionType.GEOPOINT else None,
+                # A photo already stored (or kept) for this response: the page offers to keep it.
+                "has_photo": question.qtype == QuestionType.IMAGE
+                and isinstance(value, str)
+                and bool(value),
                 "values": value if isinstance(value, list) else [],
                 "errors": by_field.get(question.name, []),
             }

@@ -7,7 +7,8 @@ default-language labels and table-list matrices.  What it yields is mapped onto 
 survey definition:
 
 * ``select_one``/``select_multiple`` (Likert with ``appearance`` ``likert`` over 5 choices),
-  ``integer``, ``decimal``, ``date``, ``text``, ``phone number``, ``note``, ``geopoint``;
+  ``integer``, ``decimal``, ``date``, ``text``, ``phone number``, ``note``, ``geopoint``,
+  ``image`` (a photo taken or chosen on the phone);
 * ``range`` 0–10 and 0–100 as ratings, other whole-number ranges as integers with a
   constraint;
 * ``or_other``: the list plus an "other" choice, and a text question ``<name>_other``
@@ -18,7 +19,7 @@ survey definition:
   language, else, when the sheet has no Chinese column at all, English) and our own
   ``score_weight`` column (the item's weight in the satisfaction index).
 
-Everything else (photos, repeats, calculations, other types) is refused row by row,
+Everything else (repeats, calculations, other types) is refused row by row,
 saying what cannot be collected yet, so nobody runs a survey that silently lost a part.
 """
 
@@ -196,15 +197,6 @@ def _labels(value: Any, *, has_zh: bool) -> tuple[str, str]:
     return chinese, en
 
 
-def _parameters(text: str) -> dict[str, str]:
-    pairs = {}
-    for part in text.replace(";", " ").split():
-        if "=" in part:
-            key, _sep, value = part.partition("=")
-            pairs[key.strip()] = value.strip()
-    return pairs
-
-
 def _read(content: bytes) -> Any:
     try:
         return get_xlsform(io.BytesIO(content))
@@ -228,7 +220,7 @@ def parse_xlsform(content: bytes) -> ParsedForm:
         raise DefinitionInvalid(problems)
     try:
         form = workbook_to_json(data, form_name="data", warnings=[])
-    except PyXFormError as exc:
+    except (PyXFormError, ValueError) as exc:
         message = str(exc)
         row = _ROW_RE.search(message)
         raise DefinitionInvalid(
@@ -575,8 +567,7 @@ class _Mapper:
             if not self._range(question, element):
                 return
         elif kind in ("photo", "image"):
-            self._refuse(name, _("Photo questions (image) cannot be collected yet."))
-            return
+            question.qtype = QuestionType.IMAGE
         elif kind == "calculate":
             self._refuse(name, _("Calculations (calculate) are not evaluated yet."))
             return
@@ -741,4 +732,6 @@ def _export_type(q: QuestionDef) -> tuple[str, str, str]:
         return "range", "", "start=0 end=100 step=1"
     if q.qtype == QuestionType.PHONE:
         return "phone number", "", ""
+    if q.qtype == QuestionType.IMAGE:
+        return "image", "", ""
     return str(q.qtype), "", ""
