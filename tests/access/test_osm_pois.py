@@ -281,11 +281,22 @@ def _independent_counts(path: Path) -> Counter[str]:
     ]
     root = ET.parse(path).getroot()  # noqa: S314 - our own shipped file
     node_ids = {n.get("id") for n in root.iter("node")}
+    way_nodes = {w.get("id"): [nd.get("ref") for nd in w.iter("nd")] for w in root.iter("way")}
     counts: Counter[str] = Counter()
-    for elem in [*root.iter("node"), *root.iter("way")]:
+    for elem in [*root.iter("node"), *root.iter("way"), *root.iter("relation")]:
         tags = {t.get("k"): t.get("v") for t in elem.iter("tag")}
         if elem.tag == "way" and not any(nd.get("ref") in node_ids for nd in elem.iter("nd")):
             continue
+        if elem.tag == "relation":
+            # Multipolygons count when one of their outer ways has a node in the file.
+            outer = [
+                m.get("ref")
+                for m in elem.iter("member")
+                if m.get("type") == "way" and m.get("role") in ("outer", "")
+            ]
+            refs = [r for w in outer for r in way_nodes.get(w, [])]
+            if tags.get("type") != "multipolygon" or not any(r in node_ids for r in refs):
+                continue
         matches = [
             (len(conds), -i, code)
             for i, (code, conds) in enumerate(rules)
@@ -309,7 +320,8 @@ def test_shipped_chengdu_file_yields_plausible_pois_per_category() -> None:
     # Plausibility against the README's counts of the same extract (osmnx, 2018).
     assert got["school"] >= 55
     assert got["transit"] >= 117 + 75 + 16
-    assert {p.osm_type for p in extract.pois} == {"node", "way"}
+    # The library of the university campus is a multipolygon relation.
+    assert {p.osm_type for p in extract.pois} == {"node", "way", "relation"}
     assert extract.stats["pois"] == len(extract.pois)
     # Every POI lies within the file's nodes (ways at the centroid of their nodes).
     lon_min, lon_max = extract.lon.min(), extract.lon.max()

@@ -88,7 +88,7 @@ def _with_parameters(content: bytes, *, row: int, value: str) -> bytes:
     ("rows", "code", "where"),
     [
         ([["select_one nolist", "q1", "问题", "Q", "", "", ""]], "unknown_list", "row 2, column A"),
-        ([["geopoint", "q1", "位置", "Where", "", "", ""]], "unsupported_type", "row 2, column A"),
+        ([["barcode", "q1", "扫码", "Scan", "", "", ""]], "unsupported_type", "row 2, column A"),
         (
             [
                 ["integer", "q1", "问题", "Q", "", "${q2} = 1", ""],
@@ -120,9 +120,9 @@ def test_malformed_forms_name_sheet_row_and_column(
 def test_problems_are_translated() -> None:
     with translation.override("zh-hans"):
         with pytest.raises(DefinitionInvalid) as error:
-            parse_xlsform(workbook([["geopoint", "q1", "位置", "Where", "", "", ""]]))
+            parse_xlsform(workbook([["barcode", "q1", "扫码", "Scan", "", "", ""]]))
         text = str(error.value.problems[0])
-    assert text == "工作表 survey, 第 2 行, A 列: 不支持类型 geopoint。"
+    assert text == "工作表 survey, 第 2 行, A 列: 类型 barcode 暂时无法收集。"
 
 
 def test_choices_sheet_errors_point_at_the_cell() -> None:
@@ -146,7 +146,7 @@ def test_failed_import_creates_nothing(committee: User) -> None:
     with pytest.raises(DefinitionInvalid):
         services.survey_import_xlsform(
             actor=committee,
-            content=workbook([["geopoint", "q1", "位置", "Where", "", "", ""]]),
+            content=workbook([["barcode", "q1", "扫码", "Scan", "", "", ""]]),
             division_code=WUHOU,
             series="bad",
         )

@@ -172,6 +172,9 @@ STORAGES = {
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 MEDIA_URL = "/media/"
+# Residents' photos (survey image questions) live outside MEDIA_ROOT, which DEBUG serves to
+# anyone: officers see them through a permission-checked console view only.
+SURVEY_PHOTO_ROOT = env.path("SURVEY_PHOTO_ROOT", default=VAR_DIR / "private" / "survey-photos")
 
 # --- Background tasks: django-tasks API on huey -------------------------------------------
 TASKS_URL = env.str("TASKS_URL", default=env.str("REDIS_URL", default=""))

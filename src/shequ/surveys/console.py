@@ -348,6 +348,27 @@ def builder(request: HttpRequest, survey_id: int) -> HttpResponse:
     return redirect(reverse("surveys_console:detail", args=[survey.pk]) + "#builder")
 
 
+PHOTO_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "heic": "image/heic"}
+
+
+@staff_required
+def survey_photo(request: HttpRequest, survey_id: int, answer_id: int) -> FileResponse:
+    """A resident's photo answer, for officers who may read the survey's responses."""
+    survey = selectors.survey_get_for(request.user, survey_id)
+    answer = selectors.photo_answer_for(request.user, survey, answer_id)
+    storage = services.photo_storage()
+    if not storage.exists(answer.value_text):
+        raise NotFound("photo_not_found", _("No such photo."))
+    extension = answer.value_text.rsplit(".", 1)[-1]
+    response = FileResponse(
+        storage.open(answer.value_text, "rb"),
+        content_type=PHOTO_TYPES.get(extension, "application/octet-stream"),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 @staff_required
 def survey_xlsform(request: HttpRequest, survey_id: int) -> HttpResponse:
     survey = selectors.survey_get_for(request.user, survey_id)
@@ -539,7 +560,7 @@ def interview(request: HttpRequest, survey_id: int, invitation_id: int) -> HttpR
     status = 200
     if request.method == "POST":
         questions = list(Question.objects.filter(version=version).order_by("position"))
-        values = answers_from_post(questions, request.POST)
+        values = answers_from_post(questions, request.POST, request.FILES)
         submit = request.POST.get("action") == "submit"
         try:
             saved = services.response_save_by_interviewer(

@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:survey_id>/builder/", console.builder, name="builder"),
     path("<int:survey_id>/questions/<str:name>/edit/", console.question_edit, name="question_edit"),
     path("<int:survey_id>/xlsform/", console.survey_xlsform, name="xlsform"),
+    path("<int:survey_id>/photos/<int:answer_id>/", console.survey_photo, name="photo"),
     path("<int:survey_id>/sample/", console.survey_sample, name="sample"),
     path("<int:survey_id>/sample/draw/", console.survey_sample_draw, name="draw"),
     path("<int:survey_id>/quota/", console.survey_quota, name="quota"),

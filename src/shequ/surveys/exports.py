@@ -9,11 +9,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
-from shequ.surveys.models import Answer, Choice, Question, QuestionType, Survey
+from shequ.surveys.models import (
+    ANSWERLESS_TYPES,
+    Answer,
+    Choice,
+    Question,
+    QuestionType,
+    Survey,
+)
 from shequ.surveys.selectors import BreakdownRow, Results, responses_for
 from shequ.surveys.statistics import Estimate
 
@@ -50,7 +58,9 @@ def export_columns(survey: Survey) -> list[Column]:
     latest_version = questions.first()
     if latest_version is None:
         return columns
-    for q in questions.filter(version_id=latest_version.version_id):
+    for q in questions.filter(version_id=latest_version.version_id).exclude(
+        qtype__in=ANSWERLESS_TYPES
+    ):
         keys = (
             [(q.name, item["name"]) for item in q.items]
             if q.qtype == QuestionType.MATRIX
@@ -86,6 +96,11 @@ def export_rows(
     list_of = dict(
         Question.objects.filter(version__survey=survey).values_list("id", "choice_list_id")
     )
+    photo_questions = set(
+        Question.objects.filter(version__survey=survey, qtype=QuestionType.IMAGE).values_list(
+            "id", flat=True
+        )
+    )
     base = responses_for(actor, survey).order_by("id")
     total = base.count()
     done = 0
@@ -109,9 +124,18 @@ def export_rows(
             break
         last_id = chunk[-1][0]
         answers: dict[int, dict[tuple[str, str], tuple[Any, int | None, int]]] = {}
-        for response_id, qid, name, item, text, number, chosen, day in Answer.objects.filter(
-            response_id__in=[row[0] for row in chunk]
-        ).values_list(
+        for (
+            answer_id,
+            response_id,
+            qid,
+            name,
+            item,
+            text,
+            number,
+            chosen,
+            day,
+        ) in Answer.objects.filter(response_id__in=[row[0] for row in chunk]).values_list(
+            "id",
             "response_id",
             "question_id",
             "question__name",
@@ -126,6 +150,9 @@ def export_rows(
                 if chosen
                 else (day.isoformat() if day else (number if number is not None else text))
             )
+            if qid in photo_questions:
+                # The photo itself stays on the server; the export links to the console view.
+                value = reverse("surveys_console:photo", args=[survey.pk, answer_id])
             answers.setdefault(response_id, {})[(name, item)] = (value, list_of.get(qid), qid)
         for row in chunk:
             out: list[Any] = [

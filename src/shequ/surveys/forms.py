@@ -1,5 +1,6 @@
 """Forms of the survey pages, and reading a filled questionnaire from a POST."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -7,7 +8,14 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.forms import StyledForm
-from shequ.surveys.models import CHOICE_TYPES, AgeBand, Question, QuestionType, SamplingPlan
+from shequ.surveys.models import (
+    CHOICE_TYPES,
+    KEEP_PHOTO,
+    AgeBand,
+    Question,
+    QuestionType,
+    SamplingPlan,
+)
 
 
 class OwnerAreaMixin(forms.Form):
@@ -130,11 +138,24 @@ class OpenProfileForm(StyledForm):
     )
 
 
-def answers_from_post(questions: list[Question], data: QueryDict) -> dict[str, Any]:
-    """The questionnaire's inputs as the answers the services take (strings are coerced there)."""
+def answers_from_post(
+    questions: list[Question], data: QueryDict, files: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The questionnaire's inputs as the answers the services take (strings are coerced there).
+
+    A photo question gives its upload, else the "keep the photo sent before" marker when the
+    page showed one (the service looks that photo up itself).
+    """
     answers: dict[str, Any] = {}
     for question in questions:
         key = f"q_{question.name}"
+        if question.qtype == QuestionType.IMAGE:
+            upload = (files or {}).get(key)
+            if upload:
+                answers[question.name] = upload
+            elif data.get(f"{key}__keep") == "1":
+                answers[question.name] = KEEP_PHOTO
+            continue
         if question.qtype == QuestionType.MULTIPLE:
             values = data.getlist(key)
             if values:
@@ -143,6 +164,14 @@ def answers_from_post(questions: list[Question], data: QueryDict) -> dict[str, A
             rows = {item["name"]: data.get(f"{key}__{item['name']}", "") for item in question.items}
             if any(rows.values()):
                 answers[question.name] = rows
+        elif question.qtype == QuestionType.NOTE:
+            continue
+        elif question.qtype == QuestionType.GEOPOINT:
+            # Two inputs (filled by hand or by the phone's location); the service checks them.
+            lat = data.get(f"{key}__lat", "").strip()
+            lon = data.get(f"{key}__lon", "").strip()
+            if lat or lon:
+                answers[question.name] = f"{lat} {lon}"
         else:
             value = data.get(key, "").strip()
             if value:

@@ -27,11 +27,20 @@ class QuestionType(models.TextChoices):
     DATE = "date", _("Date")
     TEXT = "text", _("Text")
     MATRIX = "matrix", _("Matrix (several items on one scale)")
+    NOTE = "note", _("Note (text shown, no answer)")
+    GEOPOINT = "geopoint", _("Location (latitude and longitude)")
+    PHONE = "phone", _("Phone number")
+    IMAGE = "image", _("Photo")
 
 
 CHOICE_TYPES = frozenset(
     {QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.LIKERT5, QuestionType.MATRIX}
 )
+# What the answer page sends for "keep the photo I sent before". Only the services resolve it,
+# from the response's own answers, so nobody can point at another respondent's photo.
+KEEP_PHOTO = "__keep_photo__"
+# Shown to the respondent but never answered (no Answer rows, no export column).
+ANSWERLESS_TYPES = frozenset({QuestionType.NOTE})
 SCORABLE_TYPES = frozenset(
     {QuestionType.LIKERT5, QuestionType.RATING10, QuestionType.RATING100, QuestionType.MATRIX}
 )

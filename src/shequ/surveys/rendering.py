@@ -5,7 +5,7 @@ from typing import Any
 from django.utils.translation import get_language
 
 from shequ.core.errors import DomainError
-from shequ.surveys.models import Choice, Question, Section, SurveyVersion
+from shequ.surveys.models import Choice, Question, QuestionType, Section, SurveyVersion
 
 
 def questionnaire(
@@ -45,8 +45,19 @@ def questionnaire(
                     for item in question.items
                 ],
                 "value": "" if value is None or isinstance(value, dict) else value,
+                "point": _point_parts(value) if question.qtype == QuestionType.GEOPOINT else None,
+                # A photo already stored (or kept) for this response: the page offers to keep it.
+                "has_photo": question.qtype == QuestionType.IMAGE
+                and isinstance(value, str)
+                and bool(value),
                 "values": value if isinstance(value, list) else [],
                 "errors": by_field.get(question.name, []),
             }
         )
     return list(sections.values())
+
+
+def _point_parts(value: Any) -> dict[str, str]:
+    """A location answer ("lat lon", as stored or as typed) split for its two inputs."""
+    parts = str(value or "").split()
+    return {"lat": parts[0] if parts else "", "lon": parts[1] if len(parts) > 1 else ""}

@@ -23,6 +23,7 @@ from shequ.places.selectors import division_children
 from shequ.surveys.demo import DEMO_SERIES
 from shequ.surveys.models import (
     SCORABLE_TYPES,
+    Answer,
     Invitation,
     Question,
     QuestionType,
@@ -87,6 +88,25 @@ def responses_for(user: Any, survey: Survey) -> QuerySet[Response]:
         user,
         division_field="community_code",
     )
+
+
+def photo_answer_for(user: Any, survey: Survey, answer_id: int) -> Answer:
+    """A photo answer of a complete response in the user's area (as the export shows them).
+
+    Raises: NotFound when missing, not a photo, or outside the user's area.
+    """
+    answer = (
+        Answer.objects.filter(
+            pk=answer_id,
+            question__qtype=QuestionType.IMAGE,
+            response__in=responses_for(user, survey),
+        )
+        .exclude(value_text="")
+        .first()
+    )
+    if answer is None:
+        raise NotFound("photo_not_found", _("No such photo."))
+    return answer
 
 
 def invitations_for(user: Any, survey: Survey) -> QuerySet[Invitation]:

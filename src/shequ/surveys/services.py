@@ -9,13 +9,17 @@ import hashlib
 import hmac
 import re
 import secrets
+import uuid
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 from math import isfinite
 from typing import Any
 
 import numpy as np
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
 from django.db import IntegrityError, transaction
 from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
 from django.db.models.functions import Substr
@@ -49,7 +53,9 @@ from shequ.surveys.expressions import (
 )
 from shequ.surveys.models import (
     AGE_BAND_LIMITS,
+    ANSWERLESS_TYPES,
     CHOICE_TYPES,
+    KEEP_PHOTO,
     AgeBand,
     Answer,
     Choice,
@@ -1061,6 +1067,25 @@ def _clean_value(
         if MARKUP_RE.search(text):
             return bad("text_markup", _("Text answers may not contain markup or script."))
         return text, None
+    if qtype == QuestionType.GEOPOINT:
+        point = parse_geopoint(value)
+        if point is None:
+            return bad(
+                "not_location",
+                _("Give a location as latitude and longitude (e.g. 30.66 104.07)."),
+            )
+        return format_geopoint(*point), None
+    if qtype == QuestionType.IMAGE:
+        if isinstance(value, NewPhoto | KeptPhoto):
+            return value, None
+        if isinstance(value, BadPhoto):
+            return bad(value.code, value.message)
+        return bad("not_photo", _("Take or choose a photo (JPEG, PNG, WebP or HEIC)."))
+    if qtype == QuestionType.PHONE:
+        text = str(value).strip() if isinstance(value, str | int) else ""
+        if not PHONE_RE.fullmatch(text) or not 3 <= sum(c.isdigit() for c in text) <= 20:
+            return bad("not_phone", _("Give a phone number (digits, spaces, + and - only)."))
+        return text, None
     if qtype == QuestionType.MATRIX:
         if not isinstance(value, Mapping):
             return bad("not_matrix", _("Answer each row of the table."))
@@ -1076,6 +1101,126 @@ def _clean_value(
             cleaned[item] = str(choice)
         return cleaned, None
     return bad("bad_type", _("Unsupported question."))
+
+
+PHOTO_MAX_BYTES = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class NewPhoto:
+    """A photo uploaded with this save, already checked; written once the answers are valid."""
+
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class KeptPhoto:
+    """The photo this response already holds for the question."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class BadPhoto:
+    """An upload that is not an acceptable photo (reported with the other answer problems)."""
+
+    code: str
+    message: str
+
+
+def photo_storage() -> FileSystemStorage:
+    """Where residents' photos are kept: outside MEDIA_ROOT (see SURVEY_PHOTO_ROOT)."""
+    return FileSystemStorage(location=settings.SURVEY_PHOTO_ROOT)
+
+
+def _photo_extension(head: bytes) -> str | None:
+    """The image format by its first bytes (the browser's file name and type are not trusted)."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"heim", b"heis", b"mif1"):
+        return "heic"
+    return None
+
+
+def _take_photo(upload: Any) -> NewPhoto | BadPhoto:
+    data = upload.read(PHOTO_MAX_BYTES + 1)
+    if len(data) > PHOTO_MAX_BYTES:
+        return BadPhoto(
+            "photo_too_large",
+            str(_("A photo may be at most %(mb)s MB.") % {"mb": PHOTO_MAX_BYTES // 2**20}),
+        )
+    extension = _photo_extension(bytes(data[:16]))
+    if extension is None:
+        return BadPhoto("not_photo", str(_("Take or choose a photo (JPEG, PNG, WebP or HEIC).")))
+    return NewPhoto(f"{uuid.uuid4().hex}.{extension}", bytes(data))
+
+
+def _prepare_photos(
+    response: Response | None, version: SurveyVersion, answers: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Answers with photo questions' uploads read and checked, and "keep" resolved from the
+    response's stored answers (dropped when there is nothing to keep)."""
+    names = set(
+        Question.objects.filter(version=version, qtype=QuestionType.IMAGE).values_list(
+            "name", flat=True
+        )
+    )
+    prepared = dict(answers)
+    if not names & set(answers):
+        return prepared
+    held: dict[str, str] = {}
+    if response is not None and response.pk is not None:
+        held = dict(
+            Answer.objects.filter(response=response, question__name__in=names).values_list(
+                "question__name", "value_text"
+            )
+        )
+    for name in names & set(answers):
+        value = answers[name]
+        if isinstance(value, str) and value == KEEP_PHOTO:
+            if held.get(name):
+                prepared[name] = KeptPhoto(held[name])
+            else:
+                prepared.pop(name)
+        elif callable(getattr(value, "read", None)):
+            prepared[name] = _take_photo(value)
+    return prepared
+
+
+PHONE_RE = re.compile(r"\+?[\d\s()-]{3,30}")
+
+
+def parse_geopoint(value: Any) -> tuple[float, float] | None:
+    """(latitude, longitude) from ODK's ``"lat lon [altitude accuracy]"`` text, a
+    ``[lat, lon]`` list or a ``{"lat": .., "lon": ..}`` mapping; None if it is not one."""
+    if isinstance(value, Mapping):
+        parts: list[Any] = [value.get("lat"), value.get("lon")]
+    elif isinstance(value, list | tuple):
+        parts = list(value)[:2]
+    elif isinstance(value, str):
+        parts = value.replace(",", " ").split()[:2]
+    else:
+        return None
+    if len(parts) != 2:
+        return None
+    lat, lon = (_as_float(p) for p in parts)
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return lat, lon
+
+
+def format_geopoint(lat: float, lon: float) -> str:
+    """The stored form of a location: ODK's "lat lon", 7 decimals (about 1 cm)."""
+
+    def decimal(x: float) -> str:
+        return f"{x:.7f}".rstrip("0").rstrip(".")
+
+    return f"{decimal(lat)} {decimal(lon)}"
 
 
 def _position_score(choice: str, choices: list[str]) -> float:
@@ -1099,6 +1244,14 @@ def answers_clean(
     rows: list[Answer] = []
     weighted = total_weight = 0.0
     for question in questions.questions:
+        if question.qtype in ANSWERLESS_TYPES:
+            if not _empty(answers.get(question.name)):
+                errors.append(
+                    DomainError(
+                        "no_answer", _("This is a note; it takes no answer."), field=question.name
+                    )
+                )
+            continue
         if not evaluate_relevant(parse_relevant(question.relevant), shown_values):
             continue
         raw = answers.get(question.name)
@@ -1162,6 +1315,8 @@ def answers_clean(
                 answer.value_number = float(value)
             elif question.qtype == QuestionType.DATE:
                 answer.value_date = value
+            elif question.qtype == QuestionType.IMAGE:
+                answer.value_text = value.name
             else:
                 answer.value_text = value
             answer.score = score
@@ -1209,6 +1364,7 @@ def _write(
             "already_submitted", _("This questionnaire has already been submitted.")
         )
     version = response.version if response is not None else survey_latest_version(survey)
+    answers = _prepare_photos(response, version, answers)
     rows, score = answers_clean(VersionQuestions(version), answers, submit=submit)
     if response is None:
         response = Response(survey=survey, version=version, **fields)
@@ -1226,11 +1382,34 @@ def _write(
         raise AlreadySubmitted(
             "already_submitted", _("This questionnaire has already been submitted.")
         ) from exc
+    held = Answer.objects.filter(response=response, question__qtype=QuestionType.IMAGE)
+    old_photos = set(held.values_list("value_text", flat=True))
     Answer.objects.filter(response=response).delete()
     for row in rows:
         row.response = response
     Answer.objects.bulk_create(rows)
+    _store_photos(answers, rows, old_photos)
     return response
+
+
+def _store_photos(answers: Mapping[str, Any], rows: list[Answer], old: set[str]) -> None:
+    """Write the new photos the stored answers name; drop replaced ones once committed.
+
+    A photo of a question the skip logic hid has no answer row and is not written.
+    """
+    stored = {row.value_text for row in rows if row.question.qtype == QuestionType.IMAGE}
+    storage = photo_storage()
+    for value in answers.values():
+        if isinstance(value, NewPhoto) and value.name in stored:
+            storage.save(value.name, ContentFile(value.data))
+    stale = old - stored
+
+    def remove() -> None:
+        for name in stale:
+            storage.delete(name)
+
+    if stale:
+        transaction.on_commit(remove)
 
 
 def _resident_fields(invitation: Invitation, survey: Survey) -> dict[str, Any]:

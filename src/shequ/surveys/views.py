@@ -39,7 +39,7 @@ def _page(
     status = 200
     if request.method == "POST":
         questions = list(Question.objects.filter(version=version).order_by("position"))
-        values = answers_from_post(questions, request.POST)
+        values = answers_from_post(questions, request.POST, request.FILES)
         submit = request.POST.get("action") == "submit"
         try:
             saved = save(values, submit)

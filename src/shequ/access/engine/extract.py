@@ -158,6 +158,10 @@ def network_from_extract(
     }
     if "bounds" in extract.stats:
         meta["osm_bounds"] = extract.stats["bounds"]
+    if "source_format" in extract.stats:
+        meta["osm_format"] = extract.stats["source_format"]
+    if extract.stats.get("nodes_from_way_locations"):
+        meta["nodes_from_way_locations"] = int(extract.stats["nodes_from_way_locations"])
     return network_from_edges(
         extract.lon[keep_nodes],
         extract.lat[keep_nodes],

@@ -101,7 +101,7 @@ def parse_osm_xml(
     pois: list[OsmPoi] = []
     pending: list[PendingWayPoi] = []
     want_node_tags = keep_tags or poi_classifier is not None
-    stats: dict[str, Any] = {"ways": 0, "relations": 0}
+    stats: dict[str, Any] = {"ways": 0, "relations": 0, "source_format": "xml"}
     try:
         fh = open(path, "rb")  # noqa: SIM115 - closed in finally; wrapped for hashing
     except OSError as exc:
@@ -212,16 +212,38 @@ def parse_osm_xml(
     return extract, reader.sha256.hexdigest()
 
 
-def _looks_like_pbf(path: Path) -> bool:
-    name = path.name.lower()
-    if name.endswith(".pbf"):
-        return True
-    if name.endswith((".osm", ".xml")):
-        return False
-    with open(path, "rb") as fh:
+# Leading bytes of formats people upload by mistake, and what to tell them.
+_OTHER_FORMATS = (
+    (b"\x1f\x8b", "a gzip-compressed file; decompress it first"),
+    (b"BZh", "a bzip2-compressed file; decompress it first"),
+    (b"PK\x03\x04", "a ZIP archive; extract the .osm or .osm.pbf file from it first"),
+    (b"\xff\xe0", "an o5m file; convert it to .osm.pbf first (e.g. osmium cat)"),
+    (b"\xfd7zXZ", "an xz-compressed file; decompress it first"),
+)
+
+
+def sniff_osm_format(path: str | os.PathLike[str]) -> str:
+    """``"pbf"`` or ``"xml"``, judged by the file's first bytes rather than its name.
+
+    Uploads are renamed, and a PBF called ``.osm`` would otherwise be parsed as XML and
+    refused with a baffling "malformed XML at line 1".  Content of neither kind is named
+    when it is recognisable (gzip, ZIP...); otherwise the extension decides which reader
+    reports the problem.
+    """
+    p = Path(path)
+    with open(p, "rb") as fh:
         head = fh.read(64)
-    # A PBF file starts with a 4-byte header length and a BlobHeader naming "OSMHeader".
-    return b"OSMHeader" in head
+    # PBF: a 4-byte big-endian BlobHeader length, then the BlobHeader, whose first field
+    # (type, a 9-byte string) is "OSMHeader".
+    if head[:2] == b"\x00\x00" and head[4:15] == b"\x0a\x09OSMHeader":
+        return "pbf"
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if text.startswith(b"<"):
+        return "xml"
+    for magic, what in _OTHER_FORMATS:
+        if head.startswith(magic):
+            raise NetworkImportError(f"{p}: not an OpenStreetMap file but {what}")
+    return "pbf" if p.name.lower().endswith(".pbf") else "xml"
 
 
 def read_osm_extract(
@@ -232,7 +254,8 @@ def read_osm_extract(
     poi_classifier: PoiClassifier | None = None,
 ) -> tuple[OsmExtract, str]:
     """Read the nodes and the ways passing ``way_filter`` from an .osm or .osm.pbf file
-    (and, with ``poi_classifier``, the points of interest it labels)."""
+    (and, with ``poi_classifier``, the points of interest it labels, multipolygon
+    relations included).  The format is told by the content, not the file name."""
     p = Path(path)
     if not p.is_file():
         raise NetworkImportError(f"{p}: no such file")
@@ -241,11 +264,20 @@ def read_osm_extract(
         "keep_tags": keep_tags,
         "poi_classifier": poi_classifier,
     }
-    if _looks_like_pbf(p):
+    fmt = sniff_osm_format(p)
+    if fmt == "pbf":
         from .pbf import parse_osm_pbf
 
-        return parse_osm_pbf(p, **kwargs)
-    return parse_osm_xml(p, **kwargs)
+        extract, digest = parse_osm_pbf(p, **kwargs)
+    else:
+        extract, digest = parse_osm_xml(p, **kwargs)
+    if poi_classifier is not None and extract.stats.get("relations"):
+        from .areas import relation_pois
+
+        found = relation_pois(p, fmt, poi_classifier, extract)
+        extract.pois.extend(found)
+        extract.stats["pois"] = len(extract.pois)
+    return extract, digest
 
 
 def read_osm(path: str | os.PathLike[str], *, largest_component: bool = True) -> Network:

@@ -5,7 +5,9 @@ Blobs hold a zlib-compressed (or raw) ``HeaderBlock`` or ``PrimitiveBlock``;
 primitive blocks hold a string table and groups of nodes, dense nodes, ways
 and relations.  Only what a walk network and its points of interest need is
 decoded: node ids, coordinates and tags (plain and dense), way ids, tags and
-node refs.  Packed varint
+node refs, and the node locations that files written with osmium's
+``add-locations-to-ways`` (the ``LocationsOnWays`` feature) carry on their ways
+instead of untagged nodes.  Packed varint
 arrays are decoded with numpy in one go; message fields are walked with a
 small hand-written decoder.
 """
@@ -28,8 +30,17 @@ from .extract import OsmExtract, WayFilter, is_walkable
 from .pois import OsmPoi, PendingWayPoi, PoiClassifier, poi_name, resolve_way_pois
 
 MAX_BLOB_HEADER = 64 * 1024
+# The format's own limits: a blob, compressed or not, is at most 32 MiB.
 MAX_BLOB = 32 * 1024 * 1024
+MAX_BLOB_RAW = 32 * 1024 * 1024
+# Real OSM data shrinks two to three times under zlib; a file that inflates far more
+# is a decompression bomb.  What may be decompressed in all is bounded by the bytes
+# read so far (plus one full blob, so small files are never refused) and absolutely.
+MAX_INFLATION = 16
+MAX_TOTAL_RAW = 4 * 1024 * 1024 * 1024
+INFLATE_STEP = 1024 * 1024
 SUPPORTED_FEATURES = frozenset({"OsmSchema-V0.6", "DenseNodes"})
+LOCATIONS_ON_WAYS = "LocationsOnWays"
 
 # Protobuf wire types.
 VARINT, FIXED64, LENGTH, FIXED32 = 0, 1, 2, 5
@@ -37,6 +48,24 @@ VARINT, FIXED64, LENGTH, FIXED32 = 0, 1, 2, 5
 
 class _DecodeError(Exception):
     """Internal: malformed protobuf bytes (turned into NetworkImportError with context)."""
+
+
+class _BadElement(_DecodeError):
+    """Internal: a well-formed element with impossible content (e.g. latitude 95°)."""
+
+
+def _check_coords(
+    what: str,
+    ids: npt.NDArray[np.int64],
+    lon: npt.NDArray[np.float64],
+    lat: npt.NDArray[np.float64],
+) -> None:
+    """Refuse coordinates off the globe, naming the first offending element (as XML does)."""
+    bad = ~((np.abs(lat) <= 90.0) & (np.abs(lon) <= 180.0))
+    if np.any(bad):
+        i = int(np.flatnonzero(bad)[0])
+        name, value = ("lat", lat[i]) if not abs(lat[i]) <= 90.0 else ("lon", lon[i])
+        raise _BadElement(f"{what} {int(ids[i])} has invalid {name}={float(value)!r}")
 
 
 def read_varint(buf: bytes | memoryview, pos: int) -> tuple[int, int]:
@@ -57,7 +86,7 @@ def read_varint(buf: bytes | memoryview, pos: int) -> tuple[int, int]:
             raise _DecodeError("varint longer than 10 bytes")
 
 
-def iter_fields(buf: bytes | memoryview) -> Iterator[tuple[int, int, Any]]:
+def iter_fields(buf: bytes | bytearray | memoryview) -> Iterator[tuple[int, int, Any]]:
     """Yield (field number, wire type, value) for each field of a protobuf message.
 
     Varint and fixed fields give ints; length-delimited fields give a memoryview.
@@ -125,9 +154,10 @@ def _zigzag_scalar(v: int) -> int:
     return (v >> 1) ^ -(v & 1)
 
 
-def _iter_blobs(fh: Any, source: str) -> Iterator[tuple[str, bytes, int]]:
+def _iter_blobs(fh: Any, source: str) -> Iterator[tuple[str, bytes | bytearray, int]]:
     """Yield (blob type, decompressed payload, file offset) for each blob in the file."""
     offset = 0
+    total_raw = 0
     while True:
         head = fh.read(4)
         if not head:
@@ -161,12 +191,19 @@ def _iter_blobs(fh: Any, source: str) -> Iterator[tuple[str, bytes, int]]:
         blob = fh.read(data_size)
         if len(blob) < data_size:
             raise NetworkImportError(f"{source}: truncated PBF at byte {offset} (blob data)")
-        yield blob_type, _decompress_blob(blob, source, offset), offset
+        raw = _decompress_blob(blob, source, offset)
         offset += 4 + header_len + data_size
+        total_raw += len(raw)
+        if total_raw > min(MAX_TOTAL_RAW, MAX_BLOB_RAW + MAX_INFLATION * offset):
+            raise NetworkImportError(
+                f"{source}: PBF blobs up to byte {offset} decompress to {total_raw} bytes, "
+                f"more than {MAX_INFLATION} times the file (a decompression bomb?)"
+            )
+        yield blob_type, raw, offset - 4 - header_len - data_size
 
 
-def _decompress_blob(blob: bytes, source: str, offset: int) -> bytes:
-    raw: bytes | None = None
+def _decompress_blob(blob: bytes, source: str, offset: int) -> bytes | bytearray:
+    raw: bytes | bytearray | None = None
     raw_size = -1
     try:
         for number, wire, value in iter_fields(blob):
@@ -174,13 +211,13 @@ def _decompress_blob(blob: bytes, source: str, offset: int) -> bytes:
                 raw = bytes(value)
             elif number == 2 and wire == VARINT:
                 raw_size = value
-            elif number == 3 and wire == LENGTH:
-                try:
-                    raw = zlib.decompress(value)
-                except zlib.error as exc:
+                if raw_size > MAX_BLOB_RAW:
                     raise NetworkImportError(
-                        f"{source}: corrupt zlib data in PBF blob at byte {offset}"
-                    ) from exc
+                        f"{source}: PBF blob at byte {offset} declares {raw_size} bytes "
+                        f"uncompressed (the format allows at most {MAX_BLOB_RAW})"
+                    )
+            elif number == 3 and wire == LENGTH:
+                raw = _inflate(value, source, offset)
             elif number in (4, 5, 6, 7):
                 name = {4: "lzma", 5: "bzip2", 6: "lz4", 7: "zstd"}[number]
                 raise NetworkImportError(
@@ -199,7 +236,39 @@ def _decompress_blob(blob: bytes, source: str, offset: int) -> bytes:
     return raw
 
 
-def _check_header_block(data: bytes, source: str) -> dict[str, Any]:
+def _inflate(data: memoryview, source: str, offset: int) -> bytearray:
+    """zlib-decompress one blob, stopping one step past the format's limit.
+
+    The declared raw size cannot be trusted (it may come after the data or lie), so the
+    output itself is bounded: a 1 MB bomb never becomes a gigabyte in memory.  It grows in
+    1 MiB steps in one buffer, because a single bounded ``decompress`` call still holds
+    its output twice while joining it.
+    """
+    inflater = zlib.decompressobj()
+    out = bytearray()
+    pending: bytes | memoryview = data
+    try:
+        while not inflater.eof:
+            step = inflater.decompress(pending, INFLATE_STEP)
+            if not step and not inflater.unconsumed_tail:
+                break  # input used up before the end of the stream
+            out += step
+            pending = inflater.unconsumed_tail
+            if len(out) > MAX_BLOB_RAW:
+                raise NetworkImportError(
+                    f"{source}: PBF blob at byte {offset} decompresses to more than "
+                    f"{MAX_BLOB_RAW} bytes (the format's limit)"
+                )
+    except zlib.error as exc:
+        raise NetworkImportError(
+            f"{source}: corrupt zlib data in PBF blob at byte {offset}"
+        ) from exc
+    if not inflater.eof:
+        raise NetworkImportError(f"{source}: corrupt zlib data in PBF blob at byte {offset}")
+    return out
+
+
+def _check_header_block(data: bytes | bytearray, source: str) -> dict[str, Any]:
     info: dict[str, Any] = {}
     required: list[str] = []
     for number, wire, value in iter_fields(data):
@@ -212,6 +281,9 @@ def _check_header_block(data: bytes, source: str) -> dict[str, Any]:
             info["bounds"] = [bbox[1] / 1e9, bbox[4] / 1e9, bbox[2] / 1e9, bbox[3] / 1e9]
         elif number == 4 and wire == LENGTH:
             required.append(bytes(value).decode("utf-8", "replace"))
+        elif number == 5 and wire == LENGTH:
+            if bytes(value).decode("utf-8", "replace") == LOCATIONS_ON_WAYS:
+                info["locations_on_ways"] = 1
         elif number == 16 and wire == LENGTH:
             info["writingprogram"] = bytes(value).decode("utf-8", "replace")
     unsupported = sorted(set(required) - SUPPORTED_FEATURES)
@@ -240,10 +312,14 @@ class _Collector:
         self.way_lengths: list[int] = []
         self.way_refs: list[npt.NDArray[np.int64]] = []
         self.way_tags: list[dict[str, str]] | None = [] if keep_tags else None
+        # Node locations stored on the kept ways (LocationsOnWays files): ids and coordinates.
+        self.loc_ids: list[npt.NDArray[np.int64]] = []
+        self.loc_lon: list[npt.NDArray[np.float64]] = []
+        self.loc_lat: list[npt.NDArray[np.float64]] = []
         self.ways = 0
         self.relations = 0
 
-    def block(self, data: bytes) -> None:
+    def block(self, data: bytes | bytearray) -> None:
         strings: list[str] = []
         groups: list[memoryview] = []
         granularity = 100
@@ -290,7 +366,7 @@ class _Collector:
             elif number == 1:
                 self._node(value, strings, granularity, lat_offset, lon_offset)
             elif number == 3:
-                self._way(value, strings)
+                self._way(value, strings, granularity, lat_offset, lon_offset)
             elif number == 4:
                 self.relations += 1
 
@@ -319,6 +395,7 @@ class _Collector:
             raise _DecodeError("DenseNodes id/lat/lon arrays differ in length")
         lat = self._coords(lats, granularity, lat_off)
         lon = self._coords(lons, granularity, lon_off)
+        _check_coords("node", ids, lon, lat)
         if self.want_node_tags and keys_vals is not None and len(keys_vals):
             self._dense_tags(decode_packed_varints(keys_vals), strings, ids, lon, lat)
         self.node_ids.append(ids)
@@ -386,6 +463,7 @@ class _Collector:
                 lon = _zigzag_scalar(value)
         node_lat = self._coords(np.array([lat], dtype=np.int64), granularity, lat_off)
         node_lon = self._coords(np.array([lon], dtype=np.int64), granularity, lon_off)
+        _check_coords("node", np.array([nid], dtype=np.int64), node_lon, node_lat)
         if self.want_node_tags and keys.size:
             tags = _tags(keys, vals, strings, f"node {nid}")
             self._tagged_node(self.n_nodes, nid, float(node_lon[0]), float(node_lat[0]), tags)
@@ -394,12 +472,21 @@ class _Collector:
         self.lon.append(node_lon)
         self.n_nodes += 1
 
-    def _way(self, msg: memoryview, strings: Sequence[str]) -> None:
+    def _way(
+        self,
+        msg: memoryview,
+        strings: Sequence[str],
+        granularity: int,
+        lat_off: int,
+        lon_off: int,
+    ) -> None:
         self.ways += 1
         wid = 0
         keys: npt.NDArray[np.uint64] = np.zeros(0, dtype=np.uint64)
         vals: npt.NDArray[np.uint64] = np.zeros(0, dtype=np.uint64)
         refs_raw: memoryview | None = None
+        lats_raw: memoryview | None = None
+        lons_raw: memoryview | None = None
         for number, wire, value in iter_fields(msg):
             if number == 1 and wire == VARINT:
                 wid = _int64(value)
@@ -409,12 +496,18 @@ class _Collector:
                 vals = decode_packed_varints(value)
             elif number == 8 and wire == LENGTH:
                 refs_raw = value
+            elif number == 9 and wire == LENGTH:
+                lats_raw = value
+            elif number == 10 and wire == LENGTH:
+                lons_raw = value
         tags = _tags(keys, vals, strings, f"way {wid}")
         walkable = self.way_filter(tags)
         label = self.poi_classifier(tags) if self.poi_classifier and tags else None
         if not walkable and label is None:
             return
         refs = _packed_sint_delta(refs_raw) if refs_raw is not None else np.zeros(0, np.int64)
+        if lats_raw is not None or lons_raw is not None:
+            self._way_locations(wid, refs, lats_raw, lons_raw, granularity, lat_off, lon_off)
         if label is not None:
             self.pending.append(PendingWayPoi(wid, refs, label, tags))
         if not walkable:
@@ -424,6 +517,32 @@ class _Collector:
         self.way_refs.append(refs)
         if self.way_tags is not None:
             self.way_tags.append(tags)
+
+    def _way_locations(
+        self,
+        wid: int,
+        refs: npt.NDArray[np.int64],
+        lats_raw: memoryview | None,
+        lons_raw: memoryview | None,
+        granularity: int,
+        lat_off: int,
+        lon_off: int,
+    ) -> None:
+        """Keep the node locations a LocationsOnWays way carries (its nodes may be absent)."""
+        empty = memoryview(b"")
+        lats = _packed_sint_delta(lats_raw if lats_raw is not None else empty)
+        lons = _packed_sint_delta(lons_raw if lons_raw is not None else empty)
+        if not (lats.size == lons.size == refs.size):
+            raise _DecodeError(
+                f"way {wid} has {refs.size} node refs but {lats.size} lat and "
+                f"{lons.size} lon values"
+            )
+        lat = self._coords(lats, granularity, lat_off)
+        lon = self._coords(lons, granularity, lon_off)
+        _check_coords(f"way {wid}: node", refs, lon, lat)
+        self.loc_ids.append(refs)
+        self.loc_lon.append(lon)
+        self.loc_lat.append(lat)
 
     def extract(self, stats: dict[str, Any]) -> OsmExtract:
         def cat(parts: list[npt.NDArray[Any]], dtype: type) -> npt.NDArray[Any]:
@@ -435,6 +554,14 @@ class _Collector:
         node_ids = cat(self.node_ids, np.int64)
         lon = cat(self.lon, np.float64)
         lat = cat(self.lat, np.float64)
+        if self.loc_ids:
+            # Nodes known only from way locations join the file's nodes (once each).
+            loc_ids, first = np.unique(cat(self.loc_ids, np.int64), return_index=True)
+            new = ~np.isin(loc_ids, node_ids)
+            stats["nodes_from_way_locations"] = int(np.count_nonzero(new))
+            node_ids = np.concatenate([node_ids, loc_ids[new]])
+            lon = np.concatenate([lon, cat(self.loc_lon, np.float64)[first[new]]])
+            lat = np.concatenate([lat, cat(self.loc_lat, np.float64)[first[new]]])
         way_pois, missing = resolve_way_pois(self.pending, node_ids, lon, lat)
         if self.poi_classifier is not None:
             stats["pois"] = len(self.pois) + len(way_pois)
@@ -510,6 +637,10 @@ def parse_osm_pbf(
                             f"{source}: PBF data block at byte {offset} before the OSMHeader"
                         )
                     collector.block(data)
+            except _BadElement as exc:
+                raise NetworkImportError(
+                    f"{source}: {exc} (PBF {blob_type} block at byte {offset})"
+                ) from exc
             except _DecodeError as exc:
                 raise NetworkImportError(
                     f"{source}: invalid PBF {blob_type} block at byte {offset}: {exc}"
@@ -520,6 +651,7 @@ def parse_osm_pbf(
         fh.close()
     if not seen_header:
         raise NetworkImportError(f"{source}: empty or not a PBF file (no OSMHeader blob)")
+    stats["source_format"] = "pbf"
     return collector.extract(stats), digest.hexdigest()
 
 

@@ -8,7 +8,8 @@ ties going to the rule given first.  Elements matching no rule are ignored.
 
 Readers given a classifier (any callable ``tags -> label | None``) collect
 tagged nodes at their position and ways at the centroid (mean) of their
-distinct nodes; relations are not collected.
+distinct nodes; multipolygon relations (see :mod:`.areas`) at the mean of the
+distinct nodes of their outer ways.
 """
 
 from __future__ import annotations
@@ -79,9 +80,10 @@ def poi_name(tags: Mapping[str, str]) -> str:
 
 @dataclass(frozen=True)
 class OsmPoi:
-    """One point of interest: a tagged node, or a way reduced to the centroid of its nodes."""
+    """One point of interest: a tagged node, or a way or multipolygon relation reduced to the
+    centroid of its (outer) nodes."""
 
-    osm_type: str  # "node" or "way"
+    osm_type: str  # "node", "way" or "relation"
     osm_id: int
     lon: float
     lat: float
