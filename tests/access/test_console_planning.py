@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import Workbook
 
-from shequ.access import selectors, services
+from shequ.access import background, selectors, services
 from shequ.access.models import FacilityCategory, Network, Run, Siting
 from shequ.core.scopes import CITY_CODE, Role
 from tests.factories import make_staff
@@ -124,7 +124,6 @@ def siting(run: Run, committee: Any) -> Siting:
         category_code="elderly_care",
         k=5,
         district_code=QINGYANG,
-        what_if=False,
     )
 
 
@@ -171,7 +170,7 @@ def test_compare_page_scoped_to_the_district(
     siting: Siting, committee: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        what = services.siting_what_if(actor=committee, siting=siting)
+        what = background.siting_what_if(actor=committee, siting=siting)
     what.refresh_from_db()
     officer = make_staff("acc_cmp_jj", Role.DISTRICT_OFFICER, JINJIANG)
     url = reverse("access_console:compare")

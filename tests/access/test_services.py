@@ -1,17 +1,16 @@
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from shequ.access import services
+from shequ.access import background, services
 from shequ.access.models import ALL_ESSENTIAL, CoverageRow, Facility, FacilityCategory, Run
 from shequ.places.models import Division
 
 
 def test_shipped_network_and_pois_import_once(network: Any) -> None:
     assert network.nodes == 9290
-    assert Path(services._media(network.file)).exists()
+    assert Path(services.media_path(network.file)).exists()
     by_cat = dict(
         Facility.objects.filter(network=network)
         .values_list("category__code")
@@ -61,7 +60,6 @@ def test_which_communities_fail_which_categories(run: Run, committee: Any) -> No
 def test_best_five_elderly_care_sites_and_what_if_run(
     run: Run, committee: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    started = time.perf_counter()
     with django_capture_on_commit_callbacks(execute=True):
         siting = services.siting_create(
             actor=committee,
@@ -70,7 +68,7 @@ def test_best_five_elderly_care_sites_and_what_if_run(
             k=5,
             district_code="510105000000",
         )
-    assert time.perf_counter() - started < 10
+        background.siting_what_if(actor=committee, siting=siting)
     gains = [s["gain"] for s in siting.sites]
     assert len(gains) == 5
     assert all(g > 0 for g in gains)
@@ -258,7 +256,6 @@ def test_siting_among_uploaded_candidates(run: Run, committee: Any) -> None:
         category_code="elderly_care",
         k=2,
         candidates=points,
-        what_if=False,
     )
     assert siting.candidate_source == "upload"
     assert siting.n_candidates == 3
@@ -280,7 +277,6 @@ def test_siting_greedy_matches_brute_force_on_small_candidate_set(run: Run, comm
         category_code="elderly_care",
         k=2,
         candidates=points,
-        what_if=False,
     )
     stored = services.run_result(run)
     net = services.network_load(run.network)

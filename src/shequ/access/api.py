@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema, Status
 from ninja.security import django_auth
 
-from shequ.access import selectors, services
+from shequ.access import background, selectors, services
 from shequ.access.models import Network, Run, Siting
 from shequ.access.permissions import may_read
 from shequ.core.errors import NotFound, PermissionDenied
@@ -113,7 +113,7 @@ def run_start(request: HttpRequest, payload: RunIn) -> Status:
     )
     if network is None:
         raise NotFound("not_found", _("No such network."))
-    run = services.run_start(
+    run = background.run_start(
         actor=request.user, network=network, label=payload.label, thresholds=payload.thresholds
     )
     return Status(201, run)
@@ -171,8 +171,9 @@ def siting_create(request: HttpRequest, run_id: int, payload: SitingIn) -> Statu
         k=payload.k,
         district_code=payload.district,
         candidates=payload.candidates or None,
-        what_if=payload.what_if,
     )
+    if payload.what_if and siting.sites:
+        background.siting_what_if(actor=request.user, siting=siting)
     return Status(201, siting)
 
 

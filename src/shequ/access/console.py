@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from shequ.access import selectors, services
+from shequ.access import background, selectors, services
 from shequ.access.forms import (
     CategoryForm,
     NetworkUploadForm,
@@ -89,7 +89,7 @@ def run_start(request: HttpRequest) -> HttpResponse:
         raise Http404
     if form.is_valid():
         try:
-            run = services.run_start(
+            run = background.run_start(
                 actor=cast(User, request.user), network=network, label=form.cleaned_data["label"]
             )
         except DomainError as exc:
@@ -327,7 +327,6 @@ def siting_create(request: HttpRequest, run_id: int) -> HttpResponse:
                 k=form.cleaned_data["k"],
                 district_code=form.cleaned_data["district"],
                 candidates=candidates,
-                what_if=False,
             )
         except NotFound as exc:
             raise Http404 from exc
@@ -369,7 +368,7 @@ def siting_what_if(request: HttpRequest, siting_id: int) -> HttpResponse:
     """Add the chosen sites to the run and recompute; then compare the two runs."""
     try:
         siting = selectors.siting_get_for(request.user, siting_id)
-        what = services.siting_what_if(actor=cast(User, request.user), siting=siting)
+        what = background.siting_what_if(actor=cast(User, request.user), siting=siting)
     except NotFound as exc:
         raise Http404 from exc
     except DomainError as exc:
@@ -445,7 +444,7 @@ def network_upload(request: HttpRequest) -> HttpResponse:
         return redirect("access_console:index")
     data = form.cleaned_data["file"]
     try:
-        job = services.network_import_start(
+        job = background.network_import_start(
             actor=cast(User, request.user),
             filename=data.name,
             chunks=data.chunks(),

@@ -11,8 +11,7 @@ population divided by the community's node count where the population is known, 
 
 import json
 import time
-import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from io import BytesIO
@@ -116,11 +115,12 @@ DEFAULT_CATEGORIES: tuple[tuple[str, str, int, bool, tuple[str, ...]], ...] = (
 )
 
 
-def _media(relative: str) -> Path:
+def media_path(relative: str) -> Path:
+    """Where a stored file of the access app (network, upload, run result) lives."""
     return Path(settings.MEDIA_ROOT) / relative
 
 
-def _require_planner(actor: Any) -> None:
+def require_planner(actor: Any) -> None:
     """Planners only; ``None`` is the system itself (management commands, seeds)."""
     if actor is not None and not may_start_run(actor):
         raise PermissionDenied("forbidden", _("Only planners may change the analysis."))
@@ -364,7 +364,7 @@ def _network_import(
     if existing is not None:
         return existing, None
     relative = f"access/networks/{digest[:16]}.npz"
-    target = _media(relative)
+    target = media_path(relative)
     target.parent.mkdir(parents=True, exist_ok=True)
     classifier = _poi_rules() if pois else None
     try:
@@ -427,7 +427,7 @@ OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".xml")
 MAX_OSM_BYTES = 512 * 1024 * 1024
 
 
-def _osm_suffix(filename: str) -> str:
+def osm_suffix(filename: str) -> str:
     lower = filename.lower()
     for suffix in OSM_SUFFIXES:
         if lower.endswith(suffix):
@@ -438,56 +438,6 @@ def _osm_suffix(filename: str) -> str:
         field="file",
         name=filename,
     )
-
-
-def network_import_start(
-    *, actor: Any, filename: str, chunks: Iterable[bytes], name: str = ""
-) -> NetworkImport:
-    """Store an uploaded OSM file and import it as a walk network in the background."""
-    _require_planner(actor)
-    suffix = _osm_suffix(filename)
-    folder = _media("access/uploads")
-    folder.mkdir(parents=True, exist_ok=True)
-    relative = f"access/uploads/{uuid.uuid4().hex}{suffix}"
-    target = _media(relative)
-    size = 0
-    try:
-        with target.open("wb") as fh:
-            for chunk in chunks:
-                size += len(chunk)
-                if size > MAX_OSM_BYTES:
-                    raise DomainError(
-                        "access_file_too_large",
-                        _("The OSM file is larger than 512 MB."),
-                        field="file",
-                    )
-                fh.write(chunk)
-        if size == 0:
-            raise DomainError("access_bad_network", _("The file is empty."), field="file")
-        with transaction.atomic():
-            job = NetworkImport.objects.create(
-                name=name.strip()[:100],
-                source_name=Path(filename).name[:200],
-                upload=relative,
-                size=size,
-                created_by=actor if getattr(actor, "is_authenticated", False) else None,
-            )
-            audit_record(
-                actor=actor,
-                verb="access.network_upload",
-                target=job,
-                division_code=CITY_CODE,
-                changes={"file": job.source_name, "bytes": size},
-            )
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
-    from shequ.access.tasks import access_network_import
-
-    result = access_network_import.enqueue(import_id=job.pk)
-    NetworkImport.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id))
-    job.refresh_from_db()
-    return job
 
 
 def network_import_execute(import_id: int, *, progress: Progress | None = None) -> NetworkImport:
@@ -507,7 +457,7 @@ def network_import_execute(import_id: int, *, progress: Progress | None = None) 
         if progress is not None:
             progress(done, total, message)
 
-    upload = _media(job.upload)
+    upload = media_path(job.upload)
     network: Network | None = None
     before = set(Network.objects.values_list("pk", flat=True))
     try:
@@ -571,7 +521,7 @@ def network_import_lost(*, task_id: str) -> None:
     if job is None or job.status in (NetworkImport.Status.DONE, NetworkImport.Status.FAILED):
         return
     if job.upload:
-        _media(job.upload).unlink(missing_ok=True)
+        media_path(job.upload).unlink(missing_ok=True)
     NetworkImport.objects.filter(pk=job.pk).update(
         status=NetworkImport.Status.FAILED,
         error=_lost_worker_message(),
@@ -586,11 +536,11 @@ def _network_discard(network: Network) -> None:
     with transaction.atomic():
         Facility.objects.filter(network=network).delete()
         Network.objects.filter(pk=network.pk).delete()
-    _media(network.file).unlink(missing_ok=True)
+    media_path(network.file).unlink(missing_ok=True)
 
 
 def network_load(network: Network) -> engine.Network:
-    return engine.load_network(_media(network.file))
+    return engine.load_network(media_path(network.file))
 
 
 # ----------------------------------------------------------------------------- facilities
@@ -892,7 +842,7 @@ def _rows_from_geojson(raw: bytes) -> list[UploadRow]:
 
 def facilities_upload(*, actor: Any, network: Network, filename: str, data: bytes) -> int:
     """Add facilities from an Excel (.xlsx) or GeoJSON file; all rows or none."""
-    _require_planner(actor)
+    require_planner(actor)
     if len(data) > MAX_UPLOAD_BYTES:
         raise DomainError("access_file_too_large", _("The file is larger than 5 MB."), field="file")
     lower = filename.lower()
@@ -1058,7 +1008,7 @@ def run_create(
     base_run: Run | None = None,
 ) -> Run:
     """Record a queued run with its parameters (validated now, so a bad run never starts)."""
-    _require_planner(actor)
+    require_planner(actor)
     if base_run is not None and thresholds is None:
         # A what-if keeps the base run's categories exactly, so only the added sites differ.
         categories = [dict(c) for c in base_run.parameters.get("categories", [])]
@@ -1091,17 +1041,6 @@ def run_create(
     return run
 
 
-def run_start(**kwargs: Any) -> Run:
-    """Create a run and hand it to the task queue."""
-    from shequ.access.tasks import access_run
-
-    run = run_create(**kwargs)
-    result = access_run.enqueue(run_id=run.pk)
-    Run.objects.filter(pk=run.pk, task_id="").update(task_id=str(result.id))
-    run.refresh_from_db()
-    return run
-
-
 def _progress(run: Run, callback: Progress | None) -> Progress:
     def report(done: int, total: int, message: str) -> None:
         Run.objects.filter(pk=run.pk).update(
@@ -1123,7 +1062,7 @@ def run_execute(run_id: int, *, progress: Progress | None = None) -> Run:
     report = _progress(run, progress)
     started = time.perf_counter()
     relative = f"access/runs/run-{run.pk}.npz"
-    target = _media(relative)
+    target = media_path(relative)
     try:
         report(0, 5, "loading network")
         net = network_load(run.network)
@@ -1204,7 +1143,7 @@ def run_lost(*, task_id: str) -> None:
     if run is None or run.status in (Run.Status.DONE, Run.Status.FAILED):
         return
     relative = f"access/runs/run-{run.pk}.npz"
-    _media(relative).with_suffix(".tmp.npz").unlink(missing_ok=True)
+    media_path(relative).with_suffix(".tmp.npz").unlink(missing_ok=True)
     CoverageRow.objects.filter(run=run).delete()
     Run.objects.filter(pk=run.pk).update(
         status=Run.Status.FAILED, error=_lost_worker_message(), finished_at=timezone.now()
@@ -1306,7 +1245,7 @@ class RunResult:
 def run_result(run: Run) -> RunResult:
     if run.status != Run.Status.DONE or not run.result_file:
         raise DomainError("access_run_not_done", _("This run has not finished."))
-    with np.load(_media(run.result_file), allow_pickle=False) as data:
+    with np.load(media_path(run.result_file), allow_pickle=False) as data:
         return RunResult(
             minutes=data["minutes"],
             categories=tuple(data["categories"].tolist()),
@@ -1385,9 +1324,9 @@ def siting_create(
     k: int = 5,
     district_code: str = "",
     candidates: Sequence[tuple[float, float]] | None = None,
-    what_if: bool = True,
 ) -> Siting:
-    """Best ``k`` new sites for a category (greedy maximal covering) and a what-if run.
+    """Best ``k`` new sites for a category (greedy maximal covering); the what-if run that
+    adds them is started separately (``background.siting_what_if``).
 
     Candidates are the given (lon, lat) points, or every node of the district. Greedy is
     within (1 - 1/e) ≈ 63 % of the best possible choice of k sites.
@@ -1488,36 +1427,7 @@ def siting_create(
             division_code=scope,
             changes={"category": category_code, "k": int(k), "sites": [s["node"] for s in sites]},
         )
-    if what_if and sites:
-        siting_what_if(actor=actor, siting=siting)
     return siting
-
-
-def siting_what_if(*, actor: Any, siting: Siting) -> Run:
-    """Recompute the siting's run with its chosen sites added (once; later calls return it)."""
-    if not may_plan_in(actor, siting.district_id or CITY_CODE):
-        raise NotFound("not_found", _("No such district in your area."))
-    if siting.what_if_run_id is not None:
-        existing = Run.objects.filter(pk=siting.what_if_run_id).first()
-        if existing is not None:
-            return existing
-    if not siting.sites:
-        raise DomainError("access_no_sites", _("This siting chose no sites."))
-    run = siting.run
-    code = siting.category.code
-    params = {p["code"]: p for p in run.parameters.get("categories", [])}
-    extra = dict(run.parameters.get("extra_sites", {}))
-    extra[code] = list(extra.get(code, [])) + [int(s["node"]) for s in siting.sites]
-    what = run_start(
-        actor=actor,
-        network=run.network,
-        label=f"{run} + {len(siting.sites)} {params[code]['name'] if code in params else code}",
-        extra_sites=extra,
-        base_run=run,
-    )
-    Siting.objects.filter(pk=siting.pk).update(what_if_run=what)
-    siting.what_if_run = what
-    return what
 
 
 # ----------------------------------------------------------------------------- demo
