@@ -2,10 +2,12 @@
 the user's areas."""
 
 import json
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -90,6 +92,24 @@ def round_get(round_id: int, *, user: Any = None, staff: bool = False) -> Round:
     if budget_round is None:
         raise NotFound("round_not_found", _("No such budgeting round."))
     return budget_round
+
+
+# Where a round's ballot stands at a moment: the phase and the voting dates together.
+NOT_VOTING, NOT_YET, OPEN, CLOSED = "not_voting", "not_yet", "open", "closed"
+
+
+def voting_status(budget_round: Round, *, now: datetime | None = None) -> str:
+    """``open`` only when the round is in its voting phase *and* inside its voting dates;
+    ``not_yet`` before ``voting_from``, ``closed`` from ``voting_until`` on, ``not_voting``
+    in any other phase. The ballot page and the ballot services read the same answer."""
+    if budget_round.phase != Round.Phase.VOTING:
+        return NOT_VOTING
+    now = now or timezone.now()
+    if budget_round.voting_from is not None and now < budget_round.voting_from:
+        return NOT_YET
+    if budget_round.voting_until is not None and now >= budget_round.voting_until:
+        return CLOSED
+    return OPEN
 
 
 def meeting_list_public(*, community_code: str) -> QuerySet[Meeting]:
