@@ -78,12 +78,14 @@ def test_resident_reads_the_disclosure_on_a_phone_and_objects(
         supplier="成都某照明工程有限公司",
         amount="48000",
     )
+    # Paid inside the objection window: an urgent payment, its reason disclosed.
     payment = services.payment_create(
         actor=worker,
         commitment_id=commitment.pk,
         amount="30000",
         invoice_number="51260001",
         receipt=receipt("invoice.pdf"),
+        urgent_reason="楼道照明故障，夜间存在安全隐患",
     )
     services.donation_record(
         actor=worker,
@@ -108,6 +110,8 @@ def test_resident_reads_the_disclosure_on_a_phone_and_objects(
     expect(spending).to_contain_text("48000.00")
     receipt_link = spending.get_by_role("link", name="51260001")
     expect(receipt_link).to_have_attribute("href", f"/funds/receipts/{payment.pk}/")
+    expect(spending.get_by_test_id("urgent-payment")).to_have_text("异议期结束前支付")
+    expect(spending.get_by_test_id("urgent-reason")).to_have_text("楼道照明故障，夜间存在安全隐患")
     donations = page.get_by_test_id("donations")
     expect(donations).to_contain_text("王**")
     expect(donations).to_contain_text("助老")
@@ -177,6 +181,19 @@ def test_worker_records_a_decision_commits_and_pays_with_a_receipt(
         {"name": "invoice.pdf", "mimeType": "application/pdf", "buffer": PDF}
     )
     pay.get_by_role("button", name="支付").click()
+    # The decision was just disclosed: payment waits for the objection period ...
+    expect(page.get_by_role("alert")).to_contain_text("支付须等到异议期结束")
+    assert not Payment.objects.exists()
+    # ... unless it is urgent, with the reason written down.
+    item = page.get_by_test_id("commitment").filter(has_text="长者助餐服务")
+    pay = item.get_by_test_id("pay-form")
+    pay.get_by_label("金额（元）").fill("12000")
+    pay.get_by_label("发票号码").fill("51269876")
+    pay.get_by_label("票据（发票文件）").set_input_files(
+        {"name": "invoice.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    )
+    pay.get_by_label("紧急支付：为何不能等到异议期结束").fill("助餐点月初开餐，须预付食材款")
+    pay.get_by_role("button", name="支付").click()
     expect(page.get_by_role("alert")).to_have_text("支付已登记。")
     item = page.get_by_test_id("commitment").filter(has_text="长者助餐服务")
     expect(item.get_by_role("link", name="51269876")).to_be_visible()
@@ -188,5 +205,5 @@ def test_worker_records_a_decision_commits_and_pays_with_a_receipt(
     fund = Account.objects.get(kind="fund", division_id=NIJIAQIAO, track="security", year=funded)
     assert fund.balance == Decimal("84000.00")
     verbs = set(AuditEvent.objects.filter(actor=worker).values_list("verb", flat=True))
-    assert {"funds.decision_recorded", "funds.committed", "funds.paid"} <= verbs
+    assert {"funds.decision_recorded", "funds.committed", "funds.paid_urgently"} <= verbs
     assert ledger_reconcile()[1] == []

@@ -1,10 +1,13 @@
 """Funds fixtures: a district formula for 武侯区 and its posted allocation."""
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from shequ.core.scopes import Role
 from shequ.funds import services
@@ -66,10 +69,20 @@ def fund(code: str = NIJIAQIAO, track: str = Track.SECURITY, year: int = YEAR) -
 
 
 def approve(
-    actor: Any, *, amount: str = "50000", community: str = NIJIAQIAO, **extra: Any
+    actor: Any,
+    *,
+    amount: str = "50000",
+    community: str = NIJIAQIAO,
+    window_closed: bool = False,
+    **extra: Any,
 ) -> ApprovalRecord:
+    """A council decision recorded now, or, with ``window_closed``, recorded eight days ago so
+    that its seven-day objection window has closed and it may be paid."""
     from datetime import date
 
+    if window_closed:
+        with time_machine.travel(timezone.now() - timedelta(days=8), tick=False):
+            return approve(actor, amount=amount, community=community, **extra)
     values: dict[str, Any] = {
         "subject": "楼道灯改造",
         "amount": amount,

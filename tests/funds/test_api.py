@@ -80,16 +80,32 @@ def test_commitment_and_payment_through_the_api(
     created = client.post(f"{API}/commitments", payload, content_type="application/json")
     assert created.status_code == 201
     cid = created.json()["id"]
-    paid = client.post(
-        f"{API}/commitments/{cid}/payments",
-        {"amount": "2000.01", "invoice_number": "X1", "receipt": receipt()},
-    )
-    assert paid.json()["code"] == "over_commitment"
+    # The decision was just disclosed: payment waits for the objection window to close ...
     paid = client.post(
         f"{API}/commitments/{cid}/payments",
         {"amount": "1500", "invoice_number": "X1", "receipt": receipt()},
     )
+    assert (paid.status_code, paid.json()["code"]) == (400, "objection_window_open")
+    # ... unless it is urgent and says why.
+    urgent = "供应商停工前须付款"
+    paid = client.post(
+        f"{API}/commitments/{cid}/payments",
+        {
+            "amount": "2000.01",
+            "invoice_number": "X1",
+            "receipt": receipt(),
+            "urgent_reason": urgent,
+        },
+    )
+    assert paid.json()["code"] == "over_commitment"
+    paid = client.post(
+        f"{API}/commitments/{cid}/payments",
+        {"amount": "1500", "invoice_number": "X1", "receipt": receipt(), "urgent_reason": urgent},
+    )
     assert paid.status_code == 201
+    assert paid.json()["urgent_reason"] == urgent
+    disclosed = client.get(f"{API}/communities/{NIJIAQIAO}/disclosure").json()
+    assert disclosed["commitments"][0]["payments"][0]["urgent_reason"] == urgent
     closed = client.post(f"{API}/commitments/{cid}/close")
     assert closed.json()["status"] == "closed"
     assert closed.json()["released"] == "500.00"

@@ -66,6 +66,7 @@ class PaymentOut(Schema):
     id: int
     amount: Decimal
     invoice_number: str
+    urgent_reason: str
     created_at: datetime
     receipt_url: str
 
@@ -421,14 +422,18 @@ def pay(
     amount: Form[str],
     invoice_number: Form[str],
     receipt: File[UploadedFile],
+    urgent_reason: Form[str] = "",
 ) -> tuple[int, Payment]:
-    """Pay the supplier with the receipt attached (multipart form)."""
+    """Pay the supplier with the receipt attached (multipart form). Payment waits for the
+    decision's objection window to close (``objection_window_open``); an urgent payment
+    before then gives ``urgent_reason``, which is audited and disclosed."""
     return 201, services.payment_create(
         actor=request.user,
         commitment_id=commitment_id,
         amount=amount,
         invoice_number=invoice_number,
         receipt=receipt,
+        urgent_reason=urgent_reason,
         ip=client_ip(request),
     )
 

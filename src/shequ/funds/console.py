@@ -210,6 +210,7 @@ def _community_context(request: HttpRequest, code: str) -> dict[str, Any]:
         "commit_form": commit_form,
         "donation_form": DonationForm(auto_id="donation_%s"),
         "objections": objections,
+        "now": timezone.now(),
     }
 
 

@@ -50,6 +50,11 @@ class PaymentForm(StyledForm):
     amount = forms.CharField(label=_("Amount (yuan)"), **AMOUNT)  # type: ignore[arg-type]
     invoice_number = forms.CharField(label=_("Invoice number"), max_length=60)
     receipt = forms.FileField(label=_("Receipt (invoice file)"))
+    urgent_reason = forms.CharField(
+        label=_("Urgent: why it cannot wait for the objection period to end"),
+        max_length=500,
+        required=False,
+    )
 
 
 class DonationForm(StyledForm):

@@ -449,13 +449,19 @@ class Commitment(models.Model):
 
 
 class Payment(models.Model):
-    """A disbursement to the supplier against a commitment, with its receipt (发票)."""
+    """A disbursement to the supplier against a commitment, with its receipt (发票). It waits
+    for the decision's objection window to close, unless it is urgent and says why."""
 
     commitment = models.ForeignKey(Commitment, on_delete=models.PROTECT, related_name="payments")
     community = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+")
     amount = models.DecimalField(_("amount"), **MONEY)
     invoice_number = models.CharField(_("invoice number"), max_length=60)
     receipt = models.FileField(_("receipt"), upload_to=receipt_path)
+    # Set only for a payment made before the decision's objection window closed: why it
+    # could not wait (disclosed with the payment).
+    urgent_reason = models.CharField(
+        _("why it was paid before the objection period ended"), max_length=500, blank=True
+    )
     transaction = models.OneToOneField(
         LedgerTransaction, on_delete=models.PROTECT, related_name="payment"
     )

@@ -143,7 +143,7 @@ def public_spending(code: str) -> QuerySet[Commitment]:
     payments = Prefetch(
         "payments",
         queryset=Payment.objects.only(
-            "id", "commitment_id", "amount", "invoice_number", "created_at"
+            "id", "commitment_id", "amount", "invoice_number", "urgent_reason", "created_at"
         ).order_by("id"),
     )
     return (
@@ -246,7 +246,9 @@ def community_disclosure(code: str, *, latest: int | None = None) -> Disclosure:
 def community_spending_for_staff(code: str) -> QuerySet[Commitment]:
     """The community's spending items for its console: open ones (still to pay) first."""
     still_open = Case(When(status=Commitment.Status.OPEN, then=Value(0)), default=Value(1))
-    return public_spending(code).order_by(still_open, "-created_at", "-id")
+    return (
+        public_spending(code).select_related("approval").order_by(still_open, "-created_at", "-id")
+    )
 
 
 def decisions_with_room(code: str) -> QuerySet[ApprovalRecord]:

@@ -1216,12 +1216,17 @@ def payment_create(
     amount: Any,
     invoice_number: str,
     receipt: UploadedFile | None,
+    urgent_reason: str = "",
     ip: str | None = None,
 ) -> Payment:
     """Pay the supplier against a commitment, with the receipt (invoice) attached.
 
-    Raises: NotFound; DomainError ``objection_open``, ``over_commitment``, ``commitment_closed``,
-    ``invoice_required``, amount and file errors.
+    Payment waits for the decision's objection window to close: residents may still object
+    until then. An urgent payment inside the window needs ``urgent_reason``, written down,
+    audited (``funds.paid_urgently``) and disclosed with the payment; an open objection
+    holds every payment, urgent or not.
+    Raises: NotFound; DomainError ``objection_window_open``, ``objection_open``,
+    ``over_commitment``, ``commitment_closed``, ``invoice_required``, amount and file errors.
     """
     commitment = _commitment_for_update(actor, commitment_id)
     value = money_parse(amount)
@@ -1237,6 +1242,27 @@ def payment_create(
             "objection_open",
             _("A resident's objection to this decision is open; payment waits for the answer."),
         )
+    deadline = ApprovalRecord.objects.values_list("objection_deadline", flat=True).get(
+        pk=commitment.approval_id
+    )
+    urgent = ""
+    if timezone.now() <= deadline:
+        urgent = urgent_reason.strip()
+        if not urgent:
+            raise DomainError(
+                "objection_window_open",
+                _(
+                    "Residents may object to this decision until %(until)s; payment waits "
+                    "until then. Only an urgent payment may go earlier, with the reason "
+                    "written down."
+                ),
+                field="urgent_reason",
+                until=timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M"),
+            )
+        if len(urgent) > 500:
+            raise DomainError(
+                "reason_too_long", _("At most %(n)s characters."), field="urgent_reason", n=500
+            )
     if value > commitment.remaining:
         raise DomainError(
             "over_commitment",
@@ -1266,18 +1292,23 @@ def payment_create(
         community_id=commitment.community_id,
         amount=value,
         invoice_number=invoice_number.strip()[:60],
+        urgent_reason=urgent,
         transaction=entry,
         created_by=user,
     )
     assert receipt is not None  # checked above  # noqa: S101
     payment.receipt.save(receipt.name or "receipt.pdf", receipt, save=False)
     payment.save()
+    changes: dict[str, Any] = {"amount": [None, str(value)], "commitment": [None, commitment.pk]}
+    if urgent:
+        changes["objection_deadline"] = [None, deadline.isoformat()]
     audit_record(
         actor=actor,
-        verb="funds.paid",
+        verb="funds.paid_urgently" if urgent else "funds.paid",
         target=payment,
         division_code=commitment.community_id,
-        changes={"amount": [None, str(value)], "commitment": [None, commitment.pk]},
+        reason=urgent,
+        changes=changes,
         ip=ip,
     )
     return payment

@@ -109,6 +109,12 @@ class Command(BaseCommand):
                 votes_abstain=1,
                 minutes=demo_receipt(f"minutes-{index + 1}.pdf"),
             )
+            # Demo history: these decisions were disclosed the day after their meetings, so
+            # their seven-day objection windows have closed and they may be paid.
+            disclosed = timezone.now() - timedelta(days=19 - index)
+            ApprovalRecord.objects.filter(pk=decision.pk).update(
+                objection_deadline=disclosed + timedelta(days=7)
+            )
             commitment = services.commitment_create(
                 actor=worker,
                 community_code=NIJIAQIAO,
