@@ -48,6 +48,21 @@ class AllocationLineOut(Schema):
     amount: Decimal
 
 
+class PublicObjectionOut(Schema):
+    """An objection as disclosed: the objector's name masked, with the staff answer."""
+
+    objector: str
+    reason: str
+    status: str
+    answer: str
+    created_at: datetime
+    answered_at: datetime | None
+
+    @staticmethod
+    def resolve_objector(obj: Objection) -> str:
+        return obj.objector_public
+
+
 class DecisionOut(Schema):
     id: int
     subject: str
@@ -60,6 +75,11 @@ class DecisionOut(Schema):
     votes_abstain: int
     objection_deadline: datetime
     open_objections: int = 0
+    objections: list[PublicObjectionOut] = []
+
+    @staticmethod
+    def resolve_objections(obj: ApprovalRecord) -> list[Objection]:
+        return list(getattr(obj, "public_objections", []))
 
 
 class PaymentOut(Schema):

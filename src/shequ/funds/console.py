@@ -331,7 +331,7 @@ def objection_answer(request: HttpRequest, objection_id: int) -> HttpResponse:
             answer=request.POST.get("answer", ""),
             ip=client_ip(request),
         ),
-        _("Answered; payments may go ahead."),
+        _("Answered: the answer is on the public disclosure page and in the resident's inbox."),
     )
 
 

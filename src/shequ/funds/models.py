@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.pii import mask_name
 from shequ.places.models import Division
 
 MONEY: dict[str, Any] = {"max_digits": 16, "decimal_places": 2}
@@ -329,6 +330,13 @@ class Objection(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_status_display()}"
+
+    @property
+    def objector_public(self) -> str:
+        """The objector as disclosed: the resident's name masked (张*), never in full."""
+        resident = getattr(self.resident_user, "resident", None)
+        name = resident.real_name.strip() if resident is not None else ""
+        return mask_name(name) if name else str(_("A resident"))
 
 
 class Reservation(models.Model):

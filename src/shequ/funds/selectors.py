@@ -181,10 +181,22 @@ def public_section(code: str, section: str) -> QuerySet[Any]:
 
 
 def decisions_with_window(decisions: list[ApprovalRecord]) -> list[ApprovalRecord]:
-    """Mark each decision whose objection window is still open (``window_open``)."""
+    """Mark each decision whose objection window is still open (``window_open``) and attach
+    its objections with their answers (``public_objections``, objector masked) in one query,
+    none when no decision shown has an objection."""
     now = timezone.now()
     for decision in decisions:
         decision.window_open = now <= decision.objection_deadline  # type: ignore[attr-defined]
+        decision.public_objections = []  # type: ignore[attr-defined]
+    objected = {d.pk: d for d in decisions if getattr(d, "objection_count", 1)}
+    if objected:
+        objections = (
+            Objection.objects.filter(approval_id__in=list(objected))
+            .select_related("resident_user__resident")
+            .order_by("id")
+        )
+        for objection in objections:
+            objected[objection.approval_id].public_objections.append(objection)  # type: ignore[attr-defined]
     return decisions
 
 

@@ -53,6 +53,8 @@ from shequ.funds.permissions import (
     can_reverse,
     can_spend,
 )
+from shequ.notices.models import Category
+from shequ.notices.services import message_send
 from shequ.people.models import VerificationLevel
 from shequ.places.models import Division
 
@@ -1450,11 +1452,18 @@ def objection_raise(
 def objection_answer(
     *, actor: Any, objection_id: int, answer: str, ip: str | None = None
 ) -> Objection:
-    """A street officer answers an objection; the hold on payments lifts.
+    """A street officer answers an objection; the hold on payments lifts. The objection and
+    its answer are shown on the public disclosure page (the objector's name masked), and the
+    objector gets the answer in their inbox.
 
     Raises: NotFound; DomainError ``answer_required``, ``already_answered``.
     """
-    objection = Objection.objects.select_for_update().filter(pk=objection_id).first()
+    objection = (
+        Objection.objects.select_for_update(of=("self",))
+        .select_related("approval")
+        .filter(pk=objection_id)
+        .first()
+    )
     if objection is None or not can_answer_objection(actor, objection.community_id):
         raise NotFound("objection_not_found", _("No such objection in your area."))
     if objection.status != Objection.Status.OPEN:
@@ -1473,6 +1482,13 @@ def objection_answer(
         division_code=objection.community_id,
         changes={"status": ["open", "answered"]},
         ip=ip,
+    )
+    message_send(
+        user_id=objection.resident_user_id,
+        category=Category.COMMUNITY,
+        title=_("Your objection has been answered"),
+        body=f"{objection.approval.subject}\n{objection.answer}",
+        url=f"/funds/{objection.community_id}/#decision-{objection.approval_id}",
     )
     return objection
 
