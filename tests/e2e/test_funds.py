@@ -17,6 +17,7 @@ from shequ.funds.models import Account, ApprovalRecord, Commitment, Payment
 from shequ.funds.services import ledger_reconcile
 from tests.e2e.steps import log_in
 from tests.factories import NIJIAQIAO, WUHOU, make_resident, make_staff, make_user
+from tests.funds.conftest import council_register
 
 pytestmark = pytest.mark.e2e
 
@@ -54,15 +55,15 @@ def test_resident_reads_the_disclosure_on_a_phone_and_objects(
     phone_page: Page, funded: int
 ) -> None:
     worker = make_staff("worker_njq", Role.COMMUNITY_WORKER, NIJIAQIAO)
+    council_register(NIJIAQIAO, 7)
     decision = services.approval_record_create(
         actor=worker,
         community_code=NIJIAQIAO,
         subject="楼道照明改造",
         amount="48000",
         meeting_date=timezone.localdate() - timedelta(days=5),
-        members_total=15,
-        members_present=12,
-        votes_for=11,
+        members_present=6,
+        votes_for=5,
         votes_against=1,
         votes_abstain=0,
         minutes=receipt("minutes.pdf"),
@@ -119,7 +120,8 @@ def test_resident_reads_the_disclosure_on_a_phone_and_objects(
 
     # The decision is in its objection window: a resident of the community objects.
     card = page.get_by_test_id("decision").filter(has_text="楼道照明改造")
-    expect(card).to_contain_text("15 名成员出席 12 名；赞成 11，反对 1，弃权 0")
+    # The members come from the council register: seven in office, six present.
+    expect(card).to_contain_text("7 名成员出席 6 名；赞成 5，反对 1，弃权 0")
     card.get_by_placeholder("您的理由").fill("报价偏高，请公开比价结果")
     card.get_by_role("button", name="提出异议").click()
     expect(page.get_by_role("alert")).to_have_text("您的异议已登记，街道将予以答复。")
@@ -131,6 +133,7 @@ def test_worker_records_a_decision_commits_and_pays_with_a_receipt(
     phone_page: Page, funded: int
 ) -> None:
     worker = make_staff("worker_njq", Role.COMMUNITY_WORKER, NIJIAQIAO)
+    council_register(NIJIAQIAO, 9)
     page = phone_page
     log_in(page, "worker_njq", PASSWORD)
     page.goto("/console/funds/")
@@ -140,8 +143,8 @@ def test_worker_records_a_decision_commits_and_pays_with_a_receipt(
     decision.get_by_label("事项").fill("长者助餐服务")
     decision.get_by_label("批准金额（元）").fill("36000")
     decision.get_by_label("会议日期").fill(f"{timezone.localdate() - timedelta(days=2):%Y-%m-%d}")
-    decision.get_by_label("议事会成员数").fill("9")
-    decision.get_by_label("出席人数").fill("6")  # exactly two thirds: a quorum
+    expect(page.get_by_test_id("council-register")).to_contain_text("在任成员 9 名")
+    decision.get_by_label("出席人数（未在平台上召开的会议）").fill("6")  # two thirds: a quorum
     decision.get_by_label("赞成票").fill("5")
     decision.get_by_label("反对票").fill("1")
     decision.get_by_label("弃权票").fill("0")
@@ -151,7 +154,11 @@ def test_worker_records_a_decision_commits_and_pays_with_a_receipt(
     decision.get_by_role("button", name="登记").click()
     expect(page.get_by_role("alert")).to_have_text("议事会决议已登记并公示。")
     record = ApprovalRecord.objects.get()
-    assert (record.members_present, record.created_by_id) == (6, worker.pk)
+    assert (record.members_total, record.members_present, record.created_by_id) == (
+        9,
+        6,
+        worker.pk,
+    )
     assert record.minutes
 
     commit = page.get_by_test_id("commit-form")

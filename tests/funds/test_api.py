@@ -8,7 +8,7 @@ from shequ.funds import services
 from shequ.funds.models import Posting, Track
 from shequ.people.models import User
 from tests.factories import NIJIAQIAO, SHUIJINGFANG, WUHOU, make_staff
-from tests.funds.conftest import FORMULA, YEAR, approve, receipt
+from tests.funds.conftest import FORMULA, YEAR, approve, council_register, receipt
 
 API = "/api/v1/funds"
 
@@ -50,6 +50,7 @@ def test_district_officer_configures_previews_and_posts(
 def test_commitment_and_payment_through_the_api(
     client: Client, allocated: User, worker: User
 ) -> None:
+    council_register(NIJIAQIAO, 9)
     client.force_login(worker)
     decision = client.post(
         f"{API}/decisions",

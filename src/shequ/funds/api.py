@@ -347,12 +347,18 @@ def post_allocation(request: HttpRequest, year: int, payload: PostIn) -> tuple[i
 
 
 class DecisionIn(Schema):
+    """Either ``meeting_id`` (a council meeting held on the platform: its day, members in
+    office and members signed in are taken from it) or ``meeting_date`` with
+    ``members_present``, checked against the council register of that day.
+    ``members_total``, if sent, must equal the register's members in office."""
+
     community_code: str
     subject: str
     amount: str
-    meeting_date: date
-    members_total: int
-    members_present: int
+    meeting_id: int | None = None
+    meeting_date: date | None = None
+    members_total: int | None = None
+    members_present: int | None = None
     votes_for: int
     votes_against: int
     votes_abstain: int

@@ -26,6 +26,7 @@ from shequ.core.errors import DomainError, NotFound, PermissionDenied
 from shequ.core.scopes import CITY_CODE, code_prefix
 from shequ.core.services import audit_record
 from shequ.core.uploads import check_upload
+from shequ.funds import councils
 from shequ.funds.models import (
     NO_YEAR,
     Account,
@@ -830,6 +831,86 @@ def _community(code: str) -> Division:
     return division
 
 
+def _council_counts(
+    community_code: str,
+    *,
+    meeting_id: int | None,
+    meeting_date: date | None,
+    members_present: int | None,
+    members_total: int | None,
+) -> tuple[date, int, int]:
+    """(meeting day, members in office, members present) of a decision, from the council
+    register and, for a meeting held on the platform, its sign-in; typed counts are only
+    checked against them.
+
+    Raises: DomainError ``meeting_not_found``, ``meeting_date_required``, ``date_in_future``,
+    ``no_register``, ``present_required``, ``counts_register``, ``counts_sign_in``,
+    ``counts_invalid``.
+    """
+    if meeting_id is not None:
+        held = councils.meeting_held(community_code, meeting_id)
+        if held is None:
+            raise DomainError(
+                "meeting_not_found",
+                _("Choose a council meeting of this community that has been held."),
+                field="meeting",
+            )
+        day, total, present = held.held_on, held.in_office, held.present
+        if members_present is not None and members_present != present:
+            raise DomainError(
+                "counts_sign_in",
+                _("%(present)s members signed in to that meeting, not %(given)s."),
+                field="members_present",
+                present=present,
+                given=members_present,
+            )
+    else:
+        if meeting_date is None:
+            raise DomainError(
+                "meeting_date_required", _("Give the meeting date."), field="meeting_date"
+            )
+        if meeting_date > timezone.localdate():
+            raise DomainError(
+                "date_in_future",
+                _("The meeting date cannot be in the future."),
+                field="meeting_date",
+            )
+        day, total = meeting_date, councils.members_in_office(community_code, meeting_date)
+        if total == 0:
+            raise DomainError(
+                "no_register",
+                _(
+                    "The council register has no members in office on %(date)s: record the "
+                    "council's members (participation console) first."
+                ),
+                field="meeting_date",
+                date=meeting_date.isoformat(),
+            )
+        if members_present is None:
+            raise DomainError(
+                "present_required", _("Give the members present."), field="members_present"
+            )
+        present = members_present
+    if members_total is not None and members_total != total:
+        raise DomainError(
+            "counts_register",
+            _("The council register has %(total)s members in office on %(date)s, not %(given)s."),
+            field="members_total",
+            total=total,
+            date=day.isoformat(),
+            given=members_total,
+        )
+    if present < 0 or present > total:
+        raise DomainError(
+            "counts_invalid",
+            _("Members present must be from 0 to the %(total)s members in office on %(date)s."),
+            field="members_present",
+            total=total,
+            date=day.isoformat(),
+        )
+    return day, total, present
+
+
 @transaction.atomic
 def approval_record_create(
     *,
@@ -837,22 +918,31 @@ def approval_record_create(
     community_code: str,
     subject: str,
     amount: Any,
-    meeting_date: date,
-    members_total: int,
-    members_present: int,
     votes_for: int,
     votes_against: int,
     votes_abstain: int,
+    meeting_date: date | None = None,
+    meeting_id: int | None = None,
+    members_present: int | None = None,
+    members_total: int | None = None,
     minutes: UploadedFile | None = None,
     source: str = "console",
     ip: str | None = None,
 ) -> ApprovalRecord:
     """Record a resident council decision and disclose it, opening the objection window.
 
-    The participation app calls this with ``source="participation"`` once a vote closes; a
-    street or district officer closing the vote on the community's behalf may record it too.
-    Raises: NotFound; DomainError ``subject_required``, ``counts_invalid``, ``no_quorum``,
-    ``not_passed``, ``date_in_future``, amount and file errors.
+    The members are not free numbers: those in office come from the council register of the
+    community on the meeting day; with ``meeting_id`` (a meeting held on the platform) the
+    day and the members present come from the meeting and its sign-in, else
+    ``members_present`` is typed and must fit the register. A ``members_total`` given is
+    only checked against the register.
+
+    The participation app calls this with ``meeting_id`` and ``source="participation"`` once
+    a vote closes; a street or district officer closing the vote on the community's behalf
+    may record it too.
+    Raises: NotFound; DomainError ``subject_required``, the count errors of
+    ``_council_counts``, ``counts_invalid``, ``no_quorum``, ``not_passed``,
+    ``date_in_future``, amount and file errors.
     """
     if not can_record_decision(actor, community_code):
         raise NotFound("community_not_found", _("No such community in your area."))
@@ -860,17 +950,15 @@ def approval_record_create(
     if not subject.strip():
         raise DomainError("subject_required", _("Say what was decided."), field="subject")
     value = money_parse(amount)
-    if meeting_date > timezone.localdate():
-        raise DomainError(
-            "date_in_future", _("The meeting date cannot be in the future."), field="meeting_date"
-        )
-    counts = (members_total, members_present, votes_for, votes_against, votes_abstain)
-    if any(n < 0 for n in counts) or members_total == 0 or members_present > members_total:
-        raise DomainError(
-            "counts_invalid",
-            _("Members present cannot exceed the council's members."),
-            field="members_present",
-        )
+    meeting_date, members_total, members_present = _council_counts(
+        community_code,
+        meeting_id=meeting_id,
+        meeting_date=meeting_date,
+        members_present=members_present,
+        members_total=members_total,
+    )
+    if any(n < 0 for n in (votes_for, votes_against, votes_abstain)):
+        raise DomainError("counts_invalid", _("Votes cannot be negative."), field="votes_for")
     if votes_for + votes_against + votes_abstain > members_present:
         raise DomainError(
             "counts_invalid",
@@ -919,7 +1007,12 @@ def approval_record_create(
         verb="funds.decision_recorded",
         target=record,
         division_code=community_code,
-        changes={"amount": [None, str(value)], "votes": [None, f"{votes_for}/{members_present}"]},
+        changes={
+            "amount": [None, str(value)],
+            "votes": [None, f"{votes_for}/{members_present}"],
+            "members": [None, f"{members_present}/{members_total}"],
+            **({"meeting": [None, meeting_id]} if meeting_id is not None else {}),
+        },
         ip=ip,
     )
     return record

@@ -104,11 +104,7 @@ def _notify_followers(proposal: Proposal, title: Any) -> None:
 
 def council_for(community_code: str) -> Council | None:
     """The community's residents' council (the first one), if it has one."""
-    return (
-        Council.objects.filter(community_id=community_code, kind=Council.Kind.COUNCIL)
-        .order_by("id")
-        .first()
-    )
+    return selectors.residents_council(community_code)
 
 
 # ---------------------------------------------------------------- proposals
@@ -634,7 +630,12 @@ def attendance_sign_in(
         method = Attendance.Method.QR
     else:
         _require_organiser(actor, meeting.community_id)
-        member = CouncilMember.objects.filter(pk=member_id, council_id=meeting.council_id).first()
+        today = timezone.localdate()
+        # Staff sign in members in office only: the count present is checked against the
+        # register when a decision is recorded.
+        member = CouncilMember.objects.filter(
+            pk=member_id, council_id=meeting.council_id, term_start__lte=today, term_end__gte=today
+        ).first()
         method = Attendance.Method.STAFF
     if member is None:
         raise DomainError("not_a_member", _("Only council members in office may sign in."))
@@ -788,9 +789,7 @@ def item_close_vote(*, actor: User, item_id: int) -> AgendaItem:
     item.status = AgendaItem.Status.PASSED if passed else AgendaItem.Status.REJECTED
     item.decided_at = timezone.now()
     if passed and item.kind == AgendaItem.Kind.SPENDING:
-        item.approval_record_id = funding.approval_record_from_decision(
-            actor=actor, item=item, members_total=total
-        )
+        item.approval_record_id = funding.approval_record_from_decision(actor=actor, item=item)
     item.save()
     if item.proposal_id:
         Proposal.objects.filter(pk=item.proposal_id).update(status=Proposal.Status.DECIDED)
