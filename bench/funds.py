@@ -81,15 +81,18 @@ def main() -> None:
 
     # Posting N transactions: commitments with a council decision each, then releases.
     n = 200 if args.quick else 1000
+    # The decision counts its members from the demo council register.
+    from shequ.participation.management.commands.seed_participation import ensure_demo_council
+
+    _council, members = ensure_demo_council(worker, User.objects.get(username="resident"))
     decision = services.approval_record_create(
         actor=worker,
         community_code=NIJIAQIAO,
         subject="bench",
         amount="100000000",
         meeting_date=django.utils.timezone.localdate(),
-        members_total=9,
-        members_present=9,
-        votes_for=9,
+        members_present=len(members),
+        votes_for=len(members),
         votes_against=0,
         votes_abstain=0,
     )

@@ -58,7 +58,8 @@ def run(items: int, repeats: int) -> None:
     from shequ.core.scopes import Role
     from shequ.funds import selectors, services
     from shequ.funds.models import ApprovalRecord
-    from shequ.people.models import StaffRole, User
+    from shequ.participation.models import Council, CouncilMember
+    from shequ.people.models import Resident, StaffRole, User
     from shequ.places.services import divisions_load
 
     code, wuhou, yulin = "510107005004", "510107000000", "510107005000"
@@ -87,6 +88,17 @@ def run(items: int, repeats: int) -> None:
 
     started = time.perf_counter()
     meeting = timezone.localdate() - timedelta(days=30)
+    # The council register the decisions count their members from: fifteen in office.
+    council = Council.objects.create(community_id=code, name="居民议事会")
+    for n in range(15):
+        CouncilMember.objects.create(
+            council=council,
+            resident=Resident.objects.create(
+                real_name=f"成员{n}", community_id=code, verification_level=2
+            ),
+            term_start=meeting - timedelta(days=365),
+            term_end=meeting + timedelta(days=365),
+        )
     categories = ["services", "activities", "facilities", "emergency"]
     for i in range(items):
         decision = services.approval_record_create(
@@ -95,12 +107,15 @@ def run(items: int, repeats: int) -> None:
             subject=f"支出事项{i:03d}",
             amount="20000",
             meeting_date=meeting,
-            members_total=15,
             members_present=12,
             votes_for=10,
             votes_against=1,
             votes_abstain=1,
             minutes=pdf("minutes.pdf") if i % 4 == 0 else None,
+        )
+        # Disclosed at the meeting a month ago: the objection window has closed.
+        ApprovalRecord.objects.filter(pk=decision.pk).update(
+            objection_deadline=timezone.now() - timedelta(days=20)
         )
         commitment = services.commitment_create(
             actor=worker,

@@ -17,6 +17,7 @@ from shequ.funds.models import Account, ApprovalRecord, Commitment, Payment
 from shequ.funds.services import ledger_reconcile
 from tests.e2e.steps import log_in
 from tests.factories import NIJIAQIAO, WUHOU, make_resident, make_staff, make_user
+from tests.funds.conftest import council_register
 
 pytestmark = pytest.mark.e2e
 
@@ -54,15 +55,15 @@ def test_resident_reads_the_disclosure_on_a_phone_and_objects(
     phone_page: Page, funded: int
 ) -> None:
     worker = make_staff("worker_njq", Role.COMMUNITY_WORKER, NIJIAQIAO)
+    council_register(NIJIAQIAO, 7)
     decision = services.approval_record_create(
         actor=worker,
         community_code=NIJIAQIAO,
         subject="楼道照明改造",
         amount="48000",
         meeting_date=timezone.localdate() - timedelta(days=5),
-        members_total=15,
-        members_present=12,
-        votes_for=11,
+        members_present=6,
+        votes_for=5,
         votes_against=1,
         votes_abstain=0,
         minutes=receipt("minutes.pdf"),
@@ -78,12 +79,14 @@ def test_resident_reads_the_disclosure_on_a_phone_and_objects(
         supplier="成都某照明工程有限公司",
         amount="48000",
     )
+    # Paid inside the objection window: an urgent payment, its reason disclosed.
     payment = services.payment_create(
         actor=worker,
         commitment_id=commitment.pk,
         amount="30000",
         invoice_number="51260001",
         receipt=receipt("invoice.pdf"),
+        urgent_reason="楼道照明故障，夜间存在安全隐患",
     )
     services.donation_record(
         actor=worker,
@@ -108,6 +111,8 @@ def test_resident_reads_the_disclosure_on_a_phone_and_objects(
     expect(spending).to_contain_text("48000.00")
     receipt_link = spending.get_by_role("link", name="51260001")
     expect(receipt_link).to_have_attribute("href", f"/funds/receipts/{payment.pk}/")
+    expect(spending.get_by_test_id("urgent-payment")).to_have_text("异议期结束前支付")
+    expect(spending.get_by_test_id("urgent-reason")).to_have_text("楼道照明故障，夜间存在安全隐患")
     donations = page.get_by_test_id("donations")
     expect(donations).to_contain_text("王**")
     expect(donations).to_contain_text("助老")
@@ -115,7 +120,8 @@ def test_resident_reads_the_disclosure_on_a_phone_and_objects(
 
     # The decision is in its objection window: a resident of the community objects.
     card = page.get_by_test_id("decision").filter(has_text="楼道照明改造")
-    expect(card).to_contain_text("15 名成员出席 12 名；赞成 11，反对 1，弃权 0")
+    # The members come from the council register: seven in office, six present.
+    expect(card).to_contain_text("7 名成员出席 6 名；赞成 5，反对 1，弃权 0")
     card.get_by_placeholder("您的理由").fill("报价偏高，请公开比价结果")
     card.get_by_role("button", name="提出异议").click()
     expect(page.get_by_role("alert")).to_have_text("您的异议已登记，街道将予以答复。")
@@ -127,6 +133,7 @@ def test_worker_records_a_decision_commits_and_pays_with_a_receipt(
     phone_page: Page, funded: int
 ) -> None:
     worker = make_staff("worker_njq", Role.COMMUNITY_WORKER, NIJIAQIAO)
+    council_register(NIJIAQIAO, 9)
     page = phone_page
     log_in(page, "worker_njq", PASSWORD)
     page.goto("/console/funds/")
@@ -136,8 +143,8 @@ def test_worker_records_a_decision_commits_and_pays_with_a_receipt(
     decision.get_by_label("事项").fill("长者助餐服务")
     decision.get_by_label("批准金额（元）").fill("36000")
     decision.get_by_label("会议日期").fill(f"{timezone.localdate() - timedelta(days=2):%Y-%m-%d}")
-    decision.get_by_label("议事会成员数").fill("9")
-    decision.get_by_label("出席人数").fill("6")  # exactly two thirds: a quorum
+    expect(page.get_by_test_id("council-register")).to_contain_text("在任成员 9 名")
+    decision.get_by_label("出席人数（未在平台上召开的会议）").fill("6")  # two thirds: a quorum
     decision.get_by_label("赞成票").fill("5")
     decision.get_by_label("反对票").fill("1")
     decision.get_by_label("弃权票").fill("0")
@@ -147,7 +154,11 @@ def test_worker_records_a_decision_commits_and_pays_with_a_receipt(
     decision.get_by_role("button", name="登记").click()
     expect(page.get_by_role("alert")).to_have_text("议事会决议已登记并公示。")
     record = ApprovalRecord.objects.get()
-    assert (record.members_present, record.created_by_id) == (6, worker.pk)
+    assert (record.members_total, record.members_present, record.created_by_id) == (
+        9,
+        6,
+        worker.pk,
+    )
     assert record.minutes
 
     commit = page.get_by_test_id("commit-form")
@@ -177,6 +188,19 @@ def test_worker_records_a_decision_commits_and_pays_with_a_receipt(
         {"name": "invoice.pdf", "mimeType": "application/pdf", "buffer": PDF}
     )
     pay.get_by_role("button", name="支付").click()
+    # The decision was just disclosed: payment waits for the objection period ...
+    expect(page.get_by_role("alert")).to_contain_text("支付须等到异议期结束")
+    assert not Payment.objects.exists()
+    # ... unless it is urgent, with the reason written down.
+    item = page.get_by_test_id("commitment").filter(has_text="长者助餐服务")
+    pay = item.get_by_test_id("pay-form")
+    pay.get_by_label("金额（元）").fill("12000")
+    pay.get_by_label("发票号码").fill("51269876")
+    pay.get_by_label("票据（发票文件）").set_input_files(
+        {"name": "invoice.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    )
+    pay.get_by_label("紧急支付：为何不能等到异议期结束").fill("助餐点月初开餐，须预付食材款")
+    pay.get_by_role("button", name="支付").click()
     expect(page.get_by_role("alert")).to_have_text("支付已登记。")
     item = page.get_by_test_id("commitment").filter(has_text="长者助餐服务")
     expect(item.get_by_role("link", name="51269876")).to_be_visible()
@@ -188,5 +212,5 @@ def test_worker_records_a_decision_commits_and_pays_with_a_receipt(
     fund = Account.objects.get(kind="fund", division_id=NIJIAQIAO, track="security", year=funded)
     assert fund.balance == Decimal("84000.00")
     verbs = set(AuditEvent.objects.filter(actor=worker).values_list("verb", flat=True))
-    assert {"funds.decision_recorded", "funds.committed", "funds.paid"} <= verbs
+    assert {"funds.decision_recorded", "funds.committed", "funds.paid_urgently"} <= verbs
     assert ledger_reconcile()[1] == []

@@ -374,8 +374,9 @@ def test_worker_prepares_a_round_and_the_rules_freeze_when_voting_opens(
     advance.click()
     expect(flash(page)).to_have_text("本轮已进入下一阶段。")
     expect(summary).to_contain_text("投票中")
+    expect(page.get_by_test_id("rules-frozen")).to_contain_text("投票规则、预算和项目均已冻结")
     expect(page.get_by_test_id("rules-frozen")).to_contain_text(
-        "投票规则、日期、预算和项目均已冻结"
+        "各阶段日期在第一张选票投出之前仍可更正"
     )
     expect(page.get_by_test_id("add-project")).to_have_count(0)
     expect(page.get_by_test_id("review-link")).to_have_count(0)

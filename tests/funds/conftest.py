@@ -1,16 +1,20 @@
 """Funds fixtures: a district formula for 武侯区 and its posted allocation."""
 
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from shequ.core.scopes import Role
 from shequ.funds import services
 from shequ.funds.models import Account, ApprovalRecord, Track
+from shequ.participation.models import Council, CouncilMember
 from shequ.people.models import User
-from tests.factories import CITY, NIJIAQIAO, WUHOU, YULIN, make_staff
+from tests.factories import CITY, NIJIAQIAO, WUHOU, YULIN, make_resident, make_staff
 
 YEAR = 2026
 FORMULA = {
@@ -65,11 +69,33 @@ def fund(code: str = NIJIAQIAO, track: str = Track.SECURITY, year: int = YEAR) -
     return Account.objects.get(kind=Account.Kind.FUND, division_id=code, track=track, year=year)
 
 
-def approve(
-    actor: Any, *, amount: str = "50000", community: str = NIJIAQIAO, **extra: Any
-) -> ApprovalRecord:
-    from datetime import date
+def council_register(community: str = NIJIAQIAO, members: int = 15) -> Council:
+    """The community's residents' council with ``members`` members in office 2025-2031."""
+    council = Council.objects.create(community_id=community, name="居民议事会")
+    for i in range(members):
+        CouncilMember.objects.create(
+            council=council,
+            resident=make_resident(community, name=f"成员{i}"),
+            term_start=date(2025, 1, 1),
+            term_end=date(2031, 12, 31),
+        )
+    return council
 
+
+def approve(
+    actor: Any,
+    *,
+    amount: str = "50000",
+    community: str = NIJIAQIAO,
+    window_closed: bool = False,
+    **extra: Any,
+) -> ApprovalRecord:
+    """A council decision recorded now, or, with ``window_closed``, recorded eight days ago so
+    that its seven-day objection window has closed and it may be paid. The community's council
+    register is made on first use with ``members_total`` members (default 15)."""
+    if window_closed:
+        with time_machine.travel(timezone.now() - timedelta(days=8), tick=False):
+            return approve(actor, amount=amount, community=community, **extra)
     values: dict[str, Any] = {
         "subject": "楼道灯改造",
         "amount": amount,
@@ -81,6 +107,8 @@ def approve(
         "votes_abstain": 1,
     }
     values.update(extra)
+    if not Council.objects.filter(community_id=community).exists():
+        council_register(community, values["members_total"] or 0)
     return services.approval_record_create(actor=actor, community_code=community, **values)
 
 

@@ -8,7 +8,7 @@ from shequ.funds import services
 from shequ.funds.models import Posting, Track
 from shequ.people.models import User
 from tests.factories import NIJIAQIAO, SHUIJINGFANG, WUHOU, make_staff
-from tests.funds.conftest import FORMULA, YEAR, approve, receipt
+from tests.funds.conftest import FORMULA, YEAR, approve, council_register, receipt
 
 API = "/api/v1/funds"
 
@@ -50,6 +50,7 @@ def test_district_officer_configures_previews_and_posts(
 def test_commitment_and_payment_through_the_api(
     client: Client, allocated: User, worker: User
 ) -> None:
+    council_register(NIJIAQIAO, 9)
     client.force_login(worker)
     decision = client.post(
         f"{API}/decisions",
@@ -80,16 +81,32 @@ def test_commitment_and_payment_through_the_api(
     created = client.post(f"{API}/commitments", payload, content_type="application/json")
     assert created.status_code == 201
     cid = created.json()["id"]
-    paid = client.post(
-        f"{API}/commitments/{cid}/payments",
-        {"amount": "2000.01", "invoice_number": "X1", "receipt": receipt()},
-    )
-    assert paid.json()["code"] == "over_commitment"
+    # The decision was just disclosed: payment waits for the objection window to close ...
     paid = client.post(
         f"{API}/commitments/{cid}/payments",
         {"amount": "1500", "invoice_number": "X1", "receipt": receipt()},
     )
+    assert (paid.status_code, paid.json()["code"]) == (400, "objection_window_open")
+    # ... unless it is urgent and says why.
+    urgent = "供应商停工前须付款"
+    paid = client.post(
+        f"{API}/commitments/{cid}/payments",
+        {
+            "amount": "2000.01",
+            "invoice_number": "X1",
+            "receipt": receipt(),
+            "urgent_reason": urgent,
+        },
+    )
+    assert paid.json()["code"] == "over_commitment"
+    paid = client.post(
+        f"{API}/commitments/{cid}/payments",
+        {"amount": "1500", "invoice_number": "X1", "receipt": receipt(), "urgent_reason": urgent},
+    )
     assert paid.status_code == 201
+    assert paid.json()["urgent_reason"] == urgent
+    disclosed = client.get(f"{API}/communities/{NIJIAQIAO}/disclosure").json()
+    assert disclosed["commitments"][0]["payments"][0]["urgent_reason"] == urgent
     closed = client.post(f"{API}/commitments/{cid}/close")
     assert closed.json()["status"] == "closed"
     assert closed.json()["released"] == "500.00"

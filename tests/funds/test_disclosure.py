@@ -19,7 +19,7 @@ PAGE = f"/funds/{NIJIAQIAO}/"
 
 def spend(worker: User, n: int, *, paid: bool = True) -> list[Commitment]:
     """``n`` spending items under one council decision, each paid once with a receipt."""
-    approval = approve(worker, amount=str(100 * n))
+    approval = approve(worker, amount=str(100 * n), window_closed=paid)
     items = []
     for i in range(n):
         item = services.commitment_create(

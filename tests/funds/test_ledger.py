@@ -123,7 +123,7 @@ def test_a_crash_inside_the_service_leaves_no_posting(
 
 
 def _paid(worker: User, amount: str = "400") -> tuple[int, int]:
-    approval = approve(worker)
+    approval = approve(worker, window_closed=True)
     commitment = services.commitment_create(
         actor=worker,
         community_code=NIJIAQIAO,

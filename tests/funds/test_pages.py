@@ -1,22 +1,25 @@
 """Pages: the public disclosure, console pages scoped to the area, downloads, N+1 guards."""
 
+from datetime import timedelta
 from decimal import Decimal
 from io import BytesIO
 
 import openpyxl
 import pytest
+import time_machine
 from django.test import Client
+from django.utils import timezone
 
 from shequ.funds import services
 from shequ.funds.models import Commitment, Objection, Track
 from shequ.people.models import User
 from tests.factories import NIJIAQIAO, SHUIJINGFANG, WUHOU, make_resident, make_user
-from tests.funds.conftest import FORMULA, YEAR, approve, fund, receipt
+from tests.funds.conftest import FORMULA, YEAR, approve, council_register, fund, receipt
 
 
 def _spend(worker: User, n: int = 1) -> None:
     for i in range(n):
-        approval = approve(worker)
+        approval = approve(worker, window_closed=True)
         commitment = services.commitment_create(
             actor=worker,
             community_code=NIJIAQIAO,
@@ -90,23 +93,25 @@ def test_resident_objects_from_the_public_page(
 def test_worker_records_commits_pays_and_closes_in_the_console(
     client: Client, allocated: User, worker: User
 ) -> None:
+    council_register(NIJIAQIAO, 9)
     client.force_login(worker)
     page = client.get("/console/funds/", follow=True)
     assert page.redirect_chain[-1][0] == f"/console/funds/community/{NIJIAQIAO}/"
-    client.post(
-        f"/console/funds/community/{NIJIAQIAO}/decisions/",
-        {
-            "subject": "助老服务",
-            "amount": "3000",
-            "meeting_date": "2026-01-10",
-            "members_total": 9,
-            "members_present": 7,
-            "votes_for": 6,
-            "votes_against": 1,
-            "votes_abstain": 0,
-            "minutes": receipt("minutes.pdf"),
-        },
-    )
+    # Recorded eight days ago: the objection window has closed when the worker pays.
+    with time_machine.travel(timezone.now() - timedelta(days=8), tick=False):
+        client.post(
+            f"/console/funds/community/{NIJIAQIAO}/decisions/",
+            {
+                "subject": "助老服务",
+                "amount": "3000",
+                "meeting_date": "2026-01-10",
+                "members_present": 7,
+                "votes_for": 6,
+                "votes_against": 1,
+                "votes_abstain": 0,
+                "minutes": receipt("minutes.pdf"),
+            },
+        )
     approval = worker_approval = __import__(
         "shequ.funds.models", fromlist=["ApprovalRecord"]
     ).ApprovalRecord.objects.get()
@@ -214,7 +219,6 @@ DECISION = {
     "subject": "街道代为登记的决议",
     "amount": "3000",
     "meeting_date": "2026-01-10",
-    "members_total": 9,
     "members_present": 6,
     "votes_for": 5,
     "votes_against": 1,
@@ -238,6 +242,7 @@ def test_street_officer_records_a_decision_in_the_console_but_auditors_do_not(
         "auditor": make_staff("auditor_wh", Role.AUDITOR, WUHOU),
         "other_street": make_staff("street_jgy", Role.STREET_OFFICER, "510104017000"),
     }[who]
+    council_register(NIJIAQIAO, 9)
     client.force_login(actor)
     page = client.get(f"/console/funds/community/{NIJIAQIAO}/")
     if form_shown is None:
@@ -248,3 +253,43 @@ def test_street_officer_records_a_decision_in_the_console_but_auditors_do_not(
     response = client.post(f"/console/funds/community/{NIJIAQIAO}/decisions/", DECISION)
     assert response.status_code in (302, 404)
     assert ApprovalRecord.objects.filter(created_by=actor).exists() is recorded
+
+
+def test_a_payment_inside_the_objection_window_waits_unless_urgent_and_is_disclosed(
+    client: Client, allocated: User, worker: User
+) -> None:
+    approval = approve(worker)
+    commitment = services.commitment_create(
+        actor=worker,
+        community_code=NIJIAQIAO,
+        approval_id=approval.pk,
+        track=Track.SECURITY,
+        year=YEAR,
+        project="楼道漏电抢修",
+        category="facilities",
+        supplier="某电工班组",
+        amount="1000",
+    )
+    client.force_login(worker)
+    console = client.get(f"/console/funds/community/{NIJIAQIAO}/").content.decode()
+    assert 'data-testid="payment-waits"' in console
+    assert 'name="urgent_reason"' in console
+    url = f"/console/funds/commitments/{commitment.pk}/pay/"
+    refused = client.post(
+        url, {"amount": "800", "invoice_number": "INV-9", "receipt": receipt()}, follow=True
+    )
+    assert "异议期结束" in refused.content.decode()
+    assert not commitment.payments.exists()
+    reason = "暴雨后楼道漏电，须立即抢修"
+    client.post(
+        url,
+        {"amount": "800", "invoice_number": "INV-9", "receipt": receipt(), "urgent_reason": reason},
+    )
+    assert commitment.payments.get().urgent_reason == reason
+    client.logout()
+    page = client.get(f"/funds/{NIJIAQIAO}/").content.decode()
+    assert 'data-testid="urgent-payment"' in page
+    assert "异议期结束前支付" in page
+    assert reason in page
+    csv_text = client.get(f"/funds/{NIJIAQIAO}/disclosure.csv").content.decode("utf-8-sig")
+    assert f"INV-9 · 异议期结束前支付：{reason}" in csv_text

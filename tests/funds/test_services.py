@@ -1,6 +1,6 @@
 """Allocation, spending decided by residents, objections and donations."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from io import BytesIO
@@ -8,6 +8,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+import time_machine
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone, translation
@@ -23,6 +24,7 @@ from shequ.funds.models import (
     Commitment,
     IncentivePool,
     Objection,
+    Payment,
     SecurityFormula,
     Track,
 )
@@ -43,7 +45,7 @@ YULIN_NORTH = "510107005001"
 
 
 def _commit(worker: User, amount: str = "1000", **extra: Any) -> Commitment:
-    approval = extra.pop("approval", None) or approve(worker)
+    approval = extra.pop("approval", None) or approve(worker, window_closed=True)
     values: dict[str, Any] = {
         "actor": worker,
         "community_code": NIJIAQIAO,
@@ -416,7 +418,7 @@ def _resident_user(community: str = NIJIAQIAO, level: int = VerificationLevel.ID
 def test_an_open_objection_holds_payment_until_the_street_answers(
     allocated: User, worker: User, street: User
 ) -> None:
-    commitment = _commit(worker)
+    commitment = _commit(worker, approval=approve(worker))
     objection = services.objection_raise(
         actor=_resident_user(), approval_id=commitment.approval_id, reason="供应商报价过高，请说明"
     )
@@ -435,13 +437,92 @@ def test_an_open_objection_holds_payment_until_the_street_answers(
         actor=street, objection_id=objection.pk, answer="已比价三家，报价合理"
     )
     assert Objection.objects.get().status == Objection.Status.ANSWERED
-    services.payment_create(
+    with time_machine.travel(commitment.approval.objection_deadline + timedelta(minutes=1)):
+        services.payment_create(
+            actor=worker,
+            commitment_id=commitment.pk,
+            amount="10",
+            invoice_number="N",
+            receipt=receipt(),
+        )
+
+
+def test_payment_waits_for_the_objection_window_to_close(allocated: User, worker: User) -> None:
+    with time_machine.travel(datetime(2026, 3, 2, 1, 30, tzinfo=UTC), tick=False):
+        commitment = _commit(worker, approval=approve(worker))
+        with pytest.raises(DomainError) as held:
+            services.payment_create(
+                actor=worker,
+                commitment_id=commitment.pk,
+                amount="10",
+                invoice_number="N",
+                receipt=receipt(),
+            )
+    assert held.value.code == "objection_window_open"
+    # Seven days from the disclosure, in Chengdu time.
+    assert "2026-03-09 09:30" in str(held.value)
+    assert not Payment.objects.exists()
+    with time_machine.travel(datetime(2026, 3, 9, 1, 30, tzinfo=UTC), tick=False):
+        with pytest.raises(DomainError) as still:
+            services.payment_create(
+                actor=worker,
+                commitment_id=commitment.pk,
+                amount="10",
+                invoice_number="N",
+                receipt=receipt(),
+            )
+        assert still.value.code == "objection_window_open"
+    with time_machine.travel(datetime(2026, 3, 9, 1, 31, tzinfo=UTC), tick=False):
+        payment = services.payment_create(
+            actor=worker,
+            commitment_id=commitment.pk,
+            amount="10",
+            invoice_number="N",
+            receipt=receipt(),
+        )
+    assert payment.urgent_reason == ""
+    assert AuditEvent.objects.filter(verb="funds.paid", object_id=str(payment.pk)).exists()
+
+
+def test_an_urgent_payment_inside_the_window_needs_a_written_reason_and_is_audited(
+    allocated: User, worker: User
+) -> None:
+    commitment = _commit(worker, approval=approve(worker))
+    with pytest.raises(DomainError) as blank:
+        services.payment_create(
+            actor=worker,
+            commitment_id=commitment.pk,
+            amount="10",
+            invoice_number="N",
+            receipt=receipt(),
+            urgent_reason="   ",
+        )
+    assert (blank.value.code, blank.value.field) == ("objection_window_open", "urgent_reason")
+    payment = services.payment_create(
         actor=worker,
         commitment_id=commitment.pk,
         amount="10",
         invoice_number="N",
         receipt=receipt(),
+        urgent_reason=" 暴雨后楼道漏电，须立即抢修 ",
     )
+    assert payment.urgent_reason == "暴雨后楼道漏电，须立即抢修"
+    event = AuditEvent.objects.get(verb="funds.paid_urgently")
+    assert (event.object_id, event.reason) == (str(payment.pk), "暴雨后楼道漏电，须立即抢修")
+    # An open objection holds even an urgent payment.
+    services.objection_raise(
+        actor=_resident_user(), approval_id=commitment.approval_id, reason="为何不等公示期结束？"
+    )
+    with pytest.raises(DomainError) as held:
+        services.payment_create(
+            actor=worker,
+            commitment_id=commitment.pk,
+            amount="10",
+            invoice_number="N2",
+            receipt=receipt(),
+            urgent_reason="仍然紧急",
+        )
+    assert held.value.code == "objection_open"
 
 
 @pytest.mark.parametrize(

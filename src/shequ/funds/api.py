@@ -48,6 +48,21 @@ class AllocationLineOut(Schema):
     amount: Decimal
 
 
+class PublicObjectionOut(Schema):
+    """An objection as disclosed: the objector's name masked, with the staff answer."""
+
+    objector: str
+    reason: str
+    status: str
+    answer: str
+    created_at: datetime
+    answered_at: datetime | None
+
+    @staticmethod
+    def resolve_objector(obj: Objection) -> str:
+        return obj.objector_public
+
+
 class DecisionOut(Schema):
     id: int
     subject: str
@@ -60,12 +75,18 @@ class DecisionOut(Schema):
     votes_abstain: int
     objection_deadline: datetime
     open_objections: int = 0
+    objections: list[PublicObjectionOut] = []
+
+    @staticmethod
+    def resolve_objections(obj: ApprovalRecord) -> list[Objection]:
+        return list(getattr(obj, "public_objections", []))
 
 
 class PaymentOut(Schema):
     id: int
     amount: Decimal
     invoice_number: str
+    urgent_reason: str
     created_at: datetime
     receipt_url: str
 
@@ -326,12 +347,18 @@ def post_allocation(request: HttpRequest, year: int, payload: PostIn) -> tuple[i
 
 
 class DecisionIn(Schema):
+    """Either ``meeting_id`` (a council meeting held on the platform: its day, members in
+    office and members signed in are taken from it) or ``meeting_date`` with
+    ``members_present``, checked against the council register of that day.
+    ``members_total``, if sent, must equal the register's members in office."""
+
     community_code: str
     subject: str
     amount: str
-    meeting_date: date
-    members_total: int
-    members_present: int
+    meeting_id: int | None = None
+    meeting_date: date | None = None
+    members_total: int | None = None
+    members_present: int | None = None
     votes_for: int
     votes_against: int
     votes_abstain: int
@@ -421,14 +448,18 @@ def pay(
     amount: Form[str],
     invoice_number: Form[str],
     receipt: File[UploadedFile],
+    urgent_reason: Form[str] = "",
 ) -> tuple[int, Payment]:
-    """Pay the supplier with the receipt attached (multipart form)."""
+    """Pay the supplier with the receipt attached (multipart form). Payment waits for the
+    decision's objection window to close (``objection_window_open``); an urgent payment
+    before then gives ``urgent_reason``, which is audited and disclosed."""
     return 201, services.payment_create(
         actor=request.user,
         commitment_id=commitment_id,
         amount=amount,
         invoice_number=invoice_number,
         receipt=receipt,
+        urgent_reason=urgent_reason,
         ip=client_ip(request),
     )
 

@@ -16,7 +16,7 @@ from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
 from shequ.core.scopes import CITY_CODE, Role
 from shequ.core.services import client_ip
-from shequ.funds import selectors, services
+from shequ.funds import councils, selectors, services
 from shequ.funds.forms import (
     CommitmentForm,
     DecisionForm,
@@ -206,11 +206,25 @@ def _community_context(request: HttpRequest, code: str) -> dict[str, Any]:
         "may_spend": may_spend,
         "may_decide": can_record_decision(request.user, code),
         "may_answer": can_answer_objection(request.user, code),
-        "decision_form": DecisionForm(auto_id="decision_%s"),
+        "decision_form": DecisionForm(auto_id="decision_%s", meetings=_meetings(code)),
+        "register_today": councils.members_in_office(code, timezone.localdate()),
         "commit_form": commit_form,
         "donation_form": DonationForm(auto_id="donation_%s"),
         "objections": objections,
+        "now": timezone.now(),
     }
+
+
+def _meetings(code: str) -> list[tuple[int, str]]:
+    """The community's held council meetings to choose from, with their counts."""
+    return [
+        (
+            m.meeting_id,
+            _("%(day)s %(title)s (%(present)s of %(total)s members signed in)")
+            % {"day": m.held_on, "title": m.title, "present": m.present, "total": m.in_office},
+        )
+        for m in councils.meetings_held(code)
+    ]
 
 
 @staff_required
@@ -240,7 +254,7 @@ def _form_error(request: HttpRequest, code: str, form: Any) -> HttpResponse:
 @staff_required
 @require_POST
 def decision_create(request: HttpRequest, code: str) -> HttpResponse:
-    form = DecisionForm(request.POST, request.FILES)
+    form = DecisionForm(request.POST, request.FILES, meetings=_meetings(code))
     if not form.is_valid():
         return _form_error(request, code, form)
     data = form.cleaned_data
@@ -330,7 +344,7 @@ def objection_answer(request: HttpRequest, objection_id: int) -> HttpResponse:
             answer=request.POST.get("answer", ""),
             ip=client_ip(request),
         ),
-        _("Answered; payments may go ahead."),
+        _("Answered: the answer is on the public disclosure page and in the resident's inbox."),
     )
 
 

@@ -1,5 +1,7 @@
 """Console forms: they only parse types; the services decide what is allowed."""
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -25,15 +27,37 @@ class FormulaForm(StyledForm):
 
 
 class DecisionForm(StyledForm):
+    """The members in office are not typed: they come from the council register (of the
+    meeting day, or of the meeting chosen, with its sign-in); the service checks the rest."""
+
     subject = forms.CharField(label=_("Subject"), max_length=200)
     amount = forms.CharField(label=_("Approved amount (yuan)"), **AMOUNT)  # type: ignore[arg-type]
-    meeting_date = forms.DateField(label=_("Meeting date"), widget=DateInput())
-    members_total = forms.IntegerField(label=_("Council members"), min_value=1, max_value=999)
-    members_present = forms.IntegerField(label=_("Members present"), min_value=0, max_value=999)
+    meeting_id = forms.TypedChoiceField(
+        label=_("Council meeting held on the platform (members counted from its sign-in)"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    meeting_date = forms.DateField(
+        label=_("Meeting date (a meeting not held on the platform)"),
+        widget=DateInput(),
+        required=False,
+    )
+    members_present = forms.IntegerField(
+        label=_("Members present (a meeting not held on the platform)"),
+        min_value=0,
+        max_value=999,
+        required=False,
+    )
     votes_for = forms.IntegerField(label=_("Votes for"), min_value=0, max_value=999)
     votes_against = forms.IntegerField(label=_("Votes against"), min_value=0, max_value=999)
     votes_abstain = forms.IntegerField(label=_("Abstentions"), min_value=0, max_value=999)
     minutes = forms.FileField(label=_("Minutes (PDF or image)"), required=False)
+
+    def __init__(self, *args: Any, meetings: list[tuple[int, str]] | None = None, **kw: Any):
+        super().__init__(*args, **kw)
+        field = self.fields["meeting_id"]
+        field.choices = [("", "—"), *(meetings or [])]  # type: ignore[attr-defined]
 
 
 class CommitmentForm(StyledForm):
@@ -50,6 +74,11 @@ class PaymentForm(StyledForm):
     amount = forms.CharField(label=_("Amount (yuan)"), **AMOUNT)  # type: ignore[arg-type]
     invoice_number = forms.CharField(label=_("Invoice number"), max_length=60)
     receipt = forms.FileField(label=_("Receipt (invoice file)"))
+    urgent_reason = forms.CharField(
+        label=_("Urgent: why it cannot wait for the objection period to end"),
+        max_length=500,
+        required=False,
+    )
 
 
 class DonationForm(StyledForm):

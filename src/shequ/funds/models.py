@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.pii import mask_name
 from shequ.places.models import Division
 
 MONEY: dict[str, Any] = {"max_digits": 16, "decimal_places": 2}
@@ -330,6 +331,13 @@ class Objection(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_status_display()}"
 
+    @property
+    def objector_public(self) -> str:
+        """The objector as disclosed: the resident's name masked (张*), never in full."""
+        resident = getattr(self.resident_user, "resident", None)
+        name = resident.real_name.strip() if resident is not None else ""
+        return mask_name(name) if name else str(_("A resident"))
+
 
 class Reservation(models.Model):
     """Money of a community fund held for one purpose, e.g. a participatory-budgeting round
@@ -449,13 +457,19 @@ class Commitment(models.Model):
 
 
 class Payment(models.Model):
-    """A disbursement to the supplier against a commitment, with its receipt (发票)."""
+    """A disbursement to the supplier against a commitment, with its receipt (发票). It waits
+    for the decision's objection window to close, unless it is urgent and says why."""
 
     commitment = models.ForeignKey(Commitment, on_delete=models.PROTECT, related_name="payments")
     community = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+")
     amount = models.DecimalField(_("amount"), **MONEY)
     invoice_number = models.CharField(_("invoice number"), max_length=60)
     receipt = models.FileField(_("receipt"), upload_to=receipt_path)
+    # Set only for a payment made before the decision's objection window closed: why it
+    # could not wait (disclosed with the payment).
+    urgent_reason = models.CharField(
+        _("why it was paid before the objection period ended"), max_length=500, blank=True
+    )
     transaction = models.OneToOneField(
         LedgerTransaction, on_delete=models.PROTECT, related_name="payment"
     )

@@ -143,7 +143,7 @@ def public_spending(code: str) -> QuerySet[Commitment]:
     payments = Prefetch(
         "payments",
         queryset=Payment.objects.only(
-            "id", "commitment_id", "amount", "invoice_number", "created_at"
+            "id", "commitment_id", "amount", "invoice_number", "urgent_reason", "created_at"
         ).order_by("id"),
     )
     return (
@@ -181,10 +181,22 @@ def public_section(code: str, section: str) -> QuerySet[Any]:
 
 
 def decisions_with_window(decisions: list[ApprovalRecord]) -> list[ApprovalRecord]:
-    """Mark each decision whose objection window is still open (``window_open``)."""
+    """Mark each decision whose objection window is still open (``window_open``) and attach
+    its objections with their answers (``public_objections``, objector masked) in one query,
+    none when no decision shown has an objection."""
     now = timezone.now()
     for decision in decisions:
         decision.window_open = now <= decision.objection_deadline  # type: ignore[attr-defined]
+        decision.public_objections = []  # type: ignore[attr-defined]
+    objected = {d.pk: d for d in decisions if getattr(d, "objection_count", 1)}
+    if objected:
+        objections = (
+            Objection.objects.filter(approval_id__in=list(objected))
+            .select_related("resident_user__resident")
+            .order_by("id")
+        )
+        for objection in objections:
+            objected[objection.approval_id].public_objections.append(objection)  # type: ignore[attr-defined]
     return decisions
 
 
@@ -246,7 +258,9 @@ def community_disclosure(code: str, *, latest: int | None = None) -> Disclosure:
 def community_spending_for_staff(code: str) -> QuerySet[Commitment]:
     """The community's spending items for its console: open ones (still to pay) first."""
     still_open = Case(When(status=Commitment.Status.OPEN, then=Value(0)), default=Value(1))
-    return public_spending(code).order_by(still_open, "-created_at", "-id")
+    return (
+        public_spending(code).select_related("approval").order_by(still_open, "-created_at", "-id")
+    )
 
 
 def decisions_with_room(code: str) -> QuerySet[ApprovalRecord]:

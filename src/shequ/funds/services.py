@@ -26,6 +26,7 @@ from shequ.core.errors import DomainError, NotFound, PermissionDenied
 from shequ.core.scopes import CITY_CODE, code_prefix
 from shequ.core.services import audit_record
 from shequ.core.uploads import check_upload
+from shequ.funds import councils
 from shequ.funds.models import (
     NO_YEAR,
     Account,
@@ -53,6 +54,8 @@ from shequ.funds.permissions import (
     can_reverse,
     can_spend,
 )
+from shequ.notices.models import Category
+from shequ.notices.services import message_send
 from shequ.people.models import VerificationLevel
 from shequ.places.models import Division
 
@@ -828,6 +831,86 @@ def _community(code: str) -> Division:
     return division
 
 
+def _council_counts(
+    community_code: str,
+    *,
+    meeting_id: int | None,
+    meeting_date: date | None,
+    members_present: int | None,
+    members_total: int | None,
+) -> tuple[date, int, int]:
+    """(meeting day, members in office, members present) of a decision, from the council
+    register and, for a meeting held on the platform, its sign-in; typed counts are only
+    checked against them.
+
+    Raises: DomainError ``meeting_not_found``, ``meeting_date_required``, ``date_in_future``,
+    ``no_register``, ``present_required``, ``counts_register``, ``counts_sign_in``,
+    ``counts_invalid``.
+    """
+    if meeting_id is not None:
+        held = councils.meeting_held(community_code, meeting_id)
+        if held is None:
+            raise DomainError(
+                "meeting_not_found",
+                _("Choose a council meeting of this community that has been held."),
+                field="meeting",
+            )
+        day, total, present = held.held_on, held.in_office, held.present
+        if members_present is not None and members_present != present:
+            raise DomainError(
+                "counts_sign_in",
+                _("%(present)s members signed in to that meeting, not %(given)s."),
+                field="members_present",
+                present=present,
+                given=members_present,
+            )
+    else:
+        if meeting_date is None:
+            raise DomainError(
+                "meeting_date_required", _("Give the meeting date."), field="meeting_date"
+            )
+        if meeting_date > timezone.localdate():
+            raise DomainError(
+                "date_in_future",
+                _("The meeting date cannot be in the future."),
+                field="meeting_date",
+            )
+        day, total = meeting_date, councils.members_in_office(community_code, meeting_date)
+        if total == 0:
+            raise DomainError(
+                "no_register",
+                _(
+                    "The council register has no members in office on %(date)s: record the "
+                    "council's members (participation console) first."
+                ),
+                field="meeting_date",
+                date=meeting_date.isoformat(),
+            )
+        if members_present is None:
+            raise DomainError(
+                "present_required", _("Give the members present."), field="members_present"
+            )
+        present = members_present
+    if members_total is not None and members_total != total:
+        raise DomainError(
+            "counts_register",
+            _("The council register has %(total)s members in office on %(date)s, not %(given)s."),
+            field="members_total",
+            total=total,
+            date=day.isoformat(),
+            given=members_total,
+        )
+    if present < 0 or present > total:
+        raise DomainError(
+            "counts_invalid",
+            _("Members present must be from 0 to the %(total)s members in office on %(date)s."),
+            field="members_present",
+            total=total,
+            date=day.isoformat(),
+        )
+    return day, total, present
+
+
 @transaction.atomic
 def approval_record_create(
     *,
@@ -835,22 +918,31 @@ def approval_record_create(
     community_code: str,
     subject: str,
     amount: Any,
-    meeting_date: date,
-    members_total: int,
-    members_present: int,
     votes_for: int,
     votes_against: int,
     votes_abstain: int,
+    meeting_date: date | None = None,
+    meeting_id: int | None = None,
+    members_present: int | None = None,
+    members_total: int | None = None,
     minutes: UploadedFile | None = None,
     source: str = "console",
     ip: str | None = None,
 ) -> ApprovalRecord:
     """Record a resident council decision and disclose it, opening the objection window.
 
-    The participation app calls this with ``source="participation"`` once a vote closes; a
-    street or district officer closing the vote on the community's behalf may record it too.
-    Raises: NotFound; DomainError ``subject_required``, ``counts_invalid``, ``no_quorum``,
-    ``not_passed``, ``date_in_future``, amount and file errors.
+    The members are not free numbers: those in office come from the council register of the
+    community on the meeting day; with ``meeting_id`` (a meeting held on the platform) the
+    day and the members present come from the meeting and its sign-in, else
+    ``members_present`` is typed and must fit the register. A ``members_total`` given is
+    only checked against the register.
+
+    The participation app calls this with ``meeting_id`` and ``source="participation"`` once
+    a vote closes; a street or district officer closing the vote on the community's behalf
+    may record it too.
+    Raises: NotFound; DomainError ``subject_required``, the count errors of
+    ``_council_counts``, ``counts_invalid``, ``no_quorum``, ``not_passed``,
+    ``date_in_future``, amount and file errors.
     """
     if not can_record_decision(actor, community_code):
         raise NotFound("community_not_found", _("No such community in your area."))
@@ -858,17 +950,15 @@ def approval_record_create(
     if not subject.strip():
         raise DomainError("subject_required", _("Say what was decided."), field="subject")
     value = money_parse(amount)
-    if meeting_date > timezone.localdate():
-        raise DomainError(
-            "date_in_future", _("The meeting date cannot be in the future."), field="meeting_date"
-        )
-    counts = (members_total, members_present, votes_for, votes_against, votes_abstain)
-    if any(n < 0 for n in counts) or members_total == 0 or members_present > members_total:
-        raise DomainError(
-            "counts_invalid",
-            _("Members present cannot exceed the council's members."),
-            field="members_present",
-        )
+    meeting_date, members_total, members_present = _council_counts(
+        community_code,
+        meeting_id=meeting_id,
+        meeting_date=meeting_date,
+        members_present=members_present,
+        members_total=members_total,
+    )
+    if any(n < 0 for n in (votes_for, votes_against, votes_abstain)):
+        raise DomainError("counts_invalid", _("Votes cannot be negative."), field="votes_for")
     if votes_for + votes_against + votes_abstain > members_present:
         raise DomainError(
             "counts_invalid",
@@ -917,7 +1007,12 @@ def approval_record_create(
         verb="funds.decision_recorded",
         target=record,
         division_code=community_code,
-        changes={"amount": [None, str(value)], "votes": [None, f"{votes_for}/{members_present}"]},
+        changes={
+            "amount": [None, str(value)],
+            "votes": [None, f"{votes_for}/{members_present}"],
+            "members": [None, f"{members_present}/{members_total}"],
+            **({"meeting": [None, meeting_id]} if meeting_id is not None else {}),
+        },
         ip=ip,
     )
     return record
@@ -1216,12 +1311,17 @@ def payment_create(
     amount: Any,
     invoice_number: str,
     receipt: UploadedFile | None,
+    urgent_reason: str = "",
     ip: str | None = None,
 ) -> Payment:
     """Pay the supplier against a commitment, with the receipt (invoice) attached.
 
-    Raises: NotFound; DomainError ``objection_open``, ``over_commitment``, ``commitment_closed``,
-    ``invoice_required``, amount and file errors.
+    Payment waits for the decision's objection window to close: residents may still object
+    until then. An urgent payment inside the window needs ``urgent_reason``, written down,
+    audited (``funds.paid_urgently``) and disclosed with the payment; an open objection
+    holds every payment, urgent or not.
+    Raises: NotFound; DomainError ``objection_window_open``, ``objection_open``,
+    ``over_commitment``, ``commitment_closed``, ``invoice_required``, amount and file errors.
     """
     commitment = _commitment_for_update(actor, commitment_id)
     value = money_parse(amount)
@@ -1237,6 +1337,27 @@ def payment_create(
             "objection_open",
             _("A resident's objection to this decision is open; payment waits for the answer."),
         )
+    deadline = ApprovalRecord.objects.values_list("objection_deadline", flat=True).get(
+        pk=commitment.approval_id
+    )
+    urgent = ""
+    if timezone.now() <= deadline:
+        urgent = urgent_reason.strip()
+        if not urgent:
+            raise DomainError(
+                "objection_window_open",
+                _(
+                    "Residents may object to this decision until %(until)s; payment waits "
+                    "until then. Only an urgent payment may go earlier, with the reason "
+                    "written down."
+                ),
+                field="urgent_reason",
+                until=timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M"),
+            )
+        if len(urgent) > 500:
+            raise DomainError(
+                "reason_too_long", _("At most %(n)s characters."), field="urgent_reason", n=500
+            )
     if value > commitment.remaining:
         raise DomainError(
             "over_commitment",
@@ -1266,18 +1387,23 @@ def payment_create(
         community_id=commitment.community_id,
         amount=value,
         invoice_number=invoice_number.strip()[:60],
+        urgent_reason=urgent,
         transaction=entry,
         created_by=user,
     )
     assert receipt is not None  # checked above  # noqa: S101
     payment.receipt.save(receipt.name or "receipt.pdf", receipt, save=False)
     payment.save()
+    changes: dict[str, Any] = {"amount": [None, str(value)], "commitment": [None, commitment.pk]}
+    if urgent:
+        changes["objection_deadline"] = [None, deadline.isoformat()]
     audit_record(
         actor=actor,
-        verb="funds.paid",
+        verb="funds.paid_urgently" if urgent else "funds.paid",
         target=payment,
         division_code=commitment.community_id,
-        changes={"amount": [None, str(value)], "commitment": [None, commitment.pk]},
+        reason=urgent,
+        changes=changes,
         ip=ip,
     )
     return payment
@@ -1419,11 +1545,18 @@ def objection_raise(
 def objection_answer(
     *, actor: Any, objection_id: int, answer: str, ip: str | None = None
 ) -> Objection:
-    """A street officer answers an objection; the hold on payments lifts.
+    """A street officer answers an objection; the hold on payments lifts. The objection and
+    its answer are shown on the public disclosure page (the objector's name masked), and the
+    objector gets the answer in their inbox.
 
     Raises: NotFound; DomainError ``answer_required``, ``already_answered``.
     """
-    objection = Objection.objects.select_for_update().filter(pk=objection_id).first()
+    objection = (
+        Objection.objects.select_for_update(of=("self",))
+        .select_related("approval")
+        .filter(pk=objection_id)
+        .first()
+    )
     if objection is None or not can_answer_objection(actor, objection.community_id):
         raise NotFound("objection_not_found", _("No such objection in your area."))
     if objection.status != Objection.Status.OPEN:
@@ -1442,6 +1575,13 @@ def objection_answer(
         division_code=objection.community_id,
         changes={"status": ["open", "answered"]},
         ip=ip,
+    )
+    message_send(
+        user_id=objection.resident_user_id,
+        category=Category.COMMUNITY,
+        title=_("Your objection has been answered"),
+        body=f"{objection.approval.subject}\n{objection.answer}",
+        url=f"/funds/{objection.community_id}/#decision-{objection.approval_id}",
     )
     return objection
 

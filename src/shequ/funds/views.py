@@ -153,6 +153,11 @@ def _disclosure_rows(code: str) -> tuple[list[str], list[list[object]]]:
             ]
         )
         for payment in item.payments.all():
+            detail = payment.invoice_number
+            if payment.urgent_reason:
+                detail += " · " + _("paid before the objection period ended: %(reason)s") % {
+                    "reason": payment.urgent_reason
+                }
             rows.append(
                 [
                     _("Payment"),
@@ -160,7 +165,7 @@ def _disclosure_rows(code: str) -> tuple[list[str], list[list[object]]]:
                     item.project,
                     item.get_track_display(),
                     payment.amount,
-                    payment.invoice_number,
+                    detail,
                 ]
             )
     for donation in selectors.public_donations(code).iterator(chunk_size=2000):

@@ -1,6 +1,6 @@
 """Participation over the API: public reads of a community, resident actions, staff actions."""
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import cast
 
@@ -60,6 +60,24 @@ class RulesIn(Schema):
     max_choices: int = 3
     method: str
     budget: Decimal | None = None
+
+
+class DatesIn(Schema):
+    """The phase dates; an omitted one is cleared (send all four to keep them)."""
+
+    collect_until: date | None = None
+    review_until: date | None = None
+    voting_from: datetime | None = None
+    voting_until: datetime | None = None
+
+
+class DatesOut(Schema):
+    id: int
+    phase: str
+    collect_until: date | None
+    review_until: date | None
+    voting_from: datetime | None
+    voting_until: datetime | None
 
 
 class RoundProjectOut(Schema):
@@ -232,6 +250,15 @@ def set_round_rules(request: HttpRequest, round_id: int, payload: RulesIn) -> Ro
         max_choices=payload.max_choices,
         method=payload.method,
         budget=payload.budget,
+    )
+
+
+@router.put("/rounds/{round_id}/dates", response=DatesOut, auth=django_auth)
+def set_round_dates(request: HttpRequest, round_id: int, payload: DatesIn) -> Round:
+    """Staff: set or correct the phase dates until the first ballot is cast; while voting,
+    voting must open no later than now (``voting_started``)."""
+    return services.round_set_dates(
+        actor=cast(User, request.user), round_id=round_id, **payload.dict()
     )
 
 

@@ -418,6 +418,7 @@ def round_page(request: HttpRequest, round_id: int) -> HttpResponse:
     winners = services.round_winners(budget_round)
     context = {
         "round": budget_round,
+        "voting": selectors.voting_status(budget_round),
         "projects": list(budget_round.projects.all()),
         "form": form,
         "voters": budget_round.voters.count(),

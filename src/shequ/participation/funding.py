@@ -7,7 +7,9 @@ two apps is one page long:
   ``fund_track``/``fund_year`` (``reservation_create``): the money leaves the fund's available
   balance, so a second round (or any commitment) can only use what is still free;
 - a passed spending item of a council meeting becomes a funds ``ApprovalRecord``
-  (``approval_record_create(source="participation")``) with the meeting's real counts;
+  (``approval_record_create(meeting_id=..., source="participation")``): the funds app takes
+  the members in office and present from the meeting's register and sign-in
+  (``selectors.meeting_held``, read back through ``shequ.funds.councils``);
 - each winning project becomes a funds ``Commitment`` under that approval record, drawn from
   the round's reservation (``commitment_create(reservation_id=...)``);
 - when the round ends the unspent rest of the reservation goes back to the fund
@@ -76,8 +78,9 @@ def release_round_reservation(*, actor: User, budget_round: Round) -> None:
             raise
 
 
-def approval_record_from_decision(*, actor: User, item: AgendaItem, members_total: int) -> int:
-    """Record the council's passed spending decision in the funds app; returns its id."""
+def approval_record_from_decision(*, actor: User, item: AgendaItem) -> int:
+    """Record the council's passed spending decision in the funds app; returns its id. The
+    members in office and present come from the meeting (its register and sign-in)."""
     from shequ.funds.services import approval_record_create
 
     record = approval_record_create(
@@ -85,8 +88,7 @@ def approval_record_from_decision(*, actor: User, item: AgendaItem, members_tota
         community_code=item.meeting.community_id,
         subject=item.title,
         amount=item.amount,
-        meeting_date=item.meeting.starts_at.date(),
-        members_total=members_total,
+        meeting_id=item.meeting_id,
         members_present=item.present,
         votes_for=item.votes_for,
         votes_against=item.votes_against,

@@ -2,10 +2,13 @@
 the user's areas."""
 
 import json
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -90,6 +93,88 @@ def round_get(round_id: int, *, user: Any = None, staff: bool = False) -> Round:
     if budget_round is None:
         raise NotFound("round_not_found", _("No such budgeting round."))
     return budget_round
+
+
+# ---------------------------------------------------------------- the council register
+
+
+def residents_council(community_code: str) -> Council | None:
+    """The community's residents' council (the first one), if it has one."""
+    return (
+        Council.objects.filter(community_id=community_code, kind=Council.Kind.COUNCIL)
+        .order_by("id")
+        .first()
+    )
+
+
+def register_size(community_code: str, on: date) -> int:
+    """How many members of the community's residents' council are in office on ``on``
+    (0 when the community has registered no council)."""
+    council = residents_council(community_code)
+    if council is None:
+        return 0
+    return council.members.filter(term_start__lte=on, term_end__gte=on).count()
+
+
+@dataclass(frozen=True)
+class HeldMeeting:
+    """What the register and the sign-in say of a council meeting that was held."""
+
+    meeting_id: int
+    community_code: str
+    title: str
+    held_on: date
+    in_office: int
+    present: int
+
+
+def _held() -> QuerySet[Meeting]:
+    return Meeting.objects.filter(status__in=[Meeting.Status.OPEN, Meeting.Status.CLOSED]).annotate(
+        signed_in=Count("attendance")
+    )
+
+
+def _as_held(meeting: Meeting) -> HeldMeeting:
+    return HeldMeeting(
+        meeting_id=meeting.pk,
+        community_code=meeting.community_id,
+        title=meeting.title,
+        # A meeting opened before its scheduled start was held that day.
+        held_on=min(timezone.localdate(meeting.starts_at), timezone.localdate()),
+        in_office=meeting.members_total,
+        present=meeting.signed_in,  # type: ignore[attr-defined]
+    )
+
+
+def meetings_held(community_code: str, *, limit: int = 50) -> list[HeldMeeting]:
+    """The community's council meetings that were opened (in session or closed), newest
+    first, with the members in office when each opened and the members who signed in."""
+    rows = _held().filter(community_id=community_code).order_by("-starts_at", "-id")[:limit]
+    return [_as_held(m) for m in rows]
+
+
+def meeting_held(community_code: str, meeting_id: int) -> HeldMeeting | None:
+    """One held meeting of the community (None for another community's, or one not held)."""
+    found = _held().filter(community_id=community_code, pk=meeting_id).first()
+    return _as_held(found) if found is not None else None
+
+
+# Where a round's ballot stands at a moment: the phase and the voting dates together.
+NOT_VOTING, NOT_YET, OPEN, CLOSED = "not_voting", "not_yet", "open", "closed"
+
+
+def voting_status(budget_round: Round, *, now: datetime | None = None) -> str:
+    """``open`` only when the round is in its voting phase *and* inside its voting dates;
+    ``not_yet`` before ``voting_from``, ``closed`` from ``voting_until`` on, ``not_voting``
+    in any other phase. The ballot page and the ballot services read the same answer."""
+    if budget_round.phase != Round.Phase.VOTING:
+        return NOT_VOTING
+    now = now or timezone.now()
+    if budget_round.voting_from is not None and now < budget_round.voting_from:
+        return NOT_YET
+    if budget_round.voting_until is not None and now >= budget_round.voting_until:
+        return CLOSED
+    return OPEN
 
 
 def meeting_list_public(*, community_code: str) -> QuerySet[Meeting]:

@@ -20,7 +20,7 @@ from shequ.core.pii import PIIKind, blind_index
 from shequ.core.services import audit_record
 from shequ.core.uploads import check_upload
 from shequ.notices.services import message_send, plain_text
-from shequ.participation import funding, tally
+from shequ.participation import funding, selectors, tally
 from shequ.participation.models import (
     AgendaItem,
     Attendance,
@@ -104,11 +104,7 @@ def _notify_followers(proposal: Proposal, title: Any) -> None:
 
 def council_for(community_code: str) -> Council | None:
     """The community's residents' council (the first one), if it has one."""
-    return (
-        Council.objects.filter(community_id=community_code, kind=Council.Kind.COUNCIL)
-        .order_by("id")
-        .first()
-    )
+    return selectors.residents_council(community_code)
 
 
 # ---------------------------------------------------------------- proposals
@@ -634,7 +630,12 @@ def attendance_sign_in(
         method = Attendance.Method.QR
     else:
         _require_organiser(actor, meeting.community_id)
-        member = CouncilMember.objects.filter(pk=member_id, council_id=meeting.council_id).first()
+        today = timezone.localdate()
+        # Staff sign in members in office only: the count present is checked against the
+        # register when a decision is recorded.
+        member = CouncilMember.objects.filter(
+            pk=member_id, council_id=meeting.council_id, term_start__lte=today, term_end__gte=today
+        ).first()
         method = Attendance.Method.STAFF
     if member is None:
         raise DomainError("not_a_member", _("Only council members in office may sign in."))
@@ -788,9 +789,7 @@ def item_close_vote(*, actor: User, item_id: int) -> AgendaItem:
     item.status = AgendaItem.Status.PASSED if passed else AgendaItem.Status.REJECTED
     item.decided_at = timezone.now()
     if passed and item.kind == AgendaItem.Kind.SPENDING:
-        item.approval_record_id = funding.approval_record_from_decision(
-            actor=actor, item=item, members_total=total
-        )
+        item.approval_record_id = funding.approval_record_from_decision(actor=actor, item=item)
     item.save()
     if item.proposal_id:
         Proposal.objects.filter(pk=item.proposal_id).update(status=Proposal.Status.DECIDED)
@@ -965,12 +964,30 @@ def round_set_dates(
     voting_from: datetime | None = None,
     voting_until: datetime | None = None,
 ) -> Round:
-    """Set the phase dates residents see, until voting opens.
+    """Set or correct the phase dates residents see, until the first ballot is cast (the
+    ballot rules freeze earlier, when voting opens). While the round is voting, voting must
+    have opened already: its opening can be corrected, but not moved into the future.
 
-    Raises: DomainError ``date_order`` / ``rules_frozen``."""
+    Raises: DomainError ``date_order`` / ``ballots_cast`` / ``round_counted`` /
+    ``voting_started``."""
     budget_round = _round_for_update(round_id)
     _require_organiser(actor, budget_round.community_id)
-    _refuse_if_frozen(budget_round)
+    if budget_round.phase in (Round.Phase.RESULTS, Round.Phase.IMPLEMENTATION):
+        raise DomainError(
+            "round_counted", _("The votes are counted: the dates can no longer change.")
+        )
+    if RoundVoter.objects.filter(round=budget_round).exists():
+        raise DomainError(
+            "ballots_cast", _("Ballots have been cast: the dates can no longer change.")
+        )
+    if budget_round.phase == Round.Phase.VOTING and (
+        voting_from is None or voting_from > timezone.now()
+    ):
+        raise DomainError(
+            "voting_started",
+            _("The round is already voting: voting must open no later than now."),
+            field="voting_from",
+        )
     before = {
         "collect_until": budget_round.collect_until,
         "review_until": budget_round.review_until,
@@ -1156,14 +1173,22 @@ def round_advance(*, actor: User, round_id: int) -> Round:
             )
         if budget_round.projects.filter(review=RoundProject.Review.PENDING).exists():
             raise DomainError("review_pending", _("Review every project before voting opens."))
-        budget_round.rules_frozen_at = timezone.now()
-        if budget_round.voting_from is None:
-            budget_round.voting_from = timezone.now()
-    elif target == Round.Phase.RESULTS:
-        budget_round.voting_until = timezone.now()
+        now = timezone.now()
+        if budget_round.voting_until is not None and budget_round.voting_until <= now:
+            raise DomainError(
+                "voting_until_passed",
+                _(
+                    "Voting was to close on %(when)s, which has passed: correct the phase "
+                    "dates before voting opens."
+                ),
+                field="voting_until",
+                when=_local(budget_round.voting_until),
+            )
+        budget_round.rules_frozen_at = now
     elif target == Round.Phase.IMPLEMENTATION:
         _commit_winners(actor=actor, budget_round=budget_round)
     before = budget_round.phase
+    dates = _dates_agree_with(budget_round, target)
     budget_round.phase = target
     budget_round.save()
     if target == Round.Phase.RESULTS:
@@ -1173,9 +1198,40 @@ def round_advance(*, actor: User, round_id: int) -> Round:
         verb="participation.round_phase",
         target=budget_round,
         division_code=budget_round.community_id,
-        changes={"phase": [before, target]},
+        changes={"phase": [before, target], **dates},
     )
     return budget_round
+
+
+def _dates_agree_with(budget_round: Round, target: str) -> dict[str, list[str | None]]:
+    """Make the dates residents see agree with the phase the round moves to: a phase that
+    ends early ends today, voting that opens before its scheduled start opens now (so the
+    ballot is open when the page shows it), and voting closed early closes now. Returns the
+    changes for the audit trail."""
+    now = timezone.now()
+    today = timezone.localdate(now)
+    wanted: dict[str, date | datetime | None] = {}
+    ended = {
+        Round.Phase.REVIEW: ["collect_until"],
+        Round.Phase.VOTING: ["collect_until", "review_until"],
+    }.get(Round.Phase(target), [])
+    for field in ended:
+        value = getattr(budget_round, field)
+        if value is not None and value > today:
+            wanted[field] = today
+    if target == Round.Phase.VOTING and (
+        budget_round.voting_from is None or budget_round.voting_from > now
+    ):
+        wanted["voting_from"] = now
+    if target == Round.Phase.RESULTS and (
+        budget_round.voting_until is None or budget_round.voting_until > now
+    ):
+        wanted["voting_until"] = now
+    changes: dict[str, list[str | None]] = {}
+    for field, value in wanted.items():
+        changes[field] = [_iso(getattr(budget_round, field)), _iso(value)]
+        setattr(budget_round, field, value)
+    return changes
 
 
 def _ballot_key(round_id: int, resident_id: int) -> str:
@@ -1244,13 +1300,28 @@ def _record_ballot(
     return ballot, False
 
 
+def _local(value: datetime) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+
+
 def _voting_open(budget_round: Round) -> None:
-    now = timezone.now()
-    if (
-        budget_round.phase != Round.Phase.VOTING
-        or (budget_round.voting_from and now < budget_round.voting_from)
-        or (budget_round.voting_until and now >= budget_round.voting_until)
-    ):
+    """Raises: DomainError ``not_voting_phase``, saying when voting opens or closed."""
+    status = selectors.voting_status(budget_round)
+    if status == selectors.NOT_YET:
+        assert budget_round.voting_from is not None  # noqa: S101 - not_yet needs the date
+        raise DomainError(
+            "not_voting_phase",
+            _("Voting in this round opens on %(when)s."),
+            when=_local(budget_round.voting_from),
+        )
+    if status == selectors.CLOSED:
+        assert budget_round.voting_until is not None  # noqa: S101 - closed needs the date
+        raise DomainError(
+            "not_voting_phase",
+            _("Voting in this round closed on %(when)s."),
+            when=_local(budget_round.voting_until),
+        )
+    if status != selectors.OPEN:
         raise DomainError("not_voting_phase", _("Voting in this round is not open."))
 
 

@@ -163,6 +163,8 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
                 mine = [n for n in map(int_or_none, chosen) if n is not None]
     context = {
         "round": budget_round,
+        # The ballot form shows only while the ballot service would take a ballot.
+        "voting": selectors.voting_status(budget_round),
         "projects": [p for p in projects.values() if p.review == "feasible"],
         "results": results,
         "mine": mine,

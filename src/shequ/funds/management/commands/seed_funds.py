@@ -51,7 +51,10 @@ class Command(BaseCommand):
         if not AllocationRun.objects.filter(year=year).exists():
             self._allocate(committee, year)
         if not ApprovalRecord.objects.filter(community_id=NIJIAQIAO).exists():
-            self._spend(worker, year)
+            resident = User.objects.filter(username="resident").first()
+            if resident is None:
+                raise CommandError("Run seed_demo first (the demo accounts are missing).")
+            self._spend(worker, resident, year)
         if not Donation.objects.filter(community_id=NIJIAQIAO).exists():
             services.donation_record(
                 actor=worker,
@@ -93,7 +96,17 @@ class Command(BaseCommand):
         services.scores_import(actor=committee, year=year, file=buffer)
         services.allocation_post(actor=committee, year=year)
 
-    def _spend(self, worker: User, year: int) -> None:
+    def _spend(self, worker: User, resident: User, year: int) -> None:
+        # Decisions count the members of the community's council register (the participation
+        # demo's council, registered here when this seed runs first).
+        from shequ.participation.management.commands.seed_participation import (
+            ensure_demo_council,
+        )
+
+        _council, members = ensure_demo_council(worker, resident)
+        # All but one of the members came; all but one of those present voted for.
+        present = len(members) - 1 if len(members) > 2 else len(members)
+        votes_for = present - 1 if present > 2 else present
         meeting = timezone.localdate() - timedelta(days=20)
         for index, (project, category, supplier, amount, paid, close) in enumerate(SPENDING):
             decision = services.approval_record_create(
@@ -102,12 +115,17 @@ class Command(BaseCommand):
                 subject=project,
                 amount=amount,
                 meeting_date=meeting + timedelta(days=index),
-                members_total=15,
-                members_present=13,
-                votes_for=11,
-                votes_against=1,
-                votes_abstain=1,
+                members_present=present,
+                votes_for=votes_for,
+                votes_against=present - votes_for,
+                votes_abstain=0,
                 minutes=demo_receipt(f"minutes-{index + 1}.pdf"),
+            )
+            # Demo history: these decisions were disclosed the day after their meetings, so
+            # their seven-day objection windows have closed and they may be paid.
+            disclosed = timezone.now() - timedelta(days=19 - index)
+            ApprovalRecord.objects.filter(pk=decision.pk).update(
+                objection_deadline=disclosed + timedelta(days=7)
             )
             commitment = services.commitment_create(
                 actor=worker,

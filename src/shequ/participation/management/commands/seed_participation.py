@@ -14,7 +14,14 @@ from django.utils import timezone
 from shequ.core.errors import DomainError
 from shequ.funds.selectors import balances_of
 from shequ.participation import services
-from shequ.participation.models import Council, Proposal, Round, RoundVoter, Support
+from shequ.participation.models import (
+    Council,
+    CouncilMember,
+    Proposal,
+    Round,
+    RoundVoter,
+    Support,
+)
 from shequ.people.demo import NIJIAQIAO
 from shequ.people.models import Resident, User
 
@@ -40,11 +47,71 @@ def _thousands(amount: Decimal | int) -> Decimal:
     return (Decimal(amount) / 1000).to_integral_value(rounding=ROUND_FLOOR) * 1000
 
 
+def _verify_voters(worker: User, resident_user: User) -> None:
+    """The demo registry is mostly unverified: the worker checks enough residents' ID
+    cards at the counter (现场核验) for a council and a round of paper ballots."""
+    from shequ.people.services import resident_verify_in_person
+
+    verified = (
+        Resident.objects.filter(community_id=NIJIAQIAO, verification_level__gte=1)
+        .exclude(user=resident_user)
+        .count()
+    )
+    wanted = max(0, MIN_VOTERS - verified)
+    candidates = Resident.objects.filter(
+        community_id=NIJIAQIAO, verification_level=0, user__isnull=True
+    ).order_by("id")[:wanted]
+    for resident in candidates:
+        try:
+            resident_verify_in_person(
+                actor=worker, resident_id=resident.pk, note="参与式预算纸质投票前现场核验"
+            )
+        except DomainError:
+            continue  # e.g. no ID number on record: the next resident comes to the counter
+
+
+def _registry(resident_user: User) -> list[Resident]:
+    return list(
+        Resident.objects.filter(community_id=NIJIAQIAO, verification_level__gte=1)
+        .exclude(user=resident_user)
+        .order_by("id")[:400]
+    )
+
+
+def ensure_demo_council(worker: User, resident_user: User) -> tuple[Council, list[CouncilMember]]:
+    """The demo residents' council of 倪家桥社区: the demo resident and six verified
+    neighbours, in office for the demo's whole span. Created once; ``seed_funds`` records its
+    demo decisions against this register, so it may come first."""
+    council = Council.objects.filter(community_id=NIJIAQIAO, name=COUNCIL_NAME).first()
+    if council is not None:
+        return council, list(council.members.order_by("-is_chair", "id"))
+    _verify_voters(worker, resident_user)
+    council = services.council_create(
+        actor=worker, community_code=NIJIAQIAO, name=COUNCIL_NAME, support_threshold=10
+    )
+    today = timezone.localdate()
+    start, end = today - timedelta(days=200), date(today.year + 2, 12, 31)
+    member_residents = [resident_user.resident, *_registry(resident_user)[:6]]
+    members = [
+        services.member_add(
+            actor=worker,
+            council_id=council.pk,
+            resident_id=r.pk,
+            term_start=start,
+            term_end=end,
+            is_chair=i == 0,
+        )
+        for i, r in enumerate(member_residents)
+    ]
+    return council, members
+
+
 class Command(BaseCommand):
     help = "Seed demo participation data for 倪家桥社区 (idempotent)."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if Council.objects.filter(community_id=NIJIAQIAO, name=COUNCIL_NAME).exists():
+        # The council may already be there (seed_funds registers it for its decisions).
+        if Proposal.objects.filter(community_id=NIJIAQIAO, title=PROPOSALS[0][0]).exists():
             self.stdout.write("participation: demo data already present")
             return
         worker = User.objects.filter(username="worker").first()
@@ -64,53 +131,10 @@ class Command(BaseCommand):
             return "incentive", year, Decimal(0)
         return best.track, year, best.available
 
-    def _verify_voters(self, worker: User, resident_user: User) -> None:
-        """The demo registry is mostly unverified: the worker checks enough residents' ID
-        cards at the counter (现场核验) for a council and a round of paper ballots."""
-        from shequ.people.services import resident_verify_in_person
-
-        verified = (
-            Resident.objects.filter(community_id=NIJIAQIAO, verification_level__gte=1)
-            .exclude(user=resident_user)
-            .count()
-        )
-        wanted = max(0, MIN_VOTERS - verified)
-        candidates = Resident.objects.filter(
-            community_id=NIJIAQIAO, verification_level=0, user__isnull=True
-        ).order_by("id")[:wanted]
-        for resident in candidates:
-            try:
-                resident_verify_in_person(
-                    actor=worker, resident_id=resident.pk, note="参与式预算纸质投票前现场核验"
-                )
-            except DomainError:
-                continue  # e.g. no ID number on record: the next resident comes to the counter
-
     def _seed(self, worker: User, resident_user: User) -> None:
         rng = random.Random(2026)  # noqa: S311 - demo data, not security
-        self._verify_voters(worker, resident_user)
-        registry = list(
-            Resident.objects.filter(community_id=NIJIAQIAO, verification_level__gte=1)
-            .exclude(user=resident_user)
-            .order_by("id")[:400]
-        )
-        council = services.council_create(
-            actor=worker, community_code=NIJIAQIAO, name=COUNCIL_NAME, support_threshold=10
-        )
-        today = timezone.localdate()
-        start, end = today - timedelta(days=200), date(today.year + 2, 12, 31)
-        member_residents = [resident_user.resident, *registry[:6]]
-        members = [
-            services.member_add(
-                actor=worker,
-                council_id=council.pk,
-                resident_id=r.pk,
-                term_start=start,
-                term_end=end,
-                is_chair=i == 0,
-            )
-            for i, r in enumerate(member_residents)
-        ]
+        council, members = ensure_demo_council(worker, resident_user)
+        registry = _registry(resident_user)
         for title, text, category, cost in PROPOSALS:
             proposal = services.proposal_create(
                 actor=resident_user,
