@@ -9,6 +9,7 @@ gives the plaintext, and the services that call it are permission-checked and au
 
 import hashlib
 import hmac
+import re
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any
@@ -87,6 +88,40 @@ MASKERS = {
     PIIKind.PHONE: mask_phone,
     PIIKind.NAME: mask_name,
 }
+
+# GB 11643-1999 check character (ISO 7064 MOD 11-2) of an 18-character ID number.
+ID_CHECK_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK_CHARACTERS = "10X98765432"
+
+
+def id_check_character(first17: str) -> str:
+    total = sum(
+        int(digit) * weight for digit, weight in zip(first17, ID_CHECK_WEIGHTS, strict=True)
+    )
+    return ID_CHECK_CHARACTERS[total % 11]
+
+
+# Numbers as people type them into free text: an ID number (18 characters whose check
+# character matches) or a mainland mobile (11 digits from 13 to 19, maybe grouped 3-4-4 with
+# spaces or hyphens), never part of a longer run of digits.
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{17}[0-9Xx])(?![0-9A-Za-z])")
+_MOBILE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d(?:[ -]?\d{4}){2})(?!\d)")
+
+
+def _id_in_text(match: re.Match[str]) -> str:
+    value = match.group(1)
+    if id_check_character(value[:17]) != value[17].upper():
+        return value
+    return mask_id_number(value)
+
+
+def _mobile_in_text(match: re.Match[str]) -> str:
+    return mask_phone(re.sub(r"[ -]", "", match.group(1)))
+
+
+def mask_numbers_in_text(text: str) -> str:
+    """Free text with every ID number and mobile number in it masked, the rest unchanged."""
+    return _MOBILE_IN_TEXT.sub(_mobile_in_text, _ID_IN_TEXT.sub(_id_in_text, text))
 
 
 class PIIValue:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.errors import DomainError
+from shequ.core.pii import id_check_character as id_check_character
 
 # GB/T 2260 province-level codes (facts): the first two digits of every ID number.
 PROVINCE_CODES = frozenset(
@@ -53,8 +54,6 @@ PROVINCE_CODES = frozenset(
         "82",
     }
 )
-CHECK_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-CHECK_CHARACTERS = "10X98765432"
 EARLIEST_BIRTH = date(1900, 1, 1)
 
 
@@ -64,11 +63,6 @@ class IdNumber:
     region_code: str
     birth_date: date
     sex: str  # "M" or "F"
-
-
-def id_check_character(first17: str) -> str:
-    total = sum(int(digit) * weight for digit, weight in zip(first17, CHECK_WEIGHTS, strict=True))
-    return CHECK_CHARACTERS[total % 11]
 
 
 def _id_error(code: str, message: object) -> DomainError:
