@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.files.base import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.utils import timezone
@@ -32,7 +33,7 @@ from shequ.catalogue.models import Service
 from shequ.core.errors import DomainError, NotFound, PermissionDenied
 from shequ.core.services import audit_record
 from shequ.core.uploads import FILE_TYPES as ALL_FILE_TYPES
-from shequ.core.uploads import check_upload
+from shequ.core.uploads import check_upload, clean_image
 from shequ.notices.models import Category
 from shequ.notices.services import message_send, plain_text
 from shequ.people.models import User
@@ -242,14 +243,18 @@ def _clean_value(spec: Mapping[str, Any], raw: Any) -> Any:
     return str(value) if isinstance(value, Decimal) else value
 
 
-def _check_file(spec: Mapping[str, Any], upload: UploadedFile) -> str:
-    """Returns the detected type. Raises: DomainError (wrong type or too large)."""
-    return check_upload(
+def _check_file(spec: Mapping[str, Any], upload: UploadedFile) -> tuple[File, str]:
+    """The file to store (a photo without its metadata, downscaled) and its detected type.
+
+    Raises: DomainError (wrong type, too large, unreadable picture).
+    """
+    content_type = check_upload(
         upload,
         field=spec["name"],
         types=spec.get("types", []),
         max_kb=int(spec.get("max_kb", 2048)),
     )
+    return clean_image(upload, content_type, field=spec["name"]), content_type
 
 
 def _validate(
@@ -258,7 +263,7 @@ def _validate(
     files: Mapping[str, UploadedFile],
     *,
     already_uploaded: set[str] = frozenset(),  # type: ignore[assignment]
-) -> tuple[dict[str, Any], dict[str, tuple[UploadedFile, str]]]:
+) -> tuple[dict[str, Any], dict[str, tuple[File, str]]]:
     errors: list[DomainError] = []
     clean: dict[str, Any] = {}
     for spec in definition.fields:
@@ -266,7 +271,7 @@ def _validate(
             clean[spec["name"]] = _clean_value(spec, data.get(spec["name"]))
         except DomainError as error:
             errors.append(error)
-    uploads: dict[str, tuple[UploadedFile, str]] = {}
+    uploads: dict[str, tuple[File, str]] = {}
     for spec in definition.documents:
         upload = files.get(spec["name"])
         if upload is None:
@@ -278,7 +283,7 @@ def _validate(
                 )
             continue
         try:
-            uploads[spec["name"]] = (upload, _check_file(spec, upload))
+            uploads[spec["name"]] = _check_file(spec, upload)
         except DomainError as error:
             errors.append(error)
     if errors:
@@ -286,7 +291,7 @@ def _validate(
     return clean, uploads
 
 
-def _store(application: Application, uploads: dict[str, tuple[UploadedFile, str]]) -> None:
+def _store(application: Application, uploads: dict[str, tuple[File, str]]) -> None:
     for slot, (upload, content_type) in uploads.items():
         extension = content_type.rsplit("/", 1)[-1].replace("jpeg", "jpg")
         document = ApplicationDocument(
