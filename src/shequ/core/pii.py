@@ -174,6 +174,40 @@ class PIIValue:
         return hash((self._kind, self.reveal()))
 
 
+# A personal number inside JSON (answers to a form): ciphertext under a marker, never plain.
+SEALED_MARKER = "pii"
+
+
+def seal(kind: PIIKind, plaintext: str) -> dict[str, str]:
+    """The JSON form of a personal number: ``{"pii": kind, "token": ciphertext}``."""
+    return {SEALED_MARKER: str(kind), "token": encrypt(plaintext)}
+
+
+def unseal(value: Any) -> PIIValue | None:
+    """The ``PIIValue`` of a sealed JSON value (prints masked), or None for anything else."""
+    if not isinstance(value, dict) or not isinstance(value.get("token"), str):
+        return None
+    try:
+        kind = PIIKind(str(value.get(SEALED_MARKER)))
+    except ValueError:
+        return None
+    return PIIValue(kind, token=value["token"])
+
+
+def rotate_sealed(value: Any) -> tuple[Any, bool]:
+    """``value`` (JSON) with every sealed number re-encrypted under the newest key; and whether
+    it held any."""
+    if unseal(value) is not None:
+        return {**value, "token": rotate(value["token"])}, True
+    if isinstance(value, dict):
+        pairs = [(key, rotate_sealed(item)) for key, item in value.items()]
+        return {key: item for key, (item, _) in pairs}, any(found for _, (_, found) in pairs)
+    if isinstance(value, list):
+        items = [rotate_sealed(item) for item in value]
+        return [item for item, _ in items], any(found for _, found in items)
+    return value, False
+
+
 class EncryptedPIIField(models.Field):
     """Stores a ``PIIValue`` as Fernet ciphertext; reads it back as a ``PIIValue``."""
 

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.errors import DomainError, NotFound, PermissionDenied
+from shequ.core.pii import mask_numbers_in_text
 from shequ.core.scopes import CITY_CODE, code_prefix
 from shequ.core.services import audit_record
 from shequ.core.uploads import check_upload, clean_image
@@ -1408,7 +1409,10 @@ def objection_raise(
             "reason_required", _("Explain your objection in a few words."), field="reason"
         )
     objection = Objection.objects.create(
-        approval=approval, community_id=approval.community_id, resident_user=actor, reason=text
+        approval=approval,
+        community_id=approval.community_id,
+        resident_user=actor,
+        reason=mask_numbers_in_text(text),
     )
     audit_record(
         actor=actor,
@@ -1436,7 +1440,7 @@ def objection_answer(
     if not answer.strip():
         raise DomainError("answer_required", _("Write the answer."), field="answer")
     objection.status = Objection.Status.ANSWERED
-    objection.answer = answer.strip()
+    objection.answer = mask_numbers_in_text(answer.strip())
     objection.answered_by = actor
     objection.answered_at = timezone.now()
     objection.save(update_fields=["status", "answer", "answered_by", "answered_at"])

@@ -1322,7 +1322,7 @@ def paper_ballot_enter(
         raise NotFound("round_not_found", _("No such budgeting round."))
     _require_organiser(actor, budget_round.community_id)
     _voting_open(budget_round)
-    sheet = plain_text(sheet, field="sheet", max_length=20)
+    sheet = plain_text(sheet, field="sheet", max_length=20, mask_numbers=False)
     resident = Resident.objects.filter(
         id_number_index=blind_index(PIIKind.ID_NUMBER, id_number.strip().upper()),
         community_id=budget_round.community_id,

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shequ.core.errors import DomainError
 from shequ.core.pii import id_check_character as id_check_character
+from shequ.core.pii import mask_numbers_in_text
 
 # GB/T 2260 province-level codes (facts): the first two digits of every ID number.
 PROVINCE_CODES = frozenset(
@@ -181,4 +182,4 @@ def clean_plain_text(raw: str, *, field: str, max_length: int, required: bool = 
         raise DomainError(
             "markup_not_allowed", _("HTML or script is not allowed here."), field=field
         )
-    return value
+    return mask_numbers_in_text(value)
