@@ -8,9 +8,10 @@ from shequ.catalogue.demo import seed_catalogue
 from shequ.catalogue.models import Service
 from shequ.core.scopes import Role
 from shequ.people.models import User
+from tests import images
 from tests.factories import NIJIAQIAO, make_resident, make_staff, make_user
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = images.png()
 PDF = b"%PDF-1.4\n" + b"0" * 64
 
 

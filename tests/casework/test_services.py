@@ -3,6 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from shequ.casework import services
@@ -12,8 +13,10 @@ from shequ.catalogue.models import Service
 from shequ.core.errors import DomainError, NotFound, PermissionDenied
 from shequ.core.models import AuditEvent
 from shequ.core.scopes import Role
+from shequ.core.uploads import MAX_IMAGE_SIDE
 from shequ.notices.models import Message
 from shequ.people.models import VerificationLevel
+from tests import images
 from tests.casework.conftest import pdf, png, residence_answers
 from tests.factories import NIJIAQIAO, SHUIJINGFANG, make_resident, make_staff, make_user
 
@@ -271,3 +274,18 @@ def test_escalation_tells_department_staff_and_supervisors(
     assert Message.objects.filter(user=police, category="system").count() == 1
     assert Message.objects.filter(user=supervisor, category="system").count() == 1
     assert not Message.objects.filter(user=bystander).exists()
+
+
+def test_a_photo_attachment_is_stored_without_gps_and_downscaled(
+    applicant, residence_permit
+) -> None:
+    # given a phone photo (3000×2250, with the GPS position in its EXIF) for the photo slot
+    photo = SimpleUploadedFile("IMG_0001.jpg", images.jpeg(3000, 2250, gps=True), "image/jpeg")
+    # when the resident applies with it
+    application = submit(applicant, residence_permit, files={"photo": photo, "proof": pdf()})
+    # then the stored document has no EXIF and fits within the maximum side
+    document = application.documents.get(slot="photo")
+    stored = images.metadata_of(document.file.read())
+    assert (stored["exif"], stored["gps"], stored["metadata"]) == ({}, {}, [])
+    assert max(stored["size"]) <= MAX_IMAGE_SIDE
+    assert document.size == document.file.size

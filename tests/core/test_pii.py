@@ -15,6 +15,7 @@ from shequ.core.pii import (
     encrypt,
     mask_id_number,
     mask_name,
+    mask_numbers_in_text,
     mask_phone,
     rotate,
 )
@@ -92,3 +93,17 @@ def test_database_never_holds_plaintext_id_or_phone(chengdu: None) -> None:
     assert reloaded.id_number is not None
     assert reloaded.id_number.reveal() == id_number
     assert str(reloaded.phone) == "139****5678"
+
+
+def test_numbers_typed_into_text_are_masked_and_the_rest_kept() -> None:
+    id_number = valid_id_number(region="510107", sequence=3)
+    wrong_check = id_number[:17] + ("1" if id_number[17] != "1" else "2")
+    text = (
+        f"紧急联系人 李四 13912345678；母亲 139-1234-5678，+86 138 0000 1111；"
+        f"身份证{id_number.lower()}；订单 2026010112345678901；编号{wrong_check}"
+    )
+    assert mask_numbers_in_text(text) == (
+        f"紧急联系人 李四 139****5678；母亲 139****5678，+86 138****1111；"
+        f"身份证{id_number[:4]}**********{id_number[-4:].lower()}；"
+        f"订单 2026010112345678901；编号{wrong_check}"
+    )

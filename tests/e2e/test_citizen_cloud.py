@@ -18,13 +18,14 @@ from shequ.core.scopes import Role
 from shequ.payments.models import Bill
 from shequ.payments.services import bill_issue
 from shequ.people.models import Department
+from tests import images
 from tests.e2e.steps import log_in
 from tests.factories import NIJIAQIAO, make_resident, make_staff, make_user
 
 pytestmark = pytest.mark.e2e
 
 PASSWORD = "Furong-huoguo-2024"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
+PNG = images.png()
 PDF = b"%PDF-1.4\n" + b"0" * 200
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from shequ.core.errors import DomainError, NotFound, PermissionDenied
 from shequ.core.models import AuditEvent
 from shequ.core.scopes import Role
+from shequ.core.uploads import MAX_IMAGE_SIDE
 from shequ.funds import services
 from shequ.funds.models import (
     Account,
@@ -30,6 +31,7 @@ from shequ.funds.models import (
 )
 from shequ.people.models import User, VerificationLevel
 from shequ.places.models import Division
+from tests import images
 from tests.factories import (
     JINJIANG,
     NIJIAQIAO,
@@ -574,6 +576,21 @@ def test_donations_fill_the_foundation_and_mask_the_donor(
         assert donation.donor_public == shown
     assert fund(track=Track.DONATION, year=0).balance == Decimal("888.80")
     assert services.ledger_reconcile()[1] == []
+
+
+def test_a_photographed_receipt_is_stored_without_gps_and_downscaled(worker: User) -> None:
+    taken = images.jpeg(3000, 2250, gps=True)
+    donation = services.donation_record(
+        actor=worker,
+        community_code=NIJIAQIAO,
+        donor_name="",
+        name_public=False,
+        amount="100",
+        receipt=SimpleUploadedFile("IMG_0004.jpg", taken, content_type="image/jpeg"),
+    )
+    stored = images.metadata_of(donation.receipt.read())
+    assert (stored["exif"], stored["gps"], stored["metadata"]) == ({}, {}, [])
+    assert max(stored["size"]) <= MAX_IMAGE_SIDE  # type: ignore[call-overload]
 
 
 def test_foundation_money_is_spent_through_the_same_ledger(worker: User) -> None:

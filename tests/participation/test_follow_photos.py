@@ -11,13 +11,15 @@ from django.test import Client
 from django.utils import translation
 from django.utils.translation import gettext
 
+from shequ.core.uploads import MAX_IMAGE_SIDE
 from shequ.participation import services
 from shequ.participation.models import Follow, Proposal, ProposalPhoto
+from tests import images
 from tests.factories import NIJIAQIAO, SHUIJINGFANG
 from tests.participation.conftest import Place, voting_round
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
-JPG = b"\xff\xd8\xff\xe0" + b"\x00" * 200
+PNG = images.png()
+JPG = images.jpeg()
 
 
 def said(msgid: str, **params: object) -> str:
@@ -118,9 +120,30 @@ def test_photos_come_with_the_proposal_and_show_on_its_page(place: Place, client
     served = client.get(f"/participation/photos/{photos[0].pk}/")
     assert served["Content-Type"] == "image/png"
     assert served["X-Content-Type-Options"] == "nosniff"
-    assert b"".join(served.streaming_content) == PNG  # type: ignore[attr-defined]
+    body = b"".join(served.streaming_content)  # type: ignore[attr-defined]
+    assert images.metadata_of(body)["size"] == (64, 48)
     services.proposal_hide(actor=place.worker, proposal_id=proposal.pk, reason="不当内容")
     assert client.get(f"/participation/photos/{photos[0].pk}/").status_code == 404
+
+
+def test_a_phone_photo_is_served_without_its_gps_and_downscaled(
+    place: Place, client: Client, media: Path
+) -> None:
+    # given a resident's phone photo (3000×2250) that says in its EXIF where it was taken
+    client.force_login(place.residents[0])
+    taken = images.jpeg(3000, 2250, gps=True)
+    status, _page = propose(client, SimpleUploadedFile("IMG_0001.jpg", taken, "image/jpeg"))
+    assert status == 302
+    # when anyone opens the photo of the proposal
+    photo = ProposalPhoto.objects.get()
+    client.logout()
+    served = client.get(f"/participation/photos/{photo.pk}/")
+    body = b"".join(served.streaming_content)  # type: ignore[attr-defined]
+    # then it carries no EXIF at all and fits within the maximum side
+    seen = images.metadata_of(body)
+    assert (seen["exif"], seen["gps"], seen["metadata"]) == ({}, {}, [])
+    assert max(seen["size"]) <= MAX_IMAGE_SIDE  # type: ignore[call-overload]
+    assert photo.size == len(body)
 
 
 @pytest.mark.parametrize(

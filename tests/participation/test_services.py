@@ -1,10 +1,14 @@
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from shequ.core.errors import DomainError, NotFound, PermissionDenied
 from shequ.core.models import AuditEvent
+from shequ.core.uploads import MAX_IMAGE_SIDE
 from shequ.funds.models import ApprovalRecord, Commitment
 from shequ.notices.models import Message
 from shequ.participation import services
@@ -17,6 +21,7 @@ from shequ.participation.models import (
     RoundResult,
     RoundVoter,
 )
+from tests import images
 from tests.factories import NIJIAQIAO, make_user
 from tests.participation.conftest import Place, open_meeting, voting_round
 
@@ -347,3 +352,23 @@ def test_full_round_from_opening_to_commitments(place: Place) -> None:
     item.refresh_from_db()
     assert sorted(commitments.values_list("project", flat=True)) == sorted(p.title for p in winners)
     assert {c.approval_id for c in commitments} == {item.approval_record_id}
+
+
+def test_meeting_minutes_photographed_are_stored_without_gps_and_other_files_refused(
+    place: Place, settings: Any, tmp_path: Path
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    meeting_id = open_meeting(place, present=1)
+    # a photographed page of the minutes, with the phone's GPS position
+    with pytest.raises(DomainError) as caught:
+        services.meeting_close(
+            actor=place.worker,
+            meeting_id=meeting_id,
+            minutes=SimpleUploadedFile("minutes.html", b"<script>alert(1)</script>"),
+        )
+    assert (caught.value.code, caught.value.field) == ("file_type_not_allowed", "minutes")
+    page = SimpleUploadedFile("IMG_0003.jpg", images.jpeg(3000, 2250, gps=True), "image/jpeg")
+    meeting = services.meeting_close(actor=place.worker, meeting_id=meeting_id, minutes=page)
+    stored = images.metadata_of(meeting.minutes.read())
+    assert (stored["exif"], stored["gps"], stored["metadata"]) == ({}, {}, [])
+    assert max(stored["size"]) <= MAX_IMAGE_SIDE  # type: ignore[call-overload]

@@ -8,6 +8,7 @@ from django.test import Client
 from shequ.people.models import User
 from shequ.projects import services
 from shequ.projects.models import Project, Status
+from tests import images
 from tests.factories import make_user
 from tests.projects.conftest import new_project
 
@@ -117,7 +118,7 @@ def test_progress_feed_lists_reports_and_photo_urls(
             {"month": month, "progress": percent, "actual_city": "1000"},
             content_type="application/json",
         )
-    jpeg = SimpleUploadedFile("site.jpg", b"\xff\xd8\xff\xe0" + b"0" * 200, "image/jpeg")
+    jpeg = SimpleUploadedFile("site.jpg", images.jpeg(), "image/jpeg")
     added = client.post(
         f"/api/v1/projects/{project.code}/photos",
         {"phase": "during", "caption": "施工中", "image": jpeg},
@@ -151,7 +152,7 @@ def test_photos_are_for_staff_of_the_area(
     project: Project, client: Client, jinjiang_officer: User, settings: Any, tmp_path: Path
 ) -> None:
     settings.MEDIA_ROOT = tmp_path
-    jpeg = SimpleUploadedFile("site.jpg", b"\xff\xd8\xff\xe0" + b"0" * 200, "image/jpeg")
+    jpeg = SimpleUploadedFile("site.jpg", images.jpeg(), "image/jpeg")
     url = f"/api/v1/projects/{project.code}/photos"
     assert client.post(url, {"phase": "before", "image": jpeg}).status_code == 401
     client.force_login(make_user("photo_fan"))

@@ -5,6 +5,7 @@ import pytest
 
 from shequ.core.errors import DomainError, NotFound, PermissionDenied
 from shequ.core.models import AuditEvent
+from shequ.core.uploads import MAX_IMAGE_SIDE
 from shequ.people.models import User
 from shequ.projects import services
 from shequ.projects.models import (
@@ -15,6 +16,7 @@ from shequ.projects.models import (
     Status,
     StatusEvent,
 )
+from tests import images
 from tests.factories import NIJIAQIAO, SHUIJINGFANG, make_user
 from tests.projects.conftest import JINJIANG_POINT, WUHOU_POINT, new_project
 
@@ -320,10 +322,23 @@ def test_a_jpeg_photo_is_stored_by_phase(
         actor=worker,
         code=project.code,
         phase="during",
-        upload=_Upload(b"\xff\xd8\xff\xe0" + b"0" * 200).file,
+        upload=_Upload(images.jpeg()).file,
     )
     assert photo.image.name.endswith(".jpg")
     assert photo.phase == "during"
+
+
+def test_a_site_photo_is_stored_without_gps_and_downscaled(
+    project: Project, worker: User, settings, tmp_path
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    taken = images.jpeg(4000, 3000, gps=True)
+    photo = services.photo_add(
+        actor=worker, code=project.code, phase="during", upload=_Upload(taken).file
+    )
+    stored = images.metadata_of(photo.image.read())
+    assert (stored["exif"], stored["gps"], stored["metadata"]) == ({}, {}, [])
+    assert stored["size"] == (MAX_IMAGE_SIDE, MAX_IMAGE_SIDE * 3 // 4)
 
 
 def test_only_the_committee_edits_the_taxonomy(committee: User, district_officer: User) -> None:

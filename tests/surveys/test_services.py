@@ -112,6 +112,15 @@ def test_bad_answers_are_refused_and_nothing_is_stored(
     assert not Answer.objects.exists()
 
 
+def test_a_phone_number_in_a_text_answer_is_kept_masked(sampled: dict[str, Any]) -> None:
+    token = next(iter(sampled["tokens"].values()))
+    response = services.response_save_by_invitation(
+        token=token, answers=answers(comment="停车难，请联系我 13912345678"), submit=True
+    )
+    comment = response.answers.get(question__name="comment").value_text
+    assert comment == "停车难，请联系我 139****5678"
+
+
 def test_skip_logic_hides_a_question_and_drops_its_answer(sampled: dict[str, Any]) -> None:
     token = next(iter(sampled["tokens"].values()))
     response = services.response_save_by_invitation(

@@ -78,6 +78,21 @@ class ApplicationDetailOut(ApplicationOut):
     def resolve_events(obj: Application) -> list[ApplicationEvent]:
         return list(obj.events.all())
 
+    @staticmethod
+    def resolve_data(obj: Application) -> dict[str, Any]:
+        """The answers; a phone or ID number answer only masked."""
+        return selectors.answers_masked(obj.data)
+
+
+class RevealIn(Schema):
+    field: str
+    reason: str
+
+
+class RevealOut(Schema):
+    field: str
+    value: str
+
 
 class ActionIn(Schema):
     action: str
@@ -177,3 +192,17 @@ def staff_act(request: HttpRequest, application_id: int, payload: ActionIn) -> A
         note=payload.note,
         ip=client_ip(request),
     )
+
+
+@router.post("/queue/{application_id}/reveal", response=RevealOut)
+def staff_reveal(request: HttpRequest, application_id: int, payload: RevealIn) -> dict[str, str]:
+    """A phone or ID number answered on the application, in full: staff who work the case,
+    reason required, rate-limited, audited."""
+    value = services.application_reveal_answer(
+        actor=cast(User, request.user),
+        application_id=application_id,
+        field=payload.field,
+        reason=payload.reason,
+        ip=client_ip(request),
+    )
+    return {"field": payload.field, "value": value}

@@ -18,6 +18,7 @@ from shequ.casework.forms import (
     FormDefinitionForm,
     HolidayPeriodFormSet,
     HolidayYearForm,
+    RevealAnswerForm,
     holiday_period_initial,
 )
 from shequ.casework.models import Status
@@ -97,19 +98,59 @@ def detail(request: HttpRequest, application_id: int) -> HttpResponse:
         and application.status in t.sources
         and may_act(request.user, application, a)
     ]
-    fields = [
-        (spec["label"], application.data.get(spec["name"])) for spec in application.form.fields
-    ]
+    answers = selectors.application_answers(application)
+    revealable = [(a.name, a.label) for a in answers if a.revealable]
+    may_reveal = bool(revealable) and may_act(request.user, application, "accept")
     return render(
         request,
         "casework/console/detail.html",
         {
             "application": application,
             "actions": actions,
-            "fields": fields,
+            "answers": answers,
             "form": ActionForm(),
+            "reveal_form": RevealAnswerForm(answers=revealable) if may_reveal else None,
         },
     )
+
+
+@staff_required
+@require_POST
+def reveal(request: HttpRequest, application_id: int) -> HttpResponse:
+    """htmx: one personal number answered on the application, in full, with a reason."""
+    application = selectors.application_get_for_staff(
+        user=request.user, application_id=application_id
+    )
+    revealable = [
+        (a.name, a.label) for a in selectors.application_answers(application) if a.revealable
+    ]
+    form = RevealAnswerForm(request.POST, answers=revealable)
+    revealed = None
+    status = 400
+    if form.is_valid():
+        try:
+            revealed = services.application_reveal_answer(
+                actor=cast(User, request.user),
+                application_id=application_id,
+                field=form.cleaned_data["field"],
+                reason=form.cleaned_data["reason"],
+                ip=client_ip(request),
+            )
+        except NotFound:
+            raise
+        except DomainError as error:
+            add_domain_error(form, error)
+            status = error.status
+        else:
+            status = 200
+    response = render(
+        request,
+        "casework/console/_reveal.html",
+        {"reveal_form": form, "revealed": revealed, "application": application},
+        status=status,
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @staff_required

@@ -45,11 +45,18 @@ FORMS: dict[str, dict[str, list[dict[str, Any]]]] = {
     "laonianren-youdaizheng": {
         "fields": [
             {
-                "name": "phone_contact",
+                "name": "contact_name",
                 "label": "紧急联系人",
                 "type": "text",
                 "required": True,
                 "max_length": 30,
+            },
+            # A declared phone field: the answer is encrypted, shown masked, revealed audited.
+            {
+                "name": "contact_phone",
+                "label": "紧急联系人手机号",
+                "type": "phone",
+                "required": True,
             },
             {
                 "name": "pickup",

@@ -2,6 +2,7 @@
 the service validates the answers, so the Django form only renders and carries errors."""
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -10,14 +11,18 @@ from django.utils.translation import gettext_lazy as _
 from shequ.casework.models import FormDefinition
 from shequ.casework.services import FILE_TYPES, STAFF_ACTIONS, HolidayPeriod
 from shequ.core.forms import StyledForm
+from shequ.core.pii import unseal
 
 
 class DateWidget(forms.DateInput):
     input_type = "date"
 
 
-def application_form_class(definition: FormDefinition) -> type[forms.Form]:
-    """A Django form with one field per defined field and document."""
+def application_form_class(
+    definition: FormDefinition, *, kept: Mapping[str, Any] | None = None
+) -> type[forms.Form]:
+    """A Django form with one field per defined field and document. ``kept``: the answers on
+    file (a resubmission), whose personal numbers may be left blank to keep them."""
     fields: dict[str, forms.Field] = {}
     for spec in definition.fields:
         label, kind = spec["label"], spec["type"]
@@ -35,9 +40,20 @@ def application_form_class(definition: FormDefinition) -> type[forms.Form]:
             )
         elif kind == "boolean":
             field = forms.BooleanField(label=label)
+        elif kind == "phone":
+            field = forms.CharField(
+                label=label, widget=forms.TextInput(attrs={"inputmode": "tel", "maxlength": 20})
+            )
+        elif kind == "id_number":
+            field = forms.CharField(
+                label=label, widget=forms.TextInput(attrs={"maxlength": 18, "autocomplete": "off"})
+            )
         else:
             field = forms.CharField(label=label)
         field.required = False
+        on_file = unseal((kept or {}).get(spec["name"]))
+        if on_file is not None:
+            field.help_text = _("Leave blank to keep %(number)s.") % {"number": on_file.masked}
         setattr(field, "shequ_required", bool(spec.get("required")))  # noqa: B010 - template flag
         fields[spec["name"]] = field
     for spec in definition.documents:
@@ -53,6 +69,17 @@ def application_form_class(definition: FormDefinition) -> type[forms.Form]:
         setattr(field, "shequ_required", bool(spec.get("required")))  # noqa: B010 - template flag
         fields[spec["name"]] = field
     return type("ApplicationForm", (forms.Form,), fields)
+
+
+class RevealAnswerForm(StyledForm):
+    """Which personal number of an application to show in full, and why (audited)."""
+
+    field = forms.ChoiceField(label=_("Number to show"))
+    reason = forms.CharField(label=_("Reason"), max_length=500)
+
+    def __init__(self, *args: Any, answers: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["field"].choices = answers  # type: ignore[attr-defined]
 
 
 class ActionForm(StyledForm):

@@ -53,8 +53,9 @@ class HolidayYear(models.Model):
 class FormDefinition(models.Model):
     """One version of a service's application form, as data.
 
-    ``fields``: ``[{"name", "label", "type": text|textarea|integer|decimal|date|choice|boolean,
-    "required", "max_length", "min", "max", "choices": [..]}]``;
+    ``fields``: ``[{"name", "label", "type": text|textarea|integer|decimal|date|choice|boolean|
+    phone|id_number, "required", "max_length", "min", "max", "choices": [..]}]``; a phone or
+    ID number answer is kept sealed (encrypted) in ``Application.data``, never in clear;
     ``documents``: ``[{"name", "label", "required", "types": ["pdf", "jpg", "png"], "max_kb"}]``.
     Versions are never edited: a change is a new version; applications keep theirs.
     """

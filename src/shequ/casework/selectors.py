@@ -19,6 +19,7 @@ from shequ.casework.models import (
 from shequ.casework.permissions import is_supervisor
 from shequ.core.digits import is_ascii_digits
 from shequ.core.errors import NotFound
+from shequ.core.pii import unseal
 from shequ.core.scopes import Role, within
 from shequ.people.permissions import WORKERS
 from shequ.people.selectors import scope_queryset
@@ -131,6 +132,39 @@ def application_get_for_staff(*, user: Any, application_id: int) -> Application:
     if application is None:
         raise NotFound("application_not_found", _("No such application."))
     return application
+
+
+@dataclass(frozen=True)
+class AnswerShown:
+    name: str
+    label: str
+    value: Any  # a personal number is a PIIValue: it prints masked
+    revealable: bool
+
+
+def application_answers(application: Application) -> list[AnswerShown]:
+    """The answers in the order of the form; personal numbers masked, never decrypted here."""
+    shown = []
+    for spec in application.form.fields:
+        raw = application.data.get(spec["name"])
+        sealed = unseal(raw)
+        shown.append(
+            AnswerShown(
+                name=spec["name"],
+                label=spec["label"],
+                value=sealed if sealed is not None else raw,
+                revealable=sealed is not None,
+            )
+        )
+    return shown
+
+
+def answers_masked(data: dict[str, Any]) -> dict[str, Any]:
+    """Answers for the API: a sealed personal number becomes its masked text."""
+    return {
+        name: (sealed.masked if (sealed := unseal(value)) is not None else value)
+        for name, value in data.items()
+    }
 
 
 def form_versions_for(*, service_id: int) -> QuerySet[FormDefinition]:

@@ -13,6 +13,8 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
+from django.core.files.base import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.utils import timezone
@@ -31,15 +33,32 @@ from shequ.casework.models import (
 from shequ.casework.permissions import can_build_forms, can_manage_holidays, may_act
 from shequ.casework.workdays import HolidayTableMissing, working_day_add, working_days_between
 from shequ.catalogue.models import Service
-from shequ.core.errors import DomainError, NotFound, PermissionDenied
+from shequ.core.errors import DomainError, NotFound, PermissionDenied, RateLimited
+from shequ.core.models import AuditEvent
+from shequ.core.pii import PIIKind, seal, unseal
 from shequ.core.services import audit_record
 from shequ.core.uploads import FILE_TYPES as ALL_FILE_TYPES
-from shequ.core.uploads import check_upload
+from shequ.core.uploads import check_upload, clean_image
 from shequ.notices.models import Category
 from shequ.notices.services import message_send, plain_text
+from shequ.people.identity import normalise_mobile, parse_id_number
 from shequ.people.models import User
 
-FIELD_TYPES = ("text", "textarea", "integer", "decimal", "date", "choice", "boolean")
+FIELD_TYPES = (
+    "text",
+    "textarea",
+    "integer",
+    "decimal",
+    "date",
+    "choice",
+    "boolean",
+    "phone",
+    "id_number",
+)
+# Answers of these types are personal numbers: kept sealed (encrypted) in the answers, shown
+# masked, revealed to the case's staff only with a reason, audited. A number typed into a
+# text answer instead is masked on save (``plain_text``).
+PII_FIELD_TYPES = {"phone": PIIKind.PHONE, "id_number": PIIKind.ID_NUMBER}
 # Application forms may ask for these kinds of upload.
 FILE_TYPES = {kind: ALL_FILE_TYPES[kind] for kind in ("pdf", "jpg", "png")}
 MAX_FILE_KB = 10 * 1024
@@ -195,6 +214,12 @@ def _clean_value(spec: Mapping[str, Any], raw: Any) -> Any:
         return None
     if kind in ("text", "textarea"):
         return plain_text(text, field=name, max_length=int(spec.get("max_length", 500)))
+    if kind in PII_FIELD_TYPES:
+        try:
+            number = normalise_mobile(text) if kind == "phone" else parse_id_number(text).value
+        except DomainError as error:
+            raise DomainError(error.code, error.message, field=name, **error.params) from None
+        return seal(PII_FIELD_TYPES[kind], number)
     if kind == "integer":
         try:
             value: Any = int(text)
@@ -244,14 +269,18 @@ def _clean_value(spec: Mapping[str, Any], raw: Any) -> Any:
     return str(value) if isinstance(value, Decimal) else value
 
 
-def _check_file(spec: Mapping[str, Any], upload: UploadedFile) -> str:
-    """Returns the detected type. Raises: DomainError (wrong type or too large)."""
-    return check_upload(
+def _check_file(spec: Mapping[str, Any], upload: UploadedFile) -> tuple[File, str]:
+    """The file to store (a photo without its metadata, downscaled) and its detected type.
+
+    Raises: DomainError (wrong type, too large, unreadable picture).
+    """
+    content_type = check_upload(
         upload,
         field=spec["name"],
         types=spec.get("types", []),
         max_kb=int(spec.get("max_kb", 2048)),
     )
+    return clean_image(upload, content_type, field=spec["name"]), content_type
 
 
 def _validate(
@@ -260,15 +289,22 @@ def _validate(
     files: Mapping[str, UploadedFile],
     *,
     already_uploaded: set[str] = frozenset(),  # type: ignore[assignment]
-) -> tuple[dict[str, Any], dict[str, tuple[UploadedFile, str]]]:
+    previous: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, Any], dict[str, tuple[File, str]]]:
     errors: list[DomainError] = []
     clean: dict[str, Any] = {}
     for spec in definition.fields:
+        kept = (previous or {}).get(spec["name"])
+        blank = not str(data.get(spec["name"]) or "").strip()
+        if spec.get("type") in PII_FIELD_TYPES and blank and unseal(kept) is not None:
+            # A resubmission leaves a personal number blank to keep the one on file.
+            clean[spec["name"]] = kept
+            continue
         try:
             clean[spec["name"]] = _clean_value(spec, data.get(spec["name"]))
         except DomainError as error:
             errors.append(error)
-    uploads: dict[str, tuple[UploadedFile, str]] = {}
+    uploads: dict[str, tuple[File, str]] = {}
     for spec in definition.documents:
         upload = files.get(spec["name"])
         if upload is None:
@@ -280,7 +316,7 @@ def _validate(
                 )
             continue
         try:
-            uploads[spec["name"]] = (upload, _check_file(spec, upload))
+            uploads[spec["name"]] = _check_file(spec, upload)
         except DomainError as error:
             errors.append(error)
     if errors:
@@ -288,7 +324,7 @@ def _validate(
     return clean, uploads
 
 
-def _store(application: Application, uploads: dict[str, tuple[UploadedFile, str]]) -> None:
+def _store(application: Application, uploads: dict[str, tuple[File, str]]) -> None:
     for slot, (upload, content_type) in uploads.items():
         extension = content_type.rsplit("/", 1)[-1].replace("jpeg", "jpg")
         document = ApplicationDocument(
@@ -442,7 +478,9 @@ def application_resubmit(
     application = _locked_for_applicant(actor, application_id)
     _check_transition(application, "resubmit")
     uploaded = set(application.documents.values_list("slot", flat=True))
-    clean, uploads = _validate(application.form, data, files, already_uploaded=uploaded)
+    clean, uploads = _validate(
+        application.form, data, files, already_uploaded=uploaded, previous=application.data
+    )
     before = application.status
     application.data = clean
     application.status = Status.RESUBMITTED
@@ -568,6 +606,54 @@ def application_act(
     application.save()
     _record(application, actor=actor, action=action, from_status=before, note=clean_note, ip=ip)
     return application
+
+
+def application_reveal_answer(
+    *, actor: User, application_id: int, field: str, reason: str, ip: str | None = None
+) -> str:
+    """The full personal number answered in ``field`` (phone or ID number), for staff who
+    work the case, with a reason; rate-limited together with the registry's reveals, audited.
+
+    Raises: NotFound, PermissionDenied, RateLimited, DomainError (no reason, not such a field).
+    """
+    from shequ.casework.selectors import application_get_for_staff
+
+    text = " ".join(reason.split())
+    if len(text) < 4:
+        raise DomainError(
+            "reason_required",
+            _("Please give the reason for viewing the full number (at least 4 characters)."),
+            field="reason",
+        )
+    with transaction.atomic():
+        application = application_get_for_staff(user=actor, application_id=application_id)
+        if not may_act(actor, application, "accept"):
+            raise PermissionDenied("forbidden", _("You may not view full personal data."))
+        spec = next((s for s in application.form.fields if s["name"] == field), None)
+        if spec is None or spec.get("type") not in PII_FIELD_TYPES:
+            raise DomainError("unknown_field", _("This field cannot be revealed."), field="field")
+        value = unseal(application.data.get(field))
+        if value is None:
+            raise DomainError("nothing_to_reveal", _("There is no value on record."))
+        window_start = timezone.now() - timedelta(hours=1)
+        recent = AuditEvent.objects.filter(
+            actor=actor, verb="pii.reveal", created_at__gte=window_start
+        ).count()
+        if recent >= settings.SHEQU_PII_REVEALS_PER_HOUR:
+            raise RateLimited(
+                "reveal_rate_limited",
+                _("You have viewed too many full numbers in the last hour. Please try later."),
+            )
+        audit_record(
+            actor=actor,
+            verb="pii.reveal",
+            target=application,
+            division_code=application.community_id or "",
+            reason=text[:500],
+            ip=ip,
+            changes={"field": field},
+        )
+    return value.reveal()
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from shequ.casework.models import ApplicationDocument, Status
 from shequ.catalogue.selectors import service_get
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
+from shequ.core.pii import unseal
 from shequ.core.services import client_ip
 from shequ.people.models import User
 
@@ -73,7 +74,11 @@ def detail(request: HttpRequest, application_id: int) -> HttpResponse:
     )
     resubmit_form = None
     if application.status == Status.MORE_INFO:
-        resubmit_form = application_form_class(application.form)(initial=application.data)
+        # A personal number on file is never put back into the page: blank keeps it.
+        initial = {k: v for k, v in application.data.items() if unseal(v) is None}
+        resubmit_form = application_form_class(application.form, kept=application.data)(
+            initial=initial
+        )
     return render(
         request,
         "casework/detail.html",
@@ -87,7 +92,9 @@ def resubmit(request: HttpRequest, application_id: int) -> HttpResponse:
     application = selectors.application_get_for_applicant(
         user=request.user, application_id=application_id
     )
-    form = application_form_class(application.form)(request.POST, request.FILES)
+    form = application_form_class(application.form, kept=application.data)(
+        request.POST, request.FILES
+    )
     form.is_valid()
     try:
         services.application_resubmit(

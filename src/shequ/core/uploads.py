@@ -1,12 +1,16 @@
-"""Checking uploaded files: the name's extension and the first bytes must agree.
+"""Checking uploaded files: the name's extension and the first bytes must agree; photos are
+stripped of their metadata and downscaled before they are stored.
 
 A declared content type or a renamed file proves nothing; the file's own signature does.
 """
 
 from collections.abc import Iterable
+from io import BytesIO
 
+from django.core.files.base import ContentFile, File
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
+from PIL import Image, ImageOps
 
 from shequ.core.errors import DomainError
 
@@ -45,3 +49,54 @@ def check_upload(upload: UploadedFile, *, field: str, types: Iterable[str], max_
         field=field,
         types=", ".join(allowed),
     )
+
+
+# Photos are shown to staff and often to the public: before anyone sees one it is re-encoded
+# without its metadata (EXIF with the GPS position of the phone that took it, XMP, comments),
+# turned upright as the camera meant, and made to fit within MAX_IMAGE_SIDE pixels.
+MAX_IMAGE_SIDE = 2048
+# A small file can declare a huge canvas (a "decompression bomb"): refused before decoding.
+MAX_IMAGE_PIXELS = 50_000_000
+IMAGE_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+JPEG_QUALITY = 85
+
+
+def clean_image(upload: File, content_type: str, *, field: str) -> File:
+    """For a JPEG, PNG or WebP: a new file with the picture only, no larger than
+    ``MAX_IMAGE_SIDE`` on either side. Any other file is returned as it is.
+
+    Raises: DomainError ``image_unreadable`` / ``image_too_large`` (on ``field``).
+    """
+    expected = IMAGE_FORMATS.get(content_type)
+    if expected is None:
+        return upload
+    upload.seek(0)
+    try:
+        with Image.open(upload, formats=[expected]) as opened:
+            if opened.width * opened.height > MAX_IMAGE_PIXELS:
+                raise DomainError(
+                    "image_too_large",
+                    _("The picture has too many pixels (at most %(mp)s million)."),
+                    field=field,
+                    mp=MAX_IMAGE_PIXELS // 1_000_000,
+                )
+            opened.load()
+            picture = ImageOps.exif_transpose(opened)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise DomainError(
+            "image_unreadable", _("The picture could not be read."), field=field
+        ) from None
+    picture.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE), Image.Resampling.LANCZOS)
+    # Encoders may take metadata from ``info`` (EXIF, ICC, XMP, text chunks): keep none.
+    picture.info = {}
+    buffer = BytesIO()
+    if expected == "JPEG":
+        if picture.mode not in ("RGB", "L"):
+            picture = picture.convert("RGB")
+        picture.save(buffer, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    elif expected == "WEBP":
+        picture.save(buffer, "WEBP", quality=JPEG_QUALITY)
+    else:
+        picture.save(buffer, "PNG", optimize=True)
+    upload.seek(0)
+    return ContentFile(buffer.getvalue(), name=upload.name)

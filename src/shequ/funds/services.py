@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.files.base import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
@@ -23,9 +24,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.errors import DomainError, NotFound, PermissionDenied
+from shequ.core.pii import mask_numbers_in_text
 from shequ.core.scopes import CITY_CODE, code_prefix
 from shequ.core.services import audit_record
-from shequ.core.uploads import check_upload
+from shequ.core.uploads import check_upload, clean_image
 from shequ.funds import councils
 from shequ.funds.models import (
     NO_YEAR,
@@ -103,12 +105,16 @@ def money_parse(value: Any, *, field: str = "amount", allow_zero: bool = False) 
     return amount.quantize(FEN)
 
 
-def _check_upload(upload: UploadedFile | None, *, field: str, required: bool) -> None:
+def _check_upload(upload: UploadedFile | None, *, field: str, required: bool) -> File | None:
+    """The file to store: a scan or photo comes without its metadata (GPS), downscaled."""
     if upload is None:
         if required:
             raise DomainError("file_required", _("Attach the file."), field=field)
-        return
-    check_upload(upload, field=field, types=RECEIPT_TYPES, max_kb=MAX_UPLOAD_BYTES // 1024)
+        return None
+    content_type = check_upload(
+        upload, field=field, types=RECEIPT_TYPES, max_kb=MAX_UPLOAD_BYTES // 1024
+    )
+    return clean_image(upload, content_type, field=field)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -982,7 +988,7 @@ def approval_record_create(
             votes=votes_for,
             present=members_present,
         )
-    _check_upload(minutes, field="minutes", required=False)
+    minutes_file = _check_upload(minutes, field="minutes", required=False)
     days = int(getattr(settings, "SHEQU_FUNDS_OBJECTION_DAYS", 7))
     user = actor if getattr(actor, "is_authenticated", False) else None
     record = ApprovalRecord(
@@ -999,8 +1005,8 @@ def approval_record_create(
         objection_deadline=timezone.now() + timedelta(days=days),
         created_by=user,
     )
-    if minutes is not None:
-        record.minutes.save(minutes.name or "minutes.pdf", minutes, save=False)
+    if minutes_file is not None:
+        record.minutes.save(minutes_file.name or "minutes.pdf", minutes_file, save=False)
     record.save()
     audit_record(
         actor=actor,
@@ -1329,7 +1335,7 @@ def payment_create(
         raise DomainError(
             "invoice_required", _("Enter the invoice number."), field="invoice_number"
         )
-    _check_upload(receipt, field="receipt", required=True)
+    receipt_file = _check_upload(receipt, field="receipt", required=True)
     if Objection.objects.filter(
         approval_id=commitment.approval_id, status=Objection.Status.OPEN
     ).exists():
@@ -1391,8 +1397,8 @@ def payment_create(
         transaction=entry,
         created_by=user,
     )
-    assert receipt is not None  # checked above  # noqa: S101
-    payment.receipt.save(receipt.name or "receipt.pdf", receipt, save=False)
+    assert receipt_file is not None  # checked above  # noqa: S101
+    payment.receipt.save(receipt_file.name or "receipt.pdf", receipt_file, save=False)
     payment.save()
     changes: dict[str, Any] = {"amount": [None, str(value)], "commitment": [None, commitment.pk]}
     if urgent:
@@ -1529,7 +1535,10 @@ def objection_raise(
             "reason_required", _("Explain your objection in a few words."), field="reason"
         )
     objection = Objection.objects.create(
-        approval=approval, community_id=approval.community_id, resident_user=actor, reason=text
+        approval=approval,
+        community_id=approval.community_id,
+        resident_user=actor,
+        reason=mask_numbers_in_text(text),
     )
     audit_record(
         actor=actor,
@@ -1564,7 +1573,7 @@ def objection_answer(
     if not answer.strip():
         raise DomainError("answer_required", _("Write the answer."), field="answer")
     objection.status = Objection.Status.ANSWERED
-    objection.answer = answer.strip()
+    objection.answer = mask_numbers_in_text(answer.strip())
     objection.answered_by = actor
     objection.answered_at = timezone.now()
     objection.save(update_fields=["status", "answer", "answered_by", "answered_at"])
@@ -1610,7 +1619,7 @@ def donation_record(
         raise NotFound("community_not_found", _("No such community in your area."))
     _community(community_code)
     value = money_parse(amount)
-    _check_upload(receipt, field="receipt", required=False)
+    receipt_file = _check_upload(receipt, field="receipt", required=False)
     donors = account_for(Account.Kind.DONORS, community_code, Track.DONATION, NO_YEAR)
     fund = account_for(Account.Kind.FUND, community_code, Track.DONATION, NO_YEAR)
     entry = _post(
@@ -1631,8 +1640,8 @@ def donation_record(
         transaction=entry,
         created_by=user,
     )
-    if receipt is not None:
-        donation.receipt.save(receipt.name or "receipt.pdf", receipt, save=False)
+    if receipt_file is not None:
+        donation.receipt.save(receipt_file.name or "receipt.pdf", receipt_file, save=False)
     donation.save()
     audit_record(
         actor=actor,

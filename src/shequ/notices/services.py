@@ -11,6 +11,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.errors import DomainError, NotFound, PermissionDenied
+from shequ.core.pii import mask_numbers_in_text
 from shequ.core.scopes import Role
 from shequ.core.services import audit_record
 from shequ.notices.models import Category, CommunityNotice, Message, Preference
@@ -23,9 +24,17 @@ MARKUP = re.compile(r"<\s*[/!?a-zA-Z]|javascript:", re.IGNORECASE)
 
 
 def plain_text(
-    value: Any, *, field: str, max_length: int, required: bool = True, label: str = ""
+    value: Any,
+    *,
+    field: str,
+    max_length: int,
+    required: bool = True,
+    label: str = "",
+    mask_numbers: bool = True,
 ) -> str:
-    """Strip ``value`` and refuse markup, over-long or (when required) empty text.
+    """Strip ``value`` and refuse markup, over-long or (when required) empty text. An ID or
+    mobile number typed into it is kept masked only (a number to keep is a declared field,
+    encrypted); ``mask_numbers=False`` is for identifiers that are not free text.
 
     Shared by every app of the citizen cloud for free text typed by people.
     Raises: DomainError ``required`` / ``too_long`` / ``markup_not_allowed`` on ``field``.
@@ -44,7 +53,7 @@ def plain_text(
         raise DomainError(
             "markup_not_allowed", _("Please write plain text without HTML or script."), field=field
         )
-    return text
+    return mask_numbers_in_text(text) if mask_numbers else text
 
 
 def _render(value: "str | Promise") -> str:

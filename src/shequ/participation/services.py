@@ -8,6 +8,7 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
+from django.core.files.base import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -18,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from shequ.core.errors import DomainError, NotFound, PermissionDenied
 from shequ.core.pii import PIIKind, blind_index
 from shequ.core.services import audit_record
-from shequ.core.uploads import check_upload
+from shequ.core.uploads import check_upload, clean_image
 from shequ.notices.services import message_send, plain_text
 from shequ.participation import funding, selectors, tally
 from shequ.participation.models import (
@@ -49,6 +50,8 @@ MAX_PHOTOS = 3
 # Photos are checked like casework documents: extension and first bytes must agree.
 PHOTO_TYPES = ("jpg", "png")
 PHOTO_MAX_KB = 5 * 1024
+MINUTES_TYPES = ("pdf", "jpg", "png")
+MINUTES_MAX_KB = 10 * 1024
 PHASE_ORDER = [p.value for p in Round.Phase]
 
 
@@ -124,8 +127,10 @@ def _point(lon: Any, lat: Any) -> tuple[Decimal | None, Decimal | None]:
     return x.quantize(Decimal("0.000001")), y.quantize(Decimal("0.000001"))
 
 
-def _check_photos(photos: Sequence[UploadedFile]) -> list[tuple[UploadedFile, str]]:
-    """Each photo with its detected content type. Raises: DomainError (field ``photos``)."""
+def _check_photos(photos: Sequence[UploadedFile]) -> list[tuple[File, str]]:
+    """Each photo, stripped of its metadata and downscaled, with its detected content type.
+
+    Raises: DomainError (field ``photos``)."""
     if len(photos) > MAX_PHOTOS:
         raise DomainError(
             "too_many_photos",
@@ -133,13 +138,14 @@ def _check_photos(photos: Sequence[UploadedFile]) -> list[tuple[UploadedFile, st
             field="photos",
             n=MAX_PHOTOS,
         )
-    return [
-        (upload, check_upload(upload, field="photos", types=PHOTO_TYPES, max_kb=PHOTO_MAX_KB))
-        for upload in photos
-    ]
+    checked = []
+    for upload in photos:
+        content_type = check_upload(upload, field="photos", types=PHOTO_TYPES, max_kb=PHOTO_MAX_KB)
+        checked.append((clean_image(upload, content_type, field="photos"), content_type))
+    return checked
 
 
-def _store_photos(proposal: Proposal, checked: list[tuple[UploadedFile, str]]) -> None:
+def _store_photos(proposal: Proposal, checked: list[tuple[File, str]]) -> None:
     for position, (upload, content_type) in enumerate(checked, start=1):
         extension = "png" if content_type == "image/png" else "jpg"
         photo = ProposalPhoto(
@@ -827,7 +833,14 @@ def meeting_close(
         minutes_text, field="minutes_text", max_length=20000, required=False
     )
     if minutes:
-        meeting.minutes = minutes
+        content_type = check_upload(
+            minutes, field="minutes", types=MINUTES_TYPES, max_kb=MINUTES_MAX_KB
+        )
+        meeting.minutes.save(
+            f"{uuid.uuid4().hex}.{content_type.rsplit('/', 1)[-1].replace('jpeg', 'jpg')}",
+            clean_image(minutes, content_type, field="minutes"),
+            save=False,
+        )
     meeting.status = Meeting.Status.CLOSED
     meeting.save()
     audit_record(
@@ -1380,7 +1393,7 @@ def paper_ballot_enter(
         raise NotFound("round_not_found", _("No such budgeting round."))
     _require_organiser(actor, budget_round.community_id)
     _voting_open(budget_round)
-    sheet = plain_text(sheet, field="sheet", max_length=20)
+    sheet = plain_text(sheet, field="sheet", max_length=20, mask_numbers=False)
     resident = Resident.objects.filter(
         id_number_index=blind_index(PIIKind.ID_NUMBER, id_number.strip().upper()),
         community_id=budget_round.community_id,

@@ -8,7 +8,7 @@ from ninja import Router, Schema
 from ninja.pagination import paginate
 from ninja.security import django_auth
 
-from shequ.core.errors import PermissionDenied
+from shequ.core.errors import DomainError, PermissionDenied
 from shequ.core.services import client_ip
 from shequ.people import services
 from shequ.people.models import Resident, User, VerificationLevel
@@ -96,12 +96,43 @@ def me(request: HttpRequest) -> dict[str, object]:
 @router.get("/residents", response=list[ResidentOut])
 @paginate
 def list_residents(
-    request: HttpRequest, division: str | None = None, q: str = "", level: int | None = None
+    request: HttpRequest, division: str | None = None, level: int | None = None
 ) -> object:
-    """Residents in the caller's area (staff only), masked."""
+    """Residents in the caller's area (staff only), masked. To search by name, ID number or
+    mobile, POST to ``/residents/search``: a search is never taken from the address."""
+    if "q" in request.GET:
+        raise DomainError(
+            "search_by_post",
+            _(
+                "Searches by name, ID number or mobile are sent in the body of a POST to "
+                "/api/v1/residents/search, never in the address."
+            ),
+            field="q",
+        )
+    return _residents(request, division=division, level=level)
+
+
+class ResidentSearchIn(Schema):
+    q: str = ""
+    division: str | None = None
+    level: int | None = None
+
+
+@router.post("/residents/search", response=list[ResidentOut])
+@paginate
+def search_residents(request: HttpRequest, payload: ResidentSearchIn) -> object:
+    """Residents in the caller's area by name, full ID number or mobile (staff only), masked."""
+    return _residents(
+        request, division=payload.division, level=payload.level, query=payload.q.strip()[:40]
+    )
+
+
+def _residents(
+    request: HttpRequest, *, division: str | None, level: int | None, query: str = ""
+) -> object:
     if not areas_of(request.user):
         raise PermissionDenied("forbidden", _("Only staff may list residents."))
-    return resident_list_for(request.user, division_code=division, query=q[:40], level=level)
+    return resident_list_for(request.user, division_code=division, query=query, level=level)
 
 
 @router.get("/residents/{resident_id}", response=ResidentOut)

@@ -7,12 +7,15 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shequ.core.digits import int_or_none
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
+from shequ.core.searches import search_label, search_recall, search_stash
 from shequ.core.services import client_ip
 from shequ.people import services
 from shequ.people.forms import RevealForm, StaffAccountForm, VerifyInPersonForm
@@ -30,22 +33,51 @@ PAGE_SIZE = 50
 
 
 @staff_required
+@require_http_methods(["GET", "POST"])
 def resident_list(request: HttpRequest) -> HttpResponse:
-    code = request.GET.get("division", "")
+    """The residents of an area. A search (name, full ID number or mobile) is posted, kept in
+    the session and named in the results' address by a token only, never by its text."""
+    source = request.POST if request.method == "POST" else request.GET
+    code = source.get("division", "")
+    level_raw = source.get("level", "")
+    if request.method == "POST":
+        params = {"division": code, "level": level_raw}
+        query = request.POST.get("q", "").strip()[:40]
+        if query:
+            params["search"] = search_stash(request, query)
+        kept = urlencode({key: value for key, value in params.items() if value})
+        url = reverse("console:resident_list")
+        return redirect(f"{url}?{kept}" if kept else url)
+    if "q" in request.GET:
+        # An old link or a hand-typed address: drop the text so the page, its links and the
+        # language switch do not carry it on.
+        messages.warning(
+            request,
+            _("Searches are typed into the search box: a search in the address is ignored."),
+        )
+        rest = request.GET.copy()
+        del rest["q"]
+        return redirect(f"{reverse('console:resident_list')}?{rest.urlencode()}")
     division = division_get(code) if code else None
     level = int_or_none(request.GET.get("level", ""))
-    query = request.GET.get("q", "")[:40]
+    token = request.GET.get("search", "")
+    query = (search_recall(request, token) if token else "") or ""
+    if token and not query:
+        messages.info(request, _("That search has expired. Please search again."))
     residents = resident_list_for(
         request.user, division_code=code or None, query=query, level=level
     )
     page = Paginator(residents, PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = search_label(query)
     return render(
         request,
         "people/console/resident_list.html",
         {
             "page": page,
             "division": division,
-            "query": query,
+            # a name stays in the box to refine; a number is only ever shown masked
+            "query": query if shown == query else "",
+            "query_label": shown,
             "level": level,
             "levels": VerificationLevel.choices,
         },

@@ -15,9 +15,10 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
+from shequ.core.pii import ID_CHECK_CHARACTERS as CHECK_CHARACTERS
+from shequ.core.pii import ID_CHECK_WEIGHTS as CHECK_WEIGHTS
 from shequ.core.pii import PIIKind, PIIValue, blind_index, encrypt
 from shequ.core.scopes import CITY_CODE, Role
-from shequ.people.identity import CHECK_CHARACTERS, CHECK_WEIGHTS
 from shequ.people.models import Department, Resident, StaffRole, User, VerificationLevel
 from shequ.places.models import Division
 

@@ -13,15 +13,12 @@ from functools import lru_cache
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum import numdb
-from stdnum.cn import ric
 
 from shequ.core.digits import canonical, is_ascii_digits
 from shequ.core.errors import DomainError
+from shequ.core.pii import id_check_character as id_check_character
+from shequ.core.pii import mask_numbers_in_text
 
-# The MOD 11-2 weights and characters, for the demo's vectorised generator (numpy); single
-# numbers are checked by python-stdnum below.
-CHECK_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-CHECK_CHARACTERS = "10X98765432"
 EARLIEST_BIRTH = date(1900, 1, 1)
 
 
@@ -31,12 +28,6 @@ class IdNumber:
     region_code: str
     birth_date: date
     sex: str  # "M" or "F"
-
-
-def id_check_character(first17: str) -> str:
-    """The ISO 7064 MOD 11-2 check character of the first 17 digits (python-stdnum's)."""
-    # calc_check_digit takes a whole number and ignores its last character.
-    return ric.calc_check_digit(first17 + "0")
 
 
 @lru_cache(maxsize=8192)
@@ -197,4 +188,4 @@ def clean_plain_text(raw: str, *, field: str, max_length: int, required: bool = 
         raise DomainError(
             "markup_not_allowed", _("HTML or script is not allowed here."), field=field
         )
-    return value
+    return mask_numbers_in_text(value)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from shequ.core.digits import digits_or_none
 from shequ.core.errors import DomainError, NotFound, PermissionDenied
 from shequ.core.services import audit_record, changes_between
+from shequ.core.uploads import clean_image
 from shequ.people.models import Department, User
 from shequ.places.models import Division
 from shequ.projects import permissions
@@ -45,6 +46,7 @@ PHOTO_SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", "png"),
     (b"RIFF", "webp"),
 )
+PHOTO_CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 MAX_MONEY = Decimal("999999999999.99")
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
@@ -795,9 +797,10 @@ def photo_add(
     if phase not in Photo.Phase.values:
         raise DomainError("photo_phase", _("Choose before, during or after."), field="phase")
     extension = _photo_extension(upload)
-    upload.name = f"{project.code}-{phase}.{extension}"
+    image = clean_image(upload, PHOTO_CONTENT_TYPES[extension], field="image")
+    image.name = f"{project.code}-{phase}.{extension}"
     photo = Photo.objects.create(
-        project=project, phase=phase, image=upload, caption=caption.strip()[:200], uploaded_by=actor
+        project=project, phase=phase, image=image, caption=caption.strip()[:200], uploaded_by=actor
     )
     audit_record(
         actor=actor,

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.errors import DomainError, NotFound, PermissionDenied, RateLimited
+from shequ.core.pii import mask_numbers_in_text
 from shequ.core.scopes import within
 from shequ.core.services import audit_record
 from shequ.people.models import Resident
@@ -1318,7 +1319,9 @@ def answers_clean(
             elif question.qtype == QuestionType.IMAGE:
                 answer.value_text = value.name
             else:
-                answer.value_text = value
+                # Checked as typed (a constraint may test the shape of a number); kept with
+                # any ID or mobile number in it masked.
+                answer.value_text = mask_numbers_in_text(str(value))
             answer.score = score
             rows.append(answer)
         if score is not None and question.score_weight > 0:

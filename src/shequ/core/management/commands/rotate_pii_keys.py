@@ -6,13 +6,16 @@ drop the old keys. Blind indexes use their own key and do not change.
 
 from typing import Any
 
+from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from tqdm import tqdm
 
-from shequ.core.pii import rotate
+from shequ.core.pii import rotate, rotate_sealed
 from shequ.core.services import audit_record
 
+# (app, model, JSON field) holding sealed numbers (answers to application forms)
+SEALED_JSON = [("casework", "Application", "data")]
 # (table, primary key, encrypted columns)
 ENCRYPTED = [
     ("people_resident", "id", ("id_number", "phone")),
@@ -58,5 +61,12 @@ class Command(BaseCommand):
                     last = rows[-1][0]
                     total += len(rows)
                     bar.update(len(rows))
+        for app_label, model_name, field in SEALED_JSON:
+            model = apps.get_model(app_label, model_name)
+            for pk, value in model.objects.values_list("pk", field).order_by("pk").iterator():
+                rotated, found = rotate_sealed(value)
+                if found:
+                    model.objects.filter(pk=pk).update(**{field: rotated})
+                    total += 1
         audit_record(actor=None, verb="pii.rotate_keys", changes={"rows": total})
         self.stdout.write(f"re-encrypted {total} rows")
