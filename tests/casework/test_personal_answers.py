@@ -251,7 +251,7 @@ def test_answers_saved_before_the_fix_are_masked_by_the_migration(
         action="request_info", to_status="more_info", note=f"请回电 {PHONE}"
     )
     # when the data migration runs
-    migration = importlib.import_module("shequ.casework.migrations.0003_mask_numbers_in_answers")
+    migration = importlib.import_module("shequ.casework.migrations.0004_mask_numbers_in_answers")
     migration.forwards(django_apps, None)
     # then the numbers typed as text are masked, sealed values untouched
     application.refresh_from_db()
