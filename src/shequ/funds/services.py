@@ -53,6 +53,7 @@ from shequ.funds.permissions import (
     can_reverse,
     can_spend,
 )
+from shequ.people.levels import Action, require_level
 from shequ.people.models import VerificationLevel
 from shequ.places.models import Division
 
@@ -1395,6 +1396,7 @@ def objection_raise(
             "not_resident",
             _("Only verified residents of this community may object."),
         )
+    require_level(Action.OBJECT, resident.verification_level)
     if timezone.now() > approval.objection_deadline:
         raise DomainError("window_closed", _("The objection period of this decision has ended."))
     text = reason.strip()
