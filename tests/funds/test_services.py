@@ -411,7 +411,9 @@ def test_payment_over_the_commitment_or_without_receipt_is_refused(
 # --- objections ---------------------------------------------------------------------------
 
 
-def _resident_user(community: str = NIJIAQIAO, level: int = VerificationLevel.ID_CHECKED) -> User:
+def _resident_user(
+    community: str = NIJIAQIAO, level: int = VerificationLevel.REGISTRY_MATCHED
+) -> User:
     user = make_user(f"res_{community}_{level}")
     make_resident(community, user=user, level=level)
     return User.objects.get(pk=user.pk)

@@ -12,7 +12,7 @@ from shequ.core.scopes import Role
 from shequ.funds.models import Account, LedgerTransaction, Posting
 from shequ.participation import services
 from shequ.participation.models import AgendaItem, Council, CouncilMember, Round
-from shequ.people.models import User
+from shequ.people.models import User, VerificationLevel
 from tests.factories import NIJIAQIAO, SHUIJINGFANG, make_resident, make_staff, make_user
 
 
@@ -56,7 +56,9 @@ class Place:
     members: list[CouncilMember]
 
 
-def resident_user(name: str, community: str = NIJIAQIAO, level: int = 1) -> User:
+def resident_user(
+    name: str, community: str = NIJIAQIAO, level: int = VerificationLevel.REGISTRY_MATCHED
+) -> User:
     user = make_user(name)
     make_resident(community, user=user, name=name, level=level)
     return user
@@ -87,7 +89,13 @@ def place(chengdu: None) -> Place:
     return Place(worker, other, residents, outsider, unverified, council, members)
 
 
-def voting_round(place: Place, *, rule: str = Round.Rule.APPROVAL_BUDGET, k: int = 2) -> Round:
+def voting_round(
+    place: Place,
+    *,
+    rule: str = Round.Rule.APPROVAL_BUDGET,
+    k: int = 2,
+    vote_level: int | str | None = None,
+) -> Round:
     """A round of 100,000 yuan with three reviewed projects, in its voting phase."""
     fund_community(NIJIAQIAO, Decimal("500000"))
     budget_round = services.round_create(
@@ -97,6 +105,7 @@ def voting_round(place: Place, *, rule: str = Round.Rule.APPROVAL_BUDGET, k: int
         budget="100000",
         rule=rule,
         max_choices=k,
+        vote_level=vote_level,
     )
     for title, cost in (("口袋公园", 60000), ("加装扶手", 40000), ("读书角", 30000)):
         project = services.project_add(

@@ -140,6 +140,13 @@ SHEQU_SMS_BACKEND = env.str("SMS_BACKEND", default="shequ.people.sms.ConsoleSmsB
 # name its gateway; without one, level 3 verification is unavailable rather than faked.
 SHEQU_IDENTITY_VERIFIER = env.str("IDENTITY_VERIFIER", default="")
 # How many full reveals of personal data one staff member may make per hour.
+# Verification level each resident action needs (a VerificationLevel name); a budgeting
+# round or council may set its own. Default: the registry match or in-person verification.
+SHEQU_REQUIRED_LEVELS = {
+    "support": env.str("REQUIRED_LEVEL_SUPPORT", default="registry_matched"),
+    "vote": env.str("REQUIRED_LEVEL_VOTE", default="registry_matched"),
+    "object": env.str("REQUIRED_LEVEL_OBJECT", default="registry_matched"),
+}
 SHEQU_PII_REVEALS_PER_HOUR = env.int("PII_REVEALS_PER_HOUR", default=20)
 # Map tiles for the public project map (e.g. a deployment's own tile server); empty = the
 # district boundaries alone, so the map works with no tile server and no internet.

@@ -58,6 +58,7 @@ from shequ.funds.permissions import (
 )
 from shequ.notices.models import Category
 from shequ.notices.services import message_send
+from shequ.people.levels import Action, require_level
 from shequ.people.models import VerificationLevel
 from shequ.places.models import Division
 
@@ -1527,6 +1528,7 @@ def objection_raise(
             "not_resident",
             _("Only verified residents of this community may object."),
         )
+    require_level(Action.OBJECT, resident.verification_level)
     if timezone.now() > approval.objection_deadline:
         raise DomainError("window_closed", _("The objection period of this decision has ended."))
     text = reason.strip()

@@ -10,7 +10,7 @@ from ninja.pagination import paginate
 from ninja.security import django_auth
 
 from shequ.participation import pabulib, selectors, services
-from shequ.participation.models import Proposal, Round
+from shequ.participation.models import Council, Proposal, Round
 from shequ.people.models import User
 
 router = Router(tags=["participation"])
@@ -53,6 +53,12 @@ class MergeIn(Schema):
 
 class ProposalFollowOut(Schema):
     following: bool
+
+
+class LevelIn(Schema):
+    """A verification level (number or name); null: the level set for the whole system."""
+
+    level: int | str | None = None
 
 
 class RulesIn(Schema):
@@ -106,6 +112,7 @@ class RoundOut(Schema):
     rule: str
     max_choices: int
     method: str
+    vote_level: int | None
     projects: list[RoundProjectOut]
     results: list[ResultOut]
 
@@ -120,6 +127,12 @@ class RoundOut(Schema):
     @staticmethod
     def resolve_results(obj: Round) -> list[object]:
         return list(obj.results.all()) if obj.phase in ("results", "implementation") else []
+
+
+class CouncilLevelOut(Schema):
+    id: int
+    name: str
+    support_level: int | None
 
 
 class RoundSummaryOut(Schema):
@@ -278,3 +291,19 @@ def export_round(request: HttpRequest, round_id: int) -> HttpResponse:
 def list_meetings(request: HttpRequest, code: str) -> object:
     selectors.community_get(code)
     return selectors.meeting_list_public(community_code=code)
+
+
+@router.put("/rounds/{round_id}/vote-level", response=RoundSummaryOut, auth=django_auth)
+def set_round_vote_level(request: HttpRequest, round_id: int, payload: LevelIn) -> Round:
+    """Staff: the verification level voting in the round needs (before voting opens)."""
+    return services.round_set_vote_level(
+        actor=cast(User, request.user), round_id=round_id, vote_level=payload.level
+    )
+
+
+@router.put("/councils/{council_id}/support-level", response=CouncilLevelOut, auth=django_auth)
+def set_council_support_level(request: HttpRequest, council_id: int, payload: LevelIn) -> Council:
+    """Staff: the verification level supporting a proposal of the council's community needs."""
+    return services.council_set_support_level(
+        actor=cast(User, request.user), council_id=council_id, support_level=payload.level
+    )

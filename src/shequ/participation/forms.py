@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shequ.core.forms import StyledForm
 from shequ.participation.models import AgendaItem, Council, Proposal, Round
+from shequ.people.levels import level_choices
 
 
 class MultiplePhotoInput(forms.ClearableFileInput):
@@ -90,6 +91,13 @@ class CouncilForm(ConsoleForm):
     )
     quorum_num = forms.IntegerField(label=_("Quorum numerator"), initial=2)
     quorum_den = forms.IntegerField(label=_("Quorum denominator"), initial=3)
+    support_level = forms.TypedChoiceField(
+        label=_("Verification level to support proposals"),
+        choices=[("", _("As set for the whole system")), *level_choices()],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
 
 
 class MemberForm(ConsoleForm):
@@ -134,6 +142,13 @@ class RoundForm(ConsoleForm):
     voting_from = forms.DateTimeField(label=_("Voting opens"), required=False, widget=DateTimeInput)
     voting_until = forms.DateTimeField(
         label=_("Voting closes"), required=False, widget=DateTimeInput
+    )
+    vote_level = forms.TypedChoiceField(
+        label=_("Verification level to vote"),
+        choices=[("", _("As set for the whole system")), *level_choices()],
+        coerce=int,
+        empty_value=None,
+        required=False,
     )
 
 

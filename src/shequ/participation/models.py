@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from shequ.people.levels import level_choices
 from shequ.people.models import Resident
 from shequ.places.models import Division
 
@@ -120,6 +121,14 @@ class Council(models.Model):
     # Quorum: at least quorum_num/quorum_den of the members in office must be signed in.
     quorum_num = models.PositiveSmallIntegerField(_("quorum numerator"), default=2)
     quorum_den = models.PositiveSmallIntegerField(_("quorum denominator"), default=3)
+    # Level a resident needs to support proposals here; empty: the deployment's setting.
+    support_level = models.PositiveSmallIntegerField(
+        _("verification level to support proposals"),
+        null=True,
+        blank=True,
+        choices=level_choices(),
+        help_text=_("Empty: the level set for the whole system."),
+    )
 
     class Meta:
         verbose_name = _("council")
@@ -339,6 +348,14 @@ class Round(models.Model):
     )
     method = models.CharField(
         _("counting method"), max_length=16, choices=Method.choices, default=Method.EQUAL_SHARES
+    )
+    # Level a resident needs to vote in this round; empty: the deployment's setting.
+    vote_level = models.PositiveSmallIntegerField(
+        _("verification level to vote"),
+        null=True,
+        blank=True,
+        choices=level_choices(),
+        help_text=_("Empty: the level set for the whole system."),
     )
     # Set when voting opens; from then on rule, k, method, budget and projects are fixed.
     rules_frozen_at = models.DateTimeField(null=True, blank=True)

@@ -42,6 +42,7 @@ from shequ.participation.models import (
     Support,
 )
 from shequ.participation.permissions import can_organise, verified_resident_of
+from shequ.people.levels import Action, clean_override, require_level
 from shequ.people.models import Resident, User, VerificationLevel
 from shequ.places.models import Division
 
@@ -103,6 +104,12 @@ def _notify_followers(proposal: Proposal, title: Any) -> None:
             body=proposal.title,
             url=f"/participation/proposals/{proposal.pk}/",
         )
+
+
+def support_level_override(proposal: Proposal) -> int | None:
+    """The level the community's council set for supports (None: the deployment's)."""
+    council = council_for(proposal.community_id)
+    return council.support_level if council is not None else None
 
 
 def council_for(community_code: str) -> Council | None:
@@ -217,6 +224,7 @@ def proposal_support(*, actor: User, proposal_id: int) -> Proposal:
     if proposal is None or proposal.status in (Proposal.Status.HIDDEN, Proposal.Status.MERGED):
         raise NotFound("proposal_not_found", _("No such proposal."))
     resident = _require_verified(actor, proposal.community_id)
+    require_level(Action.SUPPORT, resident.verification_level, support_level_override(proposal))
     if proposal.status not in (Proposal.Status.OPEN, Proposal.Status.ON_AGENDA):
         raise DomainError("not_open", _("This proposal no longer collects support."))
     if Support.objects.filter(proposal=proposal, resident=resident).exists():
@@ -363,8 +371,13 @@ def council_create(
     support_threshold: int = DEFAULT_SUPPORT_THRESHOLD,
     quorum_num: int = 2,
     quorum_den: int = 3,
+    support_level: Any = None,
 ) -> Council:
+    """A council; ``support_level`` (empty: the deployment's) is what supporting needs.
+
+    Raises: DomainError ``not_a_community`` / ``invalid_quorum`` / ``invalid_level``."""
     _require_organiser(actor, community_code)
+    level = clean_override(support_level, field="support_level")
     if not Division.objects.filter(pk=community_code, level=Division.Level.COMMUNITY).exists():
         raise DomainError("not_a_community", _("Choose a community."), field="community")
     if not (quorum_den > 0 and 0 < quorum_num <= quorum_den) or support_threshold < 1:
@@ -376,6 +389,7 @@ def council_create(
         support_threshold=support_threshold,
         quorum_num=quorum_num,
         quorum_den=quorum_den,
+        support_level=level,
     )
     audit_record(
         actor=actor,
@@ -896,8 +910,10 @@ def round_create(
     review_until: date | None = None,
     voting_from: datetime | None = None,
     voting_until: datetime | None = None,
+    vote_level: Any = None,
 ) -> Round:
-    """A draft round. ``fund_account_id`` picks one of the community's fund accounts (else
+    """A draft round. ``vote_level`` (empty: the deployment's) is what voting needs.
+    ``fund_account_id`` picks one of the community's fund accounts (else
     ``fund_track``/``fund_year`` name it). Raises: DomainError ``no_fund``, ``whole_yuan``,
     ``invalid_rule`` ..., ``date_order``."""
     _require_organiser(actor, community_code)
@@ -908,7 +924,9 @@ def round_create(
         raise DomainError("whole_yuan", _("Use whole yuan."), field="budget")
     _validate_rules(rule, max_choices, method)
     _validate_dates(collect_until, review_until, voting_from, voting_until)
+    level = clean_override(vote_level, field="vote_level")
     budget_round = Round.objects.create(
+        vote_level=level,
         community_id=community_code,
         title=plain_text(title, field="title", max_length=120),
         budget=amount,
@@ -929,6 +947,51 @@ def round_create(
         division_code=community_code,
     )
     return budget_round
+
+
+@transaction.atomic
+def round_set_vote_level(*, actor: User, round_id: int, vote_level: Any) -> Round:
+    """Set the level voting in the round needs (empty: the deployment's), before voting opens.
+
+    Raises: NotFound; DomainError ``rules_frozen`` / ``invalid_level``."""
+    budget_round = Round.objects.select_for_update().filter(pk=round_id).first()
+    if budget_round is None:
+        raise NotFound("round_not_found", _("No such budgeting round."))
+    _require_organiser(actor, budget_round.community_id)
+    _refuse_if_frozen(budget_round)
+    before = budget_round.vote_level
+    budget_round.vote_level = clean_override(vote_level, field="vote_level")
+    budget_round.save(update_fields=["vote_level"])
+    audit_record(
+        actor=actor,
+        verb="participation.round_vote_level",
+        target=budget_round,
+        division_code=budget_round.community_id,
+        changes={"vote_level": [before, budget_round.vote_level]},
+    )
+    return budget_round
+
+
+@transaction.atomic
+def council_set_support_level(*, actor: User, council_id: int, support_level: Any) -> Council:
+    """Set the level supporting a proposal needs here (empty: the deployment's).
+
+    Raises: NotFound; DomainError ``invalid_level``."""
+    council = Council.objects.select_for_update().filter(pk=council_id).first()
+    if council is None:
+        raise NotFound("council_not_found", _("No such council."))
+    _require_organiser(actor, council.community_id)
+    before = council.support_level
+    council.support_level = clean_override(support_level, field="support_level")
+    council.save(update_fields=["support_level"])
+    audit_record(
+        actor=actor,
+        verb="participation.council_support_level",
+        target=council,
+        division_code=council.community_id,
+        changes={"support_level": [before, council.support_level]},
+    )
+    return council
 
 
 def _iso(value: date | None) -> str | None:
@@ -1349,6 +1412,7 @@ def ballot_cast(*, actor: User, round_id: int, approvals: Sequence[Any]) -> Ball
     if budget_round is None:
         raise NotFound("round_not_found", _("No such budgeting round."))
     resident = _require_verified(actor, budget_round.community_id)
+    require_level(Action.VOTE, resident.verification_level, budget_round.vote_level)
     _voting_open(budget_round)
     chosen = _validate_ballot(budget_round, approvals)
     ballot, first = _record_ballot(budget_round, resident, chosen, RoundVoter.Channel.ONLINE)

@@ -14,10 +14,14 @@ from shequ.places.models import Division
 class VerificationLevel(models.IntegerChoices):
     """How sure we are that the account is the person it claims (实名认证等级)."""
 
+    # Ordered: a higher value is a stronger check. ID_CHECKED is self-declared (a valid
+    # number typed by the user); REGISTRY_MATCHED means the number and name agree with a
+    # registry record that community staff entered.
     REGISTERED = 0, _("Registered")
-    ID_CHECKED = 1, _("ID checked")
-    IN_PERSON = 2, _("Verified in person")
-    AUTHORITY = 3, _("Verified by authority")
+    ID_CHECKED = 1, _("ID checked (self-declared)")
+    REGISTRY_MATCHED = 2, _("Matched the community registry")
+    IN_PERSON = 3, _("Verified in person")
+    AUTHORITY = 4, _("Verified by authority")
 
 
 class User(AbstractUser):  # type: ignore[django-manager-missing]  # swapped OAuth app model
@@ -142,6 +146,9 @@ class Resident(models.Model):
         choices=VerificationLevel.choices,
         default=VerificationLevel.REGISTERED,
     )
+    # True when the record was made by the resident's own real-name check rather than by
+    # community staff (registry import or console): such a record is no registry evidence.
+    self_declared = models.BooleanField(default=False, db_default=False, editable=False)
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
     verified_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -345,8 +345,10 @@ def resident_check_id(
     """Real-name step 1 (实名认证): name + valid ID number + home community.
 
     If the community registry already holds this ID number without an account, the account
-    is linked to that record when the names agree. When the number belongs to another account
-    the answer is the same as for a name that does not match, and the owner is told by SMS.
+    is linked to that record when the names agree, at ``REGISTRY_MATCHED``; a number the
+    registry does not hold is only self-declared (``ID_CHECKED``). When the number belongs to
+    another account the answer is the same as for a name that does not match, and the owner
+    is told by SMS.
 
     Raises: DomainError (invalid name, ID or community; ``id_not_confirmed``).
     """
@@ -402,7 +404,14 @@ def _check_id(
     if resident.phone is None and user.phone is not None:
         resident.phone = user.phone
         resident.phone_index = user.phone_index
-    resident.verification_level = max(resident.verification_level, VerificationLevel.ID_CHECKED)
+    # Only a record community staff entered is evidence; a number typed here is not.
+    registry_matched = existing is not None and not existing.self_declared
+    if existing is None:
+        resident.self_declared = True
+    reached = (
+        VerificationLevel.REGISTRY_MATCHED if registry_matched else VerificationLevel.ID_CHECKED
+    )
+    resident.verification_level = max(resident.verification_level, reached)
     resident.verified_at = timezone.now()
     try:
         with transaction.atomic():
@@ -418,6 +427,7 @@ def _check_id(
         ip=ip,
         changes={
             "linked_registry_record": existing is not None,
+            "registry_matched": registry_matched,
             "verification_level": [VerificationLevel.REGISTERED, resident.verification_level],
         },
     )

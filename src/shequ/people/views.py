@@ -29,6 +29,7 @@ from shequ.people.forms import (
     ResetConfirmForm,
     ResetRequestForm,
 )
+from shequ.people.levels import actions_for
 from shequ.people.models import User, VerificationLevel
 from shequ.people.verifiers import configured_verifier
 from shequ.places.models import Division
@@ -154,6 +155,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             "level": VerificationLevel(user.verification_level),
             "levels": VerificationLevel,
             "authority_available": configured_verifier() is not None,
+            "actions": actions_for(user.verification_level),
         },
     )
 

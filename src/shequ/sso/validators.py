@@ -23,10 +23,13 @@ from shequ.sso import services
 from shequ.sso.scopes import CLAIM_SCOPES
 from shequ.sso.selectors import signing_key_by_kid
 
-# The ``acr`` (authentication context class) value for each verification level.
+# The ``acr`` (authentication context class) value for each verification level. The
+# numbers in the URNs are the published assurance scale relying parties compare (0–3);
+# a registry match is a stronger kind of step 1, not yet the in-person step 2.
 ACR_BY_LEVEL = {
     VerificationLevel.REGISTERED: "urn:shequ:loa:0:registered",
     VerificationLevel.ID_CHECKED: "urn:shequ:loa:1:id-checked",
+    VerificationLevel.REGISTRY_MATCHED: "urn:shequ:loa:1:registry-matched",
     VerificationLevel.IN_PERSON: "urn:shequ:loa:2:in-person",
     VerificationLevel.AUTHORITY: "urn:shequ:loa:3:authority",
 }
@@ -111,8 +114,19 @@ def _community(request: Request) -> dict[str, str] | None:
     return {"code": resident.community.code, "name": resident.community.name}
 
 
+# The published ``verification_level`` claim (0–3) that relying parties compare; it stays
+# on its scale when internal levels are added, so ">= 2" still means "seen in person".
+CLAIM_LEVEL = {
+    VerificationLevel.REGISTERED: 0,
+    VerificationLevel.ID_CHECKED: 1,
+    VerificationLevel.REGISTRY_MATCHED: 1,
+    VerificationLevel.IN_PERSON: 2,
+    VerificationLevel.AUTHORITY: 3,
+}
+
+
 def _level(request: Request) -> int:
-    return int(request.user.verification_level)
+    return CLAIM_LEVEL[VerificationLevel(request.user.verification_level)]
 
 
 def _acr(request: Request) -> str:
