@@ -6,6 +6,7 @@ to start unless every secret comes from the environment.
 """
 
 import base64
+import ipaddress
 import json
 import os
 import secrets
@@ -72,3 +73,19 @@ def pii_keys() -> tuple[list[str], str]:
         raise ConfigurationError("PII_ENCRYPTION_KEYS and PII_BLIND_INDEX_KEY must be set.")
     stored = json.loads(_generated_secret("pii_keys.json"))
     return list(stored["encryption_keys"]), str(stored["blind_index_key"])
+
+
+def trusted_proxies() -> list[str]:
+    """``TRUSTED_PROXIES``: addresses or CIDR ranges of the reverse proxies in front of the app.
+
+    Only a peer in this list may speak for the client in ``X-Forwarded-For``; the default is
+    none, so a direct connection's forged header is ignored. Checked here, so a typo stops the
+    start instead of silently trusting nobody (or everybody).
+    """
+    entries = [entry.strip() for entry in env.list("TRUSTED_PROXIES", default=[]) if entry.strip()]
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError as error:
+            raise ConfigurationError(f"TRUSTED_PROXIES: {entry!r} is not an IP or CIDR") from error
+    return entries

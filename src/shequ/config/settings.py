@@ -4,7 +4,15 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from shequ.config.env import REPO_DIR, VAR_DIR, env, is_production, pii_keys, secret_key
+from shequ.config.env import (
+    REPO_DIR,
+    VAR_DIR,
+    env,
+    is_production,
+    pii_keys,
+    secret_key,
+    trusted_proxies,
+)
 
 BASE_DIR: Path = REPO_DIR
 PRODUCTION = is_production()
@@ -129,7 +137,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "people/locked_out.html"
 AXES_VERBOSE = False
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Lockout, rate limits and the audit trail key on one address: the peer, or the right-most
+# X-Forwarded-For hop that is not one of our proxies (see core.services.client_ip).
+SHEQU_TRUSTED_PROXIES = trusted_proxies()
+AXES_CLIENT_IP_CALLABLE = "shequ.core.services.client_ip"
 
 # Pluggable delivery of one-time codes and reset links; console backends on a laptop.
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
