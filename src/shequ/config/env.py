@@ -11,6 +11,7 @@ import json
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import environ
 
@@ -89,3 +90,55 @@ def trusted_proxies() -> list[str]:
         except ValueError as error:
             raise ConfigurationError(f"TRUSTED_PROXIES: {entry!r} is not an IP or CIDR") from error
     return entries
+
+
+def database() -> dict[str, Any]:
+    """``DATABASES["default"]``: ``DATABASE_URL`` (default SQLite under ``var/``), bounded."""
+    default = f"sqlite:///{VAR_DIR / 'shequ.sqlite3'}"
+    config: dict[str, Any] = env.db("DATABASE_URL", default=default)
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = {
+            # IMMEDIATE takes the write lock at BEGIN, so two writers queue instead of failing
+            # with "database is locked" halfway through a transaction.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                " PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
+            ),
+        }
+        return config
+    return bounded_connections(config)
+
+
+def bounded_connections(config: dict[str, Any]) -> dict[str, Any]:
+    """A server database's settings with at most ``DB_POOL_MAX_SIZE`` connections per process.
+
+    Persistent connections (``CONN_MAX_AGE > 0``) belong to a thread, and the threaded dev
+    server starts a thread per request: each left a connection open until it aged out, and 30
+    clients used up PostgreSQL's 100. So on PostgreSQL each process draws from a psycopg pool
+    (Django 5.1+) whose size is the bound: requests beyond it wait up to ``DB_POOL_TIMEOUT``
+    seconds instead of opening more. ``DB_POOL_MAX_SIZE=0`` turns the pool off; then
+    ``CONN_MAX_AGE`` (default 0: closed after each request) applies.
+    """
+    options = dict(config.get("OPTIONS") or {})
+    # A ``?conn_max_age=`` in the URL wins over the variable, as django-environ intends.
+    conn_max_age = int(config.get("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0)))
+    max_size = env.int("DB_POOL_MAX_SIZE", default=10)
+    if config["ENGINE"] == "django.db.backends.postgresql" and max_size > 0:
+        if conn_max_age:
+            raise ConfigurationError(
+                "CONN_MAX_AGE must be 0 with the connection pool; set DB_POOL_MAX_SIZE=0 to"
+                " use persistent connections instead."
+            )
+        min_size = env.int("DB_POOL_MIN_SIZE", default=1)
+        if not 0 <= min_size <= max_size:
+            raise ConfigurationError("DB_POOL_MIN_SIZE must be between 0 and DB_POOL_MAX_SIZE.")
+        options["pool"] = {
+            "min_size": min_size,
+            "max_size": max_size,
+            "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+        }
+    elif max_size < 0:
+        raise ConfigurationError("DB_POOL_MAX_SIZE must be 0 (no pool) or more.")
+    return {**config, "OPTIONS": options, "CONN_MAX_AGE": conn_max_age, "CONN_HEALTH_CHECKS": True}
