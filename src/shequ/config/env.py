@@ -12,6 +12,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import environ
 
@@ -142,3 +143,15 @@ def bounded_connections(config: dict[str, Any]) -> dict[str, Any]:
     elif max_size < 0:
         raise ConfigurationError("DB_POOL_MAX_SIZE must be 0 (no pool) or more.")
     return {**config, "OPTIONS": options, "CONN_MAX_AGE": conn_max_age, "CONN_HEALTH_CHECKS": True}
+
+
+def map_tile_sources(tile_url: str) -> list[str]:
+    """The origin a map tile URL template loads images from, for the CSP's ``img-src``.
+
+    A relative template is the site's own (already ``'self'``); Leaflet's ``{s}`` subdomain
+    placeholder becomes a wildcard, since the browser fills it in.
+    """
+    parts = urlsplit(tile_url.replace("{s}.", "*."))
+    if not parts.scheme or not parts.netloc:
+        return []
+    return [f"{parts.scheme}://{parts.netloc}"]

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from shequ.config.env import (
@@ -10,6 +11,7 @@ from shequ.config.env import (
     database,
     env,
     is_production,
+    map_tile_sources,
     pii_keys,
     secret_key,
     trusted_proxies,
@@ -34,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "csp",
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
     "simple_history",
@@ -59,6 +62,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -141,6 +145,24 @@ SHEQU_PII_REVEALS_PER_HOUR = env.int("PII_REVEALS_PER_HOUR", default=20)
 # Map tiles for the public project map (e.g. a deployment's own tile server); empty = the
 # district boundaries alone, so the map works with no tile server and no internet.
 SHEQU_MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
+
+# --- Content-Security-Policy (django-csp): only our own files run -----------------------------
+# No 'unsafe-inline' or 'unsafe-eval' anywhere: behaviour lives in static JS files, looks in
+# CSS files (tests/web/test_csp.py keeps it so). data: images are Bootstrap's and Leaflet's
+# inline SVG icons in their stylesheets.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *map_tile_sources(SHEQU_MAP_TILE_URL)],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # --- Internationalisation ------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
