@@ -12,6 +12,9 @@ os.environ.setdefault("PII_BLIND_INDEX_KEY", "test-blind-index-key-0123456789abc
 os.environ.setdefault("TASKS_IMMEDIATE", "1")
 os.environ.setdefault("SMS_BACKEND", "tests.doubles.MemorySmsBackend")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# The PostgreSQL pass runs on the production pool, sized for the concurrency tests' 40 racing
+# threads (plus the test's own connection) so that they race at full width instead of queueing.
+os.environ.setdefault("DB_POOL_MAX_SIZE", "45")
 
 from shequ.config.settings import *  # noqa: F403
 

@@ -3,13 +3,16 @@
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import polib
 import pytest
 from django.conf import LazySettings
+from django.db import connection
+from django.db.utils import ConnectionHandler
 
-from shequ.config.env import ConfigurationError
+from shequ.config.env import ConfigurationError, bounded_connections, database
 from shequ.people.models import User
 from shequ.people.selectors import refuse_demo_accounts_in_production
 
@@ -71,3 +74,103 @@ def test_production_refuses_demo_accounts(settings: LazySettings) -> None:
     settings.PRODUCTION = True
     with pytest.raises(ConfigurationError, match="Demo accounts are present"):
         refuse_demo_accounts_in_production()
+
+
+PG_URL = "postgres://shequ@db.internal:5432/shequ"
+POOL_VARIABLES = ("DB_POOL_MAX_SIZE", "DB_POOL_MIN_SIZE", "DB_POOL_TIMEOUT", "CONN_MAX_AGE")
+
+
+@pytest.fixture
+def database_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """The database variables unset (as on a fresh machine), for env.database() to read."""
+    for name in POOL_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", PG_URL)
+    return monkeypatch
+
+
+def test_postgres_gets_a_bounded_pool_and_no_persistent_connections_by_default(
+    database_env: pytest.MonkeyPatch,
+) -> None:
+    config = database()
+    assert config["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 10, "timeout": 10.0}
+    assert config["CONN_MAX_AGE"] == 0
+
+
+def test_pool_bounds_come_from_the_environment(database_env: pytest.MonkeyPatch) -> None:
+    database_env.setenv("DB_POOL_MAX_SIZE", "4")
+    database_env.setenv("DB_POOL_MIN_SIZE", "2")
+    database_env.setenv("DB_POOL_TIMEOUT", "2.5")
+    assert database()["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 4, "timeout": 2.5}
+
+
+def test_without_the_pool_connections_close_after_each_request_unless_asked(
+    database_env: pytest.MonkeyPatch,
+) -> None:
+    database_env.setenv("DB_POOL_MAX_SIZE", "0")
+    config = database()
+    assert "pool" not in config["OPTIONS"]
+    assert config["CONN_MAX_AGE"] == 0
+    database_env.setenv("CONN_MAX_AGE", "60")
+    assert database()["CONN_MAX_AGE"] == 60
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"CONN_MAX_AGE": "60"}, "CONN_MAX_AGE must be 0"),
+        ({"DB_POOL_MAX_SIZE": "2", "DB_POOL_MIN_SIZE": "3"}, "DB_POOL_MIN_SIZE"),
+        ({"DB_POOL_MAX_SIZE": "-1"}, "DB_POOL_MAX_SIZE"),
+    ],
+)
+def test_contradictory_connection_settings_stop_the_start(
+    database_env: pytest.MonkeyPatch, variables: dict[str, str], message: str
+) -> None:
+    for name, value in variables.items():
+        database_env.setenv(name, value)
+    with pytest.raises(ConfigurationError, match=message):
+        database()
+
+
+def test_sqlite_keeps_its_own_options_and_no_pool(database_env: pytest.MonkeyPatch) -> None:
+    database_env.setenv("DATABASE_URL", "sqlite:////tmp/shequ-test.sqlite3")
+    config = database()
+    assert "pool" not in config["OPTIONS"]
+    assert config["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+@pytest.mark.postgres("the pool is PostgreSQL's (psycopg_pool)")
+@pytest.mark.django_db(transaction=True)
+def test_thirty_concurrent_clients_share_the_pool_s_few_server_connections(
+    database_env: pytest.MonkeyPatch,
+) -> None:
+    database_env.setenv("DB_POOL_MAX_SIZE", "3")
+    base = {**connection.settings_dict, "OPTIONS": {}}
+    base.pop("CONN_MAX_AGE", None)
+    # Pools are keyed by alias: "bounded" is not the pool the test run itself draws from
+    # (the handler insists on a "default", which stays unused and unpooled).
+    handler = ConnectionHandler({"default": base, "bounded": bounded_connections(base)})
+    backends: list[int] = []
+    lock = threading.Lock()
+
+    def client() -> None:
+        bounded = handler["bounded"]
+        try:
+            with bounded.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid(), pg_sleep(0.02)")
+                pid = cursor.fetchone()[0]
+            with lock:
+                backends.append(pid)
+        finally:
+            bounded.close()  # back to the pool, as at the end of a request
+
+    threads = [threading.Thread(target=client) for _ in range(30)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        handler["bounded"].close_pool()
+    assert len(backends) == 30  # every client was served, by waiting its turn
+    assert len(set(backends)) <= 3

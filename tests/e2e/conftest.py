@@ -82,7 +82,17 @@ def phone_page(browser_instance: Browser, live_server: LiveServer) -> Iterator[P
     )
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
+    # Chromium reports what the Content-Security-Policy blocked on the console: an inline
+    # script, handler or style that slipped back into a template fails the test that shows it.
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     try:
         yield page
     finally:
         context.close()
+    assert refused == [], "blocked by the Content-Security-Policy"

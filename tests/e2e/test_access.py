@@ -2,6 +2,7 @@
 finished run, sees the worst communities, colours the map by clinic walk time and asks for the
 best 5 new elderly-care sites in 青羊区."""
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,10 @@ def test_planner_sees_gaps_map_and_best_sites(phone_page: Page, finished_run: Ru
     page.goto(f"/console/access/r/{finished_run.pk}/map/?category=clinic")
     expect(page.locator("#access-map[data-ready='1']")).to_be_attached()
     expect(page.get_by_test_id("map-count")).not_to_have_text("0")
+    # Choosing another category reloads the map on its own (the select submits its form).
+    page.locator("select[name=category]").select_option("elderly_care")
+    expect(page).to_have_url(re.compile(r"category=elderly_care"))
+    expect(page.locator("#access-map[data-ready='1']")).to_be_attached()
     page.goto(f"/console/access/r/{finished_run.pk}/")
     form = page.get_by_test_id("siting-form")
     form.locator("select[name=category]").select_option("elderly_care")

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.conf import LazySettings
 from django.core.mail import EmailMessage
 from django.test import Client
 
@@ -35,6 +36,20 @@ def test_resident_adds_an_email_address_which_the_profile_shows(
     event = AuditEvent.objects.get(verb="user.email_changed")
     # The trail records that it changed, not the address itself.
     assert event.changes == {"email": ["", "L***@example.com"]}
+
+
+def test_audit_trail_records_the_peer_not_a_forged_forwarded_for(
+    signed_in: tuple[Client, User], settings: LazySettings
+) -> None:
+    client, _ = signed_in
+    settings.SHEQU_TRUSTED_PROXIES = []
+    client.post(
+        "/accounts/profile/email/",
+        {"email": "li@example.com"},
+        REMOTE_ADDR="198.51.100.4",
+        HTTP_X_FORWARDED_FOR="1.2.3.4",
+    )
+    assert AuditEvent.objects.get(verb="user.email_changed").ip == "198.51.100.4"
 
 
 def test_a_malformed_email_is_refused_in_chinese_and_nothing_changes(

@@ -81,6 +81,24 @@ def test_token_endpoint_is_rate_limited_per_address(
     assert codes[3] == 429
 
 
+def test_token_rate_limit_is_not_escaped_by_forging_forwarded_for(
+    client: Client, db: None, settings: object
+) -> None:
+    settings.SHEQU_SSO_TOKEN_RATE_PER_MINUTE = 3  # type: ignore[attr-defined]
+    settings.SHEQU_TRUSTED_PROXIES = []  # type: ignore[attr-defined]
+    codes = [
+        client.post(
+            "/o/token/",
+            {"grant_type": "authorization_code", "code": "nope", "client_id": "x"},
+            REMOTE_ADDR="10.9.8.6",
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{n}",
+        ).status_code
+        for n in range(4)
+    ]
+
+    assert codes[3] == 429
+
+
 def test_authorization_without_pkce_is_refused(client: Client, db: None, register_app) -> None:  # type: ignore[no-untyped-def]
     registered = register_app()
     client.force_login(

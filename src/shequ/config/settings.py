@@ -2,9 +2,20 @@
 
 from pathlib import Path
 
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
-from shequ.config.env import REPO_DIR, VAR_DIR, env, is_production, pii_keys, secret_key
+from shequ.config.env import (
+    REPO_DIR,
+    VAR_DIR,
+    database,
+    env,
+    is_production,
+    map_tile_sources,
+    pii_keys,
+    secret_key,
+    trusted_proxies,
+)
 
 BASE_DIR: Path = REPO_DIR
 PRODUCTION = is_production()
@@ -25,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "csp",
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
     "simple_history",
@@ -50,6 +62,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -89,21 +102,8 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 VAR_DIR.mkdir(parents=True, exist_ok=True)
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'shequ.sqlite3'}")}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["OPTIONS"] = {
-        # IMMEDIATE takes the write lock at BEGIN, so two writers queue instead of failing
-        # with "database is locked" halfway through a transaction.
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-        "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-            " PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
-        ),
-    }
-else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# SQLite under var/ by default; on PostgreSQL a bounded pool per process (see env.database).
+DATABASES = {"default": database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://shequ")}
@@ -131,7 +131,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "people/locked_out.html"
 AXES_VERBOSE = False
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Lockout, rate limits and the audit trail key on one address: the peer, or the right-most
+# X-Forwarded-For hop that is not one of our proxies (see core.services.client_ip).
+SHEQU_TRUSTED_PROXIES = trusted_proxies()
+AXES_CLIENT_IP_CALLABLE = "shequ.core.services.client_ip"
 
 # Pluggable delivery of one-time codes and reset links; console backends on a laptop.
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
@@ -151,6 +154,24 @@ SHEQU_PII_REVEALS_PER_HOUR = env.int("PII_REVEALS_PER_HOUR", default=20)
 # Map tiles for the public project map (e.g. a deployment's own tile server); empty = the
 # district boundaries alone, so the map works with no tile server and no internet.
 SHEQU_MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
+
+# --- Content-Security-Policy (django-csp): only our own files run -----------------------------
+# No 'unsafe-inline' or 'unsafe-eval' anywhere: behaviour lives in static JS files, looks in
+# CSS files (tests/web/test_csp.py keeps it so). data: images are Bootstrap's and Leaflet's
+# inline SVG icons in their stylesheets.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *map_tile_sources(SHEQU_MAP_TILE_URL)],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # --- Internationalisation ------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

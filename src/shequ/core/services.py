@@ -1,5 +1,7 @@
 """Writes of the core: the audit trail and task progress."""
 
+import functools
+import ipaddress
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -38,11 +40,62 @@ def changes_between(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict
     return changed
 
 
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@functools.lru_cache(maxsize=8)
+def _trusted_networks(entries: tuple[str, ...]) -> tuple[IPNetwork, ...]:
+    # Cached by value, so a changed setting (tests, a reload) is parsed afresh.
+    return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
+
+
+def _parse_ip(raw: object) -> IPAddress | None:
+    """One address as a proxy writes it (``1.2.3.4``, ``1.2.3.4:80``, ``[::1]:80``), or None."""
+    text = str(raw or "").strip()
+    if text.startswith("["):  # [v6]:port
+        text = text[1 : text.find("]")] if "]" in text else ""
+    elif text.count(":") == 1:  # v4:port; a bare v6 address has several colons
+        text = text.split(":")[0]
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped  # one client, one key, whichever socket family it came on
+    return address
+
+
+def client_ip_from_meta(meta: Mapping[str, Any]) -> str | None:
+    """The client's address from WSGI-style ``META``: the one answer for lockout, limits, audit.
+
+    ``X-Forwarded-For`` is anyone's to write, so it counts only when the connecting peer is a
+    proxy listed in ``SHEQU_TRUSTED_PROXIES``. Then the list is read from the right (each
+    proxy appends the address it saw) past every trusted proxy, and the first address that is
+    not a trusted proxy is the client: entries to its left are the client's own claims.
+    """
+    address = _parse_ip(meta.get("REMOTE_ADDR"))
+    if address is None:
+        return None
+    trusted = _trusted_networks(tuple(settings.SHEQU_TRUSTED_PROXIES))
+    hops = str(meta.get("HTTP_X_FORWARDED_FOR") or "").split(",")
+    for raw in reversed(hops):
+        if not any(address in network for network in trusted):
+            break
+        hop = _parse_ip(raw)
+        if hop is None:
+            # A trusted proxy that passed no readable address: the proxy is the best we know,
+            # never a value further left that the client could have written.
+            break
+        address = hop
+    return str(address)
+
+
 def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address for a request (see ``client_ip_from_meta``); also axes' callable."""
     if request is None:
         return None
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR") or None
+    return client_ip_from_meta(request.META)
 
 
 def audit_record(

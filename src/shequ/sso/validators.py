@@ -18,6 +18,7 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.common import Request
 
 from shequ.core.pii import mask_name
+from shequ.core.services import client_ip_from_meta
 from shequ.people.models import User, VerificationLevel
 from shequ.sso import services
 from shequ.sso.scopes import CLAIM_SCOPES
@@ -89,9 +90,8 @@ _token_lookup = _TokenLookup()
 
 
 def _ip(request: Request) -> str | None:
-    headers = request.headers or {}
-    forwarded = str(headers.get("HTTP_X_FORWARDED_FOR", ""))
-    return forwarded.split(",")[0].strip() or headers.get("REMOTE_ADDR") or None
+    # oauthlib's headers are the Django request's META (django-oauth-toolkit copies it).
+    return client_ip_from_meta(request.headers or {})
 
 
 def _name(request: Request) -> str:
