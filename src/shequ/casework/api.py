@@ -84,12 +84,12 @@ class ApplicationDetailOut(ApplicationOut):
         return selectors.answers_masked(obj.data)
 
 
-class RevealIn(Schema):
+class AnswerRevealIn(Schema):
     field: str
     reason: str
 
 
-class RevealOut(Schema):
+class AnswerRevealOut(Schema):
     field: str
     value: str
 
@@ -194,8 +194,8 @@ def staff_act(request: HttpRequest, application_id: int, payload: ActionIn) -> A
     )
 
 
-@router.post("/queue/{application_id}/reveal", response=RevealOut)
-def staff_reveal(request: HttpRequest, application_id: int, payload: RevealIn) -> dict[str, str]:
+@router.post("/queue/{application_id}/reveal", response=AnswerRevealOut)
+def staff_reveal(request: HttpRequest, application_id: int, payload: AnswerRevealIn) -> dict[str, str]:
     """A phone or ID number answered on the application, in full: staff who work the case,
     reason required, rate-limited, audited."""
     value = services.application_reveal_answer(
