@@ -195,7 +195,9 @@ def staff_act(request: HttpRequest, application_id: int, payload: ActionIn) -> A
 
 
 @router.post("/queue/{application_id}/reveal", response=AnswerRevealOut)
-def staff_reveal(request: HttpRequest, application_id: int, payload: AnswerRevealIn) -> dict[str, str]:
+def staff_reveal(
+    request: HttpRequest, application_id: int, payload: AnswerRevealIn
+) -> dict[str, str]:
     """A phone or ID number answered on the application, in full: staff who work the case,
     reason required, rate-limited, audited."""
     value = services.application_reveal_answer(
