@@ -154,7 +154,7 @@ def test_consent_widens_when_an_app_asks_for_more(
 def test_signing_key_rotation_keeps_the_old_key_published_until_tokens_expire(
     db: None, settings: object
 ) -> None:
-    first = signing_key_current()
+    first = services.signing_key_ensure()
 
     second = services.signing_key_rotate()
 

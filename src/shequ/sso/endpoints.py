@@ -175,9 +175,7 @@ class JwksView(JwksInfoView):
     """The JSON Web Key Set: the current key and retired keys whose tokens may be alive."""
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        from shequ.sso.selectors import signing_key_current
-
-        signing_key_current()  # a fresh install publishes its first key at once
+        services.signing_key_ensure()  # a fresh install publishes its first key at once
         keys = [key.public_document() for key in signing_keys_published()]
         response = JsonResponse({"keys": keys})
         response["Access-Control-Allow-Origin"] = "*"

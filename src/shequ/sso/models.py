@@ -5,6 +5,7 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from jwcrypto import jwk
@@ -62,12 +63,14 @@ class DepartmentApp(AbstractApplication):
     def jwk_key(self) -> jwk.JWK:
         """The current RS256 signing key (the toolkit signs ID tokens with it).
 
-        Read once per request (the toolkit asks for it for the ``kid`` and for the signature):
-        the app object lives for one request, so a rotation takes effect on the next one.
+        The token validator sets it before signing, making the first key on first use
+        (``services.signing_key_ensure``); read here otherwise. Cached: the app object lives
+        for one request, so a rotation takes effect on the next one.
         """
-        from shequ.sso.selectors import signing_key_current
-
-        return signing_key_current().private_jwk()
+        key = SigningKey.objects.filter(retired_at__isnull=True).first()
+        if key is None:
+            raise ImproperlyConfigured("No signing key yet: run manage.py sso_rotate_signing_key.")
+        return key.private_jwk()
 
 
 class SigningKey(models.Model):

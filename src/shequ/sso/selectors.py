@@ -1,6 +1,5 @@
 """Reads of single sign-on: apps for the console, a resident's consents and sign-ins, keys."""
 
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -49,15 +48,9 @@ def signin_list_for(*, user: User, limit: int = 50) -> QuerySet[AuditEvent]:
     )[:limit]
 
 
-def signing_key_current() -> SigningKey:
-    """The key that signs new ID tokens; the first one is made on first use."""
-    key = SigningKey.objects.filter(retired_at__isnull=True).first()
-    if key is not None:
-        return key
-    from shequ.sso.services import signing_key_create
-
-    with transaction.atomic():
-        return signing_key_create()
+def signing_key_current() -> SigningKey | None:
+    """The key that signs new ID tokens (None before the first one is made)."""
+    return SigningKey.objects.filter(retired_at__isnull=True).first()
 
 
 def signing_keys_published() -> QuerySet[SigningKey]:

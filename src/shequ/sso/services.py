@@ -26,6 +26,7 @@ from shequ.core.services import audit_record
 from shequ.people.models import Department, User, VerificationLevel
 from shequ.sso.models import SCOPES, Consent, DepartmentApp, SigningKey, public_jwk_of
 from shequ.sso.permissions import can_manage_apps
+from shequ.sso.selectors import signing_key_current
 
 # A retired key stays in the JWKS this long after the last token it signed can expire.
 KEY_PUBLISH_MARGIN = timedelta(minutes=10)
@@ -324,6 +325,15 @@ def signing_key_create() -> SigningKey:
     )
     audit_record(actor=None, verb="sso.signing_key_created", target=signing_key)
     return signing_key
+
+
+def signing_key_ensure() -> SigningKey:
+    """The key that signs new ID tokens; the first one is made on first use."""
+    key = signing_key_current()  # a plain read on every token request: no transaction
+    if key is not None:
+        return key
+    with transaction.atomic():
+        return signing_key_create()
 
 
 @transaction.atomic

@@ -158,6 +158,14 @@ class ShequOAuth2Validator(OAuth2Validator):
             request.claims = json.loads(grant.claims)
         return True
 
+    def finalize_id_token(
+        self, id_token: dict[str, Any], token: dict[str, Any], token_handler: Any, request: Request
+    ) -> str:
+        # The toolkit signs with the app's ``jwk_key``: hand it the current key, read once
+        # per request (the first one is made on first use).
+        request.client.jwk_key = services.signing_key_ensure().private_jwk()
+        return str(super().finalize_id_token(id_token, token, token_handler, request))
+
     def get_discovery_claims(self, request: Any) -> list[str]:
         return list(CLAIM_SCOPES)
 
