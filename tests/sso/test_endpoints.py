@@ -1,5 +1,6 @@
 """Discovery, JWKS and the token endpoint's rate limit (Django test client, no live server)."""
 
+import base64
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -212,3 +213,62 @@ def test_userinfo_of_a_registered_account_without_resident_record(
         "verification_level": 0,
         "acr": "urn:shequ:loa:0:registered",
     }
+
+
+def _basic(registered: RegisteredApp) -> str:
+    pair = f"{registered.client_id}:{registered.secret}".encode()
+    return "Basic " + base64.b64encode(pair).decode()
+
+
+def test_an_app_introspects_its_own_tokens_but_not_another_apps(
+    client: Client, register_app: Callable[..., RegisteredApp], resident_user: User
+) -> None:
+    owner, other = register_app(name="户政服务"), register_app(name="公积金查询")
+    token = bearer_for(resident_user, owner.app, "openid profile")
+
+    foreign = client.post("/o/introspect/", {"token": token}, HTTP_AUTHORIZATION=_basic(other))
+    own = client.post("/o/introspect/", {"token": token}, HTTP_AUTHORIZATION=_basic(owner))
+
+    assert foreign.status_code == 200
+    assert foreign.json() == {"active": False}
+    assert own.json()["active"] is True
+    assert own.json()["username"] == resident_user.get_username()
+    assert own.json()["client_id"] == owner.client_id
+
+
+def test_a_resource_server_introspects_tokens_of_other_apps(
+    client: Client, register_app: Callable[..., RegisteredApp], resident_user: User
+) -> None:
+    owner = register_app(name="户政服务")
+    api = register_app(name="户政接口", introspects_tokens=True)
+    token = bearer_for(resident_user, owner.app, "openid profile")
+
+    response = client.post("/o/introspect/", {"token": token}, HTTP_AUTHORIZATION=_basic(api))
+
+    assert response.json()["active"] is True
+    assert response.json()["scope"] == "openid profile"
+
+
+def test_introspection_needs_a_confidential_apps_credentials(
+    client: Client, register_app: Callable[..., RegisteredApp], resident_user: User
+) -> None:
+    owner = register_app()
+    public = register_app(name="掌上办", confidential=False)
+    token = bearer_for(resident_user, owner.app, "openid")
+
+    by_public = client.post("/o/introspect/", {"token": token, "client_id": public.client_id})
+    wrong_secret = client.post(
+        "/o/introspect/",
+        {"token": token},
+        HTTP_AUTHORIZATION=_basic(RegisteredApp(owner.app, owner.client_id, "nope")),
+    )
+    by_bearer = client.post(
+        "/o/introspect/", {"token": token}, HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+
+    assert (by_public.status_code, wrong_secret.status_code, by_bearer.status_code) == (
+        401,
+        401,
+        401,
+    )
+    assert "username" not in by_public.content.decode()

@@ -17,10 +17,13 @@ from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.views import (
     AuthorizationView,
     ConnectDiscoveryInfoView,
+    IntrospectTokenView,
     JwksInfoView,
     RPInitiatedLogoutView,
     TokenView,
 )
+from oauthlib.common import Request as OAuthlibRequest
+from oauthlib.common import urlencode as oauthlib_urlencode
 from oauthlib.oauth2.rfc6749 import errors as oauth2_errors
 
 from shequ.core.services import client_ip
@@ -28,7 +31,11 @@ from shequ.people.models import User, VerificationLevel
 from shequ.sso import services
 from shequ.sso.models import DepartmentApp
 from shequ.sso.scopes import SCOPE_DESCRIPTIONS
-from shequ.sso.selectors import consent_active, signing_keys_published
+from shequ.sso.selectors import (
+    consent_active,
+    signing_keys_published,
+    token_introspectable_by,
+)
 from shequ.sso.validators import ACR_BY_LEVEL
 
 
@@ -145,6 +152,51 @@ class RateLimitedTokenView(TokenView):
             response["Cache-Control"] = "no-store"
             return response
         return super().post(request, *args, **kwargs)
+
+
+class ClientIntrospectView(IntrospectTokenView):
+    """Token introspection (RFC 7662) for confidential apps with their own credentials.
+
+    An app learns about its own tokens only; a resource server (``introspects_tokens``) about
+    any. Another app's token answers ``{"active": false}``, like an unknown one.
+    """
+
+    http_method_names = ["post", "options"]
+    caller: DepartmentApp | None = None
+
+    def authenticate_client(self, request: HttpRequest) -> bool:
+        core = self.get_oauthlib_core()
+        oauth_request = OAuthlibRequest(
+            request.build_absolute_uri(),
+            http_method=request.method,
+            body=oauthlib_urlencode(core.extract_body(request)),
+            headers=core.extract_headers(request),
+        )
+        if not core.server.request_validator.authenticate_client(oauth_request):
+            return False
+        client = oauth_request.client
+        if client.client_type != DepartmentApp.CLIENT_CONFIDENTIAL or not client.is_active:
+            return False  # a public app has no secret to prove who asks
+        self.caller = client
+        return True
+
+    def verify_request(self, request: HttpRequest) -> tuple[bool, Any]:
+        return False, None  # no bearer-token access: only an app's own credentials
+
+    def unauthenticated_response(
+        self, request: HttpRequest, oauthlib_request: Any = None
+    ) -> HttpResponse:
+        response = JsonResponse({"error": "invalid_client"}, status=401)
+        response["WWW-Authenticate"] = 'Basic realm="shequ"'
+        return response
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        token = request.POST.get("token")
+        if token is None:
+            return self.get_token_response(None)  # 400 invalid_request
+        if self.caller is None or not token_introspectable_by(caller=self.caller, token=token):
+            return JsonResponse({"active": False})
+        return self.get_token_response(token)
 
 
 class DiscoveryView(ConnectDiscoveryInfoView):

@@ -37,6 +37,10 @@ class AppSettingsForm(StyledForm):
     full_name_approved = forms.BooleanField(
         label=_("Approved to receive the full real name"), required=False
     )
+    introspects_tokens = forms.BooleanField(
+        label=_("Resource server: may look up tokens held by other apps (introspection)"),
+        required=False,
+    )
 
 
 class AppRegisterForm(AppSettingsForm):

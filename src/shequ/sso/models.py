@@ -41,6 +41,11 @@ class DepartmentApp(AbstractApplication):
     full_name_approved: "models.BooleanField[bool, bool]" = models.BooleanField(
         _("approved for the full name"), default=False
     )
+    # A resource server (a department's API) may introspect tokens held by other apps; any
+    # other app only its own.
+    introspects_tokens: "models.BooleanField[bool, bool]" = models.BooleanField(
+        _("resource server (introspects other apps' tokens)"), default=False
+    )
     is_active: "models.BooleanField[bool, bool]" = models.BooleanField(_("active"), default=True)
     secret_rotated_at: "models.DateTimeField[Any, Any]" = models.DateTimeField(
         _("secret rotated at"), null=True, blank=True

@@ -10,7 +10,7 @@ urlpatterns = [
     path("authorize/", endpoints.ShequAuthorizationView.as_view(), name="authorize"),
     path("token/", endpoints.RateLimitedTokenView.as_view(), name="token"),
     path("revoke_token/", toolkit.RevokeTokenView.as_view(), name="revoke-token"),
-    path("introspect/", toolkit.IntrospectTokenView.as_view(), name="introspect"),
+    path("introspect/", endpoints.ClientIntrospectView.as_view(), name="introspect"),
     re_path(
         r"^\.well-known/openid-configuration/?$",
         endpoints.DiscoveryView.as_view(),

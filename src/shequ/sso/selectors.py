@@ -1,7 +1,10 @@
 """Reads of single sign-on: apps for the console, a resident's consents and sign-ins, keys."""
 
+import hashlib
+
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from oauth2_provider.models import get_access_token_model
 
 from shequ.core.errors import NotFound
 from shequ.core.models import AuditEvent
@@ -39,6 +42,22 @@ def consent_list_for(*, user: User) -> QuerySet[Consent]:
 
 def consent_active(*, user: User, app: DepartmentApp) -> Consent | None:
     return Consent.objects.filter(user=user, app=app, revoked_at__isnull=True).first()
+
+
+def token_introspectable_by(*, caller: DepartmentApp, token: str) -> bool:
+    """Whether the app may learn about this access token: its own, or any if it is a
+    resource server. False for an unknown token too (the answer is then ``active: false``).
+    """
+    checksum = hashlib.sha256(token.encode("utf-8")).hexdigest()
+    owner = (
+        get_access_token_model()
+        .objects.filter(token_checksum=checksum)
+        .values_list("application_id", flat=True)
+        .first()
+    )
+    if owner is None:
+        return False
+    return caller.introspects_tokens or owner == caller.pk
 
 
 def signin_list_for(*, user: User, limit: int = 50) -> QuerySet[AuditEvent]:

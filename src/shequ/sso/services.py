@@ -88,6 +88,7 @@ def app_register(
     min_level: int = VerificationLevel.REGISTERED,
     confidential: bool = True,
     full_name_approved: bool = False,
+    introspects_tokens: bool = False,
     ip: str | None = None,
 ) -> tuple[DepartmentApp, str]:
     """Register a department's app. Returns it and its secret (shown once; "" if public).
@@ -116,6 +117,7 @@ def app_register(
         client_secret=secret,
         hash_client_secret=True,
         full_name_approved=full_name_approved,
+        introspects_tokens=introspects_tokens,
     )
     app.save()
     audit_record(
@@ -128,6 +130,7 @@ def app_register(
             "min_level": app.min_level,
             "client_type": app.client_type,
             "redirect_uris": app.redirect_uris,
+            "introspects_tokens": app.introspects_tokens,
         },
         ip=ip,
     )
@@ -145,9 +148,13 @@ def app_update(
     min_level: int,
     full_name_approved: bool,
     is_active: bool,
+    introspects_tokens: bool | None = None,
     ip: str | None = None,
 ) -> DepartmentApp:
-    """Change an app's URIs, scopes, level or status. Raises: PermissionDenied, DomainError."""
+    """Change an app's URIs, scopes, level, roles or status (``None``: role unchanged).
+
+    Raises: PermissionDenied, DomainError.
+    """
     _require_admin(actor)
     app = DepartmentApp.objects.select_for_update().filter(pk=app_id).first()
     if app is None:
@@ -159,6 +166,7 @@ def app_update(
         "min_level": app.min_level,
         "full_name_approved": app.full_name_approved,
         "is_active": app.is_active,
+        "introspects_tokens": app.introspects_tokens,
     }
     app.redirect_uris = _clean_uris(redirect_uris, field="redirect_uris", required=True)
     app.post_logout_redirect_uris = _clean_uris(
@@ -168,6 +176,8 @@ def app_update(
     app.min_level = VerificationLevel(min_level)
     app.full_name_approved = full_name_approved
     app.is_active = is_active
+    if introspects_tokens is not None:
+        app.introspects_tokens = introspects_tokens
     app.save()
     after = {
         "redirect_uris": app.redirect_uris,
@@ -176,6 +186,7 @@ def app_update(
         "min_level": app.min_level,
         "full_name_approved": app.full_name_approved,
         "is_active": app.is_active,
+        "introspects_tokens": app.introspects_tokens,
     }
     from shequ.core.services import changes_between
 
