@@ -272,3 +272,30 @@ def test_introspection_needs_a_confidential_apps_credentials(
         401,
     )
     assert "username" not in by_public.content.decode()
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_userinfo_refuses_an_access_token_in_the_query_string(
+    client: Client,
+    register_app: Callable[..., RegisteredApp],
+    resident_user: User,
+    method: str,
+) -> None:
+    token = bearer_for(resident_user, register_app().app, "openid profile")
+
+    response = getattr(client, method)(f"/o/userinfo/?access_token={token}")
+
+    assert response.status_code == 400
+    assert 'error="invalid_request"' in response["WWW-Authenticate"]
+    assert "name" not in response.json()
+
+
+def test_userinfo_takes_the_access_token_from_a_posted_form(
+    client: Client, register_app: Callable[..., RegisteredApp], resident_user: User
+) -> None:
+    token = bearer_for(resident_user, register_app().app, "openid profile")
+
+    response = client.post("/o/userinfo/", {"access_token": token})
+
+    assert response.status_code == 200
+    assert response.json()["name"] == "张*丰"

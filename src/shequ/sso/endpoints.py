@@ -21,6 +21,7 @@ from oauth2_provider.views import (
     JwksInfoView,
     RPInitiatedLogoutView,
     TokenView,
+    UserInfoView,
 )
 from oauthlib.common import Request as OAuthlibRequest
 from oauthlib.common import urlencode as oauthlib_urlencode
@@ -197,6 +198,25 @@ class ClientIntrospectView(IntrospectTokenView):
         if self.caller is None or not token_introspectable_by(caller=self.caller, token=token):
             return JsonResponse({"active": False})
         return self.get_token_response(token)
+
+
+class BearerUserInfoView(UserInfoView):
+    """UserInfo with the access token in the Authorization header or a POSTed form body
+    (RFC 6750 §2.1, §2.2), never in the query string, where logs and Referer headers keep it.
+    """
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if "access_token" in request.GET:
+            description = "Send the access token in the Authorization header, not the URL."
+            response = JsonResponse(
+                {"error": "invalid_request", "error_description": description}, status=400
+            )
+            response["WWW-Authenticate"] = (
+                f'Bearer error="invalid_request", error_description="{description}"'
+            )
+            response["Cache-Control"] = "no-store"
+            return response
+        return super().dispatch(request, *args, **kwargs)
 
 
 class DiscoveryView(ConnectDiscoveryInfoView):

@@ -22,6 +22,6 @@ urlpatterns = [
         name="oauth-server-metadata",
     ),
     path(".well-known/jwks.json", endpoints.JwksView.as_view(), name="jwks-info"),
-    path("userinfo/", toolkit.UserInfoView.as_view(), name="user-info"),
+    path("userinfo/", endpoints.BearerUserInfoView.as_view(), name="user-info"),
     path("logout/", endpoints.AuditedLogoutView.as_view(), name="rp-initiated-logout"),
 ]
