@@ -4,6 +4,7 @@ import base64
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from authlib.common.security import generate_token
@@ -15,7 +16,7 @@ from shequ.core.models import AuditEvent
 from shequ.people.models import User
 from shequ.sso.models import DepartmentApp, SigningKey
 from tests.factories import make_user
-from tests.sso.conftest import RegisteredApp
+from tests.sso.conftest import RegisteredApp, hidden_inputs
 
 # OpenID Connect Discovery 1.0 §3: REQUIRED provider metadata.
 REQUIRED_METADATA = {
@@ -299,3 +300,68 @@ def test_userinfo_takes_the_access_token_from_a_posted_form(
 
     assert response.status_code == 200
     assert response.json()["name"] == "张*丰"
+
+
+def _authorize_params(registered: RegisteredApp, **extra: str) -> dict[str, str]:
+    params = {
+        "client_id": registered.client_id,
+        "response_type": "code",
+        "scope": "openid",
+        "redirect_uri": "http://rp.test/callback",
+        "state": "s-42",
+        "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        "code_challenge_method": "S256",
+    }
+    params.update(extra)
+    return params
+
+
+def _query(response: Any) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(response["Location"]).query)
+
+
+@pytest.mark.parametrize(
+    ("extra", "error"),
+    [
+        ({"code_challenge_method": "plain"}, "invalid_request"),  # refused by shequ
+        ({"scope": "openid payroll"}, "invalid_scope"),  # refused by the toolkit
+    ],
+)
+def test_error_redirects_name_the_issuer(
+    client: Client,
+    register_app: Callable[..., RegisteredApp],
+    resident_user: User,
+    extra: dict[str, str],
+    error: str,
+) -> None:
+    registered = register_app()
+    client.force_login(resident_user, backend="shequ.people.auth_backends.UsernameOrPhoneBackend")
+
+    response = client.get("/o/authorize/", _authorize_params(registered, **extra))
+
+    assert response.status_code == 302
+    query = _query(response)
+    assert (query["error"], query["state"]) == ([error], ["s-42"])
+    assert query["iss"] == [client.get("/o/.well-known/openid-configuration").json()["issuer"]]
+
+
+@pytest.mark.parametrize(("allow", "answer"), [(False, "error"), (True, "code")])
+def test_consent_answer_names_the_issuer_once(
+    client: Client,
+    register_app: Callable[..., RegisteredApp],
+    resident_user: User,
+    allow: bool,
+    answer: str,
+) -> None:
+    registered = register_app()
+    client.force_login(resident_user, backend="shequ.people.auth_backends.UsernameOrPhoneBackend")
+    page = client.get("/o/authorize/", _authorize_params(registered))
+    form = hidden_inputs(page.content.decode())
+    if allow:
+        form["allow"] = "Authorize"
+
+    response = client.post("/o/authorize/", form)
+
+    query = _query(response)
+    assert answer in query
+    assert query["iss"] == ["http://testserver/o"]

@@ -4,7 +4,7 @@ rate limit and audit. Mounted under /o/ (see ``oidc_urls.py``)."""
 import json
 import time
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.cache import cache
@@ -40,10 +40,23 @@ from shequ.sso.selectors import (
 from shequ.sso.validators import ACR_BY_LEVEL
 
 
+def with_issuer(uri: str, issuer: str) -> str:
+    """The redirect URI with the ``iss`` authorization-response parameter (RFC 9207), once."""
+    parts = urlsplit(uri)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "iss"]
+    return urlunsplit(parts._replace(query=urlencode([*query, ("iss", issuer)])))
+
+
 class ShequAuthorizationView(AuthorizationView):
     """Consent screen in the resident's language; remembered consent; minimum level gate."""
 
     template_name = "sso/authorize.html"
+
+    def redirect(self, redirect_to: str, application: Any) -> HttpResponse:
+        # Every answer to the app's redirect URI, errors included, names the issuer (RFC 9207)
+        # so a client talking to several providers can tell which one answered.
+        issuer = oauth2_settings.oauth2_authorization_server_issuer(self.request)
+        return super().redirect(with_issuer(redirect_to, issuer), application)
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
