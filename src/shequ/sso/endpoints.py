@@ -68,17 +68,19 @@ class ShequAuthorizationView(AuthorizationView):
         )
         if credentials.get("code_challenge_method") != "S256":
             # PKCE is required, and only with S256 (RFC 9700 §2.1.1): refuse before consent.
-            pkce_error = oauth2_errors.InvalidRequestError(
-                description='PKCE with code_challenge_method "S256" is required.',
-                state=credentials.get("state"),
+            return self._refuse(
+                app,
+                credentials,
+                oauth2_errors.InvalidRequestError.error,
+                'PKCE with code_challenge_method "S256" is required.',
             )
-            return self.error_response(
-                OAuthToolkitError(error=pkce_error, redirect_uri=credentials["redirect_uri"]), app
-            )
-        refused = self._level_gate(app, back=request.get_full_path())
+        prompt = set(request.GET.get("prompt", "").split())
+        # prompt=none: answer at once, without any page (OpenID Connect Core §3.1.2.6). The
+        # anonymous case (login_required) is answered by the toolkit before this method.
+        silent = "none" in prompt
+        refused = self._level_gate(app, credentials, back=request.get_full_path(), silent=silent)
         if refused is not None:
             return refused
-        prompt = set(request.GET.get("prompt", "").split())
         consent = consent_active(user=request.user, app=app)  # type: ignore[arg-type]
         if consent is not None and consent.covers(scopes) and not prompt & {"consent", "login"}:
             if isinstance(credentials.get("ui_locales"), list):
@@ -90,15 +92,30 @@ class ShequAuthorizationView(AuthorizationView):
             except OAuthToolkitError as error:
                 return self.error_response(error, app)
             return self.redirect(uri, app)
+        if silent:
+            return self._refuse(
+                app, credentials, "consent_required", "The resident has not consented yet."
+            )
         return super().get(request, *args, **kwargs)
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         app = DepartmentApp.objects.filter(client_id=request.POST.get("client_id", "")).first()
         if app is not None:
-            refused = self._level_gate(app, back="")
+            refused = self._level_gate(app, {}, back="", silent=False)
             if refused is not None:
                 return refused
         return super().post(request, *args, **kwargs)
+
+    def _refuse(
+        self, app: DepartmentApp, credentials: dict[str, Any], error: str, description: str
+    ) -> HttpResponse:
+        """Send an OAuth error to the app's (validated) redirect URI, with its state."""
+        oauth_error = oauth2_errors.CustomOAuth2Error(
+            error=error, description=description, state=credentials.get("state")
+        )
+        return self.error_response(
+            OAuthToolkitError(error=oauth_error, redirect_uri=credentials["redirect_uri"]), app
+        )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -117,11 +134,24 @@ class ShequAuthorizationView(AuthorizationView):
         context["data_items"] = items
         return context
 
-    def _level_gate(self, app: DepartmentApp, *, back: str) -> HttpResponse | None:
+    def _level_gate(
+        self, app: DepartmentApp, credentials: dict[str, Any], *, back: str, silent: bool
+    ) -> HttpResponse | None:
+        """None when the resident's verification level is enough for the app; otherwise
+        the real-name check (then back here), the "higher level needed" page, or for a
+        silent request the ``interaction_required`` error.
+        """
         user: User = self.request.user
         level = VerificationLevel(user.verification_level)
         if level >= app.min_level:
             return None
+        if silent:
+            return self._refuse(
+                app,
+                credentials,
+                "interaction_required",
+                "The resident must raise their verification level first.",
+            )
         id_check_url = reverse("people:id_check")
         if back:
             id_check_url += "?" + urlencode({"next": back})

@@ -166,6 +166,17 @@ class ShequOAuth2Validator(OAuth2Validator):
         request.client.jwk_key = services.signing_key_ensure().private_jwk()
         return str(super().finalize_id_token(id_token, token, token_handler, request))
 
+    # --- prompt=none: the authorization view decides, it knows the session --------------
+    def validate_silent_login(self, request: Request) -> bool:
+        # An anonymous prompt=none request never gets this far with a session to check: the
+        # toolkit answers login_required before validating for the view.
+        return True
+
+    def validate_silent_authorization(self, request: Request) -> bool:
+        # Consent and the verification level are checked by ShequAuthorizationView, which
+        # answers consent_required or interaction_required.
+        return True
+
     def get_discovery_claims(self, request: Any) -> list[str]:
         return list(CLAIM_SCOPES)
 
