@@ -1,6 +1,7 @@
 """The authorization endpoint's answers without the consent page: prompt=none (silent
 log-in) and verification-level requests (Django test client, no live server)."""
 
+import json
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -8,11 +9,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.test import Client
 from django.utils import timezone
+from oauth2_provider.models import get_grant_model
 
 from shequ.people.models import User, VerificationLevel
 from shequ.sso.models import Consent
-from tests.factories import make_user
-from tests.sso.conftest import REDIRECT_URI, RegisteredApp
+from tests.factories import make_resident, make_user
+from tests.sso.conftest import REDIRECT_URI, RegisteredApp, hidden_inputs
 
 ISSUER = "http://testserver/o"
 BACKEND = "shequ.people.auth_backends.UsernameOrPhoneBackend"
@@ -113,3 +115,136 @@ def test_silent_login_mixed_with_other_prompts_is_an_invalid_request(
     params = answer(authorize(client, register_app(), prompt=prompt))
 
     assert params["error"] == "invalid_request"
+
+
+ID_CHECKED_ACR = "urn:shequ:loa:1:id-checked"
+IN_PERSON_ACR = "urn:shequ:loa:2:in-person"
+
+
+def acr_claim(**request: Any) -> str:
+    """The claims parameter asking for the ID token's acr (OpenID Connect Core §5.5)."""
+    return json.dumps({"id_token": {"acr": request}})
+
+
+def test_acr_above_a_registered_residents_level_sends_them_to_the_id_check_then_on(
+    client: Client, register_app: Callable[..., RegisteredApp], chengdu: None
+) -> None:
+    registered = register_app()
+    newcomer = make_user("newcomer")
+    consent_to(newcomer, registered)
+    client.force_login(newcomer, backend=BACKEND)
+
+    response = authorize(client, registered, acr_values=ID_CHECKED_ACR)
+
+    assert response.status_code == 302
+    target = urlsplit(response["Location"])
+    assert target.path == "/accounts/id-check/"
+    back = parse_qs(target.query)["next"][0]
+    assert "acr_values=" in back
+    make_resident(user=newcomer, name="李四", level=VerificationLevel.ID_CHECKED)
+    assert "code" in answer(client.get(back))  # verified: the sign-in continues
+
+
+@pytest.mark.parametrize(
+    "request_params",
+    [
+        {"acr_values": IN_PERSON_ACR},
+        {"claims": acr_claim(essential=True, value=IN_PERSON_ACR)},
+        {"claims": acr_claim(essential=True, values=["urn:x:gold"])},
+    ],
+)
+def test_acr_the_resident_cannot_reach_here_is_unmet_not_a_lower_token(
+    client: Client,
+    register_app: Callable[..., RegisteredApp],
+    resident_user: User,
+    request_params: dict[str, str],
+) -> None:
+    registered = register_app()
+    consent_to(resident_user, registered)
+    client.force_login(resident_user, backend=BACKEND)  # ID checked, not in person
+
+    params = answer(authorize(client, registered, **request_params))
+
+    assert params == {"error": "unmet_authentication_requirements", "state": "s-7", "iss": ISSUER}
+
+
+@pytest.mark.parametrize(
+    "request_params",
+    [
+        {"acr_values": f"{IN_PERSON_ACR} {ID_CHECKED_ACR}"},  # either will do
+        {"acr_values": "urn:x:gold"},  # voluntary and unknown: nothing asked
+        {"claims": acr_claim(values=[IN_PERSON_ACR])},  # voluntary
+    ],
+)
+def test_acr_the_resident_meets_signs_in(
+    client: Client,
+    register_app: Callable[..., RegisteredApp],
+    resident_user: User,
+    request_params: dict[str, str],
+) -> None:
+    registered = register_app()
+    consent_to(resident_user, registered)
+    client.force_login(resident_user, backend=BACKEND)
+
+    assert "code" in answer(authorize(client, registered, **request_params))
+
+
+@pytest.mark.parametrize(
+    ("acr", "error"),
+    [
+        (ID_CHECKED_ACR, "interaction_required"),
+        (IN_PERSON_ACR, "unmet_authentication_requirements"),
+    ],
+)
+def test_silent_login_with_an_acr_above_the_residents_level_is_refused(
+    client: Client, register_app: Callable[..., RegisteredApp], chengdu: None, acr: str, error: str
+) -> None:
+    registered = register_app()
+    newcomer = make_user("newcomer")
+    consent_to(newcomer, registered)
+    client.force_login(newcomer, backend=BACKEND)
+
+    assert answer(authorize(client, registered, prompt="none", acr_values=acr))["error"] == error
+
+
+def test_consent_answer_without_its_page_issues_no_code(
+    client: Client, register_app: Callable[..., RegisteredApp], chengdu: None
+) -> None:
+    # A registered-only resident forges the consent form of a request that asked for the
+    # ID-checked level (its acr_values are not in the form): no code, whatever the form says.
+    registered = register_app()
+    client.force_login(make_user("newcomer"), backend=BACKEND)
+    form = {
+        "client_id": registered.client_id,
+        "redirect_uri": REDIRECT_URI,
+        "response_type": "code",
+        "scope": "openid",
+        "state": "s-7",
+        "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        "code_challenge_method": "S256",
+        "allow": "Authorize",
+    }
+
+    response = client.post("/o/authorize/", form)
+
+    assert response.status_code == 400
+    assert "Location" not in response.headers
+    assert not get_grant_model().objects.exists()
+
+
+def test_consent_answer_is_checked_against_the_acr_its_page_was_shown_for(
+    client: Client, register_app: Callable[..., RegisteredApp], resident_user: User
+) -> None:
+    registered = register_app()
+    client.force_login(resident_user, backend=BACKEND)
+    page = authorize(client, registered, acr_values=ID_CHECKED_ACR)
+    form = hidden_inputs(page.content.decode())
+    form["allow"] = "Authorize"
+    resident = resident_user.resident
+    resident.verification_level = VerificationLevel.REGISTERED  # e.g. the check was withdrawn
+    resident.save()
+
+    response = client.post("/o/authorize/", form)
+
+    assert urlsplit(response["Location"]).path == "/accounts/id-check/"
+    assert not get_grant_model().objects.exists()

@@ -30,6 +30,7 @@ from oauthlib.oauth2.rfc6749 import errors as oauth2_errors
 from shequ.core.services import client_ip
 from shequ.people.models import User, VerificationLevel
 from shequ.sso import services
+from shequ.sso.assurance import ACR_BY_LEVEL, AcrRequest, acr_request
 from shequ.sso.models import DepartmentApp
 from shequ.sso.scopes import SCOPE_DESCRIPTIONS
 from shequ.sso.selectors import (
@@ -37,7 +38,12 @@ from shequ.sso.selectors import (
     signing_keys_published,
     token_introspectable_by,
 )
-from shequ.sso.validators import ACR_BY_LEVEL
+
+# Authorization requests whose consent page was shown, by app and PKCE challenge: the
+# consent form's answer is checked against what the request asked for, not against
+# what the form (which the browser can change) says. A few per session at most.
+PENDING_SESSION_KEY = "sso_pending_authorizations"
+PENDING_KEEP = 10
 
 
 def with_issuer(uri: str, issuer: str) -> str:
@@ -78,7 +84,10 @@ class ShequAuthorizationView(AuthorizationView):
         # prompt=none: answer at once, without any page (OpenID Connect Core §3.1.2.6). The
         # anonymous case (login_required) is answered by the toolkit before this method.
         silent = "none" in prompt
-        refused = self._level_gate(app, credentials, back=request.get_full_path(), silent=silent)
+        acr = acr_request(request.GET.get("acr_values", ""), credentials.get("claims"))
+        refused = self._level_gate(
+            app, credentials, acr, back=request.get_full_path(), silent=silent
+        )
         if refused is not None:
             return refused
         consent = consent_active(user=request.user, app=app)  # type: ignore[arg-type]
@@ -96,15 +105,49 @@ class ShequAuthorizationView(AuthorizationView):
             return self._refuse(
                 app, credentials, "consent_required", "The resident has not consented yet."
             )
+        self._remember_pending(credentials, acr)
         return super().get(request, *args, **kwargs)
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        app = DepartmentApp.objects.filter(client_id=request.POST.get("client_id", "")).first()
-        if app is not None:
-            refused = self._level_gate(app, {}, back="", silent=False)
-            if refused is not None:
-                return refused
+        client_id = request.POST.get("client_id", "")
+        app = DepartmentApp.objects.filter(client_id=client_id).first()
+        pending = self._take_pending(client_id, request.POST.get("code_challenge", ""))
+        if app is None or pending is None:
+            # Not the answer to a consent page shown in this session (or answered already).
+            error = {
+                "error": "invalid_request",
+                "description": _("This sign-in request has expired. Start again from the app."),
+            }
+            return render(request, self.template_name, {"error": error}, status=400)
+        acr = AcrRequest(
+            level=None if pending["level"] is None else VerificationLevel(pending["level"]),
+            unmeetable=pending["unmeetable"],
+        )
+        refused = self._level_gate(app, pending, acr, back="", silent=False)
+        if refused is not None:
+            return refused
         return super().post(request, *args, **kwargs)
+
+    def _remember_pending(self, credentials: dict[str, Any], acr: AcrRequest) -> None:
+        session = self.request.session
+        pending = dict(session.get(PENDING_SESSION_KEY, {}))
+        key = f"{credentials['client_id']} {credentials.get('code_challenge', '')}"
+        pending.pop(key, None)
+        pending[key] = {
+            "level": None if acr.level is None else int(acr.level),
+            "unmeetable": acr.unmeetable,
+            "redirect_uri": credentials["redirect_uri"],
+            "state": credentials.get("state"),
+        }
+        session[PENDING_SESSION_KEY] = dict(list(pending.items())[-PENDING_KEEP:])
+
+    def _take_pending(self, client_id: str, code_challenge: str) -> dict[str, Any] | None:
+        session = self.request.session
+        pending = dict(session.get(PENDING_SESSION_KEY, {}))
+        entry = pending.pop(f"{client_id} {code_challenge}", None)
+        if entry is not None:
+            session[PENDING_SESSION_KEY] = pending
+        return entry
 
     def _refuse(
         self, app: DepartmentApp, credentials: dict[str, Any], error: str, description: str
@@ -135,34 +178,61 @@ class ShequAuthorizationView(AuthorizationView):
         return context
 
     def _level_gate(
-        self, app: DepartmentApp, credentials: dict[str, Any], *, back: str, silent: bool
+        self,
+        app: DepartmentApp,
+        credentials: dict[str, Any],
+        acr: AcrRequest,
+        *,
+        back: str,
+        silent: bool,
     ) -> HttpResponse | None:
-        """None when the resident's verification level is enough for the app; otherwise
-        the real-name check (then back here), the "higher level needed" page, or for a
-        silent request the ``interaction_required`` error.
+        """None when the resident's verification level is enough for the app and for the
+        ``acr`` the request asked for; otherwise the step up (the real-name check, then back
+        here), the "higher level needed" page, or an error to the app: never a token that
+        claims less than was asked for.
         """
         user: User = self.request.user
         level = VerificationLevel(user.verification_level)
-        if level >= app.min_level:
-            return None
-        if silent:
+        if acr.unmeetable:
             return self._refuse(
                 app,
                 credentials,
-                "interaction_required",
-                "The resident must raise their verification level first.",
+                "unmet_authentication_requirements",
+                "No requested acr value is offered by this provider.",
+            )
+        needed = max(app.min_level, acr.level if acr.level is not None else app.min_level)
+        if level >= needed:
+            return None
+        # The real-name check is the one step up a resident can take online.
+        step_up = level == VerificationLevel.REGISTERED and needed == VerificationLevel.ID_CHECKED
+        below_app = level < app.min_level
+        if silent:
+            error = "interaction_required" if step_up or below_app else None
+            return self._refuse(
+                app,
+                credentials,
+                error or "unmet_authentication_requirements",
+                "The resident's verification level is below the one required.",
             )
         id_check_url = reverse("people:id_check")
         if back:
             id_check_url += "?" + urlencode({"next": back})
-        if level == VerificationLevel.REGISTERED and app.min_level == VerificationLevel.ID_CHECKED:
+        if step_up:
             return redirect(id_check_url)
+        if not below_app:
+            # Only this request asks for more than the resident can reach here.
+            return self._refuse(
+                app,
+                credentials,
+                "unmet_authentication_requirements",
+                "The resident's verification level is below the requested acr.",
+            )
         return render(
             self.request,
             "sso/level_required.html",
             {
                 "application": app,
-                "required": VerificationLevel(app.min_level),
+                "required": VerificationLevel(needed),
                 "level": level,
                 "levels": VerificationLevel,
                 "id_check_url": id_check_url,

@@ -20,17 +20,9 @@ from oauthlib.common import Request
 from shequ.core.pii import mask_name
 from shequ.people.models import User, VerificationLevel
 from shequ.sso import services
+from shequ.sso.assurance import ACR_BY_LEVEL
 from shequ.sso.scopes import CLAIM_SCOPES
 from shequ.sso.selectors import signing_key_by_kid
-
-# The ``acr`` (authentication context class) value for each verification level.
-ACR_BY_LEVEL = {
-    VerificationLevel.REGISTERED: "urn:shequ:loa:0:registered",
-    VerificationLevel.ID_CHECKED: "urn:shequ:loa:1:id-checked",
-    VerificationLevel.IN_PERSON: "urn:shequ:loa:2:in-person",
-    VerificationLevel.AUTHORITY: "urn:shequ:loa:3:authority",
-}
-
 
 # How long a verified (client, secret) pair skips the slow hash.
 SECRET_CHECK_CACHE_SECONDS = 300
