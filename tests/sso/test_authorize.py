@@ -248,3 +248,47 @@ def test_consent_answer_is_checked_against_the_acr_its_page_was_shown_for(
 
     assert urlsplit(response["Location"]).path == "/accounts/id-check/"
     assert not get_grant_model().objects.exists()
+
+
+LOOPBACK = "http://127.0.0.1:8765/callback"
+
+
+@pytest.mark.parametrize(
+    ("opted_in", "redirect_uri", "shown"),
+    [
+        (False, LOOPBACK, True),
+        (False, "http://127.0.0.1:9999/callback", False),  # no port wildcard by default
+        (True, "http://127.0.0.1:9999/callback", True),
+        (True, "http://127.0.0.1:9999/other", False),
+        (True, "http://localhost:8765/callback", False),
+        (True, "http://u:p@127.0.0.1:9999/callback", False),
+    ],
+)
+def test_redirect_uri_must_match_exactly_unless_the_app_opts_in_to_loopback_ports(
+    client: Client,
+    register_app: Callable[..., RegisteredApp],
+    resident_user: User,
+    opted_in: bool,
+    redirect_uri: str,
+    shown: bool,
+) -> None:
+    registered = register_app(redirect_uris=LOOPBACK, loopback_any_port=opted_in)
+    client.force_login(resident_user, backend=BACKEND)
+
+    response = authorize(client, registered, redirect_uri=redirect_uri)
+
+    if shown:
+        assert response.status_code == 200
+        assert 'data-testid="consent"' in response.content.decode()
+    else:
+        assert response.status_code == 400
+        assert "Location" not in response.headers
+
+
+def test_after_logout_uri_must_match_exactly(
+    register_app: Callable[..., RegisteredApp],
+) -> None:
+    app = register_app(post_logout_redirect_uris="http://127.0.0.1:8765/bye").app
+
+    assert app.post_logout_redirect_uri_allowed("http://127.0.0.1:8765/bye")
+    assert not app.post_logout_redirect_uri_allowed("http://127.0.0.1:9999/bye")

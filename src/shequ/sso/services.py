@@ -89,6 +89,7 @@ def app_register(
     confidential: bool = True,
     full_name_approved: bool = False,
     introspects_tokens: bool = False,
+    loopback_any_port: bool = False,
     ip: str | None = None,
 ) -> tuple[DepartmentApp, str]:
     """Register a department's app. Returns it and its secret (shown once; "" if public).
@@ -118,6 +119,7 @@ def app_register(
         hash_client_secret=True,
         full_name_approved=full_name_approved,
         introspects_tokens=introspects_tokens,
+        loopback_any_port=loopback_any_port,
     )
     app.save()
     audit_record(
@@ -131,6 +133,7 @@ def app_register(
             "client_type": app.client_type,
             "redirect_uris": app.redirect_uris,
             "introspects_tokens": app.introspects_tokens,
+            "loopback_any_port": app.loopback_any_port,
         },
         ip=ip,
     )
@@ -149,6 +152,7 @@ def app_update(
     full_name_approved: bool,
     is_active: bool,
     introspects_tokens: bool | None = None,
+    loopback_any_port: bool | None = None,
     ip: str | None = None,
 ) -> DepartmentApp:
     """Change an app's URIs, scopes, level, roles or status (``None``: role unchanged).
@@ -167,6 +171,7 @@ def app_update(
         "full_name_approved": app.full_name_approved,
         "is_active": app.is_active,
         "introspects_tokens": app.introspects_tokens,
+        "loopback_any_port": app.loopback_any_port,
     }
     app.redirect_uris = _clean_uris(redirect_uris, field="redirect_uris", required=True)
     app.post_logout_redirect_uris = _clean_uris(
@@ -178,6 +183,8 @@ def app_update(
     app.is_active = is_active
     if introspects_tokens is not None:
         app.introspects_tokens = introspects_tokens
+    if loopback_any_port is not None:
+        app.loopback_any_port = loopback_any_port
     app.save()
     after = {
         "redirect_uris": app.redirect_uris,
@@ -187,6 +194,7 @@ def app_update(
         "full_name_approved": app.full_name_approved,
         "is_active": app.is_active,
         "introspects_tokens": app.introspects_tokens,
+        "loopback_any_port": app.loopback_any_port,
     }
     from shequ.core.services import changes_between
 
