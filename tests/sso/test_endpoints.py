@@ -365,3 +365,42 @@ def test_consent_answer_names_the_issuer_once(
     query = _query(response)
     assert answer in query
     assert query["iss"] == ["http://testserver/o"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/.well-known/openid-configuration",
+        "/o/.well-known/openid-configuration",
+        "/o/.well-known/oauth-authorization-server",
+    ],
+)
+def test_metadata_says_request_objects_are_not_supported(client: Client, path: str) -> None:
+    data = client.get(path).json()
+
+    # Left out, request_uri_parameter_supported would mean true (OIDC Discovery §3).
+    assert data["request_uri_parameter_supported"] is False
+    assert data["request_parameter_supported"] is False
+    assert data["authorization_response_iss_parameter_supported"] is True
+
+
+@pytest.mark.parametrize(
+    ("parameter", "value"),
+    [("request_uri", "https://rp.test/request.jwt"), ("request", "eyJhbGciOiJub25lIn0.e30.")],
+)
+def test_authorization_with_a_request_object_is_refused(
+    client: Client,
+    register_app: Callable[..., RegisteredApp],
+    resident_user: User,
+    parameter: str,
+    value: str,
+) -> None:
+    registered = register_app()
+    client.force_login(resident_user, backend="shequ.people.auth_backends.UsernameOrPhoneBackend")
+
+    response = client.get("/o/authorize/", _authorize_params(registered, **{parameter: value}))
+
+    query = _query(response)
+    assert query["error"] == [f"{parameter}_not_supported"]
+    assert query["state"] == ["s-42"]
+    assert "code" not in query

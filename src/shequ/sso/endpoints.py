@@ -19,6 +19,7 @@ from oauth2_provider.views import (
     ConnectDiscoveryInfoView,
     IntrospectTokenView,
     JwksInfoView,
+    OAuthServerMetadataView,
     RPInitiatedLogoutView,
     TokenView,
     UserInfoView,
@@ -80,6 +81,15 @@ class ShequAuthorizationView(AuthorizationView):
                 oauth2_errors.InvalidRequestError.error,
                 'PKCE with code_challenge_method "S256" is required.',
             )
+        for parameter in ("request", "request_uri"):
+            if parameter in request.GET:
+                # Request objects are not supported, and discovery says so.
+                return self._refuse(
+                    app,
+                    credentials,
+                    f"{parameter}_not_supported",
+                    f"The {parameter} parameter is not supported.",
+                )
         prompt = set(request.GET.get("prompt", "").split())
         # prompt=none: answer at once, without any page (OpenID Connect Core §3.1.2.6). The
         # anonymous case (login_required) is answered by the toolkit before this method.
@@ -332,6 +342,14 @@ class BearerUserInfoView(UserInfoView):
         return super().dispatch(request, *args, **kwargs)
 
 
+# Request objects (OpenID Connect Core §6) are not supported. Said outright: a missing
+# request_uri_parameter_supported means true (OpenID Connect Discovery §3).
+NO_REQUEST_OBJECTS = {
+    "request_parameter_supported": False,
+    "request_uri_parameter_supported": False,
+}
+
+
 class DiscoveryView(ConnectDiscoveryInfoView):
     """OpenID Provider metadata: RS256 from our key table, acr values and end session."""
 
@@ -350,9 +368,25 @@ class DiscoveryView(ConnectDiscoveryInfoView):
             "token_endpoint_auth_methods_supported"
         ]
         data["ui_locales_supported"] = ["zh-CN", "en"]
+        data["prompt_values_supported"] = ["none", "login", "consent"]
+        data.update(NO_REQUEST_OBJECTS)
         out = JsonResponse(data)
         out["Access-Control-Allow-Origin"] = "*"
         out["Cache-Control"] = "public, max-age=300"
+        return out
+
+
+class ServerMetadataView(OAuthServerMetadataView):
+    """OAuth 2.0 authorization server metadata (RFC 8414), in step with OpenID discovery."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().get(request, *args, **kwargs)
+        data = json.loads(response.content)
+        data.update(NO_REQUEST_OBJECTS)
+        out = JsonResponse(data)
+        for header in ("Access-Control-Allow-Origin", "Cache-Control"):
+            if header in response:
+                out[header] = response[header]
         return out
 
 

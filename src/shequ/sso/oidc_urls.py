@@ -18,7 +18,7 @@ urlpatterns = [
     ),
     path(
         ".well-known/oauth-authorization-server",
-        toolkit.OAuthServerMetadataView.as_view(),
+        endpoints.ServerMetadataView.as_view(),
         name="oauth-server-metadata",
     ),
     path(".well-known/jwks.json", endpoints.JwksView.as_view(), name="jwks-info"),
