@@ -182,5 +182,26 @@ class Consent(models.Model):
         return set(scopes) <= set(self.scopes.split())
 
 
+class RedeemedCode(models.Model):
+    """An authorization code already exchanged for tokens, kept by its SHA-256 so that a
+    second use revokes what the first one got (RFC 6749 §4.1.2)."""
+
+    code_checksum = models.CharField(max_length=64, unique=True)
+    app = models.ForeignKey(DepartmentApp, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The tokens the code bought, by SHA-256 (what the toolkit stores too); the refresh
+    # token's row outlives its rotation, so its family finds every later token as well.
+    access_token_checksum = models.CharField(max_length=64)
+    refresh_token_checksum = models.CharField(max_length=64, blank=True)
+    redeemed_at = models.DateTimeField(db_index=True)
+    replayed_at = models.DateTimeField(null=True, blank=True)
+
+    # Declared: mypy's Django plugin may load the models of another checkout of the project.
+    objects: "models.Manager[RedeemedCode]" = models.Manager()
+
+    def __str__(self) -> str:
+        return f"redeemed code {self.code_checksum[:8]}…"
+
+
 def public_jwk_of(key: jwk.JWK) -> dict[str, Any]:
     return dict(json.loads(key.export_public()))

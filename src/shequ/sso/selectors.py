@@ -13,7 +13,13 @@ from shequ.sso.models import Consent, DepartmentApp, SigningKey
 from shequ.sso.permissions import can_manage_apps
 
 # Audit verbs a resident sees in "which apps signed me in".
-SIGN_IN_VERBS = ("sso.token_issued", "sso.token_refreshed", "sso.token_revoked", "sso.logout")
+SIGN_IN_VERBS = (
+    "sso.token_issued",
+    "sso.token_refreshed",
+    "sso.token_revoked",
+    "sso.code_replayed",
+    "sso.logout",
+)
 
 
 def app_list_for(*, user: User) -> QuerySet[DepartmentApp]:

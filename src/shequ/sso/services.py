@@ -3,12 +3,14 @@
 Every service runs in one transaction and leaves an ``AuditEvent``.
 """
 
+import hashlib
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from jwcrypto import jwk
@@ -24,7 +26,14 @@ from shequ.core.errors import DomainError, NotFound, PermissionDenied
 from shequ.core.pii import encrypt
 from shequ.core.services import audit_record
 from shequ.people.models import Department, User, VerificationLevel
-from shequ.sso.models import SCOPES, Consent, DepartmentApp, SigningKey, public_jwk_of
+from shequ.sso.models import (
+    SCOPES,
+    Consent,
+    DepartmentApp,
+    RedeemedCode,
+    SigningKey,
+    public_jwk_of,
+)
 from shequ.sso.permissions import can_manage_apps
 from shequ.sso.selectors import signing_key_current
 
@@ -328,6 +337,80 @@ def token_event_record(
         changes={"scopes": scopes} if scopes else {},
         ip=ip,
     )
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def code_redemption_record(
+    *, app: DepartmentApp, user: User, code: str, access_token: str, refresh_token: str
+) -> None:
+    """Remember what an authorization code was exchanged for (inside the token transaction).
+
+    Raises: DomainError (the code was exchanged already: a concurrent second use).
+    """
+    try:
+        with transaction.atomic():
+            RedeemedCode.objects.create(
+                code_checksum=_sha256(code),
+                app=app,
+                user=user,
+                access_token_checksum=_sha256(access_token),
+                refresh_token_checksum=_sha256(refresh_token) if refresh_token else "",
+                redeemed_at=timezone.now(),
+            )
+    except IntegrityError as error:
+        raise DomainError("sso.code_reused", _("The code was used already.")) from error
+
+
+@transaction.atomic
+def code_replay_revoke(*, app: DepartmentApp, code: str, ip: str | None = None) -> int:
+    """A second use of an authorization code: revoke every token the first use got, and
+    those refreshed from them since. Returns how many went (0: not a code ever used).
+    """
+    redeemed = (
+        RedeemedCode.objects.select_for_update()
+        .select_related("user")
+        .filter(code_checksum=_sha256(code), app=app)
+        .first()
+    )
+    if redeemed is None:
+        return 0
+    access_model = get_access_token_model()
+    refresh_model = get_refresh_token_model()
+    family = (
+        refresh_model.objects.filter(
+            token_checksum=redeemed.refresh_token_checksum, application=app
+        )
+        .values_list("token_family", flat=True)
+        .first()
+        if redeemed.refresh_token_checksum
+        else None
+    )
+    refresh = refresh_model.objects.filter(token_family=family) if family else None
+    access = access_model.objects.filter(application=app, user=redeemed.user).filter(
+        Q(token_checksum=redeemed.access_token_checksum)
+        | Q(pk__in=refresh.values("access_token_id") if refresh is not None else [])
+    )
+    id_token_ids = list(access.exclude(id_token=None).values_list("id_token_id", flat=True))
+    revoked = access.count()
+    if refresh is not None:
+        revoked += refresh.filter(revoked__isnull=True).count()
+        refresh_model.revoke_family(family)
+    access.delete()
+    get_id_token_model().objects.filter(pk__in=id_token_ids).delete()
+    redeemed.replayed_at = timezone.now()
+    redeemed.save(update_fields=["replayed_at"])
+    audit_record(
+        actor=redeemed.user,
+        verb="sso.code_replayed",
+        target=app,
+        division_code=_division_of(redeemed.user),
+        changes={"tokens_revoked": revoked},
+        ip=ip,
+    )
+    return revoked
 
 
 def signing_key_create() -> SigningKey:

@@ -16,7 +16,9 @@ from oauth2_provider.models import (
 )
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.common import Request
+from oauthlib.oauth2.rfc6749 import errors as oauth2_errors
 
+from shequ.core.errors import DomainError
 from shequ.core.pii import mask_name
 from shequ.people.models import User, VerificationLevel
 from shequ.sso import services
@@ -140,7 +142,11 @@ class ShequOAuth2Validator(OAuth2Validator):
             .filter(code=code, application=client)
             .first()
         )
-        if grant is None or grant.is_expired():
+        if grant is None:
+            # Used already? Then the code leaked: what its first use got is revoked.
+            services.code_replay_revoke(app=client, code=code, ip=_ip(request))
+            return False
+        if grant.is_expired():
             return False
         request.scopes = grant.scope.split(" ")
         request.user = grant.user
@@ -201,6 +207,17 @@ class ShequOAuth2Validator(OAuth2Validator):
         self, token: dict[str, Any], request: Request, *args: Any, **kwargs: Any
     ) -> Any:
         result = super()._save_bearer_token(token, request, *args, **kwargs)
+        if request.grant_type == "authorization_code":
+            try:
+                services.code_redemption_record(
+                    app=request.client,
+                    user=request.user,
+                    code=request.code,
+                    access_token=token["access_token"],
+                    refresh_token=str(token.get("refresh_token") or ""),
+                )
+            except DomainError as error:  # the same code exchanged twice at once
+                raise oauth2_errors.InvalidGrantError(request=request) from error
         verb = (
             "sso.token_refreshed" if request.grant_type == "refresh_token" else "sso.token_issued"
         )
