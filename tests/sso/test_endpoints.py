@@ -1,8 +1,10 @@
 """Discovery, JWKS and the token endpoint's rate limit (Django test client, no live server)."""
 
+import base64
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from authlib.common.security import generate_token
@@ -14,7 +16,7 @@ from shequ.core.models import AuditEvent
 from shequ.people.models import User
 from shequ.sso.models import DepartmentApp, SigningKey
 from tests.factories import make_user
-from tests.sso.conftest import RegisteredApp
+from tests.sso.conftest import RegisteredApp, hidden_inputs
 
 # OpenID Connect Discovery 1.0 §3: REQUIRED provider metadata.
 REQUIRED_METADATA = {
@@ -230,3 +232,193 @@ def test_userinfo_of_a_registered_account_without_resident_record(
         "verification_level": 0,
         "acr": "urn:shequ:loa:0:registered",
     }
+
+
+def _basic(registered: RegisteredApp) -> str:
+    pair = f"{registered.client_id}:{registered.secret}".encode()
+    return "Basic " + base64.b64encode(pair).decode()
+
+
+def test_an_app_introspects_its_own_tokens_but_not_another_apps(
+    client: Client, register_app: Callable[..., RegisteredApp], resident_user: User
+) -> None:
+    owner, other = register_app(name="户政服务"), register_app(name="公积金查询")
+    token = bearer_for(resident_user, owner.app, "openid profile")
+
+    foreign = client.post("/o/introspect/", {"token": token}, HTTP_AUTHORIZATION=_basic(other))
+    own = client.post("/o/introspect/", {"token": token}, HTTP_AUTHORIZATION=_basic(owner))
+
+    assert foreign.status_code == 200
+    assert foreign.json() == {"active": False}
+    assert own.json()["active"] is True
+    assert own.json()["username"] == resident_user.get_username()
+    assert own.json()["client_id"] == owner.client_id
+
+
+def test_a_resource_server_introspects_tokens_of_other_apps(
+    client: Client, register_app: Callable[..., RegisteredApp], resident_user: User
+) -> None:
+    owner = register_app(name="户政服务")
+    api = register_app(name="户政接口", introspects_tokens=True)
+    token = bearer_for(resident_user, owner.app, "openid profile")
+
+    response = client.post("/o/introspect/", {"token": token}, HTTP_AUTHORIZATION=_basic(api))
+
+    assert response.json()["active"] is True
+    assert response.json()["scope"] == "openid profile"
+
+
+def test_introspection_needs_a_confidential_apps_credentials(
+    client: Client, register_app: Callable[..., RegisteredApp], resident_user: User
+) -> None:
+    owner = register_app()
+    public = register_app(name="掌上办", confidential=False)
+    token = bearer_for(resident_user, owner.app, "openid")
+
+    by_public = client.post("/o/introspect/", {"token": token, "client_id": public.client_id})
+    wrong_secret = client.post(
+        "/o/introspect/",
+        {"token": token},
+        HTTP_AUTHORIZATION=_basic(RegisteredApp(owner.app, owner.client_id, "nope")),
+    )
+    by_bearer = client.post(
+        "/o/introspect/", {"token": token}, HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+
+    assert (by_public.status_code, wrong_secret.status_code, by_bearer.status_code) == (
+        401,
+        401,
+        401,
+    )
+    assert "username" not in by_public.content.decode()
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_userinfo_refuses_an_access_token_in_the_query_string(
+    client: Client,
+    register_app: Callable[..., RegisteredApp],
+    resident_user: User,
+    method: str,
+) -> None:
+    token = bearer_for(resident_user, register_app().app, "openid profile")
+
+    response = getattr(client, method)(f"/o/userinfo/?access_token={token}")
+
+    assert response.status_code == 400
+    assert 'error="invalid_request"' in response["WWW-Authenticate"]
+    assert "name" not in response.json()
+
+
+def test_userinfo_takes_the_access_token_from_a_posted_form(
+    client: Client, register_app: Callable[..., RegisteredApp], resident_user: User
+) -> None:
+    token = bearer_for(resident_user, register_app().app, "openid profile")
+
+    response = client.post("/o/userinfo/", {"access_token": token})
+
+    assert response.status_code == 200
+    assert response.json()["name"] == "张*丰"
+
+
+def _authorize_params(registered: RegisteredApp, **extra: str) -> dict[str, str]:
+    params = {
+        "client_id": registered.client_id,
+        "response_type": "code",
+        "scope": "openid",
+        "redirect_uri": "http://rp.test/callback",
+        "state": "s-42",
+        "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        "code_challenge_method": "S256",
+    }
+    params.update(extra)
+    return params
+
+
+def _query(response: Any) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(response["Location"]).query)
+
+
+@pytest.mark.parametrize(
+    ("extra", "error"),
+    [
+        ({"code_challenge_method": "plain"}, "invalid_request"),  # refused by shequ
+        ({"scope": "openid payroll"}, "invalid_scope"),  # refused by the toolkit
+    ],
+)
+def test_error_redirects_name_the_issuer(
+    client: Client,
+    register_app: Callable[..., RegisteredApp],
+    resident_user: User,
+    extra: dict[str, str],
+    error: str,
+) -> None:
+    registered = register_app()
+    client.force_login(resident_user, backend="shequ.people.auth_backends.UsernameOrPhoneBackend")
+
+    response = client.get("/o/authorize/", _authorize_params(registered, **extra))
+
+    assert response.status_code == 302
+    query = _query(response)
+    assert (query["error"], query["state"]) == ([error], ["s-42"])
+    assert query["iss"] == [client.get("/o/.well-known/openid-configuration").json()["issuer"]]
+
+
+@pytest.mark.parametrize(("allow", "answer"), [(False, "error"), (True, "code")])
+def test_consent_answer_names_the_issuer_once(
+    client: Client,
+    register_app: Callable[..., RegisteredApp],
+    resident_user: User,
+    allow: bool,
+    answer: str,
+) -> None:
+    registered = register_app()
+    client.force_login(resident_user, backend="shequ.people.auth_backends.UsernameOrPhoneBackend")
+    page = client.get("/o/authorize/", _authorize_params(registered))
+    form = hidden_inputs(page.content.decode())
+    if allow:
+        form["allow"] = "Authorize"
+
+    response = client.post("/o/authorize/", form)
+
+    query = _query(response)
+    assert answer in query
+    assert query["iss"] == ["http://testserver/o"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/.well-known/openid-configuration",
+        "/o/.well-known/openid-configuration",
+        "/o/.well-known/oauth-authorization-server",
+    ],
+)
+def test_metadata_says_request_objects_are_not_supported(client: Client, path: str) -> None:
+    data = client.get(path).json()
+
+    # Left out, request_uri_parameter_supported would mean true (OIDC Discovery §3).
+    assert data["request_uri_parameter_supported"] is False
+    assert data["request_parameter_supported"] is False
+    assert data["authorization_response_iss_parameter_supported"] is True
+
+
+@pytest.mark.parametrize(
+    ("parameter", "value"),
+    [("request_uri", "https://rp.test/request.jwt"), ("request", "eyJhbGciOiJub25lIn0.e30.")],
+)
+def test_authorization_with_a_request_object_is_refused(
+    client: Client,
+    register_app: Callable[..., RegisteredApp],
+    resident_user: User,
+    parameter: str,
+    value: str,
+) -> None:
+    registered = register_app()
+    client.force_login(resident_user, backend="shequ.people.auth_backends.UsernameOrPhoneBackend")
+
+    response = client.get("/o/authorize/", _authorize_params(registered, **{parameter: value}))
+
+    query = _query(response)
+    assert query["error"] == [f"{parameter}_not_supported"]
+    assert query["state"] == ["s-42"]
+    assert "code" not in query

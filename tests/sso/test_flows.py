@@ -281,6 +281,39 @@ def test_code_cannot_be_used_twice(
     assert refused.value.error == "invalid_grant"
 
 
+def _userinfo_status(flow: Flow, access_token: str) -> int:
+    headers = {"Authorization": f"Bearer {access_token}"}
+    return requests.get(flow.metadata["userinfo_endpoint"], headers=headers, timeout=10).status_code
+
+
+def test_replayed_code_revokes_the_tokens_its_first_use_got(
+    register_app: Callable[..., RegisteredApp], resident_user: User, make_flow: Callable[..., Flow]
+) -> None:
+    registered = register_app()
+    browser = browser_for("", resident_user)
+    flow = make_flow(registered, scope="openid")
+    location = _code_response(flow, browser)
+    token_url = flow.metadata["token_endpoint"]
+    first = flow.client.fetch_token(
+        token_url, authorization_response=location, code_verifier=flow.verifier
+    )
+    refreshed = flow.client.refresh_token(token_url, refresh_token=first["refresh_token"])
+    other = make_flow(registered, scope="openid").sign_in(browser)  # another sign-in: kept
+
+    with pytest.raises(OAuthError) as refused:
+        flow.client.fetch_token(
+            token_url, authorization_response=location, code_verifier=flow.verifier
+        )
+
+    assert refused.value.error == "invalid_grant"
+    assert _userinfo_status(flow, refreshed["access_token"]) == 401
+    with pytest.raises(OAuthError):
+        flow.client.refresh_token(token_url, refresh_token=refreshed["refresh_token"])
+    assert _userinfo_status(flow, other["access_token"]) == 200
+    event = AuditEvent.objects.get(verb="sso.code_replayed")
+    assert (event.actor, event.changes["tokens_revoked"]) == (resident_user, 2)
+
+
 def test_wrong_pkce_verifier_is_refused(
     register_app: Callable[..., RegisteredApp], resident_user: User, make_flow: Callable[..., Flow]
 ) -> None:

@@ -154,7 +154,7 @@ def test_consent_widens_when_an_app_asks_for_more(
 def test_signing_key_rotation_keeps_the_old_key_published_until_tokens_expire(
     db: None, settings: object
 ) -> None:
-    first = signing_key_current()
+    first = services.signing_key_ensure()
 
     second = services.signing_key_rotate()
 
@@ -164,3 +164,23 @@ def test_signing_key_rotation_keeps_the_old_key_published_until_tokens_expire(
     assert first.published_until is not None
     SigningKey.objects.filter(pk=first.pk).update(published_until=timezone.now())
     assert list(signing_keys_published()) == [second]
+
+
+def test_a_code_is_recorded_as_redeemed_once(register_app: Callable[..., RegisteredApp]) -> None:
+    # Two exchanges of one code racing past the grant check: the second gets no tokens.
+    app, user = register_app().app, make_user("racer")
+    services.code_redemption_record(
+        app=app, user=user, code="c0de", access_token="a1", refresh_token="r1"
+    )
+
+    with pytest.raises(DomainError) as error:
+        services.code_redemption_record(
+            app=app, user=user, code="c0de", access_token="a2", refresh_token="r2"
+        )
+
+    assert error.value.code == "sso.code_reused"
+
+
+def test_an_unknown_code_revokes_nothing(register_app: Callable[..., RegisteredApp]) -> None:
+    assert services.code_replay_revoke(app=register_app().app, code="never-issued") == 0
+    assert not AuditEvent.objects.filter(verb="sso.code_replayed").exists()

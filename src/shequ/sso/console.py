@@ -47,6 +47,8 @@ def app_list(request: HttpRequest) -> HttpResponse:
                 min_level=data["min_level"],
                 confidential=data["confidential"],
                 full_name_approved=data["full_name_approved"],
+                introspects_tokens=data["introspects_tokens"],
+                loopback_any_port=data["loopback_any_port"],
                 ip=client_ip(request),
             )
         except DomainError as error:
@@ -76,6 +78,8 @@ def app_detail(request: HttpRequest, app_id: int) -> HttpResponse:
         "scopes": app.scope_list(),
         "min_level": app.min_level,
         "full_name_approved": app.full_name_approved,
+        "introspects_tokens": app.introspects_tokens,
+        "loopback_any_port": app.loopback_any_port,
         "is_active": app.is_active,
     }
     form = AppUpdateForm(request.POST or None, initial=initial)
@@ -90,6 +94,8 @@ def app_detail(request: HttpRequest, app_id: int) -> HttpResponse:
                 scopes=data["scopes"],
                 min_level=data["min_level"],
                 full_name_approved=data["full_name_approved"],
+                introspects_tokens=data["introspects_tokens"],
+                loopback_any_port=data["loopback_any_port"],
                 is_active=data["is_active"],
                 ip=client_ip(request),
             )

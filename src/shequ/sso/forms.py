@@ -37,6 +37,14 @@ class AppSettingsForm(StyledForm):
     full_name_approved = forms.BooleanField(
         label=_("Approved to receive the full real name"), required=False
     )
+    loopback_any_port = forms.BooleanField(
+        label=_("Native app: accept any port on its http://127.0.0.1 redirect URIs"),
+        required=False,
+    )
+    introspects_tokens = forms.BooleanField(
+        label=_("Resource server: may look up tokens held by other apps (introspection)"),
+        required=False,
+    )
 
 
 class AppRegisterForm(AppSettingsForm):

@@ -3,8 +3,10 @@
 import json
 from functools import cached_property, lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from jwcrypto import jwk
@@ -12,6 +14,9 @@ from oauth2_provider.models import AbstractApplication
 
 from shequ.core.pii import decrypt
 from shequ.people.models import Department, VerificationLevel
+
+# Loopback IP literals a native app's redirect URI may use (not "localhost", RFC 8252 §8.3).
+LOOPBACK_HOSTS = ("127.0.0.1", "::1")
 
 # The scopes a department app may be allowed; ``openid`` is always among them.
 SCOPES = ("openid", "profile", "phone", "community", "verification")
@@ -40,6 +45,16 @@ class DepartmentApp(AbstractApplication):
     full_name_approved: "models.BooleanField[bool, bool]" = models.BooleanField(
         _("approved for the full name"), default=False
     )
+    # A resource server (a department's API) may introspect tokens held by other apps; any
+    # other app only its own.
+    introspects_tokens: "models.BooleanField[bool, bool]" = models.BooleanField(
+        _("resource server (introspects other apps' tokens)"), default=False
+    )
+    # A native app that listens on an ephemeral loopback port (RFC 8252 §7.3) opts in to
+    # any port on its registered http://127.0.0.1 or http://[::1] redirect URIs.
+    loopback_any_port: "models.BooleanField[bool, bool]" = models.BooleanField(
+        _("any port on loopback redirect URIs"), default=False
+    )
     is_active: "models.BooleanField[bool, bool]" = models.BooleanField(_("active"), default=True)
     secret_rotated_at: "models.DateTimeField[Any, Any]" = models.DateTimeField(
         _("secret rotated at"), null=True, blank=True
@@ -58,16 +73,53 @@ class DepartmentApp(AbstractApplication):
     def is_usable(self, request: Any) -> bool:
         return self.is_active
 
+    def redirect_uri_allowed(self, uri: str) -> bool:
+        return uri_registered(
+            uri, self.redirect_uris.split(), any_loopback_port=self.loopback_any_port
+        )
+
+    def post_logout_redirect_uri_allowed(self, uri: str) -> bool:
+        return uri_registered(
+            uri, self.post_logout_redirect_uris.split(), any_loopback_port=self.loopback_any_port
+        )
+
     @cached_property
     def jwk_key(self) -> jwk.JWK:
         """The current RS256 signing key (the toolkit signs ID tokens with it).
 
-        Read once per request (the toolkit asks for it for the ``kid`` and for the signature):
-        the app object lives for one request, so a rotation takes effect on the next one.
+        The token validator sets it before signing, making the first key on first use
+        (``services.signing_key_ensure``); read here otherwise. Cached: the app object lives
+        for one request, so a rotation takes effect on the next one.
         """
-        from shequ.sso.selectors import signing_key_current
+        key = SigningKey.objects.filter(retired_at__isnull=True).first()
+        if key is None:
+            raise ImproperlyConfigured("No signing key yet: run manage.py sso_rotate_signing_key.")
+        return key.private_jwk()
 
-        return signing_key_current().private_jwk()
+
+def uri_registered(uri: str, registered: list[str], *, any_loopback_port: bool) -> bool:
+    """Whether ``uri`` is one of the registered URIs, compared as plain strings (OpenID
+    Connect Core §3.1.2.1, RFC 9700 §2.1). With ``any_loopback_port``, an http URI on a
+    loopback address may differ from a registered one in its port alone (RFC 8252 §7.3).
+    """
+    if uri in registered:
+        return True
+    if not any_loopback_port:
+        return False
+    asked = _loopback_parts(uri)
+    return asked is not None and any(_loopback_parts(known) == asked for known in registered)
+
+
+def _loopback_parts(uri: str) -> tuple[str, str, str, str] | None:
+    """Host, path, query and fragment of an http loopback URI without credentials."""
+    try:
+        parts = urlsplit(uri)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        return None
+    if parts.scheme != "http" or parts.hostname not in LOOPBACK_HOSTS or "@" in parts.netloc:
+        return None
+    return parts.hostname, parts.path, parts.query, parts.fragment
 
 
 class SigningKey(models.Model):
@@ -128,6 +180,27 @@ class Consent(models.Model):
 
     def covers(self, scopes: list[str]) -> bool:
         return set(scopes) <= set(self.scopes.split())
+
+
+class RedeemedCode(models.Model):
+    """An authorization code already exchanged for tokens, kept by its SHA-256 so that a
+    second use revokes what the first one got (RFC 6749 §4.1.2)."""
+
+    code_checksum = models.CharField(max_length=64, unique=True)
+    app = models.ForeignKey(DepartmentApp, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The tokens the code bought, by SHA-256 (what the toolkit stores too); the refresh
+    # token's row outlives its rotation, so its family finds every later token as well.
+    access_token_checksum = models.CharField(max_length=64)
+    refresh_token_checksum = models.CharField(max_length=64, blank=True)
+    redeemed_at = models.DateTimeField(db_index=True)
+    replayed_at = models.DateTimeField(null=True, blank=True)
+
+    # Declared: mypy's Django plugin may load the models of another checkout of the project.
+    objects: "models.Manager[RedeemedCode]" = models.Manager()
+
+    def __str__(self) -> str:
+        return f"redeemed code {self.code_checksum[:8]}…"
 
 
 def public_jwk_of(key: jwk.JWK) -> dict[str, Any]:

@@ -10,7 +10,7 @@ urlpatterns = [
     path("authorize/", endpoints.ShequAuthorizationView.as_view(), name="authorize"),
     path("token/", endpoints.RateLimitedTokenView.as_view(), name="token"),
     path("revoke_token/", toolkit.RevokeTokenView.as_view(), name="revoke-token"),
-    path("introspect/", toolkit.IntrospectTokenView.as_view(), name="introspect"),
+    path("introspect/", endpoints.ClientIntrospectView.as_view(), name="introspect"),
     re_path(
         r"^\.well-known/openid-configuration/?$",
         endpoints.DiscoveryView.as_view(),
@@ -18,10 +18,10 @@ urlpatterns = [
     ),
     path(
         ".well-known/oauth-authorization-server",
-        toolkit.OAuthServerMetadataView.as_view(),
+        endpoints.ServerMetadataView.as_view(),
         name="oauth-server-metadata",
     ),
     path(".well-known/jwks.json", endpoints.JwksView.as_view(), name="jwks-info"),
-    path("userinfo/", toolkit.UserInfoView.as_view(), name="user-info"),
+    path("userinfo/", endpoints.BearerUserInfoView.as_view(), name="user-info"),
     path("logout/", endpoints.AuditedLogoutView.as_view(), name="rp-initiated-logout"),
 ]

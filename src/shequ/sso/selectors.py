@@ -1,8 +1,10 @@
 """Reads of single sign-on: apps for the console, a resident's consents and sign-ins, keys."""
 
-from django.db import transaction
+import hashlib
+
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from oauth2_provider.models import get_access_token_model
 
 from shequ.core.errors import NotFound
 from shequ.core.models import AuditEvent
@@ -11,7 +13,13 @@ from shequ.sso.models import Consent, DepartmentApp, SigningKey
 from shequ.sso.permissions import can_manage_apps
 
 # Audit verbs a resident sees in "which apps signed me in".
-SIGN_IN_VERBS = ("sso.token_issued", "sso.token_refreshed", "sso.token_revoked", "sso.logout")
+SIGN_IN_VERBS = (
+    "sso.token_issued",
+    "sso.token_refreshed",
+    "sso.token_revoked",
+    "sso.code_replayed",
+    "sso.logout",
+)
 
 
 def app_list_for(*, user: User) -> QuerySet[DepartmentApp]:
@@ -42,6 +50,22 @@ def consent_active(*, user: User, app: DepartmentApp) -> Consent | None:
     return Consent.objects.filter(user=user, app=app, revoked_at__isnull=True).first()
 
 
+def token_introspectable_by(*, caller: DepartmentApp, token: str) -> bool:
+    """Whether the app may learn about this access token: its own, or any if it is a
+    resource server. False for an unknown token too (the answer is then ``active: false``).
+    """
+    checksum = hashlib.sha256(token.encode("utf-8")).hexdigest()
+    owner = (
+        get_access_token_model()
+        .objects.filter(token_checksum=checksum)
+        .values_list("application_id", flat=True)
+        .first()
+    )
+    if owner is None:
+        return False
+    return caller.introspects_tokens or owner == caller.pk
+
+
 def signin_list_for(*, user: User, limit: int = 50) -> QuerySet[AuditEvent]:
     """Token events about the resident's own account (which app, what, when)."""
     return AuditEvent.objects.filter(actor=user, verb__in=SIGN_IN_VERBS).order_by(
@@ -49,15 +73,9 @@ def signin_list_for(*, user: User, limit: int = 50) -> QuerySet[AuditEvent]:
     )[:limit]
 
 
-def signing_key_current() -> SigningKey:
-    """The key that signs new ID tokens; the first one is made on first use."""
-    key = SigningKey.objects.filter(retired_at__isnull=True).first()
-    if key is not None:
-        return key
-    from shequ.sso.services import signing_key_create
-
-    with transaction.atomic():
-        return signing_key_create()
+def signing_key_current() -> SigningKey | None:
+    """The key that signs new ID tokens (None before the first one is made)."""
+    return SigningKey.objects.filter(retired_at__isnull=True).first()
 
 
 def signing_keys_published() -> QuerySet[SigningKey]:

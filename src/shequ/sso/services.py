@@ -3,12 +3,14 @@
 Every service runs in one transaction and leaves an ``AuditEvent``.
 """
 
+import hashlib
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from jwcrypto import jwk
@@ -24,8 +26,16 @@ from shequ.core.errors import DomainError, NotFound, PermissionDenied
 from shequ.core.pii import encrypt
 from shequ.core.services import audit_record
 from shequ.people.models import Department, User, VerificationLevel
-from shequ.sso.models import SCOPES, Consent, DepartmentApp, SigningKey, public_jwk_of
+from shequ.sso.models import (
+    SCOPES,
+    Consent,
+    DepartmentApp,
+    RedeemedCode,
+    SigningKey,
+    public_jwk_of,
+)
 from shequ.sso.permissions import can_manage_apps
+from shequ.sso.selectors import signing_key_current
 
 # A retired key stays in the JWKS this long after the last token it signed can expire.
 KEY_PUBLISH_MARGIN = timedelta(minutes=10)
@@ -87,6 +97,8 @@ def app_register(
     min_level: int = VerificationLevel.REGISTERED,
     confidential: bool = True,
     full_name_approved: bool = False,
+    introspects_tokens: bool = False,
+    loopback_any_port: bool = False,
     ip: str | None = None,
 ) -> tuple[DepartmentApp, str]:
     """Register a department's app. Returns it and its secret (shown once; "" if public).
@@ -115,6 +127,8 @@ def app_register(
         client_secret=secret,
         hash_client_secret=True,
         full_name_approved=full_name_approved,
+        introspects_tokens=introspects_tokens,
+        loopback_any_port=loopback_any_port,
     )
     app.save()
     audit_record(
@@ -127,6 +141,8 @@ def app_register(
             "min_level": app.min_level,
             "client_type": app.client_type,
             "redirect_uris": app.redirect_uris,
+            "introspects_tokens": app.introspects_tokens,
+            "loopback_any_port": app.loopback_any_port,
         },
         ip=ip,
     )
@@ -144,9 +160,14 @@ def app_update(
     min_level: int,
     full_name_approved: bool,
     is_active: bool,
+    introspects_tokens: bool | None = None,
+    loopback_any_port: bool | None = None,
     ip: str | None = None,
 ) -> DepartmentApp:
-    """Change an app's URIs, scopes, level or status. Raises: PermissionDenied, DomainError."""
+    """Change an app's URIs, scopes, level, roles or status (``None``: role unchanged).
+
+    Raises: PermissionDenied, DomainError.
+    """
     _require_admin(actor)
     app = DepartmentApp.objects.select_for_update().filter(pk=app_id).first()
     if app is None:
@@ -158,6 +179,8 @@ def app_update(
         "min_level": app.min_level,
         "full_name_approved": app.full_name_approved,
         "is_active": app.is_active,
+        "introspects_tokens": app.introspects_tokens,
+        "loopback_any_port": app.loopback_any_port,
     }
     app.redirect_uris = _clean_uris(redirect_uris, field="redirect_uris", required=True)
     app.post_logout_redirect_uris = _clean_uris(
@@ -167,6 +190,10 @@ def app_update(
     app.min_level = VerificationLevel(min_level)
     app.full_name_approved = full_name_approved
     app.is_active = is_active
+    if introspects_tokens is not None:
+        app.introspects_tokens = introspects_tokens
+    if loopback_any_port is not None:
+        app.loopback_any_port = loopback_any_port
     app.save()
     after = {
         "redirect_uris": app.redirect_uris,
@@ -175,6 +202,8 @@ def app_update(
         "min_level": app.min_level,
         "full_name_approved": app.full_name_approved,
         "is_active": app.is_active,
+        "introspects_tokens": app.introspects_tokens,
+        "loopback_any_port": app.loopback_any_port,
     }
     from shequ.core.services import changes_between
 
@@ -310,6 +339,80 @@ def token_event_record(
     )
 
 
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def code_redemption_record(
+    *, app: DepartmentApp, user: User, code: str, access_token: str, refresh_token: str
+) -> None:
+    """Remember what an authorization code was exchanged for (inside the token transaction).
+
+    Raises: DomainError (the code was exchanged already: a concurrent second use).
+    """
+    try:
+        with transaction.atomic():
+            RedeemedCode.objects.create(
+                code_checksum=_sha256(code),
+                app=app,
+                user=user,
+                access_token_checksum=_sha256(access_token),
+                refresh_token_checksum=_sha256(refresh_token) if refresh_token else "",
+                redeemed_at=timezone.now(),
+            )
+    except IntegrityError as error:
+        raise DomainError("sso.code_reused", _("The code was used already.")) from error
+
+
+@transaction.atomic
+def code_replay_revoke(*, app: DepartmentApp, code: str, ip: str | None = None) -> int:
+    """A second use of an authorization code: revoke every token the first use got, and
+    those refreshed from them since. Returns how many went (0: not a code ever used).
+    """
+    redeemed = (
+        RedeemedCode.objects.select_for_update()
+        .select_related("user")
+        .filter(code_checksum=_sha256(code), app=app)
+        .first()
+    )
+    if redeemed is None:
+        return 0
+    access_model = get_access_token_model()
+    refresh_model = get_refresh_token_model()
+    family = (
+        refresh_model.objects.filter(
+            token_checksum=redeemed.refresh_token_checksum, application=app
+        )
+        .values_list("token_family", flat=True)
+        .first()
+        if redeemed.refresh_token_checksum
+        else None
+    )
+    refresh = refresh_model.objects.filter(token_family=family) if family else None
+    access = access_model.objects.filter(application=app, user=redeemed.user).filter(
+        Q(token_checksum=redeemed.access_token_checksum)
+        | Q(pk__in=refresh.values("access_token_id") if refresh is not None else [])
+    )
+    id_token_ids = list(access.exclude(id_token=None).values_list("id_token_id", flat=True))
+    revoked = access.count()
+    if refresh is not None:
+        revoked += refresh.filter(revoked__isnull=True).count()
+        refresh_model.revoke_family(family)
+    access.delete()
+    get_id_token_model().objects.filter(pk__in=id_token_ids).delete()
+    redeemed.replayed_at = timezone.now()
+    redeemed.save(update_fields=["replayed_at"])
+    audit_record(
+        actor=redeemed.user,
+        verb="sso.code_replayed",
+        target=app,
+        division_code=_division_of(redeemed.user),
+        changes={"tokens_revoked": revoked},
+        ip=ip,
+    )
+    return revoked
+
+
 def signing_key_create() -> SigningKey:
     """Make a new RSA-2048 signing key; its private half is stored encrypted."""
     private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -324,6 +427,15 @@ def signing_key_create() -> SigningKey:
     )
     audit_record(actor=None, verb="sso.signing_key_created", target=signing_key)
     return signing_key
+
+
+def signing_key_ensure() -> SigningKey:
+    """The key that signs new ID tokens; the first one is made on first use."""
+    key = signing_key_current()  # a plain read on every token request: no transaction
+    if key is not None:
+        return key
+    with transaction.atomic():
+        return signing_key_create()
 
 
 @transaction.atomic

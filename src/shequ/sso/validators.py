@@ -16,25 +16,16 @@ from oauth2_provider.models import (
 )
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.common import Request
+from oauthlib.oauth2.rfc6749 import errors as oauth2_errors
 
+from shequ.core.errors import DomainError
 from shequ.core.pii import mask_name
 from shequ.core.services import client_ip_from_meta
 from shequ.people.models import User, VerificationLevel
 from shequ.sso import services
+from shequ.sso.assurance import ACR_BY_LEVEL
 from shequ.sso.scopes import CLAIM_SCOPES
 from shequ.sso.selectors import signing_key_by_kid
-
-# The ``acr`` (authentication context class) value for each verification level. The
-# numbers in the URNs are the published assurance scale relying parties compare (0–3);
-# a registry match is a stronger kind of step 1, not yet the in-person step 2.
-ACR_BY_LEVEL = {
-    VerificationLevel.REGISTERED: "urn:shequ:loa:0:registered",
-    VerificationLevel.ID_CHECKED: "urn:shequ:loa:1:id-checked",
-    VerificationLevel.REGISTRY_MATCHED: "urn:shequ:loa:1:registry-matched",
-    VerificationLevel.IN_PERSON: "urn:shequ:loa:2:in-person",
-    VerificationLevel.AUTHORITY: "urn:shequ:loa:3:authority",
-}
-
 
 # How long a verified (client, secret) pair skips the slow hash.
 SECRET_CHECK_CACHE_SECONDS = 300
@@ -162,7 +153,11 @@ class ShequOAuth2Validator(OAuth2Validator):
             .filter(code=code, application=client)
             .first()
         )
-        if grant is None or grant.is_expired():
+        if grant is None:
+            # Used already? Then the code leaked: what its first use got is revoked.
+            services.code_replay_revoke(app=client, code=code, ip=_ip(request))
+            return False
+        if grant.is_expired():
             return False
         request.scopes = grant.scope.split(" ")
         request.user = grant.user
@@ -170,6 +165,25 @@ class ShequOAuth2Validator(OAuth2Validator):
             request.nonce = grant.nonce
         if grant.claims:
             request.claims = json.loads(grant.claims)
+        return True
+
+    def finalize_id_token(
+        self, id_token: dict[str, Any], token: dict[str, Any], token_handler: Any, request: Request
+    ) -> str:
+        # The toolkit signs with the app's ``jwk_key``: hand it the current key, read once
+        # per request (the first one is made on first use).
+        request.client.jwk_key = services.signing_key_ensure().private_jwk()
+        return str(super().finalize_id_token(id_token, token, token_handler, request))
+
+    # --- prompt=none: the authorization view decides, it knows the session --------------
+    def validate_silent_login(self, request: Request) -> bool:
+        # An anonymous prompt=none request never gets this far with a session to check: the
+        # toolkit answers login_required before validating for the view.
+        return True
+
+    def validate_silent_authorization(self, request: Request) -> bool:
+        # Consent and the verification level are checked by ShequAuthorizationView, which
+        # answers consent_required or interaction_required.
         return True
 
     def get_discovery_claims(self, request: Any) -> list[str]:
@@ -204,6 +218,17 @@ class ShequOAuth2Validator(OAuth2Validator):
         self, token: dict[str, Any], request: Request, *args: Any, **kwargs: Any
     ) -> Any:
         result = super()._save_bearer_token(token, request, *args, **kwargs)
+        if request.grant_type == "authorization_code":
+            try:
+                services.code_redemption_record(
+                    app=request.client,
+                    user=request.user,
+                    code=request.code,
+                    access_token=token["access_token"],
+                    refresh_token=str(token.get("refresh_token") or ""),
+                )
+            except DomainError as error:  # the same code exchanged twice at once
+                raise oauth2_errors.InvalidGrantError(request=request) from error
         verb = (
             "sso.token_refreshed" if request.grant_type == "refresh_token" else "sso.token_issued"
         )

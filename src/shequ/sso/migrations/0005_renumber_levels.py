@@ -19,7 +19,7 @@ def shift_down(apps, schema_editor):  # type: ignore[no-untyped-def]
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sso', '0001_initial'),
+        ('sso', '0004_redeemedcode'),
     ]
 
     operations = [
