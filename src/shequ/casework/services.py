@@ -13,7 +13,6 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.conf import settings
 from django.core.files.base import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
@@ -33,10 +32,9 @@ from shequ.casework.models import (
 from shequ.casework.permissions import can_build_forms, can_manage_holidays, may_act
 from shequ.casework.workdays import HolidayTableMissing, working_day_add, working_days_between
 from shequ.catalogue.models import Service
-from shequ.core.errors import DomainError, NotFound, PermissionDenied, RateLimited
-from shequ.core.models import AuditEvent
+from shequ.core.errors import DomainError, NotFound, PermissionDenied
 from shequ.core.pii import PIIKind, seal, unseal
-from shequ.core.services import audit_record
+from shequ.core.services import audit_record, pii_reveal_allowance_check
 from shequ.core.uploads import FILE_TYPES as ALL_FILE_TYPES
 from shequ.core.uploads import check_upload, clean_image
 from shequ.notices.models import Category
@@ -635,15 +633,7 @@ def application_reveal_answer(
         value = unseal(application.data.get(field))
         if value is None:
             raise DomainError("nothing_to_reveal", _("There is no value on record."))
-        window_start = timezone.now() - timedelta(hours=1)
-        recent = AuditEvent.objects.filter(
-            actor=actor, verb="pii.reveal", created_at__gte=window_start
-        ).count()
-        if recent >= settings.SHEQU_PII_REVEALS_PER_HOUR:
-            raise RateLimited(
-                "reveal_rate_limited",
-                _("You have viewed too many full numbers in the last hour. Please try later."),
-            )
+        pii_reveal_allowance_check(actor)
         audit_record(
             actor=actor,
             verb="pii.reveal",

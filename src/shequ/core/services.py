@@ -13,7 +13,9 @@ from django.conf import settings
 from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from shequ.core.errors import RateLimited
 from shequ.core.models import AuditEvent, TaskRecord
 from shequ.core.pii import PIIValue
 
@@ -122,6 +124,23 @@ def audit_record(
         reason=reason,
         changes=dict(changes or {}),
     )
+
+
+def pii_reveal_allowance_check(actor: Any) -> None:
+    """Staff reveal full ID and phone numbers (registry or form answers) a limited number of
+    times an hour, all kinds together, counted from the audit trail.
+
+    Raises: RateLimited.
+    """
+    window_start = timezone.now() - timedelta(hours=1)
+    recent = AuditEvent.objects.filter(
+        actor=actor, verb="pii.reveal", created_at__gte=window_start
+    ).count()
+    if recent >= settings.SHEQU_PII_REVEALS_PER_HOUR:
+        raise RateLimited(
+            "reveal_rate_limited",
+            _("You have viewed too many full numbers in the last hour. Please try later."),
+        )
 
 
 def task_progress_update(record_id: str, *, done: int, total: int, message: str = "") -> None:

@@ -24,11 +24,11 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.digits import canonical
-from shequ.core.errors import DomainError, NotFound, PermissionDenied, RateLimited
+from shequ.core.errors import DomainError, NotFound, PermissionDenied
 from shequ.core.models import AuditEvent
 from shequ.core.pii import PIIKind, PIIValue, blind_index
 from shequ.core.scopes import DIVISION_ROLES, Role
-from shequ.core.services import audit_record
+from shequ.core.services import audit_record, pii_reveal_allowance_check
 from shequ.people.identity import clean_real_name, normalise_mobile, parse_id_number
 from shequ.people.models import (
     Department,
@@ -550,15 +550,7 @@ def resident_reveal_pii(
         resident = resident_get_for(actor, resident_id)
         if not can_reveal_pii(actor, resident):
             raise PermissionDenied("forbidden", _("You may not view full personal data."))
-        window_start = timezone.now() - timedelta(hours=1)
-        recent = AuditEvent.objects.filter(
-            actor=actor, verb="pii.reveal", created_at__gte=window_start
-        ).count()
-        if recent >= settings.SHEQU_PII_REVEALS_PER_HOUR:
-            raise RateLimited(
-                "reveal_rate_limited",
-                _("You have viewed too many full numbers in the last hour. Please try later."),
-            )
+        pii_reveal_allowance_check(actor)
         value = getattr(resident, field)
         if value is None:
             raise DomainError("nothing_to_reveal", _("There is no value on record."))
