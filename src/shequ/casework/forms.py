@@ -120,7 +120,7 @@ class FormDefinitionForm(forms.Form):
         ],
     )
     communities = forms.CharField(
-        label=_("Communities"),
+        label=_("Only these communities"),
         required=False,
         help_text=_("Division codes, separated by spaces or commas."),
     )
