@@ -1,6 +1,8 @@
 """A request for more information (补正) names what to correct; services declare who may
 apply (age, residence), checked from the registry; staff see the registry's facts."""
 
+import json
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -206,3 +208,26 @@ def test_bulk_request_for_more_information_is_refused_without_items(police, acce
     )
     assert outcome.refused
     assert not outcome.done
+
+
+def test_the_service_form_page_edits_the_age_rule(client: Client, card) -> None:
+    client.force_login(make_staff("minzheng", Role.DEPARTMENT_STAFF, "minzheng"))
+    url = f"/console/casework/forms/{card.pk}/"
+    page = client.get(url).content.decode()
+    min_age_input = re.search(r'<input[^>]*name="min_age"[^>]*>', page)
+    assert min_age_input is not None
+    assert 'value="60"' in min_age_input.group(0)
+    form = services.current_form(card)
+    assert form is not None
+    posted = {
+        "fields_json": json.dumps(form.fields),
+        "documents_json": json.dumps(form.documents),
+        "min_age": "65",
+        "residence": "city",
+    }
+    assert client.post(url, posted).status_code == 302
+    latest = services.current_form(card)
+    assert latest is not None
+    assert latest.eligibility == {"min_age": 65, "residence": "city"}
+    refused = client.post(url, {**posted, "max_age": "50"})
+    assert refused.status_code == 400
