@@ -3,6 +3,7 @@ only with a reason (audited); numbers typed into free text are masked on save.""
 
 import importlib
 import json
+from datetime import date
 from io import StringIO
 from typing import Any
 
@@ -30,8 +31,11 @@ SEALED_LOOKALIKE = "gAAAA-139-1234-5678"
 
 
 @pytest.fixture
-def youdaizheng(forms: None) -> Service:
-    """老年人优待证: the demo form asks for the emergency contact's name and phone."""
+def youdaizheng(forms: None, applicant: User) -> Service:
+    """老年人优待证: the demo form asks for the emergency contact's name and phone; it is
+    for people aged 60 or over, so the applicant is one on the registry."""
+    applicant.resident.birth_date = date(1950, 5, 1)
+    applicant.resident.save(update_fields=["birth_date"])
     return Service.objects.get(code="laonianren-youdaizheng")
 
 
@@ -170,7 +174,11 @@ def test_a_resubmission_keeps_the_number_on_file_when_left_blank(
     application = _apply(client, youdaizheng)
     services.application_act(actor=minzheng, application_id=application.pk, action="accept")
     services.application_act(
-        actor=minzheng, application_id=application.pk, action="request_info", note="请补充"
+        actor=minzheng,
+        application_id=application.pk,
+        action="request_info",
+        note="请补充",
+        requested=["contact_name", "contact_phone", "pickup"],
     )
     # the page asking for more information does not put the number back, it says it is kept
     page = client.get(f"/casework/{application.pk}/").content.decode()

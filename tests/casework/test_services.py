@@ -52,7 +52,11 @@ def test_full_path_to_completion_with_deadline_and_messages(
     assert accepted.due_date is not None
     assert accepted.due_date > timezone.localdate()
     services.application_act(
-        actor=police, application_id=application.pk, action="request_info", note="请补充工作单位"
+        actor=police,
+        application_id=application.pk,
+        action="request_info",
+        note="请补充工作单位",
+        requested=["employer"],
     )
     services.application_resubmit(
         actor=applicant,
@@ -248,7 +252,11 @@ def test_legal_clock_stops_while_more_information_is_awaited(
     application = submit(applicant, residence_permit)
     services.application_act(actor=police, application_id=application.pk, action="accept")
     paused = services.application_act(
-        actor=police, application_id=application.pk, action="request_info", note="补充材料"
+        actor=police,
+        application_id=application.pk,
+        action="request_info",
+        note="补充材料",
+        requested=["address"],
     )
     assert paused.due_date is None
     assert paused.days_left_when_paused is not None

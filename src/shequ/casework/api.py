@@ -73,6 +73,13 @@ class ApplicationOut(Schema):
 class ApplicationDetailOut(ApplicationOut):
     data: dict[str, Any]
     events: list[EventOut]
+    # The fields and document slots to correct or supply (补正), while more information is
+    # requested; otherwise empty.
+    requested: list[str]
+
+    @staticmethod
+    def resolve_requested(obj: Application) -> list[str]:
+        return list(obj.requested) if obj.status == "more_info" else []
 
     @staticmethod
     def resolve_events(obj: Application) -> list[ApplicationEvent]:
@@ -82,6 +89,24 @@ class ApplicationDetailOut(ApplicationOut):
     def resolve_data(obj: Application) -> dict[str, Any]:
         """The answers; a phone or ID number answer only masked."""
         return selectors.answers_masked(obj.data)
+
+
+class ApplicantFactsOut(Schema):
+    """The registry's facts on the applicant: age today, verification level, masked ID."""
+
+    on_registry: bool
+    age: int | None
+    level: int
+    level_label: str
+    id_number_masked: str
+
+
+class StaffApplicationDetailOut(ApplicationDetailOut):
+    applicant_facts: ApplicantFactsOut
+
+    @staticmethod
+    def resolve_applicant_facts(obj: Application) -> selectors.ApplicantFacts:
+        return selectors.applicant_facts(obj)
 
 
 class AnswerRevealIn(Schema):
@@ -97,6 +122,8 @@ class AnswerRevealOut(Schema):
 class ActionIn(Schema):
     action: str
     note: str = ""
+    # request_info: the field and document slot names the applicant must correct or supply.
+    requested: list[str] = []
 
 
 class BulkIn(Schema):
@@ -177,19 +204,21 @@ def staff_bulk(request: HttpRequest, payload: BulkIn) -> dict[str, object]:
 
 
 # After /queue/bulk: a path parameter matches any segment, so it must come last.
-@router.get("/queue/{application_id}", response=ApplicationDetailOut)
+@router.get("/queue/{application_id}", response=StaffApplicationDetailOut)
 def staff_application(request: HttpRequest, application_id: int) -> Application:
     return selectors.application_get_for_staff(user=request.user, application_id=application_id)
 
 
 @router.post("/queue/{application_id}/actions", response=ApplicationOut)
 def staff_act(request: HttpRequest, application_id: int, payload: ActionIn) -> Application:
-    """accept · request_info · approve · reject (reason required) · complete."""
+    """accept · request_info (``requested``: the items to correct or supply) · approve ·
+    reject (reason required) · complete."""
     return services.application_act(
         actor=cast(User, request.user),
         application_id=application_id,
         action=payload.action,
         note=payload.note,
+        requested=payload.requested,
         ip=client_ip(request),
     )
 

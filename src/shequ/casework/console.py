@@ -108,6 +108,8 @@ def detail(request: HttpRequest, application_id: int) -> HttpResponse:
             "application": application,
             "actions": actions,
             "answers": answers,
+            "facts": selectors.applicant_facts(application),
+            "requestable": services.requestable_items(application.form),
             "form": ActionForm(),
             "reveal_form": RevealAnswerForm(answers=revealable) if may_reveal else None,
         },
@@ -163,6 +165,7 @@ def act(request: HttpRequest, application_id: int) -> HttpResponse:
             application_id=application_id,
             action=str(form.data.get("action", "")),
             note=str(form.data.get("note", "")),
+            requested=request.POST.getlist("requested"),
             ip=client_ip(request),
         )
     except NotFound:
@@ -187,7 +190,9 @@ def form_builder(request: HttpRequest, service_id: int) -> HttpResponse:
         "documents_json": json.dumps(
             latest.documents if latest else [], ensure_ascii=False, indent=1
         ),
+        **(latest.eligibility if latest else {}),
     }
+    initial["communities"] = " ".join(initial.get("communities", []))
     form = FormDefinitionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -196,6 +201,7 @@ def form_builder(request: HttpRequest, service_id: int) -> HttpResponse:
                 service_id=service.pk,
                 fields=form.cleaned_data["fields_json"],
                 documents=form.cleaned_data["documents_json"],
+                eligibility=form.eligibility(),
             )
         except DomainError as error:
             add_domain_error(form, error)

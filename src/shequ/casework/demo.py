@@ -11,7 +11,7 @@ from shequ.catalogue.models import Service
 PHOTO = {"types": ["jpg", "png"], "max_kb": 2048}
 SCAN = {"types": ["pdf", "jpg", "png"], "max_kb": 5120}
 
-FORMS: dict[str, dict[str, list[dict[str, Any]]]] = {
+FORMS: dict[str, dict[str, Any]] = {
     "juzhuzheng": {
         "fields": [
             {
@@ -67,6 +67,8 @@ FORMS: dict[str, dict[str, list[dict[str, Any]]]] = {
             },
         ],
         "documents": [{"name": "photo", "label": "近期免冠照片", "required": True, **PHOTO}],
+        # 60周岁以上: checked from the registry's date of birth on the day of submission.
+        "eligibility": {"min_age": 60},
     },
     "xinshenger-luohu": {
         "fields": [
@@ -145,7 +147,11 @@ def seed_casework() -> int:
         if service is None or FormDefinition.objects.filter(service=service).exists():
             continue
         form_definition_publish(
-            actor=None, service_id=service.pk, fields=spec["fields"], documents=spec["documents"]
+            actor=None,
+            service_id=service.pk,
+            fields=spec["fields"],
+            documents=spec["documents"],
+            eligibility=spec.get("eligibility"),
         )
         created += 1
     return created

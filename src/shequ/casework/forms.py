@@ -2,7 +2,7 @@
 the service validates the answers, so the Django form only renders and carries errors."""
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django import forms
@@ -19,12 +19,18 @@ class DateWidget(forms.DateInput):
 
 
 def application_form_class(
-    definition: FormDefinition, *, kept: Mapping[str, Any] | None = None
+    definition: FormDefinition,
+    *,
+    kept: Mapping[str, Any] | None = None,
+    only: Sequence[str] | None = None,
 ) -> type[forms.Form]:
     """A Django form with one field per defined field and document. ``kept``: the answers on
-    file (a resubmission), whose personal numbers may be left blank to keep them."""
+    file (a resubmission), whose personal numbers may be left blank to keep them; ``only``:
+    the items a request for more information named (a resubmission shows just those)."""
     fields: dict[str, forms.Field] = {}
     for spec in definition.fields:
+        if only and spec["name"] not in only:
+            continue
         label, kind = spec["label"], spec["type"]
         field: forms.Field
         if kind == "textarea":
@@ -57,6 +63,8 @@ def application_form_class(
         setattr(field, "shequ_required", bool(spec.get("required")))  # noqa: B010 - template flag
         fields[spec["name"]] = field
     for spec in definition.documents:
+        if only and spec["name"] not in only:
+            continue
         types = spec.get("types", [])
         accept = ",".join(FILE_TYPES[t][0] for t in types if t in FILE_TYPES)
         field = forms.FileField(
@@ -66,7 +74,8 @@ def application_form_class(
             help_text=_("%(types)s, at most %(kb)s KB")
             % {"types": "/".join(types).upper(), "kb": spec.get("max_kb", 2048)},
         )
-        setattr(field, "shequ_required", bool(spec.get("required")))  # noqa: B010 - template flag
+        required = bool(spec.get("required")) or bool(only)  # a requested slot: upload anew
+        setattr(field, "shequ_required", required)  # noqa: B010 - template flag
         fields[spec["name"]] = field
     return type("ApplicationForm", (forms.Form,), fields)
 
@@ -83,6 +92,9 @@ class RevealAnswerForm(StyledForm):
 
 
 class ActionForm(StyledForm):
+    """A staff step; ``requested`` (for a request for more information) is rendered as
+    checkboxes of the application form's fields and document slots."""
+
     action = forms.ChoiceField(choices=[(a, a) for a in STAFF_ACTIONS])
     note = forms.CharField(label=_("Note or reason"), max_length=1000, required=False)
 
@@ -90,6 +102,39 @@ class ActionForm(StyledForm):
 class FormDefinitionForm(forms.Form):
     fields_json = forms.CharField(label=_("Fields (JSON)"), widget=forms.Textarea)
     documents_json = forms.CharField(label=_("Documents (JSON)"), widget=forms.Textarea)
+    min_age = forms.IntegerField(
+        label=_("Minimum age"),
+        required=False,
+        min_value=0,
+        max_value=150,
+        help_text=_("From the registry's date of birth, on the day of submission."),
+    )
+    max_age = forms.IntegerField(label=_("Maximum age"), required=False, min_value=0, max_value=150)
+    residence = forms.ChoiceField(
+        label=_("Residence"),
+        required=False,
+        choices=[
+            ("", _("Anybody")),
+            ("city", _("Residents of the city (registered in a community)")),
+            ("community", _("Residents of the communities below")),
+        ],
+    )
+    communities = forms.CharField(
+        label=_("Only these communities"),
+        required=False,
+        help_text=_("Division codes, separated by spaces or commas."),
+    )
+
+    def eligibility(self) -> dict[str, Any]:
+        """The eligibility rules as the form definition keeps them (unset rules left out)."""
+        data = self.cleaned_data
+        codes = (data.get("communities") or "").replace(",", " ").replace("，", " ").split()
+        return {
+            "min_age": data.get("min_age"),
+            "max_age": data.get("max_age"),
+            "residence": data.get("residence") or "",
+            "communities": codes,
+        }
 
     def clean_fields_json(self) -> Any:
         return _parse(self.cleaned_data["fields_json"])

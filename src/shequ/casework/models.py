@@ -57,6 +57,9 @@ class FormDefinition(models.Model):
     phone|id_number, "required", "max_length", "min", "max", "choices": [..]}]``; a phone or
     ID number answer is kept sealed (encrypted) in ``Application.data``, never in clear;
     ``documents``: ``[{"name", "label", "required", "types": ["pdf", "jpg", "png"], "max_kb"}]``.
+    ``eligibility``: who may apply, checked from the registry at submission:
+    ``{"min_age": int, "max_age": int, "residence": "" | "city" | "community",
+    "communities": [division codes]}`` (every key optional; validated on publish).
     Versions are never edited: a change is a new version; applications keep theirs.
     """
 
@@ -64,6 +67,7 @@ class FormDefinition(models.Model):
     version = models.PositiveIntegerField()
     fields = models.JSONField(default=list)
     documents = models.JSONField(default=list)
+    eligibility = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -128,6 +132,9 @@ class Application(models.Model):
     deadline_pending_days = models.PositiveSmallIntegerField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
+    # The field and document slot names the last request for more information (补正) named:
+    # only these may be corrected or supplied in the resubmission.
+    requested = models.JSONField(default=list, blank=True)
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

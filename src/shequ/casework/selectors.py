@@ -167,6 +167,47 @@ def answers_masked(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class ApplicantFacts:
+    """What the registry says about the applicant, for the staff deciding the case."""
+
+    on_registry: bool
+    age: int | None
+    level: int
+    level_label: str
+    id_number_masked: str
+
+
+def applicant_facts(application: Application, *, today: date | None = None) -> ApplicantFacts:
+    """The applicant's age today, verification level and masked ID number, from the
+    registry record the application was made with (never the full number)."""
+    from shequ.casework.services import age_on
+    from shequ.people.models import VerificationLevel
+
+    resident = application.resident
+    if resident is None:
+        level = VerificationLevel.REGISTERED
+        return ApplicantFacts(False, None, level, str(VerificationLevel(level).label), "")
+    birth = resident.birth_date
+    level = VerificationLevel(resident.verification_level)
+    number = resident.id_number
+    return ApplicantFacts(
+        on_registry=True,
+        age=age_on(birth, today or timezone.localdate()) if birth is not None else None,
+        level=int(level),
+        level_label=str(level.label),
+        id_number_masked=number.masked if number is not None else "",
+    )
+
+
+def requested_labels(application: Application) -> list[str]:
+    """The labels of the fields and documents the open request for more information names."""
+    if application.status != Status.MORE_INFO or not application.requested:
+        return []
+    items = [*application.form.fields, *application.form.documents]
+    return [s["label"] for s in items if s["name"] in application.requested]
+
+
 def form_versions_for(*, service_id: int) -> QuerySet[FormDefinition]:
     return FormDefinition.objects.filter(service_id=service_id).order_by("-version")
 

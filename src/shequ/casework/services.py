@@ -40,7 +40,7 @@ from shequ.core.uploads import check_upload, clean_image
 from shequ.notices.models import Category
 from shequ.notices.services import message_send, plain_text
 from shequ.people.identity import normalise_mobile, parse_id_number
-from shequ.people.models import User
+from shequ.people.models import Resident, User
 
 FIELD_TYPES = (
     "text",
@@ -83,9 +83,7 @@ TRANSITIONS = {
     t.action: t
     for t in (
         Transition("accept", (Status.SUBMITTED,), Status.ACCEPTED),
-        Transition(
-            "request_info", (Status.ACCEPTED, Status.RESUBMITTED), Status.MORE_INFO, needs_note=True
-        ),
+        Transition("request_info", (Status.ACCEPTED, Status.RESUBMITTED), Status.MORE_INFO),
         Transition("resubmit", (Status.MORE_INFO,), Status.RESUBMITTED, by_resident=True),
         Transition("approve", (Status.ACCEPTED, Status.RESUBMITTED), Status.APPROVED),
         Transition(
@@ -158,9 +156,67 @@ def _definition_errors(fields: Any, documents: Any) -> list[DomainError]:
     return errors
 
 
+RESIDENCE_RULES = ("", "city", "community")
+ELIGIBILITY_KEYS = ("min_age", "max_age", "residence", "communities")
+
+
+def _eligibility_errors(eligibility: Any) -> list[DomainError]:
+    """What is wrong with an eligibility definition (see ``FormDefinition``)."""
+    if not isinstance(eligibility, dict) or any(k not in ELIGIBILITY_KEYS for k in eligibility):
+        return [DomainError("bad_eligibility", _("Unknown eligibility rule."), field="min_age")]
+    errors: list[DomainError] = []
+    ages = [eligibility.get("min_age"), eligibility.get("max_age")]
+    for key, age in zip(("min_age", "max_age"), ages, strict=True):
+        if age is not None and (
+            isinstance(age, bool) or not isinstance(age, int) or not 0 <= age <= 150
+        ):
+            errors.append(
+                DomainError(
+                    "bad_eligibility", _("An age is a whole number from 0 to 150."), field=key
+                )
+            )
+    low, high = ages
+    if not errors and low is not None and high is not None and low > high:
+        errors.append(
+            DomainError(
+                "bad_eligibility",
+                _("The minimum age is above the maximum age."),
+                field="max_age",
+            )
+        )
+    residence = eligibility.get("residence", "")
+    communities = eligibility.get("communities", [])
+    if residence not in RESIDENCE_RULES:
+        errors.append(
+            DomainError("bad_eligibility", _("Unknown residence rule."), field="residence")
+        )
+    elif not isinstance(communities, list) or any(not isinstance(c, str) for c in communities):
+        errors.append(
+            DomainError("bad_eligibility", _("Communities must be codes."), field="communities")
+        )
+    elif residence == "community":
+        from shequ.places.models import Division
+
+        known = set(Division.objects.filter(code__in=communities).values_list("code", flat=True))
+        if not communities or known != set(communities):
+            errors.append(
+                DomainError(
+                    "bad_eligibility",
+                    _("Name the communities by their codes (known division codes)."),
+                    field="communities",
+                )
+            )
+    return errors
+
+
 @transaction.atomic
 def form_definition_publish(
-    *, actor: User | None, service_id: int, fields: Any, documents: Any
+    *,
+    actor: User | None,
+    service_id: int,
+    fields: Any,
+    documents: Any,
+    eligibility: Any = None,
 ) -> FormDefinition:
     """Publish a new version of a service's application form (older versions stay).
 
@@ -175,7 +231,11 @@ def form_definition_publish(
         )
     if service.kind != Service.Kind.APPLICATION:
         raise DomainError("not_an_application", _("This service takes no applications."))
-    errors = _definition_errors(fields, documents)
+    if eligibility is None:
+        eligibility = {}
+    elif isinstance(eligibility, dict):  # unset rules are left out
+        eligibility = {k: v for k, v in eligibility.items() if v not in (None, "", [])}
+    errors = _definition_errors(fields, documents) + _eligibility_errors(eligibility)
     if errors:
         raise InvalidApplication(errors)
     latest = FormDefinition.objects.filter(service=service).order_by("-version").first()
@@ -184,6 +244,7 @@ def form_definition_publish(
         version=(latest.version + 1) if latest else 1,
         fields=fields,
         documents=documents,
+        eligibility=eligibility,
         created_by=actor,
     )
     audit_record(
@@ -288,11 +349,18 @@ def _validate(
     *,
     already_uploaded: set[str] = frozenset(),  # type: ignore[assignment]
     previous: Mapping[str, Any] | None = None,
+    only: set[str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, tuple[File, str]]]:
+    """The cleaned answers and checked uploads. ``only`` (a resubmission that was asked for
+    named items): the other answers keep their ``previous`` values, the named document slots
+    must be uploaded anew and an upload to any other slot is refused."""
     errors: list[DomainError] = []
     clean: dict[str, Any] = {}
     for spec in definition.fields:
         kept = (previous or {}).get(spec["name"])
+        if only is not None and spec["name"] not in only:
+            clean[spec["name"]] = kept
+            continue
         blank = not str(data.get(spec["name"]) or "").strip()
         if spec.get("type") in PII_FIELD_TYPES and blank and unseal(kept) is not None:
             # A resubmission leaves a personal number blank to keep the one on file.
@@ -305,6 +373,25 @@ def _validate(
     uploads: dict[str, tuple[File, str]] = {}
     for spec in definition.documents:
         upload = files.get(spec["name"])
+        if only is not None and spec["name"] not in only:
+            if upload is not None:
+                errors.append(
+                    DomainError(
+                        "document_not_requested",
+                        _("This document was not asked for; send only the requested items."),
+                        field=spec["name"],
+                    )
+                )
+            continue
+        if upload is None and only is not None:
+            errors.append(
+                DomainError(
+                    "document_required",
+                    _("Please upload this document anew: it was asked for."),
+                    field=spec["name"],
+                )
+            )
+            continue
         if upload is None:
             if spec.get("required") and spec["name"] not in already_uploaded:
                 errors.append(
@@ -358,7 +445,11 @@ def _record(
     from_status: str,
     note: str,
     ip: str | None,
+    requested: list[str] | None = None,
 ) -> None:
+    changes: dict[str, Any] = {"status": [from_status or None, application.status]}
+    if requested is not None:
+        changes["requested"] = [None, requested]
     ApplicationEvent.objects.create(
         application=application,
         actor=actor,
@@ -373,7 +464,7 @@ def _record(
         target=application,
         division_code=application.community_id or "",
         reason=note,
-        changes={"status": [from_status or None, application.status]},
+        changes=changes,
         ip=ip,
     )
     _notify(application, application.status, note)
@@ -384,6 +475,69 @@ def _record(
 
 def current_form(service: Service) -> FormDefinition | None:
     return FormDefinition.objects.filter(service=service).order_by("-version").first()
+
+
+def age_on(birth: date, day: date) -> int:
+    """Full years of age on ``day`` (someone born on 29 February turns a year older on
+    1 March in other years)."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def _check_eligibility(
+    eligibility: Mapping[str, Any], resident: Resident | None, today: date
+) -> None:
+    """Refuse an applicant the registry shows not eligible, naming the unmet condition.
+
+    Raises: DomainError (age or residence condition not met, or not on the registry).
+    """
+    min_age, max_age = eligibility.get("min_age"), eligibility.get("max_age")
+    if min_age is not None or max_age is not None:
+        birth = resident.birth_date if resident is not None else None
+        if birth is None:
+            raise DomainError(
+                "age_unknown",
+                _(
+                    "This service has an age condition and the registry has no date of birth "
+                    "for you. Please complete the real-name check."
+                ),
+            )
+        age = age_on(birth, today)
+        if min_age is not None and age < min_age:
+            raise DomainError(
+                "too_young",
+                _(
+                    "This service is for people aged %(min)s or over; the registry gives your "
+                    "age as %(age)s."
+                ),
+                min=min_age,
+                age=age,
+            )
+        if max_age is not None and age > max_age:
+            raise DomainError(
+                "too_old",
+                _(
+                    "This service is for people aged %(max)s or under; the registry gives your "
+                    "age as %(age)s."
+                ),
+                max=max_age,
+                age=age,
+            )
+    residence = eligibility.get("residence", "")
+    community = resident.community_id if resident is not None else None
+    if residence == "city" and not community:
+        raise DomainError(
+            "residence_required",
+            _("This service is for residents of the city registered in one of its communities."),
+        )
+    if residence == "community" and community not in eligibility.get("communities", []):
+        from shequ.places.models import Division
+
+        names = Division.objects.filter(code__in=eligibility.get("communities", []))
+        raise DomainError(
+            "residence_required",
+            _("This service is only for residents of %(communities)s."),
+            communities="、".join(sorted(d.name for d in names)),
+        )
 
 
 @transaction.atomic
@@ -414,6 +568,7 @@ def application_submit(
             ),
         )
     resident = getattr(actor, "resident", None)
+    _check_eligibility(definition.eligibility or {}, resident, timezone.localdate())
     if service.community_level and (resident is None or not resident.community_id):
         raise DomainError(
             "community_required", _("Tell us your community first (real-name check).")
@@ -477,7 +632,12 @@ def application_resubmit(
     _check_transition(application, "resubmit")
     uploaded = set(application.documents.values_list("slot", flat=True))
     clean, uploads = _validate(
-        application.form, data, files, already_uploaded=uploaded, previous=application.data
+        application.form,
+        data,
+        files,
+        already_uploaded=uploaded,
+        previous=application.data,
+        only=set(application.requested) if application.requested else None,
     )
     before = application.status
     application.data = clean
@@ -561,20 +721,56 @@ def _deadline_pause(application: Application, today: date) -> None:
     application.deadline_pending_days = None
 
 
+def requestable_items(definition: FormDefinition) -> list[tuple[str, str]]:
+    """The fields and document slots of a form, as ``(name, label)``, in form order."""
+    return [(s["name"], s["label"]) for s in [*definition.fields, *definition.documents]]
+
+
+def _requested_items(definition: FormDefinition, requested: Sequence[str]) -> list[str]:
+    """The named items of a request for more information, in form order.
+
+    Raises: DomainError (none named, or a name the form does not have).
+    """
+    names = [name for name, _label in requestable_items(definition)]
+    asked = {str(n) for n in requested}
+    if not asked:
+        raise DomainError(
+            "nothing_requested",
+            _("Choose at least one field or document the applicant must correct or supply."),
+            field="requested",
+        )
+    unknown = sorted(asked - set(names))
+    if unknown:
+        raise DomainError(
+            "unknown_item",
+            _("The application form has no field or document %(names)s."),
+            field="requested",
+            names=", ".join(unknown),
+        )
+    return [n for n in names if n in asked]
+
+
 @transaction.atomic
 def application_act(
-    *, actor: User, application_id: int, action: str, note: str = "", ip: str | None = None
+    *,
+    actor: User,
+    application_id: int,
+    action: str,
+    note: str = "",
+    requested: Sequence[str] = (),
+    ip: str | None = None,
 ) -> Application:
-    """A staff step: accept, request_info, approve, reject (with reason) or complete.
+    """A staff step: accept, request_info (naming the fields and document slots to correct or
+    supply in ``requested``, note optional), approve, reject (with reason) or complete.
 
     Raises: NotFound (outside the actor's department/community), PermissionDenied,
-    DomainError (out of order, reason missing).
+    DomainError (out of order, reason missing, nothing or an unknown item requested).
     """
     if action not in STAFF_ACTIONS:
         raise DomainError("bad_action", _("Unknown action."), field="action")
     application = (
         Application.objects.select_for_update(of=("self",))
-        .select_related("service")
+        .select_related("service", "form")
         .filter(pk=application_id)
         .first()
     )
@@ -597,12 +793,21 @@ def application_act(
         days = application.service.time_limit_days or 0
         _deadline_set(application, timezone.localdate(now), days)
     if action == "request_info":
+        application.requested = _requested_items(application.form, requested)
         _deadline_pause(application, timezone.localdate(now))
     if action in ("approve", "reject"):
         application.decided_at = now
         application.reason = clean_note
     application.save()
-    _record(application, actor=actor, action=action, from_status=before, note=clean_note, ip=ip)
+    _record(
+        application,
+        actor=actor,
+        action=action,
+        from_status=before,
+        note=clean_note,
+        ip=ip,
+        requested=application.requested if action == "request_info" else None,
+    )
     return application
 
 

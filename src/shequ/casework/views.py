@@ -76,13 +76,17 @@ def detail(request: HttpRequest, application_id: int) -> HttpResponse:
     if application.status == Status.MORE_INFO:
         # A personal number on file is never put back into the page: blank keeps it.
         initial = {k: v for k, v in application.data.items() if unseal(v) is None}
-        resubmit_form = application_form_class(application.form, kept=application.data)(
-            initial=initial
-        )
+        resubmit_form = application_form_class(
+            application.form, kept=application.data, only=application.requested
+        )(initial=initial)
     return render(
         request,
         "casework/detail.html",
-        {"application": application, "resubmit_form": resubmit_form},
+        {
+            "application": application,
+            "resubmit_form": resubmit_form,
+            "requested": selectors.requested_labels(application),
+        },
     )
 
 
@@ -92,9 +96,9 @@ def resubmit(request: HttpRequest, application_id: int) -> HttpResponse:
     application = selectors.application_get_for_applicant(
         user=request.user, application_id=application_id
     )
-    form = application_form_class(application.form, kept=application.data)(
-        request.POST, request.FILES
-    )
+    form = application_form_class(
+        application.form, kept=application.data, only=application.requested
+    )(request.POST, request.FILES)
     form.is_valid()
     try:
         services.application_resubmit(
@@ -111,7 +115,11 @@ def resubmit(request: HttpRequest, application_id: int) -> HttpResponse:
         return render(
             request,
             "casework/detail.html",
-            {"application": application, "resubmit_form": form},
+            {
+                "application": application,
+                "resubmit_form": form,
+                "requested": selectors.requested_labels(application),
+            },
             status=400,
         )
     messages.success(request, _("Your answer has been sent."))
