@@ -40,7 +40,7 @@ from shequ.payments import services as payments
 from shequ.people.models import Department, User
 from tests.casework.conftest import pdf, png, residence_answers
 from tests.factories import CITY, NIJIAQIAO, WUHOU, make_resident, make_staff, make_user
-from tests.funds.conftest import FORMULA, YEAR
+from tests.funds.conftest import FORMULA, YEAR, council_register
 from tests.projects.conftest import new_project
 
 MAX_EXAMPLES = 6
@@ -91,6 +91,7 @@ def seed_world() -> dict[str, User]:
     new_project(officer)
     funds.formula_save(actor=officer, year=YEAR, district_code=WUHOU, data=FORMULA)
     funds.allocation_post(actor=officer, year=YEAR, district_code=WUHOU)
+    council_register(NIJIAQIAO, members=15)
     funds.approval_record_create(
         actor=worker,
         community_code=NIJIAQIAO,

@@ -143,7 +143,8 @@ def test_department_staff_handle_an_application_to_completion(
     page.get_by_test_id("act-accept").click()
     expect(page.get_by_test_id("status")).to_have_text("已受理")
     page.get_by_test_id("act-reject").click()  # a rejection without a reason is refused
-    expect(page.get_by_role("alert")).to_contain_text("此项为必填项")
+    # (Other alerts may stand on the page too, e.g. the holiday table's warning.)
+    expect(page.get_by_role("alert").filter(has_text="此项为必填项")).to_be_visible()
     expect(page.get_by_test_id("status")).to_have_text("已受理")
     page.get_by_test_id("act-approve").click()
     expect(page.get_by_test_id("status")).to_have_text("已批复")

@@ -15,6 +15,7 @@ from shequ.core.scopes import Role
 from shequ.funds import services
 from shequ.funds.models import Account, ApprovalRecord, Commitment, Payment
 from shequ.funds.services import ledger_reconcile
+from shequ.people.models import VerificationLevel
 from tests.e2e.steps import log_in
 from tests.factories import NIJIAQIAO, WUHOU, make_resident, make_staff, make_user
 from tests.funds.conftest import council_register
@@ -96,7 +97,12 @@ def test_resident_reads_the_disclosure_on_a_phone_and_objects(
         amount="5000",
         purpose="助老",
     )
-    make_resident(NIJIAQIAO, user=make_user("xiaowang"), name="王小明")
+    make_resident(
+        NIJIAQIAO,
+        user=make_user("xiaowang"),
+        name="王小明",
+        level=VerificationLevel.REGISTRY_MATCHED,
+    )
 
     page = phone_page
     log_in(page, "xiaowang", PASSWORD)

@@ -13,7 +13,7 @@ from shequ.core.scopes import Role
 from shequ.funds.models import Account, Reservation
 from shequ.participation import services
 from shequ.participation.models import Ballot, Proposal, Round, RoundResult, RoundVoter
-from shequ.people.models import User
+from shequ.people.models import User, VerificationLevel
 from tests.e2e.steps import log_in
 from tests.factories import NIJIAQIAO, make_resident, make_staff, make_user
 from tests.participation.conftest import fund_community
@@ -25,7 +25,7 @@ PASSWORD = "correct-horse-42"
 
 def resident(username: str, name: str) -> User:
     user = make_user(username)
-    make_resident(NIJIAQIAO, user=user, name=name)
+    make_resident(NIJIAQIAO, user=user, name=name, level=VerificationLevel.REGISTRY_MATCHED)
     return user
 
 

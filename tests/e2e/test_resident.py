@@ -41,7 +41,7 @@ def expect_masked_profile(page: Page, id_number: str, phone: str) -> None:
     expect(page.get_by_test_id("name")).to_have_text("王小明")
     expect(page.get_by_test_id("id-number")).to_have_text(masked_id(id_number))
     expect(page.get_by_test_id("phone")).to_have_text(masked_phone(phone))
-    expect(page.get_by_test_id("level")).to_have_text("证件已核验")
+    expect(page.get_by_test_id("level")).to_have_text("已填写身份证号（自行申报）")
     html = page.content()
     assert id_number not in html
     assert id_number[6:14] not in html  # not even the date of birth
@@ -134,7 +134,7 @@ def test_bad_id_number_shows_error_next_to_field_and_creates_nothing(
     expect(field_block.get_by_test_id("error-id_number")).to_be_visible()
     expect(page.get_by_label("身份证号")).to_have_class(re.compile(r"\bis-invalid\b"))
     expect(page.get_by_test_id("error-real_name")).to_have_count(0)
-    assert "证件已核验" not in page.content()
+    assert "已填写身份证号（自行申报）" not in page.content()
 
     assert not Resident.objects.filter(user=user).exists()
     assert not Resident.objects.filter(

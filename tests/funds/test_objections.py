@@ -8,7 +8,7 @@ from django.test import Client
 from shequ.funds import services
 from shequ.funds.models import Objection
 from shequ.notices.models import Message
-from shequ.people.models import User
+from shequ.people.models import User, VerificationLevel
 from tests.factories import NIJIAQIAO, make_resident, make_user
 from tests.funds.conftest import approve
 
@@ -17,7 +17,8 @@ PAGE = f"/funds/{NIJIAQIAO}/"
 
 def objector(name: str = "王小明") -> User:
     user = make_user(f"objector_{len(name)}")
-    make_resident(NIJIAQIAO, user=user, name=name)
+    # Objections need the registry match (a self-declared ID number is not enough).
+    make_resident(NIJIAQIAO, user=user, name=name, level=VerificationLevel.REGISTRY_MATCHED)
     return User.objects.get(pk=user.pk)
 
 

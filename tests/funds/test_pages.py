@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from shequ.funds import services
 from shequ.funds.models import Commitment, Objection, Track
-from shequ.people.models import User
+from shequ.people.models import User, VerificationLevel
 from tests.factories import NIJIAQIAO, SHUIJINGFANG, WUHOU, make_resident, make_user
 from tests.funds.conftest import FORMULA, YEAR, approve, council_register, fund, receipt
 
@@ -81,7 +81,7 @@ def test_resident_objects_from_the_public_page(
 ) -> None:
     approval = approve(worker)
     user = make_user("res_njq")
-    make_resident(NIJIAQIAO, user=user)
+    make_resident(NIJIAQIAO, user=user, level=VerificationLevel.REGISTRY_MATCHED)
     client.force_login(user)
     response = client.post(
         f"/funds/decisions/{approval.pk}/object/", {"reason": "价格偏高请公开比价"}, follow=True

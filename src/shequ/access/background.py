@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from shequ.access import tasks
 from shequ.access.models import NetworkImport, Run, Siting
 from shequ.access.permissions import may_plan_in
 from shequ.access.services import (
@@ -21,7 +22,6 @@ from shequ.access.services import (
     require_planner,
     run_create,
 )
-from shequ.access.tasks import access_network_import, access_run
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.scopes import CITY_CODE
 from shequ.core.services import audit_record
@@ -69,7 +69,7 @@ def network_import_start(
     except BaseException:
         target.unlink(missing_ok=True)
         raise
-    result = access_network_import.enqueue(import_id=job.pk)
+    result = tasks.access_network_import.enqueue(import_id=job.pk)
     NetworkImport.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id))
     job.refresh_from_db()
     return job
@@ -78,7 +78,7 @@ def network_import_start(
 def run_start(**kwargs: Any) -> Run:
     """Create a run and hand it to the task queue."""
     run = run_create(**kwargs)
-    result = access_run.enqueue(run_id=run.pk)
+    result = tasks.access_run.enqueue(run_id=run.pk)
     Run.objects.filter(pk=run.pk, task_id="").update(task_id=str(result.id))
     run.refresh_from_db()
     return run
