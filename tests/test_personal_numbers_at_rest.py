@@ -8,6 +8,7 @@ and objects to a funds decision with numbers in the text — and every text and 
 every table is scanned (``tests/pii_scan.py``).
 """
 
+from datetime import date
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from shequ.catalogue.models import Service
 from shequ.funds import services as funds
 from shequ.funds.models import ApprovalRecord
 from shequ.people.demo import NIJIAQIAO
-from shequ.people.models import User
+from shequ.people.models import Resident, User
 from shequ.web.management.commands.bootstrap import DEMO_COMMANDS
 from tests import images
 from tests.factories import valid_id_number
@@ -89,6 +90,8 @@ def test_no_personal_number_is_stored_in_clear_after_demo_data_and_forms(
 ) -> None:
     resident = User.objects.get(username="resident")
     officer = User.objects.get(username="department")  # 成都市民政局
+    # Old enough for every demo service (the 老年人优待证 is for residents aged 60 and over).
+    Resident.objects.filter(user=resident).update(birth_date=date(1950, 5, 1))
     client.force_login(resident)
     # a resident answers every demo application form
     services = Service.objects.filter(forms__isnull=False).distinct().order_by("code")
@@ -101,14 +104,17 @@ def test_no_personal_number_is_stored_in_clear_after_demo_data_and_forms(
     # the department asks for more information, with a phone number in the note
     asked = Application.objects.get(service__code="laonianren-youdaizheng")  # 民政局's
     client.force_login(officer)
+    personal = [s["name"] for s in asked.form.fields if s["type"] in ("phone", "id_number")]
     for action, note in (("accept", ""), ("request_info", f"请致电 {OTHER_PHONE} 补充材料")):
         response = client.post(
-            f"/console/casework/{asked.pk}/act/", {"action": action, "note": note}
+            f"/console/casework/{asked.pk}/act/",
+            {"action": action, "note": note, "requested": personal},
         )
         assert response.status_code == 302
+    asked.refresh_from_db()
+    assert asked.status == "more_info"
     # the resident resubmits, leaving the numbers on file blank, adding one in free text
     client.force_login(resident)
-    personal = {s["name"] for s in asked.form.fields if s["type"] in ("phone", "id_number")}
     answers = {
         name: ("" if name in personal else value)
         for name, value in _answers(asked.form).items()

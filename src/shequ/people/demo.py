@@ -189,7 +189,9 @@ def ensure_demo_accounts(departments: dict[str, Department]) -> list[DemoAccount
                 birth_date=born,
                 sex="F",
                 community_id=account.scope,
-                verification_level=VerificationLevel.ID_CHECKED,
+                # The demo resident's record is in the community registry and her real-name
+                # check matched it, so she may support, vote and object (the demo's journeys).
+                verification_level=VerificationLevel.REGISTRY_MATCHED,
                 verified_at=timezone.now(),
             )
             continue
