@@ -21,6 +21,7 @@ from shequ.core.digits import is_ascii_digits
 from shequ.core.errors import NotFound
 from shequ.core.pii import unseal
 from shequ.core.scopes import Role, within
+from shequ.people.identity import age_on
 from shequ.people.permissions import WORKERS
 from shequ.people.selectors import scope_queryset
 
@@ -181,7 +182,6 @@ class ApplicantFacts:
 def applicant_facts(application: Application, *, today: date | None = None) -> ApplicantFacts:
     """The applicant's age today, verification level and masked ID number, from the
     registry record the application was made with (never the full number)."""
-    from shequ.casework.services import age_on
     from shequ.people.models import VerificationLevel
 
     resident = application.resident

@@ -39,7 +39,7 @@ from shequ.core.uploads import FILE_TYPES as ALL_FILE_TYPES
 from shequ.core.uploads import check_upload, clean_image
 from shequ.notices.models import Category
 from shequ.notices.services import message_send, plain_text
-from shequ.people.identity import normalise_mobile, parse_id_number
+from shequ.people.identity import age_on, normalise_mobile, parse_id_number
 from shequ.people.models import Resident, User
 
 FIELD_TYPES = (
@@ -475,12 +475,6 @@ def _record(
 
 def current_form(service: Service) -> FormDefinition | None:
     return FormDefinition.objects.filter(service=service).order_by("-version").first()
-
-
-def age_on(birth: date, day: date) -> int:
-    """Full years of age on ``day`` (someone born on 29 February turns a year older on
-    1 March in other years)."""
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
 def _check_eligibility(

@@ -50,6 +50,12 @@ def region_periods(region: str) -> tuple[tuple[int | None, int | None], ...]:
     return tuple(periods)
 
 
+def age_on(birth: date, day: date) -> int:
+    """Full years of age on ``day`` (someone born on 29 February turns a year older on
+    1 March in other years)."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
 def _id_error(code: str, message: object) -> DomainError:
     return DomainError(code, message, field="id_number")  # type: ignore[arg-type]
 
