@@ -11,6 +11,7 @@ from shequ.core.errors import DomainError
 from shequ.core.scopes import Role
 from shequ.participation import services
 from shequ.participation.models import Ballot, RoundVoter
+from shequ.people.models import VerificationLevel
 from tests.factories import NIJIAQIAO, make_resident, make_staff, make_user
 from tests.participation.conftest import fund_community
 
@@ -25,7 +26,9 @@ def test_concurrent_ballots_are_neither_lost_nor_doubled(
     users = []
     for i in range(VOTERS):
         user = make_user(f"conc{i}")
-        make_resident(NIJIAQIAO, user=user, name=f"并发{i}")
+        make_resident(
+            NIJIAQIAO, user=user, name=f"并发{i}", level=VerificationLevel.REGISTRY_MATCHED
+        )
         users.append(user)
     fund_community(NIJIAQIAO, Decimal("500000"))
     budget_round = services.round_create(
