@@ -34,7 +34,11 @@ from shequ.casework.workdays import HolidayTableMissing, working_day_add, workin
 from shequ.catalogue.models import Service
 from shequ.core.errors import DomainError, NotFound, PermissionDenied
 from shequ.core.pii import PIIKind, seal, unseal
-from shequ.core.services import audit_record, pii_reveal_allowance_check
+from shequ.core.services import (
+    audit_record,
+    pii_reveal_allowance_check,
+    pii_reveal_reason_clean,
+)
 from shequ.core.uploads import FILE_TYPES as ALL_FILE_TYPES
 from shequ.core.uploads import check_upload, clean_image
 from shequ.notices.models import Category
@@ -815,13 +819,7 @@ def application_reveal_answer(
     """
     from shequ.casework.selectors import application_get_for_staff
 
-    text = " ".join(reason.split())
-    if len(text) < 4:
-        raise DomainError(
-            "reason_required",
-            _("Please give the reason for viewing the full number (at least 4 characters)."),
-            field="reason",
-        )
+    text = pii_reveal_reason_clean(reason)
     with transaction.atomic():
         application = application_get_for_staff(user=actor, application_id=application_id)
         if not may_act(actor, application, "accept"):

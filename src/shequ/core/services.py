@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shequ.core.errors import RateLimited
+from shequ.core.errors import DomainError, RateLimited
 from shequ.core.models import AuditEvent, TaskRecord
 from shequ.core.pii import PIIValue
 
@@ -124,6 +124,21 @@ def audit_record(
         reason=reason,
         changes=dict(changes or {}),
     )
+
+
+def pii_reveal_reason_clean(reason: str) -> str:
+    """The reason staff give for seeing a full ID or phone number, whitespace folded.
+
+    Raises: DomainError ``reason_required`` (shorter than 4 characters).
+    """
+    text = " ".join(reason.split())
+    if len(text) < 4:
+        raise DomainError(
+            "reason_required",
+            _("Please give the reason for viewing the full number (at least 4 characters)."),
+            field="reason",
+        )
+    return text
 
 
 def pii_reveal_allowance_check(actor: Any) -> None:

@@ -28,7 +28,11 @@ from shequ.core.errors import DomainError, NotFound, PermissionDenied
 from shequ.core.models import AuditEvent
 from shequ.core.pii import PIIKind, PIIValue, blind_index
 from shequ.core.scopes import DIVISION_ROLES, Role
-from shequ.core.services import audit_record, pii_reveal_allowance_check
+from shequ.core.services import (
+    audit_record,
+    pii_reveal_allowance_check,
+    pii_reveal_reason_clean,
+)
 from shequ.people.identity import clean_real_name, normalise_mobile, parse_id_number
 from shequ.people.models import (
     Department,
@@ -539,13 +543,7 @@ def resident_reveal_pii(
     """
     if field not in REVEALABLE:
         raise DomainError("unknown_field", _("This field cannot be revealed."))
-    text = " ".join(reason.split())
-    if len(text) < 4:
-        raise DomainError(
-            "reason_required",
-            _("Please give the reason for viewing the full number (at least 4 characters)."),
-            field="reason",
-        )
+    text = pii_reveal_reason_clean(reason)
     with transaction.atomic():
         resident = resident_get_for(actor, resident_id)
         if not can_reveal_pii(actor, resident):
