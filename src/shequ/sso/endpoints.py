@@ -7,10 +7,13 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from oauth2_provider.exceptions import OAuthToolkitError
 from oauth2_provider.settings import oauth2_settings
@@ -24,6 +27,7 @@ from oauth2_provider.views import (
     TokenView,
     UserInfoView,
 )
+from oauth2_provider.views.oidc import _load_id_token, _validate_claims
 from oauthlib.common import Request as OAuthlibRequest
 from oauthlib.common import urlencode as oauthlib_urlencode
 from oauthlib.oauth2.rfc6749 import errors as oauth2_errors
@@ -94,6 +98,9 @@ class ShequAuthorizationView(AuthorizationView):
         # prompt=none: answer at once, without any page (OpenID Connect Core §3.1.2.6). The
         # anonymous case (login_required) is answered by the toolkit before this method.
         silent = "none" in prompt
+        refused = self._authentication_check(app, credentials, prompt, silent=silent)
+        if refused is not None:
+            return refused
         acr = acr_request(request.GET.get("acr_values", ""), credentials.get("claims"))
         refused = self._level_gate(
             app, credentials, acr, back=request.get_full_path(), silent=silent
@@ -137,6 +144,67 @@ class ShequAuthorizationView(AuthorizationView):
         if refused is not None:
             return refused
         return super().post(request, *args, **kwargs)
+
+    def _authentication_check(
+        self, app: DepartmentApp, credentials: dict[str, Any], prompt: set[str], *, silent: bool
+    ) -> HttpResponse | None:
+        """None when the signed-in session may answer this request as it is; otherwise a
+        fresh sign-in or an error to the app (OpenID Connect Core §3.1.2.1).
+
+        ``prompt=login`` and a ``max_age`` older than the session's sign-in need a new
+        sign-in; an ``id_token_hint`` naming someone else is ``login_required``.
+        """
+        request = self.request
+        user: User = request.user
+        hint = request.GET.get("id_token_hint", "")
+        if hint:
+            id_token, claims = _load_id_token(hint)
+            if id_token is None or not _validate_claims(request, claims):
+                return self._refuse(
+                    app,
+                    credentials,
+                    oauth2_errors.InvalidRequestError.error,
+                    "The id_token_hint is not an ID token this provider issued.",
+                )
+            if id_token.user_id != user.pk:
+                return self._refuse(
+                    app,
+                    credentials,
+                    "login_required",
+                    "The signed-in resident is not the one the id_token_hint names.",
+                )
+        raw_max_age = request.GET.get("max_age")
+        too_old = False
+        if raw_max_age is not None:
+            if not raw_max_age.isascii() or not raw_max_age.isdigit():
+                return self._refuse(
+                    app,
+                    credentials,
+                    oauth2_errors.InvalidRequestError.error,
+                    "max_age must be a whole number of seconds.",
+                )
+            signed_in = user.last_login
+            too_old = signed_in is None or (
+                (timezone.now() - signed_in).total_seconds() > int(raw_max_age)
+            )
+        if not too_old and "login" not in prompt:
+            return None
+        if silent:
+            return self._refuse(
+                app, credentials, "login_required", "The resident must sign in again."
+            )
+        # A new sign-in, then back here without what asked for it: the fresh sign-in
+        # satisfies both, and max_age=0 would otherwise ask again for ever.
+        query = [
+            (key, value)
+            for key, value in parse_qsl(request.GET.urlencode(), keep_blank_values=True)
+            if key not in {"prompt", "max_age"}
+        ]
+        remaining = " ".join(sorted(prompt - {"login"}))
+        if remaining:
+            query.append(("prompt", remaining))
+        logout(request)
+        return redirect_to_login(f"{request.path}?{urlencode(query)}")
 
     def _remember_pending(self, credentials: dict[str, Any], acr: AcrRequest) -> None:
         session = self.request.session

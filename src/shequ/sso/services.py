@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from jwcrypto import jwk
 from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import (
+    clear_expired,
     get_access_token_model,
     get_id_token_model,
     get_refresh_token_model,
@@ -455,3 +456,24 @@ def signing_key_rotate(*, actor: User | None = None) -> SigningKey:
         changes={"retired": [key.kid for key in retired]},
     )
     return new_key
+
+
+def expired_tokens_purge() -> dict[str, int]:
+    """Delete expired and revoked tokens, codes and ID tokens (the toolkit's
+    ``clear_expired``), and the records of redeemed codes whose tokens have all expired.
+
+    Nothing a resident or an app could still use goes: a refresh token is kept for its
+    whole lifetime, and a redeemed code's record as long as a token it bought may live.
+    """
+    with transaction.atomic():
+        clear_expired()
+    lifetime = timedelta(
+        seconds=max(
+            oauth2_settings.REFRESH_TOKEN_EXPIRE_SECONDS or 0,
+            oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS,
+        )
+    )
+    redeemed, _by_model = RedeemedCode.objects.filter(
+        redeemed_at__lt=timezone.now() - lifetime
+    ).delete()
+    return {"redeemed_codes": redeemed}
