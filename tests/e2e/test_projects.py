@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
 from shequ.core.scopes import Role
-from shequ.projects import services
 from shequ.projects.models import Follow, ProgressReport, Project, Status
+from shequ.projects.services import lifecycle, registration
 from tests.e2e.steps import log_in
 from tests.factories import NIJIAQIAO, WUHOU, make_staff, make_user
 
@@ -27,7 +27,7 @@ def _project_under_way(code: str = "E2E-2018-001") -> Project:
     # The live server's database is flushed between tests: put the taxonomy back (idempotent).
     import_module("shequ.projects.migrations.0002_taxonomy").add_taxonomy(django_apps, None)
     officer = make_staff("e2e_wuhou", Role.DISTRICT_OFFICER, WUHOU)
-    project = services.project_create(
+    project = registration.project_create(
         actor=officer,
         code=code,
         name="倪家桥社区老旧院落整治",
@@ -42,7 +42,7 @@ def _project_under_way(code: str = "E2E-2018-001") -> Project:
         (Status.APPROVED, date(2018, 2, 1)),
         (Status.UNDER_CONSTRUCTION, date(2018, 3, 1)),
     ):
-        services.project_transition(actor=officer, code=code, target=target, on=on)
+        lifecycle.project_transition(actor=officer, code=code, target=target, on=on)
     return project
 
 

@@ -6,8 +6,8 @@ import pytest
 
 from shequ.core.scopes import Role
 from shequ.people.models import User
-from shequ.projects import services
 from shequ.projects.models import Project
+from shequ.projects.services import registration
 from tests.factories import CITY, JINJIANG, NIJIAQIAO, SHUIJINGFANG, WUHOU, YULIN, make_staff
 
 # A point inside 武侯区 and one inside 锦江区 (WGS84 lon, lat).
@@ -50,7 +50,7 @@ def new_project(
     on: date = date(2018, 1, 10),
     location: dict | None = None,
 ) -> Project:
-    return services.project_create(
+    return registration.project_create(
         actor=actor,
         code=code,
         name=f"项目{code}",

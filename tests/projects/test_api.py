@@ -6,8 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from shequ.people.models import User
-from shequ.projects import services
 from shequ.projects.models import Project, Status
+from shequ.projects.services import lifecycle
 from tests import images
 from tests.factories import make_user
 from tests.projects.conftest import new_project
@@ -175,7 +175,7 @@ def test_resident_follows_sees_state_messages_and_unfollows(
     assert client.post(url).json() == {"following": True}
     assert client.post(url).json() == {"following": True}  # twice is still once
     assert client.get(url).json() == {"following": True}
-    services.project_transition(
+    lifecycle.project_transition(
         actor=district_officer, code=project.code, target=Status.APPROVED, on=date(2018, 2, 1)
     )
     mine = client.get("/api/v1/projects/following").json()

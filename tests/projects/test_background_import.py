@@ -10,8 +10,9 @@ from django.test import Client
 
 from shequ.core.models import AuditEvent, TaskRecord
 from shequ.people.models import User
-from shequ.projects import console, services
+from shequ.projects import console
 from shequ.projects.models import ProgressReport, Project
+from shequ.projects.services import reporting
 from tests.projects.conftest import new_project
 from tests.projects.test_imports import xlsx
 
@@ -30,9 +31,9 @@ def _upload(rows: list[list[object]]) -> BytesIO:
 def test_written_in_chunks_with_progress(
     five: list[Project], district_officer: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(services, "IMPORT_CHUNK", 2)
+    monkeypatch.setattr(reporting, "IMPORT_CHUNK", 2)
     told: list[tuple[int, int]] = []
-    result = services.monthly_report_import(
+    result = reporting.monthly_report_import(
         actor=district_officer,
         month=date(2018, 6, 1),
         data=xlsx([[p.code, "", 10 * i, 0, 0, 0, ""] for i, p in enumerate(five)]),

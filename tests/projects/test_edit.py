@@ -12,8 +12,9 @@ from shequ.core.errors import DomainError, NotFound, PermissionDenied
 from shequ.core.models import AuditEvent
 from shequ.core.scopes import Role
 from shequ.people.models import Department, User
-from shequ.projects import selectors, services
+from shequ.projects import selectors
 from shequ.projects.models import Project, Status, StatusEvent
+from shequ.projects.services import lifecycle, registration
 from tests.factories import NIJIAQIAO, SHUIJINGFANG, YULIN_NORTH, make_staff
 from tests.projects.conftest import JINJIANG_POINT, WUHOU_POINT
 
@@ -39,7 +40,7 @@ def _edit(actor: User, project: Project, **changes: Any) -> Project:
         "planned_social": project.planned_social,
         **changes,
     }
-    return services.project_update(**arguments)
+    return registration.project_update(**arguments)
 
 
 def _snapshot(project: Project) -> tuple[Any, ...]:
@@ -62,10 +63,10 @@ def _snapshot(project: Project) -> tuple[Any, ...]:
 def test_officer_edits_every_field_and_the_history_follows(
     project: Project, district_officer: User, department: Department
 ) -> None:
-    services.project_transition(
+    lifecycle.project_transition(
         actor=district_officer, code=project.code, target=Status.APPROVED, on=date(2018, 2, 1)
     )
-    services.project_transition(
+    lifecycle.project_transition(
         actor=district_officer,
         code=project.code,
         target=Status.UNDER_CONSTRUCTION,

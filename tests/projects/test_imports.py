@@ -8,8 +8,9 @@ from openpyxl import Workbook, load_workbook
 
 from shequ.core.errors import DomainError
 from shequ.people.models import User
-from shequ.projects import services, workbooks
+from shequ.projects import workbooks
 from shequ.projects.models import PlanTarget, ProgressReport, Project
+from shequ.projects.services import import_results, planning, reporting
 from tests.projects.conftest import new_project
 
 MONTH = date(2018, 6, 1)
@@ -37,10 +38,10 @@ def test_a_clean_month_is_imported_and_a_reupload_updates(
     two: list[Project], district_officer: User
 ) -> None:
     data = xlsx([["M-1", "", 30, 1000, 2000, 0, ""], ["M-2", "", "45", "10.5", None, None, ""]])
-    result = services.monthly_report_import(actor=district_officer, month=MONTH, data=data)
+    result = reporting.monthly_report_import(actor=district_officer, month=MONTH, data=data)
     assert (result.created, result.updated, result.errors) == (2, 0, [])
     again = xlsx([["M-1", "", 35, 1000, 2000, 0, ""]])
-    result = services.monthly_report_import(actor=district_officer, month=MONTH, data=again)
+    result = reporting.monthly_report_import(actor=district_officer, month=MONTH, data=again)
     assert (result.created, result.updated) == (0, 1)
     assert ProgressReport.objects.count() == 2
     assert Project.objects.get(code="M-1").progress == 35
@@ -56,8 +57,8 @@ def test_bad_rows_are_named_by_row_and_column_and_nothing_is_imported(
             ["M-2", "", 130, "abc", 0, 0, ""],
         ]
     )
-    with translation.override("zh-hans"), pytest.raises(services.RowErrors) as caught:
-        services.monthly_report_import(actor=district_officer, month=MONTH, data=data)
+    with translation.override("zh-hans"), pytest.raises(import_results.RowErrors) as caught:
+        reporting.monthly_report_import(actor=district_officer, month=MONTH, data=data)
     errors = caught.value.errors
     assert [(e.row, e.column[0]) for e in errors] == [(3, "A"), (4, "C"), (4, "D")]
     with translation.override("zh-hans"):
@@ -68,7 +69,7 @@ def test_bad_rows_are_named_by_row_and_column_and_nothing_is_imported(
 
 def test_valid_rows_only_on_request(two: list[Project], district_officer: User) -> None:
     data = xlsx([["M-1", "", 30, 0, 0, 0, ""], ["M-2", "", 101, 0, 0, 0, ""]])
-    result = services.monthly_report_import(
+    result = reporting.monthly_report_import(
         actor=district_officer, month=MONTH, data=data, valid_rows_only=True
     )
     assert (result.created, result.skipped, len(result.errors)) == (1, 1, 1)
@@ -78,15 +79,15 @@ def test_valid_rows_only_on_request(two: list[Project], district_officer: User) 
 def test_progress_going_back_in_the_file_needs_a_note(
     two: list[Project], district_officer: User
 ) -> None:
-    services.monthly_report_import(
+    reporting.monthly_report_import(
         actor=district_officer, month=date(2018, 5, 1), data=xlsx([["M-1", "", 60, 0, 0, 0, ""]])
     )
-    with pytest.raises(services.RowErrors) as caught:
-        services.monthly_report_import(
+    with pytest.raises(import_results.RowErrors) as caught:
+        reporting.monthly_report_import(
             actor=district_officer, month=MONTH, data=xlsx([["M-1", "", 50, 0, 0, 0, ""]])
         )
     assert caught.value.errors[0].code == "progress_backwards"
-    result = services.monthly_report_import(
+    result = reporting.monthly_report_import(
         actor=district_officer, month=MONTH, data=xlsx([["M-1", "", 50, 0, 0, 0, "返工"]])
     )
     assert result.created == 1
@@ -95,8 +96,8 @@ def test_progress_going_back_in_the_file_needs_a_note(
 def test_another_districts_projects_are_not_yours_to_report(
     two: list[Project], jinjiang_officer: User
 ) -> None:
-    with pytest.raises(services.RowErrors) as caught:
-        services.monthly_report_import(
+    with pytest.raises(import_results.RowErrors) as caught:
+        reporting.monthly_report_import(
             actor=jinjiang_officer, month=MONTH, data=xlsx([["M-1", "", 10, 0, 0, 0, ""]])
         )
     assert caught.value.errors[0].code == "project_unknown"
@@ -117,7 +118,7 @@ def test_wrong_files_are_refused(
     two: list[Project], district_officer: User, data: bytes, code: str
 ) -> None:
     with pytest.raises(DomainError) as caught:
-        services.monthly_report_import(actor=district_officer, month=MONTH, data=data)
+        reporting.monthly_report_import(actor=district_officer, month=MONTH, data=data)
     assert caught.value.code == code
 
 
@@ -136,7 +137,7 @@ def test_plan_import_and_its_errors(district_officer: User) -> None:
     with translation.override("zh-hans"):
         header = workbooks.header_labels(workbooks.PLAN_COLUMNS)
     good = xlsx([["背街小巷整治", "510107000000", "", 2019, 12, 300000]], header=header)
-    result = services.plan_import(actor=district_officer, data=good)
+    result = planning.plan_import(actor=district_officer, data=good)
     assert result.created == 1
     assert PlanTarget.objects.get().count == 12
     bad = xlsx(
@@ -147,8 +148,8 @@ def test_plan_import_and_its_errors(district_officer: User) -> None:
         ],
         header=header,
     )
-    with pytest.raises(services.RowErrors) as caught:
-        services.plan_import(actor=district_officer, data=bad)
+    with pytest.raises(import_results.RowErrors) as caught:
+        planning.plan_import(actor=district_officer, data=bad)
     codes = [(e.row, e.code) for e in caught.value.errors]
     assert (2, "type_unknown") in codes
     assert (3, "forbidden") in codes

@@ -7,8 +7,9 @@ from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from shequ.people.models import User
-from shequ.projects import services, workbooks
+from shequ.projects import workbooks
 from shequ.projects.models import Follow, ProgressReport, Project, Status
+from shequ.projects.services import lifecycle
 from tests.factories import SHUIJINGFANG, make_user
 from tests.projects.conftest import new_project
 
@@ -139,10 +140,10 @@ def test_stats_page_sentence_and_export(
     many: list[Project], client: Client, district_officer: User
 ) -> None:
     for code in ("W-1", "W-2"):
-        services.project_transition(
+        lifecycle.project_transition(
             actor=district_officer, code=code, target=Status.APPROVED, on=date(2018, 2, 1)
         )
-        services.project_transition(
+        lifecycle.project_transition(
             actor=district_officer, code=code, target=Status.UNDER_CONSTRUCTION, on=date(2018, 3, 1)
         )
     client.force_login(district_officer)

@@ -5,18 +5,19 @@ from django.core.management import call_command
 from django.utils import translation
 
 from shequ.people.models import User
-from shequ.projects import selectors, services
+from shequ.projects import selectors
 from shequ.projects.demo import REPORTED_2018
 from shequ.projects.models import Project, ProjectType, Status
+from shequ.projects.services import lifecycle
 from tests.factories import SHUIJINGFANG
 from tests.projects.conftest import new_project
 
 
 def _advance(project: Project, officer: User, started: date) -> None:
-    services.project_transition(
+    lifecycle.project_transition(
         actor=officer, code=project.code, target=Status.APPROVED, on=date(2018, 1, 20)
     )
-    services.project_transition(
+    lifecycle.project_transition(
         actor=officer, code=project.code, target=Status.UNDER_CONSTRUCTION, on=started
     )
 
@@ -28,7 +29,7 @@ def test_as_of_counts_come_from_the_history_not_the_current_state(
     late = new_project(district_officer, "A-2")
     _advance(early, district_officer, date(2018, 3, 1))
     _advance(late, district_officer, date(2018, 9, 1))
-    services.project_transition(
+    lifecycle.project_transition(
         actor=district_officer, code=early.code, target=Status.COMPLETED, on=date(2018, 10, 1)
     )
     july = selectors.as_of_report(committee, as_of=date(2018, 7, 31), year=2018)
@@ -91,10 +92,10 @@ def test_as_of_investment_adds_up_the_planned_money_of_the_projects_under_way(
 ) -> None:
     started = new_project(district_officer, "I-1")
     _advance(started, district_officer, date(2018, 3, 1))
-    services.project_transition(
+    lifecycle.project_transition(
         actor=district_officer, code=started.code, target=Status.COMPLETED, on=date(2018, 5, 1)
     )
-    services.project_transition(
+    lifecycle.project_transition(
         actor=district_officer,
         code=started.code,
         target=Status.UNDER_CONSTRUCTION,
@@ -120,10 +121,10 @@ def test_status_on_a_date_over_all_years_counts_each_project_once(
     alley = ProjectType.objects.get(code="back-alley").pk
     first = new_project(district_officer, "Y-2018", year=2018, on=date(2018, 1, 10))
     _advance(first, district_officer, date(2018, 3, 1))
-    services.project_transition(
+    lifecycle.project_transition(
         actor=district_officer, code=first.code, target=Status.COMPLETED, on=date(2018, 6, 1)
     )
-    services.project_transition(  # failed acceptance: back to work
+    lifecycle.project_transition(  # failed acceptance: back to work
         actor=district_officer,
         code=first.code,
         target=Status.UNDER_CONSTRUCTION,

@@ -7,7 +7,6 @@ from shequ.core.errors import DomainError, NotFound, PermissionDenied
 from shequ.core.models import AuditEvent
 from shequ.core.uploads import MAX_IMAGE_SIDE
 from shequ.people.models import User
-from shequ.projects import services
 from shequ.projects.models import (
     Follow,
     FollowerMessage,
@@ -15,6 +14,14 @@ from shequ.projects.models import (
     Project,
     Status,
     StatusEvent,
+)
+from shequ.projects.services import (
+    followers,
+    lifecycle,
+    planning,
+    project_types,
+    registration,
+    reporting,
 )
 from tests import images
 from tests.factories import NIJIAQIAO, SHUIJINGFANG, make_user
@@ -85,7 +92,7 @@ def test_bad_project_input_is_refused_and_nothing_is_written(
         **changes,
     }
     with pytest.raises(DomainError) as caught:
-        services.project_create(**arguments)
+        registration.project_create(**arguments)
     assert caught.value.code == code
     assert str(caught.value)
     assert not Project.objects.filter(code="BAD-1").exists()
@@ -120,16 +127,16 @@ def test_community_worker_cannot_register(worker: User) -> None:
 
 
 def _walk(project: Project, officer: User, worker: User) -> None:
-    services.project_transition(
+    lifecycle.project_transition(
         actor=officer, code=project.code, target=Status.APPROVED, on=date(2018, 2, 1)
     )
-    services.project_transition(
+    lifecycle.project_transition(
         actor=worker, code=project.code, target=Status.UNDER_CONSTRUCTION, on=date(2018, 3, 1)
     )
-    services.project_transition(
+    lifecycle.project_transition(
         actor=worker, code=project.code, target=Status.COMPLETED, on=date(2018, 9, 1)
     )
-    services.project_transition(
+    lifecycle.project_transition(
         actor=officer, code=project.code, target=Status.ACCEPTED, on=date(2018, 10, 1)
     )
 
@@ -152,21 +159,21 @@ def test_a_transition_out_of_order_is_refused(
     project: Project, district_officer: User, target: str
 ) -> None:
     with pytest.raises(DomainError) as caught:
-        services.project_transition(actor=district_officer, code=project.code, target=target)
+        lifecycle.project_transition(actor=district_officer, code=project.code, target=target)
     assert caught.value.code == "transition_invalid"
     assert StatusEvent.objects.filter(project=project).count() == 1
 
 
 def test_a_worker_may_not_approve(project: Project, worker: User) -> None:
     with pytest.raises(PermissionDenied):
-        services.project_transition(actor=worker, code=project.code, target=Status.APPROVED)
+        lifecycle.project_transition(actor=worker, code=project.code, target=Status.APPROVED)
 
 
 def test_outside_the_area_the_project_does_not_exist(
     project: Project, jinjiang_officer: User
 ) -> None:
     with pytest.raises(NotFound):
-        services.project_transition(
+        lifecycle.project_transition(
             actor=jinjiang_officer, code=project.code, target=Status.APPROVED
         )
 
@@ -175,12 +182,12 @@ def test_dates_may_not_go_backwards_or_into_the_future(
     project: Project, district_officer: User
 ) -> None:
     with pytest.raises(DomainError) as caught:
-        services.project_transition(
+        lifecycle.project_transition(
             actor=district_officer, code=project.code, target=Status.APPROVED, on=date(2017, 12, 31)
         )
     assert caught.value.code == "date_before_previous"
     with pytest.raises(DomainError) as caught:
-        services.project_transition(
+        lifecycle.project_transition(
             actor=district_officer, code=project.code, target=Status.APPROVED, on=date(2999, 1, 1)
         )
     assert caught.value.code == "date_future"
@@ -189,24 +196,24 @@ def test_dates_may_not_go_backwards_or_into_the_future(
 def test_rework_after_failed_acceptance_needs_a_reason_and_counts_once(
     project: Project, district_officer: User, worker: User
 ) -> None:
-    services.project_transition(
+    lifecycle.project_transition(
         actor=district_officer, code=project.code, target=Status.APPROVED, on=date(2018, 2, 1)
     )
-    services.project_transition(
+    lifecycle.project_transition(
         actor=worker, code=project.code, target=Status.UNDER_CONSTRUCTION, on=date(2018, 3, 1)
     )
-    services.project_transition(
+    lifecycle.project_transition(
         actor=worker, code=project.code, target=Status.COMPLETED, on=date(2018, 5, 1)
     )
     with pytest.raises(DomainError) as caught:
-        services.project_transition(
+        lifecycle.project_transition(
             actor=district_officer,
             code=project.code,
             target=Status.UNDER_CONSTRUCTION,
             on=date(2018, 6, 1),
         )
     assert caught.value.code == "reason_required"
-    services.project_transition(
+    lifecycle.project_transition(
         actor=district_officer,
         code=project.code,
         target=Status.UNDER_CONSTRUCTION,
@@ -220,10 +227,10 @@ def test_rework_after_failed_acceptance_needs_a_reason_and_counts_once(
 def test_progress_report_updates_the_month_instead_of_duplicating(
     project: Project, worker: User
 ) -> None:
-    services.progress_report_submit(
+    reporting.progress_report_submit(
         actor=worker, code=project.code, month=date(2018, 5, 3), progress=30, actual_city="100.00"
     )
-    services.progress_report_submit(
+    reporting.progress_report_submit(
         actor=worker, code=project.code, month=date(2018, 5, 20), progress=35, actual_city="150.00"
     )
     assert ProgressReport.objects.filter(project=project).count() == 1
@@ -236,7 +243,7 @@ def test_progress_outside_0_to_100_is_refused(
     project: Project, worker: User, value: object
 ) -> None:
     with pytest.raises(DomainError) as caught:
-        services.progress_report_submit(
+        reporting.progress_report_submit(
             actor=worker, code=project.code, month=date(2018, 5, 1), progress=value
         )
     assert caught.value.code == "progress_invalid"
@@ -244,16 +251,16 @@ def test_progress_outside_0_to_100_is_refused(
 
 
 def test_progress_going_backwards_needs_a_reason(project: Project, worker: User) -> None:
-    services.progress_report_submit(
+    reporting.progress_report_submit(
         actor=worker, code=project.code, month=date(2018, 5, 1), progress=50
     )
     with pytest.raises(DomainError) as caught:
-        services.progress_report_submit(
+        reporting.progress_report_submit(
             actor=worker, code=project.code, month=date(2018, 6, 1), progress=40
         )
     assert caught.value.code == "progress_backwards"
     assert "50%" in str(caught.value)
-    services.progress_report_submit(
+    reporting.progress_report_submit(
         actor=worker, code=project.code, month=date(2018, 6, 1), progress=40, note="返工"
     )
     assert ProgressReport.objects.filter(project=project).count() == 2
@@ -261,10 +268,10 @@ def test_progress_going_backwards_needs_a_reason(project: Project, worker: User)
 
 def test_followers_get_a_message_on_progress(project: Project, worker: User) -> None:
     resident = make_user("follower")
-    services.project_follow(actor=resident, code=project.code)
-    services.project_follow(actor=resident, code=project.code)
+    followers.project_follow(actor=resident, code=project.code)
+    followers.project_follow(actor=resident, code=project.code)
     assert Follow.objects.filter(user=resident).count() == 1
-    services.progress_report_submit(
+    reporting.progress_report_submit(
         actor=worker, code=project.code, month=date(2018, 5, 1), progress=20
     )
     message = FollowerMessage.objects.get(user=resident)
@@ -274,13 +281,13 @@ def test_followers_get_a_message_on_progress(project: Project, worker: User) -> 
 def test_milestone_weights_add_up_to_at_most_100(
     project: Project, district_officer: User, worker: User
 ) -> None:
-    first = services.milestone_add(
+    first = reporting.milestone_add(
         actor=district_officer, code=project.code, name="拆除", weight=60
     )
     with pytest.raises(DomainError) as caught:
-        services.milestone_add(actor=district_officer, code=project.code, name="建设", weight=50)
+        reporting.milestone_add(actor=district_officer, code=project.code, name="建设", weight=50)
     assert caught.value.code == "weight_invalid"
-    services.milestone_complete(actor=worker, milestone_id=first.pk, done_on=date(2018, 4, 1))
+    reporting.milestone_complete(actor=worker, milestone_id=first.pk, done_on=date(2018, 4, 1))
     first.refresh_from_db()
     assert first.done_on == date(2018, 4, 1)
 
@@ -307,7 +314,7 @@ def test_bad_photos_are_refused(
 ) -> None:
     settings.MEDIA_ROOT = tmp_path
     with pytest.raises(DomainError) as caught:
-        services.photo_add(
+        reporting.photo_add(
             actor=worker, code=project.code, phase="before", upload=_Upload(data).file
         )
     assert caught.value.code == code
@@ -318,7 +325,7 @@ def test_a_jpeg_photo_is_stored_by_phase(
     project: Project, worker: User, settings, tmp_path
 ) -> None:
     settings.MEDIA_ROOT = tmp_path
-    photo = services.photo_add(
+    photo = reporting.photo_add(
         actor=worker,
         code=project.code,
         phase="during",
@@ -333,7 +340,7 @@ def test_a_site_photo_is_stored_without_gps_and_downscaled(
 ) -> None:
     settings.MEDIA_ROOT = tmp_path
     taken = images.jpeg(4000, 3000, gps=True)
-    photo = services.photo_add(
+    photo = reporting.photo_add(
         actor=worker, code=project.code, phase="during", upload=_Upload(taken).file
     )
     stored = images.metadata_of(photo.image.read())
@@ -343,10 +350,10 @@ def test_a_site_photo_is_stored_without_gps_and_downscaled(
 
 def test_only_the_committee_edits_the_taxonomy(committee: User, district_officer: User) -> None:
     with pytest.raises(PermissionDenied):
-        services.project_type_save(
+        project_types.project_type_save(
             actor=district_officer, code="x", name="X", action_code="old-city"
         )
-    saved = services.project_type_save(
+    saved = project_types.project_type_save(
         actor=committee,
         code="elevators",
         name="老旧小区加装电梯",
@@ -356,14 +363,14 @@ def test_only_the_committee_edits_the_taxonomy(committee: User, district_officer
     assert saved.action.code == "old-city"
     assert saved.report_label == "老旧小区加装电梯"
     with pytest.raises(DomainError) as caught:
-        services.project_type_save(
+        project_types.project_type_save(
             actor=committee, code="elevators", name="电梯", action_code="nope"
         )
     assert caught.value.code == "action_unknown"
 
 
 def test_plan_target_set_updates_the_same_cell(district_officer: User) -> None:
-    services.plan_target_set(
+    planning.plan_target_set(
         actor=district_officer,
         type_code="back-alley",
         district_code="510107000000",
@@ -371,7 +378,7 @@ def test_plan_target_set_updates_the_same_cell(district_officer: User) -> None:
         count=10,
         investment="5000000",
     )
-    target = services.plan_target_set(
+    target = planning.plan_target_set(
         actor=district_officer,
         type_code="back-alley",
         district_code="510107000000",
@@ -381,7 +388,7 @@ def test_plan_target_set_updates_the_same_cell(district_officer: User) -> None:
     )
     assert (target.count, target.investment) == (12, Decimal("6000000.00"))
     with pytest.raises(PermissionDenied):
-        services.plan_target_set(
+        planning.plan_target_set(
             actor=district_officer,
             type_code="back-alley",
             district_code="510104000000",

@@ -15,8 +15,9 @@ from ninja.security import django_auth
 from shequ.core.errors import PermissionDenied
 from shequ.core.services import client_ip
 from shequ.people.permissions import areas_of
-from shequ.projects import selectors, services
+from shequ.projects import selectors
 from shequ.projects.models import FollowerMessage, Photo, ProgressReport, Project, StatusEvent
+from shequ.projects.services import followers, lifecycle, reporting
 
 router = Router(tags=["projects"])
 
@@ -247,7 +248,7 @@ def get_project(request: HttpRequest, code: str) -> Project:
 
 @router.post("/{code}/transitions", response=ProjectDetailOut, auth=django_auth)
 def transition(request: HttpRequest, code: str, payload: TransitionIn) -> Project:
-    services.project_transition(
+    lifecycle.project_transition(
         actor=request.user,  # type: ignore[arg-type]
         code=code,
         target=payload.target,
@@ -274,7 +275,7 @@ def add_photo(
 ) -> Status:
     """Staff of the area (or the responsible department): a site photo, JPEG/PNG/WebP ≤ 5 MB
     (multipart form; ``phase`` is before, during or after)."""
-    photo = services.photo_add(
+    photo = reporting.photo_add(
         actor=request.user,  # type: ignore[arg-type]
         code=code,
         phase=phase,
@@ -287,7 +288,7 @@ def add_photo(
 
 @router.post("/{code}/progress", response=ProgressOut, auth=django_auth)
 def progress(request: HttpRequest, code: str, payload: ProgressIn) -> Any:
-    return services.progress_report_submit(
+    return reporting.progress_report_submit(
         actor=request.user,  # type: ignore[arg-type]
         code=code,
         month=payload.month,
@@ -309,11 +310,11 @@ def follow_state(request: HttpRequest, code: str) -> dict[str, bool]:
 
 @router.post("/{code}/follow", response=FollowOut, auth=django_auth)
 def follow(request: HttpRequest, code: str) -> dict[str, bool]:
-    services.project_follow(actor=request.user, code=code, follow=True)  # type: ignore[arg-type]
+    followers.project_follow(actor=request.user, code=code, follow=True)  # type: ignore[arg-type]
     return {"following": True}
 
 
 @router.delete("/{code}/follow", response=FollowOut, auth=django_auth)
 def unfollow(request: HttpRequest, code: str) -> dict[str, bool]:
-    services.project_follow(actor=request.user, code=code, follow=False)  # type: ignore[arg-type]
+    followers.project_follow(actor=request.user, code=code, follow=False)  # type: ignore[arg-type]
     return {"following": False}

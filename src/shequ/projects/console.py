@@ -24,7 +24,7 @@ from shequ.core.models import TaskRecord
 from shequ.core.services import client_ip
 from shequ.people.models import User
 from shequ.people.permissions import READERS, areas_of, staff_required
-from shequ.projects import permissions, selectors, services, tasks, workbooks
+from shequ.projects import permissions, selectors, tasks, workbooks
 from shequ.projects.forms import (
     MilestoneForm,
     MonthlyUploadForm,
@@ -36,6 +36,14 @@ from shequ.projects.forms import (
     UploadForm,
 )
 from shequ.projects.models import Action, Status
+from shequ.projects.services import (
+    import_results,
+    lifecycle,
+    planning,
+    project_types,
+    registration,
+    reporting,
+)
 
 PAGE_SIZE = 50
 # A monthly workbook with more rows than this is imported in the background, with progress.
@@ -133,7 +141,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
             request,
             form,
             code,
-            lambda: services.project_create(
+            lambda: registration.project_create(
                 actor=cast(User, request.user),
                 code=code,
                 ip=client_ip(request),
@@ -161,7 +169,7 @@ def project_edit(request: HttpRequest, code: str) -> HttpResponse:
             request,
             form,
             code,
-            lambda: services.project_update(
+            lambda: registration.project_update(
                 actor=user,
                 code=code,
                 ip=client_ip(request),
@@ -209,10 +217,10 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 # The forms of the detail page: action → (context name, form, service call with the form's data).
 _DETAIL_ACTIONS: dict[str, tuple[str, type[StyledForm], Callable[..., object]]] = {
-    "transition": ("transition_form", TransitionForm, services.project_transition),
-    "progress": ("progress_form", ProgressForm, services.progress_report_submit),
-    "photo": ("photo_form", PhotoForm, services.photo_add),
-    "milestone": ("milestone_form", MilestoneForm, services.milestone_add),
+    "transition": ("transition_form", TransitionForm, lifecycle.project_transition),
+    "progress": ("progress_form", ProgressForm, reporting.progress_report_submit),
+    "photo": ("photo_form", PhotoForm, reporting.photo_add),
+    "milestone": ("milestone_form", MilestoneForm, reporting.milestone_add),
 }
 # Form fields named otherwise in the service.
 _SERVICE_ARGUMENT = {"image": "upload"}
@@ -246,7 +254,7 @@ def project_action(request: HttpRequest, code: str, action: str) -> HttpResponse
 @require_POST
 def milestone_done(request: HttpRequest, code: str, milestone_id: int) -> HttpResponse:
     try:
-        services.milestone_complete(
+        reporting.milestone_complete(
             actor=cast(User, request.user), milestone_id=milestone_id, ip=client_ip(request)
         )
     except NotFound:
@@ -266,8 +274,8 @@ def _month_param(request: HttpRequest) -> date:
 
 
 def _import(
-    form: UploadForm, run: Callable[..., services.ImportResult], **arguments: Any
-) -> tuple[services.ImportResult | None, list[services.RowError], int]:
+    form: UploadForm, run: Callable[..., import_results.ImportResult], **arguments: Any
+) -> tuple[import_results.ImportResult | None, list[import_results.RowError], int]:
     """Run an Excel import with the uploaded file: (result, row errors, HTTP status).
 
     Refused files leave their errors on the form (and the rows' in the list)."""
@@ -277,7 +285,7 @@ def _import(
             valid_rows_only=form.cleaned_data["valid_rows_only"],
             **arguments,
         )
-    except services.RowErrors as error:
+    except import_results.RowErrors as error:
         form.add_error(None, str(error))
         return None, error.errors, 400
     except DomainError as error:
@@ -294,8 +302,8 @@ def monthly_upload(request: HttpRequest) -> HttpResponse:
     form = MonthlyUploadForm(
         request.POST or None, request.FILES or None, initial={"month": f"{month:%Y-%m}"}
     )
-    result: services.ImportResult | None = None
-    row_errors: list[services.RowError] = []
+    result: import_results.ImportResult | None = None
+    row_errors: list[import_results.RowError] = []
     status = 200
     if request.method == "POST" and form.is_valid():
         month = form.cleaned_data["month"]
@@ -307,7 +315,7 @@ def monthly_upload(request: HttpRequest) -> HttpResponse:
         upload.seek(0)
         result, row_errors, status = _import(
             form,
-            services.monthly_report_import,
+            reporting.monthly_report_import,
             actor=user,
             month=month,
             ip=client_ip(request),
@@ -322,7 +330,7 @@ def monthly_upload(request: HttpRequest) -> HttpResponse:
             "month": month,
             "result": result,
             "row_errors": row_errors,
-            "reports": selectors.reports_for_month(user, services.month_start(month))[:200],
+            "reports": selectors.reports_for_month(user, reporting.month_start(month))[:200],
         },
         status=status,
     )
@@ -334,7 +342,7 @@ def _monthly_import_enqueue(request: HttpRequest, form: MonthlyUploadForm) -> st
     file_name = default_storage.save(f"project_imports/{secrets.token_hex(16)}.xlsx", data["file"])
     queued = tasks.monthly_import.enqueue(
         actor_id=cast(User, request.user).pk,
-        month=services.month_start(data["month"]).isoformat(),
+        month=reporting.month_start(data["month"]).isoformat(),
         file_name=file_name,
         valid_rows_only=bool(data["valid_rows_only"]),
         language=get_language() or "zh-hans",
@@ -387,11 +395,11 @@ def plan(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
     year = int_or_none(request.GET.get("year", ""))
     form = UploadForm(request.POST or None, request.FILES or None)
-    row_errors: list[services.RowError] = []
+    row_errors: list[import_results.RowError] = []
     status = 200
     if request.method == "POST" and form.is_valid():
         result, row_errors, status = _import(
-            form, services.plan_import, actor=user, ip=client_ip(request)
+            form, planning.plan_import, actor=user, ip=client_ip(request)
         )
         if result is not None:
             messages.success(
@@ -504,7 +512,7 @@ def taxonomy(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.project_type_save(
+                project_types.project_type_save(
                     actor=user,
                     code=data["code"],
                     name=data["name"],

@@ -12,12 +12,12 @@ from shequ.core.errors import DomainError
 from shequ.core.models import TaskRecord
 from shequ.core.services import task_progress_update
 from shequ.core.task_policies import when_stale
-from shequ.projects import services
+from shequ.projects.services import import_results, reporting
 
 MAX_ERRORS_KEPT = 500
 
 
-def _errors(errors: list[services.RowError]) -> list[dict[str, Any]]:
+def _errors(errors: list[import_results.RowError]) -> list[dict[str, Any]]:
     return [{"row": e.row, "column": e.column, "message": e.message} for e in errors][
         :MAX_ERRORS_KEPT
     ]
@@ -61,7 +61,7 @@ def monthly_import(
             data = handle.read()
         with translation.override(language):
             try:
-                result = services.monthly_report_import(
+                result = reporting.monthly_report_import(
                     actor=actor,
                     month=date.fromisoformat(month),
                     data=data,
@@ -69,7 +69,7 @@ def monthly_import(
                     ip=ip,
                     progress=progress,
                 )
-            except services.RowErrors as error:
+            except import_results.RowErrors as error:
                 return {"rejected": str(error), "errors": _errors(error.errors), "month": month}
             except DomainError as error:
                 return {"rejected": str(error), "errors": [], "month": month}

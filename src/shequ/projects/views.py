@@ -10,8 +10,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from shequ.people.models import User
-from shequ.projects import selectors, services
+from shequ.projects import selectors
 from shequ.projects.models import Photo, Status
+from shequ.projects.services import followers
 
 PAGE_SIZE = 30
 
@@ -66,7 +67,7 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def project_follow(request: HttpRequest, code: str) -> HttpResponse:
-    services.project_follow(
+    followers.project_follow(
         actor=cast(User, request.user), code=code, follow=request.POST.get("follow") != "0"
     )
     return redirect("projects:detail", code=code)
