@@ -1,6 +1,7 @@
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -114,18 +115,42 @@ def test_no_show_only_by_venue_staff_after_start(slot, neighbour) -> None:
 def test_slots_follow_opening_hours_and_holidays(room) -> None:
     Venue.objects.filter(pk=room.pk).update(open_weekdays="12345", slot_minutes=120)
     # 2025-09-27 Sat closed, 09-28 Sun make-up working day, 10-01..08 holidays
-    created = services.slots_generate(
+    generated = services.slots_generate(
         actor=None, venue_id=room.pk, first_day=date(2025, 9, 27), days=14
     )
     days = sorted({timezone.localtime(s.starts_at).date() for s in Slot.objects.filter(venue=room)})
     assert date(2025, 9, 27) not in days
     assert date(2025, 9, 28) in days
     assert not any(date(2025, 10, 1) <= d <= date(2025, 10, 8) for d in days)
-    assert created == len(days) * 4  # 09:00–17:00 in two-hour slots
-    assert (
-        services.slots_generate(actor=None, venue_id=room.pk, first_day=date(2025, 9, 27), days=14)
-        == 0
+    assert generated == services.SlotsGenerated(created=len(days) * 4)  # 09:00–17:00, 2 h
+    again = services.slots_generate(
+        actor=None, venue_id=room.pk, first_day=date(2025, 9, 27), days=14
     )
+    assert again.created == 0
+
+
+def test_no_slots_are_opened_past_the_holiday_table_and_staff_are_told(client, room) -> None:
+    # The shipped table ends with 2026: 2027's Spring Festival is not known yet.
+    Venue.objects.filter(pk=room.pk).update(open_weekdays="1234567", slot_minutes=240)
+    generated = services.slots_generate(
+        actor=None, venue_id=room.pk, first_day=date(2026, 12, 28), days=10
+    )
+
+    days = {timezone.localtime(s.starts_at).date() for s in Slot.objects.filter(venue=room)}
+    assert max(days) == date(2026, 12, 31)
+    assert generated.uncovered_from == date(2027, 1, 1)
+
+    staff = make_staff("venue-keeper", Role.COMMUNITY_WORKER, room.community_id)
+    with time_machine.travel(datetime(2026, 12, 28, 9, tzinfo=timezone.get_current_timezone())):
+        client.force_login(staff)
+        response = client.post(
+            f"/console/bookings/{room.pk}/action/",
+            {"action": "generate", "days": "10"},
+            follow=True,
+        )
+    page = response.content.decode()
+    assert "2027-01-01" in page
+    assert "节假日表" in page
 
 
 def test_reminders_are_sent_once(slot, neighbour) -> None:

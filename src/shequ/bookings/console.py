@@ -55,13 +55,25 @@ def venue_action(request: HttpRequest, venue_id: int) -> HttpResponse:
             services.venue_set_open(actor=actor, venue_id=venue_id, is_open=action == "open")
         elif action == "generate":
             days = request.POST.get("days", "")
-            created = services.slots_generate(
+            generated = services.slots_generate(
                 actor=actor,
                 venue_id=venue_id,
                 first_day=timezone.localdate(),
                 days=int_or_none(days) or 0,
             )
-            messages.success(request, _("%(n)s slots created.") % {"n": created})
+            messages.success(request, _("%(n)s slots created.") % {"n": generated.created})
+            if generated.uncovered_from is not None:
+                messages.warning(
+                    request,
+                    _(
+                        "No slots from %(day)s on: the holiday table has no %(year)s yet. "
+                        "Ask the committee to enter the State Council's holiday notice."
+                    )
+                    % {
+                        "day": generated.uncovered_from.isoformat(),
+                        "year": generated.uncovered_from.year,
+                    },
+                )
     except NotFound:
         raise
     except DomainError as error:
