@@ -6,8 +6,9 @@ from typing import Any
 import pytest
 from django.conf import LazySettings
 
-from shequ.access import services
 from shequ.access.models import Network, Run
+from shequ.access.services.network_imports import shipped_setup
+from shequ.access.services.runs import run_create, run_execute
 from shequ.core.scopes import CITY_CODE, Role
 from tests.factories import make_staff
 
@@ -25,11 +26,11 @@ def committee(chengdu: None) -> Any:
 
 @pytest.fixture
 def network(chengdu: None, media: Path) -> Network:
-    net, _ = services.shipped_setup(actor=None)
+    net, _ = shipped_setup(actor=None)
     return net
 
 
 @pytest.fixture
 def run(network: Network, committee: Any) -> Run:
-    created = services.run_create(actor=committee, network=network, label="base")
-    return services.run_execute(created.pk)
+    created = run_create(actor=committee, network=network, label="base")
+    return run_execute(created.pk)

@@ -8,12 +8,17 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from shequ.access import engine, services
+from shequ.access import engine
 from shequ.access.models import Facility, Network, NetworkImport
+from shequ.access.services import facilities
+from shequ.access.services.categories import categories_ensure
+from shequ.access.services.network_imports import network_import_execute
+from shequ.access.services.networks import SHIPPED_OSM
+from shequ.core.errors import DomainError
 from shequ.core.scopes import Role
 from tests.factories import make_staff
 
-CHENGDU_OSM = services.SHIPPED_OSM
+CHENGDU_OSM = SHIPPED_OSM
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +59,7 @@ def test_planner_imports_a_pbf_in_the_background(
     chengdu_pbf: bytes,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    services.categories_ensure()
+    categories_ensure()
     client = _client(committee)
     index = client.get(reverse("access_console:index")).content.decode()
     assert 'data-testid="network-form"' in index
@@ -98,7 +103,7 @@ def test_planner_imports_a_pbf_in_the_background(
 
 
 def test_import_reports_progress_step_by_step(media: Path, committee: Any, tmp_path: Path) -> None:
-    services.categories_ensure()
+    categories_ensure()
     job = NetworkImport.objects.create(
         source_name="chengdu.osm", upload="access/uploads/x.osm", size=1
     )
@@ -107,7 +112,7 @@ def test_import_reports_progress_step_by_step(media: Path, committee: Any, tmp_p
     polled = _client(committee).get(reverse("access_console:import_progress", args=[job.pk]))
     assert b"hx-trigger" in polled.content  # still queued: the page keeps polling
     seen: list[tuple[int, int, str]] = []
-    services.network_import_execute(job.pk, progress=lambda d, t, m: seen.append((d, t, m)))
+    network_import_execute(job.pk, progress=lambda d, t, m: seen.append((d, t, m)))
     assert [d for d, _, _ in seen] == sorted(d for d, _, _ in seen)
     assert seen[0][:2] == (0, 4)
     assert seen[-1][:2] == (4, 4)
@@ -188,7 +193,7 @@ def test_only_planners_import_networks(
 def test_failure_after_the_network_was_built_keeps_no_network(
     media: Path, committee: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    services.categories_ensure()
+    categories_ensure()
     job = NetworkImport.objects.create(
         source_name="chengdu.osm", upload="access/uploads/y.osm", size=1, created_by=committee
     )
@@ -196,10 +201,10 @@ def test_failure_after_the_network_was_built_keeps_no_network(
     (media / job.upload).write_bytes(CHENGDU_OSM.read_bytes())
 
     def broken(**kwargs: Any) -> None:
-        raise services.DomainError("access_bad_file", "The GeoJSON has no list of features.")
+        raise DomainError("access_bad_file", "The GeoJSON has no list of features.")
 
-    monkeypatch.setattr(services, "facilities_import_platform", broken)
-    job = services.network_import_execute(job.pk)
+    monkeypatch.setattr(facilities, "facilities_import_platform", broken)
+    job = network_import_execute(job.pk)
     assert job.status == NetworkImport.Status.FAILED
     assert "no list of features" in job.error
     assert not Network.objects.exists()

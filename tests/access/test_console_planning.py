@@ -13,8 +13,13 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import Workbook
 
-from shequ.access import background, selectors, services
+from shequ.access import background, selectors
 from shequ.access.models import FacilityCategory, Network, Run, Siting
+from shequ.access.services.categories import categories_ensure, category_update
+from shequ.access.services.networks import network_load
+from shequ.access.services.runs import run_create, run_result
+from shequ.access.services.siting import siting_create
+from shequ.core.errors import DomainError, PermissionDenied
 from shequ.core.scopes import CITY_CODE, Role
 from tests.factories import make_staff
 
@@ -52,7 +57,7 @@ def test_committee_changes_minutes_and_speed_and_new_runs_use_them(
     assert (clinic.threshold_minutes, clinic.speed_mps) == (Decimal("10.0"), Decimal("1.00"))
     assert clinic.limit_m == pytest.approx(600.0)
     assert "600 m" in response.content.decode()
-    run = services.run_create(actor=committee, network=network)
+    run = run_create(actor=committee, network=network)
     clinic_params = next(c for c in run.parameters["categories"] if c["code"] == "clinic")
     assert (clinic_params["minutes"], clinic_params["speed_mps"]) == (10.0, 1.0)
 
@@ -73,7 +78,7 @@ def test_threshold_or_speed_not_above_zero_refused_and_nothing_changes(
     chengdu: None, committee: Any, settings: Any, minutes: str, speed: str, shown: str
 ) -> None:
     settings.LANGUAGE_CODE = "en"
-    services.categories_ensure()
+    categories_ensure()
     client = _client(committee)
     client.cookies["django_language"] = "en"
     response = _edit(client, "school", minutes, speed, essential=False)
@@ -94,7 +99,7 @@ def test_threshold_or_speed_not_above_zero_refused_and_nothing_changes(
     [(Role.DISTRICT_OFFICER, QINGYANG), (Role.AUDITOR, CITY_CODE)],
 )
 def test_only_committee_and_admins_edit_thresholds(chengdu: None, role: str, scope: str) -> None:
-    services.categories_ensure()
+    categories_ensure()
     user = make_staff(f"acc_cat_{role}", role, scope)
     client = _client(user)
     page = client.get(reverse("access_console:categories"))
@@ -106,10 +111,10 @@ def test_only_committee_and_admins_edit_thresholds(chengdu: None, role: str, sco
     )
     assert response.status_code == 403
     assert FacilityCategory.objects.get(code="clinic").threshold_minutes == 15
-    with pytest.raises(services.PermissionDenied):
-        services.category_update(actor=user, code="clinic", threshold_minutes=5)
+    with pytest.raises(PermissionDenied):
+        category_update(actor=user, code="clinic", threshold_minutes=5)
     admin = make_staff("acc_cat_admin", Role.SYSTEM_ADMIN, None)
-    services.category_update(actor=admin, code="clinic", threshold_minutes=12, speed_mps="1.1")
+    category_update(actor=admin, code="clinic", threshold_minutes=12, speed_mps="1.1")
     assert FacilityCategory.objects.get(code="clinic").limit_m == pytest.approx(792.0)
 
 
@@ -118,7 +123,7 @@ def test_only_committee_and_admins_edit_thresholds(chengdu: None, role: str, sco
 
 @pytest.fixture
 def siting(run: Run, committee: Any) -> Siting:
-    return services.siting_create(
+    return siting_create(
         actor=committee,
         run=run,
         category_code="elderly_care",
@@ -199,7 +204,7 @@ def test_runs_of_different_networks_are_not_compared(run: Run, committee: Any) -
     assert response.status_code == 200
     assert 'data-testid="compare-error"' in response.content.decode()
     assert 'data-testid="compare-categories"' not in response.content.decode()
-    with pytest.raises(services.DomainError) as err:
+    with pytest.raises(DomainError) as err:
         selectors.run_compare(committee, run, foreign)
     assert err.value.code == "access_different_networks"
 
@@ -224,8 +229,8 @@ def test_run_page_lists_failing_communities_per_category(run: Run, committee: An
 
 
 def _nodes_in(run: Run, prefix: str, n: int) -> list[tuple[float, float]]:
-    stored = services.run_result(run)
-    net = services.network_load(run.network)
+    stored = run_result(run)
+    net = network_load(run.network)
     idx = np.flatnonzero(np.char.startswith(stored.community, prefix))
     pick = idx[np.linspace(0, idx.size - 1, n).astype(int)]
     return [(float(net.lon[i]), float(net.lat[i])) for i in pick]

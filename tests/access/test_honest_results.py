@@ -8,8 +8,9 @@ from typing import Any
 from django.test import Client
 from django.urls import reverse
 
-from shequ.access import selectors, services
+from shequ.access import selectors
 from shequ.access.models import ALL_ESSENTIAL, CoverageRow, FacilityCategory, Network
+from shequ.access.services.runs import run_create, run_execute
 from shequ.core.scopes import Role
 from shequ.places.models import Division
 from tests.factories import make_staff
@@ -25,8 +26,8 @@ def _client(user: Any) -> Client:
 
 def _run_with_unmapped_category(network: Network, committee: Any) -> Any:
     FacilityCategory.objects.create(code="laundry", name="洗衣房", essential=True, sort_order=99)
-    created = services.run_create(actor=committee, network=network, label="with laundry")
-    return services.run_execute(created.pk)
+    created = run_create(actor=committee, network=network, label="with laundry")
+    return run_execute(created.pk)
 
 
 def test_a_category_without_any_facility_is_no_data_not_a_failure(
@@ -65,8 +66,8 @@ def test_table_and_map_use_one_percentage_format(network: Network, committee: An
 def test_siting_gain_reads_as_percentages_matching_its_table(
     network: Network, committee: Any
 ) -> None:
-    created = services.run_create(actor=committee, network=network, label="base")
-    run = services.run_execute(created.pk)
+    created = run_create(actor=committee, network=network, label="base")
+    run = run_execute(created.pk)
     client = _client(committee)
     response = client.post(
         reverse("access_console:siting_create", args=[run.pk]),

@@ -13,10 +13,12 @@ import osmium
 import pytest
 from osmium.osm import mutable
 
-from shequ.access import engine, services
+from shequ.access import engine
 from shequ.access.engine import NetworkImportError, read_osm, read_osm_extract
 from shequ.access.engine.pbf import encode_varint
 from shequ.access.models import Facility
+from shequ.access.services.categories import categories_ensure
+from shequ.access.services.network_imports import network_import
 from shequ.core.errors import DomainError
 
 # A 10 x 10 street grid about 100 m apart (ids 1..100), in central Chengdu.
@@ -123,7 +125,7 @@ def test_pbf_latitude_error_reaches_the_operator_with_the_file_name(
 ) -> None:
     bad = _write_grid(tmp_path / "stored-copy.osm.pbf", bad_lat=True)
     with pytest.raises(DomainError) as error:
-        services.network_import(actor=None, path=bad, source_name="成都.osm.pbf")
+        network_import(actor=None, path=bad, source_name="成都.osm.pbf")
     assert "成都.osm.pbf: node 37 has invalid lat=95.0" in str(error.value.params["detail"])
 
 
@@ -155,9 +157,9 @@ def test_pbf_with_locations_on_ways_gives_the_whole_network(grid_pbf: Path, tmp_
 def test_pbf_with_locations_on_ways_is_stored_whole(
     grid_pbf: Path, tmp_path: Path, media: Path, db: None
 ) -> None:
-    services.categories_ensure()
+    categories_ensure()
     located = _with_locations_on_ways(grid_pbf, tmp_path / "located.osm.pbf")
-    network = services.network_import(actor=None, path=located)
+    network = network_import(actor=None, path=located)
     assert network.nodes == len(GRID)
     school = Facility.objects.get(network=network, external_id="node/500")
     assert school.category.code == "school"
@@ -262,8 +264,8 @@ def test_parks_and_schools_mapped_as_multipolygons_become_pois(suffix: str, tmp_
 def test_multipolygon_facilities_are_stored_with_the_network(
     tmp_path: Path, media: Path, db: None
 ) -> None:
-    services.categories_ensure()
-    network = services.network_import(actor=None, path=_write_with_areas(tmp_path / "a.osm.pbf"))
+    categories_ensure()
+    network = network_import(actor=None, path=_write_with_areas(tmp_path / "a.osm.pbf"))
     stored = Facility.objects.filter(network=network, source=Facility.Source.OSM_FILE)
     assert {f.external_id: f.category.code for f in stored} == {
         "relation/90": "park",

@@ -10,9 +10,17 @@ from typing import Any
 import pytest
 from django.apps import apps as django_apps
 
-from shequ.access import engine, services
+from shequ.access import engine
 from shequ.access.engine.extract import keep_all_ways
 from shequ.access.models import Facility, FacilityCategory, Network, NetworkImport
+from shequ.access.services import facilities
+from shequ.access.services.categories import DEFAULT_CATEGORIES, categories_ensure
+from shequ.access.services.network_imports import (
+    network_import,
+    network_import_execute,
+    shipped_setup,
+)
+from shequ.access.services.networks import SHIPPED_OSM
 from shequ.core.errors import DomainError
 
 LON0, LAT0 = 104.0700, 30.6600  # central Chengdu, inside the shipped POI sample's area
@@ -182,33 +190,33 @@ def _check_imported(network: Network) -> None:
 def test_osm_file_pois_become_facilities_snapped_and_flagged(
     osm_file: Path, media: Path, db: None
 ) -> None:
-    services.categories_ensure()
-    network = services.network_import(actor=None, path=osm_file)
+    categories_ensure()
+    network = network_import(actor=None, path=osm_file)
     assert network.nodes == len(STREET)
     _check_imported(network)
     # Importing the same file again adds nothing.
-    again = services.network_import(actor=None, path=osm_file)
+    again = network_import(actor=None, path=osm_file)
     assert again.pk == network.pk
     assert len(_facilities(network)) == 6
 
 
 def test_pbf_file_gives_the_same_facilities(pbf_file: Path, media: Path, db: None) -> None:
-    services.categories_ensure()
-    network = services.network_import(actor=None, path=pbf_file)
+    categories_ensure()
+    network = network_import(actor=None, path=pbf_file)
     _check_imported(network)
 
 
 def test_a_failure_while_storing_facilities_keeps_no_network(
     osm_file: Path, media: Path, db: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    services.categories_ensure()
+    categories_ensure()
 
     def broken(*args: Any, **kwargs: Any) -> list[Facility]:
         raise DomainError("access_bad_file", "boom")
 
-    monkeypatch.setattr(services, "_snapped_facilities", broken)
+    monkeypatch.setattr(facilities, "_snapped_facilities", broken)
     with pytest.raises(DomainError, match="boom"):
-        services.network_import(actor=None, path=osm_file)
+        network_import(actor=None, path=osm_file)
     assert not Network.objects.exists()
     assert not Facility.objects.exists()
     assert not list((media / "access" / "networks").glob("*"))
@@ -217,13 +225,13 @@ def test_a_failure_while_storing_facilities_keeps_no_network(
 def test_uploaded_file_without_pois_falls_back_to_the_shipped_sample(
     tmp_path: Path, media: Path, db: None
 ) -> None:
-    services.categories_ensure()
+    categories_ensure()
     (media / "access" / "uploads").mkdir(parents=True)
     job = NetworkImport.objects.create(
         source_name="roads.osm", upload="access/uploads/roads.osm", size=1
     )
     (media / job.upload).write_text(_osm_text(pois=False), encoding="utf-8")
-    job = services.network_import_execute(job.pk)
+    job = network_import_execute(job.pk)
     assert job.status == NetworkImport.Status.DONE, job.error
     assert job.network is not None
     assert not _facilities(job.network)
@@ -237,13 +245,13 @@ def test_uploaded_file_without_pois_falls_back_to_the_shipped_sample(
 def test_uploaded_file_with_pois_does_not_get_the_sample(
     osm_file: Path, media: Path, db: None
 ) -> None:
-    services.categories_ensure()
+    categories_ensure()
     (media / "access" / "uploads").mkdir(parents=True)
     job = NetworkImport.objects.create(
         source_name="street.osm", upload="access/uploads/street.osm", size=1
     )
     (media / job.upload).write_bytes(osm_file.read_bytes())
-    job = services.network_import_execute(job.pk)
+    job = network_import_execute(job.pk)
     assert job.status == NetworkImport.Status.DONE, job.error
     assert job.network is not None
     assert len(_facilities(job.network)) == 6
@@ -251,7 +259,7 @@ def test_uploaded_file_with_pois_does_not_get_the_sample(
 
 
 def test_existing_categories_get_the_new_tag_rules(db: None) -> None:
-    services.categories_ensure()
+    categories_ensure()
     FacilityCategory.objects.filter(code="elderly_care").update(
         osm_tags=["amenity=social_facility", "amenity=nursing_home"]
     )
@@ -276,7 +284,7 @@ def _independent_counts(path: Path) -> Counter[str]:
     """Count the shipped file's elements per category with xml.etree and plain set logic."""
     rules = [
         (code, [tuple(c.split("=", 1)) for c in rule.split("&")])
-        for code, _n, _m, _e, tags in services.DEFAULT_CATEGORIES
+        for code, _n, _m, _e, tags in DEFAULT_CATEGORIES
         for rule in tags
     ]
     root = ET.parse(path).getroot()  # noqa: S314 - our own shipped file
@@ -309,11 +317,11 @@ def _independent_counts(path: Path) -> Counter[str]:
 
 def test_shipped_chengdu_file_yields_plausible_pois_per_category() -> None:
     rules = engine.PoiRules(
-        (code, rule) for code, _n, _m, _e, tags in services.DEFAULT_CATEGORIES for rule in tags
+        (code, rule) for code, _n, _m, _e, tags in DEFAULT_CATEGORIES for rule in tags
     )
-    extract, _ = engine.read_osm_extract(services.SHIPPED_OSM, poi_classifier=rules)
+    extract, _ = engine.read_osm_extract(SHIPPED_OSM, poi_classifier=rules)
     got = Counter(p.label for p in extract.pois)
-    expected = _independent_counts(services.SHIPPED_OSM)
+    expected = _independent_counts(SHIPPED_OSM)
     assert got == expected
     for code in ("school", "clinic", "market", "park", "transit", "sports"):
         assert got[code] > 0, code
@@ -334,6 +342,6 @@ def test_shipped_setup_uses_the_file_pois_once(network: Network) -> None:
     assert from_file.filter(category__code="transit").count() > 100
     assert not Facility.objects.filter(network=network, source=Facility.Source.OSM).exists()
     count = from_file.count()
-    _again, report = services.shipped_setup(actor=None)
+    _again, report = shipped_setup(actor=None)
     assert report.created == 0
     assert from_file.count() == count

@@ -42,9 +42,9 @@ def test_planner_starts_a_run_and_sees_it_finish(
 
 
 def test_queued_run_progress_polls(network: Any, committee: Any) -> None:
-    from shequ.access import services
+    from shequ.access.services.runs import run_create
 
-    run = services.run_create(actor=committee, network=network)
+    run = run_create(actor=committee, network=network)
     Run.objects.filter(pk=run.pk).update(status="running", progress=0.4, message="sweeping")
     body = _client(committee).get(reverse("access_console:progress", args=[run.pk])).content
     assert b"hx-trigger" in body

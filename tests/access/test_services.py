@@ -3,14 +3,23 @@ from typing import Any
 
 import pytest
 
-from shequ.access import background, services
+from shequ.access import background
 from shequ.access.models import ALL_ESSENTIAL, CoverageRow, Facility, FacilityCategory, Run
+from shequ.access.services import runs
+from shequ.access.services._common import media_path
+from shequ.access.services.categories import categories_ensure, category_update
+from shequ.access.services.facilities import facilities_import_platform, facilities_upload
+from shequ.access.services.network_imports import network_import, shipped_setup
+from shequ.access.services.networks import network_load
+from shequ.access.services.residents import residents_for
+from shequ.access.services.siting import siting_create
+from shequ.core.errors import DomainError
 from shequ.places.models import Division
 
 
 def test_shipped_network_and_pois_import_once(network: Any) -> None:
     assert network.nodes == 9290
-    assert Path(services.media_path(network.file)).exists()
+    assert Path(media_path(network.file)).exists()
     by_cat = dict(
         Facility.objects.filter(network=network)
         .values_list("category__code")
@@ -19,7 +28,7 @@ def test_shipped_network_and_pois_import_once(network: Any) -> None:
     assert by_cat["transit"] > 100
     assert by_cat["school"] > 40
     assert "elderly_care" not in by_cat
-    again, report = services.shipped_setup(actor=None)
+    again, report = shipped_setup(actor=None)
     assert again.pk == network.pk
     assert report.created == 0
 
@@ -40,7 +49,7 @@ def test_run_fills_coverage_per_community_street_and_district(run: Run) -> None:
     transit = CoverageRow.objects.get(run=run, division_id="510105000000", category="transit")
     assert transit.share is not None
     assert 0.5 < transit.share <= 1.0
-    stored = services.run_result(run)
+    stored = runs.run_result(run)
     assert stored.minutes.shape == (FacilityCategory.objects.count(), 9290)
 
 
@@ -61,7 +70,7 @@ def test_best_five_elderly_care_sites_and_what_if_run(
     run: Run, committee: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        siting = services.siting_create(
+        siting = siting_create(
             actor=committee,
             run=run,
             category_code="elderly_care",
@@ -101,7 +110,7 @@ def test_residents_use_service_centre_coordinates_and_population(
     for c, (lon, lat) in zip(communities, [(104.05, 30.67), (104.07, 30.68)], strict=True):
         c.longitude, c.latitude, c.population = lon, lat, 5000
         c.save()
-    residents = services.residents_for(services.network_load(network))
+    residents = residents_for(network_load(network))
     mine = residents.community[[c.startswith("510105") for c in residents.community]]
     assert set(mine.tolist()) == {c.code for c in communities}
     for c in communities:
@@ -110,24 +119,24 @@ def test_residents_use_service_centre_coordinates_and_population(
 
 @pytest.mark.parametrize("minutes", [0, -5, "abc", "nan"])
 def test_thresholds_must_be_positive(network: Any, committee: Any, minutes: Any) -> None:
-    with pytest.raises(services.DomainError) as err:
-        services.run_create(actor=committee, network=network, thresholds={"school": minutes})
+    with pytest.raises(DomainError) as err:
+        runs.run_create(actor=committee, network=network, thresholds={"school": minutes})
     assert err.value.code == "access_bad_threshold"
     assert not Run.objects.exists()
 
 
 def test_category_threshold_update_checks_value(chengdu: None, committee: Any) -> None:
-    services.categories_ensure()
-    with pytest.raises(services.DomainError) as err:
-        services.category_update(actor=committee, code="clinic", threshold_minutes=0)
+    categories_ensure()
+    with pytest.raises(DomainError) as err:
+        category_update(actor=committee, code="clinic", threshold_minutes=0)
     assert err.value.code == "access_bad_threshold"
-    updated = services.category_update(actor=committee, code="clinic", threshold_minutes="10")
+    updated = category_update(actor=committee, code="clinic", threshold_minutes="10")
     assert updated.limit_m == pytest.approx(720.0)
 
 
 def test_unknown_category_in_thresholds(network: Any, committee: Any) -> None:
-    with pytest.raises(services.DomainError) as err:
-        services.run_create(actor=committee, network=network, thresholds={"casino": 15})
+    with pytest.raises(DomainError) as err:
+        runs.run_create(actor=committee, network=network, thresholds={"casino": 15})
     assert err.value.code == "access_unknown_category"
 
 
@@ -144,8 +153,8 @@ def test_bad_osm_files_are_refused_and_leave_nothing(
 ) -> None:
     bad = tmp_path / "bad.osm"
     bad.write_bytes(content)
-    with pytest.raises(services.DomainError) as err:
-        services.network_import(actor=None, path=bad)
+    with pytest.raises(DomainError) as err:
+        network_import(actor=None, path=bad)
     assert err.value.code == "access_bad_network"
     assert message in str(err.value)
     from shequ.access.models import Network
@@ -189,8 +198,8 @@ def test_bad_uploads_name_the_problem_and_add_nothing(
     network: Any, committee: Any, points: list[tuple[str, float, float]], code: str
 ) -> None:
     before = Facility.objects.count()
-    with pytest.raises(services.DomainError) as err:
-        services.facilities_upload(
+    with pytest.raises(DomainError) as err:
+        facilities_upload(
             actor=committee, network=network, filename="f.geojson", data=_geojson(points)
         )
     assert err.value.code == code
@@ -210,7 +219,7 @@ def test_excel_upload_adds_snapped_facilities(network: Any, committee: Any) -> N
     sheet.append(["养老服务", "青羊颐养", 104.05, 30.68, "e2"])
     buf = BytesIO()
     book.save(buf)
-    added = services.facilities_upload(
+    added = facilities_upload(
         actor=committee, network=network, filename="sites.xlsx", data=buf.getvalue()
     )
     assert added == 2
@@ -220,14 +229,14 @@ def test_excel_upload_adds_snapped_facilities(network: Any, committee: Any) -> N
 
 
 def test_failed_run_keeps_no_rows(network: Any, committee: Any, monkeypatch: Any) -> None:
-    run = services.run_create(actor=committee, network=network)
+    run = runs.run_create(actor=committee, network=network)
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "_summary", broken)
+    monkeypatch.setattr(runs, "_summary", broken)
     with pytest.raises(RuntimeError):
-        services.run_execute(run.pk)
+        runs.run_execute(run.pk)
     run.refresh_from_db()
     assert run.status == Run.Status.FAILED
     assert "disk full" in run.error
@@ -240,8 +249,8 @@ def test_platform_service_centres_become_facilities(network: Any, committee: Any
     assert community is not None
     community.longitude, community.latitude = 104.05, 30.67
     community.save()
-    assert services.facilities_import_platform(actor=None, network=network) == 1
-    assert services.facilities_import_platform(actor=None, network=network) == 1
+    assert facilities_import_platform(actor=None, network=network) == 1
+    assert facilities_import_platform(actor=None, network=network) == 1
     centre = Facility.objects.get(source="platform")
     assert centre.category.code == "service_centre"
     assert centre.external_id == f"community/{community.code}"
@@ -250,7 +259,7 @@ def test_platform_service_centres_become_facilities(network: Any, committee: Any
 
 def test_siting_among_uploaded_candidates(run: Run, committee: Any) -> None:
     points = [(104.05, 30.67), (104.07, 30.68), (104.06, 30.66)]
-    siting = services.siting_create(
+    siting = siting_create(
         actor=committee,
         run=run,
         category_code="elderly_care",
@@ -271,15 +280,15 @@ def test_siting_greedy_matches_brute_force_on_small_candidate_set(run: Run, comm
     from shequ.access import engine
 
     points = [(104.05, 30.67), (104.07, 30.68), (104.06, 30.66), (104.08, 30.70), (104.1, 30.69)]
-    siting = services.siting_create(
+    siting = siting_create(
         actor=committee,
         run=run,
         category_code="elderly_care",
         k=2,
         candidates=points,
     )
-    stored = services.run_result(run)
-    net = services.network_load(run.network)
+    stored = runs.run_result(run)
+    net = network_load(run.network)
     nodes = np.unique(engine.snap_points(net, [p[0] for p in points], [p[1] for p in points]).node)
     catch = engine.catchments(net, nodes, engine.minutes_to_metres(15))
     weight = np.where(stored.community != "", stored.weight, 0.0)

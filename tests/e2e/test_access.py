@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from shequ.access import services
 from shequ.access.models import Run
+from shequ.access.services.network_imports import shipped_setup
+from shequ.access.services.runs import run_create, run_execute
 from shequ.core.scopes import CITY_CODE, Role
 from tests.e2e.steps import log_in
 from tests.factories import make_staff
@@ -22,9 +23,9 @@ pytestmark = pytest.mark.e2e
 def finished_run(chengdu: None, settings: Any, tmp_path: Path) -> Run:
     settings.MEDIA_ROOT = str(tmp_path / "media")
     make_staff("acc_e2e", Role.CITY_COMMITTEE, CITY_CODE)
-    network, _ = services.shipped_setup(actor=None)
-    run = services.run_create(actor=None, network=network, label="e2e")
-    return services.run_execute(run.pk)
+    network, _ = shipped_setup(actor=None)
+    run = run_create(actor=None, network=network, label="e2e")
+    return run_execute(run.pk)
 
 
 def test_planner_sees_gaps_map_and_best_sites(phone_page: Page, finished_run: Run) -> None:

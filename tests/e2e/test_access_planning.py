@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from shequ.access import services, tasks
+from shequ.access import tasks
 from shequ.access.models import Network, Run
+from shequ.access.services.network_imports import shipped_setup
+from shequ.access.services.runs import run_create, run_execute
 from shequ.people.demo import DEMO_PASSWORD, ensure_demo_accounts, ensure_departments
 from tests.e2e.steps import log_in
 
@@ -35,14 +37,14 @@ class Worker:
 
     def work(self) -> Run:
         assert len(self.queued) == 1, self.queued
-        return services.run_execute(self.queued.pop())
+        return run_execute(self.queued.pop())
 
 
 @pytest.fixture
 def shipped(chengdu: None, settings: Any, tmp_path: Path) -> Network:
     settings.MEDIA_ROOT = str(tmp_path / "media")
     ensure_demo_accounts(ensure_departments())
-    network, _ = services.shipped_setup(actor=None)
+    network, _ = shipped_setup(actor=None)
     return network
 
 
@@ -115,7 +117,7 @@ def test_planner_runs_sites_and_sees_the_what_if_gain(
 def test_district_planner_sees_and_sites_only_in_their_district(
     phone_page: Page, shipped: Network
 ) -> None:
-    run = services.run_execute(services.run_create(actor=None, network=shipped).pk)
+    run = run_execute(run_create(actor=None, network=shipped).pk)
     page = phone_page
     log_in(page, "district", DEMO_PASSWORD)
     page.goto(f"/console/access/r/{run.pk}/?level=street")

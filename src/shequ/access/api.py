@@ -9,9 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema, Status
 from ninja.security import django_auth
 
-from shequ.access import background, selectors, services
+from shequ.access import background, selectors
 from shequ.access.models import Network, Run, Siting
 from shequ.access.permissions import may_read
+from shequ.access.services import siting as siting_services
 from shequ.core.errors import NotFound, PermissionDenied
 
 router = Router(tags=["access"])
@@ -164,7 +165,7 @@ def siting_create(request: HttpRequest, run_id: int, payload: SitingIn) -> Statu
     Candidates: the given (lon, lat) points, else every network node of ``district``.
     """
     run = selectors.run_get_for(request.user, run_id)
-    siting = services.siting_create(
+    siting = siting_services.siting_create(
         actor=request.user,
         run=run,
         category_code=payload.category,

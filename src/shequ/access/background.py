@@ -15,13 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from shequ.access import tasks
 from shequ.access.models import NetworkImport, Run, Siting
 from shequ.access.permissions import may_plan_in
-from shequ.access.services import (
-    MAX_OSM_BYTES,
-    media_path,
-    osm_suffix,
-    require_planner,
-    run_create,
-)
+from shequ.access.services._common import media_path, require_planner
+from shequ.access.services.networks import MAX_OSM_BYTES, osm_suffix
+from shequ.access.services.runs import run_create
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.scopes import CITY_CODE
 from shequ.core.services import audit_record

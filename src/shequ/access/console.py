@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from shequ.access import background, selectors, services
+from shequ.access import background, selectors
 from shequ.access.forms import (
     CategoryForm,
     NetworkUploadForm,
@@ -24,6 +24,9 @@ from shequ.access.forms import (
 )
 from shequ.access.models import FacilityCategory, Network, NetworkImport, Run
 from shequ.access.permissions import PLANNERS, is_planner, may_plan_in, may_read
+from shequ.access.services import categories as category_services
+from shequ.access.services import facilities as facility_services
+from shequ.access.services import siting as siting_services
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
 from shequ.core.scopes import CITY_CODE, Role
@@ -75,7 +78,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "imports": list(NetworkImport.objects.select_related("network")[:5])
             if is_planner(request.user)
             else [],
-            "may_edit_categories": services.may_edit_categories(request.user),
+            "may_edit_categories": category_services.may_edit_categories(request.user),
         },
     )
 
@@ -110,7 +113,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         return redirect("access_console:index")
     data = form.cleaned_data["file"]
     try:
-        added = services.facilities_upload(
+        added = facility_services.facilities_upload(
             actor=cast(User, request.user),
             network=network,
             filename=data.name,
@@ -318,9 +321,9 @@ def siting_create(request: HttpRequest, run_id: int) -> HttpResponse:
         upload = form.cleaned_data.get("candidates")
         try:
             candidates = (
-                services.candidates_from_file(upload.name, upload.read()) if upload else None
+                siting_services.candidates_from_file(upload.name, upload.read()) if upload else None
             )
-            siting = services.siting_create(
+            siting = siting_services.siting_create(
                 actor=cast(User, request.user),
                 run=run,
                 category_code=form.cleaned_data["category"],
@@ -489,7 +492,7 @@ def import_progress(request: HttpRequest, import_id: int) -> HttpResponse:
 def categories(request: HttpRequest) -> HttpResponse:
     """Per-category walk-time thresholds and walking speeds (the city committee edits them)."""
     _reader(request)
-    editable = services.may_edit_categories(request.user)
+    editable = category_services.may_edit_categories(request.user)
     failed: dict[str, CategoryForm] = {}
     if request.method == "POST":
         if not editable:
@@ -498,7 +501,7 @@ def categories(request: HttpRequest) -> HttpResponse:
         form = CategoryForm(request.POST)
         if form.is_valid():
             try:
-                category = services.category_update(
+                category = category_services.category_update(
                     actor=cast(User, request.user),
                     code=code,
                     threshold_minutes=form.cleaned_data["threshold_minutes"],

@@ -17,7 +17,7 @@ from shequ.access.models import (
     Siting,
 )
 from shequ.access.permissions import may_read
-from shequ.access.services import run_result
+from shequ.access.services.runs import run_result
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.scopes import Role
 from shequ.people.permissions import READERS, areas_of
@@ -181,7 +181,7 @@ def communities_to_locate(user: Any) -> QuerySet[Division]:
 
 def node_minutes_for(user: Any, run: Run, category: str) -> dict[str, Any]:
     """Walk minutes per network node for one category, only nodes inside the user's area."""
-    from shequ.access.services import network_load
+    from shequ.access.services.networks import network_load
 
     stored = run_result(run)
     if category not in stored.categories:

@@ -5,18 +5,18 @@ from typing import Any
 from django_tasks import task
 from django_tasks.base import TaskContext
 
-from shequ.access import services
+from shequ.access.services import network_imports, runs
 from shequ.core.models import TaskRecord
 from shequ.core.services import task_progress_update
 from shequ.core.task_policies import when_stale
 
 
 def _run_lost(record: TaskRecord) -> None:
-    services.run_lost(task_id=record.pk)
+    runs.run_lost(task_id=record.pk)
 
 
 def _import_lost(record: TaskRecord) -> None:
-    services.network_import_lost(task_id=record.pk)
+    network_imports.network_import_lost(task_id=record.pk)
 
 
 # A run starts over cleanly (result file written aside, coverage rows replaced).
@@ -29,7 +29,7 @@ def access_run(context: TaskContext, run_id: int) -> dict[str, Any]:
     def progress(done: int, total: int, message: str) -> None:
         task_progress_update(record_id, done=done, total=total, message=message)
 
-    run = services.run_execute(run_id, progress=progress)
+    run = runs.run_execute(run_id, progress=progress)
     return {"run": run.pk, "status": run.status, "seconds": run.seconds}
 
 
@@ -42,5 +42,5 @@ def access_network_import(context: TaskContext, import_id: int) -> dict[str, Any
     def progress(done: int, total: int, message: str) -> None:
         task_progress_update(record_id, done=done, total=total, message=message)
 
-    job = services.network_import_execute(import_id, progress=progress)
+    job = network_imports.network_import_execute(import_id, progress=progress)
     return {"import": job.pk, "status": job.status, "network": job.network_id}

@@ -4,8 +4,8 @@ from typing import Any
 
 from django.db import migrations, models
 
-# Tag rules added to the default categories (see services.DEFAULT_CATEGORIES); a generic
-# social facility is no longer elderly care unless it serves seniors or is a nursing home.
+# Tag rules added to the default categories (see services.categories.DEFAULT_CATEGORIES); a
+# generic social facility is no longer elderly care unless it serves seniors or is a nursing home.
 ADDED = {
     "elderly_care": [
         "amenity=social_facility&social_facility:for=senior",

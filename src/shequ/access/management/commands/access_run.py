@@ -4,8 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from shequ.access import services
 from shequ.access.models import Network
+from shequ.access.services import runs
 from shequ.core.errors import DomainError
 
 
@@ -36,7 +36,7 @@ class Command(BaseCommand):
             code, _, minutes = item.partition("=")
             thresholds[code.strip()] = minutes.strip()
         try:
-            run = services.run_create(
+            run = runs.run_create(
                 actor=None, network=network, label=options["label"], thresholds=thresholds
             )
         except DomainError as exc:
@@ -51,7 +51,7 @@ class Command(BaseCommand):
             )
             self.stdout.flush()
 
-        run = services.run_execute(run.pk, progress=bar)
+        run = runs.run_execute(run.pk, progress=bar)
         self.stdout.write("")
         share = run.summary.get("share", {})
         for code, value in share.items():
