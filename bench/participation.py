@@ -77,8 +77,8 @@ def _rush(voters: int, workers: int) -> None:
 
     from shequ.core.pii import PIIKind, PIIValue
     from shequ.core.scopes import Role
-    from shequ.participation import services
     from shequ.participation.models import Ballot, RoundVoter
+    from shequ.participation.services import ballots, rounds
     from shequ.people.models import Resident, StaffRole, User
     from shequ.places.models import Division
 
@@ -109,18 +109,18 @@ def _rush(voters: int, workers: int) -> None:
         ]
     )
     fund_community(code, Decimal("1000000"))
-    budget_round = services.round_create(
+    budget_round = rounds.round_create(
         actor=worker, community_code=code, title="bench", budget="300000"
     )
     ids = []
     for i in range(6):
-        project = services.project_add(
+        project = rounds.project_add(
             actor=worker, round_id=budget_round.pk, title=f"项目{i}", cost=40000 + i * 5000
         )
-        services.project_review(actor=worker, project_id=project.pk, feasible=True)
+        rounds.project_review(actor=worker, project_id=project.pk, feasible=True)
         ids.append(project.pk)
     for _ in range(3):
-        services.round_advance(actor=worker, round_id=budget_round.pk)
+        rounds.round_advance(actor=worker, round_id=budget_round.pk)
     rng = random.Random(3)
     # One in ten voters submits twice at the same moment (double tap).
     jobs = [(u, sorted(rng.sample(ids, 2))) for u in users]
@@ -135,7 +135,7 @@ def _rush(voters: int, workers: int) -> None:
         try:
             for attempt in range(5):
                 try:
-                    services.ballot_cast(actor=user, round_id=budget_round.pk, approvals=approvals)
+                    ballots.ballot_cast(actor=user, round_id=budget_round.pk, approvals=approvals)
                     break
                 except Exception:  # a serialisation failure is retried, and counted
                     retries.append(1)

@@ -35,7 +35,7 @@ from shequ.catalogue.models import Service
 from shequ.core.scopes import Role
 from shequ.funds import services as funds
 from shequ.notices import services as notices
-from shequ.participation import services as participation
+from shequ.participation.services import proposals
 from shequ.payments import services as payments
 from shequ.people.models import Department, User
 from tests.casework.conftest import pdf, png, residence_answers
@@ -104,7 +104,7 @@ def seed_world() -> dict[str, User]:
         votes_against=1,
         votes_abstain=1,
     )
-    participation.proposal_create(
+    proposals.proposal_create(
         actor=resident,
         community_code=NIJIAQIAO,
         title="小区增设休息座椅",

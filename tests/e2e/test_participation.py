@@ -11,8 +11,8 @@ from playwright.sync_api import Page, expect
 
 from shequ.core.scopes import Role
 from shequ.funds.models import Account, Reservation
-from shequ.participation import services
 from shequ.participation.models import Ballot, Proposal, Round, RoundResult, RoundVoter
+from shequ.participation.services import ballots, rounds
 from shequ.people.models import User, VerificationLevel
 from tests.e2e.steps import log_in
 from tests.factories import NIJIAQIAO, make_resident, make_staff, make_user
@@ -35,24 +35,22 @@ def open_round(chengdu: None) -> Round:
     neighbours who have already voted."""
     worker = make_staff("worker_njq", Role.COMMUNITY_WORKER, NIJIAQIAO)
     fund_community(NIJIAQIAO, Decimal("300000"))
-    budget_round = services.round_create(
+    budget_round = rounds.round_create(
         actor=worker, community_code=NIJIAQIAO, title="2026年社区微更新", budget="100000"
     )
     ids = {}
     for title, cost in (("口袋公园", 60000), ("加装扶手", 40000), ("读书角", 30000)):
-        project = services.project_add(
-            actor=worker, round_id=budget_round.pk, title=title, cost=cost
-        )
-        services.project_review(actor=worker, project_id=project.pk, feasible=True)
+        project = rounds.project_add(actor=worker, round_id=budget_round.pk, title=title, cost=cost)
+        rounds.project_review(actor=worker, project_id=project.pk, feasible=True)
         ids[title] = project.pk
     for _ in range(3):
-        services.round_advance(actor=worker, round_id=budget_round.pk)
+        rounds.round_advance(actor=worker, round_id=budget_round.pk)
     for username, name, choice in (
         ("zhao", "赵一", ["口袋公园"]),
         ("qian", "钱二", ["加装扶手", "读书角"]),
         ("sun", "孙三", ["读书角"]),
     ):
-        services.ballot_cast(
+        ballots.ballot_cast(
             actor=resident(username, name),
             round_id=budget_round.pk,
             approvals=[ids[t] for t in choice],

@@ -11,8 +11,8 @@ from django.utils import timezone, translation
 from shequ.core.errors import DomainError
 from shequ.funds import services
 from shequ.funds.models import ApprovalRecord
-from shequ.participation import services as participation
 from shequ.participation.models import CouncilMember
+from shequ.participation.services import councils, meetings
 from shequ.people.models import User
 from tests.factories import NIJIAQIAO, make_resident
 from tests.funds.conftest import council_register
@@ -76,12 +76,12 @@ def test_a_community_without_a_council_register_cannot_record_a_decision(
 
 
 def _held_meeting(worker: User, *, members: int, signed_in: int) -> int:
-    council = participation.council_create(
+    council = councils.council_create(
         actor=worker, community_code=NIJIAQIAO, name="倪家桥社区居民议事会"
     )
     today = timezone.localdate()
     added = [
-        participation.member_add(
+        councils.member_add(
             actor=worker,
             council_id=council.pk,
             resident_id=make_resident(NIJIAQIAO, name=f"委员{i}").pk,
@@ -90,12 +90,12 @@ def _held_meeting(worker: User, *, members: int, signed_in: int) -> int:
         )
         for i in range(members)
     ]
-    meeting = participation.meeting_schedule(
+    meeting = meetings.meeting_schedule(
         actor=worker, council_id=council.pk, title="三月议事会", starts_at=timezone.now()
     )
-    participation.meeting_open(actor=worker, meeting_id=meeting.pk)
+    meetings.meeting_open(actor=worker, meeting_id=meeting.pk)
     for member in added[:signed_in]:
-        participation.attendance_sign_in(actor=worker, meeting_id=meeting.pk, member_id=member.pk)
+        meetings.attendance_sign_in(actor=worker, meeting_id=meeting.pk, member_id=member.pk)
     return meeting.pk
 
 
@@ -120,7 +120,7 @@ def test_staff_cannot_sign_in_a_member_out_of_office(worker: User) -> None:
         term_end=timezone.localdate() - timedelta(days=1)
     )
     with pytest.raises(DomainError) as error:
-        participation.attendance_sign_in(actor=worker, meeting_id=meeting_id, member_id=member.pk)
+        meetings.attendance_sign_in(actor=worker, meeting_id=meeting_id, member_id=member.pk)
     assert error.value.code == "not_a_member"
 
 

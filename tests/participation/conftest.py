@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from shequ.core.scopes import Role
 from shequ.funds.models import Account, LedgerTransaction, Posting
-from shequ.participation import services
 from shequ.participation.models import AgendaItem, Council, CouncilMember, Round
+from shequ.participation.services import councils, meetings, rounds
 from shequ.people.models import User, VerificationLevel
 from tests.factories import NIJIAQIAO, SHUIJINGFANG, make_resident, make_staff, make_user
 
@@ -71,12 +71,12 @@ def place(chengdu: None) -> Place:
     residents = [resident_user(f"r{i}") for i in range(6)]
     outsider = resident_user("outsider", SHUIJINGFANG)
     unverified = resident_user("unverified", level=0)
-    council = services.council_create(
+    council = councils.council_create(
         actor=worker, community_code=NIJIAQIAO, name="倪家桥社区居民议事会", support_threshold=3
     )
     today = timezone.localdate()
     members = [
-        services.member_add(
+        councils.member_add(
             actor=worker,
             council_id=council.pk,
             resident_id=u.resident.pk,
@@ -98,7 +98,7 @@ def voting_round(
 ) -> Round:
     """A round of 100,000 yuan with three reviewed projects, in its voting phase."""
     fund_community(NIJIAQIAO, Decimal("500000"))
-    budget_round = services.round_create(
+    budget_round = rounds.round_create(
         actor=place.worker,
         community_code=NIJIAQIAO,
         title="2026年微更新",
@@ -108,27 +108,27 @@ def voting_round(
         vote_level=vote_level,
     )
     for title, cost in (("口袋公园", 60000), ("加装扶手", 40000), ("读书角", 30000)):
-        project = services.project_add(
+        project = rounds.project_add(
             actor=place.worker, round_id=budget_round.pk, title=title, cost=cost
         )
-        services.project_review(actor=place.worker, project_id=project.pk, feasible=True)
+        rounds.project_review(actor=place.worker, project_id=project.pk, feasible=True)
     for _ in range(3):
-        services.round_advance(actor=place.worker, round_id=budget_round.pk)
+        rounds.round_advance(actor=place.worker, round_id=budget_round.pk)
     budget_round.refresh_from_db()
     assert budget_round.phase == Round.Phase.VOTING
     return budget_round
 
 
 def open_meeting(place: Place, *, present: int) -> int:
-    meeting = services.meeting_schedule(
+    meeting = meetings.meeting_schedule(
         actor=place.worker,
         council_id=place.council.pk,
         title="三月议事会",
         starts_at=timezone.now(),
     )
-    services.meeting_open(actor=place.worker, meeting_id=meeting.pk)
+    meetings.meeting_open(actor=place.worker, meeting_id=meeting.pk)
     for user in place.residents[:present]:
-        services.attendance_sign_in(actor=user, meeting_id=meeting.pk, token=meeting.checkin_token)
+        meetings.attendance_sign_in(actor=user, meeting_id=meeting.pk, token=meeting.checkin_token)
     return meeting.pk
 
 
@@ -137,11 +137,11 @@ def council_decides(
 ) -> AgendaItem:
     """A council meeting with ``present`` members signed in passes a spending item."""
     meeting_id = open_meeting(place, present=present)
-    item = services.agenda_add(
+    item = meetings.agenda_add(
         actor=place.worker, meeting_id=meeting_id, kind="spending", title=title, amount=str(amount)
     )
-    services.item_open_vote(actor=place.worker, item_id=item.pk)
+    meetings.item_open_vote(actor=place.worker, item_id=item.pk)
     for index, user in enumerate(place.residents[:present]):
         choice = "for" if index < votes_for else "against"
-        services.item_vote(actor=user, item_id=item.pk, choice=choice)
-    return services.item_close_vote(actor=place.worker, item_id=item.pk)
+        meetings.item_vote(actor=user, item_id=item.pk, choice=choice)
+    return meetings.item_close_vote(actor=place.worker, item_id=item.pk)

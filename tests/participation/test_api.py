@@ -3,7 +3,7 @@ import json
 from django.test import Client
 from pytest_django import DjangoAssertNumQueries
 
-from shequ.participation import services
+from shequ.participation.services import rounds
 from tests.factories import NIJIAQIAO
 from tests.participation.conftest import Place, voting_round
 
@@ -64,7 +64,7 @@ def test_ballot_over_the_api_and_pabulib_export(place: Place, client: Client) ->
     response = client.put(url, json.dumps({"approvals": [a.pk]}), content_type="application/json")
     assert response.json() == {"approvals": [a.pk]}
     assert client.get(f"{BASE}/rounds/{budget_round.pk}/pabulib").status_code == 404
-    services.round_advance(actor=place.worker, round_id=budget_round.pk)
+    rounds.round_advance(actor=place.worker, round_id=budget_round.pk)
     detail = client.get(f"{BASE}/rounds/{budget_round.pk}").json()
     assert {r["method"] for r in detail["results"]} == {"greedy", "equal_shares"}
     export = client.get(f"{BASE}/rounds/{budget_round.pk}/pabulib").content.decode()

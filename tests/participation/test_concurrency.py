@@ -9,8 +9,8 @@ from django.db import connection
 
 from shequ.core.errors import DomainError
 from shequ.core.scopes import Role
-from shequ.participation import services
 from shequ.participation.models import Ballot, RoundVoter
+from shequ.participation.services import ballots, rounds
 from shequ.people.models import VerificationLevel
 from tests.factories import NIJIAQIAO, make_resident, make_staff, make_user
 from tests.participation.conftest import fund_community
@@ -31,18 +31,16 @@ def test_concurrent_ballots_are_neither_lost_nor_doubled(
         )
         users.append(user)
     fund_community(NIJIAQIAO, Decimal("500000"))
-    budget_round = services.round_create(
+    budget_round = rounds.round_create(
         actor=worker, community_code=NIJIAQIAO, title="并发", budget="100000"
     )
     ids = []
     for title, cost in (("甲", 50000), ("乙", 40000), ("丙", 30000)):
-        project = services.project_add(
-            actor=worker, round_id=budget_round.pk, title=title, cost=cost
-        )
-        services.project_review(actor=worker, project_id=project.pk, feasible=True)
+        project = rounds.project_add(actor=worker, round_id=budget_round.pk, title=title, cost=cost)
+        rounds.project_review(actor=worker, project_id=project.pk, feasible=True)
         ids.append(project.pk)
     for _ in range(3):
-        services.round_advance(actor=worker, round_id=budget_round.pk)
+        rounds.round_advance(actor=worker, round_id=budget_round.pk)
     # Every voter submits twice at the same moment (double tap, two devices).
     jobs = [(u, [ids[i % 3]]) for i, u in enumerate(users)] * 2
     barrier = threading.Barrier(len(jobs))
@@ -52,7 +50,7 @@ def test_concurrent_ballots_are_neither_lost_nor_doubled(
     def vote(user: object, approvals: list[int]) -> None:
         try:
             barrier.wait()
-            services.ballot_cast(actor=user, round_id=budget_round.pk, approvals=approvals)  # type: ignore[arg-type]
+            ballots.ballot_cast(actor=user, round_id=budget_round.pk, approvals=approvals)  # type: ignore[arg-type]
             result = "ok"
         except DomainError as error:
             result = error.code
@@ -69,6 +67,6 @@ def test_concurrent_ballots_are_neither_lost_nor_doubled(
     assert outcomes.count("ok") == len(jobs)
     assert RoundVoter.objects.filter(round=budget_round).count() == VOTERS
     assert Ballot.objects.filter(round=budget_round).count() == VOTERS
-    services.round_advance(actor=worker, round_id=budget_round.pk)
-    counted = services.round_inputs(budget_round)[1]
+    rounds.round_advance(actor=worker, round_id=budget_round.pk)
+    counted = rounds.round_inputs(budget_round)[1]
     assert sorted(p for b in counted for p in b) == sorted(ids[i % 3] for i in range(VOTERS))

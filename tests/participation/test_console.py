@@ -16,7 +16,6 @@ from django.utils.translation import gettext
 from shequ.core.models import AuditEvent
 from shequ.core.scopes import Role
 from shequ.funds.models import Account, Commitment
-from shequ.participation import services
 from shequ.participation.models import (
     AgendaItem,
     Council,
@@ -27,6 +26,7 @@ from shequ.participation.models import (
     Round,
     RoundProject,
 )
+from shequ.participation.services import ballots, councils, meetings, proposals, rounds
 from tests.factories import (
     NIJIAQIAO,
     SHUIJINGFANG,
@@ -53,7 +53,7 @@ def worker_client(client: Client, place: Place) -> Client:
 
 
 def test_index_links_the_workers_community_and_merging(place: Place, client: Client) -> None:
-    services.proposal_create(
+    proposals.proposal_create(
         actor=place.residents[0],
         community_code=NIJIAQIAO,
         title="加装电梯",
@@ -160,7 +160,7 @@ def test_members_are_added_by_id_number_and_their_terms_ended(place: Place, clie
         },
     )
     assert response.status_code == 302
-    assert len(services.members_in_office(place.council, today)) == 3  # 3 + 1 new − 1 ended
+    assert len(councils.members_in_office(place.council, today)) == 3  # 3 + 1 new − 1 ended
     assert AuditEvent.objects.filter(verb="participation.member_end").count() == 1
 
 
@@ -183,14 +183,14 @@ def test_meetings_are_scheduled_and_agenda_items_added(place: Place, client: Cli
     assert response["Location"] == f"{C}/meetings/{meeting.pk}/"
     assert timezone.localtime(meeting.starts_at).hour == 19
 
-    mine = services.proposal_create(
+    mine = proposals.proposal_create(
         actor=place.residents[0],
         community_code=NIJIAQIAO,
         title="楼道灯",
         description="d",
         category="safety",
     )
-    theirs = services.proposal_create(
+    theirs = proposals.proposal_create(
         actor=place.outsider,
         community_code=SHUIJINGFANG,
         title="别处的议题",
@@ -229,7 +229,7 @@ def test_meetings_are_scheduled_and_agenda_items_added(place: Place, client: Cli
 
 
 def test_meeting_page_shows_the_sign_in_address_as_a_qr_code(place: Place, client: Client) -> None:
-    meeting = services.meeting_schedule(
+    meeting = meetings.meeting_schedule(
         actor=place.worker, council_id=place.council.pk, title="扫码签到", starts_at=timezone.now()
     )
     page = worker_client(client, place).get(f"{C}/meetings/{meeting.pk}/").content.decode()
@@ -299,7 +299,7 @@ def test_rules_change_until_voting_opens_then_the_service_refuses(
     place: Place, client: Client
 ) -> None:
     fund_community(NIJIAQIAO, Decimal("500000"))
-    draft = services.round_create(
+    draft = rounds.round_create(
         actor=place.worker, community_code=NIJIAQIAO, title="草稿", budget="50000"
     )
     worker_client(client, place)
@@ -341,10 +341,10 @@ def test_rules_change_until_voting_opens_then_the_service_refuses(
 
 def test_projects_are_added_and_reviewed(place: Place, client: Client) -> None:
     fund_community(NIJIAQIAO, Decimal("500000"))
-    budget_round = services.round_create(
+    budget_round = rounds.round_create(
         actor=place.worker, community_code=NIJIAQIAO, title="微更新", budget="50000"
     )
-    proposal = services.proposal_create(
+    proposal = proposals.proposal_create(
         actor=place.residents[0],
         community_code=NIJIAQIAO,
         title="小区加装充电桩",
@@ -385,7 +385,7 @@ def test_projects_are_added_and_reviewed(place: Place, client: Client) -> None:
 
 def test_duplicates_merge_only_within_the_community(place: Place, client: Client) -> None:
     first, second = (
-        services.proposal_create(
+        proposals.proposal_create(
             actor=place.residents[i],
             community_code=NIJIAQIAO,
             title=title,
@@ -394,14 +394,14 @@ def test_duplicates_merge_only_within_the_community(place: Place, client: Client
         )
         for i, title in ((0, "加装电梯"), (1, "装电梯"))
     )
-    elsewhere = services.proposal_create(
+    elsewhere = proposals.proposal_create(
         actor=place.outsider,
         community_code=SHUIJINGFANG,
         title="水井坊电梯",
         description="d",
         category="facilities",
     )
-    services.proposal_support(actor=place.residents[2], proposal_id=second.pk)
+    proposals.proposal_support(actor=place.residents[2], proposal_id=second.pk)
     worker_client(client, place)
     url = f"{C}/proposals/{second.pk}/merge/"
     page = client.get(url).content.decode()
@@ -430,9 +430,9 @@ def test_council_decision_is_attached_and_the_winners_committed(
     a, b, _c = budget_round.projects.order_by("id")
     RoundProject.objects.filter(pk=a.pk).update(is_works=True)
     for user, choice in zip(place.residents, [[a.pk], [a.pk], [b.pk], [b.pk]], strict=False):
-        services.ballot_cast(actor=user, round_id=budget_round.pk, approvals=choice)
-    services.round_advance(actor=place.worker, round_id=budget_round.pk)
-    winners = services.round_winners(budget_round)
+        ballots.ballot_cast(actor=user, round_id=budget_round.pk, approvals=choice)
+    rounds.round_advance(actor=place.worker, round_id=budget_round.pk)
+    winners = rounds.round_winners(budget_round)
     total = sum(p.cost for p in winners)
     too_little = council_decides(place, title="结果（金额不足）", amount=total - 1)
     enough = council_decides(place, title="参与式预算结果", amount=total)
@@ -479,8 +479,8 @@ def test_council_decision_is_attached_and_the_winners_committed(
 def test_commit_without_a_decision_is_refused_on_the_page(place: Place, client: Client) -> None:
     budget_round = voting_round(place)
     a, _b, _c = budget_round.projects.order_by("id")
-    services.ballot_cast(actor=place.residents[0], round_id=budget_round.pk, approvals=[a.pk])
-    services.round_advance(actor=place.worker, round_id=budget_round.pk)
+    ballots.ballot_cast(actor=place.residents[0], round_id=budget_round.pk, approvals=[a.pk])
+    rounds.round_advance(actor=place.worker, round_id=budget_round.pk)
     response = worker_client(client, place).post(
         f"{C}/rounds/{budget_round.pk}/decision/", {"action": "commit"}
     )
@@ -511,17 +511,17 @@ def test_commit_without_a_decision_is_refused_on_the_page(place: Place, client: 
 )
 def test_a_worker_of_another_community_gets_404(place: Place, client: Client, path: str) -> None:
     fund_community(NIJIAQIAO, Decimal("100000"))
-    budget_round = services.round_create(
+    budget_round = rounds.round_create(
         actor=place.worker, community_code=NIJIAQIAO, title="t", budget="1000"
     )
-    project = services.project_add(
+    project = rounds.project_add(
         actor=place.worker, round_id=budget_round.pk, title="p", cost="500"
     )
-    proposal = services.proposal_create(
+    proposal = proposals.proposal_create(
         actor=place.residents[0], community_code=NIJIAQIAO, title="x", description="d",
         category="other",
     )  # fmt: skip
-    meeting = services.meeting_schedule(
+    meeting = meetings.meeting_schedule(
         actor=place.worker, council_id=place.council.pk, title="m", starts_at=timezone.now()
     )
     url = f"{C}/" + path.format(
@@ -562,23 +562,23 @@ def test_votes_are_recorded_by_show_of_hands_or_by_the_member_alone(
 ) -> None:
     """Staff record an open vote for a member present; a secret vote only the member casts, on
     the meeting page; anyone not signed in to the session is refused and nothing counts."""
-    meeting_id = services.meeting_schedule(
+    meeting_id = meetings.meeting_schedule(
         actor=place.worker,
         council_id=place.council.pk,
         title="六月议事会",
         starts_at=timezone.now(),
     ).pk
-    services.meeting_open(actor=place.worker, meeting_id=meeting_id)
+    meetings.meeting_open(actor=place.worker, meeting_id=meeting_id)
     for member in place.members[:2]:
-        services.attendance_sign_in(actor=place.worker, meeting_id=meeting_id, member_id=member.pk)
-    open_item = services.agenda_add(
+        meetings.attendance_sign_in(actor=place.worker, meeting_id=meeting_id, member_id=member.pk)
+    open_item = meetings.agenda_add(
         actor=place.worker, meeting_id=meeting_id, kind="other", title="公约修订"
     )
-    secret = services.agenda_add(
+    secret = meetings.agenda_add(
         actor=place.worker, meeting_id=meeting_id, kind="other", title="评选", secret=True
     )
     for item in (open_item, secret):
-        services.item_open_vote(actor=place.worker, item_id=item.pk)
+        meetings.item_open_vote(actor=place.worker, item_id=item.pk)
     page_url = f"{C}/meetings/{meeting_id}/"
     worker_client(client, place)
     hands = client.get(page_url).content.decode()
@@ -614,7 +614,7 @@ def test_votes_are_recorded_by_show_of_hands_or_by_the_member_alone(
     assert 'data-testid="my-vote"' not in client.get(public).content.decode()
     response = client.post(f"{public}items/{secret.pk}/vote/", {"choice": "for"}, follow=True)
     assert said(MEMBER_NOT_IN) in response.content.decode()
-    other = services.meeting_schedule(
+    other = meetings.meeting_schedule(
         actor=place.worker,
         council_id=place.council.pk,
         title="七月议事会",

@@ -12,8 +12,8 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from shequ.core.uploads import MAX_IMAGE_SIDE
-from shequ.participation import services
 from shequ.participation.models import Follow, Proposal, ProposalPhoto
+from shequ.participation.services import proposals
 from tests import images
 from tests.factories import NIJIAQIAO, SHUIJINGFANG
 from tests.participation.conftest import Place, voting_round
@@ -35,7 +35,7 @@ def media(settings: LazySettings, tmp_path: Path) -> Path:
 
 
 def proposal_of(place: Place) -> Proposal:
-    return services.proposal_create(
+    return proposals.proposal_create(
         actor=place.residents[0],
         community_code=NIJIAQIAO,
         title="修缮凉亭",
@@ -57,7 +57,7 @@ def test_a_neighbour_follows_and_unfollows_from_the_page(place: Place, client: C
     assert 'data-testid="unfollow"' in page
     assert said("You follow this proposal: you get a message on every change.") in page
     # Followers hear of changes: the worker hides it.
-    services.proposal_hide(actor=place.worker, proposal_id=proposal.pk, reason="重复")
+    proposals.proposal_hide(actor=place.worker, proposal_id=proposal.pk, reason="重复")
     assert neighbour.messages.count() == 1
     proposal.status = Proposal.Status.OPEN
     proposal.save()
@@ -122,7 +122,7 @@ def test_photos_come_with_the_proposal_and_show_on_its_page(place: Place, client
     assert served["X-Content-Type-Options"] == "nosniff"
     body = b"".join(served.streaming_content)  # type: ignore[attr-defined]
     assert images.metadata_of(body)["size"] == (64, 48)
-    services.proposal_hide(actor=place.worker, proposal_id=proposal.pk, reason="不当内容")
+    proposals.proposal_hide(actor=place.worker, proposal_id=proposal.pk, reason="不当内容")
     assert client.get(f"/participation/photos/{photos[0].pk}/").status_code == 404
 
 
@@ -197,7 +197,7 @@ def test_follow_merge_and_rules_over_the_api(place: Place, client: Client) -> No
     client.force_login(place.outsider)
     assert client.put(f"{base}/proposals/{first.pk}/follow").status_code == 403
 
-    elsewhere = services.proposal_create(
+    elsewhere = proposals.proposal_create(
         actor=place.outsider,
         community_code=SHUIJINGFANG,
         title="别处",

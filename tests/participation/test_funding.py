@@ -12,8 +12,8 @@ from shequ.core.models import AuditEvent
 from shequ.core.scopes import Role
 from shequ.funds.models import Account, ApprovalRecord, Commitment, Reservation
 from shequ.funds.services import ledger_reconcile
-from shequ.participation import services
 from shequ.participation.models import AgendaItem, Round
+from shequ.participation.services import ballots, meetings, rounds
 from tests.factories import CITY, NIJIAQIAO, WUHOU, YULIN, make_staff
 from tests.participation.conftest import (
     Place,
@@ -40,7 +40,7 @@ def round_reservation(budget_round: Round) -> Q:
 
 
 def new_round(place: Place, budget: str, title: str = "微更新", **extra: object) -> Round:
-    return services.round_create(
+    return rounds.round_create(
         actor=place.worker,
         community_code=NIJIAQIAO,
         title=title,
@@ -53,7 +53,7 @@ def test_opening_a_round_reserves_its_budget_in_the_ledger(place: Place) -> None
     fund_community(NIJIAQIAO, Decimal("500000"))
     budget_round = new_round(place, "100000")
     assert balance("reserved") == 0
-    services.round_advance(actor=place.worker, round_id=budget_round.pk)
+    rounds.round_advance(actor=place.worker, round_id=budget_round.pk)
     budget_round.refresh_from_db()
     reservation = Reservation.objects.get(round_reservation(budget_round))
     assert (reservation.amount, reservation.status, reservation.purpose) == (
@@ -70,10 +70,10 @@ def test_opening_a_round_reserves_its_budget_in_the_ledger(place: Place) -> None
 def test_a_second_round_over_the_free_balance_is_refused(place: Place) -> None:
     fund_community(NIJIAQIAO, Decimal("150000"))
     first = new_round(place, "100000", "第一轮")
-    services.round_advance(actor=place.worker, round_id=first.pk)
+    rounds.round_advance(actor=place.worker, round_id=first.pk)
     second = new_round(place, "60000", "第二轮")
     with pytest.raises(DomainError) as error:
-        services.round_advance(actor=place.worker, round_id=second.pk)
+        rounds.round_advance(actor=place.worker, round_id=second.pk)
     assert error.value.code == "insufficient_funds"
     second.refresh_from_db()
     assert (second.phase, second.reservation_id) == (Round.Phase.DRAFT, None)
@@ -81,7 +81,7 @@ def test_a_second_round_over_the_free_balance_is_refused(place: Place) -> None:
     assert balance("fund") == Decimal("50000.00")
     # Exactly what is still free can be reserved.
     third = new_round(place, "50000", "第三轮")
-    services.round_advance(actor=place.worker, round_id=third.pk)
+    rounds.round_advance(actor=place.worker, round_id=third.pk)
     assert balance("fund") == 0
     assert balance("reserved") == Decimal("150000.00")
 
@@ -96,7 +96,7 @@ def test_a_round_cannot_open_without_money_in_the_fund(
     fund_community(NIJIAQIAO, Decimal(amount))
     budget_round = new_round(place, "800", fund_year=year)
     with pytest.raises(DomainError) as error:
-        services.round_advance(actor=place.worker, round_id=budget_round.pk)
+        rounds.round_advance(actor=place.worker, round_id=budget_round.pk)
     assert error.value.code == code
     budget_round.refresh_from_db()
     assert budget_round.phase == Round.Phase.DRAFT
@@ -112,15 +112,15 @@ def test_results_become_commitments_drawn_from_the_reservation_and_the_rest_is_r
     for user, choice in zip(
         place.residents, [[a.pk], [a.pk], [b.pk, c.pk], [c.pk], [c.pk]], strict=False
     ):
-        services.ballot_cast(actor=user, round_id=budget_round.pk, approvals=choice)
-    services.round_advance(actor=place.worker, round_id=budget_round.pk)
+        ballots.ballot_cast(actor=user, round_id=budget_round.pk, approvals=choice)
+    rounds.round_advance(actor=place.worker, round_id=budget_round.pk)
     budget_round.refresh_from_db()
-    winners = services.round_winners(budget_round)
+    winners = rounds.round_winners(budget_round)
     spent = sum((p.cost for p in winners), Decimal(0))
     assert Decimal(0) < spent < budget_round.budget  # 口袋公园 + 读书角 = 90,000
     item = council_decides(place, title="参与式预算结果", amount=spent)
-    services.round_attach_decision(actor=place.worker, round_id=budget_round.pk, item_id=item.pk)
-    services.round_advance(actor=place.worker, round_id=budget_round.pk)
+    rounds.round_attach_decision(actor=place.worker, round_id=budget_round.pk, item_id=item.pk)
+    rounds.round_advance(actor=place.worker, round_id=budget_round.pk)
 
     reservation = Reservation.objects.get(round_reservation(budget_round))
     commitments = Commitment.objects.filter(community_id=NIJIAQIAO)
@@ -169,12 +169,12 @@ def test_two_of_three_with_one_against_is_a_quorum_but_not_a_majority(place: Pla
 
 def _vote_in_progress(place: Place) -> AgendaItem:
     meeting_id = open_meeting(place, present=2)
-    item = services.agenda_add(
+    item = meetings.agenda_add(
         actor=place.worker, meeting_id=meeting_id, kind="spending", title="路灯", amount="8000"
     )
-    services.item_open_vote(actor=place.worker, item_id=item.pk)
+    meetings.item_open_vote(actor=place.worker, item_id=item.pk)
     for user in place.residents[:2]:
-        services.item_vote(actor=user, item_id=item.pk, choice="for")
+        meetings.item_vote(actor=user, item_id=item.pk, choice="for")
     return item
 
 
@@ -187,7 +187,7 @@ def test_a_street_or_district_officer_closes_the_vote_and_records_the_decision(
 ) -> None:
     officer = make_staff("officer", role, scope)
     item = _vote_in_progress(place)
-    decided = services.item_close_vote(actor=officer, item_id=item.pk)
+    decided = meetings.item_close_vote(actor=officer, item_id=item.pk)
     record = ApprovalRecord.objects.get(id=decided.approval_record_id or 0)
     assert (record.source, record.created_by_id, record.amount) == (
         "participation",
@@ -210,7 +210,7 @@ def test_others_cannot_close_a_spending_vote(
 ) -> None:
     item = _vote_in_progress(place)
     with pytest.raises(error):
-        services.item_close_vote(actor=make_staff("other", role, scope), item_id=item.pk)
+        meetings.item_close_vote(actor=make_staff("other", role, scope), item_id=item.pk)
     item.refresh_from_db()
     assert (item.status, item.approval_record_id) == (AgendaItem.Status.VOTING, None)
     assert not ApprovalRecord.objects.exists()
@@ -219,22 +219,20 @@ def test_others_cannot_close_a_spending_vote(
 def test_a_street_officer_runs_a_round_to_commitments(place: Place) -> None:
     street = make_staff("street_yl", Role.STREET_OFFICER, YULIN)
     fund_community(NIJIAQIAO, Decimal("200000"))
-    budget_round = services.round_create(
+    budget_round = rounds.round_create(
         actor=street, community_code=NIJIAQIAO, title="街道统筹", budget="50000"
     )
     for title, cost in (("路灯", 30000), ("座椅", 10000)):
-        project = services.project_add(
-            actor=street, round_id=budget_round.pk, title=title, cost=cost
-        )
-        services.project_review(actor=street, project_id=project.pk, feasible=True)
+        project = rounds.project_add(actor=street, round_id=budget_round.pk, title=title, cost=cost)
+        rounds.project_review(actor=street, project_id=project.pk, feasible=True)
     for _ in range(3):
-        services.round_advance(actor=street, round_id=budget_round.pk)
+        rounds.round_advance(actor=street, round_id=budget_round.pk)
     ids = list(budget_round.projects.values_list("id", flat=True))
-    services.ballot_cast(actor=place.residents[0], round_id=budget_round.pk, approvals=ids)
-    services.round_advance(actor=street, round_id=budget_round.pk)
+    ballots.ballot_cast(actor=place.residents[0], round_id=budget_round.pk, approvals=ids)
+    rounds.round_advance(actor=street, round_id=budget_round.pk)
     item = council_decides(place, title="街道统筹结果", amount="40000")
-    services.round_attach_decision(actor=street, round_id=budget_round.pk, item_id=item.pk)
-    services.round_advance(actor=street, round_id=budget_round.pk)
+    rounds.round_attach_decision(actor=street, round_id=budget_round.pk, item_id=item.pk)
+    rounds.round_advance(actor=street, round_id=budget_round.pk)
     assert Commitment.objects.filter(created_by=street).count() == 2
     assert balance("fund") == Decimal("160000.00")
     assert ledger_reconcile()[1] == []

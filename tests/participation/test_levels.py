@@ -5,15 +5,15 @@ from django.test import Client
 from django.utils import translation
 
 from shequ.core.errors import DomainError, PermissionDenied
-from shequ.participation import services
 from shequ.participation.models import Round
+from shequ.participation.services import ballots, councils, proposals, rounds
 from shequ.people.models import VerificationLevel
 from tests.factories import NIJIAQIAO
 from tests.participation.conftest import Place, resident_user, voting_round
 
 
 def _proposal(place: Place) -> int:
-    proposal = services.proposal_create(
+    proposal = proposals.proposal_create(
         actor=place.residents[0],
         community_code=NIJIAQIAO,
         title="楼道加装扶手",
@@ -27,32 +27,32 @@ def test_a_self_declared_id_number_cannot_support_and_is_told_why(place: Place) 
     proposal_id = _proposal(place)
     self_declared = resident_user("self_declared", level=VerificationLevel.ID_CHECKED)
     with translation.override("en"), pytest.raises(PermissionDenied) as refused:
-        services.proposal_support(actor=self_declared, proposal_id=proposal_id)
+        proposals.proposal_support(actor=self_declared, proposal_id=proposal_id)
     assert refused.value.code == "level_required"
     assert "Matched the community registry" in str(refused.value)
     assert "no record matching your name and ID number" in str(refused.value)
-    services.proposal_support(actor=place.residents[1], proposal_id=proposal_id)
+    proposals.proposal_support(actor=place.residents[1], proposal_id=proposal_id)
 
 
 def test_a_council_may_let_self_declared_residents_support(place: Place) -> None:
     proposal_id = _proposal(place)
     self_declared = resident_user("self_declared", level=VerificationLevel.ID_CHECKED)
-    services.council_set_support_level(
+    councils.council_set_support_level(
         actor=place.worker, council_id=place.council.pk, support_level="id_checked"
     )
-    services.proposal_support(actor=self_declared, proposal_id=proposal_id)
+    proposals.proposal_support(actor=self_declared, proposal_id=proposal_id)
 
 
 def test_a_council_may_ask_for_in_person_verification(place: Place) -> None:
     proposal_id = _proposal(place)
-    services.council_set_support_level(
+    councils.council_set_support_level(
         actor=place.worker, council_id=place.council.pk, support_level=VerificationLevel.IN_PERSON
     )
     with translation.override("en"), pytest.raises(PermissionDenied) as refused:
-        services.proposal_support(actor=place.residents[1], proposal_id=proposal_id)
+        proposals.proposal_support(actor=place.residents[1], proposal_id=proposal_id)
     assert "community service centre with your ID card" in str(refused.value)
     in_person = resident_user("in_person", level=VerificationLevel.IN_PERSON)
-    services.proposal_support(actor=in_person, proposal_id=proposal_id)
+    proposals.proposal_support(actor=in_person, proposal_id=proposal_id)
 
 
 def test_a_self_declared_id_number_cannot_vote_and_the_round_page_says_why(
@@ -63,7 +63,7 @@ def test_a_self_declared_id_number_cannot_vote_and_the_round_page_says_why(
     assert first is not None
     self_declared = resident_user("self_declared", level=VerificationLevel.ID_CHECKED)
     with pytest.raises(PermissionDenied):
-        services.ballot_cast(actor=self_declared, round_id=budget_round.pk, approvals=[first.pk])
+        ballots.ballot_cast(actor=self_declared, round_id=budget_round.pk, approvals=[first.pk])
     client.force_login(self_declared)
     page = client.post(
         f"/participation/rounds/{budget_round.pk}/",
@@ -83,7 +83,7 @@ def test_registry_matched_and_in_person_residents_vote(place: Place) -> None:
     assert first is not None
     in_person = resident_user("in_person", level=VerificationLevel.IN_PERSON)
     for voter in (place.residents[0], in_person):
-        services.ballot_cast(actor=voter, round_id=budget_round.pk, approvals=[first.pk])
+        ballots.ballot_cast(actor=voter, round_id=budget_round.pk, approvals=[first.pk])
     assert budget_round.voters.count() == 2
 
 
@@ -92,7 +92,7 @@ def test_a_round_configured_for_id_checked_lets_the_self_declared_vote(place: Pl
     first = budget_round.projects.order_by("id").first()
     assert first is not None
     self_declared = resident_user("self_declared", level=VerificationLevel.ID_CHECKED)
-    services.ballot_cast(actor=self_declared, round_id=budget_round.pk, approvals=[first.pk])
+    ballots.ballot_cast(actor=self_declared, round_id=budget_round.pk, approvals=[first.pk])
     assert budget_round.voters.count() == 1
 
 
@@ -102,7 +102,7 @@ def test_level_overrides_refuse_bad_values(place: Place, bad: object) -> None:
         voting_round(place, vote_level=bad)  # type: ignore[arg-type]
     assert refused.value.code == "invalid_level"
     with pytest.raises(DomainError) as refused:
-        services.council_set_support_level(
+        councils.council_set_support_level(
             actor=place.worker, council_id=place.council.pk, support_level=bad
         )
     assert refused.value.code == "invalid_level"
@@ -112,7 +112,7 @@ def test_level_overrides_refuse_bad_values(place: Place, bad: object) -> None:
 def test_the_vote_level_is_fixed_once_voting_opens(place: Place) -> None:
     budget_round = voting_round(place)
     with pytest.raises(DomainError) as refused:
-        services.round_set_vote_level(
+        rounds.round_set_vote_level(
             actor=place.worker, round_id=budget_round.pk, vote_level="id_checked"
         )
     assert refused.value.code == "rules_frozen"

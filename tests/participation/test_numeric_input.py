@@ -3,8 +3,8 @@
 from django.test import Client
 from django.utils import timezone
 
-from shequ.participation import services
 from shequ.participation.models import Ballot, CouncilMember
+from shequ.participation.services import meetings
 from tests.participation.conftest import Place, voting_round
 
 C = "/console/participation"
@@ -37,13 +37,13 @@ def test_council_and_meeting_actions_with_a_bad_member_are_answered(
         )
         assert response.status_code == 404
     assert CouncilMember.objects.filter(term_end__lt=timezone.localdate()).count() == 0
-    meeting = services.meeting_schedule(
+    meeting = meetings.meeting_schedule(
         actor=place.worker,
         council_id=place.council.pk,
         title="三月议事会",
         starts_at=timezone.now(),
     )
-    services.meeting_open(actor=place.worker, meeting_id=meeting.pk)
+    meetings.meeting_open(actor=place.worker, meeting_id=meeting.pk)
     for member in ["٣", "", "abc"]:
         response = client.post(
             f"{C}/meetings/{meeting.pk}/", {"action": "sign_in", "member": member}

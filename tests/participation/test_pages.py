@@ -2,7 +2,7 @@ import pytest
 from django.test import Client
 from pytest_django import DjangoAssertNumQueries
 
-from shequ.participation import services
+from shequ.participation.services import ballots, proposals, rounds
 from tests.factories import NIJIAQIAO
 from tests.participation.conftest import Place, voting_round
 
@@ -11,7 +11,7 @@ def test_community_page_lists_proposals_with_constant_queries(
     place: Place, client: Client, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
     for i in range(2):
-        services.proposal_create(
+        proposals.proposal_create(
             actor=place.residents[0],
             community_code=NIJIAQIAO,
             title=f"议题{i}",
@@ -22,7 +22,7 @@ def test_community_page_lists_proposals_with_constant_queries(
     with django_assert_num_queries(4):
         client.get(f"/participation/c/{NIJIAQIAO}/")
     for i in range(5):
-        services.proposal_create(
+        proposals.proposal_create(
             actor=place.residents[1],
             community_code=NIJIAQIAO,
             title=f"更多{i}",
@@ -56,8 +56,8 @@ def test_resident_votes_on_the_round_page_and_sees_errors(place: Place, client: 
 def test_results_page_explains_both_methods(place: Place, client: Client) -> None:
     budget_round = voting_round(place)
     a, _, _ = budget_round.projects.order_by("id")
-    services.ballot_cast(actor=place.residents[0], round_id=budget_round.pk, approvals=[a.pk])
-    services.round_advance(actor=place.worker, round_id=budget_round.pk)
+    ballots.ballot_cast(actor=place.residents[0], round_id=budget_round.pk, approvals=[a.pk])
+    rounds.round_advance(actor=place.worker, round_id=budget_round.pk)
     page = client.get(f"/participation/rounds/{budget_round.pk}/").content.decode()
     assert 'data-testid="result-greedy"' in page
     assert 'data-testid="result-equal_shares"' in page

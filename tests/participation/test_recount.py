@@ -3,8 +3,9 @@ import random
 import pytest
 from django.core.management import CommandError, call_command
 
-from shequ.participation import pabulib, services
+from shequ.participation import pabulib
 from shequ.participation.models import Round, RoundResult
+from shequ.participation.services import ballots, rounds
 from tests.participation import recount_pabulib
 from tests.participation.conftest import Place, resident_user, voting_round
 
@@ -20,8 +21,8 @@ def test_pabulib_export_recounts_to_the_published_result(
         choice = rng.sample(ids, rng.randint(1, 2))
         if sum(budget_round.projects.get(pk=p).cost for p in choice) > budget_round.budget:
             choice = choice[:1]
-        services.ballot_cast(actor=user, round_id=budget_round.pk, approvals=choice)
-    services.round_advance(actor=place.worker, round_id=budget_round.pk)
+        ballots.ballot_cast(actor=user, round_id=budget_round.pk, approvals=choice)
+    rounds.round_advance(actor=place.worker, round_id=budget_round.pk)
     text = pabulib.round_export(Round.objects.get(pk=budget_round.pk))
     # Anonymised: no usernames, no resident ids.
     assert not any(u.username in text for u in voters)

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from shequ.core.errors import DomainError
 from shequ.core.models import AuditEvent
-from shequ.participation import services
 from shequ.participation.models import Round
+from shequ.participation.services import ballots, rounds
 from tests.factories import NIJIAQIAO
 from tests.participation.conftest import Place, fund_community, voting_round
 from tests.participation.test_console import said
@@ -27,7 +27,7 @@ def scheduled_round(place: Place, *, opens_in: timedelta, closes_in: timedelta) 
     fund_community(NIJIAQIAO, Decimal("500000"))
     now = timezone.now()
     opens = timezone.localtime(now + opens_in).date()
-    budget_round = services.round_create(
+    budget_round = rounds.round_create(
         actor=place.worker,
         community_code=NIJIAQIAO,
         title="2026年微更新",
@@ -38,12 +38,12 @@ def scheduled_round(place: Place, *, opens_in: timedelta, closes_in: timedelta) 
         voting_until=now + closes_in,
     )
     for title, cost in (("口袋公园", 60000), ("加装扶手", 40000)):
-        project = services.project_add(
+        project = rounds.project_add(
             actor=place.worker, round_id=budget_round.pk, title=title, cost=cost
         )
-        services.project_review(actor=place.worker, project_id=project.pk, feasible=True)
+        rounds.project_review(actor=place.worker, project_id=project.pk, feasible=True)
     for _ in range(2):
-        services.round_advance(actor=place.worker, round_id=budget_round.pk)
+        rounds.round_advance(actor=place.worker, round_id=budget_round.pk)
     return budget_round
 
 
@@ -52,7 +52,7 @@ def test_voting_opened_before_its_start_opens_now_and_takes_ballots(place: Place
         budget_round = scheduled_round(
             place, opens_in=timedelta(days=10), closes_in=timedelta(days=20)
         )
-        services.round_advance(actor=place.worker, round_id=budget_round.pk)
+        rounds.round_advance(actor=place.worker, round_id=budget_round.pk)
         budget_round.refresh_from_db()
         assert budget_round.phase == Round.Phase.VOTING
         assert budget_round.voting_from == MONDAY
@@ -62,7 +62,7 @@ def test_voting_opened_before_its_start_opens_now_and_takes_ballots(place: Place
         assert budget_round.collect_until == timezone.localdate()
         project = budget_round.projects.first()
         assert project is not None
-        services.ballot_cast(
+        ballots.ballot_cast(
             actor=place.residents[0], round_id=budget_round.pk, approvals=[project.pk]
         )
     event = AuditEvent.objects.filter(verb="participation.round_phase").latest("id")
@@ -80,18 +80,18 @@ def test_voting_cannot_open_after_its_closing_date(place: Place) -> None:
         )
     with time_machine.travel(MONDAY + timedelta(days=4), tick=False):
         with pytest.raises(DomainError) as error:
-            services.round_advance(actor=place.worker, round_id=budget_round.pk)
+            rounds.round_advance(actor=place.worker, round_id=budget_round.pk)
         assert error.value.code == "voting_until_passed"
         assert "2026-05-07 10:00" in str(error.value)
         budget_round.refresh_from_db()
         assert budget_round.phase == Round.Phase.REVIEW
         # Corrected dates let the vote open.
-        services.round_set_dates(
+        rounds.round_set_dates(
             actor=place.worker,
             round_id=budget_round.pk,
             voting_until=timezone.now() + timedelta(days=7),
         )
-        services.round_advance(actor=place.worker, round_id=budget_round.pk)
+        rounds.round_advance(actor=place.worker, round_id=budget_round.pk)
         budget_round.refresh_from_db()
         assert budget_round.phase == Round.Phase.VOTING
 
@@ -104,7 +104,7 @@ def test_a_refused_ballot_says_when_voting_opens(place: Place) -> None:
     project = budget_round.projects.first()
     assert project is not None
     with pytest.raises(DomainError) as error:
-        services.ballot_cast(
+        ballots.ballot_cast(
             actor=place.residents[0], round_id=budget_round.pk, approvals=[project.pk]
         )
     assert timezone.localtime(opens).strftime("%Y-%m-%d %H:%M") in str(error.value)
@@ -133,7 +133,7 @@ def test_staff_correct_the_dates_of_a_voting_round_until_the_first_ballot(
     Round.objects.filter(pk=budget_round.pk).update(voting_from=timezone.now() + timedelta(days=3))
     closes = timezone.now() + timedelta(days=14)
     with pytest.raises(DomainError) as error:
-        services.round_set_dates(
+        rounds.round_set_dates(
             actor=place.worker,
             round_id=budget_round.pk,
             voting_from=timezone.now() + timedelta(days=1),
@@ -141,16 +141,16 @@ def test_staff_correct_the_dates_of_a_voting_round_until_the_first_ballot(
         )
     assert error.value.code == "voting_started"
     opened = timezone.now() - timedelta(minutes=5)
-    services.round_set_dates(
+    rounds.round_set_dates(
         actor=place.worker, round_id=budget_round.pk, voting_from=opened, voting_until=closes
     )
     budget_round.refresh_from_db()
     assert (budget_round.voting_from, budget_round.voting_until) == (opened, closes)
     project = budget_round.projects.first()
     assert project is not None
-    services.ballot_cast(actor=place.residents[0], round_id=budget_round.pk, approvals=[project.pk])
+    ballots.ballot_cast(actor=place.residents[0], round_id=budget_round.pk, approvals=[project.pk])
     with pytest.raises(DomainError) as error:
-        services.round_set_dates(
+        rounds.round_set_dates(
             actor=place.worker,
             round_id=budget_round.pk,
             voting_from=opened,
@@ -180,7 +180,7 @@ def test_the_console_dates_form_corrects_a_voting_round(place: Place, client: Cl
     assert budget_round.voting_from <= timezone.now()
     project = budget_round.projects.first()
     assert project is not None
-    services.ballot_cast(actor=place.residents[0], round_id=budget_round.pk, approvals=[project.pk])
+    ballots.ballot_cast(actor=place.residents[0], round_id=budget_round.pk, approvals=[project.pk])
     response = client.post(url, form)
     assert response.status_code == 400
     assert said("Ballots have been cast: the dates can no longer change.") in (
@@ -206,7 +206,7 @@ def test_the_api_corrects_the_dates_until_the_first_ballot(place: Place, client:
     assert datetime.fromisoformat(response.json()["voting_from"]) == opened
     project = budget_round.projects.first()
     assert project is not None
-    services.ballot_cast(actor=place.residents[0], round_id=budget_round.pk, approvals=[project.pk])
+    ballots.ballot_cast(actor=place.residents[0], round_id=budget_round.pk, approvals=[project.pk])
     response = client.put(url, body, content_type="application/json")
     assert (response.status_code, response.json()["code"]) == (400, "ballots_cast")
     client.force_login(place.other_worker)

@@ -11,7 +11,6 @@ from shequ.core.models import AuditEvent
 from shequ.core.uploads import MAX_IMAGE_SIDE
 from shequ.funds.models import ApprovalRecord, Commitment
 from shequ.notices.models import Message
-from shequ.participation import services
 from shequ.participation.models import (
     AgendaItem,
     Ballot,
@@ -21,6 +20,7 @@ from shequ.participation.models import (
     RoundResult,
     RoundVoter,
 )
+from shequ.participation.services import ballots, meetings, proposals, rounds
 from tests import images
 from tests.factories import NIJIAQIAO, make_user
 from tests.participation.conftest import Place, open_meeting, voting_round
@@ -28,7 +28,7 @@ from tests.participation.conftest import Place, open_meeting, voting_round
 
 def propose(place: Place, **extra: object) -> Proposal:
     data = {"title": "楼道加装照明", "description": "晚上太黑", "category": "safety"} | extra
-    return services.proposal_create(
+    return proposals.proposal_create(
         actor=place.residents[0],
         community_code=NIJIAQIAO,
         **data,  # type: ignore[arg-type]
@@ -38,9 +38,9 @@ def propose(place: Place, **extra: object) -> Proposal:
 def test_supports_put_a_proposal_on_the_agenda_and_tell_followers(place: Place) -> None:
     proposal = propose(place, estimated_cost="8000")
     for user in place.residents[1:3]:
-        services.proposal_support(actor=user, proposal_id=proposal.pk)
+        proposals.proposal_support(actor=user, proposal_id=proposal.pk)
     assert Proposal.objects.get(pk=proposal.pk).status == Proposal.Status.OPEN
-    services.proposal_support(actor=place.residents[3], proposal_id=proposal.pk)
+    proposals.proposal_support(actor=place.residents[3], proposal_id=proposal.pk)
     proposal.refresh_from_db()
     assert (proposal.supports, proposal.status) == (3, Proposal.Status.ON_AGENDA)
     # The author and the three supporters follow it and got the message.
@@ -54,7 +54,7 @@ def test_supports_put_a_proposal_on_the_agenda_and_tell_followers(place: Place) 
 def test_only_verified_neighbours_support(place: Place, who: str, code: str) -> None:
     proposal = propose(place)
     with pytest.raises(PermissionDenied) as error:
-        services.proposal_support(actor=getattr(place, who), proposal_id=proposal.pk)
+        proposals.proposal_support(actor=getattr(place, who), proposal_id=proposal.pk)
     assert error.value.code == code
     proposal.refresh_from_db()
     assert proposal.supports == 0
@@ -62,9 +62,9 @@ def test_only_verified_neighbours_support(place: Place, who: str, code: str) -> 
 
 def test_second_support_is_refused(place: Place) -> None:
     proposal = propose(place)
-    services.proposal_support(actor=place.residents[1], proposal_id=proposal.pk)
+    proposals.proposal_support(actor=place.residents[1], proposal_id=proposal.pk)
     with pytest.raises(DomainError) as error:
-        services.proposal_support(actor=place.residents[1], proposal_id=proposal.pk)
+        proposals.proposal_support(actor=place.residents[1], proposal_id=proposal.pk)
     assert error.value.code == "already_supported"
     assert Proposal.objects.get(pk=proposal.pk).supports == 1
 
@@ -91,7 +91,7 @@ def test_bad_proposals_are_refused_and_nothing_is_written(
 
 def test_outsider_cannot_propose_for_another_community(place: Place) -> None:
     with pytest.raises(PermissionDenied):
-        services.proposal_create(
+        proposals.proposal_create(
             actor=place.outsider,
             community_code=NIJIAQIAO,
             title="t",
@@ -103,19 +103,19 @@ def test_outsider_cannot_propose_for_another_community(place: Place) -> None:
 def test_moderation_hides_with_reason_and_merges_supports_once(place: Place) -> None:
     first = propose(place)
     duplicate = propose(place, title="楼道灯")
-    services.proposal_support(actor=place.residents[1], proposal_id=first.pk)
-    services.proposal_support(actor=place.residents[1], proposal_id=duplicate.pk)
-    services.proposal_support(actor=place.residents[2], proposal_id=duplicate.pk)
-    target = services.proposal_merge(
+    proposals.proposal_support(actor=place.residents[1], proposal_id=first.pk)
+    proposals.proposal_support(actor=place.residents[1], proposal_id=duplicate.pk)
+    proposals.proposal_support(actor=place.residents[2], proposal_id=duplicate.pk)
+    target = proposals.proposal_merge(
         actor=place.worker, proposal_id=duplicate.pk, into_id=first.pk, reason="重复"
     )
     assert target.supports == 2
     assert Proposal.objects.get(pk=duplicate.pk).status == Proposal.Status.MERGED
     with pytest.raises(NotFound):
-        services.proposal_hide(actor=place.other_worker, proposal_id=first.pk, reason="x")
+        proposals.proposal_hide(actor=place.other_worker, proposal_id=first.pk, reason="x")
     with pytest.raises(DomainError):
-        services.proposal_hide(actor=place.worker, proposal_id=first.pk, reason="")
-    services.proposal_hide(actor=place.worker, proposal_id=first.pk, reason="涉及个人隐私")
+        proposals.proposal_hide(actor=place.worker, proposal_id=first.pk, reason="")
+    proposals.proposal_hide(actor=place.worker, proposal_id=first.pk, reason="涉及个人隐私")
     first.refresh_from_db()
     assert (first.status, first.moderation_reason) == ("hidden", "涉及个人隐私")
     verbs = set(AuditEvent.objects.values_list("verb", flat=True))
@@ -128,12 +128,12 @@ def test_moderation_hides_with_reason_and_merges_supports_once(place: Place) -> 
 def test_ballot_counts_once_can_change_and_keeps_who_apart_from_how(place: Place) -> None:
     budget_round = voting_round(place)
     a, b, c = budget_round.projects.order_by("id")
-    services.ballot_cast(actor=place.residents[0], round_id=budget_round.pk, approvals=[a.pk])
-    services.ballot_cast(actor=place.residents[0], round_id=budget_round.pk, approvals=[b.pk, c.pk])
+    ballots.ballot_cast(actor=place.residents[0], round_id=budget_round.pk, approvals=[a.pk])
+    ballots.ballot_cast(actor=place.residents[0], round_id=budget_round.pk, approvals=[b.pk, c.pk])
     assert RoundVoter.objects.filter(round=budget_round).count() == 1
     ballot = Ballot.objects.get(round=budget_round)
     assert ballot.approvals == [b.pk, c.pk]
-    assert services.my_ballot(user=place.residents[0], budget_round=budget_round) == [b.pk, c.pk]
+    assert ballots.my_ballot(user=place.residents[0], budget_round=budget_round) == [b.pk, c.pk]
     # The ballot row carries nothing about the voter.
     assert not {"resident", "resident_id", "user"} & {f.name for f in Ballot._meta.get_fields()}
     # The audit trail says that someone voted, never how.
@@ -159,7 +159,7 @@ def test_bad_ballots_are_refused(place: Place, who: str, approvals: str, code: s
     ids["x"] = 999999
     actor = place.residents[0] if who == "resident" else getattr(place, who)
     with pytest.raises(DomainError) as error:
-        services.ballot_cast(
+        ballots.ballot_cast(
             actor=actor, round_id=budget_round.pk, approvals=[ids[x] for x in approvals]
         )
     assert error.value.code == code
@@ -171,14 +171,14 @@ def test_k_approval_limits_the_number_of_choices(place: Place) -> None:
     budget_round = voting_round(place, rule=Round.Rule.K_APPROVAL, k=1)
     ids = list(budget_round.projects.values_list("id", flat=True))
     with pytest.raises(DomainError) as error:
-        services.ballot_cast(actor=place.residents[0], round_id=budget_round.pk, approvals=ids[:2])
+        ballots.ballot_cast(actor=place.residents[0], round_id=budget_round.pk, approvals=ids[:2])
     assert error.value.code == "too_many_choices"
 
 
 def test_rules_freeze_when_voting_opens_and_voting_closes_with_the_phase(place: Place) -> None:
     budget_round = voting_round(place)
     with pytest.raises(DomainError) as error:
-        services.round_set_rules(
+        rounds.round_set_rules(
             actor=place.worker,
             round_id=budget_round.pk,
             rule="k_approval",
@@ -187,22 +187,22 @@ def test_rules_freeze_when_voting_opens_and_voting_closes_with_the_phase(place: 
         )
     assert error.value.code == "rules_frozen"
     with pytest.raises(DomainError):
-        services.project_add(actor=place.worker, round_id=budget_round.pk, title="新", cost=1000)
+        rounds.project_add(actor=place.worker, round_id=budget_round.pk, title="新", cost=1000)
     budget_round.refresh_from_db()
     assert (budget_round.rule, budget_round.projects.count()) == ("approval_budget", 3)
-    services.round_advance(actor=place.worker, round_id=budget_round.pk)
+    rounds.round_advance(actor=place.worker, round_id=budget_round.pk)
     ids = list(budget_round.projects.values_list("id", flat=True))
     with pytest.raises(DomainError) as error:
-        services.ballot_cast(actor=place.residents[0], round_id=budget_round.pk, approvals=ids[:1])
+        ballots.ballot_cast(actor=place.residents[0], round_id=budget_round.pk, approvals=ids[:1])
     assert error.value.code == "not_voting_phase"
 
 
 def test_voting_before_the_phase_is_refused(place: Place) -> None:
-    budget_round = services.round_create(
+    budget_round = rounds.round_create(
         actor=place.worker, community_code=NIJIAQIAO, title="t", budget="1000"
     )
     with pytest.raises(DomainError) as error:
-        services.ballot_cast(actor=place.residents[0], round_id=budget_round.pk, approvals=[1])
+        ballots.ballot_cast(actor=place.residents[0], round_id=budget_round.pk, approvals=[1])
     assert error.value.code == "not_voting_phase"
 
 
@@ -216,7 +216,7 @@ def test_paper_ballots_need_two_matching_entries_by_two_people(place: Place) -> 
     voter = place.residents[4].resident
     id_number = voter.id_number.reveal()
     a, b, _ = budget_round.projects.order_by("id")
-    first = services.paper_ballot_enter(
+    first = ballots.paper_ballot_enter(
         actor=place.worker,
         round_id=budget_round.pk,
         sheet="001",
@@ -226,7 +226,7 @@ def test_paper_ballots_need_two_matching_entries_by_two_people(place: Place) -> 
     assert first is None
     assert not Ballot.objects.exists()
     with pytest.raises(DomainError) as error:
-        services.paper_ballot_enter(
+        ballots.paper_ballot_enter(
             actor=place.worker,
             round_id=budget_round.pk,
             sheet="001",
@@ -235,7 +235,7 @@ def test_paper_ballots_need_two_matching_entries_by_two_people(place: Place) -> 
         )
     assert error.value.code == "already_entered"
     with pytest.raises(DomainError) as error:
-        services.paper_ballot_enter(
+        ballots.paper_ballot_enter(
             actor=second_clerk,
             round_id=budget_round.pk,
             sheet="001",
@@ -244,7 +244,7 @@ def test_paper_ballots_need_two_matching_entries_by_two_people(place: Place) -> 
         )
     assert error.value.code == "paper_mismatch"
     assert not Ballot.objects.exists()
-    ballot = services.paper_ballot_enter(
+    ballot = ballots.paper_ballot_enter(
         actor=second_clerk,
         round_id=budget_round.pk,
         sheet="001",
@@ -255,7 +255,7 @@ def test_paper_ballots_need_two_matching_entries_by_two_people(place: Place) -> 
     assert ballot.approvals == [a.pk]
     # The resident cannot vote again online.
     with pytest.raises(DomainError) as error:
-        services.ballot_cast(actor=place.residents[4], round_id=budget_round.pk, approvals=[b.pk])
+        ballots.ballot_cast(actor=place.residents[4], round_id=budget_round.pk, approvals=[b.pk])
     assert error.value.code == "already_voted"
 
 
@@ -264,25 +264,25 @@ def test_paper_ballots_need_two_matching_entries_by_two_people(place: Place) -> 
 
 def test_no_quorum_no_vote(place: Place) -> None:
     meeting_id = open_meeting(place, present=1)
-    item = services.agenda_add(
+    item = meetings.agenda_add(
         actor=place.worker, meeting_id=meeting_id, kind="spending", title="买椅子", amount="500"
     )
     with pytest.raises(DomainError) as error:
-        services.item_open_vote(actor=place.worker, item_id=item.pk)
+        meetings.item_open_vote(actor=place.worker, item_id=item.pk)
     assert error.value.code == "no_quorum"
     item.refresh_from_db()
     assert item.status == AgendaItem.Status.PENDING
 
 
 def test_sign_in_refuses_bad_code_and_non_members(place: Place) -> None:
-    meeting = services.meeting_schedule(
+    meeting = meetings.meeting_schedule(
         actor=place.worker, council_id=place.council.pk, title="m", starts_at=timezone.now()
     )
     with pytest.raises(DomainError) as error:
-        services.attendance_sign_in(actor=place.residents[0], meeting_id=meeting.pk, token="x")
+        meetings.attendance_sign_in(actor=place.residents[0], meeting_id=meeting.pk, token="x")
     assert error.value.code == "bad_token"
     with pytest.raises(DomainError) as error:
-        services.attendance_sign_in(
+        meetings.attendance_sign_in(
             actor=place.residents[5], meeting_id=meeting.pk, token=meeting.checkin_token
         )
     assert error.value.code == "not_a_member"
@@ -290,7 +290,7 @@ def test_sign_in_refuses_bad_code_and_non_members(place: Place) -> None:
 
 def test_secret_vote_decides_a_spending_item_into_an_approval_record(place: Place) -> None:
     meeting_id = open_meeting(place, present=3)
-    item = services.agenda_add(
+    item = meetings.agenda_add(
         actor=place.worker,
         meeting_id=meeting_id,
         kind="spending",
@@ -298,16 +298,16 @@ def test_secret_vote_decides_a_spending_item_into_an_approval_record(place: Plac
         amount="60000",
         secret=True,
     )
-    services.item_open_vote(actor=place.worker, item_id=item.pk)
-    services.item_vote(actor=place.residents[0], item_id=item.pk, choice="against")
-    services.item_vote(actor=place.residents[0], item_id=item.pk, choice="for")  # changed
-    services.item_vote(actor=place.residents[1], item_id=item.pk, choice="for")
-    services.item_vote(actor=place.residents[2], item_id=item.pk, choice="abstain")
+    meetings.item_open_vote(actor=place.worker, item_id=item.pk)
+    meetings.item_vote(actor=place.residents[0], item_id=item.pk, choice="against")
+    meetings.item_vote(actor=place.residents[0], item_id=item.pk, choice="for")  # changed
+    meetings.item_vote(actor=place.residents[1], item_id=item.pk, choice="for")
+    meetings.item_vote(actor=place.residents[2], item_id=item.pk, choice="abstain")
     with pytest.raises(DomainError) as error:
-        services.item_vote(actor=place.residents[5], item_id=item.pk, choice="for")
+        meetings.item_vote(actor=place.residents[5], item_id=item.pk, choice="for")
     assert error.value.code == "not_signed_in"
     assert not ItemVote.objects.filter(item=item).exclude(member=None).exists()
-    decided = services.item_close_vote(actor=place.worker, item_id=item.pk)
+    decided = meetings.item_close_vote(actor=place.worker, item_id=item.pk)
     assert (decided.status, decided.votes_for, decided.votes_abstain) == ("passed", 2, 1)
     assert decided.approval_record_id is not None
     record = ApprovalRecord.objects.get(pk=decided.approval_record_id)
@@ -325,29 +325,29 @@ def test_full_round_from_opening_to_commitments(place: Place) -> None:
     for user, choice in zip(
         place.residents, [[a.pk], [a.pk], [b.pk, c.pk], [b.pk], [c.pk]], strict=False
     ):
-        services.ballot_cast(actor=user, round_id=budget_round.pk, approvals=choice)
-    services.round_advance(actor=place.worker, round_id=budget_round.pk)
+        ballots.ballot_cast(actor=user, round_id=budget_round.pk, approvals=choice)
+    rounds.round_advance(actor=place.worker, round_id=budget_round.pk)
     results = {r.method: r for r in RoundResult.objects.filter(round=budget_round)}
     assert results["greedy"].winners == [a.pk, b.pk]
-    winners = services.round_winners(budget_round)
+    winners = rounds.round_winners(budget_round)
     total = sum(p.cost for p in winners)
     with pytest.raises(DomainError) as error:
-        services.round_advance(actor=place.worker, round_id=budget_round.pk)
+        rounds.round_advance(actor=place.worker, round_id=budget_round.pk)
     assert error.value.code == "no_council_decision"
     meeting_id = open_meeting(place, present=3)
-    item = services.agenda_add(
+    item = meetings.agenda_add(
         actor=place.worker,
         meeting_id=meeting_id,
         kind="spending",
         title="参与式预算结果",
         amount=str(total),
     )
-    services.item_open_vote(actor=place.worker, item_id=item.pk)
+    meetings.item_open_vote(actor=place.worker, item_id=item.pk)
     for user in place.residents[:3]:
-        services.item_vote(actor=user, item_id=item.pk, choice="for")
-    services.item_close_vote(actor=place.worker, item_id=item.pk)
-    services.round_attach_decision(actor=place.worker, round_id=budget_round.pk, item_id=item.pk)
-    services.round_advance(actor=place.worker, round_id=budget_round.pk)
+        meetings.item_vote(actor=user, item_id=item.pk, choice="for")
+    meetings.item_close_vote(actor=place.worker, item_id=item.pk)
+    rounds.round_attach_decision(actor=place.worker, round_id=budget_round.pk, item_id=item.pk)
+    rounds.round_advance(actor=place.worker, round_id=budget_round.pk)
     commitments = Commitment.objects.filter(community_id=NIJIAQIAO)
     item.refresh_from_db()
     assert sorted(commitments.values_list("project", flat=True)) == sorted(p.title for p in winners)
@@ -361,14 +361,14 @@ def test_meeting_minutes_photographed_are_stored_without_gps_and_other_files_ref
     meeting_id = open_meeting(place, present=1)
     # a photographed page of the minutes, with the phone's GPS position
     with pytest.raises(DomainError) as caught:
-        services.meeting_close(
+        meetings.meeting_close(
             actor=place.worker,
             meeting_id=meeting_id,
             minutes=SimpleUploadedFile("minutes.html", b"<script>alert(1)</script>"),
         )
     assert (caught.value.code, caught.value.field) == ("file_type_not_allowed", "minutes")
     page = SimpleUploadedFile("IMG_0003.jpg", images.jpeg(3000, 2250, gps=True), "image/jpeg")
-    meeting = services.meeting_close(actor=place.worker, meeting_id=meeting_id, minutes=page)
+    meeting = meetings.meeting_close(actor=place.worker, meeting_id=meeting_id, minutes=page)
     stored = images.metadata_of(meeting.minutes.read())
     assert (stored["exif"], stored["gps"], stored["metadata"]) == ({}, {}, [])
     assert max(stored["size"]) <= MAX_IMAGE_SIDE  # type: ignore[call-overload]

@@ -9,8 +9,9 @@ from ninja import Router, Schema
 from ninja.pagination import paginate
 from ninja.security import django_auth
 
-from shequ.participation import pabulib, selectors, services
+from shequ.participation import pabulib, selectors
 from shequ.participation.models import Council, Proposal, Round
+from shequ.participation.services import ballots, councils, proposals, rounds
 from shequ.people.models import User
 
 router = Router(tags=["participation"])
@@ -168,7 +169,7 @@ def list_proposals(request: HttpRequest, code: str) -> object:
 
 @router.post("/proposals", response={201: ProposalOut}, auth=django_auth)
 def create_proposal(request: HttpRequest, payload: ProposalIn) -> tuple[int, Proposal]:
-    proposal = services.proposal_create(
+    proposal = proposals.proposal_create(
         actor=cast(User, request.user),
         community_code=payload.community,
         title=payload.title,
@@ -183,13 +184,13 @@ def create_proposal(request: HttpRequest, payload: ProposalIn) -> tuple[int, Pro
 
 @router.post("/proposals/{proposal_id}/support", response=ProposalOut, auth=django_auth)
 def support_proposal(request: HttpRequest, proposal_id: int) -> Proposal:
-    return services.proposal_support(actor=cast(User, request.user), proposal_id=proposal_id)
+    return proposals.proposal_support(actor=cast(User, request.user), proposal_id=proposal_id)
 
 
 @router.post("/proposals/{proposal_id}/hide", response=ProposalOut, auth=django_auth)
 def hide_proposal(request: HttpRequest, proposal_id: int, payload: HideIn) -> Proposal:
     """Staff moderation: hide with a reason (community workers of the area)."""
-    return services.proposal_hide(
+    return proposals.proposal_hide(
         actor=cast(User, request.user), proposal_id=proposal_id, reason=payload.reason
     )
 
@@ -198,7 +199,7 @@ def hide_proposal(request: HttpRequest, proposal_id: int, payload: HideIn) -> Pr
 def follow_proposal(request: HttpRequest, proposal_id: int) -> dict[str, bool]:
     """Follow a proposal (ID-checked residents of its community): a message on every change."""
     return {
-        "following": services.proposal_follow(
+        "following": proposals.proposal_follow(
             actor=cast(User, request.user), proposal_id=proposal_id, follow=True
         )
     }
@@ -207,7 +208,7 @@ def follow_proposal(request: HttpRequest, proposal_id: int) -> dict[str, bool]:
 @router.delete("/proposals/{proposal_id}/follow", response=ProposalFollowOut, auth=django_auth)
 def unfollow_proposal(request: HttpRequest, proposal_id: int) -> dict[str, bool]:
     return {
-        "following": services.proposal_follow(
+        "following": proposals.proposal_follow(
             actor=cast(User, request.user), proposal_id=proposal_id, follow=False
         )
     }
@@ -217,7 +218,7 @@ def unfollow_proposal(request: HttpRequest, proposal_id: int) -> dict[str, bool]
 def merge_proposal(request: HttpRequest, proposal_id: int, payload: MergeIn) -> Proposal:
     """Staff: merge a duplicate into another proposal of the same community; returns the
     proposal it joined."""
-    return services.proposal_merge(
+    return proposals.proposal_merge(
         actor=cast(User, request.user),
         proposal_id=proposal_id,
         into_id=payload.into,
@@ -241,7 +242,7 @@ def get_round(request: HttpRequest, round_id: int) -> Round:
 @router.put("/rounds/{round_id}/ballot", response=BallotOut, auth=django_auth)
 def cast_ballot(request: HttpRequest, round_id: int, payload: BallotIn) -> dict[str, list[int]]:
     """Cast or change the caller's one ballot while voting is open."""
-    ballot = services.ballot_cast(
+    ballot = ballots.ballot_cast(
         actor=cast(User, request.user), round_id=round_id, approvals=payload.approvals
     )
     return {"approvals": list(ballot.approvals)}
@@ -250,13 +251,13 @@ def cast_ballot(request: HttpRequest, round_id: int, payload: BallotIn) -> dict[
 @router.post("/rounds/{round_id}/advance", response=RoundSummaryOut, auth=django_auth)
 def advance_round(request: HttpRequest, round_id: int) -> Round:
     """Staff: move the round to its next phase."""
-    return services.round_advance(actor=cast(User, request.user), round_id=round_id)
+    return rounds.round_advance(actor=cast(User, request.user), round_id=round_id)
 
 
 @router.put("/rounds/{round_id}/rules", response=RoundSummaryOut, auth=django_auth)
 def set_round_rules(request: HttpRequest, round_id: int, payload: RulesIn) -> Round:
     """Staff: change the ballot rules; refused (``rules_frozen``) once voting has opened."""
-    return services.round_set_rules(
+    return rounds.round_set_rules(
         actor=cast(User, request.user),
         round_id=round_id,
         rule=payload.rule,
@@ -270,7 +271,7 @@ def set_round_rules(request: HttpRequest, round_id: int, payload: RulesIn) -> Ro
 def set_round_dates(request: HttpRequest, round_id: int, payload: DatesIn) -> Round:
     """Staff: set or correct the phase dates until the first ballot is cast; while voting,
     voting must open no later than now (``voting_started``)."""
-    return services.round_set_dates(
+    return rounds.round_set_dates(
         actor=cast(User, request.user), round_id=round_id, **payload.dict()
     )
 
@@ -296,7 +297,7 @@ def list_meetings(request: HttpRequest, code: str) -> object:
 @router.put("/rounds/{round_id}/vote-level", response=RoundSummaryOut, auth=django_auth)
 def set_round_vote_level(request: HttpRequest, round_id: int, payload: LevelIn) -> Round:
     """Staff: the verification level voting in the round needs (before voting opens)."""
-    return services.round_set_vote_level(
+    return rounds.round_set_vote_level(
         actor=cast(User, request.user), round_id=round_id, vote_level=payload.level
     )
 
@@ -304,6 +305,6 @@ def set_round_vote_level(request: HttpRequest, round_id: int, payload: LevelIn) 
 @router.put("/councils/{council_id}/support-level", response=CouncilLevelOut, auth=django_auth)
 def set_council_support_level(request: HttpRequest, council_id: int, payload: LevelIn) -> Council:
     """Staff: the verification level supporting a proposal of the council's community needs."""
-    return services.council_set_support_level(
+    return councils.council_set_support_level(
         actor=cast(User, request.user), council_id=council_id, support_level=payload.level
     )

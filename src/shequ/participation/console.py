@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from shequ.core.digits import int_or_none
 from shequ.core.errors import DomainError
 from shequ.core.forms import add_domain_error, submit
-from shequ.participation import funding, selectors, services
+from shequ.participation import funding, selectors
 from shequ.participation.forms import (
     AgendaForm,
     CouncilForm,
@@ -40,6 +40,7 @@ from shequ.participation.forms import (
 )
 from shequ.participation.models import CouncilMember, ItemVote, Round
 from shequ.participation.permissions import can_organise
+from shequ.participation.services import ballots, councils, meetings, proposals, rounds
 from shequ.people.models import User
 from shequ.people.permissions import staff_required
 
@@ -135,7 +136,7 @@ def community_page(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def proposal_hide(request: HttpRequest, proposal_id: int) -> HttpResponse:
     try:
-        services.proposal_hide(
+        proposals.proposal_hide(
             actor=_actor(request),
             proposal_id=proposal_id,
             reason=request.POST.get("reason", ""),
@@ -159,7 +160,7 @@ def proposal_merge(request: HttpRequest, proposal_id: int) -> HttpResponse:
     if done := submit(
         request,
         form,
-        lambda data: services.proposal_merge(
+        lambda data: proposals.proposal_merge(
             actor=_actor(request), proposal_id=proposal_id, **data
         ),
     ):
@@ -185,7 +186,7 @@ def council_create(request: HttpRequest, code: str) -> HttpResponse:
     if done := submit(
         request,
         form,
-        lambda data: services.council_create(actor=_actor(request), community_code=code, **data),
+        lambda data: councils.council_create(actor=_actor(request), community_code=code, **data),
     ):
         messages.success(request, _("The council is set up. Now add its members."))
         return redirect("participation_console:council", council_id=done.value.pk)
@@ -211,7 +212,7 @@ def council_page(request: HttpRequest, council_id: int) -> HttpResponse:
     end_member = (int_or_none(request.POST.get("member")) or 0) if action == "end_member" else 0
     if action == "add_member" and member_form.is_valid():
         try:
-            services.member_add(actor=actor, council_id=council.pk, **member_form.cleaned_data)
+            councils.member_add(actor=actor, council_id=council.pk, **member_form.cleaned_data)
         except DomainError as error:
             _refused(member_form, error)
         else:
@@ -219,7 +220,7 @@ def council_page(request: HttpRequest, council_id: int) -> HttpResponse:
             return redirect("participation_console:council", council_id=council.pk)
     elif action == "end_member" and end_form.is_valid():
         try:
-            services.member_end(actor=actor, member_id=end_member, **end_form.cleaned_data)
+            councils.member_end(actor=actor, member_id=end_member, **end_form.cleaned_data)
         except DomainError as error:
             _refused(end_form, error)
         else:
@@ -227,7 +228,7 @@ def council_page(request: HttpRequest, council_id: int) -> HttpResponse:
             return redirect("participation_console:council", council_id=council.pk)
     elif action == "schedule" and meeting_form.is_valid():
         try:
-            meeting = services.meeting_schedule(
+            meeting = meetings.meeting_schedule(
                 actor=actor, council_id=council.pk, **meeting_form.cleaned_data
             )
         except DomainError as error:
@@ -274,7 +275,7 @@ def meeting_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
     if action == "agenda":
         if agenda_form.is_valid():
             try:
-                services.agenda_add(actor=actor, meeting_id=meeting_id, **agenda_form.cleaned_data)
+                meetings.agenda_add(actor=actor, meeting_id=meeting_id, **agenda_form.cleaned_data)
             except DomainError as error:
                 _refused(agenda_form, error)
             else:
@@ -287,22 +288,22 @@ def meeting_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
         member_id = int_or_none(request.POST.get("member")) or 0
         try:
             if action == "open":
-                services.meeting_open(actor=actor, meeting_id=meeting_id)
+                meetings.meeting_open(actor=actor, meeting_id=meeting_id)
             elif action == "close":
-                services.meeting_close(
+                meetings.meeting_close(
                     actor=actor,
                     meeting_id=meeting_id,
                     minutes_text=request.POST.get("minutes_text", ""),
                     minutes=request.FILES.get("minutes"),
                 )
             elif action == "sign_in":
-                services.attendance_sign_in(actor=actor, meeting_id=meeting_id, member_id=member_id)
+                meetings.attendance_sign_in(actor=actor, meeting_id=meeting_id, member_id=member_id)
             elif action == "open_vote":
-                services.item_open_vote(actor=actor, item_id=item_id)
+                meetings.item_open_vote(actor=actor, item_id=item_id)
             elif action == "close_vote":
-                services.item_close_vote(actor=actor, item_id=item_id)
+                meetings.item_close_vote(actor=actor, item_id=item_id)
             elif action == "vote":
-                services.item_vote(
+                meetings.item_vote(
                     actor=actor,
                     item_id=item_id,
                     choice=request.POST.get("choice", ""),
@@ -318,7 +319,7 @@ def meeting_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
                 request, _("The member's vote is recorded.") if action == "vote" else _("Done.")
             )
             return redirect("participation_console:meeting", meeting_id=meeting_id)
-    present, total, quorate = services.quorum_of(meeting)
+    present, total, quorate = meetings.quorum_of(meeting)
     signed = set(meeting.attendance.values_list("member_id", flat=True))
     today = timezone.localdate()
     members = CouncilMember.objects.filter(
@@ -371,7 +372,7 @@ def round_create(request: HttpRequest, code: str) -> HttpResponse:
     if done := submit(
         request,
         form,
-        lambda data: services.round_create(actor=_actor(request), community_code=code, **data),
+        lambda data: rounds.round_create(actor=_actor(request), community_code=code, **data),
     ):
         messages.success(request, _("The round is prepared. Add its projects next."))
         return redirect("participation_console:round", round_id=done.value.pk)
@@ -393,11 +394,11 @@ def round_page(request: HttpRequest, round_id: int) -> HttpResponse:
     if request.method == "POST":
         try:
             if request.POST.get("action") == "advance":
-                services.round_advance(actor=_actor(request), round_id=round_id)
+                rounds.round_advance(actor=_actor(request), round_id=round_id)
                 messages.success(request, _("The round moved to its next phase."))
                 return redirect("participation_console:round", round_id=round_id)
             if form.is_valid():
-                ballot = services.paper_ballot_enter(
+                ballot = ballots.paper_ballot_enter(
                     actor=_actor(request),
                     round_id=round_id,
                     approvals=request.POST.getlist("approvals"),
@@ -415,7 +416,7 @@ def round_page(request: HttpRequest, round_id: int) -> HttpResponse:
                 raise
             messages.error(request, str(error))
             status = 400
-    winners = services.round_winners(budget_round)
+    winners = rounds.round_winners(budget_round)
     context = {
         "round": budget_round,
         "voting": selectors.voting_status(budget_round),
@@ -453,7 +454,7 @@ def round_rules(request: HttpRequest, round_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.round_set_rules(
+            rounds.round_set_rules(
                 actor=_actor(request),
                 round_id=round_id,
                 rule=data["rule"],
@@ -489,7 +490,7 @@ def round_dates(request: HttpRequest, round_id: int) -> HttpResponse:
     if submit(
         request,
         form,
-        lambda data: services.round_set_dates(actor=_actor(request), round_id=round_id, **data),
+        lambda data: rounds.round_set_dates(actor=_actor(request), round_id=round_id, **data),
     ):
         messages.success(request, _("The phase dates are saved."))
         return redirect("participation_console:round", round_id=round_id)
@@ -513,7 +514,7 @@ def project_add(request: HttpRequest, round_id: int) -> HttpResponse:
     if submit(
         request,
         form,
-        lambda data: services.project_add(actor=_actor(request), round_id=round_id, **data),
+        lambda data: rounds.project_add(actor=_actor(request), round_id=round_id, **data),
     ):
         messages.success(request, _("The project is added; review it before voting."))
         return redirect("participation_console:round", round_id=round_id)
@@ -534,7 +535,7 @@ def project_review(request: HttpRequest, project_id: int) -> HttpResponse:
     if submit(
         request,
         form,
-        lambda data: services.project_review(actor=_actor(request), project_id=project_id, **data),
+        lambda data: rounds.project_review(actor=_actor(request), project_id=project_id, **data),
     ):
         messages.success(request, _("The review is saved."))
         return redirect("participation_console:round", round_id=project.round_id)
@@ -567,7 +568,7 @@ def round_decision(request: HttpRequest, round_id: int) -> HttpResponse:
     )
     if action == "attach" and form.is_valid():
         try:
-            services.round_attach_decision(
+            rounds.round_attach_decision(
                 actor=_actor(request), round_id=round_id, item_id=form.cleaned_data["item_id"]
             )
         except DomainError as error:
@@ -581,7 +582,7 @@ def round_decision(request: HttpRequest, round_id: int) -> HttpResponse:
                 raise DomainError(
                     "not_results_phase", _("Winners are committed once the results are out.")
                 )
-            services.round_advance(actor=_actor(request), round_id=round_id)
+            rounds.round_advance(actor=_actor(request), round_id=round_id)
         except DomainError as error:
             if error.status == 404:
                 raise
@@ -589,7 +590,7 @@ def round_decision(request: HttpRequest, round_id: int) -> HttpResponse:
         else:
             messages.success(request, _("The winners are committed from the round's reservation."))
             return redirect("participation_console:round", round_id=round_id)
-    winners = services.round_winners(budget_round)
+    winners = rounds.round_winners(budget_round)
     response = _form_page(
         request,
         form,

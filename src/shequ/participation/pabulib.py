@@ -7,7 +7,7 @@ who they are); no name, account, time or channel is exported.
 import io
 
 from shequ.participation.models import Round, RoundResult
-from shequ.participation.services import round_inputs
+from shequ.participation.services.rounds import round_inputs
 
 
 def round_export(budget_round: Round) -> str:

@@ -12,10 +12,11 @@ from django.views.decorators.http import require_POST
 from shequ.core.digits import int_or_none
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
-from shequ.participation import selectors, services
+from shequ.participation import selectors
 from shequ.participation.forms import ProposalForm
 from shequ.participation.models import ItemVote, Proposal, Round
 from shequ.participation.permissions import verified_resident_of
+from shequ.participation.services import ballots, meetings, proposals
 from shequ.people.models import User
 from shequ.web.community_choice import choose_community
 
@@ -44,7 +45,7 @@ def propose(request: HttpRequest, code: str) -> HttpResponse:
     form = ProposalForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            proposal = services.proposal_create(
+            proposal = proposals.proposal_create(
                 actor=cast(User, request.user), community_code=code, **form.cleaned_data
             )
         except DomainError as error:
@@ -62,7 +63,7 @@ def propose(request: HttpRequest, code: str) -> HttpResponse:
 
 def proposal(request: HttpRequest, proposal_id: int) -> HttpResponse:
     item = selectors.proposal_get_public(proposal_id)
-    following = services.is_following(user=request.user, proposal_id=proposal_id)
+    following = proposals.is_following(user=request.user, proposal_id=proposal_id)
     context = {
         "proposal": item,
         "photos": list(item.photos.all()),
@@ -82,7 +83,7 @@ def proposal(request: HttpRequest, proposal_id: int) -> HttpResponse:
 def follow(request: HttpRequest, proposal_id: int) -> HttpResponse:
     want = request.POST.get("follow") != "0"
     try:
-        now = services.proposal_follow(
+        now = proposals.proposal_follow(
             actor=cast(User, request.user), proposal_id=proposal_id, follow=want
         )
     except DomainError as error:
@@ -113,7 +114,7 @@ def photo(request: HttpRequest, photo_id: int) -> FileResponse:
 @require_POST
 def support(request: HttpRequest, proposal_id: int) -> HttpResponse:
     try:
-        services.proposal_support(actor=cast(User, request.user), proposal_id=proposal_id)
+        proposals.proposal_support(actor=cast(User, request.user), proposal_id=proposal_id)
         messages.success(request, _("Thank you for your support."))
     except DomainError as error:
         if error.status == 404:
@@ -143,12 +144,12 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
     has_ballot = False
     error = ""
     if request.user.is_authenticated:
-        mine = services.my_ballot(user=cast(User, request.user), budget_round=budget_round)
+        mine = ballots.my_ballot(user=cast(User, request.user), budget_round=budget_round)
         has_ballot = bool(mine)
         if request.method == "POST":
             chosen = request.POST.getlist("approvals")
             try:
-                services.ballot_cast(
+                ballots.ballot_cast(
                     actor=cast(User, request.user), round_id=round_id, approvals=chosen
                 )
                 messages.success(
@@ -178,7 +179,7 @@ def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
     """The agenda and decisions; a member signed in to the session votes here (secret or
     open), and may change the vote until the item closes."""
     meeting = selectors.meeting_get(meeting_id)
-    mine = services.my_item_votes(user=request.user, meeting=meeting)
+    mine = meetings.my_item_votes(user=request.user, meeting=meeting)
     context = {
         "meeting": meeting,
         "items": [(item, (mine or {}).get(item.pk, "")) for item in meeting.items.all()],
@@ -196,7 +197,7 @@ def item_vote(request: HttpRequest, meeting_id: int, item_id: int) -> HttpRespon
     if not any(item.pk == item_id for item in meeting.items.all()):
         raise NotFound("item_not_found", _("No such agenda item."))
     try:
-        services.item_vote(
+        meetings.item_vote(
             actor=cast(User, request.user), item_id=item_id, choice=request.POST.get("choice", "")
         )
         messages.success(
@@ -215,7 +216,7 @@ def meeting_sign_in(request: HttpRequest, meeting_id: int, token: str) -> HttpRe
     meeting = selectors.meeting_get(meeting_id)
     if request.method == "POST":
         try:
-            services.attendance_sign_in(
+            meetings.attendance_sign_in(
                 actor=cast(User, request.user), meeting_id=meeting_id, token=token
             )
             messages.success(request, _("You are signed in."))

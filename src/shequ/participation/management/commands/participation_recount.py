@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from shequ.participation import tally
 from shequ.participation.models import Round, RoundResult
-from shequ.participation.services import round_inputs
+from shequ.participation.services.rounds import round_inputs
 
 
 class Command(BaseCommand):

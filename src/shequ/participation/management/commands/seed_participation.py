@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from shequ.core.errors import DomainError
 from shequ.funds.selectors import balances_of
-from shequ.participation import services
 from shequ.participation.models import (
     Council,
     CouncilMember,
@@ -22,6 +21,7 @@ from shequ.participation.models import (
     RoundVoter,
     Support,
 )
+from shequ.participation.services import ballots, councils, meetings, proposals, rounds
 from shequ.people.demo import NIJIAQIAO
 from shequ.people.models import Resident, User
 
@@ -86,14 +86,14 @@ def ensure_demo_council(worker: User, resident_user: User) -> tuple[Council, lis
     if council is not None:
         return council, list(council.members.order_by("-is_chair", "id"))
     _verify_voters(worker, resident_user)
-    council = services.council_create(
+    council = councils.council_create(
         actor=worker, community_code=NIJIAQIAO, name=COUNCIL_NAME, support_threshold=10
     )
     today = timezone.localdate()
     start, end = today - timedelta(days=200), date(today.year + 2, 12, 31)
     member_residents = [resident_user.resident, *_registry(resident_user)[:6]]
     members = [
-        services.member_add(
+        councils.member_add(
             actor=worker,
             council_id=council.pk,
             resident_id=r.pk,
@@ -136,7 +136,7 @@ class Command(BaseCommand):
         council, members = ensure_demo_council(worker, resident_user)
         registry = _registry(resident_user)
         for title, text, category, cost in PROPOSALS:
-            proposal = services.proposal_create(
+            proposal = proposals.proposal_create(
                 actor=resident_user,
                 community_code=NIJIAQIAO,
                 title=title,
@@ -157,7 +157,7 @@ class Command(BaseCommand):
             self.stdout.write("participation: the community fund is too small, rounds skipped")
             return
         scale = budget / Decimal(300000)
-        done = services.round_create(
+        done = rounds.round_create(
             actor=worker,
             community_code=NIJIAQIAO,
             title=f"{year}年社区微更新（参与式预算）",
@@ -166,16 +166,16 @@ class Command(BaseCommand):
             fund_year=year,
         )
         for name, price, works in PROJECTS:
-            project = services.project_add(
+            project = rounds.project_add(
                 actor=worker,
                 round_id=done.pk,
                 title=name,
                 cost=_thousands(price * scale),
                 is_works=works,
             )
-            services.project_review(actor=worker, project_id=project.pk, feasible=True)
+            rounds.project_review(actor=worker, project_id=project.pk, feasible=True)
         for _ in range(3):
-            services.round_advance(actor=worker, round_id=done.pk)
+            rounds.round_advance(actor=worker, round_id=done.pk)
         done.refresh_from_db()
         ids = list(done.projects.values_list("id", flat=True))
         weights = [5, 4, 3, 3, 2, 1]
@@ -185,36 +185,36 @@ class Command(BaseCommand):
             while sum(costs[p] for p in choice) > done.budget:
                 choice.pop()
             # Demo ballots of residents without accounts: stored as paper ballots.
-            services._record_ballot(done, voter, choice, RoundVoter.Channel.PAPER)
-        services.round_advance(actor=worker, round_id=done.pk)
+            ballots._record_ballot(done, voter, choice, RoundVoter.Channel.PAPER)
+        rounds.round_advance(actor=worker, round_id=done.pk)
         done.refresh_from_db()
-        total = sum(p.cost for p in services.round_winners(done))
+        total = sum(p.cost for p in rounds.round_winners(done))
         if not total:
             self.stdout.write("participation: no ballots in the demo round, results not decided")
             return
 
-        meeting = services.meeting_schedule(
+        meeting = meetings.meeting_schedule(
             actor=worker,
             council_id=council.pk,
             title="议事会：确认参与式预算结果",
             starts_at=timezone.now() - timedelta(hours=2),
             location="倪家桥社区党群服务中心",
         )
-        services.meeting_open(actor=worker, meeting_id=meeting.pk)
+        meetings.meeting_open(actor=worker, meeting_id=meeting.pk)
         for member in members[:6]:
-            services.attendance_sign_in(actor=worker, meeting_id=meeting.pk, member_id=member.pk)
-        item = services.agenda_add(
+            meetings.attendance_sign_in(actor=worker, meeting_id=meeting.pk, member_id=member.pk)
+        item = meetings.agenda_add(
             actor=worker, meeting_id=meeting.pk, kind="spending", title=done.title, amount=total
         )
-        services.item_open_vote(actor=worker, item_id=item.pk)
+        meetings.item_open_vote(actor=worker, item_id=item.pk)
         for member, hand in zip(members[:6], ["for"] * 5 + ["abstain"], strict=True):
-            services.item_vote(actor=worker, item_id=item.pk, choice=hand, member_id=member.pk)
-        services.item_close_vote(actor=worker, item_id=item.pk)
-        services.meeting_close(
+            meetings.item_vote(actor=worker, item_id=item.pk, choice=hand, member_id=member.pk)
+        meetings.item_close_vote(actor=worker, item_id=item.pk)
+        meetings.meeting_close(
             actor=worker, meeting_id=meeting.pk, minutes_text="出席6人，赞成5票，弃权1票，通过。"
         )
-        services.round_attach_decision(actor=worker, round_id=done.pk, item_id=item.pk)
-        services.round_advance(actor=worker, round_id=done.pk)
+        rounds.round_attach_decision(actor=worker, round_id=done.pk, item_id=item.pk)
+        rounds.round_advance(actor=worker, round_id=done.pk)
 
         free = next(
             (r.available for r in balances_of(NIJIAQIAO) if (r.track, r.year) == (track, year)),
@@ -225,7 +225,7 @@ class Command(BaseCommand):
             self.stdout.write("participation: no money left for an open round, skipped")
             return
         open_scale = open_budget / Decimal(50000)
-        open_round = services.round_create(
+        open_round = rounds.round_create(
             actor=worker,
             community_code=NIJIAQIAO,
             title="社区活动经费（投票中）",
@@ -240,16 +240,16 @@ class Command(BaseCommand):
             ("暑期少儿课堂", 25000),
             ("邻里美食节", 15000),
         ):
-            project = services.project_add(
+            project = rounds.project_add(
                 actor=worker,
                 round_id=open_round.pk,
                 title=name,
                 cost=_thousands(price * open_scale),
             )
-            services.project_review(actor=worker, project_id=project.pk, feasible=True)
+            rounds.project_review(actor=worker, project_id=project.pk, feasible=True)
         for _ in range(3):
-            services.round_advance(actor=worker, round_id=open_round.pk)
-        services.meeting_schedule(
+            rounds.round_advance(actor=worker, round_id=open_round.pk)
+        meetings.meeting_schedule(
             actor=worker,
             council_id=council.pk,
             title="下月议事会",
