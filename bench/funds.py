@@ -57,9 +57,9 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
 
-    from shequ.funds import services
     from shequ.funds.management.commands.seed_funds import FORMULA
     from shequ.funds.models import Account, LedgerTransaction, Posting
+    from shequ.funds.services import allocation, decisions, spending
     from shequ.people.demo import NIJIAQIAO, WUHOU
     from shequ.people.models import User
     from shequ.places.models import Division
@@ -67,15 +67,15 @@ def main() -> None:
     committee = User.objects.get(username="committee")
     worker = User.objects.get(username="worker")
     for code in Division.objects.filter(level="district").values_list("code", flat=True):
-        services.formula_save(actor=committee, year=YEAR, district_code=code, data=FORMULA)
-    services.incentive_pool_save(
+        allocation.formula_save(actor=committee, year=YEAR, district_code=code, data=FORMULA)
+    allocation.incentive_pool_save(
         actor=committee, year=YEAR, amount="100000000", method="proportional"
     )
     started = time.perf_counter()
-    rows = services.allocation_preview(actor=committee, year=YEAR)
+    rows = allocation.allocation_preview(actor=committee, year=YEAR)
     bench("allocation_preview_all_communities", time.perf_counter() - started, "s")
     started = time.perf_counter()
-    services.allocation_post(actor=committee, year=YEAR)
+    allocation.allocation_post(actor=committee, year=YEAR)
     bench("allocation_post_all_communities", time.perf_counter() - started, "s")
     bench("communities_allocated", sum(r.communities for r in rows), "count")
 
@@ -85,7 +85,7 @@ def main() -> None:
     from shequ.participation.management.commands.seed_participation import ensure_demo_council
 
     _council, members = ensure_demo_council(worker, User.objects.get(username="resident"))
-    decision = services.approval_record_create(
+    decision = decisions.approval_record_create(
         actor=worker,
         community_code=NIJIAQIAO,
         subject="bench",
@@ -98,7 +98,7 @@ def main() -> None:
     )
     started = time.perf_counter()
     for _ in range(n):
-        services.commitment_create(
+        spending.commitment_create(
             actor=worker,
             community_code=NIJIAQIAO,
             approval_id=decision.pk,
@@ -123,7 +123,7 @@ def main() -> None:
     def attempt() -> None:
         try:
             barrier.wait()
-            services.commitment_create(
+            spending.commitment_create(
                 actor=worker,
                 community_code=NIJIAQIAO,
                 approval_id=decision.pk,

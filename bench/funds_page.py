@@ -56,8 +56,9 @@ def run(items: int, repeats: int) -> None:
     from django.utils import timezone
 
     from shequ.core.scopes import Role
-    from shequ.funds import selectors, services
+    from shequ.funds import selectors
     from shequ.funds.models import ApprovalRecord
+    from shequ.funds.services import allocation, decisions, donations, spending
     from shequ.participation.models import Council, CouncilMember
     from shequ.people.models import Resident, StaffRole, User
     from shequ.places.services import divisions_load
@@ -80,8 +81,8 @@ def run(items: int, repeats: int) -> None:
         "cap": "90000000",
         "city_share": "50",
     }
-    services.formula_save(actor=officer, year=year, district_code=wuhou, data=formula)
-    services.allocation_post(actor=officer, year=year, district_code=wuhou)
+    allocation.formula_save(actor=officer, year=year, district_code=wuhou, data=formula)
+    allocation.allocation_post(actor=officer, year=year, district_code=wuhou)
 
     def pdf(name: str) -> SimpleUploadedFile:
         return SimpleUploadedFile(name, b"%PDF-1.4 bench", content_type="application/pdf")
@@ -101,7 +102,7 @@ def run(items: int, repeats: int) -> None:
         )
     categories = ["services", "activities", "facilities", "emergency"]
     for i in range(items):
-        decision = services.approval_record_create(
+        decision = decisions.approval_record_create(
             actor=worker,
             community_code=code,
             subject=f"支出事项{i:03d}",
@@ -117,7 +118,7 @@ def run(items: int, repeats: int) -> None:
         ApprovalRecord.objects.filter(pk=decision.pk).update(
             objection_deadline=timezone.now() - timedelta(days=20)
         )
-        commitment = services.commitment_create(
+        commitment = spending.commitment_create(
             actor=worker,
             community_code=code,
             approval_id=decision.pk,
@@ -129,7 +130,7 @@ def run(items: int, repeats: int) -> None:
             amount="20000",
         )
         for n in range(1 + i % 2):
-            services.payment_create(
+            spending.payment_create(
                 actor=worker,
                 commitment_id=commitment.pk,
                 amount="5000",
@@ -137,9 +138,9 @@ def run(items: int, repeats: int) -> None:
                 receipt=pdf("invoice.pdf"),
             )
         if i % 5 == 0:
-            services.commitment_close(actor=worker, commitment_id=commitment.pk)
+            spending.commitment_close(actor=worker, commitment_id=commitment.pk)
     for i in range(items // 8):
-        services.donation_record(
+        donations.donation_record(
             actor=worker,
             community_code=code,
             donor_name=f"捐赠人{i}",

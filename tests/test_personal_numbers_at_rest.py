@@ -22,8 +22,8 @@ from django.utils import timezone
 from shequ.casework import services as casework
 from shequ.casework.models import Application, FormDefinition
 from shequ.catalogue.models import Service
-from shequ.funds import services as funds
 from shequ.funds.models import ApprovalRecord
+from shequ.funds.services import objections as fund_objections
 from shequ.people.demo import NIJIAQIAO
 from shequ.people.models import Resident, User
 from shequ.web.management.commands.bootstrap import DEMO_COMMANDS
@@ -139,7 +139,7 @@ def test_no_personal_number_is_stored_in_clear_after_demo_data_and_forms(
         .first()
     )
     assert decision is not None
-    funds.objection_raise(
+    fund_objections.objection_raise(
         actor=resident, approval_id=decision.pk, reason=f"价格偏高，请回电 {PHONE}"
     )
 

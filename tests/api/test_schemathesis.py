@@ -33,7 +33,8 @@ from shequ.casework.demo import seed_casework
 from shequ.catalogue.demo import seed_catalogue
 from shequ.catalogue.models import Service
 from shequ.core.scopes import Role
-from shequ.funds import services as funds
+from shequ.funds.services import allocation as fund_allocation
+from shequ.funds.services import decisions as fund_decisions
 from shequ.notices import services as notices
 from shequ.participation.services import proposals
 from shequ.payments import services as payments
@@ -89,10 +90,10 @@ def seed_world() -> dict[str, User]:
         files={"photo": png(), "proof": pdf()},
     )
     new_project(officer)
-    funds.formula_save(actor=officer, year=YEAR, district_code=WUHOU, data=FORMULA)
-    funds.allocation_post(actor=officer, year=YEAR, district_code=WUHOU)
+    fund_allocation.formula_save(actor=officer, year=YEAR, district_code=WUHOU, data=FORMULA)
+    fund_allocation.allocation_post(actor=officer, year=YEAR, district_code=WUHOU)
     council_register(NIJIAQIAO, members=15)
-    funds.approval_record_create(
+    fund_decisions.approval_record_create(
         actor=worker,
         community_code=NIJIAQIAO,
         subject="楼道灯改造",

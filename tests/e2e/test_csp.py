@@ -10,7 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import Dialog, Page, expect
 
 from shequ.core.scopes import Role
-from shequ.funds import services as funds_services
+from shequ.funds.services import allocation as fund_allocation
 from shequ.surveys import services as survey_services
 from shequ.surveys.demo import demo_definition
 from tests.e2e.steps import log_in
@@ -65,8 +65,8 @@ def test_funds_report_draws_both_charts(
     settings.MEDIA_ROOT = str(tmp_path / "media")
     year = timezone.localdate().year
     officer = make_staff("csp_fin", Role.DISTRICT_OFFICER, WUHOU)
-    funds_services.formula_save(actor=officer, year=year, district_code=WUHOU, data=FORMULA)
-    funds_services.allocation_post(actor=officer, year=year, district_code=WUHOU)
+    fund_allocation.formula_save(actor=officer, year=year, district_code=WUHOU, data=FORMULA)
+    fund_allocation.allocation_post(actor=officer, year=year, district_code=WUHOU)
     page = phone_page
     log_in(page, "csp_fin", PASSWORD)
     page.goto(f"/console/funds/report/?year={year}&division={WUHOU}")

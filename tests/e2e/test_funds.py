@@ -12,9 +12,12 @@ from playwright.sync_api import Page, expect
 
 from shequ.core.models import AuditEvent
 from shequ.core.scopes import Role
-from shequ.funds import services
 from shequ.funds.models import Account, ApprovalRecord, Commitment, Payment
-from shequ.funds.services import ledger_reconcile
+from shequ.funds.services import allocation as fund_allocation
+from shequ.funds.services import decisions as fund_decisions
+from shequ.funds.services import donations as fund_donations
+from shequ.funds.services import spending as fund_spending
+from shequ.funds.services.ledger import ledger_reconcile
 from shequ.people.models import VerificationLevel
 from tests.e2e.steps import log_in
 from tests.factories import NIJIAQIAO, WUHOU, make_resident, make_staff, make_user
@@ -47,8 +50,8 @@ def funded(chengdu: None, settings: Any, tmp_path: Any) -> int:
     settings.MEDIA_ROOT = str(tmp_path / "media")
     year = timezone.localdate().year
     officer = make_staff("fin_wuhou", Role.DISTRICT_OFFICER, WUHOU)
-    services.formula_save(actor=officer, year=year, district_code=WUHOU, data=FORMULA)
-    services.allocation_post(actor=officer, year=year, district_code=WUHOU)
+    fund_allocation.formula_save(actor=officer, year=year, district_code=WUHOU, data=FORMULA)
+    fund_allocation.allocation_post(actor=officer, year=year, district_code=WUHOU)
     return year
 
 
@@ -57,7 +60,7 @@ def test_resident_reads_the_disclosure_on_a_phone_and_objects(
 ) -> None:
     worker = make_staff("worker_njq", Role.COMMUNITY_WORKER, NIJIAQIAO)
     council_register(NIJIAQIAO, 7)
-    decision = services.approval_record_create(
+    decision = fund_decisions.approval_record_create(
         actor=worker,
         community_code=NIJIAQIAO,
         subject="楼道照明改造",
@@ -69,7 +72,7 @@ def test_resident_reads_the_disclosure_on_a_phone_and_objects(
         votes_abstain=0,
         minutes=receipt("minutes.pdf"),
     )
-    commitment = services.commitment_create(
+    commitment = fund_spending.commitment_create(
         actor=worker,
         community_code=NIJIAQIAO,
         approval_id=decision.pk,
@@ -81,7 +84,7 @@ def test_resident_reads_the_disclosure_on_a_phone_and_objects(
         amount="48000",
     )
     # Paid inside the objection window: an urgent payment, its reason disclosed.
-    payment = services.payment_create(
+    payment = fund_spending.payment_create(
         actor=worker,
         commitment_id=commitment.pk,
         amount="30000",
@@ -89,7 +92,7 @@ def test_resident_reads_the_disclosure_on_a_phone_and_objects(
         receipt=receipt("invoice.pdf"),
         urgent_reason="楼道照明故障，夜间存在安全隐患",
     )
-    services.donation_record(
+    fund_donations.donation_record(
         actor=worker,
         community_code=NIJIAQIAO,
         donor_name="王建国",

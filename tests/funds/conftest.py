@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from shequ.core.scopes import Role
-from shequ.funds import services
 from shequ.funds.models import Account, ApprovalRecord, Track
+from shequ.funds.services import allocation, decisions
 from shequ.participation.models import Council, CouncilMember
 from shequ.people.models import User
 from tests.factories import CITY, NIJIAQIAO, WUHOU, YULIN, make_resident, make_staff
@@ -60,8 +60,8 @@ def street(chengdu: None) -> User:
 @pytest.fixture
 def allocated(district_officer: User) -> User:
     """武侯区's allocation of YEAR posted (security fund only)."""
-    services.formula_save(actor=district_officer, year=YEAR, district_code=WUHOU, data=FORMULA)
-    services.allocation_post(actor=district_officer, year=YEAR, district_code=WUHOU)
+    allocation.formula_save(actor=district_officer, year=YEAR, district_code=WUHOU, data=FORMULA)
+    allocation.allocation_post(actor=district_officer, year=YEAR, district_code=WUHOU)
     return district_officer
 
 
@@ -109,7 +109,7 @@ def approve(
     values.update(extra)
     if not Council.objects.filter(community_id=community).exists():
         council_register(community, values["members_total"] or 0)
-    return services.approval_record_create(actor=actor, community_code=community, **values)
+    return decisions.approval_record_create(actor=actor, community_code=community, **values)
 
 
 def money(value: str) -> Decimal:

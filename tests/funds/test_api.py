@@ -4,8 +4,8 @@ import pytest
 from django.test import Client
 
 from shequ.core.scopes import Role
-from shequ.funds import services
 from shequ.funds.models import Posting, Track
+from shequ.funds.services import donations, reservations, spending
 from shequ.people.models import User
 from tests.factories import NIJIAQIAO, SHUIJINGFANG, WUHOU, make_staff
 from tests.funds.conftest import FORMULA, YEAR, approve, council_register, receipt
@@ -14,7 +14,7 @@ API = "/api/v1/funds"
 
 
 def test_disclosure_is_public(client: Client, allocated: User, worker: User) -> None:
-    services.donation_record(
+    donations.donation_record(
         actor=worker, community_code=NIJIAQIAO, donor_name="赵六", name_public=False, amount="50"
     )
     body = client.get(f"{API}/communities/{NIJIAQIAO}/disclosure").json()
@@ -143,7 +143,7 @@ def test_lists_are_scoped_to_the_area(
     django_assert_max_num_queries: object,
 ) -> None:
     approval = approve(worker)
-    services.commitment_create(
+    spending.commitment_create(
         actor=worker,
         community_code=NIJIAQIAO,
         approval_id=approval.pk,
@@ -154,7 +154,7 @@ def test_lists_are_scoped_to_the_area(
         supplier="s",
         amount="10",
     )
-    services.reservation_create(
+    reservations.reservation_create(
         actor=worker,
         community_code=NIJIAQIAO,
         track="security",

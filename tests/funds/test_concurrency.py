@@ -8,8 +8,8 @@ from django.db import connection
 
 from shequ.core.errors import DomainError
 from shequ.core.scopes import Role
-from shequ.funds import services
 from shequ.funds.models import Account, Commitment, Track
+from shequ.funds.services import allocation, ledger, reservations, spending
 from tests.factories import NIJIAQIAO, WUHOU, make_staff
 from tests.funds.conftest import FORMULA, YEAR, approve, fund
 
@@ -21,8 +21,8 @@ EACH = Decimal("5000.00")  # 30 x 5,000 = 150,000 > the 120,000 the fund holds
 def test_concurrent_commitments_never_overspend(transactional_db: None, chengdu: None) -> None:
     officer = make_staff("fin_wuhou_c", Role.DISTRICT_OFFICER, WUHOU)
     worker = make_staff("worker_njq_c", Role.COMMUNITY_WORKER, NIJIAQIAO)
-    services.formula_save(actor=officer, year=YEAR, district_code=WUHOU, data=FORMULA)
-    services.allocation_post(actor=officer, year=YEAR, district_code=WUHOU)
+    allocation.formula_save(actor=officer, year=YEAR, district_code=WUHOU, data=FORMULA)
+    allocation.allocation_post(actor=officer, year=YEAR, district_code=WUHOU)
     available = fund().balance
     approvals = [approve(worker, amount=str(EACH)).pk for _ in range(ATTEMPTS)]
     barrier = threading.Barrier(ATTEMPTS)
@@ -32,7 +32,7 @@ def test_concurrent_commitments_never_overspend(transactional_db: None, chengdu:
     def attempt(approval_id: int) -> None:
         try:
             barrier.wait()
-            services.commitment_create(
+            spending.commitment_create(
                 actor=worker,
                 community_code=NIJIAQIAO,
                 approval_id=approval_id,
@@ -63,7 +63,7 @@ def test_concurrent_commitments_never_overspend(transactional_db: None, chengdu:
     assert fund().balance == available - succeeded * EACH >= 0
     held = Account.objects.get(kind=Account.Kind.COMMITMENT, division_id=NIJIAQIAO)
     assert held.balance == succeeded * EACH == Commitment.objects.count() * EACH
-    assert services.ledger_reconcile()[1] == []
+    assert ledger.ledger_reconcile()[1] == []
 
 
 @pytest.mark.postgres("needs PostgreSQL row locks and real concurrency")
@@ -72,8 +72,8 @@ def test_concurrent_reservations_and_commitments_never_overspend(
 ) -> None:
     officer = make_staff("fin_wuhou_r", Role.DISTRICT_OFFICER, WUHOU)
     worker = make_staff("worker_njq_r", Role.COMMUNITY_WORKER, NIJIAQIAO)
-    services.formula_save(actor=officer, year=YEAR, district_code=WUHOU, data=FORMULA)
-    services.allocation_post(actor=officer, year=YEAR, district_code=WUHOU)
+    allocation.formula_save(actor=officer, year=YEAR, district_code=WUHOU, data=FORMULA)
+    allocation.allocation_post(actor=officer, year=YEAR, district_code=WUHOU)
     available = fund().balance  # 120,000: room for 24 of the 30 attempts of 5,000
     approvals = [approve(worker, amount=str(EACH)).pk for _ in range(ATTEMPTS // 2)]
     barrier = threading.Barrier(ATTEMPTS)
@@ -84,7 +84,7 @@ def test_concurrent_reservations_and_commitments_never_overspend(
         try:
             barrier.wait()
             if kind == "reserve":
-                services.reservation_create(
+                reservations.reservation_create(
                     actor=worker,
                     community_code=NIJIAQIAO,
                     track=Track.SECURITY,
@@ -93,7 +93,7 @@ def test_concurrent_reservations_and_commitments_never_overspend(
                     purpose="并发预留",
                 )
             else:
-                services.commitment_create(
+                spending.commitment_create(
                     actor=worker,
                     community_code=NIJIAQIAO,
                     approval_id=approval_id,
@@ -126,4 +126,4 @@ def test_concurrent_reservations_and_commitments_never_overspend(
     held = Account.objects.get(kind=Account.Kind.COMMITMENT, division_id=NIJIAQIAO)
     assert fund().balance == 0
     assert reserved.balance + held.balance == available
-    assert services.ledger_reconcile()[1] == []
+    assert ledger.ledger_reconcile()[1] == []

@@ -9,8 +9,8 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from shequ.core.errors import DomainError
-from shequ.funds import services
 from shequ.funds.models import ApprovalRecord
+from shequ.funds.services import decisions
 from shequ.participation.models import CouncilMember
 from shequ.participation.services import councils, meetings
 from shequ.people.models import User
@@ -22,7 +22,7 @@ VOTES = {"votes_for": 5, "votes_against": 1, "votes_abstain": 0}
 
 
 def record(worker: User, **counts: Any) -> ApprovalRecord:
-    return services.approval_record_create(
+    return decisions.approval_record_create(
         actor=worker,
         community_code=NIJIAQIAO,
         subject="楼道灯改造",

@@ -8,8 +8,9 @@ import openpyxl
 import pytest
 from django.test import Client
 
-from shequ.funds import selectors, services
+from shequ.funds import selectors
 from shequ.funds.models import Commitment, Track
+from shequ.funds.services import donations, reservations, spending
 from shequ.people.models import User
 from tests.factories import NIJIAQIAO, make_resident, make_user
 from tests.funds.conftest import YEAR, approve, receipt
@@ -22,7 +23,7 @@ def spend(worker: User, n: int, *, paid: bool = True) -> list[Commitment]:
     approval = approve(worker, amount=str(100 * n), window_closed=paid)
     items = []
     for i in range(n):
-        item = services.commitment_create(
+        item = spending.commitment_create(
             actor=worker,
             community_code=NIJIAQIAO,
             approval_id=approval.pk,
@@ -34,7 +35,7 @@ def spend(worker: User, n: int, *, paid: bool = True) -> list[Commitment]:
             amount="100",
         )
         if paid:
-            services.payment_create(
+            spending.payment_create(
                 actor=worker,
                 commitment_id=item.pk,
                 amount="40",
@@ -49,14 +50,14 @@ def fill_every_section(worker: User, n: int) -> None:
     spend(worker, n)
     for i in range(n):
         approve(worker, subject=f"决议{i:03d}", amount="10")
-        services.donation_record(
+        donations.donation_record(
             actor=worker,
             community_code=NIJIAQIAO,
             donor_name=f"李四海{i}",
             name_public=False,
             amount="10",
         )
-        services.reservation_create(
+        reservations.reservation_create(
             actor=worker,
             community_code=NIJIAQIAO,
             track=Track.SECURITY,
@@ -201,7 +202,7 @@ def test_console_lists_open_items_first_in_pages_with_constant_queries(
     with CaptureQueriesContext(connection) as few:
         client.get(url)
     more = spend(worker, 5, paid=False)
-    services.commitment_close(actor=worker, commitment_id=more[-1].pk)  # the newest, closed
+    spending.commitment_close(actor=worker, commitment_id=more[-1].pk)  # the newest, closed
     with CaptureQueriesContext(connection) as many:
         page = client.get(url).content.decode()
     assert len(many) == len(few)

@@ -9,8 +9,8 @@ from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
 
 from shequ.core.errors import DomainError, NotFound
-from shequ.funds import services
 from shequ.funds.models import Account, LedgerTransaction, Posting, Track
+from shequ.funds.services import ledger, spending
 from shequ.people.models import User
 from tests.factories import NIJIAQIAO, WUHOU
 from tests.funds.conftest import YEAR, approve, fund, receipt
@@ -31,7 +31,7 @@ from tests.funds.conftest import YEAR, approve, fund, receipt
 )
 def test_bad_amounts_are_refused_with_a_stable_code(raw: str, code: str) -> None:
     with pytest.raises(DomainError) as error:
-        services.money_parse(raw)
+        ledger.money_parse(raw)
     assert error.value.code == code
 
 
@@ -39,14 +39,14 @@ def test_bad_amounts_are_refused_with_a_stable_code(raw: str, code: str) -> None
     ("raw", "expected"), [("12.5", "12.50"), ("1,200.10", "1200.10"), (0.1, "0.10"), ("3", "3.00")]
 )
 def test_good_amounts_become_exact_yuan(raw: object, expected: str) -> None:
-    assert services.money_parse(raw) == Decimal(expected)
+    assert ledger.money_parse(raw) == Decimal(expected)
 
 
 def test_allocation_posts_a_balanced_transaction_and_reconciles(allocated: User) -> None:
     entry = LedgerTransaction.objects.get(kind=LedgerTransaction.Kind.ALLOCATION)
     assert sum(p.amount for p in entry.postings.all()) == 0
     assert fund().balance == Decimal("120000.00")  # no population in tests: the floor
-    checked, problems = services.ledger_reconcile()
+    checked, problems = ledger.ledger_reconcile()
     assert problems == []
     assert checked == Account.objects.count()
 
@@ -55,7 +55,7 @@ def test_unbalanced_postings_are_refused(allocated: User) -> None:
     account = fund()
     other = fund(code="510107005001")
     with pytest.raises(DomainError) as error, transaction.atomic():
-        services._post(
+        ledger._post(
             actor=allocated,
             kind=LedgerTransaction.Kind.ALLOCATION,
             division_code=WUHOU,
@@ -104,9 +104,9 @@ def test_a_crash_inside_the_service_leaves_no_posting(
     def crash(**kwargs: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "audit_record", crash)
+    monkeypatch.setattr(spending, "audit_record", crash)
     with pytest.raises(RuntimeError):
-        services.commitment_create(
+        spending.commitment_create(
             actor=worker,
             community_code=NIJIAQIAO,
             approval_id=approval.pk,
@@ -124,7 +124,7 @@ def test_a_crash_inside_the_service_leaves_no_posting(
 
 def _paid(worker: User, amount: str = "400") -> tuple[int, int]:
     approval = approve(worker, window_closed=True)
-    commitment = services.commitment_create(
+    commitment = spending.commitment_create(
         actor=worker,
         community_code=NIJIAQIAO,
         approval_id=approval.pk,
@@ -135,7 +135,7 @@ def _paid(worker: User, amount: str = "400") -> tuple[int, int]:
         supplier="成都某照明公司",
         amount="1000",
     )
-    payment = services.payment_create(
+    payment = spending.payment_create(
         actor=worker,
         commitment_id=commitment.pk,
         amount=amount,
@@ -149,7 +149,7 @@ def test_a_payment_reversal_mirrors_it_and_a_reversal_cannot_be_reversed(
     allocated: User, worker: User
 ) -> None:
     _commitment_id, payment_txn = _paid(worker)
-    reversal = services.transaction_reverse(
+    reversal = ledger.transaction_reverse(
         actor=allocated, transaction_id=payment_txn, reason="发票金额错误"
     )
     assert reversal.reverses_id == payment_txn
@@ -157,12 +157,12 @@ def test_a_payment_reversal_mirrors_it_and_a_reversal_cannot_be_reversed(
     held = Account.objects.get(kind=Account.Kind.COMMITMENT, division_id=NIJIAQIAO)
     assert held.balance == Decimal("1000.00")
     with pytest.raises(DomainError) as again:
-        services.transaction_reverse(actor=allocated, transaction_id=payment_txn, reason="x")
+        ledger.transaction_reverse(actor=allocated, transaction_id=payment_txn, reason="x")
     assert again.value.code == "already_reversed"
     with pytest.raises(DomainError) as twice:
-        services.transaction_reverse(actor=allocated, transaction_id=reversal.pk, reason="x")
+        ledger.transaction_reverse(actor=allocated, transaction_id=reversal.pk, reason="x")
     assert twice.value.code == "reversal_of_reversal"
-    assert services.ledger_reconcile()[1] == []
+    assert ledger.ledger_reconcile()[1] == []
 
 
 def test_a_reversal_needs_a_reason_and_a_finance_officer_of_the_area(
@@ -170,10 +170,10 @@ def test_a_reversal_needs_a_reason_and_a_finance_officer_of_the_area(
 ) -> None:
     _commitment, payment_txn = _paid(worker)
     with pytest.raises(DomainError) as error:
-        services.transaction_reverse(actor=allocated, transaction_id=payment_txn, reason=" ")
+        ledger.transaction_reverse(actor=allocated, transaction_id=payment_txn, reason=" ")
     assert error.value.code == "reason_required"
     with pytest.raises(NotFound):
-        services.transaction_reverse(actor=worker, transaction_id=payment_txn, reason="x")
+        ledger.transaction_reverse(actor=worker, transaction_id=payment_txn, reason="x")
 
 
 def test_reconcile_command_passes_then_names_a_tampered_account(allocated: User) -> None:

@@ -5,8 +5,8 @@ from typing import Any
 
 from django.test import Client
 
-from shequ.funds import services
 from shequ.funds.models import Objection
+from shequ.funds.services import objections
 from shequ.notices.models import Message
 from shequ.people.models import User, VerificationLevel
 from tests.factories import NIJIAQIAO, make_resident, make_user
@@ -25,10 +25,10 @@ def objector(name: str = "王小明") -> User:
 def answered(worker: User, street: User) -> tuple[Objection, User]:
     approval = approve(worker, subject="楼道灯改造")
     resident = objector()
-    objection = services.objection_raise(
+    objection = objections.objection_raise(
         actor=resident, approval_id=approval.pk, reason="报价偏高，请公开比价结果"
     )
-    services.objection_answer(
+    objections.objection_answer(
         actor=street, objection_id=objection.pk, answer="已比价三家，选择最低报价。"
     )
     return objection, resident
@@ -53,7 +53,7 @@ def test_the_objection_and_its_answer_are_on_the_public_page_with_the_name_maske
 
 def test_an_open_objection_is_shown_as_awaiting_the_answer(client: Client, worker: User) -> None:
     approval = approve(worker)
-    services.objection_raise(
+    objections.objection_raise(
         actor=objector("李娜"), approval_id=approval.pk, reason="不同意此项支出"
     )
     page = client.get(PAGE).content.decode()

@@ -10,8 +10,8 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from shequ.funds import services
 from shequ.funds.models import Commitment, Objection, Track
+from shequ.funds.services import donations, spending
 from shequ.people.models import User, VerificationLevel
 from tests.factories import NIJIAQIAO, SHUIJINGFANG, WUHOU, make_resident, make_user
 from tests.funds.conftest import FORMULA, YEAR, approve, council_register, fund, receipt
@@ -20,7 +20,7 @@ from tests.funds.conftest import FORMULA, YEAR, approve, council_register, fund,
 def _spend(worker: User, n: int = 1) -> None:
     for i in range(n):
         approval = approve(worker, window_closed=True)
-        commitment = services.commitment_create(
+        commitment = spending.commitment_create(
             actor=worker,
             community_code=NIJIAQIAO,
             approval_id=approval.pk,
@@ -31,14 +31,14 @@ def _spend(worker: User, n: int = 1) -> None:
             supplier="某社工机构",
             amount="1000",
         )
-        services.payment_create(
+        spending.payment_create(
             actor=worker,
             commitment_id=commitment.pk,
             amount="500",
             invoice_number=f"F{i}",
             receipt=receipt(),
         )
-    services.donation_record(
+    donations.donation_record(
         actor=worker, community_code=NIJIAQIAO, donor_name="李四海", name_public=False, amount="100"
     )
 
@@ -259,7 +259,7 @@ def test_a_payment_inside_the_objection_window_waits_unless_urgent_and_is_disclo
     client: Client, allocated: User, worker: User
 ) -> None:
     approval = approve(worker)
-    commitment = services.commitment_create(
+    commitment = spending.commitment_create(
         actor=worker,
         community_code=NIJIAQIAO,
         approval_id=approval.pk,

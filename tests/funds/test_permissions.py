@@ -7,8 +7,8 @@ import pytest
 from shequ.core.errors import NotFound
 from shequ.core.models import AuditEvent
 from shequ.core.scopes import Role
-from shequ.funds import services
 from shequ.funds.models import ApprovalRecord, Commitment, Reservation, Track
+from shequ.funds.services import reservations, spending
 from shequ.people.models import User
 from tests.factories import (
     CITY,
@@ -89,19 +89,19 @@ def test_who_may_reserve_and_commit(
         "amount": "500",
     }
     if decides:
-        reservation = services.reservation_create(actor=actor, **reserve)
-        drawn = services.commitment_create(actor=actor, reservation_id=reservation.pk, **commit)
+        reservation = reservations.reservation_create(actor=actor, **reserve)
+        drawn = spending.commitment_create(actor=actor, reservation_id=reservation.pk, **commit)
         assert drawn.reservation_id == reservation.pk
-        services.reservation_release(actor=actor, reservation_id=reservation.pk)
+        reservations.reservation_release(actor=actor, reservation_id=reservation.pk)
     else:
         with pytest.raises(NotFound):
-            services.reservation_create(actor=actor, **reserve)
+            reservations.reservation_create(actor=actor, **reserve)
         assert not Reservation.objects.exists()
     if commits:
-        assert services.commitment_create(actor=actor, **commit).reservation_id is None
+        assert spending.commitment_create(actor=actor, **commit).reservation_id is None
     else:
         with pytest.raises(NotFound):
-            services.commitment_create(actor=actor, **commit)
+            spending.commitment_create(actor=actor, **commit)
     assert Commitment.objects.count() == int(decides) + int(commits)
 
 

@@ -7,8 +7,8 @@ import pytest
 
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.models import AuditEvent
-from shequ.funds import services
 from shequ.funds.models import Account, Commitment, LedgerTransaction, Reservation, Track
+from shequ.funds.services import ledger, reservations, spending
 from shequ.people.models import User
 from tests.factories import NIJIAQIAO, YULIN_NORTH
 from tests.funds.conftest import YEAR, approve, fund
@@ -31,7 +31,7 @@ def reserve(actor: User, amount: str = "100000", **extra: Any) -> Reservation:
         "purpose": "2026年参与式预算",
     }
     values.update(extra)
-    return services.reservation_create(**values)
+    return reservations.reservation_create(**values)
 
 
 def commit_from(worker: User, reservation: Reservation, amount: str, **extra: Any) -> Commitment:
@@ -49,7 +49,7 @@ def commit_from(worker: User, reservation: Reservation, amount: str, **extra: An
         "reservation_id": reservation.pk,
     }
     values.update(extra)
-    return services.commitment_create(**values)
+    return spending.commitment_create(**values)
 
 
 def test_a_reservation_moves_money_out_of_the_available_balance(
@@ -61,7 +61,7 @@ def test_a_reservation_moves_money_out_of_the_available_balance(
     assert reservation.transaction.kind == LedgerTransaction.Kind.RESERVE
     event = AuditEvent.objects.get(verb="funds.reserved")
     assert (event.division_code, event.changes["amount"]) == (NIJIAQIAO, [None, "100000.00"])
-    assert services.ledger_reconcile()[1] == []
+    assert ledger.ledger_reconcile()[1] == []
 
 
 @pytest.mark.parametrize(
@@ -91,7 +91,7 @@ def test_a_commitment_over_what_is_left_after_reservations_is_refused(
 ) -> None:
     reserve(worker, "100000")
     with pytest.raises(DomainError) as error:
-        services.commitment_create(
+        spending.commitment_create(
             actor=worker,
             community_code=NIJIAQIAO,
             approval_id=approve(worker, amount="30000").pk,
@@ -118,7 +118,7 @@ def test_commitments_draw_from_the_reservation_and_release_returns_the_rest(
     with pytest.raises(DomainError) as over:
         commit_from(worker, reservation, "10000.01")
     assert over.value.code == "over_reservation"
-    released = services.reservation_release(actor=worker, reservation_id=reservation.pk)
+    released = reservations.reservation_release(actor=worker, reservation_id=reservation.pk)
     assert (released.status, released.used, released.released) == (
         "released",
         Decimal("90000.00"),
@@ -127,16 +127,16 @@ def test_commitments_draw_from_the_reservation_and_release_returns_the_rest(
     assert fund().balance == Decimal("30000.00")
     assert reserved() == 0
     with pytest.raises(DomainError) as twice:
-        services.reservation_release(actor=worker, reservation_id=reservation.pk)
+        reservations.reservation_release(actor=worker, reservation_id=reservation.pk)
     assert twice.value.code == "reservation_released"
     with pytest.raises(DomainError) as after:
         commit_from(worker, reservation, "1")
     assert after.value.code == "reservation_released"
-    assert services.ledger_reconcile()[1] == []
+    assert ledger.ledger_reconcile()[1] == []
     # Closing a spending item from a reservation gives the unspent part back to the fund.
-    services.commitment_close(actor=worker, commitment_id=first.pk)
+    spending.commitment_close(actor=worker, commitment_id=first.pk)
     assert fund().balance == Decimal("90000.00")
-    assert services.ledger_reconcile()[1] == []
+    assert ledger.ledger_reconcile()[1] == []
 
 
 def test_a_reservation_of_another_community_or_fund_cannot_be_drawn(
@@ -156,7 +156,7 @@ def test_a_reservation_of_another_community_or_fund_cannot_be_drawn(
 def test_reservations_are_not_reversed_but_released(allocated: User, worker: User) -> None:
     reservation = reserve(worker, "1000")
     with pytest.raises(DomainError) as error:
-        services.transaction_reverse(
+        ledger.transaction_reverse(
             actor=allocated, transaction_id=reservation.transaction_id, reason="错了"
         )
     assert error.value.code == "reversal_not_supported"
@@ -167,7 +167,7 @@ def test_releasing_another_areas_reservation_is_not_found(
 ) -> None:
     foreign = reserve(street, "1000", community_code=YULIN_NORTH)
     with pytest.raises(NotFound):
-        services.reservation_release(actor=worker, reservation_id=foreign.pk)
+        reservations.reservation_release(actor=worker, reservation_id=foreign.pk)
     assert Reservation.objects.get(pk=foreign.pk).status == "open"
 
 
@@ -176,7 +176,7 @@ def test_reconciliation_names_a_reserved_account_that_disagrees_with_its_reserva
 ) -> None:
     reservation = reserve(worker, "1000")
     Reservation.objects.filter(pk=reservation.pk).update(used=Decimal("1.00"))
-    problems = services.ledger_reconcile()[1]
+    problems = ledger.ledger_reconcile()[1]
     assert len(problems) == 1
     assert problems[0].what.startswith("account ")
     assert "reserved 510107005004 security 2026" in problems[0].what

@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.core.management import call_command
 
 from shequ.funds.models import AllocationLine, AllocationRun, Commitment, Payment, Posting, Track
-from shequ.funds.services import ledger_reconcile
+from shequ.funds.services.ledger import ledger_reconcile
 from shequ.people.demo import NIJIAQIAO, ensure_demo_accounts, ensure_departments
 from shequ.places.models import Division
 from tests.funds.conftest import fund

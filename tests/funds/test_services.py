@@ -17,7 +17,6 @@ from shequ.core.errors import DomainError, NotFound, PermissionDenied
 from shequ.core.models import AuditEvent
 from shequ.core.scopes import Role
 from shequ.core.uploads import MAX_IMAGE_SIDE
-from shequ.funds import services
 from shequ.funds.models import (
     Account,
     AllocationLine,
@@ -29,6 +28,7 @@ from shequ.funds.models import (
     SecurityFormula,
     Track,
 )
+from shequ.funds.services import allocation, decisions, donations, ledger, objections, spending
 from shequ.people.models import User, VerificationLevel
 from shequ.places.models import Division
 from tests import images
@@ -60,25 +60,25 @@ def _commit(worker: User, amount: str = "1000", **extra: Any) -> Commitment:
         "amount": amount,
     }
     values.update(extra)
-    return services.commitment_create(**values)
+    return spending.commitment_create(**values)
 
 
 # --- allocation ---------------------------------------------------------------------------
 
 
 def test_security_formula_clamps_to_floor_and_cap(district_officer: User) -> None:
-    formula = services.formula_save(
+    formula = allocation.formula_save(
         actor=district_officer, year=YEAR, district_code=WUHOU, data=FORMULA
     )
-    assert services.security_amount(formula, "urban", 0, 0) == Decimal("120000.00")
-    assert services.security_amount(formula, "urban", 3000, 8000) == Decimal("150000.00")
-    assert services.security_amount(formula, "rural", 900, 2501) == Decimal("120000.00")
-    assert services.security_amount(formula, "urban", 9000, 60000) == Decimal("300000.00")
+    assert allocation.security_amount(formula, "urban", 0, 0) == Decimal("120000.00")
+    assert allocation.security_amount(formula, "urban", 3000, 8000) == Decimal("150000.00")
+    assert allocation.security_amount(formula, "rural", 900, 2501) == Decimal("120000.00")
+    assert allocation.security_amount(formula, "urban", 9000, 60000) == Decimal("300000.00")
 
 
 def test_formula_of_another_district_is_not_found(district_officer: User) -> None:
     with pytest.raises(NotFound):
-        services.formula_save(
+        allocation.formula_save(
             actor=district_officer, year=YEAR, district_code=JINJIANG, data=FORMULA
         )
 
@@ -96,7 +96,7 @@ def test_bad_formula_is_refused_and_nothing_saved(
     district_officer: User, change: dict[str, str], code: str
 ) -> None:
     with pytest.raises(DomainError) as error:
-        services.formula_save(
+        allocation.formula_save(
             actor=district_officer, year=YEAR, district_code=WUHOU, data={**FORMULA, **change}
         )
     assert error.value.code == code
@@ -105,13 +105,13 @@ def test_bad_formula_is_refused_and_nothing_saved(
 
 def test_preview_writes_nothing_and_post_matches_it_exactly(district_officer: User) -> None:
     Division.objects.filter(code=NIJIAQIAO).update(population=8000, households=3000)
-    services.formula_save(actor=district_officer, year=YEAR, district_code=WUHOU, data=FORMULA)
-    preview = services.allocation_preview(actor=district_officer, year=YEAR)
+    allocation.formula_save(actor=district_officer, year=YEAR, district_code=WUHOU, data=FORMULA)
+    preview = allocation.allocation_preview(actor=district_officer, year=YEAR)
     assert [row.district.code for row in preview] == [WUHOU]
     row = preview[0]
     assert not Account.objects.exists()
     assert row.city_part + row.district_part == row.security
-    runs = services.allocation_post(actor=district_officer, year=YEAR)
+    runs = allocation.allocation_post(actor=district_officer, year=YEAR)
     assert runs[0].security_total == row.security
     lines = AllocationLine.objects.filter(year=YEAR, track=Track.SECURITY)
     assert lines.count() == row.communities
@@ -124,16 +124,16 @@ def test_preview_writes_nothing_and_post_matches_it_exactly(district_officer: Us
 
 def test_a_posted_year_cannot_be_posted_again_or_reconfigured(allocated: User) -> None:
     with pytest.raises(DomainError) as again:
-        services.allocation_post(actor=allocated, year=YEAR, district_code=WUHOU)
+        allocation.allocation_post(actor=allocated, year=YEAR, district_code=WUHOU)
     assert again.value.code == "year_posted"
     with pytest.raises(DomainError) as edit:
-        services.formula_save(actor=allocated, year=YEAR, district_code=WUHOU, data=FORMULA)
+        allocation.formula_save(actor=allocated, year=YEAR, district_code=WUHOU, data=FORMULA)
     assert edit.value.code == "year_posted"
 
 
 def test_posting_without_a_formula_is_refused(district_officer: User) -> None:
     with pytest.raises(DomainError) as error:
-        services.allocation_post(actor=district_officer, year=YEAR)
+        allocation.allocation_post(actor=district_officer, year=YEAR)
     assert error.value.code == "no_formula"
 
 
@@ -147,7 +147,7 @@ def test_posting_without_a_formula_is_refused(district_officer: User) -> None:
     ],
 )
 def test_shares_add_up_to_the_pool_to_the_fen(total: str, weights: dict[str, float]) -> None:
-    shares = services.split_exactly(
+    shares = allocation.split_exactly(
         Decimal(total), {k: Decimal(str(v)) for k, v in weights.items()}
     )
     assert sum(shares.values()) == Decimal(total)
@@ -179,30 +179,32 @@ def test_score_import_reports_every_bad_row_and_saves_nothing(committee: User) -
             (NIJIAQIAO, 70),
         ]
     )
-    result = services.scores_import(actor=committee, year=YEAR, file=book)
+    result = allocation.scores_import(actor=committee, year=YEAR, file=book)
     assert [number for number, _message in result.errors] == [3, 4, 5, 6]
     assert result.saved == 0
 
 
 def test_incentive_pool_by_tiers_is_shared_exactly(committee: User, district_officer: User) -> None:
-    services.incentive_pool_save(
+    allocation.incentive_pool_save(
         actor=committee, year=YEAR, amount="1000000", method="tiers", tiers=[[90, 3], [60, 1]]
     )
     book = _score_book([(NIJIAQIAO, 95), (YULIN_NORTH, 70), (SHUIJINGFANG, 50)])
-    assert services.scores_import(actor=committee, year=YEAR, file=book).saved == 3
-    services.formula_save(actor=district_officer, year=YEAR, district_code=WUHOU, data=FORMULA)
-    services.formula_save(actor=committee, year=YEAR, district_code=JINJIANG, data=FORMULA)
-    services.allocation_post(actor=committee, year=YEAR)
+    assert allocation.scores_import(actor=committee, year=YEAR, file=book).saved == 3
+    allocation.formula_save(actor=district_officer, year=YEAR, district_code=WUHOU, data=FORMULA)
+    allocation.formula_save(actor=committee, year=YEAR, district_code=JINJIANG, data=FORMULA)
+    allocation.allocation_post(actor=committee, year=YEAR)
     assert fund(track=Track.INCENTIVE).balance == Decimal("750000.00")
     assert fund(code=YULIN_NORTH, track=Track.INCENTIVE).balance == Decimal("250000.00")
     assert fund(code=SHUIJINGFANG, track=Track.INCENTIVE).balance == 0
     with pytest.raises(DomainError):
-        services.incentive_pool_save(actor=committee, year=YEAR, amount="1", method="proportional")
+        allocation.incentive_pool_save(
+            actor=committee, year=YEAR, amount="1", method="proportional"
+        )
 
 
 def test_only_the_city_committee_sets_the_incentive_pool(district_officer: User) -> None:
     with pytest.raises(PermissionDenied):
-        services.incentive_pool_save(
+        allocation.incentive_pool_save(
             actor=district_officer, year=YEAR, amount="100", method="proportional"
         )
     assert not IncentivePool.objects.exists()
@@ -307,7 +309,7 @@ def test_a_misconfigured_council_rule_fails_loudly(
 ) -> None:
     settings.SHEQU_FUNDS_QUORUM = setting
     with pytest.raises(ImproperlyConfigured):
-        services.council_rules()
+        decisions.council_rules()
 
 
 def test_commit_pay_and_close_moves_money_through_the_accounts(
@@ -315,14 +317,14 @@ def test_commit_pay_and_close_moves_money_through_the_accounts(
 ) -> None:
     commitment = _commit(worker, amount="1000")
     assert fund().balance == Decimal("119000.00")
-    services.payment_create(
+    spending.payment_create(
         actor=worker,
         commitment_id=commitment.pk,
         amount="600.50",
         invoice_number="N1",
         receipt=receipt(),
     )
-    closed = services.commitment_close(actor=worker, commitment_id=commitment.pk)
+    closed = spending.commitment_close(actor=worker, commitment_id=commitment.pk)
     assert closed.status == Commitment.Status.CLOSED
     assert (closed.paid, closed.released) == (Decimal("600.50"), Decimal("399.50"))
     assert fund().balance == Decimal("119399.50")
@@ -331,7 +333,7 @@ def test_commit_pay_and_close_moves_money_through_the_accounts(
     verbs = set(AuditEvent.objects.filter(division_code=NIJIAQIAO).values_list("verb", flat=True))
     assert {"funds.decision_recorded", "funds.committed", "funds.paid", "funds.closed"} <= verbs
     with pytest.raises(DomainError) as after:
-        services.payment_create(
+        spending.payment_create(
             actor=worker,
             commitment_id=commitment.pk,
             amount="1",
@@ -339,12 +341,12 @@ def test_commit_pay_and_close_moves_money_through_the_accounts(
             receipt=receipt(),
         )
     assert after.value.code == "commitment_closed"
-    assert services.ledger_reconcile()[1] == []
+    assert ledger.ledger_reconcile()[1] == []
 
 
 def test_commitment_without_an_approval_record_is_refused(allocated: User, worker: User) -> None:
     with pytest.raises(DomainError) as error:
-        services.commitment_create(
+        spending.commitment_create(
             actor=worker,
             community_code=NIJIAQIAO,
             approval_id=None,
@@ -397,7 +399,7 @@ def test_payment_over_the_commitment_or_without_receipt_is_refused(
         ("10", SimpleUploadedFile("fapiao.pdf", b"MZ\x90\x00\x03"), "file_type_not_allowed"),
     ):
         with pytest.raises(DomainError) as error:
-            services.payment_create(
+            spending.payment_create(
                 actor=worker,
                 commitment_id=commitment.pk,
                 amount=amount,
@@ -423,11 +425,11 @@ def test_an_open_objection_holds_payment_until_the_street_answers(
     allocated: User, worker: User, street: User
 ) -> None:
     commitment = _commit(worker, approval=approve(worker))
-    objection = services.objection_raise(
+    objection = objections.objection_raise(
         actor=_resident_user(), approval_id=commitment.approval_id, reason="供应商报价过高，请说明"
     )
     with pytest.raises(DomainError) as held:
-        services.payment_create(
+        spending.payment_create(
             actor=worker,
             commitment_id=commitment.pk,
             amount="10",
@@ -436,13 +438,13 @@ def test_an_open_objection_holds_payment_until_the_street_answers(
         )
     assert held.value.code == "objection_open"
     with pytest.raises(NotFound):
-        services.objection_answer(actor=worker, objection_id=objection.pk, answer="x")
-    services.objection_answer(
+        objections.objection_answer(actor=worker, objection_id=objection.pk, answer="x")
+    objections.objection_answer(
         actor=street, objection_id=objection.pk, answer="已比价三家，报价合理"
     )
     assert Objection.objects.get().status == Objection.Status.ANSWERED
     with time_machine.travel(commitment.approval.objection_deadline + timedelta(minutes=1)):
-        services.payment_create(
+        spending.payment_create(
             actor=worker,
             commitment_id=commitment.pk,
             amount="10",
@@ -455,7 +457,7 @@ def test_payment_waits_for_the_objection_window_to_close(allocated: User, worker
     with time_machine.travel(datetime(2026, 3, 2, 1, 30, tzinfo=UTC), tick=False):
         commitment = _commit(worker, approval=approve(worker))
         with pytest.raises(DomainError) as held:
-            services.payment_create(
+            spending.payment_create(
                 actor=worker,
                 commitment_id=commitment.pk,
                 amount="10",
@@ -468,7 +470,7 @@ def test_payment_waits_for_the_objection_window_to_close(allocated: User, worker
     assert not Payment.objects.exists()
     with time_machine.travel(datetime(2026, 3, 9, 1, 30, tzinfo=UTC), tick=False):
         with pytest.raises(DomainError) as still:
-            services.payment_create(
+            spending.payment_create(
                 actor=worker,
                 commitment_id=commitment.pk,
                 amount="10",
@@ -477,7 +479,7 @@ def test_payment_waits_for_the_objection_window_to_close(allocated: User, worker
             )
         assert still.value.code == "objection_window_open"
     with time_machine.travel(datetime(2026, 3, 9, 1, 31, tzinfo=UTC), tick=False):
-        payment = services.payment_create(
+        payment = spending.payment_create(
             actor=worker,
             commitment_id=commitment.pk,
             amount="10",
@@ -493,7 +495,7 @@ def test_an_urgent_payment_inside_the_window_needs_a_written_reason_and_is_audit
 ) -> None:
     commitment = _commit(worker, approval=approve(worker))
     with pytest.raises(DomainError) as blank:
-        services.payment_create(
+        spending.payment_create(
             actor=worker,
             commitment_id=commitment.pk,
             amount="10",
@@ -502,7 +504,7 @@ def test_an_urgent_payment_inside_the_window_needs_a_written_reason_and_is_audit
             urgent_reason="   ",
         )
     assert (blank.value.code, blank.value.field) == ("objection_window_open", "urgent_reason")
-    payment = services.payment_create(
+    payment = spending.payment_create(
         actor=worker,
         commitment_id=commitment.pk,
         amount="10",
@@ -514,11 +516,11 @@ def test_an_urgent_payment_inside_the_window_needs_a_written_reason_and_is_audit
     event = AuditEvent.objects.get(verb="funds.paid_urgently")
     assert (event.object_id, event.reason) == (str(payment.pk), "暴雨后楼道漏电，须立即抢修")
     # An open objection holds even an urgent payment.
-    services.objection_raise(
+    objections.objection_raise(
         actor=_resident_user(), approval_id=commitment.approval_id, reason="为何不等公示期结束？"
     )
     with pytest.raises(DomainError) as held:
-        services.payment_create(
+        spending.payment_create(
             actor=worker,
             commitment_id=commitment.pk,
             amount="10",
@@ -538,7 +540,7 @@ def test_only_verified_residents_of_the_community_may_object(
 ) -> None:
     approval = approve(worker)
     with pytest.raises(PermissionDenied):
-        services.objection_raise(
+        objections.objection_raise(
             actor=_resident_user(community, level), approval_id=approval.pk, reason="不同意此项"
         )
 
@@ -549,7 +551,7 @@ def test_objections_after_the_window_are_refused(worker: User) -> None:
         objection_deadline=timezone.now() - timedelta(minutes=1)
     )
     with pytest.raises(DomainError) as error:
-        services.objection_raise(
+        objections.objection_raise(
             actor=_resident_user(), approval_id=approval.pk, reason="不同意此项"
         )
     assert error.value.code == "window_closed"
@@ -565,7 +567,7 @@ def test_objections_after_the_window_are_refused(worker: User) -> None:
 def test_donations_fill_the_foundation_and_mask_the_donor(
     worker: User, name: str, public: bool, shown: str
 ) -> None:
-    donation = services.donation_record(
+    donation = donations.donation_record(
         actor=worker,
         community_code=NIJIAQIAO,
         donor_name=name,
@@ -577,12 +579,12 @@ def test_donations_fill_the_foundation_and_mask_the_donor(
     with translation.override("en"):
         assert donation.donor_public == shown
     assert fund(track=Track.DONATION, year=0).balance == Decimal("888.80")
-    assert services.ledger_reconcile()[1] == []
+    assert ledger.ledger_reconcile()[1] == []
 
 
 def test_a_photographed_receipt_is_stored_without_gps_and_downscaled(worker: User) -> None:
     taken = images.jpeg(3000, 2250, gps=True)
-    donation = services.donation_record(
+    donation = donations.donation_record(
         actor=worker,
         community_code=NIJIAQIAO,
         donor_name="",
@@ -596,7 +598,7 @@ def test_a_photographed_receipt_is_stored_without_gps_and_downscaled(worker: Use
 
 
 def test_foundation_money_is_spent_through_the_same_ledger(worker: User) -> None:
-    services.donation_record(
+    donations.donation_record(
         actor=worker, community_code=NIJIAQIAO, donor_name="", name_public=False, amount="500"
     )
     commitment = _commit(worker, amount="300", track=Track.DONATION)
@@ -609,6 +611,6 @@ def test_foundation_money_is_spent_through_the_same_ledger(worker: User) -> None
 
 def test_workers_cannot_take_donations_for_another_community(worker: User) -> None:
     with pytest.raises(NotFound):
-        services.donation_record(
+        donations.donation_record(
             actor=worker, community_code=SHUIJINGFANG, donor_name="", name_public=False, amount="5"
         )

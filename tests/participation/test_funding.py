@@ -11,7 +11,7 @@ from shequ.core.errors import DomainError, NotFound, PermissionDenied
 from shequ.core.models import AuditEvent
 from shequ.core.scopes import Role
 from shequ.funds.models import Account, ApprovalRecord, Commitment, Reservation
-from shequ.funds.services import ledger_reconcile
+from shequ.funds.services.ledger import ledger_reconcile
 from shequ.participation.models import AgendaItem, Round
 from shequ.participation.services import ballots, meetings, rounds
 from tests.factories import CITY, NIJIAQIAO, WUHOU, YULIN, make_staff

@@ -12,7 +12,7 @@ from ninja.security import django_auth
 
 from shequ.core.errors import PermissionDenied
 from shequ.core.services import client_ip
-from shequ.funds import selectors, services
+from shequ.funds import selectors
 from shequ.funds.models import (
     Account,
     ApprovalRecord,
@@ -21,6 +21,14 @@ from shequ.funds.models import (
     Objection,
     Payment,
     Reservation,
+)
+from shequ.funds.services import (
+    allocation,
+    decisions,
+    ledger,
+    objections,
+    reservations,
+    spending,
 )
 from shequ.people.permissions import areas_of
 
@@ -246,7 +254,7 @@ def reverse(
     request: HttpRequest, transaction_id: int, payload: ReverseIn
 ) -> tuple[int, LedgerTransaction]:
     """A correcting (reversing) transaction; the original is never edited."""
-    entry = services.transaction_reverse(
+    entry = ledger.transaction_reverse(
         actor=request.user,
         transaction_id=transaction_id,
         reason=payload.reason,
@@ -283,7 +291,7 @@ class FormulaOut(Schema):
 
 @router.put("/allocations/{year}/formulas/{district}", response=FormulaOut)
 def save_formula(request: HttpRequest, year: int, district: str, payload: FormulaIn) -> object:
-    return services.formula_save(
+    return allocation.formula_save(
         actor=request.user,
         year=year,
         district_code=district,
@@ -305,7 +313,7 @@ class PreviewRowOut(Schema):
     posted: bool
 
 
-def _preview_rows(rows: list[services.DistrictPreview]) -> list[dict[str, object]]:
+def _preview_rows(rows: list[allocation.DistrictPreview]) -> list[dict[str, object]]:
     return [
         {
             "district_code": r.district.code,
@@ -327,7 +335,7 @@ def _preview_rows(rows: list[services.DistrictPreview]) -> list[dict[str, object
 def preview(request: HttpRequest, year: int, district: str | None = None) -> object:
     """What posting would allocate, per district (nothing is written)."""
     return _preview_rows(
-        services.allocation_preview(actor=request.user, year=year, district_code=district)
+        allocation.allocation_preview(actor=request.user, year=year, district_code=district)
     )
 
 
@@ -337,10 +345,10 @@ class PostIn(Schema):
 
 @router.post("/allocations/{year}/post", response={201: list[PreviewRowOut]})
 def post_allocation(request: HttpRequest, year: int, payload: PostIn) -> tuple[int, object]:
-    services.allocation_post(
+    allocation.allocation_post(
         actor=request.user, year=year, district_code=payload.district, ip=client_ip(request)
     )
-    rows = services.allocation_preview(
+    rows = allocation.allocation_preview(
         actor=request.user, year=year, district_code=payload.district
     )
     return 201, _preview_rows(rows)
@@ -368,7 +376,7 @@ class DecisionIn(Schema):
 def create_decision(request: HttpRequest, payload: DecisionIn) -> tuple[int, ApprovalRecord]:
     """Record a resident council decision (the minutes file is attached in the console)."""
     data = payload.dict()
-    record = services.approval_record_create(
+    record = decisions.approval_record_create(
         actor=request.user,
         community_code=data.pop("community_code"),
         ip=client_ip(request),
@@ -395,7 +403,7 @@ def object_to(
     request: HttpRequest, approval_id: int, payload: ObjectionIn
 ) -> tuple[int, Objection]:
     """A verified resident of the community objects during the disclosure window."""
-    return 201, services.objection_raise(
+    return 201, objections.objection_raise(
         actor=request.user, approval_id=approval_id, reason=payload.reason, ip=client_ip(request)
     )
 
@@ -406,7 +414,7 @@ class AnswerIn(Schema):
 
 @router.post("/objections/{objection_id}/answer", response=ObjectionOut)
 def answer(request: HttpRequest, objection_id: int, payload: AnswerIn) -> Objection:
-    return services.objection_answer(
+    return objections.objection_answer(
         actor=request.user, objection_id=objection_id, answer=payload.answer, ip=client_ip(request)
     )
 
@@ -435,7 +443,7 @@ def list_commitments(request: HttpRequest, division: str | None = None) -> objec
 @router.post("/commitments", response={201: CommitmentOut})
 def create_commitment(request: HttpRequest, payload: CommitmentIn) -> tuple[int, Commitment]:
     data = payload.dict()
-    commitment = services.commitment_create(
+    commitment = spending.commitment_create(
         actor=request.user, community_code=data.pop("community_code"), ip=client_ip(request), **data
     )
     return 201, commitment
@@ -453,7 +461,7 @@ def pay(
     """Pay the supplier with the receipt attached (multipart form). Payment waits for the
     decision's objection window to close (``objection_window_open``); an urgent payment
     before then gives ``urgent_reason``, which is audited and disclosed."""
-    return 201, services.payment_create(
+    return 201, spending.payment_create(
         actor=request.user,
         commitment_id=commitment_id,
         amount=amount,
@@ -466,7 +474,7 @@ def pay(
 
 @router.post("/commitments/{commitment_id}/close", response=CommitmentOut)
 def close(request: HttpRequest, commitment_id: int) -> Commitment:
-    services.commitment_close(
+    spending.commitment_close(
         actor=request.user, commitment_id=commitment_id, ip=client_ip(request)
     )
     return selectors.commitment_get_for(request.user, commitment_id)
@@ -498,7 +506,7 @@ def list_reservations(
 def create_reservation(request: HttpRequest, payload: ReservationIn) -> tuple[int, Reservation]:
     """Hold money of a community fund (e.g. a budgeting round's budget)."""
     data = payload.dict()
-    reservation = services.reservation_create(
+    reservation = reservations.reservation_create(
         actor=request.user,
         community_code=data.pop("community_code"),
         ip=client_ip(request),
@@ -512,7 +520,7 @@ def release_reservation(
     request: HttpRequest, reservation_id: int, payload: ReleaseIn
 ) -> Reservation:
     """Give what was not committed out of the reservation back to the fund."""
-    return services.reservation_release(
+    return reservations.reservation_release(
         actor=request.user,
         reservation_id=reservation_id,
         reason=payload.reason,

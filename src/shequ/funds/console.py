@@ -16,7 +16,7 @@ from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
 from shequ.core.scopes import CITY_CODE, Role
 from shequ.core.services import client_ip
-from shequ.funds import councils, selectors, services
+from shequ.funds import councils, selectors
 from shequ.funds.forms import (
     CommitmentForm,
     DecisionForm,
@@ -33,6 +33,7 @@ from shequ.funds.permissions import (
     can_spend,
     can_view_funds,
 )
+from shequ.funds.services import allocation, decisions, donations, objections, spending
 from shequ.people.permissions import areas_of, staff_required
 from shequ.places.models import Division
 
@@ -59,9 +60,9 @@ def funds_home(request: HttpRequest) -> HttpResponse:
     division = Division.objects.filter(code=home).first()
     if division is not None and division.level == Division.Level.COMMUNITY:
         return redirect("funds_console:community", code=home)
-    preview: list[services.DistrictPreview] = []
+    preview: list[allocation.DistrictPreview] = []
     try:
-        preview = services.allocation_preview(actor=request.user, year=year)
+        preview = allocation.allocation_preview(actor=request.user, year=year)
     except NotFound:
         preview = []
     totals = {
@@ -91,14 +92,14 @@ def formula_edit(request: HttpRequest, year: int, district: str) -> HttpResponse
     division = Division.objects.filter(code=district).first()
     existing = SecurityFormula.objects.filter(year=year, district_id=district).first()
     initial = (
-        {f: str(getattr(existing, f)) for f in (*services.FORMULA_FIELDS, "city_share")}
+        {f: str(getattr(existing, f)) for f in (*allocation.FORMULA_FIELDS, "city_share")}
         if existing
         else {"city_share": "50"}
     )
     form = FormulaForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.formula_save(
+            allocation.formula_save(
                 actor=request.user,
                 year=year,
                 district_code=district,
@@ -121,7 +122,7 @@ def formula_edit(request: HttpRequest, year: int, district: str) -> HttpResponse
 @require_POST
 def allocation_post(request: HttpRequest, year: int) -> HttpResponse:
     try:
-        runs = services.allocation_post(
+        runs = allocation.allocation_post(
             actor=request.user,
             year=year,
             district_code=request.POST.get("district") or None,
@@ -145,7 +146,7 @@ def scores_import(request: HttpRequest, year: int) -> HttpResponse:
     try:
         if upload is None:
             raise DomainError("file_required", "")
-        result = services.scores_import(
+        result = allocation.scores_import(
             actor=request.user, year=year, file=upload, ip=client_ip(request)
         )
     except DomainError as error:
@@ -170,7 +171,7 @@ def pool_save(request: HttpRequest, year: int) -> HttpResponse:
             minimum, weight = part.split(":", 1)
             tiers.append([minimum.strip(), weight.strip()])
     try:
-        services.incentive_pool_save(
+        allocation.incentive_pool_save(
             actor=request.user,
             year=year,
             amount=request.POST.get("amount", ""),
@@ -190,19 +191,19 @@ def _community_context(request: HttpRequest, code: str) -> dict[str, Any]:
         raise NotFound("community_not_found", _("No such community in your area."))
     data = selectors.community_disclosure(code)
     may_spend = can_spend(request.user, code)
-    spending = Paginator(selectors.community_spending_for_staff(code), selectors.LATEST)
+    spending_pages = Paginator(selectors.community_spending_for_staff(code), selectors.LATEST)
     # Several forms share one page: distinct ids keep every label tied to its own field.
     commit_form = CommitmentForm(initial={"year": timezone.now().year}, auto_id="commit_%s")
     commit_form.fields["approval"].choices = [  # type: ignore[attr-defined]
         (d.pk, f"{d.meeting_date} {d.subject} ({d.amount})")
         for d in selectors.decisions_with_room(code)[:100]
     ]
-    objections = list(
+    latest_objections = list(
         Objection.objects.filter(community_id=code).select_related("approval").order_by("-id")[:50]
     )
     return {
         "data": data,
-        "page": spending.get_page(request.GET.get("page")),
+        "page": spending_pages.get_page(request.GET.get("page")),
         "may_spend": may_spend,
         "may_decide": can_record_decision(request.user, code),
         "may_answer": can_answer_objection(request.user, code),
@@ -210,7 +211,7 @@ def _community_context(request: HttpRequest, code: str) -> dict[str, Any]:
         "register_today": councils.members_in_office(code, timezone.localdate()),
         "commit_form": commit_form,
         "donation_form": DonationForm(auto_id="donation_%s"),
-        "objections": objections,
+        "objections": latest_objections,
         "now": timezone.now(),
     }
 
@@ -261,7 +262,7 @@ def decision_create(request: HttpRequest, code: str) -> HttpResponse:
     return _done(
         request,
         code,
-        lambda: services.approval_record_create(
+        lambda: decisions.approval_record_create(
             actor=request.user, community_code=code, ip=client_ip(request), **data
         ),
         _("Decision recorded and disclosed."),
@@ -280,7 +281,7 @@ def commitment_create(request: HttpRequest, code: str) -> HttpResponse:
     return _done(
         request,
         code,
-        lambda: services.commitment_create(
+        lambda: spending.commitment_create(
             actor=request.user,
             community_code=code,
             approval_id=approval_id,
@@ -305,7 +306,7 @@ def payment_create(request: HttpRequest, commitment_id: int) -> HttpResponse:
     return _done(
         request,
         code,
-        lambda: services.payment_create(
+        lambda: spending.payment_create(
             actor=request.user,
             commitment_id=commitment_id,
             ip=client_ip(request),
@@ -322,7 +323,7 @@ def commitment_close(request: HttpRequest, commitment_id: int) -> HttpResponse:
     return _done(
         request,
         code,
-        lambda: services.commitment_close(
+        lambda: spending.commitment_close(
             actor=request.user, commitment_id=commitment_id, ip=client_ip(request)
         ),
         _("Closed; the unspent money is back in the fund."),
@@ -338,7 +339,7 @@ def objection_answer(request: HttpRequest, objection_id: int) -> HttpResponse:
     return _done(
         request,
         objection.community_id,
-        lambda: services.objection_answer(
+        lambda: objections.objection_answer(
             actor=request.user,
             objection_id=objection_id,
             answer=request.POST.get("answer", ""),
@@ -357,7 +358,7 @@ def donation_create(request: HttpRequest, code: str) -> HttpResponse:
     return _done(
         request,
         code,
-        lambda: services.donation_record(
+        lambda: donations.donation_record(
             actor=request.user, community_code=code, ip=client_ip(request), **form.cleaned_data
         ),
         _("Donation recorded."),

@@ -14,8 +14,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from shequ.core.errors import DomainError
 from shequ.core.services import client_ip
-from shequ.funds import selectors, services
+from shequ.funds import selectors
 from shequ.funds.models import ApprovalRecord, Donation, Payment
+from shequ.funds.services import objections
 from shequ.web.community_choice import choose_community
 
 
@@ -244,7 +245,7 @@ def object_to_decision(request: HttpRequest, approval_id: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect(f"/accounts/login/?next=/funds/{decision.community_id}/")
     try:
-        services.objection_raise(
+        objections.objection_raise(
             actor=request.user,
             approval_id=approval_id,
             reason=request.POST.get("reason", "")[:2000],

@@ -46,7 +46,7 @@ def reserve_round_budget(*, actor: User, budget_round: Round) -> int:
     Raises: PermissionDenied ``funds_not_permitted``; DomainError ``no_fund``,
     ``insufficient_funds`` (the fund's free balance is less than the budget).
     """
-    from shequ.funds.services import reservation_create
+    from shequ.funds.services.reservations import reservation_create
 
     _may_move_money(actor, budget_round.community_id)
     reservation = reservation_create(
@@ -63,7 +63,7 @@ def reserve_round_budget(*, actor: User, budget_round: Round) -> int:
 def release_round_reservation(*, actor: User, budget_round: Round) -> None:
     """Give what the round did not commit back to the fund (once; a released reservation is
     left as it is)."""
-    from shequ.funds.services import reservation_release
+    from shequ.funds.services.reservations import reservation_release
 
     if budget_round.reservation_id is None:
         return
@@ -81,7 +81,7 @@ def release_round_reservation(*, actor: User, budget_round: Round) -> None:
 def approval_record_from_decision(*, actor: User, item: AgendaItem) -> int:
     """Record the council's passed spending decision in the funds app; returns its id. The
     members in office and present come from the meeting (its register and sign-in)."""
-    from shequ.funds.services import approval_record_create
+    from shequ.funds.services.decisions import approval_record_create
 
     record = approval_record_create(
         actor=actor,
@@ -111,7 +111,7 @@ def commit_winner(
     """Commit a winning project's cost out of the round's reservation; returns the
     commitment id."""
     from shequ.funds.models import Commitment
-    from shequ.funds.services import commitment_create
+    from shequ.funds.services.spending import commitment_create
 
     with translation.override(settings.LANGUAGE_CODE):
         supplier = str(_("To be procured"))

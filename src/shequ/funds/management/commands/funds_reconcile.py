@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from shequ.funds.services import ledger_reconcile
+from shequ.funds.services.ledger import ledger_reconcile
 
 
 class Command(BaseCommand):

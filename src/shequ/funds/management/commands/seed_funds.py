@@ -11,8 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from shequ.funds import services
 from shequ.funds.models import AllocationRun, ApprovalRecord, Donation, Track
+from shequ.funds.services import allocation, decisions, donations, spending
 from shequ.people.demo import NIJIAQIAO
 from shequ.people.models import User
 from shequ.places.models import Division
@@ -58,7 +58,7 @@ class Command(BaseCommand):
                 raise CommandError("Run seed_demo first (the demo accounts are missing).")
             self._spend(worker, resident, year)
         if not Donation.objects.filter(community_id=NIJIAQIAO).exists():
-            services.donation_record(
+            donations.donation_record(
                 actor=worker,
                 community_code=NIJIAQIAO,
                 donor_name="王建国",
@@ -73,8 +73,8 @@ class Command(BaseCommand):
         for code in Division.objects.filter(level=Division.Level.DISTRICT).values_list(
             "code", flat=True
         ):
-            services.formula_save(actor=committee, year=year, district_code=code, data=FORMULA)
-        services.incentive_pool_save(
+            allocation.formula_save(actor=committee, year=year, district_code=code, data=FORMULA)
+        allocation.incentive_pool_save(
             actor=committee,
             year=year,
             amount="100000000",
@@ -98,8 +98,8 @@ class Command(BaseCommand):
         buffer = BytesIO()
         book.save(buffer)
         buffer.seek(0)
-        services.scores_import(actor=committee, year=year, file=buffer)
-        services.allocation_post(actor=committee, year=year)
+        allocation.scores_import(actor=committee, year=year, file=buffer)
+        allocation.allocation_post(actor=committee, year=year)
 
     def _spend(self, worker: User, resident: User, year: int) -> None:
         # Decisions count the members of the community's council register (the participation
@@ -114,7 +114,7 @@ class Command(BaseCommand):
         votes_for = present - 1 if present > 2 else present
         meeting = timezone.localdate() - timedelta(days=20)
         for index, (project, category, supplier, amount, paid, close) in enumerate(SPENDING):
-            decision = services.approval_record_create(
+            decision = decisions.approval_record_create(
                 actor=worker,
                 community_code=NIJIAQIAO,
                 subject=project,
@@ -132,7 +132,7 @@ class Command(BaseCommand):
             ApprovalRecord.objects.filter(pk=decision.pk).update(
                 objection_deadline=disclosed + timedelta(days=7)
             )
-            commitment = services.commitment_create(
+            commitment = spending.commitment_create(
                 actor=worker,
                 community_code=NIJIAQIAO,
                 approval_id=decision.pk,
@@ -144,7 +144,7 @@ class Command(BaseCommand):
                 amount=amount,
             )
             if paid != "0":
-                services.payment_create(
+                spending.payment_create(
                     actor=worker,
                     commitment_id=commitment.pk,
                     amount=paid,
@@ -152,4 +152,4 @@ class Command(BaseCommand):
                     receipt=demo_receipt(f"invoice-{index + 1}.pdf"),
                 )
             if close:
-                services.commitment_close(actor=worker, commitment_id=commitment.pk)
+                spending.commitment_close(actor=worker, commitment_id=commitment.pk)
