@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from shequ.core.errors import DomainError, NotFound, PermissionDenied
 from shequ.core.models import AuditEvent
@@ -15,12 +15,14 @@ from shequ.participation.models import (
     AgendaItem,
     Ballot,
     ItemVote,
+    PaperEntry,
     Proposal,
     Round,
     RoundResult,
     RoundVoter,
 )
 from shequ.participation.services import ballots, meetings, proposals, rounds
+from shequ.people.models import Resident, VerificationLevel
 from tests import images
 from tests.factories import NIJIAQIAO, make_user
 from tests.participation.conftest import Place, open_meeting, voting_round
@@ -372,3 +374,28 @@ def test_meeting_minutes_photographed_are_stored_without_gps_and_other_files_ref
     stored = images.metadata_of(meeting.minutes.read())
     assert (stored["exif"], stored["gps"], stored["metadata"]) == ({}, {}, [])
     assert max(stored["size"]) <= MAX_IMAGE_SIDE  # type: ignore[call-overload]
+
+
+def test_a_paper_sheet_of_a_self_declared_resident_is_refused_and_nothing_recorded(
+    place: Place,
+) -> None:
+    budget_round = voting_round(place)
+    voter = place.residents[4].resident
+    Resident.objects.filter(pk=voter.pk).update(verification_level=VerificationLevel.ID_CHECKED)
+    project = budget_round.projects.order_by("id").first()
+    assert project is not None
+
+    with pytest.raises(DomainError) as error:
+        ballots.paper_ballot_enter(
+            actor=place.worker,
+            round_id=budget_round.pk,
+            sheet="002",
+            id_number=voter.id_number.reveal(),
+            approvals=[project.pk],
+        )
+
+    assert error.value.code == "level_required"
+    with translation.override("zh-hans"):
+        assert "社区" in str(error.value)
+    assert not PaperEntry.objects.exists()
+    assert not Ballot.objects.exists()

@@ -16,7 +16,7 @@ from shequ.notices.services import plain_text
 from shequ.participation import selectors
 from shequ.participation.models import Ballot, PaperEntry, Round, RoundProject, RoundVoter
 from shequ.participation.services._common import local_minute, require_organiser, require_verified
-from shequ.people.levels import Action, require_level
+from shequ.people.levels import Action, require_level, required_level
 from shequ.people.models import Resident, User, VerificationLevel
 
 
@@ -174,6 +174,21 @@ def paper_ballot_enter(
             "not_a_verified_resident",
             _("Only ID-checked residents of this community may take part."),
             field="id_number",
+        )
+    # A sheet carries the number its voter wrote on it: the same level as online voting,
+    # or a made-up number could vote on paper.
+    needed = required_level(Action.VOTE, budget_round.vote_level)
+    if resident.verification_level < needed:
+        raise DomainError(
+            "level_required",
+            _(
+                "This resident is at the level “%(current)s”; voting in this round needs "
+                "“%(required)s”. Check their ID card against the community registry, or verify "
+                "them in person, before entering the sheet."
+            ),
+            field="id_number",
+            current=str(VerificationLevel(resident.verification_level).label),
+            required=str(needed.label),
         )
     chosen = _validate_ballot(budget_round, approvals)
     entries = list(PaperEntry.objects.select_for_update().filter(round=budget_round, sheet=sheet))
