@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.security import django_auth
@@ -252,7 +252,7 @@ class ReverseIn(Schema):
 @router.post("/transactions/{transaction_id}/reverse", response={201: TransactionOut})
 def reverse(
     request: HttpRequest, transaction_id: int, payload: ReverseIn
-) -> tuple[int, LedgerTransaction]:
+) -> Status[LedgerTransaction]:
     """A correcting (reversing) transaction; the original is never edited."""
     entry = ledger.transaction_reverse(
         actor=request.user,
@@ -260,7 +260,7 @@ def reverse(
         reason=payload.reason,
         ip=client_ip(request),
     )
-    return 201, entry
+    return Status(201, entry)
 
 
 class FormulaIn(Schema):
@@ -344,14 +344,14 @@ class PostIn(Schema):
 
 
 @router.post("/allocations/{year}/post", response={201: list[PreviewRowOut]})
-def post_allocation(request: HttpRequest, year: int, payload: PostIn) -> tuple[int, object]:
+def post_allocation(request: HttpRequest, year: int, payload: PostIn) -> Status[object]:
     allocation.allocation_post(
         actor=request.user, year=year, district_code=payload.district, ip=client_ip(request)
     )
     rows = allocation.allocation_preview(
         actor=request.user, year=year, district_code=payload.district
     )
-    return 201, _preview_rows(rows)
+    return Status(201, _preview_rows(rows))
 
 
 class DecisionIn(Schema):
@@ -373,7 +373,7 @@ class DecisionIn(Schema):
 
 
 @router.post("/decisions", response={201: DecisionOut})
-def create_decision(request: HttpRequest, payload: DecisionIn) -> tuple[int, ApprovalRecord]:
+def create_decision(request: HttpRequest, payload: DecisionIn) -> Status[ApprovalRecord]:
     """Record a resident council decision (the minutes file is attached in the console)."""
     data = payload.dict()
     record = decisions.approval_record_create(
@@ -382,7 +382,7 @@ def create_decision(request: HttpRequest, payload: DecisionIn) -> tuple[int, App
         ip=client_ip(request),
         **data,
     )
-    return 201, record
+    return Status(201, record)
 
 
 class ObjectionIn(Schema):
@@ -399,13 +399,12 @@ class ObjectionOut(Schema):
 
 
 @router.post("/decisions/{approval_id}/objections", response={201: ObjectionOut})
-def object_to(
-    request: HttpRequest, approval_id: int, payload: ObjectionIn
-) -> tuple[int, Objection]:
+def object_to(request: HttpRequest, approval_id: int, payload: ObjectionIn) -> Status[Objection]:
     """A verified resident of the community objects during the disclosure window."""
-    return 201, objections.objection_raise(
+    objection = objections.objection_raise(
         actor=request.user, approval_id=approval_id, reason=payload.reason, ip=client_ip(request)
     )
+    return Status(201, objection)
 
 
 class AnswerIn(Schema):
@@ -441,12 +440,12 @@ def list_commitments(request: HttpRequest, division: str | None = None) -> objec
 
 
 @router.post("/commitments", response={201: CommitmentOut})
-def create_commitment(request: HttpRequest, payload: CommitmentIn) -> tuple[int, Commitment]:
+def create_commitment(request: HttpRequest, payload: CommitmentIn) -> Status[Commitment]:
     data = payload.dict()
     commitment = spending.commitment_create(
         actor=request.user, community_code=data.pop("community_code"), ip=client_ip(request), **data
     )
-    return 201, commitment
+    return Status(201, commitment)
 
 
 @router.post("/commitments/{commitment_id}/payments", response={201: PaymentOut})
@@ -457,11 +456,11 @@ def pay(
     invoice_number: Form[str],
     receipt: File[UploadedFile],
     urgent_reason: Form[str] = "",
-) -> tuple[int, Payment]:
+) -> Status[Payment]:
     """Pay the supplier with the receipt attached (multipart form). Payment waits for the
     decision's objection window to close (``objection_window_open``); an urgent payment
     before then gives ``urgent_reason``, which is audited and disclosed."""
-    return 201, spending.payment_create(
+    payment = spending.payment_create(
         actor=request.user,
         commitment_id=commitment_id,
         amount=amount,
@@ -470,6 +469,7 @@ def pay(
         urgent_reason=urgent_reason,
         ip=client_ip(request),
     )
+    return Status(201, payment)
 
 
 @router.post("/commitments/{commitment_id}/close", response=CommitmentOut)
@@ -503,7 +503,7 @@ def list_reservations(
 
 
 @router.post("/reservations", response={201: ReservationOut})
-def create_reservation(request: HttpRequest, payload: ReservationIn) -> tuple[int, Reservation]:
+def create_reservation(request: HttpRequest, payload: ReservationIn) -> Status[Reservation]:
     """Hold money of a community fund (e.g. a budgeting round's budget)."""
     data = payload.dict()
     reservation = reservations.reservation_create(
@@ -512,7 +512,7 @@ def create_reservation(request: HttpRequest, payload: ReservationIn) -> tuple[in
         ip=client_ip(request),
         **data,
     )
-    return 201, reservation
+    return Status(201, reservation)
 
 
 @router.post("/reservations/{reservation_id}/release", response=ReservationOut)
