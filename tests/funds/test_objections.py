@@ -3,11 +3,16 @@ the disclosure page (the objector's name masked), and the objector gets the answ
 
 from typing import Any
 
+import pytest
 from django.test import Client
+from django.utils import translation
 
+from shequ.core.errors import PermissionDenied
 from shequ.funds.models import Objection
 from shequ.funds.services import objections
 from shequ.notices.models import Message
+from shequ.participation.selectors import residents_council
+from shequ.participation.services import councils
 from shequ.people.models import User, VerificationLevel
 from tests.factories import NIJIAQIAO, make_resident, make_user
 from tests.funds.conftest import approve
@@ -83,3 +88,33 @@ def test_the_api_disclosure_lists_objections_with_answers_and_masked_names(
         "报价偏高，请公开比价结果",
         "已比价三家，选择最低报价。",
     )
+
+
+def test_the_council_sets_the_level_objecting_needs(worker: User) -> None:
+    approval = approve(worker, subject="小区门禁更换")
+    council = residents_council(NIJIAQIAO)
+    assert council is not None
+    councils.council_set_object_level(
+        actor=worker, council_id=council.pk, object_level=VerificationLevel.IN_PERSON
+    )
+    registry_matched = objector()
+
+    with translation.override("en"), pytest.raises(PermissionDenied) as refused:
+        objections.objection_raise(
+            actor=registry_matched, approval_id=approval.pk, reason="报价偏高，请公开比价结果"
+        )
+    assert refused.value.code == "level_required"
+    assert "in-person verification" in str(refused.value)
+    assert not Objection.objects.exists()
+
+    councils.council_set_object_level(
+        actor=worker, council_id=council.pk, object_level="id_checked"
+    )
+    self_declared = make_user("self_declared_objector")
+    make_resident(NIJIAQIAO, user=self_declared, name="赵六", level=VerificationLevel.ID_CHECKED)
+    objections.objection_raise(
+        actor=User.objects.get(pk=self_declared.pk),
+        approval_id=approval.pk,
+        reason="施工时间影响休息",
+    )
+    assert Objection.objects.count() == 1

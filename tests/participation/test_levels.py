@@ -5,6 +5,7 @@ from django.test import Client
 from django.utils import translation
 
 from shequ.core.errors import DomainError, PermissionDenied
+from shequ.core.models import AuditEvent
 from shequ.participation.models import Round
 from shequ.participation.services import ballots, councils, proposals, rounds
 from shequ.people.models import VerificationLevel
@@ -135,3 +136,41 @@ def test_console_and_api_set_the_levels(place: Place, client: Client) -> None:
     assert response.status_code == 400
     form = client.get(f"/console/participation/c/{NIJIAQIAO}/councils/new/").content.decode()
     assert 'name="support_level"' in form
+
+
+def test_the_council_page_sets_both_levels_and_refuses_a_bad_one(
+    place: Place, client: Client
+) -> None:
+    client.force_login(place.worker)
+    page = f"/console/participation/councils/{place.council.pk}/"
+    form = client.get(page).content.decode()
+    assert 'data-testid="levels-form"' in form
+    assert 'name="object_level"' in form
+
+    response = client.post(
+        page,
+        {
+            "action": "levels",
+            "support_level": str(int(VerificationLevel.ID_CHECKED)),
+            "object_level": str(int(VerificationLevel.IN_PERSON)),
+        },
+    )
+    assert response.status_code == 302
+    place.council.refresh_from_db()
+    assert place.council.support_level == VerificationLevel.ID_CHECKED
+    assert place.council.object_level == VerificationLevel.IN_PERSON
+    assert AuditEvent.objects.filter(verb="participation.council_object_level").exists()
+
+    response = client.post(page, {"action": "levels", "support_level": "", "object_level": "0"})
+    assert response.status_code == 400
+    place.council.refresh_from_db()
+    assert place.council.support_level == VerificationLevel.ID_CHECKED
+    assert place.council.object_level == VerificationLevel.IN_PERSON
+
+    response = client.put(
+        f"/api/v1/participation/councils/{place.council.pk}/object-level",
+        {"level": None},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    assert response.json()["object_level"] is None

@@ -134,6 +134,7 @@ class CouncilLevelOut(Schema):
     id: int
     name: str
     support_level: int | None
+    object_level: int | None
 
 
 class RoundSummaryOut(Schema):
@@ -307,4 +308,12 @@ def set_council_support_level(request: HttpRequest, council_id: int, payload: Le
     """Staff: the verification level supporting a proposal of the council's community needs."""
     return councils.council_set_support_level(
         actor=cast(User, request.user), council_id=council_id, support_level=payload.level
+    )
+
+
+@router.put("/councils/{council_id}/object-level", response=CouncilLevelOut, auth=django_auth)
+def set_council_object_level(request: HttpRequest, council_id: int, payload: LevelIn) -> Council:
+    """Staff: the verification level objecting to a fund decision of the community needs."""
+    return councils.council_set_object_level(
+        actor=cast(User, request.user), council_id=council_id, object_level=payload.level
     )

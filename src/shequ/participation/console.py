@@ -26,6 +26,7 @@ from shequ.participation import funding, selectors
 from shequ.participation.forms import (
     AgendaForm,
     CouncilForm,
+    CouncilLevelsForm,
     DatesForm,
     DecisionForm,
     MeetingForm,
@@ -209,6 +210,10 @@ def council_page(request: HttpRequest, council_id: int) -> HttpResponse:
     member_form = MemberForm(request.POST if action == "add_member" else None)
     meeting_form = MeetingForm(request.POST if action == "schedule" else None)
     end_form = MemberEndForm(request.POST if action == "end_member" else None)
+    levels_form = CouncilLevelsForm(
+        request.POST if action == "levels" else None,
+        initial={"support_level": council.support_level, "object_level": council.object_level},
+    )
     end_member = (int_or_none(request.POST.get("member")) or 0) if action == "end_member" else 0
     if action == "add_member" and member_form.is_valid():
         try:
@@ -226,6 +231,16 @@ def council_page(request: HttpRequest, council_id: int) -> HttpResponse:
         else:
             messages.success(request, _("The member's term is ended."))
             return redirect("participation_console:council", council_id=council.pk)
+    elif action == "levels" and levels_form.is_valid():
+        try:
+            councils.council_set_levels(
+                actor=actor, council_id=council.pk, **levels_form.cleaned_data
+            )
+        except DomainError as error:
+            _refused(levels_form, error)
+        else:
+            messages.success(request, _("The verification levels are saved."))
+            return redirect("participation_console:council", council_id=council.pk)
     elif action == "schedule" and meeting_form.is_valid():
         try:
             meeting = meetings.meeting_schedule(
@@ -238,7 +253,7 @@ def council_page(request: HttpRequest, council_id: int) -> HttpResponse:
             return redirect("participation_console:meeting", meeting_id=meeting.pk)
     today = timezone.localdate()
     members = [(m, m.term_start <= today <= m.term_end) for m in selectors.member_list(council)]
-    failed = any(f.errors for f in (member_form, meeting_form, end_form))
+    failed = any(f.errors for f in (member_form, meeting_form, end_form, levels_form))
     context = {
         "council": council,
         "members": members,
@@ -247,6 +262,7 @@ def council_page(request: HttpRequest, council_id: int) -> HttpResponse:
         "member_form": member_form,
         "meeting_form": meeting_form,
         "end_form": end_form,
+        "levels_form": levels_form,
         "end_member": end_member,
         "today": today,
         "can_organise": can_organise(request.user, council.community_id),

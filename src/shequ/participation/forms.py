@@ -83,14 +83,7 @@ def _pick(label: Any, *, required: bool = True) -> forms.IntegerField:
     return forms.IntegerField(label=label, required=required, widget=forms.Select)
 
 
-class CouncilForm(ConsoleForm):
-    name = forms.CharField(label=_("Name"), max_length=100)
-    kind = forms.ChoiceField(label=_("Kind"), choices=Council.Kind.choices)
-    support_threshold = forms.IntegerField(
-        label=_("Supports a proposal needs to reach the agenda"), initial=10
-    )
-    quorum_num = forms.IntegerField(label=_("Quorum numerator"), initial=2)
-    quorum_den = forms.IntegerField(label=_("Quorum denominator"), initial=3)
+class CouncilLevelsForm(ConsoleForm):
     support_level = forms.TypedChoiceField(
         label=_("Verification level to support proposals"),
         choices=[("", _("As set for the whole system")), *level_choices()],
@@ -98,6 +91,25 @@ class CouncilForm(ConsoleForm):
         empty_value=None,
         required=False,
     )
+    object_level = forms.TypedChoiceField(
+        label=_("Verification level to object to fund decisions"),
+        choices=[("", _("As set for the whole system")), *level_choices()],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+
+
+class CouncilForm(CouncilLevelsForm):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Council.Kind.choices)
+    support_threshold = forms.IntegerField(
+        label=_("Supports a proposal needs to reach the agenda"), initial=10
+    )
+    quorum_num = forms.IntegerField(label=_("Quorum numerator"), initial=2)
+    quorum_den = forms.IntegerField(label=_("Quorum denominator"), initial=3)
+
+    field_order = ["name", "kind", "support_threshold", "quorum_num", "quorum_den"]
 
 
 class MemberForm(ConsoleForm):

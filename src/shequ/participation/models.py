@@ -129,6 +129,14 @@ class Council(models.Model):
         choices=level_choices(),
         help_text=_("Empty: the level set for the whole system."),
     )
+    # Level a resident needs to object to a fund decision of this community (异议).
+    object_level = models.PositiveSmallIntegerField(
+        _("verification level to object to fund decisions"),
+        null=True,
+        blank=True,
+        choices=level_choices(),
+        help_text=_("Empty: the level set for the whole system."),
+    )
 
     class Meta:
         verbose_name = _("council")

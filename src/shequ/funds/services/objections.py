@@ -14,6 +14,7 @@ from shequ.funds.models import ApprovalRecord, Objection
 from shequ.funds.permissions import can_answer_objection
 from shequ.notices.models import Category
 from shequ.notices.services import message_send
+from shequ.participation.selectors import residents_council
 from shequ.people.levels import Action, require_level
 from shequ.people.models import VerificationLevel
 
@@ -42,7 +43,12 @@ def objection_raise(
             "not_resident",
             _("Only verified residents of this community may object."),
         )
-    require_level(Action.OBJECT, resident.verification_level)
+    council = residents_council(approval.community_id)
+    require_level(
+        Action.OBJECT,
+        resident.verification_level,
+        council.object_level if council is not None else None,
+    )
     if timezone.now() > approval.objection_deadline:
         raise DomainError("window_closed", _("The objection period of this decision has ended."))
     text = reason.strip()

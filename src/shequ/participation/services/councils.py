@@ -38,12 +38,15 @@ def council_create(
     quorum_num: int = 2,
     quorum_den: int = 3,
     support_level: Any = None,
+    object_level: Any = None,
 ) -> Council:
-    """A council; ``support_level`` (empty: the deployment's) is what supporting needs.
+    """A council; ``support_level`` and ``object_level`` (empty: the deployment's) are what
+    supporting a proposal and objecting to a fund decision of the community need.
 
     Raises: DomainError ``not_a_community`` / ``invalid_quorum`` / ``invalid_level``."""
     require_organiser(actor, community_code)
     level = clean_override(support_level, field="support_level")
+    objecting = clean_override(object_level, field="object_level")
     if not Division.objects.filter(pk=community_code, level=Division.Level.COMMUNITY).exists():
         raise DomainError("not_a_community", _("Choose a community."), field="community")
     if not (quorum_den > 0 and 0 < quorum_num <= quorum_den) or support_threshold < 1:
@@ -56,6 +59,7 @@ def council_create(
         quorum_num=quorum_num,
         quorum_den=quorum_den,
         support_level=level,
+        object_level=objecting,
     )
     audit_record(
         actor=actor,
@@ -66,26 +70,58 @@ def council_create(
     return council
 
 
+def _council_set_level(*, actor: User, council_id: int, field: str, level: Any) -> Council:
+    council = Council.objects.select_for_update().filter(pk=council_id).first()
+    if council is None:
+        raise NotFound("council_not_found", _("No such council."))
+    require_organiser(actor, council.community_id)
+    before = getattr(council, field)
+    setattr(council, field, clean_override(level, field=field))
+    council.save(update_fields=[field])
+    audit_record(
+        actor=actor,
+        verb=f"participation.council_{field}",
+        target=council,
+        division_code=council.community_id,
+        changes={field: [before, getattr(council, field)]},
+    )
+    return council
+
+
 @transaction.atomic
 def council_set_support_level(*, actor: User, council_id: int, support_level: Any) -> Council:
     """Set the level supporting a proposal needs here (empty: the deployment's).
 
     Raises: NotFound; DomainError ``invalid_level``."""
-    council = Council.objects.select_for_update().filter(pk=council_id).first()
-    if council is None:
-        raise NotFound("council_not_found", _("No such council."))
-    require_organiser(actor, council.community_id)
-    before = council.support_level
-    council.support_level = clean_override(support_level, field="support_level")
-    council.save(update_fields=["support_level"])
-    audit_record(
-        actor=actor,
-        verb="participation.council_support_level",
-        target=council,
-        division_code=council.community_id,
-        changes={"support_level": [before, council.support_level]},
+    return _council_set_level(
+        actor=actor, council_id=council_id, field="support_level", level=support_level
     )
-    return council
+
+
+@transaction.atomic
+def council_set_levels(
+    *, actor: User, council_id: int, support_level: Any, object_level: Any
+) -> Council:
+    """Both levels at once, as the console's form sets them (one transaction).
+
+    Raises: NotFound; DomainError ``invalid_level``."""
+    _council_set_level(
+        actor=actor, council_id=council_id, field="support_level", level=support_level
+    )
+    return _council_set_level(
+        actor=actor, council_id=council_id, field="object_level", level=object_level
+    )
+
+
+@transaction.atomic
+def council_set_object_level(*, actor: User, council_id: int, object_level: Any) -> Council:
+    """Set the level objecting to a fund decision of the community needs (empty: the
+    deployment's).
+
+    Raises: NotFound; DomainError ``invalid_level``."""
+    return _council_set_level(
+        actor=actor, council_id=council_id, field="object_level", level=object_level
+    )
 
 
 @transaction.atomic
