@@ -5,6 +5,7 @@ characters, numbers past what a database holds, pages past the size cap, failed 
 import json
 from typing import Any
 
+import jsonschema_rs
 import pytest
 from django.conf import LazySettings
 from django.test import Client
@@ -229,3 +230,42 @@ def test_api_csrf_failure_is_a_403_problem_in_chinese(chengdu: None) -> None:
     body = _problem(response, 403)
     assert body["code"] == "csrf_failed"
     assert _has_chinese(body["title"])
+
+
+# --- the problems are in the OpenAPI document -----------------------------------------------
+
+
+def test_every_operation_documents_its_problems_and_real_ones_match(
+    client: Client, committee_client: Client
+) -> None:
+    document = client.get("/api/v1/openapi.json").json()
+    problem_schema = document["components"]["schemas"]["Problem"]
+    operations = [
+        (path, operation)
+        for path, methods in document["paths"].items()
+        for operation in methods.values()
+    ]
+    assert len(operations) > 50
+    for path, operation in operations:
+        responses = operation["responses"]
+        assert {"400", "422"} <= set(responses), path
+        if operation.get("security"):
+            assert {"401", "403"} <= set(responses), path
+        if "{" in path:
+            assert "404" in responses, path
+    objection = document["paths"]["/api/v1/funds/decisions/{approval_id}/objections"]["post"]
+    documented = objection["responses"]["404"]["content"]["application/problem+json"]
+    assert documented["schema"] == {"$ref": "#/components/schemas/Problem"}
+
+    answered = [
+        _problem(client.post("/api/v1/funds/decisions/1/objections", {}), 401),
+        _problem(committee_client.get("/api/v1/surveys/999999"), 404),
+        _problem(
+            committee_client.post(
+                "/api/v1/funds/decisions", "{not json", content_type="application/json"
+            ),
+            400,
+        ),
+    ]
+    for body in answered:
+        jsonschema_rs.validate(problem_schema, body)

@@ -1,12 +1,10 @@
 """The public API (/api/v1/): one router per app, RFC 7807 problems, OpenAPI at openapi.json."""
 
-from ninja import NinjaAPI
-
 from shequ.access.api import router as access_router
 from shequ.bookings.api import router as bookings_router
 from shequ.casework.api import router as casework_router
 from shequ.catalogue.api import router as catalogue_router
-from shequ.core.api import ApiParser, install_problem_handlers
+from shequ.core.api import ApiParser, ProblemDocumentedAPI, install_problem_handlers
 from shequ.funds.api import router as funds_router
 from shequ.notices.api import router as notices_router
 from shequ.participation.api import router as participation_router
@@ -16,7 +14,7 @@ from shequ.places.api import router as places_router
 from shequ.projects.api import router as projects_router
 from shequ.surveys.api import router as surveys_router
 
-api = NinjaAPI(
+api = ProblemDocumentedAPI(
     title="shequ API",
     version="1",
     description="社区 — divisions, residents and staff. Personal data is always masked.",

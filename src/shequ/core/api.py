@@ -242,3 +242,67 @@ def install_problem_handlers(api: NinjaAPI) -> None:
     # DataError, a decimal with too many digits InvalidOperation.
     for range_error in (OverflowError, DataError, InvalidOperation):
         api.add_exception_handler(range_error, out_of_range)
+
+
+# --- The problems in the OpenAPI document ---------------------------------------------------
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "An RFC 7807 problem, its title in the caller's language.",
+    "type": "object",
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "code": {"type": "string", "description": "Stable, for programs."},
+        "detail": {"type": "string"},
+        "field": {"type": "string", "description": "The input the problem is about."},
+        "errors": {"type": "array", "items": {"type": "object"}},
+    },
+    "required": ["type", "title", "status", "code"],
+}
+
+PROBLEM_DESCRIPTIONS = {
+    "400": "The request could not be read, or the action was refused (the title says why).",
+    "401": "Not signed in.",
+    "403": "Signed in, but not allowed here (or the CSRF check failed).",
+    "404": "No such thing, or not within the caller's area (the two look the same).",
+    "413": "The request body is too large.",
+    "422": "An input is missing, malformed or out of range (``errors`` lists them).",
+}
+
+
+def problem_responses(operation: dict[str, Any]) -> dict[str, Any]:
+    """The problems an operation can answer with, beside the responses it declares."""
+    codes = ["400", "422"]
+    if operation.get("security"):
+        codes += ["401", "403"]
+    if any(p.get("in") == "path" for p in operation.get("parameters", [])):
+        codes.append("404")
+    if "requestBody" in operation:
+        codes.append("413")
+    reference = {"$ref": "#/components/schemas/Problem"}
+    return {
+        code: {
+            "description": PROBLEM_DESCRIPTIONS[code],
+            "content": {PROBLEM_CONTENT_TYPE: {"schema": reference}},
+        }
+        for code in sorted(codes)
+        if code not in operation.get("responses", {})
+    }
+
+
+class ProblemDocumentedAPI(NinjaAPI):
+    """The API whose OpenAPI document names the problems each operation may answer, so a
+    client generated from it handles them (ninja documents only the declared responses)."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                if isinstance(operation, dict) and "responses" in operation:
+                    operation["responses"].update(problem_responses(operation))
+        return schema
