@@ -64,6 +64,14 @@ def user_id_of(request: HttpRequest | None) -> int | None:
     return pk if isinstance(pk, int) else None
 
 
+def logged_path(request: HttpRequest) -> str:
+    """The path as logs show it: a matched address as its pattern, since values in a path
+    can be secrets (a password-reset token); never the query string, which the caller fills
+    with anything."""
+    match = getattr(request, "resolver_match", None)
+    return f"/{match.route}" if match is not None else request.path
+
+
 class RequestContextFilter(logging.Filter):
     """Adds ``request_id`` and ``user_id`` to every record (None outside a request)."""
 
@@ -74,10 +82,23 @@ class RequestContextFilter(logging.Filter):
         if isinstance(request, HttpRequest):
             record.request_id = request.META.get(_META_KEY)
             record.user_id = user_id_of(request)
+            self._hide_path_values(record, request)
         else:
             record.request_id = _current_request_id.get()
             record.user_id = user_id_of(_current_request.get())
         return True
+
+    @staticmethod
+    def _hide_path_values(record: logging.LogRecord, request: HttpRequest) -> None:
+        """Django's "Not Found: <path>" lines name the path as typed: a matched one is
+        replaced by its pattern (Django escapes the path first, so both forms are looked for)."""
+        if not isinstance(record.args, tuple):
+            return
+        raw = {request.path, request.path.encode("unicode_escape").decode("ascii")}
+        shown = logged_path(request)
+        record.args = tuple(
+            shown if isinstance(arg, str) and arg in raw else arg for arg in record.args
+        )
 
 
 class JsonFormatter(_LibraryJsonFormatter):
@@ -124,9 +145,7 @@ class RequestContextMiddleware:
     @staticmethod
     def _log(request: HttpRequest, response: HttpResponse, seconds: float) -> None:
         match = getattr(request, "resolver_match", None)
-        # A matched address is logged as its pattern: values in a path can be secrets (a
-        # password-reset token) and a query string is the caller's to fill with anything.
-        path = f"/{match.route}" if match is not None else request.path
+        path = logged_path(request)
         access_logger.log(
             # Unmatched successes are static files: only worth a line when debugging.
             logging.INFO if match is not None or response.status_code >= 400 else logging.DEBUG,
