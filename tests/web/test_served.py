@@ -81,7 +81,9 @@ def served(tmp_path: Path, settings: Any) -> Iterator[str]:
         server.stderr.close()
 
 
-def test_gunicorn_serves_the_health_check_and_collected_static_files(served: str) -> None:
+def test_gunicorn_serves_the_health_check_and_collected_static_files(
+    served: str, tmp_path: Path
+) -> None:
     status, headers, body = _get(served + "/healthz")
     assert status == 200
     assert body == b'{"status": "ok"}'
@@ -92,6 +94,13 @@ def test_gunicorn_serves_the_health_check_and_collected_static_files(served: str
     assert status == 200
     assert headers["Content-Type"].startswith("text/css")
     assert body == (REPO / "src/shequ/web/static/web/shequ.css").read_bytes()
+
+    # uploaded files (a project's photo) are served on a laptop with DEBUG off too
+    upload = tmp_path / "media" / "projects" / "photo.txt"
+    upload.parent.mkdir(parents=True)
+    upload.write_bytes(b"photo")
+    status, _headers, body = _get(served + "/media/projects/photo.txt")
+    assert (status, body) == (200, b"photo")
 
     # DEBUG is off: an unknown address lists no routes
     status, _headers, body = _get(served + "/consle/")

@@ -212,7 +212,9 @@ STORAGES = {
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 MEDIA_URL = "/media/"
-# Residents' photos (survey image questions) live outside MEDIA_ROOT, which DEBUG serves to
+# Django serves uploads itself outside production (nginx does in production).
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=not PRODUCTION)
+# Residents' photos (survey image questions) live outside MEDIA_ROOT, which SERVE_MEDIA serves to
 # anyone: officers see them through a permission-checked console view only.
 SURVEY_PHOTO_ROOT = env.path("SURVEY_PHOTO_ROOT", default=VAR_DIR / "private" / "survey-photos")
 
