@@ -42,10 +42,6 @@ def request_id_for(header_value: str | None) -> str:
     return uuid.uuid4().hex
 
 
-def current_request_id() -> str | None:
-    return _current_request_id.get()
-
-
 def user_id_of(request: HttpRequest | None) -> int | None:
     """The signed-in user's primary key, if the request already knows who it is.
 

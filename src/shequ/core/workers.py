@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connections
+from django.db import connection
 from django.utils import timezone
 from huey.consumer import Consumer
 
@@ -75,5 +75,6 @@ class BeatingConsumer(Consumer):
             logger.exception("worker %s: heartbeat failed", self.name)
         finally:
             # Between beats the main loop holds no connection (none is left open in a pool
-            # slot or on a server that restarted).
-            connections.close_all()
+            # slot or on a server that restarted), unless a caller's transaction uses it.
+            if not connection.in_atomic_block:
+                connection.close()
