@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/shequ
 DEMO_RESIDENTS ?= 20000
 
-.PHONY: run test install assets translations lint bench-quick
+.PHONY: run dev serve-prepare static test install assets translations lint bench-quick
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,13 +27,31 @@ var/vendor/.installed: package.json package-lock.json $(VENV)/.installed
 translations: $(VENV)/.installed
 	@$(PY) manage.py compile_translations
 
-install: $(VENV)/.installed var/vendor/.installed translations
+# Static files gathered into var/staticfiles, which whitenoise serves when DEBUG is off.
+static: $(VENV)/.installed var/vendor/.installed
+	@$(PY) manage.py collectstatic --no-input -v 0
 
-run: install
+install: $(VENV)/.installed var/vendor/.installed translations static
+
+serve-prepare: install
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py bootstrap --residents $(DEMO_RESIDENTS)
-	@trap 'kill 0' EXIT; $(PY) manage.py run_tasks --workers 1 & \
-	  $(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload
+
+# Served as in production: gunicorn (threaded workers) with DEBUG off, static files from
+# whitenoise, JSON log lines, the Chinese error pages; the task worker beside it. Ctrl-C (or
+# either process ending) stops both. Plain http on 127.0.0.1: not SHEQU_PRODUCTION, so the
+# cookies are not HTTPS-only and signing in works.
+WEB_CONCURRENCY ?= 2
+run: serve-prepare
+	@trap 'kill 0' EXIT; export DEBUG=0 PORT=$(PORT) WEB_CONCURRENCY=$(WEB_CONCURRENCY); \
+	  $(PY) manage.py run_tasks --workers 1 & \
+	  $(VENV)/bin/gunicorn -c python:shequ.config.gunicorn shequ.config.wsgi
+
+# The development server: reloads on code changes, DEBUG on (error pages with tracebacks),
+# plain-text logs; the task worker beside it (restart it by hand after changing a task).
+dev: serve-prepare
+	@trap 'kill 0' EXIT; export DEBUG=1; $(PY) manage.py run_tasks --workers 1 & \
+	  $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests bench

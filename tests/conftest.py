@@ -13,7 +13,9 @@ import pytest
 import time_machine
 from django.conf import LazySettings
 from django.db import connection
+from django.utils import timezone
 
+from shequ.core.workers import worker_beat
 from shequ.places.models import Division
 from shequ.places.services import divisions_load
 from tests.doubles import AuthorityVerifierDouble, MemorySmsBackend
@@ -78,3 +80,9 @@ def authority(settings: LazySettings) -> Iterator[type[AuthorityVerifierDouble]]
     AuthorityVerifierDouble.known.clear()
     yield AuthorityVerifierDouble
     AuthorityVerifierDouble.known.clear()
+
+
+@pytest.fixture
+def worker_alive(db: None) -> None:
+    """A task worker (``run_tasks``) beat just now, as one does every few seconds."""
+    worker_beat(name="worker-1:100", hostname="worker-1", pid=100, started_at=timezone.now())

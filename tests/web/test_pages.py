@@ -70,22 +70,28 @@ def test_unknown_language_keeps_chinese(client: Client, chengdu: None) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def test_healthz_is_ok_once_divisions_are_loaded(client: Client, chengdu: None) -> None:
+def test_healthz_answers_without_the_database(client: Client) -> None:
+    # liveness touches nothing but the process: no database access is allowed here
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
     assert "no-cache" in response["Cache-Control"]
 
 
-def test_healthz_is_503_while_the_city_is_missing(client: Client, chengdu: None) -> None:
+def test_readyz_is_503_while_the_city_is_missing(
+    client: Client, chengdu: None, worker_alive: None
+) -> None:
     # given a database without the city row (its districts detached first: PROTECT)
     Division.objects.filter(parent_id=CITY_CODE).update(parent=None)
     Division.objects.filter(pk=CITY_CODE).delete()
     # when the load balancer asks
-    response = client.get("/healthz")
-    # then the instance reports it is not ready yet
+    response = client.get("/readyz")
+    # then the instance reports it is not ready yet, and why
     assert response.status_code == 503
-    assert response.json() == {"status": "starting"}
+    assert response.json()["checks"]["divisions"] == {
+        "ok": False,
+        "error": "divisions not loaded yet",
+    }
 
 
 # ---------------------------------------------------------------------------------------------

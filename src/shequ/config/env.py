@@ -77,6 +77,18 @@ def pii_keys() -> tuple[list[str], str]:
     return list(stored["encryption_keys"]), str(stored["blind_index_key"])
 
 
+def allowed_networks(name: str, *, default: list[str]) -> list[str]:
+    """A comma-separated list of IP addresses or CIDR ranges, checked at start-up so that a
+    typo stops the start instead of letting nobody (or everybody) in."""
+    entries = [entry.strip() for entry in env.list(name, default=default) if entry.strip()]
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError as error:
+            raise ConfigurationError(f"{name}: {entry!r} is not an IP or CIDR") from error
+    return entries
+
+
 def trusted_proxies() -> list[str]:
     """``TRUSTED_PROXIES``: addresses or CIDR ranges of the reverse proxies in front of the app.
 
@@ -84,13 +96,7 @@ def trusted_proxies() -> list[str]:
     none, so a direct connection's forged header is ignored. Checked here, so a typo stops the
     start instead of silently trusting nobody (or everybody).
     """
-    entries = [entry.strip() for entry in env.list("TRUSTED_PROXIES", default=[]) if entry.strip()]
-    for entry in entries:
-        try:
-            ipaddress.ip_network(entry, strict=False)
-        except ValueError as error:
-            raise ConfigurationError(f"TRUSTED_PROXIES: {entry!r} is not an IP or CIDR") from error
-    return entries
+    return allowed_networks("TRUSTED_PROXIES", default=[])
 
 
 def database() -> dict[str, Any]:

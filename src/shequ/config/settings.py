@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from shequ.config.env import (
     REPO_DIR,
     VAR_DIR,
+    allowed_networks,
     database,
     env,
     is_production,
@@ -23,7 +24,12 @@ DEBUG = env.bool("DEBUG", default=not PRODUCTION)
 SECRET_KEY = secret_key()
 PII_ENCRYPTION_KEYS, PII_BLIND_INDEX_KEY = pii_keys()
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["*"])
+# Production names its hosts; a laptop run without DEBUG (``make run``) answers on loopback
+# names only; the development server (DEBUG) on any.
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS",
+    default=[] if PRODUCTION else ["*"] if DEBUG else ["127.0.0.1", "localhost", "[::1]"],
+)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -61,6 +67,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every response (static files and refusals too) has a request id, an access
+    # log line and its count and latency in the metrics.
+    "shequ.core.logs.RequestContextMiddleware",
+    "shequ.core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -187,7 +197,9 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [VAR_DIR / "vendor"]
 (VAR_DIR / "vendor").mkdir(parents=True, exist_ok=True)
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-WHITENOISE_USE_FINDERS = not PRODUCTION
+# The development server finds files where they are; a served run (``make run``, production)
+# serves what ``collectstatic`` gathered into STATIC_ROOT.
+WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=DEBUG and not PRODUCTION)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -200,7 +212,9 @@ STORAGES = {
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 MEDIA_URL = "/media/"
-# Residents' photos (survey image questions) live outside MEDIA_ROOT, which DEBUG serves to
+# Django serves uploads itself outside production (nginx does in production).
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=not PRODUCTION)
+# Residents' photos (survey image questions) live outside MEDIA_ROOT, which SERVE_MEDIA serves to
 # anyone: officers see them through a permission-checked console view only.
 SURVEY_PHOTO_ROOT = env.path("SURVEY_PHOTO_ROOT", default=VAR_DIR / "private" / "survey-photos")
 
@@ -222,14 +236,41 @@ TASKS = {
 TASKS_HEARTBEAT_SECONDS = env.int("TASKS_HEARTBEAT_SECONDS", default=30)
 TASKS_STALE_AFTER_SECONDS = env.int("TASKS_STALE_AFTER_SECONDS", default=300)
 TASKS_STALE_RETRIES = env.int("TASKS_STALE_RETRIES", default=2)
+# Each ``run_tasks`` process beats this often, idle or not; ``/readyz`` wants a beat within
+# WORKER_READY_SECONDS (see shequ.core.workers).
+WORKER_HEARTBEAT_SECONDS = env.int("WORKER_HEARTBEAT_SECONDS", default=15)
+WORKER_READY_SECONDS = env.int("WORKER_READY_SECONDS", default=60)
+
+# --- Metrics: Prometheus at /metrics, readable from these addresses or networks only ------
+METRICS_ALLOWED_IPS = allowed_networks("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
 
 # --- Logging: never PII (the PII value type masks itself in any formatted message) ---------
+# JSON lines with the request id and user id (shequ.core.logs) when served; plain text for
+# the development server. LOG_FORMAT=json|text overrides.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_context": {"()": "shequ.core.logs.RequestContextFilter"}},
+    "formatters": {
+        "json": {"()": "shequ.core.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_context"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Django's own "Not Found"/"Internal Server Error" lines go to the root handler once
+        # (with the request id) instead of also to its own console handler.
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": [], "propagate": True},
+    },
 }
 
 # --- Production hardening (manage.py check --deploy passes with SHEQU_PRODUCTION=1) -------

@@ -1,9 +1,9 @@
 """URL map: portal at /, console at /console/, API at /api/v1/."""
 
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
+from django.views.static import serve
 
 from shequ.config.api import api
 from shequ.sso.endpoints import DiscoveryView
@@ -42,5 +42,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
 # Unreadable requests (too large, broken multipart) in the visitor's language.
 handler400 = "shequ.web.errors.bad_request"
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.SERVE_MEDIA:
+    # Uploaded files on a laptop (``make run`` and ``make dev`` alike); a deployment serves
+    # MEDIA_ROOT from nginx. Django's ``static()`` helper would stop with DEBUG off.
+    urlpatterns += [
+        re_path(
+            rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    ]

@@ -121,3 +121,18 @@ class TaskRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_path} [{self.status}]"
+
+
+class WorkerHeartbeat(models.Model):
+    """A task worker process (``run_tasks``) that is alive: it beats every
+    ``WORKER_HEARTBEAT_SECONDS`` while its threads run, so ``/readyz`` can tell whether
+    anything is taking work off the queue, from any machine."""
+
+    name = models.CharField(primary_key=True, max_length=200)
+    hostname = models.CharField(max_length=200)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} seen {self.seen_at:%Y-%m-%d %H:%M:%S}"

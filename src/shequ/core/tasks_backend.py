@@ -20,6 +20,7 @@ from django_tasks.base import Task, TaskContext, TaskError, TaskResult, TaskResu
 from django_tasks.exceptions import TaskResultDoesNotExist
 from django_tasks.utils import get_exception_traceback, get_random_id, normalize_json
 from huey import Huey, RedisHuey, SqliteHuey
+from redis import ConnectionPool
 from typing_extensions import ParamSpec
 
 from shequ.core.models import TaskRecord
@@ -112,7 +113,10 @@ def build_huey(options: dict[str, Any]) -> Huey:
     url = options.get("url") or ""
     immediate = bool(options.get("immediate"))
     if url.startswith(("redis://", "rediss://", "unix://")):
-        return RedisHuey("shequ", url=url, immediate=immediate)
+        # A Redis host that goes silent (machine gone, no refusal) fails a call within
+        # seconds instead of hanging a worker or /readyz; reads outlast huey's 1 s BRPOP.
+        pool = ConnectionPool.from_url(url, socket_connect_timeout=5, socket_timeout=30)
+        return RedisHuey("shequ", connection_pool=pool, immediate=immediate)
     return SqliteHuey(
         "shequ", filename=options.get("sqlite_path", "tasks.sqlite3"), immediate=immediate
     )

@@ -1,11 +1,13 @@
-"""Home pages: the residents' portal and the staff console's start page; health check."""
+"""Home pages: the residents' portal and the staff console's start page; health checks and
+metrics for the operators."""
 
-from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
+from shequ.core.health import READINESS_CHECKS, Check, run_checks
+from shequ.core.metrics import metrics_allowed, metrics_exposition
 from shequ.core.scopes import CITY_CODE, Role
 from shequ.people.permissions import areas_of, staff_required
 from shequ.people.selectors import department_list
@@ -21,14 +23,38 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 def healthz(request: HttpRequest) -> HttpResponse:
-    """200 once the database answers and the divisions are loaded."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        ready = Division.objects.filter(pk=CITY_CODE).exists()
-    except Exception:
-        ready = False
-    return JsonResponse({"status": "ok" if ready else "starting"}, status=200 if ready else 503)
+    """Liveness: the process answers requests. Touches nothing else, so a database outage
+    does not get every web process restarted."""
+    return JsonResponse({"status": "ok"})
+
+
+def _divisions_check() -> Check:
+    # The city's divisions are loaded by ``bootstrap`` on a first start: until then every
+    # page that picks a place would be empty.
+    loaded = Division.objects.filter(pk=CITY_CODE).exists()
+    return {"ok": loaded} if loaded else {"ok": False, "error": "divisions not loaded yet"}
+
+
+@never_cache
+def readyz(request: HttpRequest) -> HttpResponse:
+    """Readiness: 200 when the database, the task queue, the cache, the file storage and a
+    task worker all answer, 503 naming what does not."""
+    checks = run_checks({**READINESS_CHECKS, "divisions": _divisions_check})
+    ready = all(check["ok"] for check in checks.values())
+    return JsonResponse(
+        {"status": "ready" if ready else "not ready", "checks": checks},
+        status=200 if ready else 503,
+    )
+
+
+@never_cache
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus metrics, for the addresses in ``METRICS_ALLOWED_IPS`` only; to anyone else
+    the address does not exist."""
+    if not metrics_allowed(request):
+        raise Http404
+    body, content_type = metrics_exposition()
+    return HttpResponse(body, content_type=content_type)
 
 
 @staff_required
