@@ -1,7 +1,11 @@
 """Photos lose their metadata (GPS above all) and are downscaled before anyone sees them."""
 
+import io
+import random
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from shequ.core import uploads
 from shequ.core.errors import DomainError
@@ -72,3 +76,41 @@ def test_a_picture_with_too_many_pixels_is_refused_before_decoding(
     with pytest.raises(DomainError) as caught:
         _clean(images.png(101, 100), "big.png", "image/png")
     assert caught.value.code == "image_too_large"
+
+
+def _phone_photo() -> bytes:
+    """A 12-megapixel photo of about 10 MB, as a phone takes it (seeded, detailed)."""
+    detail = Image.frombytes("RGB", (800, 600), random.Random(7).randbytes(800 * 600 * 3))
+    buffer = io.BytesIO()
+    detail.resize((4000, 3000), Image.Resampling.NEAREST).save(buffer, "JPEG", quality=95)
+    return buffer.getvalue()
+
+
+def test_a_phone_photo_over_the_limit_is_taken_downscaled_and_stored_within_it() -> None:
+    taken = _phone_photo()
+    assert len(taken) > 4 * 1024 * 1024
+    upload = SimpleUploadedFile("IMG_0001.jpg", taken, content_type="image/jpeg")
+
+    stored, content_type = uploads.accept_upload(
+        upload, field="photo", types=["jpg", "pdf"], max_kb=2048
+    )
+
+    assert content_type == "image/jpeg"
+    assert stored.size is not None
+    assert stored.size <= 2048 * 1024
+    with Image.open(stored) as picture:
+        assert max(picture.size) == MAX_IMAGE_SIDE
+
+
+def test_files_that_are_not_photos_and_photos_past_the_camera_limit_are_refused() -> None:
+    pdf = SimpleUploadedFile("minutes.pdf", b"%PDF-1.7\n" + b"0" * (3 * 1024 * 1024))
+    with pytest.raises(DomainError) as refused:
+        uploads.accept_upload(pdf, field="minutes", types=["jpg", "pdf"], max_kb=2048)
+    assert refused.value.code == "file_too_large"
+    assert refused.value.field == "minutes"
+
+    huge = b"\xff\xd8\xff\xe0" + b"0" * (uploads.MAX_PHOTO_UPLOAD_KB * 1024)
+    photo = SimpleUploadedFile("IMG_0002.jpg", huge)
+    with pytest.raises(DomainError) as refused:
+        uploads.accept_upload(photo, field="photo", types=["jpg"], max_kb=2048)
+    assert refused.value.code == "file_too_large"

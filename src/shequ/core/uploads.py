@@ -30,11 +30,40 @@ def check_upload(upload: UploadedFile, *, field: str, types: Iterable[str], max_
 
     Raises: DomainError ``file_too_large``, ``file_type_not_allowed`` (on ``field``).
     """
-    allowed = list(types)
-    if upload.size is None or upload.size > max_kb * 1024:
+    _check_size(upload.size, field=field, max_kb=max_kb)
+    return _detected_type(upload, field=field, types=types)
+
+
+def accept_upload(
+    upload: UploadedFile, *, field: str, types: Iterable[str], max_kb: int
+) -> tuple[File, str]:
+    """The file to store and its content type: a photo re-encoded by ``clean_image``.
+
+    ``max_kb`` limits what is stored. A photo as the phone took it may be larger (up to
+    ``MAX_PHOTO_UPLOAD_KB``): it is downscaled first, then checked.
+
+    Raises: DomainError ``file_too_large``, ``file_type_not_allowed``, ``image_unreadable``,
+    ``image_too_large`` (on ``field``).
+    """
+    content_type = _detected_type(upload, field=field, types=types)
+    if content_type not in IMAGE_FORMATS:
+        _check_size(upload.size, field=field, max_kb=max_kb)
+        return upload, content_type
+    _check_size(upload.size, field=field, max_kb=max(max_kb, MAX_PHOTO_UPLOAD_KB))
+    cleaned = clean_image(upload, content_type, field=field)
+    _check_size(cleaned.size, field=field, max_kb=max_kb)
+    return cleaned, content_type
+
+
+def _check_size(size: int | None, *, field: str, max_kb: int) -> None:
+    if size is None or size > max_kb * 1024:
         raise DomainError(
             "file_too_large", _("The file is larger than %(kb)s KB."), field=field, kb=max_kb
         )
+
+
+def _detected_type(upload: UploadedFile, *, field: str, types: Iterable[str]) -> str:
+    allowed = list(types)
     upload.seek(0)
     head = upload.read(16)
     upload.seek(0)
@@ -59,6 +88,8 @@ MAX_IMAGE_SIDE = 2048
 MAX_IMAGE_PIXELS = 50_000_000
 IMAGE_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 JPEG_QUALITY = 85
+# A phone's photo is often 4–12 MB; stored, downscaled, it is a few hundred KB.
+MAX_PHOTO_UPLOAD_KB = 20 * 1024
 
 
 def clean_image(upload: File, content_type: str, *, field: str) -> File:

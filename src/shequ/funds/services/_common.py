@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.errors import DomainError, NotFound
-from shequ.core.uploads import check_upload, clean_image
+from shequ.core.uploads import accept_upload
 from shequ.places.models import Division
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -18,10 +18,10 @@ def _check_upload(upload: UploadedFile | None, *, field: str, required: bool) ->
         if required:
             raise DomainError("file_required", _("Attach the file."), field=field)
         return None
-    content_type = check_upload(
+    stored, _content_type = accept_upload(
         upload, field=field, types=RECEIPT_TYPES, max_kb=MAX_UPLOAD_BYTES // 1024
     )
-    return clean_image(upload, content_type, field=field)
+    return stored
 
 
 def _check_year(year: int) -> int:

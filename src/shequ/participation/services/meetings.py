@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.services import audit_record
-from shequ.core.uploads import check_upload, clean_image
+from shequ.core.uploads import accept_upload
 from shequ.notices.services import plain_text
 from shequ.participation import funding
 from shequ.participation.models import (
@@ -375,12 +375,12 @@ def meeting_close(
         minutes_text, field="minutes_text", max_length=20000, required=False
     )
     if minutes:
-        content_type = check_upload(
+        stored, content_type = accept_upload(
             minutes, field="minutes", types=MINUTES_TYPES, max_kb=MINUTES_MAX_KB
         )
         meeting.minutes.save(
             f"{uuid.uuid4().hex}.{content_type.rsplit('/', 1)[-1].replace('jpeg', 'jpg')}",
-            clean_image(minutes, content_type, field="minutes"),
+            stored,
             save=False,
         )
     meeting.status = Meeting.Status.CLOSED

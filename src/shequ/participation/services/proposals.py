@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.services import audit_record
-from shequ.core.uploads import check_upload, clean_image
+from shequ.core.uploads import accept_upload
 from shequ.notices.services import plain_text
 from shequ.participation.models import Follow, Proposal, ProposalPhoto, Support
 from shequ.participation.services._common import (
@@ -66,8 +66,9 @@ def _check_photos(photos: Sequence[UploadedFile]) -> list[tuple[File, str]]:
         )
     checked = []
     for upload in photos:
-        content_type = check_upload(upload, field="photos", types=PHOTO_TYPES, max_kb=PHOTO_MAX_KB)
-        checked.append((clean_image(upload, content_type, field="photos"), content_type))
+        checked.append(
+            accept_upload(upload, field="photos", types=PHOTO_TYPES, max_kb=PHOTO_MAX_KB)
+        )
     return checked
 
 
