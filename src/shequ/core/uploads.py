@@ -9,6 +9,7 @@ from io import BytesIO
 
 from django.core.files.base import ContentFile, File
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps
 
@@ -131,3 +132,52 @@ def clean_image(upload: File, content_type: str, *, field: str) -> File:
         picture.save(buffer, "PNG", optimize=True)
     upload.seek(0)
     return ContentFile(buffer.getvalue(), name=upload.name)
+
+
+PHOTO_EXTENSIONS = {
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+}
+
+
+def _needs_cleaning(picture: Image.Image) -> bool:
+    kept = {"exif", "xmp", "XML:com.adobe.xmp", "comment", "icc_profile", "photoshop"}
+    return (
+        max(picture.size) > MAX_IMAGE_SIDE
+        or len(picture.getexif()) > 0
+        or any(key in picture.info for key in kept)
+    )
+
+
+def stored_photo_clean(field_file: FieldFile) -> bool:
+    """Re-encode a photo stored before uploads were cleaned (its EXIF may hold the GPS
+    position where it was taken). True when it was rewritten; files that are not photos, or
+    are clean already, are left alone, so running it twice changes nothing.
+
+    The row keeps pointing at the file: it is rewritten under the same name.
+    """
+    name = field_file.name
+    if not name:
+        return False
+    extension = name.rsplit(".", 1)[-1].lower()
+    content_type = PHOTO_EXTENSIONS.get(extension)
+    storage = field_file.storage
+    if content_type is None or not storage.exists(name):
+        return False
+    with storage.open(name, "rb") as handle:
+        data = handle.read()
+    try:
+        with Image.open(BytesIO(data), formats=[IMAGE_FORMATS[content_type]]) as picture:
+            if not _needs_cleaning(picture):
+                return False
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return False  # not a readable picture: nothing in it to strip for us
+    cleaned = clean_image(ContentFile(data, name=name), content_type, field="file")
+    storage.delete(name)
+    saved = storage.save(name, cleaned)
+    if saved != name:  # a storage that would not reuse the name: follow it
+        field_file.name = saved
+        field_file.instance.save(update_fields=[field_file.field.attname])
+    return True
