@@ -19,8 +19,8 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from shequ.casework import services as casework
 from shequ.casework.models import Application, FormDefinition
+from shequ.casework.services.definitions import current_form
 from shequ.catalogue.models import Service
 from shequ.funds.models import ApprovalRecord
 from shequ.funds.services import objections as fund_objections
@@ -97,7 +97,7 @@ def test_no_personal_number_is_stored_in_clear_after_demo_data_and_forms(
     services = Service.objects.filter(forms__isnull=False).distinct().order_by("code")
     assert services.count() >= 5
     for service in services:
-        form = casework.current_form(service)
+        form = current_form(service)
         assert form is not None
         response = client.post(f"/casework/apply/{service.pk}/", _answers(form))
         assert response.status_code == 302, (service.code, response.content.decode()[-2000:])

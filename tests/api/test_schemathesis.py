@@ -28,8 +28,8 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from shequ.bookings.models import Slot, Venue
-from shequ.casework import services as casework
 from shequ.casework.demo import seed_casework
+from shequ.casework.services.applications import application_submit
 from shequ.catalogue.demo import seed_catalogue
 from shequ.catalogue.models import Service
 from shequ.core.scopes import Role
@@ -83,7 +83,7 @@ def seed_world() -> dict[str, User]:
     officer = make_staff("st_district", Role.DISTRICT_OFFICER, WUHOU)
     police = make_staff("st_police", Role.DEPARTMENT_STAFF, "gongan")
 
-    casework.application_submit(
+    application_submit(
         actor=resident,
         service_id=Service.objects.get(code="juzhuzheng").pk,
         data=residence_answers(),

@@ -2,8 +2,8 @@
 
 from django.test import Client
 
-from shequ.casework import services
 from shequ.casework.models import Application, Status
+from shequ.casework.services.applications import application_submit
 from shequ.catalogue.models import Service
 from shequ.people.models import User
 from tests.casework.conftest import pdf, png, residence_answers
@@ -14,7 +14,7 @@ def test_bulk_accept_on_the_queue_is_reachable(
 ) -> None:
     # given two submitted applications in the police's queue
     submitted = [
-        services.application_submit(
+        application_submit(
             actor=applicant,
             service_id=residence_permit.pk,
             data=residence_answers(),

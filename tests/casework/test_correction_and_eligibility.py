@@ -10,8 +10,14 @@ import pytest
 import time_machine
 from django.test import Client
 
-from shequ.casework import services
 from shequ.casework.models import Application, ApplicationDocument, Status
+from shequ.casework.services.applications import (
+    application_act,
+    application_bulk_act,
+    application_submit,
+)
+from shequ.casework.services.definitions import current_form, form_definition_publish
+from shequ.casework.services.errors import InvalidApplication
 from shequ.catalogue.models import Service
 from shequ.core.errors import DomainError
 from shequ.core.scopes import Role
@@ -33,7 +39,7 @@ def person(username: str, born: date, community: str = NIJIAQIAO) -> User:
 
 
 def apply_for_card(user: User, card: Service) -> Application:
-    return services.application_submit(
+    return application_submit(
         actor=user, service_id=card.pk, data=CARD_ANSWERS, files={"photo": png()}
     )
 
@@ -71,25 +77,25 @@ def test_the_apply_page_says_which_condition_is_not_met(client: Client, card) ->
 
 @time_machine.travel(TODAY, tick=False)
 def test_residence_and_age_rules_are_validated_and_checked(card) -> None:
-    form = services.current_form(card)
+    form = current_form(card)
     assert form is not None
-    with pytest.raises(services.InvalidApplication):
-        services.form_definition_publish(
+    with pytest.raises(InvalidApplication):
+        form_definition_publish(
             actor=None,
             service_id=card.pk,
             fields=form.fields,
             documents=form.documents,
             eligibility={"min_age": 70, "max_age": 60},
         )
-    with pytest.raises(services.InvalidApplication):
-        services.form_definition_publish(
+    with pytest.raises(InvalidApplication):
+        form_definition_publish(
             actor=None,
             service_id=card.pk,
             fields=form.fields,
             documents=form.documents,
             eligibility={"residence": "community", "communities": ["nowhere"]},
         )
-    services.form_definition_publish(
+    form_definition_publish(
         actor=None,
         service_id=card.pk,
         fields=form.fields,
@@ -105,13 +111,13 @@ def test_residence_and_age_rules_are_validated_and_checked(card) -> None:
 
 @pytest.fixture
 def accepted(applicant, police, residence_permit) -> Application:
-    application = services.application_submit(
+    application = application_submit(
         actor=applicant,
         service_id=residence_permit.pk,
         data=residence_answers(),
         files={"photo": png(), "proof": pdf()},
     )
-    return services.application_act(actor=police, application_id=application.pk, action="accept")
+    return application_act(actor=police, application_id=application.pk, action="accept")
 
 
 @time_machine.travel(TODAY, tick=False)
@@ -121,7 +127,7 @@ def test_a_request_names_a_slot_and_the_resubmission_accepts_exactly_it(
     # a request naming nothing, or an item the form does not have, is refused
     for requested, code in (([], "nothing_requested"), (["passport"], "unknown_item")):
         with pytest.raises(DomainError) as refused:
-            services.application_act(
+            application_act(
                 actor=police,
                 application_id=accepted.pk,
                 action="request_info",
@@ -203,7 +209,7 @@ def test_the_staff_page_shows_the_applicants_age_level_and_masked_id(
 
 def test_bulk_request_for_more_information_is_refused_without_items(police, accepted) -> None:
     staff = make_staff("police2", Role.DEPARTMENT_STAFF, "gongan")
-    outcome = services.application_bulk_act(
+    outcome = application_bulk_act(
         actor=staff, application_ids=[accepted.pk], action="request_info"
     )
     assert outcome.refused
@@ -217,7 +223,7 @@ def test_the_service_form_page_edits_the_age_rule(client: Client, card) -> None:
     min_age_input = re.search(r'<input[^>]*name="min_age"[^>]*>', page)
     assert min_age_input is not None
     assert 'value="60"' in min_age_input.group(0)
-    form = services.current_form(card)
+    form = current_form(card)
     assert form is not None
     posted = {
         "fields_json": json.dumps(form.fields),
@@ -226,7 +232,7 @@ def test_the_service_form_page_edits_the_age_rule(client: Client, card) -> None:
         "residence": "city",
     }
     assert client.post(url, posted).status_code == 302
-    latest = services.current_form(card)
+    latest = current_form(card)
     assert latest is not None
     assert latest.eligibility == {"min_age": 65, "residence": "city"}
     refused = client.post(url, {**posted, "max_age": "50"})

@@ -12,8 +12,15 @@ import time_machine
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from shequ.casework import services
 from shequ.casework.models import Application, Holiday, HolidayYear
+from shequ.casework.services.applications import application_act, application_submit
+from shequ.casework.services.holidays import (
+    HolidayDay,
+    HolidayPeriod,
+    InvalidHolidays,
+    holiday_days_from_periods,
+    holiday_year_enter,
+)
 from shequ.casework.workdays import (
     HolidayTableMissing,
     counted_past_table,
@@ -45,13 +52,13 @@ def committee(chengdu: None) -> Any:
 
 
 def _accepted(applicant: Any, police: Any, service: Any) -> Application:
-    application = services.application_submit(
+    application = application_submit(
         actor=applicant,
         service_id=service.pk,
         data=residence_answers(),
         files={"photo": png(), "proof": pdf()},
     )
-    return services.application_act(actor=police, application_id=application.pk, action="accept")
+    return application_act(actor=police, application_id=application.pk, action="accept")
 
 
 def _periods(extra: dict[str, str] | None = None, rows: int = 8) -> dict[str, str]:
@@ -162,11 +169,11 @@ def test_only_the_committee_keeps_the_holiday_table(
     client.force_login(worker)
     assert client.get("/console/casework/holidays/").status_code == 403
     with pytest.raises(PermissionDenied):
-        services.holiday_year_enter(
+        holiday_year_enter(
             actor=police,
             year=2027,
             source=TEST_NOTICE,
-            days=[services.HolidayDay(date(2027, 1, 1), "off", "元旦")],
+            days=[HolidayDay(date(2027, 1, 1), "off", "元旦")],
         )
     client.force_login(committee)
     assert 'href="/console/casework/holidays/"' in client.get("/console/casework/").content.decode()
@@ -175,21 +182,21 @@ def test_only_the_committee_keeps_the_holiday_table(
 def test_entering_a_year_refuses_wrong_days_and_a_second_entry_without_replace(
     committee: Any,
 ) -> None:
-    def enter(year: int, *days: services.HolidayDay, replace: bool = False) -> Any:
-        return services.holiday_year_enter(
+    def enter(year: int, *days: HolidayDay, replace: bool = False) -> Any:
+        return holiday_year_enter(
             actor=committee, year=year, source=TEST_NOTICE, days=list(days), replace=replace
         )
 
-    with pytest.raises(services.InvalidHolidays) as wrong:
+    with pytest.raises(InvalidHolidays) as wrong:
         enter(
             2027,
-            services.HolidayDay(date(2026, 12, 31), "off", "元旦"),
-            services.HolidayDay(date(2027, 1, 4), "work", "元旦调休上班"),
+            HolidayDay(date(2026, 12, 31), "off", "元旦"),
+            HolidayDay(date(2027, 1, 4), "work", "元旦调休上班"),
         )
     codes = {e.code for e in wrong.value.errors}
     assert codes == {"holiday_day_outside_year", "holiday_work_day_weekday"}
     with pytest.raises(DomainError) as twice:
-        enter(2026, services.HolidayDay(date(2026, 1, 1), "off", "元旦"))
+        enter(2026, HolidayDay(date(2026, 1, 1), "off", "元旦"))
     assert twice.value.code == "holiday_year_exists"
     assert Holiday.objects.filter(day__year=2026).count() == 39  # the notice's days, untouched
 
@@ -245,12 +252,10 @@ def test_a_deadline_counted_past_the_table_before_the_fix_is_counted_again_from_
     years = {2024, 2025, 2026}
     assert counted_past_table(date(2026, 12, 30), years) is None
     assert counted_past_table(date(2027, 1, 5), years) == (date(2026, 12, 31), 3)
-    services.holiday_year_enter(
+    holiday_year_enter(
         actor=None,
         year=2027,
         source=TEST_NOTICE,
-        days=services.holiday_days_from_periods(
-            [services.HolidayPeriod("元旦", date(2027, 1, 1), date(2027, 1, 3))]
-        ),
+        days=holiday_days_from_periods([HolidayPeriod("元旦", date(2027, 1, 1), date(2027, 1, 3))]),
     )
     assert working_day_add(date(2026, 12, 31), 3) == working_day_add(date(2026, 12, 15), 15)

@@ -1,8 +1,8 @@
 from django.test import Client
 from pytest_django import DjangoAssertNumQueries
 
-from shequ.casework import services
 from shequ.casework.models import Application, Status
+from shequ.casework.services.applications import application_submit
 from shequ.core.scopes import Role
 from tests.casework.conftest import pdf, png, residence_answers
 from tests.factories import make_staff
@@ -42,7 +42,7 @@ def test_apply_page_shows_field_errors_in_chinese(
 
 
 def test_another_resident_gets_404(client: Client, applicant, residence_permit) -> None:
-    application = services.application_submit(
+    application = application_submit(
         actor=applicant,
         service_id=residence_permit.pk,
         data=residence_answers(),
@@ -65,7 +65,7 @@ def test_queue_has_constant_queries_and_bulk_accepts(
     django_assert_num_queries: DjangoAssertNumQueries,
 ) -> None:
     def apply_once() -> Application:
-        return services.application_submit(
+        return application_submit(
             actor=applicant,
             service_id=residence_permit.pk,
             data=residence_answers(),
@@ -90,7 +90,7 @@ def test_queue_has_constant_queries_and_bulk_accepts(
 def test_staff_handle_to_completion_in_console(
     client: Client, applicant, police, residence_permit
 ) -> None:
-    application = services.application_submit(
+    application = application_submit(
         actor=applicant,
         service_id=residence_permit.pk,
         data=residence_answers(),
@@ -112,7 +112,7 @@ def test_api_staff_queue_and_action_scoping(
     residence_permit,
     django_assert_num_queries: DjangoAssertNumQueries,
 ) -> None:
-    application = services.application_submit(
+    application = application_submit(
         actor=applicant,
         service_id=residence_permit.pk,
         data=residence_answers(),
@@ -121,7 +121,7 @@ def test_api_staff_queue_and_action_scoping(
     client.force_login(police)
     few = _queries(client, "/api/v1/casework/queue?status=submitted")
     for _ in range(3):
-        services.application_submit(
+        application_submit(
             actor=applicant,
             service_id=residence_permit.pk,
             data=residence_answers(),
@@ -186,7 +186,7 @@ def test_resident_lists_keep_a_constant_query_count(
     client: Client, applicant, residence_permit
 ) -> None:
     def apply_once() -> None:
-        services.application_submit(
+        application_submit(
             actor=applicant,
             service_id=residence_permit.pk,
             data=residence_answers(),

@@ -15,8 +15,10 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from shequ.casework import services
 from shequ.casework.models import Application, Status
+from shequ.casework.services.answers import application_reveal_answer
+from shequ.casework.services.applications import application_act
+from shequ.casework.services.definitions import current_form, form_definition_publish
 from shequ.catalogue.models import Service
 from shequ.core.models import AuditEvent
 from shequ.core.scopes import Role
@@ -47,9 +49,9 @@ def minzheng(forms: None) -> User:
 @pytest.fixture
 def with_id_field(youdaizheng: Service) -> Service:
     """A new version of the form that also asks for the holder's ID number."""
-    form = services.current_form(youdaizheng)
+    form = current_form(youdaizheng)
     assert form is not None
-    services.form_definition_publish(
+    form_definition_publish(
         actor=None,
         service_id=youdaizheng.pk,
         fields=[
@@ -172,8 +174,8 @@ def test_a_resubmission_keeps_the_number_on_file_when_left_blank(
 ) -> None:
     client.force_login(applicant)
     application = _apply(client, youdaizheng)
-    services.application_act(actor=minzheng, application_id=application.pk, action="accept")
-    services.application_act(
+    application_act(actor=minzheng, application_id=application.pk, action="accept")
+    application_act(
         actor=minzheng,
         application_id=application.pk,
         action="request_info",
@@ -192,7 +194,7 @@ def test_a_resubmission_keeps_the_number_on_file_when_left_blank(
     application.refresh_from_db()
     assert application.status == Status.RESUBMITTED
     assert (
-        services.application_reveal_answer(
+        application_reveal_answer(
             actor=minzheng, application_id=application.pk, field="contact_phone", reason="核实补正"
         )
         == PHONE
@@ -231,7 +233,7 @@ def test_key_rotation_re_encrypts_the_numbers_in_answers(
     application.refresh_from_db()
     assert application.data["contact_phone"]["token"] != old_token
     assert (
-        services.application_reveal_answer(
+        application_reveal_answer(
             actor=minzheng, application_id=application.pk, field="contact_phone", reason="核实号码"
         )
         == PHONE
@@ -242,7 +244,7 @@ def test_answers_saved_before_the_fix_are_masked_by_the_migration(
     applicant: User, youdaizheng: Service
 ) -> None:
     # given an application saved when the contact's phone was a text answer, and a note
-    form = services.current_form(youdaizheng)
+    form = current_form(youdaizheng)
     application = Application.objects.create(
         service=youdaizheng,
         form=form,

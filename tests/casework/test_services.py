@@ -6,9 +6,17 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from shequ.casework import services
 from shequ.casework.models import Application, ApplicationDocument, Status
 from shequ.casework.selectors import application_queue_for
+from shequ.casework.services.applications import (
+    application_act,
+    application_bulk_act,
+    application_resubmit,
+    application_submit,
+    application_withdraw,
+)
+from shequ.casework.services.deadlines import applications_escalate_overdue
+from shequ.casework.services.definitions import form_definition_publish
 from shequ.catalogue.models import Service
 from shequ.core.errors import DomainError, NotFound, PermissionDenied
 from shequ.core.models import AuditEvent
@@ -26,7 +34,7 @@ MONDAY_IN_TABLE = datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 def submit(user, service, **overrides):
     files = overrides.pop("files", {"photo": png(), "proof": pdf()})
-    return services.application_submit(
+    return application_submit(
         actor=user, service_id=service.pk, data={**residence_answers(), **overrides}, files=files
     )
 
@@ -46,26 +54,24 @@ def test_full_path_to_completion_with_deadline_and_messages(
     applicant, police, residence_permit
 ) -> None:
     application = submit(applicant, residence_permit)
-    accepted = services.application_act(
-        actor=police, application_id=application.pk, action="accept"
-    )
+    accepted = application_act(actor=police, application_id=application.pk, action="accept")
     assert accepted.due_date is not None
     assert accepted.due_date > timezone.localdate()
-    services.application_act(
+    application_act(
         actor=police,
         application_id=application.pk,
         action="request_info",
         note="请补充工作单位",
         requested=["employer"],
     )
-    services.application_resubmit(
+    application_resubmit(
         actor=applicant,
         application_id=application.pk,
         data={**residence_answers(), "employer": "某公司"},
         files={},
     )
-    services.application_act(actor=police, application_id=application.pk, action="approve")
-    done = services.application_act(actor=police, application_id=application.pk, action="complete")
+    application_act(actor=police, application_id=application.pk, action="approve")
+    done = application_act(actor=police, application_id=application.pk, action="complete")
     assert done.status == Status.COMPLETED
     steps = list(done.events.values_list("to_status", flat=True))
     assert steps == ["submitted", "accepted", "more_info", "resubmitted", "approved", "completed"]
@@ -114,14 +120,14 @@ def test_bad_input_is_refused_per_field_and_nothing_is_written(
 def test_integer_and_decimal_fields_are_typed(applicant, forms) -> None:
     service = Service.objects.get(code="gongjijin-tiqu")
     with pytest.raises(DomainError) as caught:
-        services.application_submit(
+        application_submit(
             actor=applicant,
             service_id=service.pk,
             data={"amount": "abc", "months": "1.5", "no_house": ""},
             files={},
         )
     assert {e.code for e in caught.value.errors} == {"not_number", "not_integer", "required"}
-    application = services.application_submit(
+    application = application_submit(
         actor=applicant,
         service_id=service.pk,
         data={"amount": "1500.50", "months": "6", "no_house": "on"},
@@ -140,9 +146,9 @@ def test_unverified_user_cannot_apply(forms, residence_permit) -> None:
 
 def test_withdrawn_application_cannot_be_approved(applicant, police, residence_permit) -> None:
     application = submit(applicant, residence_permit)
-    services.application_withdraw(actor=applicant, application_id=application.pk)
+    application_withdraw(actor=applicant, application_id=application.pk)
     with pytest.raises(DomainError) as caught:
-        services.application_act(actor=police, application_id=application.pk, action="approve")
+        application_act(actor=police, application_id=application.pk, action="approve")
     assert caught.value.code == "invalid_transition"
     assert Application.objects.get(pk=application.pk).status == Status.WITHDRAWN
 
@@ -150,9 +156,9 @@ def test_withdrawn_application_cannot_be_approved(applicant, police, residence_p
 def test_reject_needs_a_reason(applicant, police, residence_permit) -> None:
     application = submit(applicant, residence_permit)
     with pytest.raises(DomainError) as caught:
-        services.application_act(actor=police, application_id=application.pk, action="reject")
+        application_act(actor=police, application_id=application.pk, action="reject")
     assert (caught.value.code, caught.value.field) == ("required", "note")
-    rejected = services.application_act(
+    rejected = application_act(
         actor=police, application_id=application.pk, action="reject", note="材料不符"
     )
     assert rejected.reason == "材料不符"
@@ -163,7 +169,7 @@ def test_resident_cannot_read_or_withdraw_anothers_application(applicant, reside
     other = make_user("nosy")
     make_resident(NIJIAQIAO, user=other)
     with pytest.raises(NotFound):
-        services.application_withdraw(actor=other, application_id=application.pk)
+        application_withdraw(actor=other, application_id=application.pk)
     assert Application.objects.get(pk=application.pk).status == Status.SUBMITTED
 
 
@@ -171,16 +177,16 @@ def test_other_department_cannot_act(applicant, residence_permit) -> None:
     application = submit(applicant, residence_permit)
     civil = make_staff("civil", Role.DEPARTMENT_STAFF, "minzheng")
     with pytest.raises(NotFound):
-        services.application_act(actor=civil, application_id=application.pk, action="accept")
+        application_act(actor=civil, application_id=application.pk, action="accept")
     assert Application.objects.get(pk=application.pk).status == Status.SUBMITTED
 
 
 def test_community_worker_may_accept_but_not_approve(applicant, residence_permit) -> None:
     application = submit(applicant, residence_permit)
     worker = make_staff("wk", Role.COMMUNITY_WORKER, NIJIAQIAO)
-    services.application_act(actor=worker, application_id=application.pk, action="accept")
+    application_act(actor=worker, application_id=application.pk, action="accept")
     with pytest.raises(PermissionDenied):
-        services.application_act(actor=worker, application_id=application.pk, action="approve")
+        application_act(actor=worker, application_id=application.pk, action="approve")
     far_worker = make_staff("wk2", Role.COMMUNITY_WORKER, SHUIJINGFANG)
     assert not application_queue_for(user=far_worker).filter(pk=application.pk).exists()
 
@@ -189,10 +195,10 @@ def test_overdue_cases_are_escalated_once_to_supervisors(
     applicant, police, residence_permit
 ) -> None:
     application = submit(applicant, residence_permit)
-    services.application_act(actor=police, application_id=application.pk, action="accept")
+    application_act(actor=police, application_id=application.pk, action="accept")
     Application.objects.filter(pk=application.pk).update(due_date=date(2025, 1, 2))
-    assert services.applications_escalate_overdue() == 1
-    assert services.applications_escalate_overdue() == 0
+    assert applications_escalate_overdue() == 1
+    assert applications_escalate_overdue() == 0
     supervisor = make_staff("sup", Role.DEPARTMENT_STAFF, "zhengwu")
     assert list(application_queue_for(user=supervisor, escalated=True)) == [application]
     assert not application_queue_for(user=supervisor).filter(pk=application.pk).exists()
@@ -201,8 +207,8 @@ def test_overdue_cases_are_escalated_once_to_supervisors(
 def test_bulk_accept_reports_refusals_separately(applicant, police, residence_permit) -> None:
     first = submit(applicant, residence_permit)
     second = submit(applicant, residence_permit)
-    services.application_withdraw(actor=applicant, application_id=second.pk)
-    outcome = services.application_bulk_act(
+    application_withdraw(actor=applicant, application_id=second.pk)
+    outcome = application_bulk_act(
         actor=police, application_ids=[first.pk, second.pk], action="accept"
     )
     assert outcome.done == [first.pk]
@@ -211,7 +217,7 @@ def test_bulk_accept_reports_refusals_separately(applicant, police, residence_pe
 
 def test_form_versions_are_kept_for_old_applications(applicant, police, residence_permit) -> None:
     application = submit(applicant, residence_permit)
-    v2 = services.form_definition_publish(
+    v2 = form_definition_publish(
         actor=police,
         service_id=residence_permit.pk,
         fields=[{"name": "address", "label": "地址", "type": "text", "required": True}],
@@ -232,7 +238,7 @@ def test_form_versions_are_kept_for_old_applications(applicant, police, residenc
 )
 def test_bad_form_definitions_are_refused(police, residence_permit, fields) -> None:
     with pytest.raises(DomainError):
-        services.form_definition_publish(
+        form_definition_publish(
             actor=police, service_id=residence_permit.pk, fields=fields, documents=[]
         )
 
@@ -240,7 +246,7 @@ def test_bad_form_definitions_are_refused(police, residence_permit, fields) -> N
 def test_other_department_cannot_publish_forms(residence_permit, forms) -> None:
     civil = make_staff("civil2", Role.DEPARTMENT_STAFF, "minzheng")
     with pytest.raises(PermissionDenied):
-        services.form_definition_publish(
+        form_definition_publish(
             actor=civil, service_id=residence_permit.pk, fields=[], documents=[]
         )
 
@@ -250,8 +256,8 @@ def test_legal_clock_stops_while_more_information_is_awaited(
     applicant, police, residence_permit
 ) -> None:
     application = submit(applicant, residence_permit)
-    services.application_act(actor=police, application_id=application.pk, action="accept")
-    paused = services.application_act(
+    application_act(actor=police, application_id=application.pk, action="accept")
+    paused = application_act(
         actor=police,
         application_id=application.pk,
         action="request_info",
@@ -261,7 +267,7 @@ def test_legal_clock_stops_while_more_information_is_awaited(
     assert paused.due_date is None
     assert paused.days_left_when_paused is not None
     days_left = paused.days_left_when_paused
-    resumed = services.application_resubmit(
+    resumed = application_resubmit(
         actor=applicant, application_id=application.pk, data=residence_answers(), files={}
     )
     from shequ.casework.workdays import working_day_add
@@ -276,9 +282,9 @@ def test_escalation_tells_department_staff_and_supervisors(
     supervisor = make_staff("sup2", Role.DEPARTMENT_STAFF, "zhengwu")
     bystander = make_staff("bystander", Role.DEPARTMENT_STAFF, "minzheng")
     application = submit(applicant, residence_permit)
-    services.application_act(actor=police, application_id=application.pk, action="accept")
+    application_act(actor=police, application_id=application.pk, action="accept")
     Application.objects.filter(pk=application.pk).update(due_date=date(2025, 1, 2))
-    services.applications_escalate_overdue()
+    applications_escalate_overdue()
     assert Message.objects.filter(user=police, category="system").count() == 1
     assert Message.objects.filter(user=supervisor, category="system").count() == 1
     assert not Message.objects.filter(user=bystander).exists()

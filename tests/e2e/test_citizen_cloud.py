@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from shequ.bookings.models import Slot, Venue
 from shequ.casework.demo import seed_casework
 from shequ.casework.models import Application
-from shequ.casework.services import application_act
+from shequ.casework.services.applications import application_act
 from shequ.catalogue.demo import seed_catalogue
 from shequ.core.scopes import Role
 from shequ.payments.models import Bill
@@ -124,7 +124,7 @@ def test_department_staff_handle_an_application_to_completion(
 ) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from shequ.casework.services import application_submit
+    from shequ.casework.services.applications import application_submit
     from shequ.catalogue.models import Service
 
     application = application_submit(

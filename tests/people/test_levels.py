@@ -3,26 +3,27 @@
 import pytest
 from django.test import Client, override_settings
 
-from shequ.people import services
 from shequ.people.checks import required_levels_are_sound
 from shequ.people.models import User, VerificationLevel
+from shequ.people.services.accounts import user_register
+from shequ.people.services.residents import resident_check_id
 from tests.factories import NIJIAQIAO, make_resident, valid_id_number
 
 pytestmark = pytest.mark.usefixtures("chengdu")
 
 
 def _register(username: str = "xiaoli", phone: str = "13800138000") -> User:
-    return services.user_register(username=username, password="tianfu-2026!", phone=phone)
+    return user_register(username=username, password="tianfu-2026!", phone=phone)
 
 
 def test_only_a_registry_record_gives_the_registry_match() -> None:
-    invented = services.resident_check_id(
+    invented = resident_check_id(
         user=_register(), real_name="李晓雨", id_number=valid_id_number(), community_code=NIJIAQIAO
     )
     assert invented.verification_level == VerificationLevel.ID_CHECKED
     id_number = valid_id_number()
     make_resident(NIJIAQIAO, name="王芳", id_number=id_number)
-    matched = services.resident_check_id(
+    matched = resident_check_id(
         user=_register("wangfang", "13800138001"),
         real_name="王芳",
         id_number=id_number,
@@ -33,12 +34,12 @@ def test_only_a_registry_record_gives_the_registry_match() -> None:
 
 def test_a_self_declared_record_left_without_account_is_no_registry_evidence() -> None:
     id_number = valid_id_number()
-    first = services.resident_check_id(
+    first = resident_check_id(
         user=_register(), real_name="李晓雨", id_number=id_number, community_code=NIJIAQIAO
     )
     first.user = None
     first.save()
-    again = services.resident_check_id(
+    again = resident_check_id(
         user=_register("again", "13800138002"),
         real_name="李晓雨",
         id_number=id_number,
@@ -49,7 +50,7 @@ def test_a_self_declared_record_left_without_account_is_no_registry_evidence() -
 
 def test_profile_lists_each_action_with_its_level(client: Client) -> None:
     user = _register()
-    services.resident_check_id(
+    resident_check_id(
         user=user, real_name="李晓雨", id_number=valid_id_number(), community_code=NIJIAQIAO
     )
     client.force_login(user)

@@ -10,8 +10,16 @@ from shequ.core.errors import DomainError, NotFound, PermissionDenied, RateLimit
 from shequ.core.models import AuditEvent
 from shequ.core.pii import PIIKind, blind_index
 from shequ.core.scopes import Role
-from shequ.people import services
 from shequ.people.models import OneTimeCode, Resident, StaffRole, User, VerificationLevel
+from shequ.people.services.accounts import user_register
+from shequ.people.services.passwords import password_reset_send_code, password_reset_with_code
+from shequ.people.services.residents import (
+    resident_check_id,
+    resident_reveal_pii,
+    resident_verify_by_authority,
+    resident_verify_in_person,
+)
+from shequ.people.services.staff import staff_account_create, staff_role_grant, staff_role_revoke
 from tests.factories import (
     NIJIAQIAO,
     SHUIJINGFANG,
@@ -26,7 +34,7 @@ pytestmark = pytest.mark.usefixtures("chengdu")
 
 
 def _register(username: str = "xiaoli", phone: str = "13800138000") -> User:
-    return services.user_register(username=username, password="tianfu-2026!", phone=phone)
+    return user_register(username=username, password="tianfu-2026!", phone=phone)
 
 
 def test_registration_creates_an_account_at_the_first_level_and_audits_it() -> None:
@@ -52,7 +60,7 @@ def test_registration_refuses_bad_input_and_creates_nothing(
 ) -> None:
     before = User.objects.count()
     with pytest.raises(DomainError) as caught:
-        services.user_register(username=username, password=password, phone=phone)
+        user_register(username=username, password=password, phone=phone)
     assert caught.value.code == code
     assert User.objects.count() == before
 
@@ -71,7 +79,7 @@ def test_registration_refuses_a_taken_username_or_phone() -> None:
 def test_id_check_raises_the_level_and_stores_only_ciphertext() -> None:
     user = _register()
     id_number = valid_id_number(region="510107")
-    resident = services.resident_check_id(
+    resident = resident_check_id(
         user=user, real_name="李晓雨", id_number=id_number, community_code=NIJIAQIAO
     )
     assert resident.verification_level == VerificationLevel.ID_CHECKED
@@ -103,7 +111,7 @@ def test_id_check_refuses_bad_input_and_changes_nothing(
     user = _register()
     events = AuditEvent.objects.count()
     with pytest.raises(DomainError) as caught:
-        services.resident_check_id(
+        resident_check_id(
             user=user,
             real_name=name,
             id_number=id_number or valid_id_number(),
@@ -116,12 +124,12 @@ def test_id_check_refuses_bad_input_and_changes_nothing(
 
 def test_one_id_number_one_account() -> None:
     id_number = valid_id_number()
-    services.resident_check_id(
+    resident_check_id(
         user=_register(), real_name="李晓雨", id_number=id_number, community_code=NIJIAQIAO
     )
     second = _register(username="impostor", phone="13800138111")
     with pytest.raises(DomainError) as caught:
-        services.resident_check_id(
+        resident_check_id(
             user=second, real_name="李晓雨", id_number=id_number.lower(), community_code=NIJIAQIAO
         )
     assert caught.value.code == "id_not_confirmed"
@@ -137,12 +145,12 @@ def test_id_check_links_an_existing_registry_record_when_the_name_agrees() -> No
         SHUIJINGFANG, name="王芳", id_number=id_number, level=VerificationLevel.REGISTERED
     )
     with pytest.raises(DomainError) as caught:
-        services.resident_check_id(
+        resident_check_id(
             user=_register(), real_name="王小芳", id_number=id_number, community_code=NIJIAQIAO
         )
     assert caught.value.code == "id_not_confirmed"
     user = User.objects.get(username="xiaoli")
-    linked = services.resident_check_id(
+    linked = resident_check_id(
         user=user, real_name="王芳", id_number=id_number, community_code=NIJIAQIAO
     )
     assert linked.pk == record.pk
@@ -154,14 +162,14 @@ def test_in_person_verification_is_scoped_and_audited() -> None:
     resident = make_resident(NIJIAQIAO)
     outsider = make_staff("outsider", Role.COMMUNITY_WORKER, SHUIJINGFANG)
     with pytest.raises(NotFound):
-        services.resident_verify_in_person(actor=outsider, resident_id=resident.pk)
+        resident_verify_in_person(actor=outsider, resident_id=resident.pk)
     auditor = make_staff("auditor_w", Role.AUDITOR, WUHOU)
     with pytest.raises(PermissionDenied):
-        services.resident_verify_in_person(actor=auditor, resident_id=resident.pk)
+        resident_verify_in_person(actor=auditor, resident_id=resident.pk)
     resident.refresh_from_db()
     assert resident.verification_level == VerificationLevel.ID_CHECKED
     worker = make_staff("worker_n", Role.COMMUNITY_WORKER, NIJIAQIAO)
-    services.resident_verify_in_person(actor=worker, resident_id=resident.pk, note="身份证原件")
+    resident_verify_in_person(actor=worker, resident_id=resident.pk, note="身份证原件")
     resident.refresh_from_db()
     assert resident.verification_level == VerificationLevel.IN_PERSON
     assert resident.verified_by == worker
@@ -174,29 +182,29 @@ def test_in_person_verification_is_scoped_and_audited() -> None:
 def test_authority_verification_through_the_pluggable_verifier(authority: type) -> None:
     user = _register()
     id_number = valid_id_number()
-    resident = services.resident_check_id(
+    resident = resident_check_id(
         user=user, real_name="李晓雨", id_number=id_number, community_code=NIJIAQIAO
     )
     with pytest.raises(DomainError) as caught:
-        services.resident_verify_by_authority(actor=user, resident=resident)
+        resident_verify_by_authority(actor=user, resident=resident)
     assert caught.value.code == "verifier_no_match"
     resident.refresh_from_db()
     assert resident.verification_level == VerificationLevel.ID_CHECKED
     failed = AuditEvent.objects.get(verb="resident.verify_by_authority")
     assert failed.changes["matched"] is False
     authority.known.add(("李晓雨", id_number))  # type: ignore[attr-defined]
-    services.resident_verify_by_authority(actor=user, resident=resident)
+    resident_verify_by_authority(actor=user, resident=resident)
     resident.refresh_from_db()
     assert resident.verification_level == VerificationLevel.AUTHORITY
 
 
 def test_authority_verification_is_unavailable_without_a_configured_verifier() -> None:
     user = _register()
-    resident = services.resident_check_id(
+    resident = resident_check_id(
         user=user, real_name="李晓雨", id_number=valid_id_number(), community_code=NIJIAQIAO
     )
     with pytest.raises(DomainError) as caught:
-        services.resident_verify_by_authority(actor=user, resident=resident)
+        resident_verify_by_authority(actor=user, resident=resident)
     assert caught.value.code == "verifier_unavailable"
 
 
@@ -205,22 +213,20 @@ def test_reveal_needs_permission_and_a_reason_and_is_audited(settings: object) -
     resident = make_resident(NIJIAQIAO, id_number=id_number)
     worker = make_staff("worker_r", Role.COMMUNITY_WORKER, NIJIAQIAO)
     with pytest.raises(DomainError) as caught:
-        services.resident_reveal_pii(
-            actor=worker, resident_id=resident.pk, field="id_number", reason=" "
-        )
+        resident_reveal_pii(actor=worker, resident_id=resident.pk, field="id_number", reason=" ")
     assert caught.value.code == "reason_required"
     auditor = make_staff("auditor_r", Role.AUDITOR, WUHOU)
     with pytest.raises(PermissionDenied):
-        services.resident_reveal_pii(
+        resident_reveal_pii(
             actor=auditor, resident_id=resident.pk, field="id_number", reason="核对低保申请"
         )
     outsider = make_staff("outsider_r", Role.COMMUNITY_WORKER, SHUIJINGFANG)
     with pytest.raises(NotFound):
-        services.resident_reveal_pii(
+        resident_reveal_pii(
             actor=outsider, resident_id=resident.pk, field="id_number", reason="核对低保申请"
         )
     assert not AuditEvent.objects.filter(verb="pii.reveal").exists()
-    value = services.resident_reveal_pii(
+    value = resident_reveal_pii(
         actor=worker, resident_id=resident.pk, field="id_number", reason="核对低保申请"
     )
     assert value == id_number
@@ -234,13 +240,9 @@ def test_reveal_is_rate_limited(settings: pytest.FixtureRequest) -> None:
     resident = make_resident(NIJIAQIAO)
     worker = make_staff("worker_l", Role.COMMUNITY_WORKER, NIJIAQIAO)
     for _ in range(2):
-        services.resident_reveal_pii(
-            actor=worker, resident_id=resident.pk, field="phone", reason="电话回访"
-        )
+        resident_reveal_pii(actor=worker, resident_id=resident.pk, field="phone", reason="电话回访")
     with pytest.raises(RateLimited):
-        services.resident_reveal_pii(
-            actor=worker, resident_id=resident.pk, field="phone", reason="电话回访"
-        )
+        resident_reveal_pii(actor=worker, resident_id=resident.pk, field="phone", reason="电话回访")
     assert AuditEvent.objects.filter(verb="pii.reveal").count() == 2
 
 
@@ -249,7 +251,7 @@ def test_password_reset_by_sms_code(
 ) -> None:
     user = _register()
     with django_capture_on_commit_callbacks(execute=True):
-        services.password_reset_send_code(phone="13800138000")
+        password_reset_send_code(phone="13800138000")
     assert len(sms_outbox) == 1
     phone, text = sms_outbox[0]
     code = "".join(ch for ch in text if ch.isdigit())[:6]
@@ -257,20 +259,14 @@ def test_password_reset_by_sms_code(
     assert len(code) == 6
     wrong = "000000" if code != "000000" else "111111"
     with pytest.raises(DomainError) as caught:
-        services.password_reset_with_code(
-            phone="13800138000", code=wrong, new_password="new-tianfu-2026"
-        )
+        password_reset_with_code(phone="13800138000", code=wrong, new_password="new-tianfu-2026")
     assert caught.value.code == "code_invalid"
     assert OneTimeCode.objects.get(user=user).attempts == 1
-    services.password_reset_with_code(
-        phone="13800138000", code=code, new_password="new-tianfu-2026"
-    )
+    password_reset_with_code(phone="13800138000", code=code, new_password="new-tianfu-2026")
     user.refresh_from_db()
     assert user.check_password("new-tianfu-2026")
     with pytest.raises(DomainError):  # a code works once
-        services.password_reset_with_code(
-            phone="13800138000", code=code, new_password="third-tianfu-2026"
-        )
+        password_reset_with_code(phone="13800138000", code=code, new_password="third-tianfu-2026")
     assert AuditEvent.objects.filter(verb="user.password_reset").count() == 1
 
 
@@ -278,12 +274,10 @@ def test_password_reset_does_not_tell_whether_an_account_exists(
     sms_outbox: list[tuple[str, str]], django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        services.password_reset_send_code(phone="13700000000")
+        password_reset_send_code(phone="13700000000")
     assert sms_outbox == []
     with pytest.raises(DomainError) as caught:
-        services.password_reset_with_code(
-            phone="13700000000", code="123456", new_password="new-tianfu-2026"
-        )
+        password_reset_with_code(phone="13700000000", code="123456", new_password="new-tianfu-2026")
     assert caught.value.code == "code_invalid"
 
 
@@ -292,18 +286,14 @@ def test_expired_codes_and_too_many_attempts_are_refused(
 ) -> None:
     _register()
     with django_capture_on_commit_callbacks(execute=True):
-        services.password_reset_send_code(phone="13800138000")
+        password_reset_send_code(phone="13800138000")
     code = "".join(ch for ch in sms_outbox[0][1] if ch.isdigit())[:6]
     OneTimeCode.objects.update(attempts=5)
     with pytest.raises(DomainError):
-        services.password_reset_with_code(
-            phone="13800138000", code=code, new_password="new-tianfu-2026"
-        )
+        password_reset_with_code(phone="13800138000", code=code, new_password="new-tianfu-2026")
     OneTimeCode.objects.update(attempts=0, expires_at=timezone.now() - timedelta(seconds=1))
     with pytest.raises(DomainError):
-        services.password_reset_with_code(
-            phone="13800138000", code=code, new_password="new-tianfu-2026"
-        )
+        password_reset_with_code(phone="13800138000", code=code, new_password="new-tianfu-2026")
 
 
 def test_only_system_admins_grant_roles_and_scopes_are_checked() -> None:
@@ -311,20 +301,20 @@ def test_only_system_admins_grant_roles_and_scopes_are_checked() -> None:
     target = make_user("newworker")
     worker = make_staff("worker_g", Role.COMMUNITY_WORKER, NIJIAQIAO)
     with pytest.raises(PermissionDenied):
-        services.staff_role_grant(
+        staff_role_grant(
             actor=worker, user=target, role=Role.COMMUNITY_WORKER, division_code=NIJIAQIAO
         )
     with pytest.raises(DomainError) as caught:
-        services.staff_role_grant(
+        staff_role_grant(
             actor=admin, user=target, role=Role.COMMUNITY_WORKER, division_code="510107999999"
         )
     assert caught.value.code == "unknown_division"
     assert not StaffRole.objects.filter(user=target).exists()
-    role = services.staff_role_grant(
+    role = staff_role_grant(
         actor=admin, user=target, role=Role.COMMUNITY_WORKER, division_code=NIJIAQIAO
     )
     assert AuditEvent.objects.filter(verb="staff_role.grant", object_id=str(target.pk)).exists()
-    services.staff_role_revoke(actor=admin, staff_role_id=role.pk)
+    staff_role_revoke(actor=admin, staff_role_id=role.pk)
     role.refresh_from_db()
     assert role.is_active is False
     assert AuditEvent.objects.filter(verb="staff_role.revoke").exists()
@@ -334,9 +324,7 @@ def test_a_role_must_match_the_level_of_its_division() -> None:
     admin = make_staff("admin_lv", Role.SYSTEM_ADMIN)
     target = make_user("wrong_level")
     with translation.override("zh-hans"), pytest.raises(DomainError) as caught:
-        services.staff_role_grant(
-            actor=admin, user=target, role=Role.COMMUNITY_WORKER, division_code=WUHOU
-        )
+        staff_role_grant(actor=admin, user=target, role=Role.COMMUNITY_WORKER, division_code=WUHOU)
     assert caught.value.code == "wrong_division_level"
     assert "武侯区" in str(caught.value)
     assert not StaffRole.objects.filter(user=target).exists()
@@ -345,7 +333,7 @@ def test_a_role_must_match_the_level_of_its_division() -> None:
 def test_staff_account_creation_is_all_or_nothing() -> None:
     admin = make_staff("admin_sa", Role.SYSTEM_ADMIN)
     with pytest.raises(DomainError):
-        services.staff_account_create(
+        staff_account_create(
             actor=admin,
             username="newclerk",
             password="tianfu-2026!",
@@ -354,7 +342,7 @@ def test_staff_account_creation_is_all_or_nothing() -> None:
             division_code=NIJIAQIAO,
         )
     assert not User.objects.filter(username="newclerk").exists()
-    user = services.staff_account_create(
+    user = staff_account_create(
         actor=admin,
         username="newclerk",
         password="tianfu-2026!",

@@ -9,8 +9,15 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.security import django_auth
 
-from shequ.casework import selectors, services
+from shequ.casework import selectors
 from shequ.casework.models import Application, ApplicationEvent
+from shequ.casework.services.answers import application_reveal_answer
+from shequ.casework.services.applications import (
+    application_act,
+    application_bulk_act,
+    application_submit,
+    application_withdraw,
+)
 from shequ.core.services import client_ip
 from shequ.people.models import User
 
@@ -156,7 +163,7 @@ def submit(
     files: list[UploadedFile] = File(default=None),  # noqa: B008 - ninja parameter declaration
 ) -> Status[Application]:
     """Submit as multipart form data: one part per field, one file part per document slot."""
-    application = services.application_submit(
+    application = application_submit(
         actor=cast(User, request.user),
         service_id=service_id,
         data=request.POST,
@@ -171,7 +178,7 @@ def submit(
 
 @router.post("/mine/{application_id}/withdraw", response=ApplicationOut)
 def withdraw(request: HttpRequest, application_id: int) -> Application:
-    return services.application_withdraw(
+    return application_withdraw(
         actor=cast(User, request.user), application_id=application_id, ip=client_ip(request)
     )
 
@@ -193,7 +200,7 @@ def staff_queue(
 
 @router.post("/queue/bulk", response=BulkOut)
 def staff_bulk(request: HttpRequest, payload: BulkIn) -> dict[str, object]:
-    outcome = services.application_bulk_act(
+    outcome = application_bulk_act(
         actor=cast(User, request.user),
         application_ids=payload.ids,
         action=payload.action,
@@ -213,7 +220,7 @@ def staff_application(request: HttpRequest, application_id: int) -> Application:
 def staff_act(request: HttpRequest, application_id: int, payload: ActionIn) -> Application:
     """accept · request_info (``requested``: the items to correct or supply) · approve ·
     reject (reason required) · complete."""
-    return services.application_act(
+    return application_act(
         actor=cast(User, request.user),
         application_id=application_id,
         action=payload.action,
@@ -229,7 +236,7 @@ def staff_reveal(
 ) -> dict[str, str]:
     """A phone or ID number answered on the application, in full: staff who work the case,
     reason required, rate-limited, audited."""
-    value = services.application_reveal_answer(
+    value = application_reveal_answer(
         actor=cast(User, request.user),
         application_id=application_id,
         field=payload.field,

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from shequ.casework import selectors, services
+from shequ.casework import selectors
 from shequ.casework.forms import (
     ActionForm,
     FormDefinitionForm,
@@ -28,6 +28,10 @@ from shequ.casework.permissions import (
     is_supervisor,
     may_act,
 )
+from shequ.casework.services.answers import application_reveal_answer
+from shequ.casework.services.applications import TRANSITIONS, application_act, application_bulk_act
+from shequ.casework.services.definitions import form_definition_publish, requestable_items
+from shequ.casework.services.holidays import holiday_days_from_periods, holiday_year_enter
 from shequ.catalogue.selectors import service_get_for
 from shequ.core.digits import int_or_none
 from shequ.core.errors import DomainError, NotFound
@@ -72,7 +76,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
     if not ids:
         messages.error(request, _("Select at least one application."))
         return redirect("casework_console:queue")
-    outcome = services.application_bulk_act(
+    outcome = application_bulk_act(
         actor=cast(User, request.user),
         application_ids=ids,
         action=action,
@@ -93,7 +97,7 @@ def detail(request: HttpRequest, application_id: int) -> HttpResponse:
     )
     actions = [
         a
-        for a, t in services.TRANSITIONS.items()
+        for a, t in TRANSITIONS.items()
         if not t.by_resident
         and application.status in t.sources
         and may_act(request.user, application, a)
@@ -109,7 +113,7 @@ def detail(request: HttpRequest, application_id: int) -> HttpResponse:
             "actions": actions,
             "answers": answers,
             "facts": selectors.applicant_facts(application),
-            "requestable": services.requestable_items(application.form),
+            "requestable": requestable_items(application.form),
             "form": ActionForm(),
             "reveal_form": RevealAnswerForm(answers=revealable) if may_reveal else None,
         },
@@ -131,7 +135,7 @@ def reveal(request: HttpRequest, application_id: int) -> HttpResponse:
     status = 400
     if form.is_valid():
         try:
-            revealed = services.application_reveal_answer(
+            revealed = application_reveal_answer(
                 actor=cast(User, request.user),
                 application_id=application_id,
                 field=form.cleaned_data["field"],
@@ -160,7 +164,7 @@ def reveal(request: HttpRequest, application_id: int) -> HttpResponse:
 def act(request: HttpRequest, application_id: int) -> HttpResponse:
     form = ActionForm(request.POST)
     try:
-        services.application_act(
+        application_act(
             actor=cast(User, request.user),
             application_id=application_id,
             action=str(form.data.get("action", "")),
@@ -196,7 +200,7 @@ def form_builder(request: HttpRequest, service_id: int) -> HttpResponse:
     form = FormDefinitionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            definition = services.form_definition_publish(
+            definition = form_definition_publish(
                 actor=cast(User, request.user),
                 service_id=service.pk,
                 fields=form.cleaned_data["fields_json"],
@@ -232,11 +236,11 @@ def holidays(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and periods.is_valid():
         chosen = [p for p in (f.period() for f in periods.forms) if p is not None]
         try:
-            entry = services.holiday_year_enter(
+            entry = holiday_year_enter(
                 actor=cast(User, request.user),
                 year=form.cleaned_data["year"],
                 source=form.cleaned_data["source"],
-                days=services.holiday_days_from_periods(chosen),
+                days=holiday_days_from_periods(chosen),
                 replace=form.cleaned_data["replace"],
                 ip=client_ip(request),
             )

@@ -5,7 +5,7 @@ from typing import Any
 from django.db import transaction
 
 from shequ.casework.models import FormDefinition
-from shequ.casework.services import form_definition_publish
+from shequ.casework.services.definitions import form_definition_publish
 from shequ.catalogue.models import Service
 
 PHOTO = {"types": ["jpg", "png"], "max_kb": 2048}

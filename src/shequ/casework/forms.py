@@ -9,7 +9,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from shequ.casework.models import FormDefinition
-from shequ.casework.services import FILE_TYPES, STAFF_ACTIONS, HolidayPeriod
+from shequ.casework.services.applications import STAFF_ACTIONS
+from shequ.casework.services.definitions import FILE_TYPES
+from shequ.casework.services.holidays import HolidayPeriod
 from shequ.core.forms import StyledForm
 from shequ.core.pii import unseal
 

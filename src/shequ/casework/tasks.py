@@ -5,7 +5,7 @@ from typing import Any
 from django_tasks import task
 from django_tasks.base import TaskContext
 
-from shequ.casework.services import applications_escalate_overdue
+from shequ.casework.services.deadlines import applications_escalate_overdue
 from shequ.core.task_policies import when_stale
 
 

@@ -10,9 +10,15 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from shequ.casework import selectors, services
+from shequ.casework import selectors
 from shequ.casework.forms import application_form_class
 from shequ.casework.models import ApplicationDocument, Status
+from shequ.casework.services.applications import (
+    application_resubmit,
+    application_submit,
+    application_withdraw,
+)
+from shequ.casework.services.definitions import current_form
 from shequ.catalogue.selectors import service_get
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
@@ -32,7 +38,7 @@ def my_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def apply(request: HttpRequest, service_id: int) -> HttpResponse:
     service = service_get(service_id=service_id)
-    definition = services.current_form(service)
+    definition = current_form(service)
     if definition is None:
         return render(request, "casework/no_form.html", {"service": service}, status=404)
     form_class = application_form_class(definition)
@@ -41,7 +47,7 @@ def apply(request: HttpRequest, service_id: int) -> HttpResponse:
     if request.method == "POST":
         form.is_valid()
         try:
-            application = services.application_submit(
+            application = application_submit(
                 actor=cast(User, request.user),
                 service_id=service.pk,
                 data=request.POST,
@@ -101,7 +107,7 @@ def resubmit(request: HttpRequest, application_id: int) -> HttpResponse:
     )(request.POST, request.FILES)
     form.is_valid()
     try:
-        services.application_resubmit(
+        application_resubmit(
             actor=cast(User, request.user),
             application_id=application.pk,
             data=request.POST,
@@ -130,7 +136,7 @@ def resubmit(request: HttpRequest, application_id: int) -> HttpResponse:
 @require_POST
 def withdraw(request: HttpRequest, application_id: int) -> HttpResponse:
     try:
-        services.application_withdraw(
+        application_withdraw(
             actor=cast(User, request.user), application_id=application_id, ip=client_ip(request)
         )
     except NotFound:

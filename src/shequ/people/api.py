@@ -10,10 +10,10 @@ from ninja.security import django_auth
 
 from shequ.core.errors import DomainError, PermissionDenied
 from shequ.core.services import client_ip
-from shequ.people import services
 from shequ.people.models import Resident, User, VerificationLevel
 from shequ.people.permissions import areas_of
 from shequ.people.selectors import resident_get_for, resident_list_for
+from shequ.people.services.residents import resident_reveal_pii, resident_verify_in_person
 
 router = Router(tags=["people"], auth=django_auth)
 
@@ -142,7 +142,7 @@ def get_resident(request: HttpRequest, resident_id: int) -> Resident:
 
 @router.post("/residents/{resident_id}/verify-in-person", response=ResidentOut)
 def verify_in_person(request: HttpRequest, resident_id: int, payload: VerifyIn) -> Resident:
-    return services.resident_verify_in_person(
+    return resident_verify_in_person(
         actor=request.user,  # type: ignore[arg-type]
         resident_id=resident_id,
         note=payload.note,
@@ -153,7 +153,7 @@ def verify_in_person(request: HttpRequest, resident_id: int, payload: VerifyIn) 
 @router.post("/residents/{resident_id}/reveal", response=RevealOut)
 def reveal(request: HttpRequest, resident_id: int, payload: RevealIn) -> dict[str, str]:
     """The full ID or phone number: permission-checked, reason required, rate-limited, audited."""
-    value = services.resident_reveal_pii(
+    value = resident_reveal_pii(
         actor=request.user,  # type: ignore[arg-type]
         resident_id=resident_id,
         field=payload.field,

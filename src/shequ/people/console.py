@@ -17,7 +17,6 @@ from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
 from shequ.core.searches import search_label, search_recall, search_stash
 from shequ.core.services import client_ip
-from shequ.people import services
 from shequ.people.forms import RevealForm, StaffAccountForm, VerifyInPersonForm
 from shequ.people.models import User, VerificationLevel
 from shequ.people.permissions import (
@@ -27,6 +26,8 @@ from shequ.people.permissions import (
     staff_required,
 )
 from shequ.people.selectors import resident_get_for, resident_list_for, staff_role_list
+from shequ.people.services.residents import resident_reveal_pii, resident_verify_in_person
+from shequ.people.services.staff import staff_account_create, staff_role_revoke
 from shequ.places.selectors import division_get
 
 PAGE_SIZE = 50
@@ -107,7 +108,7 @@ def resident_verify(request: HttpRequest, resident_id: int) -> HttpResponse:
     form = VerifyInPersonForm(request.POST)
     note = form.data.get("note", "")
     try:
-        services.resident_verify_in_person(
+        resident_verify_in_person(
             actor=cast(User, request.user),
             resident_id=resident_id,
             note=str(note),
@@ -130,7 +131,7 @@ def resident_reveal(request: HttpRequest, resident_id: int) -> HttpResponse:
     revealed = None
     if form.is_valid():
         try:
-            revealed = services.resident_reveal_pii(
+            revealed = resident_reveal_pii(
                 actor=cast(User, request.user),
                 resident_id=resident_id,
                 field=form.cleaned_data["field"],
@@ -170,7 +171,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         department = form.cleaned_data["department"]
         try:
-            created = services.staff_account_create(
+            created = staff_account_create(
                 actor=user,
                 username=form.cleaned_data["username"],
                 password=form.cleaned_data["password"],
@@ -192,7 +193,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 @staff_required
 @require_POST
 def staff_role_withdraw(request: HttpRequest, staff_role_id: int) -> HttpResponse:
-    services.staff_role_revoke(
+    staff_role_revoke(
         actor=cast(User, request.user), staff_role_id=staff_role_id, ip=client_ip(request)
     )
     messages.success(request, _("The role was withdrawn."))

@@ -16,7 +16,6 @@ from shequ.core.digits import digits_or_none
 from shequ.core.errors import DomainError
 from shequ.core.forms import add_domain_error, form_status, submit
 from shequ.core.services import client_ip
-from shequ.people import services
 from shequ.people.forms import (
     EmailForm,
     IdCheckForm,
@@ -31,6 +30,7 @@ from shequ.people.forms import (
 )
 from shequ.people.levels import actions_for
 from shequ.people.models import User, VerificationLevel
+from shequ.people.services import accounts, passwords, registration, residents
 from shequ.people.verifiers import configured_verifier
 from shequ.places.models import Division
 from shequ.places.selectors import division_children, division_list
@@ -51,7 +51,7 @@ def register(request: HttpRequest) -> HttpResponse:
     if done := submit(
         request,
         form,
-        lambda data: services.registration_start(
+        lambda data: registration.registration_start(
             username=data["username"],
             password=data["password"],
             phone=data["phone"],
@@ -66,14 +66,14 @@ def register(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def register_confirm(request: HttpRequest) -> HttpResponse:
-    pending = services.PendingRegistration.from_dict(request.session.get(PENDING_REGISTRATION))
+    pending = registration.PendingRegistration.from_dict(request.session.get(PENDING_REGISTRATION))
     if pending is None:
         return redirect("people:register")
     form = RegisterConfirmForm(request.POST or None)
     done = submit(
         request,
         form,
-        lambda data: services.registration_confirm(
+        lambda data: registration.registration_confirm(
             pending=pending, code=data["code"], ip=client_ip(request)
         ),
     )
@@ -99,7 +99,7 @@ def id_check(request: HttpRequest) -> HttpResponse:
     form = IdCheckForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.resident_check_id(
+            residents.resident_check_id(
                 user=user,
                 real_name=form.cleaned_data["real_name"],
                 id_number=form.cleaned_data["id_number"],
@@ -168,7 +168,7 @@ def email_edit(request: HttpRequest) -> HttpResponse:
     if submit(
         request,
         form,
-        lambda data: services.email_set(actor=user, email=data["email"], ip=client_ip(request)),
+        lambda data: accounts.email_set(actor=user, email=data["email"], ip=client_ip(request)),
     ):
         messages.success(request, _("Your e-mail address is saved."))
         return redirect("people:profile")
@@ -183,7 +183,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
     if done := submit(
         request,
         form,
-        lambda data: services.password_change(actor=user, ip=client_ip(request), **data),
+        lambda data: passwords.password_change(actor=user, ip=client_ip(request), **data),
     ):
         update_session_auth_hash(request, done.value)  # stay signed in on this device
         messages.success(request, _("Your password has been changed."))
@@ -200,7 +200,7 @@ def verify_by_authority(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Please complete the ID check first."))
         return redirect("people:id_check")
     try:
-        services.resident_verify_by_authority(actor=user, resident=resident, ip=client_ip(request))
+        residents.resident_verify_by_authority(actor=user, resident=resident, ip=client_ip(request))
     except DomainError as error:
         messages.error(request, str(error))
     else:
@@ -214,7 +214,7 @@ def password_reset_request(request: HttpRequest) -> HttpResponse:
     if submit(
         request,
         form,
-        lambda data: services.password_reset_send_code(phone=data["phone"], ip=client_ip(request)),
+        lambda data: passwords.password_reset_send_code(phone=data["phone"], ip=client_ip(request)),
     ):
         messages.info(
             request, _("If this number has an account, a code is on its way by text message.")
@@ -231,7 +231,7 @@ def password_reset_confirm(request: HttpRequest) -> HttpResponse:
     if submit(
         request,
         form,
-        lambda data: services.password_reset_with_code(ip=client_ip(request), **data),
+        lambda data: passwords.password_reset_with_code(ip=client_ip(request), **data),
     ):
         messages.success(request, _("Your password has been changed. Please log in."))
         return redirect("people:login")
@@ -252,7 +252,7 @@ def password_reset_by_email(request: HttpRequest) -> HttpResponse:
     if submit(
         request,
         form,
-        lambda data: services.password_reset_send_link(
+        lambda data: passwords.password_reset_send_link(
             email=data["email"], link_for=link_for, ip=client_ip(request)
         ),
     ):
@@ -269,7 +269,7 @@ def password_reset_by_email(request: HttpRequest) -> HttpResponse:
 def password_reset_link(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     form = NewPasswordForm(request.POST or None)
     try:
-        services.password_reset_link_user(uidb64=uidb64, token=token)
+        passwords.password_reset_link_user(uidb64=uidb64, token=token)
     except DomainError as error:
         return render(
             request, "people/password_reset_link.html", {"invalid": str(error)}, status=400
@@ -277,7 +277,7 @@ def password_reset_link(request: HttpRequest, uidb64: str, token: str) -> HttpRe
     if submit(
         request,
         form,
-        lambda data: services.password_reset_with_link(
+        lambda data: passwords.password_reset_with_link(
             uidb64=uidb64, token=token, ip=client_ip(request), **data
         ),
     ):

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from shequ.casework import services
+from shequ.casework.services import holidays
 from shequ.core.errors import DomainError
 from shequ.people.models import User
 
@@ -31,14 +31,14 @@ def _date(text: str) -> date:
         raise CommandError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
-def parse_holiday(text: str) -> services.HolidayPeriod:
+def parse_holiday(text: str) -> holidays.HolidayPeriod:
     """``NAME:FIRST[..LAST][+WORK[,WORK…]]`` as a period of the notice."""
     name, sep, rest = text.partition(":")
     if not sep or not name.strip():
         raise CommandError(f"expected NAME:FIRST..LAST[+WORK,...], got {text!r}")
     span, _plus, work = rest.partition("+")
     first, _dots, last = span.partition("..")
-    return services.HolidayPeriod(
+    return holidays.HolidayPeriod(
         name=name.strip(),
         first_off=_date(first),
         last_off=_date(last) if last.strip() else _date(first),
@@ -46,8 +46,8 @@ def parse_holiday(text: str) -> services.HolidayPeriod:
     )
 
 
-def read_csv(path: Path, year: int) -> tuple[list[services.HolidayDay], set[str]]:
-    days: list[services.HolidayDay] = []
+def read_csv(path: Path, year: int) -> tuple[list[holidays.HolidayDay], set[str]]:
+    days: list[holidays.HolidayDay] = []
     sources: set[str] = set()
     with path.open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
@@ -55,7 +55,7 @@ def read_csv(path: Path, year: int) -> tuple[list[services.HolidayDay], set[str]
             if day.year != year:
                 continue
             days.append(
-                services.HolidayDay(
+                holidays.HolidayDay(
                     day=day, kind=(row.get("kind") or "").strip(), name=row.get("name") or ""
                 )
             )
@@ -83,7 +83,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         year: int = options["year"]
         source: str = options["source"]
-        days = services.holiday_days_from_periods([parse_holiday(h) for h in options["holiday"]])
+        days = holidays.holiday_days_from_periods([parse_holiday(h) for h in options["holiday"]])
         if options["csv"] is not None:
             rows, sources = read_csv(options["csv"], year)
             days += rows
@@ -95,7 +95,7 @@ class Command(BaseCommand):
             if actor is None:
                 raise CommandError(f"no user {options['by']!r}")
         try:
-            entry = services.holiday_year_enter(
+            entry = holidays.holiday_year_enter(
                 actor=actor, year=year, source=source, days=days, replace=options["replace"]
             )
         except DomainError as error:

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from shequ.casework.services import applications_escalate_overdue
+from shequ.casework.services.deadlines import applications_escalate_overdue
 
 
 class Command(BaseCommand):

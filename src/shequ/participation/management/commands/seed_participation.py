@@ -50,7 +50,7 @@ def _thousands(amount: Decimal | int) -> Decimal:
 def _verify_voters(worker: User, resident_user: User) -> None:
     """The demo registry is mostly unverified: the worker checks enough residents' ID
     cards at the counter (现场核验) for a council and a round of paper ballots."""
-    from shequ.people.services import resident_verify_in_person
+    from shequ.people.services.residents import resident_verify_in_person
 
     verified = (
         Resident.objects.filter(community_id=NIJIAQIAO, verification_level__gte=1)
