@@ -21,7 +21,7 @@ from shequ.catalogue.models import Service
 from shequ.core.errors import DomainError, NotFound, PermissionDenied
 from shequ.core.models import AuditEvent
 from shequ.core.scopes import Role
-from shequ.core.uploads import MAX_IMAGE_SIDE
+from shequ.core.uploads import MAX_IMAGE_SIDE, MAX_PHOTO_UPLOAD_KB
 from shequ.notices.models import Message
 from shequ.people.models import VerificationLevel
 from tests import images
@@ -94,7 +94,8 @@ def test_full_path_to_completion_with_deadline_and_messages(
         ({"address": "<script>alert(1)</script>"}, "markup_not_allowed", "address"),
         ({"files": {"photo": png()}}, "document_required", "proof"),
         (
-            {"files": {"photo": png(size=3 * 1024 * 1024), "proof": pdf()}},
+            # Past what a phone takes (a smaller one over the slot's limit is downscaled).
+            {"files": {"photo": png(size=MAX_PHOTO_UPLOAD_KB * 1024), "proof": pdf()}},
             "file_too_large",
             "photo",
         ),

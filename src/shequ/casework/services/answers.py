@@ -24,7 +24,7 @@ from shequ.core.services import (
     pii_reveal_allowance_check,
     pii_reveal_reason_clean,
 )
-from shequ.core.uploads import check_upload, clean_image
+from shequ.core.uploads import accept_upload
 from shequ.notices.services import plain_text
 from shequ.people.identity import normalise_mobile, parse_id_number
 from shequ.people.models import User
@@ -104,13 +104,12 @@ def _check_file(spec: Mapping[str, Any], upload: UploadedFile) -> tuple[File, st
 
     Raises: DomainError (wrong type, too large, unreadable picture).
     """
-    content_type = check_upload(
+    return accept_upload(
         upload,
         field=spec["name"],
         types=spec.get("types", []),
         max_kb=int(spec.get("max_kb", 2048)),
     )
-    return clean_image(upload, content_type, field=spec["name"]), content_type
 
 
 def _validate(
