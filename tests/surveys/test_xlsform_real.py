@@ -144,9 +144,12 @@ def test_what_cannot_be_collected_is_named_row_by_row() -> None:
         [
             ["text", "name_ok", "姓名"],
             ["audio", "voice", "录音"],
+            ["begin repeat", "members", "家庭成员"],
+            ["text", "member", "姓名"],
             ["begin repeat", "kids", "孩子"],
             ["integer", "kid_age", "年龄"],
             ["text", "kid_school", "学校"],
+            ["end repeat", "", ""],
             ["end repeat", "", ""],
             ["calculate", "total", "", "1 + 1"],
             ["barcode", "code", "扫码"],
@@ -155,16 +158,17 @@ def test_what_cannot_be_collected_is_named_row_by_row() -> None:
     with pytest.raises(DefinitionInvalid) as error:
         parse_xlsform(content)
     got = [str(p) for p in error.value.problems]
+    # A roster is collected; a roster inside a roster is not, and each of its rows says so.
     assert got == [
         "sheet survey, row 3, column A: The type audio cannot be collected yet.",
-        "sheet survey, row 4, column A: Repeated groups (begin repeat kids) cannot be "
-        "collected yet.",
-        "sheet survey, row 5, column A: kid_age is inside the repeated group kids, which "
-        "cannot be collected yet.",
-        "sheet survey, row 6, column A: kid_school is inside the repeated group kids, which "
-        "cannot be collected yet.",
-        "sheet survey, row 8, column A: Calculations (calculate) are not evaluated yet.",
-        "sheet survey, row 9, column A: The type barcode cannot be collected yet.",
+        "sheet survey, row 6, column A: A repeat inside a repeat (begin repeat kids inside "
+        "members) cannot be collected yet.",
+        "sheet survey, row 7, column A: kid_age is inside the repeat kids within the repeat "
+        "members, which cannot be collected yet.",
+        "sheet survey, row 8, column A: kid_school is inside the repeat kids within the repeat "
+        "members, which cannot be collected yet.",
+        "sheet survey, row 11, column A: Calculations (calculate) are not evaluated yet.",
+        "sheet survey, row 12, column A: The type barcode cannot be collected yet.",
     ]
 
 

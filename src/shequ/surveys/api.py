@@ -11,7 +11,7 @@ from ninja.security import django_auth
 from shequ.core.api import PROBLEM_TYPE
 from shequ.core.services import client_ip
 from shequ.surveys import selectors, services
-from shequ.surveys.models import Question
+from shequ.surveys.models import MAX_ENTRIES, Question
 from shequ.surveys.statistics import Estimate
 
 router = Router(tags=["surveys"])
@@ -42,12 +42,30 @@ class QuestionOut(Schema):
     choices: list[str]
 
 
+class SectionOut(Schema):
+    """A section; a repeated one (a roster) is answered as a list of entries under its name,
+    ``repeat_count`` giving their number ("3" or "${q}"), else the respondent decides (up to
+    ``max_entries``, at least one when ``required``)."""
+
+    name: str
+    label_zh: str
+    label_en: str
+    repeat: bool
+    repeat_count: str
+    required: bool
+    max_entries: int
+    questions: list[str]
+
+
 class SurveyDetailOut(SurveyOut):
     version: int
+    sections: list[SectionOut]
     questions: list[QuestionOut]
 
 
 class ResponseIn(Schema):
+    # {question: answer}; a repeated section's answers are a list of entries under its name:
+    # {"household_member": [{"member_name": "...", "age": 40}, ...]}
     answers: dict[str, Any]
     submit: bool = True
     invitation_token: str | None = None
@@ -163,6 +181,24 @@ def get_survey(request: HttpRequest, survey_id: int) -> dict[str, Any]:
             )
         },
         "version": version.number,
+        "sections": [
+            {
+                **{
+                    field: getattr(section, field)
+                    for field in (
+                        "name",
+                        "label_zh",
+                        "label_en",
+                        "repeat",
+                        "repeat_count",
+                        "required",
+                    )
+                },
+                "max_entries": MAX_ENTRIES,
+                "questions": [q.name for q in section_questions],
+            }
+            for section, section_questions in questions.parts()
+        ],
         "questions": [
             {**_question(q), "choices": questions.choices_of(q)} for q in questions.questions
         ],

@@ -29,6 +29,8 @@ from shequ.surveys.forms import (
     SurveyCreateForm,
     XLSFormImportForm,
     answers_from_post,
+    entries_changed,
+    is_entry_action,
     parse_lines,
     unparse_lines,
 )
@@ -335,6 +337,9 @@ def builder(request: HttpRequest, survey_id: int) -> HttpResponse:
                 new_name=data["section_name"] if name else None,
                 label_zh=data["label_zh"],
                 label_en=data["label_en"],
+                repeat=data["repeat"],
+                repeat_count=data["repeat_count"],
+                required=data["required"],
                 **common,
             )
         else:
@@ -559,28 +564,34 @@ def interview(request: HttpRequest, survey_id: int, invitation_id: int) -> HttpR
     errors: list[DomainError] = []
     status = 200
     if request.method == "POST":
-        questions = list(Question.objects.filter(version=version).order_by("position"))
+        questions = list(
+            Question.objects.filter(version=version).select_related("section").order_by("position")
+        )
         values = answers_from_post(questions, request.POST, request.FILES)
-        submit = request.POST.get("action") == "submit"
-        try:
-            saved = services.response_save_by_interviewer(
-                actor=request.user,
-                invitation_id=invitation.pk,
-                answers=values,
-                submit=submit,
-                ip=client_ip(request),
-            )
-        except services.AnswersInvalid as error:
-            errors, status = list(error.errors), 400
-        except DomainError as error:
-            if isinstance(error, NotFound):
-                raise
-            errors, status = [error], 400
+        action = request.POST.get("action", "")
+        if is_entry_action(action):
+            # Adding or removing an entry without the page's script: shown again, not saved.
+            values = entries_changed(values, action, questions)
         else:
-            messages.success(
-                request, _("Submitted.") if saved.status == "complete" else _("Saved.")
-            )
-            return redirect("surveys_console:interviews", survey_id=survey_id)
+            try:
+                saved = services.response_save_by_interviewer(
+                    actor=request.user,
+                    invitation_id=invitation.pk,
+                    answers=values,
+                    submit=action == "submit",
+                    ip=client_ip(request),
+                )
+            except services.AnswersInvalid as error:
+                errors, status = list(error.errors), 400
+            except DomainError as error:
+                if isinstance(error, NotFound):
+                    raise
+                errors, status = [error], 400
+            else:
+                messages.success(
+                    request, _("Submitted.") if saved.status == "complete" else _("Saved.")
+                )
+                return redirect("surveys_console:interviews", survey_id=survey_id)
     return render(
         request,
         "surveys/answer.html",

@@ -10,7 +10,7 @@ import hmac
 import re
 import secrets
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from math import isfinite
@@ -44,6 +44,8 @@ from shequ.surveys.definition import (
     definition_of,
     definition_problems,
     definition_write,
+    entry_count,
+    entry_field,
 )
 from shequ.surveys.expressions import (
     ExpressionError,
@@ -57,6 +59,7 @@ from shequ.surveys.models import (
     ANSWERLESS_TYPES,
     CHOICE_TYPES,
     KEEP_PHOTO,
+    MAX_ENTRIES,
     AgeBand,
     Answer,
     Choice,
@@ -65,6 +68,7 @@ from shequ.surveys.models import (
     QuestionType,
     Response,
     SamplingPlan,
+    Section,
     Stratum,
     Survey,
     SurveyVersion,
@@ -583,10 +587,15 @@ def survey_section_save(
     label_zh: str = "",
     label_en: str = "",
     new_name: str | None = None,
+    repeat: bool | None = None,
+    repeat_count: str = "",
+    required: bool = False,
     ip: str | None = None,
 ) -> SurveyVersion:
     """Add a section (``new_name`` None) or change section ``name``'s name and labels.
 
+    ``repeat`` True makes it a repeated section (a roster) with ``repeat_count`` and
+    ``required`` (see SectionDef), False a plain one; None leaves that as it is.
     Raises: NotFound, DomainError(bad_section_name, duplicate_section), DefinitionInvalid.
     """
     target_name = (new_name if new_name is not None else name).strip()
@@ -616,6 +625,10 @@ def survey_section_save(
         section.name = target_name
         section.label_zh = label_zh.strip()
         section.label_en = label_en.strip()
+        if repeat is not None:
+            section.repeat = repeat
+            section.repeat_count = repeat_count.strip() if repeat else ""
+            section.required = required and repeat
         return definition
 
     return _definition_change(
@@ -999,11 +1012,13 @@ def _as_float(value: Any) -> float | None:
 
 
 class VersionQuestions:
-    """A version's questions with their choice names, loaded in two queries."""
+    """A version's sections and questions with their choice names, loaded in three queries."""
 
     def __init__(self, version: SurveyVersion) -> None:
         self.version = version
+        self.sections = list(Section.objects.filter(version=version).order_by("position"))
         self.questions = list(Question.objects.filter(version=version).order_by("position"))
+        self.section_of = {s.pk: s for s in self.sections}
         self.choices: dict[int, list[str]] = {}
         for list_id, name in (
             Choice.objects.filter(choice_list__version=version)
@@ -1015,11 +1030,18 @@ class VersionQuestions:
     def choices_of(self, question: Question) -> list[str]:
         return self.choices.get(question.choice_list_id or 0, [])
 
+    def parts(self) -> list[tuple[Section, list[Question]]]:
+        """Each section with its questions, in the questionnaire's order."""
+        by_section: dict[int, list[Question]] = {s.pk: [] for s in self.sections}
+        for question in self.questions:
+            by_section[question.section_id].append(question)
+        return [(s, by_section[s.pk]) for s in self.sections]
+
 
 def _clean_value(
-    question: Question, value: Any, choices: list[str]
+    question: Question, value: Any, choices: list[str], *, field: str | None = None
 ) -> tuple[Any, DomainError | None]:
-    name = question.name
+    name = field or question.name
     qtype = question.qtype
 
     def bad(code: str, message: Any) -> tuple[Any, DomainError]:
@@ -1161,35 +1183,65 @@ def _take_photo(upload: Any) -> NewPhoto | BadPhoto:
     return NewPhoto(f"{uuid.uuid4().hex}.{extension}", bytes(data))
 
 
+def _kept_photo(value: Any, held: Mapping[tuple[str, int], str], name: str, entry: int) -> Any:
+    """An upload read and checked; "keep" resolved to the response's own stored photo (the
+    one of the entry the marker names, as entries may have been removed since), else None;
+    anything else as it came."""
+    if isinstance(value, str) and value.startswith(KEEP_PHOTO):
+        source = value.removeprefix(KEEP_PHOTO)
+        stored = held.get((name, int(source) if source.isdigit() else entry))
+        return KeptPhoto(stored) if stored else None
+    if callable(getattr(value, "read", None)):
+        return _take_photo(value)
+    return value
+
+
 def _prepare_photos(
     response: Response | None, version: SurveyVersion, answers: Mapping[str, Any]
 ) -> dict[str, Any]:
     """Answers with photo questions' uploads read and checked, and "keep" resolved from the
-    response's stored answers (dropped when there is nothing to keep)."""
-    names = set(
+    response's stored answers (dropped when there is nothing to keep), also in entries."""
+    photos = list(
         Question.objects.filter(version=version, qtype=QuestionType.IMAGE).values_list(
-            "name", flat=True
+            "name", "section__name", "section__repeat"
         )
     )
+    names = {name for name, _section, repeat in photos if not repeat}
+    in_entries: dict[str, set[str]] = {}
+    for name, section, repeat in photos:
+        if repeat:
+            in_entries.setdefault(section, set()).add(name)
     prepared = dict(answers)
-    if not names & set(answers):
+    if not names & set(answers) and not set(in_entries) & set(answers):
         return prepared
-    held: dict[str, str] = {}
+    held: dict[tuple[str, int], str] = {}
     if response is not None and response.pk is not None:
-        held = dict(
-            Answer.objects.filter(response=response, question__name__in=names).values_list(
-                "question__name", "value_text"
-            )
-        )
+        held = {
+            (name, entry): text
+            for name, entry, text in Answer.objects.filter(
+                response=response, question__qtype=QuestionType.IMAGE
+            ).values_list("question__name", "entry", "value_text")
+        }
     for name in names & set(answers):
-        value = answers[name]
-        if isinstance(value, str) and value == KEEP_PHOTO:
-            if held.get(name):
-                prepared[name] = KeptPhoto(held[name])
-            else:
-                prepared.pop(name)
-        elif callable(getattr(value, "read", None)):
-            prepared[name] = _take_photo(value)
+        value = _kept_photo(answers[name], held, name, 0)
+        if value is None:
+            prepared.pop(name)
+        else:
+            prepared[name] = value
+    for section, section_names in in_entries.items():
+        entries = answers.get(section)
+        if not isinstance(entries, list):
+            continue
+        kept: list[Any] = []
+        for index, entry in enumerate(entries, start=1):
+            if isinstance(entry, Mapping):
+                entry = {
+                    key: _kept_photo(value, held, key, index) if key in section_names else value
+                    for key, value in entry.items()
+                }
+                entry = {key: value for key, value in entry.items() if value is not None}
+            kept.append(entry)
+        prepared[section] = kept
     return prepared
 
 
@@ -1228,126 +1280,295 @@ def _position_score(choice: str, choices: list[str]) -> float:
     return choices.index(choice) / (len(choices) - 1) * 100 if len(choices) > 1 else 100.0
 
 
+def _in_entry(error: DomainError, index: int) -> DomainError:
+    """``error`` saying which entry it is about ("第 2 项: ...")."""
+    return DomainError(
+        error.code, _("Entry %(n)s: %(message)s"), field=error.field, n=index, message=error
+    )
+
+
+def _answer_clean(
+    question: Question,
+    raw: Any,
+    choices: list[str],
+    shown: Mapping[str, Any],
+    *,
+    field: str,
+    submit: bool,
+) -> tuple[Any, DomainError | None]:
+    """One answer checked: (value, None), (None, None) when there is none to keep (hidden,
+    empty, a note), or (None, the error)."""
+    if question.qtype in ANSWERLESS_TYPES:
+        if not _empty(raw):
+            return None, DomainError(
+                "no_answer", _("This is a note; it takes no answer."), field=field
+            )
+        return None, None
+    if not evaluate_relevant(parse_relevant(question.relevant), shown):
+        return None, None
+    if isinstance(raw, Mapping):
+        raw = {k: v for k, v in raw.items() if not _empty(v)}
+    if _empty(raw):
+        if submit and question.required:
+            return None, DomainError("required", _("This question needs an answer."), field=field)
+        return None, None
+    value, error = _clean_value(question, raw, choices, field=field)
+    if error is None and question.constraint:
+        checked = value
+        if not evaluate_constraint(parse_constraint(question.constraint), checked):
+            error = DomainError(
+                "constraint",
+                _("This answer is outside the allowed values."),
+                field=field,
+            )
+    if (
+        error is None
+        and question.qtype == QuestionType.MATRIX
+        and submit
+        and question.required
+        and len(value) != len(question.items)
+    ):
+        error = DomainError("required", _("Answer every row of the table."), field=field)
+    if error is not None:
+        return None, error
+    return value, None
+
+
+def _answer_rows(
+    question: Question, value: Any, choices: list[str]
+) -> tuple[list[Answer], float | None]:
+    """The unsaved Answer rows of one checked answer, and its 0–100 score if it is scored."""
+    rows: list[Answer] = []
+    score = None
+    if question.qtype == QuestionType.MATRIX:
+        scores = []
+        for item, choice in value.items():
+            item_score = _position_score(choice, choices)
+            scores.append(item_score)
+            rows.append(Answer(question=question, item=item, value_text=choice, score=item_score))
+        return rows, (sum(scores) / len(scores) if scores else None)
+    answer = Answer(question=question)
+    if question.qtype == QuestionType.LIKERT5:
+        score = _position_score(value, choices)
+        answer.value_text = value
+    elif question.qtype == QuestionType.SINGLE:
+        answer.value_text = value
+    elif question.qtype == QuestionType.MULTIPLE:
+        answer.value_choices = value
+    elif question.qtype in (QuestionType.RATING10, QuestionType.RATING100):
+        answer.value_number = float(value)
+        score = value * 10.0 if question.qtype == QuestionType.RATING10 else float(value)
+    elif question.qtype in (QuestionType.INTEGER, QuestionType.DECIMAL):
+        answer.value_number = float(value)
+    elif question.qtype == QuestionType.DATE:
+        answer.value_date = value
+    elif question.qtype == QuestionType.IMAGE:
+        answer.value_text = value.name
+    else:
+        # Checked as typed (a constraint may test the shape of a number); kept with
+        # any ID or mobile number in it masked.
+        answer.value_text = mask_numbers_in_text(str(value))
+    answer.score = score
+    return [answer], score
+
+
+def _empty_entry(entry: Mapping[str, Any]) -> bool:
+    return all(_empty(value) for value in entry.values())
+
+
+def _entries_clean(
+    questions: VersionQuestions,
+    section: Section,
+    section_questions: list[Question],
+    raw: Any,
+    shown: Mapping[str, Any],
+    errors: list[DomainError],
+    *,
+    submit: bool,
+) -> list[Answer]:
+    """A repeated section's entries, each checked like a questionnaire of its own (its
+    show-if rules see the entry's answers and those outside the section); problems are
+    added to ``errors`` naming the entry."""
+    name = section.name
+    entries = [] if _empty(raw) else raw
+    if not isinstance(entries, list) or not all(isinstance(e, Mapping) for e in entries):
+        errors.append(
+            DomainError(
+                "not_entries",
+                _("Give the entries as a list, one set of answers for each entry."),
+                field=name,
+            )
+        )
+        return []
+    expected = entry_count(section.repeat_count, shown)
+    if expected is not None and expected > MAX_ENTRIES:
+        errors.append(
+            DomainError(
+                "too_many_entries",
+                _("At most %(n)s entries can be collected here."),
+                field=name,
+                n=MAX_ENTRIES,
+            )
+        )
+        return []
+    limit = MAX_ENTRIES if expected is None else expected
+    given = max((i for i, e in enumerate(entries, start=1) if not _empty_entry(e)), default=0)
+    if given > limit:
+        errors.append(
+            DomainError(
+                "too_many_entries",
+                _("This part takes at most %(n)s entries; %(given)s were given."),
+                field=name,
+                n=limit,
+                given=given,
+            )
+        )
+        return []
+    entries = list(entries[:limit])
+    if expected is not None:
+        entries += [{}] * (expected - len(entries))
+    applies = any(
+        evaluate_relevant(parse_relevant(q.relevant), shown)
+        for q in section_questions
+        if q.qtype not in ANSWERLESS_TYPES
+    )
+    if (
+        submit
+        and section.required
+        and expected is None
+        and applies
+        and all(_empty_entry(e) for e in entries)
+    ):
+        errors.append(DomainError("entries_required", _("Add at least one entry."), field=name))
+    known = {q.name for q in section_questions}
+    rows: list[Answer] = []
+    for index, entry in enumerate(entries, start=1):
+        for key in entry:
+            if key not in known:
+                errors.append(
+                    _in_entry(
+                        DomainError(
+                            "unknown_question",
+                            _("No such question."),
+                            field=entry_field(name, index, str(key)),
+                        ),
+                        index,
+                    )
+                )
+        values = dict(shown)
+        for question in section_questions:
+            choices = questions.choices_of(question)
+            value, error = _answer_clean(
+                question,
+                entry.get(question.name),
+                choices,
+                values,
+                field=entry_field(name, index, question.name),
+                submit=submit,
+            )
+            if error is not None:
+                errors.append(_in_entry(error, index))
+                continue
+            if value is None:
+                continue
+            values[question.name] = value
+            entry_rows, _score = _answer_rows(question, value, choices)
+            for row in entry_rows:
+                row.entry = index
+            rows.extend(entry_rows)
+    return rows
+
+
 def answers_clean(
     questions: VersionQuestions, answers: Mapping[str, Any], *, submit: bool
 ) -> tuple[list[Answer], float | None]:
     """Validate answers against the version; unsaved Answer rows and the respondent's score.
 
     Answers to questions the skip logic hides are dropped; required applies on submit only.
+    A repeated section's answers are a list of entries under the section's name, each a
+    mapping of its questions' answers (``{"household_member": [{"age": 40}, ...]}``).
     Raises: AnswersInvalid listing every problem.
     """
     errors: list[DomainError] = []
-    known = {q.name for q in questions.questions}
+    parts = questions.parts()
+    known = {
+        name
+        for section, section_questions in parts
+        for name in ([section.name] if section.repeat else [q.name for q in section_questions])
+    }
     for name in answers:
         if name not in known:
             errors.append(DomainError("unknown_question", _("No such question."), field=name))
     shown_values: dict[str, Any] = {}
     rows: list[Answer] = []
     weighted = total_weight = 0.0
-    for question in questions.questions:
-        if question.qtype in ANSWERLESS_TYPES:
-            if not _empty(answers.get(question.name)):
-                errors.append(
-                    DomainError(
-                        "no_answer", _("This is a note; it takes no answer."), field=question.name
-                    )
+    for section, section_questions in parts:
+        if section.repeat:
+            rows.extend(
+                _entries_clean(
+                    questions,
+                    section,
+                    section_questions,
+                    answers.get(section.name),
+                    shown_values,
+                    errors,
+                    submit=submit,
                 )
-            continue
-        if not evaluate_relevant(parse_relevant(question.relevant), shown_values):
-            continue
-        raw = answers.get(question.name)
-        if isinstance(raw, Mapping):
-            raw = {k: v for k, v in raw.items() if not _empty(v)}
-        choices = questions.choices_of(question)
-        if _empty(raw):
-            if submit and question.required:
-                errors.append(
-                    DomainError(
-                        "required", _("This question needs an answer."), field=question.name
-                    )
-                )
-            continue
-        value, error = _clean_value(question, raw, choices)
-        if error is None and question.constraint:
-            checked = value
-            if not evaluate_constraint(parse_constraint(question.constraint), checked):
-                error = DomainError(
-                    "constraint",
-                    _("This answer is outside the allowed values."),
-                    field=question.name,
-                )
-        if (
-            error is None
-            and question.qtype == QuestionType.MATRIX
-            and submit
-            and question.required
-            and len(value) != len(question.items)
-        ):
-            error = DomainError(
-                "required", _("Answer every row of the table."), field=question.name
             )
-        if error is not None:
-            errors.append(error)
             continue
-        shown_values[question.name] = value
-        score = None
-        if question.qtype == QuestionType.MATRIX:
-            scores = []
-            for item, choice in value.items():
-                item_score = _position_score(choice, choices)
-                scores.append(item_score)
-                rows.append(
-                    Answer(question=question, item=item, value_text=choice, score=item_score)
-                )
-            score = sum(scores) / len(scores) if scores else None
-        else:
-            answer = Answer(question=question)
-            if question.qtype == QuestionType.LIKERT5:
-                score = _position_score(value, choices)
-                answer.value_text = value
-            elif question.qtype == QuestionType.SINGLE:
-                answer.value_text = value
-            elif question.qtype == QuestionType.MULTIPLE:
-                answer.value_choices = value
-            elif question.qtype in (QuestionType.RATING10, QuestionType.RATING100):
-                answer.value_number = float(value)
-                score = value * 10.0 if question.qtype == QuestionType.RATING10 else float(value)
-            elif question.qtype in (QuestionType.INTEGER, QuestionType.DECIMAL):
-                answer.value_number = float(value)
-            elif question.qtype == QuestionType.DATE:
-                answer.value_date = value
-            elif question.qtype == QuestionType.IMAGE:
-                answer.value_text = value.name
-            else:
-                # Checked as typed (a constraint may test the shape of a number); kept with
-                # any ID or mobile number in it masked.
-                answer.value_text = mask_numbers_in_text(str(value))
-            answer.score = score
-            rows.append(answer)
-        if score is not None and question.score_weight > 0:
-            weighted += question.score_weight * score
-            total_weight += question.score_weight
+        for question in section_questions:
+            choices = questions.choices_of(question)
+            value, error = _answer_clean(
+                question,
+                answers.get(question.name),
+                choices,
+                shown_values,
+                field=question.name,
+                submit=submit,
+            )
+            if error is not None:
+                errors.append(error)
+                continue
+            if value is None:
+                continue
+            shown_values[question.name] = value
+            answer_rows, score = _answer_rows(question, value, choices)
+            rows.extend(answer_rows)
+            if score is not None and question.score_weight > 0:
+                weighted += question.score_weight * score
+                total_weight += question.score_weight
     if errors:
         raise AnswersInvalid(errors)
     return rows, (weighted / total_weight if total_weight > 0 else None)
 
 
+def _answer_value(answer: Answer) -> Any:
+    if answer.question.qtype == QuestionType.MULTIPLE:
+        return answer.value_choices
+    if answer.value_date is not None:
+        return answer.value_date.isoformat()
+    if answer.value_number is not None:
+        number = answer.value_number
+        return int(number) if number.is_integer() else number
+    return answer.value_text
+
+
 def response_answers(response: Response) -> dict[str, Any]:
     """A saved response's answers in the shape the services accept (to resume)."""
     values: dict[str, Any] = {}
-    for answer in response.answers.select_related("question"):
+    entries: dict[str, dict[int, dict[str, Any]]] = {}
+    for answer in response.answers.select_related("question__section"):
         question = answer.question
+        target = values
+        if answer.entry:
+            target = entries.setdefault(question.section.name, {}).setdefault(answer.entry, {})
         if question.qtype == QuestionType.MATRIX:
-            values.setdefault(question.name, {})[answer.item] = answer.value_text
-        elif question.qtype == QuestionType.MULTIPLE:
-            values[question.name] = answer.value_choices
-        elif answer.value_date is not None:
-            values[question.name] = answer.value_date.isoformat()
-        elif answer.value_number is not None:
-            number = answer.value_number
-            values[question.name] = int(number) if number.is_integer() else number
+            target.setdefault(question.name, {})[answer.item] = answer.value_text
         else:
-            values[question.name] = answer.value_text
+            target[question.name] = _answer_value(answer)
+    for name, by_index in entries.items():
+        # An entry left empty has no rows; it keeps its place so the others keep their number.
+        values[name] = [by_index.get(i, {}) for i in range(1, max(by_index) + 1)]
     return values
 
 
@@ -1402,8 +1623,8 @@ def _store_photos(answers: Mapping[str, Any], rows: list[Answer], old: set[str])
     """
     stored = {row.value_text for row in rows if row.question.qtype == QuestionType.IMAGE}
     storage = photo_storage()
-    for value in answers.values():
-        if isinstance(value, NewPhoto) and value.name in stored:
+    for value in _new_photos(answers):
+        if value.name in stored:
             storage.save(value.name, ContentFile(value.data))
     stale = old - stored
 
@@ -1413,6 +1634,17 @@ def _store_photos(answers: Mapping[str, Any], rows: list[Answer], old: set[str])
 
     if stale:
         transaction.on_commit(remove)
+
+
+def _new_photos(answers: Mapping[str, Any]) -> Iterator[NewPhoto]:
+    """The uploads among the answers, also those in repeated sections' entries."""
+    for value in answers.values():
+        if isinstance(value, NewPhoto):
+            yield value
+        elif isinstance(value, list):
+            for entry in value:
+                if isinstance(entry, Mapping):
+                    yield from (v for v in entry.values() if isinstance(v, NewPhoto))
 
 
 def _resident_fields(invitation: Invitation, survey: Survey) -> dict[str, Any]:

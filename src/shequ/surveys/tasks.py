@@ -89,7 +89,7 @@ def responses_export(
     record_id = context.task_result.id
     actor = User.objects.get(pk=actor_id)
     survey = Survey.objects.get(pk=survey_id)
-    columns = export_columns(survey)
+    columns = export_columns(survey, actor)
     path = export_path(record_id, fmt)
     partial = _partial_path(path)
     count = 0

@@ -13,7 +13,12 @@ from django.views.decorators.http import require_http_methods
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.services import client_ip
 from shequ.surveys import selectors, services
-from shequ.surveys.forms import OpenProfileForm, answers_from_post
+from shequ.surveys.forms import (
+    OpenProfileForm,
+    answers_from_post,
+    entries_changed,
+    is_entry_action,
+)
 from shequ.surveys.models import Invitation, Question, Response, Survey, SurveyVersion
 from shequ.surveys.rendering import questionnaire
 
@@ -38,9 +43,27 @@ def _page(
     values = services.response_answers(response) if response is not None else {}
     status = 200
     if request.method == "POST":
-        questions = list(Question.objects.filter(version=version).order_by("position"))
+        questions = list(
+            Question.objects.filter(version=version).select_related("section").order_by("position")
+        )
         values = answers_from_post(questions, request.POST, request.FILES)
-        submit = request.POST.get("action") == "submit"
+        action = request.POST.get("action", "")
+        if is_entry_action(action):
+            # Adding or removing an entry without the page's script: shown again, not saved.
+            return render(
+                request,
+                "surveys/answer.html",
+                {
+                    "survey": survey,
+                    "sections": questionnaire(
+                        version, entries_changed(values, action, questions), []
+                    ),
+                    "profile_form": profile_form,
+                    "places": places,
+                    **(extra or {}),
+                },
+            )
+        submit = action == "submit"
         try:
             saved = save(values, submit)
         except services.AnswersInvalid as error:
