@@ -333,6 +333,30 @@ def test_a_builder_section_becomes_a_roster_and_bad_counts_are_refused(
     assert animals.repeat
 
 
+def test_the_console_builder_makes_a_section_a_roster_counted_by_a_question(
+    client: Client, committee: User, survey: Survey
+) -> None:
+    client.force_login(committee)
+    services.survey_question_add(
+        actor=committee,
+        survey_id=survey.pk,
+        question=QuestionDef("child_age", "integer", "孩子年龄", "Child's age"),
+        section_name="children",
+    )
+    url = reverse("surveys_console:builder", args=[survey.pk])
+    form = {"action": "section_save", "name": "children", "section_name": "children"}
+    saved = client.post(url, {**form, "repeat": "on", "repeat_count": "${years_here}"})
+    assert saved.status_code == 302
+    children = definition_of(survey.versions.get()).sections[-1]
+    assert (children.repeat, children.repeat_count) == (True, "${years_here}")
+    detail = client.get(reverse("surveys_console:detail", args=[survey.pk])).content.decode()
+    assert 'value="${years_here}"' in detail
+    # A count naming a question that is not a whole number is refused, and said so.
+    refused = client.post(url, {**form, "repeat": "on", "repeat_count": "${comment}"}, follow=True)
+    assert "${comment}" in refused.content.decode()
+    assert definition_of(survey.versions.get()).sections[-1].repeat_count == "${years_here}"
+
+
 def test_definitions_check_counts_and_names_of_repeats() -> None:
     definition = SurveyDefinition(
         sections=[
