@@ -8,8 +8,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from shequ.core.scopes import Role
-from shequ.surveys import services
 from shequ.surveys.models import Answer, Response
+from shequ.surveys.services.questionnaire import survey_import_xlsform
+from shequ.surveys.services.sampling import sampling_plan_draw, sampling_plan_set
+from shequ.surveys.services.surveys import survey_open
 from tests.factories import CITY, NIJIAQIAO, WUHOU, make_staff
 from tests.surveys.conftest import make_adult
 from tests.surveys.test_repeats import roster_form
@@ -21,11 +23,9 @@ pytestmark = pytest.mark.e2e
 def roster_link(chengdu: None) -> str:
     committee = make_staff("committee_roster", Role.CITY_COMMITTEE, CITY)
     make_adult(NIJIAQIAO)
-    survey = services.survey_import_xlsform(
-        actor=committee, content=roster_form(), division_code=WUHOU
-    )
-    services.survey_open(actor=committee, survey_id=survey.pk)
-    services.sampling_plan_set(
+    survey = survey_import_xlsform(actor=committee, content=roster_form(), division_code=WUHOU)
+    survey_open(actor=committee, survey_id=survey.pk)
+    sampling_plan_set(
         actor=committee,
         survey_id=survey.pk,
         target_n=1,
@@ -33,7 +33,7 @@ def roster_link(chengdu: None) -> str:
         min_per_stratum=1,
         seed=5,
     )
-    [(_pk, token)] = services.sampling_plan_draw(actor=committee, survey_id=survey.pk)
+    [(_pk, token)] = sampling_plan_draw(actor=committee, survey_id=survey.pk)
     return f"/surveys/i/{token}/"
 
 

@@ -13,7 +13,7 @@ from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from shequ.people.models import User
-from shequ.surveys import selectors, services
+from shequ.surveys import selectors
 from shequ.surveys.definition import (
     DefinitionInvalid,
     QuestionDef,
@@ -24,6 +24,15 @@ from shequ.surveys.definition import (
 )
 from shequ.surveys.exports import export_columns, export_rows
 from shequ.surveys.models import Answer, Response, Survey
+from shequ.surveys.services.answers import AnswersInvalid, response_answers
+from shequ.surveys.services.questionnaire import (
+    survey_import_xlsform,
+    survey_question_add,
+    survey_section_save,
+)
+from shequ.surveys.services.responses import response_save_by_invitation
+from shequ.surveys.services.sampling import sampling_plan_draw, sampling_plan_set
+from shequ.surveys.services.surveys import survey_open
 from shequ.surveys.xlsform import build_xlsform, parse_xlsform
 from tests.factories import NIJIAQIAO, WUHOU
 from tests.surveys.conftest import make_adult
@@ -136,13 +145,11 @@ def english() -> Iterator[None]:
 @pytest.fixture
 def roster(committee: User) -> dict[str, Any]:
     """The household survey, open, with three sampled households (tokens in order)."""
-    survey = services.survey_import_xlsform(
-        actor=committee, content=roster_form(), division_code=WUHOU
-    )
-    services.survey_open(actor=committee, survey_id=survey.pk)
+    survey = survey_import_xlsform(actor=committee, content=roster_form(), division_code=WUHOU)
+    survey_open(actor=committee, survey_id=survey.pk)
     for _ in range(3):
         make_adult(NIJIAQIAO)
-    services.sampling_plan_set(
+    sampling_plan_set(
         actor=committee,
         survey_id=survey.pk,
         target_n=3,
@@ -150,7 +157,7 @@ def roster(committee: User) -> dict[str, Any]:
         min_per_stratum=1,
         seed=11,
     )
-    pairs = services.sampling_plan_draw(actor=committee, survey_id=survey.pk)
+    pairs = sampling_plan_draw(actor=committee, survey_id=survey.pk)
     return {"survey": survey, "tokens": [token for _pk, token in pairs]}
 
 
@@ -204,9 +211,7 @@ def test_a_household_roster_form_imports_as_repeated_sections(committee: User) -
     assert (repairs.repeat, repairs.repeat_count, repairs.required) == (True, "", True)
     # What follows the rosters keeps its place after them.
     assert [q.name for q in sections["main_2"].questions] == ["comments"]
-    survey = services.survey_import_xlsform(
-        actor=committee, content=roster_form(), division_code=WUHOU
-    )
+    survey = survey_import_xlsform(actor=committee, content=roster_form(), division_code=WUHOU)
     assert survey.series == "household-2026"
     assert definition_of(survey.versions.get()) == parsed.definition
 
@@ -304,19 +309,19 @@ def test_a_matrix_inside_a_repeat_is_refused_at_its_row() -> None:
 def test_a_builder_section_becomes_a_roster_and_bad_counts_are_refused(
     committee: User, survey: Survey
 ) -> None:
-    services.survey_question_add(
+    survey_question_add(
         actor=committee,
         survey_id=survey.pk,
         question=QuestionDef("pet_name", "text", "宠物名字", "Pet's name"),
         section_name="pets",
     )
-    services.survey_section_save(
+    survey_section_save(
         actor=committee, survey_id=survey.pk, name="pets", new_name="pets", repeat=True
     )
     pets = next(s for s in definition_of(survey.versions.get()).sections if s.name == "pets")
     assert (pets.repeat, pets.repeat_count) == (True, "")
     with pytest.raises(DefinitionInvalid) as error:
-        services.survey_section_save(
+        survey_section_save(
             actor=committee,
             survey_id=survey.pk,
             name="pets",
@@ -326,7 +331,7 @@ def test_a_builder_section_becomes_a_roster_and_bad_counts_are_refused(
         )
     assert [p.code for p in error.value.problems] == ["bad_repeat_count"]
     # Renaming keeps the roster when the roster settings are not given.
-    services.survey_section_save(
+    survey_section_save(
         actor=committee, survey_id=survey.pk, name="pets", new_name="animals", label_zh="宠物"
     )
     animals = next(s for s in definition_of(survey.versions.get()).sections if s.name == "animals")
@@ -337,7 +342,7 @@ def test_the_console_builder_makes_a_section_a_roster_counted_by_a_question(
     client: Client, committee: User, survey: Survey
 ) -> None:
     client.force_login(committee)
-    services.survey_question_add(
+    survey_question_add(
         actor=committee,
         survey_id=survey.pk,
         question=QuestionDef("child_age", "integer", "孩子年龄", "Child's age"),
@@ -443,7 +448,7 @@ def test_a_household_of_three_is_answered_on_the_phone_page(
         (3, "member_name", "王小明"),
         (3, "relationship", "child"),
     ]
-    assert services.response_answers(response)["household_member"][2] == {
+    assert response_answers(response)["household_member"][2] == {
         "member_name": "王小明",
         "age": 16,
         "relationship": "child",
@@ -513,10 +518,8 @@ def test_each_entry_is_checked_like_a_question(roster: dict[str, Any]) -> None:
     answers = household()
     answers["household_member"][0]["age"] = 130
     answers["household_member"][2]["relationship"] = "cousin"
-    with pytest.raises(services.AnswersInvalid) as error:
-        services.response_save_by_invitation(
-            token=roster["tokens"][0], answers=answers, submit=True
-        )
+    with pytest.raises(AnswersInvalid) as error:
+        response_save_by_invitation(token=roster["tokens"][0], answers=answers, submit=True)
     assert [(e.field, e.code, str(e)) for e in error.value.errors] == [
         (
             "household_member[1]/age",
@@ -528,8 +531,8 @@ def test_each_entry_is_checked_like_a_question(roster: dict[str, Any]) -> None:
 
 
 def test_more_members_than_the_household_has_are_refused(roster: dict[str, Any]) -> None:
-    with pytest.raises(services.AnswersInvalid) as error:
-        services.response_save_by_invitation(
+    with pytest.raises(AnswersInvalid) as error:
+        response_save_by_invitation(
             token=roster["tokens"][0], answers=household(hh_size=2), submit=True
         )
     assert [(e.field, e.code) for e in error.value.errors] == [
@@ -542,25 +545,21 @@ def test_fewer_members_than_the_household_has_are_missing_answers(
     roster: dict[str, Any],
 ) -> None:
     answers = household(hh_size=4)
-    with pytest.raises(services.AnswersInvalid) as error:
-        services.response_save_by_invitation(
-            token=roster["tokens"][0], answers=answers, submit=True
-        )
+    with pytest.raises(AnswersInvalid) as error:
+        response_save_by_invitation(token=roster["tokens"][0], answers=answers, submit=True)
     assert {e.field for e in error.value.errors} == {
         "household_member[4]/member_name",
         "household_member[4]/age",
         "household_member[4]/relationship",
     }
     # Saving part-way is fine: the fourth member can come later.
-    response = services.response_save_by_invitation(
-        token=roster["tokens"][0], answers=answers, submit=False
-    )
-    assert len(services.response_answers(response)["household_member"]) == 3
+    response = response_save_by_invitation(token=roster["tokens"][0], answers=answers, submit=False)
+    assert len(response_answers(response)["household_member"]) == 3
 
 
 def test_a_required_list_needs_at_least_one_entry(roster: dict[str, Any]) -> None:
-    with pytest.raises(services.AnswersInvalid) as error:
-        services.response_save_by_invitation(
+    with pytest.raises(AnswersInvalid) as error:
+        response_save_by_invitation(
             token=roster["tokens"][0], answers=household(repair=[]), submit=True
         )
     assert [(e.field, e.code, str(e)) for e in error.value.errors] == [
@@ -613,12 +612,12 @@ def test_a_photo_in_an_entry_stays_with_its_entry_when_an_earlier_one_is_removed
         ["image", "photo", "照片", "", "", "", "", "", ""],
         ["end repeat", "", "", "", "", "", "", "", ""],
     ]
-    survey = services.survey_import_xlsform(
+    survey = survey_import_xlsform(
         actor=committee, content=roster_form(rows), division_code=WUHOU, series="damage"
     )
-    services.survey_open(actor=committee, survey_id=survey.pk)
+    survey_open(actor=committee, survey_id=survey.pk)
     make_adult(NIJIAQIAO)
-    services.sampling_plan_set(
+    sampling_plan_set(
         actor=committee,
         survey_id=survey.pk,
         target_n=1,
@@ -626,9 +625,9 @@ def test_a_photo_in_an_entry_stays_with_its_entry_when_an_earlier_one_is_removed
         min_per_stratum=1,
         seed=1,
     )
-    ((_pk, token),) = services.sampling_plan_draw(actor=committee, survey_id=survey.pk)
+    ((_pk, token),) = sampling_plan_draw(actor=committee, survey_id=survey.pk)
     with django_capture_on_commit_callbacks(execute=True):
-        first = services.response_save_by_invitation(
+        first = response_save_by_invitation(
             token=token,
             answers={
                 "damage": [
@@ -641,7 +640,7 @@ def test_a_photo_in_an_entry_stays_with_its_entry_when_an_earlier_one_is_removed
     bench = first.answers.get(question__name="photo", entry=2).value_text
     # The street lamp is removed on the page; the bench, now first, keeps its own photo.
     with django_capture_on_commit_callbacks(execute=True):
-        services.response_save_by_invitation(
+        response_save_by_invitation(
             token=token,
             answers={"damage": [{"where": "长椅", "photo": "__keep_photo__2"}]},
             submit=True,
@@ -655,10 +654,8 @@ def test_a_photo_in_an_entry_stays_with_its_entry_when_an_earlier_one_is_removed
 
 
 def _two_households(roster: dict[str, Any]) -> None:
-    services.response_save_by_invitation(
-        token=roster["tokens"][0], answers=household(), submit=True
-    )
-    services.response_save_by_invitation(
+    response_save_by_invitation(token=roster["tokens"][0], answers=household(), submit=True)
+    response_save_by_invitation(
         token=roster["tokens"][1],
         answers=household(
             hh_size=2,
@@ -747,7 +744,7 @@ def test_export_columns_follow_a_fixed_count(committee: User) -> None:
         ["date", "visit_day", "日期", "", "", "", "", "", ""],
         ["end repeat", "", "", "", "", "", "", "", ""],
     ]
-    survey = services.survey_import_xlsform(
+    survey = survey_import_xlsform(
         actor=committee, content=roster_form(rows), division_code=WUHOU, series="visits"
     )
     headers = [c.header for c in export_columns(survey)]
