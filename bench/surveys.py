@@ -184,9 +184,10 @@ def burst(total: int) -> None:
     from shequ.core.scopes import CITY_CODE, Role
     from shequ.people.models import Resident, StaffRole, User
     from shequ.places.models import Division
-    from shequ.surveys import services
     from shequ.surveys.demo import demo_definition, synthetic_answers
     from shequ.surveys.models import Answer, Response
+    from shequ.surveys.services.sampling import sampling_plan_draw, sampling_plan_set
+    from shequ.surveys.services.surveys import survey_create, survey_open
 
     started = time.perf_counter()
     officer = User.objects.create(username="burst-committee")
@@ -206,18 +207,18 @@ def burst(total: int) -> None:
         ),
         batch_size=5000,
     )
-    survey = services.survey_create(
+    survey = survey_create(
         actor=officer,
         title_zh="提交压力测试",
         series="burst",
         division_code=CITY_CODE,
         definition=demo_definition(),
     )
-    services.survey_open(actor=officer, survey_id=survey.pk)
-    services.sampling_plan_set(
+    survey_open(actor=officer, survey_id=survey.pk)
+    sampling_plan_set(
         actor=officer, survey_id=survey.pk, target_n=total, min_per_stratum=1, seed=2018
     )
-    pairs = services.sampling_plan_draw(actor=officer, survey_id=survey.pk)[:total]
+    pairs = sampling_plan_draw(actor=officer, survey_id=survey.pk)[:total]
     bench("burst_setup", time.perf_counter() - started, "s")
     jobs = [(token, synthetic_answers(rng, 0.0)) for _pk, token in pairs]
     doubled = jobs[: int(len(jobs) * DOUBLE_TAP_SHARE)]

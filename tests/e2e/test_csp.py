@@ -11,8 +11,8 @@ from playwright.sync_api import Dialog, Page, expect
 
 from shequ.core.scopes import Role
 from shequ.funds.services import allocation as fund_allocation
-from shequ.surveys import services as survey_services
 from shequ.surveys.demo import demo_definition
+from shequ.surveys.services.surveys import survey_create
 from tests.e2e.steps import log_in
 from tests.e2e.test_funds import FORMULA
 from tests.factories import CITY, JINJIANG, WUHOU, YULIN, make_staff
@@ -27,7 +27,7 @@ def test_survey_console_asks_before_deleting_and_draws_the_results(
 ) -> None:
     page = phone_page
     committee = make_staff("csp_committee", Role.CITY_COMMITTEE, CITY)
-    survey = survey_services.survey_create(
+    survey = survey_create(
         actor=committee,
         title_zh="满意度",
         series="csp",

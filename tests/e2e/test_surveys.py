@@ -8,9 +8,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from shequ.core.scopes import Role
-from shequ.surveys import services
 from shequ.surveys.demo import demo_definition
 from shequ.surveys.models import Answer, Response
+from shequ.surveys.services.sampling import sampling_plan_draw, sampling_plan_set
+from shequ.surveys.services.surveys import survey_create, survey_open
 from tests.factories import CITY, NIJIAQIAO, WUHOU, make_staff
 from tests.surveys.conftest import make_adult
 
@@ -21,15 +22,15 @@ pytestmark = pytest.mark.e2e
 def invitation_link(chengdu: None) -> dict[str, Any]:
     committee = make_staff("committee_e2e", Role.CITY_COMMITTEE, CITY)
     make_adult(NIJIAQIAO)
-    survey = services.survey_create(
+    survey = survey_create(
         actor=committee,
         title_zh="社区满意度问卷",
         series="e2e",
         division_code=WUHOU,
         definition=demo_definition(),
     )
-    services.survey_open(actor=committee, survey_id=survey.pk)
-    services.sampling_plan_set(
+    survey_open(actor=committee, survey_id=survey.pk)
+    sampling_plan_set(
         actor=committee,
         survey_id=survey.pk,
         target_n=1,
@@ -37,7 +38,7 @@ def invitation_link(chengdu: None) -> dict[str, Any]:
         min_per_stratum=1,
         seed=3,
     )
-    [(_pk, token)] = services.sampling_plan_draw(actor=committee, survey_id=survey.pk)
+    [(_pk, token)] = sampling_plan_draw(actor=committee, survey_id=survey.pk)
     return {"survey": survey, "url": f"/surveys/i/{token}/"}
 
 

@@ -5,9 +5,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from shequ.core.scopes import Role
-from shequ.surveys import services
 from shequ.surveys.demo import demo_definition
 from shequ.surveys.models import Response, Survey
+from shequ.surveys.services.surveys import survey_create, survey_open, survey_settings_update
 from tests.factories import CITY, NIJIAQIAO, WUHOU, YULIN, make_staff
 
 pytestmark = pytest.mark.e2e
@@ -16,15 +16,15 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def open_link(chengdu: None) -> str:
     committee = make_staff("committee_open_e2e", Role.CITY_COMMITTEE, CITY)
-    survey = services.survey_create(
+    survey = survey_create(
         actor=committee,
         title_zh="武侯区社区问卷",
         series="e2e-open",
         division_code=WUHOU,
         definition=demo_definition(),
     )
-    services.survey_open(actor=committee, survey_id=survey.pk)
-    services.survey_settings_update(
+    survey_open(actor=committee, survey_id=survey.pk)
+    survey_settings_update(
         actor=committee,
         survey_id=survey.pk,
         recognition_threshold=60,

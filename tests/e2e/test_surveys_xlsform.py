@@ -8,8 +8,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from shequ.core.scopes import Role
-from shequ.surveys import services
 from shequ.surveys.models import Answer, Response
+from shequ.surveys.services.questionnaire import survey_import_xlsform
+from shequ.surveys.services.sampling import sampling_plan_draw, sampling_plan_set
+from shequ.surveys.services.surveys import survey_open
 from tests.factories import CITY, NIJIAQIAO, WUHOU, make_staff
 from tests.surveys.conftest import make_adult
 from tests.surveys.test_xlsform_real import KOBO_FORM, PNG
@@ -21,11 +23,11 @@ pytestmark = pytest.mark.e2e
 def imported_link(chengdu: None) -> dict[str, Any]:
     committee = make_staff("committee_xls", Role.CITY_COMMITTEE, CITY)
     make_adult(NIJIAQIAO)
-    survey = services.survey_import_xlsform(
+    survey = survey_import_xlsform(
         actor=committee, content=KOBO_FORM, division_code=WUHOU, series="kobo"
     )
-    services.survey_open(actor=committee, survey_id=survey.pk)
-    services.sampling_plan_set(
+    survey_open(actor=committee, survey_id=survey.pk)
+    sampling_plan_set(
         actor=committee,
         survey_id=survey.pk,
         target_n=1,
@@ -33,7 +35,7 @@ def imported_link(chengdu: None) -> dict[str, Any]:
         min_per_stratum=1,
         seed=3,
     )
-    [(_pk, token)] = services.sampling_plan_draw(actor=committee, survey_id=survey.pk)
+    [(_pk, token)] = sampling_plan_draw(actor=committee, survey_id=survey.pk)
     return {"survey": survey, "url": f"/surveys/i/{token}/"}
 
 

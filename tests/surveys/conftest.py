@@ -7,9 +7,10 @@ import pytest
 
 from shequ.core.scopes import Role
 from shequ.people.models import Resident, User
-from shequ.surveys import services
 from shequ.surveys.demo import demo_definition
 from shequ.surveys.models import Survey
+from shequ.surveys.services.sampling import sampling_plan_draw, sampling_plan_set
+from shequ.surveys.services.surveys import survey_create, survey_open
 from tests.factories import CITY, NIJIAQIAO, WUHOU, YULIN_NORTH, make_resident, make_staff
 
 
@@ -20,7 +21,7 @@ def committee(chengdu: None) -> User:
 
 @pytest.fixture
 def survey(committee: User) -> Survey:
-    return services.survey_create(
+    return survey_create(
         actor=committee,
         title_zh="测试问卷",
         series="test-series",
@@ -31,7 +32,7 @@ def survey(committee: User) -> Survey:
 
 @pytest.fixture
 def open_survey(committee: User, survey: Survey) -> Survey:
-    return services.survey_open(actor=committee, survey_id=survey.pk)
+    return survey_open(actor=committee, survey_id=survey.pk)
 
 
 def make_adult(
@@ -50,7 +51,7 @@ def sampled(committee: User, open_survey: Survey) -> dict[str, Any]:
     residents = [make_adult(NIJIAQIAO) for _ in range(3)] + [
         make_adult(YULIN_NORTH, sex="M") for _ in range(3)
     ]
-    services.sampling_plan_set(
+    sampling_plan_set(
         actor=committee,
         survey_id=open_survey.pk,
         target_n=6,
@@ -58,7 +59,7 @@ def sampled(committee: User, open_survey: Survey) -> dict[str, Any]:
         min_per_stratum=1,
         seed=7,
     )
-    pairs = services.sampling_plan_draw(actor=committee, survey_id=open_survey.pk)
+    pairs = sampling_plan_draw(actor=committee, survey_id=open_survey.pk)
     from shequ.surveys.models import Invitation
 
     by_id = dict(Invitation.objects.values_list("id", "resident_id"))

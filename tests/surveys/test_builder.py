@@ -10,7 +10,6 @@ from shequ.core.errors import DomainError, NotFound
 from shequ.core.models import AuditEvent
 from shequ.core.scopes import Role
 from shequ.people.models import User
-from shequ.surveys import services
 from shequ.surveys.definition import (
     ChoiceDef,
     DefinitionInvalid,
@@ -19,12 +18,23 @@ from shequ.surveys.definition import (
     definition_of,
 )
 from shequ.surveys.models import Response, Survey, SurveyVersion
+from shequ.surveys.services.questionnaire import (
+    survey_question_add,
+    survey_question_delete,
+    survey_question_move,
+    survey_question_update,
+    survey_section_delete,
+    survey_section_move,
+    survey_section_save,
+)
+from shequ.surveys.services.responses import response_save_by_invitation
+from shequ.surveys.services.surveys import survey_close, survey_latest_version
 from tests.factories import NIJIAQIAO, make_staff
 from tests.surveys.conftest import GOOD_ANSWERS
 
 
 def current(survey: Survey) -> SurveyDefinition:
-    return definition_of(services.survey_latest_version(survey))
+    return definition_of(survey_latest_version(survey))
 
 
 def names(survey: Survey) -> list[str]:
@@ -47,9 +57,7 @@ def edit(committee: User, survey: Survey, name: str, **changes: Any) -> SurveyVe
         "score_weight": q.score_weight,
     }
     fields.update(changes)
-    return services.survey_question_update(
-        actor=committee, survey_id=survey.pk, name=name, **fields
-    )
+    return survey_question_update(actor=committee, survey_id=survey.pk, name=name, **fields)
 
 
 def edits_audited(survey: Survey) -> int:
@@ -119,7 +127,7 @@ def test_a_question_others_refer_to_cannot_be_renamed_or_deleted(
         edit(committee, survey, "visited_centre", new_name="visited")
     assert renamed.value.code == "question_referenced"
     with pytest.raises(DomainError) as deleted:
-        services.survey_question_delete(actor=committee, survey_id=survey.pk, name="visited_centre")
+        survey_question_delete(actor=committee, survey_id=survey.pk, name="visited_centre")
     assert deleted.value.code == "question_referenced"
     assert "centre_rating" in str(deleted.value)
     assert "last_visit" in str(deleted.value)
@@ -129,28 +137,24 @@ def test_a_question_others_refer_to_cannot_be_renamed_or_deleted(
 def test_deleting_a_question_removes_it_and_its_unshared_list(
     committee: User, survey: Survey
 ) -> None:
-    services.survey_question_delete(actor=committee, survey_id=survey.pk, name="improve")
+    survey_question_delete(actor=committee, survey_id=survey.pk, name="improve")
     definition = current(survey)
     assert "improve" not in [q.name for q in definition.questions()]
     assert "improve" not in [cl.name for cl in definition.lists]
     with pytest.raises(NotFound):
-        services.survey_question_delete(actor=committee, survey_id=survey.pk, name="improve")
+        survey_question_delete(actor=committee, survey_id=survey.pk, name="improve")
 
 
 def test_questions_move_up_and_down_and_across_sections(committee: User, survey: Survey) -> None:
     order = names(survey)
-    services.survey_question_move(
-        actor=committee, survey_id=survey.pk, name="walk_minutes", direction="up"
-    )
+    survey_question_move(actor=committee, survey_id=survey.pk, name="walk_minutes", direction="up")
     assert names(survey).index("walk_minutes") == order.index("walk_minutes") - 1
     # The last question of "about" moves down into the first place of "satisfaction".
-    services.survey_question_move(
-        actor=committee, survey_id=survey.pk, name="last_visit", direction="down"
-    )
+    survey_question_move(actor=committee, survey_id=survey.pk, name="last_visit", direction="down")
     sections = {s.name: [q.name for q in s.questions] for s in current(survey).sections}
     assert sections["satisfaction"][0] == "last_visit"
     with pytest.raises(DomainError) as first:
-        services.survey_question_move(
+        survey_question_move(
             actor=committee, survey_id=survey.pk, name="years_here", direction="up"
         )
     assert first.value.code == "cannot_move"
@@ -159,7 +163,7 @@ def test_questions_move_up_and_down_and_across_sections(committee: User, survey:
 def test_a_move_that_breaks_a_show_if_rule_is_refused(committee: User, survey: Survey) -> None:
     before = current(survey)
     with pytest.raises(DefinitionInvalid) as error:
-        services.survey_question_move(
+        survey_question_move(
             actor=committee, survey_id=survey.pk, name="centre_rating", direction="up"
         )
     assert "visited_centre" in str(error.value)
@@ -189,7 +193,7 @@ def test_choices_of_a_shared_list_become_the_questions_own(committee: User, surv
 def test_adding_a_question_with_a_taken_name_is_refused(committee: User, survey: Survey) -> None:
     before = current(survey)
     with pytest.raises(DomainError) as error:
-        services.survey_question_add(
+        survey_question_add(
             actor=committee,
             survey_id=survey.pk,
             question=QuestionDef("overall", "text", "重复"),
@@ -197,7 +201,7 @@ def test_adding_a_question_with_a_taken_name_is_refused(committee: User, survey:
         )
     assert (error.value.code, error.value.field) == ("duplicate_question", "name")
     with pytest.raises(DomainError) as bad_rule:
-        services.survey_question_add(
+        survey_question_add(
             actor=committee,
             survey_id=survey.pk,
             question=QuestionDef("note", "text", "备注", constraint="length < 3"),
@@ -207,22 +211,20 @@ def test_adding_a_question_with_a_taken_name_is_refused(committee: User, survey:
 
 
 def test_sections_are_added_renamed_moved_and_deleted(committee: User, survey: Survey) -> None:
-    services.survey_section_save(
+    survey_section_save(
         actor=committee, survey_id=survey.pk, name="extra", label_zh="补充", label_en="More"
     )
     assert [s.name for s in current(survey).sections] == ["about", "satisfaction", "extra"]
     with pytest.raises(DomainError) as duplicate:
-        services.survey_section_save(
-            actor=committee, survey_id=survey.pk, name="extra", new_name="about"
-        )
+        survey_section_save(actor=committee, survey_id=survey.pk, name="extra", new_name="about")
     assert duplicate.value.code == "duplicate_section"
     with pytest.raises(DomainError) as added_twice:
-        services.survey_section_save(actor=committee, survey_id=survey.pk, name="about")
+        survey_section_save(actor=committee, survey_id=survey.pk, name="about")
     assert added_twice.value.code == "duplicate_section"
     with pytest.raises(DomainError) as bad_name:
-        services.survey_section_save(actor=committee, survey_id=survey.pk, name="a b")
+        survey_section_save(actor=committee, survey_id=survey.pk, name="a b")
     assert bad_name.value.code == "bad_section_name"
-    services.survey_section_save(
+    survey_section_save(
         actor=committee,
         survey_id=survey.pk,
         name="satisfaction",
@@ -233,14 +235,12 @@ def test_sections_are_added_renamed_moved_and_deleted(committee: User, survey: S
     opinions = current(survey).sections[1]
     assert (opinions.name, opinions.label_zh, opinions.label_en) == ("opinions", "评价", "Opinions")
     # Satisfaction questions do not refer to "about" ones: the sections may swap.
-    services.survey_section_move(
-        actor=committee, survey_id=survey.pk, name="opinions", direction="up"
-    )
+    survey_section_move(actor=committee, survey_id=survey.pk, name="opinions", direction="up")
     assert [s.name for s in current(survey).sections] == ["opinions", "about", "extra"]
     with pytest.raises(DomainError) as not_empty:
-        services.survey_section_delete(actor=committee, survey_id=survey.pk, name="about")
+        survey_section_delete(actor=committee, survey_id=survey.pk, name="about")
     assert not_empty.value.code == "section_not_empty"
-    services.survey_section_delete(actor=committee, survey_id=survey.pk, name="extra")
+    survey_section_delete(actor=committee, survey_id=survey.pk, name="extra")
     assert [s.name for s in current(survey).sections] == ["opinions", "about"]
 
 
@@ -249,17 +249,15 @@ def test_once_answered_an_edit_makes_a_new_version(
 ) -> None:
     survey = sampled["survey"]
     token = next(iter(sampled["tokens"].values()))
-    response = services.response_save_by_invitation(token=token, answers=GOOD_ANSWERS, submit=True)
-    v1 = services.survey_latest_version(survey)
+    response = response_save_by_invitation(token=token, answers=GOOD_ANSWERS, submit=True)
+    v1 = survey_latest_version(survey)
     frozen = definition_of(v1)
     v2 = edit(committee, survey, "comment", label_zh="其他意见")
     assert v2.number == 2
     assert definition_of(v1) == frozen  # the answered version is untouched
     assert question(survey, "comment").label_zh == "其他意见"
     # Further edits before anyone answers version 2 stay in version 2.
-    services.survey_question_move(
-        actor=committee, survey_id=survey.pk, name="comment", direction="up"
-    )
+    survey_question_move(actor=committee, survey_id=survey.pk, name="comment", direction="up")
     assert survey.versions.count() == 2
     response.refresh_from_db()
     assert response.version == v1
@@ -267,9 +265,9 @@ def test_once_answered_an_edit_makes_a_new_version(
 
 
 def test_a_closed_survey_cannot_be_edited(committee: User, open_survey: Survey) -> None:
-    services.survey_close(actor=committee, survey_id=open_survey.pk)
+    survey_close(actor=committee, survey_id=open_survey.pk)
     with pytest.raises(DomainError) as error:
-        services.survey_question_delete(actor=committee, survey_id=open_survey.pk, name="comment")
+        survey_question_delete(actor=committee, survey_id=open_survey.pk, name="comment")
     assert error.value.code == "survey_closed"
     assert "comment" in names(open_survey)
 
@@ -277,7 +275,7 @@ def test_a_closed_survey_cannot_be_edited(committee: User, open_survey: Survey) 
 def test_only_managers_may_edit(survey: Survey) -> None:
     worker = make_staff("w-builder", Role.COMMUNITY_WORKER, NIJIAQIAO)
     with pytest.raises(NotFound):
-        services.survey_question_delete(actor=worker, survey_id=survey.pk, name="comment")
+        survey_question_delete(actor=worker, survey_id=survey.pk, name="comment")
     assert "comment" in names(survey)
 
 
@@ -356,7 +354,7 @@ def test_edit_of_an_answered_version_says_a_new_version_was_made(
 ) -> None:
     survey = sampled["survey"]
     token = next(iter(sampled["tokens"].values()))
-    services.response_save_by_invitation(token=token, answers=GOOD_ANSWERS, submit=False)
+    response_save_by_invitation(token=token, answers=GOOD_ANSWERS, submit=False)
     client.force_login(committee)
     detail = client.get(reverse("surveys_console:detail", args=[survey.pk])).content.decode()
     assert 'data-testid="frozen-note"' in detail

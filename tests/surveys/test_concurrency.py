@@ -10,8 +10,9 @@ from django.db import connection
 
 from shequ.core.errors import DomainError
 from shequ.people.models import User
-from shequ.surveys import services
 from shequ.surveys.models import Answer, Response, Survey
+from shequ.surveys.services.responses import response_save_by_invitation
+from shequ.surveys.services.sampling import sampling_plan_draw, sampling_plan_set
 from tests.factories import NIJIAQIAO, YULIN_NORTH
 from tests.surveys.conftest import GOOD_ANSWERS, make_adult
 
@@ -26,7 +27,7 @@ def test_concurrent_submissions_keep_exactly_one_response_per_invitation(
     for _ in range(PER_COMMUNITY):
         make_adult(NIJIAQIAO)
         make_adult(YULIN_NORTH, sex="M")
-    services.sampling_plan_set(
+    sampling_plan_set(
         actor=committee,
         survey_id=open_survey.pk,
         target_n=2 * PER_COMMUNITY,
@@ -34,7 +35,7 @@ def test_concurrent_submissions_keep_exactly_one_response_per_invitation(
         min_per_stratum=1,
         seed=11,
     )
-    pairs = services.sampling_plan_draw(actor=committee, survey_id=open_survey.pk)
+    pairs = sampling_plan_draw(actor=committee, survey_id=open_survey.pk)
     assert len(pairs) == 2 * PER_COMMUNITY
     # Every invitation: several full submissions and one partial save, all at the same moment.
     jobs: list[tuple[int, str, bool]] = []
@@ -49,7 +50,7 @@ def test_concurrent_submissions_keep_exactly_one_response_per_invitation(
         answers: dict[str, Any] = GOOD_ANSWERS if final else {"years_here": 3}
         try:
             barrier.wait()
-            services.response_save_by_invitation(token=token, answers=answers, submit=final)
+            response_save_by_invitation(token=token, answers=answers, submit=final)
             result = "ok"
         except DomainError as error:
             result = error.code

@@ -15,9 +15,10 @@ from django.urls import reverse
 from shequ.core.scopes import Role
 from shequ.people.models import Resident, User
 from shequ.places.models import Division
-from shequ.surveys import selectors, services
+from shequ.surveys import selectors
 from shequ.surveys.demo import DEMO_SERIES, demo_definition, synthetic_answers
 from shequ.surveys.models import Invitation, Response, Survey
+from shequ.surveys.services.surveys import survey_create
 from tests.factories import CITY, make_staff
 
 DISTRICTS = 6
@@ -123,7 +124,7 @@ def test_demo_wave_is_realistic_not_perfect(client: Client, committee: User) -> 
 
 
 def test_a_real_survey_carries_no_synthetic_banner(client: Client, committee: User) -> None:
-    survey = services.survey_create(
+    survey = survey_create(
         actor=committee,
         title_zh="真实问卷",
         series="real-2026",

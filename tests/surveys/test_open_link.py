@@ -6,15 +6,16 @@ from django.test import Client
 from django.urls import reverse
 
 from shequ.people.models import User
-from shequ.surveys import selectors, services
+from shequ.surveys import selectors
 from shequ.surveys.demo import demo_definition
 from shequ.surveys.models import Response, Survey
+from shequ.surveys.services.surveys import survey_create, survey_settings_update
 from tests.factories import CITY, NIJIAQIAO, SHUIJINGFANG, WUHOU, YULIN
 from tests.surveys.test_pages import FORM
 
 
 def open_url(committee: User, survey: Survey) -> str:
-    services.survey_settings_update(
+    survey_settings_update(
         actor=committee,
         survey_id=survey.pk,
         recognition_threshold=60,
@@ -97,7 +98,7 @@ def test_the_picker_cascades_through_the_shared_options_endpoint(
 def test_a_city_wide_survey_starts_the_picker_at_the_districts(
     committee: User, chengdu: None
 ) -> None:
-    survey = services.survey_create(
+    survey = survey_create(
         actor=committee,
         title_zh="全市",
         series="city-wide",

@@ -11,9 +11,9 @@ from django.urls import reverse
 from shequ.core.models import TaskRecord
 from shequ.core.scopes import Role
 from shequ.people.models import User
-from shequ.surveys import services
 from shequ.surveys.demo import demo_definition
 from shequ.surveys.models import Invitation, Response, Survey
+from shequ.surveys.services.surveys import survey_settings_update
 from shequ.surveys.xlsform import build_xlsform
 from tests.factories import NIJIAQIAO, SHUIJINGFANG, WUHOU, make_staff
 from tests.surveys.conftest import make_adult
@@ -75,7 +75,7 @@ def test_unknown_link_is_404(client: Client, sampled: dict[str, Any]) -> None:
 def test_open_link_page_takes_a_profile(
     client: Client, committee: User, open_survey: Survey
 ) -> None:
-    services.survey_settings_update(
+    survey_settings_update(
         actor=committee,
         survey_id=open_survey.pk,
         recognition_threshold=60,

@@ -12,8 +12,9 @@ from openpyxl import load_workbook
 
 from shequ.core.scopes import Role
 from shequ.people.models import User
-from shequ.surveys import services
 from shequ.surveys.models import Survey
+from shequ.surveys.services.responses import response_save_by_invitation
+from shequ.surveys.services.weights import survey_weights_compute
 from tests.factories import SHUIJINGFANG, WUHOU, make_staff
 from tests.surveys.conftest import GOOD_ANSWERS
 
@@ -22,8 +23,8 @@ from tests.surveys.conftest import GOOD_ANSWERS
 def answered(committee: User, sampled: dict[str, Any]) -> Survey:
     """Four of the six sampled residents (all in 武侯区) have submitted; weights computed."""
     for token in list(sampled["tokens"].values())[:4]:
-        services.response_save_by_invitation(token=token, answers=GOOD_ANSWERS, submit=True)
-    services.survey_weights_compute(actor=committee, survey_id=sampled["survey"].pk)
+        response_save_by_invitation(token=token, answers=GOOD_ANSWERS, submit=True)
+    survey_weights_compute(actor=committee, survey_id=sampled["survey"].pk)
     return sampled["survey"]
 
 

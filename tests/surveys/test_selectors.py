@@ -9,8 +9,12 @@ from django.utils import timezone
 
 from shequ.core.scopes import Role
 from shequ.people.models import User
-from shequ.surveys import selectors, services
+from shequ.surveys import selectors
 from shequ.surveys.models import Invitation, Response, Survey
+from shequ.surveys.services.responses import response_save_by_invitation
+from shequ.surveys.services.sampling import sampling_plan_draw, sampling_plan_set
+from shequ.surveys.services.surveys import survey_create
+from shequ.surveys.services.weights import survey_weights_compute
 from shequ.surveys.statistics import Z95
 from tests.factories import NIJIAQIAO, SHUIJINGFANG, WUHOU, YULIN_NORTH, make_staff
 from tests.surveys.conftest import GOOD_ANSWERS, make_adult
@@ -25,10 +29,10 @@ def test_plan_allocates_and_draw_is_seeded_and_reproducible(committee: User) -> 
     assert len(residents) == 16
     drawn = []
     for wave in (1, 2):
-        survey = services.survey_create(
+        survey = survey_create(
             actor=committee, title_zh="t", series="seeded", wave=wave, division_code=WUHOU
         )
-        plan = services.sampling_plan_set(
+        plan = sampling_plan_set(
             actor=committee,
             survey_id=survey.pk,
             target_n=8,
@@ -40,7 +44,7 @@ def test_plan_allocates_and_draw_is_seeded_and_reproducible(committee: User) -> 
             NIJIAQIAO: 5,
             YULIN_NORTH: 3,
         }
-        services.sampling_plan_draw(actor=committee, survey_id=survey.pk)
+        sampling_plan_draw(actor=committee, survey_id=survey.pk)
         drawn.append(
             sorted(Invitation.objects.filter(survey=survey).values_list("resident_id", flat=True))
         )
@@ -53,7 +57,7 @@ def test_plan_refuses_a_target_larger_than_the_frame(committee: User, survey: Su
     from shequ.core.errors import DomainError
 
     with pytest.raises(DomainError) as error:
-        services.sampling_plan_set(actor=committee, survey_id=survey.pk, target_n=5)
+        sampling_plan_set(actor=committee, survey_id=survey.pk, target_n=5)
     assert error.value.code in ("target_too_large", "minimum_too_large")
     assert not hasattr(Survey.objects.get(pk=survey.pk), "plan_cache")
 
@@ -66,7 +70,7 @@ def test_quota_board_counts_completion_per_stratum(
     nijiaqiao = Invitation.objects.filter(community_id=NIJIAQIAO)
     for invitation in nijiaqiao[:2]:
         token = sampled["tokens"][invitation.resident_id]
-        services.response_save_by_invitation(token=token, answers=GOOD_ANSWERS, submit=True)
+        response_save_by_invitation(token=token, answers=GOOD_ANSWERS, submit=True)
     assert tokens
     with django_assert_num_queries(4):
         board = {row.division.code: row for row in selectors.quota_board(committee, survey)}
@@ -127,7 +131,7 @@ def scored(committee: User, open_survey: Survey) -> dict[str, Any]:
                 )
             )
     _bulk_responses(open_survey, rows)
-    services.survey_weights_compute(actor=committee, survey_id=open_survey.pk)
+    survey_weights_compute(actor=committee, survey_id=open_survey.pk)
     return {"survey": Survey.objects.get(pk=open_survey.pk)}
 
 
@@ -203,7 +207,7 @@ def test_results_are_limited_to_the_readers_area(scored: dict[str, Any]) -> None
 
 def test_trend_lists_each_wave(committee: User, scored: dict[str, Any]) -> None:
     first = scored["survey"]
-    second = services.survey_create(
+    second = survey_create(
         actor=committee, title_zh="第二轮", series=first.series, wave=2, division_code=WUHOU
     )
     second.versions.get()

@@ -9,9 +9,19 @@ from shequ.core.errors import DomainError, NotFound, PermissionDenied, RateLimit
 from shequ.core.models import AuditEvent
 from shequ.core.scopes import Role
 from shequ.people.models import User
-from shequ.surveys import services
 from shequ.surveys.definition import DefinitionInvalid, QuestionDef, definition_of
 from shequ.surveys.models import Answer, Invitation, Response, Survey
+from shequ.surveys.services._common import token_hash
+from shequ.surveys.services.answers import AnswersInvalid, response_answers
+from shequ.surveys.services.questionnaire import survey_question_add
+from shequ.surveys.services.responses import (
+    AlreadySubmitted,
+    response_save_by_interviewer,
+    response_save_by_invitation,
+    response_save_for_resident,
+    response_save_open,
+)
+from shequ.surveys.services.surveys import survey_close, survey_create, survey_settings_update
 from tests.factories import NIJIAQIAO, SHUIJINGFANG, WUHOU, make_resident, make_staff
 from tests.surveys.conftest import GOOD_ANSWERS
 
@@ -31,19 +41,19 @@ def test_created_survey_has_version_one_and_is_audited(committee: User, survey: 
 def test_worker_may_not_create_surveys(chengdu: None) -> None:
     worker = make_staff("w1", Role.COMMUNITY_WORKER, NIJIAQIAO)
     with pytest.raises(PermissionDenied):
-        services.survey_create(actor=worker, title_zh="x", series="x", division_code=NIJIAQIAO)
+        survey_create(actor=worker, title_zh="x", series="x", division_code=NIJIAQIAO)
 
 
 def test_district_officer_cannot_own_a_survey_of_another_district(chengdu: None) -> None:
     officer = make_staff("d1", Role.DISTRICT_OFFICER, WUHOU)
     with pytest.raises(DomainError) as error:
-        services.survey_create(actor=officer, title_zh="x", series="x", division_code=SHUIJINGFANG)
+        survey_create(actor=officer, title_zh="x", series="x", division_code=SHUIJINGFANG)
     assert error.value.code == "bad_area"
     assert not Survey.objects.exists()
 
 
 def test_edit_before_responses_stays_in_the_same_version(committee: User, survey: Survey) -> None:
-    services.survey_question_add(
+    survey_question_add(
         actor=committee,
         survey_id=survey.pk,
         question=QuestionDef("age_note", "text", "备注", "Note"),
@@ -57,8 +67,8 @@ def test_responses_freeze_a_version_and_an_edit_makes_the_next(
 ) -> None:
     survey = sampled["survey"]
     token = next(iter(sampled["tokens"].values()))
-    response = services.response_save_by_invitation(token=token, answers=answers(), submit=True)
-    services.survey_question_add(
+    response = response_save_by_invitation(token=token, answers=answers(), submit=True)
+    survey_question_add(
         actor=committee,
         survey_id=survey.pk,
         question=QuestionDef("extra", "text", "补充", "Extra"),
@@ -74,7 +84,7 @@ def test_responses_freeze_a_version_and_an_edit_makes_the_next(
 
 def test_a_complete_answer_set_is_stored_with_its_score(sampled: dict[str, Any]) -> None:
     token = next(iter(sampled["tokens"].values()))
-    response = services.response_save_by_invitation(token=token, answers=answers(), submit=True)
+    response = response_save_by_invitation(token=token, answers=answers(), submit=True)
     assert response.status == Response.Status.COMPLETE
     # centre 100·1 + matrix mean 80·5 + overall 75·3 + recommend 90·1, over weights 10
     assert response.score == pytest.approx(81.5)
@@ -105,8 +115,8 @@ def test_bad_answers_are_refused_and_nothing_is_stored(
     sampled: dict[str, Any], change: dict[str, Any], field: str, code: str
 ) -> None:
     token = next(iter(sampled["tokens"].values()))
-    with pytest.raises(services.AnswersInvalid) as error:
-        services.response_save_by_invitation(token=token, answers=answers(**change), submit=True)
+    with pytest.raises(AnswersInvalid) as error:
+        response_save_by_invitation(token=token, answers=answers(**change), submit=True)
     assert (field, code) in [(e.field, e.code) for e in error.value.errors]
     assert not Response.objects.exists()
     assert not Answer.objects.exists()
@@ -114,7 +124,7 @@ def test_bad_answers_are_refused_and_nothing_is_stored(
 
 def test_a_phone_number_in_a_text_answer_is_kept_masked(sampled: dict[str, Any]) -> None:
     token = next(iter(sampled["tokens"].values()))
-    response = services.response_save_by_invitation(
+    response = response_save_by_invitation(
         token=token, answers=answers(comment="停车难，请联系我 13912345678"), submit=True
     )
     comment = response.answers.get(question__name="comment").value_text
@@ -123,7 +133,7 @@ def test_a_phone_number_in_a_text_answer_is_kept_masked(sampled: dict[str, Any])
 
 def test_skip_logic_hides_a_question_and_drops_its_answer(sampled: dict[str, Any]) -> None:
     token = next(iter(sampled["tokens"].values()))
-    response = services.response_save_by_invitation(
+    response = response_save_by_invitation(
         token=token,
         answers=answers(visited_centre="no", centre_rating="1"),
         submit=True,
@@ -135,28 +145,26 @@ def test_skip_logic_hides_a_question_and_drops_its_answer(sampled: dict[str, Any
 
 def test_partial_response_is_saved_and_resumed(sampled: dict[str, Any]) -> None:
     token = next(iter(sampled["tokens"].values()))
-    partial = services.response_save_by_invitation(
-        token=token, answers={"years_here": 3}, submit=False
-    )
+    partial = response_save_by_invitation(token=token, answers={"years_here": 3}, submit=False)
     assert partial.status == Response.Status.PARTIAL
-    assert services.response_answers(partial) == {"years_here": 3}
-    done = services.response_save_by_invitation(token=token, answers=answers(), submit=True)
+    assert response_answers(partial) == {"years_here": 3}
+    done = response_save_by_invitation(token=token, answers=answers(), submit=True)
     assert done.pk == partial.pk
     assert done.status == Response.Status.COMPLETE
 
 
 def test_second_response_through_the_same_invitation_is_refused(sampled: dict[str, Any]) -> None:
     token = next(iter(sampled["tokens"].values()))
-    services.response_save_by_invitation(token=token, answers=answers(), submit=True)
-    with pytest.raises(services.AlreadySubmitted):
-        services.response_save_by_invitation(token=token, answers=answers(overall="1"), submit=True)
+    response_save_by_invitation(token=token, answers=answers(), submit=True)
+    with pytest.raises(AlreadySubmitted):
+        response_save_by_invitation(token=token, answers=answers(overall="1"), submit=True)
     assert Response.objects.count() == 1
     assert Response.objects.get().answers.get(question__name="overall").value_text == "4"
 
 
 def test_database_allows_one_response_per_invitation(sampled: dict[str, Any]) -> None:
     token = next(iter(sampled["tokens"].values()))
-    first = services.response_save_by_invitation(token=token, answers=answers(), submit=True)
+    first = response_save_by_invitation(token=token, answers=answers(), submit=True)
     with pytest.raises(IntegrityError), transaction.atomic():
         Response.objects.create(
             survey=first.survey, version=first.version, invitation=first.invitation, channel="open"
@@ -165,14 +173,14 @@ def test_database_allows_one_response_per_invitation(sampled: dict[str, Any]) ->
 
 def test_unknown_token_is_not_found(sampled: dict[str, Any]) -> None:
     with pytest.raises(NotFound):
-        services.response_save_by_invitation(token="forged", answers=answers(), submit=True)
+        response_save_by_invitation(token="forged", answers=answers(), submit=True)
 
 
 def test_closed_survey_refuses_answers(committee: User, sampled: dict[str, Any]) -> None:
-    services.survey_close(actor=committee, survey_id=sampled["survey"].pk)
+    survey_close(actor=committee, survey_id=sampled["survey"].pk)
     token = next(iter(sampled["tokens"].values()))
     with pytest.raises(DomainError) as error:
-        services.response_save_by_invitation(token=token, answers=answers(), submit=True)
+        response_save_by_invitation(token=token, answers=answers(), submit=True)
     assert error.value.code == "survey_closed"
     assert not Response.objects.exists()
 
@@ -180,7 +188,7 @@ def test_closed_survey_refuses_answers(committee: User, sampled: dict[str, Any])
 def test_only_the_token_hash_is_stored(sampled: dict[str, Any]) -> None:
     token = next(iter(sampled["tokens"].values()))
     assert not Invitation.objects.filter(token_hash=token).exists()
-    assert Invitation.objects.filter(token_hash=services.token_hash(token)).exists()
+    assert Invitation.objects.filter(token_hash=token_hash(token)).exists()
 
 
 def test_interviewer_tags_responses_and_stays_in_area(sampled: dict[str, Any]) -> None:
@@ -189,13 +197,13 @@ def test_interviewer_tags_responses_and_stays_in_area(sampled: dict[str, Any]) -
     outside = Invitation.objects.exclude(community_id=NIJIAQIAO).first()
     assert inside is not None
     assert outside is not None
-    response = services.response_save_by_interviewer(
+    response = response_save_by_interviewer(
         actor=worker, invitation_id=inside.pk, answers=answers(), submit=True
     )
     assert response.interviewer == worker
     assert response.channel == Response.Channel.INTERVIEWER
     with pytest.raises(NotFound):
-        services.response_save_by_interviewer(
+        response_save_by_interviewer(
             actor=worker, invitation_id=outside.pk, answers=answers(), submit=True
         )
 
@@ -207,7 +215,7 @@ def test_logged_in_resident_answers_own_invitation(sampled: dict[str, Any]) -> N
     user = make_user("invitee")
     resident.user = user
     resident.save(update_fields=["user"])
-    response = services.response_save_for_resident(
+    response = response_save_for_resident(
         actor=user, survey_id=sampled["survey"].pk, answers=answers(), submit=True
     )
     assert response.invitation is not None
@@ -215,7 +223,7 @@ def test_logged_in_resident_answers_own_invitation(sampled: dict[str, Any]) -> N
     stranger = make_user("stranger")
     make_resident(NIJIAQIAO, user=stranger)
     with pytest.raises(NotFound):
-        services.response_save_for_resident(
+        response_save_for_resident(
             actor=stranger, survey_id=sampled["survey"].pk, answers=answers(), submit=True
         )
 
@@ -224,7 +232,7 @@ PROFILE = {"community_code": NIJIAQIAO, "age_band": "35-49", "sex": "F"}
 
 
 def test_open_link_limits_submissions_per_network(committee: User, open_survey: Survey) -> None:
-    services.survey_settings_update(
+    survey_settings_update(
         actor=committee,
         survey_id=open_survey.pk,
         recognition_threshold=60,
@@ -234,7 +242,7 @@ def test_open_link_limits_submissions_per_network(committee: User, open_survey: 
     )
     slug = Survey.objects.get(pk=open_survey.pk).open_link_slug or ""
     for i in range(2):
-        services.response_save_open(
+        response_save_open(
             slug=slug,
             resume_key=f"key-{i}-0123456789abcdef",
             answers=answers(),
@@ -243,7 +251,7 @@ def test_open_link_limits_submissions_per_network(committee: User, open_survey: 
             ip="10.0.0.1",
         )
     with pytest.raises(RateLimited):
-        services.response_save_open(
+        response_save_open(
             slug=slug,
             resume_key="key-3-0123456789abcdef",
             answers=answers(),
@@ -251,7 +259,7 @@ def test_open_link_limits_submissions_per_network(committee: User, open_survey: 
             profile=PROFILE,
             ip="10.0.0.1",
         )
-    services.response_save_open(
+    response_save_open(
         slug=slug,
         resume_key="key-4-0123456789abcdef",
         answers=answers(),
@@ -266,7 +274,7 @@ def test_open_link_limits_submissions_per_network(committee: User, open_survey: 
 def test_open_link_needs_a_community_in_the_survey_area(
     committee: User, open_survey: Survey
 ) -> None:
-    services.survey_settings_update(
+    survey_settings_update(
         actor=committee,
         survey_id=open_survey.pk,
         recognition_threshold=60,
@@ -275,7 +283,7 @@ def test_open_link_needs_a_community_in_the_survey_area(
     )
     slug = Survey.objects.get(pk=open_survey.pk).open_link_slug or ""
     with pytest.raises(DomainError) as error:
-        services.response_save_open(
+        response_save_open(
             slug=slug,
             resume_key="k" * 20,
             answers=answers(),
@@ -289,7 +297,7 @@ def test_open_link_needs_a_community_in_the_survey_area(
 
 def test_invalid_definition_is_refused_with_every_problem(committee: User, survey: Survey) -> None:
     with pytest.raises(DefinitionInvalid) as error:
-        services.survey_question_add(
+        survey_question_add(
             actor=committee,
             survey_id=survey.pk,
             question=QuestionDef(

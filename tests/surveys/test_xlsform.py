@@ -8,10 +8,11 @@ from django.utils import translation
 from openpyxl import Workbook
 
 from shequ.people.models import User
-from shequ.surveys import services
 from shequ.surveys.definition import DefinitionInvalid, definition_of
 from shequ.surveys.demo import demo_definition
 from shequ.surveys.models import Survey
+from shequ.surveys.services.questionnaire import survey_import_xlsform
+from shequ.surveys.services.responses import response_save_by_invitation
 from shequ.surveys.xlsform import EN_LABEL, ZH_LABEL, build_xlsform, parse_xlsform
 from tests.factories import WUHOU
 
@@ -43,7 +44,7 @@ def workbook(survey_rows: list[list[str]], choice_rows: list[list[str]] | None =
 def test_round_trip_keeps_the_survey_identical(committee: User) -> None:
     original = demo_definition()
     content = build_xlsform(original, title="万人问卷", form_id="wanren", version=1)
-    survey = services.survey_import_xlsform(
+    survey = survey_import_xlsform(
         actor=committee, content=content, division_code=WUHOU, series="wanren"
     )
     stored = definition_of(survey.versions.get())
@@ -144,7 +145,7 @@ def test_non_excel_files_are_refused(content: bytes) -> None:
 
 def test_failed_import_creates_nothing(committee: User) -> None:
     with pytest.raises(DefinitionInvalid):
-        services.survey_import_xlsform(
+        survey_import_xlsform(
             actor=committee,
             content=workbook([["barcode", "q1", "扫码", "Scan", "", "", ""]]),
             division_code=WUHOU,
@@ -159,9 +160,9 @@ def test_importing_into_a_survey_with_responses_makes_a_new_version(
     from tests.surveys.conftest import GOOD_ANSWERS
 
     survey = sampled["survey"]
-    services.response_save_by_invitation(
+    response_save_by_invitation(
         token=next(iter(sampled["tokens"].values())), answers=GOOD_ANSWERS, submit=True
     )
     content = build_xlsform(demo_definition(), title="t", form_id="t", version=2)
-    services.survey_import_xlsform(actor=committee, content=content, survey_id=survey.pk)
+    survey_import_xlsform(actor=committee, content=content, survey_id=survey.pk)
     assert survey.versions.count() == 2

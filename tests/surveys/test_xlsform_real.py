@@ -12,11 +12,14 @@ from django.utils import translation
 from openpyxl import Workbook
 
 from shequ.people.models import User
-from shequ.surveys import services
 from shequ.surveys.definition import DefinitionInvalid, definition_of
 from shequ.surveys.exports import export_columns, export_rows
 from shequ.surveys.models import Answer, Response, Survey
-from shequ.surveys.services import AnswersInvalid
+from shequ.surveys.services.answers import AnswersInvalid
+from shequ.surveys.services.questionnaire import survey_import_xlsform
+from shequ.surveys.services.responses import response_save_by_invitation
+from shequ.surveys.services.sampling import sampling_plan_draw, sampling_plan_set
+from shequ.surveys.services.surveys import survey_open
 from shequ.surveys.xlsform import parse_xlsform
 from tests.factories import NIJIAQIAO, WUHOU
 from tests.surveys.conftest import make_adult
@@ -144,9 +147,12 @@ def test_what_cannot_be_collected_is_named_row_by_row() -> None:
         [
             ["text", "name_ok", "姓名"],
             ["audio", "voice", "录音"],
+            ["begin repeat", "members", "家庭成员"],
+            ["text", "member", "姓名"],
             ["begin repeat", "kids", "孩子"],
             ["integer", "kid_age", "年龄"],
             ["text", "kid_school", "学校"],
+            ["end repeat", "", ""],
             ["end repeat", "", ""],
             ["calculate", "total", "", "1 + 1"],
             ["barcode", "code", "扫码"],
@@ -155,16 +161,17 @@ def test_what_cannot_be_collected_is_named_row_by_row() -> None:
     with pytest.raises(DefinitionInvalid) as error:
         parse_xlsform(content)
     got = [str(p) for p in error.value.problems]
+    # A roster is collected; a roster inside a roster is not, and each of its rows says so.
     assert got == [
         "sheet survey, row 3, column A: The type audio cannot be collected yet.",
-        "sheet survey, row 4, column A: Repeated groups (begin repeat kids) cannot be "
-        "collected yet.",
-        "sheet survey, row 5, column A: kid_age is inside the repeated group kids, which "
-        "cannot be collected yet.",
-        "sheet survey, row 6, column A: kid_school is inside the repeated group kids, which "
-        "cannot be collected yet.",
-        "sheet survey, row 8, column A: Calculations (calculate) are not evaluated yet.",
-        "sheet survey, row 9, column A: The type barcode cannot be collected yet.",
+        "sheet survey, row 6, column A: A repeat inside a repeat (begin repeat kids inside "
+        "members) cannot be collected yet.",
+        "sheet survey, row 7, column A: kid_age is inside the repeat kids within the repeat "
+        "members, which cannot be collected yet.",
+        "sheet survey, row 8, column A: kid_school is inside the repeat kids within the repeat "
+        "members, which cannot be collected yet.",
+        "sheet survey, row 11, column A: Calculations (calculate) are not evaluated yet.",
+        "sheet survey, row 12, column A: The type barcode cannot be collected yet.",
     ]
 
 
@@ -191,15 +198,15 @@ def test_nested_groups_join_their_section_with_the_group_rule() -> None:
 
 @pytest.fixture
 def kobo_survey(committee: User) -> tuple[Survey, str]:
-    survey = services.survey_import_xlsform(
+    survey = survey_import_xlsform(
         actor=committee,
         content=_with_range_parameters(KOBO_FORM),
         division_code=WUHOU,
         series="visit",
     )
-    services.survey_open(actor=committee, survey_id=survey.pk)
+    survey_open(actor=committee, survey_id=survey.pk)
     make_adult(NIJIAQIAO)
-    services.sampling_plan_set(
+    sampling_plan_set(
         actor=committee,
         survey_id=survey.pk,
         target_n=1,
@@ -207,7 +214,7 @@ def kobo_survey(committee: User) -> tuple[Survey, str]:
         min_per_stratum=1,
         seed=3,
     )
-    ((_pk, token),) = services.sampling_plan_draw(actor=committee, survey_id=survey.pk)
+    ((_pk, token),) = sampling_plan_draw(actor=committee, survey_id=survey.pk)
     return survey, token
 
 
@@ -263,7 +270,7 @@ def test_resident_answers_note_location_phone_and_other_on_the_page(
 
 def test_other_detail_is_dropped_unless_other_is_chosen(kobo_survey: tuple[Survey, str]) -> None:
     _survey, token = kobo_survey
-    services.response_save_by_invitation(
+    response_save_by_invitation(
         token=token,
         answers={"has_pet": "no", "heating": "yes", "heating_other": "不该保存"},
         submit=True,
@@ -275,7 +282,7 @@ def test_other_detail_is_dropped_unless_other_is_chosen(kobo_survey: tuple[Surve
 def test_a_note_takes_no_answer(kobo_survey: tuple[Survey, str]) -> None:
     _survey, token = kobo_survey
     with pytest.raises(AnswersInvalid) as error:
-        services.response_save_by_invitation(token=token, answers={"intro": "hello"}, submit=False)
+        response_save_by_invitation(token=token, answers={"intro": "hello"}, submit=False)
     assert [e.code for e in error.value.errors] == ["no_answer"]
 
 
@@ -375,19 +382,17 @@ def test_a_replaced_photo_is_removed_and_keep_cannot_borrow_another_photo(
     _survey, token = kobo_survey
     base = {"has_pet": "no", "heating": "yes"}
     with django_capture_on_commit_callbacks(execute=True):
-        services.response_save_by_invitation(
+        response_save_by_invitation(
             token=token, answers={**base, "door": io.BytesIO(PNG)}, submit=False
         )
     (first,) = [p.name for p in photo_root.iterdir()]
     with django_capture_on_commit_callbacks(execute=True):
-        services.response_save_by_invitation(
+        response_save_by_invitation(
             token=token, answers={**base, "door": io.BytesIO(PNG + b"2")}, submit=False
         )
     (second,) = [p.name for p in photo_root.iterdir()]
     assert second != first
     # A stored name sent as the answer is not a photo: only uploads and "keep" are.
     with pytest.raises(AnswersInvalid) as error:
-        services.response_save_by_invitation(
-            token=token, answers={**base, "door": second}, submit=False
-        )
+        response_save_by_invitation(token=token, answers={**base, "door": second}, submit=False)
     assert [e.code for e in error.value.errors] == ["not_photo"]

@@ -10,8 +10,14 @@ from ninja.security import django_auth
 
 from shequ.core.api import PROBLEM_TYPE
 from shequ.core.services import client_ip
-from shequ.surveys import selectors, services
-from shequ.surveys.models import Question
+from shequ.surveys import selectors
+from shequ.surveys.models import MAX_ENTRIES, Question
+from shequ.surveys.services.answers import AnswersInvalid, VersionQuestions
+from shequ.surveys.services.responses import (
+    response_save_by_interviewer,
+    response_save_by_invitation,
+)
+from shequ.surveys.services.surveys import survey_latest_version
 from shequ.surveys.statistics import Estimate
 
 router = Router(tags=["surveys"])
@@ -42,12 +48,30 @@ class QuestionOut(Schema):
     choices: list[str]
 
 
+class SectionOut(Schema):
+    """A section; a repeated one (a roster) is answered as a list of entries under its name,
+    ``repeat_count`` giving their number ("3" or "${q}"), else the respondent decides (up to
+    ``max_entries``, at least one when ``required``)."""
+
+    name: str
+    label_zh: str
+    label_en: str
+    repeat: bool
+    repeat_count: str
+    required: bool
+    max_entries: int
+    questions: list[str]
+
+
 class SurveyDetailOut(SurveyOut):
     version: int
+    sections: list[SectionOut]
     questions: list[QuestionOut]
 
 
 class ResponseIn(Schema):
+    # {question: answer}; a repeated section's answers are a list of entries under its name:
+    # {"household_member": [{"member_name": "...", "age": 40}, ...]}
     answers: dict[str, Any]
     submit: bool = True
     invitation_token: str | None = None
@@ -123,7 +147,7 @@ def _estimate(e: Estimate | None) -> dict[str, Any] | None:
     }
 
 
-def _invalid(error: services.AnswersInvalid) -> HttpResponse:
+def _invalid(error: AnswersInvalid) -> HttpResponse:
     body = {
         "type": PROBLEM_TYPE + error.code,
         "title": str(error),
@@ -145,8 +169,8 @@ def list_surveys(request: HttpRequest) -> Any:
 def get_survey(request: HttpRequest, survey_id: int) -> dict[str, Any]:
     """A survey with the questions of its latest version."""
     survey = selectors.survey_get_for(request.user, survey_id)
-    version = services.survey_latest_version(survey)
-    questions = services.VersionQuestions(version)
+    version = survey_latest_version(survey)
+    questions = VersionQuestions(version)
     return {
         **{
             field: getattr(survey, field)
@@ -163,6 +187,24 @@ def get_survey(request: HttpRequest, survey_id: int) -> dict[str, Any]:
             )
         },
         "version": version.number,
+        "sections": [
+            {
+                **{
+                    field: getattr(section, field)
+                    for field in (
+                        "name",
+                        "label_zh",
+                        "label_en",
+                        "repeat",
+                        "repeat_count",
+                        "required",
+                    )
+                },
+                "max_entries": MAX_ENTRIES,
+                "questions": [q.name for q in section_questions],
+            }
+            for section, section_questions in questions.parts()
+        ],
         "questions": [
             {**_question(q), "choices": questions.choices_of(q)} for q in questions.questions
         ],
@@ -185,10 +227,10 @@ def _question(q: Question) -> dict[str, Any]:
 def submit_response(request: HttpRequest, payload: ResponseIn) -> Any:
     """Answer through a one-time invitation token (partial when ``submit`` is false)."""
     try:
-        return services.response_save_by_invitation(
+        return response_save_by_invitation(
             token=payload.invitation_token or "", answers=payload.answers, submit=payload.submit
         )
-    except services.AnswersInvalid as error:
+    except AnswersInvalid as error:
         return _invalid(error)
 
 
@@ -196,14 +238,14 @@ def submit_response(request: HttpRequest, payload: ResponseIn) -> Any:
 def submit_interview(request: HttpRequest, payload: InterviewIn) -> Any:
     """A worker records a sampled resident's answers (tagged with the worker)."""
     try:
-        return services.response_save_by_interviewer(
+        return response_save_by_interviewer(
             actor=request.user,
             invitation_id=payload.invitation_id,
             answers=payload.answers,
             submit=payload.submit,
             ip=client_ip(request),
         )
-    except services.AnswersInvalid as error:
+    except AnswersInvalid as error:
         return _invalid(error)
 
 

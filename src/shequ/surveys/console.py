@@ -17,7 +17,7 @@ from shequ.core.models import TaskRecord
 from shequ.core.services import client_ip
 from shequ.people.models import User
 from shequ.people.permissions import staff_required
-from shequ.surveys import selectors, services, tasks
+from shequ.surveys import selectors, tasks
 from shequ.surveys.definition import ChoiceDef, ItemDef, ListDef, QuestionDef, definition_of
 from shequ.surveys.exports import results_workbook
 from shequ.surveys.forms import (
@@ -29,6 +29,8 @@ from shequ.surveys.forms import (
     SurveyCreateForm,
     XLSFormImportForm,
     answers_from_post,
+    entries_changed,
+    is_entry_action,
     parse_lines,
     unparse_lines,
 )
@@ -43,6 +45,28 @@ from shequ.surveys.models import (
 )
 from shequ.surveys.permissions import can_create_survey, can_interview, can_manage_survey
 from shequ.surveys.rendering import questionnaire
+from shequ.surveys.services.answers import AnswersInvalid, response_answers
+from shequ.surveys.services.photos import photo_storage
+from shequ.surveys.services.questionnaire import (
+    survey_import_xlsform,
+    survey_question_add,
+    survey_question_delete,
+    survey_question_move,
+    survey_question_update,
+    survey_section_delete,
+    survey_section_move,
+    survey_section_save,
+)
+from shequ.surveys.services.responses import response_save_by_interviewer
+from shequ.surveys.services.sampling import sampling_plan_set
+from shequ.surveys.services.surveys import (
+    survey_close,
+    survey_create,
+    survey_latest_version,
+    survey_open,
+    survey_settings_update,
+)
+from shequ.surveys.services.weights import survey_weights_compute
 from shequ.surveys.xlsform import build_xlsform
 
 PAGE_SIZE = 50
@@ -89,7 +113,7 @@ def survey_list(request: HttpRequest) -> HttpResponse:
         try:
             if request.POST.get("form") == "import" and import_form.is_valid():
                 data = import_form.cleaned_data
-                survey = services.survey_import_xlsform(
+                survey = survey_import_xlsform(
                     actor=request.user,
                     content=data["file"].read(),
                     division_code=data["division_code"],
@@ -101,7 +125,7 @@ def survey_list(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("The questionnaire was imported."))
                 return redirect("surveys_console:detail", survey_id=survey.pk)
             if request.POST.get("form") == "create" and create_form.is_valid():
-                survey = services.survey_create(
+                survey = survey_create(
                     actor=request.user, ip=client_ip(request), **create_form.cleaned_data
                 )
                 return redirect("surveys_console:detail", survey_id=survey.pk)
@@ -149,18 +173,18 @@ def survey_detail(request: HttpRequest, survey_id: int) -> HttpResponse:
         ip = client_ip(request)
         try:
             if action == "open":
-                services.survey_open(actor=request.user, survey_id=survey.pk, ip=ip)
+                survey_open(actor=request.user, survey_id=survey.pk, ip=ip)
             elif action == "close":
-                services.survey_close(actor=request.user, survey_id=survey.pk, ip=ip)
+                survey_close(actor=request.user, survey_id=survey.pk, ip=ip)
             elif action == "settings" and settings_form.is_valid():
-                services.survey_settings_update(
+                survey_settings_update(
                     actor=request.user, survey_id=survey.pk, ip=ip, **settings_form.cleaned_data
                 )
             elif action == "question" and question_form.is_valid():
                 data = question_form.cleaned_data
                 choices = parse_lines(data["choices"])
-                before = services.survey_latest_version(survey).number
-                saved = services.survey_question_add(
+                before = survey_latest_version(survey).number
+                saved = survey_question_add(
                     actor=request.user,
                     survey_id=survey.pk,
                     section_name=data["section"],
@@ -193,7 +217,7 @@ def survey_detail(request: HttpRequest, survey_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Saved."))
             return redirect("surveys_console:detail", survey_id=survey.pk)
-    version = services.survey_latest_version(survey)
+    version = survey_latest_version(survey)
     return render(
         request,
         "surveys/console/detail.html",
@@ -225,7 +249,7 @@ def survey_detail(request: HttpRequest, survey_id: int) -> HttpResponse:
 def question_edit(request: HttpRequest, survey_id: int, name: str) -> HttpResponse:
     """Edit one question of the latest version (a new version when that one has answers)."""
     survey = _managed(request, survey_id)
-    version = services.survey_latest_version(survey)
+    version = survey_latest_version(survey)
     question = Question.objects.filter(version=version, name=name).select_related("section").first()
     if question is None:
         raise NotFound("question_not_found", _("No such question."))
@@ -258,7 +282,7 @@ def question_edit(request: HttpRequest, survey_id: int, name: str) -> HttpRespon
         if form.is_valid():
             data = form.cleaned_data
             try:
-                saved = services.survey_question_update(
+                saved = survey_question_update(
                     actor=request.user,
                     survey_id=survey.pk,
                     name=question.name,
@@ -304,7 +328,7 @@ def question_edit(request: HttpRequest, survey_id: int, name: str) -> HttpRespon
 def builder(request: HttpRequest, survey_id: int) -> HttpResponse:
     """Move, delete and section changes from the questionnaire page (one button each)."""
     survey = _managed(request, survey_id)
-    before = services.survey_latest_version(survey).number
+    before = survey_latest_version(survey).number
     action = request.POST.get("action", "")
     name = request.POST.get("name", "")
     common: dict[str, Any] = {
@@ -314,27 +338,30 @@ def builder(request: HttpRequest, survey_id: int) -> HttpResponse:
     }
     try:
         if action in ("question_up", "question_down"):
-            saved = services.survey_question_move(
+            saved = survey_question_move(
                 name=name, direction=action.removeprefix("question_"), **common
             )
         elif action == "question_delete":
-            saved = services.survey_question_delete(name=name, **common)
+            saved = survey_question_delete(name=name, **common)
         elif action in ("section_up", "section_down"):
-            saved = services.survey_section_move(
+            saved = survey_section_move(
                 name=name, direction=action.removeprefix("section_"), **common
             )
         elif action == "section_delete":
-            saved = services.survey_section_delete(name=name, **common)
+            saved = survey_section_delete(name=name, **common)
         elif action == "section_save":
             form = SectionForm(request.POST)
             if not form.is_valid():
                 raise DomainError("invalid_input", _("Give the section a name."))
             data = form.cleaned_data
-            saved = services.survey_section_save(
+            saved = survey_section_save(
                 name=name or data["section_name"],
                 new_name=data["section_name"] if name else None,
                 label_zh=data["label_zh"],
                 label_en=data["label_en"],
+                repeat=data["repeat"],
+                repeat_count=data["repeat_count"],
+                required=data["required"],
                 **common,
             )
         else:
@@ -356,7 +383,7 @@ def survey_photo(request: HttpRequest, survey_id: int, answer_id: int) -> FileRe
     """A resident's photo answer, for officers who may read the survey's responses."""
     survey = selectors.survey_get_for(request.user, survey_id)
     answer = selectors.photo_answer_for(request.user, survey, answer_id)
-    storage = services.photo_storage()
+    storage = photo_storage()
     if not storage.exists(answer.value_text):
         raise NotFound("photo_not_found", _("No such photo."))
     extension = answer.value_text.rsplit(".", 1)[-1]
@@ -372,7 +399,7 @@ def survey_photo(request: HttpRequest, survey_id: int, answer_id: int) -> FileRe
 @staff_required
 def survey_xlsform(request: HttpRequest, survey_id: int) -> HttpResponse:
     survey = selectors.survey_get_for(request.user, survey_id)
-    version = services.survey_latest_version(survey)
+    version = survey_latest_version(survey)
     content = build_xlsform(
         definition_of(version), title=survey.title_zh, form_id=survey.series, version=version.number
     )
@@ -408,7 +435,7 @@ def survey_sample(request: HttpRequest, survey_id: int) -> HttpResponse:
             raise DjangoPermissionDenied
         if form.is_valid():
             try:
-                services.sampling_plan_set(
+                sampling_plan_set(
                     actor=request.user,
                     survey_id=survey.pk,
                     ip=client_ip(request),
@@ -525,9 +552,7 @@ def survey_results_xlsx(request: HttpRequest, survey_id: int) -> HttpResponse:
 def survey_weights(request: HttpRequest, survey_id: int) -> HttpResponse:
     survey = _managed(request, survey_id)
     try:
-        services.survey_weights_compute(
-            actor=request.user, survey_id=survey.pk, ip=client_ip(request)
-        )
+        survey_weights_compute(actor=request.user, survey_id=survey.pk, ip=client_ip(request))
     except DomainError as error:
         messages.error(request, str(error))
     else:
@@ -554,33 +579,39 @@ def interview(request: HttpRequest, survey_id: int, invitation_id: int) -> HttpR
     if invitation is None or not can_interview(request.user, invitation):
         raise NotFound("invitation_not_found", _("No such invitation in your area."))
     response = Response.objects.filter(invitation=invitation).first()
-    version = response.version if response else services.survey_latest_version(invitation.survey)
-    values: dict[str, Any] = services.response_answers(response) if response else {}
+    version = response.version if response else survey_latest_version(invitation.survey)
+    values: dict[str, Any] = response_answers(response) if response else {}
     errors: list[DomainError] = []
     status = 200
     if request.method == "POST":
-        questions = list(Question.objects.filter(version=version).order_by("position"))
+        questions = list(
+            Question.objects.filter(version=version).select_related("section").order_by("position")
+        )
         values = answers_from_post(questions, request.POST, request.FILES)
-        submit = request.POST.get("action") == "submit"
-        try:
-            saved = services.response_save_by_interviewer(
-                actor=request.user,
-                invitation_id=invitation.pk,
-                answers=values,
-                submit=submit,
-                ip=client_ip(request),
-            )
-        except services.AnswersInvalid as error:
-            errors, status = list(error.errors), 400
-        except DomainError as error:
-            if isinstance(error, NotFound):
-                raise
-            errors, status = [error], 400
+        action = request.POST.get("action", "")
+        if is_entry_action(action):
+            # Adding or removing an entry without the page's script: shown again, not saved.
+            values = entries_changed(values, action, questions)
         else:
-            messages.success(
-                request, _("Submitted.") if saved.status == "complete" else _("Saved.")
-            )
-            return redirect("surveys_console:interviews", survey_id=survey_id)
+            try:
+                saved = response_save_by_interviewer(
+                    actor=request.user,
+                    invitation_id=invitation.pk,
+                    answers=values,
+                    submit=action == "submit",
+                    ip=client_ip(request),
+                )
+            except AnswersInvalid as error:
+                errors, status = list(error.errors), 400
+            except DomainError as error:
+                if isinstance(error, NotFound):
+                    raise
+                errors, status = [error], 400
+            else:
+                messages.success(
+                    request, _("Submitted.") if saved.status == "complete" else _("Saved.")
+                )
+                return redirect("surveys_console:interviews", survey_id=survey_id)
     return render(
         request,
         "surveys/answer.html",

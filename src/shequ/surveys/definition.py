@@ -5,7 +5,9 @@ validator checks it and one writer stores it, so every way in obeys the same rul
 """
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +15,7 @@ from shequ.core.errors import DomainError
 from shequ.surveys.expressions import ExpressionError, parse_constraint, parse_relevant
 from shequ.surveys.models import (
     CHOICE_TYPES,
+    MAX_ENTRIES,
     SCORABLE_TYPES,
     Choice,
     ChoiceList,
@@ -24,6 +27,7 @@ from shequ.surveys.models import (
 
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,59}$")
 LIKERT_POINTS = 5
+_COUNT_REF_RE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]{0,59})\}$")
 
 
 @dataclass
@@ -62,10 +66,20 @@ class QuestionDef:
 
 @dataclass
 class SectionDef:
+    """A section; ``repeat`` makes it a roster whose questions are answered once per entry.
+
+    ``repeat_count`` is blank (the respondent adds entries, at least one when ``required``),
+    a whole number, or ``${q}`` for an earlier whole-number question outside any repeat;
+    with a count, ``required`` has no effect (the count says how many).
+    """
+
     name: str
     label_zh: str = ""
     label_en: str = ""
     questions: list[QuestionDef] = field(default_factory=list)
+    repeat: bool = False
+    repeat_count: str = ""
+    required: bool = False
 
 
 @dataclass
@@ -75,6 +89,44 @@ class SurveyDefinition:
 
     def questions(self) -> list[QuestionDef]:
         return [q for s in self.sections for q in s.questions]
+
+
+def repeat_count_of(text: str) -> int | str | None:
+    """A repeated section's count: None (the respondent decides), a whole number, or the
+    name of the question giving it. Raises: ValueError when it is none of these."""
+    text = text.strip()
+    if not text:
+        return None
+    if text.isascii() and text.isdigit():
+        return int(text)
+    match = _COUNT_REF_RE.match(text)
+    if match is None:
+        raise ValueError(text)
+    return match.group(1)
+
+
+def entry_field(section: str, index: int, question: str) -> str:
+    """Where an answer inside a repeated section is reported: ``section[2]/question``
+    (XLSForm's path notation, as in the export's column headers)."""
+    return f"{section}[{index}]/{question}"
+
+
+def entry_count(repeat_count: str, answers: Mapping[str, Any]) -> int | None:
+    """How many entries a repeated section has, given the answers outside it: None when the
+    respondent decides. A count question that is unanswered, hidden or not a whole number
+    gives none."""
+    try:
+        count = repeat_count_of(repeat_count)
+    except ValueError:
+        return 0
+    if count is None or isinstance(count, int):
+        return count
+    value = answers.get(count)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value.strip())
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
 @dataclass(frozen=True)
@@ -113,6 +165,8 @@ PROBLEM_FIELDS = {
     "bad_relevant": "relevant",
     "relevant_order": "relevant",
     "bad_constraint": "constraint",
+    "bad_repeat_count": "repeat_count",
+    "not_repeated": "repeat_count",
 }
 
 
@@ -299,7 +353,149 @@ def definition_problems(
                 "constraint",
             )
         seen.add(name)
+    _check_repeats(definition, add)
     return problems
+
+
+def _check_repeats(definition: SurveyDefinition, add: Callable[[str, str, str, str], None]) -> None:
+    """What repeated sections may not do: each entry is answered on its own, so nothing
+    outside a repeat may depend on an answer inside it, and its count must be knowable
+    before its entries are shown."""
+    outside: dict[str, QuestionDef] = {}
+    home: dict[str, str] = {}
+    for section in definition.sections:
+        for question in section.questions:
+            home[question.name] = section.name
+            if not section.repeat:
+                outside[question.name] = question
+    seen: set[str] = set()
+    for section in definition.sections:
+        name = section.name
+        if not section.repeat:
+            if section.repeat_count or section.required:
+                add(
+                    "not_repeated",
+                    str(
+                        _(
+                            "The section %(n)s is not repeated: a number of entries or "
+                            '"at least one entry" applies only to a repeated section.'
+                        )
+                        % {"n": name}
+                    ),
+                    name,
+                    "repeat_count",
+                )
+            seen.update(q.name for q in section.questions)
+            continue
+        if not NAME_RE.match(name):
+            add(
+                "bad_name",
+                str(_("%(n)s is not a valid question name (letters, digits, _).") % {"n": name}),
+                name,
+                "name",
+            )
+        elif name in home:
+            add(
+                "repeat_name_taken",
+                str(
+                    _("The repeated section %(n)s has the name of a question; rename one of them.")
+                    % {"n": name}
+                ),
+                name,
+                "name",
+            )
+        try:
+            count = repeat_count_of(section.repeat_count)
+        except ValueError:
+            count = 0
+        if count is not None and (
+            (isinstance(count, int) and not 1 <= count <= MAX_ENTRIES)
+            or (
+                isinstance(count, str)
+                and (
+                    count not in seen
+                    or count not in outside
+                    or outside[count].qtype != QuestionType.INTEGER
+                )
+            )
+        ):
+            add(
+                "bad_repeat_count",
+                str(
+                    _(
+                        "The number of entries of %(n)s must be a whole number from 1 to "
+                        "%(max)s or ${q} for an earlier whole-number question outside any "
+                        "repeat (%(c)s)."
+                    )
+                    % {"n": name, "max": MAX_ENTRIES, "c": section.repeat_count}
+                ),
+                name,
+                "repeat_count",
+            )
+        mine = {q.name for q in section.questions}
+        for question in section.questions:
+            if question.qtype == QuestionType.MATRIX:
+                add(
+                    "matrix_in_repeat",
+                    str(
+                        _("The matrix %(q)s cannot be inside the repeated section %(n)s.")
+                        % {"q": question.name, "n": name}
+                    ),
+                    question.name,
+                    "type",
+                )
+            if question.score_weight > 0:
+                add(
+                    "weight_in_repeat",
+                    str(
+                        _(
+                            "%(q)s is inside the repeated section %(n)s: a respondent's index "
+                            "cannot weigh answers given once per entry."
+                        )
+                        % {"q": question.name, "n": name}
+                    ),
+                    question.name,
+                    "score_weight",
+                )
+        for question in section.questions:
+            for ref in _relevant_names(question.relevant):
+                if ref in home and ref not in mine and ref not in outside:
+                    add(
+                        "relevant_repeat",
+                        str(
+                            _(
+                                "The show-if rule of %(q)s refers to %(r)s, which is inside "
+                                "another repeated section."
+                            )
+                            % {"q": question.name, "r": ref}
+                        ),
+                        question.name,
+                        "relevant",
+                    )
+        seen.update(mine)
+    for question in outside.values():
+        for ref in _relevant_names(question.relevant):
+            if ref in home and ref not in outside:
+                add(
+                    "relevant_repeat",
+                    str(
+                        _(
+                            "The show-if rule of %(q)s refers to %(r)s, which is inside the "
+                            "repeated section %(s)s and has one answer per entry."
+                        )
+                        % {"q": question.name, "r": ref, "s": home[ref]}
+                    ),
+                    question.name,
+                    "relevant",
+                )
+
+
+def _relevant_names(relevant: str) -> set[str]:
+    try:
+        expression = parse_relevant(relevant)
+    except ExpressionError:
+        return set()  # reported as bad_relevant
+    return expression.names if expression else set()
 
 
 def definition_of(version: SurveyVersion) -> SurveyDefinition:
@@ -312,7 +508,17 @@ def definition_of(version: SurveyVersion) -> SurveyDefinition:
         list_defs[choice.choice_list_id].choices.append(
             ChoiceDef(choice.name, choice.label_zh, choice.label_en)
         )
-    sections = {s.pk: SectionDef(s.name, s.label_zh, s.label_en) for s in version.sections.all()}
+    sections = {
+        s.pk: SectionDef(
+            s.name,
+            s.label_zh,
+            s.label_en,
+            repeat=s.repeat,
+            repeat_count=s.repeat_count,
+            required=s.required,
+        )
+        for s in version.sections.all()
+    }
     for q in Question.objects.filter(version=version).order_by("position"):
         sections[q.section_id].questions.append(
             QuestionDef(
@@ -362,6 +568,9 @@ def definition_write(version: SurveyVersion, definition: SurveyDefinition) -> No
             name=section_def.name,
             label_zh=section_def.label_zh,
             label_en=section_def.label_en,
+            repeat=section_def.repeat,
+            repeat_count=section_def.repeat_count.strip() if section_def.repeat else "",
+            required=section_def.required and section_def.repeat,
         )
         for q in section_def.questions:
             questions.append(

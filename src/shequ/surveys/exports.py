@@ -1,4 +1,5 @@
-"""Rows of a response export: one line per respondent, answer codes beside their labels.
+"""Rows of a response export: one line per respondent, answer codes beside their labels
+(a repeated section's entries flattened into that line, see ``export_columns``).
 
 Nothing that identifies a person is exported: no name, ID number, phone, invitation or
 resident link, and no network address; only place, age band, sex, weight and answers.
@@ -9,17 +10,20 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Max
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
+from shequ.surveys.definition import entry_field
 from shequ.surveys.models import (
     ANSWERLESS_TYPES,
     Answer,
     Choice,
     Question,
     QuestionType,
+    Response,
     Survey,
 )
 from shequ.surveys.selectors import BreakdownRow, Results, responses_for
@@ -46,10 +50,27 @@ class Column:
     question: str = ""
     item: str = ""
     label: bool = False
+    entry: int = 0
 
 
-def export_columns(survey: Survey) -> list[Column]:
-    """Base columns, then per question its code (and label column for choice questions)."""
+CODED_TYPES = (
+    QuestionType.SINGLE,
+    QuestionType.MULTIPLE,
+    QuestionType.LIKERT5,
+    QuestionType.MATRIX,
+)
+
+
+def export_columns(survey: Survey, actor: Any = None) -> list[Column]:
+    """Base columns, then per question its code (and label column for choice questions).
+
+    A repeated section (a roster) is flattened into the respondent's row, as KoboToolbox's
+    "wide" export does: its questions once per entry, headed ``section[1]/question``,
+    ``section[2]/question``, ... (XLSForm's path notation; a choice question's label column
+    is ``section[1]/question_label``). There are as many entries as the section's fixed
+    count, else as the most any exported response gave (among the responses the ``actor``
+    may read, or all complete ones); a response with fewer leaves the rest empty.
+    """
     columns = [Column(name) for name in BASE_COLUMNS]
     seen: set[tuple[str, str]] = set()
     questions = Question.objects.filter(version__survey=survey).order_by(
@@ -58,9 +79,24 @@ def export_columns(survey: Survey) -> list[Column]:
     latest_version = questions.first()
     if latest_version is None:
         return columns
-    for q in questions.filter(version_id=latest_version.version_id).exclude(
-        qtype__in=ANSWERLESS_TYPES
-    ):
+    latest = list(
+        questions.filter(version_id=latest_version.version_id)
+        .exclude(qtype__in=ANSWERLESS_TYPES)
+        .select_related("section")
+    )
+    rosters: dict[int, list[Question]] = {}
+    for q in latest:
+        if q.section.repeat:
+            rosters.setdefault(q.section_id, []).append(q)
+    widths = _roster_widths(survey, actor, rosters)
+    for q in latest:
+        if q.section.repeat:
+            if q is rosters[q.section_id][0]:
+                # The whole roster goes where its first question is, entry by entry.
+                columns.extend(
+                    _roster_columns(q.section.name, rosters[q.section_id], widths[q.section_id])
+                )
+            continue
         keys = (
             [(q.name, item["name"]) for item in q.items]
             if q.qtype == QuestionType.MATRIX
@@ -72,13 +108,43 @@ def export_columns(survey: Survey) -> list[Column]:
             seen.add((name, item))
             header = f"{name}.{item}" if item else name
             columns.append(Column(header, name, item))
-            if q.qtype in (
-                QuestionType.SINGLE,
-                QuestionType.MULTIPLE,
-                QuestionType.LIKERT5,
-                QuestionType.MATRIX,
-            ):
+            if q.qtype in CODED_TYPES:
                 columns.append(Column(f"{header}_label", name, item, label=True))
+    return columns
+
+
+def _roster_widths(
+    survey: Survey, actor: Any, rosters: dict[int, list[Question]]
+) -> dict[int, int]:
+    """How many entries each repeated section is exported with (at least one)."""
+    if not rosters:
+        return {}
+    responses = (
+        responses_for(actor, survey)
+        if actor is not None
+        else Response.objects.filter(survey=survey, status=Response.Status.COMPLETE)
+    )
+    widths = {}
+    for section_id, questions in rosters.items():
+        fixed = questions[0].section.repeat_count
+        if fixed.isascii() and fixed.isdigit():
+            widths[section_id] = max(int(fixed), 1)
+            continue
+        most = Answer.objects.filter(
+            response__in=responses, entry__gt=0, question__name__in=[q.name for q in questions]
+        ).aggregate(most=Max("entry"))["most"]
+        widths[section_id] = max(most or 0, 1)
+    return widths
+
+
+def _roster_columns(section: str, questions: list[Question], width: int) -> list[Column]:
+    columns = []
+    for entry in range(1, width + 1):
+        for q in questions:
+            header = entry_field(section, entry, q.name)
+            columns.append(Column(header, q.name, entry=entry))
+            if q.qtype in CODED_TYPES:
+                columns.append(Column(f"{header}_label", q.name, label=True, entry=entry))
     return columns
 
 
@@ -123,13 +189,14 @@ def export_rows(
         if not chunk:
             break
         last_id = chunk[-1][0]
-        answers: dict[int, dict[tuple[str, str], tuple[Any, int | None, int]]] = {}
+        answers: dict[int, dict[tuple[str, str, int], tuple[Any, int | None, int]]] = {}
         for (
             answer_id,
             response_id,
             qid,
             name,
             item,
+            entry,
             text,
             number,
             chosen,
@@ -140,6 +207,7 @@ def export_rows(
             "question_id",
             "question__name",
             "item",
+            "entry",
             "value_text",
             "value_number",
             "value_choices",
@@ -153,7 +221,11 @@ def export_rows(
             if qid in photo_questions:
                 # The photo itself stays on the server; the export links to the console view.
                 value = reverse("surveys_console:photo", args=[survey.pk, answer_id])
-            answers.setdefault(response_id, {})[(name, item)] = (value, list_of.get(qid), qid)
+            answers.setdefault(response_id, {})[(name, item, entry)] = (
+                value,
+                list_of.get(qid),
+                qid,
+            )
         for row in chunk:
             out: list[Any] = [
                 row[0],
@@ -165,7 +237,7 @@ def export_rows(
             ]
             mine = answers.get(row[0], {})
             for column in columns[len(BASE_COLUMNS) :]:
-                found = mine.get((column.question, column.item))
+                found = mine.get((column.question, column.item, column.entry))
                 if found is None:
                     out.append("")
                     continue

@@ -11,6 +11,7 @@ from shequ.core.forms import StyledForm
 from shequ.surveys.models import (
     CHOICE_TYPES,
     KEEP_PHOTO,
+    MAX_ENTRIES,
     AgeBand,
     Question,
     QuestionType,
@@ -91,6 +92,13 @@ class SectionForm(StyledForm):
     section_name = forms.CharField(label=_("Section name"), max_length=60)
     label_zh = forms.CharField(label=_("Label (Chinese)"), max_length=200, required=False)
     label_en = forms.CharField(label=_("Label (English)"), max_length=200, required=False)
+    repeat = forms.BooleanField(label=_("Repeated (one entry per person or item)"), required=False)
+    repeat_count = forms.CharField(
+        label=_("Number of entries (e.g. 3 or ${household_size}; blank: the respondent adds)"),
+        max_length=80,
+        required=False,
+    )
+    required = forms.BooleanField(label=_("At least one entry"), required=False)
 
 
 def unparse_lines(rows: list[tuple[str, str, str]]) -> str:
@@ -138,42 +146,118 @@ class OpenProfileForm(StyledForm):
     )
 
 
+def entry_prefix(index: int) -> str:
+    """What the inputs of entry ``index`` of a repeated section are prefixed with
+    (``e2-q_age``); question names are unique in a questionnaire, so no section is needed."""
+    return f"e{index}-"
+
+
+def entries_key(section: str) -> str:
+    """The hidden inputs listing which entry blocks of ``section`` the page sent, in order."""
+    return f"r_{section}"
+
+
 def answers_from_post(
     questions: list[Question], data: QueryDict, files: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
     """The questionnaire's inputs as the answers the services take (strings are coerced there).
 
     A photo question gives its upload, else the "keep the photo sent before" marker when the
-    page showed one (the service looks that photo up itself).
+    page showed one (the service looks that photo up itself). A repeated section gives the
+    list of its entries, one per entry block the page sent (``section.repeat`` is read, so
+    pass the questions with their sections).
     """
     answers: dict[str, Any] = {}
+    repeated: dict[str, list[Question]] = {}
     for question in questions:
-        key = f"q_{question.name}"
-        if question.qtype == QuestionType.IMAGE:
-            upload = (files or {}).get(key)
-            if upload:
-                answers[question.name] = upload
-            elif data.get(f"{key}__keep") == "1":
-                answers[question.name] = KEEP_PHOTO
-            continue
-        if question.qtype == QuestionType.MULTIPLE:
-            values = data.getlist(key)
-            if values:
-                answers[question.name] = values
-        elif question.qtype == QuestionType.MATRIX:
-            rows = {item["name"]: data.get(f"{key}__{item['name']}", "") for item in question.items}
-            if any(rows.values()):
-                answers[question.name] = rows
-        elif question.qtype == QuestionType.NOTE:
-            continue
-        elif question.qtype == QuestionType.GEOPOINT:
-            # Two inputs (filled by hand or by the phone's location); the service checks them.
-            lat = data.get(f"{key}__lat", "").strip()
-            lon = data.get(f"{key}__lon", "").strip()
-            if lat or lon:
-                answers[question.name] = f"{lat} {lon}"
+        if question.section.repeat:
+            repeated.setdefault(question.section.name, []).append(question)
         else:
-            value = data.get(key, "").strip()
-            if value:
-                answers[question.name] = value
+            _read_answer(question, "", data, files or {}, answers)
+    for section, section_questions in repeated.items():
+        entries = []
+        for block in data.getlist(entries_key(section))[:MAX_ENTRIES]:
+            if not block.isascii() or not block.isdigit():
+                continue
+            entry: dict[str, Any] = {}
+            for question in section_questions:
+                _read_answer(question, entry_prefix(int(block)), data, files or {}, entry)
+            entries.append(entry)
+        answers[section] = entries
     return answers
+
+
+def _read_answer(
+    question: Question,
+    prefix: str,
+    data: QueryDict,
+    files: Mapping[str, Any],
+    answers: dict[str, Any],
+) -> None:
+    key = f"{prefix}q_{question.name}"
+    if question.qtype == QuestionType.IMAGE:
+        upload = files.get(key)
+        keep = data.get(f"{key}__keep", "")
+        if upload:
+            answers[question.name] = upload
+        elif prefix and keep.isascii() and keep.isdigit():
+            # Which entry's stored photo: entries may have been removed since it was sent.
+            answers[question.name] = f"{KEEP_PHOTO}{keep}"
+        elif keep == "1":
+            answers[question.name] = KEEP_PHOTO
+        return
+    if question.qtype == QuestionType.MULTIPLE:
+        values = data.getlist(key)
+        if values:
+            answers[question.name] = values
+    elif question.qtype == QuestionType.MATRIX:
+        rows = {item["name"]: data.get(f"{key}__{item['name']}", "") for item in question.items}
+        if any(rows.values()):
+            answers[question.name] = rows
+    elif question.qtype == QuestionType.NOTE:
+        return
+    elif question.qtype == QuestionType.GEOPOINT:
+        # Two inputs (filled by hand or by the phone's location); the service checks them.
+        lat = data.get(f"{key}__lat", "").strip()
+        lon = data.get(f"{key}__lon", "").strip()
+        if lat or lon:
+            answers[question.name] = f"{lat} {lon}"
+    else:
+        value = data.get(key, "").strip()
+        if value:
+            answers[question.name] = value
+
+
+ADD_ENTRY = "add:"
+REMOVE_ENTRY = "remove:"
+SHOW_ENTRIES = "entries"
+
+
+def is_entry_action(action: str) -> bool:
+    """The buttons that change a repeated section's entries (they re-show the page, so the
+    questionnaire works without JavaScript; nothing is saved)."""
+    return action == SHOW_ENTRIES or action.startswith((ADD_ENTRY, REMOVE_ENTRY))
+
+
+def entries_changed(
+    answers: dict[str, Any], action: str, questions: list[Question]
+) -> dict[str, Any]:
+    """The answers with one entry added to ``add:<section>`` or entry n removed from
+    ``remove:<section>:<n>``; only sections whose entries the respondent decides (no count)
+    take these buttons."""
+    free = {q.section.name for q in questions if q.section.repeat and not q.section.repeat_count}
+    changed = dict(answers)
+    if action.startswith(ADD_ENTRY):
+        section = action.removeprefix(ADD_ENTRY)
+        entries = list(changed.get(section) or [])
+        if section in free and len(entries) < MAX_ENTRIES:
+            changed[section] = [*entries, {}]
+    elif action.startswith(REMOVE_ENTRY):
+        section, _sep, number = action.removeprefix(REMOVE_ENTRY).rpartition(":")
+        entries = list(changed.get(section) or [])
+        if section in free and number.isascii() and number.isdigit():
+            index = int(number) - 1
+            if 0 <= index < len(entries):
+                del entries[index]
+                changed[section] = entries
+    return changed

@@ -44,6 +44,9 @@ ANSWERLESS_TYPES = frozenset({QuestionType.NOTE})
 SCORABLE_TYPES = frozenset(
     {QuestionType.LIKERT5, QuestionType.RATING10, QuestionType.RATING100, QuestionType.MATRIX}
 )
+# Entries a repeated section (a roster) takes at most: enough for any household, and a bound
+# on what one response can write.
+MAX_ENTRIES = 30
 
 
 class AgeBand(models.TextChoices):
@@ -169,11 +172,20 @@ class Choice(models.Model):
 
 
 class Section(models.Model):
+    """A part of the questionnaire. A repeated one (a roster, XLSForm ``begin repeat``) has
+    its questions answered once per entry, e.g. once per member of the household."""
+
     version = models.ForeignKey(SurveyVersion, on_delete=models.CASCADE, related_name="sections")
     position = models.PositiveSmallIntegerField()
     name = models.CharField(max_length=60)
     label_zh = models.CharField(max_length=200, blank=True)
     label_en = models.CharField(max_length=200, blank=True)
+    repeat = models.BooleanField(_("repeated (one entry per person or item)"), default=False)
+    # Blank: the respondent adds entries; "3": always three; "${q}": as many as the answer
+    # to the earlier whole-number question q.
+    repeat_count = models.CharField(_("number of entries"), max_length=80, blank=True)
+    # A repeated section without a count that needs at least one entry.
+    required = models.BooleanField(_("at least one entry"), default=False)
 
     class Meta:
         ordering = ["version", "position"]
@@ -344,11 +356,14 @@ class Response(models.Model):
 
 
 class Answer(models.Model):
-    """One answer (one row of a matrix). ``score`` is its 0–100 value for scored items."""
+    """One answer (one row of a matrix, one entry of a repeated section). ``score`` is its
+    0–100 value for scored items."""
 
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
     item = models.CharField(max_length=60, blank=True)
+    # The entry (1, 2, ...) of a repeated section this answer belongs to; 0 outside one.
+    entry = models.PositiveSmallIntegerField(default=0)
     value_text = models.TextField(blank=True)
     value_number = models.FloatField(null=True, blank=True)
     value_choices = models.JSONField(default=list, blank=True)
@@ -357,7 +372,9 @@ class Answer(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["response", "question", "item"], name="answer_once")
+            models.UniqueConstraint(
+                fields=["response", "question", "item", "entry"], name="answer_once"
+            )
         ]
 
     def __str__(self) -> str:

@@ -9,8 +9,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from django.db.models import Case, Count, F, FloatField, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    F,
+    FloatField,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.digits import is_ascii_digits
@@ -22,14 +35,18 @@ from shequ.places.models import Division
 from shequ.places.selectors import division_children
 from shequ.surveys.demo import DEMO_SERIES
 from shequ.surveys.models import (
+    ANSWERLESS_TYPES,
     SCORABLE_TYPES,
     Answer,
+    Choice,
     Invitation,
     Question,
     QuestionType,
     Response,
     SamplingPlan,
+    Section,
     Survey,
+    SurveyVersion,
 )
 from shequ.surveys.permissions import can_view_survey
 from shequ.surveys.statistics import (
@@ -296,6 +313,7 @@ class Results:
     breakdowns: dict[str, list[BreakdownRow]] = field(default_factory=dict)
     distributions: list[dict[str, Any]] = field(default_factory=list)
     unweighted: int = 0
+    repeats: list[dict[str, Any]] = field(default_factory=list)
 
 
 LEVELS = ("district", "street", "community")
@@ -382,6 +400,8 @@ def survey_results(
         results.breakdowns[level] = _breakdown_rows(survey, by_level[level])
     if distributions:
         results.distributions = score_distributions(base, survey)
+        # Every complete response, also one without a scored answer (a roster-only survey).
+        results.repeats = repeat_summaries(responses_for(user, survey), survey)
     return results
 
 
@@ -459,6 +479,97 @@ def score_distributions(base: QuerySet[Response], survey: Survey) -> list[dict[s
                 "choices": [
                     {"name": c, "label_zh": zh, "label_en": en, "n": counts.get((name, c), 0)}
                     for c, zh, en in options
+                ],
+            }
+        )
+    return out
+
+
+def _repeated_sections(survey: Survey) -> list[Section]:
+    """The repeated sections (rosters) of the survey's latest version."""
+    return list(
+        Section.objects.filter(
+            repeat=True,
+            version=Subquery(
+                SurveyVersion.objects.filter(survey=survey).order_by("-number").values("pk")[:1]
+            ),
+        ).order_by("position")
+    )
+
+
+def repeat_summaries(base: QuerySet[Response], survey: Survey) -> list[dict[str, Any]]:
+    """Each repeated section of the latest version with its answers counted over entries.
+
+    Every entry's answer is one observation of its question: ``n`` counts entries, not
+    respondents, and nothing is weighted (a household's members are not a sample of
+    residents). Per section: respondents who gave entries and the entries; per question:
+    n, the count of each choice and, for numbers, the mean. A fixed number of grouped
+    queries, however many responses.
+    """
+    sections = _repeated_sections(survey)
+    if not sections:
+        return []
+    language = get_language() or "zh-hans"
+    questions = list(
+        Question.objects.filter(section__in=sections)
+        .exclude(qtype__in=ANSWERLESS_TYPES)
+        .order_by("position")
+    )
+    answers = Answer.objects.filter(
+        response__in=base, entry__gt=0, question__name__in=[q.name for q in questions]
+    )
+    stats = {
+        name: (n, mean)
+        for name, n, mean in answers.values_list("question__name")
+        .annotate(n=Count("id"), mean=Avg("value_number"))
+        .order_by()
+    }
+    counts: dict[tuple[str, str], int] = {}
+    for name, value, n in (
+        answers.filter(question__qtype__in=[QuestionType.SINGLE, QuestionType.LIKERT5])
+        .values_list("question__name", "value_text")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        counts[(name, value)] = counts.get((name, value), 0) + n
+    for name, chosen in answers.filter(question__qtype=QuestionType.MULTIPLE).values_list(
+        "question__name", "value_choices"
+    ):
+        for value in chosen or []:
+            counts[(name, value)] = counts.get((name, value), 0) + 1
+    labels: dict[int, list[tuple[str, str]]] = {}
+    for choice in Choice.objects.filter(
+        choice_list_id__in=[q.choice_list_id for q in questions if q.choice_list_id]
+    ).order_by("position"):
+        labels.setdefault(choice.choice_list_id, []).append((choice.name, choice.label(language)))
+    numeric = {
+        QuestionType.INTEGER,
+        QuestionType.DECIMAL,
+        QuestionType.RATING10,
+        QuestionType.RATING100,
+    }
+    out = []
+    for section in sections:
+        mine = [q for q in questions if q.section_id == section.pk]
+        entries = answers.filter(question__name__in=[q.name for q in mine])
+        out.append(
+            {
+                "name": section.name,
+                "label": section.label(language) or section.name,
+                "respondents": entries.values("response_id").distinct().count(),
+                "entries": entries.values("response_id", "entry").distinct().count(),
+                "questions": [
+                    {
+                        "name": q.name,
+                        "label": q.label(language),
+                        "n": stats.get(q.name, (0, None))[0],
+                        "mean": stats.get(q.name, (0, None))[1] if q.qtype in numeric else None,
+                        "choices": [
+                            {"name": c, "label": label, "n": counts.get((q.name, c), 0)}
+                            for c, label in labels.get(q.choice_list_id or 0, [])
+                        ],
+                    }
+                    for q in mine
                 ],
             }
         )
@@ -578,6 +689,17 @@ def methods_note(survey: Survey, results: Results) -> list[str]:
         )
     else:
         notes.append(str(_("Weights: not computed yet; every respondent counts once.")))
+    if _repeated_sections(survey):
+        notes.append(
+            str(
+                _(
+                    "Repeated sections (rosters, e.g. one entry per household member): each "
+                    "entry's answer is one observation of its question, so their counts are "
+                    "of entries (n = entries), not of respondents; they are not weighted and "
+                    "do not enter the index."
+                )
+            )
+        )
     deff = results.index.deff
     notes.append(
         str(

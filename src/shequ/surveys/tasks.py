@@ -16,9 +16,9 @@ from shequ.core.models import TaskRecord
 from shequ.core.services import task_progress_update
 from shequ.core.task_policies import when_stale
 from shequ.people.sms import send_sms
-from shequ.surveys import services
 from shequ.surveys.exports import export_columns, export_rows
 from shequ.surveys.models import Invitation, Survey
+from shequ.surveys.services.sampling import sampling_plan_draw
 
 SEND_PROGRESS_EVERY = 500
 
@@ -33,7 +33,7 @@ def sample_draw_and_send(
     record_id = context.task_result.id
     actor = User.objects.get(pk=actor_id)
     task_progress_update(record_id, done=0, total=1, message="drawing")
-    pairs = services.sampling_plan_draw(actor=actor, survey_id=survey_id)
+    pairs = sampling_plan_draw(actor=actor, survey_id=survey_id)
     phones = dict(
         Invitation.objects.filter(survey_id=survey_id).values_list("id", "resident__phone")
     )
@@ -89,7 +89,7 @@ def responses_export(
     record_id = context.task_result.id
     actor = User.objects.get(pk=actor_id)
     survey = Survey.objects.get(pk=survey_id)
-    columns = export_columns(survey)
+    columns = export_columns(survey, actor)
     path = export_path(record_id, fmt)
     partial = _partial_path(path)
     count = 0

@@ -12,10 +12,23 @@ from django.views.decorators.http import require_http_methods
 
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.services import client_ip
-from shequ.surveys import selectors, services
-from shequ.surveys.forms import OpenProfileForm, answers_from_post
+from shequ.surveys import selectors
+from shequ.surveys.forms import (
+    OpenProfileForm,
+    answers_from_post,
+    entries_changed,
+    is_entry_action,
+)
 from shequ.surveys.models import Invitation, Question, Response, Survey, SurveyVersion
 from shequ.surveys.rendering import questionnaire
+from shequ.surveys.services._common import token_hash
+from shequ.surveys.services.answers import AnswersInvalid, response_answers
+from shequ.surveys.services.responses import (
+    response_save_by_invitation,
+    response_save_for_resident,
+    response_save_open,
+)
+from shequ.surveys.services.surveys import survey_latest_version
 
 RESUME_COOKIE = "survey_resume_%s"
 
@@ -32,18 +45,36 @@ def _page(
 ) -> HttpResponse:
     """The shared answer page: GET shows saved answers; POST saves or submits."""
     version: SurveyVersion = (
-        response.version if response is not None else services.survey_latest_version(survey)
+        response.version if response is not None else survey_latest_version(survey)
     )
     errors: list[DomainError] = []
-    values = services.response_answers(response) if response is not None else {}
+    values = response_answers(response) if response is not None else {}
     status = 200
     if request.method == "POST":
-        questions = list(Question.objects.filter(version=version).order_by("position"))
+        questions = list(
+            Question.objects.filter(version=version).select_related("section").order_by("position")
+        )
         values = answers_from_post(questions, request.POST, request.FILES)
-        submit = request.POST.get("action") == "submit"
+        action = request.POST.get("action", "")
+        if is_entry_action(action):
+            # Adding or removing an entry without the page's script: shown again, not saved.
+            return render(
+                request,
+                "surveys/answer.html",
+                {
+                    "survey": survey,
+                    "sections": questionnaire(
+                        version, entries_changed(values, action, questions), []
+                    ),
+                    "profile_form": profile_form,
+                    "places": places,
+                    **(extra or {}),
+                },
+            )
+        submit = action == "submit"
         try:
             saved = save(values, submit)
-        except services.AnswersInvalid as error:
+        except AnswersInvalid as error:
             errors = list(error.errors)
             status = 400
         except NotFound:
@@ -89,9 +120,7 @@ def _page(
 @require_http_methods(["GET", "POST"])
 def answer_by_invitation(request: HttpRequest, token: str) -> HttpResponse:
     invitation = (
-        Invitation.objects.select_related("survey")
-        .filter(token_hash=services.token_hash(token))
-        .first()
+        Invitation.objects.select_related("survey").filter(token_hash=token_hash(token)).first()
     )
     if invitation is None:
         raise NotFound("invitation_not_found", _("This invitation link is not valid."))
@@ -100,7 +129,7 @@ def answer_by_invitation(request: HttpRequest, token: str) -> HttpResponse:
         request,
         survey=invitation.survey,
         response=response,
-        save=lambda answers, submit: services.response_save_by_invitation(
+        save=lambda answers, submit: response_save_by_invitation(
             token=token, answers=answers, submit=submit
         ),
     )
@@ -124,7 +153,7 @@ def answer_as_resident(request: HttpRequest, survey_id: int) -> HttpResponse:
         request,
         survey=invitation.survey,
         response=response,
-        save=lambda answers, submit: services.response_save_for_resident(
+        save=lambda answers, submit: response_save_for_resident(
             actor=request.user, survey_id=survey_id, answers=answers, submit=submit
         ),
     )
@@ -142,7 +171,7 @@ def answer_open(request: HttpRequest, slug: str) -> HttpResponse:
     cookie = RESUME_COOKIE % survey.pk
     resume_key = request.COOKIES.get(cookie) or secrets.token_urlsafe(24)
     response = Response.objects.filter(
-        survey=survey, resume_key_hash=services.token_hash(resume_key)
+        survey=survey, resume_key_hash=token_hash(resume_key)
     ).first()
     if response is not None and response.status == Response.Status.COMPLETE:
         # This browser already answered: offer a fresh questionnaire on the next visit only.
@@ -162,7 +191,7 @@ def answer_open(request: HttpRequest, slug: str) -> HttpResponse:
         response=response,
         profile_form=profile_form,
         places=places,
-        save=lambda answers, submit: services.response_save_open(
+        save=lambda answers, submit: response_save_open(
             slug=slug,
             resume_key=resume_key,
             answers=answers,

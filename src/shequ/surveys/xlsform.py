@@ -15,12 +15,18 @@ survey definition:
   shown when "other" is chosen;
 * groups as sections (nested groups are flattened into their section, their show-if rule
   passed on), ``table-list`` groups as matrices;
+* ``begin repeat`` as a repeated section (a roster: its questions are answered once per
+  entry) with ``repeat_count`` a whole number or ``${q}`` of an earlier integer question,
+  else the respondent adds entries (``required`` on the repeat row: at least one). The
+  repeat's show-if rule passes to its questions; questions after a repeat start a new
+  section, so the order of the form is kept;
 * ``required``, ``relevant``, ``constraint``, labels (Chinese, else the default
   language, else, when the sheet has no Chinese column at all, English) and our own
   ``score_weight`` column (the item's weight in the satisfaction index).
 
-Everything else (repeats, calculations, other types) is refused row by row,
-saying what cannot be collected yet, so nobody runs a survey that silently lost a part.
+Everything else (a repeat inside a repeat, a matrix or an index weight inside a repeat,
+calculations, other types) is refused row by row, saying what cannot be collected yet, so
+nobody runs a survey that silently lost a part.
 """
 
 import io
@@ -63,6 +69,8 @@ SURVEY_COLUMNS = [
     "parameters",
     "score_weight",
 ]
+# Written only for a definition with a repeated section, so other exports stay as they were.
+REPEAT_COUNT_COLUMN = "repeat_count"
 CHOICE_COLUMNS = ["list_name", "name", ZH_LABEL, EN_LABEL]
 # Metadata the phone fills in by itself: nothing for a resident to answer.
 IGNORED_TYPES = {
@@ -384,10 +392,25 @@ class _Mapper:
                 kept.choices.append(ChoiceDef(name, zh, en))
             self.lists[list_name] = kept
         self.default_section: SectionDef | None = None
+        self.default_name = "main"
+        # Sections opened to hold what follows a repeat; dropped again if nothing follows.
+        self.continuations: list[SectionDef] = []
 
     def run(self) -> None:
         self._walk(self.form.get("children") or [], None, "")
+        self.definition.sections = [
+            s
+            for s in self.definition.sections
+            if s.questions or not any(s is c for c in self.continuations)
+        ]
         self.definition.lists = sorted(self.lists.values(), key=lambda c: c.name)
+
+    def _fresh_name(self, base: str) -> str:
+        taken = {s.name for s in self.definition.sections}
+        name, n = base, 2
+        while name in taken:
+            name, n = f"{base[:56]}_{n}", n + 1
+        return name
 
     def _row(self, name: str) -> tuple[int | None, dict[str, str]]:
         number, row = self.raw.get(name, (None, {}))
@@ -401,59 +424,106 @@ class _Mapper:
         if section is not None:
             return section
         if self.default_section is None:
-            self.default_section = SectionDef("main")
+            self.default_section = SectionDef(self.default_name)
             self.definition.sections.append(self.default_section)
         return self.default_section
 
     def _walk(
         self, children: list[dict[str, Any]], section: SectionDef | None, relevant: str
-    ) -> None:
+    ) -> SectionDef | None:
+        """Map ``children`` into ``section``; returns the section what follows goes into
+        (a new one after a repeat)."""
         for element in children:
             kind = str(element.get("type", ""))
             name = _text(element.get("name"))
             if kind == "group":
-                self._group(element, section, relevant)
+                section = self._group(element, section, relevant)
             elif kind == "repeat":
-                self._refuse(
-                    name,
-                    _("Repeated groups (begin repeat %(n)s) cannot be collected yet.")
-                    % {"n": name},
-                )
-                for child in _questions_in(element):
-                    self._refuse(
-                        child,
-                        _(
-                            "%(q)s is inside the repeated group %(n)s, which cannot be collected "
-                            "yet."
-                        )
-                        % {"q": child, "n": name},
-                    )
+                section = self._repeat(element, section, relevant)
             elif kind in IGNORED_TYPES:
                 continue
+            elif kind == "calculate" and name not in self.raw:
+                continue  # pyxform's own count for a fixed repeat_count (<repeat>_count)
             else:
                 self._question(element, section, relevant)
+        return section
 
-    def _group(self, element: dict[str, Any], section: SectionDef | None, outer: str) -> None:
+    def _group(
+        self, element: dict[str, Any], section: SectionDef | None, outer: str
+    ) -> SectionDef | None:
         name = _text(element.get("name"))
         control = element.get("control") or {}
         children = element.get("children") or []
         if control.get("bodyless"):
-            return  # pyxform's own meta group (instanceID)
+            return section  # pyxform's own meta group (instanceID)
         relevant = _and(outer, _text((element.get("bind") or {}).get("relevant")))
         if any(
             _text(c.get("name")).startswith("reserved_name_for_field_list_labels_")
             for c in children
         ):
             self._matrix(element, section, relevant)
-            return
+            return section
         if section is not None:
             # Our questionnaires have one level of sections: inner groups join their section.
-            self._walk(children, section, relevant)
-            return
+            return self._walk(children, section, relevant)
         zh, en = _labels(element.get("label"), has_zh=self.survey.has_zh)
         new = SectionDef(_section_name(name), zh, en)
         self.definition.sections.append(new)
         self._walk(children, new, relevant)
+        return None
+
+    def _repeat(
+        self, element: dict[str, Any], section: SectionDef | None, outer: str
+    ) -> SectionDef | None:
+        """A repeat becomes a repeated section of its own (a roster)."""
+        name = _text(element.get("name"))
+        number, row = self._row(name)
+        if section is not None and section.repeat:
+            self._refuse(
+                name,
+                _(
+                    "A repeat inside a repeat (begin repeat %(n)s inside %(outer)s) cannot be "
+                    "collected yet."
+                )
+                % {"n": name, "outer": section.name},
+            )
+            for child in _questions_in(element):
+                self._refuse(
+                    child,
+                    _(
+                        "%(q)s is inside the repeat %(n)s within the repeat %(outer)s, which "
+                        "cannot be collected yet."
+                    )
+                    % {"q": child, "n": name, "outer": section.name},
+                )
+            return section
+        bind = element.get("bind") or {}
+        zh, en = _labels(element.get("label"), has_zh=self.survey.has_zh)
+        repeated = SectionDef(
+            _section_name(name),
+            zh,
+            en,
+            repeat=True,
+            repeat_count=row.get("repeat_count", ""),
+            required=_truthy(_text(bind.get("required"))),
+        )
+        if number is not None:
+            self.where[repeated.name] = ("survey", number)
+        self.definition.sections.append(repeated)
+        self._walk(
+            element.get("children") or [],
+            repeated,
+            _and(outer, _text(bind.get("relevant"))),
+        )
+        if section is None:
+            # Top-level questions after the roster go into a new section after it.
+            self.default_section = None
+            self.default_name = self._fresh_name("main")
+            return None
+        after = SectionDef(self._fresh_name(section.name), section.label_zh, section.label_en)
+        self.definition.sections.append(after)
+        self.continuations.append(after)
+        return after
 
     def _matrix(self, element: dict[str, Any], section: SectionDef | None, relevant: str) -> None:
         name = _text(element.get("name"))
@@ -651,9 +721,23 @@ def build_xlsform(definition: SurveyDefinition, *, title: str, form_id: str, ver
     survey = workbook.create_sheet("survey", 0)
     for extra in workbook.sheetnames[1:]:
         del workbook[extra]
-    survey.append(SURVEY_COLUMNS)
+    repeats = any(section.repeat for section in definition.sections)
+    survey.append([*SURVEY_COLUMNS, REPEAT_COUNT_COLUMN] if repeats else SURVEY_COLUMNS)
     for section in definition.sections:
-        survey.append(["begin_group", section.name, section.label_zh, section.label_en])
+        if section.repeat:
+            survey.append(
+                [
+                    "begin_repeat",
+                    section.name,
+                    section.label_zh,
+                    section.label_en,
+                    "yes" if section.required else "",
+                    *[""] * (len(SURVEY_COLUMNS) - 5),
+                    section.repeat_count,
+                ]
+            )
+        else:
+            survey.append(["begin_group", section.name, section.label_zh, section.label_en])
         for q in section.questions:
             required = "yes" if q.required else ""
             weight = _weight_text(q.score_weight)
@@ -699,7 +783,7 @@ def build_xlsform(definition: SurveyDefinition, *, title: str, form_id: str, ver
                     weight,
                 ]
             )
-        survey.append(["end_group", section.name])
+        survey.append(["end_repeat" if section.repeat else "end_group", section.name])
     choices = workbook.create_sheet("choices")
     choices.append(CHOICE_COLUMNS)
     for choice_list in definition.lists:

@@ -19,7 +19,6 @@ from django.utils import timezone
 
 from shequ.core.scopes import CITY_CODE
 from shequ.people.models import User
-from shequ.surveys import services
 from shequ.surveys.demo import (
     DEMO_SERIES,
     DEMO_TITLE,
@@ -28,6 +27,22 @@ from shequ.surveys.demo import (
     synthetic_answers,
 )
 from shequ.surveys.models import Answer, Invitation, Response, Survey
+from shequ.surveys.services._common import survey_reference_date
+from shequ.surveys.services.answers import VersionQuestions, answers_clean
+from shequ.surveys.services.responses import age_band_of
+from shequ.surveys.services.sampling import (
+    sampling_frame,
+    sampling_plan_draw,
+    sampling_plan_set,
+    stratum_populations,
+)
+from shequ.surveys.services.surveys import (
+    survey_create,
+    survey_latest_version,
+    survey_open,
+    survey_settings_update,
+)
+from shequ.surveys.services.weights import survey_weights_compute
 
 # Complete responses per invitation; of the rest, PARTIAL_SHARE (of all invitations) stop
 # half way and the others never answer.
@@ -52,7 +67,7 @@ class Command(BaseCommand):
         committee = User.objects.filter(username="committee").first()
         if committee is None:
             raise CommandError("run seed_demo first (the committee demo account is missing)")
-        survey = services.survey_create(
+        survey = survey_create(
             actor=committee,
             title_zh=DEMO_TITLE,
             title_en="Survey of 10,000 residents on high-quality, harmonious, liveable communities",
@@ -60,18 +75,18 @@ class Command(BaseCommand):
             division_code=CITY_CODE,
             definition=demo_definition(),
         )
-        services.survey_settings_update(
+        survey_settings_update(
             actor=committee,
             survey_id=survey.pk,
             recognition_threshold=60,
             min_cell_size=30,
             open_link_enabled=True,
         )
-        services.survey_open(actor=committee, survey_id=survey.pk)
-        frame = services.sampling_frame(survey).count()
+        survey_open(actor=committee, survey_id=survey.pk)
+        frame = sampling_frame(survey).count()
         target = min(frame, math.ceil(responses / RESPONSE_RATE))
-        strata = services.stratum_populations(survey, "district")
-        services.sampling_plan_set(
+        strata = stratum_populations(survey, "district")
+        sampling_plan_set(
             actor=committee,
             survey_id=survey.pk,
             target_n=target,
@@ -79,9 +94,9 @@ class Command(BaseCommand):
             min_per_stratum=min(30, target // max(1, len(strata))),
             seed=seed,
         )
-        services.sampling_plan_draw(actor=committee, survey_id=survey.pk)
+        sampling_plan_draw(actor=committee, survey_id=survey.pk)
         answered = self._answer(survey, min(responses, target), seed)
-        services.survey_weights_compute(actor=committee, survey_id=survey.pk)
+        survey_weights_compute(actor=committee, survey_id=survey.pk)
         partial = Response.objects.filter(survey=survey, status=Response.Status.PARTIAL).count()
         self.stdout.write(
             f"demo survey: {target} invited, {answered} complete and {partial} partial "
@@ -92,11 +107,11 @@ class Command(BaseCommand):
         """Complete responses from ``count`` invitations, partial ones from a few others."""
         rng = np.random.default_rng(seed)
         worker = User.objects.filter(username="worker").first()
-        version = services.survey_latest_version(survey)
-        questions = services.VersionQuestions(version)
-        reference = services.survey_reference_date(survey)
+        version = survey_latest_version(survey)
+        questions = VersionQuestions(version)
+        reference = survey_reference_date(survey)
         rows = [
-            (pk, community, services.age_band_of(born, reference), sex)
+            (pk, community, age_band_of(born, reference), sex)
             for pk, community, born, sex in Invitation.objects.filter(survey=survey)
             .order_by("id")
             .values_list("id", "community_id", "resident__birth_date", "resident__sex")
@@ -119,7 +134,7 @@ class Command(BaseCommand):
             answers: list[list[Answer]] = []
             for index, complete in jobs[start : start + BATCH]:
                 invitation_id, community, band, sex = rows[index]
-                cleaned, score = services.answers_clean(
+                cleaned, score = answers_clean(
                     questions,
                     synthetic_answers(
                         rng, float(effects[community[:6]]), band, sex, partial=not complete
