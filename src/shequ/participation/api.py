@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import cast
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 from ninja.security import django_auth
 
@@ -167,7 +167,7 @@ def list_proposals(request: HttpRequest, code: str) -> object:
 
 
 @router.post("/proposals", response={201: ProposalOut}, auth=django_auth)
-def create_proposal(request: HttpRequest, payload: ProposalIn) -> tuple[int, Proposal]:
+def create_proposal(request: HttpRequest, payload: ProposalIn) -> Status:
     proposal = services.proposal_create(
         actor=cast(User, request.user),
         community_code=payload.community,
@@ -178,7 +178,7 @@ def create_proposal(request: HttpRequest, payload: ProposalIn) -> tuple[int, Pro
         lon=payload.lon,
         lat=payload.lat,
     )
-    return 201, proposal
+    return Status(201, proposal)
 
 
 @router.post("/proposals/{proposal_id}/support", response=ProposalOut, auth=django_auth)
