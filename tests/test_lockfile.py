@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from packaging.markers import Marker
 from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
@@ -126,6 +127,8 @@ def test_development_runs_the_runtime_pins_of_production() -> None:
 
 @pytest.mark.parametrize("python", SUPPORTED_PYTHONS)
 def test_the_lock_installs_on_every_supported_python(python: str) -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert SpecifierSet(project["requires-python"]).contains(f"{python}.0")
     runtime, dev = project_requirements()
     environment = {
         "python_version": python,
@@ -181,4 +184,4 @@ def test_the_installed_environment_is_the_lock() -> None:
             )
             if wanted:
                 todo.append((canonicalize_name(requirement.name), frozenset(requirement.extras)))
-    assert problems == []
+    assert problems == [], "; ".join(problems)
