@@ -1,5 +1,7 @@
 """Residents' own pages: register, log in, real-name check, profile, password reset."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -263,6 +265,15 @@ def password_reset_by_email(request: HttpRequest) -> HttpResponse:
     return render(
         request, "people/password_reset_email.html", {"form": form}, status=form_status(form)
     )
+
+
+def password_set_link_builder(request: HttpRequest) -> Callable[[str, str], str]:
+    """Builds the absolute address of the set-password page a staff member gets by text."""
+
+    def link(uidb64: str, token: str) -> str:
+        return request.build_absolute_uri(reverse("people:password_set", args=[uidb64, token]))
+
+    return link
 
 
 @require_http_methods(["GET", "POST"])
