@@ -88,7 +88,8 @@ def test_pages_of_one_account_and_department_are_closed_to_other_staff(client: C
     assert client.post(f"/console/departments/{department.pk}/active/").status_code == 403
     clerk.refresh_from_db()
     role.refresh_from_db()
-    assert clerk.is_active and role.is_active
+    assert clerk.is_active
+    assert role.is_active
     department.refresh_from_db()
     assert department.is_active
 
@@ -313,4 +314,5 @@ def test_the_last_administrator_cannot_remove_themselves(client: Client) -> None
     assert "自己" in own.content.decode()
     role.refresh_from_db()
     admin.refresh_from_db()
-    assert role.is_active and admin.is_active
+    assert role.is_active
+    assert admin.is_active

@@ -89,7 +89,12 @@ def test_create_admin_refuses_a_taken_username_and_a_malformed_phone(tmp_path: P
     secret = tmp_path / "password"
     secret.write_text("Jinli-Admin-2026!", encoding="utf-8")
     call_command(
-        "create_admin", "--username", "cityadmin", "--password-file", str(secret), stdout=io.StringIO()
+        "create_admin",
+        "--username",
+        "cityadmin",
+        "--password-file",
+        str(secret),
+        stdout=io.StringIO(),
     )
     with translation.override("zh-hans"), pytest.raises(CommandError, match="用户名"):
         call_command("create_admin", "--username", "cityadmin", "--password-file", str(secret))

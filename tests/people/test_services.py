@@ -328,4 +328,3 @@ def test_a_role_must_match_the_level_of_its_division() -> None:
     assert caught.value.code == "wrong_division_level"
     assert "武侯区" in str(caught.value)
     assert not StaffRole.objects.filter(user=target).exists()
-

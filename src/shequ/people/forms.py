@@ -122,7 +122,7 @@ class AreaPickerForm(StyledForm):
 
 class StaffAccountForm(AreaPickerForm):
     username = forms.CharField(label=_("Username"), max_length=150)
-    full_name = forms.CharField(label=_("Name"), max_length=60)
+    full_name = forms.CharField(label=_("Full name"), max_length=60)
     phone = forms.CharField(
         label=_("Mobile number"),
         max_length=20,
