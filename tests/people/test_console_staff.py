@@ -23,6 +23,7 @@ from tests.factories import (
 pytestmark = pytest.mark.usefixtures("chengdu")
 
 NEW_PASSWORD = "Yulin-Clerk-2026!"
+LIST_QUERIES = 8  # the same however many accounts and roles are listed
 
 
 def _admin_client(client: Client) -> User:
@@ -167,7 +168,10 @@ def test_bad_department_input_is_refused_clearly_and_changes_nothing(
 
 
 def test_an_admin_opens_a_staff_account_who_sets_a_password_and_sees_only_their_area(
-    client: Client, sms_outbox: list[tuple[str, str]], django_capture_on_commit_callbacks: object
+    client: Client,
+    sms_outbox: list[tuple[str, str]],
+    django_capture_on_commit_callbacks: object,
+    django_assert_num_queries: object,
 ) -> None:
     admin = _admin_client(client)
     form = client.get("/console/staff/new/").content.decode()
@@ -184,7 +188,12 @@ def test_an_admin_opens_a_staff_account_who_sets_a_password_and_sees_only_their_
     assert clerk.staff_roles.get().division_id == NIJIAQIAO
     assert AuditEvent.objects.filter(verb="user.create_staff", actor=admin).exists()
     assert AuditEvent.objects.filter(verb="staff_role.grant", object_id=str(clerk.pk)).exists()
-    listing = client.get("/console/staff/").content.decode()
+    make_staff("clerk_other", Role.STREET_OFFICER, YULIN)
+    with django_assert_num_queries(LIST_QUERIES):  # type: ignore[operator]
+        listing = client.get("/console/staff/").content.decode()
+    make_staff("clerk_third", Role.DISTRICT_OFFICER, WUHOU)
+    with django_assert_num_queries(LIST_QUERIES):  # type: ignore[operator]
+        client.get("/console/staff/")
     assert "李小红" in listing
     assert "13700003333" not in listing  # phones are masked
     assert "137****3333" in listing or "3333" in listing
@@ -211,6 +220,7 @@ def test_an_admin_opens_a_staff_account_who_sets_a_password_and_sees_only_their_
     assert resident_here.real_name in residents
     assert resident_elsewhere.real_name not in residents
     assert clerk_client.get("/console/staff/").status_code == 403
+    assert AuditEvent.objects.get(verb="user.password_reset", actor=clerk).changes == {"by": "sms"}
     # The link is spent once used.
     assert Client().get(link).status_code == 400
 

@@ -289,7 +289,16 @@ def password_reset_link(request: HttpRequest, uidb64: str, token: str) -> HttpRe
         request,
         form,
         lambda data: passwords.password_reset_with_link(
-            uidb64=uidb64, token=token, ip=client_ip(request), **data
+            uidb64=uidb64,
+            token=token,
+            ip=client_ip(request),
+            # A staff member's link came by text message, a resident's by e-mail.
+            by=(
+                "sms"
+                if request.resolver_match and request.resolver_match.url_name == "password_set"
+                else "email"
+            ),
+            **data,
         ),
     ):
         messages.success(request, _("Your password has been changed. Please log in."))
