@@ -6,7 +6,6 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema
 from ninja.pagination import paginate
-from ninja.security import django_auth
 
 from shequ.core.errors import DomainError, PermissionDenied
 from shequ.core.services import client_ip
@@ -14,8 +13,9 @@ from shequ.people.models import Resident, User, VerificationLevel
 from shequ.people.permissions import areas_of
 from shequ.people.selectors import resident_get_for, resident_list_for
 from shequ.people.services.residents import resident_reveal_pii, resident_verify_in_person
+from shequ.sso.api_auth import API_AUTH
 
-router = Router(tags=["people"], auth=django_auth)
+router = Router(tags=["people"], auth=API_AUTH)
 
 
 def _masked(value: object) -> str | None:
