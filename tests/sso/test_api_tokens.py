@@ -397,9 +397,7 @@ def test_the_console_refuses_machine_access_for_a_public_app(
         "machine_access": "on",
     }
 
-    answer = client.post(
-        f"/console/sso/{registered.app.pk}/", form, HTTP_ACCEPT_LANGUAGE="zh-hans"
-    )
+    answer = client.post(f"/console/sso/{registered.app.pk}/", form, HTTP_ACCEPT_LANGUAGE="zh-hans")
 
     assert answer.status_code == 200
     assert 'data-testid="error-machine_access"' in answer.content.decode()

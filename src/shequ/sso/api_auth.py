@@ -24,13 +24,17 @@ from ninja.throttling import BaseThrottle
 from oauth2_provider.models import get_access_token_model
 
 from shequ.core.api import problem
-from shequ.sso.models import API_READ, API_SCOPES, API_WRITE
-from shequ.sso.scopes import SCOPE_DESCRIPTIONS
+from shequ.sso.models import API_READ, API_WRITE
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 TOKEN_URL = "/o/token/"  # noqa: S105 - an address, not a secret
 AUTHORIZATION_URL = "/o/authorize/"
 RATE_WINDOW_SECONDS = 60
+# In the OpenAPI document, which stays English whatever the server's language.
+OPENAPI_SCOPES = {
+    API_READ: "GET and HEAD calls, with the permissions of the token's account",
+    API_WRITE: "POST, PUT, PATCH and DELETE calls, with the permissions of the token's account",
+}
 
 
 class InvalidToken(Exception):
@@ -75,12 +79,12 @@ class OAuth2Bearer(AuthBase):
     openapi_flows = {
         "clientCredentials": {
             "tokenUrl": TOKEN_URL,
-            "scopes": {scope: str(SCOPE_DESCRIPTIONS[scope]) for scope in API_SCOPES},
+            "scopes": OPENAPI_SCOPES,
         },
         "authorizationCode": {
             "authorizationUrl": AUTHORIZATION_URL,
             "tokenUrl": TOKEN_URL,
-            "scopes": {scope: str(SCOPE_DESCRIPTIONS[scope]) for scope in API_SCOPES},
+            "scopes": OPENAPI_SCOPES,
         },
     }
 
