@@ -173,8 +173,11 @@ def _machine_access_set(*, actor: User, app: DepartmentApp, enabled: bool, ip: s
     account = app.service_account
     if enabled:
         if account is None:
+            username = f"sso-app-{app.pk}"
+            if User.objects.filter(username=username).exists():  # a person chose it first
+                username = f"sso-app-{app.pk}-{app.client_id[:8]}"
             account = User(
-                username=f"sso-app-{app.pk}",
+                username=username,
                 first_name=app.name[:150],
                 is_active=True,
             )
