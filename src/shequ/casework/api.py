@@ -137,6 +137,8 @@ class BulkIn(Schema):
     ids: list[int]
     action: str
     note: str = ""
+    # For ``request_info``: the fields and documents to correct, checked per application.
+    requested: list[str] = []
 
 
 class BulkOut(Schema):
@@ -205,6 +207,7 @@ def staff_bulk(request: HttpRequest, payload: BulkIn) -> dict[str, object]:
         application_ids=payload.ids,
         action=payload.action,
         note=payload.note,
+        requested=payload.requested,
         ip=client_ip(request),
     )
     return {"done": outcome.done, "refused": outcome.refused}
