@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/shequ
 DEMO_RESIDENTS ?= 20000
 
-.PHONY: run dev serve-prepare static test install assets translations lint bench-quick
+.PHONY: run dev serve-prepare static test install assets translations lint bench-quick object-store
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ run: serve-prepare
 dev: serve-prepare
 	@trap 'kill 0' EXIT; export DEBUG=1; $(PY) manage.py run_tasks --workers 1 & \
 	  $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# A local S3-compatible object store (moto) for trying the object-storage settings by hand.
+object-store: $(VENV)/.installed
+	@VENV=$(VENV) scripts/object-store
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests bench

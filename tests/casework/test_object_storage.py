@@ -122,3 +122,23 @@ def test_when_the_second_paper_cannot_be_written_the_first_is_removed_again(
     assert len(writes) == 1
     stored = FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT)
     assert not stored.exists(writes[0])
+
+
+def test_behind_nginx_the_checked_view_hands_the_file_to_an_internal_location(
+    client: Client, applicant: User, residence_permit: Service, settings: Any
+) -> None:
+    settings.SENDFILE_NGINX = True
+    client.force_login(applicant)
+    client.post(
+        f"/casework/apply/{residence_permit.pk}/",
+        {**residence_answers(), "photo": png(), "proof": pdf()},
+    )
+    proof = ApplicationDocument.objects.get(slot="proof")
+    opened = client.get(f"/casework/documents/{proof.pk}/")
+    assert opened.status_code == 200
+    assert opened["X-Accel-Redirect"] == f"/_private/{proof.file.name}"
+    assert opened.content == b""
+    client.force_login(make_user("stranger"))
+    refused = client.get(f"/casework/documents/{proof.pk}/")
+    assert refused.status_code == 404
+    assert "X-Accel-Redirect" not in refused
