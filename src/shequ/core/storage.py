@@ -135,10 +135,6 @@ def is_object_storage(storage: Storage) -> bool:
     return hasattr(storage, "bucket_name")
 
 
-def _is_private(storage: Storage) -> bool:
-    return not isinstance(storage, FileSystemStorage) or isinstance(storage, PrivateLocalStorage)
-
-
 @contextmanager
 def storage_reads() -> Iterator[None]:
     """Reading from a store that is down is the same clear error as writing to it."""
