@@ -7,7 +7,6 @@ from django.http import HttpRequest
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
-from ninja.security import django_auth
 
 from shequ.casework import selectors
 from shequ.casework.models import Application, ApplicationEvent
@@ -20,8 +19,9 @@ from shequ.casework.services.applications import (
 )
 from shequ.core.services import client_ip
 from shequ.people.models import User
+from shequ.sso.api_auth import API_AUTH
 
-router = Router(tags=["casework"], auth=django_auth)
+router = Router(tags=["casework"], auth=API_AUTH)
 
 
 class EventOut(Schema):

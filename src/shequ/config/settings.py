@@ -364,4 +364,9 @@ CSRF_FAILURE_VIEW = "shequ.web.errors.csrf_failure"
 
 # --- Single sign-on: django-oauth-toolkit in OIDC mode (see shequ/sso/conf.py) -------------
 OAUTH2_PROVIDER_APPLICATION_MODEL = "sso.DepartmentApp"
-from shequ.sso.conf import OAUTH2_PROVIDER, SHEQU_SSO_TOKEN_RATE_PER_MINUTE  # noqa: E402, F401
+from shequ.sso.conf import (  # noqa: E402, F401
+    OAUTH2_PROVIDER,
+    SHEQU_API_RATE_PER_CLIENT_PER_MINUTE,
+    SHEQU_API_RATE_PER_USER_PER_MINUTE,
+    SHEQU_SSO_TOKEN_RATE_PER_MINUTE,
+)

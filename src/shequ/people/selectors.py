@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.digits import canonical
@@ -11,7 +11,7 @@ from shequ.core.pii import PIIKind, blind_index
 from shequ.core.scopes import Area, Role, areas_q, within
 from shequ.people.identity import normalise_mobile
 from shequ.people.models import Department, Resident, StaffRole, User
-from shequ.people.permissions import READERS, areas_of
+from shequ.people.permissions import READERS, areas_of, has_role
 
 
 def staff_areas_for(user: Any) -> list[Area]:
@@ -135,17 +135,56 @@ def user_by_login(identifier: str) -> User | None:
     return User.objects.filter(phone_index=blind_index(PIIKind.PHONE, mobile)).first()
 
 
-def staff_role_list() -> QuerySet[StaffRole]:
-    """Active staff roles with their holders and scopes (for system administrators)."""
-    return (
-        StaffRole.objects.filter(is_active=True)
-        .select_related("user", "division", "department")
-        .order_by("role", "division_id", "user__username")
+def _active_roles() -> Prefetch[Any]:
+    return Prefetch(
+        "staff_roles",
+        queryset=StaffRole.objects.filter(is_active=True)
+        .select_related("division", "department")
+        .order_by("role", "division_id", "department_id"),
+        to_attr="active_roles",
     )
+
+
+def staff_account_list_for(user: Any) -> QuerySet[User]:
+    """Accounts that hold or held a staff role, each with ``active_roles`` (system
+    administrators only; nobody else sees any)."""
+    if not has_role(user, Role.SYSTEM_ADMIN):
+        return User.objects.none()
+    return (
+        User.objects.filter(Exists(StaffRole.objects.filter(user=OuterRef("pk"))))
+        .prefetch_related(_active_roles())
+        .order_by("-is_active", "username")
+    )
+
+
+def staff_account_get_for(user: Any, user_id: int) -> User:
+    """One staff account with ``active_roles``. Raises: NotFound (also for non-admins)."""
+    account = staff_account_list_for(user).filter(pk=user_id).first()
+    if account is None:
+        raise NotFound("staff_not_found", _("No such staff account."))
+    return account
 
 
 def department_list() -> QuerySet[Department]:
     return Department.objects.filter(is_active=True)
+
+
+def department_list_for(user: Any) -> QuerySet[Department]:
+    """Every department, open ones first, with how many staff work for each (system
+    administrators only)."""
+    if not has_role(user, Role.SYSTEM_ADMIN):
+        return Department.objects.none()
+    return Department.objects.annotate(
+        staff_count=Count("staff", filter=Q(staff__is_active=True))
+    ).order_by("-is_active", "code")
+
+
+def department_get_for(user: Any, department_id: int) -> Department:
+    """Raises: NotFound (also for non-admins)."""
+    department = department_list_for(user).filter(pk=department_id).first()
+    if department is None:
+        raise NotFound("department_not_found", _("No such department."))
+    return department
 
 
 def refuse_demo_accounts_in_production() -> None:
