@@ -44,8 +44,23 @@ SECRET_FILE = "secret_key"  # noqa: S105 - a file name
 KEYS_ENV_FILE = "keys.env"
 # Encrypted with the PII keys at backup time: restore decrypts it to prove the keys fit.
 KEY_CHECK_PLAINTEXT = "shequ-backup-key-check"
-# Rows Django writes into a freshly migrated database: such a database still counts as empty.
-SCHEMA_TABLES = frozenset({"django_migrations", "django_content_type", "auth_permission"})
+# Tables that ``migrate`` itself fills (Django's bookkeeping, reference data from data
+# migrations, SQLite's own): a freshly migrated database still counts as empty. A new data
+# migration that seeds a table belongs here, or restoring into a migrated database is refused.
+SCHEMA_TABLES = frozenset(
+    {
+        "django_migrations",
+        "django_content_type",
+        "auth_permission",
+        "sqlite_sequence",
+        "catalogue_search_fts_config",
+        "catalogue_search_fts_data",
+        "casework_holiday",
+        "casework_holidayyear",
+        "projects_action",
+        "projects_projecttype",
+    }
+)
 
 
 class BackupError(RuntimeError):
@@ -389,4 +404,11 @@ def restore(
     _restore_files(folder, roots or file_roots())
     if keys_from:
         _install_keys(keys, Path(var_dir or VAR_DIR))
+    if database is None:
+        # Into the restored database: its own trail shows when it came back, and from what.
+        audit_record(
+            actor=None,
+            verb="backup.restore",
+            changes={"folder": folder.name, "created": manifest.get("created", "")},
+        )
     return manifest
