@@ -7,7 +7,8 @@ PY := $(VENV)/bin/python
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/shequ
 DEMO_RESIDENTS ?= 20000
 
-.PHONY: run dev serve-prepare static test install assets translations lint bench-quick lock upgrade smoke object-store
+.PHONY: run dev serve-prepare static test install assets translations lint bench-quick lock upgrade smoke \
+	object-store backup restore
 
 # Installs come from the locks in requirements/ (exact versions, sha256 of every file), so every
 # machine gets the same packages; plain pip does it, nothing to bootstrap. The project itself
@@ -87,6 +88,18 @@ dev: serve-prepare
 # A local S3-compatible object store (moto) for trying the object-storage settings by hand.
 object-store: $(VENV)/.installed
 	@VENV=$(VENV) scripts/object-store
+
+# Backups (docs/deploy.md, "Backups"): the database and uploaded files into BACKUP_DIR; the keys
+# only when KEYS_TO names another medium, never beside the backups.
+BACKUP_DIR ?= var/backups
+backup: $(VENV)/.installed
+	$(PY) manage.py backup --to $(BACKUP_DIR) $(if $(KEYS_TO),--keys-to $(KEYS_TO))
+
+# `make restore FROM=var/backups/shequ-backup-… [KEYS_FROM=/media/keys/shequ-keys-…]`, into an
+# empty (or freshly migrated) database; refuses a damaged set, wrong keys and a database with rows.
+restore: $(VENV)/.installed
+	@test -n "$(FROM)" || { echo "usage: make restore FROM=DIR [KEYS_FROM=DIR]"; exit 2; }
+	$(PY) manage.py restore --from $(FROM) $(if $(KEYS_FROM),--keys-from $(KEYS_FROM))
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests bench
