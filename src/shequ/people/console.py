@@ -14,10 +14,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from shequ.core.digits import int_or_none
 from shequ.core.errors import DomainError, NotFound
-from shequ.core.forms import add_domain_error
+from shequ.core.forms import add_domain_error, form_status, submit
 from shequ.core.searches import search_label, search_recall, search_stash
 from shequ.core.services import client_ip
-from shequ.people.forms import RevealForm, StaffAccountForm, VerifyInPersonForm
+from shequ.people.forms import (
+    RevealForm,
+    StaffAccountForm,
+    TwoFactorResetForm,
+    VerifyInPersonForm,
+)
 from shequ.people.models import User, VerificationLevel
 from shequ.people.permissions import (
     can_manage_roles,
@@ -25,9 +30,15 @@ from shequ.people.permissions import (
     can_verify_resident,
     staff_required,
 )
-from shequ.people.selectors import resident_get_for, resident_list_for, staff_role_list
+from shequ.people.selectors import (
+    resident_get_for,
+    resident_list_for,
+    staff_member_get,
+    staff_role_list,
+)
 from shequ.people.services.residents import resident_reveal_pii, resident_verify_in_person
 from shequ.people.services.staff import staff_account_create, staff_role_revoke
+from shequ.people.services.two_factor import two_factor_reset
 from shequ.places.selectors import division_get
 
 PAGE_SIZE = 50
@@ -198,3 +209,32 @@ def staff_role_withdraw(request: HttpRequest, staff_role_id: int) -> HttpRespons
     )
     messages.success(request, _("The role was withdrawn."))
     return redirect("console:staff")
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def staff_two_factor_reset(request: HttpRequest, user_id: int) -> HttpResponse:
+    """System administrators: remove a staff member's authenticator (a lost phone)."""
+    user = cast(User, request.user)
+    if not can_manage_roles(user):
+        raise DjangoPermissionDenied
+    member = staff_member_get(user_id)
+    form = TwoFactorResetForm(request.POST or None)
+    if submit(
+        request,
+        form,
+        lambda data: two_factor_reset(
+            actor=user, user_id=member.pk, reason=data["reason"], ip=client_ip(request)
+        ),
+    ):
+        messages.success(
+            request,
+            _("Two-factor sign-in of %(name)s was reset.") % {"name": member.username},
+        )
+        return redirect("console:staff")
+    return render(
+        request,
+        "people/console/two_factor_reset.html",
+        {"form": form, "member": member},
+        status=form_status(form),
+    )

@@ -2,8 +2,10 @@
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from shequ.core.digits import canonical
 from shequ.core.errors import DomainError, NotFound
@@ -11,7 +13,7 @@ from shequ.core.pii import PIIKind, blind_index
 from shequ.core.scopes import Area, Role, areas_q, within
 from shequ.people.identity import normalise_mobile
 from shequ.people.models import Department, Resident, StaffRole, User
-from shequ.people.permissions import READERS, areas_of
+from shequ.people.permissions import READERS, areas_of, second_factor_exists
 
 
 def staff_areas_for(user: Any) -> list[Area]:
@@ -140,8 +142,21 @@ def staff_role_list() -> QuerySet[StaffRole]:
     return (
         StaffRole.objects.filter(is_active=True)
         .select_related("user", "division", "department")
+        .annotate(
+            two_factor=Exists(
+                TOTPDevice.objects.filter(user_id=OuterRef("user_id"), confirmed=True)
+            )
+        )
         .order_by("role", "division_id", "user__username")
     )
+
+
+def staff_member_get(user_id: int) -> User:
+    """A staff member (someone holding or having held a role). Raises: NotFound."""
+    user = User.objects.filter(pk=user_id, staff_roles__isnull=False).distinct().first()
+    if user is None:
+        raise NotFound("staff_not_found", _("No such staff member."))
+    return user
 
 
 def department_list() -> QuerySet[Department]:
@@ -159,3 +174,27 @@ def refuse_demo_accounts_in_production() -> None:
             "Demo accounts are present: production refuses to start. Remove them with "
             "`manage.py remove_demo_accounts`."
         )
+
+
+def two_factor_required_for(user: Any) -> bool:
+    """True when ``user`` must sign in with a second factor: a role in
+    ``SHEQU_TWO_FACTOR_ROLES``, or access to Django's admin site."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser or user.is_staff:
+        return True
+    return StaffRole.objects.filter(
+        user=user, is_active=True, role__in=sorted(settings.SHEQU_TWO_FACTOR_ROLES)
+    ).exists()
+
+
+def two_factor_device_for(user: User) -> TOTPDevice | None:
+    """The user's confirmed authenticator, if they have enrolled one."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+
+
+def two_factor_session_valid(user: User, device_id: str) -> bool:
+    """True when ``device_id`` (kept in the session) is a confirmed device of ``user``."""
+    if not device_id:
+        return False
+    return User.objects.filter(pk=user.pk).filter(second_factor_exists(device_id, "pk")).exists()

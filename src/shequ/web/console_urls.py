@@ -26,6 +26,11 @@ urlpatterns = [
     path("audit/", core_console.audit_list, name="audit"),
     path("staff/", people_console.staff_list, name="staff"),
     path(
+        "staff/<int:user_id>/two-factor-reset/",
+        people_console.staff_two_factor_reset,
+        name="staff_two_factor_reset",
+    ),
+    path(
         "staff/roles/<int:staff_role_id>/withdraw/",
         people_console.staff_role_withdraw,
         name="staff_role_withdraw",
