@@ -131,7 +131,7 @@ class PasswordChangeForm(StyledForm):
 
 class TwoFactorCodeForm(forms.Form):
     code = forms.CharField(
-        label=_("Code"),
+        label=_("Sign-in code"),
         max_length=20,
         help_text=_("The 6-digit code from your authenticator app, or one of your recovery codes."),
         widget=forms.TextInput(
