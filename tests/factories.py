@@ -111,3 +111,13 @@ def totp_code(device: TOTPDevice, *, steps_ahead: int = 0) -> str:
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = time.time() + steps_ahead * device.step
     return f"{totp.token():0{device.digits}d}"
+
+
+def enrol_second_factor(client: Client, username: str) -> list[str]:
+    """Right after a staff member's password step: set up the authenticator through the
+    pages, as its app would answer. Returns the recovery codes shown."""
+    assert client.get("/accounts/two-factor/").status_code == 200
+    device = TOTPDevice.objects.get(user__username=username, confirmed=False)
+    response = client.post("/accounts/two-factor/", {"code": totp_code(device)})
+    assert response.status_code == 200
+    return list(response.context["codes"])

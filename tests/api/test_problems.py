@@ -238,7 +238,16 @@ def test_api_csrf_failure_is_a_403_problem_in_chinese(chengdu: None) -> None:
 def test_every_operation_documents_its_problems_and_real_ones_match(
     client: Client, committee_client: Client
 ) -> None:
-    document = client.get("/api/v1/openapi.json").json()
+    raw = client.get("/api/v1/openapi.json").content
+    duplicated: list[str] = []
+
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [key for key, _value in pairs]
+        duplicated.extend(key for key in set(keys) if keys.count(key) > 1)
+        return dict(pairs)
+
+    document = json.loads(raw, object_pairs_hook=no_duplicates)
+    assert duplicated == []  # Swagger UI refuses a document with a key written twice
     problem_schema = document["components"]["schemas"]["Problem"]
     operations = [
         (path, operation)

@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import translation
 from django.utils.translation import gettext
 
-from shequ.core.uploads import MAX_IMAGE_SIDE
+from shequ.core.uploads import MAX_IMAGE_SIDE, MAX_PHOTO_UPLOAD_KB
 from shequ.participation.models import Follow, Proposal, ProposalPhoto
 from shequ.participation.services import proposals
 from tests import images
@@ -166,8 +166,10 @@ def test_a_phone_photo_is_served_without_its_gps_and_downscaled(
             ("Upload one of these file types: %(types)s.", {"types": "jpg, png"}),
         ),
         (
-            [("huge.jpg", JPG + b"\x00" * (5 * 1024 * 1024))],
-            ("The file is larger than %(kb)s KB.", {"kb": 5120}),
+            # A photo is downscaled before the 5 MB limit applies; past what a camera takes
+            # it is refused unread.
+            [("huge.jpg", JPG + b"\x00" * (MAX_PHOTO_UPLOAD_KB * 1024))],
+            ("The file is larger than %(kb)s KB.", {"kb": MAX_PHOTO_UPLOAD_KB}),
         ),
     ],
 )

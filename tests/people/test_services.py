@@ -19,7 +19,7 @@ from shequ.people.services.residents import (
     resident_verify_by_authority,
     resident_verify_in_person,
 )
-from shequ.people.services.staff import staff_account_create, staff_role_grant, staff_role_revoke
+from shequ.people.services.staff import staff_role_grant, staff_role_revoke
 from tests.factories import (
     NIJIAQIAO,
     SHUIJINGFANG,
@@ -328,27 +328,3 @@ def test_a_role_must_match_the_level_of_its_division() -> None:
     assert caught.value.code == "wrong_division_level"
     assert "武侯区" in str(caught.value)
     assert not StaffRole.objects.filter(user=target).exists()
-
-
-def test_staff_account_creation_is_all_or_nothing() -> None:
-    admin = make_staff("admin_sa", Role.SYSTEM_ADMIN)
-    with pytest.raises(DomainError):
-        staff_account_create(
-            actor=admin,
-            username="newclerk",
-            password="tianfu-2026!",
-            phone="13700001111",
-            role=Role.STREET_OFFICER,
-            division_code=NIJIAQIAO,
-        )
-    assert not User.objects.filter(username="newclerk").exists()
-    user = staff_account_create(
-        actor=admin,
-        username="newclerk",
-        password="tianfu-2026!",
-        phone="13700001111",
-        role=Role.COMMUNITY_WORKER,
-        division_code=NIJIAQIAO,
-    )
-    assert user.staff_roles.get().division_id == NIJIAQIAO
-    assert AuditEvent.objects.filter(verb="user.create_staff", actor=admin).exists()

@@ -161,7 +161,7 @@ def test_an_administrator_resets_a_lost_authenticator_with_a_reason(client: Clie
     assert TOTPDevice.objects.filter(user=worker).exists()
 
     response = client.post(url, {"reason": "手机丢失，本人到窗口申请"})
-    assert response["Location"] == "/console/staff/"
+    assert response["Location"] == f"/console/staff/{worker.pk}/"
     assert not TOTPDevice.objects.filter(user=worker).exists()
     event = AuditEvent.objects.get(verb="two_factor.reset")
     assert (event.actor, event.object_id, event.reason) == (

@@ -34,6 +34,7 @@ from shequ.surveys.services.responses import response_save_by_invitation
 from shequ.surveys.services.sampling import sampling_plan_draw, sampling_plan_set
 from shequ.surveys.services.surveys import survey_open
 from shequ.surveys.xlsform import build_xlsform, parse_xlsform
+from tests import images
 from tests.factories import NIJIAQIAO, WUHOU
 from tests.surveys.conftest import make_adult
 
@@ -599,7 +600,8 @@ def test_a_partial_save_is_resumed_with_its_entries(client: Client, roster: dict
     assert ">李秀英</textarea>" in page
 
 
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
+PNG = images.png()
+OTHER_PNG = images.png(80, 60)
 
 
 def test_a_photo_in_an_entry_stays_with_its_entry_when_an_earlier_one_is_removed(
@@ -632,7 +634,7 @@ def test_a_photo_in_an_entry_stays_with_its_entry_when_an_earlier_one_is_removed
             answers={
                 "damage": [
                     {"where": "路灯", "photo": io.BytesIO(PNG)},
-                    {"where": "长椅", "photo": io.BytesIO(PNG + b"2")},
+                    {"where": "长椅", "photo": io.BytesIO(OTHER_PNG)},
                 ]
             },
             submit=False,

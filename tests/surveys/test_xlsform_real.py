@@ -21,6 +21,7 @@ from shequ.surveys.services.responses import response_save_by_invitation
 from shequ.surveys.services.sampling import sampling_plan_draw, sampling_plan_set
 from shequ.surveys.services.surveys import survey_open
 from shequ.surveys.xlsform import parse_xlsform
+from tests import images
 from tests.factories import NIJIAQIAO, WUHOU
 from tests.surveys.conftest import make_adult
 
@@ -313,9 +314,10 @@ def test_kobo_export_columns_and_hyphenated_group_names_are_accepted() -> None:
 
 # ----------------------------------------------------------------------------- photos
 
-# The first bytes of a PNG file and a little body: the service judges a photo by its
-# signature, not by the name or type the browser sends.
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
+# A photo with the phone's GPS position in its EXIF; the service judges a photo by its
+# signature, not by the name or type the browser sends, and stores it without metadata.
+PNG = images.png(gps=True)
+OTHER_PNG = images.png(80, 60)
 ANSWERED = {
     "q_has_pet": "no",
     "q_heating": "yes",
@@ -357,7 +359,10 @@ def test_resident_sends_a_photo_keeps_it_when_resuming_and_officers_can_open_it(
     shown = client.get(photo_url)
     assert shown.status_code == 200
     assert shown["Content-Type"] == "image/png"
-    assert b"".join(shown.streaming_content) == PNG
+    served = images.metadata_of(b"".join(shown.streaming_content))
+    assert served["size"] == images.metadata_of(PNG)["size"]
+    assert images.metadata_of(PNG)["gps"]
+    assert (served["gps"], served["exif"]) == ({}, {})
     columns = export_columns(survey)
     (row,) = list(export_rows(committee, survey, columns))
     assert row[[c.header for c in columns].index("door")] == photo_url
@@ -388,7 +393,7 @@ def test_a_replaced_photo_is_removed_and_keep_cannot_borrow_another_photo(
     (first,) = [p.name for p in photo_root.iterdir()]
     with django_capture_on_commit_callbacks(execute=True):
         response_save_by_invitation(
-            token=token, answers={**base, "door": io.BytesIO(PNG + b"2")}, submit=False
+            token=token, answers={**base, "door": io.BytesIO(OTHER_PNG)}, submit=False
         )
     (second,) = [p.name for p in photo_root.iterdir()]
     assert second != first

@@ -282,13 +282,16 @@ def problem_responses(operation: dict[str, Any]) -> dict[str, Any]:
     if "requestBody" in operation:
         codes.append("413")
     reference = {"$ref": "#/components/schemas/Problem"}
+    # ninja keys the declared responses by int: a str key of the same code would be written
+    # twice into the JSON document (a duplicated key that Swagger UI refuses).
+    declared = {str(code) for code in operation.get("responses", {})}
     return {
         code: {
             "description": PROBLEM_DESCRIPTIONS[code],
             "content": {PROBLEM_CONTENT_TYPE: {"schema": reference}},
         }
         for code in sorted(codes)
-        if code not in operation.get("responses", {})
+        if code not in declared
     }
 
 

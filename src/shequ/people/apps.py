@@ -8,4 +8,7 @@ class PeopleConfig(AppConfig):
     verbose_name = _("People")
 
     def ready(self) -> None:
-        from shequ.people import checks  # noqa: F401 - registers system checks
+        from shequ.people import (
+            checks,  # noqa: F401 - registers system checks
+            signals,  # noqa: F401 - connects the sign-in receiver
+        )

@@ -1,10 +1,12 @@
 """Staff pages for residents: the list of an area, one resident, verify, reveal."""
 
+from collections.abc import Mapping
 from typing import cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,12 +14,15 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from shequ.core.digits import int_or_none
+from shequ.core.digits import digits_or_none, int_or_none
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error, form_status, submit
 from shequ.core.searches import search_label, search_recall, search_stash
 from shequ.core.services import client_ip
 from shequ.people.forms import (
+    AreaPickerForm,
+    DepartmentForm,
+    DepartmentRenameForm,
     RevealForm,
     StaffAccountForm,
     TwoFactorResetForm,
@@ -31,15 +36,27 @@ from shequ.people.permissions import (
     staff_required,
 )
 from shequ.people.selectors import (
+    department_get_for,
+    department_list_for,
     resident_get_for,
     resident_list_for,
-    staff_member_get,
-    staff_role_list,
+    staff_account_get_for,
+    staff_account_list_for,
 )
+from shequ.people.services.departments import department_create, department_rename
+from shequ.people.services.departments import department_set_active as department_set_active_service
 from shequ.people.services.residents import resident_reveal_pii, resident_verify_in_person
-from shequ.people.services.staff import staff_account_create, staff_role_revoke
+from shequ.people.services.staff import (
+    staff_account_create,
+    staff_account_deactivate,
+    staff_password_reset_send,
+    staff_role_grant,
+    staff_role_revoke,
+)
 from shequ.people.services.two_factor import two_factor_reset
-from shequ.places.selectors import division_get
+from shequ.people.views import password_set_link_builder
+from shequ.places.models import Division
+from shequ.places.selectors import division_children, division_get, division_list
 
 PAGE_SIZE = 50
 
@@ -171,54 +188,173 @@ def resident_reveal(request: HttpRequest, resident_id: int) -> HttpResponse:
     return response
 
 
-@staff_required
-@require_http_methods(["GET", "POST"])
-def staff_list(request: HttpRequest) -> HttpResponse:
-    """System administrators: open staff accounts with a scoped role, and withdraw roles."""
+def _require_admin_page(request: HttpRequest) -> User:
     user = cast(User, request.user)
     if not can_manage_roles(user):
         raise DjangoPermissionDenied
+    return user
+
+
+def _picker(source: Mapping[str, object]) -> dict[str, object]:
+    """The district → street → community selects, keeping what was chosen after an error."""
+    chosen = {key: str(source.get(key, "") or "") for key in ("district", "street", "community")}
+    return {
+        "chosen": chosen,
+        "districts": division_list(level=Division.Level.DISTRICT),
+        "streets": _children(chosen["district"]),
+        "communities": _children(chosen["street"]),
+    }
+
+
+def _children(raw: str) -> QuerySet[Division]:
+    code = digits_or_none(raw)
+    return division_children(code) if code is not None else Division.objects.none()
+
+
+@staff_required
+def staff_list(request: HttpRequest) -> HttpResponse:
+    """System administrators: every staff account with its roles, and the way to open one."""
+    user = _require_admin_page(request)
+    page = Paginator(staff_account_list_for(user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "people/console/staff_list.html", {"page": page})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def staff_create(request: HttpRequest) -> HttpResponse:
+    user = _require_admin_page(request)
     form = StaffAccountForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        department = form.cleaned_data["department"]
-        try:
-            created = staff_account_create(
-                actor=user,
-                username=form.cleaned_data["username"],
-                password=form.cleaned_data["password"],
-                phone=form.cleaned_data["phone"],
-                role=form.cleaned_data["role"],
-                division_code=form.cleaned_data["division"] or None,
-                department_id=department.pk if department else None,
-                ip=client_ip(request),
-            )
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            messages.success(request, _("Account %(name)s created.") % {"name": created})
-            return redirect("console:staff")
-    page = Paginator(staff_role_list(), 50).get_page(request.GET.get("page"))
-    return render(request, "people/console/staff_list.html", {"form": form, "page": page})
+    if done := submit(
+        request,
+        form,
+        lambda data: staff_account_create(
+            actor=user,
+            username=data["username"],
+            full_name=data["full_name"],
+            phone=data["phone"],
+            role=data["role"],
+            division_code=form.picked_division(),
+            department_id=form.picked_department(),
+            link_for=password_set_link_builder(request),
+            ip=client_ip(request),
+        ),
+    ):
+        messages.success(
+            request,
+            _("Account %(name)s created; a link to set the password was sent to its phone.")
+            % {"name": done.value.username},
+        )
+        return redirect("console:staff_detail", user_id=done.value.pk)
+    return render(
+        request,
+        "people/console/staff_form.html",
+        {"form": form, "picker": _picker(request.POST)},
+        status=form_status(form),
+    )
+
+
+def _staff_detail_page(
+    request: HttpRequest, account: User, form: AreaPickerForm, status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "people/console/staff_detail.html",
+        {"account": account, "form": form, "picker": _picker(request.POST)},
+        status=status,
+    )
+
+
+@staff_required
+def staff_detail(request: HttpRequest, user_id: int) -> HttpResponse:
+    user = _require_admin_page(request)
+    account = staff_account_get_for(user, user_id)
+    return _staff_detail_page(request, account, AreaPickerForm())
+
+
+@staff_required
+@require_POST
+def staff_role_add(request: HttpRequest, user_id: int) -> HttpResponse:
+    user = _require_admin_page(request)
+    account = staff_account_get_for(user, user_id)
+    form = AreaPickerForm(request.POST)
+    if submit(
+        request,
+        form,
+        lambda data: staff_role_grant(
+            actor=user,
+            user=account,
+            role=data["role"],
+            division_code=form.picked_division(),
+            department_id=form.picked_department(),
+            ip=client_ip(request),
+        ),
+    ):
+        messages.success(request, _("The role was added."))
+        return redirect("console:staff_detail", user_id=account.pk)
+    return _staff_detail_page(request, account, form, status=form_status(form))
 
 
 @staff_required
 @require_POST
 def staff_role_withdraw(request: HttpRequest, staff_role_id: int) -> HttpResponse:
-    staff_role_revoke(
-        actor=cast(User, request.user), staff_role_id=staff_role_id, ip=client_ip(request)
-    )
+    user = _require_admin_page(request)
+    try:
+        staff_role = staff_role_revoke(
+            actor=user, staff_role_id=staff_role_id, ip=client_ip(request)
+        )
+    except NotFound:
+        raise
+    except DomainError as error:
+        messages.error(request, str(error))
+        return redirect("console:staff")
     messages.success(request, _("The role was withdrawn."))
-    return redirect("console:staff")
+    return redirect("console:staff_detail", user_id=staff_role.user_id)
+
+
+@staff_required
+@require_POST
+def staff_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
+    user = _require_admin_page(request)
+    try:
+        staff_account_deactivate(actor=user, user_id=user_id, ip=client_ip(request))
+    except NotFound:
+        raise
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The account is deactivated and its roles withdrawn."))
+    return redirect("console:staff_detail", user_id=user_id)
+
+
+@staff_required
+@require_POST
+def staff_password_reset(request: HttpRequest, user_id: int) -> HttpResponse:
+    user = _require_admin_page(request)
+    try:
+        staff_password_reset_send(
+            actor=user,
+            user_id=user_id,
+            link_for=password_set_link_builder(request),
+            ip=client_ip(request),
+        )
+    except NotFound:
+        raise
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("The old password no longer works; a link to set a new one was sent by text."),
+        )
+    return redirect("console:staff_detail", user_id=user_id)
 
 
 @staff_required
 @require_http_methods(["GET", "POST"])
 def staff_two_factor_reset(request: HttpRequest, user_id: int) -> HttpResponse:
     """System administrators: remove a staff member's authenticator (a lost phone)."""
-    user = cast(User, request.user)
-    if not can_manage_roles(user):
-        raise DjangoPermissionDenied
-    member = staff_member_get(user_id)
+    user = _require_admin_page(request)
+    member = staff_account_get_for(user, user_id)
     form = TwoFactorResetForm(request.POST or None)
     if submit(
         request,
@@ -231,10 +367,78 @@ def staff_two_factor_reset(request: HttpRequest, user_id: int) -> HttpResponse:
             request,
             _("Two-factor sign-in of %(name)s was reset.") % {"name": member.username},
         )
-        return redirect("console:staff")
+        return redirect("console:staff_detail", user_id=member.pk)
     return render(
         request,
         "people/console/two_factor_reset.html",
         {"form": form, "member": member},
         status=form_status(form),
     )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def department_list(request: HttpRequest) -> HttpResponse:
+    """System administrators: the city's departments, and the way to open one."""
+    user = _require_admin_page(request)
+    form = DepartmentForm(request.POST or None)
+    if done := submit(
+        request,
+        form,
+        lambda data: department_create(actor=user, ip=client_ip(request), **data),
+    ):
+        messages.success(request, _("Department %(name)s opened.") % {"name": done.value.name})
+        return redirect("console:departments")
+    return render(
+        request,
+        "people/console/department_list.html",
+        {"form": form, "departments": department_list_for(user)},
+        status=form_status(form),
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def department_detail(request: HttpRequest, department_id: int) -> HttpResponse:
+    user = _require_admin_page(request)
+    department = department_get_for(user, department_id)
+    form = DepartmentRenameForm(
+        request.POST or None,
+        initial={"name": department.name, "short_name": department.short_name},
+    )
+    if submit(
+        request,
+        form,
+        lambda data: department_rename(
+            actor=user, department_id=department.pk, ip=client_ip(request), **data
+        ),
+    ):
+        messages.success(request, _("The department was saved."))
+        return redirect("console:department_detail", department_id=department.pk)
+    return render(
+        request,
+        "people/console/department_detail.html",
+        {"form": form, "department": department},
+        status=form_status(form),
+    )
+
+
+@staff_required
+@require_POST
+def department_set_active(request: HttpRequest, department_id: int) -> HttpResponse:
+    user = _require_admin_page(request)
+    active = request.POST.get("active") == "1"
+    try:
+        department_set_active_service(
+            actor=user, department_id=department_id, active=active, ip=client_ip(request)
+        )
+    except NotFound:
+        raise
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("The department is open again.") if active else _("The department is closed."),
+        )
+    return redirect("console:department_detail", department_id=department_id)

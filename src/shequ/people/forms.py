@@ -5,7 +5,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.forms import StyledForm
-from shequ.core.scopes import Role
+from shequ.core.scopes import CITY_CODE, Role
 from shequ.people.models import Department
 
 
@@ -97,15 +97,59 @@ class VerifyInPersonForm(forms.Form):
     note = forms.CharField(label=_("Note (document seen, place)"), max_length=500, required=False)
 
 
-class StaffAccountForm(StyledForm):
-    username = forms.CharField(label=_("Username"), max_length=150)
-    phone = forms.CharField(label=_("Mobile number"), max_length=20)
-    password = forms.CharField(label=_("Initial password"), widget=forms.PasswordInput)
+class AreaPickerForm(StyledForm):
+    """A role and the area it covers, picked district → street → community (htmx cascade);
+    the deepest level chosen is the area, none at all is the whole city."""
+
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-    division = forms.CharField(label=_("Division code (12 digits)"), max_length=12, required=False)
+    district = forms.CharField(label=_("District"), required=False, max_length=12)
+    street = forms.CharField(label=_("Street"), required=False, max_length=12)
+    community = forms.CharField(label=_("Community"), required=False, max_length=12)
     department = forms.ModelChoiceField(
-        label=_("Department"), required=False, queryset=Department.objects.filter(is_active=True)
+        label=_("Department (for department staff)"),
+        required=False,
+        queryset=Department.objects.filter(is_active=True),
     )
+
+    def picked_division(self) -> str:
+        data = self.cleaned_data
+        return data.get("community") or data.get("street") or data.get("district") or CITY_CODE
+
+    def picked_department(self) -> int | None:
+        department = self.cleaned_data.get("department")
+        return department.pk if department is not None else None
+
+
+class StaffAccountForm(AreaPickerForm):
+    username = forms.CharField(label=_("Username"), max_length=150)
+    full_name = forms.CharField(label=_("Full name"), max_length=60)
+    phone = forms.CharField(
+        label=_("Mobile number"),
+        max_length=20,
+        help_text=_("The link to set a password is sent here."),
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )
+    field_order = ["username", "full_name", "phone", "role"]
+
+
+class DepartmentForm(StyledForm):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=40,
+        help_text=_("Lower-case letters, digits or hyphens, e.g. minzheng. It cannot change."),
+    )
+    name = forms.CharField(label=_("Name"), max_length=100)
+    short_name = forms.CharField(
+        label=_("Short name"),
+        max_length=40,
+        required=False,
+        help_text=_("Leave empty to use the name."),
+    )
+
+
+class DepartmentRenameForm(StyledForm):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    short_name = forms.CharField(label=_("Short name"), max_length=40, required=False)
 
 
 class EmailForm(StyledForm):

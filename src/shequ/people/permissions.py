@@ -139,6 +139,7 @@ rules.add_perm("people.verify_resident", can_verify_resident)
 rules.add_perm("people.reveal_pii", can_reveal_pii)
 rules.add_perm("core.view_auditevent", can_view_audit)
 rules.add_perm("people.change_staffrole", can_manage_roles)
+rules.add_perm("people.change_department", can_manage_roles)
 rules.add_perm("web.use_console", is_staff_member)
 
 

@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -13,7 +13,7 @@ from shequ.core.pii import PIIKind, blind_index
 from shequ.core.scopes import Area, Role, areas_q, within
 from shequ.people.identity import normalise_mobile
 from shequ.people.models import Department, Resident, StaffRole, User
-from shequ.people.permissions import READERS, areas_of, second_factor_exists
+from shequ.people.permissions import READERS, areas_of, has_role, second_factor_exists
 
 
 def staff_areas_for(user: Any) -> list[Area]:
@@ -137,30 +137,59 @@ def user_by_login(identifier: str) -> User | None:
     return User.objects.filter(phone_index=blind_index(PIIKind.PHONE, mobile)).first()
 
 
-def staff_role_list() -> QuerySet[StaffRole]:
-    """Active staff roles with their holders and scopes (for system administrators)."""
-    return (
-        StaffRole.objects.filter(is_active=True)
-        .select_related("user", "division", "department")
-        .annotate(
-            two_factor=Exists(
-                TOTPDevice.objects.filter(user_id=OuterRef("user_id"), confirmed=True)
-            )
-        )
-        .order_by("role", "division_id", "user__username")
+def _active_roles() -> Prefetch[Any]:
+    return Prefetch(
+        "staff_roles",
+        queryset=StaffRole.objects.filter(is_active=True)
+        .select_related("division", "department")
+        .order_by("role", "division_id", "department_id"),
+        to_attr="active_roles",
     )
 
 
-def staff_member_get(user_id: int) -> User:
-    """A staff member (someone holding or having held a role). Raises: NotFound."""
-    user = User.objects.filter(pk=user_id, staff_roles__isnull=False).distinct().first()
-    if user is None:
-        raise NotFound("staff_not_found", _("No such staff member."))
-    return user
+def staff_account_list_for(user: Any) -> QuerySet[User]:
+    """Accounts that hold or held a staff role, each with ``active_roles`` (system
+    administrators only; nobody else sees any)."""
+    if not has_role(user, Role.SYSTEM_ADMIN):
+        return User.objects.none()
+    return (
+        User.objects.filter(Exists(StaffRole.objects.filter(user=OuterRef("pk"))))
+        .annotate(
+            two_factor=Exists(TOTPDevice.objects.filter(user_id=OuterRef("pk"), confirmed=True))
+        )
+        .prefetch_related(_active_roles())
+        .order_by("-is_active", "username")
+    )
+
+
+def staff_account_get_for(user: Any, user_id: int) -> User:
+    """One staff account with ``active_roles``. Raises: NotFound (also for non-admins)."""
+    account = staff_account_list_for(user).filter(pk=user_id).first()
+    if account is None:
+        raise NotFound("staff_not_found", _("No such staff account."))
+    return account
 
 
 def department_list() -> QuerySet[Department]:
     return Department.objects.filter(is_active=True)
+
+
+def department_list_for(user: Any) -> QuerySet[Department]:
+    """Every department, open ones first, with how many staff work for each (system
+    administrators only)."""
+    if not has_role(user, Role.SYSTEM_ADMIN):
+        return Department.objects.none()
+    return Department.objects.annotate(
+        staff_count=Count("staff", filter=Q(staff__is_active=True))
+    ).order_by("-is_active", "code")
+
+
+def department_get_for(user: Any, department_id: int) -> Department:
+    """Raises: NotFound (also for non-admins)."""
+    department = department_list_for(user).filter(pk=department_id).first()
+    if department is None:
+        raise NotFound("department_not_found", _("No such department."))
+    return department
 
 
 def refuse_demo_accounts_in_production() -> None:

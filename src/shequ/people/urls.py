@@ -19,6 +19,8 @@ urlpatterns = [
     path("password-reset/", views.password_reset_request, name="password_reset"),
     path("password-reset/confirm/", views.password_reset_confirm, name="password_reset_confirm"),
     path("password-reset/email/", views.password_reset_by_email, name="password_reset_email"),
+    # The link a new or reset staff account gets by text message: the same page as the e-mail's.
+    path("password/set/<str:uidb64>/<str:token>/", views.password_reset_link, name="password_set"),
     path(
         "password-reset/email/<str:uidb64>/<str:token>/",
         views.password_reset_link,

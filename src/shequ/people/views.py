@@ -1,6 +1,7 @@
 """Residents' own pages: register, log in, real-name check, profile, password reset."""
 
 from base64 import b32encode
+from collections.abc import Callable
 
 import segno
 from django.contrib import messages
@@ -387,6 +388,15 @@ def password_reset_by_email(request: HttpRequest) -> HttpResponse:
     )
 
 
+def password_set_link_builder(request: HttpRequest) -> Callable[[str, str], str]:
+    """Builds the absolute address of the set-password page a staff member gets by text."""
+
+    def link(uidb64: str, token: str) -> str:
+        return request.build_absolute_uri(reverse("people:password_set", args=[uidb64, token]))
+
+    return link
+
+
 @require_http_methods(["GET", "POST"])
 def password_reset_link(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     form = NewPasswordForm(request.POST or None)
@@ -400,7 +410,16 @@ def password_reset_link(request: HttpRequest, uidb64: str, token: str) -> HttpRe
         request,
         form,
         lambda data: passwords.password_reset_with_link(
-            uidb64=uidb64, token=token, ip=client_ip(request), **data
+            uidb64=uidb64,
+            token=token,
+            ip=client_ip(request),
+            # A staff member's link came by text message, a resident's by e-mail.
+            by=(
+                "sms"
+                if request.resolver_match and request.resolver_match.url_name == "password_set"
+                else "email"
+            ),
+            **data,
         ),
     ):
         messages.success(request, _("Your password has been changed. Please log in."))

@@ -25,6 +25,19 @@ urlpatterns = [
     ),
     path("audit/", core_console.audit_list, name="audit"),
     path("staff/", people_console.staff_list, name="staff"),
+    path("staff/new/", people_console.staff_create, name="staff_create"),
+    path("staff/<int:user_id>/", people_console.staff_detail, name="staff_detail"),
+    path("staff/<int:user_id>/roles/", people_console.staff_role_add, name="staff_role_add"),
+    path(
+        "staff/<int:user_id>/deactivate/",
+        people_console.staff_deactivate,
+        name="staff_deactivate",
+    ),
+    path(
+        "staff/<int:user_id>/password-reset/",
+        people_console.staff_password_reset,
+        name="staff_password_reset",
+    ),
     path(
         "staff/<int:user_id>/two-factor-reset/",
         people_console.staff_two_factor_reset,
@@ -34,5 +47,16 @@ urlpatterns = [
         "staff/roles/<int:staff_role_id>/withdraw/",
         people_console.staff_role_withdraw,
         name="staff_role_withdraw",
+    ),
+    path("departments/", people_console.department_list, name="departments"),
+    path(
+        "departments/<int:department_id>/",
+        people_console.department_detail,
+        name="department_detail",
+    ),
+    path(
+        "departments/<int:department_id>/active/",
+        people_console.department_set_active,
+        name="department_set_active",
     ),
 ]

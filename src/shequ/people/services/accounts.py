@@ -57,26 +57,29 @@ def _check_password(password: str, user: User | None = None) -> None:
         raise DomainError("weak_password", " ".join(exc.messages), field="password") from None
 
 
-def _new_account(*, username: str, password: str, phone: str) -> User:
+def _new_account(*, username: str, password: str | None, phone: str | None) -> User:
     """An unsaved account with a checked username, phone and password (not yet compared
-    with the accounts that hold the phone). Raises: DomainError."""
+    with the accounts that hold the phone). Without a password the account cannot sign in
+    until its owner sets one; without a phone it has none. Raises: DomainError."""
     clean_username = _clean_username(username)
-    mobile = normalise_mobile(phone)
+    mobile = normalise_mobile(phone) if phone is not None else None
     if User.objects.filter(username__iexact=clean_username).exists():
         raise DomainError("username_taken", _("This username is taken."), field="username")
-    user = User(
-        username=clean_username,
-        phone=PIIValue(PIIKind.PHONE, plain=mobile),
-        phone_index=blind_index(PIIKind.PHONE, mobile),
-    )
-    _check_password(password, user)
-    user.set_password(password)
+    user = User(username=clean_username)
+    if mobile is not None:
+        user.phone = PIIValue(PIIKind.PHONE, plain=mobile)
+        user.phone_index = blind_index(PIIKind.PHONE, mobile)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        _check_password(password, user)
+        user.set_password(password)
     return user
 
 
 def _save_account(user: User) -> User:
     """Save a new account unless its phone already has one. Raises: DomainError."""
-    if User.objects.filter(phone_index=user.phone_index).exists():
+    if user.phone_index and User.objects.filter(phone_index=user.phone_index).exists():
         raise DomainError(
             "phone_taken", _("This mobile number already has an account."), field="phone"
         )

@@ -185,9 +185,10 @@ def password_reset_link_user(*, uidb64: str, token: str) -> User:
 
 @transaction.atomic
 def password_reset_with_link(
-    *, uidb64: str, token: str, new_password: str, ip: str | None = None
+    *, uidb64: str, token: str, new_password: str, ip: str | None = None, by: str = "email"
 ) -> User:
-    """Set a new password from an e-mailed link; the link stops working afterwards.
+    """Set a new password from a link (e-mailed to a resident, or texted to a staff member
+    whose account was opened or reset by an administrator); the link stops working afterwards.
 
     Raises: DomainError ``link_invalid``, ``weak_password``.
     """
@@ -195,7 +196,5 @@ def password_reset_with_link(
     _check_password(new_password, user)
     user.set_password(new_password)
     user.save(update_fields=["password"])
-    audit_record(
-        actor=user, verb="user.password_reset", target=user, ip=ip, changes={"by": "email"}
-    )
+    audit_record(actor=user, verb="user.password_reset", target=user, ip=ip, changes={"by": by})
     return user

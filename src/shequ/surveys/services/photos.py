@@ -13,9 +13,14 @@ from django.core.files.storage import FileSystemStorage
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.errors import DomainError
+from shequ.core.uploads import clean_image
 from shequ.surveys.models import KEEP_PHOTO, Answer, Question, QuestionType, Response, SurveyVersion
 
 PHOTO_MAX_BYTES = 8 * 1024 * 1024
+# HEIC is kept as sent: Pillow cannot re-encode it without a plugin (phones' browsers send
+# JPEG for a photo input in practice).
+CLEANED_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,15 @@ def _take_photo(upload: Any) -> NewPhoto | BadPhoto:
     extension = _photo_extension(bytes(data[:16]))
     if extension is None:
         return BadPhoto("not_photo", str(_("Take or choose a photo (JPEG, PNG, WebP or HEIC).")))
+    content_type = CLEANED_TYPES.get(extension)
+    if content_type is not None:
+        # The phone's GPS position and other metadata go before anyone sees the photo.
+        try:
+            cleaned = clean_image(ContentFile(bytes(data)), content_type, field="photo")
+        except DomainError as error:
+            return BadPhoto(error.code, str(error))
+        cleaned.seek(0)
+        data = cleaned.read()
     return NewPhoto(f"{uuid.uuid4().hex}.{extension}", bytes(data))
 
 
