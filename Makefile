@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/shequ
 DEMO_RESIDENTS ?= 20000
 
-.PHONY: run dev serve-prepare static test install assets translations lint bench-quick lock upgrade smoke
+.PHONY: run dev serve-prepare static test install assets translations lint bench-quick lock upgrade smoke object-store
 
 # Installs come from the locks in requirements/ (exact versions, sha256 of every file), so every
 # machine gets the same packages; plain pip does it, nothing to bootstrap. The project itself
@@ -83,6 +83,10 @@ run: serve-prepare
 dev: serve-prepare
 	@trap 'kill 0' EXIT; export DEBUG=1; $(PY) manage.py run_tasks --workers 1 & \
 	  $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# A local S3-compatible object store (moto) for trying the object-storage settings by hand.
+object-store: $(VENV)/.installed
+	@VENV=$(VENV) scripts/object-store
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests bench

@@ -22,6 +22,9 @@ from shequ.places.models import Division
 from shequ.places.services import divisions_load
 from tests.doubles import AuthorityVerifierDouble, MemorySmsBackend
 from tests.factories import login_verified
+from tests.object_store import dead_object_store, object_store, on_object_store
+
+__all__ = ["dead_object_store", "object_store", "on_object_store"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -102,3 +105,9 @@ def authority(settings: LazySettings) -> Iterator[type[AuthorityVerifierDouble]]
 def worker_alive(db: None) -> None:
     """A task worker (``run_tasks``) beat just now, as one does every few seconds."""
     worker_beat(name="worker-1:100", hostname="worker-1", pid=100, started_at=timezone.now())
+
+
+@pytest.fixture(autouse=True)
+def private_media(settings: LazySettings, tmp_path_factory: pytest.TempPathFactory) -> None:
+    # Private files (casework papers, exports, residents' photos) never land in the checkout.
+    settings.PRIVATE_MEDIA_ROOT = str(tmp_path_factory.mktemp("private"))

@@ -19,3 +19,8 @@ os.environ.setdefault("DB_POOL_MAX_SIZE", "45")
 from shequ.config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# The suite calls the API far faster than anyone may in production; the throttling tests set
+# their own small limits.
+SHEQU_API_RATE_PER_USER_PER_MINUTE = 1_000_000
+SHEQU_API_RATE_PER_CLIENT_PER_MINUTE = 1_000_000

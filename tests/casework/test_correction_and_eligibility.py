@@ -216,6 +216,31 @@ def test_bulk_request_for_more_information_is_refused_without_items(police, acce
     assert not outcome.done
 
 
+def test_bulk_request_through_the_api_names_the_items_for_each_application(
+    client: Client, police, accepted
+) -> None:
+    client.force_login(police)
+    url = "/api/v1/casework/queue/bulk"
+    unknown = client.post(
+        url,
+        {"ids": [accepted.pk], "action": "request_info", "requested": ["passport"]},
+        content_type="application/json",
+    ).json()
+    assert unknown["done"] == []
+    assert list(unknown["refused"]) == [str(accepted.pk)]
+    accepted.refresh_from_db()
+    assert accepted.status == Status.ACCEPTED
+
+    asked = client.post(
+        url,
+        {"ids": [accepted.pk], "action": "request_info", "requested": ["proof"], "note": "过期"},
+        content_type="application/json",
+    ).json()
+    assert asked == {"done": [accepted.pk], "refused": {}}
+    accepted.refresh_from_db()
+    assert (accepted.status, accepted.requested) == (Status.MORE_INFO, ["proof"])
+
+
 def test_the_service_form_page_edits_the_age_rule(client: Client, card) -> None:
     client.force_login(make_staff("minzheng", Role.DEPARTMENT_STAFF, "minzheng"))
     url = f"/console/casework/forms/{card.pk}/"

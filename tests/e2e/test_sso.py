@@ -11,6 +11,7 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
+import requests
 from examples.sso_rp.app import RelyingParty
 from playwright.sync_api import Page, expect
 
@@ -99,3 +100,44 @@ def test_resident_consents_in_chinese_and_the_department_app_shows_the_claims(
     expect(page.get_by_role("heading", name="已登录")).to_be_visible()
     assert Consent.objects.filter(user=user, app=app, revoked_at__isnull=True).count() == 1
     assert AuditEvent.objects.filter(actor=user, verb="sso.token_issued").count() == 2
+
+
+def test_administrator_gives_a_department_system_machine_access_on_a_phone(
+    phone_page: Page, live_server: Any, chengdu: None
+) -> None:
+    """The administrator ticks machine access; the department system then calls the API."""
+    admin = make_staff("sso-e2e-root", Role.SYSTEM_ADMIN)
+    admin.set_password(PASSWORD)
+    admin.save()
+    department = Department.objects.get_or_create(
+        code="gongan", defaults={"name": "成都市公安局", "short_name": "公安"}
+    )[0]
+    app, secret = services.app_register(
+        actor=admin,
+        name="公安业务系统",
+        department_id=department.pk,
+        redirect_uris="https://gongan.example.cn/callback",
+        scopes=["openid", "api:read"],
+    )
+    page = phone_page
+
+    log_in(page, "sso-e2e-root", PASSWORD)
+    page.goto(f"/console/sso/{app.pk}/")
+    page.get_by_label(re.compile("系统对接")).check()
+    page.get_by_role("button", name="保存").click()
+
+    expect(page.get_by_test_id("machine-access")).to_contain_text("sso-app-")
+    token = requests.post(
+        f"{live_server.url}/o/token/",
+        data={"grant_type": "client_credentials"},
+        auth=(app.client_id, secret),
+        timeout=10,
+    ).json()
+    assert token["scope"] == "api:read"
+    queue = requests.get(
+        f"{live_server.url}/api/v1/casework/queue",
+        headers={"Authorization": f"Bearer {token['access_token']}"},
+        timeout=10,
+    )
+    assert queue.status_code == 200
+    assert queue.json()["items"] == []

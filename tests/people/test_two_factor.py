@@ -221,3 +221,13 @@ def test_demo_staff_see_the_demo_code_on_the_verify_page(settings: object) -> No
     page = client.get("/accounts/two-factor/").content.decode()
     assert totp_code(device) in page
     assert client.post("/accounts/two-factor/", {"code": totp_code(device)}).status_code == 302
+
+
+@time_machine.travel(MOMENT, tick=False)
+def test_a_department_app_sign_in_waits_for_the_second_factor() -> None:
+    _enrolled_staff()
+    client = Client()
+    _password_step(client, "worker")
+    response = client.get("/o/authorize/?client_id=x&response_type=code")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/two-factor/?next=/o/authorize/")

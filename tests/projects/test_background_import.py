@@ -56,6 +56,7 @@ def test_a_large_upload_runs_in_the_background_for_its_uploader_only(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     settings.MEDIA_ROOT = tmp_path
+    settings.PRIVATE_MEDIA_ROOT = str(tmp_path)
     monkeypatch.setattr(console, "BACKGROUND_ROWS", 3)
     client.force_login(district_officer)
     rows: list[list[object]] = [[p.code, "", 40, 100, 0, 0, ""] for p in five]
@@ -88,6 +89,7 @@ def test_a_refused_large_upload_shows_its_rows_and_imports_nothing(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     settings.MEDIA_ROOT = tmp_path
+    settings.PRIVATE_MEDIA_ROOT = str(tmp_path)
     monkeypatch.setattr(console, "BACKGROUND_ROWS", 3)
     client.force_login(district_officer)
     rows: list[list[object]] = [[p.code, "", 40, 0, 0, 0, ""] for p in five]

@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from shequ.core.models import AuditEvent, TaskRecord
+from shequ.core.storage import private_storage
 from shequ.people.models import User
 from shequ.surveys import tasks
 from tests.surveys.test_pages import FORM
@@ -59,7 +60,7 @@ def test_an_export_killed_half_way_leaves_no_file_under_its_final_name_and_is_re
         record = TaskRecord.objects.get(task_path__endswith="responses_export")
         # then nothing is offered under the final name while it hangs at "running"
         assert record.status == TaskRecord.Status.RUNNING
-        assert not tasks.export_path(record.pk, "csv").exists()
+        assert not private_storage().exists(tasks.export_name(record.pk, "csv"))
         status = client.get(reverse("surveys_console:task", args=[record.pk])).content.decode()
         assert 'data-testid="download"' not in status
         assert client.get(reverse("surveys_console:download", args=[record.pk])).status_code == 404
@@ -84,9 +85,7 @@ def test_an_export_killed_half_way_leaves_no_file_under_its_final_name_and_is_re
     download = client.get(reverse("surveys_console:download", args=[record.pk]))
     body = b"".join(download.streaming_content).decode("utf-8-sig")  # type: ignore[attr-defined]
     assert "非常满意" in body
-    assert [p.name for p in tasks.export_path(record.pk, "csv").parent.iterdir()] == [
-        f"{record.pk}.csv"
-    ]
+    assert private_storage().listdir("survey-exports")[1] == [f"{record.pk}.csv"]
     assert AuditEvent.objects.filter(verb="task.retry_stale", object_id=record.pk).exists()
 
 

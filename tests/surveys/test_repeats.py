@@ -607,7 +607,7 @@ OTHER_PNG = images.png(80, 60)
 def test_a_photo_in_an_entry_stays_with_its_entry_when_an_earlier_one_is_removed(
     committee: User, settings: Any, tmp_path: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    settings.SURVEY_PHOTO_ROOT = str(tmp_path)
+    settings.PRIVATE_MEDIA_ROOT = str(tmp_path)
     rows = [
         ["begin repeat", "damage", "损坏的设施", "", "", "", "", "", ""],
         ["text", "where", "位置", "", "yes", "", "", "", ""],
@@ -649,7 +649,7 @@ def test_a_photo_in_an_entry_stays_with_its_entry_when_an_earlier_one_is_removed
         )
     (kept,) = Answer.objects.filter(question__name="photo")
     assert (kept.entry, kept.value_text) == (1, bench)
-    assert [p.name for p in tmp_path.iterdir()] == [bench]
+    assert [p.name for p in (tmp_path / "survey-photos").iterdir()] == [bench]
 
 
 # ----------------------------------------------------------------------------- results

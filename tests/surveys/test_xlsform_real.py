@@ -328,8 +328,8 @@ ANSWERED = {
 
 @pytest.fixture
 def photo_root(settings: Any, tmp_path: Any) -> Any:
-    settings.SURVEY_PHOTO_ROOT = str(tmp_path / "photos")
-    return tmp_path / "photos"
+    settings.PRIVATE_MEDIA_ROOT = str(tmp_path)
+    return tmp_path / "survey-photos"
 
 
 def test_resident_sends_a_photo_keeps_it_when_resuming_and_officers_can_open_it(

@@ -7,13 +7,13 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema, Status
-from ninja.security import django_auth
 
 from shequ.access import background, selectors
 from shequ.access.models import Network, Run, Siting
 from shequ.access.permissions import may_read
 from shequ.access.services import siting as siting_services
 from shequ.core.errors import NotFound, PermissionDenied
+from shequ.sso.api_auth import API_AUTH
 
 router = Router(tags=["access"])
 
@@ -97,14 +97,14 @@ def _reader(request: HttpRequest) -> None:
         raise PermissionDenied("forbidden", _("Only staff may read the analysis."))
 
 
-@router.get("/runs", response=list[RunOut], auth=django_auth)
+@router.get("/runs", response=list[RunOut], auth=API_AUTH)
 def runs(request: HttpRequest) -> Any:
     """The latest 50 runs (city-wide analyses)."""
     _reader(request)
     return list(selectors.run_list_for(request.user)[:50])
 
 
-@router.post("/runs", response={201: RunOut}, auth=django_auth)
+@router.post("/runs", response={201: RunOut}, auth=API_AUTH)
 def run_start(request: HttpRequest, payload: RunIn) -> Status:
     """Start a run on a network (default: the newest) with optional threshold overrides."""
     network = (
@@ -120,13 +120,13 @@ def run_start(request: HttpRequest, payload: RunIn) -> Status:
     return Status(201, run)
 
 
-@router.get("/runs/{run_id}", response=RunOut, auth=django_auth)
+@router.get("/runs/{run_id}", response=RunOut, auth=API_AUTH)
 def run_detail(request: HttpRequest, run_id: int) -> Run:
     """One run with its status and progress (poll this while it runs)."""
     return selectors.run_get_for(request.user, run_id)
 
 
-@router.get("/runs/{run_id}/coverage", response=list[CoverageOut], auth=django_auth)
+@router.get("/runs/{run_id}/coverage", response=list[CoverageOut], auth=API_AUTH)
 def coverage(
     request: HttpRequest, run_id: int, level: str = "district", category: str = "", within: str = ""
 ) -> list[dict[str, Any]]:
@@ -149,16 +149,14 @@ def coverage(
     ]
 
 
-@router.get(
-    "/runs/{run_id}/nodes", response=NodeMinutesOut, auth=django_auth, url_name="access_nodes"
-)
+@router.get("/runs/{run_id}/nodes", response=NodeMinutesOut, auth=API_AUTH, url_name="access_nodes")
 def nodes(request: HttpRequest, run_id: int, category: str) -> dict[str, Any]:
     """Walk minutes to the nearest facility of a category, per node in the caller's area."""
     run = selectors.run_get_for(request.user, run_id)
     return selectors.node_minutes_for(request.user, run, category)
 
 
-@router.post("/runs/{run_id}/sitings", response={201: SitingOut}, auth=django_auth)
+@router.post("/runs/{run_id}/sitings", response={201: SitingOut}, auth=API_AUTH)
 def siting_create(request: HttpRequest, run_id: int, payload: SitingIn) -> Status:
     """Best k new sites for a category, with each step's gain.
 
@@ -178,6 +176,6 @@ def siting_create(request: HttpRequest, run_id: int, payload: SitingIn) -> Statu
     return Status(201, siting)
 
 
-@router.get("/sitings/{siting_id}", response=SitingOut, auth=django_auth)
+@router.get("/sitings/{siting_id}", response=SitingOut, auth=API_AUTH)
 def siting_detail(request: HttpRequest, siting_id: int) -> Siting:
     return selectors.siting_get_for(request.user, siting_id)

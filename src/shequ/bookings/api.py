@@ -6,13 +6,13 @@ from typing import cast
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema, Status
-from ninja.security import django_auth
 
 from shequ.bookings import selectors, services
 from shequ.bookings.models import Booking
 from shequ.people.models import User
+from shequ.sso.api_auth import API_AUTH
 
-router = Router(tags=["bookings"], auth=django_auth)
+router = Router(tags=["bookings"], auth=API_AUTH)
 
 
 class VenueOut(Schema):

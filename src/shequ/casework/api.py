@@ -7,7 +7,6 @@ from django.http import HttpRequest
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
-from ninja.security import django_auth
 
 from shequ.casework import selectors
 from shequ.casework.models import Application, ApplicationEvent
@@ -20,8 +19,9 @@ from shequ.casework.services.applications import (
 )
 from shequ.core.services import client_ip
 from shequ.people.models import User
+from shequ.sso.api_auth import API_AUTH
 
-router = Router(tags=["casework"], auth=django_auth)
+router = Router(tags=["casework"], auth=API_AUTH)
 
 
 class EventOut(Schema):
@@ -137,6 +137,8 @@ class BulkIn(Schema):
     ids: list[int]
     action: str
     note: str = ""
+    # For ``request_info``: the fields and documents to correct, checked per application.
+    requested: list[str] = []
 
 
 class BulkOut(Schema):
@@ -205,6 +207,7 @@ def staff_bulk(request: HttpRequest, payload: BulkIn) -> dict[str, object]:
         application_ids=payload.ids,
         action=payload.action,
         note=payload.note,
+        requested=payload.requested,
         ip=client_ip(request),
     )
     return {"done": outcome.done, "refused": outcome.refused}

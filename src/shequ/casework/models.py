@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from shequ.catalogue.models import Service
+from shequ.core.storage import private_storage
 from shequ.people.models import Department, Resident
 from shequ.places.models import Division
 
@@ -171,7 +172,7 @@ class ApplicationDocument(models.Model):
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
     slot = models.CharField(max_length=40)
-    file = models.FileField(upload_to="casework/%Y/%m/")
+    file = models.FileField(upload_to="casework/%Y/%m/", storage=private_storage)
     original_name = models.CharField(max_length=120)
     content_type = models.CharField(max_length=60)
     size = models.PositiveIntegerField()

@@ -5,7 +5,7 @@ from typing import cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -24,6 +24,7 @@ from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
 from shequ.core.pii import unseal
 from shequ.core.services import client_ip
+from shequ.core.storage import stored_file_response
 from shequ.people.models import User
 
 
@@ -149,14 +150,13 @@ def withdraw(request: HttpRequest, application_id: int) -> HttpResponse:
 
 
 @login_required
-def document(request: HttpRequest, document_id: int) -> FileResponse:
+def document(request: HttpRequest, document_id: int) -> HttpResponseBase:
     """An uploaded document, for its applicant or the staff working the case."""
     found = ApplicationDocument.objects.filter(pk=document_id).first()
     if found is None:
         raise NotFound("document_not_found", _("No such document."))
     if found.application.applicant_id != request.user.pk:
         selectors.application_get_for_staff(user=request.user, application_id=found.application_id)
-    response = FileResponse(found.file.open("rb"), content_type=found.content_type)
-    response["Content-Disposition"] = "inline"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return stored_file_response(
+        found.file.storage, found.file.name, content_type=found.content_type
+    )

@@ -6,11 +6,11 @@ from typing import cast
 from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.pagination import paginate
-from ninja.security import django_auth
 
 from shequ.catalogue import selectors, services
 from shequ.catalogue.models import Service, Topic
 from shequ.people.models import User
+from shequ.sso.api_auth import API_AUTH
 
 router = Router(tags=["catalogue"])
 
@@ -109,7 +109,7 @@ def get_service(request: HttpRequest, service_id: int) -> Service:
     return selectors.service_get(service_id=service_id)
 
 
-@router.patch("/services/{service_id}", response=ServiceOut, auth=django_auth)
+@router.patch("/services/{service_id}", response=ServiceOut, auth=API_AUTH)
 def update_service(request: HttpRequest, service_id: int, payload: ServiceIn) -> Service:
     """Department staff change their own department's services only."""
     fields = payload.dict(exclude_unset=True)

@@ -1,4 +1,10 @@
-"""The public API (/api/v1/): one router per app, RFC 7807 problems, OpenAPI at openapi.json."""
+"""The public API (/api/v1/): one router per app, RFC 7807 problems, OpenAPI at openapi.json.
+
+Callers sign in with the browser session (and CSRF) or an OAuth 2 bearer token of our own
+provider (``shequ.sso.api_auth``).
+"""
+
+from typing import Any
 
 from shequ.access.api import router as access_router
 from shequ.bookings.api import router as bookings_router
@@ -12,9 +18,21 @@ from shequ.payments.api import router as payments_router
 from shequ.people.api import router as people_router
 from shequ.places.api import router as places_router
 from shequ.projects.api import router as projects_router
+from shequ.sso.api_auth import API_THROTTLES, document_scopes, install_token_handlers
 from shequ.surveys.api import router as surveys_router
 
-api = ProblemDocumentedAPI(
+
+class ShequAPI(ProblemDocumentedAPI):
+    """The API whose document also names the token scope each operation needs."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return document_scopes(schema)
+
+
+api = ShequAPI(
     title="shequ API",
     version="1",
     description="社区 — divisions, residents and staff. Personal data is always masked.",
@@ -22,8 +40,11 @@ api = ProblemDocumentedAPI(
     openapi_url="/openapi.json",
     docs_url="/docs",
     parser=ApiParser(),
+    # Per account and per department app; anonymous calls are not counted here.
+    throttle=API_THROTTLES,
 )
 install_problem_handlers(api)
+install_token_handlers(api)
 api.add_router("/divisions", places_router)
 api.add_router("/projects", projects_router)
 api.add_router("/", people_router)

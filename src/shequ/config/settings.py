@@ -232,8 +232,85 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # The development server finds files where they are; a served run (``make run``, production)
 # serves what ``collectstatic`` gathered into STATIC_ROOT.
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=DEBUG and not PRODUCTION)
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+MEDIA_URL = "/media/"
+# Django serves public uploads itself outside production (nginx does in production).
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=not PRODUCTION)
+# Casework papers, receipts, minutes, residents' photos and exports: outside MEDIA_ROOT, so
+# SERVE_MEDIA and nginx's /media/ never reach them; they leave only through checked views.
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=VAR_DIR / "private")
+# With SENDFILE_NGINX a checked view answers with X-Accel-Redirect to this ``internal`` nginx
+# location (aliased to PRIVATE_MEDIA_ROOT) instead of streaming the file through Python.
+SENDFILE_NGINX = env.bool("SENDFILE_NGINX", default=False)
+SENDFILE_NGINX_LOCATION = env.str("SENDFILE_NGINX_LOCATION", default="/_private")
+# On an object store a checked view redirects to a presigned link valid this long.
+PRIVATE_URL_EXPIRE_SECONDS = env.int("PRIVATE_URL_EXPIRE_SECONDS", default=300)
+
+# An S3-compatible object store (MinIO, Ceph RGW) when STORAGE_S3_ENDPOINT is set: every
+# machine then sees the same files. Two buckets: the public one may be readable anonymously,
+# the private one never is.
+STORAGE_S3_ENDPOINT = env.str("STORAGE_S3_ENDPOINT", default="")
+
+
+def _s3_options(bucket: str, *, signed: bool) -> dict[str, object]:
+    return {
+        "endpoint_url": STORAGE_S3_ENDPOINT,
+        "bucket_name": bucket,
+        "access_key": env.str("STORAGE_S3_ACCESS_KEY", default=""),
+        "secret_key": env.str("STORAGE_S3_SECRET_KEY", default=""),
+        "region_name": env.str("STORAGE_S3_REGION", default="us-east-1"),
+        "addressing_style": env.str("STORAGE_S3_ADDRESSING_STYLE", default="path"),
+        "signature_version": "s3v4",
+        "querystring_auth": signed,
+        "querystring_expire": PRIVATE_URL_EXPIRE_SECONDS,
+        "file_overwrite": False,
+        # A dead store fails the upload within seconds instead of holding a web worker.
+        "client_config": _s3_client_config(),
+        **({} if signed else _s3_public_options()),
+    }
+
+
+def _s3_public_options() -> dict[str, object]:
+    # Public objects are written "public-read" (S3, Ceph RGW); MinIO ignores object ACLs and
+    # wants an anonymous-download bucket policy instead (docs/deploy.md). Empty: no ACL sent.
+    acl = env.str("STORAGE_S3_PUBLIC_ACL", default="public-read")
+    return {
+        "custom_domain": env.str("STORAGE_S3_PUBLIC_DOMAIN", default=""),
+        **({"default_acl": acl} if acl else {}),
+    }
+
+
+def _s3_client_config() -> object:
+    from botocore.config import Config
+
+    return Config(
+        connect_timeout=env.int("STORAGE_S3_TIMEOUT_SECONDS", default=5),
+        read_timeout=env.int("STORAGE_S3_TIMEOUT_SECONDS", default=5),
+        retries={"max_attempts": env.int("STORAGE_S3_RETRIES", default=2), "mode": "standard"},
+        signature_version="s3v4",
+        s3={"addressing_style": env.str("STORAGE_S3_ADDRESSING_STYLE", default="path")},
+    )
+
+
+if STORAGE_S3_ENDPOINT:
+    _PUBLIC_STORAGE: dict[str, object] = {
+        "BACKEND": "shequ.core.object_storage.ObjectStorage",
+        "OPTIONS": _s3_options(env.str("STORAGE_S3_PUBLIC_BUCKET"), signed=False),
+    }
+    _PRIVATE_STORAGE: dict[str, object] = {
+        "BACKEND": "shequ.core.object_storage.ObjectStorage",
+        "OPTIONS": _s3_options(env.str("STORAGE_S3_PRIVATE_BUCKET"), signed=True),
+    }
+else:
+    _PUBLIC_STORAGE = {"BACKEND": "shequ.core.storage.LocalStorage"}
+    _PRIVATE_STORAGE = {"BACKEND": "shequ.core.storage.PrivateLocalStorage"}
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Anything not given a store on purpose is private: a forgotten ``storage=`` never
+    # publishes a file.
+    "default": _PRIVATE_STORAGE,
+    "public": _PUBLIC_STORAGE,
+    "private": _PRIVATE_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -242,13 +319,6 @@ STORAGES = {
         )
     },
 }
-MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
-MEDIA_URL = "/media/"
-# Django serves uploads itself outside production (nginx does in production).
-SERVE_MEDIA = env.bool("SERVE_MEDIA", default=not PRODUCTION)
-# Residents' photos (survey image questions) live outside MEDIA_ROOT, which SERVE_MEDIA serves to
-# anyone: officers see them through a permission-checked console view only.
-SURVEY_PHOTO_ROOT = env.path("SURVEY_PHOTO_ROOT", default=VAR_DIR / "private" / "survey-photos")
 
 # --- Background tasks: django-tasks API on huey -------------------------------------------
 TASKS_URL = env.str("TASKS_URL", default=env.str("REDIS_URL", default=""))
@@ -326,4 +396,9 @@ CSRF_FAILURE_VIEW = "shequ.web.errors.csrf_failure"
 
 # --- Single sign-on: django-oauth-toolkit in OIDC mode (see shequ/sso/conf.py) -------------
 OAUTH2_PROVIDER_APPLICATION_MODEL = "sso.DepartmentApp"
-from shequ.sso.conf import OAUTH2_PROVIDER, SHEQU_SSO_TOKEN_RATE_PER_MINUTE  # noqa: E402, F401
+from shequ.sso.conf import (  # noqa: E402, F401
+    OAUTH2_PROVIDER,
+    SHEQU_API_RATE_PER_CLIENT_PER_MINUTE,
+    SHEQU_API_RATE_PER_USER_PER_MINUTE,
+    SHEQU_SSO_TOKEN_RATE_PER_MINUTE,
+)

@@ -264,11 +264,13 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 
 PROBLEM_DESCRIPTIONS = {
     "400": "The request could not be read, or the action was refused (the title says why).",
-    "401": "Not signed in.",
-    "403": "Signed in, but not allowed here (or the CSRF check failed).",
+    "401": "Not signed in, or the bearer token is unknown, expired or revoked.",
+    "403": "Signed in, but not allowed here (or the CSRF check failed, or the bearer token "
+    "lacks the scope).",
     "404": "No such thing, or not within the caller's area (the two look the same).",
     "413": "The request body is too large.",
     "422": "An input is missing, malformed or out of range (``errors`` lists them).",
+    "429": "Too many calls by this account or app: wait for the seconds in Retry-After.",
 }
 
 
@@ -276,7 +278,7 @@ def problem_responses(operation: dict[str, Any]) -> dict[str, Any]:
     """The problems an operation can answer with, beside the responses it declares."""
     codes = ["400", "422"]
     if operation.get("security"):
-        codes += ["401", "403"]
+        codes += ["401", "403", "429"]
     if any(p.get("in") == "path" for p in operation.get("parameters", [])):
         codes.append("404")
     if "requestBody" in operation:

@@ -38,3 +38,9 @@ class PermissionDenied(DomainError):
 
 class RateLimited(DomainError):
     status = 429
+
+
+class StorageUnavailable(DomainError):
+    """The file store did not take or give a file (object store down, disk full): retry later."""
+
+    status = 503

@@ -8,7 +8,6 @@ from django.utils.translation import gettext_lazy as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
-from ninja.security import django_auth
 
 from shequ.core.errors import PermissionDenied
 from shequ.core.services import client_ip
@@ -31,8 +30,9 @@ from shequ.funds.services import (
     spending,
 )
 from shequ.people.permissions import areas_of
+from shequ.sso.api_auth import API_AUTH
 
-router = Router(tags=["funds"], auth=django_auth)
+router = Router(tags=["funds"], auth=API_AUTH)
 
 
 def _staff(request: HttpRequest) -> None:

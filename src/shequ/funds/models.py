@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.pii import mask_name
+from shequ.core.storage import private_storage
 from shequ.places.models import Division
 
 MONEY: dict[str, Any] = {"max_digits": 16, "decimal_places": 2}
@@ -275,7 +276,9 @@ class ApprovalRecord(models.Model):
     votes_for = models.PositiveSmallIntegerField(_("votes for"))
     votes_against = models.PositiveSmallIntegerField(_("votes against"))
     votes_abstain = models.PositiveSmallIntegerField(_("abstentions"))
-    minutes = models.FileField(_("minutes"), upload_to=minutes_path, blank=True)
+    minutes = models.FileField(
+        _("minutes"), upload_to=minutes_path, storage=private_storage, blank=True
+    )
     source = models.CharField(_("source"), max_length=20, default="console")
     objection_deadline = models.DateTimeField(_("objections until"))
     created_by = models.ForeignKey(
@@ -464,7 +467,7 @@ class Payment(models.Model):
     community = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+")
     amount = models.DecimalField(_("amount"), **MONEY)
     invoice_number = models.CharField(_("invoice number"), max_length=60)
-    receipt = models.FileField(_("receipt"), upload_to=receipt_path)
+    receipt = models.FileField(_("receipt"), upload_to=receipt_path, storage=private_storage)
     # Set only for a payment made before the decision's objection window closed: why it
     # could not wait (disclosed with the payment).
     urgent_reason = models.CharField(
@@ -498,7 +501,9 @@ class Donation(models.Model):
     name_public = models.BooleanField(_("donor agrees to be named"), default=False)
     amount = models.DecimalField(_("amount"), **MONEY)
     purpose = models.CharField(_("designated purpose"), max_length=200, blank=True)
-    receipt = models.FileField(_("receipt"), upload_to=receipt_path, blank=True)
+    receipt = models.FileField(
+        _("receipt"), upload_to=receipt_path, storage=private_storage, blank=True
+    )
     transaction = models.OneToOneField(
         LedgerTransaction, on_delete=models.PROTECT, related_name="donation"
     )

@@ -6,7 +6,8 @@ from io import BytesIO
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.db.models.fields.files import FieldFile
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,6 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from shequ.core.errors import DomainError
 from shequ.core.services import client_ip
+from shequ.core.storage import stored_file_response
+from shequ.core.uploads import FILE_TYPES
 from shequ.funds import selectors
 from shequ.funds.models import ApprovalRecord, Donation, Payment
 from shequ.funds.services import objections
@@ -217,25 +220,31 @@ def disclosure_xlsx(request: HttpRequest, code: str) -> HttpResponse:
     return response
 
 
-def _file(field: object) -> FileResponse:
+def _file(field: FieldFile) -> HttpResponseBase:
+    # Receipts and decision minutes are part of the fund's public disclosure (公示): anyone may
+    # read them here, but they are kept in the private store so this view stays the one gate
+    # (a bucket address cannot be guessed or listed, and a later rule lands in one place).
     if not field:
         raise Http404
-    return FileResponse(field.open("rb"), as_attachment=False)  # type: ignore[attr-defined]
+    name = field.name or ""
+    extension = name.rsplit(".", 1)[-1].lower()
+    content_type = FILE_TYPES.get(extension, ("application/octet-stream", ()))[0]
+    return stored_file_response(field.storage, name, content_type=content_type)
 
 
 @require_GET
-def payment_receipt(request: HttpRequest, payment_id: int) -> FileResponse:
+def payment_receipt(request: HttpRequest, payment_id: int) -> HttpResponseBase:
     """Receipts are part of the disclosure."""
     return _file(get_object_or_404(Payment, pk=payment_id).receipt)
 
 
 @require_GET
-def donation_receipt(request: HttpRequest, donation_id: int) -> FileResponse:
+def donation_receipt(request: HttpRequest, donation_id: int) -> HttpResponseBase:
     return _file(get_object_or_404(Donation, pk=donation_id).receipt)
 
 
 @require_GET
-def decision_minutes(request: HttpRequest, approval_id: int) -> FileResponse:
+def decision_minutes(request: HttpRequest, approval_id: int) -> HttpResponseBase:
     return _file(get_object_or_404(ApprovalRecord, pk=approval_id).minutes)
 
 

@@ -6,14 +6,14 @@ from typing import cast
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
-from ninja.security import django_auth
 
 from shequ.core.services import client_ip
 from shequ.notices import selectors, services
 from shequ.notices.models import CommunityNotice, Message
 from shequ.people.models import User
+from shequ.sso.api_auth import API_AUTH
 
-router = Router(tags=["notices"], auth=django_auth)
+router = Router(tags=["notices"], auth=API_AUTH)
 
 
 class MessageOut(Schema):

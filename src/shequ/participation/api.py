@@ -7,12 +7,12 @@ from typing import cast
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
-from ninja.security import django_auth
 
 from shequ.participation import pabulib, selectors
 from shequ.participation.models import Council, Proposal, Round
 from shequ.participation.services import ballots, councils, proposals, rounds
 from shequ.people.models import User
+from shequ.sso.api_auth import API_AUTH
 
 router = Router(tags=["participation"])
 
@@ -168,7 +168,7 @@ def list_proposals(request: HttpRequest, code: str) -> object:
     return selectors.proposal_list_public(community_code=code)
 
 
-@router.post("/proposals", response={201: ProposalOut}, auth=django_auth)
+@router.post("/proposals", response={201: ProposalOut}, auth=API_AUTH)
 def create_proposal(request: HttpRequest, payload: ProposalIn) -> Status[Proposal]:
     proposal = proposals.proposal_create(
         actor=cast(User, request.user),
@@ -183,12 +183,12 @@ def create_proposal(request: HttpRequest, payload: ProposalIn) -> Status[Proposa
     return Status(201, proposal)
 
 
-@router.post("/proposals/{proposal_id}/support", response=ProposalOut, auth=django_auth)
+@router.post("/proposals/{proposal_id}/support", response=ProposalOut, auth=API_AUTH)
 def support_proposal(request: HttpRequest, proposal_id: int) -> Proposal:
     return proposals.proposal_support(actor=cast(User, request.user), proposal_id=proposal_id)
 
 
-@router.post("/proposals/{proposal_id}/hide", response=ProposalOut, auth=django_auth)
+@router.post("/proposals/{proposal_id}/hide", response=ProposalOut, auth=API_AUTH)
 def hide_proposal(request: HttpRequest, proposal_id: int, payload: HideIn) -> Proposal:
     """Staff moderation: hide with a reason (community workers of the area)."""
     return proposals.proposal_hide(
@@ -196,7 +196,7 @@ def hide_proposal(request: HttpRequest, proposal_id: int, payload: HideIn) -> Pr
     )
 
 
-@router.put("/proposals/{proposal_id}/follow", response=ProposalFollowOut, auth=django_auth)
+@router.put("/proposals/{proposal_id}/follow", response=ProposalFollowOut, auth=API_AUTH)
 def follow_proposal(request: HttpRequest, proposal_id: int) -> dict[str, bool]:
     """Follow a proposal (ID-checked residents of its community): a message on every change."""
     return {
@@ -206,7 +206,7 @@ def follow_proposal(request: HttpRequest, proposal_id: int) -> dict[str, bool]:
     }
 
 
-@router.delete("/proposals/{proposal_id}/follow", response=ProposalFollowOut, auth=django_auth)
+@router.delete("/proposals/{proposal_id}/follow", response=ProposalFollowOut, auth=API_AUTH)
 def unfollow_proposal(request: HttpRequest, proposal_id: int) -> dict[str, bool]:
     return {
         "following": proposals.proposal_follow(
@@ -215,7 +215,7 @@ def unfollow_proposal(request: HttpRequest, proposal_id: int) -> dict[str, bool]
     }
 
 
-@router.post("/proposals/{proposal_id}/merge", response=ProposalOut, auth=django_auth)
+@router.post("/proposals/{proposal_id}/merge", response=ProposalOut, auth=API_AUTH)
 def merge_proposal(request: HttpRequest, proposal_id: int, payload: MergeIn) -> Proposal:
     """Staff: merge a duplicate into another proposal of the same community; returns the
     proposal it joined."""
@@ -240,7 +240,7 @@ def get_round(request: HttpRequest, round_id: int) -> Round:
     return selectors.round_get(round_id)
 
 
-@router.put("/rounds/{round_id}/ballot", response=BallotOut, auth=django_auth)
+@router.put("/rounds/{round_id}/ballot", response=BallotOut, auth=API_AUTH)
 def cast_ballot(request: HttpRequest, round_id: int, payload: BallotIn) -> dict[str, list[int]]:
     """Cast or change the caller's one ballot while voting is open."""
     ballot = ballots.ballot_cast(
@@ -249,13 +249,13 @@ def cast_ballot(request: HttpRequest, round_id: int, payload: BallotIn) -> dict[
     return {"approvals": list(ballot.approvals)}
 
 
-@router.post("/rounds/{round_id}/advance", response=RoundSummaryOut, auth=django_auth)
+@router.post("/rounds/{round_id}/advance", response=RoundSummaryOut, auth=API_AUTH)
 def advance_round(request: HttpRequest, round_id: int) -> Round:
     """Staff: move the round to its next phase."""
     return rounds.round_advance(actor=cast(User, request.user), round_id=round_id)
 
 
-@router.put("/rounds/{round_id}/rules", response=RoundSummaryOut, auth=django_auth)
+@router.put("/rounds/{round_id}/rules", response=RoundSummaryOut, auth=API_AUTH)
 def set_round_rules(request: HttpRequest, round_id: int, payload: RulesIn) -> Round:
     """Staff: change the ballot rules; refused (``rules_frozen``) once voting has opened."""
     return rounds.round_set_rules(
@@ -268,7 +268,7 @@ def set_round_rules(request: HttpRequest, round_id: int, payload: RulesIn) -> Ro
     )
 
 
-@router.put("/rounds/{round_id}/dates", response=DatesOut, auth=django_auth)
+@router.put("/rounds/{round_id}/dates", response=DatesOut, auth=API_AUTH)
 def set_round_dates(request: HttpRequest, round_id: int, payload: DatesIn) -> Round:
     """Staff: set or correct the phase dates until the first ballot is cast; while voting,
     voting must open no later than now (``voting_started``)."""
@@ -295,7 +295,7 @@ def list_meetings(request: HttpRequest, code: str) -> object:
     return selectors.meeting_list_public(community_code=code)
 
 
-@router.put("/rounds/{round_id}/vote-level", response=RoundSummaryOut, auth=django_auth)
+@router.put("/rounds/{round_id}/vote-level", response=RoundSummaryOut, auth=API_AUTH)
 def set_round_vote_level(request: HttpRequest, round_id: int, payload: LevelIn) -> Round:
     """Staff: the verification level voting in the round needs (before voting opens)."""
     return rounds.round_set_vote_level(
@@ -303,7 +303,7 @@ def set_round_vote_level(request: HttpRequest, round_id: int, payload: LevelIn) 
     )
 
 
-@router.put("/councils/{council_id}/support-level", response=CouncilLevelOut, auth=django_auth)
+@router.put("/councils/{council_id}/support-level", response=CouncilLevelOut, auth=API_AUTH)
 def set_council_support_level(request: HttpRequest, council_id: int, payload: LevelIn) -> Council:
     """Staff: the verification level supporting a proposal of the council's community needs."""
     return councils.council_set_support_level(
@@ -311,7 +311,7 @@ def set_council_support_level(request: HttpRequest, council_id: int, payload: Le
     )
 
 
-@router.put("/councils/{council_id}/object-level", response=CouncilLevelOut, auth=django_auth)
+@router.put("/councils/{council_id}/object-level", response=CouncilLevelOut, auth=API_AUTH)
 def set_council_object_level(request: HttpRequest, council_id: int, payload: LevelIn) -> Council:
     """Staff: the verification level objecting to a fund decision of the community needs."""
     return councils.council_set_object_level(

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.storage import private_storage, public_storage
 from shequ.people.levels import level_choices
 from shequ.people.models import Resident
 from shequ.places.models import Division
@@ -49,7 +50,9 @@ class Proposal(models.Model):
     title = models.CharField(_("title"), max_length=120)
     description = models.TextField(_("description"), max_length=4000)
     category = models.CharField(_("category"), max_length=16, choices=Category.choices)
-    photo = models.FileField(_("photo"), upload_to="participation/photos/", blank=True)
+    photo = models.FileField(
+        _("photo"), upload_to="participation/photos/", storage=public_storage, blank=True
+    )
     lon = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True)
     lat = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True)
     estimated_cost = models.DecimalField(_("estimated cost (yuan)"), null=True, **MONEY)
@@ -195,7 +198,12 @@ class Meeting(models.Model):
     # Shown as a QR code on the screen in the room; members scan it to sign in.
     checkin_token = models.CharField(max_length=40, unique=True)
     members_total = models.PositiveSmallIntegerField(_("members in office"), default=0)
-    minutes = models.FileField(_("minutes file"), upload_to="participation/minutes/", blank=True)
+    minutes = models.FileField(
+        _("minutes file"),
+        upload_to="participation/minutes/",
+        storage=private_storage,
+        blank=True,
+    )
     minutes_text = models.TextField(_("minutes"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -507,7 +515,7 @@ class ProposalPhoto(models.Model):
     extension, content and size before it is stored)."""
 
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="photos")
-    file = models.FileField(_("photo"), upload_to=_photo_path)
+    file = models.FileField(_("photo"), upload_to=_photo_path, storage=public_storage)
     content_type = models.CharField(max_length=40)
     size = models.PositiveIntegerField(default=0)
     position = models.PositiveSmallIntegerField(default=1)

@@ -4,7 +4,7 @@ from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from shequ.core.digits import int_or_none
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
+from shequ.core.storage import stored_file_response
 from shequ.participation import selectors
 from shequ.participation.forms import ProposalForm
 from shequ.participation.models import ItemVote, Proposal, Round
@@ -100,14 +101,12 @@ def follow(request: HttpRequest, proposal_id: int) -> HttpResponse:
     return redirect("participation:proposal", proposal_id=proposal_id)
 
 
-def photo(request: HttpRequest, photo_id: int) -> FileResponse:
+def photo(request: HttpRequest, photo_id: int) -> HttpResponseBase:
     """A proposal's photo (public while the proposal is not hidden)."""
     found = selectors.photo_get_public(photo_id)
-    response = FileResponse(found.file.open("rb"), content_type=found.content_type)
-    response["Content-Disposition"] = "inline"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "public, max-age=3600"
-    return response
+    return stored_file_response(
+        found.file.storage, found.file.name, content_type=found.content_type, public=True
+    )
 
 
 @login_required

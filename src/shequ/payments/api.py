@@ -7,13 +7,13 @@ from typing import cast
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
-from ninja.security import django_auth
 
 from shequ.payments import callbacks, selectors, services
 from shequ.payments.models import Bill
 from shequ.people.models import User
+from shequ.sso.api_auth import API_AUTH
 
-router = Router(tags=["payments"], auth=django_auth)
+router = Router(tags=["payments"], auth=API_AUTH)
 
 
 class BillOut(Schema):

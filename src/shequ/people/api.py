@@ -6,7 +6,6 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
-from ninja.security import django_auth
 
 from shequ.core.errors import DomainError, PermissionDenied
 from shequ.core.services import client_ip
@@ -23,8 +22,9 @@ from shequ.people.selectors import (
 from shequ.people.services import departments, staff
 from shequ.people.services.residents import resident_reveal_pii, resident_verify_in_person
 from shequ.people.views import password_set_link_builder
+from shequ.sso.api_auth import API_AUTH
 
-router = Router(tags=["people"], auth=django_auth)
+router = Router(tags=["people"], auth=API_AUTH)
 
 
 def _masked(value: object) -> str | None:

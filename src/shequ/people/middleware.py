@@ -31,6 +31,9 @@ TWO_FACTOR_STEP_KEY = "shequ.two_factor_step"
 SEEN_RESOLUTION_SECONDS = 60
 CONSOLE_PREFIX = "/console/"
 ADMIN_PREFIX = "/django-admin/"
+# A department app's sign-in: a token issued here acts with the staff member's roles, so it is
+# issued only after the second factor.
+AUTHORIZE_PREFIX = "/o/authorize"
 
 
 def staff_session_start(request: HttpRequest, *, step: str) -> None:
@@ -78,7 +81,7 @@ class StaffSessionMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.user = SimpleLazyObject(partial(_request_user, request))  # type: ignore[assignment]
         path = request.path_info
-        if path.startswith((CONSOLE_PREFIX, ADMIN_PREFIX)):
+        if path.startswith((CONSOLE_PREFIX, ADMIN_PREFIX, AUTHORIZE_PREFIX)):
             user = request.user
             if user.is_authenticated and (
                 two_factor_pending(user)

@@ -5,7 +5,6 @@ from decimal import Decimal
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
-from ninja.security import django_auth
 
 from shequ.core.services import client_ip
 from shequ.places.models import Division
@@ -18,6 +17,7 @@ from shequ.places.selectors import (
     division_tree,
 )
 from shequ.places.services import division_update_attributes
+from shequ.sso.api_auth import API_AUTH
 
 router = Router(tags=["divisions"])
 
@@ -101,7 +101,7 @@ def ancestors(request: HttpRequest, code: str) -> list[Division]:
     return division_ancestors(code)
 
 
-@router.patch("/{code}", response=DivisionDetailOut, auth=django_auth)
+@router.patch("/{code}", response=DivisionDetailOut, auth=API_AUTH)
 def update_division(request: HttpRequest, code: str, payload: DivisionAttributesIn) -> Division:
     """Staff of the area edit a division's service-centre address, coordinates and counts."""
     return division_update_attributes(

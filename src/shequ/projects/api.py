@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
-from ninja.security import django_auth
 
 from shequ.core.errors import PermissionDenied
 from shequ.core.services import client_ip
@@ -18,6 +17,7 @@ from shequ.people.permissions import areas_of
 from shequ.projects import selectors
 from shequ.projects.models import FollowerMessage, Photo, ProgressReport, Project, StatusEvent
 from shequ.projects.services import followers, lifecycle, reporting
+from shequ.sso.api_auth import API_AUTH
 
 router = Router(tags=["projects"])
 
@@ -185,7 +185,7 @@ def list_projects(request: HttpRequest, filters: Query[FilterIn]) -> Any:
     return selectors.project_public_list(_filter(filters))
 
 
-@router.get("/mine", response=list[ProjectOut], auth=django_auth)
+@router.get("/mine", response=list[ProjectOut], auth=API_AUTH)
 @paginate
 def list_my_area(request: HttpRequest, filters: Query[FilterIn]) -> Any:
     """Staff: the projects of the caller's area (as the console list)."""
@@ -206,7 +206,7 @@ def districts(request: HttpRequest) -> dict[str, Any]:
     return selectors.district_geojson()
 
 
-@router.get("/stats", response=StatsOut, auth=django_auth)
+@router.get("/stats", response=StatsOut, auth=API_AUTH)
 def stats(request: HttpRequest, as_of: date, year: int, district: str = "") -> dict[str, Any]:
     """Counts as of a date from the status history, within the caller's area."""
     if not areas_of(request.user):
@@ -232,7 +232,7 @@ def stats(request: HttpRequest, as_of: date, year: int, district: str = "") -> d
     }
 
 
-@router.get("/following", response=FollowingOut, auth=django_auth)
+@router.get("/following", response=FollowingOut, auth=API_AUTH)
 def following(request: HttpRequest) -> dict[str, Any]:
     """The caller's followed projects and the messages about them (as /projects/mine/)."""
     return {
@@ -246,7 +246,7 @@ def get_project(request: HttpRequest, code: str) -> Project:
     return selectors.project_get_public(code)
 
 
-@router.post("/{code}/transitions", response=ProjectDetailOut, auth=django_auth)
+@router.post("/{code}/transitions", response=ProjectDetailOut, auth=API_AUTH)
 def transition(request: HttpRequest, code: str, payload: TransitionIn) -> Project:
     lifecycle.project_transition(
         actor=request.user,  # type: ignore[arg-type]
@@ -265,7 +265,7 @@ def progress_feed(request: HttpRequest, code: str) -> Project:
     return selectors.project_progress_public(code)
 
 
-@router.post("/{code}/photos", response={201: PhotoOut}, auth=django_auth)
+@router.post("/{code}/photos", response={201: PhotoOut}, auth=API_AUTH)
 def add_photo(
     request: HttpRequest,
     code: str,
@@ -286,7 +286,7 @@ def add_photo(
     return Status(201, photo)
 
 
-@router.post("/{code}/progress", response=ProgressOut, auth=django_auth)
+@router.post("/{code}/progress", response=ProgressOut, auth=API_AUTH)
 def progress(request: HttpRequest, code: str, payload: ProgressIn) -> Any:
     return reporting.progress_report_submit(
         actor=request.user,  # type: ignore[arg-type]
@@ -301,20 +301,20 @@ def progress(request: HttpRequest, code: str, payload: ProgressIn) -> Any:
     )
 
 
-@router.get("/{code}/follow", response=FollowOut, auth=django_auth)
+@router.get("/{code}/follow", response=FollowOut, auth=API_AUTH)
 def follow_state(request: HttpRequest, code: str) -> dict[str, bool]:
     """Whether the caller follows the project."""
     project = selectors.project_get_public(code)
     return {"following": selectors.is_following(request.user, project)}
 
 
-@router.post("/{code}/follow", response=FollowOut, auth=django_auth)
+@router.post("/{code}/follow", response=FollowOut, auth=API_AUTH)
 def follow(request: HttpRequest, code: str) -> dict[str, bool]:
     followers.project_follow(actor=request.user, code=code, follow=True)  # type: ignore[arg-type]
     return {"following": True}
 
 
-@router.delete("/{code}/follow", response=FollowOut, auth=django_auth)
+@router.delete("/{code}/follow", response=FollowOut, auth=API_AUTH)
 def unfollow(request: HttpRequest, code: str) -> dict[str, bool]:
     followers.project_follow(actor=request.user, code=code, follow=False)  # type: ignore[arg-type]
     return {"following": False}

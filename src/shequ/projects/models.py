@@ -15,6 +15,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.storage import public_storage
 from shequ.people.models import Department
 from shequ.places.models import Division
 
@@ -307,7 +308,7 @@ class Photo(models.Model):
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="photos")
     phase = models.CharField(_("phase"), max_length=8, choices=Phase.choices)
-    image = models.FileField(_("photo"), upload_to="projects/%Y/%m/")
+    image = models.FileField(_("photo"), upload_to="projects/%Y/%m/", storage=public_storage)
     caption = models.CharField(_("caption"), max_length=200, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

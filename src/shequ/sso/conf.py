@@ -26,7 +26,8 @@ OAUTH2_PROVIDER: dict[str, Any] = {
     "REFRESH_TOKEN_EXPIRE_SECONDS": env.int("SSO_REFRESH_TOKEN_SECONDS", default=30 * 24 * 3600),
     "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
     "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
-    "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "refresh_token"],
+    # client_credentials only for confidential apps an administrator gave machine access.
+    "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "refresh_token", "client_credentials"],
     "OIDC_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": [
         "client_secret_basic",
         "client_secret_post",
@@ -58,3 +59,8 @@ OAUTH2_PROVIDER: dict[str, Any] = {
 
 # Token endpoint requests per client address per minute (429 beyond).
 SHEQU_SSO_TOKEN_RATE_PER_MINUTE = env.int("SSO_TOKEN_RATE_PER_MINUTE", default=120)
+
+# API calls per minute allowed to one account (a resident, a staff member, a department's
+# service account), and to one department app over all the tokens it holds (429 beyond).
+SHEQU_API_RATE_PER_USER_PER_MINUTE = env.int("API_RATE_PER_USER_PER_MINUTE", default=600)
+SHEQU_API_RATE_PER_CLIENT_PER_MINUTE = env.int("API_RATE_PER_CLIENT_PER_MINUTE", default=3000)

@@ -49,6 +49,7 @@ def app_list(request: HttpRequest) -> HttpResponse:
                 full_name_approved=data["full_name_approved"],
                 introspects_tokens=data["introspects_tokens"],
                 loopback_any_port=data["loopback_any_port"],
+                machine_access=data["machine_access"],
                 ip=client_ip(request),
             )
         except DomainError as error:
@@ -80,6 +81,7 @@ def app_detail(request: HttpRequest, app_id: int) -> HttpResponse:
         "full_name_approved": app.full_name_approved,
         "introspects_tokens": app.introspects_tokens,
         "loopback_any_port": app.loopback_any_port,
+        "machine_access": app.machine_access,
         "is_active": app.is_active,
     }
     form = AppUpdateForm(request.POST or None, initial=initial)
@@ -96,6 +98,7 @@ def app_detail(request: HttpRequest, app_id: int) -> HttpResponse:
                 full_name_approved=data["full_name_approved"],
                 introspects_tokens=data["introspects_tokens"],
                 loopback_any_port=data["loopback_any_port"],
+                machine_access=data["machine_access"],
                 is_active=data["is_active"],
                 ip=client_ip(request),
             )
@@ -111,6 +114,7 @@ def app_detail(request: HttpRequest, app_id: int) -> HttpResponse:
             "form": form,
             "confidential": app.client_type == DepartmentApp.CLIENT_CONFIDENTIAL,
             "discovery": _issuer(request),
+            "token_url": request.build_absolute_uri("/o/token/"),
         },
     )
 

@@ -426,7 +426,11 @@ class DiscoveryView(ConnectDiscoveryInfoView):
         data = json.loads(response.content)
         data["id_token_signing_alg_values_supported"] = ["RS256"]
         data["acr_values_supported"] = list(ACR_BY_LEVEL.values())
-        data["grant_types_supported"] = ["authorization_code", "refresh_token"]
+        data["grant_types_supported"] = [
+            "authorization_code",
+            "refresh_token",
+            "client_credentials",
+        ]
         data["response_modes_supported"] = ["query"]
         data["claim_types_supported"] = ["normal"]
         data["revocation_endpoint"] = request.build_absolute_uri(

@@ -45,6 +45,13 @@ class AppSettingsForm(StyledForm):
         label=_("Resource server: may look up tokens held by other apps (introspection)"),
         required=False,
     )
+    machine_access = forms.BooleanField(
+        label=_(
+            "Machine access: the department's system may get API tokens with its client "
+            "secret (client credentials) and act as the department's staff"
+        ),
+        required=False,
+    )
 
 
 class AppRegisterForm(AppSettingsForm):

@@ -19,7 +19,12 @@ from shequ.people.models import Department, VerificationLevel
 LOOPBACK_HOSTS = ("127.0.0.1", "::1")
 
 # The scopes a department app may be allowed; ``openid`` is always among them.
-SCOPES = ("openid", "profile", "phone", "community", "verification")
+# ``api:read`` and ``api:write`` let its tokens call /api/v1/: GET and HEAD need the first,
+# every other method the second; what the caller then sees is its account's permissions.
+API_READ = "api:read"
+API_WRITE = "api:write"
+API_SCOPES = (API_READ, API_WRITE)
+SCOPES = ("openid", "profile", "phone", "community", "verification", *API_SCOPES)
 
 
 class DepartmentApp(AbstractApplication):
@@ -55,6 +60,19 @@ class DepartmentApp(AbstractApplication):
     loopback_any_port: "models.BooleanField[bool, bool]" = models.BooleanField(
         _("any port on loopback redirect URIs"), default=False
     )
+    # Client credentials (machine access): a confidential app's own system calls the API as
+    # the department, through its service account (a department-staff account of its own).
+    machine_access: "models.BooleanField[bool, bool]" = models.BooleanField(
+        _("machine access (client credentials)"), default=False
+    )
+    service_account: "models.OneToOneField[Any, Any]" = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("service account"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sso_service_app",
+    )
     is_active: "models.BooleanField[bool, bool]" = models.BooleanField(_("active"), default=True)
     secret_rotated_at: "models.DateTimeField[Any, Any]" = models.DateTimeField(
         _("secret rotated at"), null=True, blank=True
@@ -72,6 +90,18 @@ class DepartmentApp(AbstractApplication):
 
     def is_usable(self, request: Any) -> bool:
         return self.is_active
+
+    def allows_grant_type(self, *grant_types: str) -> bool:
+        # The toolkit keeps one grant type per app; ours also takes client credentials when
+        # an administrator turned machine access on (confidential apps only).
+        if self.authorization_grant_type in grant_types:
+            return True
+        return (
+            self.GRANT_CLIENT_CREDENTIALS in grant_types
+            and self.machine_access
+            and self.client_type == self.CLIENT_CONFIDENTIAL
+            and self.service_account_id is not None
+        )
 
     def redirect_uri_allowed(self, uri: str) -> bool:
         return uri_registered(

@@ -5,7 +5,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.scopes import BaseScopes
 
-from shequ.sso.models import SCOPES
+from shequ.sso.models import API_SCOPES, SCOPES
 
 SCOPE_DESCRIPTIONS = {
     "openid": _("Know it is you (an identifier for this app only)"),
@@ -13,6 +13,8 @@ SCOPE_DESCRIPTIONS = {
     "phone": _("Your mobile number"),
     "community": _("Your community (code and name)"),
     "verification": _("Your real-name verification level"),
+    "api:read": _("Read through the API what your account may see"),
+    "api:write": _("Act through the API as your account may act"),
 }
 
 # Which claims each scope releases (the toolkit filters claims by this map).
@@ -42,4 +44,9 @@ class DepartmentAppScopes(BaseScopes):
     def get_default_scopes(
         self, application: Any = None, request: Any = None, *args: Any, **kwargs: Any
     ) -> list[str]:
+        # A department system asking for no scope gets the API scopes it is allowed: an
+        # OpenID scope means nothing to a token that signs no one in.
+        if getattr(request, "grant_type", None) == "client_credentials" and application:
+            allowed = [scope for scope in application.scope_list() if scope in API_SCOPES]
+            return allowed or ["openid"]
         return ["openid"]

@@ -25,8 +25,10 @@ from oauth2_provider.settings import oauth2_settings
 
 from shequ.core.errors import DomainError, NotFound, PermissionDenied
 from shequ.core.pii import encrypt
+from shequ.core.scopes import Role
 from shequ.core.services import audit_record
 from shequ.people.models import Department, User, VerificationLevel
+from shequ.people.services.staff import staff_role_grant
 from shequ.sso.models import (
     SCOPES,
     Consent,
@@ -100,6 +102,7 @@ def app_register(
     full_name_approved: bool = False,
     introspects_tokens: bool = False,
     loopback_any_port: bool = False,
+    machine_access: bool = False,
     ip: str | None = None,
 ) -> tuple[DepartmentApp, str]:
     """Register a department's app. Returns it and its secret (shown once; "" if public).
@@ -110,6 +113,8 @@ def app_register(
     name = name.strip()
     if not name:
         raise DomainError("sso.name_required", _("Give the app a name."), field="name")
+    if machine_access and not confidential:
+        raise _public_machine_access()
     secret = generate_client_secret() if confidential else ""
     app = DepartmentApp(
         name=name[:255],
@@ -144,10 +149,77 @@ def app_register(
             "redirect_uris": app.redirect_uris,
             "introspects_tokens": app.introspects_tokens,
             "loopback_any_port": app.loopback_any_port,
+            "machine_access": machine_access,
         },
         ip=ip,
     )
+    _machine_access_set(actor=actor, app=app, enabled=machine_access, ip=ip)
     return app, secret
+
+
+def _public_machine_access() -> DomainError:
+    return DomainError(
+        "sso.machine_access_public",
+        _("Only a confidential app (one that keeps a secret) may have machine access."),
+        field="machine_access",
+    )
+
+
+def _machine_access_set(*, actor: User, app: DepartmentApp, enabled: bool, ip: str | None) -> None:
+    """Turn client credentials on or off; the service account follows (inside the caller's
+    transaction). On: the app's own department-staff account is made, or made active again.
+    Off: the account is deactivated and every token it holds is revoked at once.
+    """
+    account = app.service_account
+    if enabled:
+        if account is None:
+            username = f"sso-app-{app.pk}"
+            if User.objects.filter(username=username).exists():  # a person chose it first
+                username = f"sso-app-{app.pk}-{app.client_id[:8]}"
+            account = User(
+                username=username,
+                first_name=app.name[:150],
+                is_active=True,
+            )
+            account.set_unusable_password()  # signs in with the client secret only
+            account.save()
+            app.service_account = account
+            staff_role_grant(
+                actor=actor,
+                user=account,
+                role=Role.DEPARTMENT_STAFF,
+                department_id=app.department_id,
+                ip=ip,
+            )
+        elif not account.is_active:
+            account.is_active = True
+            account.save(update_fields=["is_active"])
+        app.machine_access = True
+        app.save(update_fields=["service_account", "machine_access"])
+        audit_record(
+            actor=actor,
+            verb="sso.machine_access_enabled",
+            target=app,
+            changes={"service_account": account.pk, "department": app.department_id},
+            ip=ip,
+        )
+        return
+    if not app.machine_access and account is None:
+        return
+    app.machine_access = False
+    app.save(update_fields=["machine_access"])
+    revoked = 0
+    if account is not None:
+        account.is_active = False
+        account.save(update_fields=["is_active"])
+        revoked = _revoke_tokens(user=account, app=app)
+    audit_record(
+        actor=actor,
+        verb="sso.machine_access_disabled",
+        target=app,
+        changes={"tokens_revoked": revoked},
+        ip=ip,
+    )
 
 
 @transaction.atomic
@@ -163,6 +235,7 @@ def app_update(
     is_active: bool,
     introspects_tokens: bool | None = None,
     loopback_any_port: bool | None = None,
+    machine_access: bool | None = None,
     ip: str | None = None,
 ) -> DepartmentApp:
     """Change an app's URIs, scopes, level, roles or status (``None``: role unchanged).
@@ -173,6 +246,8 @@ def app_update(
     app = DepartmentApp.objects.select_for_update().filter(pk=app_id).first()
     if app is None:
         raise NotFound("sso.app_not_found", _("No such app."))
+    if machine_access and app.client_type != DepartmentApp.CLIENT_CONFIDENTIAL:
+        raise _public_machine_access()
     before = {
         "redirect_uris": app.redirect_uris,
         "post_logout_redirect_uris": app.post_logout_redirect_uris,
@@ -215,6 +290,8 @@ def app_update(
         changes=changes_between(before, after),
         ip=ip,
     )
+    if machine_access is not None and machine_access != app.machine_access:
+        _machine_access_set(actor=actor, app=app, enabled=machine_access, ip=ip)
     return app
 
 

@@ -229,9 +229,10 @@ class ShequOAuth2Validator(OAuth2Validator):
                 )
             except DomainError as error:  # the same code exchanged twice at once
                 raise oauth2_errors.InvalidGrantError(request=request) from error
-        verb = (
-            "sso.token_refreshed" if request.grant_type == "refresh_token" else "sso.token_issued"
-        )
+        verb = {
+            "refresh_token": "sso.token_refreshed",
+            "client_credentials": "sso.machine_token_issued",
+        }.get(request.grant_type, "sso.token_issued")
         services.token_event_record(
             user=request.user,
             app=request.client,
@@ -240,6 +241,15 @@ class ShequOAuth2Validator(OAuth2Validator):
             ip=_ip(request),
         )
         return result
+
+    def _create_access_token(
+        self, expires: Any, request: Request, token: dict[str, Any], *args: Any, **kwargs: Any
+    ) -> Any:
+        if request.grant_type == "client_credentials":
+            # The toolkit stores such tokens without an account; ours act as the app's
+            # service account, so the API applies the department's permissions unchanged.
+            request.user = request.client.service_account
+        return super()._create_access_token(expires, request, token, *args, **kwargs)
 
     def revoke_token(
         self, token: str, token_type_hint: str, request: Request, *args: Any, **kwargs: Any

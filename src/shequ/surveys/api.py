@@ -6,10 +6,10 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
-from ninja.security import django_auth
 
 from shequ.core.api import PROBLEM_TYPE
 from shequ.core.services import client_ip
+from shequ.sso.api_auth import API_AUTH
 from shequ.surveys import selectors
 from shequ.surveys.models import MAX_ENTRIES, Question
 from shequ.surveys.services.answers import AnswersInvalid, VersionQuestions
@@ -158,14 +158,14 @@ def _invalid(error: AnswersInvalid) -> HttpResponse:
     return JsonResponse(body, status=422, content_type="application/problem+json")
 
 
-@router.get("", response=list[SurveyOut], auth=django_auth)
+@router.get("", response=list[SurveyOut], auth=API_AUTH)
 @paginate
 def list_surveys(request: HttpRequest) -> Any:
     """Surveys whose area overlaps the caller's."""
     return selectors.survey_list_for(request.user)
 
 
-@router.get("/{int:survey_id}", response=SurveyDetailOut, auth=django_auth)
+@router.get("/{int:survey_id}", response=SurveyDetailOut, auth=API_AUTH)
 def get_survey(request: HttpRequest, survey_id: int) -> dict[str, Any]:
     """A survey with the questions of its latest version."""
     survey = selectors.survey_get_for(request.user, survey_id)
@@ -234,7 +234,7 @@ def submit_response(request: HttpRequest, payload: ResponseIn) -> Any:
         return _invalid(error)
 
 
-@router.post("/interviews", response={200: ResponseOut, 422: dict[str, Any]}, auth=django_auth)
+@router.post("/interviews", response={200: ResponseOut, 422: dict[str, Any]}, auth=API_AUTH)
 def submit_interview(request: HttpRequest, payload: InterviewIn) -> Any:
     """A worker records a sampled resident's answers (tagged with the worker)."""
     try:
@@ -249,7 +249,7 @@ def submit_interview(request: HttpRequest, payload: InterviewIn) -> Any:
         return _invalid(error)
 
 
-@router.get("/{int:survey_id}/quota", response=list[QuotaOut], auth=django_auth)
+@router.get("/{int:survey_id}/quota", response=list[QuotaOut], auth=API_AUTH)
 def quota(request: HttpRequest, survey_id: int) -> list[dict[str, Any]]:
     """Completion per stratum of the sampling plan, inside the caller's area."""
     survey = selectors.survey_get_for(request.user, survey_id)
@@ -267,7 +267,7 @@ def quota(request: HttpRequest, survey_id: int) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/{int:survey_id}/results", response=ResultsOut, auth=django_auth)
+@router.get("/{int:survey_id}/results", response=ResultsOut, auth=API_AUTH)
 def results(request: HttpRequest, survey_id: int, level: str = "district") -> dict[str, Any]:
     """Index and recognition rate with 95% CIs; breakdown by district, street or community."""
     survey = selectors.survey_get_for(request.user, survey_id)
@@ -295,7 +295,7 @@ def results(request: HttpRequest, survey_id: int, level: str = "district") -> di
     }
 
 
-@router.get("/{int:survey_id}/trend", response=list[TrendOut], auth=django_auth)
+@router.get("/{int:survey_id}/trend", response=list[TrendOut], auth=API_AUTH)
 def trend(request: HttpRequest, survey_id: int) -> list[dict[str, Any]]:
     """The index of every wave of this survey's series."""
     survey = selectors.survey_get_for(request.user, survey_id)

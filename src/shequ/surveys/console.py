@@ -5,7 +5,7 @@ from typing import Any, cast
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
 from shequ.core.models import TaskRecord
 from shequ.core.services import client_ip
+from shequ.core.storage import private_storage, storage_reads, stored_file_response
 from shequ.people.models import User
 from shequ.people.permissions import staff_required
 from shequ.surveys import selectors, tasks
@@ -375,25 +376,28 @@ def builder(request: HttpRequest, survey_id: int) -> HttpResponse:
     return redirect(reverse("surveys_console:detail", args=[survey.pk]) + "#builder")
 
 
+EXPORT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 PHOTO_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "heic": "image/heic"}
 
 
 @staff_required
-def survey_photo(request: HttpRequest, survey_id: int, answer_id: int) -> FileResponse:
+def survey_photo(request: HttpRequest, survey_id: int, answer_id: int) -> HttpResponseBase:
     """A resident's photo answer, for officers who may read the survey's responses."""
     survey = selectors.survey_get_for(request.user, survey_id)
     answer = selectors.photo_answer_for(request.user, survey, answer_id)
     storage = photo_storage()
-    if not storage.exists(answer.value_text):
-        raise NotFound("photo_not_found", _("No such photo."))
+    with storage_reads():
+        if not storage.exists(answer.value_text):
+            raise NotFound("photo_not_found", _("No such photo."))
     extension = answer.value_text.rsplit(".", 1)[-1]
-    response = FileResponse(
-        storage.open(answer.value_text, "rb"),
+    return stored_file_response(
+        storage,
+        answer.value_text,
         content_type=PHOTO_TYPES.get(extension, "application/octet-stream"),
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @staff_required
@@ -658,7 +662,8 @@ def task_status(request: HttpRequest, task_id: str) -> HttpResponse:
 
 
 @staff_required
-def task_download(request: HttpRequest, task_id: str) -> FileResponse:
+def task_download(request: HttpRequest, task_id: str) -> HttpResponseBase:
+    """An export, for the officer who asked for it only (``_own_task``)."""
     record = _own_task(request, task_id)
     if (
         record.status != TaskRecord.Status.SUCCESSFUL
@@ -667,7 +672,15 @@ def task_download(request: HttpRequest, task_id: str) -> FileResponse:
     ):
         raise NotFound("task_not_found", _("No such task."))
     fmt = record.result["format"]
-    path = tasks.export_path(record.pk, fmt)
-    if not path.exists():
-        raise NotFound("task_not_found", _("No such task."))
-    return FileResponse(path.open("rb"), as_attachment=True, filename=f"responses.{fmt}")
+    name = tasks.export_name(record.pk, fmt)
+    storage = private_storage()
+    with storage_reads():
+        if not storage.exists(name):
+            raise NotFound("task_not_found", _("No such task."))
+    return stored_file_response(
+        storage,
+        name,
+        content_type=EXPORT_TYPES.get(fmt, "application/octet-stream"),
+        filename=f"responses.{fmt}",
+        as_attachment=True,
+    )

@@ -2,10 +2,11 @@
 
 import csv
 import io
-from pathlib import Path
+import tempfile
 from typing import Any
 
 from django.conf import settings
+from django.core.files import File
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django_tasks import task
@@ -14,6 +15,7 @@ from openpyxl import Workbook
 
 from shequ.core.models import TaskRecord
 from shequ.core.services import task_progress_update
+from shequ.core.storage import private_storage
 from shequ.core.task_policies import when_stale
 from shequ.people.sms import send_sms
 from shequ.surveys.exports import export_columns, export_rows
@@ -57,21 +59,17 @@ def sample_draw_and_send(
     return {"invited": len(pairs), "sent": sent}
 
 
-def export_path(record_id: str, fmt: str) -> Path:
-    folder = Path(settings.MEDIA_ROOT) / "survey_exports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{record_id}.{fmt}"
-
-
-def _partial_path(path: Path) -> Path:
-    """Where an export is written until it is complete (never offered for download)."""
-    return path.with_name(f".{path.name}.part")
+def export_name(record_id: str, fmt: str) -> str:
+    """The export's name in the private store (any web machine can hand it out)."""
+    return f"survey-exports/{record_id}.{fmt}"
 
 
 def export_discard(record: TaskRecord) -> None:
-    """An export given up for lost: remove what its worker left half-written."""
+    """An export given up for lost: a worker killed half-way wrote only to an unnamed temporary
+    file, which the system already removed; drop a stored copy should one have landed."""
+    storage = private_storage()
     for fmt in ("csv", "xlsx"):
-        _partial_path(export_path(record.pk, fmt)).unlink(missing_ok=True)
+        storage.delete(export_name(record.pk, fmt))
 
 
 @when_stale(retry=True, give_up=export_discard)
@@ -81,8 +79,8 @@ def responses_export(
 ) -> dict[str, Any]:
     """Complete responses in the actor's area as CSV or Excel: codes and labels, no PII.
 
-    The file is written under a temporary name and moved into place once complete, so a
-    worker killed half-way leaves no partial file under the final name (a rerun starts over).
+    The file is built in an unnamed temporary file and stored in one piece once complete, so a
+    worker killed half-way leaves nothing under the final name (a rerun starts over).
     """
     from shequ.people.models import User
 
@@ -90,21 +88,20 @@ def responses_export(
     actor = User.objects.get(pk=actor_id)
     survey = Survey.objects.get(pk=survey_id)
     columns = export_columns(survey, actor)
-    path = export_path(record_id, fmt)
-    partial = _partial_path(path)
     count = 0
 
     def progress(done: int, total: int) -> None:
         task_progress_update(record_id, done=done, total=max(total, 1), message="exporting")
 
-    try:
+    with tempfile.TemporaryFile() as built:
         if fmt == "csv":
-            with partial.open("w", newline="", encoding="utf-8-sig") as handle:
-                writer = csv.writer(handle)
-                writer.writerow([c.header for c in columns])
-                for row in export_rows(actor, survey, columns, progress=progress):
-                    writer.writerow(row)
-                    count += 1
+            text = io.TextIOWrapper(built, encoding="utf-8-sig", newline="", write_through=True)
+            writer = csv.writer(text)
+            writer.writerow([c.header for c in columns])
+            for row in export_rows(actor, survey, columns, progress=progress):
+                writer.writerow(row)
+                count += 1
+            text.detach()
         else:
             book = Workbook(write_only=True)
             sheet = book.create_sheet("responses")
@@ -112,11 +109,10 @@ def responses_export(
             for row in export_rows(actor, survey, columns, progress=progress):
                 sheet.append(row)
                 count += 1
-            buffer = io.BytesIO()
-            book.save(buffer)
-            partial.write_bytes(buffer.getvalue())
-        partial.replace(path)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    return {"file": path.name, "rows": count, "format": fmt, "actor_id": actor_id}
+            book.save(built)
+        built.seek(0)
+        storage = private_storage()
+        name = export_name(record_id, fmt)
+        storage.delete(name)  # a rerun replaces what an earlier attempt may have stored
+        stored = storage.save(name, File(built))
+    return {"file": stored.rsplit("/", 1)[-1], "rows": count, "format": fmt, "actor_id": actor_id}

@@ -24,6 +24,7 @@ from shequ.core.services import (
     pii_reveal_allowance_check,
     pii_reveal_reason_clean,
 )
+from shequ.core.storage import stored_files_removed_on_error
 from shequ.core.uploads import accept_upload
 from shequ.notices.services import plain_text
 from shequ.people.identity import normalise_mobile, parse_id_number
@@ -180,17 +181,20 @@ def _validate(
 
 
 def _store(application: Application, uploads: dict[str, tuple[File, str]]) -> None:
-    for slot, (upload, content_type) in uploads.items():
-        extension = content_type.rsplit("/", 1)[-1].replace("jpeg", "jpg")
-        document = ApplicationDocument(
-            application=application,
-            slot=slot,
-            original_name=(upload.name or slot)[-120:],
-            content_type=content_type,
-            size=upload.size or 0,
-        )
-        document.file.save(f"{uuid.uuid4().hex}.{extension}", upload, save=False)
-        document.save()
+    """Raises: StorageUnavailable (the files stored before it are removed again)."""
+    with stored_files_removed_on_error() as stored:
+        for slot, (upload, content_type) in uploads.items():
+            extension = content_type.rsplit("/", 1)[-1].replace("jpeg", "jpg")
+            document = ApplicationDocument(
+                application=application,
+                slot=slot,
+                original_name=(upload.name or slot)[-120:],
+                content_type=content_type,
+                size=upload.size or 0,
+            )
+            document.file.save(f"{uuid.uuid4().hex}.{extension}", upload, save=False)
+            stored.append(document.file)
+            document.save()
 
 
 def application_reveal_answer(

@@ -412,15 +412,30 @@ class BulkOutcome:
 
 
 def application_bulk_act(
-    *, actor: User, application_ids: list[int], action: str, note: str = "", ip: str | None = None
+    *,
+    actor: User,
+    application_ids: list[int],
+    action: str,
+    note: str = "",
+    requested: Sequence[str] = (),
+    ip: str | None = None,
 ) -> BulkOutcome:
-    """The same step on many applications; each succeeds or fails on its own (own transaction)."""
+    """The same step on many applications; each succeeds or fails on its own (own transaction).
+
+    ``requested`` names what ``request_info`` asks for: an item one application's form does
+    not have refuses that application only.
+    """
     done: list[int] = []
     refused: dict[int, str] = {}
     for application_id in application_ids[:200]:
         try:
             application_act(
-                actor=actor, application_id=application_id, action=action, note=note, ip=ip
+                actor=actor,
+                application_id=application_id,
+                action=action,
+                note=note,
+                requested=requested,
+                ip=ip,
             )
         except DomainError as error:
             refused[application_id] = str(error)

@@ -7,13 +7,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import Storage
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.errors import DomainError
+from shequ.core.storage import private_storage_under
 from shequ.core.uploads import clean_image
 from shequ.surveys.models import KEEP_PHOTO, Answer, Question, QuestionType, Response, SurveyVersion
 
@@ -46,9 +46,9 @@ class BadPhoto:
     message: str
 
 
-def photo_storage() -> FileSystemStorage:
-    """Where residents' photos are kept: outside MEDIA_ROOT (see SURVEY_PHOTO_ROOT)."""
-    return FileSystemStorage(location=settings.SURVEY_PHOTO_ROOT)
+def photo_storage() -> Storage:
+    """Where residents' photos are kept: the private store, never a public folder."""
+    return private_storage_under("survey-photos")
 
 
 def _photo_extension(head: bytes) -> str | None:
