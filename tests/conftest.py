@@ -8,17 +8,20 @@ ahead). Tests that need a particular day travel there themselves with ``time_mac
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import time_machine
 from django.conf import LazySettings
 from django.db import connection
+from django.test import Client
 from django.utils import timezone
 
 from shequ.core.workers import worker_beat
 from shequ.places.models import Division
 from shequ.places.services import divisions_load
 from tests.doubles import AuthorityVerifierDouble, MemorySmsBackend
+from tests.factories import login_verified
 from tests.object_store import dead_object_store, object_store, on_object_store
 
 __all__ = ["dead_object_store", "object_store", "on_object_store"]
@@ -55,6 +58,19 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     marker = item.get_closest_marker("postgres")
     if marker is not None and connection.vendor != "postgresql":
         pytest.skip(marker.args[0] if marker.args else "PostgreSQL-only")
+
+
+@pytest.fixture(autouse=True)
+def _forced_logins_pass_second_factor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``client.force_login`` stands for a finished log-in, second factor included; the real
+    password-then-code flow is tested in tests/people/test_two_factor.py."""
+    original = Client.force_login
+
+    def force_login(self: Client, user: Any, backend: str | None = None) -> None:
+        original(self, user, backend)
+        login_verified(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,14 @@
 """Builders for test data: valid ID numbers, users with roles, residents."""
 
+import time
 from datetime import date
 from itertools import count
 from typing import Any
+
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from shequ.core.pii import PIIKind, PIIValue, blind_index
 from shequ.core.scopes import Role
@@ -86,3 +92,32 @@ def make_resident(
         community_id=community,
         verification_level=level,
     )
+
+
+def login_verified(client: Client, user: User) -> TOTPDevice:
+    """Mark ``client``'s session as having passed the second factor, as a real staff log-in
+    does after the authenticator code (tests that are not about signing in start there)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device
+
+
+def totp_code(device: TOTPDevice, *, steps_ahead: int = 0) -> str:
+    """The code the staff member's authenticator app shows now (or ``steps_ahead`` later)."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() + steps_ahead * device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
+def enrol_second_factor(client: Client, username: str) -> list[str]:
+    """Right after a staff member's password step: set up the authenticator through the
+    pages, as its app would answer. Returns the recovery codes shown."""
+    assert client.get("/accounts/two-factor/").status_code == 200
+    device = TOTPDevice.objects.get(user__username=username, confirmed=False)
+    response = client.post("/accounts/two-factor/", {"code": totp_code(device)})
+    assert response.status_code == 200
+    return list(response.context["codes"])

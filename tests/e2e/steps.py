@@ -1,11 +1,19 @@
 """Steps a person takes in the browser, shared by the e2e tests."""
 
 import re
+import time
+from base64 import b32decode
 
+from django.db.models import Q
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Locator, Page, expect
+
+from shequ.core.pii import PIIKind, blind_index
+from tests.factories import totp_code
 
 SHOWN = re.compile(r"\bshow\b")
 HOME = re.compile(r"^https?://[^/]+/$")
+TWO_FACTOR = re.compile(r"/accounts/two-factor/")
 
 
 def open_menu(page: Page) -> Locator:
@@ -23,5 +31,29 @@ def log_in(page: Page, login: str, password: str) -> None:
     page.get_by_label("用户名或手机号").fill(login)
     page.get_by_label("密码", exact=True).fill(password)
     page.locator("main").get_by_role("button", name="登录").click()
+    if TWO_FACTOR.search(page.url):
+        pass_second_factor(page, login)
     expect(page).to_have_url(HOME)
     expect(page.get_by_test_id("whoami")).to_be_attached()
+
+
+def pass_second_factor(page: Page, login: str) -> list[str]:
+    """Staff: set up the authenticator (first time) or type its code, as the app shows it.
+    Returns the recovery codes when this was the set-up."""
+    secret = page.get_by_test_id("two-factor-secret")
+    if secret.count():
+        key = b32decode(secret.inner_text().replace(" ", "")).hex()
+        page.get_by_label("验证码").fill(totp_code(TOTPDevice(key=key)))
+        page.get_by_role("button", name="确认").click()
+        codes = page.get_by_test_id("recovery-codes").locator("li").all_inner_texts()
+        page.get_by_role("link", name="我已妥善保存，继续").click()
+        return codes
+    device = TOTPDevice.objects.get(
+        Q(user__username=login) | Q(user__phone_index=blind_index(PIIKind.PHONE, login)),
+        confirmed=True,
+    )
+    # Each code is good once: after a recent log-in, the app's next code (accepted already).
+    spent = device.last_t >= int(time.time()) // device.step
+    page.get_by_label("验证码").fill(totp_code(device, steps_ahead=1 if spent else 0))
+    page.get_by_role("button", name="验证").click()
+    return []

@@ -15,6 +15,7 @@ from tests.factories import (
     SHUIJINGFANG,
     WUHOU,
     YULIN,
+    enrol_second_factor,
     make_resident,
     make_staff,
     make_user,
@@ -212,6 +213,7 @@ def test_an_admin_opens_a_staff_account_who_sets_a_password_and_sees_only_their_
         ).status_code
         == 302
     )
+    enrol_second_factor(clerk_client, "clerk1")
     home = clerk_client.get("/console/")
     assert home.status_code == 200
     areas = [area["scope"] for area in home.context["area_labels"]]

@@ -12,6 +12,7 @@ from django.utils import translation
 from shequ.core.models import AuditEvent
 from shequ.core.scopes import Role
 from shequ.people.models import StaffRole, User
+from tests.factories import enrol_second_factor
 
 pytestmark = pytest.mark.usefixtures("chengdu")
 
@@ -41,6 +42,7 @@ def test_create_admin_makes_a_system_administrator_who_opens_the_console(
     assert StaffRole.objects.filter(user=admin, role=Role.SYSTEM_ADMIN, is_active=True).exists()
     assert AuditEvent.objects.filter(verb="user.create_admin", object_id=str(admin.pk)).exists()
     assert _sign_in(client, "13900001234", "Jinli-Admin-2026!") == 302
+    assert len(enrol_second_factor(client, "cityadmin")) == 10
     assert client.get("/console/").status_code == 200
     assert client.get("/console/staff/").status_code == 200
     assert client.get("/console/departments/").status_code == 200
@@ -119,6 +121,7 @@ def test_a_createsuperuser_account_reaches_the_console_as_system_administrator(
         stdout=io.StringIO(),
     )
     assert _sign_in(client, "root", "Jinli-Admin-2026!") == 302
+    assert len(enrol_second_factor(client, "root")) == 10
     assert client.get("/console/").status_code == 200
     assert client.get("/console/staff/").status_code == 200
     root = User.objects.get(username="root")

@@ -45,6 +45,9 @@ INSTALLED_APPS = [
     "csp",
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "simple_history",
     "django_tasks",
     "ninja",
@@ -82,6 +85,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After auth and messages: ends idle staff sessions and holds staff at the second factor.
+    "shequ.people.middleware.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "shequ.core.middleware.DomainErrorMiddleware",
@@ -161,6 +166,33 @@ SHEQU_REQUIRED_LEVELS = {
     "object": env.str("REQUIRED_LEVEL_OBJECT", default="registry_matched"),
 }
 SHEQU_PII_REVEALS_PER_HOUR = env.int("PII_REVEALS_PER_HOUR", default=20)
+
+# Staff two-factor sign-in (TOTP with recovery codes, django-otp). Every staff role by default:
+# each one either reveals ID numbers and phones (workers of an area), moves or approves money
+# (funds, payments, tranches), reads the audit trail and personal data of a whole area
+# (auditor, committee), sees a department's applicants (department staff) or grants all of these
+# (system administrator). A city may narrow the list (comma-separated Role values).
+SHEQU_TWO_FACTOR_ROLES = frozenset(
+    env.list(
+        "TWO_FACTOR_ROLES",
+        default=[
+            "community_worker",
+            "street_officer",
+            "district_officer",
+            "city_committee",
+            "department_staff",
+            "auditor",
+            "system_admin",
+        ],
+    )
+)
+# A staff session unused for this long ends (residents' sessions keep Django's own age).
+SHEQU_STAFF_IDLE_MINUTES = env.int("STAFF_IDLE_MINUTES", default=30)
+# The name an authenticator app shows next to the account.
+OTP_TOTP_ISSUER = env.str("TOTP_ISSUER", default="shequ")
+# Wrong codes slow the next try down (1 s, 2 s, 4 s, ...) on each device.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 # Map tiles for the public project map (e.g. a deployment's own tile server); empty = the
 # district boundaries alone, so the map works with no tile server and no internet.
 SHEQU_MAP_TILE_URL = env.str("MAP_TILE_URL", default="")

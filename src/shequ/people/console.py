@@ -25,6 +25,7 @@ from shequ.people.forms import (
     DepartmentRenameForm,
     RevealForm,
     StaffAccountForm,
+    TwoFactorResetForm,
     VerifyInPersonForm,
 )
 from shequ.people.models import User, VerificationLevel
@@ -52,6 +53,7 @@ from shequ.people.services.staff import (
     staff_role_grant,
     staff_role_revoke,
 )
+from shequ.people.services.two_factor import two_factor_reset
 from shequ.people.views import password_set_link_builder
 from shequ.places.models import Division
 from shequ.places.selectors import division_children, division_get, division_list
@@ -345,6 +347,33 @@ def staff_password_reset(request: HttpRequest, user_id: int) -> HttpResponse:
             _("The old password no longer works; a link to set a new one was sent by text."),
         )
     return redirect("console:staff_detail", user_id=user_id)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def staff_two_factor_reset(request: HttpRequest, user_id: int) -> HttpResponse:
+    """System administrators: remove a staff member's authenticator (a lost phone)."""
+    user = _require_admin_page(request)
+    member = staff_account_get_for(user, user_id)
+    form = TwoFactorResetForm(request.POST or None)
+    if submit(
+        request,
+        form,
+        lambda data: two_factor_reset(
+            actor=user, user_id=member.pk, reason=data["reason"], ip=client_ip(request)
+        ),
+    ):
+        messages.success(
+            request,
+            _("Two-factor sign-in of %(name)s was reset.") % {"name": member.username},
+        )
+        return redirect("console:staff_detail", user_id=member.pk)
+    return render(
+        request,
+        "people/console/two_factor_reset.html",
+        {"form": form, "member": member},
+        status=form_status(form),
+    )
 
 
 @staff_required

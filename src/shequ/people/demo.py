@@ -5,15 +5,19 @@ ID numbers are valid in format (region code of the resident's district, a real b
 sequence parity by sex, correct check digit) but belong to nobody.
 """
 
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from shequ.core.pii import ID_CHECK_CHARACTERS as CHECK_CHARACTERS
 from shequ.core.pii import ID_CHECK_WEIGHTS as CHECK_WEIGHTS
@@ -23,6 +27,10 @@ from shequ.people.models import Department, Resident, StaffRole, User, Verificat
 from shequ.places.models import Division
 
 DEMO_PASSWORD = "shequ-demo-2026"  # noqa: S105 - printed by make run, demo only
+# One known authenticator secret for every demo staff account, so the demo's second factor
+# can be shown on its own page (demo accounts only; production refuses demo accounts).
+DEMO_TOTP_KEY = "3368652265f03c06133b73ea9e984d05372f1fb8"
+DEMO_TOTP_SECRET = "GNUGKITF6A6AMEZ3OPVJ5GCNAU3S6H5Y"  # noqa: S105 - the same, in base32
 
 # (code, full name, short name): real Chengdu municipal bodies.
 DEPARTMENTS = [
@@ -207,7 +215,30 @@ def ensure_demo_accounts(departments: dict[str, Department]) -> list[DemoAccount
             division_id=None if account.role == Role.SYSTEM_ADMIN else division,
             department=department,
         )
+    ensure_demo_two_factor()
     return DEMO_ACCOUNTS
+
+
+def ensure_demo_two_factor() -> None:
+    """Demo staff sign in with the known demo authenticator (see ``demo_code_for``)."""
+    demo_staff = User.objects.filter(is_demo=True, staff_roles__isnull=False).distinct()
+    for user in demo_staff.exclude(totpdevice__confirmed=True):
+        TOTPDevice.objects.create(user=user, name="demo", key=DEMO_TOTP_KEY, confirmed=True)
+
+
+def demo_code_for(user: User) -> str | None:
+    """The code the demo authenticator shows now, for a demo account outside production."""
+    if settings.PRODUCTION or not user.is_demo:
+        return None
+    device = TOTPDevice.objects.filter(user=user, confirmed=True, key=DEMO_TOTP_KEY).first()
+    if device is None:
+        return None
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    if totp.t() <= device.last_t:
+        # This step's code is spent (each code once): the next step's is accepted already.
+        totp.time += (device.last_t + 1 - totp.t()) * device.step
+    return f"{totp.token():0{device.digits}d}"
 
 
 def id_check_character_py(first17: str) -> str:

@@ -171,3 +171,22 @@ class PasswordChangeForm(StyledForm):
         label=_("New password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+
+
+class TwoFactorCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Sign-in code"),
+        max_length=20,
+        help_text=_("The 6-digit code from your authenticator app, or one of your recovery codes."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autofocus": True, "autocapitalize": "none"}
+        ),
+    )
+
+
+class TwoFactorResetForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        help_text=_("For example: phone lost, reported by the staff member in person."),
+    )

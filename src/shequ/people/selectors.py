@@ -2,8 +2,10 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from shequ.core.digits import canonical
 from shequ.core.errors import DomainError, NotFound
@@ -11,7 +13,7 @@ from shequ.core.pii import PIIKind, blind_index
 from shequ.core.scopes import Area, Role, areas_q, within
 from shequ.people.identity import normalise_mobile
 from shequ.people.models import Department, Resident, StaffRole, User
-from shequ.people.permissions import READERS, areas_of, has_role
+from shequ.people.permissions import READERS, areas_of, has_role, second_factor_exists
 
 
 def staff_areas_for(user: Any) -> list[Area]:
@@ -152,6 +154,9 @@ def staff_account_list_for(user: Any) -> QuerySet[User]:
         return User.objects.none()
     return (
         User.objects.filter(Exists(StaffRole.objects.filter(user=OuterRef("pk"))))
+        .annotate(
+            two_factor=Exists(TOTPDevice.objects.filter(user_id=OuterRef("pk"), confirmed=True))
+        )
         .prefetch_related(_active_roles())
         .order_by("-is_active", "username")
     )
@@ -198,3 +203,27 @@ def refuse_demo_accounts_in_production() -> None:
             "Demo accounts are present: production refuses to start. Remove them with "
             "`manage.py remove_demo_accounts`."
         )
+
+
+def two_factor_required_for(user: Any) -> bool:
+    """True when ``user`` must sign in with a second factor: a role in
+    ``SHEQU_TWO_FACTOR_ROLES``, or access to Django's admin site."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser or user.is_staff:
+        return True
+    return StaffRole.objects.filter(
+        user=user, is_active=True, role__in=sorted(settings.SHEQU_TWO_FACTOR_ROLES)
+    ).exists()
+
+
+def two_factor_device_for(user: User) -> TOTPDevice | None:
+    """The user's confirmed authenticator, if they have enrolled one."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+
+
+def two_factor_session_valid(user: User, device_id: str) -> bool:
+    """True when ``device_id`` (kept in the session) is a confirmed device of ``user``."""
+    if not device_id:
+        return False
+    return User.objects.filter(pk=user.pk).filter(second_factor_exists(device_id, "pk")).exists()

@@ -7,6 +7,7 @@ app_name = "people"
 urlpatterns = [
     path("login/", views.ShequLoginView.as_view(), name="login"),
     path("logout/", LogoutView.as_view(), name="logout"),
+    path("two-factor/", views.two_factor, name="two_factor"),
     path("register/", views.register, name="register"),
     path("register/confirm/", views.register_confirm, name="register_confirm"),
     path("id-check/", views.id_check, name="id_check"),

@@ -1,23 +1,29 @@
 """Residents' own pages: register, log in, real-name check, profile, password reset."""
 
+from base64 import b32encode
 from collections.abc import Callable
 
+import segno
 from django.contrib import messages
-from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.views import LoginView, redirect_to_login
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from shequ.core.digits import digits_or_none
 from shequ.core.errors import DomainError
 from shequ.core.forms import add_domain_error, form_status, submit
 from shequ.core.services import client_ip
+from shequ.people.demo import demo_code_for
 from shequ.people.forms import (
     EmailForm,
     IdCheckForm,
@@ -29,10 +35,22 @@ from shequ.people.forms import (
     ResetByEmailForm,
     ResetConfirmForm,
     ResetRequestForm,
+    TwoFactorCodeForm,
 )
 from shequ.people.levels import actions_for
+from shequ.people.middleware import (
+    TWO_FACTOR_STEP_KEY,
+    staff_session_start,
+    staff_session_verified,
+)
 from shequ.people.models import User, VerificationLevel
+from shequ.people.selectors import (
+    two_factor_device_for,
+    two_factor_required_for,
+    two_factor_session_valid,
+)
 from shequ.people.services import accounts, passwords, registration, residents
+from shequ.people.services import two_factor as two_factor_services
 from shequ.people.verifiers import configured_verifier
 from shequ.places.models import Division
 from shequ.places.selectors import division_children, division_list
@@ -42,6 +60,109 @@ class ShequLoginView(LoginView):
     template_name = "people/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        response = super().form_valid(form)
+        user = form.get_user()
+        if not two_factor_required_for(user):
+            return response
+        # The password alone opens nothing for staff: on to the second factor.
+        step = "verify" if two_factor_device_for(user) is not None else "enrol"
+        staff_session_start(self.request, step=step)
+        return redirect_to_login(self.get_success_url(), "people:two_factor")
+
+
+def _next_url(request: HttpRequest) -> str:
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        return next_url
+    return reverse("console:home")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """Second step of a staff login: enrol an authenticator the first time, then a code."""
+    user: User = request.user  # type: ignore[assignment]
+    next_url = _next_url(request)
+    if not two_factor_required_for(user):
+        return redirect(next_url)
+    if two_factor_session_valid(user, str(request.session.get(DEVICE_ID_SESSION_KEY, ""))):
+        return redirect(next_url)
+    if two_factor_device_for(user) is not None:
+        return _two_factor_verify(request, user, next_url)
+    if request.session.get(TWO_FACTOR_STEP_KEY) is None:
+        # Only right after the password: a session left open elsewhere (say, after a reset
+        # for a lost phone) must not be able to enrol a new authenticator.
+        logout(request)
+        messages.info(request, _("Please log in again to set up two-factor sign-in."))
+        return redirect_to_login(next_url)
+    return _two_factor_enrol(request, user, next_url)
+
+
+def _two_factor_verify(request: HttpRequest, user: User, next_url: str) -> HttpResponse:
+    form = TwoFactorCodeForm(request.POST or None)
+    if done := submit(
+        request,
+        form,
+        lambda data: two_factor_services.two_factor_verify(
+            actor=user, code=data["code"], ip=client_ip(request)
+        ),
+    ):
+        staff_session_verified(request, done.value.persistent_id)
+        left = two_factor_services.two_factor_recovery_codes_left(user)
+        if done.value.persistent_id.startswith("otp_static.") and left < 3:
+            messages.warning(
+                request,
+                _("Only %(count)d recovery codes are left. Ask an administrator for a reset.")
+                % {"count": left},
+            )
+        return redirect(next_url)
+    return render(
+        request,
+        "people/two_factor_verify.html",
+        {"form": form, "next": next_url, "demo_code": demo_code_for(user)},
+        status=form_status(form),
+    )
+
+
+def _two_factor_enrol(request: HttpRequest, user: User, next_url: str) -> HttpResponse:
+    device = two_factor_services.two_factor_enrol_start(actor=user)
+    form = TwoFactorCodeForm(request.POST or None)
+    if done := submit(
+        request,
+        form,
+        lambda data: two_factor_services.two_factor_enrol_confirm(
+            actor=user, device_id=device.pk, code=data["code"], ip=client_ip(request)
+        ),
+    ):
+        staff_session_verified(request, done.value.device.persistent_id)
+        # Shown on this response only: never stored in the clear, never sent again.
+        response = render(
+            request,
+            "people/two_factor_codes.html",
+            {"codes": done.value.recovery_codes, "next": next_url},
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+    secret = b32encode(device.bin_key).decode()
+    qr = segno.make(device.config_url, error="m").svg_inline(
+        scale=5, svgclass="two-factor-qr", border=2
+    )
+    response = render(
+        request,
+        "people/two_factor_enrol.html",
+        {
+            "form": form,
+            "next": next_url,
+            # segno's own markup of a QR matrix; the secret is base32, no markup in it
+            "qr": mark_safe(qr),  # noqa: S308
+            "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        },
+        status=form_status(form),
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 PENDING_REGISTRATION = "shequ.pending_registration"

@@ -39,6 +39,11 @@ urlpatterns = [
         name="staff_password_reset",
     ),
     path(
+        "staff/<int:user_id>/two-factor-reset/",
+        people_console.staff_two_factor_reset,
+        name="staff_two_factor_reset",
+    ),
+    path(
         "staff/roles/<int:staff_role_id>/withdraw/",
         people_console.staff_role_withdraw,
         name="staff_role_withdraw",

@@ -10,6 +10,7 @@ from tqdm import tqdm
 
 from shequ.people.demo import (
     DEMO_PASSWORD,
+    DEMO_TOTP_SECRET,
     NIJIAQIAO,
     demo_summary,
     ensure_demo_accounts,
@@ -59,3 +60,7 @@ class Command(BaseCommand):
         self.stdout.write(f"demo log-ins (password: {DEMO_PASSWORD}):")
         for username, description in demo_summary():
             self.stdout.write(f"  {username:<12} {description}")
+        self.stdout.write(
+            "staff log-ins ask for a second factor: the code is shown on that page for demo "
+            f"accounts, or add the secret {DEMO_TOTP_SECRET} to an authenticator app"
+        )
