@@ -9,12 +9,12 @@ localhost standing in for the network. ``up`` waits until ``/readyz`` answers 20
 nginx; ``down`` stops everything ``up`` started (and nothing else).
 
 The database (``CLUSTER_DATABASE_URL``, default ``postgres://postgres@127.0.0.1:5432/
-shequ_cluster``) is dropped and created by ``up``: migrated and seeded with the demo data the
-first time, then kept as a template database so that later starts copy it in a second or two
-(the template is rebuilt when a migration changes). The queue is ``CLUSTER_REDIS_URL``
-(default ``redis://127.0.0.1:6379/12``), emptied by ``up``. Every other variable of the
-environment reaches the processes as it is, so object storage (S3) settings, for example,
-apply to all of them.
+shequ_cluster_<n>``, one per checkout) is dropped and created by ``up``: migrated and seeded
+with the demo data the first time, then kept as a template database so that later starts copy
+it in a second or two (the template is rebuilt when a migration changes). The queue is
+``CLUSTER_REDIS_URL`` (default ``redis://127.0.0.1:6379/<8-15>``, by checkout), emptied by
+``up``. Every other variable of the environment reaches the processes as it is, so object
+storage (S3) settings, for example, apply to all of them.
 
 ``python deploy/cluster.py manage -- <manage.py arguments>`` runs a management command with the
 cluster's settings. ``up`` writes the addresses to ``<state>/cluster.json``.
@@ -23,6 +23,7 @@ cluster's settings. ``up`` writes the addresses to ``<state>/cluster.json``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -42,10 +43,13 @@ REPO = Path(__file__).resolve().parents[1]
 STATE = Path(os.environ.get("SHEQU_CLUSTER_DIR", REPO / "var" / "cluster"))
 PYTHON = os.environ.get("SHEQU_PYTHON", sys.executable)
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+# Each checkout gets a database and a Redis database of its own by default, so that two
+# checkouts on one machine can run their clusters side by side.
+_CHECKOUT = int(hashlib.sha256(str(REPO).encode()).hexdigest()[:8], 16)
 DATABASE_URL = os.environ.get(
-    "CLUSTER_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/shequ_cluster"
+    "CLUSTER_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/shequ_cluster_{_CHECKOUT % 10**6}"
 )
-REDIS_URL = os.environ.get("CLUSTER_REDIS_URL", "redis://127.0.0.1:6379/12")
+REDIS_URL = os.environ.get("CLUSTER_REDIS_URL", f"redis://127.0.0.1:6379/{8 + _CHECKOUT % 8}")
 READY_TIMEOUT = float(os.environ.get("CLUSTER_READY_TIMEOUT", "90"))
 # The demo staff the smoke test signs in as (bootstrap's demo log-ins).
 DEMO_PASSWORD = "shequ-demo-2026"
@@ -69,6 +73,8 @@ def cluster_env() -> dict[str, str]:
             "PYTHONPATH": os.pathsep.join(
                 p for p in [str(REPO / "src"), os.environ.get("PYTHONPATH", "")] if p
             ),
+            # Not the caller's (pytest sets the tests' settings, which run tasks inline).
+            "DJANGO_SETTINGS_MODULE": "shequ.config.settings",
             "DEBUG": "0",
             "LOG_FORMAT": "json",
             # nginx on this machine is the proxy whose X-Forwarded-For is believed.
@@ -171,9 +177,7 @@ def prepare_files() -> None:
     vendor = var / "vendor"
     if not vendor.exists():
         vendor.symlink_to((REPO / "var" / "vendor").resolve())
-    if not (var / "staticfiles" / "staticfiles.json").exists() and not any(
-        (var / "staticfiles").glob("*")
-    ):
+    if not any((var / "staticfiles").glob("*")):
         manage("collectstatic", "--no-input", "-v", "0")
 
 
@@ -351,19 +355,15 @@ def down() -> None:
     for name, pid in processes.items():
         # huey finishes running tasks on SIGINT; gunicorn and nginx stop on SIGTERM/SIGQUIT.
         sig = signal.SIGINT if name in ("worker1", "scheduler") else signal.SIGTERM
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, sig)
-        except ProcessLookupError:
-            pass
     deadline = time.monotonic() + 15
-    for name, pid in processes.items():
+    for pid in processes.values():
         while _alive(pid) and time.monotonic() < deadline:
             time.sleep(0.1)
         if _alive(pid):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
     if processes:
         state["processes"] = {}
         (STATE / "cluster.json").write_text(json.dumps(state, indent=2))
