@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from shequ.core.scopes import Role
 from shequ.surveys.models import Answer, Response
+from shequ.surveys.services.photos import photo_storage
 from shequ.surveys.services.questionnaire import survey_import_xlsform
 from shequ.surveys.services.sampling import sampling_plan_draw, sampling_plan_set
 from shequ.surveys.services.surveys import survey_open
@@ -43,7 +44,6 @@ def imported_link(chengdu: None) -> dict[str, Any]:
 def test_resident_answers_an_imported_kobo_form_on_a_phone(
     phone_page: Page, imported_link: dict[str, Any], settings: Any, tmp_path: Any
 ) -> None:
-    settings.SURVEY_PHOTO_ROOT = str(tmp_path / "photos")
     page = phone_page
     page.context.grant_permissions(["geolocation"])
     page.context.set_geolocation({"latitude": 30.6612, "longitude": 104.0703})
@@ -69,6 +69,7 @@ def test_resident_answers_an_imported_kobo_form_on_a_phone(
     values = {a.question.name: a.value_text for a in Answer.objects.filter(response=response)}
     assert values["home"] == "30.6612 104.0703"
     assert values["heating_other"] == "地暖"
-    stored = images.metadata_of((tmp_path / "photos" / values["door"]).read_bytes())
+    with photo_storage().open(values["door"], "rb") as handle:
+        stored = images.metadata_of(handle.read())
     assert stored["size"] == images.metadata_of(PNG)["size"]
     assert stored["gps"] == {}  # the phone's position is not kept
