@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from email.utils import parsedate_to_datetime
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -119,10 +120,12 @@ def _second_factor(session: requests.Session, base: str) -> None:
     """Staff give the demo authenticator's code after the password (each sign-in a later
     step's code: a code once used is refused, and the server accepts one step of drift)."""
     global _codes_used
+    page = session.get(f"{base}/accounts/two-factor/", timeout=10)
+    # The servers' clock, not this process's: the suite may run with its clock moved ahead.
+    now = parsedate_to_datetime(page.headers["Date"]).timestamp()
     totp = TOTP(bytes.fromhex(DEMO_TOTP_KEY), step=30, t0=0, digits=6, drift=0)
-    totp.time = time.time() + 30 * _codes_used
+    totp.time = now + 30 * _codes_used
     _codes_used += 1
-    session.get(f"{base}/accounts/two-factor/", timeout=10)
     answer = session.post(
         f"{base}/accounts/two-factor/",
         data={"code": f"{totp.token():06d}", "csrfmiddlewaretoken": session.cookies["csrftoken"]},
