@@ -10,6 +10,7 @@ rest. Calls are counted per account and per app (``SHEQU_API_RATE_*`` settings).
 import hashlib
 import math
 import time
+from abc import ABC, abstractmethod
 from typing import Any
 
 from django.conf import settings
@@ -123,7 +124,7 @@ API_AUTH = [OAuth2Bearer(), django_auth]
 # --- Throttling ----------------------------------------------------------------------------
 
 
-class _PerMinute(BaseThrottle):
+class _PerMinute(BaseThrottle, ABC):
     """At most N calls a minute per key, counted in the shared cache (one fixed window per
     minute, so every machine behind the load balancer counts together)."""
 
@@ -131,8 +132,9 @@ class _PerMinute(BaseThrottle):
     kind = ""
     clock = staticmethod(time.time)
 
+    @abstractmethod
     def key_of(self, request: HttpRequest) -> str | None:
-        raise NotImplementedError
+        """Whose calls are counted together; None: this throttle does not apply."""
 
     def allow_request(self, request: HttpRequest) -> bool:
         ident = self.key_of(request)
