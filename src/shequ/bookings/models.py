@@ -57,6 +57,29 @@ class Venue(models.Model):
         return self.name
 
 
+class VenueClosure(models.Model):
+    """A day a venue is closed beyond its weekly hours (repairs, an event): no slots that day."""
+
+    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="closures")
+    day = models.DateField(_("date"))
+    reason = models.CharField(_("reason"), max_length=100)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("closed day")
+        verbose_name_plural = _("closed days")
+        ordering = ["day"]
+        constraints = [
+            models.UniqueConstraint(fields=["venue", "day"], name="venue_closure_unique_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.venue_id}:{self.day}"
+
+
 class Slot(models.Model):
     """One bookable time. ``booked`` never exceeds ``capacity``: the database refuses it."""
 

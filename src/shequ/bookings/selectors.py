@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shequ.bookings.models import Booking, Slot, Venue
+from shequ.bookings.models import Booking, Slot, Venue, VenueClosure
 from shequ.core.errors import NotFound
 from shequ.core.scopes import Role
 from shequ.people.permissions import WORKERS
@@ -37,9 +37,9 @@ def slot_list(*, venue: Venue, first_day: date, days: int = 7) -> QuerySet[Slot]
     zone = timezone.get_current_timezone()
     start = max(datetime.combine(first_day, datetime.min.time(), tzinfo=zone), timezone.now())
     end = datetime.combine(first_day + timedelta(days=days), datetime.min.time(), tzinfo=zone)
-    return Slot.objects.filter(venue=venue, starts_at__gte=start, starts_at__lt=end).order_by(
-        "starts_at"
-    )
+    return Slot.objects.filter(
+        venue=venue, starts_at__gte=start, starts_at__lt=end, capacity__gt=0
+    ).order_by("starts_at")
 
 
 def booking_list_for_user(*, user: Any) -> QuerySet[Booking]:
@@ -73,6 +73,11 @@ def venue_get_for(*, user: Any, venue_id: int) -> Venue:
     if venue is None:
         raise NotFound("venue_not_found", _("No such venue."))
     return venue
+
+
+def closure_list(*, venue: Venue, from_day: date) -> QuerySet[VenueClosure]:
+    """The venue's closed days from ``from_day`` on."""
+    return VenueClosure.objects.filter(venue=venue, day__gte=from_day).order_by("day")
 
 
 def slot_bookings_for(*, venue: Venue, day: date) -> QuerySet[Booking]:

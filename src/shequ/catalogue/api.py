@@ -4,11 +4,14 @@ from decimal import Decimal
 from typing import cast
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
 from shequ.catalogue import selectors, services
 from shequ.catalogue.models import Service, Topic
+from shequ.catalogue.permissions import can_manage_topics
+from shequ.core.errors import PermissionDenied
 from shequ.people.models import User
 from shequ.sso.api_auth import API_AUTH
 
@@ -16,9 +19,24 @@ router = Router(tags=["catalogue"])
 
 
 class TopicOut(Schema):
+    id: int
     code: str
     name: str
     kind: str
+    order: int
+
+
+class TopicIn(Schema):
+    code: str
+    name: str
+    kind: str
+    order: int = 0
+
+
+class TopicUpdateIn(Schema):
+    name: str | None = None
+    order: int | None = None
+    service_ids: list[int] | None = None
 
 
 class ServiceOut(Schema):
@@ -68,6 +86,25 @@ class ServiceIn(Schema):
     kind: str | None = None
     community_level: bool | None = None
     is_published: bool | None = None
+    topic_codes: list[str] | None = None
+
+
+class ServiceCreateIn(Schema):
+    department_id: int
+    code: str
+    name: str
+    summary: str
+    channel: str
+    kind: str
+    description: str = ""
+    eligibility: str = ""
+    documents: str = ""
+    min_level: int | None = None
+    time_limit_days: int | None = None
+    fee: Decimal = Decimal("0.00")
+    community_level: bool = False
+    is_published: bool = True
+    topic_codes: list[str] = []
 
 
 @router.get("/search", response=list[SearchHitOut])
@@ -93,6 +130,32 @@ def topics(request: HttpRequest, kind: str = Topic.Kind.LIFE_EVENT) -> object:
     return selectors.topic_list(kind=kind)
 
 
+@router.post("/topics", response={201: TopicOut}, auth=API_AUTH)
+def create_topic(request: HttpRequest, payload: TopicIn) -> Status[Topic]:
+    """Add a life event or theme (the city committee, system administrators); audited."""
+    return Status(201, services.topic_create(actor=cast(User, request.user), **payload.dict()))
+
+
+@router.get("/topics/{topic_id}/services", response=list[ServiceOut], auth=API_AUTH)
+def topic_services(request: HttpRequest, topic_id: int) -> object:
+    """Every service under a life event or theme, published or not (the committee)."""
+    if not can_manage_topics(request.user):
+        raise PermissionDenied(
+            "forbidden",
+            _("Only the city committee and system administrators keep life events and themes."),
+        )
+    return selectors.topic_services(topic_id=topic_id)
+
+
+@router.patch("/topics/{topic_id}", response=TopicOut, auth=API_AUTH)
+def update_topic(request: HttpRequest, topic_id: int, payload: TopicUpdateIn) -> Topic:
+    """Rename or reorder a life event or theme; ``service_ids`` replaces the services under
+    it (the city committee, system administrators); audited."""
+    return services.topic_update(
+        actor=cast(User, request.user), topic_id=topic_id, **payload.dict(exclude_unset=True)
+    )
+
+
 @router.get("/services", response=list[ServiceOut])
 @paginate
 def list_services(
@@ -107,6 +170,23 @@ def list_services(
 @router.get("/services/{service_id}", response=ServiceOut)
 def get_service(request: HttpRequest, service_id: int) -> Service:
     return selectors.service_get(service_id=service_id)
+
+
+@router.post("/services", response={201: ServiceOut}, auth=API_AUTH)
+def create_service(request: HttpRequest, payload: ServiceCreateIn) -> Status[Service]:
+    """Publish a new service for one's own department (any department for system
+    administrators), under the life events and themes of ``topic_codes``; audited."""
+    fields = payload.dict()
+    if fields["min_level"] is None:
+        del fields["min_level"]
+    service = services.service_create(
+        actor=cast(User, request.user),
+        department_id=fields.pop("department_id"),
+        code=fields.pop("code"),
+        topic_codes=fields.pop("topic_codes"),
+        **fields,
+    )
+    return Status(201, service)
 
 
 @router.patch("/services/{service_id}", response=ServiceOut, auth=API_AUTH)

@@ -3,16 +3,17 @@
 from typing import cast
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from shequ.catalogue import selectors, services
-from shequ.catalogue.forms import NewServiceForm, ServiceForm
-from shequ.catalogue.permissions import departments_of, is_system_admin
+from shequ.catalogue.forms import NewServiceForm, ServiceEditForm, TopicEditForm, TopicForm
+from shequ.catalogue.permissions import can_manage_topics, departments_of, is_system_admin
 from shequ.core.errors import DomainError, PermissionDenied
-from shequ.core.forms import add_domain_error
+from shequ.core.forms import add_domain_error, form_status, submit
 from shequ.people.models import Department, User
 from shequ.people.permissions import staff_required
 
@@ -69,11 +70,16 @@ def service_create(request: HttpRequest) -> HttpResponse:
 def service_edit(request: HttpRequest, service_id: int) -> HttpResponse:
     service = selectors.service_get_for(user=request.user, service_id=service_id)
     initial = {field: getattr(service, field) for field in services.EDITABLE}
-    form = ServiceForm(request.POST or None, initial=initial)
+    initial["topics"] = list(service.topics.values_list("code", flat=True))
+    form = ServiceEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
         try:
             services.service_update(
-                actor=cast(User, request.user), service_id=service.pk, **form.cleaned_data
+                actor=cast(User, request.user),
+                service_id=service.pk,
+                topic_codes=data.pop("topics"),
+                **data,
             )
         except DomainError as error:
             add_domain_error(form, error)
@@ -85,4 +91,59 @@ def service_edit(request: HttpRequest, service_id: int) -> HttpResponse:
         "catalogue/console/service_edit.html",
         {"form": form, "service": service},
         status=400 if form.errors else 200,
+    )
+
+
+def _require_topic_manager(request: HttpRequest) -> User:
+    user = cast(User, request.user)
+    if not can_manage_topics(user):
+        raise DjangoPermissionDenied
+    return user
+
+
+@staff_required
+def topic_list(request: HttpRequest) -> HttpResponse:
+    """Life events and themes (the committee): the list and a form to add one."""
+    user = _require_topic_manager(request)
+    form = TopicForm(request.POST or None, initial={"order": 0})
+    if done := submit(request, form, lambda data: services.topic_create(actor=user, **data)):
+        messages.success(request, _("%(name)s is added.") % {"name": done.value.name})
+        return redirect("catalogue_console:topic", topic_id=done.value.pk)
+    return render(
+        request,
+        "catalogue/console/topic_list.html",
+        {"form": form, "topics": selectors.topic_list_all()},
+        status=form_status(form),
+    )
+
+
+@staff_required
+def topic_edit(request: HttpRequest, topic_id: int) -> HttpResponse:
+    """One life event or theme: its name, order and the services under it."""
+    user = _require_topic_manager(request)
+    topic = selectors.topic_get(topic_id=topic_id)
+    initial = {
+        "name": topic.name,
+        "order": topic.order,
+        "services": list(topic.services.values_list("pk", flat=True)),
+    }
+    form = TopicEditForm(request.POST or None, initial=initial)
+    if done := submit(
+        request,
+        form,
+        lambda data: services.topic_update(
+            actor=user,
+            topic_id=topic.pk,
+            name=data["name"],
+            order=data["order"],
+            service_ids=data["services"],
+        ),
+    ):
+        messages.success(request, _("%(name)s is saved.") % {"name": done.value.name})
+        return redirect("catalogue_console:topics")
+    return render(
+        request,
+        "catalogue/console/topic_edit.html",
+        {"form": form, "topic": topic, "services": selectors.topic_services(topic_id=topic.pk)},
+        status=form_status(form),
     )

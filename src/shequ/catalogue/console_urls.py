@@ -7,4 +7,6 @@ urlpatterns = [
     path("", console.service_list, name="list"),
     path("new/", console.service_create, name="create"),
     path("<int:service_id>/", console.service_edit, name="edit"),
+    path("topics/", console.topic_list, name="topics"),
+    path("topics/<int:topic_id>/", console.topic_edit, name="topic"),
 ]

@@ -1,6 +1,6 @@
 """Forms of the catalogue."""
 
-from typing import cast
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -36,6 +36,32 @@ class ServiceForm(StyledForm):
     is_published = forms.BooleanField(label=_("Published"), required=False)
 
 
+def _topic_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Life events and themes, grouped, for a multiple select."""
+    groups: list[tuple[str, list[tuple[str, str]]]] = []
+    for kind, label in Topic.Kind.choices:
+        items = list(
+            Topic.objects.filter(kind=kind).order_by("order", "code").values_list("code", "name")
+        )
+        if items:
+            groups.append((str(label), items))
+    return groups
+
+
+class ServiceEditForm(ServiceForm):
+    """An existing service, with the life events and themes it appears under."""
+
+    topics = forms.MultipleChoiceField(
+        label=_("Life events and themes"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["topics"]).choices = _topic_choices()
+
+
 class NewServiceForm(ServiceForm):
     """A brand-new service: its department (one's own) and a permanent code come first."""
 
@@ -46,16 +72,58 @@ class NewServiceForm(ServiceForm):
         help_text=_("Letters, digits and hyphens, e.g. laonian-youdai; it cannot change later."),
     )
     topics = forms.MultipleChoiceField(
-        label=_("Themes"), required=False, widget=forms.SelectMultiple(attrs={"size": 6})
+        label=_("Life events and themes"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
     )
     field_order = ["department", "code", "name", "summary"]
 
     def __init__(self, *args: object, departments: list[tuple[int, str]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["department"]).choices = departments
-        cast(forms.ChoiceField, self.fields["topics"]).choices = list(
-            Topic.objects.order_by("code").values_list("code", "name")
-        )
+        cast(forms.ChoiceField, self.fields["topics"]).choices = _topic_choices()
+
+
+class TopicForm(StyledForm):
+    """A new life event or theme."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=Topic.Kind.choices)
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=40,
+        help_text=_("Lower-case letters, digits or hyphens, e.g. shengyu. It cannot change."),
+    )
+    name = forms.CharField(label=_("Name"), max_length=40)
+    order = forms.IntegerField(
+        label=_("Order"),
+        min_value=0,
+        max_value=999,
+        initial=0,
+        help_text=_("Smaller numbers come first."),
+    )
+
+
+class TopicEditForm(StyledForm):
+    """Rename or reorder a topic and choose the services under it."""
+
+    name = forms.CharField(label=_("Name"), max_length=40)
+    order = forms.IntegerField(label=_("Order"), min_value=0, max_value=999)
+    services = forms.TypedMultipleChoiceField(
+        label=_("Services under it"),
+        coerce=int,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 10}),
+        help_text=_("Choose several with Ctrl or a long press; on a phone, tick them in the list."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        groups: dict[str, list[tuple[int, str]]] = {}
+        for pk, name, department in Service.objects.order_by(
+            "department__name", "name"
+        ).values_list("pk", "name", "department__name"):
+            groups.setdefault(department, []).append((pk, name))
+        cast(forms.ChoiceField, self.fields["services"]).choices = list(groups.items())
 
 
 class SearchForm(forms.Form):

@@ -28,4 +28,12 @@ def can_edit_service(user: Any, service: Any) -> bool:
     return is_system_admin(user) or service.department_id in departments_of(user)
 
 
+@rules.predicate
+def can_manage_topics(user: Any) -> bool:
+    """Life events and themes are the city's reference data: the committee's and the
+    system administrators'."""
+    return any(area.role in (Role.CITY_COMMITTEE, Role.SYSTEM_ADMIN) for area in areas_of(user))
+
+
 rules.add_perm("catalogue.change_service", can_edit_service)
+rules.add_perm("catalogue.change_topic", can_manage_topics)

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
@@ -92,6 +92,25 @@ def service_get(*, service_id: int) -> Service:
 
 def topic_list(*, kind: str) -> QuerySet[Topic]:
     return Topic.objects.filter(kind=kind).order_by("order", "code")
+
+
+def topic_list_all() -> QuerySet[Topic]:
+    """Every life event and theme with how many services each groups (for the console)."""
+    return Topic.objects.annotate(service_count=Count("services")).order_by("kind", "order", "code")
+
+
+def topic_get(*, topic_id: int) -> Topic:
+    """Raises: NotFound."""
+    topic = Topic.objects.filter(pk=topic_id).first()
+    if topic is None:
+        raise NotFound("topic_not_found", _("No such life event or theme."))
+    return topic
+
+
+def topic_services(*, topic_id: int) -> QuerySet[Service]:
+    """The services under one topic, published or not. Raises: NotFound."""
+    topic = topic_get(topic_id=topic_id)
+    return topic.services.select_related("department").order_by("name")
 
 
 def service_list_for(*, user: Any) -> QuerySet[Service]:

@@ -1,5 +1,7 @@
-"""Writes of the catalogue: departments publish and edit their own services."""
+"""Writes of the catalogue: departments publish and edit their own services; the committee
+keeps the life events and themes (人生事件、主题) that group them."""
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -7,12 +9,15 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from shequ.catalogue.models import PolicyDocument, SearchEntry, Service, Topic
-from shequ.catalogue.permissions import can_edit_service
+from shequ.catalogue.permissions import can_edit_service, can_manage_topics
 from shequ.catalogue.search import index_tokens
 from shequ.core.errors import DomainError, NotFound, PermissionDenied
 from shequ.core.services import audit_record, changes_between
 from shequ.notices.services import plain_text
 from shequ.people.models import Department, User, VerificationLevel
+
+# Lower-case letters, digits and hyphens: codes appear in addresses.
+CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 EDITABLE = (
     "name",
@@ -132,11 +137,19 @@ def service_create(
     missing = {"name", "summary", "channel", "kind"} - set(fields)
     if missing:
         raise DomainError("required", _("This field is required."), field=sorted(missing)[0])
+    code = str(code or "").strip().lower()
+    if not CODE_PATTERN.match(code) or len(code) > 60:
+        raise DomainError(
+            "code_format",
+            _("A code has up to 60 lower-case letters, digits or hyphens, e.g. laonian-youdai."),
+            field="code",
+        )
     if Service.objects.filter(code=code).exists():
         raise DomainError("code_taken", _("This code is already used."), field="code")
+    topics = _topics_by_code(topic_codes or [])
     service = Service.objects.create(department=department, code=code, **_clean_fields(fields))
-    if topic_codes:
-        service.topics.set(Topic.objects.filter(code__in=topic_codes))
+    if topics:
+        service.topics.set(topics)
     search_entry_refresh(service=service)
     audit_record(actor=actor, verb="service.create", target=service)
     return service
@@ -165,13 +178,125 @@ def service_update(
     for key, value in clean.items():
         setattr(service, key, value)
     service.save()
+    changes = changes_between(before, clean)
     if topic_codes is not None:
-        service.topics.set(Topic.objects.filter(code__in=topic_codes))
+        topics = _topics_by_code(topic_codes)
+        old_codes = sorted(service.topics.values_list("code", flat=True))
+        new_codes = sorted(t.code for t in topics)
+        if old_codes != new_codes:
+            changes["topics"] = [old_codes, new_codes]
+        service.topics.set(topics)
     search_entry_refresh(service=service)
+    audit_record(actor=actor, verb="service.update", target=service, changes=changes)
+    return service
+
+
+def _topics_by_code(codes: list[str]) -> list[Topic]:
+    """The topics of ``codes``. Raises: DomainError ``unknown_topic`` for a code not found."""
+    wanted = {str(code) for code in codes}
+    topics = list(Topic.objects.filter(code__in=wanted))
+    missing = wanted - {t.code for t in topics}
+    if missing:
+        raise DomainError(
+            "unknown_topic",
+            _("There is no life event or theme %(code)s."),
+            field="topic_codes",
+            code=sorted(missing)[0],
+        )
+    return topics
+
+
+def _require_topic_manager(actor: User) -> None:
+    if not can_manage_topics(actor):
+        raise PermissionDenied(
+            "forbidden",
+            _("Only the city committee and system administrators keep life events and themes."),
+        )
+
+
+def _clean_topic(name: Any, order: Any) -> tuple[str, int]:
+    clean_name = plain_text(name, field="name", max_length=40)
+    if isinstance(order, bool) or not isinstance(order, int) or not 0 <= order <= 999:
+        raise DomainError("bad_order", _("The order is a number from 0 to 999."), field="order")
+    return clean_name, order
+
+
+@transaction.atomic
+def topic_create(*, actor: User, code: str, name: str, kind: str, order: int = 0) -> Topic:
+    """Add a life event or a theme residents browse the catalogue by.
+
+    Raises: PermissionDenied (not the committee or an administrator), DomainError
+    ``code_format`` / ``code_taken`` / ``bad_choice`` / ``required`` / ``too_long`` /
+    ``bad_order``.
+    """
+    _require_topic_manager(actor)
+    clean_code = str(code or "").strip().lower()
+    if not CODE_PATTERN.match(clean_code) or len(clean_code) > 40:
+        raise DomainError(
+            "code_format",
+            _("A code has up to 40 lower-case letters, digits or hyphens, e.g. shengyu."),
+            field="code",
+        )
+    if kind not in Topic.Kind.values:
+        raise DomainError("bad_choice", _("Choose one of the options."), field="kind")
+    clean_name, clean_order = _clean_topic(name, order)
+    if Topic.objects.filter(code=clean_code).exists():
+        raise DomainError("code_taken", _("This code is already used."), field="code")
+    topic = Topic.objects.create(code=clean_code, name=clean_name, kind=kind, order=clean_order)
     audit_record(
         actor=actor,
-        verb="service.update",
-        target=service,
-        changes=changes_between(before, clean),
+        verb="topic.create",
+        target=topic,
+        changes={"name": [None, clean_name], "kind": [None, kind]},
     )
-    return service
+    return topic
+
+
+@transaction.atomic
+def topic_update(
+    *,
+    actor: User,
+    topic_id: int,
+    name: str | None = None,
+    order: int | None = None,
+    service_ids: list[int] | None = None,
+) -> Topic:
+    """Rename or reorder a life event or theme, and (with ``service_ids``) choose the
+    services under it; the search index of every service concerned follows.
+
+    Raises: PermissionDenied, NotFound, DomainError ``required`` / ``too_long`` /
+    ``bad_order`` / ``unknown_service``.
+    """
+    _require_topic_manager(actor)
+    topic = Topic.objects.select_for_update().filter(pk=topic_id).first()
+    if topic is None:
+        raise NotFound("topic_not_found", _("No such life event or theme."))
+    clean_name, clean_order = _clean_topic(
+        topic.name if name is None else name, topic.order if order is None else order
+    )
+    before: dict[str, Any] = {"name": topic.name, "order": topic.order}
+    after: dict[str, Any] = {"name": clean_name, "order": clean_order}
+    touched: set[int] = set()
+    if clean_name != topic.name:
+        touched |= set(topic.services.values_list("pk", flat=True))
+    topic.name, topic.order = clean_name, clean_order
+    topic.save()
+    if service_ids is not None:
+        wanted = {int(pk) for pk in service_ids}
+        found = set(Service.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+        if wanted - found:
+            raise DomainError(
+                "unknown_service", _("One of the services does not exist."), field="service_ids"
+            )
+        current = set(topic.services.values_list("pk", flat=True))
+        if current != wanted:
+            before["services"] = sorted(current)
+            after["services"] = sorted(wanted)
+        topic.services.set(wanted)
+        touched |= current ^ wanted
+    for service in Service.objects.filter(pk__in=touched).prefetch_related("topics"):
+        search_entry_refresh(service=service)
+    audit_record(
+        actor=actor, verb="topic.update", target=topic, changes=changes_between(before, after)
+    )
+    return topic
