@@ -4,12 +4,14 @@ from datetime import date, datetime
 from typing import Any, cast
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from shequ.casework import selectors
 from shequ.casework.models import Application, ApplicationEvent
+from shequ.casework.permissions import can_manage_holidays
 from shequ.casework.services.answers import application_reveal_answer
 from shequ.casework.services.applications import (
     application_act,
@@ -17,6 +19,8 @@ from shequ.casework.services.applications import (
     application_submit,
     application_withdraw,
 )
+from shequ.casework.services.holidays import HolidayDay, InvalidHolidays, holiday_year_enter
+from shequ.core.errors import NotFound, PermissionDenied
 from shequ.core.services import client_ip
 from shequ.people.models import User
 from shequ.sso.api_auth import API_AUTH
@@ -247,3 +251,71 @@ def staff_reveal(
         ip=client_ip(request),
     )
     return {"field": payload.field, "value": value}
+
+
+# --- The holiday table (the city committee, system administrators) --------------------------
+
+
+class HolidayDayIO(Schema):
+    day: date
+    kind: str  # "off" (a day off) or "work" (a weekend day made a working day, 调休上班)
+    name: str
+
+
+class HolidayYearIn(Schema):
+    source: str
+    days: list[HolidayDayIO]
+
+
+class HolidayYearOut(Schema):
+    year: int
+    source: str
+    days: list[HolidayDayIO]
+
+
+def _holiday_keeper(request: HttpRequest) -> User:
+    user = cast(User, request.user)
+    if not can_manage_holidays(user):
+        raise PermissionDenied(
+            "not_allowed", _("Only the city committee may enter the holiday table.")
+        )
+    return user
+
+
+@router.get("/holidays", response=list[int], tags=["holidays"])
+def holiday_years(request: HttpRequest) -> list[int]:
+    """The years whose holidays are entered in full."""
+    _holiday_keeper(request)
+    return [row.entry.year for row in selectors.holiday_years()]
+
+
+@router.get("/holidays/{year}", response=HolidayYearOut, tags=["holidays"])
+def holiday_year(request: HttpRequest, year: int) -> dict[str, Any]:
+    """A year's days off and make-up working days, with the notice they come from."""
+    _holiday_keeper(request)
+    for row in selectors.holiday_years():
+        if row.entry.year == year:
+            return {"year": year, "source": row.entry.source, "days": row.days}
+    raise NotFound(
+        "holiday_year_not_found", _("The holidays of %(year)s are not entered."), year=year
+    )
+
+
+@router.put("/holidays/{year}", response=HolidayYearOut, tags=["holidays"])
+def put_holiday_year(request: HttpRequest, year: int, payload: HolidayYearIn) -> dict[str, Any]:
+    """Enter (or replace) a year's holidays from the State Council's notice; working days
+    are counted from them at once; audited."""
+    actor = _holiday_keeper(request)
+    days = [HolidayDay(day=d.day, kind=d.kind, name=d.name) for d in payload.days]
+    try:
+        holiday_year_enter(
+            actor=actor,
+            year=year,
+            source=payload.source,
+            days=days,
+            replace=True,
+            ip=client_ip(request),
+        )
+    except InvalidHolidays as error:
+        raise error.errors[0] from error
+    return holiday_year(request, year)
