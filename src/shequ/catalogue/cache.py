@@ -5,7 +5,8 @@ Any write to a service, topic, policy document, search entry or department bumps
 version (signal receivers below, so services, seeders and the admin all do it without
 remembering to), and the next read computes afresh under the new key; old entries are
 never read again and age out. Nothing here needs deleting key by key, so it works the same
-on several app servers sharing one Redis.
+on several app servers sharing one Redis. Without a shared cache (each process its own
+memory) entries live only a few seconds, since another process's write cannot reach them.
 """
 
 import hashlib
@@ -13,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -24,6 +26,9 @@ from shequ.people.models import Department
 VERSION_KEY = "catalogue:version"
 # Old versions' entries are never read again: they only need to live long enough to serve.
 TIMEOUT_SECONDS = 60 * 60
+# In a per-process cache (the laptop default without ``CACHE_URL``) a write bumps only its
+# own process's version: the other processes' entries must expire soon on their own.
+LOCAL_TIMEOUT_SECONDS = 5
 T = TypeVar("T")
 
 
@@ -68,7 +73,8 @@ def cached(name: str, params: tuple[Any, ...], compute: Callable[[], T]) -> T:
     value = cache.get(key)
     if value is None:
         value = compute()
-        cache.set(key, value, timeout=TIMEOUT_SECONDS)
+        shared = getattr(settings, "SHEQU_CACHE_SHARED", False)
+        cache.set(key, value, timeout=TIMEOUT_SECONDS if shared else LOCAL_TIMEOUT_SECONDS)
     return value  # type: ignore[no-any-return]
 
 
