@@ -54,7 +54,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def wait_ready(url: str, seconds: float = 60) -> None:
+def wait_ready(url: str, seconds: float = 300) -> None:
     deadline = time.time() + seconds
     while time.time() < deadline:
         try:
@@ -119,23 +119,22 @@ def wrk(url: str, seconds: int, script: Path, cookie: str = "") -> Result:
     )
 
 
+def warm_up(url: str, cookie: str) -> None:
+    """Every worker imports its views and fills its caches before the count: a few
+    requests one at a time (each may take a while on a cold, loaded machine), then 2 s of
+    load."""
+    headers = {"Cookie": cookie} if cookie else {}
+    for _ in range(8):
+        requests.get(url, headers=headers, timeout=120)
+    extra = ["-H", f"Cookie: {cookie}"] if cookie else []
+    subprocess.run(["wrk", "-t2", "-c50", "-d2s", *extra, url], capture_output=True, check=False)
+
+
 def measure(server: str, base: str, password: str, seconds: int, script: Path) -> None:
     cookie = resident_cookie(base, password)
     for page, path in PAGES.items():
         page_cookie = cookie if page == "resident_page" else ""
-        # Warm-up: every worker imports its views and fills its caches before the count.
-        subprocess.run(
-            [
-                "wrk",
-                "-t2",
-                "-c50",
-                "-d1s",
-                *(["-H", f"Cookie: {page_cookie}"] if page_cookie else []),
-                base + path,
-            ],
-            capture_output=True,
-            check=False,
-        )
+        warm_up(base + path, page_cookie)
         result = wrk(base + path, seconds, script, page_cookie)
         bench(f"{page}_{server}_rps", result.rate, "req/s")
         bench(f"{page}_{server}_p95_ms", result.p95_ms, "ms")
