@@ -69,6 +69,9 @@ def cluster_env() -> dict[str, str]:
         {
             "DATABASE_URL": DATABASE_URL,
             "TASKS_URL": REDIS_URL,
+            # The shared cache, as in a city (catalogue searches, page fragments); flushed with
+            # the queue on every start, so a fresh database never meets old cached pages.
+            "CACHE_URL": REDIS_URL,
             "SHEQU_VAR_DIR": str(var),
             "PYTHONPATH": os.pathsep.join(
                 p for p in [str(REPO / "src"), os.environ.get("PYTHONPATH", "")] if p

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.conf import LazySettings
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
@@ -58,6 +59,13 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     marker = item.get_closest_marker("postgres")
     if marker is not None and connection.vendor != "postgresql":
         pytest.skip(marker.args[0] if marker.args else "PostgreSQL-only")
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty cache: the database is rolled back after every test,
+    and cached pages and catalogue reads must not outlive the rows they were made from."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -1,3 +1,4 @@
+from django.core.cache import cache
 from django.test import Client
 from pytest_django import DjangoAssertNumQueries
 
@@ -24,10 +25,16 @@ def test_life_event_lists_services_in_constant_queries(
     catalogue: None, client: Client, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
     client.get("/catalogue/", {"topic": "birth"})
+    # Cold cache: the services with their departments, the life events, the themes.
+    cache.clear()
     with django_assert_num_queries(3):
         html = client.get("/catalogue/", {"topic": "birth"}).content.decode()
     assert html.count('data-testid="service-row"') >= 8
-    with django_assert_num_queries(3):
+    # Warm: from the shared cache; another life event reads only its own services.
+    with django_assert_num_queries(0):
+        again = client.get("/catalogue/", {"topic": "birth"}).content.decode()
+    assert again.count('data-testid="service-row"') == html.count('data-testid="service-row"')
+    with django_assert_num_queries(1):
         client.get("/catalogue/", {"topic": "old_age"})
 
 

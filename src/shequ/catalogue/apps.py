@@ -9,3 +9,6 @@ class CatalogueConfig(AppConfig):
 
     def ready(self) -> None:
         from shequ.catalogue import permissions  # noqa: F401 - registers the rules
+        from shequ.catalogue.cache import connect_signals
+
+        connect_signals()

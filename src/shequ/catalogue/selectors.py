@@ -1,4 +1,8 @@
-"""Reads of the catalogue: public browsing and search, and department staff's own list."""
+"""Reads of the catalogue: public browsing and search, and department staff's own list.
+
+What residents browse and search is the same for everyone: it is kept in the shared cache
+under the catalogue's version number (see ``catalogue.cache``), which every write bumps.
+"""
 
 from dataclasses import dataclass
 from typing import Any
@@ -7,6 +11,8 @@ from django.db.models import Count, QuerySet
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from shequ.catalogue.cache import bump_catalogue_version as bump_catalogue_version
+from shequ.catalogue.cache import cached
 from shequ.catalogue.models import SearchEntry, Service, Topic
 from shequ.catalogue.search import highlight, parse_query, ranked_entry_ids
 from shequ.core.errors import NotFound
@@ -28,7 +34,19 @@ class SearchHit:
 
 
 def service_search(*, query: str, limit: int = 20, kind: str | None = None) -> list[SearchHit]:
-    """Published services and policies matching ``query`` (colloquial words understood)."""
+    """Published services and policies matching ``query`` (colloquial words understood).
+
+    From the shared cache while the catalogue is unchanged: no database query at all.
+    """
+    query = query.strip()[:100]
+    return cached(
+        "search",
+        (query, limit, kind),
+        lambda: _service_search(query=query, limit=limit, kind=kind),
+    )
+
+
+def _service_search(*, query: str, limit: int, kind: str | None) -> list[SearchHit]:
     parsed = parse_query(query)
     if not parsed.groups:
         return []
@@ -90,6 +108,11 @@ def service_get(*, service_id: int) -> Service:
     return service
 
 
+def published_services(*, topic: str | None = None, kind: str | None = None) -> list[Service]:
+    """``service_list`` as a list, from the shared cache while the catalogue is unchanged."""
+    return cached("services", (topic, kind), lambda: list(service_list(topic=topic, kind=kind)))
+
+
 def topic_list(*, kind: str) -> QuerySet[Topic]:
     return Topic.objects.filter(kind=kind).order_by("order", "code")
 
@@ -111,6 +134,11 @@ def topic_services(*, topic_id: int) -> QuerySet[Service]:
     """The services under one topic, published or not. Raises: NotFound."""
     topic = topic_get(topic_id=topic_id)
     return topic.services.select_related("department").order_by("name")
+
+
+def topics_of_kind(*, kind: str) -> list[Topic]:
+    """The life events or themes, in order, from the shared cache."""
+    return cached("topics", (kind,), lambda: list(topic_list(kind=kind)))
 
 
 def service_list_for(*, user: Any) -> QuerySet[Service]:

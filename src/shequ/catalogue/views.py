@@ -17,7 +17,7 @@ def catalogue_home(request: HttpRequest) -> HttpResponse:
     hits = selectors.service_search(query=query, kind="service") if query else []
     policies = selectors.service_search(query=query, kind="policy", limit=5) if query else []
     services = (
-        list(selectors.service_list(topic=topic or None, kind=kind or None))
+        selectors.published_services(topic=topic or None, kind=kind or None)
         if (topic or kind) and not query
         else []
     )
@@ -34,8 +34,8 @@ def catalogue_home(request: HttpRequest) -> HttpResponse:
             "hits": hits,
             "policies": policies,
             "services": services,
-            "life_events": selectors.topic_list(kind=Topic.Kind.LIFE_EVENT),
-            "themes": selectors.topic_list(kind=Topic.Kind.THEME),
+            "life_events": selectors.topics_of_kind(kind=Topic.Kind.LIFE_EVENT),
+            "themes": selectors.topics_of_kind(kind=Topic.Kind.THEME),
         },
     )
 

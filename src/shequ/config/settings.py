@@ -121,7 +121,28 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {"default": database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://shequ")}
+CACHES = {
+    "default": env.cache("CACHE_URL", default="locmemcache://shequ"),
+    # Page fragments that depend on nothing but the code and the language (the home page's
+    # tiles): kept in each process's own memory, with no network round trip and nothing to
+    # invalidate until the next release restarts the processes.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "shequ-fragments",
+        "TIMEOUT": 3600,
+    },
+}
+# Whether every process sees the same cache (Redis), or each its own memory. What one process
+# changes must be seen by the others: sessions are read from the cache only when it is
+# shared, and the catalogue's cached reads live only a few seconds in a per-process cache.
+SHEQU_CACHE_SHARED = not CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache"))
+# Signed-in requests read their session from the shared cache, not the database (written
+# through to the database, so a Redis restart signs nobody out).
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if SHEQU_CACHE_SHARED
+    else "django.contrib.sessions.backends.db"
+)
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "people.User"
