@@ -22,3 +22,11 @@ def can_issue_bills(user: Any) -> bool:
 
 
 rules.add_perm("payments.add_bill", can_issue_bills)
+
+
+@rules.predicate
+def is_system_admin(user: Any) -> bool:
+    return any(a.role == Role.SYSTEM_ADMIN for a in areas_of(user))
+
+
+rules.add_perm("payments.add_utilitycompany", is_system_admin)
