@@ -121,7 +121,11 @@ def test_only_an_administrator_registers_a_company(chengdu: None) -> None:
     worker = make_staff("w1", Role.COMMUNITY_WORKER, NIJIAQIAO)
     with pytest.raises(PermissionDenied):
         services.utility_company_create(
-            actor=worker, code="cd-power", name="供电公司", kind="power", department_id=department.pk
+            actor=worker,
+            code="cd-power",
+            name="供电公司",
+            kind="power",
+            department_id=department.pk,
         )
     admin = make_staff("root", Role.SYSTEM_ADMIN)
     with pytest.raises(DomainError) as caught:
@@ -162,7 +166,8 @@ def test_a_paid_donation_reaches_the_fund_with_a_receipt(
         purpose="社区食堂",
         name_public=False,
     )
-    assert bill.department is None and bill.community_id == NIJIAQIAO
+    assert bill.department is None
+    assert bill.community_id == NIJIAQIAO
     # Nothing reaches the fund before the money arrives.
     assert not Donation.objects.exists()
     pay(payer, bill, django_capture_on_commit_callbacks)
@@ -173,7 +178,8 @@ def test_a_paid_donation_reaches_the_fund_with_a_receipt(
     pages = PdfReader(io.BytesIO(donation.receipt.read())).pages
     text = "".join(page.extract_text() for page in pages).replace("\x00", "")
     assert "贰佰元整" in text
-    assert "王*" in text and "王五" not in text
+    assert "王*" in text
+    assert "王五" not in text
     assert Receipt.objects.get(payment__bill=bill).number in text
     # A repeated callback changes nothing.
     assert Donation.objects.count() == 1
@@ -228,7 +234,8 @@ def test_resident_binds_on_the_page_and_sees_the_bill(payer: User, water, client
     )
     assert done.status_code == 302
     bills = client.get("/payments/").content.decode()
-    assert "52.60" in bills and WATER_NUMBER in bills
+    assert "52.60" in bills
+    assert WATER_NUMBER in bills
 
 
 def test_donation_page_refuses_zero_in_chinese_and_opens_the_cashier(
@@ -240,7 +247,8 @@ def test_donation_page_refuses_zero_in_chinese_and_opens_the_cashier(
     assert "1 至 50,000 元" in refused.content.decode()
     assert not Bill.objects.exists()
     started = client.post(f"/payments/donate/{NIJIAQIAO}/", {"amount": "88.80"})
-    assert started.status_code == 302 and "/payments/gateway/" in started["Location"]
+    assert started.status_code == 302
+    assert "/payments/gateway/" in started["Location"]
     assert Bill.objects.get().amount == Decimal("88.80")
 
 
