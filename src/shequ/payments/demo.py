@@ -1,5 +1,6 @@
 """Demo bills for the demo resident (idempotent: matched by title)."""
 
+from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal
 
@@ -10,7 +11,7 @@ from shequ.payments.models import Bill, LocalUtilityAccount, UtilityCompany
 from shequ.payments.services import bill_issue
 from shequ.payments.utilities import luhn_complete
 from shequ.people.demo import ensure_departments
-from shequ.people.models import Resident
+from shequ.people.models import Department, Resident
 
 BILLS = [
     ("shuiwu", Bill.Category.UTILITY, "2026年10月自来水费", Decimal("46.80")),
@@ -34,7 +35,7 @@ DEMO_ACCOUNTS = [
 ]
 
 
-def seed_utilities(departments: dict[str, object], resident: Resident | None) -> None:
+def seed_utilities(departments: Mapping[str, Department], resident: Resident | None) -> None:
     companies = {}
     for code, name, kind, department in COMPANIES:
         companies[code], _created = UtilityCompany.objects.get_or_create(
@@ -42,7 +43,7 @@ def seed_utilities(departments: dict[str, object], resident: Resident | None) ->
         )
     if resident is None:
         return
-    address = resident.community.name if resident.community_id else ""
+    address = resident.community.name if resident.community is not None else ""
     for company, stem, amount in DEMO_ACCOUNTS:
         LocalUtilityAccount.objects.get_or_create(
             company=companies[company],
