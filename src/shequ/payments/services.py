@@ -79,23 +79,29 @@ def bill_issue(
         due_date=due_date,
         issued_by=actor,
     )
-    bill.reference = f"ZD{timezone.localdate():%Y%m%d}{bill.pk:06d}"
+    _issued(bill, actor=actor, division_code=resident.community_id or "")
+    return bill
+
+
+def _issued(bill: Bill, *, actor: User | None, division_code: str = "", prefix: str = "ZD") -> None:
+    """Number a new bill, audit it and tell the resident (a donation's payer needs no note)."""
+    bill.reference = f"{prefix}{timezone.localdate():%Y%m%d}{bill.pk:06d}"
     bill.save(update_fields=["reference"])
     audit_record(
         actor=actor,
-        verb="bill.issue",
+        verb="donation.start" if bill.category == Bill.Category.DONATION else "bill.issue",
         target=bill,
-        division_code=resident.community_id or "",
-        changes={"amount": [None, str(clean_amount)]},
+        division_code=division_code,
+        changes={"amount": [None, str(bill.amount)]},
     )
-    message_send(
-        user_id=resident.user_id,
-        category=Category.BILL,
-        title=_("New bill: %(title)s, ¥%(amount)s")
-        % {"title": clean_title, "amount": clean_amount},
-        url=f"/payments/bills/{bill.pk}/",
-    )
-    return bill
+    if bill.category != Bill.Category.DONATION:
+        message_send(
+            user_id=bill.user_id,
+            category=Category.BILL,
+            title=_("New bill: %(title)s, ¥%(amount)s")
+            % {"title": bill.title, "amount": bill.amount},
+            url=f"/payments/bills/{bill.pk}/",
+        )
 
 
 @transaction.atomic
@@ -371,21 +377,7 @@ def utility_dues_sync(*, account: UtilityAccount) -> int:
             )
             if not created:
                 continue
-            bill.reference = f"ZD{timezone.localdate():%Y%m%d}{bill.pk:06d}"
-            bill.save(update_fields=["reference"])
-            audit_record(
-                actor=None,
-                verb="bill.issue",
-                target=bill,
-                changes={"amount": [None, str(amount)]},
-            )
-            message_send(
-                user_id=account.user_id,
-                category=Category.BILL,
-                title=_("New bill: %(title)s, ¥%(amount)s")
-                % {"title": bill.title, "amount": amount},
-                url=f"/payments/bills/{bill.pk}/",
-            )
+            _issued(bill, actor=None)
             added += 1
     UtilityAccount.objects.filter(pk=account.pk).update(synced_at=timezone.now())
     return added
@@ -442,13 +434,5 @@ def donation_start(
         donation_purpose=clean_purpose,
         donation_name_public=bool(name_public),
     )
-    bill.reference = f"JK{timezone.localdate():%Y%m%d}{bill.pk:06d}"
-    bill.save(update_fields=["reference"])
-    audit_record(
-        actor=actor,
-        verb="donation.start",
-        target=bill,
-        division_code=community.code,
-        changes={"amount": [None, str(value)]},
-    )
+    _issued(bill, actor=actor, division_code=community.code, prefix="JK")
     return bill
