@@ -9,3 +9,7 @@ class FundsConfig(AppConfig):
 
     def ready(self) -> None:
         from shequ.funds import permissions  # noqa: F401  (registers the rules)
+        from shequ.funds.receivers import on_bill_paid
+        from shequ.payments.signals import bill_paid
+
+        bill_paid.connect(on_bill_paid, dispatch_uid="funds.donation_paid")

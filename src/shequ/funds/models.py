@@ -510,6 +510,10 @@ class Donation(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
+    # A gift paid online by a resident: the bill it was paid through (one donation per bill).
+    bill = models.OneToOneField(
+        "payments.Bill", null=True, blank=True, on_delete=models.PROTECT, related_name="donation"
+    )
     received_at = models.DateTimeField(_("received"), auto_now_add=True)
 
     class Meta:

@@ -30,7 +30,7 @@ class BillOut(Schema):
 
     @staticmethod
     def resolve_department(obj: Bill) -> str:
-        return obj.department.short_name
+        return obj.payee_short_name
 
 
 class PayIn(Schema):
@@ -114,6 +114,78 @@ def receipt(request: HttpRequest, bill_id: int) -> dict[str, object]:
         "issued_at": found.issued_at,
         "txn_id": found.payment.provider_txn_id,
     }
+
+
+class CompanyOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+
+
+class AccountIn(Schema):
+    company_id: int
+    number: str
+    label: str = ""
+
+
+class AccountOut(Schema):
+    id: int
+    company: CompanyOut
+    number: str
+    label: str
+    holder_masked: str
+    address: str
+
+
+class DonationIn(Schema):
+    community_code: str
+    amount: Decimal
+    purpose: str = ""
+    name_public: bool = False
+
+
+@router.get("/utility-companies", response=list[CompanyOut])
+def companies(request: HttpRequest) -> object:
+    """Companies whose account numbers (户号) residents can bind."""
+    return selectors.utility_companies().filter(is_active=True)
+
+
+@router.get("/utility-accounts", response=list[AccountOut])
+def my_accounts(request: HttpRequest) -> object:
+    return selectors.utility_accounts_for_user(user=request.user)
+
+
+@router.post("/utility-accounts", response={201: AccountOut})
+def bind(request: HttpRequest, payload: AccountIn) -> Status[object]:
+    """Bind an account after the company's check; what is due on it becomes bills at once."""
+    account = services.utility_account_bind(
+        actor=cast(User, request.user),
+        company_id=payload.company_id,
+        number=payload.number,
+        label=payload.label,
+    )
+    return Status(201, account)
+
+
+@router.delete("/utility-accounts/{account_id}", response={204: None})
+def unbind(request: HttpRequest, account_id: int) -> Status[None]:
+    services.utility_account_unbind(actor=cast(User, request.user), account_id=account_id)
+    return Status(204, None)
+
+
+@router.post("/donations", response={201: BillOut})
+def donate(request: HttpRequest, payload: DonationIn) -> Status[Bill]:
+    """A gift to a community's foundation: a bill to pay with ``/bills/{id}/pay``; once paid it
+    is posted to the community's fund and its receipt is issued."""
+    bill = services.donation_start(
+        actor=cast(User, request.user),
+        community_code=payload.community_code,
+        amount=payload.amount,
+        purpose=payload.purpose,
+        name_public=payload.name_public,
+    )
+    return Status(201, bill)
 
 
 @router.post("/callbacks/{provider}", response=CallbackOut, auth=None)

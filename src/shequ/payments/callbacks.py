@@ -16,6 +16,7 @@ from shequ.notices.models import Category
 from shequ.notices.services import message_send
 from shequ.payments.models import Bill, CallbackLog, Payment, Receipt, Refund
 from shequ.payments.providers import provider_get
+from shequ.payments.signals import bill_paid
 
 
 def payment_callback_receive(*, provider_name: str, body: bytes, signature: str) -> str:
@@ -86,6 +87,7 @@ def _apply_callback(txn_id: str, status: str, amount: Decimal) -> str:
         amount=payment.amount,
     )
     audit_record(actor=None, verb="payment.confirm", target=payment)
+    bill_paid.send(sender=Bill, bill=bill, payment=payment, receipt=receipt)
     message_send(
         user_id=bill.user_id,
         category=Category.BILL,

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
 from shequ.payments import selectors, services
-from shequ.payments.forms import BillForm, RefundForm
-from shequ.payments.permissions import can_issue_bills
+from shequ.payments.forms import BillForm, RefundForm, UtilityCompanyForm
+from shequ.payments.permissions import can_issue_bills, is_system_admin
 from shequ.people.models import User
 from shequ.people.permissions import areas_of, staff_required
 
@@ -91,3 +91,33 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
         day = timezone.localdate()
     report = selectors.reconciliation_report(user=request.user, day=day)
     return render(request, "payments/console/reconciliation.html", {"report": report})
+
+
+@staff_required
+def companies(request: HttpRequest) -> HttpResponse:
+    """Utility companies residents can bind accounts of (system administrators register them)."""
+    user = cast(User, request.user)
+    if not is_system_admin(user):
+        raise DjangoPermissionDenied
+    form = UtilityCompanyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.utility_company_create(
+                actor=user,
+                code=data["code"],
+                name=data["name"],
+                kind=data["kind"],
+                department_id=data["department"].pk,
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("The company is registered."))
+            return redirect("payments_console:companies")
+    return render(
+        request,
+        "payments/console/companies.html",
+        {"form": form, "companies": selectors.utility_companies()},
+        status=400 if form.errors else 200,
+    )

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from shequ.people.models import Department
+from shequ.places.models import Division
 
 
 class Bill(models.Model):
@@ -20,6 +21,7 @@ class Bill(models.Model):
         UTILITY = "utility", _("Water, power and gas")
         FEE = "fee", _("Service fee")
         INSURANCE = "insurance", _("Insurance contribution")
+        DONATION = "donation", _("Donation to a community fund")
         OTHER = "other", _("Other")
 
     class Status(models.TextChoices):
@@ -32,7 +34,22 @@ class Bill(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bills"
     )
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
+    # A donation is payable to a community's foundation (社区基金), every other bill to a
+    # department (a bill has exactly one of the two).
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    community = models.ForeignKey(
+        Division, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    utility_account = models.ForeignKey(
+        "UtilityAccount", null=True, blank=True, on_delete=models.PROTECT, related_name="bills"
+    )
+    # What the donor asked for a donation (the funds app records it when paid).
+    donation_purpose = models.CharField(max_length=200, blank=True)
+    donation_name_public = models.BooleanField(default=False)
+    # The provider's billing period (e.g. "2026-11") of a utility bill: one bill per period.
+    period = models.CharField(max_length=7, blank=True)
     category = models.CharField(_("category"), max_length=12, choices=Category.choices)
     title = models.CharField(_("title"), max_length=120)
     amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
@@ -62,10 +79,36 @@ class Bill(models.Model):
                 name="bill_refund_within_amount",
                 condition=Q(refunded_amount__gte=0) & Q(refunded_amount__lte=models.F("amount")),
             ),
+            models.CheckConstraint(
+                name="bill_payee_one_of",
+                condition=(Q(department__isnull=False) & Q(community__isnull=True))
+                | (
+                    Q(department__isnull=True) & Q(community__isnull=False) & Q(category="donation")
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["utility_account", "period"],
+                condition=Q(utility_account__isnull=False),
+                name="bill_one_per_utility_period",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.reference or f"#{self.pk}"
+
+    @property
+    def payee_name(self) -> str:
+        if self.department is not None:
+            return self.department.name
+        return _("%(community)s community fund") % {
+            "community": self.community.name if self.community else ""
+        }
+
+    @property
+    def payee_short_name(self) -> str:
+        if self.department is not None:
+            return self.department.short_name
+        return self.payee_name
 
 
 class Payment(models.Model):
@@ -158,3 +201,76 @@ class GatewayCharge(models.Model):
 
     def __str__(self) -> str:
         return self.txn_id
+
+
+class UtilityCompany(models.Model):
+    """A utility or fee collector (自来水、电力、燃气公司…) whose accounts residents bind; its bills
+    are handled by the staff of ``department`` (the company's account on the platform)."""
+
+    class Kind(models.TextChoices):
+        WATER = "water", _("Water")
+        POWER = "power", _("Electricity")
+        GAS = "gas", _("Gas")
+        FEE = "fee", _("Other fees")
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="+"
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("utility company")
+        verbose_name_plural = _("utility companies")
+        ordering = ["kind", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UtilityAccount(models.Model):
+    """A resident's binding of a utility account number (户号), checked with the company."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="utility_accounts"
+    )
+    company = models.ForeignKey(UtilityCompany, on_delete=models.PROTECT, related_name="accounts")
+    number = models.CharField(_("account number"), max_length=20)
+    label = models.CharField(_("label"), max_length=20, blank=True)
+    # What the company reported at binding: the holder's name masked (张*) and the address.
+    holder_masked = models.CharField(max_length=40, blank=True)
+    address = models.CharField(max_length=200, blank=True)
+    bound_at = models.DateTimeField(auto_now_add=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "company", "number"], name="utility_account_once_per_user"
+            )
+        ]
+        ordering = ["company__kind", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.company.code}:{self.number}"
+
+
+class LocalUtilityAccount(models.Model):
+    """The local utility interface's own books (what a company keeps on its side): accounts
+    it knows and their monthly charge. Used on laptops, in the demo and in the tests."""
+
+    company = models.ForeignKey(UtilityCompany, on_delete=models.CASCADE, related_name="+")
+    number = models.CharField(max_length=20)
+    holder_name = models.CharField(max_length=40)
+    address = models.CharField(max_length=200)
+    monthly_amount = models.DecimalField(max_digits=10, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["company", "number"], name="local_utility_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company.code}:{self.number}"

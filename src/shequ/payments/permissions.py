@@ -8,7 +8,7 @@ from shequ.core.scopes import Role
 from shequ.people.permissions import areas_of
 
 
-def is_department_staff_of(user: Any, department_id: int) -> bool:
+def is_department_staff_of(user: Any, department_id: int | None) -> bool:
     return any(
         a.role == Role.SYSTEM_ADMIN
         or (a.role == Role.DEPARTMENT_STAFF and a.department_id == department_id)
@@ -22,3 +22,11 @@ def can_issue_bills(user: Any) -> bool:
 
 
 rules.add_perm("payments.add_bill", can_issue_bills)
+
+
+@rules.predicate
+def is_system_admin(user: Any) -> bool:
+    return any(a.role == Role.SYSTEM_ADMIN for a in areas_of(user))
+
+
+rules.add_perm("payments.add_utilitycompany", is_system_admin)

@@ -5,24 +5,48 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.errors import NotFound
 from shequ.core.scopes import Role
-from shequ.payments.models import Bill, Payment, Receipt, Refund
+from shequ.payments.models import (
+    Bill,
+    Payment,
+    Receipt,
+    Refund,
+    UtilityAccount,
+    UtilityCompany,
+)
 from shequ.payments.providers import provider_get
 from shequ.people.selectors import scope_queryset
+from shequ.places.models import Division
 
 
 def bill_list_for_user(*, user: Any) -> QuerySet[Bill]:
     """The user's own bills: unpaid first, then newest."""
     return (
         Bill.objects.filter(user_id=user.pk)
-        .select_related("department")
+        .select_related("department", "community")
         .order_by("-status", "-created_at")
     )
+
+
+def utility_accounts_for_user(*, user: Any) -> list[UtilityAccount]:
+    return list(UtilityAccount.objects.filter(user_id=user.pk).select_related("company"))
+
+
+def utility_companies() -> QuerySet[UtilityCompany]:
+    """Every registered company with how many accounts residents have bound."""
+    return UtilityCompany.objects.select_related("department").annotate(bound=Count("accounts"))
+
+
+def donation_community(code: str) -> Division:
+    community = Division.objects.filter(code=code, level=Division.Level.COMMUNITY).first()
+    if community is None:
+        raise NotFound("community_not_found", _("No such community."))
+    return community
 
 
 def bill_get_for_user(*, user: Any, bill_id: int) -> Bill:
@@ -43,7 +67,7 @@ def receipt_for_bill(bill: Bill) -> Receipt | None:
 def bill_list_for(*, user: Any, status: str | None = None) -> QuerySet[Bill]:
     """Bills of the staff member's department (all for administrators)."""
     queryset = scope_queryset(
-        Bill.objects.select_related("department", "user"),
+        Bill.objects.select_related("department", "community", "user"),
         user,
         division_field=None,
         department_field="department_id",
@@ -103,22 +127,22 @@ def reconciliation_report(*, user: Any, day: date) -> Reconciliation:
             confirmed_at__gte=start,
             confirmed_at__lt=end,
         )
-        .select_related("bill__department")
+        .select_related("bill__department", "bill__community")
         .order_by("bill__department__name")
     )
     refunds = list(
         Refund.objects.filter(
             payment__bill__in=bills.values("pk"), created_at__gte=start, created_at__lt=end
-        ).select_related("payment__bill__department")
+        ).select_related("payment__bill__department", "payment__bill__community")
     )
     rows: dict[str, DepartmentDay] = {}
     for payment in payments:
-        name = payment.bill.department.name
+        name = payment.bill.payee_name
         row = rows.setdefault(name, DepartmentDay(department=name))
         row.payments += 1
         row.paid += payment.amount
     for refund in refunds:
-        name = refund.payment.bill.department.name
+        name = refund.payment.bill.payee_name
         rows.setdefault(name, DepartmentDay(department=name)).refunds += refund.amount
     ours = {p.provider_txn_id: p.amount for p in payments if p.provider_txn_id}
     statement = [line for line in provider_get().statement(day=day) if line.kind == "charge"]

@@ -1,6 +1,7 @@
 """Writes of payments: issue and cancel bills, pay idempotently, take callbacks, refund."""
 
-from datetime import date
+import re
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -13,10 +14,12 @@ from shequ.core.errors import DomainError, NotFound, PermissionDenied
 from shequ.core.services import audit_record
 from shequ.notices.models import Category
 from shequ.notices.services import message_send, plain_text
-from shequ.payments.models import Bill, Payment, Refund
-from shequ.payments.permissions import is_department_staff_of
+from shequ.payments.models import Bill, Payment, Refund, UtilityAccount, UtilityCompany
+from shequ.payments.permissions import is_department_staff_of, is_system_admin
 from shequ.payments.providers import Charge, LocalGateway, provider_get
+from shequ.payments.utilities import interface_get
 from shequ.people.models import Department, Resident, User
+from shequ.places.models import Division
 
 MAX_BILL = Decimal("1000000.00")
 CENT = Decimal("0.01")
@@ -76,23 +79,29 @@ def bill_issue(
         due_date=due_date,
         issued_by=actor,
     )
-    bill.reference = f"ZD{timezone.localdate():%Y%m%d}{bill.pk:06d}"
+    _issued(bill, actor=actor, division_code=resident.community_id or "")
+    return bill
+
+
+def _issued(bill: Bill, *, actor: User | None, division_code: str = "", prefix: str = "ZD") -> None:
+    """Number a new bill, audit it and tell the resident (a donation's payer needs no note)."""
+    bill.reference = f"{prefix}{timezone.localdate():%Y%m%d}{bill.pk:06d}"
     bill.save(update_fields=["reference"])
     audit_record(
         actor=actor,
-        verb="bill.issue",
+        verb="donation.start" if bill.category == Bill.Category.DONATION else "bill.issue",
         target=bill,
-        division_code=resident.community_id or "",
-        changes={"amount": [None, str(clean_amount)]},
+        division_code=division_code,
+        changes={"amount": [None, str(bill.amount)]},
     )
-    message_send(
-        user_id=resident.user_id,
-        category=Category.BILL,
-        title=_("New bill: %(title)s, ¥%(amount)s")
-        % {"title": clean_title, "amount": clean_amount},
-        url=f"/payments/bills/{bill.pk}/",
-    )
-    return bill
+    if bill.category != Bill.Category.DONATION:
+        message_send(
+            user_id=bill.user_id,
+            category=Category.BILL,
+            title=_("New bill: %(title)s, ¥%(amount)s")
+            % {"title": bill.title, "amount": bill.amount},
+            url=f"/payments/bills/{bill.pk}/",
+        )
 
 
 @transaction.atomic
@@ -238,3 +247,192 @@ def payment_refund(*, actor: User, bill_id: int, amount: Any, reason: str) -> Re
         url=f"/payments/bills/{bill.pk}/",
     )
     return refund
+
+
+# —— Utility accounts (户号绑定) and what is due on them ——
+
+MAX_BINDINGS = 20
+
+
+@transaction.atomic
+def utility_company_create(
+    *, actor: User, code: str, name: str, kind: str, department_id: int
+) -> UtilityCompany:
+    """Register a company whose accounts residents may bind (system administrators).
+
+    Raises: PermissionDenied, NotFound (department), DomainError (fields, duplicate code).
+    """
+    if not is_system_admin(actor):
+        raise PermissionDenied(
+            "not_admin", _("Only a system administrator may register utility companies.")
+        )
+    clean_code = (code or "").strip().lower()
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,39}", clean_code):
+        raise DomainError(
+            "bad_code", _("Use 2 to 40 lower-case letters, digits or dashes."), field="code"
+        )
+    if UtilityCompany.objects.filter(code=clean_code).exists():
+        raise DomainError("duplicate_code", _("This code is already in use."), field="code")
+    clean_name = plain_text(name, field="name", max_length=100)
+    if kind not in UtilityCompany.Kind.values:
+        raise DomainError("bad_choice", _("Choose one of the options."), field="kind")
+    department = Department.objects.filter(pk=department_id, is_active=True).first()
+    if department is None:
+        raise NotFound("department_not_found", _("No such department."))
+    company = UtilityCompany.objects.create(
+        code=clean_code, name=clean_name, kind=kind, department=department
+    )
+    audit_record(actor=actor, verb="utility_company.create", target=company)
+    return company
+
+
+@transaction.atomic
+def utility_account_bind(
+    *, actor: User, company_id: int, number: str, label: str = ""
+) -> UtilityAccount:
+    """Bind a utility account number after the company's interface confirmed it; what is
+    due on it becomes the resident's bills at once.
+
+    Raises: NotFound (company), DomainError ``bad_account_number`` / ``account_check_failed``
+    / ``account_unknown`` / ``already_bound`` / ``too_many_accounts``.
+    """
+    company = UtilityCompany.objects.filter(pk=company_id, is_active=True).first()
+    if company is None:
+        raise NotFound("company_not_found", _("No such utility company."))
+    clean = re.sub(r"[\s-]", "", str(number or ""))
+    if not re.fullmatch(r"\d{6,20}", clean):
+        raise DomainError(
+            "bad_account_number",
+            _("An account number is 6 to 20 digits, as printed on your bill."),
+            field="number",
+        )
+    clean_label = plain_text(label, field="label", max_length=20, required=False)
+    accounts = UtilityAccount.objects.select_for_update().filter(user_id=actor.pk)
+    if any(a.company_id == company.pk and a.number == clean for a in accounts):
+        raise DomainError(
+            "already_bound", _("You have already bound this account."), field="number"
+        )
+    if len(accounts) >= MAX_BINDINGS:
+        raise DomainError(
+            "too_many_accounts",
+            _("You can bind at most %(n)s accounts."),
+            n=MAX_BINDINGS,
+        )
+    checked = interface_get().check_account(company=company, number=clean)
+    account = UtilityAccount.objects.create(
+        user_id=actor.pk,
+        company=company,
+        number=clean,
+        label=clean_label,
+        holder_masked=checked.holder_masked,
+        address=checked.address[:200],
+    )
+    audit_record(actor=actor, verb="utility_account.bind", target=account)
+    utility_dues_sync(account=account)
+    return account
+
+
+@transaction.atomic
+def utility_account_unbind(*, actor: User, account_id: int) -> None:
+    """Unbind an account; its bills stay (paid ones are records, unpaid ones still owed).
+
+    Raises: NotFound (not yours).
+    """
+    account = UtilityAccount.objects.filter(pk=account_id, user_id=actor.pk).first()
+    if account is None:
+        raise NotFound("utility_account_not_found", _("No such account."))
+    audit_record(actor=actor, verb="utility_account.unbind", target=account)
+    Bill.objects.filter(utility_account=account).update(utility_account=None)
+    account.delete()
+
+
+def utility_dues_sync(*, account: UtilityAccount) -> int:
+    """Ask the company what is due on ``account`` and add each new period as a bill (one bill
+    per account and period, however often this runs). Returns how many bills were added."""
+    dues = interface_get().dues(
+        company=account.company, number=account.number, today=timezone.localdate()
+    )
+    added = 0
+    for due in dues:
+        amount = _money(due.amount, field="amount")
+        year, month = due.period.split("-")
+        with transaction.atomic():
+            bill, created = Bill.objects.get_or_create(
+                utility_account=account,
+                period=due.period,
+                defaults={
+                    "user_id": account.user_id,
+                    "department_id": account.company.department_id,
+                    "category": Bill.Category.UTILITY,
+                    "title": _("%(company)s %(year)s-%(month)s (account %(number)s)")
+                    % {
+                        "company": account.company.name,
+                        "year": year,
+                        "month": month,
+                        "number": account.number,
+                    },
+                    "amount": amount,
+                    "due_date": due.due_date,
+                },
+            )
+            if not created:
+                continue
+            _issued(bill, actor=None)
+            added += 1
+    UtilityAccount.objects.filter(pk=account.pk).update(synced_at=timezone.now())
+    return added
+
+
+def utility_dues_sync_for_user(*, user: User, older_than: timedelta = timedelta(hours=6)) -> int:
+    """Refresh the user's accounts not asked about recently (opening the bills page)."""
+    cutoff = timezone.now() - older_than
+    stale = UtilityAccount.objects.filter(user_id=user.pk).select_related("company")
+    return sum(
+        utility_dues_sync(account=a) for a in stale if a.synced_at is None or a.synced_at < cutoff
+    )
+
+
+# —— Donations to a community fund (社区基金捐款), paid like a bill ——
+
+MIN_DONATION = Decimal("1.00")
+MAX_DONATION = Decimal("50000.00")
+
+
+@transaction.atomic
+def donation_start(
+    *, actor: User, community_code: str, amount: Any, purpose: str = "", name_public: bool
+) -> Bill:
+    """A resident's online gift to a community's foundation: a bill payable to the fund, paid
+    through the payment provider; once paid, the funds app posts it to the fund's ledger and
+    issues the receipt (``bill_paid``).
+
+    Raises: NotFound (community), DomainError ``amount_out_of_range`` / ``bad_amount``.
+    """
+    community = Division.objects.filter(
+        code=str(community_code or ""), level=Division.Level.COMMUNITY
+    ).first()
+    if community is None:
+        raise NotFound("community_not_found", _("No such community."))
+    try:
+        value = Decimal(str(amount).strip().replace(",", "")).quantize(CENT)
+    except (InvalidOperation, ValueError):
+        raise DomainError("bad_amount", _("Enter an amount in yuan."), field="amount") from None
+    if not value.is_finite() or not MIN_DONATION <= value <= MAX_DONATION:
+        raise DomainError(
+            "amount_out_of_range",
+            _("An online donation is between 1 and 50,000 yuan."),
+            field="amount",
+        )
+    clean_purpose = plain_text(purpose, field="purpose", max_length=200, required=False)
+    bill = Bill.objects.create(
+        user_id=actor.pk,
+        community=community,
+        category=Bill.Category.DONATION,
+        title=_("Donation to the %(community)s community fund") % {"community": community.name},
+        amount=value,
+        due_date=timezone.localdate(),
+        donation_purpose=clean_purpose,
+        donation_name_public=bool(name_public),
+    )
+    _issued(bill, actor=actor, division_code=community.code, prefix="JK")
+    return bill
