@@ -60,7 +60,7 @@ def _chosen_from_venue(venue: Venue | None) -> dict[str, str]:
     chosen = {"district": "", "street": "", "community": ""}
     if venue is None or venue.community is None:
         return chosen
-    for division in [*division_ancestors(venue.community_id), venue.community]:
+    for division in [*division_ancestors(venue.community.code), venue.community]:
         if division.level in (
             Division.Level.DISTRICT,
             Division.Level.STREET,
@@ -160,7 +160,7 @@ def venue_close_day(request: HttpRequest, venue_id: int) -> HttpResponse:
     else:
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
     return redirect("bookings_console:venue", venue_id=venue.pk)
 
 
