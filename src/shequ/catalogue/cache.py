@@ -75,7 +75,7 @@ def cached(name: str, params: tuple[Any, ...], compute: Callable[[], T]) -> T:
         value = compute()
         shared = getattr(settings, "SHEQU_CACHE_SHARED", False)
         cache.set(key, value, timeout=TIMEOUT_SECONDS if shared else LOCAL_TIMEOUT_SECONDS)
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def _changed(sender: Any, **kwargs: Any) -> None:
