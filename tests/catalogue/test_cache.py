@@ -106,3 +106,27 @@ def test_each_language_has_its_own_entries(catalogue: None, client: Client) -> N
     with translation.override("zh-hans"):
         chinese = topics_of_kind(kind=Topic.Kind.THEME)
     assert [t.code for t in english] == [t.code for t in chinese]
+
+
+def test_the_search_page_shows_an_edit_at_once(catalogue: None, client: Client) -> None:
+    staff = make_staff("gaj3", Role.DEPARTMENT_STAFF, "gongan")
+    service = Service.objects.get(code="juzhuzheng")
+    url = "/catalogue/?q=%E5%B1%85%E4%BD%8F%E8%AF%81"  # 居住证
+    assert "<mark>居住证</mark>办理" in client.get(url).content.decode()
+    assert (
+        "<mark>居住证</mark>办理"
+        in client.get(url, headers={"HX-Request": "true"}).content.decode()
+    )
+    service_update(actor=staff, service_id=service.pk, name="居住证申领（新市民）")
+    for page in (client.get(url), client.get(url, headers=htmx)):
+        html = page.content.decode()
+        assert "<mark>居住证</mark>申领（新市民）" in html
+        assert "<mark>居住证</mark>办理" not in html
+    # The topic buttons too: a renamed life event shows on the next visit.
+    assert "生育出生" in client.get("/catalogue/").content.decode()
+    topic = Topic.objects.get(code="birth")
+    topic.name = "宝宝出生"
+    topic.save()
+    browse = client.get("/catalogue/").content.decode()
+    assert "宝宝出生" in browse
+    assert "生育出生" not in browse

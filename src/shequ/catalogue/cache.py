@@ -65,6 +65,17 @@ def bump_catalogue_version() -> None:
     transaction.on_commit(_bump)
 
 
+def cache_seconds() -> int:
+    """How long a cached catalogue read or page fragment may live (see the module doc)."""
+    shared = getattr(settings, "SHEQU_CACHE_SHARED", False)
+    return TIMEOUT_SECONDS if shared else LOCAL_TIMEOUT_SECONDS
+
+
+def fragment_context() -> dict[str, int]:
+    """What the catalogue templates' ``{% cache %}`` fragments are keyed and timed by."""
+    return {"catalogue_version": catalogue_version(), "catalogue_cache_seconds": cache_seconds()}
+
+
 def cached(name: str, params: tuple[Any, ...], compute: Callable[[], T]) -> T:
     """``compute()``'s value for ``params`` in the current language and catalogue version."""
     digest = hashlib.sha256(repr(params).encode()).hexdigest()[:32]
@@ -73,9 +84,8 @@ def cached(name: str, params: tuple[Any, ...], compute: Callable[[], T]) -> T:
     value = cache.get(key)
     if value is None:
         value = compute()
-        shared = getattr(settings, "SHEQU_CACHE_SHARED", False)
-        cache.set(key, value, timeout=TIMEOUT_SECONDS if shared else LOCAL_TIMEOUT_SECONDS)
-    return value  # type: ignore[no-any-return]
+        cache.set(key, value, timeout=cache_seconds())
+    return value
 
 
 def _changed(sender: Any, **kwargs: Any) -> None:

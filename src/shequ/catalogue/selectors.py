@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shequ.catalogue.cache import bump_catalogue_version as bump_catalogue_version
 from shequ.catalogue.cache import cached
+from shequ.catalogue.cache import fragment_context as fragment_context
 from shequ.catalogue.models import SearchEntry, Service, Topic
 from shequ.catalogue.search import highlight, parse_query, ranked_entry_ids
 from shequ.core.errors import NotFound

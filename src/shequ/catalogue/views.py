@@ -36,6 +36,9 @@ def catalogue_home(request: HttpRequest) -> HttpResponse:
             "services": services,
             "life_events": selectors.topics_of_kind(kind=Topic.Kind.LIFE_EVENT),
             "themes": selectors.topics_of_kind(kind=Topic.Kind.THEME),
+            # The rendered results and topic lists are the same for everyone: kept in the
+            # shared cache under the catalogue's version (see catalogue.cache).
+            **selectors.fragment_context(),
         },
     )
 
