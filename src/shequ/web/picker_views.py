@@ -13,9 +13,7 @@ MAX_QUERY = 40
 
 
 def _refused() -> JsonResponse:
-    return JsonResponse(
-        {"results": [], "error": _("You have no area to choose from.")}, status=403
-    )
+    return JsonResponse({"results": [], "error": _("You have no area to choose from.")}, status=403)
 
 
 @staff_required

@@ -29,6 +29,7 @@ class DivisionPickerWidget(forms.Select):
     """A select of the allowed divisions, wrapped for ``pickers.js`` to cascade."""
 
     template_name = "web/widgets/division_picker.html"
+    is_picker = True
     level: str | None = Division.Level.COMMUNITY
 
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
@@ -124,6 +125,7 @@ class PersonPickerWidget(forms.Widget):
     """A hidden resident id, a search box and the results list (``pickers.js``)."""
 
     template_name = "web/widgets/person_picker.html"
+    is_picker = True
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs)

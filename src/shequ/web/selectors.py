@@ -11,7 +11,6 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from shequ.core.pii import mask_id_number
 from shequ.core.scopes import CITY_CODE, Area, Role, areas_q, code_prefix, code_range
 from shequ.people.models import Resident
 from shequ.people.permissions import WORKERS, areas_of
@@ -126,7 +125,7 @@ class PersonChoice:
         return cls(
             id=resident.pk,
             name=resident.real_name,
-            id_masked=mask_id_number(resident.id_number) if resident.id_number else "",
+            id_masked=resident.id_number.masked if resident.id_number else "",
             community=str(resident.community) if resident.community_id else "",
         )
 
@@ -169,7 +168,7 @@ def person_search(
         found = [
             r
             for r in queryset[:PERSON_TAIL_CANDIDATES]
-            if r.phone and "".join(ch for ch in r.phone if ch.isdigit()).endswith(tail)
+            if r.phone and r.phone.reveal().endswith(tail)
         ]
     else:
         found = list(queryset[: limit + 1])

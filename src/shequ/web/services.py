@@ -26,9 +26,7 @@ def person_search_logged(
     """
     with transaction.atomic():
         found, more = selectors.person_search(actor, query, community=community, roles=roles)
-        areas = [
-            area.division_code or CITY_CODE for area in selectors.picker_areas(actor, roles)
-        ]
+        areas = [area.division_code or CITY_CODE for area in selectors.picker_areas(actor, roles)]
         audit_record(
             actor=actor,
             verb="people.resident_search",
