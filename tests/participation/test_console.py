@@ -22,6 +22,7 @@ from shequ.participation.models import (
     CouncilMember,
     ItemVote,
     Meeting,
+    PaperEntry,
     Proposal,
     Round,
     RoundProject,
@@ -639,3 +640,32 @@ def test_votes_are_recorded_by_show_of_hands_or_by_the_member_alone(
 
 
 MEMBER_NOT_IN = "Only members signed in to the meeting may vote."
+
+
+def test_a_paper_ballot_names_its_voter_by_the_picked_resident(
+    place: Place, client: Client
+) -> None:
+    budget_round = voting_round(place)
+    project = budget_round.projects.order_by("id").first()
+    assert project is not None
+    url = f"/console/participation/rounds/{budget_round.pk}/"
+    client.force_login(place.worker)
+    page = client.get(url).content.decode()
+    assert 'data-testid="person-picker-resident_id"' in page
+    assert 'name="id_number"' not in page
+    outsider = place.outsider.resident
+    with translation.override("zh-hans"):
+        forged = client.post(
+            url,
+            {"sheet": "007", "resident_id": outsider.pk, "approvals": [project.pk]},
+            HTTP_ACCEPT_LANGUAGE="zh-hans",
+        )
+    assert forged.status_code == 400
+    assert said("Choose a resident of your area from the search results.") in (
+        forged.content.decode()
+    )
+    assert not PaperEntry.objects.exists()
+    voter = place.residents[4].resident
+    done = client.post(url, {"sheet": "007", "resident_id": voter.pk, "approvals": [project.pk]})
+    assert done.status_code == 302
+    assert PaperEntry.objects.get().resident == voter

@@ -435,6 +435,8 @@ def round_page(request: HttpRequest, round_id: int) -> HttpResponse:
                 raise
             messages.error(request, str(error))
             status = 400
+        if form.is_bound and form.errors:
+            status = 400  # e.g. a voter outside the area: nothing entered
     winners = rounds.round_winners(budget_round)
     context = {
         "round": budget_round,

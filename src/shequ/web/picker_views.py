@@ -20,7 +20,7 @@ def _refused() -> JsonResponse:
 @require_GET
 def picker_divisions(request: HttpRequest) -> JsonResponse:
     """``?parent=<code>`` (empty: the city) → the children a picker may show this user."""
-    areas = selectors.picker_areas(request.user)
+    areas = selectors.picker_areas(request.user, selectors.DIVISION_PICKER_ROLES)
     if not areas:
         return _refused()
     raw = request.GET.get("parent", "")

@@ -22,14 +22,22 @@ PERSON_TAIL_CANDIDATES = 300
 LEVEL_ORDER = (Division.Level.DISTRICT, Division.Level.STREET, Division.Level.COMMUNITY)
 
 
+# Roles whose divisions a division picker may list: the workers, and department staff, who
+# serve the whole city (a department's form may be limited to some communities).
+DIVISION_PICKER_ROLES = WORKERS | {Role.DEPARTMENT_STAFF}
+
+
 def picker_areas(user: Any, roles: Iterable[str] = WORKERS) -> list[Area]:
-    """The user's areas that count for a picker: roles in ``roles`` with a division, or admin."""
+    """The user's areas that count for a picker: roles in ``roles`` with a division, or admin.
+    Department staff (when in ``roles``) pick anywhere in the city."""
     wanted = set(roles)
-    return [
-        area
-        for area in areas_of(user)
-        if area.role == Role.SYSTEM_ADMIN or (area.role in wanted and area.division_code)
-    ]
+    areas = []
+    for area in areas_of(user):
+        if area.role == Role.SYSTEM_ADMIN or (area.role in wanted and area.division_code):
+            areas.append(area)
+        elif area.role == Role.DEPARTMENT_STAFF and area.role in wanted:
+            areas.append(Area(role=area.role, division_code=CITY_CODE))
+    return areas
 
 
 def levels_up_to(level: str | None) -> list[str]:

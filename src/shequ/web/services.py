@@ -6,11 +6,16 @@ from typing import Any
 from django.db import transaction
 
 from shequ.core.scopes import CITY_CODE
-from shequ.core.searches import search_label
 from shequ.core.services import audit_record
 from shequ.people.permissions import WORKERS
 from shequ.web import selectors
 from shequ.web.selectors import PersonChoice
+
+
+def _search_as_logged(query: str) -> str:
+    """The name as typed; of the mobile number, at most its last four digits, masked."""
+    name, tail = selectors.split_person_query(query)
+    return (f"{name} ****{tail[-4:]}" if tail else name)[:200]
 
 
 def person_search_logged(
@@ -31,7 +36,7 @@ def person_search_logged(
             actor=actor,
             verb="people.resident_search",
             division_code=community or (areas[0] if len(areas) == 1 else ""),
-            reason=search_label(query)[:200],
+            reason=_search_as_logged(query),
             changes={"areas": sorted(set(areas)), "found": len(found), "more": more},
             ip=ip,
         )
