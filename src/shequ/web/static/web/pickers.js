@@ -160,8 +160,12 @@
 
     // Loads the options of step `index` under `parent`, chooses `wanted` (or the only option),
     // then goes on down.
+    var tickets = [];
     function load(index, parent, wanted) {
+      // Only the latest request for a step fills it (a quick second choice wins).
+      var ticket = (tickets[index] = (tickets[index] || 0) + 1);
       return children(url, parent).then(function (items) {
+        if (tickets[index] !== ticket) { return; }
         if (index >= steps.length) {
           if (boxes) { showBoxes(items); }
           return;
@@ -185,7 +189,8 @@
 
     steps.forEach(function (step, index) {
       step.addEventListener("change", function () {
-        for (var j = index + 1; j < steps.length; j++) { fill(steps[j], []); }
+        for (var j = index + 1; j <= steps.length; j++) { tickets[j] = (tickets[j] || 0) + 1; }
+        for (j = index + 1; j < steps.length; j++) { fill(steps[j], []); }
         if (boxes) { boxes.replaceChildren(); }
         update();
         if (step.value) { load(index + 1, step.value, null); }
