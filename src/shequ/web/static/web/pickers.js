@@ -67,6 +67,9 @@
     }
     if (fieldLabel && fieldLabel.parentNode !== box) { fieldLabel.htmlFor = steps[0].id; }
     root.insertBefore(box, real);
+    // The browser cannot ask for a hidden control: the visible last step asks instead.
+    if (real.required && target && !multiple) { steps[steps.length - 1].required = true; }
+    real.required = false;
     real.classList.add("d-none");
     real.setAttribute("aria-hidden", "true");
     real.tabIndex = -1;
