@@ -13,7 +13,7 @@ from shequ.core.scopes import Role
 from shequ.notices.models import CommunityNotice
 from shequ.participation.models import PaperEntry, Round
 from shequ.participation.services import rounds
-from shequ.people.models import User
+from shequ.people.models import User, VerificationLevel
 from tests.e2e.conftest import PHONE_VIEWPORT
 from tests.e2e.steps import log_in, pick_division, pick_person
 from tests.factories import NIJIAQIAO, SHUIJINGFANG, WUHOU, make_resident, make_staff, make_user
@@ -86,7 +86,9 @@ def test_a_worker_enters_a_paper_ballot_by_picking_the_voter_by_name(
 ) -> None:
     page = phone_page
     worker = staff("ballot_worker", Role.COMMUNITY_WORKER, NIJIAQIAO)
-    voter = make_resident(NIJIAQIAO, name="孙投票", phone="13900002468")
+    voter = make_resident(
+        NIJIAQIAO, name="孙投票", phone="13900002468", level=VerificationLevel.REGISTRY_MATCHED
+    )
     make_resident(NIJIAQIAO, name="孙邻居", phone="13900001357")
     make_resident(SHUIJINGFANG, name="孙外区")
     fund_community(NIJIAQIAO, Decimal("500000"))
