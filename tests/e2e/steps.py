@@ -57,3 +57,34 @@ def pass_second_factor(page: Page, login: str) -> list[str]:
     page.get_by_label("验证码").fill(totp_code(device, steps_ahead=1 if spent else 0))
     page.get_by_role("button", name="验证").click()
     return []
+
+
+PICKER_LEVELS = ("district", "street", "community")
+
+
+def pick_division(page: Page, field: str, *names: str) -> None:
+    """Choose a place with the cascading division picker of form field ``field``, by the names
+    a person reads (never a code): ``pick_division(page, "community", "武侯区", "玉林街道",
+    "倪家桥社区")``. Where the picker takes several communities, the last name is ticked."""
+    picker = page.get_by_test_id(f"division-picker-{field}")
+    for level, name in zip(PICKER_LEVELS, names, strict=False):
+        select = picker.locator(f"#id_{field}_{level}")
+        if not select.count():  # several communities: ticked under the chosen street
+            picker.get_by_test_id("division-checkboxes").get_by_label(name, exact=True).check()
+            continue
+        expect(select.locator("option", has_text=name)).to_be_attached()
+        if select.locator("option:checked").inner_text() != name:
+            select.select_option(label=name)
+        expect(select.locator("option:checked")).to_have_text(name)
+
+
+def pick_person(
+    page: Page | Locator, name: str, *, query: str = "", field: str = "resident_id"
+) -> None:
+    """Find a resident with the person picker by name (``query``: what is typed, e.g. the name
+    and the mobile number's last digits) and choose them from the results."""
+    picker = page.get_by_test_id(f"person-picker-{field}")
+    picker.get_by_role("searchbox").fill(query or name)
+    picker.get_by_role("button", name="搜索").click()
+    picker.get_by_test_id("person-result").filter(has_text=name).first.click()
+    expect(picker.get_by_test_id("picked-person")).to_contain_text(name)

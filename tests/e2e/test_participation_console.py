@@ -1,5 +1,5 @@
 """The community worker's side of residents deciding, in the browser: the worker of 倪家桥社区
-sets up a council, records its members by ID number, runs a meeting (staff and QR sign-in,
+sets up a council, records its members picked by name, runs a meeting (staff and QR sign-in,
 quorum, a show of hands and a member voting on her own phone) to a spending decision that the
 funds console then offers; prepares a budgeting round on the community fund, reviews its
 projects and opens the vote, after which the ballot rules refuse any change; and bad input on
@@ -31,7 +31,7 @@ from shequ.participation.models import (
 )
 from shequ.people.models import User
 from tests.e2e.conftest import PHONE_VIEWPORT, TIMEOUT_MS
-from tests.e2e.steps import log_in
+from tests.e2e.steps import log_in, pick_person
 from tests.factories import (
     NIJIAQIAO,
     SHUIJINGFANG,
@@ -121,9 +121,10 @@ def create_council(page: Page) -> None:
     expect(page.get_by_test_id("in-office")).to_have_text("在任：0 人")
 
 
-def add_member(page: Page, id_number: str, *, start: date, end: date, chair: bool = False) -> None:
+def add_member(page: Page, name: str, *, start: date, end: date, chair: bool = False) -> None:
+    """The member picked by name from the residents of the community: no ID number typed."""
     form = page.get_by_test_id("member-form")
-    form.get_by_label("成员身份证号").fill(id_number)
+    pick_person(form, name)
     form.get_by_label("任期开始").fill(f"{start:%Y-%m-%d}")
     form.get_by_label("任期结束").fill(f"{end:%Y-%m-%d}")
     if chair:
@@ -141,11 +142,11 @@ def test_worker_runs_a_council_meeting_to_a_spending_decision(
     council = Council.objects.get(name=COUNCIL)
     assert (council.community_id, council.support_threshold) == (NIJIAQIAO, 5)
 
-    # Members by ID number, as elected; the first one chairs.
+    # Members picked by name, as elected; the first one chairs.
     for index, name in enumerate(desk.ids):
         add_member(
             page,
-            desk.ids[name],
+            name,
             start=today - timedelta(days=30),
             end=date(today.year + 3, 1, 1),
             chair=index == 0,
@@ -418,18 +419,21 @@ def test_bad_member_input_is_refused_in_chinese_and_nothing_is_recorded(
     council = Council.objects.get(name=COUNCIL)
     start, end = today - timedelta(days=1), date(today.year + 3, 1, 1)
 
-    # A resident of another community (水井坊社区) cannot sit on this council.
-    add_member(page, desk.outsider_id, start=start, end=end)
+    # A resident of another community (水井坊社区) is not even found by the search.
     form = page.get_by_test_id("member-form")
-    expect(form.get_by_test_id("form-error")).to_have_text("成员必须是本社区已实名认证的居民。")
-    expect(form.get_by_label("成员身份证号")).to_have_value(desk.outsider_id)  # kept to correct
+    picker = form.get_by_test_id("person-picker-resident_id")
+    picker.get_by_role("searchbox").fill("赵六")
+    picker.get_by_role("button", name="搜索").click()
+    expect(picker.get_by_test_id("person-results")).to_have_text("您辖区内没有这个姓名的居民。")
 
-    # Nor a neighbour whose ID was never checked.
-    add_member(page, desk.unverified_id, start=start, end=end)
+    # Nor may a neighbour whose ID was never checked sit on it; the choice is kept to correct.
+    add_member(page, "钱七", start=start, end=end)
     expect(form.get_by_test_id("form-error")).to_have_text("成员必须是本社区已实名认证的居民。")
+    expect(form.get_by_test_id("picked-person")).to_contain_text("钱七")
+    assert desk.unverified_id not in page.content()
 
     # A term that ends before it starts.
-    add_member(page, desk.ids["张伟"], start=start, end=start - timedelta(days=7))
+    add_member(page, "张伟", start=start, end=start - timedelta(days=7))
     expect(form.get_by_test_id("error-term_end")).to_have_text("任期结束日期必须晚于开始日期。")
     expect(page.get_by_test_id("in-office")).to_have_text("在任：0 人")
 
@@ -444,6 +448,6 @@ def test_bad_member_input_is_refused_in_chinese_and_nothing_is_recorded(
     assert not AuditEvent.objects.filter(verb="participation.member_add").exists()
 
     # Corrected, the same form goes through.
-    add_member(page, desk.ids["张伟"], start=start, end=end)
+    add_member(page, "张伟", start=start, end=end)
     expect(flash(page)).to_have_text("成员已登记。")
     expect(page.get_by_test_id("in-office")).to_have_text("在任：1 人")

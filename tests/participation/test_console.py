@@ -22,6 +22,7 @@ from shequ.participation.models import (
     CouncilMember,
     ItemVote,
     Meeting,
+    PaperEntry,
     Proposal,
     Round,
     RoundProject,
@@ -103,33 +104,46 @@ def test_council_with_a_bad_quorum_is_refused_on_the_form(place: Place, client: 
     assert Council.objects.count() == before
 
 
-def test_members_are_added_by_id_number_and_their_terms_ended(place: Place, client: Client) -> None:
+def test_members_are_picked_by_name_and_their_terms_ended(place: Place, client: Client) -> None:
     id_number = valid_id_number(region="510107")
     newcomer = make_resident(NIJIAQIAO, name="王新成员", id_number=id_number)
-    outsider_id = valid_id_number(region="510104")
-    make_resident(SHUIJINGFANG, name="水井坊居民", id_number=outsider_id)
+    outsider = make_resident(SHUIJINGFANG, name="水井坊居民", id_number=valid_id_number("510104"))
+    unchecked = make_resident(NIJIAQIAO, name="未认证居民", level=0)
     url = f"{C}/councils/{place.council.pk}/"
     today = timezone.localdate()
     worker_client(client, place)
     before = CouncilMember.objects.count()
 
-    # Refused: a resident of another community; a term that ends before it starts.
+    # The form offers no ID number to type: the member is picked by name.
+    page = client.get(url).content.decode()
+    assert 'data-testid="person-picker-resident_id"' in page
+    assert 'name="id_number"' not in page
+
+    # Refused: a (forged) resident of another community; a resident whose ID was never
+    # checked; a term that ends before it starts.
     for data, message in (
-        ({"id_number": outsider_id, "term_start": today, "term_end": today + timedelta(days=900)},
+        ({"resident_id": outsider.pk, "term_start": today,
+          "term_end": today + timedelta(days=900)},
+         said("Choose a resident of your area from the search results.")),
+        ({"resident_id": unchecked.pk, "term_start": today,
+          "term_end": today + timedelta(days=900)},
          said("Members must be ID-checked residents of the community.")),
-        ({"id_number": id_number, "term_start": today, "term_end": today - timedelta(days=1)},
+        ({"resident_id": newcomer.pk, "term_start": today,
+          "term_end": today - timedelta(days=1)},
          said("The term must end after it starts.")),
     ):  # fmt: skip
         response = client.post(url, {"action": "add_member", **data})
         assert response.status_code == 400
         assert message in response.content.decode()
     assert CouncilMember.objects.count() == before
+    assert id_number not in response.content.decode()
+    assert "王新成员" in response.content.decode()  # the picked person stays on the form
 
     response = client.post(
         url,
         {
             "action": "add_member",
-            "id_number": id_number.lower(),
+            "resident_id": newcomer.pk,
             "term_start": today.isoformat(),
             "term_end": date(today.year + 3, 1, 1).isoformat(),
         },
@@ -626,3 +640,32 @@ def test_votes_are_recorded_by_show_of_hands_or_by_the_member_alone(
 
 
 MEMBER_NOT_IN = "Only members signed in to the meeting may vote."
+
+
+def test_a_paper_ballot_names_its_voter_by_the_picked_resident(
+    place: Place, client: Client
+) -> None:
+    budget_round = voting_round(place)
+    project = budget_round.projects.order_by("id").first()
+    assert project is not None
+    url = f"/console/participation/rounds/{budget_round.pk}/"
+    client.force_login(place.worker)
+    page = client.get(url).content.decode()
+    assert 'data-testid="person-picker-resident_id"' in page
+    assert 'name="id_number"' not in page
+    outsider = place.outsider.resident
+    with translation.override("zh-hans"):
+        forged = client.post(
+            url,
+            {"sheet": "007", "resident_id": outsider.pk, "approvals": [project.pk]},
+            HTTP_ACCEPT_LANGUAGE="zh-hans",
+        )
+    assert forged.status_code == 400
+    assert said("Choose a resident of your area from the search results.") in (
+        forged.content.decode()
+    )
+    assert not PaperEntry.objects.exists()
+    voter = place.residents[4].resident
+    done = client.post(url, {"sheet": "007", "resident_id": voter.pk, "approvals": [project.pk]})
+    assert done.status_code == 302
+    assert PaperEntry.objects.get().resident == voter

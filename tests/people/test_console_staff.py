@@ -39,9 +39,7 @@ def _staff_post(**overrides: str) -> dict[str, str]:
         "full_name": "李小红",
         "phone": "13700003333",
         "role": Role.COMMUNITY_WORKER,
-        "district": WUHOU,
-        "street": YULIN,
-        "community": NIJIAQIAO,
+        "division": NIJIAQIAO,
         "department": "",
     }
     data.update(overrides)
@@ -176,10 +174,10 @@ def test_an_admin_opens_a_staff_account_who_sets_a_password_and_sees_only_their_
 ) -> None:
     admin = _admin_client(client)
     form = client.get("/console/staff/new/").content.decode()
-    assert 'data-testid="area-picker"' in form
+    assert 'data-testid="division-picker-division"' in form
     assert "武侯区" in form  # districts are offered, never a typed code
-    streets = client.get("/accounts/division-options/", {"district": WUHOU}).content.decode()
-    assert YULIN in streets
+    streets = client.get("/console/pickers/divisions/", {"parent": WUHOU}).json()["results"]
+    assert YULIN in [street["code"] for street in streets]
     with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
         response = client.post("/console/staff/new/", _staff_post())
     assert response.status_code == 302
@@ -232,7 +230,8 @@ def test_an_admin_opens_a_staff_account_who_sets_a_password_and_sees_only_their_
     [
         ({"username": "taken"}, "用户名"),
         ({"phone": "1370000"}, "手机号"),
-        ({"community": ""}, "社区"),  # a street picked for a community worker
+        ({"division": YULIN}, "社区"),  # a street picked for a community worker
+        ({"division": "510107005999"}, "请从列表中选择您辖区内的地点"),  # a forged code
         ({"full_name": "x"}, "姓名"),
         ({"role": Role.DEPARTMENT_STAFF}, "部门"),
     ],
@@ -257,7 +256,9 @@ def test_bad_staff_input_is_refused_clearly_and_creates_nothing(
     assert (User.objects.count(), StaffRole.objects.count(), AuditEvent.objects.count()) == before
     assert sms_outbox == []
     # The picker keeps what was chosen.
-    assert f'value="{WUHOU}" selected' in response.content.decode()
+    chosen = overrides.get("division", NIJIAQIAO)
+    if chosen in (NIJIAQIAO, YULIN):
+        assert f'value="{chosen}" selected' in response.content.decode()
 
 
 def test_an_admin_adds_and_withdraws_roles_resets_a_password_and_deactivates(
@@ -271,7 +272,7 @@ def test_an_admin_adds_and_withdraws_roles_resets_a_password_and_deactivates(
     assert detail.status_code == 200
     client.post(
         f"/console/staff/{clerk.pk}/roles/",
-        {"role": Role.STREET_OFFICER, "district": WUHOU, "street": YULIN},
+        {"role": Role.STREET_OFFICER, "division": YULIN},
     )
     client.post(
         f"/console/staff/{clerk.pk}/roles/",
@@ -286,7 +287,7 @@ def test_an_admin_adds_and_withdraws_roles_resets_a_password_and_deactivates(
     with translation.override("zh-hans"):
         again = client.post(
             f"/console/staff/{clerk.pk}/roles/",
-            {"role": Role.STREET_OFFICER, "district": WUHOU, "street": YULIN},
+            {"role": Role.STREET_OFFICER, "division": YULIN},
         )
     assert again.status_code == 400
     assert clerk.staff_roles.filter(is_active=True).count() == 3

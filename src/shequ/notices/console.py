@@ -14,19 +14,18 @@ from shequ.core.forms import add_domain_error
 from shequ.core.services import client_ip
 from shequ.notices import selectors, services
 from shequ.notices.forms import CommunityNoticeForm
-from shequ.notices.permissions import can_publish_notices, publishable_communities
+from shequ.notices.permissions import can_publish_notices
 from shequ.people.models import User
 from shequ.people.permissions import staff_required
+from shequ.web.pickers import bind_pickers
 
 
 @staff_required
 def notice_list(request: HttpRequest) -> HttpResponse:
     if not can_publish_notices(request.user):
         raise DjangoPermissionDenied
-    own = publishable_communities(request.user)
-    form = CommunityNoticeForm(
-        request.POST or None, initial={"community": own[0] if len(own) == 1 else ""}
-    )
+    form = CommunityNoticeForm(request.POST or None)
+    bind_pickers(form, request.user)
     if request.method == "POST" and form.is_valid():
         try:
             notice = services.community_notice_publish(

@@ -4,9 +4,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.forms import StyledForm
+from shequ.places.models import Division
+from shequ.web.pickers import DivisionPickerField
 
 
 class CommunityNoticeForm(StyledForm):
-    community = forms.CharField(label=_("Community code"), max_length=12, min_length=12)
+    community = DivisionPickerField(label=_("Community"), level=Division.Level.COMMUNITY)
     title = forms.CharField(label=_("Title"), max_length=120)
     body = forms.CharField(label=_("Text"), max_length=4000, widget=forms.Textarea)

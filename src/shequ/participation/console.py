@@ -44,6 +44,7 @@ from shequ.participation.permissions import can_organise
 from shequ.participation.services import ballots, councils, meetings, proposals, rounds
 from shequ.people.models import User
 from shequ.people.permissions import staff_required
+from shequ.web.pickers import bind_pickers
 
 
 def _actor(request: HttpRequest) -> User:
@@ -208,6 +209,7 @@ def council_page(request: HttpRequest, council_id: int) -> HttpResponse:
     actor = _actor(request)
     action = request.POST.get("action", "") if request.method == "POST" else ""
     member_form = MemberForm(request.POST if action == "add_member" else None)
+    bind_pickers(member_form, request.user, community=council.community_id)
     meeting_form = MeetingForm(request.POST if action == "schedule" else None)
     end_form = MemberEndForm(request.POST if action == "end_member" else None)
     levels_form = CouncilLevelsForm(
@@ -405,7 +407,8 @@ def round_create(request: HttpRequest, code: str) -> HttpResponse:
 @staff_required
 def round_page(request: HttpRequest, round_id: int) -> HttpResponse:
     budget_round = selectors.round_get(round_id, user=request.user, staff=True)
-    form = PaperBallotForm(request.POST or None)
+    form = PaperBallotForm(request.POST if request.POST.get("action") != "advance" else None)
+    bind_pickers(form, request.user, community=budget_round.community_id)
     status = 200
     if request.method == "POST":
         try:
@@ -432,6 +435,8 @@ def round_page(request: HttpRequest, round_id: int) -> HttpResponse:
                 raise
             messages.error(request, str(error))
             status = 400
+        if form.is_bound and form.errors:
+            status = 400  # e.g. a voter outside the area: nothing entered
     winners = rounds.round_winners(budget_round)
     context = {
         "round": budget_round,

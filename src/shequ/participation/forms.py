@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from shequ.core.forms import StyledForm
 from shequ.participation.models import AgendaItem, Council, Proposal, Round
 from shequ.people.levels import level_choices
+from shequ.web.pickers import PersonPickerField
 
 
 class MultiplePhotoInput(forms.ClearableFileInput):
@@ -39,7 +40,10 @@ class ReasonForm(StyledForm):
 
 class PaperBallotForm(StyledForm):
     sheet = forms.CharField(label=_("Sheet number"), max_length=20)
-    id_number = forms.CharField(label=_("Voter's ID number"), max_length=18)
+    resident_id = PersonPickerField(
+        label=_("Voter"),
+        help_text=_("Search the voter by name; the sheet counts for the resident chosen."),
+    )
 
 
 # ---------------------------------------------------------------- console forms
@@ -113,7 +117,7 @@ class CouncilForm(CouncilLevelsForm):
 
 
 class MemberForm(ConsoleForm):
-    id_number = forms.CharField(label=_("Member's ID number"), max_length=18)
+    resident_id = PersonPickerField(label=_("Member"))
     term_start = forms.DateField(label=_("Term starts"), widget=DateInput)
     term_end = forms.DateField(label=_("Term ends"), widget=DateInput)
     is_chair = forms.BooleanField(label=_("Chair"), required=False)

@@ -1,12 +1,10 @@
 """Staff pages for residents: the list of an area, one resident, verify, reveal."""
 
-from collections.abc import Mapping
 from typing import cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,7 +12,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from shequ.core.digits import digits_or_none, int_or_none
+from shequ.core.digits import int_or_none
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error, form_status, submit
 from shequ.core.searches import search_label, search_recall, search_stash
@@ -55,8 +53,8 @@ from shequ.people.services.staff import (
 )
 from shequ.people.services.two_factor import two_factor_reset
 from shequ.people.views import password_set_link_builder
-from shequ.places.models import Division
-from shequ.places.selectors import division_children, division_get, division_list
+from shequ.places.selectors import division_get
+from shequ.web.pickers import bind_pickers
 
 PAGE_SIZE = 50
 
@@ -195,22 +193,6 @@ def _require_admin_page(request: HttpRequest) -> User:
     return user
 
 
-def _picker(source: Mapping[str, object]) -> dict[str, object]:
-    """The district → street → community selects, keeping what was chosen after an error."""
-    chosen = {key: str(source.get(key, "") or "") for key in ("district", "street", "community")}
-    return {
-        "chosen": chosen,
-        "districts": division_list(level=Division.Level.DISTRICT),
-        "streets": _children(chosen["district"]),
-        "communities": _children(chosen["street"]),
-    }
-
-
-def _children(raw: str) -> QuerySet[Division]:
-    code = digits_or_none(raw)
-    return division_children(code) if code is not None else Division.objects.none()
-
-
 @staff_required
 def staff_list(request: HttpRequest) -> HttpResponse:
     """System administrators: every staff account with its roles, and the way to open one."""
@@ -224,6 +206,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 def staff_create(request: HttpRequest) -> HttpResponse:
     user = _require_admin_page(request)
     form = StaffAccountForm(request.POST or None)
+    bind_pickers(form, user)
     if done := submit(
         request,
         form,
@@ -248,7 +231,7 @@ def staff_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "people/console/staff_form.html",
-        {"form": form, "picker": _picker(request.POST)},
+        {"form": form},
         status=form_status(form),
     )
 
@@ -259,7 +242,7 @@ def _staff_detail_page(
     return render(
         request,
         "people/console/staff_detail.html",
-        {"account": account, "form": form, "picker": _picker(request.POST)},
+        {"account": account, "form": form},
         status=status,
     )
 
@@ -268,7 +251,9 @@ def _staff_detail_page(
 def staff_detail(request: HttpRequest, user_id: int) -> HttpResponse:
     user = _require_admin_page(request)
     account = staff_account_get_for(user, user_id)
-    return _staff_detail_page(request, account, AreaPickerForm())
+    form = AreaPickerForm()
+    bind_pickers(form, user)
+    return _staff_detail_page(request, account, form)
 
 
 @staff_required
@@ -277,6 +262,7 @@ def staff_role_add(request: HttpRequest, user_id: int) -> HttpResponse:
     user = _require_admin_page(request)
     account = staff_account_get_for(user, user_id)
     form = AreaPickerForm(request.POST)
+    bind_pickers(form, user)
     if submit(
         request,
         form,

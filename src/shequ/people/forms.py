@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from shequ.core.forms import StyledForm
 from shequ.core.scopes import CITY_CODE, Role
 from shequ.people.models import Department
+from shequ.web.pickers import DivisionPickerField
 
 
 class LoginForm(AuthenticationForm):
@@ -98,13 +99,20 @@ class VerifyInPersonForm(forms.Form):
 
 
 class AreaPickerForm(StyledForm):
-    """A role and the area it covers, picked district → street → community (htmx cascade);
-    the deepest level chosen is the area, none at all is the whole city."""
+    """A role and the area it covers, picked district → street → community (the shared
+    division picker); the deepest level chosen is the area, none at all is the whole city."""
 
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-    district = forms.CharField(label=_("District"), required=False, max_length=12)
-    street = forms.CharField(label=_("Street"), required=False, max_length=12)
-    community = forms.CharField(label=_("Community"), required=False, max_length=12)
+    division = DivisionPickerField(
+        label=_("Area"),
+        level=None,
+        required=False,
+        empty_label=_("Whole city"),
+        help_text=_(
+            "For community, street and district roles and auditors: choose down to the level "
+            "of the role. Nothing chosen is the whole city."
+        ),
+    )
     department = forms.ModelChoiceField(
         label=_("Department (for department staff)"),
         required=False,
@@ -112,8 +120,7 @@ class AreaPickerForm(StyledForm):
     )
 
     def picked_division(self) -> str:
-        data = self.cleaned_data
-        return data.get("community") or data.get("street") or data.get("district") or CITY_CODE
+        return str(self.cleaned_data.get("division") or CITY_CODE)
 
     def picked_department(self) -> int | None:
         department = self.cleaned_data.get("department")

@@ -44,6 +44,7 @@ from shequ.projects.services import (
     registration,
     reporting,
 )
+from shequ.web.pickers import bind_pickers
 
 PAGE_SIZE = 50
 # A monthly workbook with more rows than this is imported in the background, with progress.
@@ -100,22 +101,40 @@ def _saved_or_shown(
 PREFILLABLE = ("name", "communities", "year", "location", "description")
 
 
-def _project_form(request: HttpRequest, *, editing: bool = False, **kwargs: Any) -> ProjectForm:
-    return ProjectForm(
+def _codes(value: object) -> list[str]:
+    """Community codes given as a list or as one comma-separated string (links, edits)."""
+    if isinstance(value, str):
+        return [c.strip() for c in value.replace("，", ",").split(",") if c.strip()]
+    return [str(c) for c in value] if isinstance(value, list | tuple) else []
+
+
+def _project_form(
+    request: HttpRequest, *, editing: bool = False, initial: dict[str, Any] | None = None
+) -> ProjectForm:
+    initial = dict(initial or {})
+    if "communities" in initial:
+        initial["communities"] = _codes(initial["communities"])
+    form = ProjectForm(
         request.POST or None,
         type_choices=[(t.code, f"{t.action.name} · {t.name}") for t in selectors.type_choices()],
         department_choices=[(d.code, d.name) for d in selectors.department_choices()],
         editing=editing,
-        **kwargs,
+        initial=initial,
     )
+    bind_pickers(form, request.user)
+    return form
 
 
-def _project_arguments(data: dict[str, Any]) -> dict[str, Any]:
-    """The service's keyword arguments from a valid ``ProjectForm``."""
+def _project_arguments(data: dict[str, Any], *, main: str = "") -> dict[str, Any]:
+    """The service's keyword arguments from a valid ``ProjectForm``; ``main``: the project's
+    main community so far, kept first when it stays ticked."""
+    codes = list(data["communities"])
+    if main in codes:
+        codes = [main, *(c for c in codes if c != main)]
     return {
         "name": data["name"],
         "type_code": data["project_type"],
-        "community_codes": data["communities"].replace("，", ",").split(","),
+        "community_codes": codes,
         "year": data["year"],
         "location": data["location"],
         "planned_city": data["planned_city"],
@@ -173,7 +192,7 @@ def project_edit(request: HttpRequest, code: str) -> HttpResponse:
                 actor=user,
                 code=code,
                 ip=client_ip(request),
-                **_project_arguments(form.cleaned_data),
+                **_project_arguments(form.cleaned_data, main=project.division_id),
             ),
         )
         if done is not None:

@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from shequ.core.forms import StyledForm
 from shequ.projects.models import Photo, Status
+from shequ.projects.permissions import MANAGERS
+from shequ.web.pickers import DivisionsPickerField
 
 
 class ProjectForm(StyledForm):
@@ -16,7 +18,11 @@ class ProjectForm(StyledForm):
     code = forms.CharField(label=_("Project code"), max_length=32)
     name = forms.CharField(label=_("Name"), max_length=200)
     project_type = forms.CharField(label=_("Project type"), max_length=40)
-    communities = forms.CharField(label=_("Community codes (comma separated)"), max_length=400)
+    communities = DivisionsPickerField(
+        label=_("Communities"),
+        roles=MANAGERS,
+        help_text=_("Choose the district and street, then tick the communities (one district)."),
+    )
     year = forms.IntegerField(label=_("Year"))
     location = forms.CharField(label=_("Location (GeoJSON geometry)"), required=False)
     planned_city = forms.DecimalField(label=_("Planned city funds"), required=False)

@@ -5,11 +5,13 @@ from django.urls import path
 from shequ.core import console as core_console
 from shequ.people import console as people_console
 from shequ.places import console as places_console
-from shequ.web import views
+from shequ.web import picker_views, views
 
 app_name = "console"
 urlpatterns = [
     path("", views.console_home, name="home"),
+    path("pickers/divisions/", picker_views.picker_divisions, name="picker_divisions"),
+    path("pickers/people/", picker_views.picker_people, name="picker_people"),
     path("divisions/<str:code>/", places_console.division_detail, name="division"),
     path("residents/", people_console.resident_list, name="resident_list"),
     path("residents/<int:resident_id>/", people_console.resident_detail, name="resident_detail"),

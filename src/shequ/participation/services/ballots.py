@@ -149,10 +149,18 @@ def my_ballot(*, user: User, budget_round: Round) -> list[int]:
 
 @transaction.atomic
 def paper_ballot_enter(
-    *, actor: User, round_id: int, sheet: str, id_number: str, approvals: Sequence[Any]
+    *,
+    actor: User,
+    round_id: int,
+    sheet: str,
+    approvals: Sequence[Any],
+    resident_id: int | None = None,
+    id_number: str = "",
 ) -> Ballot | None:
-    """Staff type one paper ballot sheet. The first entry waits; a second entry of the same
-    sheet by another person must match it exactly, then the ballot counts.
+    """Staff enter one paper ballot sheet, naming its voter by the resident picked in the
+    console (``resident_id``) or by the ID number on the sheet (API). The first entry waits;
+    a second entry of the same sheet by another person must match it exactly, then the ballot
+    counts.
 
     Returns the ballot once two entries agree, else None.
     Raises: DomainError ``paper_mismatch`` (nothing recorded) / ``already_entered`` /
@@ -164,16 +172,21 @@ def paper_ballot_enter(
     require_organiser(actor, budget_round.community_id)
     _voting_open(budget_round)
     sheet = plain_text(sheet, field="sheet", max_length=20, mask_numbers=False)
-    resident = Resident.objects.filter(
-        id_number_index=blind_index(PIIKind.ID_NUMBER, id_number.strip().upper()),
+    voters = Resident.objects.filter(
         community_id=budget_round.community_id,
         verification_level__gte=VerificationLevel.ID_CHECKED,
-    ).first()
+    )
+    field = "resident_id" if resident_id is not None else "id_number"
+    if resident_id is not None:
+        resident = voters.filter(pk=resident_id).first()
+    else:
+        index = blind_index(PIIKind.ID_NUMBER, id_number.strip().upper())
+        resident = voters.filter(id_number_index=index).first() if id_number.strip() else None
     if resident is None:
         raise DomainError(
             "not_a_verified_resident",
             _("Only ID-checked residents of this community may take part."),
-            field="id_number",
+            field=field,
         )
     # A sheet carries the number its voter wrote on it: the same level as online voting,
     # or a made-up number could vote on paper.
@@ -186,7 +199,7 @@ def paper_ballot_enter(
                 "“%(required)s”. Check their ID card against the community registry, or verify "
                 "them in person, before entering the sheet."
             ),
-            field="id_number",
+            field=field,
             current=str(VerificationLevel(resident.verification_level).label),
             required=str(needed.label),
         )
