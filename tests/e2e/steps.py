@@ -57,3 +57,12 @@ def pass_second_factor(page: Page, login: str) -> list[str]:
     page.get_by_label("验证码").fill(totp_code(device, steps_ahead=1 if spent else 0))
     page.get_by_role("button", name="验证").click()
     return []
+
+
+def confirm_dialog(page: Page, says: str) -> None:
+    """Agree in the confirmation dialog of an irreversible step, after checking it states the
+    consequence (``says`` is part of its text)."""
+    dialog = page.get_by_test_id("confirm-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_test_id("confirm-dialog-text")).to_contain_text(says)
+    dialog.get_by_test_id("confirm-dialog-yes").click()

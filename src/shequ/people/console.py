@@ -45,7 +45,12 @@ from shequ.people.selectors import (
 )
 from shequ.people.services.departments import department_create, department_rename
 from shequ.people.services.departments import department_set_active as department_set_active_service
-from shequ.people.services.residents import resident_reveal_pii, resident_verify_in_person
+from shequ.people.services.residents import (
+    resident_detail_view_record,
+    resident_list_view_record,
+    resident_reveal_pii,
+    resident_verify_in_person,
+)
 from shequ.people.services.staff import (
     staff_account_create,
     staff_account_deactivate,
@@ -98,6 +103,15 @@ def resident_list(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(residents, PAGE_SIZE).get_page(request.GET.get("page"))
     shown = search_label(query)
+    resident_list_view_record(
+        actor=cast(User, request.user),
+        division_code=division.code if division else "",
+        level=level,
+        search_kind=("number" if shown != query else "name") if query else "",
+        page=page.number,
+        shown=len(page.object_list),
+        ip=client_ip(request),
+    )
     return render(
         request,
         "people/console/resident_list.html",
@@ -116,6 +130,9 @@ def resident_list(request: HttpRequest) -> HttpResponse:
 @staff_required
 def resident_detail(request: HttpRequest, resident_id: int) -> HttpResponse:
     resident = resident_get_for(request.user, resident_id)
+    resident_detail_view_record(
+        actor=cast(User, request.user), resident=resident, ip=client_ip(request)
+    )
     return render(
         request,
         "people/console/resident_detail.html",
