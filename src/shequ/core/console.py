@@ -67,8 +67,7 @@ def _filtered(request: HttpRequest) -> tuple[dict[str, Any], QuerySet[AuditEvent
     if (since_raw and since is None) or (until_raw and until is None):
         problems.append(_("Please give the dates as year-month-day."))
     if since and until and since > until:
-        problems.append(_("The start date is after the end date: nothing was filtered by date."))
-        since = until = None
+        problems.append(_("The start date is after the end date, so no event can match."))
     filters["since"], filters["until"] = since, until
     events = audit_event_list_for(request.user, **filters)
     return filters, events, problems

@@ -10,6 +10,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from shequ.core.audit_verbs import AUDIT_VERB_LABELS, audit_verb_label
 from shequ.core.models import AuditEvent, TaskRecord, WorkerHeartbeat
@@ -139,13 +140,18 @@ def audit_rows(events: Iterable[AuditEvent]) -> list[AuditRow]:
 
     batch = list(events)
     codes = {e.division_code for e in batch if e.division_code}
-    names = dict(Division.objects.filter(code__in=codes).values_list("code", "name"))
+    names = {
+        code: short or name
+        for code, short, name in Division.objects.filter(code__in=codes).values_list(
+            "code", "short_name", "name"
+        )
+    }
     type_labels = {t: audit_object_type_label(t) for t in {e.object_type for e in batch}}
     zone = timezone.get_current_timezone()
     return [
         AuditRow(
             created_at=timezone.localtime(e.created_at, zone),
-            actor=e.actor_label,
+            actor=str(_("System")) if e.actor_label == "system" else e.actor_label,
             verb=e.verb,
             verb_label=audit_verb_label(e.verb),
             object_type=e.object_type,
