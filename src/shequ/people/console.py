@@ -62,6 +62,7 @@ from shequ.people.services.two_factor import two_factor_reset
 from shequ.people.views import password_set_link_builder
 from shequ.places.models import Division
 from shequ.places.selectors import division_children, division_get, division_list
+from shequ.web.confirmations import confirmation_page
 
 PAGE_SIZE = 50
 
@@ -328,10 +329,26 @@ def staff_role_withdraw(request: HttpRequest, staff_role_id: int) -> HttpRespons
     return redirect("console:staff_detail", user_id=staff_role.user_id)
 
 
+def staff_deactivate_consequence() -> str:
+    """What deactivating a staff account does, said before it is done."""
+    return _(
+        "Once deactivated, this account can no longer sign in and all its roles are "
+        "withdrawn. Its past actions stay in the audit trail."
+    )
+
+
 @staff_required
 @require_POST
 def staff_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
     user = _require_admin_page(request)
+    if ask := confirmation_page(
+        request,
+        title=_("Deactivate this account?"),
+        consequence=staff_deactivate_consequence(),
+        confirm_label=_("Deactivate account"),
+        cancel_url=reverse("console:staff_detail", args=[user_id]),
+    ):
+        return ask
     try:
         staff_account_deactivate(actor=user, user_id=user_id, ip=client_ip(request))
     except NotFound:
