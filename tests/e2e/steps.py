@@ -88,3 +88,12 @@ def pick_person(
     picker.get_by_role("button", name="搜索").click()
     picker.get_by_test_id("person-result").filter(has_text=name).first.click()
     expect(picker.get_by_test_id("picked-person")).to_contain_text(name)
+
+
+def confirm_dialog(page: Page, says: str) -> None:
+    """Agree in the confirmation dialog of an irreversible step, after checking it states the
+    consequence (``says`` is part of its text)."""
+    dialog = page.get_by_test_id("confirm-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_test_id("confirm-dialog-text")).to_contain_text(says)
+    dialog.get_by_test_id("confirm-dialog-yes").click()

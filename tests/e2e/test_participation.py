@@ -14,7 +14,7 @@ from shequ.funds.models import Account, Reservation
 from shequ.participation.models import Ballot, Proposal, Round, RoundResult, RoundVoter
 from shequ.participation.services import ballots, rounds
 from shequ.people.models import User, VerificationLevel
-from tests.e2e.steps import log_in
+from tests.e2e.steps import confirm_dialog, log_in
 from tests.factories import NIJIAQIAO, make_resident, make_staff, make_user
 from tests.participation.conftest import fund_community
 
@@ -129,6 +129,7 @@ def test_propose_support_vote_change_and_read_the_results(
     switch_user(page, "worker_njq")
     page.goto(f"/console/participation/rounds/{open_round.pk}/")
     page.get_by_test_id("advance").click()
+    confirm_dialog(page, "停止接受投票")
     expect(page.get_by_role("alert")).to_have_text("本轮已进入下一阶段。")
     assert RoundResult.objects.filter(round=open_round).count() == 2
 

@@ -31,7 +31,7 @@ from shequ.participation.models import (
 )
 from shequ.people.models import User
 from tests.e2e.conftest import PHONE_VIEWPORT, TIMEOUT_MS
-from tests.e2e.steps import log_in, pick_person
+from tests.e2e.steps import confirm_dialog, log_in, pick_person
 from tests.factories import (
     NIJIAQIAO,
     SHUIJINGFANG,
@@ -253,6 +253,7 @@ def test_worker_runs_a_council_meeting_to_a_spending_decision(
     page.reload()
     expect(hands.filter(has_text="王芳").get_by_test_id("hand-choice")).to_have_text("赞成")
     item_row.get_by_role("button", name="结束表决").click()
+    confirm_dialog(page, "结束表决将统计成员表决并记录结果")
     expect(flash(page)).to_have_text("已完成。")
     expect(item_row.get_by_test_id("item-status")).to_have_text("通过")
     expect(item_row.get_by_test_id("item-result")).to_have_text(
@@ -290,7 +291,7 @@ def test_worker_prepares_a_round_and_the_rules_freeze_when_voting_opens(
     open_community(page)
     expect(page.get_by_test_id("account-row")).to_have_count(1)
     expect(page.get_by_test_id("account-row")).to_contain_text(str(year))
-    expect(page.get_by_test_id("account-row")).to_contain_text("可用 300000")
+    expect(page.get_by_test_id("account-row")).to_contain_text("可用 30.00 万元")
 
     # A round drawing on the community's incentive fund.
     page.get_by_test_id("new-round").click()
@@ -363,6 +364,7 @@ def test_worker_prepares_a_round_and_the_rules_freeze_when_voting_opens(
     # Draft → collecting: the budget is reserved in the fund; then review; then voting.
     advance = page.get_by_test_id("advance")
     advance.click()
+    confirm_dialog(page, "本轮将从“准备中”进入“征集项目”")
     expect(flash(page)).to_have_text("本轮已进入下一阶段。")
     expect(summary).to_contain_text("征集项目")
     budget_round.refresh_from_db()
@@ -371,8 +373,10 @@ def test_worker_prepares_a_round_and_the_rules_freeze_when_voting_opens(
     fund.refresh_from_db()
     assert fund.balance == Decimal("200000.00")
     advance.click()
+    confirm_dialog(page, "征集结束")
     expect(summary).to_contain_text("可行性与费用审核")
     advance.click()
+    confirm_dialog(page, "投票规则、预算和项目将被冻结")
     expect(flash(page)).to_have_text("本轮已进入下一阶段。")
     expect(summary).to_contain_text("投票中")
     expect(page.get_by_test_id("rules-frozen")).to_contain_text("投票规则、预算和项目均已冻结")
@@ -406,7 +410,7 @@ def test_worker_prepares_a_round_and_the_rules_freeze_when_voting_opens(
     # The community desk shows the round voting and the fund's free balance less the budget.
     open_community(page)
     expect(page.get_by_test_id("round-row")).to_contain_text("2026年楼院微更新 投票中")
-    expect(page.get_by_test_id("account-row")).to_contain_text("可用 200000")
+    expect(page.get_by_test_id("account-row")).to_contain_text("可用 20.00 万元")
 
 
 def test_bad_member_input_is_refused_in_chinese_and_nothing_is_recorded(

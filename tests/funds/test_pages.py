@@ -10,6 +10,7 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
+from shequ.core.models import AuditEvent
 from shequ.funds.models import Commitment, Objection, Track
 from shequ.funds.services import donations, spending
 from shequ.people.models import User, VerificationLevel
@@ -187,10 +188,23 @@ def test_district_officer_previews_and_posts_from_the_console(
     client.post(f"/console/funds/formula/{YEAR}/{WUHOU}/", FORMULA)
     page = client.get(f"/console/funds/?year={YEAR}").content.decode()
     assert f"post-{WUHOU}" in page
-    client.post(f"/console/funds/allocations/{YEAR}/post/", {"district": WUHOU})
+    assert 'data-confirm-dialog="下达后，' in page
+
+    # Without the confirmation nothing is posted: a page states the consequence instead.
+    ask = client.post(f"/console/funds/allocations/{YEAR}/post/", {"district": WUHOU})
+    assert ask.status_code == 200
+    asked = ask.content.decode()
+    assert 'data-testid="confirm-page"' in asked
+    assert "已下达的分配不能撤回" in asked
+    assert f'name="district" value="{WUHOU}"' in asked
+    assert not AuditEvent.objects.filter(verb="funds.allocation_posted").exists()
+
+    client.post(f"/console/funds/allocations/{YEAR}/post/", {"district": WUHOU, "confirm": "1"})
     assert fund().balance == Decimal("120000.00")
     again = client.post(
-        f"/console/funds/allocations/{YEAR}/post/", {"district": WUHOU}, follow=True
+        f"/console/funds/allocations/{YEAR}/post/",
+        {"district": WUHOU, "confirm": "1"},
+        follow=True,
     )
     assert fund().balance == Decimal("120000.00")
     assert again.status_code == 200

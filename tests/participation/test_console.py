@@ -36,7 +36,13 @@ from tests.factories import (
     make_staff,
     valid_id_number,
 )
-from tests.participation.conftest import Place, council_decides, fund_community, voting_round
+from tests.participation.conftest import (
+    Place,
+    council_decides,
+    fund_community,
+    open_meeting,
+    voting_round,
+)
 
 C = "/console/participation"
 
@@ -669,3 +675,55 @@ def test_a_paper_ballot_names_its_voter_by_the_picked_resident(
     done = client.post(url, {"sheet": "007", "resident_id": voter.pk, "approvals": [project.pk]})
     assert done.status_code == 302
     assert PaperEntry.objects.get().resident == voter
+
+
+def test_advancing_a_round_needs_a_confirmation_that_states_the_consequence(
+    place: Place, client: Client
+) -> None:
+    budget_round = voting_round(place)
+    worker_client(client, place)
+    url = f"{C}/rounds/{budget_round.pk}/"
+    page = client.get(url).content.decode()
+    assert "data-confirm-dialog=" in page
+    assert escape("停止接受投票") in page
+
+    # Posted without the confirmation: a page asks, and the round stays where it was.
+    ask = client.post(url, {"action": "advance"})
+    assert ask.status_code == 200
+    asked = ask.content.decode()
+    assert 'data-testid="confirm-page"' in asked
+    assert "本轮将从“投票中”进入“结果”。" in asked
+    assert "此操作无法撤销。" in asked
+    assert '<input type="hidden" name="action" value="advance">' in asked
+    budget_round.refresh_from_db()
+    assert budget_round.phase == Round.Phase.VOTING
+
+    client.post(url, {"action": "advance", "confirm": "1"})
+    budget_round.refresh_from_db()
+    assert budget_round.phase == Round.Phase.RESULTS
+
+
+def test_closing_a_vote_or_the_session_needs_a_confirmation(place: Place, client: Client) -> None:
+    meeting_id = open_meeting(place, present=3)
+    item = meetings.agenda_add(
+        actor=place.worker, meeting_id=meeting_id, kind="spending", title="加装扶手", amount="8000"
+    )
+    meetings.item_open_vote(actor=place.worker, item_id=item.pk)
+    worker_client(client, place)
+    url = f"{C}/meetings/{meeting_id}/"
+
+    ask = client.post(url, {"action": "close_vote", "item": item.pk})
+    assert "结束表决将统计成员表决并记录结果" in ask.content.decode()
+    item.refresh_from_db()
+    assert item.status == "voting"
+    client.post(url, {"action": "close_vote", "item": item.pk, "confirm": "1"})
+    item.refresh_from_db()
+    assert item.status != "voting"
+
+    # The session's form carries the minutes file, so its check box is the confirmation.
+    refused = client.post(url, {"action": "close", "minutes_text": "会议纪要"})
+    assert refused.status_code == 400
+    assert "请勾选确认" in refused.content.decode()
+    assert Meeting.objects.get(pk=meeting_id).status == "open"
+    client.post(url, {"action": "close", "minutes_text": "会议纪要", "confirm": "1"})
+    assert Meeting.objects.get(pk=meeting_id).status != "open"

@@ -304,7 +304,13 @@ def test_an_admin_adds_and_withdraws_roles_resets_a_password_and_deactivates(
     assert len(sms_outbox) == 1
     assert "/accounts/password/set/" in sms_outbox[0][1]
 
-    client.post(f"/console/staff/{clerk.pk}/deactivate/")
+    # Deactivating asks first: without the confirmation the account stays as it was.
+    ask = client.post(f"/console/staff/{clerk.pk}/deactivate/")
+    assert ask.status_code == 200
+    assert "停用后此账号不能再登录" in ask.content.decode()
+    clerk.refresh_from_db()
+    assert clerk.is_active
+    client.post(f"/console/staff/{clerk.pk}/deactivate/", {"confirm": "1"})
     clerk.refresh_from_db()
     assert not clerk.is_active
     assert not clerk.staff_roles.filter(is_active=True).exists()
@@ -322,7 +328,7 @@ def test_the_last_administrator_cannot_remove_themselves(client: Client) -> None
     role = admin.staff_roles.get()
     with translation.override("zh-hans"):
         response = client.post(f"/console/staff/roles/{role.pk}/withdraw/", follow=True)
-        own = client.post(f"/console/staff/{admin.pk}/deactivate/", follow=True)
+        own = client.post(f"/console/staff/{admin.pk}/deactivate/", {"confirm": "1"}, follow=True)
     assert "系统管理员" in response.content.decode()
     assert "自己" in own.content.decode()
     role.refresh_from_db()

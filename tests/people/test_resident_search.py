@@ -122,3 +122,43 @@ def test_api_search_by_post_finds_the_resident(
     # other filters still work on the plain list
     listed = client.get("/api/v1/residents", {"division": YULIN_NORTH}).json()
     assert [r["real_name"] for r in listed["items"]] == ["林二"]
+
+
+def test_opening_the_resident_list_is_audited_without_the_search_text(
+    client: Client, street: User, wanted: Resident
+) -> None:
+    from shequ.core.models import AuditEvent
+
+    client.force_login(street)
+    client.get("/console/residents/", {"division": NIJIAQIAO, "level": "1"})
+    client.post("/console/residents/", {"q": PHONE, "division": ""}, follow=True)
+    views = list(AuditEvent.objects.filter(verb="resident.list_view").order_by("id"))
+    assert len(views) == 2
+    first, searched = views
+    assert first.actor_label == "street"
+    assert first.division_code == NIJIAQIAO
+    assert first.changes["filter"] == {"division": NIJIAQIAO, "level": 1, "search": None}
+    # no filter: filed under the officer's own street, so its auditors see it
+    assert searched.division_code == YULIN
+    assert searched.changes["filter"]["search"] == "number"
+    assert searched.changes["shown"] == 1
+    # the trail never holds the number or the names on screen
+    for event in views:
+        text = f"{event.changes} {event.reason} {event.object_repr}"
+        assert PHONE not in text
+        assert "王五" not in text
+
+
+def test_opening_a_residents_record_is_audited(
+    client: Client, street: User, wanted: Resident
+) -> None:
+    from shequ.core.models import AuditEvent
+
+    client.force_login(street)
+    assert client.get(f"/console/residents/{wanted.pk}/").status_code == 200
+    event = AuditEvent.objects.get(verb="resident.detail_view")
+    assert event.actor_label == "street"
+    assert event.object_type == "people.resident"
+    assert event.object_id == str(wanted.pk)
+    assert event.division_code == NIJIAQIAO
+    assert PHONE not in str(event.changes)

@@ -126,6 +126,30 @@ def audit_record(
     )
 
 
+@transaction.atomic
+def audit_export_record(
+    *,
+    actor: Any,
+    file_format: str,
+    filters: Mapping[str, Any],
+    rows: int,
+    division_code: str = "",
+    ip: str | None = None,
+) -> AuditEvent:
+    """Trail an export of the audit trail itself: who took which slice, in which format."""
+    return audit_record(
+        actor=actor,
+        verb="audit.export",
+        division_code=division_code,
+        ip=ip,
+        changes={
+            "format": file_format,
+            "filters": {k: str(v) for k, v in filters.items() if v},
+            "rows": rows,
+        },
+    )
+
+
 def pii_reveal_reason_clean(reason: str) -> str:
     """The reason staff give for seeing a full ID or phone number, whitespace folded.
 

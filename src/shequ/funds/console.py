@@ -36,6 +36,7 @@ from shequ.funds.permissions import (
 from shequ.funds.services import allocation, decisions, donations, objections, spending
 from shequ.people.permissions import areas_of, staff_required
 from shequ.places.models import Division
+from shequ.web.confirmations import confirmation_page
 
 
 def _year(request: HttpRequest) -> int:
@@ -50,6 +51,21 @@ def _home_division(user: Any) -> str:
     if any(a.role == Role.SYSTEM_ADMIN for a in areas_of(user)) or not areas:
         return CITY_CODE
     return areas[0].division_code or CITY_CODE
+
+
+def allocation_post_consequence(year: int, district_name: str) -> str:
+    """What posting an allocation does, said before it is done (page and dialog alike)."""
+    if district_name:
+        return _(
+            "Posting writes the %(year)s security and incentive funds of every community in "
+            "%(district)s into their ledgers, where residents see them. A posted allocation "
+            "cannot be taken back; only a correcting entry can change it."
+        ) % {"year": year, "district": district_name}
+    return _(
+        "Posting writes the %(year)s security and incentive funds of every community in every "
+        "ready district into their ledgers, where residents see them. A posted allocation "
+        "cannot be taken back; only a correcting entry can change it."
+    ) % {"year": year}
 
 
 @staff_required
@@ -121,6 +137,16 @@ def formula_edit(request: HttpRequest, year: int, district: str) -> HttpResponse
 @staff_required
 @require_POST
 def allocation_post(request: HttpRequest, year: int) -> HttpResponse:
+    district_code = request.POST.get("district", "")
+    district = Division.objects.filter(pk=district_code).first() if district_code else None
+    if ask := confirmation_page(
+        request,
+        title=_("Post the allocation?"),
+        consequence=allocation_post_consequence(year, district.name if district else ""),
+        confirm_label=_("Post"),
+        cancel_url=f"/console/funds/?year={year}",
+    ):
+        return ask
     try:
         runs = allocation.allocation_post(
             actor=request.user,

@@ -44,6 +44,7 @@ from shequ.participation.permissions import can_organise
 from shequ.participation.services import ballots, councils, meetings, proposals, rounds
 from shequ.people.models import User
 from shequ.people.permissions import staff_required
+from shequ.web.confirmations import confirmation_page, is_confirmed
 from shequ.web.pickers import bind_pickers
 
 
@@ -280,6 +281,20 @@ def sign_in_qr(url: str) -> SafeString:
     return mark_safe(svg)  # noqa: S308 - segno's own markup of a QR matrix
 
 
+def close_vote_consequence() -> str:
+    return _(
+        "Closing the vote counts the members' votes and records the result; no more votes "
+        "are accepted and the result cannot be changed."
+    )
+
+
+def close_meeting_consequence() -> str:
+    return _(
+        "Please tick the box to confirm: closing the session ends sign-in and voting for good "
+        "and files the minutes."
+    )
+
+
 @staff_required
 def meeting_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
     meeting = selectors.meeting_get(meeting_id, user=request.user, staff=True)
@@ -304,7 +319,20 @@ def meeting_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
         # Posted ids that are not ASCII digits name nothing: 0 is then "not found".
         item_id = int_or_none(request.POST.get("item")) or 0
         member_id = int_or_none(request.POST.get("member")) or 0
+        if action == "close_vote" and (
+            ask := confirmation_page(
+                request,
+                title=_("Close the vote?"),
+                consequence=close_vote_consequence(),
+                confirm_label=_("Close the vote"),
+                cancel_url=reverse("participation_console:meeting", args=[meeting_id]),
+            )
+        ):
+            return ask
         try:
+            if action == "close" and not is_confirmed(request):
+                # The form carries the minutes file, so it is confirmed by its own check box.
+                raise DomainError("confirm_required", close_meeting_consequence())
             if action == "open":
                 meetings.meeting_open(actor=actor, meeting_id=meeting_id)
             elif action == "close":
@@ -349,6 +377,7 @@ def meeting_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
     context = {
         "meeting": meeting,
         "present": present,
+        "close_vote_consequence": close_vote_consequence(),
         "total": total,
         "quorate": quorate,
         "members": [(m, m.pk in signed) for m in members],
@@ -413,6 +442,14 @@ def round_page(request: HttpRequest, round_id: int) -> HttpResponse:
     if request.method == "POST":
         try:
             if request.POST.get("action") == "advance":
+                if ask := confirmation_page(
+                    request,
+                    title=_("Move the round to its next phase?"),
+                    consequence=round_advance_consequence(budget_round),
+                    confirm_label=_("Next phase"),
+                    cancel_url=reverse("participation_console:round", args=[round_id]),
+                ):
+                    return ask
                 rounds.round_advance(actor=_actor(request), round_id=round_id)
                 messages.success(request, _("The round moved to its next phase."))
                 return redirect("participation_console:round", round_id=round_id)
@@ -451,8 +488,43 @@ def round_page(request: HttpRequest, round_id: int) -> HttpResponse:
         "winners_total": sum((p.cost for p in winners), Decimal(0)),
         "fund": funding.track_label(budget_round.fund_track),
         "works_app": _works_app(),
+        "advance_consequence": round_advance_consequence(budget_round),
     }
     return render(request, "participation/console/round.html", context, status=status)
+
+
+def round_advance_consequence(budget_round: Round) -> str:
+    """What moving the round on does, said before it is done (dialog and page alike)."""
+    phases = [p.value for p in Round.Phase]
+    index = phases.index(budget_round.phase)
+    if index + 1 >= len(phases):
+        return ""
+    target = Round.Phase(phases[index + 1])
+    what = {
+        Round.Phase.COLLECT: _(
+            "The round opens for proposals and its budget is reserved in the community fund."
+        ),
+        Round.Phase.REVIEW: _(
+            "Proposals close: residents can no longer propose projects for this round."
+        ),
+        Round.Phase.VOTING: _(
+            "Voting opens: the ballot rules, the budget and the projects are frozen and can no "
+            "longer be changed."
+        ),
+        Round.Phase.RESULTS: _(
+            "Voting closes and the ballots are counted: no more ballots are accepted."
+        ),
+        Round.Phase.IMPLEMENTATION: _(
+            "The winning projects become spending commitments in the community fund under the "
+            "council's decision, and the rest of the reservation returns to the fund."
+        ),
+    }[target]
+    return "{} {} {}".format(
+        _("The round moves from “%(from)s” to “%(to)s”.")
+        % {"from": budget_round.get_phase_display(), "to": target.label},
+        what,
+        _("This cannot be undone."),
+    )
 
 
 def _works_app() -> bool:

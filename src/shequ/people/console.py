@@ -43,7 +43,12 @@ from shequ.people.selectors import (
 )
 from shequ.people.services.departments import department_create, department_rename
 from shequ.people.services.departments import department_set_active as department_set_active_service
-from shequ.people.services.residents import resident_reveal_pii, resident_verify_in_person
+from shequ.people.services.residents import (
+    resident_detail_view_record,
+    resident_list_view_record,
+    resident_reveal_pii,
+    resident_verify_in_person,
+)
 from shequ.people.services.staff import (
     staff_account_create,
     staff_account_deactivate,
@@ -54,6 +59,7 @@ from shequ.people.services.staff import (
 from shequ.people.services.two_factor import two_factor_reset
 from shequ.people.views import password_set_link_builder
 from shequ.places.selectors import division_get
+from shequ.web.confirmations import confirmation_page
 from shequ.web.pickers import bind_pickers
 
 PAGE_SIZE = 50
@@ -96,6 +102,15 @@ def resident_list(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(residents, PAGE_SIZE).get_page(request.GET.get("page"))
     shown = search_label(query)
+    resident_list_view_record(
+        actor=cast(User, request.user),
+        division_code=division.code if division else "",
+        level=level,
+        search_kind=("number" if shown != query else "name") if query else "",
+        page=page.number,
+        shown=len(page.object_list),
+        ip=client_ip(request),
+    )
     return render(
         request,
         "people/console/resident_list.html",
@@ -114,6 +129,9 @@ def resident_list(request: HttpRequest) -> HttpResponse:
 @staff_required
 def resident_detail(request: HttpRequest, resident_id: int) -> HttpResponse:
     resident = resident_get_for(request.user, resident_id)
+    resident_detail_view_record(
+        actor=cast(User, request.user), resident=resident, ip=client_ip(request)
+    )
     return render(
         request,
         "people/console/resident_detail.html",
@@ -297,10 +315,26 @@ def staff_role_withdraw(request: HttpRequest, staff_role_id: int) -> HttpRespons
     return redirect("console:staff_detail", user_id=staff_role.user_id)
 
 
+def staff_deactivate_consequence() -> str:
+    """What deactivating a staff account does, said before it is done."""
+    return _(
+        "Once deactivated, this account can no longer sign in and all its roles are "
+        "withdrawn. Its past actions stay in the audit trail."
+    )
+
+
 @staff_required
 @require_POST
 def staff_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
     user = _require_admin_page(request)
+    if ask := confirmation_page(
+        request,
+        title=_("Deactivate this account?"),
+        consequence=staff_deactivate_consequence(),
+        confirm_label=_("Deactivate account"),
+        cancel_url=reverse("console:staff_detail", args=[user_id]),
+    ):
+        return ask
     try:
         staff_account_deactivate(actor=user, user_id=user_id, ip=client_ip(request))
     except NotFound:

@@ -26,6 +26,18 @@ urlpatterns = [
         name="resident_reveal",
     ),
     path("audit/", core_console.audit_list, name="audit"),
+    path(
+        "audit/export.csv",
+        core_console.audit_export,
+        {"file_format": "csv"},
+        name="audit_export_csv",
+    ),
+    path(
+        "audit/export.xlsx",
+        core_console.audit_export,
+        {"file_format": "xlsx"},
+        name="audit_export_xlsx",
+    ),
     path("staff/", people_console.staff_list, name="staff"),
     path("staff/new/", people_console.staff_create, name="staff_create"),
     path("staff/<int:user_id>/", people_console.staff_detail, name="staff_detail"),

@@ -10,7 +10,7 @@ from shequ.core.pii import PIIKind, PIIValue, blind_index
 from shequ.core.services import audit_record, pii_reveal_allowance_check, pii_reveal_reason_clean
 from shequ.people.identity import clean_real_name, parse_id_number
 from shequ.people.models import Resident, User, VerificationLevel
-from shequ.people.permissions import can_reveal_pii, can_verify_resident
+from shequ.people.permissions import areas_of, can_reveal_pii, can_verify_resident
 from shequ.people.selectors import resident_get_for
 from shequ.people.services.accounts import _notify_owner
 from shequ.people.verifiers import configured_verifier
@@ -236,3 +236,55 @@ def resident_reveal_pii(
             changes={"field": field},
         )
     return str(value.reveal())
+
+
+def _viewer_division(actor: User, division_code: str) -> str:
+    """The division a look at residents is filed under: the area asked for, else the viewer's
+    own area when they have exactly one (so that area's auditors see it)."""
+    if division_code:
+        return division_code
+    codes = {a.division_code for a in areas_of(actor) if a.division_code}
+    return codes.pop() if len(codes) == 1 else ""
+
+
+@transaction.atomic
+def resident_list_view_record(
+    *,
+    actor: User,
+    division_code: str,
+    level: int | None,
+    search_kind: str,
+    page: int,
+    shown: int,
+    ip: str | None = None,
+) -> None:
+    """Trail a worker opening a list of residents: who, which area, which filter, how many
+    rows. The search text is not kept (a name or number would put personal data in the
+    trail); only whether it was by name or by number."""
+    audit_record(
+        actor=actor,
+        verb="resident.list_view",
+        division_code=_viewer_division(actor, division_code),
+        ip=ip,
+        changes={
+            "filter": {
+                "division": division_code or None,
+                "level": level,
+                "search": search_kind or None,
+            },
+            "page": page,
+            "shown": shown,
+        },
+    )
+
+
+@transaction.atomic
+def resident_detail_view_record(*, actor: User, resident: Resident, ip: str | None = None) -> None:
+    """Trail a worker opening one resident's record (the numbers on it are shown masked)."""
+    audit_record(
+        actor=actor,
+        verb="resident.detail_view",
+        target=resident,
+        division_code=resident.community_id or "",
+        ip=ip,
+    )

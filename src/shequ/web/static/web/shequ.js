@@ -35,4 +35,101 @@
       event.detail.isError = false;
     }
   });
+
+  // <table class="reflow">: on a phone each row becomes a card (web/shequ.css), each cell
+  // labelled with its column's header, copied here into data-label unless the template set it.
+  function labelReflowTables(root) {
+    root.querySelectorAll("table.reflow").forEach(function (table) {
+      var headerRow = table.tHead && table.tHead.rows[table.tHead.rows.length - 1];
+      if (!headerRow) { return; }
+      var labels = [];
+      Array.prototype.forEach.call(headerRow.cells, function (th) {
+        for (var i = 0; i < (th.colSpan || 1); i++) { labels.push(th.textContent.trim()); }
+      });
+      Array.prototype.forEach.call(table.tBodies, function (body) {
+        Array.prototype.forEach.call(body.rows, function (row) { labelRow(row, labels); });
+      });
+      if (table.tFoot) {
+        Array.prototype.forEach.call(table.tFoot.rows, function (row) { labelRow(row, labels); });
+      }
+    });
+  }
+
+  function labelRow(row, labels) {
+    var column = 0;
+    Array.prototype.forEach.call(row.cells, function (cell) {
+      var label = labels[column];
+      if (!cell.hasAttribute("data-label") && label && (cell.colSpan || 1) === 1) {
+        cell.setAttribute("data-label", label);
+      }
+      column += cell.colSpan || 1;
+    });
+  }
+
+  labelReflowTables(document);
+  document.addEventListener("htmx:afterSettle", function () { labelReflowTables(document); });
+
+  // <form data-confirm-dialog="What happens…"> (or the same on one of its submit buttons): an
+  // irreversible step. A <dialog> states the consequence; only "confirm" submits, with
+  // confirm=1. The server asks again on its own page when the script did not run
+  // (web/confirmations.py), so this is a shortcut, not the safeguard.
+  var confirmDialog = null;
+
+  function dialogFor() {
+    if (confirmDialog) { return confirmDialog; }
+    confirmDialog = document.createElement("dialog");
+    confirmDialog.className = "confirm-dialog";
+    confirmDialog.setAttribute("data-testid", "confirm-dialog");
+    var title = document.createElement("h2");
+    title.className = "h5";
+    var text = document.createElement("p");
+    text.setAttribute("data-testid", "confirm-dialog-text");
+    var buttons = document.createElement("div");
+    buttons.className = "d-flex flex-wrap gap-2 justify-content-end";
+    var no = document.createElement("button");
+    no.type = "button";
+    no.className = "btn btn-outline-secondary";
+    no.setAttribute("data-testid", "confirm-dialog-no");
+    var yes = document.createElement("button");
+    yes.type = "button";
+    yes.className = "btn btn-danger";
+    yes.setAttribute("data-testid", "confirm-dialog-yes");
+    buttons.append(no, yes);
+    confirmDialog.append(title, text, buttons);
+    no.addEventListener("click", function () { confirmDialog.close(); });
+    document.body.append(confirmDialog);
+    return confirmDialog;
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var submitter = event.submitter || null;
+    var source = submitter && submitter.hasAttribute("data-confirm-dialog") ? submitter : form;
+    if (!source.hasAttribute("data-confirm-dialog")) { return; }
+    var given = form.querySelector("input[name=confirm]");
+    if (given && given.value === "1") { return; }
+    if (typeof HTMLDialogElement !== "function") { return; }  // the server page asks instead
+    event.preventDefault();
+    var dialog = dialogFor();
+    dialog.querySelector("h2").textContent = source.dataset.confirmTitle || "";
+    dialog.querySelector("p").textContent = source.dataset.confirmDialog;
+    var no = dialog.querySelector("[data-testid=confirm-dialog-no]");
+    no.textContent = source.dataset.confirmNo || "Cancel";
+    var oldYes = dialog.querySelector("[data-testid=confirm-dialog-yes]");
+    var yes = oldYes.cloneNode(false);  // drop the listener of the previous form
+    yes.textContent = source.dataset.confirmYes || "OK";
+    oldYes.replaceWith(yes);
+    yes.addEventListener("click", function () {
+      dialog.close();
+      if (!given) {
+        given = document.createElement("input");
+        given.type = "hidden";
+        given.name = "confirm";
+        form.append(given);
+      }
+      given.value = "1";
+      if (submitter) { form.requestSubmit(submitter); } else { form.requestSubmit(); }
+    });
+    dialog.showModal();
+  });
 })();
