@@ -210,7 +210,8 @@ def test_an_answered_version_is_never_rewritten(minzheng, card) -> None:
     add(minzheng, card, type="date", label="希望领取日期")
     published.refresh_from_db()
     assert [s["label"] for s in published.fields][-1] == "备注"
-    assert draft_of(card) is not None and draft_of(card).pk != published.pk  # type: ignore[union-attr]
+    assert draft_of(card) is not None
+    assert draft_of(card).pk != published.pk
     form_draft_discard(actor=minzheng, service_id=card.pk)
     assert draft_of(card) is None
     verbs = set(AuditEvent.objects.values_list("verb", flat=True))
@@ -222,7 +223,8 @@ def test_the_history_lists_who_published_each_version(client: Client, minzheng, 
     form_draft_publish(actor=minzheng, service_id=card.pk)
     client.force_login(minzheng)
     page = client.get(f"/console/casework/forms/{card.pk}/").content.decode()
-    assert "v2" in page and "minzheng" in page
+    assert "v2" in page
+    assert "minzheng" in page
 
 
 # --- permissions ---------------------------------------------------------------------------
@@ -308,8 +310,10 @@ def test_a_resident_applies_with_the_built_form(client: Client, minzheng, card) 
     user = senior_applicant()
     client.force_login(user)
     page = client.get(f"/casework/apply/{card.pk}/").content.decode()
-    assert "残疾等级" in page and "仅当" in page  # the condition in words
-    assert ID_NUMBER not in page and "5101" in page  # the registry's number, masked
+    assert "残疾等级" in page
+    assert "仅当" in page
+    assert ID_NUMBER not in page
+    assert "5101" in page
     assert 'id="form-conditions"' in page
     answers = {
         **BASE,
@@ -348,7 +352,8 @@ def test_a_conditional_item_is_required_once_its_condition_is_met(
     assert response.status_code == 400
     page = response.content.decode()
     assert "此项为必填项" in page or "必填" in page  # the level
-    assert "JPG" in page.upper() and "PNG" in page.upper()  # wrong kind of file, in Chinese
+    assert "JPG" in page.upper()
+    assert "PNG" in page.upper()
     assert not Application.objects.exists()
 
 
@@ -380,7 +385,8 @@ def test_the_preview_renders_the_draft_in_a_frame(client: Client, minzheng, card
     assert response["X-Frame-Options"] == "SAMEORIGIN"
     assert "frame-ancestors 'self'" in response["Content-Security-Policy"]
     page = response.content.decode()
-    assert "草稿里的新问题" in page and "disabled" in page
+    assert "草稿里的新问题" in page
+    assert "disabled" in page
     # residents still see the published version
     client.force_login(make_user("resident"))
     assert "草稿里的新问题" not in client.get(f"/casework/apply/{card.pk}/").content.decode()

@@ -169,7 +169,8 @@ def test_form_builder_publishes_a_new_version(client: Client, police, residence_
     response = client.post(f"/console/casework/forms/{residence_permit.pk}/publish/")
     assert response.status_code == 302
     latest = current_form(residence_permit)
-    assert latest is not None and latest.version == before.version + 1
+    assert latest is not None
+    assert latest.version == before.version + 1
     assert latest.fields[-1]["label"] == "备注地址"
     # The JSON page is an administrator's import/export, never the department's.
     url = f"/console/casework/forms/{residence_permit.pk}/import/"
