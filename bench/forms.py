@@ -67,11 +67,14 @@ TYPES = (
 )
 
 
-def form_spec(count: int) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
-    """``count`` fields of every type (conditions and pre-fills among them), 3 files."""
+def form_spec(
+    count: int, offset: int = 0
+) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """``count`` fields of every type (conditions and pre-fills among them), 3 files;
+    ``offset``: the type to start with."""
     fields: list[dict[str, object]] = []
     for n in range(count):
-        kind = TYPES[n % len(TYPES)]
+        kind = TYPES[(n + offset) % len(TYPES)]
         spec: dict[str, object] = {
             "name": f"f{n}",
             "label": f"问题{n}",
@@ -87,6 +90,8 @@ def form_spec(count: int) -> tuple[list[dict[str, object]], list[dict[str, objec
             spec["prefill"] = "community"
         if kind == "text" and n > len(TYPES):
             spec["show_if"] = {"field": "f5", "equals": "甲"}
+        if kind == "boolean" and offset:
+            spec["show_if"] = {"field": "f0", "equals": "甲"}
         fields.append(spec)
     documents: list[dict[str, object]] = [
         {"name": f"doc{n}", "label": f"材料{n}", "types": ["pdf", "jpg"], "max_kb": 2048}
@@ -148,8 +153,9 @@ def run(rounds: int) -> None:
     forty = Service.objects.get(code="juzhuzheng")
     five = Service.objects.filter(kind=Service.Kind.APPLICATION).exclude(pk=forty.pk).first()
     assert five is not None
-    for service, count in ((forty, 40), (five, 5)):
-        fields, documents = form_spec(count)
+    # the 5-field form has the types that look things up (address, pre-fills, conditions)
+    for service, count, offset in ((forty, 40, 0), (five, 5, 6)):
+        fields, documents = form_spec(count, offset)
         form_definition_publish(
             actor=None, service_id=service.pk, fields=fields, documents=documents
         )

@@ -6,7 +6,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django import forms
+from django.forms.utils import flatatt
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from shequ.casework.models import FormDefinition
@@ -22,6 +25,39 @@ class DateWidget(forms.DateInput):
     input_type = "date"
 
 
+class QuickSelect(forms.Select):
+    """A select rendered in Python: a long form's many options without a template per
+    option (same HTML as Django's)."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        chosen = set(self.format_value(value))
+        final = self.build_attrs(self.attrs, attrs)
+        if self.allow_multiple_selected:
+            final["multiple"] = True
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (key, mark_safe(" selected") if str(key) in chosen else "", label)
+                for key, label in self.choices
+            ),
+        )
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(final), options)
+
+
+class QuickSelectMultiple(QuickSelect):
+    allow_multiple_selected = True
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        getter = getattr(data, "getlist", None)
+        return getter(name) if getter is not None else data.get(name)
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return False
+
+
 def _condition_hint(spec: Mapping[str, Any], labels: Mapping[str, str]) -> str:
     condition = spec.get("show_if") or {}
     value = str(condition.get("equals", ""))
@@ -32,14 +68,14 @@ def _condition_hint(spec: Mapping[str, Any], labels: Mapping[str, str]) -> str:
     }
 
 
-def _address_fields(spec: Mapping[str, Any], community: str | None) -> dict[str, forms.Field]:
-    """The district → street → community selects of an address field (htmx fills the next
-    one; the applicant's registered community is chosen to start with)."""
+PlaceOptions = tuple[dict[str, str], list[tuple[str, str]], list[tuple[str, str]], list[Any]]
+
+
+def _place_options(community: str | None) -> PlaceOptions:
+    """The chain district → street → community of ``community`` and each level's options."""
     from shequ.places.models import Division
     from shequ.places.selectors import division_children, division_list
 
-    name = spec["name"]
-    options_url = reverse("casework:place_options")
     chain: dict[str, str] = {}
     if community:
         division = Division.objects.filter(pk=community).select_related("parent").first()
@@ -49,9 +85,6 @@ def _address_fields(spec: Mapping[str, Any], community: str | None) -> dict[str,
                 "street": division.parent.code,
                 "district": division.parent.parent_id or "",
             }
-
-    def select(choices: list[tuple[str, str]], attrs: dict[str, str]) -> forms.Select:
-        return forms.Select(choices=[("", "—"), *choices], attrs={"class": "form-select", **attrs})
 
     districts = [(d.code, d.name) for d in division_list(level=Division.Level.DISTRICT)]
     streets = (
@@ -64,6 +97,25 @@ def _address_fields(spec: Mapping[str, Any], community: str | None) -> dict[str,
         if chain.get("street")
         else []
     )
+    return chain, districts, streets, communities
+
+
+def _address_fields(
+    spec: Mapping[str, Any], community: str | None, cache: dict[str, Any]
+) -> dict[str, forms.Field]:
+    """The district → street → community selects of an address field (htmx fills the next
+    one; the applicant's registered community is chosen to start with). ``cache``: the
+    options already looked up for this form (one set of queries however many addresses)."""
+    key = f"places:{community}"
+    if key not in cache:
+        cache[key] = _place_options(community)
+    chain, districts, streets, communities = cache[key]
+    name = spec["name"]
+    options_url = reverse("casework:place_options")
+
+    def select(choices: list[tuple[str, str]], attrs: dict[str, str]) -> forms.Select:
+        return QuickSelect(choices=[("", "—"), *choices], attrs={"class": "form-select", **attrs})
+
     fields: dict[str, forms.Field] = {}
     for part, label, choices, next_part in (
         ("district", _("District"), districts, "street"),
@@ -101,6 +153,7 @@ def application_form_class(
     from shequ.casework.services.answers import registry_fact
 
     labels = {s["name"]: s["label"] for s in definition.fields}
+    cache: dict[str, Any] = {}
     fields: dict[str, forms.Field] = {}
     for spec in definition.fields:
         if only and spec["name"] not in only:
@@ -117,13 +170,13 @@ def application_form_class(
         elif kind == "choice":
             choices = [("", "—")] + [(str(c), str(c)) for c in spec.get("choices", [])]
             field = forms.ChoiceField(
-                label=label, choices=choices, widget=forms.Select(attrs={"class": "form-select"})
+                label=label, choices=choices, widget=QuickSelect(attrs={"class": "form-select"})
             )
         elif kind == "multichoice":
             field = forms.MultipleChoiceField(
                 label=label,
                 choices=[(str(c), str(c)) for c in spec.get("choices", [])],
-                widget=forms.SelectMultiple(attrs={"class": "form-select"}),
+                widget=QuickSelectMultiple(attrs={"class": "form-select"}),
                 help_text=_("Choose one or more."),
             )
         elif kind == "boolean":
@@ -160,7 +213,12 @@ def application_form_class(
             if spec["prefill"] == "community":
                 from shequ.places.models import Division
 
-                fact = Division.objects.filter(pk=fact).values_list("name", flat=True).first()
+                key = f"name:{fact}"
+                if key not in cache:
+                    cache[key] = (
+                        Division.objects.filter(pk=fact).values_list("name", flat=True).first()
+                    )
+                fact = cache[key]
             field.initial = fact
         if spec.get("show_if"):
             hints.append(_condition_hint(spec, labels))
@@ -169,7 +227,7 @@ def application_form_class(
         fields[spec["name"]] = field
         if kind == "address":
             fields.update(
-                _address_fields(spec, fact or (resident.community_id if resident else None))
+                _address_fields(spec, fact or (resident.community_id if resident else None), cache)
             )
     for spec in definition.documents:
         if only and spec["name"] not in only:
