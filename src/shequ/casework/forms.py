@@ -338,7 +338,7 @@ class FormItemForm(StyledForm):
 
     label = forms.CharField(label=_("Question"), max_length=60)
     help = forms.CharField(label=_("Hint under the field"), max_length=200, required=False)
-    required = forms.BooleanField(label=_("Required"), required=False)
+    required = forms.BooleanField(label=_("Must be filled in"), required=False)
     choices = forms.CharField(
         label=_("Options"),
         required=False,
