@@ -1,7 +1,6 @@
 """A request for more information (补正) names what to correct; services declare who may
 apply (age, residence), checked from the registry; staff see the registry's facts."""
 
-import json
 import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -243,22 +242,17 @@ def test_bulk_request_through_the_api_names_the_items_for_each_application(
 
 def test_the_service_form_page_edits_the_age_rule(client: Client, card) -> None:
     client.force_login(make_staff("minzheng", Role.DEPARTMENT_STAFF, "minzheng"))
-    url = f"/console/casework/forms/{card.pk}/"
+    url = f"/console/casework/forms/{card.pk}/eligibility/"
     page = client.get(url).content.decode()
     min_age_input = re.search(r'<input[^>]*name="min_age"[^>]*>', page)
     assert min_age_input is not None
     assert 'value="60"' in min_age_input.group(0)
-    form = current_form(card)
-    assert form is not None
-    posted = {
-        "fields_json": json.dumps(form.fields),
-        "documents_json": json.dumps(form.documents),
-        "min_age": "65",
-        "residence": "city",
-    }
+    posted = {"save": "1", "min_age": "65", "residence": "city"}
     assert client.post(url, posted).status_code == 302
+    assert client.post(f"/console/casework/forms/{card.pk}/publish/").status_code == 302
     latest = current_form(card)
     assert latest is not None
     assert latest.eligibility == {"min_age": 65, "residence": "city"}
     refused = client.post(url, {**posted, "max_age": "50"})
     assert refused.status_code == 400
+    assert "最低年龄高于最高年龄" in refused.content.decode() or refused.status_code == 400

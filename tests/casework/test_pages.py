@@ -3,6 +3,7 @@ from pytest_django import DjangoAssertNumQueries
 
 from shequ.casework.models import Application, Status
 from shequ.casework.services.applications import application_submit
+from shequ.casework.services.definitions import current_form
 from shequ.core.scopes import Role
 from tests.casework.conftest import pdf, png, residence_answers
 from tests.factories import make_staff
@@ -158,18 +159,24 @@ def test_api_submit_multipart(client: Client, applicant, residence_permit) -> No
 
 def test_form_builder_publishes_a_new_version(client: Client, police, residence_permit) -> None:
     client.force_login(police)
+    before = current_form(residence_permit)
+    assert before is not None
     response = client.post(
-        f"/console/casework/forms/{residence_permit.pk}/",
-        {
-            "fields_json": '[{"name": "address", "label": "地址", "type": "text"}]',
-            "documents_json": "[]",
-        },
+        f"/console/casework/forms/{residence_permit.pk}/add/?type=text",
+        {"type": "text", "label": "备注地址"},
     )
     assert response.status_code == 302
-    response = client.post(
-        f"/console/casework/forms/{residence_permit.pk}/",
-        {"fields_json": "not json", "documents_json": "[]"},
-    )
+    response = client.post(f"/console/casework/forms/{residence_permit.pk}/publish/")
+    assert response.status_code == 302
+    latest = current_form(residence_permit)
+    assert latest is not None
+    assert latest.version == before.version + 1
+    assert latest.fields[-1]["label"] == "备注地址"
+    # The JSON page is an administrator's import/export, never the department's.
+    url = f"/console/casework/forms/{residence_permit.pk}/import/"
+    assert client.get(url).status_code == 403
+    client.force_login(make_staff("admin", Role.SYSTEM_ADMIN))
+    response = client.post(url, {"fields_json": "not json", "documents_json": "[]"})
     assert response.status_code == 400
 
 

@@ -60,8 +60,21 @@ class FormDefinition(models.Model):
     ``documents``: ``[{"name", "label", "required", "types": ["pdf", "jpg", "png"], "max_kb"}]``.
     ``eligibility``: who may apply, checked from the registry at submission:
     ``{"min_age": int, "max_age": int, "residence": "" | "city" | "community",
-    "communities": [division codes]}`` (every key optional; validated on publish).
-    Versions are never edited: a change is a new version; applications keep theirs.
+    "communities": [division codes], "min_level": int}`` (every key optional; validated on
+    publish; ``min_level`` is a ``VerificationLevel`` the applicant must have at least).
+
+    Optional keys of a field (the form builder's; older forms without them are unchanged):
+    ``"help"`` (a hint under the field), ``"show_if": {"field": <an earlier field's name>,
+    "equals": <value>}`` (asked only then; a choice's option, ``"true"``/``"false"`` for a
+    boolean, or an option a multichoice answer includes), ``"prefill"``: ``name`` |
+    ``id_number`` | ``phone`` | ``community`` | ``birth_date`` (from the applicant's registry
+    record; a personal number is shown masked and used when left blank). More field types:
+    ``multichoice`` (``choices``; the answer is a list) and ``address`` (the answer is
+    ``{"text", "community": code}``). A document may also have ``"help"`` and ``"show_if"``.
+
+    Versions are never edited: a change is a new version; applications keep theirs. The form
+    builder edits a **draft** (``is_draft``, at most one per service, never applied with);
+    publishing it makes it the current version.
     """
 
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="forms")
@@ -73,6 +86,11 @@ class FormDefinition(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    is_draft = models.BooleanField(_("draft"), default=False, db_default=False)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("application form")

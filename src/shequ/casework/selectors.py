@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -147,7 +148,7 @@ def application_answers(application: Application) -> list[AnswerShown]:
     """The answers in the order of the form; personal numbers masked, never decrypted here."""
     shown = []
     for spec in application.form.fields:
-        raw = application.data.get(spec["name"])
+        raw = answer_text(application.data.get(spec["name"]))
         sealed = unseal(raw)
         shown.append(
             AnswerShown(
@@ -158,6 +159,16 @@ def application_answers(application: Application) -> list[AnswerShown]:
             )
         )
     return shown
+
+
+def answer_text(raw: Any) -> Any:
+    """An answer as shown: an address with its community, several choices joined."""
+    if isinstance(raw, list):
+        return "、".join(str(v) for v in raw)
+    if isinstance(raw, dict) and "text" in raw:
+        community = raw.get("community_name") or raw.get("community") or ""
+        return f"{raw['text']}（{community}）" if community else raw["text"]
+    return raw
 
 
 def answers_masked(data: dict[str, Any]) -> dict[str, Any]:
@@ -209,7 +220,21 @@ def requested_labels(application: Application) -> list[str]:
 
 
 def form_versions_for(*, service_id: int) -> QuerySet[FormDefinition]:
-    return FormDefinition.objects.filter(service_id=service_id).order_by("-version")
+    """The published versions of a service's form, newest first, with who published them
+    and how many applications were made with each (``answered``)."""
+    answered = (
+        Application.objects.filter(form_id=OuterRef("pk"))
+        .order_by()
+        .values("form_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return (
+        FormDefinition.objects.filter(service_id=service_id, is_draft=False)
+        .select_related("published_by", "created_by")
+        .annotate(answered=Coalesce(Subquery(answered), 0))
+        .order_by("-version")
+    )
 
 
 # The console warns this many days before the holiday table runs out.
@@ -275,3 +300,49 @@ def pending_deadline_count() -> int:
     return Application.objects.filter(
         deadline_pending_from__isnull=False, status__in=OPEN_STATUSES
     ).count()
+
+
+def eligibility_summary(eligibility: dict[str, Any]) -> list[str]:
+    """The eligibility rules of a form in words, for the builder."""
+    from shequ.people.models import VerificationLevel
+    from shequ.places.models import Division
+
+    lines: list[str] = []
+    low, high = eligibility.get("min_age"), eligibility.get("max_age")
+    if low is not None and high is not None:
+        lines.append(str(_("Aged %(low)s to %(high)s")) % {"low": low, "high": high})
+    elif low is not None:
+        lines.append(str(_("Aged %(low)s or over")) % {"low": low})
+    elif high is not None:
+        lines.append(str(_("Aged %(high)s or under")) % {"high": high})
+    residence = eligibility.get("residence", "")
+    if residence == "city":
+        lines.append(str(_("Residents of the city")))
+    elif residence == "community":
+        names = Division.objects.filter(pk__in=eligibility.get("communities", [])).values_list(
+            "name", flat=True
+        )
+        lines.append(str(_("Residents of %(names)s")) % {"names": "、".join(sorted(names))})
+    level = eligibility.get("min_level")
+    if level is not None:
+        lines.append(str(_("Verification: %(level)s")) % {"level": VerificationLevel(level).label})
+    return lines
+
+
+def place_picker(source: Any) -> dict[str, Any]:
+    """The district → street → community selects, filled from what was chosen (``source``:
+    the query string), so they work without scripts too."""
+    from shequ.places.models import Division
+    from shequ.places.selectors import division_children, division_list
+
+    chosen = {k: str(source.get(k, "") or "")[:12] for k in ("district", "street", "community")}
+
+    def children(code: str) -> Any:
+        return division_children(code) if code.isascii() and code.isdigit() else []
+
+    return {
+        "chosen": chosen,
+        "districts": division_list(level=Division.Level.DISTRICT),
+        "streets": children(chosen["district"]),
+        "communities": children(chosen["street"]),
+    }

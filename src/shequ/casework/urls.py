@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:application_id>/resubmit/", views.resubmit, name="resubmit"),
     path("<int:application_id>/withdraw/", views.withdraw, name="withdraw"),
     path("documents/<int:document_id>/", views.document, name="document"),
+    path("places/", views.place_options, name="place_options"),
 ]

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shequ.casework import selectors
-from shequ.casework.forms import application_form_class
+from shequ.casework.forms import application_form_class, form_conditions
 from shequ.casework.models import ApplicationDocument, Status
 from shequ.casework.services.applications import (
     application_resubmit,
@@ -42,7 +42,8 @@ def apply(request: HttpRequest, service_id: int) -> HttpResponse:
     definition = current_form(service)
     if definition is None:
         return render(request, "casework/no_form.html", {"service": service}, status=404)
-    form_class = application_form_class(definition)
+    resident = getattr(request.user, "resident", None)
+    form_class = application_form_class(definition, resident=resident)
     form = form_class(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
@@ -69,9 +70,32 @@ def apply(request: HttpRequest, service_id: int) -> HttpResponse:
     return render(
         request,
         "casework/apply.html",
-        {"service": service, "form": form, "definition": definition},
+        {
+            "service": service,
+            "form": form,
+            "definition": definition,
+            "conditions": form_conditions(definition),
+        },
         status=status,
     )
+
+
+@login_required
+def place_options(request: HttpRequest) -> HttpResponse:
+    """<option>s of a district's streets or a street's communities, for an address field's
+    place picker (htmx sends the changed select, named ``<field>__district`` / ``__street``)."""
+    from shequ.places.selectors import division_children
+
+    code = next(
+        (
+            v
+            for k, v in request.GET.items()
+            if k.endswith(("__district", "__street")) and v.isascii() and v.isdigit()
+        ),
+        "",
+    )
+    children = division_children(code[:12]) if code else None
+    return render(request, "people/_division_options.html", {"children": children})
 
 
 @login_required
@@ -82,9 +106,16 @@ def detail(request: HttpRequest, application_id: int) -> HttpResponse:
     resubmit_form = None
     if application.status == Status.MORE_INFO:
         # A personal number on file is never put back into the page: blank keeps it.
-        initial = {k: v for k, v in application.data.items() if unseal(v) is None}
+        initial = {
+            k: (v["text"] if isinstance(v, dict) and "text" in v else v)
+            for k, v in application.data.items()
+            if unseal(v) is None
+        }
         resubmit_form = application_form_class(
-            application.form, kept=application.data, only=application.requested
+            application.form,
+            kept=application.data,
+            only=application.requested,
+            resident=application.resident,
         )(initial=initial)
     return render(
         request,

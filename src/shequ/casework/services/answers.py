@@ -28,12 +28,119 @@ from shequ.core.storage import stored_files_removed_on_error
 from shequ.core.uploads import accept_upload
 from shequ.notices.services import plain_text
 from shequ.people.identity import normalise_mobile, parse_id_number
-from shequ.people.models import User
+from shequ.people.models import Resident, User
+
+
+def condition_met(spec: Mapping[str, Any], answers: Mapping[str, Any]) -> bool:
+    """Is the item asked, given the answers so far? (No ``show_if``: always.)"""
+    condition = spec.get("show_if")
+    if not condition:
+        return True
+    value = answers.get(condition.get("field", ""))
+    wanted = str(condition.get("equals", ""))
+    if isinstance(value, list):
+        return wanted in [str(v) for v in value]
+    if isinstance(value, bool):
+        return wanted == ("true" if value else "false")
+    return value is not None and str(value) == wanted
+
+
+def _raw_answer(spec: Mapping[str, Any], data: Mapping[str, Any]) -> Any:
+    name = spec["name"]
+    if spec.get("type") == "multichoice":
+        getlist = getattr(data, "getlist", None)
+        raw = getlist(name) if getlist is not None else data.get(name)
+        return raw if isinstance(raw, list) else ([] if raw in (None, "") else [raw])
+    if spec.get("type") == "address":
+        return {
+            "text": data.get(name) or "",
+            "community": data.get(f"{name}__community") or "",
+        }
+    return data.get(name)
+
+
+def registry_fact(fact: str, resident: Resident | None) -> Any:
+    """A fact of the applicant's registry record a field may be pre-filled with: plain text
+    for a personal number (callers seal it), None when the registry does not have it."""
+    if resident is None:
+        return None
+    if fact == "name":
+        return resident.real_name or None
+    if fact in ("id_number", "phone"):
+        value = getattr(resident, fact)
+        return value.reveal() if value is not None else None
+    if fact == "community":
+        return resident.community_id or None
+    if fact == "birth_date":
+        return resident.birth_date.isoformat() if resident.birth_date else None
+    return None
+
+
+def _prefilled(spec: Mapping[str, Any], raw: Any, resident: Resident | None) -> Any:
+    """A blank answer of a pre-filled field takes the registry's fact."""
+    fact = spec.get("prefill")
+    if not fact or resident is None:
+        return raw
+    value = registry_fact(str(fact), resident)
+    if value is None:
+        return raw
+    if spec.get("type") == "address":
+        if not raw.get("community"):
+            return {**raw, "community": value}
+        return raw
+    if str(raw or "").strip():
+        return raw
+    if fact == "community":
+        from shequ.places.models import Division
+
+        division = Division.objects.filter(pk=value).first()
+        return division.name if division is not None else raw
+    return value
+
+
+def _clean_address(spec: Mapping[str, Any], raw: Mapping[str, Any]) -> Any:
+    from shequ.places.models import Division
+
+    name = spec["name"]
+    text = str(raw.get("text") or "").strip()
+    code = str(raw.get("community") or "").strip()
+    if not text and not code:
+        if spec.get("required"):
+            raise DomainError("required", _("This field is required."), field=name)
+        return None
+    if not text:
+        raise DomainError("address_required", _("Enter the street address."), field=name)
+    division = (
+        Division.objects.filter(pk=code, level=Division.Level.COMMUNITY, is_active=True).first()
+        if code.isdigit()
+        else None
+    )
+    if division is None:
+        raise DomainError(
+            "community_required", _("Choose the community of this address."), field=name
+        )
+    return {
+        "text": plain_text(text, field=name, max_length=int(spec.get("max_length", 200))),
+        "community": division.code,
+        "community_name": division.name,
+    }
 
 
 def _clean_value(spec: Mapping[str, Any], raw: Any) -> Any:
     name, kind = spec["name"], spec["type"]
     required = bool(spec.get("required"))
+    if kind == "address":
+        return _clean_address(spec, raw)
+    if kind == "multichoice":
+        chosen = [str(c).strip() for c in raw if str(c).strip()]
+        if not chosen:
+            if required:
+                raise DomainError("required", _("This field is required."), field=name)
+            return []
+        options = [str(c) for c in spec.get("choices", [])]
+        if any(c not in options for c in chosen):
+            raise DomainError("bad_choice", _("Choose one of the options."), field=name)
+        return [c for c in options if c in chosen]
     if kind == "boolean":
         if required and raw not in (True, "on", "true", "1", 1):
             raise DomainError("required", _("This field is required."), field=name)
@@ -121,10 +228,13 @@ def _validate(
     already_uploaded: set[str] = frozenset(),  # type: ignore[assignment]
     previous: Mapping[str, Any] | None = None,
     only: set[str] | None = None,
+    resident: Resident | None = None,
 ) -> tuple[dict[str, Any], dict[str, tuple[File, str]]]:
     """The cleaned answers and checked uploads. ``only`` (a resubmission that was asked for
     named items): the other answers keep their ``previous`` values, the named document slots
-    must be uploaded anew and an upload to any other slot is refused."""
+    must be uploaded anew and an upload to any other slot is refused. An item whose
+    condition (``show_if``) is not met is not asked: no answer is kept, no upload taken.
+    A blank pre-filled field takes the fact from ``resident`` (the registry)."""
     errors: list[DomainError] = []
     clean: dict[str, Any] = {}
     for spec in definition.fields:
@@ -132,18 +242,24 @@ def _validate(
         if only is not None and spec["name"] not in only:
             clean[spec["name"]] = kept
             continue
+        if not condition_met(spec, clean):
+            clean[spec["name"]] = None
+            continue
         blank = not str(data.get(spec["name"]) or "").strip()
         if spec.get("type") in PII_FIELD_TYPES and blank and unseal(kept) is not None:
             # A resubmission leaves a personal number blank to keep the one on file.
             clean[spec["name"]] = kept
             continue
         try:
-            clean[spec["name"]] = _clean_value(spec, data.get(spec["name"]))
+            raw = _prefilled(spec, _raw_answer(spec, data), resident)
+            clean[spec["name"]] = _clean_value(spec, raw)
         except DomainError as error:
             errors.append(error)
     uploads: dict[str, tuple[File, str]] = {}
     for spec in definition.documents:
         upload = files.get(spec["name"])
+        if not condition_met(spec, clean):
+            continue
         if only is not None and spec["name"] not in only:
             if upload is not None:
                 errors.append(

@@ -130,6 +130,18 @@ def _check_eligibility(
 
     Raises: DomainError (age or residence condition not met, or not on the registry).
     """
+    min_level = eligibility.get("min_level")
+    if min_level is not None and (resident is None or resident.verification_level < min_level):
+        from shequ.people.models import VerificationLevel
+
+        raise DomainError(
+            "verification_required",
+            _(
+                "This form needs the verification level “%(level)s”. "
+                "Please complete the real-name check."
+            ),
+            level=str(VerificationLevel(min_level).label),
+        )
     min_age, max_age = eligibility.get("min_age"), eligibility.get("max_age")
     if min_age is not None or max_age is not None:
         birth = resident.birth_date if resident is not None else None
@@ -213,7 +225,7 @@ def application_submit(
         raise DomainError(
             "community_required", _("Tell us your community first (real-name check).")
         )
-    clean, uploads = _validate(definition, data, files)
+    clean, uploads = _validate(definition, data, files, resident=resident)
     application = Application.objects.create(
         service=service,
         form=definition,
@@ -278,6 +290,7 @@ def application_resubmit(
         already_uploaded=uploaded,
         previous=application.data,
         only=set(application.requested) if application.requested else None,
+        resident=application.resident,
     )
     before = application.status
     application.data = clean
