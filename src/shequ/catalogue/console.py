@@ -69,6 +69,7 @@ def service_create(request: HttpRequest) -> HttpResponse:
 def service_edit(request: HttpRequest, service_id: int) -> HttpResponse:
     service = selectors.service_get_for(user=request.user, service_id=service_id)
     initial = {field: getattr(service, field) for field in services.EDITABLE}
+    initial["sso_app"] = service.sso_app_id
     form = ServiceForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -124,7 +124,9 @@ def in_person_fill() -> int:
     """Give every service without a window its department's in-person details; returns how
     many were filled. A service whose window a department entered keeps it."""
     rows = in_person_rows()
-    divisions = {d.pk: d for d in Division.objects.filter(pk__in={r.division for r in rows.values()})}
+    divisions = {
+        d.pk: d for d in Division.objects.filter(pk__in={r.division for r in rows.values()})
+    }
     filled = 0
     for service in Service.objects.filter(in_person_window="").select_related("department"):
         row = rows.get(service.department.code)
@@ -146,6 +148,20 @@ def in_person_fill() -> int:
         )
         filled += 1
     return filled
+
+
+def demo_apps_link() -> int:
+    """Point the demo department apps' services at them (社保缴费查询 → examples/shebao), when
+    the app is registered (``seed_sso``) and the service has no app yet; returns how many."""
+    from shequ.sso.management.commands.seed_sso import SHEBAO_CLIENT_ID, SHEBAO_URL
+    from shequ.sso.models import DepartmentApp
+
+    app = DepartmentApp.objects.filter(client_id=SHEBAO_CLIENT_ID).first()
+    if app is None:
+        return 0
+    return Service.objects.filter(code="shebao-jiaofei-chaxun", sso_app__isnull=True).update(
+        sso_app=app, sso_entry_url=f"{SHEBAO_URL}/login"
+    )
 
 
 def policy_text(service: Service, n: int) -> str:
@@ -204,6 +220,7 @@ def seed_catalogue(*, policies_per_service: int = 1) -> dict[str, int]:
         search_entry_refresh(service=service)
         created["services"] += 1
     in_person_fill()
+    demo_apps_link()
     if policies_per_service and not PolicyDocument.objects.exists():
         for n, service in enumerate(Service.objects.select_related("department"), start=1):
             for k in range(policies_per_service):

@@ -2,11 +2,10 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-
-from django.conf import settings
 
 from shequ.people.models import Department, VerificationLevel
 from shequ.places.models import Division

@@ -186,9 +186,7 @@ def _in_person(service: Service, user: Any) -> InPerson:
         booking_label = str(_("Book a time at the window"))
     else:
         hall = (
-            Venue.objects.filter(
-                kind=Venue.Kind.HALL, is_open=True, service__code="zhengwu-yuyue"
-            )
+            Venue.objects.filter(kind=Venue.Kind.HALL, is_open=True, service__code="zhengwu-yuyue")
             .values_list("service_id", flat=True)
             .first()
         )
