@@ -34,7 +34,7 @@ pytestmark = pytest.mark.e2e
 
 PASSWORD = "Kuanzhai-xiangzi-2026"
 DEAD_ENDS = ("暂不支持", "没有可预约的场地", "No venues to book", "not take online applications")
-ACTION = re.compile(r'href="([^"]+)"[^>]*data-testid="service-action" data-action="(\w+)"')
+ACTION = re.compile(r'href="([^"]+)"[^>]*data-testid="[a-z-]+" data-action="(\w+)"')
 IN_PERSON_BOOKING = re.compile(r'href="([^"]+)" data-testid="in-person-booking"')
 VENUE = re.compile(r'href="(/bookings/venues/\d+/)" data-testid="venue-row"')
 MY_APPLICATIONS = "/casework/"
@@ -197,7 +197,7 @@ def test_a_resident_taps_through_each_kind_on_a_phone(
 
     # 低保: a real form, with the phone number and the spouse's ID number as sealed fields.
     open_service("dibao-shenqing")
-    page.get_by_test_id("service-action").click()
+    page.get_by_test_id("apply").click()
     expect(page.get_by_role("heading", name=re.compile("最低生活保障申请"))).to_be_visible()
     expect(page.get_by_label(re.compile("联系电话"))).to_be_visible()
     expect(page.get_by_test_id("submit")).to_be_visible()
@@ -211,6 +211,7 @@ def test_a_resident_taps_through_each_kind_on_a_phone(
     expect(page.get_by_test_id("in-person-hours")).to_contain_text("周一至周五")
     expect(block).to_contain_text("近期免冠照片")
     expect(page.get_by_test_id("service-action")).to_have_count(0)
+    expect(page.get_by_test_id("apply")).to_have_count(0)
     expect(page.get_by_text("在线申请")).to_have_count(0)
     page.get_by_test_id("in-person-booking").click()
     expect(page.get_by_test_id("venue-row").first).to_be_visible()
