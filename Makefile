@@ -2,6 +2,11 @@
 SHELL := /bin/bash
 PYTHON ?= python3.11
 PORT ?= 8000
+# The demo department app 社保缴费查询 (examples/shebao), signed in through shequ's OpenID
+# Connect provider; the catalogue's 社保缴费查询 service points to it.
+SHEBAO_PORT ?= 8001
+SHEBAO_APP = SHEQU_DISCOVERY_URL=http://127.0.0.1:$(PORT)/.well-known/openid-configuration \
+	SHEBAO_PORT=$(SHEBAO_PORT) $(PY) -m examples.shebao.app
 VENV := .venv
 PY := $(VENV)/bin/python
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/shequ
@@ -76,13 +81,13 @@ serve-prepare: install
 WEB_CONCURRENCY ?= 2
 run: serve-prepare
 	@trap 'kill 0' EXIT; export DEBUG=0 PORT=$(PORT) WEB_CONCURRENCY=$(WEB_CONCURRENCY); \
-	  $(PY) manage.py run_tasks --workers 1 & \
+	  $(PY) manage.py run_tasks --workers 1 & $(SHEBAO_APP) & \
 	  $(VENV)/bin/gunicorn -c python:shequ.config.gunicorn shequ.config.wsgi
 
 # The development server: reloads on code changes, DEBUG on (error pages with tracebacks),
 # plain-text logs; the task worker beside it (restart it by hand after changing a task).
 dev: serve-prepare
-	@trap 'kill 0' EXIT; export DEBUG=1; $(PY) manage.py run_tasks --workers 1 & \
+	@trap 'kill 0' EXIT; export DEBUG=1; $(PY) manage.py run_tasks --workers 1 & $(SHEBAO_APP) & \
 	  $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # A local S3-compatible object store (moto) for trying the object-storage settings by hand.

@@ -90,8 +90,8 @@ def test_no_personal_number_is_stored_in_clear_after_demo_data_and_forms(
 ) -> None:
     resident = User.objects.get(username="resident")
     officer = User.objects.get(username="department")  # 成都市民政局
-    # Old enough for every demo service (the 老年人优待证 is for residents aged 60 and over).
-    Resident.objects.filter(user=resident).update(birth_date=date(1950, 5, 1))
+    # Old enough for every demo service (the 老年人优待证 is from 60, the 高龄津贴 from 80).
+    Resident.objects.filter(user=resident).update(birth_date=date(1940, 5, 1))
     client.force_login(resident)
     # a resident answers every demo application form
     services = Service.objects.filter(forms__isnull=False).distinct().order_by("code")

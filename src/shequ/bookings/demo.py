@@ -1,6 +1,8 @@
-"""Demo venues: rooms of two 党群服务中心 and a district service hall, with two weeks of slots."""
+"""Demo venues: rooms of two 党群服务中心, a district service hall and a venue for every booking
+service of the demo catalogue (``data/venues.psv``), with two weeks of slots."""
 
 from datetime import time
+from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,6 +18,36 @@ ROOMS = [
     ("舞蹈室", 15, time(9, 0), time(21, 0), 60, "1234567"),
     ("教室", 30, time(9, 0), time(18, 0), 120, "123456"),
 ]
+
+
+DATA = Path(__file__).resolve().parent / "data" / "venues.psv"
+
+
+def _service_venues() -> int:
+    """A hall venue for each booking service of ``data/venues.psv`` that has none."""
+    created = 0
+    for line in DATA.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        code, name, address, opens, closes, weekdays, minutes, places = line.split("|")
+        service = Service.objects.filter(code=code).select_related("department").first()
+        if service is None or Venue.objects.filter(service=service).exists():
+            continue
+        Venue.objects.create(
+            kind=Venue.Kind.HALL,
+            name=name,
+            address=address,
+            department=service.department,
+            service=service,
+            opens_at=time.fromisoformat(opens),
+            closes_at=time.fromisoformat(closes),
+            open_weekdays=weekdays,
+            slot_minutes=int(minutes),
+            capacity=int(places),
+            max_per_week=2,
+        )
+        created += 1
+    return created
 
 
 @transaction.atomic
@@ -58,6 +90,7 @@ def seed_bookings(*, days: int = 14) -> int:
         },
     )
     created += int(made)
+    created += _service_venues()
     for venue in Venue.objects.all():
         slots_generate(actor=None, venue_id=venue.pk, first_day=timezone.localdate(), days=days)
     return created

@@ -21,9 +21,9 @@ from shequ.people.models import User
 
 @login_required
 def venue_list(request: HttpRequest) -> HttpResponse:
-    service = request.GET.get("service", "")
-    venues = selectors.venue_list_for_resident(user=request.user, service_id=int_or_none(service))
-    return render(request, "bookings/venue_list.html", {"venues": venues})
+    service_id = int_or_none(request.GET.get("service", ""))
+    venues = selectors.venue_list_for_resident(user=request.user, service_id=service_id)
+    return render(request, "bookings/venue_list.html", {"venues": venues, "service_id": service_id})
 
 
 @login_required

@@ -41,7 +41,8 @@ def apply(request: HttpRequest, service_id: int) -> HttpResponse:
     service = service_get(service_id=service_id)
     definition = current_form(service)
     if definition is None:
-        return render(request, "casework/no_form.html", {"service": service}, status=404)
+        # Not applied for online: its page says how to do it in person (window, hours, …).
+        return redirect("catalogue:service", service_id=service.pk)
     resident = getattr(request.user, "resident", None)
     form_class = application_form_class(definition, resident=resident)
     form = form_class(request.POST or None, request.FILES or None)

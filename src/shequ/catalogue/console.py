@@ -71,6 +71,7 @@ def service_edit(request: HttpRequest, service_id: int) -> HttpResponse:
     service = selectors.service_get_for(user=request.user, service_id=service_id)
     initial = {field: getattr(service, field) for field in services.EDITABLE}
     initial["topics"] = list(service.topics.values_list("code", flat=True))
+    initial["sso_app"] = service.sso_app_id
     form = ServiceEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)

@@ -13,6 +13,7 @@ from django.db import transaction
 from shequ.catalogue.models import PolicyDocument, Service, Topic
 from shequ.catalogue.services import search_entry_refresh
 from shequ.people.demo import ensure_departments
+from shequ.places.models import Division
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -99,6 +100,70 @@ def service_rows() -> list[ServiceRow]:
     return rows
 
 
+@dataclass(frozen=True)
+class InPersonRow:
+    window: str
+    address: str
+    division: str
+    hours: str
+    phone: str
+
+
+def in_person_rows() -> dict[str, InPersonRow]:
+    """Each department's window, address, hours and enquiry line (``data/in_person.psv``)."""
+    rows = {}
+    for line in (DATA_DIR / "in_person.psv").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        c = line.split("|")
+        rows[c[0]] = InPersonRow(window=c[1], address=c[2], division=c[3], hours=c[4], phone=c[5])
+    return rows
+
+
+def in_person_fill() -> int:
+    """Give every service without a window its department's in-person details; returns how
+    many were filled. A service whose window a department entered keeps it."""
+    rows = in_person_rows()
+    divisions = {
+        d.pk: d for d in Division.objects.filter(pk__in={r.division for r in rows.values()})
+    }
+    filled = 0
+    for service in Service.objects.filter(in_person_window="").select_related("department"):
+        row = rows.get(service.department.code)
+        if row is None:
+            continue
+        service.in_person_window = row.window
+        service.in_person_address = row.address
+        service.in_person_division = divisions.get(row.division)
+        service.in_person_hours = row.hours
+        service.phone = service.phone or row.phone
+        service.save(
+            update_fields=[
+                "in_person_window",
+                "in_person_address",
+                "in_person_division",
+                "in_person_hours",
+                "phone",
+            ]
+        )
+        filled += 1
+    return filled
+
+
+def demo_apps_link() -> int:
+    """Point the demo department apps' services at them (社保缴费查询 → examples/shebao), when
+    the app is registered (``seed_sso``) and the service has no app yet; returns how many."""
+    from shequ.sso.management.commands.seed_sso import SHEBAO_CLIENT_ID, SHEBAO_URL
+    from shequ.sso.models import DepartmentApp
+
+    app = DepartmentApp.objects.filter(client_id=SHEBAO_CLIENT_ID).first()
+    if app is None:
+        return 0
+    return Service.objects.filter(code="shebao-jiaofei-chaxun", sso_app__isnull=True).update(
+        sso_app=app, sso_entry_url=f"{SHEBAO_URL}/login"
+    )
+
+
 def policy_text(service: Service, n: int) -> str:
     """A synthetic policy-length text (about 2,000 characters) about one service."""
     name, department = service.name, service.department.name
@@ -154,6 +219,8 @@ def seed_catalogue(*, policies_per_service: int = 1) -> dict[str, int]:
         service.topics.set([topics[c] for c in row.events + row.themes if c in topics])
         search_entry_refresh(service=service)
         created["services"] += 1
+    in_person_fill()
+    demo_apps_link()
     if policies_per_service and not PolicyDocument.objects.exists():
         for n, service in enumerate(Service.objects.select_related("department"), start=1):
             for k in range(policies_per_service):

@@ -34,6 +34,51 @@ class ServiceForm(StyledForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=Service.Kind.choices)
     community_level = forms.BooleanField(label=_("Handled with the community"), required=False)
     is_published = forms.BooleanField(label=_("Published"), required=False)
+    in_person_window = forms.CharField(
+        label=_("Service window"),
+        max_length=100,
+        required=False,
+        help_text=_("Where residents do it in person when there is no online form."),
+    )
+    in_person_address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    in_person_hours = forms.CharField(
+        label=_("Opening hours"),
+        max_length=100,
+        required=False,
+        help_text=_("e.g. 周一至周五 9:00–12:00、13:00–17:00"),
+    )
+    phone = forms.CharField(
+        label=_("Enquiry telephone"),
+        max_length=40,
+        required=False,
+        help_text=_("An office line or hotline; 12345 when empty."),
+    )
+    sso_app = forms.TypedChoiceField(
+        label=_("Department app"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_(
+            "Residents who tap the service go to this app and sign in there with their "
+            "citizen account (single sign-on)."
+        ),
+    )
+    sso_entry_url = forms.URLField(
+        label=_("Address of the department app"),
+        required=False,
+        assume_scheme="https",
+        help_text=_("The page of the app where residents start, e.g. https://app.example/login"),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from shequ.sso.models import DepartmentApp
+
+        apps = DepartmentApp.objects.filter(is_active=True).order_by("name")
+        cast(forms.ChoiceField, self.fields["sso_app"]).choices = [
+            ("", _("None: a form or the window")),
+            *[(app.pk, app.name) for app in apps],
+        ]
 
 
 def _topic_choices() -> list[tuple[str, list[tuple[str, str]]]]:

@@ -2,11 +2,13 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from shequ.people.models import Department, VerificationLevel
+from shequ.places.models import Division
 
 
 class Topic(models.Model):
@@ -77,6 +79,30 @@ class Service(models.Model):
         help_text=_("Applications are also routed to the applicant's community."),
     )
     is_published = models.BooleanField(_("published"), default=True)
+    # How to do it in person (shown when there is no online form or department app).
+    in_person_window = models.CharField(_("service window"), max_length=100, blank=True)
+    in_person_address = models.CharField(_("address"), max_length=200, blank=True)
+    in_person_division = models.ForeignKey(
+        Division,
+        verbose_name=_("division of the address"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    in_person_hours = models.CharField(_("opening hours"), max_length=100, blank=True)
+    phone = models.CharField(_("enquiry telephone"), max_length=40, blank=True)
+    # A department's own app (registered with our OpenID Connect provider) that does the
+    # service: the resident goes to ``sso_entry_url``, which starts the sign-in with shequ.
+    sso_app = models.ForeignKey(
+        settings.OAUTH2_PROVIDER_APPLICATION_MODEL,
+        verbose_name=_("department app"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="services",
+    )
+    sso_entry_url = models.URLField(_("address of the department app"), blank=True)
     topics = models.ManyToManyField(Topic, blank=True, related_name="services")
     updated_at = models.DateTimeField(auto_now=True)
 

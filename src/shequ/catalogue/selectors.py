@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, QuerySet
+from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +20,7 @@ from shequ.catalogue.search import highlight, parse_query, ranked_entry_ids
 from shequ.core.errors import NotFound
 from shequ.core.scopes import Role
 from shequ.people.selectors import scope_queryset
+from shequ.places.models import Division
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,7 @@ def service_get(*, service_id: int) -> Service:
     """A published service. Raises: NotFound."""
     service = (
         Service.objects.filter(pk=service_id, is_published=True)
-        .select_related("department")
+        .select_related("department", "sso_app", "in_person_division__parent__parent")
         .prefetch_related("topics")
         .first()
     )
@@ -159,3 +161,111 @@ def service_get_for(*, user: Any, service_id: int) -> Service:
     if service is None:
         raise NotFound("service_not_found", _("No such service."))
     return service
+
+
+# --- what a service page offers (no dead ends) ------------------------------------------
+
+DEFAULT_PHONE = "12345"  # 成都市民服务热线 (the city's one hotline)
+
+
+@dataclass(frozen=True)
+class InPerson:
+    """How to do a service at a window: where, when, what to bring, and a slot to book."""
+
+    window: str
+    address: str
+    place: str
+    hours: str
+    phone: str
+    documents: list[str]
+    booking_url: str
+    booking_label: str
+
+
+@dataclass(frozen=True)
+class ServiceWay:
+    """The service page's primary action, and the in-person way where there is one.
+
+    ``action``: ``apply`` (a published form), ``app`` (a department app through single
+    sign-on), ``book`` (venues with slots), ``pay`` (the resident's bills), or ``""`` when
+    the page's answer is the in-person block alone (never an "apply online" button then).
+    """
+
+    action: str
+    action_url: str
+    app_name: str
+    in_person: InPerson | None
+
+
+def division_place(division: Division | None) -> str:
+    """``成都市 武侯区 玉林街道 倪家桥社区``: a division and its parents, city first."""
+    names: list[str] = []
+    seen = 0
+    while division is not None and seen < 5:
+        names.append(division.name)
+        division = division.parent
+        seen += 1
+    return " ".join(reversed(names))
+
+
+def _venues_for(service: Service, user: Any) -> bool:
+    from shequ.bookings.selectors import venue_list_for_resident
+
+    return venue_list_for_resident(user=user, service_id=service.pk).filter(is_open=True).exists()
+
+
+def _in_person(service: Service, user: Any) -> InPerson:
+    from shequ.bookings.models import Venue
+
+    resident = getattr(user, "resident", None) if user.is_authenticated else None
+    community = resident.community if resident is not None else None
+    if service.community_level and community is not None:
+        # Handled with the community: the resident's own 党群服务中心 takes it.
+        window = str(_("Convenience window of your community service centre"))
+        address = _("%(name)s community service centre") % {"name": community.name}
+        place = division_place(community)
+    else:
+        window = service.in_person_window or service.department.name
+        address = service.in_person_address
+        place = division_place(service.in_person_division)
+    booking_url, booking_label = "", ""
+    if _venues_for(service, user):
+        booking_url = f"{reverse('bookings:venue_list')}?service={service.pk}"
+        booking_label = str(_("Book a time at the window"))
+    else:
+        hall = (
+            Venue.objects.filter(kind=Venue.Kind.HALL, is_open=True, service__code="zhengwu-yuyue")
+            .values_list("service_id", flat=True)
+            .first()
+        )
+        if hall is not None:
+            booking_url = f"{reverse('bookings:venue_list')}?service={hall}"
+            booking_label = str(_("Take a queue number at the service hall"))
+    return InPerson(
+        window=window,
+        address=address,
+        place=place,
+        hours=service.in_person_hours,
+        phone=service.phone or DEFAULT_PHONE,
+        documents=service.document_list,
+        booking_url=booking_url,
+        booking_label=booking_label,
+    )
+
+
+def service_way(*, service: Service, user: Any) -> ServiceWay:
+    """What the service page offers this visitor: see ``ServiceWay``."""
+    app = service.sso_app if service.sso_app_id and service.sso_entry_url else None
+    app_ok = app is not None and bool(getattr(app, "is_active", False))
+    app_name = app.name if app is not None and app_ok else ""
+    kind = service.kind
+    if kind == Service.Kind.APPLICATION and service.forms.exists():
+        return ServiceWay("apply", reverse("casework:apply", args=[service.pk]), "", None)
+    if app_ok and kind in (Service.Kind.APPLICATION, Service.Kind.QUERY, Service.Kind.BOOKING):
+        return ServiceWay("app", service.sso_entry_url, app_name, _in_person(service, user))
+    if kind == Service.Kind.BOOKING and _venues_for(service, user):
+        url = f"{reverse('bookings:venue_list')}?service={service.pk}"
+        return ServiceWay("book", url, "", None)
+    if kind == Service.Kind.PAYMENT:
+        return ServiceWay("pay", reverse("payments:bill_list"), "", _in_person(service, user))
+    return ServiceWay("", "", "", _in_person(service, user))

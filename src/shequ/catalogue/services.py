@@ -4,6 +4,7 @@ keeps the life events and themes (人生事件、主题) that group them."""
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,7 @@ from shequ.core.errors import DomainError, NotFound, PermissionDenied
 from shequ.core.services import audit_record, changes_between
 from shequ.notices.services import plain_text
 from shequ.people.models import Department, User, VerificationLevel
+from shequ.sso.models import DepartmentApp
 
 # Lower-case letters, digits and hyphens: codes appear in addresses.
 CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -32,7 +34,17 @@ EDITABLE = (
     "kind",
     "community_level",
     "is_published",
+    "in_person_window",
+    "in_person_address",
+    "in_person_hours",
+    "phone",
+    "sso_app",
+    "sso_entry_url",
 )
+# An enquiry line is an office number or hotline: 12345, 028-12345678, 400-…; never a
+# person's mobile number (personal numbers are never kept in clear).
+OFFICE_PHONE = re.compile(r"^[0-9][0-9\- ]{2,19}$")
+MOBILE = re.compile(r"1[3-9][0-9]{9}")
 
 
 def search_entry_refresh(
@@ -76,6 +88,9 @@ def _clean_fields(data: dict[str, Any]) -> dict[str, Any]:
         ("description", 5000, False),
         ("eligibility", 300, False),
         ("documents", 2000, False),
+        ("in_person_window", 100, False),
+        ("in_person_address", 200, False),
+        ("in_person_hours", 100, False),
     ):
         if key in data:
             clean[key] = plain_text(data[key], field=key, max_length=max_length, required=required)
@@ -110,7 +125,70 @@ def _clean_fields(data: dict[str, Any]) -> dict[str, Any]:
     for key in ("community_level", "is_published"):
         if key in data:
             clean[key] = bool(data[key])
+    if "phone" in data:
+        phone = str(data["phone"] or "").strip()
+        if phone and MOBILE.search(phone.replace("-", "").replace(" ", "")):
+            raise DomainError(
+                "phone_mobile",
+                _("Give an office line or hotline, not a mobile number."),
+                field="phone",
+            )
+        if phone and not OFFICE_PHONE.match(phone):
+            raise DomainError(
+                "bad_phone",
+                _("Enter a telephone number, e.g. 12345 or 028-12345678."),
+                field="phone",
+            )
+        clean["phone"] = phone
+    if "sso_app" in data:
+        app_id = data["sso_app"]
+        app = None
+        if app_id not in (None, ""):
+            app = (
+                DepartmentApp.objects.filter(pk=app_id, is_active=True).first()
+                if (str(app_id).isdigit())
+                else None
+            )
+            if app is None:
+                raise DomainError("bad_app", _("Choose an active department app."), field="sso_app")
+        clean["sso_app"] = app
+    if "sso_entry_url" in data:
+        clean["sso_entry_url"] = str(data["sso_entry_url"] or "").strip()
     return clean
+
+
+def _origin(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return ""
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return ""
+    return f"{parts.scheme}://{parts.hostname}:{port or (443 if parts.scheme == 'https' else 80)}"
+
+
+def _check_app_link(service: Service) -> None:
+    """A service that points to a department app needs the app's own address to start at:
+    on the same site as one of the app's registered redirect URIs. Raises: DomainError."""
+    app = service.sso_app
+    if app is None:
+        service.sso_entry_url = ""
+        return
+    url = service.sso_entry_url
+    if not url:
+        raise DomainError(
+            "app_url_required",
+            _("Give the address in the department app where residents start."),
+            field="sso_entry_url",
+        )
+    registered = {_origin(uri) for uri in app.redirect_uris.split()}
+    if not _origin(url) or _origin(url) not in registered:
+        raise DomainError(
+            "app_url_foreign",
+            _("The address must be on the department app's own site (as its redirect URIs)."),
+            field="sso_entry_url",
+        )
 
 
 @transaction.atomic
@@ -147,7 +225,9 @@ def service_create(
     if Service.objects.filter(code=code).exists():
         raise DomainError("code_taken", _("This code is already used."), field="code")
     topics = _topics_by_code(topic_codes or [])
-    service = Service.objects.create(department=department, code=code, **_clean_fields(fields))
+    service = Service(department=department, code=code, **_clean_fields(fields))
+    _check_app_link(service)
+    service.save()
     if topics:
         service.topics.set(topics)
     search_entry_refresh(service=service)
@@ -177,6 +257,7 @@ def service_update(
     before = {key: getattr(service, key) for key in clean}
     for key, value in clean.items():
         setattr(service, key, value)
+    _check_app_link(service)
     service.save()
     changes = changes_between(before, clean)
     if topic_codes is not None:

@@ -45,4 +45,5 @@ def catalogue_home(request: HttpRequest) -> HttpResponse:
 
 def service_detail(request: HttpRequest, service_id: int) -> HttpResponse:
     service = selectors.service_get(service_id=service_id)
-    return render(request, "catalogue/service_detail.html", {"service": service})
+    way = selectors.service_way(service=service, user=request.user)
+    return render(request, "catalogue/service_detail.html", {"service": service, "way": way})

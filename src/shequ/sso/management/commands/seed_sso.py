@@ -16,6 +16,11 @@ from shequ.sso.models import DepartmentApp
 DEMO_CLIENT_ID = "shequ-demo-rp"
 DEMO_CLIENT_SECRET = "shequ-demo-rp-secret-2026"  # noqa: S105 - demo only, refused in production
 DEMO_RP = "http://127.0.0.1:8100"
+# 社保缴费查询 (examples/shebao), started by `make run` beside the main server; the
+# catalogue's 社保缴费查询 service points to it (``catalogue.demo.demo_apps_link``).
+SHEBAO_CLIENT_ID = "shequ-demo-shebao"
+SHEBAO_CLIENT_SECRET = "shequ-demo-shebao-secret-2026"  # noqa: S105 - demo only
+SHEBAO_URL = "http://127.0.0.1:8001"
 
 
 class Command(BaseCommand):
@@ -24,13 +29,17 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("seed_sso is for demo installations only.")
+        admin = User.objects.filter(username="admin", is_demo=True).first()
+        if admin is None:
+            self.stdout.write("seed_sso: no demo admin yet; skipped.")
+            return
+        self._shebao(admin)
         if DepartmentApp.objects.filter(client_id=DEMO_CLIENT_ID).exists():
             self.stdout.write("seed_sso: demo app already registered.")
             return
-        admin = User.objects.filter(username="admin", is_demo=True).first()
         department = Department.objects.filter(code="gongjijin").first()
-        if admin is None or department is None:
-            self.stdout.write("seed_sso: no demo admin or department yet; skipped.")
+        if department is None:
+            self.stdout.write("seed_sso: no demo department yet; skipped.")
             return
         app, _secret = services.app_register(
             actor=admin,
@@ -47,4 +56,26 @@ class Command(BaseCommand):
         app.save()
         self.stdout.write(
             f"seed_sso: demo app client_id={DEMO_CLIENT_ID} secret={DEMO_CLIENT_SECRET}"
+        )
+
+    def _shebao(self, admin: User) -> None:
+        """The 社保缴费查询 department app of examples/shebao (idempotent)."""
+        department = Department.objects.filter(code="renshe").first()
+        if department is None or DepartmentApp.objects.filter(client_id=SHEBAO_CLIENT_ID).exists():
+            return
+        app, _secret = services.app_register(
+            actor=admin,
+            name="社保缴费查询",
+            department_id=department.pk,
+            redirect_uris=f"{SHEBAO_URL}/callback",
+            post_logout_redirect_uris=f"{SHEBAO_URL}/",
+            scopes=["openid", "profile", "community", "verification"],
+            min_level=VerificationLevel.ID_CHECKED,
+            confidential=True,
+        )
+        app.client_id = SHEBAO_CLIENT_ID
+        app.client_secret = SHEBAO_CLIENT_SECRET
+        app.save()
+        self.stdout.write(
+            f"seed_sso: 社保缴费查询 app client_id={SHEBAO_CLIENT_ID} on {SHEBAO_URL}"
         )
