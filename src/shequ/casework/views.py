@@ -52,7 +52,9 @@ def apply(request: HttpRequest, service_id: int) -> HttpResponse:
         try:
             # 材料复用: materials picked from the wallet count as uploads (a new upload wins).
             files = {
-                **reused_files(actor=cast(User, request.user), definition=definition, data=request.POST),
+                **reused_files(
+                    actor=cast(User, request.user), definition=definition, data=request.POST
+                ),
                 **request.FILES.dict(),
             }
             application = application_submit(

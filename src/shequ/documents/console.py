@@ -28,9 +28,7 @@ def issue(request: HttpRequest, application_id: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, str(error))
     else:
-        messages.success(
-            request, _("Document %(number)s issued.") % {"number": document.number}
-        )
+        messages.success(request, _("Document %(number)s issued.") % {"number": document.number})
     return redirect("casework_console:detail", application_id=application_id)
 
 

@@ -3,11 +3,19 @@ many issued documents in bulk."""
 
 import hashlib
 import secrets
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from shequ.catalogue.models import Service
 from shequ.documents.models import IssuedDocument, Kind, ResultTemplate
 from shequ.documents.numbers import ALPHABET, RANDOM_LENGTH, format_number
+
+if TYPE_CHECKING:
+    from shequ.places.models import Division
 
 TEMPLATES = {
     "juzhuzheng": (
@@ -82,3 +90,101 @@ def seed_bulk_documents(count: int, batch: int = 5000) -> int:
         IssuedDocument.objects.bulk_create(bulk_rows(bulk_numbers(size)), batch_size=size)
         added += size
     return max(added, 0)
+
+
+def _community(code: str) -> tuple["Division | None", str]:
+    from shequ.places.models import Division
+
+    division = Division.objects.filter(pk=code).first()
+    name = f"{division.name}居民委员会" if division is not None else "社区居民委员会"
+    return division, name
+
+
+def demo_minutes(
+    *,
+    actor: Any,
+    community_code: str,
+    subject: str,
+    amount: str,
+    meeting_date: date,
+    attendees: Sequence[str],
+    absent: int,
+    votes_for: int,
+    votes_against: int,
+    votes_abstain: int,
+) -> tuple[IssuedDocument, SimpleUploadedFile]:
+    """Real minutes of a council meeting (agenda, attendees, decision) with a number that
+    verifies; the PDF as an upload for the funds record it belongs to."""
+    from shequ.core.pii import mask_name
+    from shequ.documents.services import document_issue
+
+    division, issuer = _community(community_code)
+    present = len(attendees)
+    passed = votes_for * 2 > present
+    document = document_issue(
+        actor=actor,
+        kind=Kind.MINUTES,
+        title=f"居民议事会会议纪要：{subject}",
+        division=division,
+        issuer_name=issuer,
+        facts=[
+            ("会议日期", f"{meeting_date:%Y-%m-%d}"),
+            ("会议地点", "社区党群服务中心议事厅"),
+            ("应到/实到", f"{present + absent}人 / {present}人"),
+        ],
+        sections=[
+            ("议程", [f"一、审议“{subject}”项目及资金使用方案（{amount}元）", "二、表决"]),
+            ("出席人员", ["、".join(mask_name(name) for name in attendees)]),
+            (
+                "表决结果",
+                [
+                    f"赞成{votes_for}票，反对{votes_against}票，弃权{votes_abstain}票。",
+                    f"决定：{'通过' if passed else '未通过'}“{subject}”项目，"
+                    f"使用社区公益资金{amount}元，结果在社区公示七日。",
+                ],
+            ),
+        ],
+    )
+    return document, _upload(document)
+
+
+def demo_receipt(
+    *,
+    actor: Any,
+    community_code: str,
+    amount: str,
+    purpose: str,
+    title: str,
+    payer: str = "",
+    payee: str = "",
+) -> tuple[IssuedDocument, SimpleUploadedFile]:
+    """A real receipt with a number that verifies: money received from a person (``payer``,
+    shown masked) or paid by the community fund to a supplier (``payee``)."""
+    from shequ.core.pii import mask_name
+    from shequ.documents.services import document_issue
+
+    division, issuer = _community(community_code)
+    money = f"人民币{Decimal(amount):,.2f}元"
+    if payer:
+        statement = f"今收到{mask_name(payer)}交来{money}，用于{purpose}。"
+        facts = [("金额", money), ("用途", purpose)]
+    else:
+        statement = f"社区公益资金向{payee}支付“{purpose}”项目款项{money}。"
+        facts = [("收款单位", payee), ("金额", money), ("用途", purpose)]
+    document = document_issue(
+        actor=actor,
+        kind=Kind.RECEIPT,
+        title=title,
+        holder_name=payer,
+        division=division,
+        issuer_name=issuer,
+        facts=facts,
+        statement=statement,
+    )
+    return document, _upload(document)
+
+
+def _upload(document: IssuedDocument) -> SimpleUploadedFile:
+    with document.file.open("rb") as handle:
+        data = handle.read()
+    return SimpleUploadedFile(f"{document.number}.pdf", data, content_type="application/pdf")

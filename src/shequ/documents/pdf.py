@@ -2,6 +2,7 @@
 of the verification address (segno) and that address in text underneath."""
 
 import io
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,6 +15,8 @@ from django.utils.translation import gettext as _
 from fpdf import FPDF
 
 FONT = "cjk"
+# fontTools narrates every font subset at INFO: not worth a log line per document.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
 @dataclass(frozen=True)
@@ -105,8 +108,12 @@ def render(content: Content) -> bytes:
     pdf.set_font(FONT, size=12)
     pdf.cell(width, 8, content.issuer, align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.cell(
-        width, 8, f"{content.issued_on:%Y}年{content.issued_on.month}月{content.issued_on.day}日",
-        align="R", new_x="LMARGIN", new_y="NEXT",
+        width,
+        8,
+        f"{content.issued_on:%Y}年{content.issued_on.month}月{content.issued_on.day}日",
+        align="R",
+        new_x="LMARGIN",
+        new_y="NEXT",
     )
     pdf.ln(8)
     pdf.set_font(FONT, size=9)

@@ -11,9 +11,7 @@ from shequ.people.permissions import WORKERS, covers
 def is_issuer_staff(user: Any, document: IssuedDocument) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
-    if document.department_id is not None and is_department_staff_of(
-        user, document.department_id
-    ):
+    if document.department_id is not None and is_department_staff_of(user, document.department_id):
         return True
     return document.division_id is not None and covers(user, document.division_id, WORKERS)
 

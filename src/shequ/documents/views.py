@@ -79,7 +79,7 @@ def verify(request: HttpRequest, number: str) -> HttpResponse:
         return render(
             request,
             "documents/verify.html",
-            {"typed": number[:60], "error": _("No such document (查无此文书).")},
+            {"typed": number[:60], "error": _("No document has this number.")},
             status=404,
         )
     response = render(request, "documents/verify.html", {"document": found})
@@ -92,9 +92,7 @@ def verify(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 def wallet(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
-    materials = [
-        (m, selectors.material_label(m)) for m in selectors.materials_for(user=user)[:100]
-    ]
+    materials = [(m, selectors.material_label(m)) for m in selectors.materials_for(user=user)[:100]]
     return render(
         request,
         "documents/wallet.html",
