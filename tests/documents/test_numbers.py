@@ -33,5 +33,11 @@ def test_two_swapped_neighbours_are_caught() -> None:
 
 
 def test_malformed_input_is_refused() -> None:
-    for text in ("", "CD-2026", "XX-2026-7K3M-Q9XA-R", "CD-2026-7K3M-Q9X!-R", "CD-20A6-7K3M-Q9XA-R"):
+    for text in (
+        "",
+        "CD-2026",
+        "XX-2026-7K3M-Q9XA-R",
+        "CD-2026-7K3M-Q9X!-R",
+        "CD-20A6-7K3M-Q9XA-R",
+    ):
         assert normalise(text) is None

@@ -224,6 +224,8 @@ def document_revoke(
         changes={"revoked": [False, True]},
         ip=ip,
     )
+    # Now, and again after commit: a page read in between may have cached it still valid.
+    cache.delete(verify_cache_key(document.number))
     transaction.on_commit(lambda: cache.delete(verify_cache_key(document.number)))
     return document
 
