@@ -25,7 +25,9 @@ def test_the_form_offers_earlier_materials_and_copies_the_picked_ones(
     proof = first.documents.get(slot="proof")
     client.force_login(applicant)
     page = client.get(f"/casework/apply/{residence_permit.pk}/").content.decode()
-    assert "使用已有材料" in page and "me.png" in page and "lease.pdf" in page
+    assert "使用已有材料" in page
+    assert "me.png" in page
+    assert "lease.pdf" in page
     response = client.post(
         f"/casework/apply/{residence_permit.pk}/",
         {**residence_answers(), "reuse_photo": photo.pk, "reuse_proof": proof.pk},
