@@ -4,6 +4,7 @@ which says 有效."""
 
 import io
 import re
+import urllib.request
 
 import pypdf
 import pytest
@@ -41,6 +42,9 @@ def case(chengdu: None, settings, tmp_path, live_server: LiveServer) -> object:
     user = make_user("xiaoli", password=PASSWORD)
     make_resident(NIJIAQIAO, user=user, name="李小丽")
     make_staff("police", Role.DEPARTMENT_STAFF, "gongan")
+    # The server's first page (templates, catalogues) is slow on a busy machine: not the test.
+    with urllib.request.urlopen(f"{live_server.url}/accounts/login/", timeout=120) as first:  # noqa: S310 - the live server
+        assert first.status == 200
     return application_submit(
         actor=user,
         service_id=Service.objects.get(code="juzhuzheng").pk,
