@@ -51,12 +51,13 @@ def apply(request: HttpRequest, service_id: int) -> HttpResponse:
         form.is_valid()
         try:
             # 材料复用: materials picked from the wallet count as uploads (a new upload wins).
-            files = {
-                **reused_files(
-                    actor=cast(User, request.user), definition=definition, data=request.POST
-                ),
-                **request.FILES.dict(),
-            }
+            files = reused_files(
+                actor=cast(User, request.user), definition=definition, data=request.POST
+            )
+            for name in request.FILES:
+                upload = request.FILES.get(name)
+                if upload is not None:
+                    files[name] = upload
             application = application_submit(
                 actor=cast(User, request.user),
                 service_id=service.pk,
