@@ -87,7 +87,7 @@ def test_a_certificate_from_case_to_verification(phone_page: Page, case) -> None
     page.context.clear_cookies()  # anyone who scans the code, signed in or not
     page.goto(found.group(0))
     expect(page.get_by_test_id("verify-status")).to_have_text("有效")
-    expect(page.get_by_test_id("verify-holder")).to_have_text("李*")
+    expect(page.get_by_test_id("verify-holder")).to_have_text("李*丽")
     expect(page.get_by_test_id("verify-number")).to_have_text(issued)
     assert _fits_the_phone(page)
     page.goto("/verify/")
