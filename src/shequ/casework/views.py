@@ -25,6 +25,8 @@ from shequ.core.forms import add_domain_error
 from shequ.core.pii import unseal
 from shequ.core.services import client_ip
 from shequ.core.storage import stored_file_response
+from shequ.documents.reuse import reuse_choices
+from shequ.documents.services import reused_files
 from shequ.people.models import User
 
 
@@ -50,11 +52,19 @@ def apply(request: HttpRequest, service_id: int) -> HttpResponse:
     if request.method == "POST":
         form.is_valid()
         try:
+            # 材料复用: materials picked from the wallet count as uploads (a new upload wins).
+            files = reused_files(
+                actor=cast(User, request.user), definition=definition, data=request.POST
+            )
+            for name in request.FILES:
+                upload = request.FILES.get(name)
+                if upload is not None:
+                    files[name] = upload
             application = application_submit(
                 actor=cast(User, request.user),
                 service_id=service.pk,
                 data=request.POST,
-                files=request.FILES,
+                files=files,
                 ip=client_ip(request),
             )
         except NotFound:
@@ -76,6 +86,7 @@ def apply(request: HttpRequest, service_id: int) -> HttpResponse:
             "form": form,
             "definition": definition,
             "conditions": form_conditions(definition),
+            "reuse": reuse_choices(user=request.user, definition=definition, data=request.POST),
         },
         status=status,
     )

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "shequ.surveys",
     "shequ.participation",
     "shequ.access",
+    "shequ.documents",
     "shequ.web",
 ]
 
@@ -216,6 +217,15 @@ OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
 # Map tiles for the public project map (e.g. a deployment's own tile server); empty = the
 # district boundaries alone, so the map works with no tile server and no internet.
+# Issued documents (shequ.documents): the public address QR codes on PDFs point to, the
+# CJK font PDFs are set in (a TrueType collection and the face in it: 2 = Simplified Chinese
+# in Noto Sans CJK), and how many verification pages one address may open a minute.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+SHEQU_PDF_FONT = env.str(
+    "PDF_FONT", default="/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+)
+SHEQU_PDF_FONT_INDEX = env.int("PDF_FONT_INDEX", default=2)
+SHEQU_VERIFY_RATE_PER_MINUTE = env.int("VERIFY_RATE_PER_MINUTE", default=30)
 SHEQU_MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
 
 # --- Content-Security-Policy (django-csp): only our own files run -----------------------------

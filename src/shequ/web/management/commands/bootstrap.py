@@ -19,6 +19,7 @@ DEMO_COMMANDS: list[str] = [
     "seed_participation",
     "seed_catalogue",
     "seed_casework",
+    "seed_documents",
     "seed_bookings",
     "seed_payments",
     "seed_access",
