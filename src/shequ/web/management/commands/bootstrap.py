@@ -21,6 +21,7 @@ DEMO_COMMANDS: list[str] = [
     "seed_casework",
     "seed_bookings",
     "seed_payments",
+    "seed_ratings",
     "seed_access",
 ]
 
