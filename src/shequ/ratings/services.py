@@ -35,6 +35,15 @@ MAX_ROUNDS = 2
 COMMENT_MAX = 500
 
 
+class AlreadyRated(DomainError):
+    """One rating per case or use: a second one is refused (the first may get a comment)."""
+
+    status = 409
+
+    def __init__(self) -> None:
+        super().__init__("already_rated", _("You have already rated this."))
+
+
 def follow_up_due(start: date) -> date:
     """Five working days after ``start``; weekdays only past the end of the holiday table
     (a follow-up always has a deadline, the table can be entered later)."""
@@ -123,7 +132,7 @@ def rating_submit(
         user=actor, subject=subject, subject_id=subject_id, lock=True
     )
     if selectors.rating_for_subject(user=actor, subject=subject, subject_id=subject_id):
-        raise DomainError("already_rated", _("You have already rated this."))
+        raise AlreadyRated
     clean_level = _level(level)
     clean_comment = plain_text(comment, field="comment", max_length=COMMENT_MAX, required=False)
     clean_reasons = _reasons(clean_level, reasons, clean_comment)
@@ -142,7 +151,7 @@ def rating_submit(
                 **{f"{described.subject}_id": described.subject_id},
             )
     except IntegrityError:
-        raise DomainError("already_rated", _("You have already rated this.")) from None
+        raise AlreadyRated from None
     audit_record(
         actor=actor,
         verb="rating.submit",
