@@ -30,6 +30,7 @@ def test_poor_rating_reaches_the_department_and_its_answer_comes_back(
     phone_page: Page, chengdu: None
 ) -> None:
     page = phone_page
+    page.set_default_timeout(30_000)  # a busy machine: the journey is long, not slow per step
     seed_catalogue(policies_per_service=0)
     seed_casework()
     resident = make_user("rater")
