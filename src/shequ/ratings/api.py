@@ -20,16 +20,16 @@ from shequ.sso.api_auth import API_AUTH
 router = Router(tags=["ratings"], auth=API_AUTH)
 
 
-class ReasonOut(Schema):
+class RatingReasonOut(Schema):
     code: str
     label: str
 
 
-class LevelOut(Schema):
+class RatingLevelOut(Schema):
     level: int
     label: str
     poor: bool
-    reasons: list[ReasonOut]
+    reasons: list[RatingReasonOut]
 
 
 class RateableOut(Schema):
@@ -48,7 +48,7 @@ class RatingIn(Schema):
     comment: str = ""
 
 
-class FollowUpOut(Schema):
+class RatingFollowUpOut(Schema):
     id: int
     status: str
     status_label: str
@@ -82,7 +82,7 @@ class RatingOut(Schema):
     comment: str
     addendum: str
     created_at: datetime
-    follow_up: FollowUpOut | None
+    follow_up: RatingFollowUpOut | None
 
     @staticmethod
     def resolve_department(obj: Rating) -> str:
@@ -97,16 +97,16 @@ class RatingOut(Schema):
         return getattr(obj, "follow_up", None)
 
 
-class ConfirmIn(Schema):
+class FollowUpConfirmIn(Schema):
     resolved: bool
     comment: str = ""
 
 
-class AnswerIn(Schema):
+class FollowUpAnswerIn(Schema):
     text: str
 
 
-class StaffFollowUpOut(FollowUpOut):
+class StaffFollowUpOut(RatingFollowUpOut):
     rating_id: int
     title: str
     level: int
@@ -125,7 +125,7 @@ class StaffFollowUpOut(FollowUpOut):
         return obj.department.short_name or obj.department.name
 
 
-class FiguresOut(Schema):
+class RatingFiguresOut(Schema):
     total: int
     satisfaction_percent: int | None
     per_level: dict[str, int]
@@ -144,7 +144,7 @@ def _require_reader(user: object) -> None:
         raise PermissionDenied("not_staff", _("You may not see ratings."))
 
 
-@router.get("/levels", response=list[LevelOut], auth=None)
+@router.get("/levels", response=list[RatingLevelOut], auth=None)
 def levels(request: HttpRequest) -> list[dict[str, object]]:
     """The five levels and the reasons that may be chosen with each."""
     return [
@@ -195,7 +195,7 @@ def rate(request: HttpRequest, payload: RatingIn) -> Status[Rating]:
 
 
 @router.post("/mine/{rating_id}/confirm", response=RatingOut)
-def confirm(request: HttpRequest, rating_id: int, payload: ConfirmIn) -> Rating:
+def confirm(request: HttpRequest, rating_id: int, payload: FollowUpConfirmIn) -> Rating:
     """回访: say whether the department's answer resolved the problem."""
     rating = selectors.rating_get_for_user(user=request.user, rating_id=rating_id)
     follow_up = getattr(rating, "follow_up", None)
@@ -213,7 +213,7 @@ def confirm(request: HttpRequest, rating_id: int, payload: ConfirmIn) -> Rating:
     return selectors.rating_get_for_user(user=request.user, rating_id=rating_id)
 
 
-@router.get("/services/{service_id}/figures", response=FiguresOut, auth=None)
+@router.get("/services/{service_id}/figures", response=RatingFiguresOut, auth=None)
 def service_figures(request: HttpRequest, service_id: int) -> dict[str, object]:
     """Public: a catalogue service's counts per level and satisfaction rate."""
     return _figures(selectors.service_figures(service_id=service_id))
@@ -248,7 +248,7 @@ def staff_follow_ups(request: HttpRequest, status: str = "", overdue: bool = Fal
 
 
 @router.post("/staff/follow-ups/{follow_up_id}/answer", response=StaffFollowUpOut)
-def answer(request: HttpRequest, follow_up_id: int, payload: AnswerIn) -> FollowUp:
+def answer(request: HttpRequest, follow_up_id: int, payload: FollowUpAnswerIn) -> FollowUp:
     """The department's answer to a poor rating (its own department's only)."""
     _require_reader(request.user)
     services.follow_up_answer(
