@@ -309,10 +309,7 @@ def department_table() -> list[DepartmentRow]:
         total=Count("ratings"),
         satisfied=Count("ratings", filter=~Q(ratings__level__in=POOR_LEVELS)),
     ).order_by("-total", "name")
-    return [
-        DepartmentRow(department=d, total=d.total, satisfied=d.satisfied)  # type: ignore[attr-defined]
-        for d in departments
-    ]
+    return [DepartmentRow(department=d, total=d.total, satisfied=d.satisfied) for d in departments]
 
 
 def department_get(*, code: str) -> Department:
