@@ -18,6 +18,7 @@ from shequ.payments.api import router as payments_router
 from shequ.people.api import router as people_router
 from shequ.places.api import router as places_router
 from shequ.projects.api import router as projects_router
+from shequ.ratings.api import router as ratings_router
 from shequ.sso.api_auth import API_THROTTLES, document_scopes, install_token_handlers
 from shequ.surveys.api import router as surveys_router
 
@@ -53,6 +54,7 @@ api.add_router("/catalogue", catalogue_router)
 api.add_router("/casework", casework_router)
 api.add_router("/bookings", bookings_router)
 api.add_router("/payments", payments_router)
+api.add_router("/ratings", ratings_router)
 api.add_router("/funds", funds_router)
 api.add_router("/surveys", surveys_router)
 api.add_router("/participation", participation_router)

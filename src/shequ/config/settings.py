@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "shequ.casework",
     "shequ.bookings",
     "shequ.payments",
+    "shequ.ratings",
     "shequ.funds",
     "shequ.surveys",
     "shequ.participation",

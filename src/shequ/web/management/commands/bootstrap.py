@@ -22,6 +22,7 @@ DEMO_COMMANDS: list[str] = [
     "seed_documents",
     "seed_bookings",
     "seed_payments",
+    "seed_ratings",
     "seed_access",
 ]
 
