@@ -112,11 +112,9 @@ def test_the_search_page_shows_an_edit_at_once(catalogue: None, client: Client) 
     staff = make_staff("gaj3", Role.DEPARTMENT_STAFF, "gongan")
     service = Service.objects.get(code="juzhuzheng")
     url = "/catalogue/?q=%E5%B1%85%E4%BD%8F%E8%AF%81"  # 居住证
+    htmx = {"HX-Request": "true"}
     assert "<mark>居住证</mark>办理" in client.get(url).content.decode()
-    assert (
-        "<mark>居住证</mark>办理"
-        in client.get(url, headers={"HX-Request": "true"}).content.decode()
-    )
+    assert "<mark>居住证</mark>办理" in client.get(url, headers=htmx).content.decode()
     service_update(actor=staff, service_id=service.pk, name="居住证申领（新市民）")
     for page in (client.get(url), client.get(url, headers=htmx)):
         html = page.content.decode()
