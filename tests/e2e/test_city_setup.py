@@ -66,7 +66,7 @@ def test_admin_opens_a_department_and_a_worker_who_signs_in_to_their_community(
     # A street picked for a community worker is refused with the reason, nothing created.
     pick_division(page, "division", "武侯区", "玉林街道")
     form.get_by_role("button", name="创建账号").click()
-    expect(page.get_by_test_id("form-error")).to_contain_text("社区")
+    expect(page.get_by_test_id("error-division")).to_contain_text("社区")  # at the picker
     assert not User.objects.filter(username="clerk1").exists()
 
     pick_division(page, "division", "武侯区", "玉林街道", "倪家桥社区")

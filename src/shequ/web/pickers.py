@@ -46,25 +46,17 @@ class DivisionsPickerWidget(DivisionPickerWidget, forms.SelectMultiple):
     allow_multiple_selected = True
 
 
-class _DivisionChoices:
-    """What both division fields share: choices limited to an area once bound to a user."""
-
-    level: str | None
-    roles: frozenset[str]
-
-    def bind(self, user: Any) -> None:
-        areas = selectors.picker_areas(user, self.roles)
-        divisions = list(selectors.divisions_allowed(areas, self.level))
-        labels = selectors.division_path_labels(divisions)
-        choices = [(d.code, labels[d.code]) for d in divisions]
-        self.choices = self._leading_choices() + choices  # type: ignore[attr-defined]
-        self.allowed = [d.code for d in divisions]
-
-    def _leading_choices(self) -> list[tuple[str, str]]:
-        return []
+def _allowed_divisions(
+    user: Any, roles: frozenset[str], level: str | None
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """The codes a division field accepts from ``user`` and its choices, labelled by path."""
+    areas = selectors.picker_areas(user, roles)
+    divisions = list(selectors.divisions_allowed(areas, level))
+    labels = selectors.division_path_labels(divisions)
+    return [d.code for d in divisions], [(d.code, labels[d.code]) for d in divisions]
 
 
-class DivisionPickerField(_DivisionChoices, forms.ChoiceField):
+class DivisionPickerField(forms.ChoiceField):
     """One division inside the user's area, at ``level`` (any level below the city: None).
 
     Cleans to the 12-digit code (``""`` when optional and nothing is chosen)."""
@@ -84,11 +76,12 @@ class DivisionPickerField(_DivisionChoices, forms.ChoiceField):
         self.roles = frozenset(roles)
         self.empty_label = empty_label
         super().__init__(choices=[("", empty_label)], **kwargs)
-        self.widget.level = level  # type: ignore[attr-defined]
+        self.widget.level = level
         self.allowed: list[str] = []
 
-    def _leading_choices(self) -> list[tuple[str, str]]:
-        return [("", str(self.empty_label))]
+    def bind(self, user: Any) -> None:
+        self.allowed, choices = _allowed_divisions(user, self.roles, self.level)
+        self.choices = [("", str(self.empty_label)), *choices]
 
     def preselect_single(self, form: forms.BaseForm) -> None:
         """A worker with exactly one community finds it already chosen."""
@@ -101,7 +94,7 @@ class DivisionPickerField(_DivisionChoices, forms.ChoiceField):
         return digits_or_none(text) or text if text else ""
 
 
-class DivisionsPickerField(_DivisionChoices, forms.MultipleChoiceField):
+class DivisionsPickerField(forms.MultipleChoiceField):
     """Several communities (or divisions of ``level``) inside the user's area; cleans to codes."""
 
     widget = DivisionsPickerWidget
@@ -117,8 +110,11 @@ class DivisionsPickerField(_DivisionChoices, forms.MultipleChoiceField):
         self.level = level
         self.roles = frozenset(roles)
         super().__init__(choices=[], **kwargs)
-        self.widget.level = level  # type: ignore[attr-defined]
+        self.widget.level = level
         self.allowed: list[str] = []
+
+    def bind(self, user: Any) -> None:
+        self.allowed, self.choices = _allowed_divisions(user, self.roles, self.level)
 
 
 class PersonPickerWidget(forms.Widget):
@@ -164,7 +160,7 @@ class PersonPickerField(forms.Field):
         self.community = community
         queryset = selectors.residents_pickable(user, self.roles)
         self.queryset = queryset.filter(community_id=community) if community else queryset
-        self.widget.community = community  # type: ignore[attr-defined]
+        self.widget.community = community
 
     def to_python(self, value: Any) -> int | None:
         if value in self.empty_values:
@@ -185,7 +181,7 @@ class PersonPickerField(forms.Field):
         if not number or len(number) > 12:
             return
         resident = self.queryset.select_related("community").filter(pk=int(number)).first()
-        self.widget.chosen = selectors.PersonChoice.of(resident) if resident else None  # type: ignore[attr-defined]
+        self.widget.chosen = selectors.PersonChoice.of(resident) if resident else None
 
 
 def bind_pickers(form: forms.BaseForm, user: Any, *, community: str = "") -> None:
