@@ -180,7 +180,7 @@ def test_worker_runs_a_council_meeting_to_a_spending_decision(
     expect(flash(page)).to_have_text("已列入议程。")
     item_row = page.get_by_test_id("item-row").filter(has_text="更换楼道照明")
     expect(item_row.get_by_test_id("item-status")).to_have_text("尚未表决")
-    expect(item_row).to_contain_text("更换楼道照明 · 48000")
+    expect(item_row).to_contain_text("更换楼道照明 · 4.80 万元")
 
     # The session opens; staff sign in two members: that is the quorum (2 of 3).
     page.get_by_role("button", name="开始会议").click()

@@ -247,7 +247,6 @@ def _viewer_division(actor: User, division_code: str) -> str:
     return codes.pop() if len(codes) == 1 else ""
 
 
-@transaction.atomic
 def resident_list_view_record(
     *,
     actor: User,
@@ -260,7 +259,7 @@ def resident_list_view_record(
 ) -> None:
     """Trail a worker opening a list of residents: who, which area, which filter, how many
     rows. The search text is not kept (a name or number would put personal data in the
-    trail); only whether it was by name or by number."""
+    trail); only whether it was by name or by number. One insert: no transaction of its own."""
     audit_record(
         actor=actor,
         verb="resident.list_view",
@@ -278,7 +277,6 @@ def resident_list_view_record(
     )
 
 
-@transaction.atomic
 def resident_detail_view_record(*, actor: User, resident: Resident, ip: str | None = None) -> None:
     """Trail a worker opening one resident's record (the numbers on it are shown masked)."""
     audit_record(
