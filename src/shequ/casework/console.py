@@ -1,6 +1,7 @@
 """The department's queue (办件队列): filters, bulk steps, one case, form versions."""
 
 import json
+from collections.abc import Callable
 from typing import cast
 
 from csp.constants import SELF
@@ -458,9 +459,16 @@ def form_discard(request: HttpRequest, service_id: int) -> HttpResponse:
     return _to_builder(service.pk)
 
 
+# The builder's preview alone may be shown in a frame, and only by our own pages.
+_framed_by_self = cast(
+    "Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]",
+    csp_replace({"frame-ancestors": [SELF]}),
+)
+
+
 @staff_required
 @xframe_options_sameorigin
-@csp_replace({"frame-ancestors": [SELF]})
+@_framed_by_self
 def form_preview(request: HttpRequest, service_id: int) -> HttpResponse:
     """The draft (else the current version) as the resident sees it, for the builder's phone
     frame: the real application page, with the builder's own registry facts pre-filled and

@@ -100,9 +100,11 @@ def place_options(request: HttpRequest) -> HttpResponse:
 
     code = next(
         (
-            v
-            for k, v in request.GET.items()
-            if k.endswith(("__district", "__street")) and v.isascii() and v.isdigit()
+            value
+            for key in request.GET
+            if key.endswith(("__district", "__street"))
+            and (value := str(request.GET.get(key, ""))).isascii()
+            and value.isdigit()
         ),
         "",
     )
