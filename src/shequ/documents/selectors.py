@@ -15,7 +15,6 @@ from shequ.core.errors import NotFound, PermissionDenied
 from shequ.documents.models import IssuedDocument
 from shequ.documents.numbers import normalise
 from shequ.documents.permissions import may_download
-from shequ.documents.services import VERIFY_CACHE_SECONDS, verify_cache_key
 
 VERIFY_FIELDS = (
     "number",
@@ -30,6 +29,11 @@ VERIFY_FIELDS = (
     "revoked_at",
 )
 _MISSING = "missing"
+VERIFY_CACHE_SECONDS = 300
+
+
+def verify_cache_key(number: str) -> str:
+    return f"documents:verify:{number}"
 
 
 def document_verify(*, number: str) -> dict[str, Any] | None:

@@ -23,16 +23,11 @@ from shequ.core.storage import stored_files_removed_on_error
 from shequ.documents import numbers, pdf
 from shequ.documents.models import IssuedDocument, Kind, ResultTemplate
 from shequ.documents.permissions import is_issuer_staff
+from shequ.documents.selectors import reusable_materials, verify_cache_key
 from shequ.notices.models import Category
 from shequ.notices.services import message_send, plain_text
 from shequ.people.models import Department, User
 from shequ.places.models import Division
-
-VERIFY_CACHE_SECONDS = 300
-
-
-def verify_cache_key(number: str) -> str:
-    return f"documents:verify:{number}"
 
 
 def _unused_number(year: int) -> str:
@@ -242,8 +237,6 @@ def reused_files(
 
     Raises: DomainError (not one of the resident's own materials for this slot).
     """
-    from shequ.documents.selectors import reusable_materials
-
     chosen: dict[str, UploadedFile] = {}
     for spec in definition.documents:
         raw = str(data.get(REUSE_PREFIX + spec["name"]) or "").strip()
