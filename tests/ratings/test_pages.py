@@ -1,6 +1,6 @@
 """The resident's pages, the entry points in other apps, the console and the public pages."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import time_machine
 from django.test import Client
@@ -10,7 +10,13 @@ from shequ.core.scopes import Role
 from shequ.ratings.models import FollowUp, Rating
 from shequ.ratings.services import follow_up_answer, rating_submit
 from tests.factories import SHUIJINGFANG, make_staff, make_user
-from tests.ratings.conftest import MONDAY_IN_TABLE, closed_case, submitted_case
+from tests.ratings.conftest import (
+    MONDAY_IN_TABLE,
+    bill_for,
+    booking_for,
+    closed_case,
+    submitted_case,
+)
 
 
 def test_resident_rates_a_closed_case_poorly_and_is_told_the_deadline(
@@ -234,3 +240,21 @@ def test_console_list_query_count_does_not_grow(
     follow_up_answer(actor=shezhi_staff, follow_up_id=FollowUp.objects.first().pk, text="已处理")
     with django_assert_max_num_queries(len(listed.captured_queries)):
         client.get("/console/ratings/follow-ups/")
+
+
+def test_used_booking_and_paid_bill_pages_have_a_rate_button(client: Client, resident) -> None:
+    used = booking_for(resident, ends_in=timedelta(hours=-1))
+    upcoming = booking_for(resident, ends_in=timedelta(days=1))
+    paid, unpaid = bill_for(resident), bill_for(resident, status="unpaid")
+    client.force_login(resident)
+    mine = client.get("/bookings/mine/").content.decode()
+    assert f"/ratings/rate/booking/{used.pk}/" in mine
+    assert f"/ratings/rate/booking/{upcoming.pk}/" not in mine
+    assert (
+        f"/ratings/rate/bill/{paid.pk}/"
+        in client.get(f"/payments/bills/{paid.pk}/").content.decode()
+    )
+    assert "/ratings/rate/" not in client.get(f"/payments/bills/{unpaid.pk}/").content.decode()
+    listing = client.get("/ratings/").content.decode()
+    assert f"/ratings/rate/booking/{used.pk}/" in listing
+    assert f"/ratings/rate/bill/{paid.pk}/" in listing

@@ -19,6 +19,8 @@ def rateable(target: Any, subject: str) -> bool:
         return getattr(target, "status", None) in selectors.CLOSED_STATUSES
     if subject == Subject.BOOKING:
         return selectors.booking_used(target)
+    if subject == Subject.BILL:
+        return getattr(target, "status", None) == "paid"
     return False
 
 
