@@ -171,3 +171,12 @@ def test_a_project_cannot_be_registered_in_a_community_outside_the_area(
     assert forged.status_code == 400
     assert said("Choose a place inside your area from the list.") in forged.content.decode()
     assert not Project.objects.filter(code="PICK-1").exists()
+
+
+def test_city_wide_staff_open_a_community_desk_by_picking_it(chengdu: None, client: Client) -> None:
+    client.force_login(make_staff("picker_city_desk", Role.CITY_COMMITTEE, CITY))
+    page = client.get("/console/participation/").content.decode()
+    assert 'data-testid="division-picker-code"' in page
+    assert 'inputmode="numeric"' not in page
+    opened = client.get("/console/participation/c/", {"code": NIJIAQIAO})
+    assert opened.status_code == 302

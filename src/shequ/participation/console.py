@@ -25,6 +25,7 @@ from shequ.core.forms import add_domain_error, submit
 from shequ.participation import funding, selectors
 from shequ.participation.forms import (
     AgendaForm,
+    CommunityPickForm,
     CouncilForm,
     CouncilLevelsForm,
     DatesForm,
@@ -89,6 +90,12 @@ def _proposal_options(community_code: str, *, exclude: int | None = None) -> lis
 # ---------------------------------------------------------------- index and communities
 
 
+def _community_pick_form(request: HttpRequest) -> CommunityPickForm:
+    form = CommunityPickForm()
+    bind_pickers(form, request.user)
+    return form
+
+
 @staff_required
 def index(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
@@ -101,6 +108,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "status": status,
         "communities": communities,
         "wide": wide,
+        "pick_form": _community_pick_form(request) if wide else None,
         "rounds": list(selectors.round_list_for(user=request.user)[:20]),
         "meetings": list(selectors.meeting_list_for(user=request.user)[:20]),
     }

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from shequ.core.forms import StyledForm
 from shequ.participation.models import AgendaItem, Council, Proposal, Round
 from shequ.people.levels import level_choices
-from shequ.web.pickers import PersonPickerField
+from shequ.web.pickers import DivisionPickerField, PersonPickerField
 
 
 class MultiplePhotoInput(forms.ClearableFileInput):
@@ -47,6 +47,12 @@ class PaperBallotForm(StyledForm):
 
 
 # ---------------------------------------------------------------- console forms
+
+
+class CommunityPickForm(forms.Form):
+    """City-wide staff open a community's desk by picking it (district → street → community)."""
+
+    code = DivisionPickerField(label=_("Community"))
 
 
 class DateInput(forms.DateInput):

@@ -19,7 +19,7 @@ class ProjectForm(StyledForm):
     name = forms.CharField(label=_("Name"), max_length=200)
     project_type = forms.CharField(label=_("Project type"), max_length=40)
     communities = DivisionsPickerField(
-        label=_("Communities"),
+        label=_("Communities of the project"),
         roles=MANAGERS,
         help_text=_("Choose the district and street, then tick the communities (one district)."),
     )

@@ -32,6 +32,9 @@ class DivisionPickerWidget(forms.Select):
     is_picker = True
     level: str | None = Division.Level.COMMUNITY
 
+    def __init__(self, attrs: dict[str, Any] | None = None, choices: Any = ()) -> None:
+        super().__init__({"class": "form-select", **(attrs or {})}, choices)
+
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
         context["picker"] = {
