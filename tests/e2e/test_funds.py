@@ -117,7 +117,7 @@ def test_resident_reads_the_disclosure_on_a_phone_and_objects(
     expect(page.get_by_test_id("available-donation")).to_have_text("5,000.00 元")
     spending = page.get_by_test_id("spending").get_by_role("row").filter(has_text="楼道照明改造")
     expect(spending).to_contain_text("成都某照明工程有限公司")
-    expect(spending).to_contain_text("48000.00")
+    expect(spending).to_contain_text("4.80 万元")
     receipt_link = spending.get_by_role("link", name="51260001")
     expect(receipt_link).to_have_attribute("href", f"/funds/receipts/{payment.pk}/")
     expect(spending.get_by_test_id("urgent-payment")).to_have_text("异议期结束前支付")
