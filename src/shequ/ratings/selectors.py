@@ -84,12 +84,16 @@ def _describe_booking(booking: Booking, community: str | None) -> Rateable | Non
 
 
 def _describe_bill(bill: Bill, community: str | None) -> Rateable:
+    # A gift to a community fund (no department) is not a government service: never rated.
+    department = bill.department
+    if department is None:
+        raise DomainError("not_rateable", _("A donation is not a service and cannot be rated."))
     return Rateable(
         subject=Subject.BILL,
         subject_id=bill.pk,
         title=bill.title,
-        department_id=bill.department_id,
-        department_name=bill.department.short_name or bill.department.name,
+        department_id=department.pk,
+        department_name=department.short_name or department.name,
         service_id=None,
         community_id=community,
         used_at=bill.paid_at,
@@ -181,7 +185,9 @@ def rateable_list_for(*, user: Any, now: datetime | None = None) -> list[Rateabl
             items.append(described)
     items += [
         _describe_bill(b, community)
-        for b in Bill.objects.filter(user_id=user.pk, status=Bill.Status.PAID, rating__isnull=True)
+        for b in Bill.objects.filter(
+            user_id=user.pk, status=Bill.Status.PAID, rating__isnull=True, department__isnull=False
+        )
         .select_related("department")
         .order_by("-paid_at")[:RATEABLE_LIMIT]
     ]
