@@ -116,22 +116,22 @@ def receipt(request: HttpRequest, bill_id: int) -> dict[str, object]:
     }
 
 
-class CompanyOut(Schema):
+class UtilityCompanyOut(Schema):
     id: int
     code: str
     name: str
     kind: str
 
 
-class AccountIn(Schema):
+class UtilityAccountIn(Schema):
     company_id: int
     number: str
     label: str = ""
 
 
-class AccountOut(Schema):
+class UtilityAccountOut(Schema):
     id: int
-    company: CompanyOut
+    company: UtilityCompanyOut
     number: str
     label: str
     holder_masked: str
@@ -145,19 +145,19 @@ class DonationIn(Schema):
     name_public: bool = False
 
 
-@router.get("/utility-companies", response=list[CompanyOut])
+@router.get("/utility-companies", response=list[UtilityCompanyOut])
 def companies(request: HttpRequest) -> object:
     """Companies whose account numbers (户号) residents can bind."""
     return selectors.utility_companies().filter(is_active=True)
 
 
-@router.get("/utility-accounts", response=list[AccountOut])
+@router.get("/utility-accounts", response=list[UtilityAccountOut])
 def my_accounts(request: HttpRequest) -> object:
     return selectors.utility_accounts_for_user(user=request.user)
 
 
-@router.post("/utility-accounts", response={201: AccountOut})
-def bind(request: HttpRequest, payload: AccountIn) -> Status[object]:
+@router.post("/utility-accounts", response={201: UtilityAccountOut})
+def bind(request: HttpRequest, payload: UtilityAccountIn) -> Status[object]:
     """Bind an account after the company's check; what is due on it becomes bills at once."""
     account = services.utility_account_bind(
         actor=cast(User, request.user),
