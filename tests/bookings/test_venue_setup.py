@@ -151,6 +151,7 @@ def test_venues_through_the_api(client: Client) -> None:
     assert created.status_code == 201, created.content
     venue = created.json()
     assert venue["division_code"] == NIJIAQIAO
+    assert (venue["opens_at"], venue["closes_at"]) == ("09:00", "12:00")
     bad = _api(client, "patch", f"/api/v1/bookings/staff/venues/{venue['id']}", {"capacity": 0})
     assert bad.status_code == 400
     assert bad["Content-Type"] == "application/problem+json"

@@ -76,15 +76,15 @@ def test_resident_path_on_a_phone(phone_page: Page, city: dict[str, object]) -> 
     page.get_by_label("居住地址").fill("武侯区倪家桥路 8 号")
     page.get_by_label("开始居住日期").fill("2024-03-01")
     page.get_by_label("申领条件").select_option("合法稳定住所")
-    page.get_by_label("近期免冠照片").set_input_files(
+    page.get_by_role("button", name="近期免冠照片").set_input_files(
         {"name": "photo.png", "mimeType": "image/png", "buffer": PNG}
     )
     page.get_by_test_id("submit").click()
     expect(page.get_by_test_id("error-proof")).to_have_text("请上传这份材料。")
-    page.get_by_label("近期免冠照片").set_input_files(
+    page.get_by_role("button", name="近期免冠照片").set_input_files(
         {"name": "photo.png", "mimeType": "image/png", "buffer": PNG}
     )
-    page.get_by_label("住所或就业证明").set_input_files(
+    page.get_by_role("button", name="住所或就业证明").set_input_files(
         {"name": "lease.pdf", "mimeType": "application/pdf", "buffer": PDF}
     )
     page.get_by_test_id("submit").click()

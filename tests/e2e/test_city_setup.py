@@ -141,7 +141,7 @@ def test_the_committee_sets_up_a_life_event_a_service_and_a_room_a_resident_book
     expect(page.get_by_role("heading", level=1)).to_contain_text("养老")
 
     page.get_by_role("link", name="新建服务事项").click()
-    page.get_by_label("部门").select_option(label="成都市社区发展治理委员会")
+    page.locator("#id_department").select_option(label="成都市社区发展治理委员会")
     page.get_by_label("代码").fill("laonian-huodongshi")
     page.get_by_label("名称").fill("老年活动室预约")
     page.get_by_label("汇总").fill("预约社区党群服务中心的老年活动室。")

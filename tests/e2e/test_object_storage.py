@@ -38,10 +38,10 @@ def _apply(page: Page) -> None:
     page.get_by_label("居住地址").fill("武侯区倪家桥路 8 号")
     page.get_by_label("开始居住日期").fill("2024-03-01")
     page.get_by_label("申领条件").select_option("合法稳定住所")
-    page.get_by_label("近期免冠照片").set_input_files(
+    page.get_by_role("button", name="近期免冠照片").set_input_files(
         {"name": "photo.png", "mimeType": "image/png", "buffer": PNG}
     )
-    page.get_by_label("住所或就业证明").set_input_files(
+    page.get_by_role("button", name="住所或就业证明").set_input_files(
         {"name": "lease.pdf", "mimeType": "application/pdf", "buffer": PDF}
     )
     page.get_by_test_id("submit").click()

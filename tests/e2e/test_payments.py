@@ -55,7 +55,7 @@ def test_resident_binds_a_water_account_pays_and_donates(phone_page: Page, resid
     expect(page.get_by_test_id("account-row")).to_contain_text("陈**")
     no_sideways_scroll(page)
     page.get_by_test_id("bill-row").filter(has_text="成都市自来水有限责任公司").click()
-    expect(page.get_by_text("¥52.60")).to_be_visible()
+    expect(page.get_by_text("52.60 元")).to_be_visible()
     page.get_by_test_id("pay").click()
     page.get_by_test_id("confirm-pay").click()
     expect(page.get_by_test_id("bill-status")).to_have_text("已支付")

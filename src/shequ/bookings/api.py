@@ -5,7 +5,7 @@ from typing import cast
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from shequ.bookings import selectors, services
 from shequ.bookings.models import Booking, Venue
@@ -107,8 +107,9 @@ class StaffVenueOut(Schema):
     division_code: str | None
     department_id: int | None
     service_id: int | None
-    opens_at: time
-    closes_at: time
+    # Local wall-clock times "HH:MM" (JSON Schema's "time" format demands a UTC offset).
+    opens_at: str = Field(pattern=r"^\d{2}:\d{2}$")
+    closes_at: str = Field(pattern=r"^\d{2}:\d{2}$")
     open_weekdays: str
     slot_minutes: int
     capacity: int
@@ -118,6 +119,14 @@ class StaffVenueOut(Schema):
     @staticmethod
     def resolve_division_code(obj: Venue) -> str | None:
         return obj.community_id
+
+    @staticmethod
+    def resolve_opens_at(obj: Venue) -> str:
+        return f"{obj.opens_at:%H:%M}"
+
+    @staticmethod
+    def resolve_closes_at(obj: Venue) -> str:
+        return f"{obj.closes_at:%H:%M}"
 
 
 class VenueIn(Schema):
