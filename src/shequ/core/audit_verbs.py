@@ -185,6 +185,8 @@ AUDIT_VERB_LABELS: dict[str, Promise] = {
     "venue.create": _("Set up a venue"),
     "venue.reopen_day": _("Opened a closed day again"),
     "venue.update": _("Changed a venue"),
+    "result_template.remove": _("Stopped a service's result documents"),
+    "result_template.set": _("Set what a service's result document certifies"),
 }
 
 

@@ -15,7 +15,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shequ.casework.models import Application, ApplicationDocument, FormDefinition, Status
-from shequ.casework.permissions import may_act
+from shequ.casework.permissions import is_department_staff_of, may_act
+from shequ.catalogue.models import Service
 from shequ.core.errors import DomainError, NotFound, PermissionDenied
 from shequ.core.pii import mask_name
 from shequ.core.services import audit_record
@@ -258,3 +259,65 @@ def _as_upload(material: ApplicationDocument) -> UploadedFile:
     with material.file.open("rb") as handle:
         content = handle.read()
     return SimpleUploadedFile(material.original_name, content, content_type=material.content_type)
+
+
+TEMPLATE_KINDS = (Kind.CERTIFICATE, Kind.PROOF)
+
+
+@transaction.atomic
+def result_template_set(
+    *, actor: User, service_id: int, kind: str, title: str, statement: str
+) -> ResultTemplate:
+    """Make a service's completed cases issue a result document, or change what it says
+    (the service's department, or an administrator).
+
+    Raises: NotFound (service), PermissionDenied, DomainError ``bad_choice`` / field errors.
+    """
+    service = _service_for_templates(actor, service_id)
+    if kind not in TEMPLATE_KINDS:
+        raise DomainError("bad_choice", _("Choose one of the options."), field="kind")
+    clean_title = plain_text(title, field="title", max_length=60)
+    clean_statement = plain_text(statement, field="statement", max_length=500)
+    template = ResultTemplate.objects.filter(service=service).first()
+    before = (
+        {"kind": template.kind, "title": template.title, "statement": template.statement}
+        if template is not None
+        else {}
+    )
+    template, _created = ResultTemplate.objects.update_or_create(
+        service=service,
+        defaults={"kind": kind, "title": clean_title, "statement": clean_statement},
+    )
+    after = {"kind": kind, "title": clean_title, "statement": clean_statement}
+    audit_record(
+        actor=actor,
+        verb="result_template.set",
+        target=service,
+        changes={k: [before.get(k), v] for k, v in after.items() if before.get(k) != v},
+    )
+    return template
+
+
+@transaction.atomic
+def result_template_remove(*, actor: User, service_id: int) -> None:
+    """Stop issuing result documents for the service (documents issued stay valid).
+
+    Raises: NotFound (service, or no template), PermissionDenied.
+    """
+    service = _service_for_templates(actor, service_id)
+    deleted, _rows = ResultTemplate.objects.filter(service=service).delete()
+    if not deleted:
+        raise NotFound("no_template", _("This service does not issue a result document."))
+    audit_record(actor=actor, verb="result_template.remove", target=service)
+
+
+def _service_for_templates(actor: User, service_id: int) -> Service:
+    service = Service.objects.filter(pk=service_id).first()
+    if service is None:
+        raise NotFound("service_not_found", _("No such service."))
+    if not is_department_staff_of(actor, service.department_id):
+        raise PermissionDenied(
+            "not_your_department",
+            _("Only the service's department decides its result document."),
+        )
+    return service

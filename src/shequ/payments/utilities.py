@@ -15,6 +15,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.errors import DomainError
+from shequ.core.pii import mask_name
 from shequ.payments.models import LocalUtilityAccount, UtilityCompany
 
 
@@ -63,13 +64,6 @@ def luhn_complete(stem: str) -> str:
     return next(stem + d for d in "0123456789" if luhn_ok(stem + d))
 
 
-def mask_name(name: str) -> str:
-    name = name.strip()
-    if len(name) <= 1:
-        return name
-    return name[0] + "*" * (len(name) - 1)
-
-
 def _previous_month(today: date) -> tuple[str, date]:
     first = today.replace(day=1)
     year, month = (first.year, first.month - 1) if first.month > 1 else (first.year - 1, 12)
@@ -96,7 +90,9 @@ class LocalUtilityInterface:
                 _("%(company)s has no account with this number.") % {"company": company.name},
                 field="number",
             )
-        return AccountCheck(holder_masked=mask_name(account.holder_name), address=account.address)
+        return AccountCheck(
+            holder_masked=mask_name(account.holder_name.strip()), address=account.address
+        )
 
     def dues(self, *, company: UtilityCompany, number: str, today: date) -> list[Due]:
         account = LocalUtilityAccount.objects.filter(company=company, number=number).first()
