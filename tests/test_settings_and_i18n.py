@@ -174,3 +174,30 @@ def test_thirty_concurrent_clients_share_the_pool_s_few_server_connections(
         handler["bounded"].close_pool()
     assert len(backends) == 30  # every client was served, by waiting its turn
     assert len(set(backends)) <= 3
+
+
+def test_processes_starting_together_share_one_generated_secret(tmp_path: Path) -> None:
+    """The several-machines set-up starts app servers, workers and the scheduler at once on
+    an empty var/: none may crash on the key file another one is writing, and all get the
+    same key."""
+    # Making a key takes half a second here, so every process starts while another is busy.
+    code = (
+        "import sys, time; sys.path.insert(0, 'src');"
+        "from shequ.config import env;"
+        "make = env._new_secret_value;"
+        "env._new_secret_value = lambda name: (time.sleep(0.5), make(name))[1];"
+        "print(env._generated_secret('secret_key'))"
+    )
+    environment = {**os.environ, "SHEQU_VAR_DIR": str(tmp_path)}
+    environment.pop("SECRET_KEY", None)
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", code], stdout=subprocess.PIPE, env=environment, text=True
+        )
+        for _ in range(8)
+    ]
+    keys = {p.communicate(timeout=60)[0].strip() for p in processes}
+    assert [p.returncode for p in processes] == [0] * 8
+    assert len(keys) == 1
+    assert keys == {(tmp_path / "secret_key").read_text().strip()}
+    assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]

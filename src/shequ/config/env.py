@@ -38,10 +38,19 @@ def _generated_secret(name: str) -> str:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     path = VAR_DIR / name
     if not path.exists():
-        # Written with 0600 so other local users cannot read the keys.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # Written whole under a private name (0600: other local users cannot read the keys),
+        # then linked into place: when several processes start at once (app servers, workers,
+        # the scheduler), the first link wins and the others read the winner's complete file.
+        draft = path.with_name(f".{name}.{os.getpid()}.tmp")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(_new_secret_value(name))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return path.read_text().strip()
 
 
