@@ -85,9 +85,13 @@ def load(total: int, rng: random.Random) -> None:
 
     from shequ.documents.models import IssuedDocument
 
-    missing = total - IssuedDocument.objects.count()
+    existing = IssuedDocument.objects.count()
+    missing = total - existing
     if missing <= 0:
         return
+    # Topping up a table an earlier (smaller) run filled: numbers from another stream, so
+    # they do not repeat the rows already there.
+    rng = random.Random(f"{rng.random()}:{existing}")
     started = time.perf_counter()
     columns = (
         "number, kind, title, statement, holder_masked, issuer_name, issued_at, source_id, "
