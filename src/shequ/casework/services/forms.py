@@ -88,6 +88,27 @@ def _draft_for_edit(actor: User, service: Service) -> FormDefinition:
     return draft
 
 
+def _save_section(
+    draft: FormDefinition,
+    *,
+    actor: User,
+    section: str,
+    items: list[dict[str, Any]],
+    verb: str,
+    changes: dict[str, Any],
+) -> FormDefinition:
+    """Save ``items`` as the draft's fields or documents (the other section as it was)."""
+    return _save_checked(
+        draft,
+        actor=actor,
+        fields=items if section == "fields" else list(draft.fields),
+        documents=items if section == "documents" else list(draft.documents),
+        eligibility=dict(draft.eligibility),
+        verb=verb,
+        changes=changes,
+    )
+
+
 def _save_checked(
     draft: FormDefinition,
     *,
@@ -227,14 +248,11 @@ def form_draft_item_update(
     previous = items[index]
     kind = FILE_ITEM if section == "documents" else str(previous.get("type"))
     items[index] = _spec({**item, "type": kind}, name=name, previous=previous)
-    fields = items if section == "fields" else list(draft.fields)
-    documents = items if section == "documents" else list(draft.documents)
-    return _save_checked(
+    return _save_section(
         draft,
         actor=actor,
-        fields=fields,
-        documents=documents,
-        eligibility=dict(draft.eligibility),
+        section=section,
+        items=items,
         verb="form.item_change",
         changes={"item": [name, name]},
     )
@@ -256,14 +274,11 @@ def form_draft_item_move(
     if not 0 <= target < len(items):
         raise DomainError("cannot_move", _("This item cannot move further."))
     items[index], items[target] = items[target], items[index]
-    fields = items if section == "fields" else list(draft.fields)
-    documents = items if section == "documents" else list(draft.documents)
-    return _save_checked(
+    return _save_section(
         draft,
         actor=actor,
-        fields=fields,
-        documents=documents,
-        eligibility=dict(draft.eligibility),
+        section=section,
+        items=items,
         verb="form.item_move",
         changes={"position": [index + 1, target + 1], "item": [name, name]},
     )
@@ -280,14 +295,11 @@ def form_draft_item_delete(
     draft = _draft_for_edit(actor, _locked_service(actor, service_id))
     items = list(getattr(draft, _section(section)))
     items.pop(_item_index(items, name))
-    fields = items if section == "fields" else list(draft.fields)
-    documents = items if section == "documents" else list(draft.documents)
-    return _save_checked(
+    return _save_section(
         draft,
         actor=actor,
-        fields=fields,
-        documents=documents,
-        eligibility=dict(draft.eligibility),
+        section=section,
+        items=items,
         verb="form.item_delete",
         changes={"item": [name, None]},
     )
