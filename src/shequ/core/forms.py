@@ -11,7 +11,11 @@ from shequ.core.errors import DomainError
 
 
 def add_domain_error(form: forms.Form, error: DomainError) -> None:
-    """Attach ``error`` (and any it carries) to the matching form fields."""
+    """Attach ``error`` (and any it carries) to the matching form fields. A form the view
+    handed straight to the service (never validated) shows only the service's reasons."""
+    if not hasattr(form, "cleaned_data"):
+        form.full_clean()
+        form.errors.clear()
     for item in getattr(error, "errors", None) or [error]:
         field = item.field if item.field in form.fields else None
         form.add_error(field, str(item))

@@ -118,8 +118,6 @@ def follow_up_detail(request: HttpRequest, follow_up_id: int) -> HttpResponse:
         except NotFound:
             raise
         except DomainError as error:
-            form.is_valid()
-            form.errors.clear()
             add_domain_error(form, error)
             status = 400
         else:

@@ -78,8 +78,6 @@ def rate(request: HttpRequest, subject: str, subject_id: int) -> HttpResponse:
         except NotFound:
             raise
         except DomainError as error:
-            form.is_valid()
-            form.errors.clear()
             add_domain_error(form, error)
             status = 409 if error.code == "already_rated" else 400
         else:
@@ -155,8 +153,6 @@ def comment(request: HttpRequest, rating_id: int) -> HttpResponse:
     except NotFound:
         raise
     except DomainError as error:
-        form.is_valid()
-        form.errors.clear()
         add_domain_error(form, error)
         return _detail(request, rating, addendum_form=form, status=400)
     messages.success(request, _("Your follow-up comment was added."))
@@ -183,8 +179,6 @@ def confirm(request: HttpRequest, rating_id: int) -> HttpResponse:
     except NotFound:
         raise
     except DomainError as error:
-        form.is_valid()
-        form.errors.clear()
         add_domain_error(form, error)
         return _detail(request, rating, confirm_form=form, status=400)
     if done.status == FollowUp.Status.OPEN:
