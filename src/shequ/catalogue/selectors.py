@@ -187,7 +187,8 @@ class ServiceWay:
     """The service page's primary action, and the in-person way where there is one.
 
     ``action``: ``apply`` (a published form), ``app`` (a department app through single
-    sign-on), ``book`` (venues with slots), ``pay`` (the resident's bills), or ``""`` when
+    sign-on), ``book`` (venues with slots), ``pay`` (the resident's bills), ``appeal`` (a complaint or
+    repair: the request intake with its category chosen), or ``""`` when
     the page's answer is the in-person block alone (never an "apply online" button then).
     """
 
@@ -259,6 +260,13 @@ def service_way(*, service: Service, user: Any) -> ServiceWay:
     app_ok = app is not None and bool(getattr(app, "is_active", False))
     app_name = app.name if app is not None and app_ok else ""
     kind = service.kind
+    from shequ.appeals.selectors import category_for_service
+
+    appeal_category = category_for_service(service.code)
+    if appeal_category is not None:
+        # A complaint or repair service: the one window for residents' requests (12345).
+        url = f"{reverse('appeals:new')}?category={appeal_category.code}"
+        return ServiceWay("appeal", url, "", _in_person(service, user))
     if kind == Service.Kind.APPLICATION and service.forms.exists():
         return ServiceWay("apply", reverse("casework:apply", args=[service.pk]), "", None)
     if app_ok and kind in (Service.Kind.APPLICATION, Service.Kind.QUERY, Service.Kind.BOOKING):

@@ -7,6 +7,7 @@ provider (``shequ.sso.api_auth``).
 from typing import Any
 
 from shequ.access.api import router as access_router
+from shequ.appeals.api import router as appeals_router
 from shequ.bookings.api import router as bookings_router
 from shequ.casework.api import router as casework_router
 from shequ.catalogue.api import router as catalogue_router
@@ -48,6 +49,7 @@ install_problem_handlers(api)
 install_token_handlers(api)
 api.add_router("/divisions", places_router)
 api.add_router("/projects", projects_router)
+api.add_router("/appeals", appeals_router)
 api.add_router("/", people_router)
 api.add_router("/notices", notices_router)
 api.add_router("/catalogue", catalogue_router)

@@ -1,0 +1,117 @@
+"""Requests over the API: categories (public), intake by a signed-in resident or an app with
+``api:write``, one's own requests, public requests (no personal data)."""
+
+from datetime import datetime
+from typing import cast
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from ninja.pagination import paginate
+
+from shequ.appeals import selectors, services
+from shequ.appeals.models import Appeal, Category
+from shequ.core.services import client_ip
+from shequ.people.models import User
+from shequ.sso.api_auth import API_AUTH
+
+router = Router(tags=["appeals"], auth=API_AUTH)
+
+
+class AppealCategoryOut(Schema):
+    id: int
+    code: str
+    name: str
+    nature: str
+    deadline_class: str
+    out_of_scope: bool
+    redirect_text: str
+
+
+class AppealIn(Schema):
+    category_id: int
+    description: str
+    community: str
+    longitude: float | None = None
+    latitude: float | None = None
+    address: str = ""
+    is_private: bool = False
+
+
+class AppealOut(Schema):
+    id: int
+    number: str
+    category: str
+    nature: str
+    status: str
+    status_label: str
+    community: str
+    longitude: float | None
+    latitude: float | None
+    unit: str | None
+    routing_reason: str
+    created_at: datetime
+    deadline_at: datetime
+    reply: str
+
+    @staticmethod
+    def resolve_category(obj: Appeal) -> str:
+        return obj.category.name
+
+    @staticmethod
+    def resolve_status_label(obj: Appeal) -> str:
+        return str(obj.get_status_display())
+
+    @staticmethod
+    def resolve_community(obj: Appeal) -> str:
+        return obj.community_id
+
+    @staticmethod
+    def resolve_unit(obj: Appeal) -> str | None:
+        return obj.unit.name if obj.unit else None
+
+
+@router.get("/categories", response=list[AppealCategoryOut], auth=None)
+def categories(request: HttpRequest) -> list[Category]:
+    """Categories a request may have; out-of-scope ones say where to go instead."""
+    return list(selectors.category_list())
+
+
+@router.post("", response={201: AppealOut})
+def submit(request: HttpRequest, payload: AppealIn) -> Status[Appeal]:
+    """File a request; it is routed and dispatched at once (see ``routing_reason``)."""
+    appeal = services.appeal_submit(
+        actor=cast(User, request.user),
+        category_id=payload.category_id,
+        description=payload.description,
+        community_code=payload.community,
+        longitude=payload.longitude,
+        latitude=payload.latitude,
+        address=payload.address,
+        is_private=payload.is_private,
+        channel=Appeal.Channel.API,
+        ip=client_ip(request),
+    )
+    return Status(201, selectors.appeal_get_public(appeal_id=appeal.pk, user=request.user))
+
+
+@router.get("/mine", response=list[AppealOut])
+@paginate
+def mine(request: HttpRequest) -> object:
+    """The caller's own and followed requests, newest first."""
+    return selectors.appeal_list_for_resident(user=request.user)
+
+
+@router.get("/public", response=list[AppealOut], auth=None)
+@paginate
+def public(
+    request: HttpRequest, category: int | None = None, status: str = "", district: str = ""
+) -> object:
+    """Public requests (no personal data), newest first."""
+    return selectors.public_list(
+        selectors.PublicFilters(category_id=category, status=status, district=district)
+    )
+
+
+@router.get("/public/{appeal_id}", response=AppealOut, auth=None)
+def public_one(request: HttpRequest, appeal_id: int) -> Appeal:
+    return selectors.appeal_get_public(appeal_id=appeal_id, user=request.user)

@@ -1,0 +1,346 @@
+"""Staff: queues (dispatch, unit, area) with counts, overdue first; one request with its
+actions; hotline calls; categories, units and the dispatch catalogue."""
+
+from typing import Any, cast
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from shequ.appeals import selectors, services
+from shequ.appeals.forms import (
+    CategoryForm,
+    CloseForm,
+    DispatchForm,
+    IntakeForm,
+    ReturnForm,
+    RoutingRowForm,
+    UnitForm,
+)
+from shequ.appeals.models import Appeal, AppealPhoto, CatalogueVersion, Category
+from shequ.appeals.permissions import (
+    can_use_appeals_console,
+    may_dispatch,
+    may_edit_catalogue,
+    unit_ids_of,
+)
+from shequ.appeals.views import intake_context
+from shequ.core.errors import DomainError, NotFound
+from shequ.core.forms import add_domain_error
+from shequ.core.services import client_ip
+from shequ.people.models import User
+from shequ.people.permissions import staff_required
+from shequ.web.pickers import bind_pickers
+
+
+def _console_user(request: HttpRequest) -> User:
+    if not can_use_appeals_console(request.user):
+        raise DjangoPermissionDenied
+    return cast(User, request.user)
+
+
+@staff_required
+def queue(request: HttpRequest) -> HttpResponse:
+    """A queue with the counts of every queue; the soonest deadline (overdue) first."""
+    user = _console_user(request)
+    name = request.GET.get("queue", "")
+    counts = selectors.queue_counts(user=user)
+    if name not in selectors.QUEUES:
+        name = next((q for q in ("unit", "dispatch") if counts[q]["total"]), "area")
+    page = Paginator(selectors.queue_for(user=user, queue=name), 30).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "appeals/console/queue.html",
+        {
+            "page": page,
+            "queue": name,
+            "queues": [(q, label, counts[q]) for q, label in selectors.QUEUES.items()],
+            "now": timezone.now(),
+            "may_take_calls": may_dispatch(user, None),
+            "may_edit": may_edit_catalogue(user),
+        },
+    )
+
+
+def _detail(request: HttpRequest, appeal: Appeal, **forms: Any) -> HttpResponse:
+    user = cast(User, request.user)
+    member = appeal.unit_id is not None and appeal.unit_id in unit_ids_of(user)
+    photos = list(appeal.photos.all())
+    return render(
+        request,
+        "appeals/console/detail.html",
+        {
+            "appeal": appeal,
+            "events": selectors.timeline(appeal=appeal, staff=True),
+            "problem_photos": [p for p in photos if p.kind == AppealPhoto.Kind.PROBLEM],
+            "fix_photos": [p for p in photos if p.kind == AppealPhoto.Kind.FIX],
+            "may_dispatch": may_dispatch(user, appeal.community_id)
+            and appeal.status
+            in (Appeal.Status.AWAITING_DISPATCH, Appeal.Status.RETURNED, Appeal.Status.DISPATCHED),
+            "may_sign": member and appeal.status == Appeal.Status.DISPATCHED,
+            "may_return": member
+            and appeal.status in (Appeal.Status.DISPATCHED, Appeal.Status.IN_PROGRESS),
+            "may_close": member and appeal.status == Appeal.Status.IN_PROGRESS,
+            "dispatch_form": forms.get("dispatch_form") or DispatchForm(),
+            "return_form": forms.get("return_form") or ReturnForm(),
+            "close_form": forms.get("close_form") or CloseForm(),
+        },
+        status=forms.get("status", 200),
+    )
+
+
+@staff_required
+def detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
+    appeal = selectors.appeal_get_for_staff(user=_console_user(request), appeal_id=appeal_id)
+    return _detail(request, appeal)
+
+
+@staff_required
+@require_POST
+def act(request: HttpRequest, appeal_id: int, action: str) -> HttpResponse:
+    """派单/重派, 签收, 退单, 办结 from the request's page."""
+    user = _console_user(request)
+    appeal = selectors.appeal_get_for_staff(user=user, appeal_id=appeal_id)
+    ip = client_ip(request)
+    forms: dict[str, Any] = {}
+    try:
+        if action == "dispatch":
+            forms["dispatch_form"] = DispatchForm(request.POST)
+            services.appeal_dispatch(
+                actor=user,
+                appeal_id=appeal.pk,
+                unit_id=request.POST.get("unit"),
+                note=request.POST.get("note", ""),
+                ip=ip,
+            )
+            done = _("Dispatched.")
+        elif action == "sign":
+            services.appeal_sign(actor=user, appeal_id=appeal.pk, ip=ip)
+            done = _("Signed for: the request is yours to handle.")
+        elif action == "return":
+            forms["return_form"] = ReturnForm(request.POST)
+            services.appeal_return(
+                actor=user,
+                appeal_id=appeal.pk,
+                reason=request.POST.get("reason", ""),
+                text=request.POST.get("text", ""),
+                ip=ip,
+            )
+            done = _("Returned to the dispatchers.")
+        elif action == "close":
+            forms["close_form"] = CloseForm(request.POST)
+            services.appeal_close(
+                actor=user,
+                appeal_id=appeal.pk,
+                reply=request.POST.get("reply", ""),
+                photos=request.FILES.getlist("photos"),
+                ip=ip,
+            )
+            done = _("Reported handled; the resident is asked to rate it.")
+        else:
+            raise NotFound("no_such_action", _("No such action."))
+    except NotFound:
+        raise
+    except DomainError as error:
+        form = next(iter(forms.values()), None)
+        if form is not None:
+            add_domain_error(form, error)
+        else:
+            messages.error(request, str(error))
+        appeal = selectors.appeal_get_for_staff(user=user, appeal_id=appeal_id)
+        return _detail(request, appeal, status=error.status, **forms)
+    messages.success(request, done)
+    return redirect("appeals_console:detail", appeal_id=appeal.pk)
+
+
+@staff_required
+def call(request: HttpRequest) -> HttpResponse:
+    """The hotline desk enters a call for a caller (no account needed)."""
+    user = _console_user(request)
+    if not may_dispatch(user, None):
+        raise DjangoPermissionDenied
+    form = IntakeForm(request.POST or None)
+    community = request.POST.get("community", "")
+    status = 200
+    if request.method == "POST":
+        try:
+            appeal = services.appeal_submit(
+                actor=user,
+                category_id=request.POST.get("category"),
+                description=request.POST.get("description", ""),
+                community_code=community,
+                longitude=request.POST.get("longitude"),
+                latitude=request.POST.get("latitude"),
+                address=request.POST.get("address", ""),
+                photos=request.FILES.getlist("photos"),
+                is_private=request.POST.get("is_private") == "1",
+                caller=services.Caller(
+                    name=request.POST.get("caller_name", ""),
+                    phone=request.POST.get("caller_phone", ""),
+                ),
+                ip=client_ip(request),
+            )
+        except DomainError as error:
+            if error.status == 404:
+                raise
+            add_domain_error(form, error)
+            status = 400
+        else:
+            messages.success(request, _("Received as %(number)s.") % {"number": appeal.number})
+            return redirect("appeals_console:detail", appeal_id=appeal.pk)
+    context = intake_context(request, form, community)
+    context["hotline"] = True
+    return render(request, "appeals/console/call.html", context, status=status)
+
+
+def _editor(request: HttpRequest) -> User:
+    user = _console_user(request)
+    if not may_edit_catalogue(user):
+        raise DjangoPermissionDenied
+    return user
+
+
+@staff_required
+def catalogue(request: HttpRequest) -> HttpResponse:
+    """The dispatch catalogue: live rows, versions, a form to add a row."""
+    user = _console_user(request)
+    editor = may_edit_catalogue(user)
+    form = RoutingRowForm(request.POST or None)
+    bind_pickers(form, user)
+    status = 200
+    if request.method == "POST":
+        if not editor:
+            raise DjangoPermissionDenied
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                version = services.routing_rows_add(
+                    actor=user,
+                    rows=[
+                        services.RowIn(
+                            category_id=data["category"].pk,
+                            place_code=data["place"],
+                            unit_id=data["unit"].pk,
+                        )
+                    ],
+                    note=data["note"],
+                    ip=client_ip(request),
+                )
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                messages.success(request, _("Saved as catalogue v%(n)s.") % {"n": version.number})
+                return redirect("appeals_console:catalogue")
+        status = 400
+    page = Paginator(selectors.routing_rows_live(), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "appeals/console/catalogue.html",
+        {
+            "page": page,
+            "form": form,
+            "editor": editor,
+            "versions": CatalogueVersion.objects.select_related("created_by")[:10],
+        },
+        status=status,
+    )
+
+
+@staff_required
+@require_POST
+def retire_row(request: HttpRequest, row_id: int) -> HttpResponse:
+    user = _editor(request)
+    version = services.routing_row_retire(actor=user, row_id=row_id, ip=client_ip(request))
+    messages.success(request, _("Saved as catalogue v%(n)s.") % {"n": version.number})
+    return redirect("appeals_console:catalogue")
+
+
+@staff_required
+def categories(request: HttpRequest) -> HttpResponse:
+    user = _console_user(request)
+    return render(
+        request,
+        "appeals/console/categories.html",
+        {
+            "categories": selectors.category_list(include_inactive=True),
+            "editor": may_edit_catalogue(user),
+        },
+    )
+
+
+@staff_required
+def category_edit(request: HttpRequest, category_id: int | None = None) -> HttpResponse:
+    user = _editor(request)
+    category = None
+    if category_id is not None:
+        category = Category.objects.filter(pk=category_id).first()
+        if category is None:
+            raise NotFound("category_not_found", _("No such category."))
+    initial = (
+        {f: getattr(category, f) for f in CategoryForm.base_fields} if category is not None else {}
+    )
+    form = CategoryForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.category_save(
+                    actor=user,
+                    category_id=category_id,
+                    data=form.cleaned_data,
+                    ip=client_ip(request),
+                )
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                messages.success(request, _("Category saved."))
+                return redirect("appeals_console:categories")
+        status = 400
+    return render(
+        request,
+        "appeals/console/category_form.html",
+        {"form": form, "category": category},
+        status=status,
+    )
+
+
+@staff_required
+def units(request: HttpRequest) -> HttpResponse:
+    user = _console_user(request)
+    editor = may_edit_catalogue(user)
+    form = UnitForm(request.POST or None)
+    bind_pickers(form, user)
+    status = 200
+    if request.method == "POST":
+        if not editor:
+            raise DjangoPermissionDenied
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.unit_save(
+                    actor=user,
+                    name=data["name"],
+                    kind=data["kind"],
+                    department_id=data["department"].pk if data["department"] else None,
+                    division_code=data["division"] or None,
+                    ip=client_ip(request),
+                )
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                messages.success(request, _("Unit saved."))
+                return redirect("appeals_console:units")
+        status = 400
+    return render(
+        request,
+        "appeals/console/units.html",
+        {"units": selectors.unit_list(), "form": form, "editor": editor},
+        status=status,
+    )

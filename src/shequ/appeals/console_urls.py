@@ -1,0 +1,17 @@
+from django.urls import path
+
+from shequ.appeals import console
+
+app_name = "appeals_console"
+urlpatterns = [
+    path("", console.queue, name="queue"),
+    path("call/", console.call, name="call"),
+    path("catalogue/", console.catalogue, name="catalogue"),
+    path("catalogue/rows/<int:row_id>/retire/", console.retire_row, name="retire_row"),
+    path("categories/", console.categories, name="categories"),
+    path("categories/new/", console.category_edit, name="category_new"),
+    path("categories/<int:category_id>/", console.category_edit, name="category_edit"),
+    path("units/", console.units, name="units"),
+    path("<int:appeal_id>/", console.detail, name="detail"),
+    path("<int:appeal_id>/<slug:action>/", console.act, name="act"),
+]

@@ -1,0 +1,90 @@
+"""Forms of requests. The services check every value; these carry the errors to the page."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from shequ.appeals.models import Category, DeadlineClass, Nature, Satisfaction, Unit
+from shequ.appeals.services import RETURN_REASONS
+from shequ.core.forms import StyledForm
+from shequ.people.models import Department
+from shequ.web.pickers import DivisionPickerField
+
+
+class IntakeForm(StyledForm):
+    category = forms.IntegerField(label=_("What is it about"))
+    description = forms.CharField(label=_("What happened"), widget=forms.Textarea)
+    community = forms.CharField(label=_("Community"))
+    location = forms.CharField(label=_("Place on the map"), required=False)
+    photos = forms.FileField(label=_("Photos"), required=False)
+    address = forms.CharField(label=_("Address or landmark"), required=False)
+    caller_name = forms.CharField(label=_("Caller's name"), required=False)
+    caller_phone = forms.CharField(label=_("Caller's mobile number"), required=False)
+
+
+class DispatchForm(StyledForm):
+    unit = forms.ModelChoiceField(
+        label=_("Unit"), queryset=Unit.objects.filter(is_active=True), empty_label=None
+    )
+    note = forms.CharField(label=_("Note for the unit"), max_length=300)
+
+
+class ReturnForm(StyledForm):
+    reason = forms.ChoiceField(
+        label=_("Why return it"), choices=[("", "—"), *RETURN_REASONS.items()]
+    )
+    text = forms.CharField(
+        label=_("Explain"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class CloseForm(StyledForm):
+    reply = forms.CharField(
+        label=_("Reply to the resident (public)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    photos = forms.FileField(label=_("Photos of the fix"), required=False)
+
+
+class RateForm(StyledForm):
+    level = forms.ChoiceField(label=_("How satisfied are you"), choices=Satisfaction.choices)
+    fixed = forms.TypedChoiceField(
+        label=_("Is the problem fixed?"),
+        choices=[("1", _("Yes")), ("0", _("No"))],
+        coerce=lambda v: v == "1",
+    )
+    comment = forms.CharField(
+        label=_("Comment"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class CategoryForm(StyledForm):
+    code = forms.SlugField(label=_("Code"), max_length=40)
+    name = forms.CharField(label=_("Name"), max_length=60)
+    nature = forms.ChoiceField(label=_("Nature"), choices=Nature.choices)
+    deadline_class = forms.ChoiceField(label=_("Deadline class"), choices=DeadlineClass.choices)
+    out_of_scope = forms.BooleanField(label=_("Not taken here"), required=False)
+    redirect_text = forms.CharField(label=_("Where to go instead"), required=False, max_length=300)
+    service_code = forms.SlugField(
+        label=_("Catalogue service code that opens this intake"), required=False, max_length=60
+    )
+    position = forms.IntegerField(label=_("Order"), min_value=0, max_value=1000, initial=100)
+    is_active = forms.BooleanField(label=_("In use"), required=False, initial=True)
+
+
+class UnitForm(StyledForm):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Unit.Kind.choices)
+    department = forms.ModelChoiceField(
+        label=_("Department"), queryset=Department.objects.filter(is_active=True), required=False
+    )
+    division = DivisionPickerField(label=_("Place"), level=None, required=False)
+
+
+class RoutingRowForm(StyledForm):
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=Category.objects.filter(is_active=True, out_of_scope=False)
+    )
+    place = DivisionPickerField(label=_("Place"), level=None)
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.filter(is_active=True))
+    note = forms.CharField(label=_("What changed"), max_length=200)

@@ -1,0 +1,331 @@
+"""Residents' requests (诉求, 12345 / 网络理政): one window for every department.
+
+A request (``Appeal``) is taken from any channel, routed by the dispatch catalogue (a table
+of category × place → responsible unit, versioned) with the reason stored, signed for
+(签收), returned (退单) and re-dispatched (重派), closed (办结) with evidence and rated by the
+resident; an unhappy rating reopens it. Every step is an ``AppealEvent``: the timeline, the
+clock and the unit rates (三率) are computed from those raw events.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from shequ.core.pii import EncryptedPIIField, PIIKind
+from shequ.core.storage import public_storage
+from shequ.people.models import Department
+from shequ.places.models import Division
+
+
+class Nature(models.TextChoices):
+    """The nature of a request (诉求性质)."""
+
+    COMPLAINT = "complaint", _("Complaint")
+    HELP = "help", _("Request for help")
+    CONSULTATION = "consultation", _("Consultation")
+    SUGGESTION = "suggestion", _("Suggestion")
+    PRAISE = "praise", _("Praise")
+
+
+class DeadlineClass(models.TextChoices):
+    """How long handling may take, counted from intake (not from 签收)."""
+
+    URGENT = "urgent", _("Urgent: 2 hours")
+    UTILITIES = "utilities", _("Utilities: 24 hours")
+    GENERAL = "general", _("General: 7 working days")
+    COMPLEX = "complex", _("Complex: 15 working days")
+
+
+class Category(models.Model):
+    """What a request is about (路灯, 噪声, 供水…). Out-of-scope categories are never taken:
+    the resident is told where to go instead (110/119/120, a court, 信访)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    nature = models.CharField(
+        _("nature"), max_length=14, choices=Nature.choices, default=Nature.COMPLAINT
+    )
+    deadline_class = models.CharField(
+        _("deadline class"),
+        max_length=10,
+        choices=DeadlineClass.choices,
+        default=DeadlineClass.GENERAL,
+    )
+    out_of_scope = models.BooleanField(_("not taken here"), default=False)
+    redirect_text = models.CharField(
+        _("where to go instead"), max_length=300, blank=True
+    )
+    # The catalogue service (物业服务投诉, 供水故障报修…) whose page opens this intake.
+    service_code = models.SlugField(_("catalogue service"), max_length=60, blank=True)
+    position = models.PositiveSmallIntegerField(_("order"), default=100)
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("request category")
+        verbose_name_plural = _("request categories")
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Unit(models.Model):
+    """A responsible unit (承办单位): a department, or a district, street or community office."""
+
+    class Kind(models.TextChoices):
+        DEPARTMENT = "department", _("Department")
+        DISTRICT = "district", _("District")
+        STREET = "street", _("Street")
+        COMMUNITY = "community", _("Community")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    division = models.ForeignKey(
+        Division, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("responsible unit")
+        verbose_name_plural = _("responsible units")
+        ordering = ["kind", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CatalogueVersion(models.Model):
+    """One edit of the dispatch catalogue: every change makes a new version number."""
+
+    number = models.PositiveIntegerField(_("version"), unique=True)
+    note = models.CharField(_("what changed"), max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"v{self.number}"
+
+
+class RoutingRow(models.Model):
+    """One row of the dispatch catalogue: this category in this place goes to this unit.
+
+    Rows are never edited: a change retires the row and adds another, each in a new version,
+    so a routing decision's "v7 row 132" can always be read back.
+    """
+
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="routing_rows")
+    place = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="routing_rows")
+    added_in = models.PositiveIntegerField(_("added in version"))
+    retired_in = models.PositiveIntegerField(_("retired in version"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["category__position", "place_id", "id"]
+        constraints = [
+            # The database refuses two live rows for one place and category, even under a race.
+            models.UniqueConstraint(
+                fields=["category", "place"],
+                condition=Q(retired_in__isnull=True),
+                name="appeals_routing_one_live_row",
+            )
+        ]
+        indexes = [models.Index(fields=["category", "place", "retired_in"], name="appeal_route")]
+
+    def __str__(self) -> str:
+        return f"row {self.pk}"
+
+
+class Appeal(models.Model):
+    """One resident's request (诉求工单)."""
+
+    class Status(models.TextChoices):
+        AWAITING_DISPATCH = "awaiting", _("Awaiting dispatch")
+        DISPATCHED = "dispatched", _("Dispatched, awaiting sign-for")
+        IN_PROGRESS = "in_progress", _("Signed for, in progress")
+        RETURNED = "returned", _("Returned, awaiting re-dispatch")
+        CLOSED = "closed", _("Handled, awaiting the resident's rating")
+        RATED = "rated", _("Finished")
+
+    class Channel(models.TextChoices):
+        WEB = "web", _("Phone page")
+        HOTLINE = "hotline", _("Hotline call")
+        API = "api", _("API")
+        OPEN311 = "open311", _("Open311")
+
+    OPEN_STATUSES = (
+        Status.AWAITING_DISPATCH,
+        Status.DISPATCHED,
+        Status.IN_PROGRESS,
+        Status.RETURNED,
+    )
+
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="appeals")
+    nature = models.CharField(_("nature"), max_length=14, choices=Nature.choices)
+    description = models.TextField(_("description"))
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    community = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.WEB)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appeals",
+    )
+    # A caller on the hotline: the name and number for staff, never shown to the public.
+    caller_name = models.CharField(_("caller's name"), max_length=40, blank=True)
+    caller_phone = EncryptedPIIField(
+        _("caller's phone"), kind=PIIKind.PHONE, null=True, blank=True
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_private = models.BooleanField(_("keep off the public list"), default=False)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.AWAITING_DISPATCH
+    )
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="appeals"
+    )
+    routing_reason = models.CharField(_("why this unit"), max_length=300, blank=True)
+    deadline_at = models.DateTimeField(_("due"))
+    created_at = models.DateTimeField(_("received"), default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    reply = models.TextField(_("reply"), blank=True)
+    round = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("request")
+        verbose_name_plural = _("requests")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["category", "status", "community"], name="appeal_nearby"),
+            models.Index(fields=["unit", "status", "deadline_at"], name="appeal_unit_queue"),
+            models.Index(fields=["status", "deadline_at"], name="appeal_queue"),
+            models.Index(fields=["reporter", "-created_at"], name="appeal_reporter"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"SQ{self.pk:08d}" if self.pk else "SQ"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.deadline_at < timezone.now()
+
+
+def _photo_path(instance: "AppealPhoto", filename: str) -> str:
+    return f"appeals/{instance.appeal_id}/{filename}"
+
+
+class AppealPhoto(models.Model):
+    """A photo of the problem (from the resident) or of the fix (from the unit)."""
+
+    class Kind(models.TextChoices):
+        PROBLEM = "problem", _("The problem")
+        FIX = "fix", _("The fix")
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="photos")
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.PROBLEM)
+    file = models.FileField(_("photo"), upload_to=_photo_path, storage=public_storage)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.file.name
+
+
+class AppealEvent(models.Model):
+    """One step in a request's life. The timeline, the clock and the rates read these."""
+
+    class Kind(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        DISPATCHED = "dispatched", _("Dispatched")
+        SIGNED = "signed", _("Signed for")
+        RETURNED = "returned", _("Returned")
+        CLOSED = "closed", _("Handled")
+        RATED = "rated", _("Rated")
+        REOPENED = "reopened", _("Reopened")
+        FOLLOWED = "followed", _("Another resident reported it too")
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.CharField(max_length=1000, blank=True)
+    # Seconds a unit held the request before returning it: charged to that unit.
+    held_seconds = models.PositiveIntegerField(null=True, blank=True)
+    on_time = models.BooleanField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["unit", "kind", "at"], name="appeal_event_rates")]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id}:{self.kind}"
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    FAIRLY = "fairly", _("Fairly satisfied")
+    DISSATISFIED = "dissatisfied", _("Dissatisfied")
+
+
+class AppealRating(models.Model):
+    """The resident's verdict on one round of handling (满意/基本满意/不满意)."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="ratings")
+    round = models.PositiveSmallIntegerField()
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    level = models.CharField(_("rating"), max_length=12, choices=Satisfaction.choices)
+    fixed = models.BooleanField(_("the problem is fixed"))
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["round"]
+        constraints = [
+            models.UniqueConstraint(fields=["appeal", "round"], name="appeals_one_rating_a_round")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id}:{self.round}:{self.level}"
+
+
+class AppealFollower(models.Model):
+    """A resident who follows a request ("me too") and is told of each public change."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="followers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["appeal", "user"], name="appeals_follow_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id}:{self.user_id}"

@@ -1,0 +1,73 @@
+"""Who may do what with residents' requests.
+
+- dispatchers (派单员): the city committee for the whole city, district officers (the
+  district's 12345 desk) for their district; they also take hotline calls and re-dispatch;
+- the committee edits categories, units and the dispatch catalogue;
+- a unit's members sign for, return and close its requests: staff of its department, or the
+  worker of the community / officer of the street or district that the unit is;
+- supervisors read every request in their area (area staff and auditors).
+"""
+
+from typing import Any
+
+import rules
+from django.db.models import Q
+
+from shequ.core.scopes import Role
+from shequ.people.permissions import READERS, areas_of, covers, has_role
+
+DISPATCHERS = frozenset({Role.CITY_COMMITTEE, Role.DISTRICT_OFFICER})
+_UNIT_ROLE_OF_KIND = {
+    Role.COMMUNITY_WORKER: "community",
+    Role.STREET_OFFICER: "street",
+    Role.DISTRICT_OFFICER: "district",
+}
+
+
+def may_dispatch(user: Any, community_code: str | None) -> bool:
+    """True when the user dispatches requests of this place (or anywhere when ``None``)."""
+    if community_code is None:
+        return has_role(user, *DISPATCHERS, Role.SYSTEM_ADMIN)
+    return covers(user, community_code, DISPATCHERS)
+
+
+def may_edit_catalogue(user: Any) -> bool:
+    return has_role(user, Role.CITY_COMMITTEE, Role.SYSTEM_ADMIN)
+
+
+def unit_filter_of(user: Any) -> Q:
+    """Units the user works in, as a filter on ``Unit``."""
+    condition = Q(pk__in=[])
+    for area in areas_of(user):
+        if area.role == Role.DEPARTMENT_STAFF and area.department_id is not None:
+            condition |= Q(department_id=area.department_id)
+        kind = _UNIT_ROLE_OF_KIND.get(area.role)
+        if kind and area.division_code:
+            condition |= Q(kind=kind, division_id=area.division_code)
+    return condition
+
+
+def unit_ids_of(user: Any) -> list[int]:
+    from shequ.appeals.models import Unit
+
+    cached = getattr(user, "_appeal_units", None)
+    if cached is None:
+        cached = list(Unit.objects.filter(unit_filter_of(user)).values_list("pk", flat=True))
+        if getattr(user, "is_authenticated", False):
+            user._appeal_units = cached
+    return list(cached)
+
+
+def may_supervise(user: Any, community_code: str | None) -> bool:
+    return covers(user, community_code, READERS)
+
+
+@rules.predicate
+def can_use_appeals_console(user: Any) -> bool:
+    return any(
+        a.role in READERS or a.role in (Role.SYSTEM_ADMIN, Role.DEPARTMENT_STAFF)
+        for a in areas_of(user)
+    )
+
+
+rules.add_perm("appeals.use_console", can_use_appeals_console)

@@ -1,0 +1,365 @@
+"""Reads of residents' requests: categories, "me too" candidates, queues, timelines, the
+public list and map, and the units' monthly rates (三率) computed from the raw events."""
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from shequ.appeals.models import (
+    Appeal,
+    AppealEvent,
+    AppealFollower,
+    AppealRating,
+    Category,
+    RoutingRow,
+    Satisfaction,
+    Unit,
+)
+from shequ.appeals.permissions import DISPATCHERS, unit_ids_of
+from shequ.core.errors import NotFound
+from shequ.core.scopes import within
+from shequ.people.permissions import READERS, areas_of
+from shequ.core.scopes import Role, areas_q
+
+NEARBY_METRES = 500
+
+
+def category_list(*, include_inactive: bool = False) -> QuerySet[Category]:
+    """Categories a resident may choose (out-of-scope ones included, to be told where to go)."""
+    queryset = Category.objects.all()
+    return queryset if include_inactive else queryset.filter(is_active=True)
+
+
+def category_for_service(service_code: str) -> Category | None:
+    """The category a catalogue service's page opens the intake with, if any."""
+    if not service_code:
+        return None
+    return Category.objects.filter(service_code=service_code, is_active=True).first()
+
+
+def _metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    dx = (lon2 - lon1) * 111_320 * math.cos(math.radians((lat1 + lat2) / 2))
+    dy = (lat2 - lat1) * 110_540
+    return math.hypot(dx, dy)
+
+
+def nearby_open(
+    *, category_id: int, community_code: str, longitude: float | None, latitude: float | None
+) -> list[Appeal]:
+    """Open public requests of the same category in the same street, nearest first (within
+    500 m when a pin is given): offered before submitting ("me too")."""
+    street = community_code[:9] + "000"
+    rows = list(
+        Appeal.objects.filter(
+            within("community_id", street),
+            category_id=category_id,
+            status__in=Appeal.OPEN_STATUSES,
+            is_private=False,
+        )
+        .select_related("category")
+        .order_by("-created_at")[:200]
+    )
+    if longitude is None or latitude is None:
+        return [a for a in rows if a.community_id == community_code][:5]
+    near = [
+        (_metres(longitude, latitude, a.longitude, a.latitude), a)
+        for a in rows
+        if a.longitude is not None and a.latitude is not None
+    ]
+    return [a for d, a in sorted(near, key=lambda pair: pair[0]) if d <= NEARBY_METRES][:5]
+
+
+# --- residents ------------------------------------------------------------------------------
+
+
+def appeal_list_for_resident(*, user: Any) -> QuerySet[Appeal]:
+    """The resident's own requests and those they follow, newest first."""
+    followed = AppealFollower.objects.filter(user_id=user.pk).values("appeal_id")
+    return (
+        Appeal.objects.filter(Q(reporter_id=user.pk) | Q(pk__in=followed))
+        .select_related("category", "unit")
+        .order_by("-created_at", "-id")
+    )
+
+
+def appeal_get_public(*, appeal_id: int, user: Any = None) -> Appeal:
+    """A request as anyone may see it: a public one, or one's own or followed.
+
+    Raises: NotFound.
+    """
+    appeal = (
+        Appeal.objects.select_related("category", "unit", "community", "community__parent")
+        .filter(pk=appeal_id)
+        .first()
+    )
+    if appeal is None:
+        raise NotFound("appeal_not_found", _("No such request."))
+    mine = getattr(user, "is_authenticated", False) and (
+        appeal.reporter_id == user.pk
+        or AppealFollower.objects.filter(appeal=appeal, user_id=user.pk).exists()
+    )
+    if appeal.is_private and not mine:
+        raise NotFound("appeal_not_found", _("No such request."))
+    return appeal
+
+
+def is_follower(*, appeal: Appeal, user: Any) -> bool:
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and AppealFollower.objects.filter(appeal=appeal, user_id=user.pk).exists()
+    )
+
+
+PUBLIC_EVENT_KINDS = [
+    AppealEvent.Kind.RECEIVED,
+    AppealEvent.Kind.DISPATCHED,
+    AppealEvent.Kind.SIGNED,
+    AppealEvent.Kind.RETURNED,
+    AppealEvent.Kind.CLOSED,
+    AppealEvent.Kind.RATED,
+    AppealEvent.Kind.REOPENED,
+]
+
+
+def timeline(*, appeal: Appeal, staff: bool = False) -> list[AppealEvent]:
+    """The request's steps, oldest first; the public sees units but never who acted."""
+    events = AppealEvent.objects.filter(appeal=appeal).select_related("unit")
+    if staff:
+        events = events.select_related("actor")
+    else:
+        events = events.filter(kind__in=PUBLIC_EVENT_KINDS)
+    return list(events.order_by("at", "id"))
+
+
+@dataclass(frozen=True)
+class PublicFilters:
+    category_id: int | None = None
+    status: str = ""
+    district: str = ""
+
+
+def public_list(filters: PublicFilters) -> QuerySet[Appeal]:
+    """Public requests (no personal data is read here), newest first."""
+    queryset = Appeal.objects.filter(is_private=False).select_related(
+        "category", "unit", "community"
+    )
+    if filters.category_id:
+        queryset = queryset.filter(category_id=filters.category_id)
+    if filters.status == "open":
+        queryset = queryset.filter(status__in=Appeal.OPEN_STATUSES)
+    elif filters.status == "closed":
+        queryset = queryset.exclude(status__in=Appeal.OPEN_STATUSES)
+    if filters.district and filters.district.isdigit() and len(filters.district) == 12:
+        queryset = queryset.filter(within("community_id", filters.district))
+    return queryset.order_by("-created_at", "-id")
+
+
+def map_points(filters: PublicFilters, *, limit: int = 100_000) -> list[list[Any]]:
+    """``[id, lon, lat, open]`` of public requests with a pin: compact for the map."""
+    rows = (
+        public_list(filters)
+        .filter(longitude__isnull=False)
+        .values_list("pk", "longitude", "latitude", "status")[:limit]
+    )
+    open_statuses = set(Appeal.OPEN_STATUSES)
+    return [[pk, lon, lat, 1 if status in open_statuses else 0] for pk, lon, lat, status in rows]
+
+
+# --- staff ----------------------------------------------------------------------------------
+
+
+def _dispatch_q(user: Any) -> Q | None:
+    """Requests inside the user's dispatching areas (``None``: everywhere)."""
+    areas = [a for a in areas_of(user) if a.role in DISPATCHERS or a.role == Role.SYSTEM_ADMIN]
+    if not areas:
+        return Q(pk__in=[])
+    return areas_q(areas, division_field="community_id")
+
+
+def _supervise_q(user: Any) -> Q | None:
+    areas = [a for a in areas_of(user) if a.role in READERS or a.role == Role.SYSTEM_ADMIN]
+    if not areas:
+        return Q(pk__in=[])
+    return areas_q(areas, division_field="community_id")
+
+
+QUEUES = {
+    "dispatch": _("To dispatch"),
+    "unit": _("My unit's requests"),
+    "area": _("All in my area"),
+}
+
+
+def queue_for(*, user: Any, queue: str) -> QuerySet[Appeal]:
+    """A console queue, soonest deadline (so overdue) first.
+
+    ``dispatch``: awaiting dispatch or returned, in the dispatcher's area; ``unit``: open
+    requests with the user's units; ``area``: every request in the supervisor's area.
+    """
+    base = Appeal.objects.select_related("category", "unit", "community")
+    if queue == "dispatch":
+        condition = _dispatch_q(user)
+        queryset = base.filter(
+            status__in=[Appeal.Status.AWAITING_DISPATCH, Appeal.Status.RETURNED]
+        )
+    elif queue == "unit":
+        condition = Q(unit_id__in=unit_ids_of(user))
+        queryset = base.filter(
+            status__in=[Appeal.Status.DISPATCHED, Appeal.Status.IN_PROGRESS]
+        )
+    else:
+        condition = _supervise_q(user)
+        queryset = base
+    if condition is not None:
+        queryset = queryset.filter(condition)
+    if queue == "area":
+        return queryset.order_by("-created_at", "-id")
+    return queryset.order_by("deadline_at", "id")
+
+
+def queue_counts(*, user: Any) -> dict[str, dict[str, int]]:
+    """Per queue: how many, and how many overdue."""
+    now = timezone.now()
+    counts: dict[str, dict[str, int]] = {}
+    for name in QUEUES:
+        queryset = queue_for(user=user, queue=name)
+        if name == "area":
+            queryset = queryset.filter(status__in=Appeal.OPEN_STATUSES)
+        counts[name] = queryset.aggregate(
+            total=Count("pk"), overdue=Count("pk", filter=Q(deadline_at__lt=now))
+        )
+    return counts
+
+
+def appeal_get_for_staff(*, user: Any, appeal_id: int) -> Appeal:
+    """A request a staff member may open: in their area, to dispatch, or with their unit.
+
+    Raises: NotFound.
+    """
+    queryset = Appeal.objects.select_related(
+        "category", "unit", "community", "community__parent", "entered_by"
+    )
+    condition = Q(unit_id__in=unit_ids_of(user))
+    for extra in (_dispatch_q(user), _supervise_q(user)):
+        if extra is None:
+            condition = Q()
+            break
+        condition |= extra
+    appeal = queryset.filter(condition, pk=appeal_id).first()
+    if appeal is None:
+        raise NotFound("appeal_not_found", _("No such request."))
+    return appeal
+
+
+def unit_list() -> QuerySet[Unit]:
+    return Unit.objects.filter(is_active=True).select_related("department", "division")
+
+
+def routing_rows_live() -> QuerySet[RoutingRow]:
+    return RoutingRow.objects.filter(retired_in__isnull=True).select_related(
+        "category", "place", "unit"
+    )
+
+
+# --- the units' monthly rates (三率) ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitRates:
+    unit: Unit
+    dispatched: int
+    responded: int
+    closed: int
+    on_time: int
+    returned: int
+    rated: int
+    resolved: int
+    satisfied: int
+
+    @staticmethod
+    def _rate(part: int, whole: int) -> float | None:
+        return round(100 * part / whole, 1) if whole else None
+
+    @property
+    def response_rate(self) -> float | None:
+        return self._rate(self.responded, self.dispatched)
+
+    @property
+    def resolution_rate(self) -> float | None:
+        return self._rate(self.resolved, self.rated)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return self._rate(self.satisfied, self.rated)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self._rate(self.on_time, self.closed)
+
+
+def unit_rates(*, since: datetime, until: datetime) -> list[UnitRates]:
+    """三率 of every unit for requests dispatched / closed / rated in [since, until).
+
+    响应率: dispatches to the unit answered by it (signed or returned) before the deadline;
+    解决率: ratings of the unit's handling saying "fixed"; 满意率: ratings 满意 or 基本满意.
+    """
+    window = Q(at__gte=since, at__lt=until)
+    answered = AppealEvent.objects.filter(
+        appeal_id=OuterRef("appeal_id"),
+        unit_id=OuterRef("unit_id"),
+        kind__in=[AppealEvent.Kind.SIGNED, AppealEvent.Kind.RETURNED],
+        pk__gt=OuterRef("pk"),
+        at__lte=OuterRef("appeal__deadline_at"),
+    )
+    dispatches = (
+        AppealEvent.objects.filter(window, kind=AppealEvent.Kind.DISPATCHED)
+        .annotate(answered=Exists(answered))
+        .values("unit_id")
+        .annotate(n=Count("pk"), ok=Count("pk", filter=Q(answered=True)))
+    )
+    per_unit: dict[int, dict[str, int]] = {}
+
+    def slot(unit_id: int) -> dict[str, int]:
+        return per_unit.setdefault(unit_id, {})
+
+    for row in dispatches:
+        slot(row["unit_id"]).update(dispatched=row["n"], responded=row["ok"])
+    for row in (
+        AppealEvent.objects.filter(
+            window, kind__in=[AppealEvent.Kind.CLOSED, AppealEvent.Kind.RETURNED]
+        )
+        .values("unit_id")
+        .annotate(
+            closed=Count("pk", filter=Q(kind=AppealEvent.Kind.CLOSED)),
+            on_time=Count("pk", filter=Q(kind=AppealEvent.Kind.CLOSED, on_time=True)),
+            returned=Count("pk", filter=Q(kind=AppealEvent.Kind.RETURNED)),
+        )
+    ):
+        slot(row["unit_id"]).update(
+            closed=row["closed"], on_time=row["on_time"], returned=row["returned"]
+        )
+    for row in (
+        AppealRating.objects.filter(created_at__gte=since, created_at__lt=until)
+        .values("unit_id")
+        .annotate(
+            rated=Count("pk"),
+            resolved=Count("pk", filter=Q(fixed=True)),
+            satisfied=Count("pk", filter=~Q(level=Satisfaction.DISSATISFIED)),
+        )
+    ):
+        slot(row["unit_id"]).update(
+            rated=row["rated"], resolved=row["resolved"], satisfied=row["satisfied"]
+        )
+    units = Unit.objects.in_bulk(list(per_unit))
+    fields = ("dispatched", "responded", "closed", "on_time", "returned", "rated", "resolved", "satisfied")
+    result = [
+        UnitRates(units[uid], **{f: counts.get(f, 0) for f in fields})
+        for uid, counts in per_unit.items()
+        if uid in units
+    ]
+    return sorted(result, key=lambda r: (-(r.dispatched), r.unit.name))

@@ -1,0 +1,267 @@
+"""Residents report problems from their phone, follow and rate them; the public list, map
+and the units' monthly rates."""
+
+from datetime import datetime, timedelta
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from shequ.appeals import selectors, services
+from shequ.appeals.forms import IntakeForm, RateForm
+from shequ.appeals.models import Appeal, AppealPhoto, Satisfaction
+from shequ.core.digits import digits_or_none
+from shequ.core.errors import DomainError, NotFound
+from shequ.core.forms import add_domain_error
+from shequ.core.services import client_ip
+from shequ.people.models import User
+from shequ.places.models import Division
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def _int(value: str | None) -> int | None:
+    number = digits_or_none(value or "")
+    return int(number) if number and len(number) < 10 else None
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
+def place_choices(community_code: str) -> dict[str, Any]:
+    """The district, street and community selects of the intake, around ``community_code``."""
+    district = community_code[:6] + "000000" if community_code else ""
+    street = community_code[:9] + "000" if community_code else ""
+    return {
+        "districts": Division.objects.filter(level=Division.Level.DISTRICT, is_active=True),
+        "streets": Division.objects.filter(parent_id=district, is_active=True) if district else [],
+        "communities": Division.objects.filter(parent_id=street, is_active=True) if street else [],
+        "district": district,
+        "street": street,
+        "community": community_code,
+    }
+
+
+def intake_context(request: HttpRequest, form: IntakeForm, community: str) -> dict[str, Any]:
+    categories = list(selectors.category_list())
+    chosen = request.POST.get("category") or ""
+    if not chosen and request.GET.get("category"):
+        preset = next((c for c in categories if c.code == request.GET["category"]), None)
+        chosen = str(preset.pk) if preset else ""
+    return {
+        "form": form,
+        "categories": categories,
+        "chosen_category": chosen,
+        "tile_url": settings.SHEQU_MAP_TILE_URL,
+        **place_choices(community),
+    }
+
+
+@login_required
+def new(request: HttpRequest) -> HttpResponse:
+    """The phone page: category, description, photos, pin or "use my location", address."""
+    resident = getattr(request.user, "resident", None)
+    community = request.POST.get("community") or (resident.community_id if resident else "")
+    form = IntakeForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        try:
+            appeal = services.appeal_submit(
+                actor=cast(User, request.user),
+                category_id=request.POST.get("category"),
+                description=request.POST.get("description", ""),
+                community_code=community,
+                longitude=request.POST.get("longitude"),
+                latitude=request.POST.get("latitude"),
+                address=request.POST.get("address", ""),
+                photos=request.FILES.getlist("photos"),
+                is_private=request.POST.get("is_private") == "1",
+                ip=client_ip(request),
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+            status = 400
+        else:
+            messages.success(request, _("Received as %(number)s.") % {"number": appeal.number})
+            return redirect("appeals:detail", appeal_id=appeal.pk)
+    return render(
+        request, "appeals/new.html", intake_context(request, form, community), status=status
+    )
+
+
+def nearby(request: HttpRequest) -> HttpResponse:
+    """"Me too": open requests of the same category close by (a fragment for the form)."""
+    category_id = _int(request.GET.get("category"))
+    community = digits_or_none(request.GET.get("community") or "") or ""
+    found: list[Appeal] = []
+    if category_id and len(community) == 12:
+        found = selectors.nearby_open(
+            category_id=category_id,
+            community_code=community,
+            longitude=_float(request.GET.get("longitude")),
+            latitude=_float(request.GET.get("latitude")),
+        )
+    return render(request, "appeals/_nearby.html", {"nearby": found})
+
+
+def places(request: HttpRequest) -> JsonResponse:
+    """Children of a district or street, for the intake's place selects."""
+    parent = digits_or_none(request.GET.get("parent") or "") or ""
+    rows = Division.objects.filter(parent_id=parent, is_active=True).values_list("code", "name")
+    return JsonResponse({"children": [[c, n] for c, n in rows]})
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.appeal_list_for_resident(user=request.user), 30).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "appeals/mine.html", {"page": page})
+
+
+def detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
+    """A request's public page (no personal data) with its timeline; the reporter rates it."""
+    appeal = selectors.appeal_get_public(appeal_id=appeal_id, user=request.user)
+    return _detail(request, appeal, RateForm())
+
+
+def _detail(request: HttpRequest, appeal: Appeal, form: RateForm, status: int = 200) -> HttpResponse:
+    user = request.user
+    is_reporter = user.is_authenticated and appeal.reporter_id == user.pk
+    photos = list(appeal.photos.all())
+    return render(
+        request,
+        "appeals/detail.html",
+        {
+            "appeal": appeal,
+            "events": selectors.timeline(appeal=appeal),
+            "problem_photos": [p for p in photos if p.kind == AppealPhoto.Kind.PROBLEM],
+            "fix_photos": [p for p in photos if p.kind == AppealPhoto.Kind.FIX],
+            "is_reporter": is_reporter,
+            "may_rate": is_reporter and appeal.status == Appeal.Status.CLOSED,
+            "may_follow": user.is_authenticated
+            and not is_reporter
+            and appeal.is_open
+            and not selectors.is_follower(appeal=appeal, user=user),
+            "ratings": list(appeal.ratings.all()),
+            "form": form,
+            "levels": Satisfaction.choices,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def rate(request: HttpRequest, appeal_id: int) -> HttpResponse:
+    appeal = selectors.appeal_get_public(appeal_id=appeal_id, user=request.user)
+    form = RateForm(request.POST)
+    try:
+        services.appeal_rate(
+            actor=cast(User, request.user),
+            appeal_id=appeal.pk,
+            level=request.POST.get("level", ""),
+            fixed=request.POST.get("fixed") == "1",
+            comment=request.POST.get("comment", ""),
+            ip=client_ip(request),
+        )
+    except NotFound:
+        raise
+    except DomainError as error:
+        add_domain_error(form, error)
+        return _detail(request, appeal, form, status=400)
+    messages.success(request, _("Thank you for your rating."))
+    return redirect("appeals:detail", appeal_id=appeal.pk)
+
+
+@login_required
+@require_POST
+def follow(request: HttpRequest, appeal_id: int) -> HttpResponse:
+    try:
+        services.appeal_follow(
+            actor=cast(User, request.user), appeal_id=appeal_id, ip=client_ip(request)
+        )
+    except NotFound:
+        raise
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("You follow this request and will hear of every change."))
+    return redirect("appeals:detail", appeal_id=appeal_id)
+
+
+def _filters(request: HttpRequest) -> selectors.PublicFilters:
+    return selectors.PublicFilters(
+        category_id=_int(request.GET.get("category")),
+        status=request.GET.get("status", ""),
+        district=request.GET.get("district", ""),
+    )
+
+
+def _filter_context(request: HttpRequest) -> dict[str, Any]:
+    return {
+        "categories": selectors.category_list().filter(out_of_scope=False),
+        "districts": Division.objects.filter(level=Division.Level.DISTRICT),
+        "filters": _filters(request),
+        "query": request.GET.urlencode(),
+    }
+
+
+def public_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.public_list(_filters(request)), 30).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "appeals/list.html", {"page": page, **_filter_context(request)})
+
+
+def public_map(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "appeals/map.html",
+        {**_filter_context(request), "tile_url": settings.SHEQU_MAP_TILE_URL},
+    )
+
+
+def map_points(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"points": selectors.map_points(_filters(request))})
+
+
+def month_bounds(text: str | None) -> tuple[datetime, datetime, str]:
+    """The month ``YYYY-MM`` (this month when unreadable) as aware bounds, Shanghai time."""
+    today = timezone.localdate()
+    try:
+        year, month = (int(part) for part in (text or "").split("-"))
+        start = datetime(year, month, 1, tzinfo=SHANGHAI)
+    except ValueError:
+        start = datetime(today.year, today.month, 1, tzinfo=SHANGHAI)
+    end = (start + timedelta(days=32)).replace(day=1)
+    return start, end, f"{start:%Y-%m}"
+
+
+def rates(request: HttpRequest) -> HttpResponse:
+    """Every unit's 三率 for a month, public."""
+    since, until, month = month_bounds(request.GET.get("month"))
+    previous = (since - timedelta(days=1)).strftime("%Y-%m")
+    following = until.strftime("%Y-%m")
+    return render(
+        request,
+        "appeals/rates.html",
+        {
+            "rows": selectors.unit_rates(since=since, until=until),
+            "month": month,
+            "previous": previous,
+            "following": following,
+        },
+    )
