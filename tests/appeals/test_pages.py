@@ -28,9 +28,11 @@ def test_resident_reports_from_the_phone_page(client: Client, resident: User) ->
         },
     )
     appeal = Appeal.objects.get()
-    assert response.status_code == 302 and response["Location"] == f"/appeals/{appeal.pk}/"
+    assert response.status_code == 302
+    assert response["Location"] == f"/appeals/{appeal.pk}/"
     detail = client.get(response["Location"])
-    assert "倪家桥社区居委会" in detail.text and "catalogue v1" in detail.text
+    assert "倪家桥社区居委会" in detail.text
+    assert "派单目录 v1" in detail.text
     assert client.get("/appeals/mine/").text.count('data-testid="my-appeal"') == 1
 
 
@@ -58,7 +60,8 @@ def test_public_page_and_list_show_no_personal_data(client: Client, resident: Us
     private = street_light(resident, is_private=True)
     page = Client().get(f"/appeals/{appeal.pk}/")
     assert page.status_code == 200
-    assert "reporter" not in page.text and "李四" not in page.text
+    assert "reporter" not in page.text
+    assert "李四" not in page.text
     assert Client().get(f"/appeals/{private.pk}/").status_code == 404
     listing = Client().get("/appeals/")
     assert listing.text.count('data-testid="public-appeal"') == 1
@@ -70,7 +73,12 @@ def test_nearby_fragment_offers_me_too(client: Client, resident: User) -> None:
     appeal = street_light(resident)
     response = client.get(
         "/appeals/nearby/",
-        {"category": appeal.category_id, "community": NIJIAQIAO, "longitude": PIN[0], "latitude": PIN[1]},
+        {
+            "category": appeal.category_id,
+            "community": NIJIAQIAO,
+            "longitude": PIN[0],
+            "latitude": PIN[1],
+        },
     )
     assert appeal.number in response.text
 
@@ -85,7 +93,9 @@ def test_console_queues_count_and_units_act(
     response = client.post(f"/console/appeals/{appeal.pk}/return/", {"reason": "", "text": ""})
     assert response.status_code == 400
     assert Appeal.objects.get().status == Appeal.Status.DISPATCHED
-    client.post(f"/console/appeals/{appeal.pk}/return/", {"reason": "wrong_area", "text": "不归我们"})
+    client.post(
+        f"/console/appeals/{appeal.pk}/return/", {"reason": "wrong_area", "text": "不归我们"}
+    )
     assert Appeal.objects.get().status == Appeal.Status.RETURNED
     desk = Client()
     desk.force_login(dispatcher)
@@ -102,7 +112,8 @@ def test_console_queues_count_and_units_act(
     )
     assert call.status_code == 302
     detail = desk.get(call["Location"])
-    assert "139****5678" in detail.text and "13912345678" not in detail.text
+    assert "139****5678" in detail.text
+    assert "13912345678" not in detail.text
 
 
 def test_resident_cannot_use_the_console(client: Client, resident: User) -> None:
@@ -136,4 +147,5 @@ def test_api_intake_and_categories(client: Client, resident: User) -> None:
         {"category_id": category("xinfang").pk, "description": "x", "community": NIJIAQIAO},
         content_type="application/json",
     )
-    assert bad.status_code == 400 and bad.json()["code"] == "out_of_scope"
+    assert bad.status_code == 400
+    assert bad.json()["code"] == "out_of_scope"

@@ -19,12 +19,13 @@ pytestmark = pytest.mark.django_db
 def test_routing_uses_the_most_specific_row_and_says_why(resident: User) -> None:
     appeal = street_light(resident, photos=[photo()])
     row = RoutingRow.objects.get(category__code="ludeng", place_id=NIJIAQIAO)
-    assert appeal.unit is not None and appeal.unit.name == "倪家桥社区居委会"
+    assert appeal.unit is not None
+    assert appeal.unit.name == "倪家桥社区居委会"
     assert appeal.status == Appeal.Status.DISPATCHED
     assert appeal.routing_reason == (
-        f"路灯故障 in 倪家桥社区居委会 → 倪家桥社区居委会 by catalogue v{current_version()} "
-        f"row {row.pk}"
-    ) or f"row {row.pk}" in appeal.routing_reason
+        f"路灯故障 · 倪家桥社区居委会 → 倪家桥社区居委会（派单目录 v{current_version()} "
+        f"第 {row.pk} 行）"
+    )
     assert appeal.photos.count() == 1
     assert AuditEvent.objects.filter(verb="appeal.submit").count() == 1
 
@@ -44,7 +45,8 @@ def test_routing_table(resident: User, code: str, community: str, unit: str) -> 
         description="描述",
         community_code=community,
     )
-    assert appeal.unit is not None and appeal.unit.name == unit
+    assert appeal.unit is not None
+    assert appeal.unit.name == unit
     assert unit in appeal.routing_reason
 
 
@@ -69,7 +71,10 @@ def test_out_of_scope_category_says_where_to_go(resident: User) -> None:
         ({"category_id": 999_999}, "category_gone"),
         ({"longitude": 116.39, "latitude": 39.9}, "outside_city"),  # Beijing
         ({"longitude": 104.08, "latitude": 30.96}, "outside_district"),  # not in 武侯区
-        ({"photos": [SimpleUploadedFile("x.jpg", b"not a picture at all")]}, "file_type_not_allowed"),
+        (
+            {"photos": [SimpleUploadedFile("x.jpg", b"not a picture at all")]},
+            "file_type_not_allowed",
+        ),
     ],
 )
 def test_bad_intake_is_refused_and_nothing_written(
@@ -95,7 +100,7 @@ def test_a_retired_category_is_refused(resident: User) -> None:
     lamp = category("ludeng")
     lamp.is_active = False
     lamp.save()
-    with pytest.raises(DomainError, match="no longer exists"):
+    with pytest.raises(DomainError, match="已不存在"):
         street_light(resident)
 
 
@@ -111,9 +116,10 @@ def test_overlapping_rows_are_refused_naming_both(dispatcher: User) -> None:
         )
     message = str(caught.value)
     assert caught.value.code == "row_overlap"
-    assert f"row {existing.pk}" in message and "new row 1" in message
+    assert f"第 {existing.pk} 行" in message
+    assert "新增第 1 行" in message
     assert current_version() == before
-    with pytest.raises(DomainError, match="new row 2"):
+    with pytest.raises(DomainError, match="新增第 2 行"):
         services.routing_rows_add(
             actor=dispatcher,
             rows=[
@@ -141,14 +147,15 @@ def test_catalogue_edits_make_versions_and_old_decisions_keep_their_row(
         note="路灯改由街道",
     )
     second = street_light(resident)
-    assert second.unit is not None and second.unit.name == "玉林街道办事处"
+    assert second.unit is not None
+    assert second.unit.name == "玉林街道办事处"
     assert f"v{version.number}" in second.routing_reason
     first.refresh_from_db()
-    assert f"row {row.pk}" in first.routing_reason
+    assert f"第 {row.pk} 行" in first.routing_reason
 
 
 def test_only_the_committee_edits_the_catalogue(worker: User) -> None:
-    with pytest.raises(DomainError, match="city committee"):
+    with pytest.raises(DomainError, match="市委社治委"):
         services.routing_row_retire(actor=worker, row_id=RoutingRow.objects.first().pk)  # type: ignore[union-attr]
 
 
@@ -167,7 +174,8 @@ def test_return_redispatch_sign_close_rate_and_reopen(
             actor=worker, appeal_id=appeal.pk, reason="not_our_duty", text="路灯归街道管"
         )
     returned = AppealEvent.objects.get(appeal=appeal, kind="returned")
-    assert returned.held_seconds == 3 * 3600 and returned.unit is not None
+    assert returned.held_seconds == 3 * 3600
+    assert returned.unit is not None
     assert returned.unit.name == "倪家桥社区居委会"
     street_unit = Unit.objects.get(name="玉林街道办事处")
     appeal = services.appeal_dispatch(
@@ -187,17 +195,25 @@ def test_return_redispatch_sign_close_rate_and_reopen(
     other = make_user("someone_else")
     with pytest.raises(NotFound):
         services.appeal_rate(actor=other, appeal_id=appeal.pk, level="satisfied", fixed=True)
-    with pytest.raises(DomainError, match="still wrong"):
+    with pytest.raises(DomainError, match="还有什么问题"):
         services.appeal_rate(actor=resident, appeal_id=appeal.pk, level="dissatisfied", fixed=False)
     appeal = services.appeal_rate(
         actor=resident, appeal_id=appeal.pk, level="dissatisfied", fixed=False, comment="还是不亮"
     )
     assert appeal.status == Appeal.Status.DISPATCHED
-    assert appeal.unit == street_unit and appeal.round == 2
+    assert appeal.unit == street_unit
+    assert appeal.round == 2
     kinds = list(AppealEvent.objects.filter(appeal=appeal).values_list("kind", flat=True))
     assert kinds == [
-        "received", "dispatched", "returned", "dispatched", "signed", "closed", "rated",
-        "reopened", "dispatched",
+        "received",
+        "dispatched",
+        "returned",
+        "dispatched",
+        "signed",
+        "closed",
+        "rated",
+        "reopened",
+        "dispatched",
     ]
     services.appeal_sign(actor=street, appeal_id=appeal.pk)
     services.appeal_close(actor=street, appeal_id=appeal.pk, reply="更换了线路")
@@ -217,7 +233,9 @@ def test_me_too_offers_nearby_open_requests_and_follows(resident: User) -> None:
     )
     assert found == [appeal]
     far = selectors.nearby_open(
-        category_id=appeal.category_id, community_code=NIJIAQIAO, longitude=PIN[0] + 0.05,
+        category_id=appeal.category_id,
+        community_code=NIJIAQIAO,
+        longitude=PIN[0] + 0.05,
         latitude=PIN[1],
     )
     assert far == []
@@ -235,10 +253,11 @@ def test_hotline_call_keeps_the_callers_number_encrypted(dispatcher: User, resid
         community_code=NIJIAQIAO,
         caller=services.Caller(name="王先生", phone="13912345678"),
     )
-    assert appeal.channel == Appeal.Channel.HOTLINE and appeal.reporter is None
+    assert appeal.channel == Appeal.Channel.HOTLINE
+    assert appeal.reporter is None
     assert str(appeal.caller_phone) == "139****5678"
     assert appeal.deadline_at - appeal.created_at == timedelta(hours=24)
-    with pytest.raises(DomainError, match="hotline desk"):
+    with pytest.raises(DomainError, match="热线坐席"):
         services.appeal_submit(
             actor=resident,
             category_id=category("gongshui").pk,
@@ -274,7 +293,9 @@ def test_rates_equal_an_independent_count_of_the_events(
     assert mine.dispatched == events.filter(kind="dispatched").count() == 4  # b reopened
     assert mine.responded == 3  # a, b signed, c returned; b's second dispatch unanswered
     assert mine.response_rate == 75.0
-    assert mine.closed == 2 and mine.returned == 1
+    assert mine.closed == 2
+    assert mine.returned == 1
     assert (mine.rated, mine.resolved, mine.satisfied) == (2, 1, 1)
-    assert mine.satisfaction_rate == 50.0 and mine.resolution_rate == 50.0
+    assert mine.satisfaction_rate == 50.0
+    assert mine.resolution_rate == 50.0
     assert selectors.unit_rates(since=until, until=until + timedelta(days=30)) == []

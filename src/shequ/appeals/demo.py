@@ -95,7 +95,9 @@ def seed_appeals() -> int:
     if NIJIAQIAO in units:
         rows.append(
             RoutingRow(
-                category=categories["ludeng"], place_id=NIJIAQIAO, unit=units[NIJIAQIAO],
+                category=categories["ludeng"],
+                place_id=NIJIAQIAO,
+                unit=units[NIJIAQIAO],
                 added_in=version.number,
             )
         )
@@ -103,7 +105,9 @@ def seed_appeals() -> int:
         for code in ("zaosheng", "xiaofang", "shirong"):
             rows.append(
                 RoutingRow(
-                    category=categories[code], place_id=YULIN, unit=units[YULIN],
+                    category=categories[code],
+                    place_id=YULIN,
+                    unit=units[YULIN],
                     added_in=version.number,
                 )
             )
@@ -111,7 +115,9 @@ def seed_appeals() -> int:
         for district in Division.objects.filter(level=Division.Level.DISTRICT):
             rows.append(
                 RoutingRow(
-                    category=categories["gongshui"], place=district, unit=units["shuiwu"],
+                    category=categories["gongshui"],
+                    place=district,
+                    unit=units["shuiwu"],
                     added_in=version.number,
                 )
             )

@@ -54,9 +54,7 @@ class Category(models.Model):
         default=DeadlineClass.GENERAL,
     )
     out_of_scope = models.BooleanField(_("not taken here"), default=False)
-    redirect_text = models.CharField(
-        _("where to go instead"), max_length=300, blank=True
-    )
+    redirect_text = models.CharField(_("where to go instead"), max_length=300, blank=True)
     # The catalogue service (物业服务投诉, 供水故障报修…) whose page opens this intake.
     service_code = models.SlugField(_("catalogue service"), max_length=60, blank=True)
     position = models.PositiveSmallIntegerField(_("order"), default=100)
@@ -186,9 +184,7 @@ class Appeal(models.Model):
     )
     # A caller on the hotline: the name and number for staff, never shown to the public.
     caller_name = models.CharField(_("caller's name"), max_length=40, blank=True)
-    caller_phone = EncryptedPIIField(
-        _("caller's phone"), kind=PIIKind.PHONE, null=True, blank=True
-    )
+    caller_phone = EncryptedPIIField(_("caller's phone"), kind=PIIKind.PHONE, null=True, blank=True)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -270,7 +266,9 @@ class AppealEvent(models.Model):
 
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -17,7 +17,7 @@ from shequ.core.scopes import Role
 from shequ.people.permissions import READERS, areas_of, covers, has_role
 
 DISPATCHERS = frozenset({Role.CITY_COMMITTEE, Role.DISTRICT_OFFICER})
-_UNIT_ROLE_OF_KIND = {
+_UNIT_ROLE_OF_KIND: dict[str, str] = {
     Role.COMMUNITY_WORKER: "community",
     Role.STREET_OFFICER: "street",
     Role.DISTRICT_OFFICER: "district",

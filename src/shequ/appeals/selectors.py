@@ -22,9 +22,8 @@ from shequ.appeals.models import (
 )
 from shequ.appeals.permissions import DISPATCHERS, unit_ids_of
 from shequ.core.errors import NotFound
-from shequ.core.scopes import within
+from shequ.core.scopes import Role, areas_q, within
 from shequ.people.permissions import READERS, areas_of
-from shequ.core.scopes import Role, areas_q
 
 NEARBY_METRES = 500
 
@@ -129,10 +128,7 @@ PUBLIC_EVENT_KINDS = [
 def timeline(*, appeal: Appeal, staff: bool = False) -> list[AppealEvent]:
     """The request's steps, oldest first; the public sees units but never who acted."""
     events = AppealEvent.objects.filter(appeal=appeal).select_related("unit")
-    if staff:
-        events = events.select_related("actor")
-    else:
-        events = events.filter(kind__in=PUBLIC_EVENT_KINDS)
+    events = events.select_related("actor") if staff else events.filter(kind__in=PUBLIC_EVENT_KINDS)
     return list(events.order_by("at", "id"))
 
 
@@ -204,14 +200,10 @@ def queue_for(*, user: Any, queue: str) -> QuerySet[Appeal]:
     base = Appeal.objects.select_related("category", "unit", "community")
     if queue == "dispatch":
         condition = _dispatch_q(user)
-        queryset = base.filter(
-            status__in=[Appeal.Status.AWAITING_DISPATCH, Appeal.Status.RETURNED]
-        )
+        queryset = base.filter(status__in=[Appeal.Status.AWAITING_DISPATCH, Appeal.Status.RETURNED])
     elif queue == "unit":
         condition = Q(unit_id__in=unit_ids_of(user))
-        queryset = base.filter(
-            status__in=[Appeal.Status.DISPATCHED, Appeal.Status.IN_PROGRESS]
-        )
+        queryset = base.filter(status__in=[Appeal.Status.DISPATCHED, Appeal.Status.IN_PROGRESS])
     else:
         condition = _supervise_q(user)
         queryset = base
@@ -356,7 +348,16 @@ def unit_rates(*, since: datetime, until: datetime) -> list[UnitRates]:
             rated=row["rated"], resolved=row["resolved"], satisfied=row["satisfied"]
         )
     units = Unit.objects.in_bulk(list(per_unit))
-    fields = ("dispatched", "responded", "closed", "on_time", "returned", "rated", "resolved", "satisfied")
+    fields = (
+        "dispatched",
+        "responded",
+        "closed",
+        "on_time",
+        "returned",
+        "rated",
+        "resolved",
+        "satisfied",
+    )
     result = [
         UnitRates(units[uid], **{f: counts.get(f, 0) for f in fields})
         for uid, counts in per_unit.items()

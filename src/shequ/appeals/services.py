@@ -101,9 +101,7 @@ def _point(longitude: Any, latitude: Any, community: Division) -> tuple[float | 
             "bad_location", _("The map pin could not be read."), field="location"
         ) from None
     if not in_chengdu_bbox(lon, lat):
-        raise DomainError(
-            "outside_city", _("The map pin is outside Chengdu."), field="location"
-        )
+        raise DomainError("outside_city", _("The map pin is outside Chengdu."), field="location")
     district = Division.objects.get(pk=community.code[:6] + "000000")
     if not district_contains(district, lon, lat):
         raise DomainError(
@@ -117,9 +115,7 @@ def _point(longitude: Any, latitude: Any, community: Division) -> tuple[float | 
 
 def _photos(uploads: Sequence[UploadedFile], field: str) -> list[File]:
     if len(uploads) > MAX_PHOTOS:
-        raise DomainError(
-            "too_many_photos", _("At most %(n)s photos."), field=field, n=MAX_PHOTOS
-        )
+        raise DomainError("too_many_photos", _("At most %(n)s photos."), field=field, n=MAX_PHOTOS)
     return [
         accept_upload(upload, field=field, types=("jpg", "png"), max_kb=PHOTO_MAX_KB)[0]
         for upload in uploads
@@ -147,7 +143,8 @@ def _tell_unit(appeal: Appeal, unit: Unit, title: Any) -> None:
         user_ids=_unit_members(unit),
         category=MessageCategory.SYSTEM,
         title=title % {"number": appeal.number, "category": appeal.category.name},
-        body=_("Due %(due)s.") % {"due": timezone.localtime(appeal.deadline_at).strftime("%Y-%m-%d %H:%M")},
+        body=_("Due %(due)s.")
+        % {"due": timezone.localtime(appeal.deadline_at).strftime("%Y-%m-%d %H:%M")},
         url=f"/console/appeals/{appeal.pk}/",
     )
 
@@ -252,9 +249,7 @@ def appeal_submit(
     )
     for file in files:
         AppealPhoto.objects.create(appeal=appeal, kind=AppealPhoto.Kind.PROBLEM, file=file)
-    AppealEvent.objects.create(
-        appeal=appeal, kind=AppealEvent.Kind.RECEIVED, actor=actor, at=now
-    )
+    AppealEvent.objects.create(appeal=appeal, kind=AppealEvent.Kind.RECEIVED, actor=actor, at=now)
     decision = route(category, community)
     _dispatch_to(appeal, decision.unit, decision.reason, None)
     appeal.save(update_fields=["unit", "routing_reason", "status"])
@@ -272,7 +267,7 @@ def appeal_submit(
 
 @transaction.atomic
 def appeal_follow(*, actor: User, appeal_id: int, ip: str | None = None) -> Appeal:
-    """"Me too": follow an open public request instead of filing the same one again.
+    """ "Me too": follow an open public request instead of filing the same one again.
 
     Raises: NotFound (private or missing), DomainError ``not_open``.
     """
@@ -350,7 +345,9 @@ def appeal_dispatch(
         raise DomainError("same_unit", _("The request is already with this unit."), field="unit")
     clean = plain_text(note, field="note", max_length=300)
     before = appeal.unit.name if appeal.unit else None
-    reason = str(_("Re-dispatched by %(who)s: %(note)s") % {"who": actor.get_username(), "note": clean})
+    reason = str(
+        _("Re-dispatched by %(who)s: %(note)s") % {"who": actor.get_username(), "note": clean}
+    )
     _dispatch_to(appeal, unit, reason, actor)
     appeal.save(update_fields=["unit", "routing_reason", "status"])
     audit_record(
@@ -450,7 +447,8 @@ def appeal_return(
         ip=ip,
     )
     dispatchers = StaffRole.objects.filter(
-        Q(role="city_committee") | Q(role="district_officer", division_id=appeal.community_id[:6] + "000000"),
+        Q(role="city_committee")
+        | Q(role="district_officer", division_id=appeal.community_id[:6] + "000000"),
         is_active=True,
     ).values_list("user_id", flat=True)
     message_send_many(
@@ -532,9 +530,7 @@ def appeal_rate(
     unhappy = level == Satisfaction.DISSATISFIED or not fixed
     clean = plain_text(comment, field="comment", max_length=500, required=False)
     if unhappy and not clean:
-        raise DomainError(
-            "comment_required", _("Please say what is still wrong."), field="comment"
-        )
+        raise DomainError("comment_required", _("Please say what is still wrong."), field="comment")
     AppealRating.objects.create(
         appeal=appeal, round=appeal.round, unit=appeal.unit, level=level, fixed=fixed, comment=clean
     )
@@ -654,10 +650,7 @@ def routing_rows_add(
         checked.append((category, place, unit))
     version = _new_version(actor, clean_note)
     RoutingRow.objects.bulk_create(
-        [
-            RoutingRow(category=c, place=p, unit=u, added_in=version.number)
-            for c, p, u in checked
-        ]
+        [RoutingRow(category=c, place=p, unit=u, added_in=version.number) for c, p, u in checked]
     )
     audit_record(
         actor=actor,
@@ -696,7 +689,9 @@ def category_save(
     Raises: PermissionDenied, DomainError ``duplicate`` / ``redirect_required``.
     """
     _require_editor(actor)
-    category = Category() if category_id is None else Category.objects.filter(pk=category_id).first()
+    category = (
+        Category() if category_id is None else Category.objects.filter(pk=category_id).first()
+    )
     if category is None:
         raise NotFound("category_not_found", _("No such category."))
     for field in (
@@ -722,13 +717,9 @@ def category_save(
         pk=category.pk
     )
     if clash.exists():
-        raise DomainError(
-            "duplicate", _("Another category has this code or name."), field="name"
-        )
+        raise DomainError("duplicate", _("Another category has this code or name."), field="name")
     category.save()
-    audit_record(
-        actor=actor, verb="appeal.category_save", target=category, ip=ip
-    )
+    audit_record(actor=actor, verb="appeal.category_save", target=category, ip=ip)
     return category
 
 
@@ -751,9 +742,7 @@ def unit_save(
     if kind not in Unit.Kind.values:
         raise DomainError("bad_kind", _("Choose the kind of unit."), field="kind")
     if kind == Unit.Kind.DEPARTMENT and not department_id:
-        raise DomainError(
-            "unit_place_required", _("Choose the department."), field="department"
-        )
+        raise DomainError("unit_place_required", _("Choose the department."), field="department")
     if kind != Unit.Kind.DEPARTMENT:
         division = Division.objects.filter(pk=division_code or "", level=kind).first()
         if division is None:
@@ -772,4 +761,3 @@ def unit_save(
     )
     audit_record(actor=actor, verb="appeal.unit_save", target=unit, ip=ip)
     return unit
-

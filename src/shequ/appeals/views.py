@@ -102,7 +102,7 @@ def new(request: HttpRequest) -> HttpResponse:
 
 
 def nearby(request: HttpRequest) -> HttpResponse:
-    """"Me too": open requests of the same category close by (a fragment for the form)."""
+    """ "Me too": open requests of the same category close by (a fragment for the form)."""
     category_id = _int(request.GET.get("category"))
     community = digits_or_none(request.GET.get("community") or "") or ""
     found: list[Appeal] = []
@@ -137,7 +137,9 @@ def detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
     return _detail(request, appeal, RateForm())
 
 
-def _detail(request: HttpRequest, appeal: Appeal, form: RateForm, status: int = 200) -> HttpResponse:
+def _detail(
+    request: HttpRequest, appeal: Appeal, form: RateForm, status: int = 200
+) -> HttpResponse:
     user = request.user
     is_reporter = user.is_authenticated and appeal.reporter_id == user.pk
     photos = list(appeal.photos.all())
@@ -220,9 +222,7 @@ def _filter_context(request: HttpRequest) -> dict[str, Any]:
 
 
 def public_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.public_list(_filters(request)), 30).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(selectors.public_list(_filters(request)), 30).get_page(request.GET.get("page"))
     return render(request, "appeals/list.html", {"page": page, **_filter_context(request)})
 
 

@@ -187,8 +187,8 @@ class ServiceWay:
     """The service page's primary action, and the in-person way where there is one.
 
     ``action``: ``apply`` (a published form), ``app`` (a department app through single
-    sign-on), ``book`` (venues with slots), ``pay`` (the resident's bills), ``appeal`` (a complaint or
-    repair: the request intake with its category chosen), or ``""`` when
+    sign-on), ``book`` (venues with slots), ``pay`` (the resident's bills), ``appeal`` (a
+    complaint or repair: the request intake with its category chosen), or ``""`` when
     the page's answer is the in-person block alone (never an "apply online" button then).
     """
 
