@@ -68,7 +68,7 @@ def test_street_light_from_report_to_reopen(phone_page: Page, chengdu: None) -> 
     page.goto("/console/appeals/?queue=dispatch")
     expect(page.get_by_test_id("count-dispatch")).to_have_text("1")
     page.get_by_test_id("queue-row").first.click()
-    page.get_by_label("承办单位").select_option(label="玉林街道办事处")
+    page.get_by_label("承办单位", exact=True).select_option(label="玉林街道办事处")
     page.get_by_label("给承办单位的说明").fill("路灯属街道管养")
     page.get_by_test_id("dispatch").click()
     expect(page.get_by_test_id("routing-reason")).to_contain_text("路灯属街道管养")
