@@ -136,7 +136,8 @@ def test_leaving_withdraws_future_signups_and_returning_keeps_the_number(
     with refused("volunteer_left"):
         activities.signup_create(actor=volunteer_user, slot_id=activity.slots.get().pk)
     back = registration.volunteer_return(actor=volunteer_user)
-    assert back.is_active and back.number == number
+    assert back.is_active
+    assert back.number == number
 
 
 # --- Teams --------------------------------------------------------------------------------
@@ -232,9 +233,9 @@ def test_requirements_are_checked(
 
 
 def test_sign_up_closes_at_the_deadline(volunteer_user: User, activity: Activity) -> None:
-    with time_machine.travel(activity.signup_deadline + timedelta(minutes=1), tick=False):
-        with refused("deadline_passed"):
-            activities.signup_create(actor=volunteer_user, slot_id=activity.slots.get().pk)
+    after = activity.signup_deadline + timedelta(minutes=1)
+    with time_machine.travel(after, tick=False), refused("deadline_passed"):
+        activities.signup_create(actor=volunteer_user, slot_id=activity.slots.get().pk)
 
 
 def test_activity_input_is_checked(worker: User, chengdu: None) -> None:
@@ -349,7 +350,8 @@ def test_a_double_scan_makes_one_check_in_and_one_entry(
         with refused("too_soon"):
             attendance.checkin_scan(actor=volunteer_user, token=token, latitude=LAT, longitude=LON)
     signup.refresh_from_db()
-    assert signup.checked_in_at == SATURDAY_9 and signup.checked_out_at is None
+    assert signup.checked_in_at == SATURDAY_9
+    assert signup.checked_out_at is None
     assert not HoursEntry.objects.exists()
 
 
@@ -436,7 +438,8 @@ def test_honour_hours_and_corrections_keep_totals_equal_to_an_independent_sum(
     independent = sum(rows, Decimal(0))
     totals = selectors.volunteer_totals(volunteer)
     assert totals.total == independent == Decimal("4.0")
-    assert totals.honour == Decimal("8.0") and totals.correction == Decimal("-4.0")
+    assert totals.honour == Decimal("8.0")
+    assert totals.correction == Decimal("-4.0")
     assert HoursEntry.objects.count() == 4  # nothing changed in place
 
 
@@ -495,7 +498,8 @@ def test_star_level_is_announced_then_awarded(volunteer_user: User, worker: User
     _give(worker, volunteer, 100)
     assert stars.star_levels_compute(actor=worker) == {"announced": 1, "awarded": 0}
     award = StarAward.objects.get()
-    assert award.level == 1 and award.status == StarAward.Status.ANNOUNCED
+    assert award.level == 1
+    assert award.status == StarAward.Status.ANNOUNCED
     assert stars.star_levels_compute(actor=worker) == {"announced": 0, "awarded": 0}
     assert selectors.star_of(volunteer) is None
     later = award.announce_until

@@ -68,7 +68,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 def team_list(request: HttpRequest) -> HttpResponse:
     """Teams of the area, and the form to set one up."""
     _reader(request)
-    form = TeamForm(request.POST or None)
+    form = TeamForm(request.POST if request.method == "POST" else None)
     bind_pickers(form, request.user)
     status = 200
     if request.method == "POST":
@@ -110,7 +110,7 @@ def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
     found = selectors.team_list_for_staff(user=request.user).filter(pk=team_id).first()
     if found is None:
         raise NotFound("not_found", "")
-    form = LeaderForm(request.POST or None)
+    form = LeaderForm(request.POST if request.method == "POST" else None)
     bind_pickers(form, request.user)
     status = 200
     if request.method == "POST":
@@ -145,7 +145,7 @@ def volunteer_detail(request: HttpRequest, volunteer_id: int) -> HttpResponse:
     """One volunteer's ledger; certify honour hours; reverse an entry with a reason."""
     _reader(request)
     volunteer = selectors.volunteer_get_for(user=request.user, volunteer_id=volunteer_id)
-    form = HonourForm(request.POST or None)
+    form = HonourForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if not can_edit_volunteer_records(request.user):

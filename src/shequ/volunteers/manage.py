@@ -117,7 +117,7 @@ def activity_new(request: HttpRequest) -> HttpResponse:
         team_obj = selectors.team_get_to_manage(user=request.user, team_id=int(team_id_text))
     elif not has_role(request.user, *WORKERS):
         raise DjangoPermissionDenied
-    form = ActivityForm(request.POST or None)
+    form = ActivityForm(request.POST if request.method == "POST" else None)
     if team_obj is not None:
         form.fields["community"].required = False
         # A leader publishes in the team's own area; the picker is for area workers.

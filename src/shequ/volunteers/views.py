@@ -94,7 +94,9 @@ def register(request: HttpRequest) -> HttpResponse:
     areas = selectors.service_area_choices(resident)
     age = selectors.age_on(resident.birth_date, timezone.localdate()) if resident.birth_date else 0
     form = RegisterForm(
-        request.POST or None, areas=areas, initial={"service_areas": [resident.community_id]}
+        request.POST if request.method == "POST" else None,
+        areas=areas,
+        initial={"service_areas": [resident.community_id]},
     )
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -135,7 +137,9 @@ def profile(request: HttpRequest) -> HttpResponse:
         "availability": volunteer.availability,
         "service_areas": list(volunteer.service_areas.values_list("pk", flat=True)),
     }
-    form = ProfileForm(request.POST or None, areas=areas, initial=initial)
+    form = ProfileForm(
+        request.POST if request.method == "POST" else None, areas=areas, initial=initial
+    )
     status = 200
     if request.method == "POST" and form.is_valid():
         try:

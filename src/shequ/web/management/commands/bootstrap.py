@@ -23,6 +23,7 @@ DEMO_COMMANDS: list[str] = [
     "seed_bookings",
     "seed_payments",
     "seed_ratings",
+    "seed_volunteers",
     "seed_access",
 ]
 
