@@ -51,7 +51,7 @@ def test_a_resident_volunteers_on_saturday_and_gets_a_verified_certificate(
         page.get_by_test_id("register-volunteer").click()
         expect(page.get_by_test_id("identity-name")).to_have_text(resident.resident.real_name)
         no_sideways_scroll(page)
-        page.get_by_label("急救").check()
+        page.get_by_label("急救", exact=True).check()
         page.get_by_label("周末上午").check()
         page.get_by_role("button", name="注册").click()
         expect(page.get_by_test_id("volunteer-number")).to_have_text(re.compile(r"^ZY2026\d{7}$"))
