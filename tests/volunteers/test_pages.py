@@ -285,3 +285,30 @@ def test_api_sign_up_and_refusals(volunteer_user: User, activity: Activity) -> N
         content_type="application/json",
     )
     assert scan.status_code == 400
+
+
+def test_export_in_the_national_fields_keeps_id_numbers_masked(
+    volunteer_user: User, worker: User
+) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from shequ.core.models import AuditEvent
+
+    response = as_staff(worker).get("/console/volunteers/export.xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:4] == ("志愿者编号", "真实姓名", "证件类型", "身份证号")
+    assert rows[1][0] == volunteer_user.volunteer.number
+    assert "*" in str(rows[1][3])
+    assert AuditEvent.objects.filter(verb="volunteers.export").count() == 1
+    assert as_user(volunteer_user).get("/console/volunteers/export.xlsx").status_code == 403
+
+
+def test_volunteers_per_thousand_residents(volunteer_user: User, worker: User) -> None:
+    rows = selectors.volunteers_per_thousand(user=worker)
+    assert rows[0]["volunteers"] == 1
+    assert rows[0]["per_thousand"] == Decimal(1000) / rows[0]["residents"]

@@ -208,6 +208,7 @@ AUDIT_VERB_LABELS: dict[str, Promise] = {
     "team.join_request": _("Asked to join a volunteer team"),
     "team.leader_set": _("Made a volunteer a team leader"),
     "team.leave": _("Left a volunteer team"),
+    "volunteers.export": _("Exported the volunteer records"),
     "volunteer.leave": _("Left volunteering"),
     "volunteer.register": _("Registered as a volunteer"),
     "volunteer.return": _("Returned as a volunteer"),

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,7 +21,7 @@ from shequ.people.permissions import staff_required
 from shequ.volunteers import selectors
 from shequ.volunteers.forms import DecisionForm, HonourForm, LeaderForm, ReasonForm, TeamForm
 from shequ.volunteers.permissions import can_edit_volunteer_records, can_use_volunteer_console
-from shequ.volunteers.services import ledger, stars, teams
+from shequ.volunteers.services import exports, ledger, stars, teams
 from shequ.web.pickers import bind_pickers
 
 
@@ -57,11 +58,25 @@ def overview(request: HttpRequest) -> HttpResponse:
             "totals": selectors.totals_of(rows),
             "by_community": selectors.totals_by_community(rows),
             "by_team": selectors.totals_by_team(rows),
+            "per_thousand": selectors.volunteers_per_thousand(user=request.user),
             "since": since,
             "until": until,
             "may_edit": can_edit_volunteer_records(request.user),
         },
     )
+
+
+@staff_required
+def export(request: HttpRequest) -> HttpResponse:
+    """The area's volunteers as an Excel file in the national system's fields."""
+    _reader(request)
+    data, _rows = exports.volunteer_export(actor=_user(request), ip=client_ip(request))
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="volunteers-{stamp}.xlsx"'
+    return response
 
 
 @staff_required

@@ -5,6 +5,7 @@ from shequ.volunteers import console
 app_name = "volunteers_console"
 urlpatterns = [
     path("", console.overview, name="overview"),
+    path("export.xlsx", console.export, name="export"),
     path("teams/", console.team_list, name="teams"),
     path("teams/<int:team_id>/", console.team_detail, name="team"),
     path("volunteers/<int:volunteer_id>/", console.volunteer_detail, name="volunteer"),

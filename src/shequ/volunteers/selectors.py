@@ -379,3 +379,34 @@ def certificates_of(volunteer: Volunteer) -> QuerySet[Certificate]:
         .select_related("document")
         .order_by("-issued_at")
     )
+
+
+def volunteers_per_thousand(*, user: Any) -> list[dict[str, Any]]:
+    """Active volunteers per community of the staff member's area, with residents on the
+    registry and volunteers per 1,000 residents (an indicator of the city's system)."""
+    rows = list(
+        scope_queryset(
+            Volunteer.objects.filter(status=Volunteer.Status.ACTIVE),
+            user,
+            division_field="community_id",
+            roles=READERS,
+        )
+        .order_by()
+        .values("community_id", "community__name")
+        .annotate(volunteers=Count("pk"))
+        .order_by("community_id")
+    )
+    residents = dict(
+        Resident.objects.filter(community_id__in=[r["community_id"] for r in rows])
+        .order_by()
+        .values("community_id")
+        .annotate(n=Count("pk"))
+        .values_list("community_id", "n")
+    )
+    for row in rows:
+        count = residents.get(row["community_id"], 0)
+        row["residents"] = count
+        row["per_thousand"] = (
+            (Decimal(row["volunteers"]) * 1000 / count).quantize(Decimal("0.1")) if count else None
+        )
+    return rows
