@@ -551,3 +551,14 @@ def test_certificate_has_the_four_parts_and_is_verifiable(
     assert document.issued_at.date() == FRIDAY.date()
     assert certificate.hours == Decimal("3.0")  # hours and content
     assert document.file.read().startswith(b"%PDF")
+
+
+def test_earlier_awards_do_not_inflate_the_hours(volunteer_user: User, worker: User) -> None:
+    volunteer = volunteer_user.volunteer
+    _give(worker, volunteer, 100)
+    stars.star_levels_compute(actor=worker)
+    _give(worker, volunteer, 200)
+    stars.star_levels_compute(actor=worker)
+    _give(worker, volunteer, 20)
+    assert stars.star_levels_compute(actor=worker) == {"announced": 0, "awarded": 0}
+    assert sorted(StarAward.objects.values_list("level", flat=True)) == [1, 2]

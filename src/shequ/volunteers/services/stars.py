@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Q, Sum
+from django.db.models import Max, OuterRef, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -29,15 +29,20 @@ def star_levels_compute(*, actor: User | None, today: date | None = None) -> dic
     today = today or timezone.localdate()
     thresholds = settings.SHEQU_VOLUNTEER_STAR_HOURS
     lowest = min(thresholds)
+    # The highest level already announced or awarded, as a subquery: joining the awards
+    # beside the ledger would count each hour once per award.
+    top_level = (
+        StarAward.objects.filter(volunteer=OuterRef("pk"))
+        .exclude(status=StarAward.Status.WITHDRAWN)
+        .order_by()
+        .values("volunteer")
+        .annotate(top=Max("level"))
+        .values("top")
+    )
     reached = (
         Volunteer.objects.annotate(total=Sum("hours__hours"))
         .filter(total__gte=lowest)
-        .annotate(
-            top=Max(
-                "stars__level",
-                filter=~Q(stars__status=StarAward.Status.WITHDRAWN),
-            )
-        )
+        .annotate(top=Subquery(top_level))
         .values_list("pk", "total", "top")
     )
     until = today + timedelta(days=settings.SHEQU_VOLUNTEER_ANNOUNCE_DAYS)
