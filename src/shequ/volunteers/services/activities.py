@@ -159,7 +159,10 @@ def activity_create(
 
 def _managed(actor: User, activity_id: int) -> Activity:
     activity = (
-        Activity.objects.select_for_update().select_related("team").filter(pk=activity_id).first()
+        Activity.objects.select_for_update(of=("self",))
+        .select_related("team")
+        .filter(pk=activity_id)
+        .first()
     )
     if activity is None or not may_manage_activity(actor, activity):
         raise NotFound("not_found", "")
@@ -250,7 +253,10 @@ def signup_create(
     """
     now = now or timezone.now()
     volunteer = (
-        Volunteer.objects.select_for_update().select_related("resident").filter(user=actor).first()
+        Volunteer.objects.select_for_update(of=("self",))
+        .select_related("resident")
+        .filter(user=actor)
+        .first()
     )
     if volunteer is None:
         raise DomainError("not_volunteer", _("Register as a volunteer first."))
@@ -258,7 +264,7 @@ def signup_create(
         raise DomainError("volunteer_left", _("You have left; return as a volunteer first."))
     # The slot row is the lock that keeps two last sign-ups from both taking the last place.
     slot = (
-        Slot.objects.select_for_update()
+        Slot.objects.select_for_update(of=("self",))
         .select_related("activity")
         .filter(pk=slot_id, activity__status__in=[Activity.Status.PUBLISHED])
         .first()
@@ -346,7 +352,7 @@ def signup_withdraw(
     """
     now = now or timezone.now()
     signup = (
-        SignUp.objects.select_for_update()
+        SignUp.objects.select_for_update(of=("self",))
         .select_related("slot", "slot__activity")
         .filter(pk=signup_id, volunteer__user=actor)
         .first()
@@ -357,7 +363,7 @@ def signup_withdraw(
         raise DomainError("withdrawn", _("You have already withdrawn."))
     if now >= signup.slot.starts_at or signup.checked_in_at is not None:
         raise DomainError("too_late", _("The activity has started; tell the leader instead."))
-    Slot.objects.select_for_update().filter(pk=signup.slot_id).first()
+    Slot.objects.select_for_update(of=("self",)).filter(pk=signup.slot_id).first()
     signup.status = SignUp.Status.WITHDRAWN
     signup.save(update_fields=["status"])
     _promote(signup.slot)
@@ -377,7 +383,7 @@ def withdraw_future_signups(volunteer: Volunteer) -> int:
     now = timezone.now()
     withdrawn = 0
     rows = (
-        SignUp.objects.select_for_update()
+        SignUp.objects.select_for_update(of=("self",))
         .select_related("slot", "slot__activity")
         .filter(
             volunteer=volunteer,

@@ -35,7 +35,7 @@ def _float(value: Any) -> float | None:
 
 def _signup_for_scan(actor: User, activity_id: int, now: datetime) -> SignUp:
     candidates = (
-        SignUp.objects.select_for_update()
+        SignUp.objects.select_for_update(of=("self",))
         .select_related("slot", "slot__activity", "slot__activity__team", "volunteer")
         .filter(
             volunteer__user=actor,
@@ -143,7 +143,7 @@ def attendance_mark(
     / ``future`` and text errors (the reason is required).
     """
     signup = (
-        SignUp.objects.select_for_update()
+        SignUp.objects.select_for_update(of=("self",))
         .select_related("slot", "slot__activity", "slot__activity__team", "volunteer")
         .filter(pk=signup_id)
         .first()
@@ -194,7 +194,12 @@ def slot_no_shows_record(
     """After a slot ends, mark volunteers with a place who never checked in as no-shows;
     returns how many. Raises: NotFound, DomainError ``not_ended``."""
     now = now or timezone.now()
-    slot = Slot.objects.select_for_update().select_related("activity").filter(pk=slot_id).first()
+    slot = (
+        Slot.objects.select_for_update(of=("self",))
+        .select_related("activity")
+        .filter(pk=slot_id)
+        .first()
+    )
     if slot is None or not may_manage_activity(actor, slot.activity):
         raise NotFound("not_found", "")
     if now < slot.ends_at:

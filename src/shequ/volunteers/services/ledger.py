@@ -100,7 +100,7 @@ def hours_honour_add(
     Raises: NotFound (volunteer outside the actor's area), DomainError ``bad_hours`` /
     ``over_cap`` / ``future`` and text errors (content and reason are required).
     """
-    volunteer = Volunteer.objects.select_for_update().filter(pk=volunteer_id).first()
+    volunteer = Volunteer.objects.select_for_update(of=("self",)).filter(pk=volunteer_id).first()
     if volunteer is None or not covers(actor, volunteer.community_id, WORKERS):
         raise NotFound("not_found", "")
     activity = None
@@ -146,7 +146,7 @@ def hours_correct(*, actor: User, entry_id: int, reason: str, ip: str | None = N
     (the reason is required).
     """
     entry = (
-        HoursEntry.objects.select_for_update()
+        HoursEntry.objects.select_for_update(of=("self",))
         .select_related("volunteer")
         .filter(pk=entry_id)
         .first()

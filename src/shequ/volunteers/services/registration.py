@@ -180,7 +180,7 @@ def volunteer_update(*, actor: User, profile: Profile, ip: str | None = None) ->
 def _own(actor: User, *, lock: bool = False) -> Volunteer:
     query = Volunteer.objects.select_related("resident")
     if lock:
-        query = query.select_for_update()
+        query = query.select_for_update(of=("self",))
     volunteer = query.filter(user=actor).first()
     if volunteer is None:
         raise DomainError("not_volunteer", _("Register as a volunteer first."))

@@ -73,7 +73,7 @@ def star_levels_compute(*, actor: User | None, today: date | None = None) -> dic
 def star_awards_finalise(*, today: date) -> int:
     """Award the announced levels whose announcement has ended (inside a transaction)."""
     due = list(
-        StarAward.objects.select_for_update()
+        StarAward.objects.select_for_update(of=("self",))
         .filter(status=StarAward.Status.ANNOUNCED, announce_until__lte=today)
         .select_related("volunteer")
     )
@@ -96,7 +96,7 @@ def star_object(*, actor: User, award_id: int, text: str, ip: str | None = None)
 
     Raises: NotFound, DomainError ``not_announced`` and text errors.
     """
-    award = StarAward.objects.select_for_update().filter(pk=award_id).first()
+    award = StarAward.objects.select_for_update(of=("self",)).filter(pk=award_id).first()
     if award is None:
         raise NotFound("not_found", "")
     if award.status != StarAward.Status.ANNOUNCED:
@@ -117,7 +117,7 @@ def star_objection_decide(
     Raises: NotFound, DomainError ``not_objected`` and text errors (a decision is required).
     """
     award = (
-        StarAward.objects.select_for_update()
+        StarAward.objects.select_for_update(of=("self",))
         .select_related("volunteer")
         .filter(pk=award_id)
         .first()

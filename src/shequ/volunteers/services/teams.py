@@ -94,7 +94,7 @@ def team_leader_set(
 
     Raises: NotFound, DomainError ``not_volunteer``.
     """
-    team = Team.objects.select_for_update().filter(pk=team_id).first()
+    team = Team.objects.select_for_update(of=("self",)).filter(pk=team_id).first()
     if team is None or not (
         covers(actor, team.division_id, WORKERS)
         or is_department_staff_of(actor, team.department_id)
@@ -154,7 +154,9 @@ def membership_request(
     if team is None:
         raise NotFound("not_found", "")
     membership = (
-        Membership.objects.select_for_update().filter(team=team, volunteer=volunteer).first()
+        Membership.objects.select_for_update(of=("self",))
+        .filter(team=team, volunteer=volunteer)
+        .first()
     )
     clean_note = plain_text(note, field="note", max_length=200, required=False)
     if membership is not None:
@@ -200,7 +202,7 @@ def membership_decide(
     Raises: NotFound, DomainError ``not_requested``.
     """
     membership = (
-        Membership.objects.select_for_update()
+        Membership.objects.select_for_update(of=("self",))
         .select_related("team", "volunteer")
         .filter(pk=membership_id)
         .first()
@@ -238,7 +240,7 @@ def membership_decide(
 def membership_leave(*, actor: User, team_id: int, ip: str | None = None) -> Membership:
     """Leave a team. Raises: NotFound (not a member)."""
     membership = (
-        Membership.objects.select_for_update()
+        Membership.objects.select_for_update(of=("self",))
         .select_related("team")
         .filter(team_id=team_id, volunteer__user=actor, status=Membership.Status.ACTIVE)
         .first()
