@@ -254,8 +254,14 @@ def _in_person(service: Service, user: Any) -> InPerson:
     )
 
 
+# Services done on one of the platform's own pages rather than by a form: code → URL name.
+OWN_PAGES = {"qingshaonian-zhiyuan": "volunteers:register"}
+
+
 def service_way(*, service: Service, user: Any) -> ServiceWay:
     """What the service page offers this visitor: see ``ServiceWay``."""
+    if service.code in OWN_PAGES:
+        return ServiceWay("apply", reverse(OWN_PAGES[service.code]), "", None)
     app = service.sso_app if service.sso_app_id and service.sso_entry_url else None
     app_ok = app is not None and bool(getattr(app, "is_active", False))
     app_name = app.name if app is not None and app_ok else ""

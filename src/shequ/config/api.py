@@ -22,6 +22,7 @@ from shequ.projects.api import router as projects_router
 from shequ.ratings.api import router as ratings_router
 from shequ.sso.api_auth import API_THROTTLES, document_scopes, install_token_handlers
 from shequ.surveys.api import router as surveys_router
+from shequ.volunteers.api import router as volunteers_router
 
 
 class ShequAPI(ProblemDocumentedAPI):
@@ -60,4 +61,5 @@ api.add_router("/ratings", ratings_router)
 api.add_router("/funds", funds_router)
 api.add_router("/surveys", surveys_router)
 api.add_router("/participation", participation_router)
+api.add_router("/volunteers", volunteers_router)
 api.add_router("/access", access_router)

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "shequ.payments",
     "shequ.ratings",
     "shequ.appeals",
+    "shequ.volunteers",
     "shequ.funds",
     "shequ.surveys",
     "shequ.participation",
@@ -229,6 +230,15 @@ SHEQU_PDF_FONT = env.str(
 SHEQU_PDF_FONT_INDEX = env.int("PDF_FONT_INDEX", default=2)
 SHEQU_VERIFY_RATE_PER_MINUTE = env.int("VERIFY_RATE_PER_MINUTE", default=30)
 SHEQU_MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
+# Volunteers (shequ.volunteers): the hours of the five star levels (星级, most provinces use
+# 100/300/600/1000/1500), the days a new star level is announced (公示) before it is awarded,
+# the default check-in radius around an activity's place and how often the check-in QR turns.
+SHEQU_VOLUNTEER_STAR_HOURS = tuple(
+    env.list("VOLUNTEER_STAR_HOURS", cast=int, default=[100, 300, 600, 1000, 1500])
+)
+SHEQU_VOLUNTEER_ANNOUNCE_DAYS = env.int("VOLUNTEER_ANNOUNCE_DAYS", default=5)
+SHEQU_VOLUNTEER_GEOFENCE_METRES = env.int("VOLUNTEER_GEOFENCE_METRES", default=300)
+SHEQU_VOLUNTEER_QR_SECONDS = env.int("VOLUNTEER_QR_SECONDS", default=30)
 
 # --- Content-Security-Policy (django-csp): only our own files run -----------------------------
 # No 'unsafe-inline' or 'unsafe-eval' anywhere: behaviour lives in static JS files, looks in

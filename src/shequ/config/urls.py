@@ -37,6 +37,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("console/ratings/", include("shequ.ratings.console_urls")),
     path("appeals/", include("shequ.appeals.urls")),
     path("console/appeals/", include("shequ.appeals.console_urls")),
+    path("volunteers/", include("shequ.volunteers.urls")),
+    path("console/volunteers/", include("shequ.volunteers.console_urls")),
     path("console/access/", include("shequ.access.console_urls")),
     path("documents/", include("shequ.documents.urls")),
     path("console/documents/", include("shequ.documents.console_urls")),

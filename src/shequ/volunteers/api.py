@@ -1,0 +1,217 @@
+"""Volunteers over the API: the caller's volunteer record and hours, activities recruiting,
+sign-up and withdrawal, check-in with the leader's code; staff read their area's ledger."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import cast
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from ninja import Router, Schema, Status
+from ninja.pagination import paginate
+
+from shequ.core.errors import NotFound, PermissionDenied
+from shequ.core.services import client_ip
+from shequ.people.models import User
+from shequ.sso.api_auth import API_AUTH
+from shequ.volunteers import selectors
+from shequ.volunteers.models import Activity, SignUp, Volunteer
+from shequ.volunteers.permissions import can_use_volunteer_console
+from shequ.volunteers.services import activities, attendance
+
+router = Router(tags=["volunteers"], auth=API_AUTH)
+
+
+class VolunteerHoursOut(Schema):
+    credit: Decimal
+    honour: Decimal
+    correction: Decimal
+    total: Decimal
+
+
+class VolunteerOut(Schema):
+    number: str
+    status: str
+    community: str
+    skills: list[str]
+    fields: list[str]
+    availability: list[str]
+    registered_at: datetime
+    hours: VolunteerHoursOut
+    stars: int
+
+
+class VolunteerSlotOut(Schema):
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    quota: int
+    taken: int
+    waiting: int
+
+
+class VolunteerActivityOut(Schema):
+    id: int
+    title: str
+    description: str
+    place: str
+    latitude: Decimal
+    longitude: Decimal
+    team: str
+    community: str
+    min_age: int
+    max_age: int | None
+    skills: list[str]
+    insured: bool
+    signup_deadline: datetime
+    status: str
+
+    @staticmethod
+    def resolve_team(obj: Activity) -> str:
+        return obj.team.name if obj.team else ""
+
+    @staticmethod
+    def resolve_community(obj: Activity) -> str:
+        return obj.community.name
+
+
+class VolunteerActivityDetailOut(VolunteerActivityOut):
+    slots: list[VolunteerSlotOut]
+
+
+class VolunteerSignUpIn(Schema):
+    slot_id: int
+
+
+class VolunteerSignUpOut(Schema):
+    id: int
+    slot_id: int
+    activity_id: int
+    status: str
+    checked_in_at: datetime | None
+    checked_out_at: datetime | None
+
+    @staticmethod
+    def resolve_activity_id(obj: SignUp) -> int:
+        return obj.slot.activity_id
+
+
+class VolunteerCheckIn(Schema):
+    token: str
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class VolunteerLedgerOut(Schema):
+    id: int
+    kind: str
+    hours: Decimal
+    served_on: date
+    content: str
+    reason: str
+    recorded_by_name: str
+    reverses_id: int | None
+
+
+def _hours(totals: selectors.Totals) -> dict[str, Decimal]:
+    return {
+        "credit": totals.credit,
+        "honour": totals.honour,
+        "correction": totals.correction,
+        "total": totals.total,
+    }
+
+
+def _volunteer(request: HttpRequest) -> Volunteer:
+    volunteer = selectors.volunteer_of(request.user)
+    if volunteer is None:
+        raise NotFound("not_volunteer", _("Register as a volunteer first."))
+    return volunteer
+
+
+@router.get("/me", response=VolunteerOut)
+def me(request: HttpRequest) -> dict[str, object]:
+    """The caller's volunteer record with hours and star level."""
+    volunteer = _volunteer(request)
+    star = selectors.star_of(volunteer)
+    return {
+        "number": volunteer.number,
+        "status": volunteer.status,
+        "community": volunteer.community.name,
+        "skills": volunteer.skills,
+        "fields": volunteer.fields,
+        "availability": volunteer.availability,
+        "registered_at": volunteer.registered_at,
+        "hours": _hours(selectors.volunteer_totals(volunteer)),
+        "stars": star.level if star else 0,
+    }
+
+
+@router.get("/me/hours", response=list[VolunteerLedgerOut])
+@paginate
+def my_hours(request: HttpRequest) -> object:
+    return selectors.ledger_of(_volunteer(request))
+
+
+@router.get("/activities", response=list[VolunteerActivityOut])
+@paginate
+def activity_list(request: HttpRequest) -> object:
+    """Activities recruiting now."""
+    return selectors.activity_list_open()
+
+
+@router.get("/activities/{activity_id}", response=VolunteerActivityDetailOut)
+def activity_detail(request: HttpRequest, activity_id: int) -> dict[str, object]:
+    activity = selectors.activity_get_public(activity_id)
+    out = VolunteerActivityOut.from_orm(activity).dict()
+    out["slots"] = [
+        {
+            "id": v.slot.pk,
+            "starts_at": v.slot.starts_at,
+            "ends_at": v.slot.ends_at,
+            "quota": v.slot.quota,
+            "taken": v.taken,
+            "waiting": v.waiting,
+        }
+        for v in selectors.slot_views(activity)
+    ]
+    return out
+
+
+@router.post("/signups", response={201: VolunteerSignUpOut})
+def signup(request: HttpRequest, payload: VolunteerSignUpIn) -> Status[SignUp]:
+    """Sign up for a slot (or its waiting list when full)."""
+    made = activities.signup_create(
+        actor=cast(User, request.user), slot_id=payload.slot_id, ip=client_ip(request)
+    )
+    return Status(201, made)
+
+
+@router.post("/signups/{signup_id}/withdraw", response=VolunteerSignUpOut)
+def withdraw(request: HttpRequest, signup_id: int) -> SignUp:
+    return activities.signup_withdraw(
+        actor=cast(User, request.user), signup_id=signup_id, ip=client_ip(request)
+    )
+
+
+@router.post("/check-in", response=VolunteerSignUpOut)
+def check_in(request: HttpRequest, payload: VolunteerCheckIn) -> SignUp:
+    """Check in (first scan) or out (second) with the leader's code, on site."""
+    return attendance.checkin_scan(
+        actor=cast(User, request.user),
+        token=payload.token,
+        latitude=payload.latitude,
+        longitude=payload.longitude,
+        ip=client_ip(request),
+    )
+
+
+@router.get("/staff/ledger", response=list[VolunteerLedgerOut])
+@paginate
+def staff_ledger(
+    request: HttpRequest, since: date | None = None, until: date | None = None
+) -> object:
+    """Ledger lines counted in the caller's area."""
+    if not can_use_volunteer_console(request.user):
+        raise PermissionDenied("not_staff", _("You may not see the volunteer ledger."))
+    return selectors.ledger_for_staff(user=request.user, since=since, until=until)
