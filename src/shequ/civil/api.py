@@ -154,6 +154,13 @@ class CivilContractOut(Schema):
         return list(obj.tranches.all())
 
 
+def _shown(organisation_id: int) -> Organisation:
+    organisation = selectors.organisation_get_public(organisation_id)
+    if organisation is None:
+        raise NotFound("organisation_not_found", _("No such organisation."))
+    return organisation
+
+
 @router.get("/organisations", response=list[CivilOrganisationOut], auth=None)
 @paginate
 def list_organisations(
@@ -179,9 +186,7 @@ def register_organisation(
     organisation = registry.organisation_register(
         actor=request.user, data=OrganisationData(**payload.dict()), ip=client_ip(request)
     )
-    shown = selectors.organisation_get_public(organisation.pk)
-    assert shown is not None
-    return Status(201, shown)
+    return Status(201, _shown(organisation.pk))
 
 
 @router.post("/organisations/{organisation_id}/ratings", response={201: CivilOrganisationOut})
@@ -197,9 +202,7 @@ def grade_organisation(
         score=payload.score,
         ip=client_ip(request),
     )
-    shown = selectors.organisation_get_public(organisation_id)
-    assert shown is not None
-    return Status(201, shown)
+    return Status(201, _shown(organisation_id))
 
 
 @router.get("/calls", response=list[CivilCallOut], auth=None)

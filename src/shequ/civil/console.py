@@ -124,7 +124,9 @@ def organisation_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The organisation is in the registry."))
             return redirect("civil_console:detail", organisation_id=created[0].pk)
-    return render(request, "civil/console/form.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request, "civil/console/form.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 @staff_required
@@ -143,7 +145,9 @@ def organisation_edit(request: HttpRequest, organisation_id: int) -> HttpRespons
         "fields_of_service": organisation.fields,
         "service_areas": list(organisation.service_areas.values_list("code", flat=True)),
         "address": organisation.address,
-        "legal_rep_name": organisation.legal_rep_name.reveal() if organisation.legal_rep_name else "",
+        "legal_rep_name": organisation.legal_rep_name.reveal()
+        if organisation.legal_rep_name
+        else "",
         "staff_count": organisation.staff_count,
         "volunteer_count": organisation.volunteer_count,
         "incubation": organisation.incubation,

@@ -83,7 +83,9 @@ def call_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         criteria = [
-            calls.CriterionData(name=data.get(f"c{i}_name") or "", weight=data.get(f"c{i}_weight") or 0)
+            calls.CriterionData(
+                name=data.get(f"c{i}_name") or "", weight=data.get(f"c{i}_weight") or 0
+            )
             for i in range(1, ROWS + 1)
         ]
         created: list[Call] = []
@@ -114,7 +116,9 @@ def call_new(request: HttpRequest) -> HttpResponse:
             _("The call is published."),
         ):
             return redirect("civil_console:call", call_id=created[0].pk)
-    return render(request, "civil/console/call_form.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request, "civil/console/call_form.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 def _managed_call(request: HttpRequest, call_id: int) -> Call:
@@ -143,7 +147,7 @@ def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
         awards = {
             int(key[6:]): value
             for key, value in request.POST.items()
-            if key.startswith("award_") and key[6:].isdigit() and value.strip()
+            if key.startswith("award_") and key[6:].isdigit() and str(value).strip()
         }
         if _act(
             request,
@@ -242,7 +246,9 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
 def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
     """Milestones of a contract: accept a report, pay the tranche."""
     contract = selectors.contract_get_public(contract_id)
-    if contract is None or not can_manage_calls(request.user, contract.application.call.division_id):
+    if contract is None or not can_manage_calls(
+        request.user, contract.application.call.division_id
+    ):
         raise Http404
     if request.method == "POST":
         tranche_id = int(request.POST.get("tranche") or 0)

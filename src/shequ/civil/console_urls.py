@@ -11,6 +11,8 @@ urlpatterns = [
     path("calls/", console_calls.call_list, name="calls"),
     path("calls/new/", console_calls.call_new, name="call_new"),
     path("calls/<int:call_id>/", console_calls.call_detail, name="call"),
-    path("applications/<int:application_id>/", console_calls.application_detail, name="application"),
+    path(
+        "applications/<int:application_id>/", console_calls.application_detail, name="application"
+    ),
     path("contracts/<int:contract_id>/", console_calls.contract_detail, name="contract"),
 ]

@@ -27,7 +27,9 @@ def check_character(first17: str) -> str:
 
     Raises: KeyError for a character outside the code's alphabet.
     """
-    total = sum(VALUES[character] * weight for character, weight in zip(first17, WEIGHTS, strict=True))
+    total = sum(
+        VALUES[character] * weight for character, weight in zip(first17, WEIGHTS, strict=True)
+    )
     return CHARACTERS[(31 - total % 31) % 31]
 
 
@@ -64,7 +66,9 @@ def credit_code_clean(value: str, *, field: str = "credit_code") -> str:
     if check_character(code[:17]) != code[17]:
         raise DomainError(
             "credit_code_check",
-            _("The check character of this code is wrong: please check it against the certificate."),
+            _(
+                "The check character of this code is wrong: please check it against the certificate."  # noqa: E501
+            ),
             field=field,
         )
     return code

@@ -32,7 +32,10 @@ class OrganisationForm(StyledForm):
     )
     registered_on = forms.DateField(label=_("Registered on"), required=False)
     fields_of_service = forms.MultipleChoiceField(
-        label=_("Fields of service"), choices=Field.choices, required=False, widget=_select_multiple()
+        label=_("Fields of service"),
+        choices=Field.choices,
+        required=False,
+        widget=_select_multiple(),
     )
     service_areas = DivisionsPickerField(
         label=_("Communities served"), roles=READERS, required=False
@@ -95,7 +98,6 @@ class InviteForm(StyledForm):
     role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
 
 
-
 ROWS = 4
 
 
@@ -122,7 +124,9 @@ class CallForm(StyledForm):
         empty_value=None,
     )
     inspection_required = forms.BooleanField(
-        label=_("Last year's inspection passed"), required=False, initial=True,
+        label=_("Last year's inspection passed"),
+        required=False,
+        initial=True,
         widget=forms.Select(choices=[(True, _("Required")), (False, _("Not required"))]),
     )
     min_self_share = forms.IntegerField(label=_("Least self-funding (%)"), initial=0)
@@ -149,7 +153,9 @@ class ApplicationForm(StyledForm):
         label=_("Partner community (community-making grants)"), required=False
     )
     title = forms.CharField(label=_("Project title"), max_length=120)
-    summary = forms.CharField(label=_("What the project does, outputs and outcomes"), max_length=4000)
+    summary = forms.CharField(
+        label=_("What the project does, outputs and outcomes"), max_length=4000
+    )
     amount = forms.DecimalField(label=_("Amount requested (yuan)"), decimal_places=2)
     self_funding = forms.DecimalField(
         label=_("Self-funding (yuan)"), decimal_places=2, required=False, initial=0
@@ -170,7 +176,10 @@ class ApplicationForm(StyledForm):
 
     def budget_lines(self) -> list[dict[str, str]]:
         return [
-            {"item": self.cleaned_data.get(f"b{i}_item") or "", "amount": self.cleaned_data.get(f"b{i}_amount") or ""}
+            {
+                "item": self.cleaned_data.get(f"b{i}_item") or "",
+                "amount": self.cleaned_data.get(f"b{i}_amount") or "",
+            }
             for i in range(1, ROWS + 1)
         ]
 

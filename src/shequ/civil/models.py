@@ -148,7 +148,9 @@ class Rating(models.Model):
         verbose_name = _("assessment grade")
         ordering = ["-year", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "year"], name="civil_rating_one_a_year"),
+            models.UniqueConstraint(
+                fields=["organisation", "year"], name="civil_rating_one_a_year"
+            ),
             models.CheckConstraint(
                 name="civil_rating_grade", condition=Q(grade__gte=1) & Q(grade__lte=5)
             ),

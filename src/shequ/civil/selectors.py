@@ -18,8 +18,8 @@ from shequ.civil.models import (
     Rating,
     Review,
 )
-from shequ.civil.ranking import rank
 from shequ.civil.permissions import REGISTRARS
+from shequ.civil.ranking import rank
 from shequ.core.errors import DomainError
 from shequ.core.scopes import Role, within
 from shequ.people.permissions import READERS, areas_of
@@ -47,7 +47,9 @@ def organisation_search(
     return rows
 
 
-def organisation_list_public(*, q: str = "", kind: str = "", field: str = "") -> QuerySet[Organisation]:
+def organisation_list_public(
+    *, q: str = "", kind: str = "", field: str = ""
+) -> QuerySet[Organisation]:
     """Every organisation not deregistered (public register: names, codes, grades)."""
     rows = Organisation.objects.exclude(status=Organisation.Status.DEREGISTERED)
     return _with_details(organisation_search(rows, q=q, kind=kind, field=field))
@@ -141,10 +143,7 @@ def organisation_choices_for(community_code: str) -> list[tuple[int, str]]:
     district = community_code[:6]
     rows = (
         Organisation.objects.filter(status=Organisation.Status.ACTIVE)
-        .filter(
-            Q(service_areas__code=community_code)
-            | within("authority_id", district + "000000")
-        )
+        .filter(Q(service_areas__code=community_code) | within("authority_id", district + "000000"))
         .distinct()
         .order_by("name")
         .values_list("pk", "name", "credit_code")[:300]
@@ -152,16 +151,17 @@ def organisation_choices_for(community_code: str) -> list[tuple[int, str]]:
     return [(pk, f"{name} · {code}" if code else name) for pk, name, code in rows]
 
 
-def eligibility_reasons(
-    organisation: Organisation, call: Any, on: date | None = None
-) -> list[Any]:
+def eligibility_reasons(organisation: Organisation, call: Any, on: date | None = None) -> list[Any]:
     """Why the organisation may not apply to the call (empty: eligible). Computed from the
     registry: status, kind, a grade valid when the call opens, last year's inspection and the
     service area. Expects ratings and inspections prefetched (``_with_details``)."""
     reasons: list[Any] = []
     day = on or timezone.localtime(call.opens_at).date()
     if organisation.status != Organisation.Status.ACTIVE:
-        reasons.append(_("the organisation is not active (%(status)s)") % {"status": organisation.get_status_display()})
+        reasons.append(
+            _("the organisation is not active (%(status)s)")
+            % {"status": organisation.get_status_display()}
+        )
     if organisation.kind not in call.eligible_kinds:
         reasons.append(_("the call is not open to this kind of organisation"))
     if call.min_grade:
@@ -178,9 +178,7 @@ def eligibility_reasons(
             for i in organisation.inspections.all()
         )
         if not passed:
-            reasons.append(
-                _("the annual inspection of %(year)s was not passed") % {"year": year}
-            )
+            reasons.append(_("the annual inspection of %(year)s was not passed") % {"year": year})
     return reasons
 
 
@@ -221,7 +219,8 @@ def expert_links(
     )
     for user_id, organisation_id, role in rows:
         links[(user_id, organisation_id)] = str(
-            _("linked to the applicant in the registry: %(role)s") % {"role": labels.get(role, role)}
+            _("linked to the applicant in the registry: %(role)s")
+            % {"role": labels.get(role, role)}
         )
     return links
 
@@ -231,7 +230,7 @@ def call_ranking(call_id: int) -> list[Any]:
     rows = Review.objects.filter(
         application__call_id=call_id, status=Review.Status.SCORED
     ).values_list("application_id", "expert_id", "total")
-    return rank(rows)
+    return rank((app, expert, total) for app, expert, total in rows if total is not None)
 
 
 def call_list_public() -> QuerySet[Call]:
@@ -287,14 +286,18 @@ def call_breakdown(call: Call) -> list[dict[str, Any]]:
 
 
 def reviews_for_expert(user: Any) -> QuerySet[Review]:
-    return Review.objects.filter(expert__user=user).select_related(
-        "application__call", "application__organisation"
-    ).order_by("status", "-id")
+    return (
+        Review.objects.filter(expert__user=user)
+        .select_related("application__call", "application__organisation")
+        .order_by("status", "-id")
+    )
 
 
 def contract_get_public(contract_id: int) -> Contract | None:
     return (
-        Contract.objects.select_related("application__organisation", "application__call", "division")
+        Contract.objects.select_related(
+            "application__organisation", "application__call", "division"
+        )
         .prefetch_related("tranches")
         .filter(pk=contract_id)
         .first()

@@ -28,7 +28,14 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "civil/list.html",
-        {"page": page, "q": q, "kind": kind, "field": field, "kinds": Kind.choices, "fields": Field.choices},
+        {
+            "page": page,
+            "q": q,
+            "kind": kind,
+            "field": field,
+            "kinds": Kind.choices,
+            "fields": Field.choices,
+        },
     )
 
 
@@ -127,7 +134,9 @@ def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
             except DomainError as error:
                 add_domain_error(form, error)
             else:
-                messages.success(request, _("Your objection is recorded; the answer will be shown here."))
+                messages.success(
+                    request, _("Your objection is recorded; the answer will be shown here.")
+                )
                 return redirect("civil:call", call_id=call.pk)
     shown = call.stage in (Call.Stage.NOTICE, Call.Stage.AWARDED)
     return render(
@@ -139,10 +148,13 @@ def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
             "rows": selectors.call_breakdown(call) if shown else [],
             "objections": list(call.objections.all()) if shown else [],
             "contracts": list(
-                Contract.objects.filter(application__call=call).select_related("application__organisation")
+                Contract.objects.filter(application__call=call).select_related(
+                    "application__organisation"
+                )
             ),
             "form": form,
-            "may_apply": call.stage == Call.Stage.OPEN and bool(selectors.memberships_of(request.user)),
+            "may_apply": call.stage == Call.Stage.OPEN
+            and bool(selectors.memberships_of(request.user)),
         },
         status=400 if form.errors else 200,
     )
@@ -158,10 +170,13 @@ def apply(request: HttpRequest, call_id: int) -> HttpResponse:
     if not memberships:
         raise Http404
     form = ApplicationForm(request.POST or None, request.FILES or None)
-    form.fields["organisation"].choices = [(m.organisation_id, m.organisation.name) for m in memberships]
-    form.fields["community"].choices = [("", "—"), *selectors.partner_communities(
-        [m.organisation_id for m in memberships], call.division_id
-    )]
+    form.fields["organisation"].choices = [  # type: ignore[attr-defined]
+        (m.organisation_id, m.organisation.name) for m in memberships
+    ]
+    form.fields["community"].choices = [  # type: ignore[attr-defined]
+        ("", "—"),
+        *selectors.partner_communities([m.organisation_id for m in memberships], call.division_id),
+    ]
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -185,7 +200,12 @@ def apply(request: HttpRequest, call_id: int) -> HttpResponse:
         else:
             messages.success(request, _("The application is submitted."))
             return redirect("civil:org_applications", organisation_id=data["organisation"])
-    return render(request, "civil/apply.html", {"call": call, "form": form}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "civil/apply.html",
+        {"call": call, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -236,7 +256,9 @@ def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
 def review_list(request: HttpRequest) -> HttpResponse:
     if not is_expert(request.user):
         raise Http404
-    return render(request, "civil/reviews.html", {"reviews": selectors.reviews_for_expert(request.user)})
+    return render(
+        request, "civil/reviews.html", {"reviews": selectors.reviews_for_expert(request.user)}
+    )
 
 
 @login_required

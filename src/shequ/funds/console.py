@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from shequ.civil.selectors import organisation_choices_for
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
 from shequ.core.scopes import CITY_CODE, Role
-from shequ.civil.selectors import organisation_choices_for
 from shequ.core.services import client_ip
 from shequ.funds import councils, selectors
 from shequ.funds.forms import (

@@ -110,7 +110,9 @@ def call_create(
         )
     if not 0 <= int(min_self_share) <= 100:
         raise DomainError(
-            "self_share_invalid", _("Self-funding is a share from 0 to 100 %."), field="min_self_share"
+            "self_share_invalid",
+            _("Self-funding is a share from 0 to 100 %."),
+            field="min_self_share",
         )
     if min_grade is not None and not 1 <= int(min_grade) <= 5:
         raise DomainError("grade_invalid", _("Choose a grade from 5A to 1A."), field="min_grade")
@@ -118,7 +120,9 @@ def call_create(
     rows = [c for c in criteria if c.name.strip()]
     if not rows:
         raise DomainError(
-            "criteria_required", _("Give the scoring sheet at least one criterion."), field="criteria"
+            "criteria_required",
+            _("Give the scoring sheet at least one criterion."),
+            field="criteria",
         )
     if sum(int(c.weight) for c in rows) != 100 or any(
         int(c.weight) <= 0 or int(c.max_score) <= 0 for c in rows
@@ -182,7 +186,9 @@ def _budget_lines(lines: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, st
         if not item and not str(line.get("amount", "")).strip():
             continue
         amount = _money(line.get("amount"), field="budget_lines")
-        clean.append({"item": plain_text(item, field="budget_lines", max_length=80), "amount": str(amount)})
+        clean.append(
+            {"item": plain_text(item, field="budget_lines", max_length=80), "amount": str(amount)}
+        )
         total += amount
     return clean, total
 
@@ -225,7 +231,8 @@ def application_submit(
             deadline=timezone.localtime(call.closes_at).strftime("%Y-%m-%d %H:%M"),
         )
     organisation = selectors.organisation_get_public(organisation_id)
-    assert organisation is not None
+    if organisation is None:
+        raise NotFound("organisation_not_found", _("No such organisation of yours."))
     reasons = selectors.eligibility_reasons(organisation, call)
     if reasons:
         raise DomainError(
@@ -233,10 +240,14 @@ def application_submit(
             _("The organisation cannot apply to this call: %(reasons)s"),
             reasons="；".join(str(r) for r in reasons),
         )
-    if call.applications.filter(organisation_id=organisation_id).exclude(
-        status=Application.Status.DRAFT
-    ).exists():
-        raise DomainError("already_applied", _("The organisation has already applied to this call."))
+    if (
+        call.applications.filter(organisation_id=organisation_id)
+        .exclude(status=Application.Status.DRAFT)
+        .exists()
+    ):
+        raise DomainError(
+            "already_applied", _("The organisation has already applied to this call.")
+        )
     requested = _money(amount, field="amount")
     if requested > call.max_award:
         raise DomainError(
@@ -422,9 +433,7 @@ def review_score(
         weighted += Decimal(value) / criterion.max_score * criterion.weight
         weights += criterion.weight
     if weights == 0:
-        raise DomainError(
-            "all_not_applicable", _("Score at least one criterion."), field="comment"
-        )
+        raise DomainError("all_not_applicable", _("Score at least one criterion."), field="comment")
     review.scores = clean
     review.total = (weighted * 100 / weights).quantize(FEN)
     review.comment = plain_text(comment, field="comment", max_length=2000, required=False)
@@ -460,9 +469,7 @@ def call_determine(
     call = _call_for_manager(actor, call_id)
     if call.stage != Call.Stage.REVIEW:
         raise DomainError("not_in_review", _("This call is not under review."))
-    if Review.objects.filter(
-        application__call=call, status=Review.Status.ASSIGNED
-    ).exists():
+    if Review.objects.filter(application__call=call, status=Review.Status.ASSIGNED).exists():
         raise DomainError("reviews_open", _("Some experts have not scored yet."))
     clean_reason = plain_text(reason, field="reason", max_length=300)
     applications = {a.pk: a for a in call.applications.filter(status=Application.Status.SUBMITTED)}
@@ -535,13 +542,19 @@ def objection_raise(
         text=plain_text(text, field="text", max_length=1000),
     )
     audit_record(
-        actor=actor, verb="civil.objection_raise", target=call, division_code=call.division_id, ip=ip
+        actor=actor,
+        verb="civil.objection_raise",
+        target=call,
+        division_code=call.division_id,
+        ip=ip,
     )
     return objection
 
 
 @transaction.atomic
-def objection_answer(*, actor: Any, objection_id: int, answer: str, ip: str | None = None) -> Objection:
+def objection_answer(
+    *, actor: Any, objection_id: int, answer: str, ip: str | None = None
+) -> Objection:
     """The issuing office answers an objection; the answer is public under the notice.
 
     Raises: NotFound; DomainError ``already_answered``, text errors.
@@ -599,7 +612,11 @@ def contract_sign(
     call = _call_for_manager(actor, application.call_id)
     if application.status != Application.Status.AWARDED or application.award_amount is None:
         raise DomainError("not_awarded", _("Only a selected application gets a contract."))
-    if call.stage == Call.Stage.NOTICE and call.notice_ends_at and timezone.now() < call.notice_ends_at:
+    if (
+        call.stage == Call.Stage.NOTICE
+        and call.notice_ends_at
+        and timezone.now() < call.notice_ends_at
+    ):
         raise DomainError(
             "notice_running",
             _("The public notice runs until %(end)s; sign the contract after it."),

@@ -115,7 +115,9 @@ def _clean(data: OrganisationData) -> dict[str, Any]:
             field="bank_account",
         )
     if data.incubation not in Organisation.Incubation.values:
-        raise DomainError("incubation_invalid", _("Choose the incubation stage."), field="incubation")
+        raise DomainError(
+            "incubation_invalid", _("Choose the incubation stage."), field="incubation"
+        )
     if data.incubation and not data.incubation_base.strip():
         raise DomainError(
             "incubation_base_required",
@@ -174,9 +176,10 @@ def organisation_register(
             _("You may not register organisations with that authority."),
         )
     areas = values.pop("_areas")
-    if values["credit_code"] and Organisation.objects.filter(
-        credit_code=values["credit_code"]
-    ).exists():
+    if (
+        values["credit_code"]
+        and Organisation.objects.filter(credit_code=values["credit_code"]).exists()
+    ):
         raise _duplicate_code()
     try:
         with transaction.atomic():
@@ -195,7 +198,9 @@ def organisation_register(
     return organisation
 
 
-def organisation_for_registrar(actor: Any, organisation_id: int, *, lock: bool = False) -> Organisation:
+def organisation_for_registrar(
+    actor: Any, organisation_id: int, *, lock: bool = False
+) -> Organisation:
     """The organisation if the actor may manage it. Raises: NotFound."""
     rows = Organisation.objects.all()
     if lock:
@@ -246,7 +251,9 @@ def organisation_update(
         division_code=organisation.authority_id,
         changes={k: [v, values[k]] for k, v in before.items() if v != values[k]},
         # Which sealed numbers changed, never their values.
-        reason=", ".join(k for k in ("legal_rep_id", "legal_rep_phone", "bank_account") if k in values),
+        reason=", ".join(
+            k for k in ("legal_rep_id", "legal_rep_phone", "bank_account") if k in values
+        ),
         ip=ip,
     )
     return organisation
