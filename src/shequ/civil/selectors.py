@@ -212,12 +212,17 @@ def expert_links(
     account that was active on or after ``since``. One indexed query."""
     labels = dict(Membership.Role.choices)
     links: dict[tuple[int, int], str] = {}
+    wanted = set(organisation_ids)
+    # By the experts' accounts only (indexed on user, organisation): a handful of rows each,
+    # whatever the size of the registry; the applicants are matched in Python.
     rows = (
-        Membership.objects.filter(user_id__in=user_ids, organisation_id__in=organisation_ids)
+        Membership.objects.filter(user_id__in=user_ids)
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=since) | Q(role="founder"))
         .values_list("user_id", "organisation_id", "role")
     )
     for user_id, organisation_id, role in rows:
+        if organisation_id not in wanted:
+            continue
         links[(user_id, organisation_id)] = str(
             _("linked to the applicant in the registry: %(role)s")
             % {"role": labels.get(role, role)}
