@@ -185,7 +185,7 @@ def run(organisations: int, repeats: int) -> None:
     )
     bench("civil_normalise_only_2000x5", (time.perf_counter() - t) * 1000, "ms")
 
-    since = date.today() - timedelta(days=3 * 365)
+    since = timezone.localdate() - timedelta(days=3 * 365)
     times = []
     for i in range(max(repeats * 10, 100)):
         user = users[i % len(users)]

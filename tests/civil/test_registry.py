@@ -150,3 +150,13 @@ def test_console_pages_register_and_show_masked(
     assert Client().get("/civil/").status_code == 200
     api = Client().get("/api/v1/civil/organisations").json()
     assert api["items"][0]["legal_representative"] == "赵*"
+
+
+def test_demo_seeding_is_idempotent(district_officer: User) -> None:
+    from shequ.civil.demo import seed_civil
+
+    district_officer.username = "district"
+    district_officer.save()
+    assert seed_civil() == 3
+    assert seed_civil() == 0
+    assert Organisation.objects.filter(credit_code__isnull=True).count() == 1

@@ -48,8 +48,8 @@ class OrganisationForm(StyledForm):
     legal_rep_phone = forms.CharField(
         label=_("Legal representative's mobile"), max_length=20, required=False
     )
-    staff_count = forms.IntegerField(label=_("Full-time staff"), min_value=0, initial=0)
-    volunteer_count = forms.IntegerField(label=_("Volunteers"), min_value=0, initial=0)
+    staff_count = forms.IntegerField(label=_("Full-time staff"), min_value=0, required=False)
+    volunteer_count = forms.IntegerField(label=_("Volunteers"), min_value=0, required=False)
     incubation = forms.ChoiceField(
         label=_("Incubation"), choices=Organisation.Incubation.choices, required=False
     )
@@ -129,8 +129,8 @@ class CallForm(StyledForm):
         initial=True,
         widget=forms.Select(choices=[(True, _("Required")), (False, _("Not required"))]),
     )
-    min_self_share = forms.IntegerField(label=_("Least self-funding (%)"), initial=0)
-    objection_days = forms.IntegerField(label=_("Public notice days"), initial=5)
+    min_self_share = forms.IntegerField(label=_("Least self-funding (%)"), required=False)
+    objection_days = forms.IntegerField(label=_("Public notice days"), initial=5, min_value=1)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -323,4 +323,4 @@ def partner_communities(organisation_ids: list[int], division_code: str) -> list
         .filter(within("code", division_code))
         .order_by("code")
     )
-    return [(d.code, d.name) for d in rows]
+    return [(d.code, d.short_name or d.name) for d in rows]
