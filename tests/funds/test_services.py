@@ -614,3 +614,27 @@ def test_workers_cannot_take_donations_for_another_community(worker: User) -> No
         donations.donation_record(
             actor=worker, community_code=SHUIJINGFANG, donor_name="", name_public=False, amount="5"
         )
+
+
+def test_a_commitment_may_name_a_registered_organisation(allocated: User, worker: User) -> None:
+    from shequ.civil.models import Organisation
+    from shequ.civil.services.registry import organisation_register, organisation_set_status
+    from tests.civil.conftest import org_data
+
+    organisation = organisation_register(actor=allocated, data=org_data())
+    commitment = _commit(worker, supplier="", organisation_id=organisation.pk)
+    assert commitment.organisation_id == organisation.pk
+    assert commitment.supplier == organisation.name
+    organisation_set_status(
+        actor=allocated,
+        organisation_id=organisation.pk,
+        status=Organisation.Status.BLACKLISTED,
+        reason="严重违法失信",
+    )
+    before = fund().balance
+    with pytest.raises(DomainError) as error:
+        _commit(worker, supplier="", organisation_id=organisation.pk)
+    assert error.value.code == "organisation_invalid"
+    assert fund().balance == before
+    # Items with a typed supplier stay as they were.
+    assert _commit(worker).organisation_id is None

@@ -11,6 +11,7 @@ from shequ.appeals.api import router as appeals_router
 from shequ.bookings.api import router as bookings_router
 from shequ.casework.api import router as casework_router
 from shequ.catalogue.api import router as catalogue_router
+from shequ.civil.api import router as civil_router
 from shequ.core.api import ApiParser, ProblemDocumentedAPI, install_problem_handlers
 from shequ.funds.api import router as funds_router
 from shequ.notices.api import router as notices_router
@@ -59,6 +60,7 @@ api.add_router("/bookings", bookings_router)
 api.add_router("/payments", payments_router)
 api.add_router("/ratings", ratings_router)
 api.add_router("/funds", funds_router)
+api.add_router("/civil", civil_router)
 api.add_router("/surveys", surveys_router)
 api.add_router("/participation", participation_router)
 api.add_router("/volunteers", volunteers_router)

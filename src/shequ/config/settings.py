@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "shequ.ratings",
     "shequ.appeals",
     "shequ.volunteers",
+    "shequ.civil",
     "shequ.funds",
     "shequ.surveys",
     "shequ.participation",

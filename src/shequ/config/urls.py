@@ -19,6 +19,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("console/sso/", include("shequ.sso.console_urls")),
     path("catalogue/", include("shequ.catalogue.urls")),
     path("console/catalogue/", include("shequ.catalogue.console_urls")),
+    path("civil/", include("shequ.civil.urls")),
+    path("console/civil/", include("shequ.civil.console_urls")),
     path("funds/", include("shequ.funds.urls")),
     path("console/funds/", include("shequ.funds.console_urls")),
     path("projects/", include("shequ.projects.urls")),

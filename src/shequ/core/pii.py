@@ -24,6 +24,7 @@ class PIIKind(StrEnum):
     ID_NUMBER = "id_number"
     PHONE = "phone"
     NAME = "name"
+    BANK_ACCOUNT = "bank_account"
 
 
 class PIIDecryptionError(RuntimeError):
@@ -84,7 +85,15 @@ def mask_name(value: str) -> str:
     return value[0] + "*" * (len(value) - 2) + value[-1]
 
 
+def mask_bank_account(value: str) -> str:
+    """``6222021234567890123`` → ``***************0123`` (the last four show which one)."""
+    if len(value) <= 4:
+        return "*" * len(value)
+    return "*" * (len(value) - 4) + value[-4:]
+
+
 MASKERS = {
+    PIIKind.BANK_ACCOUNT: mask_bank_account,
     PIIKind.ID_NUMBER: mask_id_number,
     PIIKind.PHONE: mask_phone,
     PIIKind.NAME: mask_name,

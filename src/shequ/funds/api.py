@@ -113,6 +113,7 @@ class CommitmentOut(Schema):
     project: str
     category: str
     supplier: str
+    organisation_id: int | None
     amount: Decimal
     paid: Decimal
     released: Decimal
@@ -425,7 +426,8 @@ class CommitmentIn(Schema):
     year: int
     project: str
     category: str
-    supplier: str
+    supplier: str = ""
+    organisation_id: int | None = None
     amount: str
     reservation_id: int | None = None
 

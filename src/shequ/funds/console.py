@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from shequ.civil.selectors import organisation_choices_for
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
 from shequ.core.scopes import CITY_CODE, Role
@@ -224,6 +225,10 @@ def _community_context(request: HttpRequest, code: str) -> dict[str, Any]:
         (d.pk, f"{d.meeting_date} {d.subject} ({d.amount})")
         for d in selectors.decisions_with_room(code)[:100]
     ]
+    commit_form.fields["organisation"].choices = [  # type: ignore[attr-defined]
+        ("", "—"),
+        *organisation_choices_for(code),
+    ]
     latest_objections = list(
         Objection.objects.filter(community_id=code).select_related("approval").order_by("-id")[:50]
     )
@@ -300,10 +305,17 @@ def decision_create(request: HttpRequest, code: str) -> HttpResponse:
 def commitment_create(request: HttpRequest, code: str) -> HttpResponse:
     form = CommitmentForm(request.POST)
     form.fields["approval"].choices = [(request.POST.get("approval"), "")]  # type: ignore[attr-defined]
+    # The service checks the organisation; the form only reads its number.
+    form.fields["organisation"].choices = [  # type: ignore[attr-defined]
+        ("", "—"),
+        (request.POST.get("organisation", ""), ""),
+    ]
     if not form.is_valid():
         return _form_error(request, code, form)
     data = dict(form.cleaned_data)
     approval_id = data.pop("approval")
+    data["organisation_id"] = data.pop("organisation")
+    data["supplier"] = data.get("supplier") or ""
     return _done(
         request,
         code,

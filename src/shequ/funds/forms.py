@@ -66,7 +66,15 @@ class CommitmentForm(StyledForm):
     year = forms.IntegerField(label=_("Year"), min_value=0, max_value=2100)
     project = forms.CharField(label=_("Project"), max_length=200)
     category = forms.ChoiceField(label=_("Category"), choices=Commitment.Category.choices)
-    supplier = forms.CharField(label=_("Supplier"), max_length=200)
+    organisation = forms.TypedChoiceField(
+        label=_("Supplier from the registry of social organisations"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+    supplier = forms.CharField(
+        label=_("Or another supplier (name)"), max_length=200, required=False
+    )
     amount = forms.CharField(label=_("Amount (yuan)"), **AMOUNT)  # type: ignore[arg-type]
 
 

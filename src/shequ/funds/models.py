@@ -27,6 +27,8 @@ class Track(models.TextChoices):
     SECURITY = "security", _("Security fund")  # 社区保障资金
     INCENTIVE = "incentive", _("Incentive fund")  # 社区激励资金
     DONATION = "donation", _("Community foundation")  # 社区基金
+    # Community-making grants and purchased services paid through calls (civil app).
+    GRANTS = "grants", _("Grants and purchased services")  # 社区营造与购买服务
 
 
 class Account(models.Model):
@@ -425,6 +427,16 @@ class Commitment(models.Model):
     project = models.CharField(_("project"), max_length=200)
     category = models.CharField(_("category"), max_length=12, choices=Category.choices)
     supplier = models.CharField(_("supplier"), max_length=200)
+    # A supplier from the registry of social organisations; ``supplier`` then holds its name
+    # as it was when committed (older items have only the free text).
+    organisation = models.ForeignKey(
+        "civil.Organisation",
+        verbose_name=_("registered organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     amount = models.DecimalField(_("amount"), **MONEY)
     paid = models.DecimalField(_("paid"), default=Decimal("0.00"), **MONEY)
     released = models.DecimalField(_("released"), default=Decimal("0.00"), **MONEY)

@@ -10,6 +10,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shequ.civil.selectors import organisation_for_payment
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.services import audit_record
 from shequ.funds.models import (
@@ -46,9 +47,13 @@ def commitment_create(
     supplier: str,
     amount: Any,
     reservation_id: int | None = None,
+    organisation_id: int | None = None,
     ip: str | None = None,
 ) -> Commitment:
     """Commit money of a community fund to a spending item approved by the council.
+
+    The supplier is a registered social organisation (``organisation_id``, its name kept in
+    ``supplier``) or, for anyone else, a name typed in ``supplier``.
 
     With ``reservation_id`` the money comes out of that reservation (a budgeting round's
     budget held since the round opened), not out of the fund's available balance.
@@ -67,6 +72,10 @@ def commitment_create(
     value = money_parse(amount)
     if not project.strip():
         raise DomainError("project_required", _("Name the project."), field="project")
+    organisation = None
+    if organisation_id is not None:
+        organisation = organisation_for_payment(organisation_id)
+        supplier = organisation.name
     if not supplier.strip():
         raise DomainError("supplier_required", _("Name the supplier."), field="supplier")
     if category not in Commitment.Category.values:
@@ -130,6 +139,7 @@ def commitment_create(
         project=project.strip()[:200],
         category=category,
         supplier=supplier.strip()[:200],
+        organisation=organisation,
         amount=value,
         transaction=entry,
         created_by=user,
@@ -137,6 +147,8 @@ def commitment_create(
     changes: dict[str, Any] = {"amount": [None, str(value)], "approval": [None, approval.pk]}
     if reservation is not None:
         changes["reservation"] = [None, reservation.pk]
+    if organisation is not None:
+        changes["organisation"] = [None, organisation.pk]
     audit_record(
         actor=actor,
         verb="funds.committed",

@@ -15,6 +15,7 @@ DEMO_COMMANDS: list[str] = [
     "seed_projects",
     "seed_sso",
     "seed_funds",
+    "seed_civil",
     "seed_surveys",
     "seed_participation",
     "seed_catalogue",

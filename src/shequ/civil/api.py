@@ -1,0 +1,220 @@
+"""/api/v1/civil: the public register of social organisations, calls with their score
+breakdown, contracts with their tranches; registrars register organisations and grade them."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from ninja import Router, Schema, Status
+from ninja.pagination import paginate
+
+from shequ.civil import selectors
+from shequ.civil.models import Call, Contract, Organisation, Tranche
+from shequ.civil.services import registry
+from shequ.civil.services.registry import OrganisationData
+from shequ.core.errors import NotFound
+from shequ.core.services import client_ip
+from shequ.sso.api_auth import API_AUTH
+
+router = Router(tags=["civil"], auth=API_AUTH)
+
+
+class CivilRatingOut(Schema):
+    grade: str
+    year: int
+    expires_on: date
+
+
+class CivilOrganisationOut(Schema):
+    """An organisation as the public register shows it: the legal representative masked,
+    no ID number, mobile or bank account."""
+
+    id: int
+    name: str
+    credit_code: str | None
+    kind: str
+    fields: list[str]
+    authority_code: str
+    legal_representative: str
+    status: str
+    staff_count: int
+    volunteer_count: int
+    incubation: str
+    service_area_codes: list[str]
+    ratings: list[CivilRatingOut]
+
+    @staticmethod
+    def resolve_authority_code(obj: Organisation) -> str:
+        return obj.authority_id
+
+    @staticmethod
+    def resolve_legal_representative(obj: Organisation) -> str:
+        return str(obj.legal_rep_name or "")
+
+    @staticmethod
+    def resolve_service_area_codes(obj: Organisation) -> list[str]:
+        return [d.code for d in obj.service_areas.all()]
+
+    @staticmethod
+    def resolve_ratings(obj: Organisation) -> list[CivilRatingOut]:
+        return [
+            CivilRatingOut(grade=r.get_grade_display(), year=r.year, expires_on=r.expires_on)
+            for r in obj.ratings.all()
+        ]
+
+
+class CivilOrganisationIn(Schema):
+    name: str
+    kind: str
+    credit_code: str = ""
+    authority_code: str
+    legal_rep_name: str
+    legal_rep_id: str = ""
+    legal_rep_phone: str = ""
+    fields: list[str] = []
+    service_area_codes: list[str] = []
+    address: str = ""
+    registered_on: date | None = None
+    staff_count: int = 0
+    volunteer_count: int = 0
+    bank_name: str = ""
+    bank_account: str = ""
+
+
+class CivilRatingIn(Schema):
+    grade: int
+    year: int
+    score: int | None = None
+
+
+class CivilCallOut(Schema):
+    id: int
+    title: str
+    kind: str
+    division_code: str
+    field: str
+    budget: Decimal
+    max_award: Decimal
+    stage: str
+    opens_at: str
+    closes_at: str
+
+    @staticmethod
+    def resolve_division_code(obj: Call) -> str:
+        return obj.division_id
+
+    @staticmethod
+    def resolve_opens_at(obj: Call) -> str:
+        return obj.opens_at.isoformat()
+
+    @staticmethod
+    def resolve_closes_at(obj: Call) -> str:
+        return obj.closes_at.isoformat()
+
+
+class CivilTrancheOut(Schema):
+    number: int
+    milestone: str
+    amount: Decimal
+    status: str
+    people_served: int | None
+    ledger_transaction_id: int | None
+
+    @staticmethod
+    def resolve_ledger_transaction_id(obj: Tranche) -> int | None:
+        return obj.payment_transaction_id
+
+
+class CivilContractOut(Schema):
+    id: int
+    organisation_id: int
+    title: str
+    division_code: str
+    amount: Decimal
+    paid: Decimal
+    signed_on: date
+    ends_on: date
+    tranches: list[CivilTrancheOut]
+
+    @staticmethod
+    def resolve_organisation_id(obj: Contract) -> int:
+        return obj.application.organisation_id
+
+    @staticmethod
+    def resolve_title(obj: Contract) -> str:
+        return obj.application.title
+
+    @staticmethod
+    def resolve_division_code(obj: Contract) -> str:
+        return obj.division_id
+
+    @staticmethod
+    def resolve_tranches(obj: Contract) -> list[Tranche]:
+        return list(obj.tranches.all())
+
+
+def _shown(organisation_id: int) -> Organisation:
+    organisation = selectors.organisation_get_public(organisation_id)
+    if organisation is None:
+        raise NotFound("organisation_not_found", _("No such organisation."))
+    return organisation
+
+
+@router.get("/organisations", response=list[CivilOrganisationOut], auth=None)
+@paginate
+def list_organisations(
+    request: HttpRequest, q: str = "", kind: str = "", field: str = ""
+) -> object:
+    """The public register (deregistered organisations left out)."""
+    return selectors.organisation_list_public(q=q[:60], kind=kind, field=field)
+
+
+@router.get("/organisations/{organisation_id}", response=CivilOrganisationOut, auth=None)
+def get_organisation(request: HttpRequest, organisation_id: int) -> Organisation:
+    organisation = selectors.organisation_get_public(organisation_id)
+    if organisation is None or organisation.status == Organisation.Status.DEREGISTERED:
+        raise NotFound("organisation_not_found", _("No such organisation."))
+    return organisation
+
+
+@router.post("/organisations", response={201: CivilOrganisationOut})
+def register_organisation(
+    request: HttpRequest, payload: CivilOrganisationIn
+) -> Status[Organisation]:
+    """Register or file an organisation (civil-affairs staff of the authority's area)."""
+    organisation = registry.organisation_register(
+        actor=request.user, data=OrganisationData(**payload.dict()), ip=client_ip(request)
+    )
+    return Status(201, _shown(organisation.pk))
+
+
+@router.post("/organisations/{organisation_id}/ratings", response={201: CivilOrganisationOut})
+def grade_organisation(
+    request: HttpRequest, organisation_id: int, payload: CivilRatingIn
+) -> Status[Organisation]:
+    """Record an assessment grade (5 = 5A … 1 = 1A)."""
+    registry.rating_record(
+        actor=request.user,
+        organisation_id=organisation_id,
+        grade=payload.grade,
+        year=payload.year,
+        score=payload.score,
+        ip=client_ip(request),
+    )
+    return Status(201, _shown(organisation_id))
+
+
+@router.get("/calls", response=list[CivilCallOut], auth=None)
+@paginate
+def list_calls(request: HttpRequest) -> object:
+    return selectors.call_list_public()
+
+
+@router.get("/contracts/{contract_id}", response=CivilContractOut, auth=None)
+def get_contract(request: HttpRequest, contract_id: int) -> Contract:
+    """A contract with its tranches and the ledger entries that paid them."""
+    contract = selectors.contract_get_public(contract_id)
+    if contract is None:
+        raise NotFound("contract_not_found", _("No such contract."))
+    return contract

@@ -1,0 +1,8 @@
+"""Writes of the civil app, one module per noun (house style 10); import from the owner:
+
+- ``registry``: ``organisation_register``, ``organisation_update``, ``rating_record``,
+  ``inspection_record``, ``organisation_set_status``;
+- ``members``: ``invitation_send``, ``invitation_accept``, ``membership_end``;
+- ``calls``: calls, applications, screening, reviews, determination, notice, contracts,
+  tranches.
+"""

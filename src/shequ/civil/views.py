@@ -1,0 +1,298 @@
+"""Public pages of the registry and an organisation's own accounts ("my organisations")."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from shequ.civil import selectors
+from shequ.civil.forms import ApplicationForm, InviteForm, ObjectionForm, ReportForm
+from shequ.civil.models import Application, Call, Contract, Field, Kind
+from shequ.civil.permissions import is_expert, is_member
+from shequ.civil.services import calls, members
+from shequ.core.errors import DomainError, NotFound
+from shequ.core.forms import add_domain_error
+from shequ.core.services import client_ip
+
+
+def organisation_list(request: HttpRequest) -> HttpResponse:
+    """The public register: names, kinds, codes, grades, fields."""
+    q = request.GET.get("q", "").strip()[:60]
+    kind = request.GET.get("kind", "")
+    field = request.GET.get("field", "")
+    rows = selectors.organisation_list_public(q=q, kind=kind, field=field)
+    page = Paginator(rows, 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "civil/list.html",
+        {
+            "page": page,
+            "q": q,
+            "kind": kind,
+            "field": field,
+            "kinds": Kind.choices,
+            "fields": Field.choices,
+        },
+    )
+
+
+def organisation_detail(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    organisation = selectors.organisation_get_public(organisation_id)
+    if organisation is None or organisation.status == organisation.Status.DEREGISTERED:
+        raise Http404
+    return render(
+        request,
+        "civil/detail.html",
+        {"organisation": organisation, "rating": selectors.current_rating(organisation)},
+    )
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    """The organisations the user acts for, open invitations, and (admins) inviting staff."""
+    form = InviteForm(request.POST or None, prefix="invite")
+    if request.method == "POST" and form.is_valid():
+        organisation_id = int(request.POST.get("organisation") or 0)
+        if not is_member(request.user, organisation_id, admin=True):
+            raise Http404
+        try:
+            members.invitation_send(
+                actor=request.user,
+                organisation_id=organisation_id,
+                phone=form.cleaned_data["phone"],
+                role=form.cleaned_data["role"],
+                ip=client_ip(request),
+            )
+        except NotFound:
+            raise Http404 from None
+        except DomainError as error:
+            if error.field == "phone":
+                add_domain_error(form, error)
+            else:
+                messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                _("Invitation sent. The holder of that number sees it after signing in."),
+            )
+            return redirect("civil:mine")
+    memberships = selectors.memberships_of(request.user)
+    return render(
+        request,
+        "civil/mine.html",
+        {
+            "memberships": memberships,
+            "invitations": selectors.invitations_for(request.user),
+            "form": form,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def invitation_accept(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    try:
+        members.invitation_accept(
+            actor=request.user, invitation_id=invitation_id, ip=client_ip(request)
+        )
+    except NotFound:
+        raise Http404 from None
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("You now act for the organisation."))
+    return redirect("civil:mine")
+
+
+def call_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "civil/calls.html", {"calls": selectors.call_list_public()[:100]})
+
+
+def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
+    """A call; during and after the public notice, each application's score breakdown."""
+    call = selectors.call_list_public().filter(pk=call_id).first()
+    if call is None:
+        raise Http404
+    form = ObjectionForm(request.POST or None)
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect("people:login")
+        if form.is_valid():
+            try:
+                calls.objection_raise(
+                    actor=request.user,
+                    call_id=call.pk,
+                    text=form.cleaned_data["text"],
+                    ip=client_ip(request),
+                )
+            except NotFound:
+                raise Http404 from None
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                messages.success(
+                    request, _("Your objection is recorded; the answer will be shown here.")
+                )
+                return redirect("civil:call", call_id=call.pk)
+    shown = call.stage in (Call.Stage.NOTICE, Call.Stage.AWARDED)
+    return render(
+        request,
+        "civil/call.html",
+        {
+            "call": call,
+            "criteria": list(call.criteria.all()),
+            "rows": selectors.call_breakdown(call) if shown else [],
+            "objections": list(call.objections.all()) if shown else [],
+            "contracts": list(
+                Contract.objects.filter(application__call=call).select_related(
+                    "application__organisation"
+                )
+            ),
+            "form": form,
+            "may_apply": call.stage == Call.Stage.OPEN
+            and bool(selectors.memberships_of(request.user)),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def apply(request: HttpRequest, call_id: int) -> HttpResponse:
+    """An organisation's account submits an application to a call."""
+    call = selectors.call_list_public().filter(pk=call_id).first()
+    if call is None:
+        raise Http404
+    memberships = selectors.memberships_of(request.user)
+    if not memberships:
+        raise Http404
+    form = ApplicationForm(request.POST or None, request.FILES or None)
+    form.fields["organisation"].choices = [  # type: ignore[attr-defined]
+        (m.organisation_id, m.organisation.name) for m in memberships
+    ]
+    form.fields["community"].choices = [  # type: ignore[attr-defined]
+        ("", "—"),
+        *selectors.partner_communities([m.organisation_id for m in memberships], call.division_id),
+    ]
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            calls.application_submit(
+                actor=request.user,
+                call_id=call.pk,
+                organisation_id=data["organisation"],
+                title=data["title"],
+                summary=data["summary"],
+                amount=data["amount"],
+                self_funding=data.get("self_funding") or "0",
+                budget_lines=form.budget_lines(),
+                community_code=data.get("community") or "",
+                council_minutes=data.get("council_minutes"),
+                ip=client_ip(request),
+            )
+        except NotFound:
+            raise Http404 from None
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("The application is submitted."))
+            return redirect("civil:org_applications", organisation_id=data["organisation"])
+    return render(
+        request,
+        "civil/apply.html",
+        {"call": call, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def org_applications(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    """An organisation's applications, contracts and milestone reports (its accounts only)."""
+    if not is_member(request.user, organisation_id):
+        raise Http404
+    form = ReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            calls.tranche_report(
+                actor=request.user,
+                tranche_id=int(request.POST.get("tranche") or 0),
+                report=form.cleaned_data["report"],
+                people_served=form.cleaned_data.get("people_served"),
+                ip=client_ip(request),
+            )
+        except NotFound:
+            raise Http404 from None
+        except DomainError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("The report is sent for checking."))
+            return redirect("civil:org_applications", organisation_id=organisation_id)
+    applications = list(
+        Application.objects.filter(organisation_id=organisation_id)
+        .select_related("call", "community", "contract")
+        .prefetch_related("contract__tranches")
+        .order_by("-id")
+    )
+    return render(
+        request,
+        "civil/org_applications.html",
+        {"applications": applications, "form": form, "organisation_id": organisation_id},
+        status=400 if form.errors else 200,
+    )
+
+
+def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
+    """The public page of a contract: milestones, reports, tranches and their ledger entries."""
+    contract = selectors.contract_get_public(contract_id)
+    if contract is None:
+        raise Http404
+    return render(request, "civil/contract.html", {"contract": contract})
+
+
+@login_required
+def review_list(request: HttpRequest) -> HttpResponse:
+    if not is_expert(request.user):
+        raise Http404
+    return render(
+        request, "civil/reviews.html", {"reviews": selectors.reviews_for_expert(request.user)}
+    )
+
+
+@login_required
+def review_score(request: HttpRequest, review_id: int) -> HttpResponse:
+    """An expert scores an application per criterion (empty = not applicable)."""
+    review = selectors.reviews_for_expert(request.user).filter(pk=review_id).first()
+    if review is None:
+        raise Http404
+    criteria = list(review.application.call.criteria.all())
+    error = ""
+    if request.method == "POST":
+        scores = {c.pk: request.POST.get(f"c{c.pk}", "") for c in criteria}
+        try:
+            calls.review_score(
+                actor=request.user,
+                review_id=review.pk,
+                scores=scores,
+                comment=request.POST.get("comment", ""),
+                ip=client_ip(request),
+            )
+        except NotFound:
+            raise Http404 from None
+        except DomainError as failure:
+            error = str(failure)
+        else:
+            messages.success(request, _("Your scores are saved."))
+            return redirect("civil:reviews")
+    return render(
+        request,
+        "civil/review.html",
+        {
+            "review": review,
+            "criteria": [(c, (review.scores or {}).get(str(c.pk))) for c in criteria],
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
