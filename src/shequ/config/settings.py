@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "shequ.bookings",
     "shequ.payments",
     "shequ.ratings",
+    "shequ.indicators",
     "shequ.funds",
     "shequ.surveys",
     "shequ.participation",
