@@ -2,12 +2,23 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
 from shequ.core.scopes import Role
+from shequ.indicators import services
 from shequ.indicators.models import TreeVersion
 from shequ.indicators.services import tree_install_default
+from shequ.participation.models import Proposal
 from shequ.people.models import User
-from tests.factories import CITY, WUHOU, make_staff
+from tests.factories import (
+    CITY,
+    NIJIAQIAO,
+    SHUIJINGFANG,
+    WUHOU,
+    YULIN_NORTH,
+    make_resident,
+    make_staff,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 YEAR = 2026
@@ -27,3 +38,31 @@ def district_officer(chengdu: None) -> User:
 @pytest.fixture
 def tree(committee: User) -> TreeVersion:
     return tree_install_default(actor=committee)
+
+
+def _proposals(code: str, count: int, author: User | None = None) -> None:
+    resident = make_resident(code, name="议题人")
+    for n in range(count):
+        Proposal.objects.create(
+            community_id=code,
+            author=author or User.objects.create(username=f"p{code}{n}"),
+            title=f"议题{n}",
+            description="内容",
+            category="environment",
+        )
+    assert resident.pk
+
+
+@pytest.fixture
+def evaluated(tree: TreeVersion, committee: User) -> tuple[TreeVersion, int]:
+    year = timezone.localdate().year
+    for code, residents, proposals in (
+        (NIJIAQIAO, 3, 4),
+        (YULIN_NORTH, 2, 1),
+        (SHUIJINGFANG, 4, 0),
+    ):
+        for n in range(residents - 1):
+            make_resident(code, name=f"居民{n}")
+        _proposals(code, proposals)
+    services.run_evaluate_now(actor=committee, version_id=tree.pk, year=year)
+    return tree, year

@@ -8,9 +8,8 @@ from django.utils import timezone
 from shequ.core.errors import DomainError, PermissionDenied
 from shequ.indicators import selectors, services
 from shequ.indicators.models import Indicator, Node, Result, TreeVersion, Value
-from shequ.participation.models import Proposal
 from shequ.people.models import User
-from tests.factories import NIJIAQIAO, SHUIJINGFANG, YULIN_NORTH, make_resident
+from tests.factories import NIJIAQIAO, SHUIJINGFANG
 
 pytestmark = pytest.mark.django_db
 
@@ -25,47 +24,22 @@ def test_default_tree_has_seven_scenarios_and_enough_computed_indicators(
     assert services.tree_problems(tree) == []
 
 
-def _proposals(code: str, count: int, author: User | None = None) -> None:
-    resident = make_resident(code, name="议题人")
-    for n in range(count):
-        Proposal.objects.create(
-            community_id=code,
-            author=author or User.objects.create(username=f"p{code}{n}"),
-            title=f"议题{n}",
-            description="内容",
-            category="environment",
-        )
-    assert resident.pk
-
-
-@pytest.fixture
-def evaluated(tree: TreeVersion, committee: User) -> tuple[TreeVersion, int]:
-    year = timezone.localdate().year
-    for code, residents, proposals in (
-        (NIJIAQIAO, 3, 4),
-        (YULIN_NORTH, 2, 1),
-        (SHUIJINGFANG, 4, 0),
-    ):
-        for n in range(residents - 1):
-            make_resident(code, name=f"居民{n}")
-        _proposals(code, proposals)
-    services.run_evaluate_now(actor=committee, version_id=tree.pk, year=year)
-    return tree, year
-
-
 def test_values_keep_their_counts_and_lead_to_exactly_those_records(
     evaluated: tuple[TreeVersion, int],
 ) -> None:
     tree, year = evaluated
     value = Value.objects.get(
-        indicator__version=tree, indicator__code="proposals_per_1000", division_id=NIJIAQIAO,
+        indicator__version=tree,
+        indicator__code="proposals_per_1000",
+        division_id=NIJIAQIAO,
         year=year,
     )
     assert value.inputs == {"numerator": 4.0, "denominator": 3.0}
     assert value.value == pytest.approx(4 / 3 * 1000)
     assert "participation_proposal" in value.computation.queries["numerator"]
     page = selectors.value_records(value, "numerator")
-    assert page.count == 4 and len(page.rows) == 4
+    assert page.count == 4
+    assert len(page.rows) == 4
     assert {p.community_id for p in page.rows} == {NIJIAQIAO}
     assert selectors.value_records(value, "denominator").count == 3
 
@@ -73,11 +47,18 @@ def test_values_keep_their_counts_and_lead_to_exactly_those_records(
 def test_a_run_scores_ranks_and_bounds_every_unit(evaluated: tuple[TreeVersion, int]) -> None:
     tree, year = evaluated
     run = selectors.run_latest(tree, year)
-    assert run is not None and run.status == "done"
+    assert run is not None
+    assert run.status == "done"
     nijiaqiao = Result.objects.get(run=run, division_id=NIJIAQIAO)
     assert nijiaqiao.score is not None
     assert set(nijiaqiao.dimension_scores) == {
-        "service", "culture", "ecology", "space", "industry", "governance", "smart"
+        "service",
+        "culture",
+        "ecology",
+        "space",
+        "industry",
+        "governance",
+        "smart",
     }
     ranked = Result.objects.filter(run=run, level="community", ranked=True)
     for result in ranked:
@@ -114,7 +95,7 @@ def test_bad_weights_and_targets_are_refused_naming_them(
         services.indicator_update(
             actor=committee, indicator_id=indicator.pk, data={"target": "120"}
         )
-    with pytest.raises(DomainError, match="wrong direction|方向"):
+    with pytest.raises(DomainError, match=r"wrong direction|方向"):
         services.indicator_update(actor=committee, indicator_id=indicator.pk, data={"target": "0"})
     with pytest.raises(DomainError):
         services.indicator_update(actor=committee, indicator_id=indicator.pk, data={"weight": "x"})
@@ -129,7 +110,7 @@ def test_bad_weights_and_targets_are_refused_naming_them(
     draft.refresh_from_db()
     assert draft.status == TreeVersion.Status.DRAFT
     sub = draft.nodes.get(code="service-access")
-    with pytest.raises(DomainError, match="cycle|循环"):
+    with pytest.raises(DomainError, match=r"cycle|循环"):
         services.node_update(
             actor=committee, node_id=service.pk, name="服务", weight="30", parent_id=sub.pk
         )
@@ -149,13 +130,19 @@ def test_entering_values_checks_area_number_and_period(
     beds = tree.indicators.get(code="elderly_beds")
     with pytest.raises(PermissionDenied):
         services.value_enter(
-            actor=district_officer, indicator_id=beds.pk, division_code=SHUIJINGFANG,
-            year=year, raw="3",
+            actor=district_officer,
+            indicator_id=beds.pk,
+            division_code=SHUIJINGFANG,
+            year=year,
+            raw="3",
         )
     with pytest.raises(DomainError):
         services.value_enter(
-            actor=district_officer, indicator_id=beds.pk, division_code=NIJIAQIAO,
-            year=year, raw="三",
+            actor=district_officer,
+            indicator_id=beds.pk,
+            division_code=NIJIAQIAO,
+            year=year,
+            raw="三",
         )
     services.value_enter(
         actor=district_officer, indicator_id=beds.pk, division_code=NIJIAQIAO, year=year, raw="3.5"
@@ -164,7 +151,10 @@ def test_entering_values_checks_area_number_and_period(
     services.period_close(actor=committee, year=year)
     with pytest.raises(DomainError):
         services.value_enter(
-            actor=district_officer, indicator_id=beds.pk, division_code=NIJIAQIAO,
-            year=year, raw="4",
+            actor=district_officer,
+            indicator_id=beds.pk,
+            division_code=NIJIAQIAO,
+            year=year,
+            raw="4",
         )
     assert Value.objects.get(indicator=beds, division_id=NIJIAQIAO).value == 3.5

@@ -12,6 +12,7 @@ from shequ.casework.api import router as casework_router
 from shequ.catalogue.api import router as catalogue_router
 from shequ.core.api import ApiParser, ProblemDocumentedAPI, install_problem_handlers
 from shequ.funds.api import router as funds_router
+from shequ.indicators.api import router as indicators_router
 from shequ.notices.api import router as notices_router
 from shequ.participation.api import router as participation_router
 from shequ.payments.api import router as payments_router
@@ -58,4 +59,5 @@ api.add_router("/ratings", ratings_router)
 api.add_router("/funds", funds_router)
 api.add_router("/surveys", surveys_router)
 api.add_router("/participation", participation_router)
+api.add_router("/indicators", indicators_router)
 api.add_router("/access", access_router)

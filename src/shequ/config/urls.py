@@ -35,6 +35,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("console/payments/", include("shequ.payments.console_urls")),
     path("ratings/", include("shequ.ratings.urls")),
     path("console/ratings/", include("shequ.ratings.console_urls")),
+    path("indicators/", include("shequ.indicators.urls")),
+    path("console/indicators/", include("shequ.indicators.console_urls")),
     path("console/access/", include("shequ.access.console_urls")),
     path("documents/", include("shequ.documents.urls")),
     path("console/documents/", include("shequ.documents.console_urls")),

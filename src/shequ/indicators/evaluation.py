@@ -97,9 +97,9 @@ def build_problem(
     version: TreeVersion, year: int
 ) -> tuple[method.Problem, list[Division], list[Indicator]]:
     indicators = list(
-        version.indicators.filter(level=LEVEL_COMMUNITY).select_related("node").order_by(
-            "node__parent__order", "node__order", "order", "id"
-        )
+        version.indicators.filter(level=LEVEL_COMMUNITY)
+        .select_related("node")
+        .order_by("node__parent__order", "node__order", "order", "id")
     )
     units = list(
         Division.objects.filter(level=Division.Level.COMMUNITY, is_active=True).order_by("code")
@@ -205,8 +205,10 @@ def _execute(run: Run, version: TreeVersion) -> None:
     results += _area_results(run, units, outcome, uncertainty, dim_scores, "district")
     Result.objects.filter(run=run).delete()
     Result.objects.bulk_create(results, batch_size=2000)
-    overall = {c: float(np.nanmean(shifts[c])) if not np.isnan(shifts[c]).all() else 0.0
-               for c in method.CHOICES}
+    overall = {
+        c: float(np.nanmean(shifts[c])) if not np.isnan(shifts[c]).all() else 0.0
+        for c in method.CHOICES
+    }
     run.sensitivity = {
         "choices": {c: round(v, 3) for c, v in overall.items()},
         "most": max(overall, key=lambda c: overall[c]) if overall else "",
@@ -285,7 +287,7 @@ def _area_results(
                     d: _clean(float(np.nanmean(s[members]))) if members.any() else None
                     for d, s in dim_scores.items()
                 },
-                measured=int(counts[a]),
+                measured=int(outcome.measured[members].sum()),
                 met=int(outcome.met[members].sum()) if members.any() else 0,
                 ranked=bool(eligible[a]),
                 rank=_int(rank[a]),
@@ -316,9 +318,39 @@ def _correlation_flags(
                 continue
             same = _dimension_of(indicators[a], nodes).pk == _dimension_of(indicators[b], nodes).pk
             if abs(r) >= 0.9:
-                flags.append({"a": indicators[a].code, "b": indicators[b].code,
-                              "r": round(float(r), 3), "kind": "redundant"})
+                flags.append(
+                    {
+                        "a": indicators[a].code,
+                        "b": indicators[b].code,
+                        "r": round(float(r), 3),
+                        "kind": "redundant",
+                    }
+                )
             elif same and r <= -0.3:
-                flags.append({"a": indicators[a].code, "b": indicators[b].code,
-                              "r": round(float(r), 3), "kind": "counter"})
+                flags.append(
+                    {
+                        "a": indicators[a].code,
+                        "b": indicators[b].code,
+                        "r": round(float(r), 3),
+                        "kind": "counter",
+                    }
+                )
     return {"flags": flags[:200]}
+
+
+def run_with_values(run_id: int) -> Run:
+    """Recompute the computed values of the run's year (unless closed), then evaluate."""
+    from shequ.indicators.services import values_compute
+
+    run = Run.objects.get(pk=run_id)
+    values_compute(actor=None, version_id=run.version_id, year=run.year)
+    return run_execute(run_id)
+
+
+def run_lost(record: Any) -> None:
+    """The worker died: fail the run the task was driving."""
+    run_id = (getattr(record, "kwargs", None) or {}).get("run_id")
+    if run_id:
+        Run.objects.filter(pk=run_id, status=Run.Status.QUEUED).update(
+            status=Run.Status.FAILED, error="stale"
+        )

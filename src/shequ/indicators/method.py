@@ -64,7 +64,10 @@ def _group_means(column: Matrix, groups: NDArray[np.int64]) -> Matrix:
 
 
 def impute(
-    matrix: Matrix, policies: Sequence[str], streets: NDArray[np.int64], districts: NDArray[np.int64]
+    matrix: Matrix,
+    policies: Sequence[str],
+    streets: NDArray[np.int64],
+    districts: NDArray[np.int64],
 ) -> Matrix:
     """Fill missing values of columns whose policy is ``peer_mean``: the mean of the same
     street's units, else of the district's, else of all; other columns stay missing."""
@@ -87,9 +90,7 @@ def impute(
     return out
 
 
-def normalise(
-    matrix: Matrix, method: str, higher: NDArray[np.bool_], targets: Matrix
-) -> Matrix:
+def normalise(matrix: Matrix, method: str, higher: NDArray[np.bool_], targets: Matrix) -> Matrix:
     """Scores on 0–100 (z-score: 50 + 10 z), 100 best; NaN stays NaN."""
     with np.errstate(invalid="ignore", divide="ignore"):
         if method == "minmax":

@@ -16,8 +16,6 @@ from django.utils.translation import gettext_lazy as _
 
 from shequ.places.models import Division
 
-WEIGHT = {"max_digits": 7, "decimal_places": 2}
-
 
 class TreeVersion(models.Model):
     class Status(models.TextChoices):
@@ -104,7 +102,7 @@ class Node(models.Model):
     )
     code = models.SlugField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=80)
-    weight = models.DecimalField(_("weight (%)"), **WEIGHT)
+    weight = models.DecimalField(_("weight (%)"), max_digits=7, decimal_places=2)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
@@ -154,7 +152,7 @@ class Indicator(models.Model):
     upper_bound = models.DecimalField(
         _("largest possible value"), max_digits=14, decimal_places=4, null=True, blank=True
     )
-    weight = models.DecimalField(_("weight (%)"), **WEIGHT)
+    weight = models.DecimalField(_("weight (%)"), max_digits=7, decimal_places=2)
     source = models.CharField(_("source"), max_length=8, choices=Source.choices)
     computation = models.CharField(_("computation"), max_length=40, blank=True)
     source_note = models.CharField(_("where the data comes from"), max_length=120, blank=True)
@@ -325,3 +323,84 @@ class Result(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id} {self.division_id} {self.score}"
+
+    @property
+    def missed(self) -> int:
+        """Values that miss their target (达标 not reached)."""
+        return max(self.measured - self.met, 0)
+
+
+class TopTen(models.Model):
+    """The year's 市民口碑十佳: the platform's score picks the candidates, residents vote, and
+    the combined score with published weights decides."""
+
+    class Status(models.TextChoices):
+        VOTING = "voting", _("Residents voting")
+        DECIDED = "decided", _("Decided")
+
+    run = models.ForeignKey(Run, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    candidates_count = models.PositiveSmallIntegerField(_("candidates"), default=50)
+    winners_count = models.PositiveSmallIntegerField(_("winners"), default=10)
+    platform_weight = models.DecimalField(
+        _("weight of the platform score (%)"), max_digits=5, decimal_places=2, default=60
+    )
+    vote_weight = models.DecimalField(
+        _("weight of the residents' vote (%)"), max_digits=5, decimal_places=2, default=40
+    )
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.VOTING
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("top-ten selection")
+        verbose_name_plural = _("top-ten selections")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return f"{self.year} 市民口碑十佳"
+
+
+class TopTenCandidate(models.Model):
+    selection = models.ForeignKey(TopTen, on_delete=models.CASCADE, related_name="candidates")
+    division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+")
+    platform_score = models.FloatField(_("platform score"))
+    votes = models.PositiveIntegerField(_("votes"), default=0)
+    combined = models.FloatField(_("combined score"), null=True, blank=True)
+    place = models.PositiveSmallIntegerField(_("place"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("top-ten candidate")
+        verbose_name_plural = _("top-ten candidates")
+        ordering = ["place", "-platform_score", "division_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["selection", "division"], name="ind_candidate_once"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.division_id)
+
+
+class TopTenBallot(models.Model):
+    """One resident's ballot (one per account and selection); the choices are counted into
+    the candidates' votes when cast."""
+
+    selection = models.ForeignKey(TopTen, on_delete=models.CASCADE, related_name="ballots")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    choices = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("top-ten ballot")
+        verbose_name_plural = _("top-ten ballots")
+        constraints = [
+            models.UniqueConstraint(fields=["selection", "user"], name="ind_ballot_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.selection_id} {self.user_id}"

@@ -39,7 +39,9 @@ TOLERANCE = Decimal("0.01")
 
 def _require_editor(actor: Any) -> None:
     if actor is not None and not can_edit_tree(actor):
-        raise PermissionDenied("forbidden", _("Only the city committee changes the indicator tree."))
+        raise PermissionDenied(
+            "forbidden", _("Only the city committee changes the indicator tree.")
+        )
 
 
 def _version_for_update(version_id: int) -> TreeVersion:
@@ -114,9 +116,7 @@ def tree_install_default(*, actor: Any = None) -> TreeVersion:
                         unit=unit,
                         direction=direction,
                         target=Decimal(target),
-                        source=(
-                            Indicator.Source.COMPUTED if key else Indicator.Source.ENTERED
-                        ),
+                        source=(Indicator.Source.COMPUTED if key else Indicator.Source.ENTERED),
                         computation=key,
                         definition=definition,
                         upper_bound=upper,
@@ -260,8 +260,10 @@ def indicator_problems(indicator: Indicator) -> list[str]:
         )
     if indicator.direction == Indicator.Direction.HIGHER and indicator.target == 0:
         problems.append(
-            _("%(name)s: higher is better, so a target of 0 is met by everyone; "
-              "the target is in the wrong direction.")
+            _(
+                "%(name)s: higher is better, so a target of 0 is met by everyone; "
+                "the target is in the wrong direction."
+            )
             % {"name": name}
         )
     if (
@@ -270,8 +272,10 @@ def indicator_problems(indicator: Indicator) -> list[str]:
         and indicator.target >= indicator.upper_bound
     ):
         problems.append(
-            _("%(name)s: lower is better, so a target at the largest possible value is met by "
-              "everyone; the target is in the wrong direction.")
+            _(
+                "%(name)s: lower is better, so a target at the largest possible value is met by "
+                "everyone; the target is in the wrong direction."
+            )
             % {"name": name}
         )
     if indicator.source == Indicator.Source.COMPUTED and indicator.computation not in SOURCES:
@@ -408,13 +412,13 @@ def indicator_update(*, actor: Any, indicator_id: int, data: dict[str, Any]) -> 
         "direction": indicator.direction,
     }
     if "weight" in data:
-        indicator.weight = _decimal(data["weight"], _("The weight of %(name)s") % {
-            "name": indicator.name
-        })
+        indicator.weight = _decimal(
+            data["weight"], _("The weight of %(name)s") % {"name": indicator.name}
+        )
     if "target" in data:
-        indicator.target = _decimal(data["target"], _("The target of %(name)s") % {
-            "name": indicator.name
-        })
+        indicator.target = _decimal(
+            data["target"], _("The target of %(name)s") % {"name": indicator.name}
+        )
     for key in INDICATOR_FIELDS:
         if key in data:
             setattr(indicator, key, data[key])
@@ -608,7 +612,7 @@ def _sheet_rows(raw: bytes) -> list[tuple[Any, ...]]:
 
     try:
         book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - any unreadable upload gets the same answer
+    except Exception:
         raise DomainError(
             "not_xlsx", _("The file is not an Excel workbook (.xlsx)."), field="file"
         ) from None
@@ -652,9 +656,12 @@ def values_import(*, actor: Any, version_id: int, year: int, raw: bytes) -> Impo
             continue
         if indicator.source != Indicator.Source.ENTERED:
             result.errors.append(
-                (number, str(_("%(name)s is computed and cannot be imported") % {
-                    "name": indicator.name
-                }))
+                (
+                    number,
+                    str(
+                        _("%(name)s is computed and cannot be imported") % {"name": indicator.name}
+                    ),
+                )
             )
             continue
         division = divisions.get(code)
@@ -668,9 +675,13 @@ def values_import(*, actor: Any, version_id: int, year: int, raw: bytes) -> Impo
             continue
         if not _unit_level_ok(indicator, division):
             result.errors.append(
-                (number, str(_("%(name)s is entered per %(level)s") % {
-                    "name": indicator.name, "level": indicator.get_level_display()
-                }))
+                (
+                    number,
+                    str(
+                        _("%(name)s is entered per %(level)s")
+                        % {"name": indicator.name, "level": indicator.get_level_display()}
+                    ),
+                )
             )
             continue
         try:
@@ -684,9 +695,13 @@ def values_import(*, actor: Any, version_id: int, year: int, raw: bytes) -> Impo
             continue
         if value < 0 or (indicator.upper_bound is not None and value > indicator.upper_bound):
             result.errors.append(
-                (number, str(_("%(name)s: the value is outside the possible range") % {
-                    "name": indicator.name
-                }))
+                (
+                    number,
+                    str(
+                        _("%(name)s: the value is outside the possible range")
+                        % {"name": indicator.name}
+                    ),
+                )
             )
             continue
         if (code, key) in seen:
