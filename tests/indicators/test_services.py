@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from shequ.core.errors import DomainError, PermissionDenied
-from shequ.indicators import selectors, services
+from shequ.indicators import evaluation, selectors, services
 from shequ.indicators.models import Indicator, Node, Result, TreeVersion, Value
 from shequ.people.models import User
 from tests.factories import NIJIAQIAO, SHUIJINGFANG
@@ -80,7 +80,7 @@ def test_a_new_version_leaves_old_results_alone(
     services.indicator_update(actor=committee, indicator_id=indicator.pk, data={"target": "10"})
     assert tree.indicators.get(code="proposals_per_1000").target == Decimal("3")
     services.version_publish(actor=committee, version_id=draft.pk)
-    services.run_evaluate_now(actor=committee, version_id=draft.pk, year=year)
+    evaluation.run_evaluate_now(actor=committee, version_id=draft.pk, year=year)
     assert list(Result.objects.filter(run=old_run).values_list("division_id", "score")) == before
     tree.refresh_from_db()
     assert tree.status == TreeVersion.Status.RETIRED

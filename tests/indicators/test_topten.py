@@ -56,8 +56,8 @@ def test_top_ten_vote_and_combined_score(
     ok = client.post(f"/indicators/top-ten/{selection.pk}/", {"candidates": [last.pk]})
     assert ok.status_code == 302
     again = client.post(f"/indicators/top-ten/{selection.pk}/", {"candidates": [last.pk]})
-    assert again.status_code == 200
-    assert "已投票" in again.content.decode()
+    assert again.status_code == 400
+    assert "您已投票" in again.content.decode()
     topten.top_ten_decide(actor=committee, selection_id=selection.pk)
     last.refresh_from_db()
     assert last.votes == 1

@@ -3,7 +3,7 @@ the demo users a role to see it. Idempotent (nothing is added once a run exists)
 
 from django.utils import timezone
 
-from shequ.indicators import services
+from shequ.indicators import evaluation, services
 from shequ.indicators.models import Run
 
 
@@ -14,5 +14,5 @@ def seed_indicators() -> int:
     existing = Run.objects.filter(version=version, year=year).first()
     if existing is not None:
         return 0
-    run = services.run_evaluate_now(actor=None, version_id=version.pk, year=year)
+    run = evaluation.run_evaluate_now(actor=None, version_id=version.pk, year=year)
     return run.pk

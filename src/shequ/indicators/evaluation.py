@@ -13,6 +13,7 @@ import numpy as np
 
 from shequ.indicators import method
 from shequ.indicators.models import Indicator, Node, Result, Run, TreeVersion, Value
+from shequ.indicators.services import run_create, values_compute
 from shequ.places.models import Division
 
 LEVEL_COMMUNITY = "community"
@@ -338,10 +339,18 @@ def _correlation_flags(
     return {"flags": flags[:200]}
 
 
+def run_evaluate_now(*, actor: Any, version_id: int, year: int, compute_values: bool = True) -> Run:
+    """Compute the values, then score and rank at once (the management command, the demo)."""
+    if compute_values:
+        values_compute(actor=actor, version_id=version_id, year=year)
+    run = run_create(actor=actor, version_id=version_id, year=year)
+    run_execute(run.pk)
+    run.refresh_from_db()
+    return run
+
+
 def run_with_values(run_id: int) -> Run:
     """Recompute the computed values of the run's year (unless closed), then evaluate."""
-    from shequ.indicators.services import values_compute
-
     run = Run.objects.get(pk=run_id)
     values_compute(actor=None, version_id=run.version_id, year=run.year)
     return run_execute(run_id)

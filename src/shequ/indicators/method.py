@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.stats import rankdata
 
 Matrix = NDArray[np.float64]
 
@@ -152,9 +153,11 @@ def ranks_within(scores: Matrix, groups: NDArray[np.int64], eligible: NDArray[np
         if members.size == 0:
             continue
         block = values[members]
-        # rank = 1 + how many peers score strictly better (NaN never counts as better)
-        better = (block[None, :, :] > block[:, None, :]).sum(axis=1)
-        ranks[members] = better + 1
+        # rank = 1 + how many peers score strictly better (NaN never counts as better):
+        # "min" ranks of the negated scores, NaN sorted last.
+        negated = np.where(np.isnan(block), np.inf, -block)
+        ranked = rankdata(negated, method="min", axis=0)
+        ranks[members] = np.where(np.isnan(block), np.nan, ranked)
     return ranks[:, 0] if single else ranks
 
 

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Model, QuerySet
+from django.db.models import F, Model, QuerySet
 from django.utils.translation import gettext as _
 
 from shequ.core.errors import NotFound
@@ -91,7 +91,8 @@ def results_for(*, user: Any, run: Run, level: str, within: str | None = None) -
         from shequ.core.scopes import within as within_q
 
         results = results.filter(within_q("division_id", within))
-    return results.order_by("city_rank", "division_id")
+    # Ranked units first, best first, on every database (SQLite sorts NULL first).
+    return results.order_by(F("city_rank").asc(nulls_last=True), "division_id")
 
 
 def result_get_for(*, user: Any, run: Run, code: str) -> Result:

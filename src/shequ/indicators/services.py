@@ -759,17 +759,5 @@ def run_create(*, actor: Any, version_id: int, year: int) -> Run:
     return run
 
 
-def run_evaluate_now(*, actor: Any, version_id: int, year: int, compute_values: bool = True) -> Run:
-    """Compute the values, then score and rank (the management command and tests)."""
-    from shequ.indicators.evaluation import run_execute
-
-    if compute_values:
-        values_compute(actor=actor, version_id=version_id, year=year)
-    run = run_create(actor=actor, version_id=version_id, year=year)
-    run_execute(run.pk)
-    run.refresh_from_db()
-    return run
-
-
 def divisions_in(codes: Iterable[str]) -> dict[str, Division]:
     return {d.code: d for d in Division.objects.filter(code__in=list(codes))}

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from shequ.core.errors import DomainError
-from shequ.indicators import selectors, services
+from shequ.indicators import evaluation, selectors, services
 
 
 class Command(BaseCommand):
@@ -28,7 +28,7 @@ class Command(BaseCommand):
         if tree is None:
             raise CommandError("no such published version")
         try:
-            run = services.run_evaluate_now(
+            run = evaluation.run_evaluate_now(
                 actor=None, version_id=tree.pk, year=year, compute_values=not options["no_values"]
             )
         except DomainError as error:
