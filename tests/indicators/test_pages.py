@@ -30,7 +30,8 @@ def test_committee_cockpit_drills_from_district_to_the_records(
     body = records.content.decode()
     assert body.count('data-testid="record"') == 4
     assert '<span data-testid="records-count">4</span>' in body
-    ranking = client.get("/console/indicators/results/?level=community").content.decode()
+    yulin = "/console/indicators/results/?level=community&within=510107005000"
+    ranking = client.get(yulin).content.decode()
     assert "倪家桥社区" in ranking
     xlsx = client.get("/console/indicators/results/?level=district&format=xlsx")
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
