@@ -70,7 +70,7 @@ def test_committee_cockpit_drill_down_top_ten_and_incentive_fund(
     expect(wuhou.get_by_test_id("unit-missed")).to_have_text(re.compile(r"\d+"))
 
     # Drill down: district → street → community.
-    wuhou.get_by_role("link", name="武侯区").click()
+    page.goto(wuhou.get_by_role("link", name="武侯区").get_attribute("href") or "")
     page.get_by_role("link", name="玉林街道").click()
     page.get_by_role("link", name="倪家桥社区").click()
     expect(page.get_by_test_id("unit-name")).to_contain_text("倪家桥社区")

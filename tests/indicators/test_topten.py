@@ -42,7 +42,9 @@ def test_top_ten_vote_and_combined_score(
     )
     candidates = list(selection.candidates.all())
     assert len(candidates) == 5
-    best = Result.objects.filter(run=run, level="community", ranked=True).order_by("-score")[:5]
+    best = Result.objects.filter(run=run, level="community", ranked=True).order_by(
+        "-score", "division_id"
+    )[:5]
     assert [c.division_id for c in candidates] == [r.division_id for r in best]
     last = candidates[-1]
     voter = make_user("voter")

@@ -377,7 +377,11 @@ class TopTenCandidate(models.Model):
     class Meta:
         verbose_name = _("top-ten candidate")
         verbose_name_plural = _("top-ten candidates")
-        ordering = ["place", "-platform_score", "division_id"]
+        ordering = [
+            models.F("place").asc(nulls_last=True),
+            "-platform_score",
+            "division_id",
+        ]
         constraints = [
             models.UniqueConstraint(fields=["selection", "division"], name="ind_candidate_once"),
         ]

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -175,7 +175,8 @@ def version_create_from(*, actor: Any, version_id: int, name: str) -> TreeVersio
         **{f: getattr(source, f) for f in copy_fields},
     )
     node_map: dict[int, Node] = {}
-    for node in source.nodes.order_by("parent_id", "id"):
+    # Dimensions before their sub-dimensions on every database (PostgreSQL sorts NULL last).
+    for node in source.nodes.order_by(F("parent_id").asc(nulls_first=True), "id"):
         node_map[node.pk] = Node.objects.create(
             version=version,
             parent=node_map.get(node.parent_id) if node.parent_id else None,
