@@ -14,6 +14,7 @@ from shequ.catalogue.api import router as catalogue_router
 from shequ.civil.api import router as civil_router
 from shequ.core.api import ApiParser, ProblemDocumentedAPI, install_problem_handlers
 from shequ.funds.api import router as funds_router
+from shequ.indicators.api import router as indicators_router
 from shequ.notices.api import router as notices_router
 from shequ.participation.api import router as participation_router
 from shequ.payments.api import router as payments_router
@@ -64,4 +65,5 @@ api.add_router("/civil", civil_router)
 api.add_router("/surveys", surveys_router)
 api.add_router("/participation", participation_router)
 api.add_router("/volunteers", volunteers_router)
+api.add_router("/indicators", indicators_router)
 api.add_router("/access", access_router)

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "shequ.appeals",
     "shequ.volunteers",
     "shequ.civil",
+    "shequ.indicators",
     "shequ.funds",
     "shequ.surveys",
     "shequ.participation",

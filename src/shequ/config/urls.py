@@ -41,6 +41,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("console/appeals/", include("shequ.appeals.console_urls")),
     path("volunteers/", include("shequ.volunteers.urls")),
     path("console/volunteers/", include("shequ.volunteers.console_urls")),
+    path("indicators/", include("shequ.indicators.urls")),
+    path("console/indicators/", include("shequ.indicators.console_urls")),
     path("console/access/", include("shequ.access.console_urls")),
     path("documents/", include("shequ.documents.urls")),
     path("console/documents/", include("shequ.documents.console_urls")),

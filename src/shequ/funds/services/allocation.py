@@ -233,6 +233,49 @@ def scores_import(*, actor: Any, year: int, file: Any, ip: str | None = None) ->
     return result
 
 
+def scores_replace(
+    *, actor: Any, year: int, scores: dict[str, Decimal], source: str, ip: str | None = None
+) -> int:
+    """Replace a year's evaluation scores with computed ones (the indicators app's run
+    ``source``), instead of an Excel import; returns how many were saved.
+
+    Raises: PermissionDenied; DomainError ``year_posted`` or ``score_range``.
+    """
+    if not can_manage_incentive_pool(actor):
+        raise PermissionDenied("forbidden", _("Only the city committee imports scores."))
+    year = _check_year(year)
+    _year_open(year)
+    communities = set(
+        Division.objects.filter(level=Division.Level.COMMUNITY, code__in=list(scores)).values_list(
+            "code", flat=True
+        )
+    )
+    clean: dict[str, Decimal] = {}
+    for code, score in scores.items():
+        if code not in communities:
+            continue
+        value = Decimal(score).quantize(FEN)
+        if not Decimal(0) <= value <= Decimal(100):
+            raise DomainError(
+                "score_range", _("the score must be from 0 to 100") + f" ({code})", field="year"
+            )
+        clean[code] = value
+    with transaction.atomic():
+        EvaluationScore.objects.filter(year=year).delete()
+        EvaluationScore.objects.bulk_create(
+            [EvaluationScore(year=year, community_id=c, score=v) for c, v in clean.items()],
+            batch_size=1000,
+        )
+        audit_record(
+            actor=actor,
+            verb="funds.scores_imported",
+            division_code=CITY_CODE,
+            changes={"year": [None, year], "rows": [None, len(clean)], "source": [None, source]},
+            ip=ip,
+        )
+    return len(clean)
+
+
 def split_exactly(total: Decimal, weights: dict[str, Decimal]) -> dict[str, Decimal]:
     """Share ``total`` by ``weights`` in whole fen; the remainder fen go to the largest
     fractional parts (ties by key), so the shares add up to ``total`` exactly."""

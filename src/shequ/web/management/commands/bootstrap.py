@@ -27,6 +27,7 @@ DEMO_COMMANDS: list[str] = [
     "seed_appeals",
     "seed_volunteers",
     "seed_access",
+    "seed_indicators",
 ]
 
 

@@ -1,0 +1,27 @@
+from django.urls import path
+
+from shequ.indicators import console
+
+app_name = "indicators_console"
+urlpatterns = [
+    path("", console.home, name="home"),
+    path("results/", console.results, name="results"),
+    path("units/<str:code>/", console.unit, name="unit"),
+    path("values/<int:value_id>/records/<str:part>/", console.value_records, name="records"),
+    path("tree/", console.tree, name="tree"),
+    path("tree/install/", console.tree_install, name="tree_install"),
+    path("tree/<int:version_id>/", console.tree, name="tree_version"),
+    path("tree/<int:version_id>/new/", console.version_new, name="version_new"),
+    path("tree/<int:version_id>/method/", console.version_method, name="version_method"),
+    path("tree/<int:version_id>/publish/", console.version_publish, name="version_publish"),
+    path("nodes/<int:node_id>/", console.node_edit, name="node_edit"),
+    path("indicators/<int:indicator_id>/", console.indicator_edit, name="indicator_edit"),
+    path("entry/", console.entry, name="entry"),
+    path("entry/import/", console.entry_import, name="entry_import"),
+    path("entry/template.xlsx", console.entry_template, name="entry_template"),
+    path("runs/", console.runs, name="runs"),
+    path("periods/close/", console.period_close, name="period_close"),
+    path("top-ten/", console.top_ten, name="top_ten"),
+    path("top-ten/<int:selection_id>/", console.top_ten_detail, name="top_ten_detail"),
+    path("top-ten/funds/", console.scores_to_funds, name="scores_to_funds"),
+]
