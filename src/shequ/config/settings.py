@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "shequ.participation",
     "shequ.access",
     "shequ.documents",
+    "shequ.portal",
     "shequ.web",
 ]
 
@@ -112,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "shequ.web.context_processors.shell",
+                "shequ.portal.context_processors.display",
             ],
         },
     },

@@ -10,6 +10,7 @@ from shequ.sso.endpoints import DiscoveryView
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("shequ.web.urls")),
+    path("", include("shequ.portal.urls")),
     path("accounts/", include("shequ.people.urls")),
     path("notices/", include("shequ.notices.urls")),
     path("console/notices/", include("shequ.notices.console_urls")),

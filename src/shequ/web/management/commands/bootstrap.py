@@ -24,6 +24,7 @@ DEMO_COMMANDS: list[str] = [
     "seed_payments",
     "seed_ratings",
     "seed_access",
+    "seed_portal",  # last: indexes and freezes what the others seeded
 ]
 
 
