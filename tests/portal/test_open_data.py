@@ -103,9 +103,12 @@ def test_the_catalogue_and_downloads(client: Client, frozen: None) -> None:
     table = list(csv.DictReader(io.StringIO(text)))
     assert any(r["code"] == NIJIAQIAO and r["supports"] == "" for r in table)
     body = json.loads(client.get("/open-data/participation/latest.json").content)
-    assert body["query"] and body["frozen_at"] and body["small_cell_minimum"] == 5
+    assert body["query"]
+    assert body["frozen_at"]
+    assert body["small_cell_minimum"] == 5
     xlsx = client.get("/open-data/community-funds/latest.xlsx")
-    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    assert xlsx.status_code == 200
+    assert xlsx.content[:2] == b"PK"
     assert client.get("/open-data/participation/latest.pdf").status_code == 404
     assert client.get("/open-data/nope/latest.csv").status_code == 404
 
@@ -168,7 +171,8 @@ def test_a_snapshot_failing_half_way_keeps_the_previous_one(client: Client, froz
         {"participation": type(broken)(**{**broken.__dict__, "rows": _fail})},
     ):
         failed = snapshot_take(dataset="participation")
-    assert failed.status == "failed" and failed.error
+    assert failed.status == "failed"
+    assert failed.error
     assert client.get("/open-data/participation/latest.json").json()["snapshot"] == before
     page = client.get("/open-data/participation/").content.decode()
     assert "上一版本仍然有效" in page or "previous one stays published" in page
@@ -187,3 +191,18 @@ def test_the_funds_dataset_sums_up_to_the_city(frozen: None) -> None:
     snapshot = DatasetSnapshot.objects.get(dataset="community-funds", status="complete")
     assert snapshot.columns[:4] == ["code", "name", "level", "parent"]
     assert Decimal(0) <= Decimal(snapshot.rows[0][4] if snapshot.rows else 0)
+
+
+def test_the_committee_freezes_now_and_a_worker_may_not(client: Client, frozen: None) -> None:
+    from shequ.core.scopes import Role
+    from tests.factories import make_staff
+
+    worker = make_staff("worker_o", Role.COMMUNITY_WORKER, NIJIAQIAO)
+    client.force_login(worker)
+    assert client.post("/console/portal/freeze/").status_code == 403
+    committee = make_staff("committee_o", Role.CITY_COMMITTEE, "510100000000")
+    client.force_login(committee)
+    assert client.get("/console/portal/").status_code == 200
+    before = DatasetSnapshot.objects.count()
+    assert client.post("/console/portal/freeze/").status_code == 302
+    assert DatasetSnapshot.objects.count() == before + len(DATASETS)

@@ -8,7 +8,7 @@ class PortalConfig(AppConfig):
     verbose_name = _("Portal")
 
     def ready(self) -> None:
-        from shequ.portal import kinds, receivers  # noqa: F401 - receivers connect
+        from shequ.portal import kinds, permissions, receivers  # noqa: F401 - they register
         from shequ.portal.indexing import connect_signals
         from shequ.portal.tasks import register_periodic
 

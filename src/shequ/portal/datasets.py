@@ -115,20 +115,18 @@ def suppress(rows: list[dict[str, Any]], columns: tuple[Column, ...]) -> int:
 
 
 def _rows(per_community: dict[str, dict[str, Any]], names: list[str]) -> list[dict[str, Any]]:
-    divisions = _levels()
+    """One row per active division (zeros where nothing happened), communities summed up."""
     totals = _roll_up(per_community, names)
     rows = []
-    for code in sorted(totals):
-        division = divisions.get(code)
-        if division is None:
-            continue
+    for code, division in sorted(_levels().items()):
+        figures = totals.get(code) or dict.fromkeys(names, 0)
         rows.append(
             {
                 "code": code,
                 "name": division.name,
                 "level": division.level,
                 "parent": division.parent_id or "",
-                **{n: totals[code][n] for n in names},
+                **{n: figures[n] for n in names},
             }
         )
     return rows

@@ -53,8 +53,10 @@ for _model in (Bill, Application, Booking, Invitation):
     post_delete.connect(
         _todo_changed, sender=_model, dispatch_uid=f"portal-todo-del-{_model.__name__}"
     )
-for _model in (CommunityNotice, Proposal, Round, Project, Commitment):
-    post_save.connect(_card_changed, sender=_model, dispatch_uid=f"portal-card-{_model.__name__}")
+for _card_model in (CommunityNotice, Proposal, Round, Project, Commitment):
+    post_save.connect(
+        _card_changed, sender=_card_model, dispatch_uid=f"portal-card-{_card_model.__name__}"
+    )
     post_delete.connect(
-        _card_changed, sender=_model, dispatch_uid=f"portal-card-del-{_model.__name__}"
+        _card_changed, sender=_card_model, dispatch_uid=f"portal-card-del-{_card_model.__name__}"
     )
