@@ -25,6 +25,9 @@ from shequ.portal.search import MAX_QUERY_CHARS, parse
 PER_KIND = 5
 KIND_PAGE = 50
 CANDIDATES = 200
+# With this many hits for every word, the "some of the words" pass is skipped (it is the
+# slower one: common words match much of the index).
+ENOUGH = 20
 
 
 @dataclass(frozen=True)
@@ -149,7 +152,7 @@ def site_search(*, query: str, user: Any, kind: str = "") -> SearchResult:
     viewer = viewer_of(user)
     limit = KIND_PAGE if kind else CANDIDATES
     ids = _ranked_ids(parsed, viewer, kind=kind, limit=limit, all_words=True)
-    if len(ids) < limit and len(parsed.groups) > 1:
+    if len(ids) < ENOUGH and len(parsed.groups) > 1:
         # what matches every word first, then what matches some of them
         found = set(ids)
         more = _ranked_ids(parsed, viewer, kind=kind, limit=limit, all_words=False)
