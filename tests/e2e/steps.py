@@ -13,6 +13,8 @@ from tests.factories import totp_code
 
 SHOWN = re.compile(r"\bshow\b")
 HOME = re.compile(r"^https?://[^/]+/$")
+# Residents land on the home page after signing in, staff on their console.
+LANDED = re.compile(r"^https?://[^/]+/(console/)?$")
 TWO_FACTOR = re.compile(r"/accounts/two-factor/")
 
 
@@ -25,7 +27,8 @@ def open_menu(page: Page) -> Locator:
 
 
 def log_in(page: Page, login: str, password: str) -> None:
-    """Through the Chinese login page (username or mobile number); lands on the home page."""
+    """Through the Chinese login page (username or mobile number); lands on the home page
+    (staff: on their console)."""
     page.goto("/accounts/login/")
     expect(page.get_by_role("heading", name="登录")).to_be_visible()
     page.get_by_label("用户名或手机号").fill(login)
@@ -33,7 +36,7 @@ def log_in(page: Page, login: str, password: str) -> None:
     page.locator("main").get_by_role("button", name="登录").click()
     if TWO_FACTOR.search(page.url):
         pass_second_factor(page, login)
-    expect(page).to_have_url(HOME)
+    expect(page).to_have_url(LANDED)
     expect(page.get_by_test_id("whoami")).to_be_attached()
 
 

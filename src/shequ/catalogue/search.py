@@ -95,9 +95,10 @@ class ParsedQuery:
         return sorted(words, key=len, reverse=True)
 
 
-def parse_query(text: str) -> ParsedQuery:
-    """Cut the query into words and add the official terms of colloquial ones."""
-    table = synonyms()
+def parse_query(text: str, *, table: dict[str, tuple[str, ...]] | None = None) -> ParsedQuery:
+    """Cut the query into words and add the official terms of colloquial ones (from
+    ``table``, the catalogue's synonyms by default; the site-wide search passes a larger one)."""
+    table = synonyms() if table is None else table
     text = text.strip()[:100]
     groups: list[tuple[tuple[str, ...], ...]] = []
     whole = table.get(text)
@@ -114,6 +115,21 @@ def parse_query(text: str) -> ParsedQuery:
 
 def _clean(token: str) -> str:
     return re.sub(r"[^\w]", "", token)
+
+
+def fts5_expression(query: ParsedQuery, *, conjunction: str) -> str:
+    """The FTS5 MATCH text of ``query`` (every group joined by ``conjunction``)."""
+    return _fts5_expression(query, conjunction=conjunction)
+
+
+def tsquery_expression(query: ParsedQuery, *, conjunction: str) -> str:
+    """The PostgreSQL ``to_tsquery('simple', …)`` text of ``query``."""
+    return _tsquery_expression(query, conjunction=conjunction)
+
+
+def precise_tokens(text: str) -> list[str]:
+    """``text`` cut into words (jieba's precise mode, lower-cased, punctuation dropped)."""
+    return _precise(text)
 
 
 def _fts5_expression(query: ParsedQuery, *, conjunction: str) -> str:

@@ -20,6 +20,7 @@ from shequ.participation.api import router as participation_router
 from shequ.payments.api import router as payments_router
 from shequ.people.api import router as people_router
 from shequ.places.api import router as places_router
+from shequ.portal.api import router as portal_router
 from shequ.projects.api import router as projects_router
 from shequ.ratings.api import router as ratings_router
 from shequ.sso.api_auth import API_THROTTLES, document_scopes, install_token_handlers
@@ -67,3 +68,4 @@ api.add_router("/participation", participation_router)
 api.add_router("/volunteers", volunteers_router)
 api.add_router("/indicators", indicators_router)
 api.add_router("/access", access_router)
+api.add_router("/", portal_router)

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "shequ.participation",
     "shequ.access",
     "shequ.documents",
+    "shequ.portal",
     "shequ.web",
 ]
 
@@ -116,6 +117,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "shequ.web.context_processors.shell",
+                "shequ.portal.context_processors.display",
             ],
         },
     },

@@ -10,6 +10,7 @@ from shequ.sso.endpoints import DiscoveryView
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("shequ.web.urls")),
+    path("", include("shequ.portal.urls")),
     path("accounts/", include("shequ.people.urls")),
     path("notices/", include("shequ.notices.urls")),
     path("console/notices/", include("shequ.notices.console_urls")),
@@ -47,6 +48,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("documents/", include("shequ.documents.urls")),
     path("console/documents/", include("shequ.documents.console_urls")),
     path("verify/", include("shequ.documents.verify_urls")),
+    path("console/portal/", include("shequ.portal.console_urls")),
     path("console/", include("shequ.web.console_urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -140,6 +140,7 @@ AUDIT_VERB_LABELS: dict[str, Promise] = {
     "pii.rotate_keys": _("Rotated the encryption keys"),
     "plan_target.create": _("Added a plan target"),
     "plan_target.import": _("Imported plan targets"),
+    "portal.snapshot": _("Froze an open dataset"),
     "project.create": _("Registered a project"),
     "project.milestone_add": _("Added a milestone"),
     "project.milestone_done": _("Completed a milestone"),

@@ -1,5 +1,5 @@
-"""Home pages: the residents' portal and the staff console's start page; health checks and
-metrics for the operators."""
+"""The staff console's start page; health checks and metrics for the operators (the
+residents' home is the portal's, ``shequ.portal.views.home``)."""
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -14,11 +14,6 @@ from shequ.people.selectors import department_list
 from shequ.places.console import children_with_counts
 from shequ.places.models import Division
 from shequ.places.selectors import divisions_by_code
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    resident = getattr(request.user, "resident", None) if request.user.is_authenticated else None
-    return render(request, "web/home.html", {"resident": resident})
 
 
 @never_cache

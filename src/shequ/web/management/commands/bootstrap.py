@@ -28,6 +28,7 @@ DEMO_COMMANDS: list[str] = [
     "seed_volunteers",
     "seed_access",
     "seed_indicators",
+    "seed_portal",  # last: indexes and freezes what the others seeded
 ]
 
 

@@ -1,0 +1,285 @@
+"""Open datasets: what each holds, where it comes from, and the query that makes it.
+
+Every dataset is aggregate figures per division (city, district, street, community), never a
+row per person: no name, ID number, phone or address can be in any column
+(``tests/portal/test_open_data.py`` checks every column). Figures that count people are
+suppressed in small cells (below ``SHEQU_SMALL_CELL_MINIMUM``), and a second cell is
+suppressed beside a lone suppressed one, so no cell can be recovered by subtracting the
+published children from their parent.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext_lazy as _
+
+from shequ.core.scopes import CITY_CODE
+from shequ.funds.models import Account, LedgerTransaction, Posting
+from shequ.participation.models import Proposal
+from shequ.places.models import Division
+from shequ.projects.models import Project, Status
+from shequ.surveys.models import Response
+
+SUPPRESSED = None  # a suppressed cell is empty in CSV and null in JSON
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    title: Any
+    datatype: str  # xsd: string, integer, decimal
+    counts_people: bool = False
+
+
+@dataclass(frozen=True)
+class Dataset:
+    code: str
+    title: Any
+    description: Any
+    columns: tuple[Column, ...]
+    query: str
+    rows: Callable[[], list[dict[str, Any]]]
+    frequency: str = "daily"
+    keywords: tuple[str, ...] = ()
+
+
+def small_cell_minimum() -> int:
+    return int(getattr(settings, "SHEQU_SMALL_CELL_MINIMUM", 5))
+
+
+def _levels() -> dict[str, Division]:
+    return {
+        d.code: d
+        for d in Division.objects.filter(is_active=True).only(
+            "code", "name", "short_name", "level", "parent_id"
+        )
+    }
+
+
+def _ancestors(code: str) -> list[str]:
+    """The code itself and the street, district and city above it."""
+    chain = [code]
+    if code[9:] != "000":
+        chain.append(code[:9] + "000")
+    if code[6:] != "000000":
+        chain.append(code[:6] + "000000")
+    if code != CITY_CODE:
+        chain.append(CITY_CODE)
+    return list(dict.fromkeys(chain))
+
+
+def _roll_up(
+    per_community: dict[str, dict[str, Any]], names: list[str]
+) -> dict[str, dict[str, Any]]:
+    totals: dict[str, dict[str, Any]] = defaultdict(lambda: dict.fromkeys(names, 0))
+    for code, figures in per_community.items():
+        for target in _ancestors(code):
+            for name in names:
+                totals[target][name] += figures.get(name) or 0
+    return totals
+
+
+def suppress(rows: list[dict[str, Any]], columns: tuple[Column, ...]) -> int:
+    """Blank the people-counting figures of communities below the minimum (not zeros: a zero
+    reveals nobody), then, inside each street, a second community beside a lone suppressed
+    one, so differencing the street's total cannot reveal it. Returns the cells blanked."""
+    minimum = small_cell_minimum()
+    blanked = 0
+    by_street: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        if row["level"] == Division.Level.COMMUNITY:
+            by_street[row["code"][:9]].append(row)
+    for column in columns:
+        if not column.counts_people:
+            continue
+        for siblings in by_street.values():
+            hidden = []
+            for row in siblings:
+                value = row[column.name]
+                if value is not None and 0 < value < minimum:
+                    row[column.name] = SUPPRESSED
+                    hidden.append(row)
+                    blanked += 1
+            if len(hidden) == 1:
+                shown = [r for r in siblings if r[column.name] is not None]
+                if shown:
+                    smallest = min(shown, key=lambda r: (r[column.name], r["code"]))
+                    smallest[column.name] = SUPPRESSED
+                    blanked += 1
+    return blanked
+
+
+def _rows(per_community: dict[str, dict[str, Any]], names: list[str]) -> list[dict[str, Any]]:
+    """One row per active division (zeros where nothing happened), communities summed up."""
+    totals = _roll_up(per_community, names)
+    rows = []
+    for code, division in sorted(_levels().items()):
+        figures = totals.get(code) or dict.fromkeys(names, 0)
+        rows.append(
+            {
+                "code": code,
+                "name": division.name,
+                "level": division.level,
+                "parent": division.parent_id or "",
+                **{n: figures[n] for n in names},
+            }
+        )
+    return rows
+
+
+DIVISION_COLUMNS = (
+    Column("code", _("Division code (GB/T 2260 and NBS)"), "string"),
+    Column("name", _("Division name"), "string"),
+    Column("level", _("Level: city, district, street or community"), "string"),
+    Column("parent", _("Code of the division above"), "string"),
+)
+
+PROJECT_COLUMNS = (
+    *DIVISION_COLUMNS,
+    Column("projects", _("Projects of the five major actions"), "integer"),
+    Column("completed", _("Projects completed or accepted"), "integer"),
+    Column("planned_investment", _("Planned investment (yuan)"), "decimal"),
+    Column("actual_investment", _("Actual investment (yuan)"), "decimal"),
+)
+
+
+def _project_rows() -> list[dict[str, Any]]:
+    done = Q(status__in=[Status.COMPLETED, Status.ACCEPTED])
+    per: dict[str, dict[str, Any]] = {}
+    for row in Project.objects.values("division_id").annotate(
+        projects=Count("id"),
+        completed=Count("id", filter=done),
+        planned=Sum("planned_city") + Sum("planned_district") + Sum("planned_social"),
+        actual=Sum("actual_city") + Sum("actual_district") + Sum("actual_social"),
+    ):
+        per[row["division_id"]] = {
+            "projects": row["projects"],
+            "completed": row["completed"],
+            "planned_investment": row["planned"] or Decimal(0),
+            "actual_investment": row["actual"] or Decimal(0),
+        }
+    return _rows(per, ["projects", "completed", "planned_investment", "actual_investment"])
+
+
+FUND_COLUMNS = (
+    *DIVISION_COLUMNS,
+    Column("allocated", _("Allocated to community funds (yuan)"), "decimal"),
+    Column("available", _("Available balance (yuan)"), "decimal"),
+    Column("committed", _("Committed by council decisions (yuan)"), "decimal"),
+    Column("paid", _("Paid out (yuan)"), "decimal"),
+)
+
+
+def _fund_rows() -> list[dict[str, Any]]:
+    per: dict[str, dict[str, Any]] = defaultdict(dict)
+    kinds = {
+        Account.Kind.FUND: "available",
+        Account.Kind.COMMITMENT: "committed",
+        Account.Kind.PAYABLE: "paid",
+    }
+    for row in (
+        Account.objects.filter(kind__in=list(kinds), division__level=Division.Level.COMMUNITY)
+        .values("division_id", "kind")
+        .annotate(total=Sum("balance"))
+    ):
+        per[row["division_id"]][kinds[row["kind"]]] = abs(row["total"] or Decimal(0))
+    for row in (
+        Posting.objects.filter(
+            transaction__kind=LedgerTransaction.Kind.ALLOCATION,
+            account__kind=Account.Kind.FUND,
+            account__division__level=Division.Level.COMMUNITY,
+        )
+        .values("account__division_id")
+        .annotate(total=Sum("amount"))
+    ):
+        per[row["account__division_id"]]["allocated"] = row["total"] or Decimal(0)
+    names = ["allocated", "available", "committed", "paid"]
+    return _rows({code: {n: v.get(n, Decimal(0)) for n in names} for code, v in per.items()}, names)
+
+
+PARTICIPATION_COLUMNS = (
+    *DIVISION_COLUMNS,
+    Column("proposals", _("Proposals published"), "integer"),
+    Column("supports", _("Supports given to proposals (people)"), "integer", counts_people=True),
+    Column("survey_responses", _("Complete survey responses (people)"), "integer", True),
+)
+
+
+def _participation_rows() -> list[dict[str, Any]]:
+    per: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"proposals": 0, "supports": 0, "survey_responses": 0}
+    )
+    public = [Proposal.Status.OPEN, Proposal.Status.ON_AGENDA, Proposal.Status.DECIDED]
+    for row in (
+        Proposal.objects.filter(status__in=public)
+        .values("community_id")
+        .annotate(n=Count("id"), s=Sum("supports"))
+    ):
+        per[row["community_id"]].update(proposals=row["n"], supports=row["s"] or 0)
+    for row in (
+        Response.objects.filter(status=Response.Status.COMPLETE)
+        .exclude(community_code="")
+        .values("community_code")
+        .annotate(n=Count("id"))
+    ):
+        per[row["community_code"]]["survey_responses"] = row["n"]
+    return _rows(per, ["proposals", "supports", "survey_responses"])
+
+
+DATASETS: dict[str, Dataset] = {
+    d.code: d
+    for d in (
+        Dataset(
+            "projects-by-division",
+            _("Five major actions: projects by division"),
+            _(
+                "How many projects of the five major actions each division has, how many are "
+                "completed, and their planned and actual investment."
+            ),
+            PROJECT_COLUMNS,
+            "SELECT division, COUNT(*), COUNT(*) FILTER (status IN completed, accepted), "
+            "SUM(planned city+district+social), SUM(actual city+district+social) "
+            "FROM projects_project GROUP BY division; summed up to street, district, city",
+            _project_rows,
+            keywords=("五大行动", "项目", "投资"),
+        ),
+        Dataset(
+            "community-funds",
+            _("Community funds by division"),
+            _(
+                "Money allocated to community funds, still available, committed by residents' "
+                "councils and paid out, from the funds ledger."
+            ),
+            FUND_COLUMNS,
+            "SELECT division, kind, SUM(balance) FROM funds_account WHERE kind IN (fund, "
+            "commitment, payable) GROUP BY division, kind; SUM(postings of allocations to "
+            "fund accounts); summed up to street, district, city",
+            _fund_rows,
+            keywords=("社区保障资金", "资金"),
+        ),
+        Dataset(
+            "participation",
+            _("Residents' participation by division"),
+            _(
+                "Proposals published, supports given and complete survey responses. Counts of "
+                "people below the minimum are suppressed in community rows."
+            ),
+            PARTICIPATION_COLUMNS,
+            "SELECT community, COUNT(*), SUM(supports) FROM participation_proposal WHERE "
+            "status IN (open, on_agenda, decided) GROUP BY community; SELECT community, "
+            "COUNT(*) FROM surveys_response WHERE status = complete GROUP BY community; "
+            "summed up; small cells suppressed",
+            _participation_rows,
+            keywords=("居民议事", "参与", "问卷"),
+        ),
+    )
+}
+
+
+def dataset_get(code: str) -> Dataset | None:
+    return DATASETS.get(code)

@@ -1,0 +1,447 @@
+"""Reads of the portal: the site-wide search (scoped to who is looking), the public
+dashboards and the open-data catalogue (from frozen snapshots)."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+
+from shequ.catalogue.search import ParsedQuery, fts5_expression, highlight, tsquery_expression
+from shequ.core.errors import DomainError, NotFound
+from shequ.core.scopes import CITY_CODE, Area, code_range
+from shequ.people.permissions import areas_of
+from shequ.places.models import Division
+from shequ.portal.datasets import DATASETS, DIVISION_COLUMNS, Dataset, dataset_get
+from shequ.portal.models import DatasetSnapshot, SearchDocument
+from shequ.portal.registry import kind_get, kinds, tasks
+from shequ.portal.search import MAX_QUERY_CHARS, parse
+
+PER_KIND = 5
+KIND_PAGE = 50
+CANDIDATES = 200
+# With this many hits for every word, the "some of the words" pass is skipped (it is the
+# slower one: common words match much of the index).
+ENOUGH = 20
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is searching: what beyond public items they may find.
+
+    ``everywhere``: staff of the whole city; ``communities``: their own community (a
+    resident); ``ranges``: the code ranges of a staff member's areas."""
+
+    everywhere: bool = False
+    communities: tuple[str, ...] = ()
+    ranges: tuple[tuple[str, str], ...] = ()
+
+
+def viewer_of(user: Any) -> Viewer:
+    if user is None or not user.is_authenticated:
+        return Viewer()
+    resident = getattr(user, "resident", None)
+    communities = (resident.community_id,) if resident is not None and resident.community_id else ()
+    areas: list[Area] = areas_of(user)
+    if any(a.is_everywhere for a in areas):
+        return Viewer(everywhere=True)
+    ranges = tuple(code_range(a.division_code) for a in areas if a.division_code)
+    return Viewer(communities=communities, ranges=ranges)
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str
+    title: str
+    title_html: SafeString
+    snippet_html: SafeString
+    url: str
+    community: str
+
+
+@dataclass
+class KindGroup:
+    code: str
+    label: Any
+    hits: list[Hit] = field(default_factory=list)
+    more: bool = False
+
+
+@dataclass
+class SearchResult:
+    query: str
+    groups: list[KindGroup]
+    truncated: bool = False
+
+    @property
+    def total(self) -> int:
+        return sum(len(g.hits) for g in self.groups)
+
+
+def _scope_sql(viewer: Viewer, alias: str) -> tuple[str, list[Any]]:
+    if viewer.everywhere:
+        return "", []
+    parts = [f"{alias}.audience = 'public'"]
+    params: list[Any] = []
+    for code in viewer.communities:
+        parts.append(f"{alias}.community = %s")
+        params.append(code)
+    for low, high in viewer.ranges:
+        parts.append(f"({alias}.community >= %s AND {alias}.community <= %s)")
+        params.extend([low, high])
+    return " AND (" + " OR ".join(parts) + ")", params
+
+
+POSTGRES_HEAD = (
+    "SELECT d.id FROM portal_searchdocument d, to_tsquery('simple', %s) q WHERE d.vector @@ q"
+)
+POSTGRES_TAIL = "ORDER BY ts_rank(d.vector, q) DESC, d.id LIMIT %s"
+SQLITE_HEAD = (
+    "SELECT d.id FROM portal_search_fts f JOIN portal_searchdocument d ON d.id = f.rowid "
+    "WHERE portal_search_fts MATCH %s"
+)
+SQLITE_TAIL = "ORDER BY bm25(portal_search_fts, 10.0, 1.0), d.id LIMIT %s"
+
+
+def _ranked_ids(
+    parsed: ParsedQuery, viewer: Viewer, *, kind: str, limit: int, all_words: bool
+) -> list[int]:
+    scope, scope_params = _scope_sql(viewer, "d")
+    kind_sql = " AND d.kind = %s" if kind else ""
+    kind_params = [kind] if kind else []
+    if connection.vendor == "postgresql":
+        expression = tsquery_expression(parsed, conjunction="&" if all_words else "|")
+        head, tail = POSTGRES_HEAD, POSTGRES_TAIL
+    else:
+        expression = fts5_expression(parsed, conjunction="AND" if all_words else "OR")
+        head, tail = SQLITE_HEAD, SQLITE_TAIL
+    if not expression:
+        return []
+    # Only constant fragments are joined; every value is a parameter.
+    sql = " ".join([head, kind_sql, scope, tail])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [expression, *kind_params, *scope_params, limit])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def clean_query(text: str) -> str:
+    """The query as searched. Raises: DomainError when nothing searchable is left."""
+    text = (text or "").strip()
+    if not text:
+        raise DomainError("empty_query", _("Type what you are looking for."))
+    if not parse(text).groups:
+        raise DomainError(
+            "nothing_to_search", _("Nothing to search for: type words, not only punctuation.")
+        )
+    return text[:MAX_QUERY_CHARS]
+
+
+def site_search(*, query: str, user: Any, kind: str = "") -> SearchResult:
+    """Everything the user may see matching ``query``, grouped by kind (a few of each, or a
+    page of one ``kind``). Raises: DomainError for an empty query or an unknown kind."""
+    truncated = len((query or "").strip()) > MAX_QUERY_CHARS
+    text = clean_query(query)
+    if kind and kind_get(kind) is None:
+        raise DomainError("unknown_kind", _("No such kind of result."))
+    parsed = parse(text)
+    viewer = viewer_of(user)
+    limit = KIND_PAGE if kind else CANDIDATES
+    ids = _ranked_ids(parsed, viewer, kind=kind, limit=limit, all_words=True)
+    if len(ids) < ENOUGH and len(parsed.groups) > 1:
+        # what matches every word first, then what matches some of them
+        found = set(ids)
+        more = _ranked_ids(parsed, viewer, kind=kind, limit=limit, all_words=False)
+        ids += [pk for pk in more if pk not in found][: limit - len(ids)]
+    docs = {
+        d.pk: d
+        for d in SearchDocument.objects.filter(pk__in=ids).only(
+            "kind", "key", "title", "text", "url", "community"
+        )
+    }
+    task_titles = {t.code: t for t in tasks()}
+    terms = parsed.terms
+    groups = {k.code: KindGroup(code=k.code, label=k.label) for k in kinds()}
+    per_kind = KIND_PAGE if kind else PER_KIND
+    for pk in ids:
+        doc = docs.get(pk)
+        if doc is None or doc.kind not in groups:
+            continue
+        group = groups[doc.kind]
+        if len(group.hits) >= per_kind:
+            group.more = True
+            continue
+        title, text_shown = doc.title, doc.text
+        task = task_titles.get(doc.key) if doc.kind == "task" else None
+        if task is not None:  # in the reader's language
+            title, text_shown = str(task.title), str(task.text)
+        group.hits.append(
+            Hit(
+                kind=doc.kind,
+                title=title,
+                title_html=highlight(title, terms),
+                snippet_html=highlight(text_shown, terms, window=90),
+                url=doc.url,
+                community=doc.community,
+            )
+        )
+    return SearchResult(
+        query=text, groups=[g for g in groups.values() if g.hits], truncated=truncated
+    )
+
+
+def first_task_url(result: SearchResult) -> str | None:
+    """The form a search leads straight to, when its best group is a task."""
+    for group in result.groups:
+        if group.code == "task" and group.hits:
+            return group.hits[0].url
+    return None
+
+
+def kind_choices() -> Sequence[tuple[str, Any]]:
+    return [(k.code, k.label) for k in kinds()]
+
+
+# ------------------------------------------------------------------ dashboards and open data
+
+LATE_AFTER = timedelta(hours=26)  # a daily snapshot missing for more than a day and a bit
+
+
+def snapshot_latest(dataset: str, *, on: date | None = None) -> DatasetSnapshot | None:
+    """The newest complete snapshot of ``dataset`` (taken by the end of ``on`` if given)."""
+    queryset = DatasetSnapshot.objects.filter(dataset=dataset, status="complete")
+    if on is not None:
+        end = timezone.make_aware(datetime.combine(on + timedelta(days=1), time.min))
+        queryset = queryset.filter(taken_at__lt=end)
+    return queryset.order_by("-taken_at", "-id").first()
+
+
+def snapshot_get(dataset: str, snapshot_id: int) -> DatasetSnapshot:
+    """Raises: NotFound (unknown, or failed: a failed snapshot is never published)."""
+    snapshot = DatasetSnapshot.objects.filter(
+        dataset=dataset, pk=snapshot_id, status="complete"
+    ).first()
+    if snapshot is None:
+        raise NotFound("snapshot_not_found", _("No such snapshot."))
+    return snapshot
+
+
+def snapshot_history(dataset: str, *, limit: int = 30) -> list[DatasetSnapshot]:
+    return list(
+        DatasetSnapshot.objects.filter(dataset=dataset)
+        .defer("rows")
+        .order_by("-taken_at", "-id")[:limit]
+    )
+
+
+def dataset_or_404(code: str) -> Dataset:
+    dataset = dataset_get(code)
+    if dataset is None:
+        raise NotFound("dataset_not_found", _("No such dataset."))
+    return dataset
+
+
+@dataclass
+class CatalogueEntry:
+    dataset: Dataset
+    latest: DatasetSnapshot | None
+    late: bool
+
+
+def open_data_catalogue(*, now: datetime | None = None) -> list[CatalogueEntry]:
+    """Every dataset with its newest snapshot; ``late`` when the daily one is missing."""
+    now = now or timezone.now()
+    entries = []
+    for dataset in DATASETS.values():
+        latest = (
+            DatasetSnapshot.objects.filter(dataset=dataset.code, status="complete")
+            .defer("rows")
+            .order_by("-taken_at", "-id")
+            .first()
+        )
+        late = latest is None or now - latest.taken_at > LATE_AFTER
+        entries.append(CatalogueEntry(dataset=dataset, latest=latest, late=late))
+    return entries
+
+
+def dcat_catalogue(*, base_url: str) -> dict[str, Any]:
+    """The catalogue as DCAT-AP JSON-LD (dcat:Catalog of dcat:Dataset with distributions)."""
+    datasets = []
+    for entry in open_data_catalogue():
+        dataset = entry.dataset
+        page = base_url + reverse("portal:dataset", args=[dataset.code])
+        distributions = [
+            {
+                "@type": "dcat:Distribution",
+                "dct:title": f"{dataset.title} ({fmt.upper()})",
+                "dcat:accessURL": {"@id": page},
+                "dcat:downloadURL": {
+                    "@id": base_url + reverse("portal:download", args=[dataset.code, fmt])
+                },
+                "dcat:mediaType": MEDIA_TYPES[fmt],
+                "dct:license": {"@id": LICENCE_URI},
+            }
+            for fmt in ("csv", "json", "xlsx")
+        ]
+        datasets.append(
+            {
+                "@id": page,
+                "@type": "dcat:Dataset",
+                "dct:identifier": dataset.code,
+                "dct:title": str(dataset.title),
+                "dct:description": str(dataset.description),
+                "dct:publisher": {"@type": "foaf:Agent", "foaf:name": PUBLISHER},
+                "dct:license": {"@id": LICENCE_URI},
+                "dct:accrualPeriodicity": {"@id": FREQUENCY_URIS[dataset.frequency]},
+                "dct:spatial": {"@id": SPATIAL_URI, "rdfs:label": "成都市"},
+                "dct:temporal": {
+                    "@type": "dct:PeriodOfTime",
+                    "dcat:endDate": entry.latest.taken_at.date().isoformat()
+                    if entry.latest
+                    else None,
+                },
+                "dct:modified": entry.latest.taken_at.isoformat() if entry.latest else None,
+                "dcat:keyword": list(dataset.keywords),
+                "dct:conformsTo": {"@id": "GB/T 38664"},
+                "dcat:distribution": distributions,
+                "csvw:tableSchema": {
+                    "csvw:column": [
+                        {
+                            "csvw:name": c.name,
+                            "csvw:titles": str(c.title),
+                            "csvw:datatype": c.datatype,
+                        }
+                        for c in dataset.columns
+                    ]
+                },
+            }
+        )
+    return {
+        "@context": DCAT_CONTEXT,
+        "@type": "dcat:Catalog",
+        "dct:title": str(_("Open data of the Chengdu community platform")),
+        "dct:publisher": {"@type": "foaf:Agent", "foaf:name": PUBLISHER},
+        "dct:license": {"@id": LICENCE_URI},
+        "dcat:dataset": datasets,
+    }
+
+
+PUBLISHER = "成都市委社会工作部（社治委）"
+LICENCE_URI = "https://creativecommons.org/licenses/by/4.0/"
+SPATIAL_URI = "http://www.stats.gov.cn/sj/tjbz/qhdm/510100000000"
+FREQUENCY_URIS = {"daily": "http://publications.europa.eu/resource/authority/frequency/DAILY"}
+MEDIA_TYPES = {
+    "csv": "text/csv",
+    "json": "application/json",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+DCAT_CONTEXT = {
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "dct": "http://purl.org/dc/terms/",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "csvw": "http://www.w3.org/ns/csvw#",
+}
+
+
+@dataclass
+class Figure:
+    """One dataset's figures for a division and its children, as frozen in a snapshot."""
+
+    dataset: Dataset
+    snapshot: DatasetSnapshot | None
+    columns: list[tuple[str, Any]]
+    own: dict[str, Any] | None
+    children: list[dict[str, Any]]
+
+
+@dataclass
+class Dashboard:
+    division: Division
+    chain: list[Division]
+    on: date | None
+    figures: list[Figure]
+    sentence: str
+
+
+def parse_day(text: str, *, today: date) -> date | None:
+    """``?on=YYYY-MM-DD``. Raises: DomainError for a malformed or future date."""
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text.strip()[:10])
+    except ValueError as error:
+        raise DomainError("bad_date", _("Give the date as YYYY-MM-DD.")) from error
+    if day > today:
+        raise DomainError("future_date", _("That date is in the future: no figures yet."))
+    return day
+
+
+def dashboard(*, code: str, on: date | None) -> Dashboard:
+    """The public figures of one division (the city by default) and of its children.
+    Raises: NotFound for a division that does not exist."""
+    division = Division.objects.filter(pk=code, is_active=True).first()
+    if division is None or division.level not in DASHBOARD_LEVELS:
+        raise NotFound("division_not_found", _("No such division."))
+    chain_codes = [c for c in reversed(_chain(code)) if c != code]
+    parents = {d.code: d for d in Division.objects.filter(pk__in=chain_codes)}
+    chain = [parents[c] for c in chain_codes if c in parents]
+    figures = []
+    for dataset in DATASETS.values():
+        snapshot = snapshot_latest(dataset.code, on=on)
+        figure_columns = [(c.name, c.title) for c in dataset.columns[len(DIVISION_COLUMNS) :]]
+        own, children = None, []
+        if snapshot is not None:
+            names = snapshot.columns
+            for values in snapshot.rows:
+                row = dict(zip(names, values, strict=False))
+                if row["code"] == code:
+                    own = row
+                elif row["parent"] == code:
+                    children.append(row)
+        figures.append(Figure(dataset, snapshot, figure_columns, own, children))
+    return Dashboard(division, chain, on, figures, _sentence(division, figures))
+
+
+DASHBOARD_LEVELS = ("city", "district", "street", "community")
+
+
+def _chain(code: str) -> list[str]:
+    chain = [code]
+    if code[9:] != "000":
+        chain.append(code[:9] + "000")
+    if code[6:] != "000000":
+        chain.append(code[:6] + "000000")
+    if code != CITY_CODE:
+        chain.append(CITY_CODE)
+    return chain
+
+
+def _sentence(division: Division, figures: list[Figure]) -> str:
+    """The report's sentence on the five major actions, reproduced from the frozen data."""
+    for figure in figures:
+        if figure.dataset.code == "projects-by-division" and figure.snapshot is not None:
+            own = figure.own or {"projects": 0, "completed": 0, "actual_investment": "0.00"}
+            total = int(own["projects"] or 0)
+            done = int(own["completed"] or 0)
+            rate = round(100 * done / total) if total else 0
+            return str(
+                _(
+                    "As of %(day)s, %(place)s has %(total)s projects of the five major "
+                    "actions; %(done)s are completed (%(rate)s%%), with %(spent)s yuan "
+                    "actually invested."
+                )
+                % {
+                    "day": timezone.localtime(figure.snapshot.taken_at).date().isoformat(),
+                    "place": division.name,
+                    "total": total,
+                    "done": done,
+                    "rate": rate,
+                    "spent": own["actual_investment"],
+                }
+            )
+    return ""

@@ -1,0 +1,78 @@
+"""Issue 20, "done when": a resident on a phone searches, lands on the form, sees their
+to-dos and community card and switches to large text; a journalist, not signed in, drills the
+public dashboard to a community, follows "data and method" and downloads the CSV."""
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+from pytest_django.live_server_helper import LiveServer
+
+from shequ.notices.models import CommunityNotice
+from shequ.payments.models import Bill
+from shequ.portal.indexing import rebuild
+from shequ.portal.services import snapshot_all
+from tests.e2e.steps import log_in
+from tests.factories import NIJIAQIAO, make_resident, make_user
+
+pytestmark = pytest.mark.django_db(transaction=True)
+PASSWORD = "correct-horse-42"
+
+
+@pytest.fixture
+def city(chengdu: None) -> None:
+    user = make_user("lihua", password=PASSWORD)
+    make_resident(NIJIAQIAO, user=user, name="李华")
+    Bill.objects.create(
+        user=user,
+        title="社区基金捐赠",
+        category=Bill.Category.DONATION,
+        amount=Decimal("20.00"),
+        community_id=NIJIAQIAO,
+        due_date=timezone.localdate(),
+    )
+    CommunityNotice.objects.create(community_id=NIJIAQIAO, title="周末义诊", body="周六上午")
+    rebuild()
+    snapshot_all()
+
+
+def test_resident_and_journalist(phone_page: Page, live_server: LiveServer, city: None) -> None:
+    page = phone_page
+    log_in(page, "lihua", PASSWORD)
+    page.get_by_test_id("site-search").fill("路灯坏了")
+    page.get_by_test_id("site-search-go").click()
+    page.get_by_test_id("search-task").click()
+    expect(page).to_have_url(f"{live_server.url}/participation/c/{NIJIAQIAO}/propose/")
+    page.goto("/")
+    expect(page.get_by_test_id("todo-bills")).to_contain_text("20.00")
+    expect(page.get_by_test_id("community-card")).to_contain_text("周末义诊")
+    page.get_by_test_id("large-text-on").click()
+    expect(page.locator("body")).to_have_class("large-text")
+    page.reload()
+    expect(page.locator("body")).to_have_class("large-text")
+
+    journalist = page.context.browser.new_context(  # type: ignore[union-attr]
+        base_url=live_server.url,
+        viewport={"width": 390, "height": 844},
+        locale="zh-CN",
+        accept_downloads=True,
+    )
+    try:
+        reader = journalist.new_page()
+        reader.goto("/dashboards/")
+        expect(reader.get_by_test_id("five-actions-sentence")).to_be_visible()
+        for name in ("武侯区", "玉林街道", "倪家桥社区"):
+            reader.get_by_test_id("figure-participation").get_by_role("link", name=name).click()
+        expect(reader.get_by_test_id("dashboard-title")).to_contain_text("倪家桥社区")
+        reader.get_by_test_id("figure-participation").get_by_test_id("data-and-method").click()
+        expect(reader.get_by_test_id("dataset-query")).to_contain_text("participation_proposal")
+        reader.goto("/open-data/")
+        with reader.expect_download() as download:
+            reader.get_by_test_id("dataset-participation").get_by_test_id("download-csv").click()
+        assert download.value.suggested_filename.startswith("participation-")
+        content = Path(download.value.path()).read_text(encoding="utf-8-sig")
+        assert NIJIAQIAO in content
+    finally:
+        journalist.close()
