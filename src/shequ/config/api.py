@@ -17,6 +17,7 @@ from shequ.participation.api import router as participation_router
 from shequ.payments.api import router as payments_router
 from shequ.people.api import router as people_router
 from shequ.places.api import router as places_router
+from shequ.policies.api import router as policies_router
 from shequ.projects.api import router as projects_router
 from shequ.ratings.api import router as ratings_router
 from shequ.sso.api_auth import API_THROTTLES, document_scopes, install_token_handlers
@@ -59,3 +60,4 @@ api.add_router("/funds", funds_router)
 api.add_router("/surveys", surveys_router)
 api.add_router("/participation", participation_router)
 api.add_router("/access", access_router)
+api.add_router("/policies", policies_router)

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "shequ.participation",
     "shequ.access",
     "shequ.documents",
+    "shequ.policies",
     "shequ.web",
 ]
 
