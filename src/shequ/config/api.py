@@ -21,6 +21,7 @@ from shequ.policies.api import router as policies_router
 from shequ.projects.api import router as projects_router
 from shequ.ratings.api import router as ratings_router
 from shequ.sso.api_auth import API_THROTTLES, document_scopes, install_token_handlers
+from shequ.stories.api import router as stories_router
 from shequ.surveys.api import router as surveys_router
 
 
@@ -61,3 +62,4 @@ api.add_router("/surveys", surveys_router)
 api.add_router("/participation", participation_router)
 api.add_router("/access", access_router)
 api.add_router("/policies", policies_router)
+api.add_router("/stories", stories_router)

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "shequ.access",
     "shequ.documents",
     "shequ.policies",
+    "shequ.stories",
     "shequ.web",
 ]
 
