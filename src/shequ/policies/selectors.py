@@ -96,6 +96,19 @@ SQLITE_SEARCH = (
     "SELECT rowid FROM policies_policy_fts WHERE policies_policy_fts MATCH %s "
     "ORDER BY rowid DESC LIMIT %s"
 )
+SQLITE_TITLE_SEARCH = (
+    "SELECT rowid FROM policies_title_fts WHERE policies_title_fts MATCH %s "
+    "ORDER BY rowid DESC LIMIT %s"
+)
+
+
+# (PostgreSQL?, titles only?) -> statement; PostgreSQL restricts to titles by weight 'A'.
+SEARCH_SQL = {
+    (True, True): POSTGRES_SEARCH,
+    (True, False): POSTGRES_SEARCH,
+    (False, True): SQLITE_TITLE_SEARCH,
+    (False, False): SQLITE_SEARCH,
+}
 
 
 def _expression(query: ParsedQuery, *, all_words: bool, title_only: bool) -> str:
@@ -115,22 +128,22 @@ def _expression(query: ParsedQuery, *, all_words: bool, title_only: bool) -> str
             parts.append("(" + f" {join_group} ".join(alts) + ")")
     conjunction = join_alt if all_words else join_group
     expression = f" {conjunction} ".join(parts)
-    if expression and title_only and not postgres:
-        expression = f"title : ({expression})"
     return expression
 
 
 def _matching(query: ParsedQuery, *, all_words: bool, limit: int) -> list[int]:
-    sql = POSTGRES_SEARCH if connection.vendor == "postgresql" else SQLITE_SEARCH
+    postgres = connection.vendor == "postgresql"
     ids: list[int] = []
     for title_only in (True, False):
+        sql = SEARCH_SQL[(postgres, title_only)]
         expression = _expression(query, all_words=all_words, title_only=title_only)
         if not expression:
             return []
         with connection.cursor() as cursor:
             cursor.execute(sql, [expression, limit])
             found = [row[0] for row in cursor.fetchall()]
-        ids.extend(pk for pk in found if pk not in set(ids))
+        seen = set(ids)
+        ids.extend(pk for pk in found if pk not in seen)
         if len(ids) >= limit:
             break
     return ids[:limit]
