@@ -85,7 +85,9 @@ def test_policy_library_and_a_donated_photo_on_a_phone(phone_page: Page, chengdu
     # A community worker publishes it and prints its QR label for the service centre.
     log_in(page, "story_worker", PASSWORD)
     page.goto("/console/stories/")
-    page.get_by_test_id("queue-row").get_by_role("link").click()
+    link = page.get_by_test_id("queue-row").get_by_role("link")
+    expect(link).to_have_text("1985年的玉林菜市场")
+    page.goto(link.get_attribute("href") or "")
     page.get_by_test_id("publish").click()
     expect(page.get_by_test_id("item-status")).to_have_text("已发布")
     page.locator("#id_location").fill("党群服务中心一楼乡愁故事馆")
