@@ -1,4 +1,5 @@
-"""Demo catalogue: topics, the illustrative service list of ``data/services.psv``, policies.
+"""Demo catalogue: topics, the illustrative service list of ``data/services.psv``, and on
+request synthetic policy texts for search benchmarks (real policies live in ``policies``).
 
 Idempotent: services are matched by code, topics by code; a second run adds nothing.
 """
@@ -186,7 +187,7 @@ def policy_text(service: Service, n: int) -> str:
 
 
 @transaction.atomic
-def seed_catalogue(*, policies_per_service: int = 1) -> dict[str, int]:
+def seed_catalogue(*, policies_per_service: int = 0) -> dict[str, int]:
     """Create what is missing; returns how many of each were created."""
     departments = ensure_departments()
     created = {"topics": 0, "services": 0, "policies": 0}

@@ -5,6 +5,7 @@ from django.shortcuts import render
 
 from shequ.catalogue import selectors
 from shequ.catalogue.models import Service, Topic
+from shequ.policies.selectors import policies_governing_service
 
 
 def catalogue_home(request: HttpRequest) -> HttpResponse:
@@ -46,4 +47,9 @@ def catalogue_home(request: HttpRequest) -> HttpResponse:
 def service_detail(request: HttpRequest, service_id: int) -> HttpResponse:
     service = selectors.service_get(service_id=service_id)
     way = selectors.service_way(service=service, user=request.user)
-    return render(request, "catalogue/service_detail.html", {"service": service, "way": way})
+    policies = policies_governing_service(service_id=service.pk)
+    return render(
+        request,
+        "catalogue/service_detail.html",
+        {"service": service, "way": way, "policies": policies},
+    )

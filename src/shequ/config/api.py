@@ -21,9 +21,11 @@ from shequ.payments.api import router as payments_router
 from shequ.people.api import router as people_router
 from shequ.places.api import router as places_router
 from shequ.portal.api import router as portal_router
+from shequ.policies.api import router as policies_router
 from shequ.projects.api import router as projects_router
 from shequ.ratings.api import router as ratings_router
 from shequ.sso.api_auth import API_THROTTLES, document_scopes, install_token_handlers
+from shequ.stories.api import router as stories_router
 from shequ.surveys.api import router as surveys_router
 from shequ.volunteers.api import router as volunteers_router
 
@@ -69,3 +71,5 @@ api.add_router("/volunteers", volunteers_router)
 api.add_router("/indicators", indicators_router)
 api.add_router("/access", access_router)
 api.add_router("/", portal_router)
+api.add_router("/policies", policies_router)
+api.add_router("/stories", stories_router)

@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "shequ.access",
     "shequ.documents",
     "shequ.portal",
+    "shequ.policies",
+    "shequ.stories",
     "shequ.web",
 ]
 

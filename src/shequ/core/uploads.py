@@ -23,6 +23,13 @@ FILE_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
     # 电子发票 (OFD is a zip container; XML e-invoices may carry a byte-order mark).
     "ofd": ("application/ofd", (b"PK\x03\x04",)),
     "xml": ("application/xml", (b"<?xml", b"\xef\xbb\xbf<?xml")),
+    # Word documents (policy attachments): .docx is a zip container.
+    "docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        (b"PK\x03\x04",),
+    ),
+    # Recorded stories: MP3 with an ID3 tag or starting at a frame header.
+    "mp3": ("audio/mpeg", (b"ID3", b"\xff\xfb", b"\xff\xf3", b"\xff\xf2")),
 }
 
 

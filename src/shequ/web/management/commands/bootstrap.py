@@ -19,6 +19,7 @@ DEMO_COMMANDS: list[str] = [
     "seed_surveys",
     "seed_participation",
     "seed_catalogue",
+    "seed_policies",
     "seed_casework",
     "seed_documents",
     "seed_bookings",
