@@ -357,3 +357,117 @@ def works_project_prefill(budget_round: Round, project: RoundProject) -> str:
             {"type": "Point", "coordinates": [float(proposal.lon), float(proposal.lat)]}
         )
     return urlencode(values)
+
+
+# ---------------------------------------------------------------- a proposal's page
+
+DEFAULT_SUPPORT_THRESHOLD = 10
+
+
+def support_threshold(community_code: str) -> int:
+    """Supports a proposal of the community needs to reach the council's agenda."""
+    council = residents_council(community_code)
+    return council.support_threshold if council is not None else DEFAULT_SUPPORT_THRESHOLD
+
+
+def author_label(proposal: Proposal) -> str:
+    """The author as the public sees them: the resident's name masked (王*明), never the
+    account name or a number."""
+    from shequ.core.pii import mask_name
+    from shequ.people.models import Resident
+
+    name = (
+        Resident.objects.filter(user_id=proposal.author_id)
+        .values_list("real_name", flat=True)
+        .first()
+    )
+    return mask_name(name) if name else gettext("A resident")
+
+
+@dataclass(frozen=True)
+class SupportProgress:
+    supports: int
+    threshold: int
+    percent: int
+    reached: bool
+
+
+def support_progress(proposal: Proposal) -> SupportProgress:
+    threshold = support_threshold(proposal.community_id)
+    percent = min(100, proposal.supports * 100 // threshold) if threshold else 100
+    return SupportProgress(
+        supports=proposal.supports,
+        threshold=threshold,
+        percent=percent,
+        reached=proposal.supports >= threshold,
+    )
+
+
+def may_support(proposal: Proposal, user: Any) -> bool:
+    """Whether the page offers 附议: not to the author, not once supported, not when the
+    proposal no longer collects support."""
+    from shequ.participation.models import Support
+
+    if proposal.status not in (Proposal.Status.OPEN, Proposal.Status.ON_AGENDA):
+        return False
+    if not getattr(user, "is_authenticated", False):
+        return True  # the button leads to the log-in page
+    if proposal.author_id == user.pk:
+        return False
+    return not Support.objects.filter(proposal=proposal, resident__user_id=user.pk).exists()
+
+
+# ---------------------------------------------------------------- a ballot people understand
+
+
+def ballot_rule_text(budget_round: Round) -> str:
+    """The round's rule and counting method in one plain sentence."""
+    greedy = budget_round.method == Round.Method.GREEDY
+    if budget_round.rule == Round.Rule.K_APPROVAL:
+        if greedy:
+            text = gettext(
+                "Each person chooses at most %(k)s projects; the projects with the most votes "
+                "are funded one after another while the budget lasts."
+            )
+        else:
+            text = gettext(
+                "Each person chooses at most %(k)s projects; counted by the Method of Equal "
+                "Shares: every voter holds an equal share of the budget."
+            )
+    elif greedy:
+        text = gettext(
+            "Each person chooses any projects costing together at most the budget of "
+            "%(budget)s yuan; the projects with the most votes are funded one after another "
+            "while the budget lasts."
+        )
+    else:
+        text = gettext(
+            "Each person chooses any projects costing together at most the budget of "
+            "%(budget)s yuan; counted by the Method of Equal Shares: every voter holds an equal "
+            "share of the budget."
+        )
+    return text % {"k": budget_round.max_choices, "budget": f"{budget_round.budget:.0f}"}
+
+
+@dataclass(frozen=True)
+class BallotProject:
+    project: RoundProject
+    photo: ProposalPhoto | None
+
+
+def ballot_projects(budget_round: Round) -> list[BallotProject]:
+    """The feasible projects of a round with the first photo of the proposal each came from."""
+    projects = [p for p in budget_round.projects.all() if p.review == RoundProject.Review.FEASIBLE]
+    proposal_ids = [p.proposal_id for p in projects if p.proposal_id]
+    first: dict[int, ProposalPhoto] = {}
+    for photo in ProposalPhoto.objects.filter(proposal_id__in=proposal_ids).order_by(
+        "proposal_id", "position"
+    ):
+        first.setdefault(photo.proposal_id, photo)
+    return [BallotProject(p, first.get(p.proposal_id) if p.proposal_id else None) for p in projects]
+
+
+def voters_so_far(budget_round: Round) -> int:
+    from shequ.participation.models import RoundVoter
+
+    return RoundVoter.objects.filter(round=budget_round).count()

@@ -68,6 +68,10 @@ def proposal(request: HttpRequest, proposal_id: int) -> HttpResponse:
     context = {
         "proposal": item,
         "photos": list(item.photos.all()),
+        "author": selectors.author_label(item),
+        "progress": selectors.support_progress(item),
+        "may_support": selectors.may_support(item, request.user),
+        "is_author": request.user.is_authenticated and item.author_id == request.user.pk,
         "following": following,
         # Follow: ID-checked residents of the community; unfollow: whoever follows.
         "may_follow": following
@@ -165,7 +169,9 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
         "round": budget_round,
         # The ballot form shows only while the ballot service would take a ballot.
         "voting": selectors.voting_status(budget_round),
-        "projects": [p for p in projects.values() if p.review == "feasible"],
+        "projects": selectors.ballot_projects(budget_round),
+        "rule_text": selectors.ballot_rule_text(budget_round),
+        "voters": selectors.voters_so_far(budget_round),
         "results": results,
         "mine": mine,
         "has_ballot": has_ballot,

@@ -1,13 +1,14 @@
 """Writes of participatory budgeting rounds (参与式预算): rules, phase dates, projects and
 their review, moving through the phases, counting and committing the winners."""
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.errors import DomainError, NotFound
@@ -28,6 +29,26 @@ from shequ.people.levels import clean_override
 from shequ.people.models import User
 
 PHASE_ORDER = [p.value for p in Round.Phase]
+
+
+def _round_title(value: Any) -> str:
+    """A round's title names the round, never its phase: the page shows the phase, and a
+    title saying "(投票中)" would still say so after the results.
+
+    Raises: DomainError ``title_with_phase``."""
+    title = plain_text(value, field="title", max_length=120)
+    labels: set[str] = set()
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            labels.update(str(label) for label in Round.Phase.labels)
+    inside = re.findall(r"[（(【\[]([^）)】\]]*)[）)】\]]", title)
+    if any(label in part for part in inside for label in labels):
+        raise DomainError(
+            "title_with_phase",
+            _("Leave the phase out of the title: the page shows where the round stands."),
+            field="title",
+        )
+    return title
 
 
 def _round_for_update(round_id: int) -> Round:
@@ -89,7 +110,7 @@ def round_create(
     budget_round = Round.objects.create(
         vote_level=level,
         community_id=community_code,
-        title=plain_text(title, field="title", max_length=120),
+        title=_round_title(title),
         budget=amount,
         rule=rule,
         max_choices=max_choices,

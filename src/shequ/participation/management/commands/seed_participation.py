@@ -228,7 +228,7 @@ class Command(BaseCommand):
         open_round = rounds.round_create(
             actor=worker,
             community_code=NIJIAQIAO,
-            title="社区活动经费（投票中）",
+            title=f"{year}年社区活动经费",
             budget=open_budget,
             rule=Round.Rule.K_APPROVAL,
             max_choices=2,
