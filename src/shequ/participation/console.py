@@ -25,6 +25,7 @@ from shequ.core.forms import add_domain_error, submit
 from shequ.participation import funding, selectors
 from shequ.participation.forms import (
     AgendaForm,
+    AnswerForm,
     CommunityPickForm,
     CouncilForm,
     CouncilLevelsForm,
@@ -42,7 +43,15 @@ from shequ.participation.forms import (
 )
 from shequ.participation.models import CouncilMember, ItemVote, Round
 from shequ.participation.permissions import can_organise
-from shequ.participation.services import ballots, councils, meetings, proposals, rounds
+from shequ.participation.services import (
+    answers,
+    ballots,
+    comments,
+    councils,
+    meetings,
+    proposals,
+    rounds,
+)
 from shequ.people.models import User
 from shequ.people.permissions import staff_required
 from shequ.web.confirmations import confirmation_page, is_confirmed
@@ -710,3 +719,71 @@ def round_decision(request: HttpRequest, round_id: int) -> HttpResponse:
     if commit_error:
         response.status_code = 400
     return response
+
+
+# ---------------------------------------------------------------- comment moderation
+
+
+@staff_required
+def comment_queue(request: HttpRequest) -> HttpResponse:
+    """Reported comments of one's area, most reported first, with the reports' reasons."""
+    page = Paginator(selectors.comment_queue(user=request.user), 30).get_page(
+        request.GET.get("page")
+    )
+    rows = list(page.object_list)
+    reasons = selectors.comment_reports([c.pk for c in rows])
+    context = {
+        "page": page,
+        "rows": [
+            (c, reasons.get(c.pk, []), comments.target_get(c.target, c.target_key)) for c in rows
+        ],
+    }
+    return render(request, "participation/console/comments.html", context)
+
+
+@staff_required
+@require_POST
+def comment_moderate(request: HttpRequest, comment_id: int) -> HttpResponse:
+    """Hide a comment with a reason (the author is told), or keep it."""
+    try:
+        if request.POST.get("action") == "keep":
+            comments.comment_keep(actor=_actor(request), comment_id=comment_id)
+            messages.success(request, _("The comment stays; its reports are closed."))
+        else:
+            comments.comment_hide(
+                actor=_actor(request),
+                comment_id=comment_id,
+                reason=request.POST.get("reason", ""),
+            )
+            messages.success(request, _("The comment is hidden and its author told why."))
+    except DomainError as error:
+        if error.status == 404:
+            raise
+        messages.error(request, str(error))
+    return redirect("participation_console:comments")
+
+
+@staff_required
+def proposal_answer(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    """Answer a proposal officially; supporters and followers get a message."""
+    proposal = selectors.proposal_get_for(proposal_id, user=request.user)
+    form = AnswerForm(
+        request.POST or None,
+        states=answers.next_states(proposal),
+        choices={"merge_into_id": _proposal_options(proposal.community_id, exclude=proposal.pk)},
+    )
+    if submit(
+        request,
+        form,
+        lambda data: answers.answer_create(actor=_actor(request), proposal_id=proposal_id, **data),
+    ):
+        messages.success(request, _("The answer is published and its supporters are told."))
+        return redirect("participation_console:index")
+    return _form_page(
+        request,
+        form,
+        heading=_("Answer the proposal officially"),
+        back=reverse("participation_console:index"),
+        submit=_("Publish the answer"),
+        context={"subject": proposal},
+    )

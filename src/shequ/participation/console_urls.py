@@ -19,4 +19,7 @@ urlpatterns = [
     path("rounds/<int:round_id>/decision/", console.round_decision, name="decision"),
     path("projects/<int:project_id>/review/", console.project_review, name="review"),
     path("meetings/<int:meeting_id>/", console.meeting_page, name="meeting"),
+    path("comments/", console.comment_queue, name="comments"),
+    path("comments/<int:comment_id>/moderate/", console.comment_moderate, name="comment_moderate"),
+    path("proposals/<int:proposal_id>/answer/", console.proposal_answer, name="answer"),
 ]

@@ -226,3 +226,20 @@ class MergeForm(ConsoleForm):
 
 class DecisionForm(ConsoleForm):
     item_id = _pick(_("Council decision (a passed spending item)"))
+
+
+class AnswerForm(ConsoleForm):
+    state = forms.ChoiceField(label=_("Official answer"), choices=[])
+    text = forms.CharField(
+        label=_("Explanation (required for “not feasible”)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    merge_into_id = _pick(_("Merged into (only for “merged”)"), required=False)
+
+    def __init__(self, *args: Any, states: list[Any] | None = None, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        field = self.fields["state"]
+        if isinstance(field, forms.ChoiceField):
+            field.choices = states or []

@@ -15,4 +15,8 @@ urlpatterns = [
     path("meetings/<int:meeting_id>/", views.meeting_detail, name="meeting"),
     path("meetings/<int:meeting_id>/sign-in/<str:token>/", views.meeting_sign_in, name="sign_in"),
     path("meetings/<int:meeting_id>/items/<int:item_id>/vote/", views.item_vote, name="item_vote"),
+    path("discuss/<str:target>/<str:key>/", views.discussion, name="discussion"),
+    path("comments/<str:target>/<str:key>/", views.comment_post, name="comment_post"),
+    path("comment/<int:comment_id>/vote/", views.comment_vote, name="comment_vote"),
+    path("comment/<int:comment_id>/report/", views.comment_report, name="comment_report"),
 ]

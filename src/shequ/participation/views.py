@@ -17,7 +17,7 @@ from shequ.participation import selectors
 from shequ.participation.forms import ProposalForm
 from shequ.participation.models import ItemVote, Proposal, Round
 from shequ.participation.permissions import verified_resident_of
-from shequ.participation.services import ballots, meetings, proposals
+from shequ.participation.services import ballots, comments, meetings, proposals
 from shequ.people.models import User
 from shequ.web.community_choice import choose_community
 
@@ -72,6 +72,10 @@ def proposal(request: HttpRequest, proposal_id: int) -> HttpResponse:
         "progress": selectors.support_progress(item),
         "may_support": selectors.may_support(item, request.user),
         "is_author": request.user.is_authenticated and item.author_id == request.user.pk,
+        "answers": list(item.answers.all()),
+        **comments_context(
+            request, "proposal", item.pk, open_=item.status in ("open", "on_agenda")
+        ),
         "following": following,
         # Follow: ID-checked residents of the community; unfollow: whoever follows.
         "may_follow": following
@@ -229,3 +233,93 @@ def meeting_sign_in(request: HttpRequest, meeting_id: int, token: str) -> HttpRe
             messages.error(request, str(error))
         return redirect("participation:meeting", meeting_id=meeting_id)
     return render(request, "participation/sign_in.html", {"meeting": meeting, "token": token})
+
+
+# ---------------------------------------------------------------- comments
+
+
+def comments_context(request: HttpRequest, target: str, key: object, *, open_: bool = True) -> dict:
+    """What the comments partial needs: the threads, the reader's votes, whether they may
+    write (and if not, why)."""
+    threads = selectors.comment_threads(target, key)
+    ids = [t.comment.pk for t in threads] + [r.pk for t in threads for r in t.replies]
+    found = comments.target_get(target, key)
+    votes = selectors.my_comment_votes(request.user, ids)
+    for thread in threads:
+        for row in [thread.comment, *thread.replies]:
+            row.my_vote = votes.get(row.pk, 0)
+            row.mine = row.author_id == request.user.pk
+    return {
+        "comment_target": target,
+        "comment_key": str(key),
+        "threads": threads,
+        "comment_count": len(ids),
+        "may_comment": open_ and comments.commenter(request.user, found.community_code) is not None,
+        "comments_open": open_,
+        "comment_max": comments.MAX_LENGTH,
+    }
+
+
+def discussion(request: HttpRequest, target: str, key: str) -> HttpResponse:
+    """The discussion of a budgeting project, an agenda item or a project."""
+    found = comments.target_get(target, key)
+    if target == "proposal":
+        return redirect(found.url)
+    context = {"target": found, **comments_context(request, target, key, open_=found.open)}
+    return render(request, "participation/discussion.html", context)
+
+
+def _back(request: HttpRequest, target: str, key: str) -> HttpResponse:
+    return redirect(comments.target_get(target, key).url)
+
+
+@login_required
+@require_POST
+def comment_post(request: HttpRequest, target: str, key: str) -> HttpResponse:
+    parent = int_or_none(request.POST.get("parent", ""))
+    try:
+        comments.comment_post(
+            actor=cast(User, request.user),
+            target=target,
+            key=key,
+            body=request.POST.get("body", ""),
+            parent_id=parent,
+        )
+        messages.success(request, _("Your comment is published."))
+    except DomainError as error:
+        if error.status == 404 and error.code == "comment_target_not_found":
+            raise
+        messages.error(request, str(error))
+    return _back(request, target, key)
+
+
+@login_required
+@require_POST
+def comment_vote(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment = selectors.comment_get_public(comment_id)
+    value = int_or_none(request.POST.get("value", "")) or 0
+    try:
+        comments.comment_vote(actor=cast(User, request.user), comment_id=comment_id, value=value)
+    except DomainError as error:
+        if error.status == 404:
+            raise
+        messages.error(request, str(error))
+    return _back(request, comment.target, comment.target_key)
+
+
+@login_required
+@require_POST
+def comment_report(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment = selectors.comment_get_public(comment_id)
+    try:
+        comments.comment_report(
+            actor=cast(User, request.user),
+            comment_id=comment_id,
+            reason=request.POST.get("reason", ""),
+        )
+        messages.success(request, _("Thank you: the community's moderators will look at it."))
+    except DomainError as error:
+        if error.status == 404:
+            raise
+        messages.error(request, str(error))
+    return _back(request, comment.target, comment.target_key)
