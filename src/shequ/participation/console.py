@@ -232,7 +232,11 @@ def council_page(request: HttpRequest, council_id: int) -> HttpResponse:
     end_form = MemberEndForm(request.POST if action == "end_member" else None)
     levels_form = CouncilLevelsForm(
         request.POST if action == "levels" else None,
-        initial={"support_level": council.support_level, "object_level": council.object_level},
+        initial={
+            "support_level": council.support_level,
+            "object_level": council.object_level,
+            "comment_level": council.comment_level,
+        },
     )
     end_member = (int_or_none(request.POST.get("member")) or 0) if action == "end_member" else 0
     if action == "add_member" and member_form.is_valid():
@@ -393,6 +397,7 @@ def meeting_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
     )
     context = {
         "meeting": meeting,
+        "seats": selectors.meeting_seats(meeting, user=None),
         "present": present,
         "close_vote_consequence": close_vote_consequence(),
         "total": total,

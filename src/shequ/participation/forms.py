@@ -108,6 +108,13 @@ class CouncilLevelsForm(ConsoleForm):
         empty_value=None,
         required=False,
     )
+    comment_level = forms.TypedChoiceField(
+        label=_("Verification level to comment"),
+        choices=[("", _("ID checked")), *level_choices()],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
 
 
 class CouncilForm(CouncilLevelsForm):
@@ -138,6 +145,12 @@ class MeetingForm(ConsoleForm):
     title = forms.CharField(label=_("Title"), max_length=120)
     starts_at = forms.DateTimeField(label=_("Starts at"), widget=DateTimeInput)
     location = forms.CharField(label=_("Location"), max_length=120, required=False)
+    capacity = forms.IntegerField(
+        label=_("Seats for residents (empty: no registration)"),
+        min_value=1,
+        max_value=10000,
+        required=False,
+    )
 
 
 class AgendaForm(ConsoleForm):

@@ -216,6 +216,8 @@ class Meeting(models.Model):
         blank=True,
     )
     minutes_text = models.TextField(_("minutes"), blank=True)
+    # Seats for residents who register to attend (None: the meeting takes no registration).
+    capacity = models.PositiveIntegerField(_("seats for residents"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -658,3 +660,27 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.proposal_id}: {self.state}"
+
+
+class Registration(models.Model):
+    """A resident registered to attend a public council meeting (or waiting for a seat)."""
+
+    class Status(models.TextChoices):
+        REGISTERED = "registered", _("Registered")
+        WAITING = "waiting", _("On the waiting list")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="registrations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("meeting registration")
+        verbose_name_plural = _("meeting registrations")
+        ordering = ["meeting_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "user"], name="part_registration_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.meeting_id}"

@@ -555,3 +555,94 @@ def comment_get_public(comment_id: int) -> Any:
     if comment is None:
         raise NotFound("comment_not_found", _("No such comment."))
     return comment
+
+
+# ---------------------------------------------------------------- finding proposals
+
+SORTS = {
+    "supports": ["-supports", "-id"],
+    "newest": ["-created_at", "-id"],
+    "discussed": ["-comments_count", "-id"],
+}
+
+
+@dataclass(frozen=True)
+class ProposalQuery:
+    text: str = ""
+    status: str = ""
+    category: str = ""
+    area: str = ""
+    sort: str = "supports"
+
+
+def proposal_search(query: ProposalQuery) -> QuerySet[Proposal]:
+    """Visible proposals matching the words, state, category and area (a community, street
+    or district code), most supported, newest or most discussed first."""
+    queryset = Proposal.objects.filter(status__in=PUBLIC_STATUSES).select_related("community")
+    for word in query.text.split()[:5]:
+        queryset = queryset.filter(Q(title__icontains=word) | Q(description__icontains=word))
+    if query.status in Proposal.Status.values:
+        queryset = queryset.filter(status=query.status)
+    if query.category in Proposal.Category.values:
+        queryset = queryset.filter(category=query.category)
+    if query.area.isdigit() and len(query.area) == 12:
+        queryset = queryset.filter(within("community_id", query.area))
+    return queryset.order_by(*SORTS.get(query.sort, SORTS["supports"]))
+
+
+def area_choices() -> list[tuple[str, str]]:
+    """Districts of the city, for the area filter."""
+    return list(
+        Division.objects.filter(level=Division.Level.DISTRICT)
+        .order_by("code")
+        .values_list("code", "name")
+    )
+
+
+def proposal_points(queryset: QuerySet[Proposal], *, limit: int = 2000) -> list[dict[str, Any]]:
+    """The proposals with a map point, for the map (id, title, lon, lat, supports)."""
+    rows = queryset.filter(lon__isnull=False, lat__isnull=False).values_list(
+        "id", "title", "lon", "lat", "supports"
+    )[:limit]
+    return [
+        {"id": pk, "title": title, "lon": float(lon), "lat": float(lat), "supports": n}
+        for pk, title, lon, lat, n in rows
+        if lon is not None and lat is not None
+    ]
+
+
+def division_name(code: str) -> str:
+    return Division.objects.filter(pk=code).values_list("name", flat=True).first() or ""
+
+
+@dataclass(frozen=True)
+class Seats:
+    capacity: int | None
+    registered: int
+    waiting: int
+    mine: str  # "", "registered" or "waiting"
+
+
+def meeting_seats(meeting: Meeting, *, user: Any) -> Seats:
+    from shequ.participation.models import Registration
+
+    counts = dict(
+        Registration.objects.filter(meeting=meeting)
+        .values("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    mine = ""
+    if getattr(user, "is_authenticated", False):
+        mine = (
+            Registration.objects.filter(meeting=meeting, user_id=user.pk)
+            .values_list("status", flat=True)
+            .first()
+            or ""
+        )
+    return Seats(
+        capacity=meeting.capacity,
+        registered=counts.get("registered", 0),
+        waiting=counts.get("waiting", 0),
+        mine=mine,
+    )

@@ -2,9 +2,11 @@
 
 from typing import cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -13,11 +15,17 @@ from shequ.core.digits import int_or_none
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
 from shequ.core.storage import stored_file_response
-from shequ.participation import selectors
+from shequ.participation import calendar, selectors
 from shequ.participation.forms import ProposalForm
 from shequ.participation.models import ItemVote, Proposal, Round
 from shequ.participation.permissions import verified_resident_of
-from shequ.participation.services import ballots, comments, meetings, proposals
+from shequ.participation.services import (
+    ballots,
+    comments,
+    meetings,
+    proposals,
+    registrations,
+)
 from shequ.people.models import User
 from shequ.web.community_choice import choose_community
 
@@ -38,6 +46,49 @@ def community(request: HttpRequest, code: str) -> HttpResponse:
         "meetings": list(selectors.meeting_list_public(community_code=code)[:10]),
     }
     return render(request, "participation/community.html", context)
+
+
+def _query(request: HttpRequest) -> selectors.ProposalQuery:
+    get = request.GET
+    return selectors.ProposalQuery(
+        text=get.get("q", "").strip()[:50],
+        status=get.get("status", ""),
+        category=get.get("category", ""),
+        area=get.get("area", "").strip(),
+        sort=get.get("sort", "supports"),
+    )
+
+
+def proposal_find(request: HttpRequest) -> HttpResponse:
+    """Search and filter proposals (words, state, category, area), sorted; or see them on a
+    map."""
+    query = _query(request)
+    found = selectors.proposal_search(query)
+    page = Paginator(found, 20).get_page(request.GET.get("page"))
+    areas = selectors.area_choices()
+    if query.area and query.area not in dict(areas):
+        areas.insert(0, (query.area, selectors.division_name(query.area) or query.area))
+    context = {
+        "page": page,
+        "query": query,
+        "statuses": [(s, Proposal.Status(s).label) for s in selectors.PUBLIC_STATUSES],
+        "categories": Proposal.Category.choices,
+        "areas": areas,
+        "sorts": [
+            ("supports", _("Most supported")),
+            ("newest", _("Newest")),
+            ("discussed", _("Most discussed")),
+        ],
+        "map": request.GET.get("view") == "map",
+        "tile_url": settings.SHEQU_MAP_TILE_URL,
+    }
+    return render(request, "participation/find.html", context)
+
+
+def proposal_points(request: HttpRequest) -> JsonResponse:
+    """The matching proposals with a map point, for the map."""
+    points = selectors.proposal_points(selectors.proposal_search(_query(request)))
+    return JsonResponse({"points": points})
 
 
 @login_required
@@ -191,11 +242,49 @@ def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
     mine = meetings.my_item_votes(user=request.user, meeting=meeting)
     context = {
         "meeting": meeting,
+        "seats": selectors.meeting_seats(meeting, user=request.user),
+        "may_register": verified_resident_of(request.user, meeting.community_id) is not None,
         "items": [(item, (mine or {}).get(item.pk, "")) for item in meeting.items.all()],
         "may_vote": mine is not None,
         "choices": ItemVote.Choice.choices,
     }
     return render(request, "participation/meeting.html", context)
+
+
+@login_required
+@require_POST
+def meeting_register(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """Register for a public meeting (or its waiting list), or cancel."""
+    try:
+        if request.POST.get("cancel"):
+            registrations.unregister(actor=cast(User, request.user), meeting_id=meeting_id)
+            messages.success(request, _("Your registration is cancelled."))
+        else:
+            done = registrations.register(actor=cast(User, request.user), meeting_id=meeting_id)
+            messages.success(
+                request,
+                _("You are registered. Add the meeting to your calendar.")
+                if done.status == "registered"
+                else _("The seats are taken: you are on the waiting list."),
+            )
+    except DomainError as error:
+        if error.status == 404:
+            raise
+        messages.error(request, str(error))
+    return redirect("participation:meeting", meeting_id=meeting_id)
+
+
+def meeting_calendar(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """The meeting as an .ics file for one's calendar."""
+    meeting = selectors.meeting_get(meeting_id)
+    body = calendar.meeting_ics(
+        meeting,
+        url=request.build_absolute_uri(f"/participation/meetings/{meeting.pk}/"),
+        agenda=[item.title for item in meeting.items.all()],
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.pk}.ics"'
+    return response
 
 
 @login_required

@@ -429,6 +429,8 @@ def round_advance(*, actor: User, round_id: int) -> Round:
     budget_round.save()
     if target == Round.Phase.RESULTS:
         round_count(budget_round=budget_round)
+    if target == Round.Phase.VOTING:
+        _tell_voting_opened(actor=actor, budget_round=budget_round)
     audit_record(
         actor=actor,
         verb="participation.round_phase",
@@ -437,6 +439,49 @@ def round_advance(*, actor: User, round_id: int) -> Round:
         changes={"phase": [before, target], **dates},
     )
     return budget_round
+
+
+def eligible_voters(budget_round: Round) -> Any:
+    """Account ids of the community's residents whose level lets them vote in the round."""
+    from shequ.people.levels import Action, required_level
+    from shequ.people.models import Resident
+
+    level = required_level(Action.VOTE, budget_round.vote_level)
+    return Resident.objects.filter(
+        community_id=budget_round.community_id,
+        user_id__isnull=False,
+        verification_level__gte=level,
+    ).values_list("user_id", flat=True)
+
+
+def _tell_voting_opened(*, actor: User, budget_round: Round) -> int:
+    """A message to every resident who may vote: voting is open, until when, where."""
+    from django.conf import settings
+
+    from shequ.notices.services import message_send_many
+
+    with translation.override(settings.LANGUAGE_CODE):
+        title = str(_("Voting is open: %(title)s")) % {"title": budget_round.title[:80]}
+        body = (
+            str(_("Vote until %(when)s.")) % {"when": local_minute(budget_round.voting_until)}
+            if budget_round.voting_until
+            else str(_("Vote on the round's page."))
+        )
+    sent = message_send_many(
+        user_ids=eligible_voters(budget_round).iterator(chunk_size=5000),
+        category="community",
+        title=title,
+        body=body,
+        url=f"/participation/rounds/{budget_round.pk}/",
+    )
+    audit_record(
+        actor=actor,
+        verb="participation.round_voting_notice",
+        target=budget_round,
+        division_code=budget_round.community_id,
+        changes={"messages": [None, sent]},
+    )
+    return sent
 
 
 def _dates_agree_with(budget_round: Round, target: str) -> dict[str, list[str | None]]:
