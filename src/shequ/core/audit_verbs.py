@@ -83,6 +83,7 @@ AUDIT_VERB_LABELS: dict[str, Promise] = {
     "participation.paper_ballot": _("Entered a paper ballot"),
     "participation.paper_first_entry": _("Entered a paper ballot (first entry)"),
     "participation.project_add": _("Added a project to a round"),
+    "participation.project_built": _("Linked a winning project to the project that builds it"),
     "participation.project_review": _("Reviewed a project"),
     "participation.proposal_create": _("Made a proposal"),
     "participation.proposal_hide": _("Hid a proposal"),

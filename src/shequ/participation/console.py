@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from shequ.core.digits import int_or_none
 from shequ.core.errors import DomainError
 from shequ.core.forms import add_domain_error, submit
-from shequ.participation import funding, selectors
+from shequ.participation import chain, funding, selectors
 from shequ.participation.forms import (
     AgendaForm,
     AnswerForm,
@@ -511,6 +511,9 @@ def round_page(request: HttpRequest, round_id: int) -> HttpResponse:
         "fund": funding.track_label(budget_round.fund_track),
         "works_app": _works_app(),
         "advance_consequence": round_advance_consequence(budget_round),
+        "buildable": chain.projects_to_link(budget_round.community_id)
+        if budget_round.phase == Round.Phase.IMPLEMENTATION
+        else [],
     }
     return render(request, "participation/console/round.html", context, status=status)
 
@@ -792,3 +795,20 @@ def proposal_answer(request: HttpRequest, proposal_id: int) -> HttpResponse:
         submit=_("Publish the answer"),
         context={"subject": proposal},
     )
+
+
+@staff_required
+@require_POST
+def project_built(request: HttpRequest, project_id: int) -> HttpResponse:
+    """Link a winning project to the project that builds it (or unlink it)."""
+    project = selectors.project_get(project_id, user=request.user)
+    try:
+        rounds.project_link_built(
+            actor=_actor(request), project_id=project_id, code=request.POST.get("code", "")
+        )
+        messages.success(request, _("The link is saved: the proposal's page shows the project."))
+    except DomainError as error:
+        if error.status == 404:
+            raise
+        messages.error(request, str(error))
+    return redirect("participation_console:round", round_id=project.round_id)

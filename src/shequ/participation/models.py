@@ -426,6 +426,9 @@ class RoundProject(models.Model):
     )
     review_note = models.CharField(_("review note"), max_length=300, blank=True)
     commitment_id = models.PositiveIntegerField(null=True, blank=True)
+    # The project of the five major actions (or community project) that builds it: its code
+    # (not a foreign key, so this app does not depend on the projects app's migrations).
+    built_project_code = models.CharField(_("project that builds it"), max_length=32, blank=True)
 
     class Meta:
         verbose_name = _("round project")

@@ -15,7 +15,7 @@ from shequ.core.digits import int_or_none
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
 from shequ.core.storage import stored_file_response
-from shequ.participation import calendar, selectors
+from shequ.participation import calendar, chain, selectors
 from shequ.participation.forms import ProposalForm
 from shequ.participation.models import ItemVote, Proposal, Round
 from shequ.participation.permissions import verified_resident_of
@@ -124,6 +124,7 @@ def proposal(request: HttpRequest, proposal_id: int) -> HttpResponse:
         "may_support": selectors.may_support(item, request.user),
         "is_author": request.user.is_authenticated and item.author_id == request.user.pk,
         "answers": list(item.answers.all()),
+        "chain": chain.proposal_chain(item),
         **comments_context(
             request, "proposal", item.pk, open_=item.status in ("open", "on_agenda")
         ),

@@ -620,3 +620,43 @@ def _commit_winners(*, actor: User, budget_round: Round) -> None:
             )
             project.save(update_fields=["commitment_id"])
     funding.release_round_reservation(actor=actor, budget_round=budget_round)
+
+
+@transaction.atomic
+def project_link_built(*, actor: User, project_id: int, code: str) -> RoundProject:
+    """Link a winning project of the round to the project that builds it (five major
+    actions or a community project of the same community); an empty code unlinks.
+
+    Raises: NotFound; DomainError ``not_a_winner`` / ``project_elsewhere``."""
+    from shequ.participation.chain import projects_to_link
+
+    project = (
+        RoundProject.objects.select_for_update()
+        .select_related("round")
+        .filter(pk=project_id)
+        .first()
+    )
+    if project is None:
+        raise NotFound("project_not_found", _("No such project."))
+    require_organiser(actor, project.round.community_id)
+    code = str(code or "").strip()
+    if code:
+        if project.pk not in {p.pk for p in round_winners(project.round)}:
+            raise DomainError("not_a_winner", _("Only a winning project is built."), field="code")
+        if code not in dict(projects_to_link(project.round.community_id)):
+            raise DomainError(
+                "project_elsewhere",
+                _("Choose a project of this community."),
+                field="code",
+            )
+    before = project.built_project_code
+    project.built_project_code = code
+    project.save(update_fields=["built_project_code"])
+    audit_record(
+        actor=actor,
+        verb="participation.project_built",
+        target=project,
+        division_code=project.round.community_id,
+        changes={"built_project_code": [before, code]},
+    )
+    return project
