@@ -66,6 +66,12 @@ def resident_user(
 
 @pytest.fixture
 def place(chengdu: None) -> Place:
+    return make_place()
+
+
+def make_place() -> Place:
+    """A worker of 倪家桥社区 and one of 水井坊社区, six verified residents, an outsider, an
+    unverified resident, and a council (threshold 3) whose first three residents sit on it."""
     worker = make_staff("pw", Role.COMMUNITY_WORKER, NIJIAQIAO)
     other = make_staff("pw_sjf", Role.COMMUNITY_WORKER, SHUIJINGFANG)
     residents = [resident_user(f"r{i}") for i in range(6)]

@@ -69,3 +69,26 @@ def test_ballot_over_the_api_and_pabulib_export(place: Place, client: Client) ->
     assert {r["method"] for r in detail["results"]} == {"greedy", "equal_shares"}
     export = client.get(f"{BASE}/rounds/{budget_round.pk}/pabulib").content.decode()
     assert "VOTES\nvoter_id;vote\n1;" in export
+
+
+def test_comments_and_answers_over_the_api(place: Place, client: Client) -> None:
+    from shequ.participation.services import answers as answer_services
+    from shequ.participation.services import comments as comment_services
+    from shequ.participation.services import proposals as proposal_services
+
+    proposal = proposal_services.proposal_create(
+        actor=place.residents[0],
+        community_code=NIJIAQIAO,
+        title="东门路灯",
+        description="太黑",
+        category="safety",
+    )
+    comment_services.comment_post(
+        actor=place.residents[1], target="proposal", key=proposal.pk, body="电话13812345678"
+    )
+    answer_services.answer_create(actor=place.worker, proposal_id=proposal.pk, state="evaluating")
+    rows = client.get(f"/api/v1/participation/comments/proposal/{proposal.pk}").json()
+    assert [r["body"] for r in rows] == ["电话138****5678"]
+    assert client.get("/api/v1/participation/comments/proposal/999999").status_code == 404
+    states = client.get(f"/api/v1/participation/proposals/{proposal.pk}/answers").json()
+    assert [a["state"] for a in states] == ["evaluating"]

@@ -17,6 +17,8 @@ def test_seed_runs_a_round_to_commitments_once(chengdu: None) -> None:
     call_command("seed_participation")
     done = Round.objects.get(phase=Round.Phase.IMPLEMENTATION)
     assert Round.objects.filter(phase=Round.Phase.VOTING).count() == 1
+    # A title names the round; the page shows its phase (no "(投票中)" after the results).
+    assert not Round.objects.filter(title__contains="投票中").exists()
     assert Ballot.objects.filter(round=done).count() == 40
     winners = RoundResult.objects.get(round=done, method=done.method).winners
     commitments = Commitment.objects.filter(community_id=NIJIAQIAO)

@@ -9,8 +9,8 @@ from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
 from shequ.participation import pabulib, selectors
-from shequ.participation.models import Council, Proposal, Round
-from shequ.participation.services import ballots, councils, proposals, rounds
+from shequ.participation.models import Answer, Comment, Council, Proposal, Round
+from shequ.participation.services import answers, ballots, comments, councils, proposals, rounds
 from shequ.people.models import User
 from shequ.sso.api_auth import API_AUTH
 
@@ -317,3 +317,90 @@ def set_council_object_level(request: HttpRequest, council_id: int, payload: Lev
     return councils.council_set_object_level(
         actor=cast(User, request.user), council_id=council_id, object_level=payload.level
     )
+
+
+# ---------------------------------------------------------------- deliberation
+
+
+class DeliberationCommentOut(Schema):
+    id: int
+    parent_id: int | None
+    author_label: str
+    role: str
+    body: str
+    status: str
+    hidden_reason: str
+    up: int
+    down: int
+    created_at: datetime
+
+    @staticmethod
+    def resolve_body(obj: Comment) -> str:
+        return "" if obj.status == Comment.Status.HIDDEN else obj.body
+
+
+class DeliberationCommentIn(Schema):
+    body: str
+    parent_id: int | None = None
+
+
+class DeliberationAnswerIn(Schema):
+    state: str
+    text: str = ""
+    merge_into_id: int | None = None
+
+
+class DeliberationAnswerOut(Schema):
+    id: int
+    state: str
+    text: str
+    created_at: datetime
+
+
+@router.get("/comments/{target}/{key}", response=list[DeliberationCommentOut])
+def list_comments(request: HttpRequest, target: str, key: str) -> list[Comment]:
+    """The comments on a proposal, budgeting project, agenda item or project, each thread's
+    first comment followed by its replies (public; a hidden comment shows only its reason)."""
+    comments.target_get(target, key)
+    return [
+        row
+        for thread in selectors.comment_threads(target, key)
+        for row in [thread.comment, *thread.replies]
+    ]
+
+
+@router.post("/comments/{target}/{key}", response={201: DeliberationCommentOut}, auth=API_AUTH)
+def post_comment(
+    request: HttpRequest, target: str, key: str, payload: DeliberationCommentIn
+) -> Status[Comment]:
+    comment = comments.comment_post(
+        actor=cast(User, request.user),
+        target=target,
+        key=key,
+        body=payload.body,
+        parent_id=payload.parent_id,
+    )
+    return Status(201, comment)
+
+
+@router.get("/proposals/{proposal_id}/answers", response=list[DeliberationAnswerOut])
+def list_answers(request: HttpRequest, proposal_id: int) -> object:
+    """The community's official answers to a proposal, oldest first (public)."""
+    return selectors.proposal_get_public(proposal_id).answers.all()
+
+
+@router.post(
+    "/proposals/{proposal_id}/answers", response={201: DeliberationAnswerOut}, auth=API_AUTH
+)
+def answer_proposal(
+    request: HttpRequest, proposal_id: int, payload: DeliberationAnswerIn
+) -> Status[Answer]:
+    """Staff: answer a proposal officially; supporters and followers get a message."""
+    answer = answers.answer_create(
+        actor=cast(User, request.user),
+        proposal_id=proposal_id,
+        state=payload.state,
+        text=payload.text,
+        merge_into_id=payload.merge_into_id,
+    )
+    return Status(201, answer)

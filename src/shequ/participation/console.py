@@ -22,9 +22,10 @@ from django.views.decorators.http import require_POST
 from shequ.core.digits import int_or_none
 from shequ.core.errors import DomainError
 from shequ.core.forms import add_domain_error, submit
-from shequ.participation import funding, selectors
+from shequ.participation import chain, funding, selectors
 from shequ.participation.forms import (
     AgendaForm,
+    AnswerForm,
     CommunityPickForm,
     CouncilForm,
     CouncilLevelsForm,
@@ -42,7 +43,15 @@ from shequ.participation.forms import (
 )
 from shequ.participation.models import CouncilMember, ItemVote, Round
 from shequ.participation.permissions import can_organise
-from shequ.participation.services import ballots, councils, meetings, proposals, rounds
+from shequ.participation.services import (
+    answers,
+    ballots,
+    comments,
+    councils,
+    meetings,
+    proposals,
+    rounds,
+)
 from shequ.people.models import User
 from shequ.people.permissions import staff_required
 from shequ.web.confirmations import confirmation_page, is_confirmed
@@ -223,7 +232,11 @@ def council_page(request: HttpRequest, council_id: int) -> HttpResponse:
     end_form = MemberEndForm(request.POST if action == "end_member" else None)
     levels_form = CouncilLevelsForm(
         request.POST if action == "levels" else None,
-        initial={"support_level": council.support_level, "object_level": council.object_level},
+        initial={
+            "support_level": council.support_level,
+            "object_level": council.object_level,
+            "comment_level": council.comment_level,
+        },
     )
     end_member = (int_or_none(request.POST.get("member")) or 0) if action == "end_member" else 0
     if action == "add_member" and member_form.is_valid():
@@ -384,6 +397,7 @@ def meeting_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
     )
     context = {
         "meeting": meeting,
+        "seats": selectors.meeting_seats(meeting, user=None),
         "present": present,
         "close_vote_consequence": close_vote_consequence(),
         "total": total,
@@ -497,6 +511,9 @@ def round_page(request: HttpRequest, round_id: int) -> HttpResponse:
         "fund": funding.track_label(budget_round.fund_track),
         "works_app": _works_app(),
         "advance_consequence": round_advance_consequence(budget_round),
+        "buildable": chain.projects_to_link(budget_round.community_id)
+        if budget_round.phase == Round.Phase.IMPLEMENTATION
+        else [],
     }
     return render(request, "participation/console/round.html", context, status=status)
 
@@ -710,3 +727,88 @@ def round_decision(request: HttpRequest, round_id: int) -> HttpResponse:
     if commit_error:
         response.status_code = 400
     return response
+
+
+# ---------------------------------------------------------------- comment moderation
+
+
+@staff_required
+def comment_queue(request: HttpRequest) -> HttpResponse:
+    """Reported comments of one's area, most reported first, with the reports' reasons."""
+    page = Paginator(selectors.comment_queue(user=request.user), 30).get_page(
+        request.GET.get("page")
+    )
+    rows = list(page.object_list)
+    reasons = selectors.comment_reports([c.pk for c in rows])
+    context = {
+        "page": page,
+        "rows": [
+            (c, reasons.get(c.pk, []), comments.target_get(c.target, c.target_key)) for c in rows
+        ],
+    }
+    return render(request, "participation/console/comments.html", context)
+
+
+@staff_required
+@require_POST
+def comment_moderate(request: HttpRequest, comment_id: int) -> HttpResponse:
+    """Hide a comment with a reason (the author is told), or keep it."""
+    try:
+        if request.POST.get("action") == "keep":
+            comments.comment_keep(actor=_actor(request), comment_id=comment_id)
+            messages.success(request, _("The comment stays; its reports are closed."))
+        else:
+            comments.comment_hide(
+                actor=_actor(request),
+                comment_id=comment_id,
+                reason=request.POST.get("reason", ""),
+            )
+            messages.success(request, _("The comment is hidden and its author told why."))
+    except DomainError as error:
+        if error.status == 404:
+            raise
+        messages.error(request, str(error))
+    return redirect("participation_console:comments")
+
+
+@staff_required
+def proposal_answer(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    """Answer a proposal officially; supporters and followers get a message."""
+    proposal = selectors.proposal_get_for(proposal_id, user=request.user)
+    form = AnswerForm(
+        request.POST or None,
+        states=answers.next_states(proposal),
+        choices={"merge_into_id": _proposal_options(proposal.community_id, exclude=proposal.pk)},
+    )
+    if submit(
+        request,
+        form,
+        lambda data: answers.answer_create(actor=_actor(request), proposal_id=proposal_id, **data),
+    ):
+        messages.success(request, _("The answer is published and its supporters are told."))
+        return redirect("participation_console:index")
+    return _form_page(
+        request,
+        form,
+        heading=_("Answer the proposal officially"),
+        back=reverse("participation_console:index"),
+        submit=_("Publish the answer"),
+        context={"subject": proposal},
+    )
+
+
+@staff_required
+@require_POST
+def project_built(request: HttpRequest, project_id: int) -> HttpResponse:
+    """Link a winning project to the project that builds it (or unlink it)."""
+    project = selectors.project_get(project_id, user=request.user)
+    try:
+        rounds.project_link_built(
+            actor=_actor(request), project_id=project_id, code=request.POST.get("code", "")
+        )
+        messages.success(request, _("The link is saved: the proposal's page shows the project."))
+    except DomainError as error:
+        if error.status == 404:
+            raise
+        messages.error(request, str(error))
+    return redirect("participation_console:round", round_id=project.round_id)

@@ -17,6 +17,10 @@ urlpatterns = [
     path("rounds/<int:round_id>/dates/", console.round_dates, name="dates"),
     path("rounds/<int:round_id>/projects/new/", console.project_add, name="project_add"),
     path("rounds/<int:round_id>/decision/", console.round_decision, name="decision"),
+    path("projects/<int:project_id>/built/", console.project_built, name="built"),
     path("projects/<int:project_id>/review/", console.project_review, name="review"),
     path("meetings/<int:meeting_id>/", console.meeting_page, name="meeting"),
+    path("comments/", console.comment_queue, name="comments"),
+    path("comments/<int:comment_id>/moderate/", console.comment_moderate, name="comment_moderate"),
+    path("proposals/<int:proposal_id>/answer/", console.proposal_answer, name="answer"),
 ]

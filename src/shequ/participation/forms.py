@@ -108,6 +108,13 @@ class CouncilLevelsForm(ConsoleForm):
         empty_value=None,
         required=False,
     )
+    comment_level = forms.TypedChoiceField(
+        label=_("Verification level to comment"),
+        choices=[("", _("ID checked")), *level_choices()],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
 
 
 class CouncilForm(CouncilLevelsForm):
@@ -138,6 +145,12 @@ class MeetingForm(ConsoleForm):
     title = forms.CharField(label=_("Title"), max_length=120)
     starts_at = forms.DateTimeField(label=_("Starts at"), widget=DateTimeInput)
     location = forms.CharField(label=_("Location"), max_length=120, required=False)
+    capacity = forms.IntegerField(
+        label=_("Seats for residents (empty: no registration)"),
+        min_value=1,
+        max_value=10000,
+        required=False,
+    )
 
 
 class AgendaForm(ConsoleForm):
@@ -226,3 +239,20 @@ class MergeForm(ConsoleForm):
 
 class DecisionForm(ConsoleForm):
     item_id = _pick(_("Council decision (a passed spending item)"))
+
+
+class AnswerForm(ConsoleForm):
+    state = forms.ChoiceField(label=_("Official answer"), choices=[])
+    text = forms.CharField(
+        label=_("Explanation (required for “not feasible”)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    merge_into_id = _pick(_("Merged into (only for “merged”)"), required=False)
+
+    def __init__(self, *args: Any, states: list[Any] | None = None, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        field = self.fields["state"]
+        if isinstance(field, forms.ChoiceField):
+            field.choices = states or []

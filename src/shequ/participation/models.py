@@ -64,6 +64,9 @@ class Proposal(models.Model):
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged"
     )
+    # The state of the latest official answer (empty: not answered yet).
+    answer_state = models.CharField(_("official answer"), max_length=12, blank=True)
+    comments_count = models.PositiveIntegerField(_("comments"), default=0)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -131,6 +134,14 @@ class Council(models.Model):
         blank=True,
         choices=level_choices(),
         help_text=_("Empty: the level set for the whole system."),
+    )
+    # Level a resident needs to comment in this community; empty: ID checked.
+    comment_level = models.PositiveSmallIntegerField(
+        _("verification level to comment"),
+        null=True,
+        blank=True,
+        choices=level_choices(),
+        help_text=_("Empty: an ID-checked resident may comment."),
     )
     # Level a resident needs to object to a fund decision of this community (异议).
     object_level = models.PositiveSmallIntegerField(
@@ -205,6 +216,8 @@ class Meeting(models.Model):
         blank=True,
     )
     minutes_text = models.TextField(_("minutes"), blank=True)
+    # Seats for residents who register to attend (None: the meeting takes no registration).
+    capacity = models.PositiveIntegerField(_("seats for residents"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -413,6 +426,9 @@ class RoundProject(models.Model):
     )
     review_note = models.CharField(_("review note"), max_length=300, blank=True)
     commitment_id = models.PositiveIntegerField(null=True, blank=True)
+    # The project of the five major actions (or community project) that builds it: its code
+    # (not a foreign key, so this app does not depend on the projects app's migrations).
+    built_project_code = models.CharField(_("project that builds it"), max_length=32, blank=True)
 
     class Meta:
         verbose_name = _("round project")
@@ -531,3 +547,143 @@ class ProposalPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"{self.proposal_id}#{self.position}"
+
+
+class Comment(models.Model):
+    """A comment on a proposal, a round's project, a meeting's agenda item or a project of
+    the five major actions. Threads are one level deep: a reply's parent is a comment
+    without a parent. Phone and ID numbers are masked before it is stored."""
+
+    class Target(models.TextChoices):
+        PROPOSAL = "proposal", _("Proposal")
+        ROUND_PROJECT = "round_project", _("Budgeting project")
+        AGENDA_ITEM = "agenda_item", _("Agenda item")
+        PROJECT = "project", _("Project")
+
+    class Role(models.TextChoices):
+        RESIDENT = "resident", _("Resident")
+        COUNCIL = "council", _("Council member")
+        STAFF = "staff", _("Community staff")
+
+    class Status(models.TextChoices):
+        VISIBLE = "visible", _("Visible")
+        HIDDEN = "hidden", _("Hidden by moderation")
+
+    community = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+")
+    target = models.CharField(_("on"), max_length=16, choices=Target.choices)
+    # The target's id (a project of the five major actions is known by its code).
+    target_key = models.CharField(max_length=40)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # As shown: the masked name of a resident, or the staff member's name, kept at posting.
+    author_label = models.CharField(max_length=40)
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    body = models.TextField(_("comment text"), max_length=2000)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.VISIBLE
+    )
+    hidden_reason = models.CharField(_("reason for hiding"), max_length=300, blank=True)
+    up = models.PositiveIntegerField(default=0)
+    down = models.PositiveIntegerField(default=0)
+    reports = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["target", "target_key", "id"], name="part_comment_target"),
+            models.Index(fields=["author", "created_at"], name="part_comment_author"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target}:{self.target_key}#{self.pk}"
+
+
+class CommentVote(models.Model):
+    """One person's agreement (+1) or disagreement (-1) with a comment."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="votes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    value = models.SmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "user"], name="part_comment_vote_once"),
+            models.CheckConstraint(condition=Q(value__in=[-1, 1]), name="part_comment_vote_sign"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.value:+d} #{self.comment_id}"
+
+
+class CommentReport(models.Model):
+    """A report of an abusive comment, waiting in the console's moderation queue."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="report_set")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(_("reason"), max_length=300)
+    resolved = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "user"], name="part_comment_report_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} reports #{self.comment_id}"
+
+
+class Answer(models.Model):
+    """The community's official answer (官方答复) to a proposal; the latest is its state."""
+
+    class State(models.TextChoices):
+        EVALUATING = "evaluating", _("Being evaluated")
+        ACCEPTED = "accepted", _("Accepted into the council's agenda")
+        NOT_FEASIBLE = "not_feasible", _("Not feasible")
+        MERGED = "merged", _("Merged into another proposal")
+        IMPLEMENTED = "implemented", _("Implemented")
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="answers")
+    state = models.CharField(_("answer"), max_length=12, choices=State.choices)
+    text = models.TextField(_("explanation"), max_length=2000, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("answered"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("official answer")
+        verbose_name_plural = _("official answers")
+        ordering = ["proposal_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.proposal_id}: {self.state}"
+
+
+class Registration(models.Model):
+    """A resident registered to attend a public council meeting (or waiting for a seat)."""
+
+    class Status(models.TextChoices):
+        REGISTERED = "registered", _("Registered")
+        WAITING = "waiting", _("On the waiting list")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="registrations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("meeting registration")
+        verbose_name_plural = _("meeting registrations")
+        ordering = ["meeting_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "user"], name="part_registration_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.meeting_id}"

@@ -32,6 +32,7 @@ from shequ.people.permissions import areas_of
 from shequ.people.selectors import scope_queryset
 from shequ.places.models import Division
 
+OPEN_STATUSES = (Proposal.Status.OPEN, Proposal.Status.ON_AGENDA)
 PUBLIC_STATUSES = [Proposal.Status.OPEN, Proposal.Status.ON_AGENDA, Proposal.Status.DECIDED]
 
 
@@ -357,3 +358,291 @@ def works_project_prefill(budget_round: Round, project: RoundProject) -> str:
             {"type": "Point", "coordinates": [float(proposal.lon), float(proposal.lat)]}
         )
     return urlencode(values)
+
+
+# ---------------------------------------------------------------- a proposal's page
+
+DEFAULT_SUPPORT_THRESHOLD = 10
+
+
+def support_threshold(community_code: str) -> int:
+    """Supports a proposal of the community needs to reach the council's agenda."""
+    council = residents_council(community_code)
+    return council.support_threshold if council is not None else DEFAULT_SUPPORT_THRESHOLD
+
+
+def author_label(proposal: Proposal) -> str:
+    """The author as the public sees them: the resident's name masked (王*明), never the
+    account name or a number."""
+    from shequ.core.pii import mask_name
+    from shequ.people.models import Resident
+
+    name = (
+        Resident.objects.filter(user_id=proposal.author_id)
+        .values_list("real_name", flat=True)
+        .first()
+    )
+    return mask_name(name) if name else gettext("A resident")
+
+
+@dataclass(frozen=True)
+class SupportProgress:
+    supports: int
+    threshold: int
+    percent: int
+    reached: bool
+
+
+def support_progress(proposal: Proposal) -> SupportProgress:
+    threshold = support_threshold(proposal.community_id)
+    percent = min(100, proposal.supports * 100 // threshold) if threshold else 100
+    return SupportProgress(
+        supports=proposal.supports,
+        threshold=threshold,
+        percent=percent,
+        reached=proposal.supports >= threshold,
+    )
+
+
+def may_support(proposal: Proposal, user: Any) -> bool:
+    """Whether the page offers 附议: not to the author, not once supported, not when the
+    proposal no longer collects support."""
+    from shequ.participation.models import Support
+
+    if proposal.status not in (Proposal.Status.OPEN, Proposal.Status.ON_AGENDA):
+        return False
+    if not getattr(user, "is_authenticated", False):
+        return True  # the button leads to the log-in page
+    if proposal.author_id == user.pk:
+        return False
+    return not Support.objects.filter(proposal=proposal, resident__user_id=user.pk).exists()
+
+
+# ---------------------------------------------------------------- a ballot people understand
+
+
+def ballot_rule_text(budget_round: Round) -> str:
+    """The round's rule and counting method in one plain sentence."""
+    greedy = budget_round.method == Round.Method.GREEDY
+    if budget_round.rule == Round.Rule.K_APPROVAL:
+        if greedy:
+            text = gettext(
+                "Each person chooses at most %(k)s projects; the projects with the most votes "
+                "are funded one after another while the budget lasts."
+            )
+        else:
+            text = gettext(
+                "Each person chooses at most %(k)s projects; counted by the Method of Equal "
+                "Shares: every voter holds an equal share of the budget."
+            )
+    elif greedy:
+        text = gettext(
+            "Each person chooses any projects costing together at most the budget of "
+            "%(budget)s yuan; the projects with the most votes are funded one after another "
+            "while the budget lasts."
+        )
+    else:
+        text = gettext(
+            "Each person chooses any projects costing together at most the budget of "
+            "%(budget)s yuan; counted by the Method of Equal Shares: every voter holds an equal "
+            "share of the budget."
+        )
+    return text % {"k": budget_round.max_choices, "budget": f"{budget_round.budget:.0f}"}
+
+
+@dataclass(frozen=True)
+class BallotProject:
+    project: RoundProject
+    photo: ProposalPhoto | None
+
+
+def ballot_projects(budget_round: Round) -> list[BallotProject]:
+    """The feasible projects of a round with the first photo of the proposal each came from."""
+    projects = [p for p in budget_round.projects.all() if p.review == RoundProject.Review.FEASIBLE]
+    proposal_ids = [p.proposal_id for p in projects if p.proposal_id]
+    first: dict[int, ProposalPhoto] = {}
+    for photo in ProposalPhoto.objects.filter(proposal_id__in=proposal_ids).order_by(
+        "proposal_id", "position"
+    ):
+        first.setdefault(photo.proposal_id, photo)
+    return [BallotProject(p, first.get(p.proposal_id) if p.proposal_id else None) for p in projects]
+
+
+def voters_so_far(budget_round: Round) -> int:
+    from shequ.participation.models import RoundVoter
+
+    return RoundVoter.objects.filter(round=budget_round).count()
+
+
+# ---------------------------------------------------------------- comments
+
+
+@dataclass(frozen=True)
+class Thread:
+    comment: Any
+    replies: list[Any]
+
+
+def comment_threads(target: str, key: Any, *, limit: int = 200) -> list[Thread]:
+    """A target's comments as one-level threads, oldest first (two queries, however many)."""
+    from shequ.participation.models import Comment
+
+    rows = list(
+        Comment.objects.filter(target=target, target_key=str(key))
+        .only(
+            "id",
+            "parent_id",
+            "author_label",
+            "role",
+            "body",
+            "status",
+            "hidden_reason",
+            "up",
+            "down",
+            "created_at",
+            "author_id",
+        )
+        .order_by("id")
+    )
+    replies: dict[int, list[Any]] = {}
+    for row in rows:
+        if row.parent_id is not None:
+            replies.setdefault(row.parent_id, []).append(row)
+    tops = [row for row in rows if row.parent_id is None][:limit]
+    return [Thread(row, replies.get(row.pk, [])) for row in tops]
+
+
+def my_comment_votes(user: Any, comment_ids: list[int]) -> dict[int, int]:
+    from shequ.participation.models import CommentVote
+
+    if not getattr(user, "is_authenticated", False) or not comment_ids:
+        return {}
+    return dict(
+        CommentVote.objects.filter(user_id=user.pk, comment_id__in=comment_ids).values_list(
+            "comment_id", "value"
+        )
+    )
+
+
+def comment_queue(*, user: Any) -> QuerySet[Any]:
+    """Reported comments still visible inside the staff user's areas, most reported first."""
+    from shequ.participation.models import Comment
+
+    return (
+        scope_queryset(Comment.objects.all(), user, division_field="community_id")
+        .filter(status=Comment.Status.VISIBLE, report_set__resolved=False)
+        .annotate(open_reports=Count("report_set"))
+        .order_by("-open_reports", "id")
+    )
+
+
+def comment_reports(comment_ids: list[int]) -> dict[int, list[str]]:
+    from shequ.participation.models import CommentReport
+
+    reasons: dict[int, list[str]] = {}
+    for comment_id, reason in CommentReport.objects.filter(
+        comment_id__in=comment_ids, resolved=False
+    ).values_list("comment_id", "reason"):
+        reasons.setdefault(comment_id, []).append(reason)
+    return reasons
+
+
+def comment_get_public(comment_id: int) -> Any:
+    """Raises: NotFound."""
+    from shequ.participation.models import Comment
+
+    comment = Comment.objects.filter(pk=comment_id).first()
+    if comment is None:
+        raise NotFound("comment_not_found", _("No such comment."))
+    return comment
+
+
+# ---------------------------------------------------------------- finding proposals
+
+SORTS = {
+    "supports": ["-supports", "-id"],
+    "newest": ["-created_at", "-id"],
+    "discussed": ["-comments_count", "-id"],
+}
+
+
+@dataclass(frozen=True)
+class ProposalQuery:
+    text: str = ""
+    status: str = ""
+    category: str = ""
+    area: str = ""
+    sort: str = "supports"
+
+
+def proposal_search(query: ProposalQuery) -> QuerySet[Proposal]:
+    """Visible proposals matching the words, state, category and area (a community, street
+    or district code), most supported, newest or most discussed first."""
+    queryset = Proposal.objects.filter(status__in=PUBLIC_STATUSES).select_related("community")
+    for word in query.text.split()[:5]:
+        queryset = queryset.filter(Q(title__icontains=word) | Q(description__icontains=word))
+    if query.status in Proposal.Status.values:
+        queryset = queryset.filter(status=query.status)
+    if query.category in Proposal.Category.values:
+        queryset = queryset.filter(category=query.category)
+    if query.area.isdigit() and len(query.area) == 12:
+        queryset = queryset.filter(within("community_id", query.area))
+    return queryset.order_by(*SORTS.get(query.sort, SORTS["supports"]))
+
+
+def area_choices() -> list[tuple[str, str]]:
+    """Districts of the city, for the area filter."""
+    return list(
+        Division.objects.filter(level=Division.Level.DISTRICT)
+        .order_by("code")
+        .values_list("code", "name")
+    )
+
+
+def proposal_points(queryset: QuerySet[Proposal], *, limit: int = 2000) -> list[dict[str, Any]]:
+    """The proposals with a map point, for the map (id, title, lon, lat, supports)."""
+    rows = queryset.filter(lon__isnull=False, lat__isnull=False).values_list(
+        "id", "title", "lon", "lat", "supports"
+    )[:limit]
+    return [
+        {"id": pk, "title": title, "lon": float(lon), "lat": float(lat), "supports": n}
+        for pk, title, lon, lat, n in rows
+        if lon is not None and lat is not None
+    ]
+
+
+def division_name(code: str) -> str:
+    return Division.objects.filter(pk=code).values_list("name", flat=True).first() or ""
+
+
+@dataclass(frozen=True)
+class Seats:
+    capacity: int | None
+    registered: int
+    waiting: int
+    mine: str  # "", "registered" or "waiting"
+
+
+def meeting_seats(meeting: Meeting, *, user: Any) -> Seats:
+    from shequ.participation.models import Registration
+
+    counts = dict(
+        Registration.objects.filter(meeting=meeting)
+        .values("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    mine = ""
+    if getattr(user, "is_authenticated", False):
+        mine = (
+            Registration.objects.filter(meeting=meeting, user_id=user.pk)
+            .values_list("status", flat=True)
+            .first()
+            or ""
+        )
+    return Seats(
+        capacity=meeting.capacity,
+        registered=counts.get("registered", 0),
+        waiting=counts.get("waiting", 0),
+        mine=mine,
+    )

@@ -2,9 +2,11 @@
 
 from typing import cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -13,11 +15,17 @@ from shequ.core.digits import int_or_none
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
 from shequ.core.storage import stored_file_response
-from shequ.participation import selectors
+from shequ.participation import calendar, chain, selectors
 from shequ.participation.forms import ProposalForm
 from shequ.participation.models import ItemVote, Proposal, Round
 from shequ.participation.permissions import verified_resident_of
-from shequ.participation.services import ballots, meetings, proposals
+from shequ.participation.services import (
+    ballots,
+    comments,
+    meetings,
+    proposals,
+    registrations,
+)
 from shequ.people.models import User
 from shequ.web.community_choice import choose_community
 
@@ -38,6 +46,49 @@ def community(request: HttpRequest, code: str) -> HttpResponse:
         "meetings": list(selectors.meeting_list_public(community_code=code)[:10]),
     }
     return render(request, "participation/community.html", context)
+
+
+def _query(request: HttpRequest) -> selectors.ProposalQuery:
+    get = request.GET
+    return selectors.ProposalQuery(
+        text=get.get("q", "").strip()[:50],
+        status=get.get("status", ""),
+        category=get.get("category", ""),
+        area=get.get("area", "").strip(),
+        sort=get.get("sort", "supports"),
+    )
+
+
+def proposal_find(request: HttpRequest) -> HttpResponse:
+    """Search and filter proposals (words, state, category, area), sorted; or see them on a
+    map."""
+    query = _query(request)
+    found = selectors.proposal_search(query)
+    page = Paginator(found, 20).get_page(request.GET.get("page"))
+    areas = selectors.area_choices()
+    if query.area and query.area not in dict(areas):
+        areas.insert(0, (query.area, selectors.division_name(query.area) or query.area))
+    context = {
+        "page": page,
+        "query": query,
+        "statuses": [(s, Proposal.Status(s).label) for s in selectors.PUBLIC_STATUSES],
+        "categories": Proposal.Category.choices,
+        "areas": areas,
+        "sorts": [
+            ("supports", _("Most supported")),
+            ("newest", _("Newest")),
+            ("discussed", _("Most discussed")),
+        ],
+        "map": request.GET.get("view") == "map",
+        "tile_url": settings.SHEQU_MAP_TILE_URL,
+    }
+    return render(request, "participation/find.html", context)
+
+
+def proposal_points(request: HttpRequest) -> JsonResponse:
+    """The matching proposals with a map point, for the map."""
+    points = selectors.proposal_points(selectors.proposal_search(_query(request)))
+    return JsonResponse({"points": points})
 
 
 @login_required
@@ -68,6 +119,15 @@ def proposal(request: HttpRequest, proposal_id: int) -> HttpResponse:
     context = {
         "proposal": item,
         "photos": list(item.photos.all()),
+        "author": selectors.author_label(item),
+        "progress": selectors.support_progress(item),
+        "may_support": selectors.may_support(item, request.user),
+        "is_author": request.user.is_authenticated and item.author_id == request.user.pk,
+        "answers": list(item.answers.all()),
+        "chain": chain.proposal_chain(item),
+        **comments_context(
+            request, "proposal", item.pk, open_=item.status in ("open", "on_agenda")
+        ),
         "following": following,
         # Follow: ID-checked residents of the community; unfollow: whoever follows.
         "may_follow": following
@@ -165,7 +225,9 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
         "round": budget_round,
         # The ballot form shows only while the ballot service would take a ballot.
         "voting": selectors.voting_status(budget_round),
-        "projects": [p for p in projects.values() if p.review == "feasible"],
+        "projects": selectors.ballot_projects(budget_round),
+        "rule_text": selectors.ballot_rule_text(budget_round),
+        "voters": selectors.voters_so_far(budget_round),
         "results": results,
         "mine": mine,
         "has_ballot": has_ballot,
@@ -181,11 +243,49 @@ def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
     mine = meetings.my_item_votes(user=request.user, meeting=meeting)
     context = {
         "meeting": meeting,
+        "seats": selectors.meeting_seats(meeting, user=request.user),
+        "may_register": verified_resident_of(request.user, meeting.community_id) is not None,
         "items": [(item, (mine or {}).get(item.pk, "")) for item in meeting.items.all()],
         "may_vote": mine is not None,
         "choices": ItemVote.Choice.choices,
     }
     return render(request, "participation/meeting.html", context)
+
+
+@login_required
+@require_POST
+def meeting_register(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """Register for a public meeting (or its waiting list), or cancel."""
+    try:
+        if request.POST.get("cancel"):
+            registrations.unregister(actor=cast(User, request.user), meeting_id=meeting_id)
+            messages.success(request, _("Your registration is cancelled."))
+        else:
+            done = registrations.register(actor=cast(User, request.user), meeting_id=meeting_id)
+            messages.success(
+                request,
+                _("You are registered. Add the meeting to your calendar.")
+                if done.status == "registered"
+                else _("The seats are taken: you are on the waiting list."),
+            )
+    except DomainError as error:
+        if error.status == 404:
+            raise
+        messages.error(request, str(error))
+    return redirect("participation:meeting", meeting_id=meeting_id)
+
+
+def meeting_calendar(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """The meeting as an .ics file for one's calendar."""
+    meeting = selectors.meeting_get(meeting_id)
+    body = calendar.meeting_ics(
+        meeting,
+        url=request.build_absolute_uri(f"/participation/meetings/{meeting.pk}/"),
+        agenda=[item.title for item in meeting.items.all()],
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.pk}.ics"'
+    return response
 
 
 @login_required
@@ -223,3 +323,93 @@ def meeting_sign_in(request: HttpRequest, meeting_id: int, token: str) -> HttpRe
             messages.error(request, str(error))
         return redirect("participation:meeting", meeting_id=meeting_id)
     return render(request, "participation/sign_in.html", {"meeting": meeting, "token": token})
+
+
+# ---------------------------------------------------------------- comments
+
+
+def comments_context(request: HttpRequest, target: str, key: object, *, open_: bool = True) -> dict:
+    """What the comments partial needs: the threads, the reader's votes, whether they may
+    write (and if not, why)."""
+    threads = selectors.comment_threads(target, key)
+    ids = [t.comment.pk for t in threads] + [r.pk for t in threads for r in t.replies]
+    found = comments.target_get(target, key)
+    votes = selectors.my_comment_votes(request.user, ids)
+    for thread in threads:
+        for row in [thread.comment, *thread.replies]:
+            row.my_vote = votes.get(row.pk, 0)
+            row.mine = row.author_id == request.user.pk
+    return {
+        "comment_target": target,
+        "comment_key": str(key),
+        "threads": threads,
+        "comment_count": len(ids),
+        "may_comment": open_ and comments.commenter(request.user, found.community_code) is not None,
+        "comments_open": open_,
+        "comment_max": comments.MAX_LENGTH,
+    }
+
+
+def discussion(request: HttpRequest, target: str, key: str) -> HttpResponse:
+    """The discussion of a budgeting project, an agenda item or a project."""
+    found = comments.target_get(target, key)
+    if target == "proposal":
+        return redirect(found.url)
+    context = {"target": found, **comments_context(request, target, key, open_=found.open)}
+    return render(request, "participation/discussion.html", context)
+
+
+def _back(request: HttpRequest, target: str, key: str) -> HttpResponse:
+    return redirect(comments.target_get(target, key).url)
+
+
+@login_required
+@require_POST
+def comment_post(request: HttpRequest, target: str, key: str) -> HttpResponse:
+    parent = int_or_none(request.POST.get("parent", ""))
+    try:
+        comments.comment_post(
+            actor=cast(User, request.user),
+            target=target,
+            key=key,
+            body=request.POST.get("body", ""),
+            parent_id=parent,
+        )
+        messages.success(request, _("Your comment is published."))
+    except DomainError as error:
+        if error.status == 404 and error.code == "comment_target_not_found":
+            raise
+        messages.error(request, str(error))
+    return _back(request, target, key)
+
+
+@login_required
+@require_POST
+def comment_vote(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment = selectors.comment_get_public(comment_id)
+    value = int_or_none(request.POST.get("value", "")) or 0
+    try:
+        comments.comment_vote(actor=cast(User, request.user), comment_id=comment_id, value=value)
+    except DomainError as error:
+        if error.status == 404:
+            raise
+        messages.error(request, str(error))
+    return _back(request, comment.target, comment.target_key)
+
+
+@login_required
+@require_POST
+def comment_report(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment = selectors.comment_get_public(comment_id)
+    try:
+        comments.comment_report(
+            actor=cast(User, request.user),
+            comment_id=comment_id,
+            reason=request.POST.get("reason", ""),
+        )
+        messages.success(request, _("Thank you: the community's moderators will look at it."))
+    except DomainError as error:
+        if error.status == 404:
+            raise
+        messages.error(request, str(error))
+    return _back(request, comment.target, comment.target_key)

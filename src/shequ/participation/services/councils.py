@@ -39,6 +39,7 @@ def council_create(
     quorum_den: int = 3,
     support_level: Any = None,
     object_level: Any = None,
+    comment_level: Any = None,
 ) -> Council:
     """A council; ``support_level`` and ``object_level`` (empty: the deployment's) are what
     supporting a proposal and objecting to a fund decision of the community need.
@@ -47,6 +48,7 @@ def council_create(
     require_organiser(actor, community_code)
     level = clean_override(support_level, field="support_level")
     objecting = clean_override(object_level, field="object_level")
+    commenting = clean_override(comment_level, field="comment_level")
     if not Division.objects.filter(pk=community_code, level=Division.Level.COMMUNITY).exists():
         raise DomainError("not_a_community", _("Choose a community."), field="community")
     if not (quorum_den > 0 and 0 < quorum_num <= quorum_den) or support_threshold < 1:
@@ -60,6 +62,7 @@ def council_create(
         quorum_den=quorum_den,
         support_level=level,
         object_level=objecting,
+        comment_level=commenting,
     )
     audit_record(
         actor=actor,
@@ -100,13 +103,22 @@ def council_set_support_level(*, actor: User, council_id: int, support_level: An
 
 @transaction.atomic
 def council_set_levels(
-    *, actor: User, council_id: int, support_level: Any, object_level: Any
+    *,
+    actor: User,
+    council_id: int,
+    support_level: Any,
+    object_level: Any,
+    comment_level: Any = None,
 ) -> Council:
-    """Both levels at once, as the console's form sets them (one transaction).
+    """The levels at once, as the console's form sets them (one transaction); an empty
+    ``comment_level`` means an ID-checked resident may comment.
 
     Raises: NotFound; DomainError ``invalid_level``."""
     _council_set_level(
         actor=actor, council_id=council_id, field="support_level", level=support_level
+    )
+    _council_set_level(
+        actor=actor, council_id=council_id, field="comment_level", level=comment_level
     )
     return _council_set_level(
         actor=actor, council_id=council_id, field="object_level", level=object_level

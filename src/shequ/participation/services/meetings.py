@@ -36,8 +36,15 @@ MINUTES_MAX_KB = 10 * 1024
 
 @transaction.atomic
 def meeting_schedule(
-    *, actor: User, council_id: int, title: str, starts_at: datetime, location: str = ""
+    *,
+    actor: User,
+    council_id: int,
+    title: str,
+    starts_at: datetime,
+    location: str = "",
+    capacity: int | None = None,
 ) -> Meeting:
+    """Schedule a meeting; with ``capacity`` residents may register for its seats."""
     council = Council.objects.filter(pk=council_id).first()
     if council is None:
         raise NotFound("council_not_found", _("No such council."))
@@ -49,6 +56,7 @@ def meeting_schedule(
         starts_at=starts_at,
         location=plain_text(location, field="location", max_length=120, required=False),
         checkin_token=secrets.token_urlsafe(24),
+        capacity=capacity if capacity and capacity > 0 else None,
     )
     audit_record(
         actor=actor,

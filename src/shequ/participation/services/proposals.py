@@ -138,8 +138,8 @@ def proposal_create(
 @transaction.atomic
 def proposal_support(*, actor: User, proposal_id: int) -> Proposal:
     """A verified neighbour supports (附议) once; at the council's threshold the proposal goes
-    onto the agenda. Raises: NotFound, PermissionDenied, DomainError ``already_supported`` /
-    ``not_open``."""
+    onto the agenda. The author does not support her own proposal. Raises: NotFound,
+    PermissionDenied, DomainError ``own_proposal`` / ``already_supported`` / ``not_open``."""
     proposal = Proposal.objects.select_for_update().filter(pk=proposal_id).first()
     if proposal is None or proposal.status in (Proposal.Status.HIDDEN, Proposal.Status.MERGED):
         raise NotFound("proposal_not_found", _("No such proposal."))
@@ -147,6 +147,8 @@ def proposal_support(*, actor: User, proposal_id: int) -> Proposal:
     require_level(Action.SUPPORT, resident.verification_level, support_level_override(proposal))
     if proposal.status not in (Proposal.Status.OPEN, Proposal.Status.ON_AGENDA):
         raise DomainError("not_open", _("This proposal no longer collects support."))
+    if proposal.author_id == actor.pk:
+        raise DomainError("own_proposal", _("You cannot support your own proposal."))
     if Support.objects.filter(proposal=proposal, resident=resident).exists():
         raise DomainError("already_supported", _("You already support this proposal."))
     Support.objects.create(proposal=proposal, resident=resident)

@@ -1,13 +1,14 @@
 """Writes of participatory budgeting rounds (参与式预算): rules, phase dates, projects and
 their review, moving through the phases, counting and committing the winners."""
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.errors import DomainError, NotFound
@@ -28,6 +29,26 @@ from shequ.people.levels import clean_override
 from shequ.people.models import User
 
 PHASE_ORDER = [p.value for p in Round.Phase]
+
+
+def _round_title(value: Any) -> str:
+    """A round's title names the round, never its phase: the page shows the phase, and a
+    title saying "(投票中)" would still say so after the results.
+
+    Raises: DomainError ``title_with_phase``."""
+    title = plain_text(value, field="title", max_length=120)
+    labels: set[str] = set()
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            labels.update(str(label) for label in Round.Phase.labels)
+    inside = re.findall(r"[（(【\[]([^）)】\]]*)[）)】\]]", title)
+    if any(label in part for part in inside for label in labels):
+        raise DomainError(
+            "title_with_phase",
+            _("Leave the phase out of the title: the page shows where the round stands."),
+            field="title",
+        )
+    return title
 
 
 def _round_for_update(round_id: int) -> Round:
@@ -89,7 +110,7 @@ def round_create(
     budget_round = Round.objects.create(
         vote_level=level,
         community_id=community_code,
-        title=plain_text(title, field="title", max_length=120),
+        title=_round_title(title),
         budget=amount,
         rule=rule,
         max_choices=max_choices,
@@ -408,6 +429,8 @@ def round_advance(*, actor: User, round_id: int) -> Round:
     budget_round.save()
     if target == Round.Phase.RESULTS:
         round_count(budget_round=budget_round)
+    if target == Round.Phase.VOTING:
+        _tell_voting_opened(actor=actor, budget_round=budget_round)
     audit_record(
         actor=actor,
         verb="participation.round_phase",
@@ -416,6 +439,49 @@ def round_advance(*, actor: User, round_id: int) -> Round:
         changes={"phase": [before, target], **dates},
     )
     return budget_round
+
+
+def eligible_voters(budget_round: Round) -> Any:
+    """Account ids of the community's residents whose level lets them vote in the round."""
+    from shequ.people.levels import Action, required_level
+    from shequ.people.models import Resident
+
+    level = required_level(Action.VOTE, budget_round.vote_level)
+    return Resident.objects.filter(
+        community_id=budget_round.community_id,
+        user_id__isnull=False,
+        verification_level__gte=level,
+    ).values_list("user_id", flat=True)
+
+
+def _tell_voting_opened(*, actor: User, budget_round: Round) -> int:
+    """A message to every resident who may vote: voting is open, until when, where."""
+    from django.conf import settings
+
+    from shequ.notices.services import message_send_many
+
+    with translation.override(settings.LANGUAGE_CODE):
+        title = str(_("Voting is open: %(title)s")) % {"title": budget_round.title[:80]}
+        body = (
+            str(_("Vote until %(when)s.")) % {"when": local_minute(budget_round.voting_until)}
+            if budget_round.voting_until
+            else str(_("Vote on the round's page."))
+        )
+    sent = message_send_many(
+        user_ids=eligible_voters(budget_round).iterator(chunk_size=5000),
+        category="community",
+        title=title,
+        body=body,
+        url=f"/participation/rounds/{budget_round.pk}/",
+    )
+    audit_record(
+        actor=actor,
+        verb="participation.round_voting_notice",
+        target=budget_round,
+        division_code=budget_round.community_id,
+        changes={"messages": [None, sent]},
+    )
+    return sent
 
 
 def _dates_agree_with(budget_round: Round, target: str) -> dict[str, list[str | None]]:
@@ -554,3 +620,43 @@ def _commit_winners(*, actor: User, budget_round: Round) -> None:
             )
             project.save(update_fields=["commitment_id"])
     funding.release_round_reservation(actor=actor, budget_round=budget_round)
+
+
+@transaction.atomic
+def project_link_built(*, actor: User, project_id: int, code: str) -> RoundProject:
+    """Link a winning project of the round to the project that builds it (five major
+    actions or a community project of the same community); an empty code unlinks.
+
+    Raises: NotFound; DomainError ``not_a_winner`` / ``project_elsewhere``."""
+    from shequ.participation.chain import projects_to_link
+
+    project = (
+        RoundProject.objects.select_for_update()
+        .select_related("round")
+        .filter(pk=project_id)
+        .first()
+    )
+    if project is None:
+        raise NotFound("project_not_found", _("No such project."))
+    require_organiser(actor, project.round.community_id)
+    code = str(code or "").strip()
+    if code:
+        if project.pk not in {p.pk for p in round_winners(project.round)}:
+            raise DomainError("not_a_winner", _("Only a winning project is built."), field="code")
+        if code not in dict(projects_to_link(project.round.community_id)):
+            raise DomainError(
+                "project_elsewhere",
+                _("Choose a project of this community."),
+                field="code",
+            )
+    before = project.built_project_code
+    project.built_project_code = code
+    project.save(update_fields=["built_project_code"])
+    audit_record(
+        actor=actor,
+        verb="participation.project_built",
+        target=project,
+        division_code=project.round.community_id,
+        changes={"built_project_code": [before, code]},
+    )
+    return project

@@ -21,7 +21,15 @@ from shequ.participation.models import (
     RoundVoter,
     Support,
 )
-from shequ.participation.services import ballots, councils, meetings, proposals, rounds
+from shequ.participation.services import (
+    answers,
+    ballots,
+    comments,
+    councils,
+    meetings,
+    proposals,
+    rounds,
+)
 from shequ.people.demo import NIJIAQIAO
 from shequ.people.models import Resident, User
 
@@ -148,6 +156,19 @@ class Command(BaseCommand):
             Support.objects.bulk_create(Support(proposal=proposal, resident=r) for r in supporters)
             status = Proposal.Status.ON_AGENDA if len(supporters) >= 10 else Proposal.Status.OPEN
             Proposal.objects.filter(pk=proposal.pk).update(supports=len(supporters), status=status)
+        first = Proposal.objects.get(community_id=NIJIAQIAO, title=PROPOSALS[0][0])
+        comments.comment_post(
+            actor=worker,
+            target="proposal",
+            key=first.pk,
+            body="社区已联系物业核实东门照明情况，下周答复。",
+        )
+        answers.answer_create(
+            actor=worker,
+            proposal_id=first.pk,
+            state="evaluating",
+            text="社区正在与物业核算路灯的安装费用。",
+        )
 
         track, year, available = self._fund()
         # Up to 300,000 yuan, at most 60% of what the fund has free (the budget is reserved in
@@ -228,7 +249,7 @@ class Command(BaseCommand):
         open_round = rounds.round_create(
             actor=worker,
             community_code=NIJIAQIAO,
-            title="社区活动经费（投票中）",
+            title=f"{year}年社区活动经费",
             budget=open_budget,
             rule=Round.Rule.K_APPROVAL,
             max_choices=2,
@@ -255,4 +276,5 @@ class Command(BaseCommand):
             title="下月议事会",
             starts_at=timezone.now() + timedelta(days=20),
             location="倪家桥社区党群服务中心",
+            capacity=30,
         )
