@@ -20,8 +20,8 @@ from shequ.participation.api import router as participation_router
 from shequ.payments.api import router as payments_router
 from shequ.people.api import router as people_router
 from shequ.places.api import router as places_router
-from shequ.portal.api import router as portal_router
 from shequ.policies.api import router as policies_router
+from shequ.portal.api import router as portal_router
 from shequ.projects.api import router as projects_router
 from shequ.ratings.api import router as ratings_router
 from shequ.sso.api_auth import API_THROTTLES, document_scopes, install_token_handlers
