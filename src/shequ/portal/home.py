@@ -24,7 +24,7 @@ from shequ.payments.models import Bill
 from shequ.projects.models import Project
 from shequ.surveys.models import Invitation, Response, Survey
 
-TODO_SECONDS = 120
+TO_DOS_CACHE_SECONDS = 120
 CARD_SECONDS = 300
 OPEN_ROUND_PHASES = (Round.Phase.COLLECT, Round.Phase.REVIEW, Round.Phase.VOTING)
 
@@ -81,7 +81,7 @@ def todos_for(user: Any, resident: Any) -> list[Todo]:
     found = cache.get(key)
     if found is None:
         found = _todos(user, resident)
-        cache.set(key, found, timeout=TODO_SECONDS)
+        cache.set(key, found, timeout=TO_DOS_CACHE_SECONDS)
     return list(found)
 
 
