@@ -157,6 +157,16 @@ def test_every_service_page_leads_somewhere(phone_page: Page, demo_city: dict[st
         if action == "apply":
             form = _get(page, url, where)
             assert 'data-testid="submit"' in form, f"{where}: no form to submit"
+        elif action == "appeal":
+            # A complaint or repair: the request intake, its category already chosen.
+            intake = _get(page, url, where)
+            assert 'data-testid="submit"' in intake, f"{where}: no request form"
+            assert "selected" in intake, f"{where}: the category is not chosen"
+        elif action == "done":
+            # Done already (志愿者注册 by a registered volunteer): where it stands, no second form.
+            assert 'data-testid="already-done"' in html, where
+            mine = _get(page, url, where)
+            assert 'data-testid="volunteer-number"' in mine, where
         elif action == "book":
             _follow_booking(page, url, where)
         elif action == "pay":

@@ -176,7 +176,7 @@ def test_worker_records_a_decision_commits_and_pays_with_a_receipt(
     expect(commit.get_by_label("年度")).to_have_value(str(funded))
     commit.get_by_label("项目").fill("长者助餐服务")
     commit.get_by_label("类别").select_option("services")
-    commit.get_by_label("供应商").fill("武侯区某社会工作服务中心")
+    commit.get_by_label("或其他供应方（名称）").fill("武侯区某社会工作服务中心")
     commit.get_by_label("金额（元）").fill("36000.001")  # more than fen: refused, nothing written
     commit.get_by_role("button", name="承诺").click()
     expect(page.get_by_role("alert")).to_contain_text("两位小数")
@@ -184,7 +184,7 @@ def test_worker_records_a_decision_commits_and_pays_with_a_receipt(
     commit = page.get_by_test_id("commit-form")
     commit.get_by_label("议事会决议").select_option(str(record.pk))
     commit.get_by_label("项目").fill("长者助餐服务")
-    commit.get_by_label("供应商").fill("武侯区某社会工作服务中心")
+    commit.get_by_label("或其他供应方（名称）").fill("武侯区某社会工作服务中心")
     commit.get_by_label("金额（元）").fill("36000")
     commit.get_by_role("button", name="承诺").click()
     expect(page.get_by_role("alert")).to_have_text("已承诺支出。")

@@ -1,12 +1,14 @@
 """Fixtures of the projects tests: staff in real places and a few projects."""
 
 from datetime import date
+from importlib import import_module
 
 import pytest
+from django.apps import apps
 
 from shequ.core.scopes import Role
 from shequ.people.models import User
-from shequ.projects.models import Project
+from shequ.projects.models import Project, ProjectType
 from shequ.projects.services import registration
 from tests.factories import CITY, JINJIANG, NIJIAQIAO, SHUIJINGFANG, WUHOU, YULIN, make_staff
 
@@ -40,6 +42,13 @@ def worker(chengdu: None) -> User:
     return make_staff("p_worker", Role.COMMUNITY_WORKER, NIJIAQIAO)
 
 
+def ensure_taxonomy() -> None:
+    """The five actions and their types, which a data migration adds: a browser test's
+    flush between tests removes them, so they are added again when missing."""
+    if not ProjectType.objects.exists():
+        import_module("shequ.projects.migrations.0002_taxonomy").add_taxonomy(apps, None)
+
+
 def new_project(
     actor: User,
     code: str = "P-2018-001",
@@ -50,6 +59,7 @@ def new_project(
     on: date = date(2018, 1, 10),
     location: dict | None = None,
 ) -> Project:
+    ensure_taxonomy()
     return registration.project_create(
         actor=actor,
         code=code,

@@ -50,8 +50,23 @@ def test_the_catalogue_service_leads_to_registration(chengdu: None) -> None:
     service = Service.objects.get(code="qingshaonian-zhiyuan")
     way = service_way(service=service, user=user)
     assert way.action_url == "/volunteers/register/"
-    page = as_user(user).get(f"/catalogue/services/{service.pk}/")
+    client = as_user(user)
+    page = client.get(f"/catalogue/services/{service.pk}/")
     assert page.status_code == 200
+    assert 'data-action="apply"' in page.content.decode()
+    client.post(
+        "/volunteers/register/",
+        {
+            "skills": ["first_aid"],
+            "availability": ["weekend_morning"],
+            "service_areas": [NIJIAQIAO],
+        },
+    )
+    # Registered: the service page says so and leads to her volunteer page, not a second form.
+    html = client.get(f"/catalogue/services/{service.pk}/").content.decode()
+    assert "您已办理过此事项。" in html
+    assert 'href="/volunteers/" data-testid="service-action" data-action="done"' in html
+    assert 'data-action="apply"' not in html
 
 
 def test_registration_page_shows_identity_and_registers(chengdu: None) -> None:

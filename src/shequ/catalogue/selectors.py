@@ -188,7 +188,8 @@ class ServiceWay:
 
     ``action``: ``apply`` (a published form), ``app`` (a department app through single
     sign-on), ``book`` (venues with slots), ``pay`` (the resident's bills), ``appeal`` (a
-    complaint or repair: the request intake with its category chosen), or ``""`` when
+    complaint or repair: the request intake with its category chosen), ``done`` (the visitor
+    has done it already on the platform's own page: a link to where it stands), or ``""`` when
     the page's answer is the in-person block alone (never an "apply online" button then).
     """
 
@@ -254,14 +255,19 @@ def _in_person(service: Service, user: Any) -> InPerson:
     )
 
 
-# Services done on one of the platform's own pages rather than by a form: code → URL name.
-OWN_PAGES = {"qingshaonian-zhiyuan": "volunteers:register"}
+# 志愿者注册 is done on the volunteers' own registration page rather than by a form.
+VOLUNTEER_REGISTRATION = "qingshaonian-zhiyuan"
 
 
 def service_way(*, service: Service, user: Any) -> ServiceWay:
     """What the service page offers this visitor: see ``ServiceWay``."""
-    if service.code in OWN_PAGES:
-        return ServiceWay("apply", reverse(OWN_PAGES[service.code]), "", None)
+    if service.code == VOLUNTEER_REGISTRATION:
+        from shequ.volunteers.selectors import volunteer_of
+
+        if volunteer_of(user) is not None:
+            # Registered already: a second registration form would only end in an error.
+            return ServiceWay("done", reverse("volunteers:home"), "", None)
+        return ServiceWay("apply", reverse("volunteers:register"), "", None)
     app = service.sso_app if service.sso_app_id and service.sso_entry_url else None
     app_ok = app is not None and bool(getattr(app, "is_active", False))
     app_name = app.name if app is not None and app_ok else ""

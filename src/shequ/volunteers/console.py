@@ -124,7 +124,7 @@ def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
     _reader(request)
     found = selectors.team_list_for_staff(user=request.user).filter(pk=team_id).first()
     if found is None:
-        raise NotFound("not_found", "")
+        raise NotFound("not_found", _("Not found."))
     form = LeaderForm(request.POST if request.method == "POST" else None)
     bind_pickers(form, request.user)
     status = 200

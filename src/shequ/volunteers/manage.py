@@ -254,7 +254,7 @@ def qr_svg(request: HttpRequest, activity_id: int) -> HttpResponse:
 def _slot_to_manage(request: HttpRequest, slot_id: int) -> Slot:
     slot = Slot.objects.select_related("activity", "activity__team").filter(pk=slot_id).first()
     if slot is None:
-        raise NotFound("not_found", "")
+        raise NotFound("not_found", _("Not found."))
     selectors.activity_get_to_manage(user=request.user, activity_id=slot.activity_id)
     return slot
 

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from shequ.core.errors import NotFound
 from shequ.people.models import Resident
@@ -71,7 +72,7 @@ def volunteer_get_for(*, user: Any, volunteer_id: int) -> Volunteer:
     """One volunteer in the staff member's area. Raises NotFound."""
     found = volunteer_list_for(user=user).filter(pk=volunteer_id).first()
     if found is None:
-        raise NotFound("not_found", "")
+        raise NotFound("not_found", _("Not found."))
     return found
 
 
@@ -98,7 +99,7 @@ def team_list_for_staff(*, user: Any) -> QuerySet[Team]:
 def team_get(team_id: int) -> Team:
     team = team_list_public().filter(pk=team_id).first()
     if team is None:
-        raise NotFound("not_found", "")
+        raise NotFound("not_found", _("Not found."))
     return team
 
 
@@ -106,7 +107,7 @@ def team_get_to_manage(*, user: Any, team_id: int) -> Team:
     """A team the user leads or whose area they work in. Raises NotFound."""
     team = Team.objects.select_related("division").filter(pk=team_id).first()
     if team is None or not may_manage_team(user, team):
-        raise NotFound("not_found", "")
+        raise NotFound("not_found", _("Not found."))
     return team
 
 
@@ -168,7 +169,7 @@ def activity_get_public(activity_id: int) -> Activity:
         .first()
     )
     if found is None:
-        raise NotFound("not_found", "")
+        raise NotFound("not_found", _("Not found."))
     return found
 
 
@@ -176,7 +177,7 @@ def activity_get_to_manage(*, user: Any, activity_id: int) -> Activity:
     """An activity the user may manage. Raises NotFound."""
     found = Activity.objects.select_related("team", "community").filter(pk=activity_id).first()
     if found is None or not may_manage_activity(user, found):
-        raise NotFound("not_found", "")
+        raise NotFound("not_found", _("Not found."))
     return found
 
 

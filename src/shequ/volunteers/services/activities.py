@@ -165,7 +165,7 @@ def _managed(actor: User, activity_id: int) -> Activity:
         .first()
     )
     if activity is None or not may_manage_activity(actor, activity):
-        raise NotFound("not_found", "")
+        raise NotFound("not_found", _("Not found."))
     return activity
 
 
@@ -270,7 +270,7 @@ def signup_create(
         .first()
     )
     if slot is None:
-        raise NotFound("not_found", "")
+        raise NotFound("not_found", _("Not found."))
     activity = slot.activity
     if now > activity.signup_deadline or now >= slot.starts_at:
         raise DomainError("deadline_passed", _("Sign-up for this activity has closed."))
@@ -358,7 +358,7 @@ def signup_withdraw(
         .first()
     )
     if signup is None:
-        raise NotFound("not_found", "")
+        raise NotFound("not_found", _("Not found."))
     if signup.status == SignUp.Status.WITHDRAWN:
         raise DomainError("withdrawn", _("You have already withdrawn."))
     if now >= signup.slot.starts_at or signup.checked_in_at is not None:

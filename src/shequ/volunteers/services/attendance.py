@@ -149,7 +149,7 @@ def attendance_mark(
         .first()
     )
     if signup is None or not may_manage_activity(actor, signup.slot.activity):
-        raise NotFound("not_found", "")
+        raise NotFound("not_found", _("Not found."))
     clean = plain_text(reason, field="reason", max_length=200)
     if signup.status != SignUp.Status.CONFIRMED:
         raise DomainError("not_confirmed", _("Only volunteers with a place can be checked in."))
@@ -201,7 +201,7 @@ def slot_no_shows_record(
         .first()
     )
     if slot is None or not may_manage_activity(actor, slot.activity):
-        raise NotFound("not_found", "")
+        raise NotFound("not_found", _("Not found."))
     if now < slot.ends_at:
         raise DomainError("not_ended", _("Record no-shows after the slot has ended."))
     count = SignUp.objects.filter(

@@ -102,13 +102,13 @@ def hours_honour_add(
     """
     volunteer = Volunteer.objects.select_for_update(of=("self",)).filter(pk=volunteer_id).first()
     if volunteer is None or not covers(actor, volunteer.community_id, WORKERS):
-        raise NotFound("not_found", "")
+        raise NotFound("not_found", _("Not found."))
     activity = None
     cap = HONOUR_MAX
     if activity_id is not None:
         activity = Activity.objects.filter(pk=activity_id).first()
         if activity is None:
-            raise NotFound("not_found", "")
+            raise NotFound("not_found", _("Not found."))
         cap = activity.hours_cap
     clean_hours = _hours(hours, cap)
     if served_on > timezone.localdate():
@@ -152,7 +152,7 @@ def hours_correct(*, actor: User, entry_id: int, reason: str, ip: str | None = N
         .first()
     )
     if entry is None or not covers(actor, entry.community_id, WORKERS):
-        raise NotFound("not_found", "")
+        raise NotFound("not_found", _("Not found."))
     clean = plain_text(reason, field="reason", max_length=200)
     if entry.kind == HoursEntry.Kind.CORRECTION:
         raise DomainError("is_correction", _("A correction cannot itself be reversed."))

@@ -98,7 +98,7 @@ def star_object(*, actor: User, award_id: int, text: str, ip: str | None = None)
     """
     award = StarAward.objects.select_for_update(of=("self",)).filter(pk=award_id).first()
     if award is None:
-        raise NotFound("not_found", "")
+        raise NotFound("not_found", _("Not found."))
     if award.status != StarAward.Status.ANNOUNCED:
         raise DomainError("not_announced", _("This star level is not under announcement."))
     award.objection = plain_text(text, field="text", max_length=500)
@@ -123,7 +123,7 @@ def star_objection_decide(
         .first()
     )
     if award is None or not covers(actor, award.volunteer.community_id, WORKERS):
-        raise NotFound("not_found", "")
+        raise NotFound("not_found", _("Not found."))
     if award.status != StarAward.Status.OBJECTED:
         raise DomainError("not_objected", _("There is no objection to decide."))
     award.decision = plain_text(decision, field="decision", max_length=200)

@@ -99,7 +99,7 @@ def team_leader_set(
         covers(actor, team.division_id, WORKERS)
         or is_department_staff_of(actor, team.department_id)
     ):
-        raise NotFound("not_found", "")
+        raise NotFound("not_found", _("Not found."))
     volunteer = Volunteer.objects.filter(
         resident_id=resident_id, status=Volunteer.Status.ACTIVE
     ).first()
@@ -152,7 +152,7 @@ def membership_request(
     volunteer = _active_volunteer(actor)
     team = Team.objects.filter(pk=team_id, is_active=True).first()
     if team is None:
-        raise NotFound("not_found", "")
+        raise NotFound("not_found", _("Not found."))
     membership = (
         Membership.objects.select_for_update(of=("self",))
         .filter(team=team, volunteer=volunteer)
@@ -208,7 +208,7 @@ def membership_decide(
         .first()
     )
     if membership is None or not may_manage_team(actor, membership.team):
-        raise NotFound("not_found", "")
+        raise NotFound("not_found", _("Not found."))
     if membership.status != Membership.Status.REQUESTED:
         raise DomainError("not_requested", _("This request has already been answered."))
     membership.status = Membership.Status.ACTIVE if approve else Membership.Status.REFUSED
@@ -246,7 +246,7 @@ def membership_leave(*, actor: User, team_id: int, ip: str | None = None) -> Mem
         .first()
     )
     if membership is None:
-        raise NotFound("not_found", "")
+        raise NotFound("not_found", _("Not found."))
     membership.status = Membership.Status.LEFT
     membership.role = Membership.Role.MEMBER
     membership.save(update_fields=["status", "role"])
