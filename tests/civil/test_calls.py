@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from shequ.civil import selectors
 from shequ.civil.models import Call, Expert, Membership, Organisation, Review
-from shequ.civil.services import calls
+from shequ.civil.services import calls, contracts
 from shequ.civil.services.registry import inspection_record, rating_record
 from shequ.core.errors import DomainError, NotFound
 from shequ.funds.models import Account, Track
@@ -175,44 +175,46 @@ def test_the_journey_with_recusal_notice_contract_and_ledger(
     resident = verified_user("objector")
     objection = calls.objection_raise(actor=resident, call_id=call.pk, text="预算偏高")
     with pytest.raises(DomainError) as caught:
-        calls.contract_sign(
+        contracts.contract_sign(
             actor=district_officer,
             application_id=application.pk,  # type: ignore[attr-defined]
             signed_on=date(2026, 5, 1),
             ends_on=date(2027, 4, 30),
-            tranches=[calls.TrancheData("启动", "45000", date(2026, 6, 1))],
+            tranches=[contracts.TrancheData("启动", "45000", date(2026, 6, 1))],
         )
     assert caught.value.code in ("notice_running", "objections_open")
     calls.objection_answer(actor=district_officer, objection_id=objection.pk, answer="已复核")
     with time_machine.travel(timezone.now() + timedelta(days=call.objection_days + 1)):
         with pytest.raises(DomainError) as caught:
-            calls.contract_sign(
+            contracts.contract_sign(
                 actor=district_officer,
                 application_id=application.pk,  # type: ignore[attr-defined]
                 signed_on=date(2026, 5, 1),
                 ends_on=date(2027, 4, 30),
-                tranches=[calls.TrancheData("启动", "45000", date(2026, 6, 1))],
+                tranches=[contracts.TrancheData("启动", "45000", date(2026, 6, 1))],
             )
         assert caught.value.code == "tranches_sum"
-        contract = calls.contract_sign(
+        contract = contracts.contract_sign(
             actor=district_officer,
             application_id=application.pk,  # type: ignore[attr-defined]
             signed_on=date(2026, 5, 1),
             ends_on=date(2027, 4, 30),
             tranches=[
-                calls.TrancheData("启动", "45000", date(2026, 6, 1)),
-                calls.TrancheData("结项", "45000", date(2027, 4, 1)),
+                contracts.TrancheData("启动", "45000", date(2026, 6, 1)),
+                contracts.TrancheData("结项", "45000", date(2027, 4, 1)),
             ],
         )
     first, _second = list(contract.tranches.all())
     with pytest.raises(DomainError) as caught:
-        calls.tranche_pay(actor=district_officer, tranche_id=first.pk)
+        contracts.tranche_pay(actor=district_officer, tranche_id=first.pk)
     assert caught.value.code == "evidence_not_accepted"
     with pytest.raises(NotFound):
-        calls.tranche_report(actor=resident, tranche_id=first.pk, report="x", people_served=1)
-    calls.tranche_report(actor=applicant, tranche_id=first.pk, report="食堂开业", people_served=320)
-    calls.tranche_accept(actor=district_officer, tranche_id=first.pk)
-    calls.tranche_pay(actor=district_officer, tranche_id=first.pk)
+        contracts.tranche_report(actor=resident, tranche_id=first.pk, report="x", people_served=1)
+    contracts.tranche_report(
+        actor=applicant, tranche_id=first.pk, report="食堂开业", people_served=320
+    )
+    contracts.tranche_accept(actor=district_officer, tranche_id=first.pk)
+    contracts.tranche_pay(actor=district_officer, tranche_id=first.pk)
     paid = Account.objects.get(kind="payable", division_id=NIJIAQIAO, track=Track.GRANTS)
     held = Account.objects.get(kind="commitment", division_id=NIJIAQIAO, track=Track.GRANTS)
     assert (paid.balance, held.balance) == (Decimal("45000.00"), Decimal("45000.00"))

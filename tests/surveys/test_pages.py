@@ -14,7 +14,7 @@ from shequ.people.models import User
 from shequ.surveys.demo import demo_definition
 from shequ.surveys.models import Invitation, Response, Survey
 from shequ.surveys.services.surveys import survey_settings_update
-from shequ.surveys.xlsform import build_xlsform
+from shequ.surveys.xlsform_export import build_xlsform
 from tests.factories import NIJIAQIAO, SHUIJINGFANG, WUHOU, make_staff
 from tests.surveys.conftest import make_adult
 

@@ -33,7 +33,8 @@ from shequ.surveys.services.questionnaire import (
 from shequ.surveys.services.responses import response_save_by_invitation
 from shequ.surveys.services.sampling import sampling_plan_draw, sampling_plan_set
 from shequ.surveys.services.surveys import survey_open
-from shequ.surveys.xlsform import build_xlsform, parse_xlsform
+from shequ.surveys.xlsform import parse_xlsform
+from shequ.surveys.xlsform_export import build_xlsform
 from tests import images
 from tests.factories import NIJIAQIAO, WUHOU
 from tests.surveys.conftest import make_adult

@@ -13,7 +13,8 @@ from shequ.surveys.demo import demo_definition
 from shequ.surveys.models import Survey
 from shequ.surveys.services.questionnaire import survey_import_xlsform
 from shequ.surveys.services.responses import response_save_by_invitation
-from shequ.surveys.xlsform import EN_LABEL, ZH_LABEL, build_xlsform, parse_xlsform
+from shequ.surveys.xlsform import EN_LABEL, ZH_LABEL, parse_xlsform
+from shequ.surveys.xlsform_export import build_xlsform
 from tests.factories import WUHOU
 
 

@@ -288,7 +288,7 @@ def test_a_note_takes_no_answer(kobo_survey: tuple[Survey, str]) -> None:
 
 
 def test_export_of_an_imported_real_form_reads_back_the_same() -> None:
-    from shequ.surveys.xlsform import build_xlsform
+    from shequ.surveys.xlsform_export import build_xlsform
 
     parsed = parse_xlsform(_with_range_parameters(KOBO_FORM))
     exported = build_xlsform(parsed.definition, title="社区走访", form_id="visit", version=1)

@@ -16,7 +16,7 @@ from shequ.civil import selectors
 from shequ.civil.forms import ROWS, AnswerForm, CallForm, ContractForm, DetermineForm, ExpertForm
 from shequ.civil.models import Application, Call, Contract, Expert, Tranche
 from shequ.civil.permissions import CALL_ISSUERS, can_manage_calls, may_use_civil_console
-from shequ.civil.services import calls
+from shequ.civil.services import calls, contracts
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
 from shequ.core.services import client_ip
@@ -205,7 +205,7 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         tranches = [
-            calls.TrancheData(
+            contracts.TrancheData(
                 milestone=data.get(f"t{i}_milestone") or "",
                 amount=data.get(f"t{i}_amount") or "0",
                 due_on=data.get(f"t{i}_due") or date.max,
@@ -218,7 +218,7 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
             request,
             form,
             lambda: signed.append(
-                calls.contract_sign(
+                contracts.contract_sign(
                     actor=request.user,
                     application_id=application.pk,
                     signed_on=data["signed_on"],
@@ -257,14 +257,14 @@ def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
             _act(
                 request,
                 None,
-                lambda: calls.tranche_accept(actor=request.user, tranche_id=tranche_id, ip=ip),
+                lambda: contracts.tranche_accept(actor=request.user, tranche_id=tranche_id, ip=ip),
                 _("The report is accepted."),
             )
         elif request.POST.get("action") == "pay":
             _act(
                 request,
                 None,
-                lambda: calls.tranche_pay(actor=request.user, tranche_id=tranche_id, ip=ip),
+                lambda: contracts.tranche_pay(actor=request.user, tranche_id=tranche_id, ip=ip),
                 _("The tranche is paid and posted to the ledger."),
             )
         return redirect("civil_console:contract", contract_id=contract.pk)

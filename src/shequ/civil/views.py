@@ -12,7 +12,7 @@ from shequ.civil import selectors
 from shequ.civil.forms import ApplicationForm, InviteForm, ObjectionForm, ReportForm
 from shequ.civil.models import Application, Call, Contract, Field, Kind
 from shequ.civil.permissions import is_expert, is_member
-from shequ.civil.services import calls, members
+from shequ.civil.services import calls, contracts, members
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
 from shequ.core.services import client_ip
@@ -216,7 +216,7 @@ def org_applications(request: HttpRequest, organisation_id: int) -> HttpResponse
     form = ReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            calls.tranche_report(
+            contracts.tranche_report(
                 actor=request.user,
                 tranche_id=int(request.POST.get("tranche") or 0),
                 report=form.cleaned_data["report"],

@@ -68,7 +68,7 @@ from shequ.surveys.services.surveys import (
     survey_settings_update,
 )
 from shequ.surveys.services.weights import survey_weights_compute
-from shequ.surveys.xlsform import build_xlsform
+from shequ.surveys.xlsform_export import build_xlsform
 
 PAGE_SIZE = 50
 

@@ -3,6 +3,6 @@
 - ``registry``: ``organisation_register``, ``organisation_update``, ``rating_record``,
   ``inspection_record``, ``organisation_set_status``;
 - ``members``: ``invitation_send``, ``invitation_accept``, ``membership_end``;
-- ``calls``: calls, applications, screening, reviews, determination, notice, contracts,
-  tranches.
+- ``calls``: calls, applications, screening, reviews, determination, notice, experts;
+- ``contracts``: contracts and their tranches, through the funds ledger.
 """
