@@ -18,6 +18,7 @@ from shequ.appeals.forms import (
     CloseForm,
     DispatchForm,
     IntakeForm,
+    Open311KeyForm,
     ReturnForm,
     RoutingRowForm,
     UnitForm,
@@ -29,6 +30,7 @@ from shequ.appeals.permissions import (
     may_edit_catalogue,
     unit_ids_of,
 )
+from shequ.appeals.services.open311 import open311_key_create, open311_key_revoke
 from shequ.appeals.views import intake_context
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
@@ -260,6 +262,54 @@ def retire_row(request: HttpRequest, row_id: int) -> HttpResponse:
     version = services.routing_row_retire(actor=user, row_id=row_id, ip=client_ip(request))
     messages.success(request, _("Saved as catalogue v%(n)s.") % {"n": version.number})
     return redirect("appeals_console:catalogue")
+
+
+@staff_required
+def open311_keys(request: HttpRequest) -> HttpResponse:
+    """The committee's keys for Open311 client applications; a new key is shown once."""
+    user = _editor(request)
+    form = Open311KeyForm(request.POST or None)
+    status, created, raw = 200, None, ""
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                created, raw = open311_key_create(
+                    actor=user,
+                    name=form.cleaned_data["name"],
+                    unit_id=form.cleaned_data["unit"].pk,
+                    ip=client_ip(request),
+                )
+            except DomainError as error:
+                add_domain_error(form, error)
+                status = 400
+            else:
+                form = Open311KeyForm()
+        else:
+            status = 400
+    response = render(
+        request,
+        "appeals/console/open311_keys.html",
+        {
+            "keys": selectors.open311_key_list(),
+            "form": form,
+            "created": created,
+            "raw_key": raw,
+            "endpoint": request.build_absolute_uri("/open311/v2/"),
+        },
+        status=status,
+    )
+    # The key is on this page only: never kept by a cache or the browser's history.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@staff_required
+@require_POST
+def open311_key_revoke_view(request: HttpRequest, key_id: int) -> HttpResponse:
+    user = _editor(request)
+    key = open311_key_revoke(actor=user, key_id=key_id, ip=client_ip(request))
+    messages.success(request, _("Key of %(name)s revoked.") % {"name": key.name})
+    return redirect("appeals_console:open311_keys")
 
 
 @staff_required

@@ -88,3 +88,10 @@ class RoutingRowForm(StyledForm):
     place = DivisionPickerField(label=_("Place"), level=None)
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.filter(is_active=True))
     note = forms.CharField(label=_("What changed"), max_length=200)
+
+
+class Open311KeyForm(StyledForm):
+    name = forms.CharField(label=_("Application"), max_length=100)
+    unit = forms.ModelChoiceField(
+        label=_("Owner unit"), queryset=Unit.objects.filter(is_active=True)
+    )

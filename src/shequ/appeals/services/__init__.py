@@ -21,6 +21,8 @@ from shequ.appeals.models import (
     AppealRating,
     CatalogueVersion,
     Category,
+    Nature,
+    Open311Key,
     RoutingRow,
     Satisfaction,
     Unit,
@@ -197,17 +199,23 @@ def appeal_submit(
     is_private: bool = False,
     channel: str = Appeal.Channel.WEB,
     caller: Caller | None = None,
+    client: Open311Key | None = None,
+    nature: str = "",
     ip: str | None = None,
 ) -> Appeal:
     """Take a request, route it by the dispatch catalogue and dispatch it.
 
     A hotline call (``caller`` given) is entered by a dispatcher for the caller, who needs no
-    account. Raises: DomainError ``category_gone`` / ``out_of_scope`` / ``community_required``
-    / ``bad_location`` / ``outside_city`` / ``outside_district`` / ``too_many_photos`` / the
-    upload errors / the text errors of ``plain_text``; PermissionDenied for a call entered by
-    someone who does not dispatch.
+    account; a request from an Open311 client application (``client``, its checked key) has
+    no account either, and may carry the caller's name and number. ``nature`` overrides the
+    category's. Raises: DomainError ``category_gone`` / ``out_of_scope`` /
+    ``community_required`` / ``bad_location`` / ``outside_city`` / ``outside_district`` /
+    ``bad_nature`` / ``bad_phone`` / ``too_many_photos`` / the upload errors / the text errors
+    of ``plain_text``; PermissionDenied for a call entered by someone who does not dispatch.
     """
     category = _category(category_id)
+    if nature and nature not in Nature.values:
+        raise DomainError("bad_nature", _("Choose the nature of the request."), field="nature")
     clean = plain_text(description, field="description", max_length=DESCRIPTION_MAX)
     clean_address = plain_text(address, field="address", max_length=200, required=False)
     community = _community(community_code)
@@ -215,11 +223,15 @@ def appeal_submit(
     files = _photos(photos, "photos")
     caller_name, caller_phone = "", None
     reporter = actor
-    if caller is not None:
+    if caller is not None and client is None:
         if actor is None or not may_dispatch(actor, community.code):
             raise PermissionDenied(
                 "not_dispatcher", _("Only the hotline desk enters calls for callers.")
             )
+        channel = Appeal.Channel.HOTLINE
+    if client is not None:
+        channel = Appeal.Channel.OPEN311
+    if caller is not None:
         caller_name = plain_text(caller.name, field="caller_name", max_length=40, required=False)
         phone = digits_or_none(caller.phone)
         if caller.phone and (phone is None or len(phone) != 11 or not phone.startswith("1")):
@@ -227,12 +239,12 @@ def appeal_submit(
                 "bad_phone", _("Enter the caller's 11-digit mobile number."), field="caller_phone"
             )
         caller_phone = PIIValue(PIIKind.PHONE, plain=phone) if phone else None
+    if caller is not None or client is not None:
         reporter = None
-        channel = Appeal.Channel.HOTLINE
     now = timezone.now()
     appeal = Appeal.objects.create(
         category=category,
-        nature=category.nature,
+        nature=nature or category.nature,
         description=clean,
         address=clean_address,
         longitude=lon,
@@ -242,7 +254,7 @@ def appeal_submit(
         reporter=reporter,
         caller_name=caller_name,
         caller_phone=caller_phone,
-        entered_by=actor if caller is not None else None,
+        entered_by=actor if caller is not None and client is None else None,
         is_private=bool(is_private),
         deadline_at=deadline_for(category.deadline_class, now),
         created_at=now,
@@ -258,7 +270,10 @@ def appeal_submit(
         verb="appeal.submit",
         target=appeal,
         division_code=community.code,
-        changes={"unit": [None, decision.unit.name if decision.unit else None]},
+        changes={
+            "unit": [None, decision.unit.name if decision.unit else None],
+            **({"open311_client": [None, client.name]} if client is not None else {}),
+        },
         reason=decision.reason[:200],
         ip=ip,
     )
