@@ -15,7 +15,7 @@ from django.db import connection
 from django.test import Client
 
 from shequ.appeals.models import Appeal, Open311Key, Unit
-from shequ.appeals.services import appeal_close, appeal_sign
+from shequ.appeals.services.handling import appeal_close, appeal_sign
 from shequ.appeals.services.open311 import open311_key_create, open311_key_revoke
 from shequ.core.models import AuditEvent
 from shequ.people.models import User

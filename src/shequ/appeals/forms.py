@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from shequ.appeals.models import Category, DeadlineClass, Nature, Satisfaction, Unit
-from shequ.appeals.services import RETURN_REASONS
+from shequ.appeals.services.handling import RETURN_REASONS
 from shequ.core.forms import StyledForm
 from shequ.people.models import Department
 from shequ.web.pickers import DivisionPickerField

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shequ.appeals.models import Appeal, Category, Open311Key, Unit, key_hash_of
 from shequ.appeals.permissions import may_edit_catalogue
-from shequ.appeals.services import Caller, appeal_submit
+from shequ.appeals.services.intake import Caller, appeal_submit
 from shequ.core.digits import digits_or_none
 from shequ.core.errors import DomainError, NotFound, PermissionDenied
 from shequ.core.services import audit_record
