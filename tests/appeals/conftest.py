@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from shequ.appeals.demo import seed_appeals
 from shequ.appeals.models import Appeal, Category
-from shequ.appeals.services import appeal_submit
+from shequ.appeals.services.intake import appeal_submit
 from shequ.core.scopes import Role
 from shequ.people.models import User
 from tests.factories import CITY, NIJIAQIAO, YULIN, make_resident, make_staff, make_user

@@ -6,9 +6,9 @@ import threading
 import pytest
 from django.db import connections
 
-from shequ.appeals import services
 from shequ.appeals.demo import seed_appeals
 from shequ.appeals.models import Appeal, AppealEvent
+from shequ.appeals.services.handling import appeal_sign
 from shequ.core.errors import DomainError
 from shequ.core.scopes import Role
 from shequ.places.services import divisions_load
@@ -34,7 +34,7 @@ def test_two_sign_at_once_one_wins_the_other_is_told() -> None:
     def attempt(user: object) -> None:
         try:
             barrier.wait()
-            services.appeal_sign(actor=user, appeal_id=appeal.pk)  # type: ignore[arg-type]
+            appeal_sign(actor=user, appeal_id=appeal.pk)  # type: ignore[arg-type]
             result = "ok"
         except DomainError as error:
             result = error.code

@@ -4,9 +4,19 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from shequ.appeals import selectors, services
+from shequ.appeals import selectors
 from shequ.appeals.models import Appeal, AppealEvent, RoutingRow, Unit
 from shequ.appeals.routing import current_version
+from shequ.appeals.services.catalogue import RowIn, routing_row_retire, routing_rows_add
+from shequ.appeals.services.handling import (
+    AlreadySigned,
+    appeal_close,
+    appeal_dispatch,
+    appeal_rate,
+    appeal_return,
+    appeal_sign,
+)
+from shequ.appeals.services.intake import Caller, appeal_follow, appeal_submit
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.models import AuditEvent
 from shequ.people.models import User
@@ -39,7 +49,7 @@ def test_routing_uses_the_most_specific_row_and_says_why(resident: User) -> None
     ],
 )
 def test_routing_table(resident: User, code: str, community: str, unit: str) -> None:
-    appeal = services.appeal_submit(
+    appeal = appeal_submit(
         actor=resident,
         category_id=category(code).pk,
         description="描述",
@@ -52,7 +62,7 @@ def test_routing_table(resident: User, code: str, community: str, unit: str) -> 
 
 def test_out_of_scope_category_says_where_to_go(resident: User) -> None:
     with pytest.raises(DomainError) as caught:
-        services.appeal_submit(
+        appeal_submit(
             actor=resident,
             category_id=category("jinji").pk,
             description="着火了",
@@ -90,7 +100,7 @@ def test_bad_intake_is_refused_and_nothing_written(
     }
     data.update(changes)
     with pytest.raises(DomainError) as caught:
-        services.appeal_submit(**data)  # type: ignore[arg-type]
+        appeal_submit(**data)  # type: ignore[arg-type]
     assert caught.value.code == code
     assert not Appeal.objects.exists()
     assert not AppealEvent.objects.exists()
@@ -109,9 +119,9 @@ def test_overlapping_rows_are_refused_naming_both(dispatcher: User) -> None:
     street_unit = Unit.objects.get(name="玉林街道办事处")
     before = current_version()
     with pytest.raises(DomainError) as caught:
-        services.routing_rows_add(
+        routing_rows_add(
             actor=dispatcher,
-            rows=[services.RowIn(category("ludeng").pk, NIJIAQIAO, street_unit.pk)],
+            rows=[RowIn(category("ludeng").pk, NIJIAQIAO, street_unit.pk)],
             note="改派",
         )
     message = str(caught.value)
@@ -120,11 +130,11 @@ def test_overlapping_rows_are_refused_naming_both(dispatcher: User) -> None:
     assert "新增第 1 行" in message
     assert current_version() == before
     with pytest.raises(DomainError, match="新增第 2 行"):
-        services.routing_rows_add(
+        routing_rows_add(
             actor=dispatcher,
             rows=[
-                services.RowIn(category("biaoyang").pk, YULIN, street_unit.pk),
-                services.RowIn(category("biaoyang").pk, YULIN, street_unit.pk),
+                RowIn(category("biaoyang").pk, YULIN, street_unit.pk),
+                RowIn(category("biaoyang").pk, YULIN, street_unit.pk),
             ],
             note="两行",
         )
@@ -136,14 +146,10 @@ def test_catalogue_edits_make_versions_and_old_decisions_keep_their_row(
 ) -> None:
     first = street_light(resident)
     row = RoutingRow.objects.get(category__code="ludeng", place_id=NIJIAQIAO)
-    services.routing_row_retire(actor=dispatcher, row_id=row.pk)
-    version = services.routing_rows_add(
+    routing_row_retire(actor=dispatcher, row_id=row.pk)
+    version = routing_rows_add(
         actor=dispatcher,
-        rows=[
-            services.RowIn(
-                category("ludeng").pk, NIJIAQIAO, Unit.objects.get(name="玉林街道办事处").pk
-            )
-        ],
+        rows=[RowIn(category("ludeng").pk, NIJIAQIAO, Unit.objects.get(name="玉林街道办事处").pk)],
         note="路灯改由街道",
     )
     second = street_light(resident)
@@ -156,7 +162,7 @@ def test_catalogue_edits_make_versions_and_old_decisions_keep_their_row(
 
 def test_only_the_committee_edits_the_catalogue(worker: User) -> None:
     with pytest.raises(DomainError, match="市委社治委"):
-        services.routing_row_retire(actor=worker, row_id=RoutingRow.objects.first().pk)  # type: ignore[union-attr]
+        routing_row_retire(actor=worker, row_id=RoutingRow.objects.first().pk)  # type: ignore[union-attr]
 
 
 def test_return_redispatch_sign_close_rate_and_reopen(
@@ -167,37 +173,33 @@ def test_return_redispatch_sign_close_rate_and_reopen(
     # General class: 7 working days from intake, over the National Day holidays.
     assert appeal.deadline_at.astimezone(SHANGHAI).date().isoformat() == "2026-10-15"
     with pytest.raises(DomainError) as no_reason:
-        services.appeal_return(actor=worker, appeal_id=appeal.pk, reason="", text="")
+        appeal_return(actor=worker, appeal_id=appeal.pk, reason="", text="")
     assert no_reason.value.code == "return_reason_required"
     with time_machine.travel(BEFORE_NATIONAL_DAY + timedelta(hours=3), tick=False):
-        services.appeal_return(
-            actor=worker, appeal_id=appeal.pk, reason="not_our_duty", text="路灯归街道管"
-        )
+        appeal_return(actor=worker, appeal_id=appeal.pk, reason="not_our_duty", text="路灯归街道管")
     returned = AppealEvent.objects.get(appeal=appeal, kind="returned")
     assert returned.held_seconds == 3 * 3600
     assert returned.unit is not None
     assert returned.unit.name == "倪家桥社区居委会"
     street_unit = Unit.objects.get(name="玉林街道办事处")
-    appeal = services.appeal_dispatch(
+    appeal = appeal_dispatch(
         actor=dispatcher, appeal_id=appeal.pk, unit_id=street_unit.pk, note="街道负责路灯"
     )
     assert "街道负责路灯" in appeal.routing_reason
     # The clock did not restart at re-dispatch.
     assert appeal.deadline_at.astimezone(SHANGHAI).date().isoformat() == "2026-10-15"
     with pytest.raises(NotFound):
-        services.appeal_sign(actor=worker, appeal_id=appeal.pk)
-    services.appeal_sign(actor=street, appeal_id=appeal.pk)
-    with pytest.raises(services.AlreadySigned, match="yulin_officer"):
-        services.appeal_sign(actor=street, appeal_id=appeal.pk)
-    services.appeal_close(
-        actor=street, appeal_id=appeal.pk, reply="已更换灯泡", photos=[photo("fixed.jpg")]
-    )
+        appeal_sign(actor=worker, appeal_id=appeal.pk)
+    appeal_sign(actor=street, appeal_id=appeal.pk)
+    with pytest.raises(AlreadySigned, match="yulin_officer"):
+        appeal_sign(actor=street, appeal_id=appeal.pk)
+    appeal_close(actor=street, appeal_id=appeal.pk, reply="已更换灯泡", photos=[photo("fixed.jpg")])
     other = make_user("someone_else")
     with pytest.raises(NotFound):
-        services.appeal_rate(actor=other, appeal_id=appeal.pk, level="satisfied", fixed=True)
+        appeal_rate(actor=other, appeal_id=appeal.pk, level="satisfied", fixed=True)
     with pytest.raises(DomainError, match="还有什么问题"):
-        services.appeal_rate(actor=resident, appeal_id=appeal.pk, level="dissatisfied", fixed=False)
-    appeal = services.appeal_rate(
+        appeal_rate(actor=resident, appeal_id=appeal.pk, level="dissatisfied", fixed=False)
+    appeal = appeal_rate(
         actor=resident, appeal_id=appeal.pk, level="dissatisfied", fixed=False, comment="还是不亮"
     )
     assert appeal.status == Appeal.Status.DISPATCHED
@@ -215,11 +217,9 @@ def test_return_redispatch_sign_close_rate_and_reopen(
         "reopened",
         "dispatched",
     ]
-    services.appeal_sign(actor=street, appeal_id=appeal.pk)
-    services.appeal_close(actor=street, appeal_id=appeal.pk, reply="更换了线路")
-    appeal = services.appeal_rate(
-        actor=resident, appeal_id=appeal.pk, level="satisfied", fixed=True
-    )
+    appeal_sign(actor=street, appeal_id=appeal.pk)
+    appeal_close(actor=street, appeal_id=appeal.pk, reply="更换了线路")
+    appeal = appeal_rate(actor=resident, appeal_id=appeal.pk, level="satisfied", fixed=True)
     assert appeal.status == Appeal.Status.RATED
 
 
@@ -240,30 +240,30 @@ def test_me_too_offers_nearby_open_requests_and_follows(resident: User) -> None:
     )
     assert far == []
     neighbour = make_user("neighbour")
-    services.appeal_follow(actor=neighbour, appeal_id=appeal.pk)
-    services.appeal_follow(actor=neighbour, appeal_id=appeal.pk)  # twice: one follower
+    appeal_follow(actor=neighbour, appeal_id=appeal.pk)
+    appeal_follow(actor=neighbour, appeal_id=appeal.pk)  # twice: one follower
     assert list(selectors.appeal_list_for_resident(user=neighbour)) == [appeal]
 
 
 def test_hotline_call_keeps_the_callers_number_encrypted(dispatcher: User, resident: User) -> None:
-    appeal = services.appeal_submit(
+    appeal = appeal_submit(
         actor=dispatcher,
         category_id=category("gongshui").pk,
         description="小区停水",
         community_code=NIJIAQIAO,
-        caller=services.Caller(name="王先生", phone="13912345678"),
+        caller=Caller(name="王先生", phone="13912345678"),
     )
     assert appeal.channel == Appeal.Channel.HOTLINE
     assert appeal.reporter is None
     assert str(appeal.caller_phone) == "139****5678"
     assert appeal.deadline_at - appeal.created_at == timedelta(hours=24)
     with pytest.raises(DomainError, match="热线坐席"):
-        services.appeal_submit(
+        appeal_submit(
             actor=resident,
             category_id=category("gongshui").pk,
             description="小区停水",
             community_code=NIJIAQIAO,
-            caller=services.Caller(name="王先生", phone="13912345678"),
+            caller=Caller(name="王先生", phone="13912345678"),
         )
 
 
@@ -275,15 +275,15 @@ def test_rates_equal_an_independent_count_of_the_events(
         a = street_light(resident)
         b = street_light(resident)
         c = street_light(resident)
-        services.appeal_sign(actor=worker, appeal_id=a.pk)
-        services.appeal_close(actor=worker, appeal_id=a.pk, reply="修好了")
-        services.appeal_rate(actor=resident, appeal_id=a.pk, level="satisfied", fixed=True)
-        services.appeal_sign(actor=worker, appeal_id=b.pk)
-        services.appeal_close(actor=worker, appeal_id=b.pk, reply="修好了")
-        services.appeal_rate(
+        appeal_sign(actor=worker, appeal_id=a.pk)
+        appeal_close(actor=worker, appeal_id=a.pk, reply="修好了")
+        appeal_rate(actor=resident, appeal_id=a.pk, level="satisfied", fixed=True)
+        appeal_sign(actor=worker, appeal_id=b.pk)
+        appeal_close(actor=worker, appeal_id=b.pk, reply="修好了")
+        appeal_rate(
             actor=resident, appeal_id=b.pk, level="dissatisfied", fixed=False, comment="没修"
         )
-        services.appeal_return(actor=worker, appeal_id=c.pk, reason="wrong_area", text="不是本社区")
+        appeal_return(actor=worker, appeal_id=c.pk, reason="wrong_area", text="不是本社区")
     since = datetime(2026, 3, 1, tzinfo=SHANGHAI)
     until = datetime(2026, 4, 1, tzinfo=SHANGHAI)
     rows = {r.unit.name: r for r in selectors.unit_rates(since=since, until=until)}

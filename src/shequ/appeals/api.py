@@ -8,8 +8,9 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
-from shequ.appeals import selectors, services
+from shequ.appeals import selectors
 from shequ.appeals.models import Appeal, Category
+from shequ.appeals.services.intake import appeal_submit
 from shequ.core.services import client_ip
 from shequ.people.models import User
 from shequ.sso.api_auth import API_AUTH
@@ -79,7 +80,7 @@ def categories(request: HttpRequest) -> list[Category]:
 @router.post("", response={201: AppealOut})
 def submit(request: HttpRequest, payload: AppealIn) -> Status[Appeal]:
     """File a request; it is routed and dispatched at once (see ``routing_reason``)."""
-    appeal = services.appeal_submit(
+    appeal = appeal_submit(
         actor=cast(User, request.user),
         category_id=payload.category_id,
         description=payload.description,

@@ -12,12 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from shequ.appeals import selectors, services
+from shequ.appeals import selectors
 from shequ.appeals.forms import (
     CategoryForm,
     CloseForm,
     DispatchForm,
     IntakeForm,
+    Open311KeyForm,
     ReturnForm,
     RoutingRowForm,
     UnitForm,
@@ -29,6 +30,21 @@ from shequ.appeals.permissions import (
     may_edit_catalogue,
     unit_ids_of,
 )
+from shequ.appeals.services.catalogue import (
+    RowIn,
+    category_save,
+    routing_row_retire,
+    routing_rows_add,
+    unit_save,
+)
+from shequ.appeals.services.handling import (
+    appeal_close,
+    appeal_dispatch,
+    appeal_return,
+    appeal_sign,
+)
+from shequ.appeals.services.intake import Caller, appeal_submit
+from shequ.appeals.services.open311 import open311_key_create, open311_key_revoke
 from shequ.appeals.views import intake_context
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
@@ -113,7 +129,7 @@ def act(request: HttpRequest, appeal_id: int, action: str) -> HttpResponse:
     try:
         if action == "dispatch":
             forms["dispatch_form"] = DispatchForm(request.POST)
-            services.appeal_dispatch(
+            appeal_dispatch(
                 actor=user,
                 appeal_id=appeal.pk,
                 unit_id=request.POST.get("unit"),
@@ -122,11 +138,11 @@ def act(request: HttpRequest, appeal_id: int, action: str) -> HttpResponse:
             )
             done = _("Dispatched.")
         elif action == "sign":
-            services.appeal_sign(actor=user, appeal_id=appeal.pk, ip=ip)
+            appeal_sign(actor=user, appeal_id=appeal.pk, ip=ip)
             done = _("Signed for: the request is yours to handle.")
         elif action == "return":
             forms["return_form"] = ReturnForm(request.POST)
-            services.appeal_return(
+            appeal_return(
                 actor=user,
                 appeal_id=appeal.pk,
                 reason=request.POST.get("reason", ""),
@@ -136,7 +152,7 @@ def act(request: HttpRequest, appeal_id: int, action: str) -> HttpResponse:
             done = _("Returned to the dispatchers.")
         elif action == "close":
             forms["close_form"] = CloseForm(request.POST)
-            services.appeal_close(
+            appeal_close(
                 actor=user,
                 appeal_id=appeal.pk,
                 reply=request.POST.get("reply", ""),
@@ -171,7 +187,7 @@ def call(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         try:
-            appeal = services.appeal_submit(
+            appeal = appeal_submit(
                 actor=user,
                 category_id=request.POST.get("category"),
                 description=request.POST.get("description", ""),
@@ -181,7 +197,7 @@ def call(request: HttpRequest) -> HttpResponse:
                 address=request.POST.get("address", ""),
                 photos=request.FILES.getlist("photos"),
                 is_private=request.POST.get("is_private") == "1",
-                caller=services.Caller(
+                caller=Caller(
                     name=request.POST.get("caller_name", ""),
                     phone=request.POST.get("caller_phone", ""),
                 ),
@@ -221,10 +237,10 @@ def catalogue(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                version = services.routing_rows_add(
+                version = routing_rows_add(
                     actor=user,
                     rows=[
-                        services.RowIn(
+                        RowIn(
                             category_id=data["category"].pk,
                             place_code=data["place"],
                             unit_id=data["unit"].pk,
@@ -257,9 +273,57 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 @require_POST
 def retire_row(request: HttpRequest, row_id: int) -> HttpResponse:
     user = _editor(request)
-    version = services.routing_row_retire(actor=user, row_id=row_id, ip=client_ip(request))
+    version = routing_row_retire(actor=user, row_id=row_id, ip=client_ip(request))
     messages.success(request, _("Saved as catalogue v%(n)s.") % {"n": version.number})
     return redirect("appeals_console:catalogue")
+
+
+@staff_required
+def open311_keys(request: HttpRequest) -> HttpResponse:
+    """The committee's keys for Open311 client applications; a new key is shown once."""
+    user = _editor(request)
+    form = Open311KeyForm(request.POST or None)
+    status, created, raw = 200, None, ""
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                created, raw = open311_key_create(
+                    actor=user,
+                    name=form.cleaned_data["name"],
+                    unit_id=form.cleaned_data["unit"].pk,
+                    ip=client_ip(request),
+                )
+            except DomainError as error:
+                add_domain_error(form, error)
+                status = 400
+            else:
+                form = Open311KeyForm()
+        else:
+            status = 400
+    response = render(
+        request,
+        "appeals/console/open311_keys.html",
+        {
+            "keys": selectors.open311_key_list(),
+            "form": form,
+            "created": created,
+            "raw_key": raw,
+            "endpoint": request.build_absolute_uri("/open311/v2/"),
+        },
+        status=status,
+    )
+    # The key is on this page only: never kept by a cache or the browser's history.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@staff_required
+@require_POST
+def open311_key_revoke_view(request: HttpRequest, key_id: int) -> HttpResponse:
+    user = _editor(request)
+    key = open311_key_revoke(actor=user, key_id=key_id, ip=client_ip(request))
+    messages.success(request, _("Key of %(name)s revoked.") % {"name": key.name})
+    return redirect("appeals_console:open311_keys")
 
 
 @staff_required
@@ -291,7 +355,7 @@ def category_edit(request: HttpRequest, category_id: int | None = None) -> HttpR
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.category_save(
+                category_save(
                     actor=user,
                     category_id=category_id,
                     data=form.cleaned_data,
@@ -324,7 +388,7 @@ def units(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.unit_save(
+                unit_save(
                     actor=user,
                     name=data["name"],
                     kind=data["kind"],

@@ -12,6 +12,12 @@ urlpatterns = [
     path("categories/new/", console.category_edit, name="category_new"),
     path("categories/<int:category_id>/", console.category_edit, name="category_edit"),
     path("units/", console.units, name="units"),
+    path("open311-keys/", console.open311_keys, name="open311_keys"),
+    path(
+        "open311-keys/<int:key_id>/revoke/",
+        console.open311_key_revoke_view,
+        name="open311_key_revoke",
+    ),
     path("<int:appeal_id>/", console.detail, name="detail"),
     path("<int:appeal_id>/<slug:action>/", console.act, name="act"),
 ]

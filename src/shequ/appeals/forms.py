@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from shequ.appeals.models import Category, DeadlineClass, Nature, Satisfaction, Unit
-from shequ.appeals.services import RETURN_REASONS
+from shequ.appeals.services.handling import RETURN_REASONS
 from shequ.core.forms import StyledForm
 from shequ.people.models import Department
 from shequ.web.pickers import DivisionPickerField
@@ -88,3 +88,10 @@ class RoutingRowForm(StyledForm):
     place = DivisionPickerField(label=_("Place"), level=None)
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.filter(is_active=True))
     note = forms.CharField(label=_("What changed"), max_length=200)
+
+
+class Open311KeyForm(StyledForm):
+    name = forms.CharField(label=_("Application"), max_length=100)
+    unit = forms.ModelChoiceField(
+        label=_("Owner unit"), queryset=Unit.objects.filter(is_active=True)
+    )

@@ -7,6 +7,8 @@ resident; an unhappy rating reopens it. Every step is an ``AppealEvent``: the ti
 clock and the unit rates (三率) are computed from those raw events.
 """
 
+import hashlib
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -327,3 +329,36 @@ class AppealFollower(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appeal_id}:{self.user_id}"
+
+
+def key_hash_of(raw: str) -> str:
+    """How an Open311 key is stored and looked up: its SHA-256, never the key itself."""
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+class Open311Key(models.Model):
+    """The API key of one client application of Open311 GeoReport v2 (a city's app, a
+    district's own 12345 app): it may file requests. Only the SHA-256 of the key is kept; the
+    key itself is shown once, when the committee creates it."""
+
+    name = models.CharField(_("application"), max_length=100, unique=True)
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="open311_keys", verbose_name=_("owner unit")
+    )
+    key_hash = models.CharField(max_length=64, unique=True)
+    # The first characters of the key, to tell keys apart on the console page.
+    prefix = models.CharField(_("key begins"), max_length=8)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Open311 key")
+        verbose_name_plural = _("Open311 keys")
+        ordering = ["-is_active", "name"]
+
+    def __str__(self) -> str:
+        return self.name

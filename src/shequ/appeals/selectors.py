@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,9 +16,11 @@ from shequ.appeals.models import (
     AppealFollower,
     AppealRating,
     Category,
+    Open311Key,
     RoutingRow,
     Satisfaction,
     Unit,
+    key_hash_of,
 )
 from shequ.appeals.permissions import DISPATCHERS, unit_ids_of
 from shequ.core.errors import NotFound
@@ -364,3 +366,81 @@ def unit_rates(*, since: datetime, until: datetime) -> list[UnitRates]:
         if uid in units
     ]
     return sorted(result, key=lambda r: (-(r.dispatched), r.unit.name))
+
+
+# --- Open311 GeoReport v2 -------------------------------------------------------------------
+
+OPEN311_LIMIT = 1000
+
+
+def open311_services() -> QuerySet[Category]:
+    """Categories an Open311 client may file: in use and taken here."""
+    return Category.objects.filter(is_active=True, out_of_scope=False)
+
+
+def open311_service_get(code: str) -> Category:
+    """One service (category) by its code.
+
+    Raises: NotFound.
+    """
+    category = open311_services().filter(code=code).first()
+    if category is None:
+        raise NotFound("unknown_service", _("No service with this service_code."))
+    return category
+
+
+def open311_key_for(raw: str) -> Open311Key | None:
+    """The active key an application sent, or None (unknown, revoked or empty)."""
+    if not raw:
+        return None
+    return (
+        Open311Key.objects.filter(key_hash=key_hash_of(raw), is_active=True)
+        .select_related("unit")
+        .first()
+    )
+
+
+def open311_key_list() -> QuerySet[Open311Key]:
+    return Open311Key.objects.select_related("unit", "created_by")
+
+
+def number_to_id(text: str) -> int | None:
+    """``SQ00000012`` (or ``12``) → 12; None for anything else."""
+    digits = text.strip().upper().removeprefix("SQ")
+    return int(digits) if digits.isascii() and digits.isdigit() and len(digits) < 10 else None
+
+
+@dataclass(frozen=True)
+class Open311Query:
+    ids: tuple[int, ...] = ()
+    service_codes: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+def open311_requests(query: Open311Query, *, limit: int = OPEN311_LIMIT) -> list[Appeal]:
+    """Public requests for ``GET requests``, newest first, with ``updated`` (the time of the
+    last step) and their photos. Ids, when given, override every other filter (as the
+    specification says)."""
+    queryset = (
+        Appeal.objects.filter(is_private=False)
+        .select_related("category", "unit")
+        .prefetch_related("photos")
+        .annotate(updated=Max("events__at"))
+    )
+    if query.ids:
+        queryset = queryset.filter(pk__in=query.ids)
+    else:
+        if query.service_codes:
+            queryset = queryset.filter(category__code__in=query.service_codes)
+        if query.start is not None:
+            queryset = queryset.filter(created_at__gte=query.start)
+        if query.end is not None:
+            queryset = queryset.filter(created_at__lte=query.end)
+        wanted = set(query.statuses)
+        if wanted == {"open"}:
+            queryset = queryset.filter(status__in=Appeal.OPEN_STATUSES)
+        elif wanted == {"closed"}:
+            queryset = queryset.exclude(status__in=Appeal.OPEN_STATUSES)
+    return list(queryset.order_by("-created_at", "-id")[:limit])

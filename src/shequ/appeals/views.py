@@ -15,9 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from shequ.appeals import selectors, services
+from shequ.appeals import selectors
 from shequ.appeals.forms import IntakeForm, RateForm
 from shequ.appeals.models import Appeal, AppealPhoto, Satisfaction
+from shequ.appeals.services.handling import appeal_rate
+from shequ.appeals.services.intake import appeal_follow, appeal_submit
 from shequ.core.digits import digits_or_none
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
@@ -78,7 +80,7 @@ def new(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         try:
-            appeal = services.appeal_submit(
+            appeal = appeal_submit(
                 actor=cast(User, request.user),
                 category_id=request.POST.get("category"),
                 description=request.POST.get("description", ""),
@@ -171,7 +173,7 @@ def rate(request: HttpRequest, appeal_id: int) -> HttpResponse:
     appeal = selectors.appeal_get_public(appeal_id=appeal_id, user=request.user)
     form = RateForm(request.POST)
     try:
-        services.appeal_rate(
+        appeal_rate(
             actor=cast(User, request.user),
             appeal_id=appeal.pk,
             level=request.POST.get("level", ""),
@@ -192,9 +194,7 @@ def rate(request: HttpRequest, appeal_id: int) -> HttpResponse:
 @require_POST
 def follow(request: HttpRequest, appeal_id: int) -> HttpResponse:
     try:
-        services.appeal_follow(
-            actor=cast(User, request.user), appeal_id=appeal_id, ip=client_ip(request)
-        )
+        appeal_follow(actor=cast(User, request.user), appeal_id=appeal_id, ip=client_ip(request))
     except NotFound:
         raise
     except DomainError as error:

@@ -1,4 +1,4 @@
-"""URL map: portal at /, console at /console/, API at /api/v1/."""
+"""URL map: portal at /, console at /console/, API at /api/v1/, Open311 at /open311/v2/."""
 
 from django.conf import settings
 from django.contrib import admin
@@ -40,6 +40,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("console/ratings/", include("shequ.ratings.console_urls")),
     path("appeals/", include("shequ.appeals.urls")),
     path("console/appeals/", include("shequ.appeals.console_urls")),
+    path("open311/v2/", include("shequ.appeals.open311_urls")),
     path("volunteers/", include("shequ.volunteers.urls")),
     path("console/volunteers/", include("shequ.volunteers.console_urls")),
     path("indicators/", include("shequ.indicators.urls")),

@@ -26,6 +26,8 @@ AUDIT_VERB_LABELS: dict[str, Promise] = {
     "appeal.close": _("Reported a request handled"),
     "appeal.dispatch": _("Dispatched a request"),
     "appeal.follow": _("Followed a request (me too)"),
+    "appeal.open311_key_create": _("Gave an Open311 key to an application"),
+    "appeal.open311_key_revoke": _("Revoked an Open311 key"),
     "appeal.rate": _("Rated the handling of a request"),
     "appeal.return": _("Returned a request"),
     "appeal.sign": _("Signed for a request"),
