@@ -10,6 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
+from shequ.appeals.demo import seed_appeals
 from shequ.notices.models import CommunityNotice
 from shequ.payments.models import Bill
 from shequ.portal.indexing import rebuild
@@ -34,6 +35,7 @@ def city(chengdu: None) -> None:
         due_date=timezone.localdate(),
     )
     CommunityNotice.objects.create(community_id=NIJIAQIAO, title="周末义诊", body="周六上午")
+    seed_appeals()
     rebuild()
     snapshot_all()
 
@@ -44,10 +46,12 @@ def test_resident_and_journalist(phone_page: Page, live_server: LiveServer, city
     page.get_by_test_id("site-search").fill("路灯坏了")
     page.get_by_test_id("site-search-go").click()
     page.get_by_test_id("search-task").click()
-    expect(page).to_have_url(f"{live_server.url}/participation/c/{NIJIAQIAO}/propose/")
+    # the street-light category of the 12345 form, chosen already
+    expect(page).to_have_url(f"{live_server.url}/appeals/new/?category=ludeng")
     page.goto("/")
     expect(page.get_by_test_id("todo-bills")).to_contain_text("20.00")
     expect(page.get_by_test_id("community-card")).to_contain_text("周末义诊")
+    expect(page.get_by_test_id("card-report")).to_have_attribute("href", "/appeals/new/")
     page.get_by_test_id("large-text-on").click()
     expect(page.locator("body")).to_have_class("large-text")
     page.reload()
@@ -66,6 +70,11 @@ def test_resident_and_journalist(phone_page: Page, live_server: LiveServer, city
         for name in ("武侯区", "玉林街道", "倪家桥社区"):
             reader.get_by_test_id("figure-participation").get_by_role("link", name=name).click()
         expect(reader.get_by_test_id("dashboard-title")).to_contain_text("倪家桥社区")
+        expect(reader.get_by_test_id("figure-appeal-rates")).to_be_visible()
+        # the widest figures scroll inside their card; the page itself fits the phone
+        reader.goto(f"/dashboards/{NIJIAQIAO[:9]}000/")
+        assert reader.evaluate("document.documentElement.scrollWidth") <= 390
+        reader.go_back()
         reader.get_by_test_id("figure-participation").get_by_test_id("data-and-method").click()
         expect(reader.get_by_test_id("dataset-query")).to_contain_text("participation_proposal")
         reader.goto("/open-data/")

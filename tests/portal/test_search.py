@@ -56,7 +56,7 @@ def _search(client: Client, q: str, **extra: str) -> str:
 def test_a_colloquial_sentence_leads_to_the_report_form(client: Client, content: Any) -> None:
     page = _search(client, "路灯坏了")
     assert 'data-testid="search-task"' in page
-    assert 'href="/report/"' in page
+    assert 'href="/appeals/new/" data-testid="search-task"' in page  # the 12345 form
     # the proposal about street lights is found too, grouped under its kind
     assert 'data-testid="group-proposal"' in page
     assert "院落<mark>路灯</mark>更换" in page

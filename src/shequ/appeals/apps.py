@@ -9,3 +9,6 @@ class AppealsConfig(AppConfig):
 
     def ready(self) -> None:
         from shequ.appeals import permissions  # noqa: F401 - registers the rules
+        from shequ.appeals.search_kinds import register
+
+        register()

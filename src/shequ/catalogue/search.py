@@ -38,6 +38,8 @@ DOMAIN_WORDS = (
     "退役军人",
     "个体工商户",
     "法律援助",
+    "街灯",
+    "不亮",
 )
 WORD = re.compile(r"\w", re.UNICODE)
 MAX_QUERY_GROUPS = 8

@@ -11,21 +11,28 @@ published children from their parent.
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Q, Sum
+from django.db.models.functions import Substr
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shequ.appeals.selectors import RATE_FIELDS, AreaRates, community_rate_counts
 from shequ.core.scopes import CITY_CODE
 from shequ.funds.models import Account, LedgerTransaction, Posting
 from shequ.participation.models import Proposal
 from shequ.places.models import Division
 from shequ.projects.models import Project, Status
 from shequ.surveys.models import Response
+from shequ.volunteers.models import HoursEntry
+from shequ.volunteers.selectors import totals_by_community
 
 SUPPRESSED = None  # a suppressed cell is empty in CSV and null in JSON
+NO_DATA = ""  # a rate of nothing (no request rated): empty too, "—" on the dashboards
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,9 @@ class Column:
     title: Any
     datatype: str  # xsd: string, integer, decimal
     counts_people: bool = False
+    # Blanked wherever this other (people-counting) column is blanked in the same row: a
+    # rate of a handful of people's ratings would tell what they said.
+    hidden_with: str = ""
 
 
 @dataclass(frozen=True)
@@ -110,6 +120,14 @@ def suppress(rows: list[dict[str, Any]], columns: tuple[Column, ...]) -> int:
                 if shown:
                     smallest = min(shown, key=lambda r: (r[column.name], r["code"]))
                     smallest[column.name] = SUPPRESSED
+                    blanked += 1
+    for column in columns:
+        if not column.hidden_with:
+            continue
+        for siblings in by_street.values():
+            for row in siblings:
+                if row[column.hidden_with] is None and row[column.name] is not None:
+                    row[column.name] = SUPPRESSED
                     blanked += 1
     return blanked
 
@@ -231,6 +249,85 @@ def _participation_rows() -> list[dict[str, Any]]:
     return _rows(per, ["proposals", "supports", "survey_responses"])
 
 
+APPEAL_COLUMNS = (
+    *DIVISION_COLUMNS,
+    Column("month", _("Month (Beijing time)"), "string"),
+    Column("dispatched", _("Requests dispatched to units"), "integer"),
+    Column("response_rate", _("Response rate (%)"), "decimal"),
+    Column("closed", _("Requests handled"), "integer"),
+    Column("on_time_rate", _("Handled on time (%)"), "decimal"),
+    Column("rated", _("Ratings by residents (people)"), "integer", counts_people=True),
+    Column("resolution_rate", _("Resolution rate (%)"), "decimal", hidden_with="rated"),
+    Column("satisfaction_rate", _("Satisfaction rate (%)"), "decimal", hidden_with="rated"),
+)
+
+
+def last_month(now: datetime | None = None) -> tuple[datetime, datetime, str]:
+    """The last complete calendar month before ``now``, in Beijing time."""
+    today = timezone.localtime(now or timezone.now()).date()
+    this_month = today.replace(day=1)
+    start_day = (this_month - timedelta(days=1)).replace(day=1)
+    tz = timezone.get_current_timezone()
+    since = datetime(start_day.year, start_day.month, 1, tzinfo=tz)
+    until = datetime(this_month.year, this_month.month, 1, tzinfo=tz)
+    return since, until, f"{start_day:%Y-%m}"
+
+
+def _rate_or_none(value: float | None) -> Any:
+    return NO_DATA if value is None else value
+
+
+def _appeal_rows() -> list[dict[str, Any]]:
+    """The requests app's counts per community of the last month, summed up to every
+    division; the rates are read from the sums with the requests app's own formulas."""
+    since, until, month = last_month()
+    names = list(RATE_FIELDS)
+    rows = _rows(community_rate_counts(since=since, until=until), names)
+    for row in rows:
+        rates = AreaRates(**{n: row.pop(n) for n in names})
+        row.update(
+            month=month,
+            dispatched=rates.dispatched,
+            response_rate=_rate_or_none(rates.response_rate),
+            closed=rates.closed,
+            on_time_rate=_rate_or_none(rates.on_time_rate),
+            rated=rates.rated,
+            resolution_rate=_rate_or_none(rates.resolution_rate),
+            satisfaction_rate=_rate_or_none(rates.satisfaction_rate),
+        )
+    return rows
+
+
+VOLUNTEER_COLUMNS = (
+    *DIVISION_COLUMNS,
+    Column("hours", _("Volunteer service hours recorded"), "decimal", hidden_with="volunteers"),
+    Column("volunteers", _("Volunteers with hours (people)"), "integer", counts_people=True),
+)
+
+
+def _volunteer_rows() -> list[dict[str, Any]]:
+    """The hours ledger (corrections included) summed where the hours count (the volunteers
+    app's statistics); volunteers counted once per division however many places they served."""
+    per = {
+        row["community_id"]: {"hours": row["hours"] or Decimal(0), "volunteers": 0}
+        for row in totals_by_community(HoursEntry.objects.all())
+    }
+    rows = _rows(per, ["hours", "volunteers"])
+    distinct: dict[str, int] = {}
+    for length, pad in ((12, ""), (9, "000"), (6, "000000")):
+        for row in (
+            HoursEntry.objects.annotate(area=Substr("community_id", 1, length))
+            .values("area")
+            .annotate(n=Count("volunteer", distinct=True))
+            .order_by()
+        ):
+            distinct[row["area"] + pad] = row["n"]
+    distinct[CITY_CODE] = HoursEntry.objects.values("volunteer").distinct().count()
+    for row in rows:
+        row["volunteers"] = distinct.get(row["code"], 0)
+    return rows
+
+
 DATASETS: dict[str, Dataset] = {
     d.code: d
     for d in (
@@ -276,6 +373,42 @@ DATASETS: dict[str, Dataset] = {
             "summed up; small cells suppressed",
             _participation_rows,
             keywords=("居民议事", "参与", "问卷"),
+        ),
+        Dataset(
+            "appeal-rates",
+            _("Residents' requests (12345): rates by division, last month"),
+            _(
+                "Requests dispatched and handled in the last complete month, with the response, "
+                "on-time, resolution and satisfaction rates exactly as the requests app's "
+                "monthly rates count them, summed over the communities of the requests. Rates "
+                "of few residents' ratings are suppressed in community rows; a rate of nothing "
+                "is empty."
+            ),
+            APPEAL_COLUMNS,
+            "appeals.selectors.community_rate_counts(last month): COUNT(dispatched events), "
+            "COUNT(dispatched events answered by the unit by the deadline), COUNT(closed "
+            "events), COUNT(closed on time), COUNT(ratings), COUNT(ratings fixed), "
+            "COUNT(ratings not dissatisfied) GROUP BY the request's community; summed up; "
+            "rates = part / whole x 100, one decimal; small cells suppressed",
+            _appeal_rows,
+            keywords=("12345", "诉求", "三率", "满意率"),
+        ),
+        Dataset(
+            "volunteer-hours",
+            _("Volunteer service hours by division"),
+            _(
+                "Hours in the volunteers' hours ledger (credit, honour and corrections) where "
+                "they count (the activity's community, else the volunteer's), and how many "
+                "volunteers have hours there. Small numbers of volunteers are suppressed in "
+                "community rows, with their hours."
+            ),
+            VOLUNTEER_COLUMNS,
+            "SELECT community, SUM(hours), COUNT(DISTINCT volunteer) FROM "
+            "volunteers_hoursentry GROUP BY community; hours summed up to street, district, "
+            "city; volunteers counted distinct per street, district and city; small cells "
+            "suppressed",
+            _volunteer_rows,
+            keywords=("志愿服务", "志愿者", "服务时长"),
         ),
     )
 }

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from shequ.appeals.selectors import open_public_in
 from shequ.bookings.models import Booking
 from shequ.casework.models import Application, Status
 from shequ.funds.selectors import balances_of, public_spending
@@ -56,6 +57,10 @@ class CommunityCard:
     balance: Decimal | None = None
     latest_spending: Line | None = None
     projects: list[Line] = field(default_factory=list)
+    open_requests: int = 0
+    requests: list[Line] = field(default_factory=list)
+    requests_url: str = ""
+    report_url: str = ""
     links: list[Line] = field(default_factory=list)
 
 
@@ -198,6 +203,7 @@ def _card(code: str, name: str) -> CommunityCard:
                 str(project.get_status_display()),
             )
         )
+    _requests(card, code)
     card.links = [
         Line(_("Funds"), reverse("funds:community", args=[code])),
         Line(_("Proposals and votes"), reverse("participation:community", args=[code])),
@@ -207,3 +213,26 @@ def _card(code: str, name: str) -> CommunityCard:
         Line(_("Open data"), reverse("portal:open_data")),
     ]
     return card
+
+
+REQUESTS_ON_CARD = 3
+
+
+def _requests(card: CommunityCard, code: str) -> None:
+    """Open public requests in the community: how many, the latest few, where to report."""
+    requests = open_public_in(code)
+    card.open_requests = requests.count()
+    if card.open_requests:
+        for appeal in requests.only("pk", "category__name", "status", "created_at", "description")[
+            :REQUESTS_ON_CARD
+        ]:
+            card.requests.append(
+                Line(
+                    f"{appeal.category.name} · {appeal.description[:24]}",
+                    reverse("appeals:detail", args=[appeal.pk]),
+                    f"{timezone.localtime(appeal.created_at):%m-%d} {appeal.get_status_display()}",
+                )
+            )
+    district = code[:6] + "000000"
+    card.requests_url = f"{reverse('appeals:list')}?status=open&district={district}"
+    card.report_url = reverse("appeals:new")

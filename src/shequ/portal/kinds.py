@@ -175,9 +175,10 @@ def register_existing_kinds() -> None:
             url_name="portal:report",
             keywords="路灯 坏了 损坏 报修 维修 井盖 漏水 垃圾 噪音 反映 问题 投诉 建议 诉求 12345",
             text=_("Tell your community what needs fixing; it goes to the residents' council."),
-        )
+        ),
+        replace=False,  # the requests app (12345) registers its own form under this code
     )
-    register_kind(SearchKind("task", _("Things to do"), 0, _task_items))
+    register_kind(SearchKind("task", _("Things to do"), 0, _task_items, leads_to_form=True))
     register_kind(SearchKind("service", _("Services"), 10, _services, (Service,), _service_item))
     register_kind(
         SearchKind("policy", _("Policies"), 20, _policies, (PolicyDocument,), _policy_item)

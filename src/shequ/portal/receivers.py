@@ -8,6 +8,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from shequ.appeals.models import Appeal
 from shequ.bookings.models import Booking
 from shequ.casework.models import Application
 from shequ.funds.models import Commitment
@@ -53,7 +54,7 @@ for _model in (Bill, Application, Booking, Invitation):
     post_delete.connect(
         _todo_changed, sender=_model, dispatch_uid=f"portal-todo-del-{_model.__name__}"
     )
-for _card_model in (CommunityNotice, Proposal, Round, Project, Commitment):
+for _card_model in (CommunityNotice, Proposal, Round, Project, Commitment, Appeal):
     post_save.connect(
         _card_changed, sender=_card_model, dispatch_uid=f"portal-card-{_card_model.__name__}"
     )

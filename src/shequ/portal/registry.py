@@ -40,7 +40,9 @@ class SearchKind:
     ``items`` yields every item of the kind that may be found (a full rebuild);
     ``item_of`` turns one saved object of ``models`` into its item, or None when it must not
     be found (a draft, hidden, unpublished): the index then drops it. Saves and deletions of
-    ``models`` re-index the object at once."""
+    ``models`` re-index the object at once. ``leads_to_form``: each item is a form to fill (a
+    task, a request category); the best hit of the first such group is offered as the search
+    page's big button."""
 
     code: str
     label: Any  # a lazy translated string
@@ -49,6 +51,7 @@ class SearchKind:
     models: tuple[type[Model], ...] = ()
     item_of: Callable[[Any], IndexedItem | None] | None = None
     key_of: Callable[[Any], str] = field(default=lambda obj: str(obj.pk))
+    leads_to_form: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,10 +82,12 @@ def unregister_kind(code: str) -> None:
     _KINDS.pop(code, None)
 
 
-def register_task(task: Task) -> None:
+def register_task(task: Task, *, replace: bool = True) -> None:
     """Add (or replace, by code) a task; an app replacing the portal's fallback form for
-    a task registers it again under the same code."""
-    _TASKS[task.code] = task
+    a task registers it again under the same code. The portal registers its fallbacks with
+    ``replace=False``, so an app whose ``ready`` ran first keeps its own."""
+    if replace or task.code not in _TASKS:
+        _TASKS[task.code] = task
 
 
 def kinds() -> list[SearchKind]:

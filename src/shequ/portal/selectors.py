@@ -194,11 +194,13 @@ def site_search(*, query: str, user: Any, kind: str = "") -> SearchResult:
     )
 
 
-def first_task_url(result: SearchResult) -> str | None:
-    """The form a search leads straight to, when its best group is a task."""
+def first_task(result: SearchResult) -> Hit | None:
+    """The form a search leads straight to: the best hit of the first group of a kind that
+    leads to forms (a request category, a task), when there is one."""
     for group in result.groups:
-        if group.code == "task" and group.hits:
-            return group.hits[0].url
+        kind = kind_get(group.code)
+        if kind is not None and kind.leads_to_form and group.hits:
+            return group.hits[0]
     return None
 
 

@@ -59,7 +59,7 @@ def search(request: HttpRequest) -> HttpResponse:
             status = 400
         else:
             context["result"] = result
-            context["task_url"] = selectors.first_task_url(result)
+            context["task"] = selectors.first_task(result)
     return render(request, "portal/search.html", context, status=status)
 
 
