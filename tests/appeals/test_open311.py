@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 from xml.etree import ElementTree
 
+import georeport
 import pytest
 import time_machine
 from django.db import connection
@@ -371,7 +372,6 @@ def test_a_georeport_client_reads_what_it_files(
 ) -> None:
     """``georeport`` (PyPI) reads services, definitions and requests; it cannot post, so the
     filing goes as plain form-encoded HTTP, as any client would send it."""
-    georeport = pytest.importorskip("georeport")
     endpoint = f"{live_server.url}{BASE}"
     status, answer = _post(f"{endpoint}/requests.json", filing(app_key))
     assert status == 201

@@ -15,9 +15,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from shequ.appeals import selectors as appeal_selectors
-from shequ.appeals import services as appeals
 from shequ.appeals.demo import seed_appeals
 from shequ.appeals.models import Appeal, Category
+from shequ.appeals.services import handling, intake
 from shequ.core.scopes import Role
 from shequ.people.models import User
 from shequ.portal.indexing import rebuild
@@ -55,7 +55,7 @@ def reporter(world: None) -> User:
 
 
 def report(user: User, text: str = "楼下路灯不亮了", **extra: Any) -> Appeal:
-    return appeals.appeal_submit(
+    return intake.appeal_submit(
         actor=user,
         category_id=Category.objects.get(code=extra.pop("category", "ludeng")).pk,
         description=text,
@@ -178,10 +178,10 @@ def _november_requests(reporter: User) -> None:
     with time_machine.travel(NOVEMBER, tick=False):
         for n in range(6):
             appeal = report(reporter, f"路灯{n}")
-            appeals.appeal_sign(actor=worker, appeal_id=appeal.pk)
-            appeals.appeal_close(actor=worker, appeal_id=appeal.pk, reply="修好了")
+            handling.appeal_sign(actor=worker, appeal_id=appeal.pk)
+            handling.appeal_close(actor=worker, appeal_id=appeal.pk, reply="修好了")
             happy = n < 5
-            appeals.appeal_rate(
+            handling.appeal_rate(
                 actor=reporter,
                 appeal_id=appeal.pk,
                 level="satisfied" if happy else "dissatisfied",
@@ -227,9 +227,9 @@ def test_rates_of_a_few_residents_ratings_are_suppressed(client: Client, reporte
     worker = make_staff("njq_worker_s", Role.COMMUNITY_WORKER, NIJIAQIAO)
     with time_machine.travel(NOVEMBER, tick=False):
         appeal = report(reporter)
-        appeals.appeal_sign(actor=worker, appeal_id=appeal.pk)
-        appeals.appeal_close(actor=worker, appeal_id=appeal.pk, reply="修好了")
-        appeals.appeal_rate(
+        handling.appeal_sign(actor=worker, appeal_id=appeal.pk)
+        handling.appeal_close(actor=worker, appeal_id=appeal.pk, reply="修好了")
+        handling.appeal_rate(
             actor=reporter, appeal_id=appeal.pk, level="dissatisfied", fixed=False, comment="差"
         )
     with time_machine.travel(FROZEN_ON, tick=False):
