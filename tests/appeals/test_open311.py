@@ -327,6 +327,7 @@ def test_the_committee_gives_a_key_shown_once_and_revokes_it(
     assert AuditEvent.objects.filter(verb="appeal.open311_key_create").count() == 1
     again = client.get("/console/appeals/open311-keys/")
     assert shown not in again.text
+    assert 'data-testid="open311-tab"' in again.text
     assert "武侯区随手拍" in again.text
     filed = client.post(f"{BASE}/requests.json", filing(shown))
     assert filed.status_code == 201
@@ -349,6 +350,10 @@ def test_a_duplicate_name_is_refused_in_chinese(client: Client, dispatcher: User
 def test_only_the_committee_manages_keys(client: Client, worker: User, app_key: str) -> None:
     client.force_login(worker)
     key = Open311Key.objects.get()
+    # No tab that would only end in the refusal below.
+    queues = client.get("/console/appeals/")
+    assert queues.status_code == 200
+    assert "Open311" not in queues.text
     assert client.get("/console/appeals/open311-keys/").status_code == 403
     assert client.post(f"/console/appeals/open311-keys/{key.pk}/revoke/").status_code == 403
     assert Open311Key.objects.get().is_active

@@ -84,7 +84,9 @@ def cluster() -> Iterator[dict[str, Any]]:
         if os.environ.get("SHEQU_REQUIRE_POSTGRES") == "1":
             pytest.fail(f"{why} (SHEQU_REQUIRE_POSTGRES=1)")
         pytest.skip(why)
-    started = _cluster("up")
+    # The first start on a new schema migrates and seeds the template database (about two and a
+    # half minutes here, more beside the other tests); later starts copy it in seconds.
+    started = _cluster("up", timeout=420)
     try:
         assert started.returncode == 0, (started.stdout + started.stderr)[-3000:]
         yield json.loads((STATE / "cluster.json").read_text())

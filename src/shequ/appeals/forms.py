@@ -91,7 +91,7 @@ class RoutingRowForm(StyledForm):
 
 
 class Open311KeyForm(StyledForm):
-    name = forms.CharField(label=_("Application"), max_length=100)
+    name = forms.CharField(label=_("Client application"), max_length=100)
     unit = forms.ModelChoiceField(
         label=_("Owner unit"), queryset=Unit.objects.filter(is_active=True)
     )

@@ -341,7 +341,7 @@ class Open311Key(models.Model):
     district's own 12345 app): it may file requests. Only the SHA-256 of the key is kept; the
     key itself is shown once, when the committee creates it."""
 
-    name = models.CharField(_("application"), max_length=100, unique=True)
+    name = models.CharField(_("client application"), max_length=100, unique=True)
     unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, related_name="open311_keys", verbose_name=_("owner unit")
     )

@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
             name='Open311Key',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='application')),
+                ('name', models.CharField(max_length=100, unique=True, verbose_name='client application')),
                 ('key_hash', models.CharField(max_length=64, unique=True)),
                 ('prefix', models.CharField(max_length=8, verbose_name='key begins')),
                 ('is_active', models.BooleanField(default=True, verbose_name='active')),

@@ -1,0 +1,16 @@
+"""Template filters of the requests console."""
+
+from typing import Any
+
+from django import template
+
+from shequ.appeals.permissions import may_edit_catalogue
+
+register = template.Library()
+
+
+@register.filter
+def may_manage_open311(user: Any) -> bool:
+    """Only the committee (and administrators) give and revoke Open311 keys: others get no tab
+    that would end in a refusal."""
+    return may_edit_catalogue(user)
