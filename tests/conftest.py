@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.conf import LazySettings
+from django.conf import LazySettings, settings
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
@@ -24,6 +24,7 @@ from shequ.places.services import divisions_load
 from tests.doubles import AuthorityVerifierDouble, MemorySmsBackend
 from tests.factories import login_verified
 from tests.object_store import dead_object_store, object_store, on_object_store
+from tests.pg_template import migrated_template
 
 __all__ = ["dead_object_store", "object_store", "on_object_store"]
 
@@ -79,6 +80,15 @@ def _forced_logins_pass_second_factor(monkeypatch: pytest.MonkeyPatch) -> None:
         login_verified(self, user)
 
     monkeypatch.setattr(Client, "force_login", force_login)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """On PostgreSQL each test process copies a migrated template (tests/pg_template.py)."""
+    database = settings.DATABASES["default"]
+    url = os.environ.get("DATABASE_URL", "")
+    if database["ENGINE"].endswith("postgresql") and url.startswith("postgres"):
+        database.setdefault("TEST", {})["TEMPLATE"] = migrated_template(url)
 
 
 @pytest.fixture(scope="session")
