@@ -3,8 +3,9 @@ voter-by-voter implementation of both rules, sharing no code with shequ.particip
 
 Rules, as published on the results page: greedy by votes (ties: more votes, then lower id;
 a project that does not fit is skipped); Method of Equal Shares with approval utilities,
-completion by raising each voter's share in steps of 1% of the initial share (largest fitting
-step found by doubling then bisection), then a greedy fill.
+completion by raising each voter's share one step of 1% of the initial share at a time,
+stopping at the first exhaustive outcome (kept) or the first overspending one (the step before
+is kept), then a greedy fill. Projects nobody voted for are never funded.
 """
 
 from fractions import Fraction
@@ -81,48 +82,35 @@ def mes_plain(
             return chosen
 
 
-def equal_shares(budget: int, costs: dict[int, int], votes: list[set[int]]) -> list[int]:
+def completion_search(
+    budget: int, costs: dict[int, int], votes: list[set[int]]
+) -> tuple[int, list[int]]:
+    """The completion exactly as defined, one step at a time: (step kept, its MES outcome)."""
     count = {p: sum(1 for v in votes if p in v) for p in costs}
     initial = Fraction(budget, len(votes))
-
-    def run(k: int) -> list[int]:
-        return mes_plain(initial * (1 + Fraction(k, 100)), costs, votes, budget)
 
     def cost(ps: list[int]) -> int:
         return sum(costs[p] for p in ps)
 
-    best = run(0)
-    left = budget - cost(best)
-    if any(p not in best and count[p] and costs[p] <= left for p in costs):
-        total = sum(c for p, c in costs.items() if count[p])
-        cap = max(
-            1,
-            -(
-                -((Fraction(total) / initial - 1) * 100).numerator
-                // ((Fraction(total) / initial - 1) * 100).denominator
-            ),
-        )
-        fits, over, k = 0, None, 1
-        while k < cap:
-            trial = run(k)
-            if cost(trial) > budget:
-                over = k
-                break
-            fits, best, k = k, trial, k * 2
-        if over is None:
-            trial = run(cap)
-            if cost(trial) <= budget:
-                best = trial
-            else:
-                over = cap
-        while over is not None and over - fits > 1:
-            middle = (fits + over) // 2
-            trial = run(middle)
-            if cost(trial) > budget:
-                over = middle
-            else:
-                fits, best = middle, trial
-    left = budget - cost(best)
+    def exhaustive(ps: list[int]) -> bool:
+        left = budget - cost(ps)
+        return not any(p not in ps and count[p] and costs[p] <= left for p in costs)
+
+    kept: tuple[int, list[int]] = (0, [])
+    for k in range(100 * len(votes) + 1):
+        trial = mes_plain(initial * (1 + Fraction(k, 100)), costs, votes, budget)
+        if cost(trial) > budget:
+            break
+        kept = (k, trial)
+        if exhaustive(trial):
+            break
+    return kept
+
+
+def equal_shares(budget: int, costs: dict[int, int], votes: list[set[int]]) -> list[int]:
+    count = {p: sum(1 for v in votes if p in v) for p in costs}
+    best = list(completion_search(budget, costs, votes)[1])
+    left = budget - sum(costs[p] for p in best)
     for p in sorted(costs, key=lambda q: (-count[q], q)):
         if p not in best and count[p] and costs[p] <= left:
             best.append(p)

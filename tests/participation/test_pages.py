@@ -62,6 +62,10 @@ def test_results_page_explains_both_methods(place: Place, client: Client) -> Non
     assert 'data-testid="result-greedy"' in page
     assert 'data-testid="result-equal_shares"' in page
     assert "口袋公园" in page
+    # The two other projects would fit in what is left, but nobody voted for them.
+    assert page.count('data-testid="winner"') == 2
+    assert 'data-testid="zero-votes-rule"' in page
+    assert "没有人投票的项目不会获得资助" in page
 
 
 def test_console_is_scoped_to_the_area(place: Place, client: Client) -> None:

@@ -1,4 +1,5 @@
 import random
+from fractions import Fraction
 
 import pytest
 
@@ -22,12 +23,14 @@ def test_equal_shares_hand_example_without_and_with_completion() -> None:
     costs = {1: 60, 2: 40, 3: 40}
     ballots = [{1}, {1}, {2}, {3}]
     assert tally.equal_shares(costs, ballots, 100, completion=False).winners == ()
-    # Completion: at 30 each, project 1 is bought (rho 30); at 40 each, 1 then 2 would cost
-    # 100 and then 3 makes 140 > 100, so the last fitting step keeps {1, 2}... the greedy fill
-    # adds nothing more. Result: 1 and 2, spending the whole budget.
+    # Completion, one step (0.25 yuan) at a time: from 30 each (step 20) project 1 is bought
+    # (rho 30), 40 yuan are left and 2 and 3 would fit, so the search goes on. At 40 each
+    # (step 60) 1, 2 and 3 are bought: 140 > 100, so step 59 is kept ({1}), and the greedy
+    # fill adds 2 (fewer votes than 1, lower id than 3). Result: 1 and 2, the whole budget.
     outcome = tally.equal_shares(costs, ballots, 100)
-    assert outcome.winners[:1] == (1,)
-    assert set(outcome.winners) == {1, 2}
+    assert outcome.winners == (1, 2)
+    assert [s.action for s in outcome.steps][:2] == ["mes_selected", "completion"]
+    assert next(s for s in outcome.steps if s.action == "completion").votes == 59
     assert outcome.spent == 100
 
 
@@ -85,3 +88,116 @@ def test_properties_on_random_instances(seed: int) -> None:
 def test_no_ballots_elect_nobody() -> None:
     assert tally.equal_shares({1: 10}, [], 100).winners == ()
     assert tally.greedy_by_votes({1: 10}, [], 100).winners == ()
+
+
+def bisection_completion(budget: int, costs: dict[int, int], votes: list[set[int]]) -> list[int]:
+    """The former completion, for contrast: the largest step that still fits, found by doubling
+    then bisection (right only if spending never falls as the share rises)."""
+    initial = Fraction(budget, len(votes))
+
+    def run(k: int) -> list[int]:
+        return recount.mes_plain(initial * (1 + Fraction(k, 100)), costs, votes, budget)
+
+    def fits(k: int) -> bool:
+        return sum(costs[p] for p in run(k)) <= budget
+
+    fitting, over = 0, 1
+    while fits(over) and over < 100 * len(votes):
+        fitting, over = over, over * 2
+    while over - fitting > 1:
+        middle = (fitting + over) // 2
+        fitting, over = (middle, over) if fits(middle) else (fitting, middle)
+    return run(fitting)
+
+
+def varied_instance(seed: int) -> tuple[dict[int, int], list[set[int]], int]:
+    """Small instances of many shapes: repeated ballots, projects nobody votes for, uneven
+    costs, budgets from tight to generous."""
+    rng = random.Random(1000 + seed)
+    m = rng.randint(2, 7)
+    costs = {p: rng.choice([1, 2, 3, 5, 8]) * rng.randint(1, 12) * 10 for p in range(1, m + 1)}
+    voted = sorted(costs)[: rng.randint(1, m)]
+    kinds = [set(rng.sample(voted, rng.randint(1, len(voted)))) for _ in range(rng.randint(1, 6))]
+    ballots = [set(rng.choice(kinds)) for _ in range(rng.randint(1, 14))]
+    budget = rng.randint(min(costs.values()), sum(costs.values()) + 20)
+    return costs, ballots, budget
+
+
+@pytest.mark.parametrize("seed", range(80))
+def test_completion_is_the_step_by_step_search(seed: int) -> None:
+    costs, ballots, budget = varied_instance(seed)
+    outcome = tally.equal_shares(costs, ballots, budget)
+    step, mes = recount.completion_search(budget, costs, ballots)
+    completion = next(s for s in outcome.steps if s.action == "completion")
+    assert completion.votes == step
+    assert [s.project for s in outcome.steps if s.action == "mes_selected"] == mes
+    assert list(outcome.winners) == recount.equal_shares(budget, costs, ballots)
+    assert all(outcome.votes[p] > 0 for p in outcome.winners)
+
+
+def test_a_project_nobody_voted_for_is_never_funded() -> None:
+    # Project 1 (90) is bought; 110 yuan are left and project 2 (20) would fit, but nobody
+    # voted for it: the outcome counts as exhaustive, no completion step is needed.
+    costs = {1: 90, 2: 20}
+    ballots = [{1}, {1}, {1}]
+    mes = tally.equal_shares(costs, ballots, 200)
+    assert mes.winners == (1,)
+    assert next(s for s in mes.steps if s.action == "completion").votes == 0
+    assert tally.greedy_by_votes(costs, ballots, 200).winners == (1,)
+    assert recount.equal_shares(200, costs, ballots) == [1]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_skipped_steps_never_change_the_answer_on_larger_rounds(seed: int) -> None:
+    # Too big for the Fraction recount: compare with the same MES pass run at every step.
+    rng = random.Random(500 + seed)
+    ids = list(range(1, 16))
+    costs = {p: rng.randint(2, 60) * 100 for p in ids}
+    popularity = [rng.random() ** 2 + 0.01 for _ in ids]
+    ballots = [set(rng.choices(ids, weights=popularity, k=rng.randint(1, 6))) for _ in range(300)]
+    budget = sum(costs.values()) // 3
+    outcome = tally.equal_shares(costs, ballots, budget)
+
+    votes = [sum(1 for b in ballots if p in b) for p in ids]
+    cost_list = [costs[p] for p in ids]
+    election = tally._Election([sorted(p - 1 for p in b) for b in ballots], cost_list, votes)
+
+    def stops(run: tally._Run) -> bool:
+        left = budget - run.spent
+        chosen = {j for j, _, _ in run.winners}
+        return all(j in chosen or not votes[j] or cost_list[j] > left for j in range(len(ids)))
+
+    n = len(ballots)
+    kept, run = 0, election.run(budget / n, stop_above=budget)
+    if not stops(run):
+        for k in range(1, 100 * len(ballots) + 1):
+            trial = election.run(budget * (100 + k) / (100 * n), stop_above=budget)
+            if trial.spent > budget:
+                break
+            kept, run = k, trial
+            if stops(trial):
+                break
+    assert next(s for s in outcome.steps if s.action == "completion").votes == kept
+    mes = [s.project for s in outcome.steps if s.action == "mes_selected"]
+    assert mes == [ids[j] for j, _, _ in run.winners]
+
+
+def test_spending_can_fall_as_shares_rise_so_the_search_goes_step_by_step() -> None:
+    costs = {1: 30, 2: 90, 3: 40, 4: 80}
+    ballots = [{1}, {1, 2, 3}, {2}]
+    budget = 148
+
+    def spending(step: int) -> int:
+        share = Fraction(budget, 3) * (1 + Fraction(step, 100))
+        return sum(costs[p] for p in recount.mes_plain(share, costs, ballots, 10**9))
+
+    # Spending falls from 120 to 70 between steps 11 and 12.
+    assert spending(11) == 120
+    assert spending(12) == 70
+    assert recount.completion_search(budget, costs, ballots) == (7, [1, 2])
+    outcome = tally.equal_shares(costs, ballots, budget)
+    assert next(s for s in outcome.steps if s.action == "completion").votes == 7
+    assert outcome.winners == (1, 2)
+    assert list(outcome.winners) == recount.equal_shares(budget, costs, ballots)
+    # The former doubling + bisection lands on another fitting step, with other winners.
+    assert bisection_completion(budget, costs, ballots) == [1, 3]

@@ -14,23 +14,44 @@ smallest per-supporter payment such that its supporters, each paying ``min(own m
 cover its cost. The project with the smallest ``rho`` wins (it buys the most votes per yuan)
 and its supporters pay. A project whose supporters together hold less than its cost drops out.
 
-Completion (the standard budget-increase step, because plain MES usually leaves money
-unspent): run MES again with every voter's share raised in steps of 1% of the initial share,
-share(k) = initial × (1 + k/100), and keep the outcome of the largest k whose outcome still
-fits the real budget (k found by doubling then bisection, which assumes that a larger share
-never spends less). Then spend what is left greedily by votes.
+Projects nobody voted for (zero approvals) are never funded: not by MES, not by its
+completion, not by the greedy fill, and they are ignored when deciding whether an outcome is
+exhaustive. (A convention: Pabulib's reference tools would keep raising the budget while such
+a project fits.) The results page says so.
+
+Completion (the standard budget-increase completion of the Pabulib authors, pabutools'
+``exhaustion_by_budget_increase`` with its default step, because plain MES usually leaves
+money unspent), exactly as defined, step by step:
+
+* step k = 0, 1, 2, ...: run MES with the virtual budget raised by k × 1% of the real budget,
+  i.e. every voter's share is ``share(k) = budget / voters × (1 + k/100)``;
+* stop at the first step whose outcome is exhaustive (no voted project left out fits into what
+  is left of the real budget): that outcome is kept;
+* or at the first step whose outcome spends more than the real budget: the outcome of the step
+  before is kept;
+* the search ends at the latest at step 100 × voters (the reference's bound of voters + 1
+  times the budget), and in fact by step 100 × (voters − 1), where every share is the whole
+  budget and every outcome is exhaustive or overspends.
+
+Spending does not always rise with the share (real elections show it falling), so the first
+stopping step is searched one step at a time, never by bisection. Then money left over (only
+after an overspending stop) goes greedily by votes. Each MES pass is fast instead: voters
+with the same ballot are one weighted row, and payments are recomputed lazily (a stale
+payment is a lower bound, as money only shrinks), which gives the same outcome as
+recomputing everything at every step.
 """
 
-import math
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
 
 GREEDY = "greedy"
 EQUAL_SHARES = "equal_shares"
-# Completion raises each voter's share by this fraction of the initial share per step.
-COMPLETION_STEP = 0.01
+# Completion raises each voter's share by 1/COMPLETION_STEPS of the initial share per step
+# (pabutools' default step: 1% of the budget).
+COMPLETION_STEPS = 100
 
 
 @dataclass(frozen=True)
@@ -131,96 +152,200 @@ class _Run:
 TIE_TOLERANCE = 1e-9
 
 
-def _mes_run(
-    matrix: np.ndarray,
-    cost_list: list[int],
-    vote_list: list[int],
-    ids: list[int],
-    share: float,
-    *,
-    stop_above: int | None = None,
-) -> _Run:
-    """One MES pass. Voters holding the same money form one group (they behave alike), so
-    each step is a few array operations over groups × projects, not over voters.
+class _Election:
+    """The ballots of one count, prepared once for many MES passes.
 
-    ``stop_above``: give up as soon as the spending exceeds it (the completion only needs to
-    know that the outcome no longer fits).
+    Voters with the same ballot always hold the same money, so they are one row with a weight
+    (the number of such voters). For each project: its supporting rows and their weights, and
+    which other projects share a supporter with it (their payments may change after a
+    purchase).
     """
-    n, m = matrix.shape
-    costs = np.asarray(cost_list, dtype=np.float64)
-    votes = np.asarray(vote_list, dtype=np.int64)
-    id_array = np.asarray(ids, dtype=np.int64)
-    group_of = np.zeros(n, dtype=np.int64)
-    money = np.array([share], dtype=np.float64)
-    open_mask = votes > 0
-    rows, cols = np.nonzero(matrix)
-    winners: list[tuple[int, float, int]] = []
-    spent = 0
-    while open_mask.any():
-        groups = len(money)
-        counts = np.bincount(group_of[rows] * m + cols, minlength=groups * m).reshape(groups, m)
-        order = np.argsort(money, kind="stable")
-        held = money[order][:, None]
-        ranked = counts[order].astype(np.float64)
-        paid_before = np.cumsum(ranked * held, axis=0) - ranked * held
-        count_before = np.cumsum(ranked, axis=0) - ranked
-        total = ranked.sum(axis=0)
-        affordable = (ranked * held).sum(axis=0) >= costs * (1 - TIE_TOLERANCE)
-        open_mask &= affordable  # money only shrinks: an unaffordable project never returns
-        if not open_mask.any():
-            break
+
+    def __init__(self, ballots: list[list[int]], cost_list: list[int], vote_list: list[int]):
+        rows: dict[tuple[int, ...], int] = {}
+        for ballot in ballots:
+            key = tuple(ballot)
+            rows[key] = rows.get(key, 0) + 1
+        m = len(cost_list)
+        members: list[list[int]] = [[] for _ in range(m)]
+        weight_list: list[int] = []
+        for row, (ballot_key, count) in enumerate(rows.items()):
+            weight_list.append(count)
+            for j in ballot_key:
+                members[j].append(row)
+        self.rows = len(weight_list)
+        self.costs = cost_list
+        self.votes = vote_list
+        weights = np.asarray(weight_list, dtype=np.float64)
+        self.supporters = [np.asarray(r, dtype=np.int64) for r in members]
+        self.weights = [weights[s] for s in self.supporters]
+        self.total_weight = [float(w.sum()) for w in self.weights]
+        row_index = np.concatenate([np.zeros(0, dtype=np.int64), *self.supporters])
+        column_index = np.repeat(np.arange(m), [len(r) for r in self.supporters])
+        incidence = sparse.csr_matrix(
+            (np.ones(len(row_index), dtype=np.int32), (row_index, column_index)),
+            shape=(max(self.rows, 1), m),
+        )
+        overlap = (incidence.T @ incidence).toarray() > 0
+        self.neighbours = [np.flatnonzero(overlap[j]).tolist() for j in range(m)]
+
+    def run(self, share: float, *, stop_above: int | None = None) -> _Run:
+        """One MES pass with every voter holding ``share``."""
+        run, _ = self.paired_run(share, None, stop_above=stop_above)
+        return run
+
+    def paired_run(
+        self, share: float, lower: float | None, *, stop_above: int | None = None
+    ) -> tuple[_Run, bool]:
+        """One MES pass at ``share``; with ``lower`` (a smaller share), also whether every
+        share from ``lower`` to ``share`` buys exactly the same projects in the same order.
+
+        Why the check is a proof. While passes at shares in [lower, share] buy the same
+        projects, a larger share leaves every voter at least as much money at every step (each
+        pays min(money, payment), and payments fall when money rises), so each project's
+        payment is at most its payment at ``lower`` and at least its payment at ``share``.
+        So if, at each step, the project bought at ``share`` costs its supporters at
+        ``lower`` less (by more than the tie tolerance) than every other project still
+        affordable at ``share`` costs at ``share`` (a lower bound over the whole interval),
+        it is bought first at every share in between; a project unaffordable at ``share`` is
+        unaffordable below it; and the pass ends at the same step everywhere.
+
+        Lazy evaluation: a project's payment never falls during a pass (money only shrinks),
+        so a stale value is a lower bound; only projects whose bound could win are
+        recomputed. The result equals recomputing every project at every step.
+        """
+        m = len(self.costs)
+        costs = np.asarray(self.costs, dtype=np.float64)
+        total_weight = np.asarray(self.total_weight, dtype=np.float64)
+        # All voters hold the same money: a project is affordable if its supporters together
+        # hold its cost; each pays cost / supporters, or everything they hold.
+        alive = (np.asarray(self.votes) > 0) & (share * total_weight >= costs * (1 - TIE_TOLERANCE))
+        value = np.full(m, np.inf)
         with np.errstate(divide="ignore", invalid="ignore"):
-            candidate = (costs - paid_before) / (total - count_before)
-        ok = (ranked > 0) & (candidate <= held * (1 + TIE_TOLERANCE))
-        first = np.argmax(ok, axis=0)
-        rho = np.where(ok.any(axis=0) & open_mask, candidate[first, np.arange(m)], np.inf)
-        best_rho = rho.min()
-        if not np.isfinite(best_rho):
-            break
-        tied = np.flatnonzero(rho <= best_rho * (1 + TIE_TOLERANCE))
-        j = int(min(tied, key=lambda c: (-votes[c], id_array[c])))
-        value = float(rho[j])
-        open_mask[j] = False
-        # Supporters pay min(money, rho); each group moves to the group of its new balance.
-        paying = np.flatnonzero(counts[:, j])
-        index_of = {float(b): g for g, b in enumerate(money)}
-        mapping = np.arange(groups, dtype=np.int64)
-        extra: list[float] = []
-        payers = 0
-        for g in paying:
-            before = float(money[g])
-            if before >= value * (1 - TIE_TOLERANCE):
-                payers += int(counts[g, j])
-                after = max(before - value, 0.0)
+            base = costs / total_weight
+        value[alive] = np.where(share < base[alive] * (1 - TIE_TOLERANCE), share, base[alive])
+        fresh = np.ones(m, dtype=bool)
+        money = np.full(self.rows, share, dtype=np.float64)
+        checking = lower is not None
+        lower_money = np.full(self.rows, lower if lower is not None else 0.0)
+        winners: list[tuple[int, float, int]] = []
+        spent = 0
+
+        def refresh(k: int) -> None:
+            fresh[k] = True
+            update = self.rho(k, money)
+            if update is None:
+                alive[k] = False
+                value[k] = np.inf
             else:
-                after = 0.0
-            if after not in index_of:
-                index_of[after] = groups + len(extra)
-                extra.append(after)
-            mapping[g] = index_of[after]
-        if extra:
-            money = np.concatenate([money, np.asarray(extra)])
-        supporters = matrix[:, j]
-        group_of[supporters] = mapping[group_of[supporters]]
-        winners.append((j, value, payers))
-        spent += cost_list[j]
-        if stop_above is not None and spent > stop_above:
-            break
-    return _Run(winners, spent)
+                value[k] = update
+
+        while True:
+            j = int(np.argmin(value))
+            if not np.isfinite(value[j]):
+                break
+            if not fresh[j]:
+                refresh(j)
+                continue
+            # The smallest payment is exact; every project whose bound is within the tie
+            # tolerance is refreshed, until the tied ones are all exact.
+            limit = value[j] * (1 + TIE_TOLERANCE)
+            while True:
+                near = alive & (value <= limit)
+                stale = np.flatnonzero(near & ~fresh)
+                if not len(stale):
+                    break
+                for k in stale.tolist():
+                    refresh(k)
+            tied = np.flatnonzero(near).tolist()
+            winner = min(tied, key=lambda c: (-self.votes[c], c))
+            payment = float(value[winner])
+            if checking:
+                checking = self._bought_first(winner, lower_money, value, alive, fresh, refresh)
+            rows = self.supporters[winner]
+            held = money[rows]
+            payers = int(self.weights[winner][held >= payment * (1 - TIE_TOLERANCE)].sum())
+            money[rows] = np.maximum(held - payment, 0.0)
+            alive[winner] = False
+            value[winner] = np.inf
+            fresh[self.neighbours[winner]] = False
+            winners.append((winner, payment, payers))
+            spent += self.costs[winner]
+            if stop_above is not None and spent > stop_above:
+                checking = False
+                break
+        return _Run(winners, spent), checking
+
+    def _bought_first(
+        self,
+        winner: int,
+        lower_money: np.ndarray,
+        value: np.ndarray,
+        alive: np.ndarray,
+        fresh: np.ndarray,
+        refresh: Callable[[int], None],
+    ) -> bool:
+        """Whether ``winner`` is bought next at every share of the interval (see
+        ``paired_run``); if so, its supporters pay at the lower share too."""
+        lower_payment = self.rho(winner, lower_money)
+        if lower_payment is None:
+            return False
+        bound = lower_payment * (1 + 4 * TIE_TOLERANCE)
+        while True:
+            close = alive & (value <= bound)
+            close[winner] = False
+            if not close.any():
+                break
+            stale = np.flatnonzero(close & ~fresh)
+            if not len(stale):
+                return False
+            for k in stale.tolist():
+                refresh(k)
+        rows = self.supporters[winner]
+        lower_money[rows] = np.maximum(lower_money[rows] - lower_payment, 0.0)
+        return True
+
+    def rho(self, j: int, money: np.ndarray) -> float | None:
+        """The smallest payment ``rho`` with sum(weight × min(money, rho)) = cost over the
+        supporters of ``j``; ``None`` when they hold less than the cost."""
+        cost = float(self.costs[j])
+        held = money[self.supporters[j]]
+        everyone = self.total_weight[j]
+        rho = cost / everyone
+        if float(held.min()) >= rho * (1 - TIE_TOLERANCE):
+            return rho  # everyone can pay an equal part (the common case)
+        weight = self.weights[j]
+        if float(weight @ held) < cost * (1 - TIE_TOLERANCE):
+            return None
+        # Fixed point: the supporters holding less than rho pay everything; the others share
+        # the rest equally. rho only grows, so the capped set only grows: a few rounds.
+        capped_weight = 0.0
+        while True:
+            capped = held < rho * (1 - TIE_TOLERANCE)
+            new_weight = float(weight[capped].sum())
+            if new_weight == capped_weight:
+                return rho
+            capped_weight = new_weight
+            rest = everyone - capped_weight
+            if rest <= 0:  # within the tolerance of affording it: everyone pays everything
+                return float(held.max())
+            rho = max(rho, (cost - float(weight[capped] @ held[capped])) / rest)
 
 
 def _exhaustive(chosen: set[int], cost_list: list[int], vote_list: list[int], left: int) -> bool:
-    """No voted project outside ``chosen`` fits into ``left``."""
+    """No voted project outside ``chosen`` fits into ``left`` (a project nobody voted for
+    never counts: it is never funded)."""
     return all(
         j in chosen or vote_list[j] == 0 or cost_list[j] > left for j in range(len(cost_list))
     )
 
 
-def _matrix(ids: list[int], ballots: list[list[int]]) -> np.ndarray:
-    matrix = np.zeros((len(ballots), len(ids)), dtype=bool)
-    for i, ballot in enumerate(ballots):
-        matrix[i, ballot] = True
-    return matrix
+def _completion_steps(voters: int) -> int:
+    """The last step the search can reach: from step 100 × (voters − 1) on every share is at
+    least the whole budget, and then every outcome is exhaustive or overspends (a voted
+    project left out would cost at most what is left, and each of its supporters still holds
+    at least that)."""
+    return COMPLETION_STEPS * voters
 
 
 def equal_shares(
@@ -238,45 +363,49 @@ def equal_shares(
     votes = vote_counts(costs, ([ids[j] for j in b] for b in ballot_list))
     if voters == 0 or not ids:
         return Outcome(EQUAL_SHARES, (), 0, budget, voters, votes, ())
-    matrix = _matrix(ids, ballot_list)
     cost_list = [costs[p] for p in ids]
     vote_list = [votes[p] for p in ids]
-    initial = budget / voters
+    election = _Election(ballot_list, cost_list, vote_list)
 
-    def run_at(k: int) -> _Run:
-        share = initial * (1 + k * COMPLETION_STEP)
-        return _mes_run(matrix, cost_list, vote_list, ids, share, stop_above=budget)
+    def share_at(k: int) -> float:
+        # budget × (1 + k/100) / voters, rounded once from the exact fraction
+        return budget * (COMPLETION_STEPS + k) / (COMPLETION_STEPS * voters)
 
-    run, chosen_k = run_at(0), 0
-    if completion and not _exhaustive(
-        {j for j, _, _ in run.winners}, cost_list, vote_list, budget - run.spent
-    ):
-        # Beyond this share every voted project is affordable by any one supporter.
-        total = sum(c for c, v in zip(cost_list, vote_list, strict=True) if v)
-        cap = max(1, math.ceil((total / initial - 1) / COMPLETION_STEP))
-        fits, over = 0, None
-        k = 1
-        while k < cap:
-            trial = run_at(k)
+    def exhaustive(trial: _Run) -> bool:
+        chosen = {j for j, _, _ in trial.winners}
+        return _exhaustive(chosen, cost_list, vote_list, budget - trial.spent)
+
+    run = election.run(share_at(0), stop_above=budget)
+    chosen_k = 0
+    if run.spent > budget:  # cannot happen in exact arithmetic; stay safe
+        run = _Run([], 0)
+    elif completion and not exhaustive(run):
+        # The completion as defined: raise the share one step at a time; stop at the first
+        # outcome that is exhaustive (keep it) or overspends (keep the one before). Steps are
+        # skipped only when proven to take the same decisions as a step already known not to
+        # stop (``paired_run``): the answer is the step-by-step one.
+        last = _completion_steps(voters)
+        # After two failed proofs in a row, a proof is tried only every 8th step (the plain
+        # pass is a little cheaper); every step not proven is counted on its own.
+        k, jump, misses = 0, 1, 0
+        while k < last:
+            probe = misses < 2 or k % 8 == 0
+            target = min(k + (jump if probe else 1), last)
+            trial, unchanged = election.paired_run(
+                share_at(target), share_at(k) if probe else None, stop_above=budget
+            )
+            if unchanged:  # steps k..target all have step k's outcome: none of them stops
+                run, chosen_k, k, jump, misses = trial, target, target, jump * 2, 0
+                continue
+            if target > k + 1:
+                jump = max(1, (target - k) // 2)
+                continue
             if trial.spent > budget:
-                over = k
                 break
-            fits, run = k, trial
-            k *= 2
-        if over is None:
-            trial = run_at(cap)
-            if trial.spent <= budget:
-                fits, run, over = cap, trial, None
-            else:
-                over = cap
-        while over is not None and over - fits > 1:
-            middle = (fits + over) // 2
-            trial = run_at(middle)
-            if trial.spent > budget:
-                over = middle
-            else:
-                fits, run = middle, trial
-        chosen_k = fits
+            misses += probe
+            run, chosen_k, k, jump = trial, target, target, 1
+            if exhaustive(trial):
+                break
 
     steps: list[Step] = []
     remaining = budget
@@ -287,7 +416,7 @@ def equal_shares(
         )
     chosen = [ids[j] for j, _, _ in run.winners]
     if completion:
-        share = initial * (1 + chosen_k * COMPLETION_STEP)
+        share = share_at(chosen_k)
         steps.append(Step("completion", None, votes=chosen_k, remaining=remaining, rho=share))
         _greedy_fill(_by_votes(votes), costs, votes, chosen, remaining, steps)
     spent = sum(costs[p] for p in chosen)
