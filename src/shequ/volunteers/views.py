@@ -80,6 +80,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "volunteer": volunteer,
             "totals": totals,
             "star": selectors.star_of(volunteer),
+            "time_balance": selectors.time_balance_of(volunteer),
             "signups": selectors.signups_of(volunteer)[:20],
             "memberships": selectors.memberships_of(volunteer),
             "certificates": selectors.certificates_of(volunteer)[:10],
