@@ -15,9 +15,9 @@ from shequ.core.services import client_ip
 from shequ.people.models import User
 from shequ.sso.api_auth import API_AUTH
 from shequ.volunteers import selectors
-from shequ.volunteers.models import Activity, SignUp, Volunteer
+from shequ.volunteers.models import Activity, SignUp, TimeCreditEntry, Volunteer
 from shequ.volunteers.permissions import can_use_volunteer_console
-from shequ.volunteers.services import activities, attendance
+from shequ.volunteers.services import activities, attendance, timebank
 
 router = Router(tags=["volunteers"], auth=API_AUTH)
 
@@ -215,3 +215,71 @@ def staff_ledger(
     if not can_use_volunteer_console(request.user):
         raise PermissionDenied("not_staff", _("You may not see the volunteer ledger."))
     return selectors.ledger_for_staff(user=request.user, since=since, until=until)
+
+
+# --- Time bank ----------------------------------------------------------------------------
+
+
+class TimeBalanceOut(Schema):
+    balance: Decimal
+    deposited: Decimal
+    saveable: Decimal
+
+
+class TimeEntryOut(Schema):
+    id: int
+    kind: str
+    amount: Decimal
+    balance_after: Decimal
+    content: str
+    created_at: datetime
+
+
+class TimeDepositIn(Schema):
+    amount: Decimal | str
+
+
+class TimeTransferIn(Schema):
+    to_number: str
+    to_name: str
+    amount: Decimal | str
+
+
+def _balance(volunteer: Volunteer) -> dict[str, Decimal]:
+    found = selectors.time_balance_of(volunteer)
+    return {"balance": found.balance, "deposited": found.deposited, "saveable": found.saveable}
+
+
+@router.get("/time-bank/balance", response=TimeBalanceOut)
+def time_balance(request: HttpRequest) -> dict[str, Decimal]:
+    """The caller's time credits and the service hours they may still save as credits."""
+    return _balance(_volunteer(request))
+
+
+@router.get("/time-bank/history", response=list[TimeEntryOut])
+@paginate
+def time_history(request: HttpRequest) -> object:
+    """The caller's time-credit ledger, newest first."""
+    return selectors.time_entries_of(_volunteer(request))
+
+
+@router.post("/time-bank/deposit", response={201: TimeEntryOut})
+def time_deposit(request: HttpRequest, payload: TimeDepositIn) -> Status[TimeCreditEntry]:
+    """Save service hours as time credits (the service hours stay as they are)."""
+    entry = timebank.time_deposit(
+        actor=cast(User, request.user), amount=payload.amount, ip=client_ip(request)
+    )
+    return Status(201, entry)
+
+
+@router.post("/time-bank/transfer", response={201: TimeEntryOut})
+def time_transfer(request: HttpRequest, payload: TimeTransferIn) -> Status[TimeCreditEntry]:
+    """Give credits to a family member by their volunteer number and real name."""
+    entry = timebank.time_transfer(
+        actor=cast(User, request.user),
+        to_number=payload.to_number,
+        to_name=payload.to_name,
+        amount=payload.amount,
+        ip=client_ip(request),
+    )
+    return Status(201, entry)

@@ -280,3 +280,23 @@ def star_decide(request: HttpRequest, award_id: int) -> HttpResponse:
     else:
         messages.success(request, _("Decided."))
     return redirect("volunteers_console:stars")
+
+
+@staff_required
+def time_bank(request: HttpRequest) -> HttpResponse:
+    """Time-credit balances kept by the area's communities, and the settlements between
+    communities (credits of one spent on a service honoured by another), totalled per pair."""
+    _reader(request)
+    settlements = selectors.settlements_for_staff(user=request.user)
+    page = Paginator(selectors.time_accounts_for_staff(user=request.user), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "volunteers/console/time_bank.html",
+        {
+            "page": page,
+            "pairs": selectors.settlement_totals(settlements),
+            "settlements": settlements[:100],
+        },
+    )

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from shequ.core.forms import StyledForm
 from shequ.people.models import Department, VerificationLevel
 from shequ.places.models import Division
-from shequ.volunteers.models import AVAILABILITY, FIELDS, SKILLS, Team
+from shequ.volunteers.models import AVAILABILITY, FIELDS, SERVICES, SKILLS, Team
 from shequ.web.pickers import DivisionPickerField, PersonPickerField
 
 
@@ -195,3 +195,54 @@ class DecisionForm(forms.Form):
         widget=forms.RadioSelect,
     )
     decision = forms.CharField(label=_("Reasons for the decision"), max_length=200, required=False)
+
+
+# --- Time bank ----------------------------------------------------------------------------
+
+
+class DepositForm(forms.Form):
+    amount = forms.CharField(
+        label=_("Hours to save as credits"),
+        max_length=8,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+
+
+class GiveForm(forms.Form):
+    number = forms.CharField(
+        label=_("Family member's volunteer number"),
+        max_length=20,
+        help_text=_("On their volunteer page, e.g. ZY20260000012."),
+    )
+    name = forms.CharField(label=_("Their real name"), max_length=30)
+    amount = forms.CharField(
+        label=_("Credits to give (hours)"),
+        max_length=8,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+
+
+class OfferForm(forms.Form):
+    service = forms.ChoiceField(label=_("Service"), choices=list(SERVICES.items()))
+    title = forms.CharField(label=_("Title"), max_length=60)
+    description = forms.CharField(
+        label=_("What you offer"), max_length=300, required=False, widget=forms.Textarea
+    )
+    hours = forms.CharField(
+        label=_("Usual duration (hours)"),
+        max_length=4,
+        initial="1",
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+
+
+class TimeRequestForm(forms.Form):
+    note = forms.CharField(label=_("Note for the provider"), max_length=200, required=False)
+
+
+class ConfirmForm(forms.Form):
+    hours = forms.CharField(
+        label=_("How long it took (hours)"),
+        max_length=4,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )

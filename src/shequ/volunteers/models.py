@@ -359,3 +359,158 @@ class Certificate(models.Model):
 
 
 ZERO = Decimal("0.0")
+
+
+# --- Time bank (时间银行) -------------------------------------------------------------------
+#
+# Service hours (HoursEntry) and time credits are two balances. Saving hours as credits
+# (a deposit) never lowers the service hours that count for star levels and certificates;
+# what may be saved is the net credited hours not saved before.
+
+SERVICES: dict[str, object] = {
+    "escort": _("Escort to hospital"),
+    "meals": _("Meals and meal delivery"),
+    "haircut": _("Haircut"),
+    "company": _("Company and chatting"),
+    "housework": _("Housework"),
+    "errands": _("Errands and shopping"),
+    "phones": _("Help with phones and computers"),
+    "other": _("Other help"),
+}
+
+
+class TimeCreditAccount(models.Model):
+    """A volunteer's time-credit account (时间银行账户). ``balance`` is the sum of its entries,
+    kept on the row so a transfer locks one row (``select_for_update``) and the database
+    refuses a negative balance."""
+
+    volunteer = models.OneToOneField(
+        Volunteer, on_delete=models.PROTECT, related_name="time_account"
+    )
+    # The community whose time bank keeps the account (the volunteer's).
+    community = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+")
+    balance = models.DecimalField(_("balance"), max_digits=8, decimal_places=1, default=ZERO)
+    # Service hours saved as credits so far (never more than the net credited hours).
+    deposited = models.DecimalField(max_digits=8, decimal_places=1, default=ZERO)
+    opened_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("time-credit account")
+        verbose_name_plural = _("time-credit accounts")
+        constraints = [
+            models.CheckConstraint(condition=Q(balance__gte=0), name="time_balance_not_negative"),
+            models.CheckConstraint(condition=Q(deposited__gte=0), name="time_deposited_not_neg"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer_id}: {self.balance}"
+
+
+class TimeBankOffer(models.Model):
+    """A service a volunteer offers in the time bank (陪诊, 助餐送餐, 理发 …)."""
+
+    provider = models.ForeignKey(Volunteer, on_delete=models.PROTECT, related_name="time_offers")
+    service = models.CharField(_("service"), max_length=12, choices=list(SERVICES.items()))
+    title = models.CharField(_("title"), max_length=60)
+    description = models.CharField(_("what you offer"), max_length=300, blank=True)
+    hours = models.DecimalField(_("usual duration (hours)"), max_digits=4, decimal_places=1)
+    community = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("time-bank offer")
+        verbose_name_plural = _("time-bank offers")
+        indexes = [models.Index(fields=["community", "is_active"], name="time_offer_community")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class TimeBankRequest(models.Model):
+    """A volunteer asks for an offered service; the provider confirms it happened with its
+    duration, and the credits move from the requester to the provider."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Waiting for the provider")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    offer = models.ForeignKey(TimeBankOffer, on_delete=models.PROTECT, related_name="requests")
+    requester = models.ForeignKey(Volunteer, on_delete=models.PROTECT, related_name="time_requests")
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    hours = models.DecimalField(_("hours"), max_digits=4, decimal_places=1, null=True, blank=True)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.offer_id}/{self.requester_id}"
+
+
+class TimeCreditEntry(models.Model):
+    """One line of the time-credit ledger. Append-only; ``amount`` is signed and
+    ``balance_after`` is the account's balance once the line is posted."""
+
+    class Kind(models.TextChoices):
+        DEPOSIT = "deposit", _("Saved from service hours")
+        GIVEN = "given", _("Given to a family member")
+        RECEIVED = "received", _("Received from a family member")
+        SPENT = "spent", _("Spent on a service")
+        EARNED = "earned", _("Earned by a service")
+
+    account = models.ForeignKey(TimeCreditAccount, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    amount = models.DecimalField(_("credits"), max_digits=8, decimal_places=1)
+    balance_after = models.DecimalField(_("balance"), max_digits=8, decimal_places=1)
+    counterparty = models.ForeignKey(
+        TimeCreditAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    request = models.ForeignKey(
+        TimeBankRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
+    )
+    content = models.CharField(_("content"), max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("time-credit entry")
+        verbose_name_plural = _("time-credit ledger")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(balance_after__gte=0), name="time_entry_balance_not_negative"
+            ),
+            models.CheckConstraint(condition=~Q(amount=0), name="time_entry_not_zero"),
+        ]
+        indexes = [models.Index(fields=["account", "created_at"], name="time_entry_account")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.amount}"
+
+
+class TimeSettlement(models.Model):
+    """Credits earned in one community's time bank spent on a service in another: the
+    community of the provider's bank honoured them and is owed by the requester's."""
+
+    request = models.OneToOneField(
+        TimeBankRequest, on_delete=models.PROTECT, related_name="settlement"
+    )
+    # The requester's community (its credits were spent) and the provider's (it honoured).
+    debtor = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+")
+    creditor = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+")
+    hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("time-bank settlement")
+        verbose_name_plural = _("time-bank settlements")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(debtor=models.F("creditor")), name="settlement_two_communities"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.debtor_id}→{self.creditor_id} {self.hours}"

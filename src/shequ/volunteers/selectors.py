@@ -29,6 +29,11 @@ from shequ.volunteers.models import (
     Slot,
     StarAward,
     Team,
+    TimeBankOffer,
+    TimeBankRequest,
+    TimeCreditAccount,
+    TimeCreditEntry,
+    TimeSettlement,
     Volunteer,
 )
 from shequ.volunteers.permissions import may_manage_activity, may_manage_team
@@ -411,3 +416,103 @@ def volunteers_per_thousand(*, user: Any) -> list[dict[str, Any]]:
             (Decimal(row["volunteers"]) * 1000 / count).quantize(Decimal("0.1")) if count else None
         )
     return rows
+
+
+# --- Time bank ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimeBalance:
+    balance: Decimal
+    deposited: Decimal
+    saveable: Decimal
+
+
+def time_balance_of(volunteer: Volunteer) -> TimeBalance:
+    """The volunteer's credits, the service hours saved so far and how many more may be."""
+    account = TimeCreditAccount.objects.filter(volunteer=volunteer).first()
+    balance = account.balance if account else ZERO
+    deposited = account.deposited if account else ZERO
+    net = HoursEntry.objects.filter(volunteer=volunteer).aggregate(total=Sum("hours"))["total"]
+    return TimeBalance(balance, deposited, max((net or ZERO) - deposited, ZERO))
+
+
+def time_entries_of(volunteer: Volunteer) -> QuerySet[TimeCreditEntry]:
+    return (
+        TimeCreditEntry.objects.filter(account__volunteer=volunteer)
+        .select_related("counterparty__volunteer")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def time_offers_nearby(volunteer: Volunteer) -> QuerySet[TimeBankOffer]:
+    """Active offers in the communities of the volunteer's street, other people's."""
+    communities = [d.pk for d in service_area_choices(volunteer.resident)] or [
+        volunteer.community_id
+    ]
+    return (
+        TimeBankOffer.objects.filter(is_active=True, community_id__in=communities)
+        .exclude(provider=volunteer)
+        .select_related("provider__resident", "community")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def time_offers_of(volunteer: Volunteer) -> QuerySet[TimeBankOffer]:
+    return TimeBankOffer.objects.filter(provider=volunteer).order_by("-is_active", "-created_at")
+
+
+def time_requests_of(volunteer: Volunteer) -> QuerySet[TimeBankRequest]:
+    """What the volunteer asked for."""
+    return (
+        TimeBankRequest.objects.filter(requester=volunteer)
+        .select_related("offer", "offer__provider__resident")
+        .order_by("-requested_at", "-pk")
+    )
+
+
+def time_requests_to(volunteer: Volunteer) -> QuerySet[TimeBankRequest]:
+    """Requests for the volunteer's own offers still to confirm."""
+    return (
+        TimeBankRequest.objects.filter(
+            offer__provider=volunteer, status=TimeBankRequest.Status.REQUESTED
+        )
+        .select_related("offer", "requester__resident")
+        .order_by("requested_at", "pk")
+    )
+
+
+def time_accounts_for_staff(*, user: Any) -> QuerySet[TimeCreditAccount]:
+    """Time-credit accounts kept by the communities of the staff member's area."""
+    return (
+        scope_queryset(
+            TimeCreditAccount.objects.all(), user, division_field="community_id", roles=READERS
+        )
+        .select_related("volunteer__resident", "community")
+        .order_by("-balance", "pk")
+    )
+
+
+def settlements_for_staff(*, user: Any) -> QuerySet[TimeSettlement]:
+    """Settlements where a community of the staff member's area spent or honoured credits."""
+    owed = scope_queryset(
+        TimeSettlement.objects.all(), user, division_field="debtor_id", roles=READERS
+    ).values("pk")
+    honoured = scope_queryset(
+        TimeSettlement.objects.all(), user, division_field="creditor_id", roles=READERS
+    ).values("pk")
+    return (
+        TimeSettlement.objects.filter(Q(pk__in=owed) | Q(pk__in=honoured))
+        .select_related("debtor", "creditor", "request__offer")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def settlement_totals(rows: QuerySet[TimeSettlement]) -> list[dict[str, Any]]:
+    """Hours and services per pair of communities (who spent, who honoured)."""
+    return list(
+        rows.order_by()
+        .values("debtor_id", "debtor__name", "creditor_id", "creditor__name")
+        .annotate(hours=Sum("hours"), services=Count("pk"))
+        .order_by("debtor_id", "creditor_id")
+    )

@@ -21,6 +21,27 @@ urlpatterns = [
     path("certificate/", views.certificate, name="certificate"),
     path("stars/", views.star_list, name="stars"),
     path("stars/<int:award_id>/object/", views.star_object, name="star_object"),
+    # Time bank (时间银行)
+    path("time-bank/", views.time_bank, name="time_bank"),
+    path("time-bank/deposit/", views.time_deposit, name="time_deposit"),
+    path("time-bank/give/", views.time_give, name="time_give"),
+    path("time-bank/offers/", views.time_offers, name="time_offers"),
+    path(
+        "time-bank/offers/<int:offer_id>/request/",
+        views.time_offer_request,
+        name="time_offer_request",
+    ),
+    path("time-bank/offers/<int:offer_id>/close/", views.time_offer_close, name="time_offer_close"),
+    path(
+        "time-bank/requests/<int:request_id>/confirm/",
+        views.time_request_confirm,
+        name="time_request_confirm",
+    ),
+    path(
+        "time-bank/requests/<int:request_id>/cancel/",
+        views.time_request_cancel,
+        name="time_request_cancel",
+    ),
     # Team leaders and area workers
     path("manage/", manage.index, name="manage"),
     path("manage/teams/<int:team_id>/", manage.team, name="manage_team"),

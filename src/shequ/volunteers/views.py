@@ -18,8 +18,18 @@ from shequ.core.forms import add_domain_error
 from shequ.core.services import client_ip
 from shequ.people.models import User
 from shequ.volunteers import selectors
-from shequ.volunteers.forms import LeaveForm, ObjectionForm, ProfileForm, RegisterForm
-from shequ.volunteers.models import AVAILABILITY, FIELDS, SKILLS, Membership, SignUp
+from shequ.volunteers.forms import (
+    ConfirmForm,
+    DepositForm,
+    GiveForm,
+    LeaveForm,
+    ObjectionForm,
+    OfferForm,
+    ProfileForm,
+    RegisterForm,
+    TimeRequestForm,
+)
+from shequ.volunteers.models import AVAILABILITY, FIELDS, SKILLS, Membership, SignUp, Volunteer
 from shequ.volunteers.services import (
     activities,
     attendance,
@@ -27,6 +37,7 @@ from shequ.volunteers.services import (
     registration,
     stars,
     teams,
+    timebank,
 )
 
 
@@ -69,6 +80,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "volunteer": volunteer,
             "totals": totals,
             "star": selectors.star_of(volunteer),
+            "time_balance": selectors.time_balance_of(volunteer),
             "signups": selectors.signups_of(volunteer)[:20],
             "memberships": selectors.memberships_of(volunteer),
             "certificates": selectors.certificates_of(volunteer)[:10],
@@ -396,3 +408,209 @@ def star_object(request: HttpRequest, award_id: int) -> HttpResponse:
             request, _("Your objection has been recorded; the community will review it.")
         )
     return redirect("volunteers:stars")
+
+
+# --- Time bank (时间银行) -------------------------------------------------------------------
+
+
+def _time_volunteer(request: HttpRequest) -> Volunteer | None:
+    return selectors.volunteer_of(request.user)
+
+
+def _time_page(
+    request: HttpRequest,
+    volunteer: Volunteer,
+    *,
+    deposit_form: DepositForm | None = None,
+    give_form: GiveForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    return render(
+        request,
+        "volunteers/time_bank.html",
+        {
+            "volunteer": volunteer,
+            "balance": selectors.time_balance_of(volunteer),
+            "entries": selectors.time_entries_of(volunteer)[:50],
+            "deposit_form": deposit_form or DepositForm(prefix="deposit"),
+            "give_form": give_form or GiveForm(prefix="give"),
+            "offers": selectors.time_offers_nearby(volunteer)[:20],
+            "my_requests": selectors.time_requests_of(volunteer)[:20],
+            "to_confirm": selectors.time_requests_to(volunteer)[:20],
+            "confirm_form": ConfirmForm(),
+        },
+        status=status,
+    )
+
+
+@login_required
+def time_bank(request: HttpRequest) -> HttpResponse:
+    """The volunteer's time bank: credits, history, save hours, give, offers, requests."""
+    volunteer = _time_volunteer(request)
+    if volunteer is None:
+        return redirect("volunteers:register")
+    return _time_page(request, volunteer)
+
+
+@login_required
+@require_POST
+def time_deposit(request: HttpRequest) -> HttpResponse:
+    volunteer = _time_volunteer(request)
+    if volunteer is None:
+        return redirect("volunteers:register")
+    form = DepositForm(request.POST, prefix="deposit")
+    if form.is_valid():
+        try:
+            entry = timebank.time_deposit(
+                actor=_user(request), amount=form.cleaned_data["amount"], ip=client_ip(request)
+            )
+        except NotFound:
+            raise
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(amount)s hours saved as time credits; your service hours are unchanged.")
+                % {"amount": entry.amount},
+            )
+            return redirect("volunteers:time_bank")
+    return _time_page(request, volunteer, deposit_form=form, status=400)
+
+
+@login_required
+@require_POST
+def time_give(request: HttpRequest) -> HttpResponse:
+    volunteer = _time_volunteer(request)
+    if volunteer is None:
+        return redirect("volunteers:register")
+    form = GiveForm(request.POST, prefix="give")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            entry = timebank.time_transfer(
+                actor=_user(request),
+                to_number=data["number"],
+                to_name=data["name"],
+                amount=data["amount"],
+                ip=client_ip(request),
+            )
+        except NotFound:
+            raise
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(amount)s credits given to %(number)s.")
+                % {"amount": -entry.amount, "number": entry.content},
+            )
+            return redirect("volunteers:time_bank")
+    return _time_page(request, volunteer, give_form=form, status=400)
+
+
+@login_required
+def time_offers(request: HttpRequest) -> HttpResponse:
+    """Services offered nearby, the volunteer's own offers and the form to offer one."""
+    volunteer = _time_volunteer(request)
+    if volunteer is None:
+        return redirect("volunteers:register")
+    form = OfferForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                timebank.offer_create(
+                    actor=_user(request),
+                    service=data["service"],
+                    title=data["title"],
+                    description=data["description"],
+                    hours=data["hours"],
+                    ip=client_ip(request),
+                )
+            except NotFound:
+                raise
+            except DomainError as error:
+                add_domain_error(form, error)
+                status = 400
+            else:
+                messages.success(request, _("Your offer is listed in the time bank."))
+                return redirect("volunteers:time_offers")
+        else:
+            status = 400
+    return render(
+        request,
+        "volunteers/time_offers.html",
+        {
+            "form": form,
+            "offers": Paginator(selectors.time_offers_nearby(volunteer), 30).get_page(
+                request.GET.get("page")
+            ),
+            "mine": selectors.time_offers_of(volunteer)[:50],
+            "request_form": TimeRequestForm(),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def time_offer_request(request: HttpRequest, offer_id: int) -> HttpResponse:
+    try:
+        timebank.request_create(
+            actor=_user(request),
+            offer_id=offer_id,
+            note=request.POST.get("note", ""),
+            ip=client_ip(request),
+        )
+    except NotFound:
+        raise
+    except DomainError as error:
+        messages.error(request, str(error))
+        return redirect("volunteers:time_offers")
+    messages.success(request, _("Asked; the provider confirms once the service is done."))
+    return redirect("volunteers:time_bank")
+
+
+@login_required
+@require_POST
+def time_offer_close(request: HttpRequest, offer_id: int) -> HttpResponse:
+    timebank.offer_close(actor=_user(request), offer_id=offer_id, ip=client_ip(request))
+    messages.success(request, _("The offer is no longer listed."))
+    return redirect("volunteers:time_offers")
+
+
+@login_required
+@require_POST
+def time_request_confirm(request: HttpRequest, request_id: int) -> HttpResponse:
+    try:
+        done = timebank.request_confirm(
+            actor=_user(request),
+            request_id=request_id,
+            hours=request.POST.get("hours", ""),
+            ip=client_ip(request),
+        )
+    except NotFound:
+        raise
+    except DomainError as error:
+        messages.error(request, str(error))
+        return redirect("volunteers:time_bank")
+    messages.success(
+        request, _("Confirmed: %(hours)s credits are now yours.") % {"hours": done.hours}
+    )
+    return redirect("volunteers:time_bank")
+
+
+@login_required
+@require_POST
+def time_request_cancel(request: HttpRequest, request_id: int) -> HttpResponse:
+    try:
+        timebank.request_cancel(actor=_user(request), request_id=request_id, ip=client_ip(request))
+    except NotFound:
+        raise
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The request is cancelled."))
+    return redirect("volunteers:time_bank")
