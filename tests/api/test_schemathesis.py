@@ -4,7 +4,7 @@ the document gives for it, or refuse a request with anything but an RFC 7807 pro
 
 Each caller is one test over a database seeded with the test factories; every operation is a
 subtest. Generation is derandomized and bounded (``MAX_EXAMPLES`` per operation on top of the
-deterministic coverage cases: 6 on PostgreSQL, 2 on SQLite), so the four callers take a few
+deterministic coverage cases: 4 on PostgreSQL, 1 on SQLite), so the four callers take a few
 minutes on two cores.
 """
 
@@ -49,7 +49,7 @@ from tests.projects.conftest import new_project
 # The full generation runs on PostgreSQL, the production database, whose stricter types (integer
 # ranges, text with NUL) find most of what fuzzing finds; the SQLite pass (clock a year ahead)
 # runs every operation with fewer generated cases, which keeps CI under its 30 minutes.
-MAX_EXAMPLES = 6 if os.environ.get("DATABASE_URL", "").startswith("postgres") else 2
+MAX_EXAMPLES = 4 if os.environ.get("DATABASE_URL", "").startswith("postgres") else 1
 CSRF_TOKEN = "schemathesisCsrfToken00000000000"  # 32 characters: a valid unmasked secret
 CALLERS = ("anonymous", "resident", "worker", "committee")
 PROBLEM = "application/problem+json"
