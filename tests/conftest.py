@@ -21,10 +21,10 @@ from django.utils import timezone
 from shequ.core.workers import worker_beat
 from shequ.places.models import Division
 from shequ.places.services import divisions_load
+from tests.db_template import migrated_template, sqlite_copy, sqlite_remove
 from tests.doubles import AuthorityVerifierDouble, MemorySmsBackend
 from tests.factories import login_verified
 from tests.object_store import dead_object_store, object_store, on_object_store
-from tests.pg_template import migrated_template
 
 __all__ = ["dead_object_store", "object_store", "on_object_store"]
 
@@ -82,19 +82,43 @@ def _forced_logins_pass_second_factor(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Client, "force_login", force_login)
 
 
+def _on_sqlite() -> bool:
+    return bool(settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"))
+
+
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
-    """On PostgreSQL each test process copies a migrated template (tests/pg_template.py)."""
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None,
+) -> Iterator[None]:
+    """Each test process starts from a migrated template holding the real divisions
+    (tests/db_template.py): a database copy on PostgreSQL, a file copy on SQLite."""
     database = settings.DATABASES["default"]
     url = os.environ.get("DATABASE_URL", "")
+    copy = None
     if database["ENGINE"].endswith("postgresql") and url.startswith("postgres"):
         database.setdefault("TEST", {})["TEMPLATE"] = migrated_template(url)
+    elif _on_sqlite():
+        copy = sqlite_copy(os.environ.get("PYTEST_XDIST_WORKER", "main"))
+        database.setdefault("TEST", {})["NAME"] = str(copy)
+    yield
+    if copy is not None:
+        sqlite_remove(copy)
+
+
+@pytest.fixture(scope="session")
+def django_db_keepdb(request: pytest.FixtureRequest) -> bool:
+    """On SQLite the process's copy of the template is used as it is (migrations already
+    applied), never recreated empty; the copy is removed when the process ends."""
+    return _on_sqlite() or bool(
+        request.config.getvalue("reuse_db") and not request.config.getvalue("create_db")
+    )
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> None:
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
-        divisions_load()
+        if not Division.objects.filter(pk="510107005004").exists():
+            divisions_load()
 
 
 @pytest.fixture

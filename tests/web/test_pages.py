@@ -36,6 +36,15 @@ def _html(client: Client, url: str, **params: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+def test_the_menu_lists_each_destination_once(client: Client, chengdu: None) -> None:
+    """A resident scanning the menu on a phone sees every entry once, not two 我的社区我做主."""
+    html = _html(client, "/")
+    menu = html[html.index('id="nav"') : html.index("</nav>")]
+    links = re.findall(r'class="nav-link[^"]*" href="([^"]+)"', menu)
+    assert len(links) >= 8
+    assert sorted(links) == sorted(set(links))
+
+
 def test_home_page_is_chinese_by_default(client: Client, chengdu: None) -> None:
     html = _html(client, "/")
     assert '<html lang="zh-hans">' in html
