@@ -359,6 +359,13 @@ class Figure:
     columns: list[tuple[str, Any]]
     own: dict[str, Any] | None
     children: list[dict[str, Any]]
+    # A dataset broken down (by category, by survey): the division's own rows, one per value.
+    own_rows: list[dict[str, Any]] = field(default_factory=list)
+    breakdown_title: Any = ""
+
+    @property
+    def empty(self) -> bool:
+        return self.own is None and not self.own_rows and not self.children
 
 
 @dataclass
@@ -386,26 +393,47 @@ def parse_day(text: str, *, today: date) -> date | None:
 def dashboard(*, code: str, on: date | None) -> Dashboard:
     """The public figures of one division (the city by default) and of its children.
     Raises: NotFound for a division that does not exist."""
-    division = Division.objects.filter(pk=code, is_active=True).first()
-    if division is None or division.level not in DASHBOARD_LEVELS:
-        raise NotFound("division_not_found", _("No such division."))
+    division = Division.objects.filter(pk=code[:12], is_active=True).first()
+    if division is None or division.level not in DASHBOARD_LEVELS or len(code) != 12:
+        raise NotFound(
+            "division_not_found",
+            _(
+                "No such division: no city, district, street or community has the code "
+                "%(code)s. Start from the city's dashboard and choose from its lists."
+            ),
+            code=code[:24],
+        )
     chain_codes = [c for c in reversed(_chain(code)) if c != code]
     parents = {d.code: d for d in Division.objects.filter(pk__in=chain_codes)}
     chain = [parents[c] for c in chain_codes if c in parents]
     figures = []
     for dataset in DATASETS.values():
         snapshot = snapshot_latest(dataset.code, on=on)
-        figure_columns = [(c.name, c.title) for c in dataset.columns[len(DIVISION_COLUMNS) :]]
-        own, children = None, []
+        split = {dataset.breakdown, dataset.breakdown_label} - {""}
+        figure_columns = [
+            (c.name, c.title)
+            for c in dataset.columns[len(DIVISION_COLUMNS) :]
+            if c.name not in split
+        ]
+        own, children, own_rows = None, [], []
         if snapshot is not None:
             names = snapshot.columns
             for values in snapshot.rows:
                 row = dict(zip(names, values, strict=False))
                 if row["code"] == code:
-                    own = row
-                elif row["parent"] == code:
+                    own_rows.append(row)
+                elif row["parent"] == code and (
+                    not dataset.headline or row.get(dataset.breakdown) == dataset.headline
+                ):
                     children.append(row)
-        figures.append(Figure(dataset, snapshot, figure_columns, own, children))
+        if not dataset.breakdown:
+            own, own_rows = (own_rows[0] if own_rows else None), []
+        label = next(
+            (c.title for c in dataset.columns if c.name == dataset.breakdown_label), ""
+        )
+        figures.append(
+            Figure(dataset, snapshot, figure_columns, own, children, own_rows, label)
+        )
     return Dashboard(division, chain, on, figures, _sentence(division, figures))
 
 
