@@ -120,9 +120,7 @@ def test_the_dashboards_show_the_15_minute_coverage_the_engine_computed(
     assert city["population"] == round(population)
 
 
-def test_what_if_runs_are_not_the_public_coverage(
-    committee: User, coverage_run: AccessRun
-) -> None:
+def test_what_if_runs_are_not_the_public_coverage(committee: User, coverage_run: AccessRun) -> None:
     what_if = run_create(
         actor=committee,
         network=coverage_run.network,
@@ -203,10 +201,14 @@ def test_published_survey_results_show_with_their_intervals(
     # the surveys app's own estimate of 倪家桥 (what staff see on the results page)
     results = survey_selectors.survey_results(committee, closed_survey, bootstrap=False)
     ours = next(r for r in results.breakdowns["community"] if r.code == NIJIAQIAO)
-    assert ours.index is not None and ours.index.low is not None and ours.index.high is not None
+    assert ours.index is not None
+    assert ours.index.low is not None
+    assert ours.index.high is not None
     assert round(ours.index.value, 1) == 73.8
-    for value in (ours.index.value, ours.index.low, ours.index.high):
-        assert f">{round(value, 1)}<" in community
+    # the index with its 95% interval in one cell, as a phone shows it
+    low, high = round(ours.index.low, 1), round(ours.index.high, 1)
+    assert low < 73.8 < high
+    assert f'>73.8 <span class="text-secondary text-nowrap">({low}–{high})</span><' in community
     assert "2026年居民满意度调查" in community
     assert 'href="/open-data/survey-results/" data-testid="data-and-method"' in community
     assert "2026-12-03 01:10" in community
@@ -218,7 +220,8 @@ def test_published_survey_results_show_with_their_intervals(
     # two respondents: their count is starred and nothing of what they said is shown
     other = rows["510107001004"]
     assert other["respondents"] is None
-    assert other["index"] is None and other["index_low"] is None
+    assert other["index"] is None
+    assert other["index_low"] is None
     # the district's 78 respondents are above the survey's smallest cell (30)
     assert rows[WUHOU]["respondents"] == 78
     assert rows[WUHOU]["index"] != ""
@@ -317,13 +320,17 @@ def test_only_the_committee_publishes_scores_and_only_published_runs_are_public(
     rows = {r["code"]: r for r in _rows("indicator-scores")}
     assert rows[NIJIAQIAO]["score"] == round(ours.score, 1)
     assert rows[NIJIAQIAO]["year"] == YEAR
-    if ours.ranked:
-        assert (rows[NIJIAQIAO]["rank"], rows[NIJIAQIAO]["peers"]) == (ours.rank, ours.peers)
-        assert (rows[NIJIAQIAO]["rank_low"], rows[NIJIAQIAO]["rank_high"]) == (
-            ours.rank_low,
-            ours.rank_high,
-        )
-        assert f">{ours.rank_low}<" in street and f">{ours.rank_high}<" in street
+    assert ours.ranked
+    assert (rows[NIJIAQIAO]["rank"], rows[NIJIAQIAO]["peers"]) == (ours.rank, ours.peers)
+    assert (rows[NIJIAQIAO]["rank_low"], rows[NIJIAQIAO]["rank_high"]) == (
+        ours.rank_low,
+        ours.rank_high,
+    )
+    # the rank with its 90% interval in one cell
+    assert (
+        f'>{ours.rank} <span class="text-secondary text-nowrap">({ours.rank_low}–{ours.rank_high})'
+        in street
+    )
 
 
 def test_a_newer_run_stays_private_until_it_is_published(
@@ -359,7 +366,9 @@ def test_an_unfinished_run_cannot_be_published(client: Client, committee: User) 
     page = _get(client, f"/console/indicators/runs/{queued.pk}/")
     assert "只有已完成" in page or "Only a finished evaluation run" in page
     assert IndicatorRun.objects.get(pk=queued.pk).published_at is None
-    assert client.post("/console/indicators/runs/999999/publish/", {"confirm": "1"}).status_code == 404
+    assert (
+        client.post("/console/indicators/runs/999999/publish/", {"confirm": "1"}).status_code == 404
+    )
 
 
 # ------------------------------------------------------------------------------ bad input

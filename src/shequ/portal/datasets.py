@@ -49,6 +49,9 @@ class Column:
     # Blanked wherever this other (people-counting) column is blanked in the same row: a
     # rate of a handful of people's ratings would tell what they said.
     hidden_with: str = ""
+    # The columns holding this figure's interval (from, to): the dashboards show them in the
+    # figure's cell, "73.8 (70.1–77.5)", and the files as columns of their own.
+    bounds: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -421,15 +424,33 @@ SURVEY_COLUMNS = (
     Column("survey_title", _("Survey"), "string"),
     Column("closed_on", _("Survey closed on (Beijing time)"), "string"),
     Column("respondents", _("Respondents (people)"), "integer", counts_people=True),
-    Column("index", _("Satisfaction index (0-100)"), "decimal", hidden_with="respondents"),
+    Column(
+        "index",
+        _("Satisfaction index (0-100)"),
+        "decimal",
+        hidden_with="respondents",
+        bounds=("index_low", "index_high"),
+    ),
     Column("index_low", _("Index, 95% interval from"), "decimal", hidden_with="respondents"),
     Column("index_high", _("Index, 95% interval to"), "decimal", hidden_with="respondents"),
-    Column("recognition", _("Recognition rate (%)"), "decimal", hidden_with="respondents"),
     Column(
-        "recognition_low", _("Recognition, 95% interval from (%)"), "decimal", hidden_with="respondents"
+        "recognition",
+        _("Recognition rate (%)"),
+        "decimal",
+        hidden_with="respondents",
+        bounds=("recognition_low", "recognition_high"),
     ),
     Column(
-        "recognition_high", _("Recognition, 95% interval to (%)"), "decimal", hidden_with="respondents"
+        "recognition_low",
+        _("Recognition, 95% interval from (%)"),
+        "decimal",
+        hidden_with="respondents",
+    ),
+    Column(
+        "recognition_high",
+        _("Recognition, 95% interval to (%)"),
+        "decimal",
+        hidden_with="respondents",
     ),
 )
 
@@ -466,9 +487,7 @@ def _survey_rows() -> list[dict[str, Any]]:
                     "closed_on": _day(survey.closed_at),
                     "respondents": sums.n,
                     **_estimate_cells("index", None if small else estimate_mean(sums), 1),
-                    **_estimate_cells(
-                        "recognition", None if small else estimate_share(sums), 100
-                    ),
+                    **_estimate_cells("recognition", None if small else estimate_share(sums), 100),
                 }
             )
     return rows
@@ -478,7 +497,7 @@ INDICATOR_COLUMNS = (
     *DIVISION_COLUMNS,
     Column("year", _("Evaluation year"), "integer"),
     Column("score", _("Score"), "decimal"),
-    Column("rank", _("Rank among peers"), "integer"),
+    Column("rank", _("Rank among peers"), "integer", bounds=("rank_low", "rank_high")),
     Column("peers", _("Peers ranked"), "integer"),
     Column("rank_low", _("Rank, 90% interval from"), "integer"),
     Column("rank_high", _("Rank, 90% interval to"), "integer"),
@@ -604,7 +623,7 @@ DATASETS: dict[str, Dataset] = {
                 "For each everyday service category, the share of residents (modelled from "
                 "each community's population over the walking network) who reach one within "
                 "the promised walking time, from the newest analysis of the 15-minute "
-                "engine; \"all daily needs\" counts residents who reach every essential "
+                'engine; "all daily needs" counts residents who reach every essential '
                 "category. A category with no facility mapped is empty, not zero."
             ),
             COVERAGE_COLUMNS,

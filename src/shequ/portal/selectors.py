@@ -350,6 +350,30 @@ DCAT_CONTEXT = {
 }
 
 
+@dataclass(frozen=True)
+class Cell:
+    """One figure as the dashboards show it: None is suppressed, "" is no data; an interval
+    (from, to) beside the value when the dataset has one."""
+
+    title: Any
+    value: Any
+    low: Any = None
+    high: Any = None
+
+    @property
+    def has_interval(self) -> bool:
+        return self.low not in (None, "") and self.high not in (None, "")
+
+
+def _cells(row: dict[str, Any], dataset: Dataset, columns: list[tuple[str, Any]]) -> list[Cell]:
+    bounds = {c.name: c.bounds for c in dataset.columns if c.bounds}
+    cells = []
+    for name, title in columns:
+        low, high = bounds.get(name) or ("", "")
+        cells.append(Cell(title, row.get(name), row.get(low), row.get(high)))
+    return cells
+
+
 @dataclass
 class Figure:
     """One dataset's figures for a division and its children, as frozen in a snapshot."""
@@ -410,6 +434,7 @@ def dashboard(*, code: str, on: date | None) -> Dashboard:
     for dataset in DATASETS.values():
         snapshot = snapshot_latest(dataset.code, on=on)
         split = {dataset.breakdown, dataset.breakdown_label} - {""}
+        split |= {name for c in dataset.columns if c.bounds for name in c.bounds}
         figure_columns = [
             (c.name, c.title)
             for c in dataset.columns[len(DIVISION_COLUMNS) :]
@@ -420,6 +445,7 @@ def dashboard(*, code: str, on: date | None) -> Dashboard:
             names = snapshot.columns
             for values in snapshot.rows:
                 row = dict(zip(names, values, strict=False))
+                row["cells"] = _cells(row, dataset, figure_columns)
                 if row["code"] == code:
                     own_rows.append(row)
                 elif row["parent"] == code and (
@@ -428,12 +454,8 @@ def dashboard(*, code: str, on: date | None) -> Dashboard:
                     children.append(row)
         if not dataset.breakdown:
             own, own_rows = (own_rows[0] if own_rows else None), []
-        label = next(
-            (c.title for c in dataset.columns if c.name == dataset.breakdown_label), ""
-        )
-        figures.append(
-            Figure(dataset, snapshot, figure_columns, own, children, own_rows, label)
-        )
+        label = next((c.title for c in dataset.columns if c.name == dataset.breakdown_label), "")
+        figures.append(Figure(dataset, snapshot, figure_columns, own, children, own_rows, label))
     return Dashboard(division, chain, on, figures, _sentence(division, figures))
 
 

@@ -795,9 +795,7 @@ def public_sums_by_division(survey: Survey) -> dict[str, Sums]:
     if survey.results_published_at is None or survey.status != Survey.Status.CLOSED:
         raise NotFound("survey_not_found", _("No such survey."))
     grouped = (
-        Response.objects.filter(
-            survey=survey, status=Response.Status.COMPLETE, score__isnull=False
-        )
+        Response.objects.filter(survey=survey, status=Response.Status.COMPLETE, score__isnull=False)
         .exclude(community_code="")
         .values("community_code")
         .annotate(**_sums_annotations(survey.recognition_threshold))
