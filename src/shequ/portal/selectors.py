@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -213,9 +214,14 @@ def kind_choices() -> Sequence[tuple[str, Any]]:
 LATE_AFTER = timedelta(hours=26)  # a daily snapshot missing for more than a day and a bit
 
 
-def snapshot_latest(dataset: str, *, on: date | None = None) -> DatasetSnapshot | None:
-    """The newest complete snapshot of ``dataset`` (taken by the end of ``on`` if given)."""
+def snapshot_latest(
+    dataset: str, *, on: date | None = None, without_rows: bool = False
+) -> DatasetSnapshot | None:
+    """The newest complete snapshot of ``dataset`` (taken by the end of ``on`` if given);
+    ``without_rows``: its rows are read only when asked for."""
     queryset = DatasetSnapshot.objects.filter(dataset=dataset, status="complete")
+    if without_rows:
+        queryset = queryset.defer("rows")
     if on is not None:
         end = timezone.make_aware(datetime.combine(on + timedelta(days=1), time.min))
         queryset = queryset.filter(taken_at__lt=end)
@@ -432,7 +438,7 @@ def dashboard(*, code: str, on: date | None) -> Dashboard:
     chain = [parents[c] for c in chain_codes if c in parents]
     figures = []
     for dataset in DATASETS.values():
-        snapshot = snapshot_latest(dataset.code, on=on)
+        snapshot = snapshot_latest(dataset.code, on=on, without_rows=True)
         split = {dataset.breakdown, dataset.breakdown_label} - {""}
         split |= {name for c in dataset.columns if c.bounds for name in c.bounds}
         figure_columns = [
@@ -440,18 +446,13 @@ def dashboard(*, code: str, on: date | None) -> Dashboard:
             for c in dataset.columns[len(DIVISION_COLUMNS) :]
             if c.name not in split
         ]
-        own, children, own_rows = None, [], []
+        own: dict[str, Any] | None = None
+        own_rows: list[dict[str, Any]] = []
+        children: list[dict[str, Any]] = []
         if snapshot is not None:
-            names = snapshot.columns
-            for values in snapshot.rows:
-                row = dict(zip(names, values, strict=False))
+            own_rows, children = _division_rows(snapshot, dataset, code)
+            for row in (*own_rows, *children):
                 row["cells"] = _cells(row, dataset, figure_columns)
-                if row["code"] == code:
-                    own_rows.append(row)
-                elif row["parent"] == code and (
-                    not dataset.headline or row.get(dataset.breakdown) == dataset.headline
-                ):
-                    children.append(row)
         if not dataset.breakdown:
             own, own_rows = (own_rows[0] if own_rows else None), []
         label = next((c.title for c in dataset.columns if c.name == dataset.breakdown_label), "")
@@ -460,6 +461,31 @@ def dashboard(*, code: str, on: date | None) -> Dashboard:
 
 
 DASHBOARD_LEVELS = ("city", "district", "street", "community")
+FIGURE_CACHE_SECONDS = 24 * 3600
+
+
+def _division_rows(
+    snapshot: DatasetSnapshot, dataset: Dataset, code: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A division's own rows and its children's rows of one snapshot. A snapshot never
+    changes, so they are kept in the shared cache by snapshot and division: the snapshot's
+    rows (tens of thousands for the coverage) are read once, not on every page."""
+    key = f"portal:figure:{snapshot.pk}:{code}"
+    found = cache.get(key)
+    if found is not None:
+        return [dict(r) for r in found[0]], [dict(r) for r in found[1]]
+    own_rows, children = [], []
+    names = snapshot.columns
+    for values in snapshot.rows:
+        row = dict(zip(names, values, strict=False))
+        if row["code"] == code:
+            own_rows.append(row)
+        elif row["parent"] == code and (
+            not dataset.headline or row.get(dataset.breakdown) == dataset.headline
+        ):
+            children.append(row)
+    cache.set(key, (own_rows, children), timeout=FIGURE_CACHE_SECONDS)
+    return [dict(r) for r in own_rows], [dict(r) for r in children]
 
 
 def _chain(code: str) -> list[str]:
