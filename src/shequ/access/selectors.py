@@ -401,3 +401,24 @@ def run_compare(user: Any, a: Run, b: Run, *, category: str = "") -> RunComparis
         improved=sum(1 for d in divisions if d.diff > 1e-9),
         worsened=sum(1 for d in divisions if d.diff < -1e-9),
     )
+
+
+# --- public (no login) -----------------------------------------------------------------------
+
+
+def run_public() -> Run | None:
+    """The newest finished analysis of the network as it is (not a what-if)."""
+    return (
+        Run.objects.filter(status=Run.Status.DONE, base_run__isnull=True)
+        .order_by("-finished_at", "-id")
+        .first()
+    )
+
+
+def coverage_public() -> tuple[Run | None, list[CoverageRow]]:
+    """The public run and its coverage rows of every district, street and community (shares
+    of modelled residents, no person in them)."""
+    run = run_public()
+    if run is None:
+        return None, []
+    return run, list(CoverageRow.objects.filter(run=run).order_by("division_id", "category"))

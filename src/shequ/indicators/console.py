@@ -493,6 +493,95 @@ def runs(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
+def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    """One evaluation run: what it covers, whether the public sees it, publish or withdraw."""
+    _viewer(request)
+    run = selectors.run_get(run_id)
+    public = selectors.run_published()
+    return render(
+        request,
+        "indicators/console/run_detail.html",
+        {
+            "run": run,
+            "is_public": run.published_at is not None,
+            "public_run": public,
+            "may_publish": can_edit_tree(request.user),
+            "choice_labels": CHOICE_LABELS,
+            "choices": CHOICES,
+        },
+    )
+
+
+def _refreeze_scores(request: HttpRequest) -> None:
+    """The public dashboards read frozen snapshots: freeze the scores now, not tonight."""
+    from shequ.portal.services import snapshot_take
+
+    snapshot = snapshot_take(dataset="indicator-scores", actor=request.user)
+    if snapshot.status != snapshot.Status.COMPLETE:
+        messages.warning(
+            request,
+            _("The scores' dataset could not be frozen now; the nightly snapshot will retry."),
+        )
+
+
+@staff_required
+@require_POST
+def run_publish(request: HttpRequest, run_id: int) -> HttpResponse:
+    _editor(request)
+    asked = confirmation_page(
+        request,
+        title=_("Publish the scores of evaluation %(id)s?") % {"id": run_id},
+        consequence=_(
+            "Anyone can then see every community's, street's and district's score and rank "
+            "interval of this run on the public dashboards and download them as open data; "
+            "it replaces the run published before."
+        ),
+        confirm_label=_("Publish to the public"),
+        cancel_url=f"/console/indicators/runs/{run_id}/",
+    )
+    if asked is not None:
+        return asked
+    try:
+        services.run_publish(actor=request.user, run_id=run_id)
+    except DomainError as error:
+        if isinstance(error, NotFound):
+            raise
+        messages.error(request, str(error))
+    else:
+        _refreeze_scores(request)
+        messages.success(request, _("The scores are published on the public dashboards."))
+    return redirect("indicators_console:run_detail", run_id=run_id)
+
+
+@staff_required
+@require_POST
+def run_withdraw(request: HttpRequest, run_id: int) -> HttpResponse:
+    _editor(request)
+    asked = confirmation_page(
+        request,
+        title=_("Withdraw the scores of evaluation %(id)s from the public?") % {"id": run_id},
+        consequence=_(
+            "The public dashboards stop showing this run's scores from the new snapshot on; "
+            "the snapshots already published stay in the open-data history."
+        ),
+        confirm_label=_("Withdraw from the public"),
+        cancel_url=f"/console/indicators/runs/{run_id}/",
+    )
+    if asked is not None:
+        return asked
+    try:
+        services.run_withdraw(actor=request.user, run_id=run_id)
+    except DomainError as error:
+        if isinstance(error, NotFound):
+            raise
+        messages.error(request, str(error))
+    else:
+        _refreeze_scores(request)
+        messages.success(request, _("The scores are no longer on the public dashboards."))
+    return redirect("indicators_console:run_detail", run_id=run_id)
+
+
+@staff_required
 @require_POST
 def period_close(request: HttpRequest) -> HttpResponse:
     _editor(request)

@@ -277,6 +277,9 @@ class Run(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Set while the run's scores are on the public dashboards (the committee publishes one run
+    # at a time); empty: staff only.
+    published_at = models.DateTimeField(_("published to the public"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("evaluation run")

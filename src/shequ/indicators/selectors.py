@@ -216,3 +216,25 @@ def entered_values_for(*, user: Any, version: TreeVersion, year: int) -> QuerySe
 
 def divisions_named(codes: list[str]) -> dict[str, Division]:
     return {d.code: d for d in Division.objects.filter(code__in=codes)}
+
+
+# --- public (no login): only what the committee published ---------------------------------
+
+
+def run_published() -> Run | None:
+    """The finished run the committee published last, or None (nothing is public)."""
+    return (
+        Run.objects.filter(status=Run.Status.DONE, published_at__isnull=False)
+        .select_related("version")
+        .order_by("-published_at", "-id")
+        .first()
+    )
+
+
+def results_public() -> tuple[Run | None, list[Result]]:
+    """The published run and its results of every unit (community, street, district); an
+    unpublished run is never read here."""
+    run = run_published()
+    if run is None:
+        return None, []
+    return run, list(Result.objects.filter(run=run).order_by("division_id"))

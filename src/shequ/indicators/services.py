@@ -762,3 +762,71 @@ def run_create(*, actor: Any, version_id: int, year: int) -> Run:
 
 def divisions_in(codes: Iterable[str]) -> dict[str, Division]:
     return {d.code: d for d in Division.objects.filter(code__in=list(codes))}
+
+
+def _require_publisher(actor: Any) -> None:
+    """Only the city committee and system administrators publish scores; nobody anonymous."""
+    if not getattr(actor, "is_authenticated", False) or not can_edit_tree(actor):
+        raise PermissionDenied(
+            "forbidden", _("Only the city committee publishes evaluation scores to the public.")
+        )
+
+
+@transaction.atomic
+def run_publish(*, actor: Any, run_id: int) -> Run:
+    """Show a finished run's scores and rank intervals on the public dashboards; one run is
+    public at a time, so the one published before is taken off. Raises: PermissionDenied,
+    NotFound, DomainError (the run has not finished, or is published already)."""
+    _require_publisher(actor)
+    run = Run.objects.select_for_update().filter(pk=run_id).first()
+    if run is None:
+        raise NotFound("not_found", _("No such evaluation run."))
+    if run.status != Run.Status.DONE:
+        raise DomainError(
+            "run_not_done", _("Only a finished evaluation run can be published to the public.")
+        )
+    if run.published_at is not None:
+        raise DomainError("run_published", _("This evaluation run is already published."))
+    replaced = list(
+        Run.objects.select_for_update()
+        .filter(published_at__isnull=False)
+        .exclude(pk=run.pk)
+        .values_list("pk", flat=True)
+    )
+    Run.objects.filter(pk__in=replaced).update(published_at=None)
+    run.published_at = timezone.now()
+    run.save(update_fields=["published_at"])
+    audit_record(
+        actor=actor,
+        verb="indicators.run_published",
+        target=run,
+        division_code=CITY_CODE,
+        changes={
+            "published_at": [None, run.published_at.isoformat()],
+            "replaced_run": [replaced[0] if replaced else None, None],
+        },
+    )
+    return run
+
+
+@transaction.atomic
+def run_withdraw(*, actor: Any, run_id: int) -> Run:
+    """Take a run's scores off the public dashboards (from the next snapshot on).
+    Raises: PermissionDenied, NotFound, DomainError (not published)."""
+    _require_publisher(actor)
+    run = Run.objects.select_for_update().filter(pk=run_id).first()
+    if run is None:
+        raise NotFound("not_found", _("No such evaluation run."))
+    if run.published_at is None:
+        raise DomainError("run_not_published", _("This evaluation run is not published."))
+    before = run.published_at
+    run.published_at = None
+    run.save(update_fields=["published_at"])
+    audit_record(
+        actor=actor,
+        verb="indicators.run_withdrawn",
+        target=run,
+        division_code=CITY_CODE,
+        changes={"published_at": [before.isoformat(), None]},
+    )
+    return run

@@ -21,13 +21,18 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shequ.access.models import ALL_ESSENTIAL
+from shequ.access.selectors import coverage_public
 from shequ.appeals.selectors import RATE_FIELDS, AreaRates, community_rate_counts
 from shequ.core.scopes import CITY_CODE
 from shequ.funds.models import Account, LedgerTransaction, Posting
+from shequ.indicators.selectors import results_public
 from shequ.participation.models import Proposal
 from shequ.places.models import Division
 from shequ.projects.models import Project, Status
 from shequ.surveys.models import Response
+from shequ.surveys.selectors import public_sums_by_division, surveys_published
+from shequ.surveys.statistics import Estimate, estimate_mean, estimate_share
 from shequ.volunteers.models import HoursEntry
 from shequ.volunteers.selectors import totals_by_community
 
@@ -44,6 +49,9 @@ class Column:
     # Blanked wherever this other (people-counting) column is blanked in the same row: a
     # rate of a handful of people's ratings would tell what they said.
     hidden_with: str = ""
+    # The columns holding this figure's interval (from, to): the dashboards show them in the
+    # figure's cell, "73.8 (70.1–77.5)", and the files as columns of their own.
+    bounds: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,12 @@ class Dataset:
     rows: Callable[[], list[dict[str, Any]]]
     frequency: str = "daily"
     keywords: tuple[str, ...] = ()
+    # Several rows per division, one per value of this column (a category, a survey), named
+    # by ``breakdown_label``; the table of the children shows only the ``headline`` value's
+    # rows when one is given.
+    breakdown: str = ""
+    breakdown_label: str = ""
+    headline: str = ""
 
 
 def small_cell_minimum() -> int:
@@ -94,16 +108,18 @@ def _roll_up(
     return totals
 
 
-def suppress(rows: list[dict[str, Any]], columns: tuple[Column, ...]) -> int:
+def suppress(rows: list[dict[str, Any]], columns: tuple[Column, ...], breakdown: str = "") -> int:
     """Blank the people-counting figures of communities below the minimum (not zeros: a zero
     reveals nobody), then, inside each street, a second community beside a lone suppressed
-    one, so differencing the street's total cannot reveal it. Returns the cells blanked."""
+    one, so differencing the street's total cannot reveal it. Rows broken down (by survey,
+    by category) are compared with the street's rows of the same breakdown value. Returns
+    the cells blanked."""
     minimum = small_cell_minimum()
     blanked = 0
-    by_street: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_street: dict[tuple[str, Any], list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         if row["level"] == Division.Level.COMMUNITY:
-            by_street[row["code"][:9]].append(row)
+            by_street[(row["code"][:9], row.get(breakdown) if breakdown else "")].append(row)
     for column in columns:
         if not column.counts_people:
             continue
@@ -328,6 +344,196 @@ def _volunteer_rows() -> list[dict[str, Any]]:
     return rows
 
 
+def _division_cells(division: Division) -> dict[str, Any]:
+    return {
+        "code": division.code,
+        "name": division.name,
+        "level": division.level,
+        "parent": division.parent_id or "",
+    }
+
+
+def _day(moment: datetime | None) -> str:
+    return timezone.localtime(moment).date().isoformat() if moment else ""
+
+
+def _one_decimal(value: float | None, scale: float = 1.0) -> Any:
+    return NO_DATA if value is None else round(value * scale, 1)
+
+
+COVERAGE_COLUMNS = (
+    *DIVISION_COLUMNS,
+    Column("category", _("Service category code (_all: every daily need at once)"), "string"),
+    Column("category_title", _("Service category"), "string"),
+    Column("minutes", _("Walking time promised (minutes)"), "decimal"),
+    Column("population", _("Residents (modelled population)"), "integer"),
+    Column("covered_share", _("Residents within the walking time (%)"), "decimal"),
+    Column("computed_on", _("Analysis finished on (Beijing time)"), "string"),
+)
+
+
+def _coverage_rows() -> list[dict[str, Any]]:
+    """The newest 15-minute analysis (not a what-if): per division and category, the share of
+    the modelled residents within the category's walking time, as the access app computed
+    it; the city summed from its districts. A category without any facility is unknown."""
+    run, coverage = coverage_public()
+    if run is None:
+        return []
+    divisions = _levels()
+    categories = {c["code"]: c for c in run.parameters.get("categories", [])}
+    order = [*categories, ALL_ESSENTIAL]
+    computed_on = _day(run.finished_at)
+    city: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    unknown: set[str] = set()
+    cells: dict[tuple[str, str], tuple[float, float | None]] = {}
+    for row in coverage:
+        cells[(row.division_id, row.category)] = (row.population, row.share)
+        if row.level == Division.Level.DISTRICT:
+            city[row.category][0] += row.population
+            city[row.category][1] += row.covered
+            if row.share is None:
+                unknown.add(row.category)
+    for category, (population, covered) in city.items():
+        share = covered / population if population > 0 and category not in unknown else None
+        cells[(CITY_CODE, category)] = (population, share)
+    rows = []
+    for code, division in sorted(divisions.items()):
+        for category in order:
+            cell = cells.get((code, category))
+            if cell is None:
+                continue
+            population, share = cell
+            meta = categories.get(category)
+            rows.append(
+                {
+                    **_division_cells(division),
+                    "category": category,
+                    "category_title": meta["name"] if meta else str(_("All daily needs")),
+                    "minutes": meta["minutes"] if meta else NO_DATA,
+                    "population": round(population),
+                    "covered_share": _one_decimal(share, 100),
+                    "computed_on": computed_on,
+                }
+            )
+    return rows
+
+
+SURVEY_COLUMNS = (
+    *DIVISION_COLUMNS,
+    Column("survey", _("Survey (series and wave)"), "string"),
+    Column("survey_title", _("Survey"), "string"),
+    Column("closed_on", _("Survey closed on (Beijing time)"), "string"),
+    Column("respondents", _("Respondents (people)"), "integer", counts_people=True),
+    Column(
+        "index",
+        _("Satisfaction index (0-100)"),
+        "decimal",
+        hidden_with="respondents",
+        bounds=("index_low", "index_high"),
+    ),
+    Column("index_low", _("Index, 95% interval from"), "decimal", hidden_with="respondents"),
+    Column("index_high", _("Index, 95% interval to"), "decimal", hidden_with="respondents"),
+    Column(
+        "recognition",
+        _("Recognition rate (%)"),
+        "decimal",
+        hidden_with="respondents",
+        bounds=("recognition_low", "recognition_high"),
+    ),
+    Column(
+        "recognition_low",
+        _("Recognition, 95% interval from (%)"),
+        "decimal",
+        hidden_with="respondents",
+    ),
+    Column(
+        "recognition_high",
+        _("Recognition, 95% interval to (%)"),
+        "decimal",
+        hidden_with="respondents",
+    ),
+)
+
+
+def _estimate_cells(prefix: str, estimate: Estimate | None, scale: float) -> dict[str, Any]:
+    if estimate is None:
+        return {prefix: SUPPRESSED, f"{prefix}_low": SUPPRESSED, f"{prefix}_high": SUPPRESSED}
+    return {
+        prefix: _one_decimal(estimate.value, scale),
+        f"{prefix}_low": _one_decimal(estimate.low, scale),
+        f"{prefix}_high": _one_decimal(estimate.high, scale),
+    }
+
+
+def _survey_rows() -> list[dict[str, Any]]:
+    """Closed surveys whose results a manager published: the satisfaction index and the
+    recognition rate with their 95% confidence intervals, per division with respondents, by
+    the surveys app's formulas. Estimates of fewer respondents than the survey's smallest
+    cell are suppressed at every level."""
+    divisions = _levels()
+    rows = []
+    for survey in surveys_published():
+        sums_by_code = public_sums_by_division(survey)
+        for code, sums in sorted(sums_by_code.items()):
+            division = divisions.get(code)
+            if division is None or sums.n == 0:
+                continue
+            small = sums.n < survey.min_cell_size
+            rows.append(
+                {
+                    **_division_cells(division),
+                    "survey": f"{survey.series}-{survey.wave}",
+                    "survey_title": survey.title_zh,
+                    "closed_on": _day(survey.closed_at),
+                    "respondents": sums.n,
+                    **_estimate_cells("index", None if small else estimate_mean(sums), 1),
+                    **_estimate_cells("recognition", None if small else estimate_share(sums), 100),
+                }
+            )
+    return rows
+
+
+INDICATOR_COLUMNS = (
+    *DIVISION_COLUMNS,
+    Column("year", _("Evaluation year"), "integer"),
+    Column("score", _("Score"), "decimal"),
+    Column("rank", _("Rank among peers"), "integer", bounds=("rank_low", "rank_high")),
+    Column("peers", _("Peers ranked"), "integer"),
+    Column("rank_low", _("Rank, 90% interval from"), "integer"),
+    Column("rank_high", _("Rank, 90% interval to"), "integer"),
+    Column("published_on", _("Published by the committee on (Beijing time)"), "string"),
+)
+
+
+def _indicator_rows() -> list[dict[str, Any]]:
+    """The evaluation run the committee published last: each unit's score, its rank among
+    its peers and the 90% interval of that rank under the method's uncertainty. A run never
+    published is never read."""
+    run, results = results_public()
+    if run is None:
+        return []
+    divisions = _levels()
+    rows = []
+    for result in results:
+        division = divisions.get(result.division_id)
+        if division is None:
+            continue
+        ranked = result.ranked and result.rank is not None
+        rows.append(
+            {
+                **_division_cells(division),
+                "year": run.year,
+                "score": _one_decimal(result.score),
+                "rank": result.rank if ranked else NO_DATA,
+                "peers": result.peers if ranked else NO_DATA,
+                "rank_low": result.rank_low if ranked and result.rank_low else NO_DATA,
+                "rank_high": result.rank_high if ranked and result.rank_high else NO_DATA,
+                "published_on": _day(run.published_at),
+            }
+        )
+    return rows
+
+
 DATASETS: dict[str, Dataset] = {
     d.code: d
     for d in (
@@ -409,6 +615,68 @@ DATASETS: dict[str, Dataset] = {
             "suppressed",
             _volunteer_rows,
             keywords=("志愿服务", "志愿者", "服务时长"),
+        ),
+        Dataset(
+            "coverage-15min",
+            _("15-minute service circle: coverage by division"),
+            _(
+                "For each everyday service category, the share of residents (modelled from "
+                "each community's population over the walking network) who reach one within "
+                "the promised walking time, from the newest analysis of the 15-minute "
+                'engine; "all daily needs" counts residents who reach every essential '
+                "category. A category with no facility mapped is empty, not zero."
+            ),
+            COVERAGE_COLUMNS,
+            "access.selectors.coverage_public(): the newest finished run that is not a "
+            "what-if; SELECT division, category, population, covered, covered / population "
+            "FROM access_coveragerow WHERE run = that run (districts, streets, communities); "
+            "city = SUM(covered) / SUM(population) over the districts; share x 100, one "
+            "decimal",
+            _coverage_rows,
+            keywords=("15分钟便民生活圈", "覆盖率", "公共服务"),
+            breakdown="category",
+            breakdown_label="category_title",
+            headline=ALL_ESSENTIAL,
+        ),
+        Dataset(
+            "survey-results",
+            _("Survey results with their confidence intervals"),
+            _(
+                "Closed surveys whose results their managers published: the satisfaction "
+                "index (0-100) and the recognition rate with their 95% confidence "
+                "intervals, per division with respondents, weighted as the surveys app "
+                "weighs them. Estimates of fewer respondents than the survey's smallest "
+                "cell are suppressed, and small counts of respondents in community rows."
+            ),
+            SURVEY_COLUMNS,
+            "surveys.selectors.public_sums_by_division(each closed survey with results "
+            "published): SELECT community, COUNT(*), SUM(w), SUM(w*w), SUM(w*score), "
+            "SUM(w*score*score), SUM(w if score >= threshold) FROM surveys_response WHERE "
+            "status = complete AND score IS NOT NULL GROUP BY community; summed up to street, "
+            "district, city; index = SUM(w*score) / SUM(w), 95% interval = index +/- 1.96 "
+            "sqrt(s2 / n_eff) with Kish's n_eff; recognition likewise for the share; small "
+            "cells suppressed",
+            _survey_rows,
+            keywords=("问卷调查", "满意度", "认可度", "置信区间"),
+            breakdown="survey",
+            breakdown_label="survey_title",
+        ),
+        Dataset(
+            "indicator-scores",
+            _("Standardised indicators: scores and ranks with their intervals"),
+            _(
+                "The evaluation run the city committee published: each community's, "
+                "street's and district's score, its rank among its peers and the 90% "
+                "interval of that rank when the method's weights, normalisation, imputation "
+                "and aggregation vary. Units with too little data are scored, not ranked."
+            ),
+            INDICATOR_COLUMNS,
+            "indicators.selectors.results_public(): the finished run with the latest "
+            "published_at; SELECT division, score, rank, peers, rank_low, rank_high FROM "
+            "indicators_result WHERE run = that run; rank interval from the run's Monte "
+            "Carlo draws",
+            _indicator_rows,
+            keywords=("标准化指标", "评价", "排名"),
         ),
     )
 }

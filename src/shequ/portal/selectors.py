@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -213,9 +214,14 @@ def kind_choices() -> Sequence[tuple[str, Any]]:
 LATE_AFTER = timedelta(hours=26)  # a daily snapshot missing for more than a day and a bit
 
 
-def snapshot_latest(dataset: str, *, on: date | None = None) -> DatasetSnapshot | None:
-    """The newest complete snapshot of ``dataset`` (taken by the end of ``on`` if given)."""
+def snapshot_latest(
+    dataset: str, *, on: date | None = None, without_rows: bool = False
+) -> DatasetSnapshot | None:
+    """The newest complete snapshot of ``dataset`` (taken by the end of ``on`` if given);
+    ``without_rows``: its rows are read only when asked for."""
     queryset = DatasetSnapshot.objects.filter(dataset=dataset, status="complete")
+    if without_rows:
+        queryset = queryset.defer("rows")
     if on is not None:
         end = timezone.make_aware(datetime.combine(on + timedelta(days=1), time.min))
         queryset = queryset.filter(taken_at__lt=end)
@@ -350,6 +356,30 @@ DCAT_CONTEXT = {
 }
 
 
+@dataclass(frozen=True)
+class Cell:
+    """One figure as the dashboards show it: None is suppressed, "" is no data; an interval
+    (from, to) beside the value when the dataset has one."""
+
+    title: Any
+    value: Any
+    low: Any = None
+    high: Any = None
+
+    @property
+    def has_interval(self) -> bool:
+        return self.low not in (None, "") and self.high not in (None, "")
+
+
+def _cells(row: dict[str, Any], dataset: Dataset, columns: list[tuple[str, Any]]) -> list[Cell]:
+    bounds = {c.name: c.bounds for c in dataset.columns if c.bounds}
+    cells = []
+    for name, title in columns:
+        low, high = bounds.get(name) or ("", "")
+        cells.append(Cell(title, row.get(name), row.get(low), row.get(high)))
+    return cells
+
+
 @dataclass
 class Figure:
     """One dataset's figures for a division and its children, as frozen in a snapshot."""
@@ -359,6 +389,13 @@ class Figure:
     columns: list[tuple[str, Any]]
     own: dict[str, Any] | None
     children: list[dict[str, Any]]
+    # A dataset broken down (by category, by survey): the division's own rows, one per value.
+    own_rows: list[dict[str, Any]] = field(default_factory=list)
+    breakdown_title: Any = ""
+
+    @property
+    def empty(self) -> bool:
+        return self.own is None and not self.own_rows and not self.children
 
 
 @dataclass
@@ -386,30 +423,69 @@ def parse_day(text: str, *, today: date) -> date | None:
 def dashboard(*, code: str, on: date | None) -> Dashboard:
     """The public figures of one division (the city by default) and of its children.
     Raises: NotFound for a division that does not exist."""
-    division = Division.objects.filter(pk=code, is_active=True).first()
-    if division is None or division.level not in DASHBOARD_LEVELS:
-        raise NotFound("division_not_found", _("No such division."))
+    division = Division.objects.filter(pk=code[:12], is_active=True).first()
+    if division is None or division.level not in DASHBOARD_LEVELS or len(code) != 12:
+        raise NotFound(
+            "division_not_found",
+            _(
+                "No such division: no city, district, street or community has the code "
+                "%(code)s. Start from the city's dashboard and choose from its lists."
+            ),
+            code=code[:24],
+        )
     chain_codes = [c for c in reversed(_chain(code)) if c != code]
     parents = {d.code: d for d in Division.objects.filter(pk__in=chain_codes)}
     chain = [parents[c] for c in chain_codes if c in parents]
     figures = []
     for dataset in DATASETS.values():
-        snapshot = snapshot_latest(dataset.code, on=on)
-        figure_columns = [(c.name, c.title) for c in dataset.columns[len(DIVISION_COLUMNS) :]]
-        own, children = None, []
+        snapshot = snapshot_latest(dataset.code, on=on, without_rows=True)
+        split = {dataset.breakdown, dataset.breakdown_label} - {""}
+        split |= {name for c in dataset.columns if c.bounds for name in c.bounds}
+        figure_columns = [
+            (c.name, c.title)
+            for c in dataset.columns[len(DIVISION_COLUMNS) :]
+            if c.name not in split
+        ]
+        own: dict[str, Any] | None = None
+        own_rows: list[dict[str, Any]] = []
+        children: list[dict[str, Any]] = []
         if snapshot is not None:
-            names = snapshot.columns
-            for values in snapshot.rows:
-                row = dict(zip(names, values, strict=False))
-                if row["code"] == code:
-                    own = row
-                elif row["parent"] == code:
-                    children.append(row)
-        figures.append(Figure(dataset, snapshot, figure_columns, own, children))
+            own_rows, children = _division_rows(snapshot, dataset, code)
+            for row in (*own_rows, *children):
+                row["cells"] = _cells(row, dataset, figure_columns)
+        if not dataset.breakdown:
+            own, own_rows = (own_rows[0] if own_rows else None), []
+        label = next((c.title for c in dataset.columns if c.name == dataset.breakdown_label), "")
+        figures.append(Figure(dataset, snapshot, figure_columns, own, children, own_rows, label))
     return Dashboard(division, chain, on, figures, _sentence(division, figures))
 
 
 DASHBOARD_LEVELS = ("city", "district", "street", "community")
+FIGURE_CACHE_SECONDS = 24 * 3600
+
+
+def _division_rows(
+    snapshot: DatasetSnapshot, dataset: Dataset, code: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A division's own rows and its children's rows of one snapshot. A snapshot never
+    changes, so they are kept in the shared cache by snapshot and division: the snapshot's
+    rows (tens of thousands for the coverage) are read once, not on every page."""
+    key = f"portal:figure:{snapshot.pk}:{code}"
+    found = cache.get(key)
+    if found is not None:
+        return [dict(r) for r in found[0]], [dict(r) for r in found[1]]
+    own_rows, children = [], []
+    names = snapshot.columns
+    for values in snapshot.rows:
+        row = dict(zip(names, values, strict=False))
+        if row["code"] == code:
+            own_rows.append(row)
+        elif row["parent"] == code and (
+            not dataset.headline or row.get(dataset.breakdown) == dataset.headline
+        ):
+            children.append(row)
+    cache.set(key, (own_rows, children), timeout=FIGURE_CACHE_SECONDS)
+    return [dict(r) for r in own_rows], [dict(r) for r in children]
 
 
 def _chain(code: str) -> list[str]:

@@ -75,7 +75,7 @@ def snapshot_take(
     try:
         with transaction.atomic():
             rows = definition.rows()
-            blanked = suppress(rows, definition.columns)
+            blanked = suppress(rows, definition.columns, definition.breakdown)
             names = [c.name for c in definition.columns]
             frozen = [[_plain(row.get(n)) for n in names] for row in rows]
             snapshot = DatasetSnapshot.objects.create(

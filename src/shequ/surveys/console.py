@@ -65,6 +65,7 @@ from shequ.surveys.services.surveys import (
     survey_create,
     survey_latest_version,
     survey_open,
+    survey_results_publish,
     survey_settings_update,
 )
 from shequ.surveys.services.weights import survey_weights_compute
@@ -561,6 +562,39 @@ def survey_weights(request: HttpRequest, survey_id: int) -> HttpResponse:
         messages.error(request, str(error))
     else:
         messages.success(request, _("Weights recomputed."))
+    return redirect("surveys_console:results", survey_id=survey.pk)
+
+
+@staff_required
+@require_POST
+def survey_publish(request: HttpRequest, survey_id: int) -> HttpResponse:
+    """Publish a closed survey's results to the public dashboards, or withdraw them."""
+    survey = _managed(request, survey_id)
+    publish = request.POST.get("publish") == "1"
+    try:
+        survey_results_publish(
+            actor=request.user, survey_id=survey.pk, publish=publish, ip=client_ip(request)
+        )
+    except DomainError as error:
+        if isinstance(error, NotFound):
+            raise
+        messages.error(request, str(error))
+        return redirect("surveys_console:results", survey_id=survey.pk)
+    # The public dashboards read frozen snapshots: freeze the survey results now.
+    from shequ.portal.services import snapshot_take
+
+    snapshot = snapshot_take(dataset="survey-results", actor=request.user)
+    if snapshot.status != snapshot.Status.COMPLETE:
+        messages.warning(
+            request,
+            _("The results' dataset could not be frozen now; the nightly snapshot will retry."),
+        )
+    messages.success(
+        request,
+        _("The results are published on the public dashboards.")
+        if publish
+        else _("The results are no longer on the public dashboards."),
+    )
     return redirect("surveys_console:results", survey_id=survey.pk)
 
 

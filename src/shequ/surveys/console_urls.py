@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:survey_id>/results/", console.survey_results, name="results"),
     path("<int:survey_id>/results/xlsx/", console.survey_results_xlsx, name="results_xlsx"),
     path("<int:survey_id>/weights/", console.survey_weights, name="weights"),
+    path("<int:survey_id>/results/publish/", console.survey_publish, name="publish"),
     path("<int:survey_id>/interviews/", console.interview_list, name="interviews"),
     path("<int:survey_id>/interviews/<int:invitation_id>/", console.interview, name="interview"),
     path("<int:survey_id>/export/", console.export_start, name="export"),

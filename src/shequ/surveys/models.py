@@ -103,6 +103,11 @@ class Survey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Set when a manager publishes the closed survey's results to the public dashboards;
+    # empty: the results stay with staff.
+    results_published_at = models.DateTimeField(
+        _("results published to the public"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("survey")

@@ -775,3 +775,38 @@ def owner_area_choices(user: Any) -> list[tuple[str, str]]:
                 (child.code, f"— {child.name}") for child in division_children(root.code)
             )
     return choices
+
+
+# --- public (no login): only closed surveys whose results a manager published -------------
+
+
+def surveys_published() -> list[Survey]:
+    return list(
+        Survey.objects.filter(
+            status=Survey.Status.CLOSED, results_published_at__isnull=False
+        ).order_by("-closed_at", "-id")
+    )
+
+
+def public_sums_by_division(survey: Survey) -> dict[str, Sums]:
+    """Σw, Σw², Σwx, Σwx², Σw·hit and n of a published survey's complete scored responses per
+    community, street, district and the city (one grouped query, summed up in Python).
+    Raises: NotFound when the survey's results are not published."""
+    if survey.results_published_at is None or survey.status != Survey.Status.CLOSED:
+        raise NotFound("survey_not_found", _("No such survey."))
+    grouped = (
+        Response.objects.filter(survey=survey, status=Response.Status.COMPLETE, score__isnull=False)
+        .exclude(community_code="")
+        .values("community_code")
+        .annotate(**_sums_annotations(survey.recognition_threshold))
+        .order_by()
+    )
+    out: dict[str, Sums] = {}
+    for row in grouped:
+        sums = _sums(row)
+        community = row["community_code"]
+        for code in dict.fromkeys(
+            [community, *(_level_code(community, level) for level in LEVELS), CITY_CODE]
+        ):
+            out[code] = _add(out.get(code, EMPTY_SUMS), sums)
+    return out

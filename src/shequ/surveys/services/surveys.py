@@ -187,3 +187,34 @@ def survey_close(*, actor: Any, survey_id: int, ip: str | None = None) -> Survey
             ip=ip,
         )
     return survey
+
+
+def survey_results_publish(
+    *, actor: Any, survey_id: int, publish: bool, ip: str | None = None
+) -> Survey:
+    """Show (or stop showing) a closed survey's results, with their confidence intervals, on
+    the public dashboards. Raises: NotFound, DomainError(survey_not_closed, ...)."""
+    with transaction.atomic():
+        survey = _survey_for_update(survey_id)
+        _require_manager(actor, survey)
+        if publish and survey.status != Survey.Status.CLOSED:
+            raise DomainError(
+                "survey_not_closed", _("Close the survey before publishing its results.")
+            )
+        if publish == (survey.results_published_at is not None):
+            raise DomainError(
+                "results_already_published" if publish else "results_not_published",
+                _("The results are already published.")
+                if publish
+                else _("The results are not published."),
+            )
+        survey.results_published_at = timezone.now() if publish else None
+        survey.save(update_fields=["results_published_at"])
+        audit_record(
+            actor=actor,
+            verb="survey.results_published" if publish else "survey.results_withdrawn",
+            target=survey,
+            division_code=survey.division_id,
+            ip=ip,
+        )
+    return survey
