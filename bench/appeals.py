@@ -96,7 +96,8 @@ def seed_catalogue(with_rows: int) -> None:
     )
     CatalogueVersion.objects.create(number=1, note="bench")
     with connection.cursor() as cursor:
-        # Category c300 (and those past ``with_rows``) have no row at all: its requests go to the district (兜底).
+        # Category c300 (and those past ``with_rows``) have no row at all: their requests go
+        # to the district (兜底).
         cursor.execute(
             """
             INSERT INTO appeals_routingrow (category_id, place_id, unit_id, added_in, retired_in)
@@ -240,9 +241,7 @@ def run(open_: int, total: int, with_rows: int, lookups: int, repeats: int) -> N
 
     def suggest(category_id: int, lon: float, lat: float) -> int:
         return len(
-            selectors.similar_open(
-                category_id=category_id, longitude=lon, latitude=lat, now=NOW
-            )
+            selectors.similar_open(category_id=category_id, longitude=lon, latitude=lat, now=NOW)
         )
 
     with connection.cursor() as cursor:
@@ -287,7 +286,11 @@ def run(open_: int, total: int, with_rows: int, lookups: int, repeats: int) -> N
             t = time.perf_counter()
             suggest(category_id, lon, lat)
             times.append(time.perf_counter() - t)
-    bench(f"appeals_similar_unindexed_median_{size(open_)}_open", statistics.median(times) * 1000, "ms")
+    bench(
+        f"appeals_similar_unindexed_median_{size(open_)}_open",
+        statistics.median(times) * 1000,
+        "ms",
+    )
 
     # --- the monthly rates ------------------------------------------------------------------
     since, until = MONTH
@@ -296,7 +299,8 @@ def run(open_: int, total: int, with_rows: int, lookups: int, repeats: int) -> N
         t = time.perf_counter()
         rows = selectors.unit_rates(since=since, until=until)
         times.append(time.perf_counter() - t)
-    assert rows and sum(r.dispatched for r in rows) > 0
+    assert rows
+    assert sum(r.dispatched for r in rows) > 0
     bench(f"appeals_unit_rates_month_max_{size(total)}", max(times) * 1000, "ms")
     bench("appeals_unit_rates_units", len(rows), "units")
     bench("appeals_unit_rates_dispatched", sum(r.dispatched for r in rows), "requests")

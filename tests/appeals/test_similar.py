@@ -34,9 +34,7 @@ def fixed_now() -> Iterator[None]:
 
 
 def similar_to(lon_lat: tuple[float, float], code: str = "ludeng") -> list[Appeal]:
-    found = similar_check(
-        category_id=category(code).pk, longitude=lon_lat[0], latitude=lon_lat[1]
-    )
+    found = similar_check(category_id=category(code).pk, longitude=lon_lat[0], latitude=lon_lat[1])
     return [s.appeal for s in found]
 
 
@@ -222,17 +220,13 @@ def test_send_shows_similar_first_then_files_anyway(client: Client, resident: Us
 
 def test_the_check_step_says_when_nothing_is_similar(client: Client, resident: User) -> None:
     client.force_login(resident)
-    page = client.post(
-        "/appeals/new/", _form(action="check", category=category("zaosheng").pk)
-    )
+    page = client.post("/appeals/new/", _form(action="check", category=category("zaosheng").pk))
     assert page.status_code == 200
     assert 'data-testid="me-too-none"' in page.text
     assert not Appeal.objects.exists()
 
 
-def test_the_check_step_with_a_pin_outside_the_city_says_so(
-    client: Client, resident: User
-) -> None:
+def test_the_check_step_with_a_pin_outside_the_city_says_so(client: Client, resident: User) -> None:
     client.force_login(resident)
     page = client.post(
         "/appeals/new/",

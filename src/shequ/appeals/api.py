@@ -126,7 +126,10 @@ def follow(request: HttpRequest, appeal_id: int) -> dict[str, object]:
     appeal = selectors.appeal_get_public(appeal_id=appeal_id, user=user)
     already = appeal.reporter_id == user.pk or selectors.is_follower(appeal=appeal, user=user)
     appeal_follow(actor=user, appeal_id=appeal_id, ip=client_ip(request))
-    return {"appeal": selectors.appeal_get_public(appeal_id=appeal_id, user=user), "already": already}
+    return {
+        "appeal": selectors.appeal_get_public(appeal_id=appeal_id, user=user),
+        "already": already,
+    }
 
 
 @router.post("", response={201: AppealOut})

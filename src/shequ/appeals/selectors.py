@@ -27,6 +27,7 @@ from shequ.core.errors import NotFound
 from shequ.core.scopes import Role, areas_q, within
 from shequ.people.permissions import READERS, areas_of
 
+
 def category_list(*, include_inactive: bool = False) -> QuerySet[Category]:
     """Categories a resident may choose (out-of-scope ones included, to be told where to go)."""
     queryset = Category.objects.all()

@@ -114,9 +114,7 @@ def new(request: HttpRequest) -> HttpResponse:
             status = 400
         else:
             if not checking and not similar:
-                messages.success(
-                    request, _("Received as %(number)s.") % {"number": appeal.number}
-                )
+                messages.success(request, _("Received as %(number)s.") % {"number": appeal.number})
                 return redirect("appeals:detail", appeal_id=appeal.pk)
     context = intake_context(request, form, community)
     context.update(similar=similar, may_join=True)
