@@ -207,6 +207,16 @@ def run(open_: int, total: int, with_rows: int, lookups: int, repeats: int) -> N
     seed_requests(open_, total)
     bench(f"appeals_seed_{size(total)}_requests_seconds", time.perf_counter() - started, "s")
 
+    # --- the floor: one round trip to PostgreSQL on this (shared) machine ---------------------
+    times = []
+    with connection.cursor() as cursor:
+        for _ in range(lookups):
+            t = time.perf_counter()
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+            times.append(time.perf_counter() - t)
+    bench("appeals_select_1_round_trip_p95", p95(times), "ms")
+
     # --- routing ----------------------------------------------------------------------------
     categories = list(Category.objects.exclude(code=f"c{CATEGORIES}"))
     routed = [c for c in categories if c.position < with_rows]
@@ -232,6 +242,7 @@ def run(open_: int, total: int, with_rows: int, lookups: int, repeats: int) -> N
 
     # --- "me too" ---------------------------------------------------------------------------
     ids = [c.pk for c in categories]
+    since30 = NOW - timedelta(days=30)
 
     def pins(n: int) -> list[tuple[int, float, float]]:
         return [
@@ -250,10 +261,25 @@ def run(open_: int, total: int, with_rows: int, lookups: int, repeats: int) -> N
             "('awaiting', 'dispatched', 'in_progress', 'returned') AND NOT is_private "
             "AND latitude BETWEEN 30.6 AND 30.602 AND longitude BETWEEN 104.0 AND 104.002 "
             "AND created_at >= %s",
-            [ids[0], NOW - timedelta(days=30)],
+            [ids[0], since30],
         )
         plan = " ".join(row[0] for row in cursor.fetchall())
     bench("appeals_similar_uses_index", 1 if "appeal_similar" in plan else 0, "bool")
+    # The database's own time for one suggestion (planning and execution, no round trip).
+    with connection.cursor() as cursor:
+        spent = []
+        for category_id, lon, lat in pins(max(lookups // 10, 10)):
+            cursor.execute(
+                "EXPLAIN (ANALYZE, FORMAT JSON) SELECT id FROM appeals_appeal "
+                "WHERE category_id = %s AND status IN "
+                "('awaiting', 'dispatched', 'in_progress', 'returned') AND NOT is_private "
+                "AND latitude BETWEEN %s AND %s AND longitude BETWEEN %s AND %s "
+                "AND created_at >= %s",
+                [category_id, lat - 0.0018, lat + 0.0018, lon - 0.0021, lon + 0.0021, since30],
+            )
+            (report,) = cursor.fetchone()
+            spent.append((report[0]["Planning Time"] + report[0]["Execution Time"]) / 1000)
+    bench(f"appeals_similar_db_time_p95_{size(open_)}_open", p95(spent), "ms")
     found = 0
     times = []
     for category_id, lon, lat in pins(lookups):

@@ -77,7 +77,7 @@ def categories(request: HttpRequest) -> list[Category]:
     return list(selectors.category_list())
 
 
-class SimilarOut(Schema):
+class AppealSimilarOut(Schema):
     id: int
     number: str
     category: str
@@ -90,7 +90,7 @@ class SimilarOut(Schema):
     distance_m: int | None
 
 
-@router.get("/similar", response=list[SimilarOut], auth=None)
+@router.get("/similar", response=list[AppealSimilarOut], auth=None)
 def similar(request: HttpRequest, category: int, lat: str, lng: str) -> list[dict[str, object]]:
     """ "Me too" before filing: open public requests of ``category`` received in the last
     30 days within 200 m of the pin (``lat``, ``lng``, WGS-84 degrees), nearest first. Follow
@@ -113,12 +113,12 @@ def similar(request: HttpRequest, category: int, lat: str, lng: str) -> list[dic
     ]
 
 
-class FollowOut(Schema):
+class AppealFollowOut(Schema):
     appeal: AppealOut
     already: bool
 
 
-@router.post("/{appeal_id}/follow", response=FollowOut)
+@router.post("/{appeal_id}/follow", response=AppealFollowOut)
 def follow(request: HttpRequest, appeal_id: int) -> dict[str, object]:
     """ "Me too" (我也遇到了): follow an open public request instead of filing it again; the
     caller hears of every public change. Following twice changes nothing (``already``)."""
