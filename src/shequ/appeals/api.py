@@ -10,7 +10,7 @@ from ninja.pagination import paginate
 
 from shequ.appeals import selectors
 from shequ.appeals.models import Appeal, Category
-from shequ.appeals.services.intake import appeal_submit
+from shequ.appeals.services.intake import appeal_follow, appeal_submit, similar_check
 from shequ.core.services import client_ip
 from shequ.people.models import User
 from shequ.sso.api_auth import API_AUTH
@@ -75,6 +75,61 @@ class AppealOut(Schema):
 def categories(request: HttpRequest) -> list[Category]:
     """Categories a request may have; out-of-scope ones say where to go instead."""
     return list(selectors.category_list())
+
+
+class AppealSimilarOut(Schema):
+    id: int
+    number: str
+    category: str
+    status: str
+    status_label: str
+    description: str
+    longitude: float | None
+    latitude: float | None
+    created_at: datetime
+    distance_m: int | None
+
+
+@router.get("/similar", response=list[AppealSimilarOut], auth=None)
+def similar(request: HttpRequest, category: int, lat: str, lng: str) -> list[dict[str, object]]:
+    """ "Me too" before filing: open public requests of ``category`` received in the last
+    30 days within 200 m of the pin (``lat``, ``lng``, WGS-84 degrees), nearest first. Follow
+    one (``POST /{id}/follow``) instead of filing the same problem again."""
+    found = similar_check(category_id=category, longitude=lng, latitude=lat)
+    return [
+        {
+            "id": s.appeal.pk,
+            "number": s.appeal.number,
+            "category": s.appeal.category.name,
+            "status": s.appeal.status,
+            "status_label": str(s.appeal.get_status_display()),
+            "description": s.appeal.description,
+            "longitude": s.appeal.longitude,
+            "latitude": s.appeal.latitude,
+            "created_at": s.appeal.created_at,
+            "distance_m": s.metres,
+        }
+        for s in found
+    ]
+
+
+class AppealFollowOut(Schema):
+    appeal: AppealOut
+    already: bool
+
+
+@router.post("/{appeal_id}/follow", response=AppealFollowOut)
+def follow(request: HttpRequest, appeal_id: int) -> dict[str, object]:
+    """ "Me too" (我也遇到了): follow an open public request instead of filing it again; the
+    caller hears of every public change. Following twice changes nothing (``already``)."""
+    user = cast(User, request.user)
+    appeal = selectors.appeal_get_public(appeal_id=appeal_id, user=user)
+    already = appeal.reporter_id == user.pk or selectors.is_follower(appeal=appeal, user=user)
+    appeal_follow(actor=user, appeal_id=appeal_id, ip=client_ip(request))
+    return {
+        "appeal": selectors.appeal_get_public(appeal_id=appeal_id, user=user),
+        "already": already,
+    }
 
 
 @router.post("", response={201: AppealOut})

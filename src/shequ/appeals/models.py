@@ -213,6 +213,16 @@ class Appeal(models.Model):
             models.Index(fields=["unit", "status", "deadline_at"], name="appeal_unit_queue"),
             models.Index(fields=["status", "deadline_at"], name="appeal_queue"),
             models.Index(fields=["reporter", "-created_at"], name="appeal_reporter"),
+            # "Me too" (``selectors.similar_open``): open public requests of one category in
+            # a bounding box around the pin. The statuses are ``OPEN_STATUSES``.
+            models.Index(
+                fields=["category", "latitude", "longitude", "created_at"],
+                condition=Q(
+                    status__in=["awaiting", "dispatched", "in_progress", "returned"],
+                    is_private=False,
+                ),
+                name="appeal_similar",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -3,7 +3,7 @@ public list and map, and the units' monthly rates (三率) computed from the raw
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
@@ -27,8 +27,6 @@ from shequ.core.errors import NotFound
 from shequ.core.scopes import Role, areas_q, within
 from shequ.people.permissions import READERS, areas_of
 
-NEARBY_METRES = 500
-
 
 def category_list(*, include_inactive: bool = False) -> QuerySet[Category]:
     """Categories a resident may choose (out-of-scope ones included, to be told where to go)."""
@@ -49,30 +47,89 @@ def _metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     return math.hypot(dx, dy)
 
 
+# "Me too": open public requests of the same category within this many metres of the pin,
+# received within this many days, are offered before a new one is filed.
+SIMILAR_METRES = 200
+SIMILAR_DAYS = 30
+SIMILAR_LIMIT = 5
+# Candidates read from the bounding box at most (then measured and sorted nearest first).
+SIMILAR_SCAN = 500
+METRES_PER_DEGREE_LAT = 110_540
+METRES_PER_DEGREE_LON = 111_320
+
+
+@dataclass(frozen=True)
+class Similar:
+    """An open request like the one being filed, and how far it is from the pin (None: no
+    pin given, it is in the same community)."""
+
+    appeal: Appeal
+    metres: int | None
+
+
+def similar_open(
+    *,
+    category_id: int,
+    longitude: float | None,
+    latitude: float | None,
+    community_code: str = "",
+    now: datetime | None = None,
+    metres: int = SIMILAR_METRES,
+    days: int = SIMILAR_DAYS,
+    limit: int = SIMILAR_LIMIT,
+) -> list[Similar]:
+    """Open public requests of the same category received in the last ``days`` days, within
+    ``metres`` of the pin, nearest first; without a pin, those of the same community, newest
+    first. Private requests are never offered.
+
+    With a pin, one range scan of the partial index ``appeal_similar`` (category, latitude,
+    longitude, created_at of open public requests) over the pin's bounding box, then the exact
+    distance of those few candidates.
+    """
+    since = (now or timezone.now()) - timedelta(days=days)
+    base = Appeal.objects.filter(
+        category_id=category_id,
+        status__in=Appeal.OPEN_STATUSES,
+        is_private=False,
+        created_at__gte=since,
+    ).select_related("category")
+    if longitude is None or latitude is None:
+        if not community_code:
+            return []
+        rows = base.filter(community_id=community_code).order_by("-created_at", "-id")[:limit]
+        return [Similar(a, None) for a in rows]
+    dlat = metres / METRES_PER_DEGREE_LAT
+    dlon = metres / (METRES_PER_DEGREE_LON * math.cos(math.radians(latitude)))
+    candidates = base.filter(
+        latitude__gte=latitude - dlat,
+        latitude__lte=latitude + dlat,
+        longitude__gte=longitude - dlon,
+        longitude__lte=longitude + dlon,
+    ).order_by()[:SIMILAR_SCAN]
+    measured = sorted(
+        (
+            (_metres(longitude, latitude, a.longitude, a.latitude), a.pk, a)
+            for a in candidates
+            if a.longitude is not None and a.latitude is not None
+        ),
+        key=lambda found: (found[0], found[1]),
+    )
+    return [Similar(a, round(d)) for d, _pk, a in measured if d <= metres][:limit]
+
+
 def nearby_open(
     *, category_id: int, community_code: str, longitude: float | None, latitude: float | None
 ) -> list[Appeal]:
-    """Open public requests of the same category in the same street, nearest first (within
-    500 m when a pin is given): offered before submitting ("me too")."""
-    street = community_code[:9] + "000"
-    rows = list(
-        Appeal.objects.filter(
-            within("community_id", street),
+    """The requests of ``similar_open`` alone (for the Open311 notice)."""
+    return [
+        s.appeal
+        for s in similar_open(
             category_id=category_id,
-            status__in=Appeal.OPEN_STATUSES,
-            is_private=False,
+            longitude=longitude,
+            latitude=latitude,
+            community_code=community_code,
         )
-        .select_related("category")
-        .order_by("-created_at")[:200]
-    )
-    if longitude is None or latitude is None:
-        return [a for a in rows if a.community_id == community_code][:5]
-    near = [
-        (_metres(longitude, latitude, a.longitude, a.latitude), a)
-        for a in rows
-        if a.longitude is not None and a.latitude is not None
     ]
-    return [a for d, a in sorted(near, key=lambda pair: pair[0]) if d <= NEARBY_METRES][:5]
 
 
 # --- residents ------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from shequ.appeals import selectors
 from shequ.appeals.forms import IntakeForm, RateForm
 from shequ.appeals.models import Appeal, AppealPhoto, Satisfaction
 from shequ.appeals.services.handling import appeal_rate
-from shequ.appeals.services.intake import appeal_follow, appeal_submit
+from shequ.appeals.services.intake import appeal_follow, appeal_submit, similar_check
 from shequ.core.digits import digits_or_none
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
@@ -73,49 +73,68 @@ def intake_context(request: HttpRequest, form: IntakeForm, community: str) -> di
 
 @login_required
 def new(request: HttpRequest) -> HttpResponse:
-    """The phone page: category, description, photos, pin or "use my location", address."""
+    """The phone page: category, description, photos, pin or "use my location", address.
+
+    "Me too" works without scripts: the "check for similar" button (``action=check``) shows
+    the open requests like it nearby and files nothing; "Send" shows them first too when there
+    are any and the resident has not seen them yet (``file_anyway`` not set), each with a
+    "我也遇到了" button that joins it instead (the follow view), and a "file anyway" button.
+    With scripts the list appears as soon as the category and the pin are chosen.
+    """
     resident = getattr(request.user, "resident", None)
     community = request.POST.get("community") or (resident.community_id if resident else "")
     form = IntakeForm(request.POST or None)
     status = 200
+    similar: list[selectors.Similar] | None = None
     if request.method == "POST":
+        checking = request.POST.get("action") == "check"
         try:
-            appeal = appeal_submit(
-                actor=cast(User, request.user),
-                category_id=request.POST.get("category"),
-                description=request.POST.get("description", ""),
-                community_code=community,
-                longitude=request.POST.get("longitude"),
-                latitude=request.POST.get("latitude"),
-                address=request.POST.get("address", ""),
-                photos=request.FILES.getlist("photos"),
-                is_private=request.POST.get("is_private") == "1",
-                ip=client_ip(request),
-            )
+            if checking or request.POST.get("file_anyway") != "1":
+                similar = similar_check(
+                    category_id=request.POST.get("category"),
+                    community_code=community,
+                    longitude=request.POST.get("longitude"),
+                    latitude=request.POST.get("latitude"),
+                )
+            if not checking and not similar:
+                appeal = appeal_submit(
+                    actor=cast(User, request.user),
+                    category_id=request.POST.get("category"),
+                    description=request.POST.get("description", ""),
+                    community_code=community,
+                    longitude=request.POST.get("longitude"),
+                    latitude=request.POST.get("latitude"),
+                    address=request.POST.get("address", ""),
+                    photos=request.FILES.getlist("photos"),
+                    is_private=request.POST.get("is_private") == "1",
+                    ip=client_ip(request),
+                )
         except DomainError as error:
             add_domain_error(form, error)
             status = 400
         else:
-            messages.success(request, _("Received as %(number)s.") % {"number": appeal.number})
-            return redirect("appeals:detail", appeal_id=appeal.pk)
-    return render(
-        request, "appeals/new.html", intake_context(request, form, community), status=status
-    )
+            if not checking and not similar:
+                messages.success(request, _("Received as %(number)s.") % {"number": appeal.number})
+                return redirect("appeals:detail", appeal_id=appeal.pk)
+    context = intake_context(request, form, community)
+    context.update(similar=similar, may_join=True)
+    return render(request, "appeals/new.html", context, status=status)
 
 
 def nearby(request: HttpRequest) -> HttpResponse:
     """ "Me too": open requests of the same category close by (a fragment for the form)."""
     category_id = _int(request.GET.get("category"))
     community = digits_or_none(request.GET.get("community") or "") or ""
-    found: list[Appeal] = []
+    found: list[selectors.Similar] = []
     if category_id and len(community) == 12:
-        found = selectors.nearby_open(
+        found = selectors.similar_open(
             category_id=category_id,
             community_code=community,
             longitude=_float(request.GET.get("longitude")),
             latitude=_float(request.GET.get("latitude")),
         )
-    return render(request, "appeals/_nearby.html", {"nearby": found})
+    join = request.GET.get("join") == "1" and request.user.is_authenticated
+    return render(request, "appeals/_nearby.html", {"similar": found, "seen": True, "join": join})
 
 
 def places(request: HttpRequest) -> JsonResponse:
@@ -193,8 +212,17 @@ def rate(request: HttpRequest, appeal_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def follow(request: HttpRequest, appeal_id: int) -> HttpResponse:
+    """Follow a request ("me too", also the "我也遇到了" button of the intake): once only."""
+    user = cast(User, request.user)
+    appeal = selectors.appeal_get_public(appeal_id=appeal_id, user=user)
+    if appeal.reporter_id == user.pk:
+        messages.info(request, _("This is your own request: you hear of every change."))
+        return redirect("appeals:detail", appeal_id=appeal_id)
+    if selectors.is_follower(appeal=appeal, user=user):
+        messages.info(request, _("You already follow this request."))
+        return redirect("appeals:detail", appeal_id=appeal_id)
     try:
-        appeal_follow(actor=cast(User, request.user), appeal_id=appeal_id, ip=client_ip(request))
+        appeal_follow(actor=user, appeal_id=appeal_id, ip=client_ip(request))
     except NotFound:
         raise
     except DomainError as error:

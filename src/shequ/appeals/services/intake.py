@@ -2,6 +2,7 @@
 routing by the dispatch catalogue, dispatch; and "me too". Shared by the ticket's life:
 the photo checks and telling the unit and the residents."""
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,7 @@ from shequ.appeals.permissions import (
     may_dispatch,
 )
 from shequ.appeals.routing import route
+from shequ.appeals.selectors import Similar, similar_open
 from shequ.core.digits import digits_or_none
 from shequ.core.errors import DomainError, NotFound, PermissionDenied
 from shequ.core.pii import PIIKind, PIIValue
@@ -73,17 +75,28 @@ def _community(code: Any) -> Division:
     return community
 
 
-def _point(longitude: Any, latitude: Any, community: Division) -> tuple[float | None, float | None]:
-    if longitude in (None, "") and latitude in (None, ""):
-        return None, None
+def read_pin(longitude: Any, latitude: Any) -> tuple[float, float]:
+    """A map pin as (longitude, latitude), both given, finite and inside Chengdu.
+
+    Raises: DomainError ``bad_location`` / ``outside_city``.
+    """
     try:
         lon, lat = float(longitude), float(latitude)
     except (TypeError, ValueError):
         raise DomainError(
             "bad_location", _("The map pin could not be read."), field="location"
         ) from None
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        raise DomainError("bad_location", _("The map pin could not be read."), field="location")
     if not in_chengdu_bbox(lon, lat):
         raise DomainError("outside_city", _("The map pin is outside Chengdu."), field="location")
+    return lon, lat
+
+
+def _point(longitude: Any, latitude: Any, community: Division) -> tuple[float | None, float | None]:
+    if longitude in (None, "") and latitude in (None, ""):
+        return None, None
+    lon, lat = read_pin(longitude, latitude)
     district = Division.objects.get(pk=community.code[:6] + "000000")
     if not district_contains(district, lon, lat):
         raise DomainError(
@@ -262,6 +275,31 @@ def appeal_submit(
         ip=ip,
     )
     return appeal
+
+
+def similar_check(
+    *, category_id: Any, longitude: Any, latitude: Any, community_code: Any = None
+) -> list[Similar]:
+    """ "Me too" before filing: open public requests like this one nearby (see
+    ``selectors.similar_open``). The category, the community (when given) and the pin are
+    checked as ``appeal_submit`` checks them; without a community the pin is required.
+    Nothing is written.
+
+    Raises: DomainError ``category_gone`` / ``out_of_scope`` / ``community_required`` /
+    ``bad_location`` / ``outside_city`` / ``outside_district``.
+    """
+    category = _category(category_id)
+    if community_code is None:
+        lon, lat = read_pin(longitude, latitude)
+        return similar_open(category_id=category.pk, longitude=lon, latitude=lat)
+    community = _community(community_code)
+    pin_lon, pin_lat = _point(longitude, latitude, community)
+    return similar_open(
+        category_id=category.pk,
+        longitude=pin_lon,
+        latitude=pin_lat,
+        community_code=community.code,
+    )
 
 
 @transaction.atomic

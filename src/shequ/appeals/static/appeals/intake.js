@@ -52,7 +52,8 @@
     if (!category.value || !community.value) { nearby.innerHTML = ""; return; }
     var q = "?category=" + encodeURIComponent(category.value) +
       "&community=" + encodeURIComponent(community.value) +
-      "&longitude=" + encodeURIComponent(lon.value) + "&latitude=" + encodeURIComponent(lat.value);
+      "&longitude=" + encodeURIComponent(lon.value) + "&latitude=" + encodeURIComponent(lat.value) +
+      (nearby.dataset.join === "1" ? "&join=1" : "");
     fetch(nearby.dataset.url + q).then(function (r) { return r.text(); }).then(function (html) {
       nearby.innerHTML = html;
       nearby.dataset.checked = "1";
