@@ -703,7 +703,7 @@ class Debate(models.Model):
     residents argue for or against (comments with a stance), staff close it with a summary."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", _("Open for arguments")
         CLOSED = "closed", _("Closed with a summary")
 
     community = models.ForeignKey(
@@ -725,7 +725,7 @@ class Debate(models.Model):
     status = models.CharField(
         _("status"), max_length=8, choices=Status.choices, default=Status.OPEN, db_index=True
     )
-    summary = models.TextField(_("summary"), max_length=4000, blank=True)
+    summary = models.TextField(_("debate summary"), max_length=4000, blank=True)
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

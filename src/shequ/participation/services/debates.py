@@ -53,18 +53,18 @@ def debate_open(
     text = plain_text(description, field="description", max_length=TEXT_MAX)
     starts = now if opens_at in (None, "") else _moment(opens_at, field="opens_at")
     ends = _moment(closes_at, field="closes_at")
-    if ends <= starts:
-        raise DomainError(
-            "closes_before_opening",
-            _("The debate must close after it opens."),
-            field="closes_at",
-        )
     if ends <= now:
         raise DomainError(
             "closes_in_past",
             _("The closing time %(when)s has passed: choose a later one."),
             field="closes_at",
             when=local_minute(ends),
+        )
+    if ends <= starts:
+        raise DomainError(
+            "closes_before_opening",
+            _("The debate must close after it opens."),
+            field="closes_at",
         )
     council = None
     if council_id is not None:
