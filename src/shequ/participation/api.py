@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
-from shequ.participation import pabulib, selectors
+from shequ.participation import open_data, pabulib, selectors
 from shequ.participation.models import Answer, Comment, Council, Debate, Proposal, Round
 from shequ.participation.services import (
     answers,
@@ -293,6 +293,20 @@ def export_round(request: HttpRequest, round_id: int) -> HttpResponse:
         return HttpResponse(status=404)
     response = HttpResponse(pabulib.round_export(budget_round), content_type="text/plain")
     response["Content-Disposition"] = f'attachment; filename="round-{round_id}.pb"'
+    return response
+
+
+@router.get("/rounds/{round_id}/results.csv")
+def export_round_results(request: HttpRequest, round_id: int) -> HttpResponse:
+    """The round's projects with costs, votes and whether each counting method selected
+    them (CSV, counts only), once the results are out."""
+    budget_round = selectors.round_get(round_id)
+    if budget_round.phase not in (Round.Phase.RESULTS, Round.Phase.IMPLEMENTATION):
+        return HttpResponse(status=404)
+    response = HttpResponse(
+        open_data.round_results_csv(budget_round), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="round-{round_id}-results.csv"'
     return response
 
 
