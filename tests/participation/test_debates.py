@@ -8,8 +8,8 @@ import pytest
 import time_machine
 from django.test import Client
 
-from shequ.core.models import AuditEvent
 from shequ.core.errors import DomainError, NotFound, PermissionDenied
+from shequ.core.models import AuditEvent
 from shequ.notices.models import Message
 from shequ.participation.models import Comment, Debate
 from shequ.participation.services import comments, debates
@@ -59,7 +59,8 @@ def test_residents_argue_and_staff_close_with_a_summary(place: Place, client: Cl
     page = client.get(f"/participation/debates/{debate.pk}/").content.decode()
     assert "东门停车场要不要改成口袋公园？" in page
     assert "倪家桥社区居民议事会" in page
-    assert "赞成（1）" in page and "反对（1）" in page
+    assert "赞成（1）" in page
+    assert "反对（1）" in page
     assert "可以在路边划车位" in page
     assert "登录后发表观点" in page
 
@@ -157,9 +158,7 @@ def test_who_may_argue(place: Place) -> None:
     assert not Comment.objects.exists()
 
 
-def test_a_worker_of_another_community_cannot_open_or_close(
-    place: Place, client: Client
-) -> None:
+def test_a_worker_of_another_community_cannot_open_or_close(place: Place, client: Client) -> None:
     with pytest.raises(NotFound):
         debates.debate_open(
             actor=place.other_worker,
@@ -225,7 +224,11 @@ def test_console_opens_and_closes(place: Place, client: Client) -> None:
     assert "倪家桥社区居民议事会" in form
     response = client.post(
         url,
-        {"title": "要不要装充电桩？", "description": "电动车充电难", "closes_at": "2026-05-01T18:00"},
+        {
+            "title": "要不要装充电桩？",
+            "description": "电动车充电难",
+            "closes_at": "2026-05-01T18:00",
+        },
     )
     assert response.status_code == 400
     assert "已过" in response.content.decode()

@@ -51,7 +51,8 @@ def test_results_csv_and_pabulib_from_the_results_page(place: Place, client: Cli
         "票数",
     ]
     # The round's own method (equal shares) comes first, then the other.
-    assert rows[0][8].startswith("入选（") and len(rows[0]) == 10
+    assert rows[0][8].startswith("入选（")
+    assert len(rows[0]) == 10
     by_title = {row[5]: row for row in rows[1:]}
     assert set(by_title) == {"口袋公园", "加装扶手", "读书角"}
     assert [by_title[t][7] for t in ("口袋公园", "加装扶手", "读书角")] == ["2", "1", "2"]

@@ -39,27 +39,24 @@ def round_results_csv(budget_round: Round) -> bytes:
         _("Project"),
         _("Cost (yuan)"),
         _("Votes"),
-        *[
-            _("Selected by %(method)s") % {"method": Round.Method(r.method).label}
-            for r in results
-        ],
+        *[_("Selected by %(method)s") % {"method": Round.Method(r.method).label} for r in results],
     ]
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)
     projects = RoundProject.objects.filter(pk__in=list(costs)).order_by("id")
-    for project in projects:
+    for row in projects:
         writer.writerow(
             [
                 _cell(budget_round.title),
                 budget_round.community_id,
                 budget,
                 len(ballots),
-                project.pk,
-                _cell(project.title),
-                costs[project.pk],
-                votes[project.pk],
-                *[_("yes") if project.pk in r.winners else _("no") for r in results],
+                row.pk,
+                _cell(row.title),
+                costs[row.pk],
+                votes[row.pk],
+                *[_("yes") if row.pk in r.winners else _("no") for r in results],
             ]
         )
     return out.getvalue().encode("utf-8-sig")

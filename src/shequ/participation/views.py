@@ -426,9 +426,7 @@ def debate_list(request: HttpRequest, code: str) -> HttpResponse:
     page = Paginator(selectors.debate_list_public(community_code=code), 20).get_page(
         request.GET.get("page")
     )
-    return render(
-        request, "participation/debates.html", {"community": division, "page": page}
-    )
+    return render(request, "participation/debates.html", {"community": division, "page": page})
 
 
 def debate_detail(request: HttpRequest, debate_id: int) -> HttpResponse:
