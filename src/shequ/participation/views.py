@@ -377,7 +377,12 @@ def comment_post(request: HttpRequest, target: str, key: str) -> HttpResponse:
             parent_id=parent,
             stance=request.POST.get("stance", ""),
         )
-        messages.success(request, _("Your comment is published."))
+        messages.success(
+            request,
+            _("Your argument is published.")
+            if target == "debate" and parent is None
+            else _("Your comment is published."),
+        )
     except DomainError as error:
         if error.status == 404 and error.code == "comment_target_not_found":
             raise
