@@ -193,6 +193,7 @@ def test_a_worker_of_another_community_cannot_open_or_close(place: Place, client
         ({"closes_at": NOW - timedelta(hours=1)}, "closes_in_past"),
         ({"opens_at": NOW + timedelta(days=9)}, "closes_before_opening"),
         ({"council_id": 999999}, "council_not_found"),
+        ({"closes_at": datetime(9999, 12, 31, 23, 59, tzinfo=UTC)}, "period_too_long"),
     ],
 )
 def test_bad_debates_are_refused(place: Place, change: dict[str, object], code: str) -> None:

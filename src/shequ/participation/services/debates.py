@@ -3,7 +3,7 @@ community's or its council's name; residents argue for or against (comments on t
 with a stance, see ``comments``); staff close it with a summary, and everyone who argued is
 told. Only workers of the debate's own community open and close it."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +21,8 @@ from shequ.people.models import User
 
 TITLE_MAX = 120
 TEXT_MAX = 4000
+# A debate opens within a year and runs at most a year.
+LONGEST = timedelta(days=366)
 
 
 def _moment(value: Any, *, field: str) -> datetime:
@@ -29,6 +31,13 @@ def _moment(value: Any, *, field: str) -> datetime:
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
     return value
+
+
+def _shown(value: datetime) -> str:
+    try:
+        return local_minute(value)
+    except OverflowError:  # a time at the very edge of the calendar
+        return value.isoformat()
 
 
 @transaction.atomic
@@ -46,7 +55,7 @@ def debate_open(
 
     Raises: NotFound (also outside the actor's community); DomainError ``required`` /
     ``too_long`` / ``markup_not_allowed`` / ``closes_before_opening`` / ``closes_in_past`` /
-    ``council_not_found``."""
+    ``period_too_long`` / ``council_not_found``."""
     require_organiser(actor, community_code)
     now = timezone.now()
     text_title = plain_text(title, field="title", max_length=TITLE_MAX)
@@ -58,12 +67,18 @@ def debate_open(
             "closes_in_past",
             _("The closing time %(when)s has passed: choose a later one."),
             field="closes_at",
-            when=local_minute(ends),
+            when=_shown(ends),
         )
     if ends <= starts:
         raise DomainError(
             "closes_before_opening",
             _("The debate must close after it opens."),
+            field="closes_at",
+        )
+    if starts > now + LONGEST or ends - starts > LONGEST:
+        raise DomainError(
+            "period_too_long",
+            _("A debate opens within a year and runs for at most a year."),
             field="closes_at",
         )
     council = None
