@@ -1,8 +1,11 @@
+from datetime import timedelta
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries
 
-from shequ.participation.services import ballots, proposals, rounds
+from shequ.participation.services import ballots, debates, proposals, rounds
 from tests.factories import NIJIAQIAO
 from tests.participation.conftest import Place, voting_round
 
@@ -19,7 +22,8 @@ def test_community_page_lists_proposals_with_constant_queries(
             category="other",
         )
     client.get(f"/participation/c/{NIJIAQIAO}/")
-    with django_assert_num_queries(4):
+    # Proposals, rounds, debates (with their argument counts), meetings.
+    with django_assert_num_queries(5):
         client.get(f"/participation/c/{NIJIAQIAO}/")
     for i in range(5):
         proposals.proposal_create(
@@ -29,9 +33,17 @@ def test_community_page_lists_proposals_with_constant_queries(
             description="d",
             category="other",
         )
-    with django_assert_num_queries(4):
+        debates.debate_open(
+            actor=place.worker,
+            community_code=NIJIAQIAO,
+            title=f"辩题{i}",
+            description="d",
+            closes_at=timezone.now() + timedelta(days=3),
+        )
+    with django_assert_num_queries(5):
         response = client.get(f"/participation/c/{NIJIAQIAO}/")
     assert response.content.decode().count('data-testid="proposal-row"') == 7
+    assert response.content.decode().count('data-testid="debate-row"') == 5
 
 
 def test_resident_votes_on_the_round_page_and_sees_errors(place: Place, client: Client) -> None:

@@ -8,9 +8,17 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
-from shequ.participation import pabulib, selectors
-from shequ.participation.models import Answer, Comment, Council, Proposal, Round
-from shequ.participation.services import answers, ballots, comments, councils, proposals, rounds
+from shequ.participation import open_data, pabulib, selectors
+from shequ.participation.models import Answer, Comment, Council, Debate, Proposal, Round
+from shequ.participation.services import (
+    answers,
+    ballots,
+    comments,
+    councils,
+    debates,
+    proposals,
+    rounds,
+)
 from shequ.people.models import User
 from shequ.sso.api_auth import API_AUTH
 
@@ -288,6 +296,20 @@ def export_round(request: HttpRequest, round_id: int) -> HttpResponse:
     return response
 
 
+@router.get("/rounds/{round_id}/results.csv")
+def export_round_results(request: HttpRequest, round_id: int) -> HttpResponse:
+    """The round's projects with costs, votes and whether each counting method selected
+    them (CSV, counts only), once the results are out."""
+    budget_round = selectors.round_get(round_id)
+    if budget_round.phase not in (Round.Phase.RESULTS, Round.Phase.IMPLEMENTATION):
+        return HttpResponse(status=404)
+    response = HttpResponse(
+        open_data.round_results_csv(budget_round), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="round-{round_id}-results.csv"'
+    return response
+
+
 @router.get("/communities/{code}/meetings", response=list[MeetingOut])
 @paginate
 def list_meetings(request: HttpRequest, code: str) -> object:
@@ -330,6 +352,7 @@ class DeliberationCommentOut(Schema):
     body: str
     status: str
     hidden_reason: str
+    stance: str
     up: int
     down: int
     created_at: datetime
@@ -342,6 +365,8 @@ class DeliberationCommentOut(Schema):
 class DeliberationCommentIn(Schema):
     body: str
     parent_id: int | None = None
+    # On a debate, a thread's first comment argues ``for`` or ``against``.
+    stance: str = ""
 
 
 class DeliberationAnswerIn(Schema):
@@ -379,6 +404,7 @@ def post_comment(
         key=key,
         body=payload.body,
         parent_id=payload.parent_id,
+        stance=payload.stance,
     )
     return Status(201, comment)
 
@@ -404,3 +430,77 @@ def answer_proposal(
         merge_into_id=payload.merge_into_id,
     )
     return Status(201, answer)
+
+
+# ---------------------------------------------------------------- debates
+
+
+class DebateOut(Schema):
+    id: int
+    community_code: str
+    council_id: int | None
+    title: str
+    description: str
+    opens_at: datetime
+    closes_at: datetime
+    status: str
+    summary: str
+    closed_at: datetime | None
+    arguments_for: int
+    arguments_against: int
+
+    @staticmethod
+    def resolve_community_code(obj: Debate) -> str:
+        return obj.community_id
+
+
+class DebateIn(Schema):
+    community: str
+    title: str
+    description: str
+    closes_at: datetime
+    opens_at: datetime | None = None
+    council_id: int | None = None
+
+
+class DebateCloseIn(Schema):
+    summary: str
+
+
+@router.get("/communities/{code}/debates", response=list[DebateOut])
+@paginate
+def list_debates(request: HttpRequest, code: str) -> object:
+    """A community's debates that have opened, open ones first (public). The arguments are
+    the comments on ``debate``/{id} (``GET /comments/debate/{id}``), each with its stance."""
+    selectors.community_get(code)
+    return selectors.debate_list_public(community_code=code)
+
+
+@router.get("/debates/{debate_id}", response=DebateOut)
+def get_debate(request: HttpRequest, debate_id: int) -> Debate:
+    return selectors.debate_get_public(debate_id)
+
+
+@router.post("/debates", response={201: DebateOut}, auth=API_AUTH)
+def open_debate(request: HttpRequest, payload: DebateIn) -> Status[Debate]:
+    """Staff of the community: open a debate (in the community's or its council's name).
+    Residents argue with ``POST /comments/debate/{id}`` and ``stance`` ``for``/``against``."""
+    actor = cast(User, request.user)
+    debate = debates.debate_open(
+        actor=actor,
+        community_code=payload.community,
+        title=payload.title,
+        description=payload.description,
+        opens_at=payload.opens_at,
+        closes_at=payload.closes_at,
+        council_id=payload.council_id,
+    )
+    return Status(201, selectors.debate_get_for(debate.pk, user=actor))
+
+
+@router.post("/debates/{debate_id}/close", response=DebateOut, auth=API_AUTH)
+def close_debate(request: HttpRequest, debate_id: int, payload: DebateCloseIn) -> Debate:
+    """Staff of the debate's community: close it with a summary; those who argued are told."""
+    actor = cast(User, request.user)
+    debates.debate_close(actor=actor, debate_id=debate_id, summary=payload.summary)
+    return selectors.debate_get_for(debate_id, user=actor)

@@ -9,3 +9,6 @@ class ParticipationConfig(AppConfig):
 
     def ready(self) -> None:
         from shequ.participation import permissions  # noqa: F401 - registers the rules
+        from shequ.participation.tasks import register_periodic
+
+        register_periodic()

@@ -27,6 +27,8 @@ from shequ.participation.forms import (
     CommunityPickForm,
     CouncilForm,
     CouncilLevelsForm,
+    DebateCloseForm,
+    DebateForm,
     MeetingForm,
     MemberEndForm,
     MemberForm,
@@ -38,6 +40,7 @@ from shequ.participation.services import (
     answers,
     comments,
     councils,
+    debates,
     meetings,
     proposals,
 )
@@ -129,6 +132,7 @@ def community_page(request: HttpRequest, code: str) -> HttpResponse:
         "community": community,
         "councils": councils,
         "rounds": list(Round.objects.filter(community_id=code).order_by("-id")[:30]),
+        "debates": list(selectors.debate_list_for(community_code=code)[:30]),
         "accounts": [
             {"track": funding.track_label(track), "year": year, "balance": balance}
             for _pk, track, year, balance in funding.fund_accounts(code)
@@ -468,4 +472,57 @@ def proposal_answer(request: HttpRequest, proposal_id: int) -> HttpResponse:
         back=reverse("participation_console:index"),
         submit=_("Publish the answer"),
         context={"subject": proposal},
+    )
+
+
+# ---------------------------------------------------------------- debates
+
+
+@staff_required
+def debate_open(request: HttpRequest, code: str) -> HttpResponse:
+    """Open a debate of the community, in its name or its council's, for a period."""
+    community = selectors.community_for_staff(code, user=request.user)
+    form = DebateForm(
+        request.POST or None,
+        choices={
+            "council_id": [("", "—")]
+            + [(c.pk, c.name) for c in selectors.council_list(community_code=code)]
+        },
+    )
+    if done := submit(
+        request,
+        form,
+        lambda data: debates.debate_open(actor=_actor(request), community_code=code, **data),
+    ):
+        messages.success(request, _("The debate is open; residents can add arguments."))
+        return redirect("participation_console:debate", debate_id=done.value.pk)
+    return _form_page(
+        request,
+        form,
+        heading=_("Open a debate"),
+        back=reverse("participation_console:community", args=[code]),
+        submit=_("Open the debate"),
+        context={"subject": community},
+    )
+
+
+@staff_required
+def debate_page(request: HttpRequest, debate_id: int) -> HttpResponse:
+    """A debate's arguments counted for and against; close it with a summary."""
+    debate = selectors.debate_get_for(debate_id, user=request.user)
+    form = DebateCloseForm(request.POST or None)
+    if done := submit(
+        request,
+        form,
+        lambda data: debates.debate_close(actor=_actor(request), debate_id=debate.pk, **data),
+    ):
+        messages.success(request, _("The debate is closed; everyone who argued is told."))
+        return redirect("participation_console:debate", debate_id=done.value.pk)
+    context = {
+        "debate": debate,
+        "form": form,
+        "can_organise": can_organise(request.user, debate.community_id),
+    }
+    return render(
+        request, "participation/console/debate.html", context, status=400 if form.errors else 200
     )

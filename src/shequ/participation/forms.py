@@ -256,3 +256,23 @@ class AnswerForm(ConsoleForm):
         field = self.fields["state"]
         if isinstance(field, forms.ChoiceField):
             field.choices = states or []
+
+
+class DebateForm(ConsoleForm):
+    title = forms.CharField(label=_("Question"), max_length=120)
+    description = forms.CharField(
+        label=_("Description"), max_length=4000, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    council_id = _pick(_("In the name of (empty: the community)"), required=False)
+    opens_at = forms.DateTimeField(
+        label=_("Opens (empty: now)"), widget=DateTimeInput, required=False
+    )
+    closes_at = forms.DateTimeField(label=_("Closes"), widget=DateTimeInput)
+
+
+class DebateCloseForm(ConsoleForm):
+    summary = forms.CharField(
+        label=_("Summary of the arguments and the outcome"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )

@@ -386,6 +386,8 @@ class Round(models.Model):
         choices=level_choices(),
         help_text=_("Empty: the level set for the whole system."),
     )
+    # When the residents who had not voted yet were reminded that voting closes soon (once).
+    closing_reminded_at = models.DateTimeField(null=True, blank=True)
     # Set when voting opens; from then on rule, k, method, budget and projects are fixed.
     rules_frozen_at = models.DateTimeField(null=True, blank=True)
     council_approval_item = models.ForeignKey(
@@ -559,6 +561,11 @@ class Comment(models.Model):
         ROUND_PROJECT = "round_project", _("Budgeting project")
         AGENDA_ITEM = "agenda_item", _("Agenda item")
         PROJECT = "project", _("Project")
+        DEBATE = "debate", _("Debate")
+
+    class Stance(models.TextChoices):
+        FOR = "for", _("For")
+        AGAINST = "against", _("Against")
 
     class Role(models.TextChoices):
         RESIDENT = "resident", _("Resident")
@@ -581,6 +588,8 @@ class Comment(models.Model):
     author_label = models.CharField(max_length=40)
     role = models.CharField(_("role"), max_length=10, choices=Role.choices)
     body = models.TextField(_("comment text"), max_length=2000)
+    # On a debate, a thread's first comment is an argument for or against; replies have none.
+    stance = models.CharField(_("stance"), max_length=8, choices=Stance.choices, blank=True)
     status = models.CharField(
         _("status"), max_length=8, choices=Status.choices, default=Status.VISIBLE
     )
@@ -687,3 +696,55 @@ class Registration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} @ {self.meeting_id}"
+
+
+class Debate(models.Model):
+    """A question the community or its council puts to residents for a period (议题辩论):
+    residents argue for or against (comments with a stance), staff close it with a summary."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open for arguments")
+        CLOSED = "closed", _("Closed with a summary")
+
+    community = models.ForeignKey(
+        Division, verbose_name=_("community"), on_delete=models.PROTECT, related_name="+"
+    )
+    # Opened in the council's name (empty: in the community's name).
+    council = models.ForeignKey(
+        Council,
+        verbose_name=_("council"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="debates",
+    )
+    title = models.CharField(_("question"), max_length=120)
+    description = models.TextField(_("description"), max_length=4000)
+    opens_at = models.DateTimeField(_("opens"))
+    closes_at = models.DateTimeField(_("closes"))
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    summary = models.TextField(_("debate summary"), max_length=4000, blank=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("debate")
+        verbose_name_plural = _("debates")
+        ordering = ["-opens_at", "-id"]
+        indexes = [models.Index(fields=["community", "status"], name="part_debate_comm")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=models.F("opens_at")), name="part_debate_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -16,8 +16,10 @@ from shequ.core.errors import NotFound
 from shequ.core.scopes import Role, within
 from shequ.participation.models import (
     AgendaItem,
+    Comment,
     Council,
     CouncilMember,
+    Debate,
     ItemVote,
     ItemVoter,
     Meeting,
@@ -497,6 +499,7 @@ def comment_threads(target: str, key: Any, *, limit: int = 200) -> list[Thread]:
             "body",
             "status",
             "hidden_reason",
+            "stance",
             "up",
             "down",
             "created_at",
@@ -646,3 +649,84 @@ def meeting_seats(meeting: Meeting, *, user: Any) -> Seats:
         waiting=counts.get("waiting", 0),
         mine=mine,
     )
+
+
+# ---------------------------------------------------------------- debates
+
+
+def _with_argument_counts(queryset: QuerySet[Debate]) -> QuerySet[Debate]:
+    """Each debate with how many visible arguments it has for and against (one query)."""
+    from django.db.models import CharField, OuterRef, Subquery
+    from django.db.models.functions import Cast, Coalesce
+
+    def count(stance: str) -> Any:
+        rows = (
+            Comment.objects.filter(
+                target=Comment.Target.DEBATE,
+                target_key=Cast(OuterRef("pk"), output_field=CharField()),
+                parent__isnull=True,
+                stance=stance,
+                status=Comment.Status.VISIBLE,
+            )
+            .order_by()
+            .values("target_key")
+            .annotate(n=Count("id"))
+            .values("n")
+        )
+        return Coalesce(Subquery(rows), 0)
+
+    return queryset.annotate(
+        arguments_for=count(Comment.Stance.FOR), arguments_against=count(Comment.Stance.AGAINST)
+    )
+
+
+def debate_list_public(*, community_code: str) -> QuerySet[Debate]:
+    """A community's debates that have opened, open ones first, newest first."""
+    return _with_argument_counts(
+        Debate.objects.filter(community_id=community_code, opens_at__lte=timezone.now())
+        .select_related("council")
+        .order_by("-status", "-opens_at", "-id")
+    )
+
+
+def debate_get_public(debate_id: int) -> Debate:
+    """Raises: NotFound for a debate that does not exist or has not opened yet."""
+    debate = (
+        _with_argument_counts(Debate.objects.select_related("council", "community"))
+        .filter(pk=debate_id, opens_at__lte=timezone.now())
+        .first()
+    )
+    if debate is None:
+        raise NotFound("debate_not_found", _("No such debate."))
+    return debate
+
+
+def debate_accepts_arguments(debate: Debate) -> bool:
+    return debate.status == Debate.Status.OPEN and debate.opens_at <= timezone.now() < (
+        debate.closes_at
+    )
+
+
+def debate_list_for(*, community_code: str) -> QuerySet[Debate]:
+    """Every debate of a community for its staff (also those not opened yet)."""
+    return _with_argument_counts(
+        Debate.objects.filter(community_id=community_code)
+        .select_related("council")
+        .order_by("-status", "-opens_at", "-id")
+    )
+
+
+def debate_get_for(debate_id: int, *, user: Any) -> Debate:
+    """A debate inside the staff user's areas. Raises: NotFound."""
+    debate = (
+        scope_queryset(
+            _with_argument_counts(Debate.objects.select_related("council", "community")),
+            user,
+            division_field="community_id",
+        )
+        .filter(pk=debate_id)
+        .first()
+    )
+    if debate is None:
+        raise NotFound("debate_not_found", _("No such debate in your area."))
+    return debate

@@ -41,6 +41,7 @@ def community(request: HttpRequest, code: str) -> HttpResponse:
     division = selectors.community_get(code)
     context = {
         "community": division,
+        "debates": list(selectors.debate_list_public(community_code=code)[:5]),
         "proposals": list(selectors.proposal_list_public(community_code=code)[:30]),
         "rounds": list(selectors.round_list_public(community_code=code)[:10]),
         "meetings": list(selectors.meeting_list_public(community_code=code)[:10]),
@@ -374,8 +375,14 @@ def comment_post(request: HttpRequest, target: str, key: str) -> HttpResponse:
             key=key,
             body=request.POST.get("body", ""),
             parent_id=parent,
+            stance=request.POST.get("stance", ""),
         )
-        messages.success(request, _("Your comment is published."))
+        messages.success(
+            request,
+            _("Your argument is published.")
+            if target == "debate" and parent is None
+            else _("Your comment is published."),
+        )
     except DomainError as error:
         if error.status == 404 and error.code == "comment_target_not_found":
             raise
@@ -413,3 +420,33 @@ def comment_report(request: HttpRequest, comment_id: int) -> HttpResponse:
             raise
         messages.error(request, str(error))
     return _back(request, comment.target, comment.target_key)
+
+
+# ---------------------------------------------------------------- debates
+
+
+def debate_list(request: HttpRequest, code: str) -> HttpResponse:
+    """A community's debates, open ones first."""
+    division = selectors.community_get(code)
+    page = Paginator(selectors.debate_list_public(community_code=code), 20).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "participation/debates.html", {"community": division, "page": page})
+
+
+def debate_detail(request: HttpRequest, debate_id: int) -> HttpResponse:
+    """The question, the arguments for and against (each with its replies), the summary once
+    closed; ID-checked residents of the community add arguments while it is open."""
+    debate = selectors.debate_get_public(debate_id)
+    context = comments_context(
+        request, "debate", debate.pk, open_=selectors.debate_accepts_arguments(debate)
+    )
+    threads = context["threads"]
+    context.update(
+        {
+            "debate": debate,
+            "threads_for": [t for t in threads if t.comment.stance == "for"],
+            "threads_against": [t for t in threads if t.comment.stance == "against"],
+        }
+    )
+    return render(request, "participation/debate.html", context)

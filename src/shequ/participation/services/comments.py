@@ -26,6 +26,7 @@ from shequ.participation.models import (
     CommentReport,
     CommentVote,
     CouncilMember,
+    Debate,
     Proposal,
     Round,
     RoundProject,
@@ -101,6 +102,19 @@ def target_get(kind: str, key: Any) -> Target:
             f"/participation/discuss/{kind}/{key}/",
             item.title,
             f"/participation/meetings/{item.meeting_id}/",
+        )
+    if kind == Comment.Target.DEBATE and key.isdigit():
+        debate = Debate.objects.filter(pk=int(key), opens_at__lte=timezone.now()).first()
+        if debate is None:
+            raise missing
+        return Target(
+            kind,
+            key,
+            debate.community_id,
+            debate.status == Debate.Status.OPEN and debate.closes_at > timezone.now(),
+            f"/participation/debates/{debate.pk}/#arguments",
+            debate.title,
+            f"/participation/debates/{debate.pk}/",
         )
     if kind == Comment.Target.PROJECT:
         from shequ.projects.models import Project
@@ -197,18 +211,34 @@ def _rate_limit(actor: User) -> None:
 
 @transaction.atomic
 def comment_post(
-    *, actor: User, target: str, key: Any, body: Any, parent_id: int | None = None
+    *,
+    actor: User,
+    target: str,
+    key: Any,
+    body: Any,
+    parent_id: int | None = None,
+    stance: str = "",
 ) -> Comment:
-    """Post a comment, or a reply to a top-level comment of the same target.
+    """Post a comment, or a reply to a top-level comment of the same target. On a debate a
+    thread's first comment is an argument: ``stance`` is ``for`` or ``against``.
 
     Raises: NotFound; PermissionDenied ``not_a_verified_resident`` / ``level_required``;
     DomainError ``required`` / ``too_long`` / ``markup_not_allowed`` / ``closed`` /
-    ``reply_depth``; RateLimited ``comment_rate`` / ``comment_rate_day``."""
+    ``reply_depth`` / ``stance_required``; RateLimited ``comment_rate`` /
+    ``comment_rate_day``."""
     found = target_get(target, key)
     role, label = _require_commenter(actor, found.community_code)
     if not found.open:
+        if target == Comment.Target.DEBATE:
+            raise DomainError("closed", _("This debate is closed: it takes no more arguments."))
         raise DomainError("closed", _("This item is closed: it takes no more comments."))
     text = plain_text(body, field="body", max_length=MAX_LENGTH)
+    if target != Comment.Target.DEBATE or parent_id is not None:
+        stance = ""
+    elif stance not in Comment.Stance.values:
+        raise DomainError(
+            "stance_required", _("Say whether you argue for or against."), field="stance"
+        )
     parent = None
     if parent_id is not None:
         parent = Comment.objects.filter(
@@ -228,6 +258,7 @@ def comment_post(
         author_label=label,
         role=role,
         body=text,
+        stance=stance,
     )
     if target == Comment.Target.PROPOSAL:
         Proposal.objects.filter(pk=int(found.key)).update(comments_count=F("comments_count") + 1)

@@ -2,7 +2,7 @@
 their review, moving through the phases, counting and committing the winners."""
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import pairwise
 from typing import Any
@@ -477,6 +477,64 @@ def _tell_voting_opened(*, actor: User, budget_round: Round) -> int:
     audit_record(
         actor=actor,
         verb="participation.round_voting_notice",
+        target=budget_round,
+        division_code=budget_round.community_id,
+        changes={"messages": [None, sent]},
+    )
+    return sent
+
+
+CLOSING_REMINDER_AHEAD = timedelta(days=1)
+
+
+def round_closing_reminders_send(*, now: datetime | None = None) -> int:
+    """Remind every eligible resident who has not voted yet, once per round, when the
+    round's voting closes within a day. Idempotent: a round reminded is marked and skipped
+    afterwards. Returns how many messages were sent."""
+    now = now or timezone.now()
+    due = Round.objects.filter(
+        phase=Round.Phase.VOTING,
+        closing_reminded_at__isnull=True,
+        voting_until__gt=now,
+        voting_until__lte=now + CLOSING_REMINDER_AHEAD,
+    ).values_list("pk", flat=True)
+    sent = 0
+    for round_id in list(due):
+        sent += _remind_round(round_id, now=now)
+    return sent
+
+
+@transaction.atomic
+def _remind_round(round_id: int, *, now: datetime) -> int:
+    from django.conf import settings
+
+    from shequ.notices.services import message_send_many
+
+    budget_round = (
+        Round.objects.select_for_update()
+        .filter(pk=round_id, phase=Round.Phase.VOTING, closing_reminded_at__isnull=True)
+        .first()
+    )
+    if budget_round is None or budget_round.voting_until is None:
+        return 0
+    voted = RoundVoter.objects.filter(round=budget_round).values("resident_id")
+    with translation.override(settings.LANGUAGE_CODE):
+        title = str(_("Voting closes soon: %(title)s")) % {"title": budget_round.title[:80]}
+        body = str(_("Voting closes at %(when)s and you have not voted yet.")) % {
+            "when": local_minute(budget_round.voting_until)
+        }
+    sent = message_send_many(
+        user_ids=eligible_voters(budget_round).exclude(pk__in=voted).iterator(chunk_size=5000),
+        category="community",
+        title=title,
+        body=body,
+        url=f"/participation/rounds/{budget_round.pk}/",
+    )
+    budget_round.closing_reminded_at = now
+    budget_round.save(update_fields=["closing_reminded_at"])
+    audit_record(
+        actor=None,
+        verb="participation.round_closing_reminder",
         target=budget_round,
         division_code=budget_round.community_id,
         changes={"messages": [None, sent]},
