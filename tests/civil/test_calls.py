@@ -1,92 +1,24 @@
 """The whole workflow through the services: call → application → review with recusal →
 determination → public notice with an objection → contract → tranche on the ledger."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
 from shequ.civil import selectors
 from shequ.civil.models import Call, Expert, Membership, Organisation, Review
 from shequ.civil.services import calls, contracts
+from shequ.civil.services import reviews as reviews_service
 from shequ.civil.services.registry import inspection_record, rating_record
 from shequ.core.errors import DomainError, NotFound
 from shequ.funds.models import Account, Track
 from shequ.people.models import User
-from tests.civil.conftest import WUHOU, verified_user
+from tests.civil.conftest import CLOSES, submit, verified_user
 from tests.factories import NIJIAQIAO, make_user
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-OPENS = datetime(2026, 3, 1, 9, 0, tzinfo=SHANGHAI)
-CLOSES = datetime(2026, 3, 31, 17, 0, tzinfo=SHANGHAI)
-DURING = datetime(2026, 3, 10, 10, 0, tzinfo=SHANGHAI)
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def minutes() -> SimpleUploadedFile:
-    return SimpleUploadedFile("jueyi.pdf", PDF, content_type="application/pdf")
-
-
-@pytest.fixture
-def graded(organisation: Organisation, district_officer: User) -> Organisation:
-    rating_record(actor=district_officer, organisation_id=organisation.pk, grade=4, year=2024)
-    inspection_record(
-        actor=district_officer, organisation_id=organisation.pk, year=2025, result="passed"
-    )
-    return organisation
-
-
-@pytest.fixture
-def applicant(graded: Organisation) -> User:
-    user = verified_user("org_worker")
-    Membership.objects.create(organisation=graded, user=user, role="admin")
-    return user
-
-
-@pytest.fixture
-def call(district_officer: User) -> Call:
-    return calls.call_create(
-        actor=district_officer,
-        title="2026年武侯区社区营造项目",
-        kind=Call.Kind.COMMUNITY_MAKING,
-        division_code=WUHOU,
-        field="elderly",
-        budget="200000",
-        max_award="100000",
-        year=2026,
-        opens_at=OPENS,
-        closes_at=CLOSES,
-        criteria=[
-            calls.CriterionData("需求分析", 40),
-            calls.CriterionData("实施方案", 40),
-            calls.CriterionData("居民参与", 20),
-        ],
-        min_grade=3,
-        min_self_share=10,
-    )
-
-
-def submit(call: Call, user: User, org: Organisation, **overrides: object) -> object:
-    values: dict[str, object] = {
-        "actor": user,
-        "call_id": call.pk,
-        "organisation_id": org.pk,
-        "title": "倪家桥长者食堂营造",
-        "summary": "与社区共建长者食堂，每周服务300人次。",
-        "amount": "90000",
-        "self_funding": "10000",
-        "budget_lines": [{"item": "人员", "amount": "60000"}, {"item": "物料", "amount": "40000"}],
-        "community_code": NIJIAQIAO,
-        "council_minutes": minutes(),
-        "now": DURING,
-    }
-    values.update(overrides)
-    return calls.application_submit(**values)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -146,6 +78,10 @@ def test_the_journey_with_recusal_notice_contract_and_ledger(
         calls.review_score(actor=experts[0], review_id=reviews[experts[0].pk].pk, scores={})
     assert caught.value.code == "recused"
     criteria = list(call.criteria.all())
+    for user in experts[1:]:
+        reviews_service.conflict_declare(
+            actor=user, review_id=reviews[user.pk].pk, has_conflict=False
+        )
     with pytest.raises(DomainError) as caught:
         calls.review_score(
             actor=experts[1], review_id=reviews[experts[1].pk].pk, scores={criteria[0].pk: 11}

@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 
 from shequ.civil.credit_codes import check_character
 from shequ.civil.models import Call, Expert, Membership, Organisation, Review
-from shequ.civil.services import calls
+from shequ.civil.services import calls, reviews
 from shequ.core.scopes import Role
 from shequ.people.models import VerificationLevel
 from tests.e2e.steps import log_in, pick_division
@@ -120,6 +120,7 @@ def test_community_making_grant_from_registration_to_the_public_ledger(
     criteria = list(call.criteria.all())
     for user, (a, b) in zip(experts[1:], [(8, 9), (7, 7)], strict=True):
         review = Review.objects.get(expert__user=user)
+        reviews.conflict_declare(actor=user, review_id=review.pk, has_conflict=False)
         calls.review_score(
             actor=user, review_id=review.pk, scores={criteria[0].pk: a, criteria[1].pk: b}
         )

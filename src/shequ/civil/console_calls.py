@@ -13,10 +13,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.civil import selectors
-from shequ.civil.forms import ROWS, AnswerForm, CallForm, ContractForm, DetermineForm, ExpertForm
+from shequ.civil.forms import (
+    ROWS,
+    AnswerForm,
+    AssignForm,
+    CallForm,
+    ContractForm,
+    DetermineForm,
+    ExpertForm,
+)
 from shequ.civil.models import Application, Call, Contract, Expert, Tranche
 from shequ.civil.permissions import CALL_ISSUERS, can_manage_calls, may_use_civil_console
-from shequ.civil.services import calls, contracts
+from shequ.civil.services import calls, contracts, reviews
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
 from shequ.core.services import client_ip
@@ -193,7 +201,8 @@ def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
 
 @staff_required
 def application_detail(request: HttpRequest, application_id: int) -> HttpResponse:
-    """An application; once selected, its contract is signed here."""
+    """An application: its reviewers (assign from the expert pool, remove before scoring) and,
+    once selected, its contract."""
     application = (
         Application.objects.select_related("call", "organisation", "community")
         .filter(pk=application_id)
@@ -201,8 +210,38 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
     )
     if application is None or not can_manage_calls(request.user, application.call.division_id):
         raise Http404
-    form = ContractForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    eligible, recused = selectors.expert_choices(application)
+    assign = AssignForm(
+        request.POST if action == "assign" else None, choices=eligible, prefix="assign"
+    )
+    ip = client_ip(request)
+    if action == "assign" and assign.is_valid():
+        if _act(
+            request,
+            assign,
+            lambda: reviews.review_assign(
+                actor=request.user,
+                application_id=application.pk,
+                expert_id=assign.cleaned_data["expert"],
+                ip=ip,
+            ),
+            _("The reviewer is assigned."),
+        ):
+            return redirect("civil_console:application", application_id=application.pk)
+    if action == "unassign":
+        review_id = int(request.POST.get("review") or 0)
+        if not application.reviews.filter(pk=review_id).exists():
+            raise Http404
+        _act(
+            request,
+            None,
+            lambda: reviews.review_unassign(actor=request.user, review_id=review_id, ip=ip),
+            _("The reviewer is removed."),
+        )
+        return redirect("civil_console:application", application_id=application.pk)
+    form = ContractForm(request.POST if action == "contract" else None)
+    if action == "contract" and form.is_valid():
         data = form.cleaned_data
         tranches = [
             contracts.TrancheData(
@@ -237,8 +276,13 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
             "application": application,
             "contract": getattr(application, "contract", None),
             "form": form,
+            "assign": assign,
+            "reviewers": selectors.reviewers_of(application),
+            "can_assign": application.call.stage == Call.Stage.REVIEW
+            and application.status == Application.Status.SUBMITTED,
+            "recused_experts": recused,
         },
-        status=400 if form.errors else 200,
+        status=400 if form.errors or assign.errors else 200,
     )
 
 

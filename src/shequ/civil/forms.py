@@ -225,3 +225,31 @@ class ReportForm(StyledForm):
 class ExpertForm(StyledForm):
     person = PersonPickerField(label=_("Expert (a resident with an account)"), roles=CALL_ISSUERS)
     display_name = forms.CharField(label=_("Name shown"), max_length=60)
+
+
+class AssignForm(StyledForm):
+    """Choose a reviewer among the experts the officer can still assign (a picker)."""
+
+    expert = forms.TypedChoiceField(label=_("Reviewer from the expert pool"), coerce=int)
+
+    def __init__(self, *args: Any, choices: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["expert"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", _("Choose an expert")), *choices]
+
+
+class DeclarationForm(StyledForm):
+    """An expert's conflict-of-interest declaration before scoring."""
+
+    conflict = forms.ChoiceField(
+        label=_("Conflict of interest with the applicant"),
+        choices=[
+            ("", _("Choose your declaration")),
+            ("no", _("I have no conflict of interest")),
+            ("yes", _("I have a conflict of interest")),
+        ],
+    )
+    reason = forms.CharField(
+        label=_("Reason (if you have a conflict)"), max_length=300, required=False
+    )

@@ -411,6 +411,23 @@ class Review(models.Model):
         return f"{self.application_id}/{self.expert_id}"
 
 
+class ConflictDeclaration(models.Model):
+    """An expert's declaration, before scoring, that they have no conflict of interest with
+    the applicant, or that they have one (with the reason): a conflict recuses them."""
+
+    review = models.OneToOneField(Review, on_delete=models.CASCADE, related_name="declaration")
+    has_conflict = models.BooleanField(_("conflict of interest"))
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    declared_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("conflict-of-interest declaration")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"declaration {self.review_id}"
+
+
 class Objection(models.Model):
     """An objection raised during a call's public notice (公示异议) and its answer."""
 

@@ -1,6 +1,6 @@
 """Reads of the registry and the calls, each scoped to who asks."""
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -11,6 +11,7 @@ from shequ.civil.models import (
     Application,
     Call,
     Contract,
+    Expert,
     Inspection,
     Invitation,
     Membership,
@@ -290,10 +291,43 @@ def call_breakdown(call: Call) -> list[dict[str, Any]]:
     return out
 
 
+def reviewers_of(application: Application) -> list[Review]:
+    """The reviews of an application with their experts and declarations (console)."""
+    return list(
+        application.reviews.select_related("expert", "declaration").order_by(
+            "expert__display_name", "id"
+        )
+    )
+
+
+def expert_choices(application: Application) -> tuple[list[tuple[int, str]], list[tuple[str, str]]]:
+    """The active experts the officer can still assign to an application (id, name), and
+    those the registry recuses from it (name, reason); assigned experts are left out."""
+    assigned = set(application.reviews.values_list("expert_id", flat=True))
+    experts = [
+        e for e in Expert.objects.filter(is_active=True).order_by("display_name", "id")
+        if e.pk not in assigned
+    ]
+    since = timezone.localdate() - timedelta(days=365 * application.call.recusal_years)
+    links = expert_links(
+        [e.user_id for e in experts], [application.organisation_id], since=since
+    )
+    eligible: list[tuple[int, str]] = []
+    recused: list[tuple[str, str]] = []
+    for expert in experts:
+        reason = links.get((expert.user_id, application.organisation_id))
+        if reason:
+            recused.append((expert.display_name, reason))
+        else:
+            eligible.append((expert.pk, expert.display_name))
+    return eligible, recused
+
+
 def reviews_for_expert(user: Any) -> QuerySet[Review]:
+    """The reviews assigned to the user as an expert: nothing else is theirs to see."""
     return (
-        Review.objects.filter(expert__user=user)
-        .select_related("application__call", "application__organisation")
+        Review.objects.filter(expert__user=user, expert__is_active=True)
+        .select_related("application__call", "application__organisation", "declaration")
         .order_by("status", "-id")
     )
 

@@ -9,10 +9,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shequ.civil import selectors
-from shequ.civil.forms import ApplicationForm, InviteForm, ObjectionForm, ReportForm
+from shequ.civil.forms import (
+    ApplicationForm,
+    DeclarationForm,
+    InviteForm,
+    ObjectionForm,
+    ReportForm,
+)
 from shequ.civil.models import Application, Call, Contract, Field, Kind
 from shequ.civil.permissions import is_expert, is_member
-from shequ.civil.services import calls, contracts, members
+from shequ.civil.services import calls, contracts, members, reviews
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
 from shequ.core.services import client_ip
@@ -263,13 +269,32 @@ def review_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def review_score(request: HttpRequest, review_id: int) -> HttpResponse:
-    """An expert scores an application per criterion (empty = not applicable)."""
+    """An assigned expert declares a conflict of interest (or none), then scores the
+    application per criterion (empty = not applicable)."""
     review = selectors.reviews_for_expert(request.user).filter(pk=review_id).first()
     if review is None:
         raise Http404
     criteria = list(review.application.call.criteria.all())
     error = ""
-    if request.method == "POST":
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    declare = DeclarationForm(request.POST if action == "declare" else None, prefix="coi")
+    if action == "declare" and declare.is_valid():
+        try:
+            reviews.conflict_declare(
+                actor=request.user,
+                review_id=review.pk,
+                has_conflict=declare.cleaned_data["conflict"] == "yes",
+                reason=declare.cleaned_data.get("reason") or "",
+                ip=client_ip(request),
+            )
+        except NotFound:
+            raise Http404 from None
+        except DomainError as failure:
+            add_domain_error(declare, failure)
+        else:
+            messages.success(request, _("Your declaration is recorded."))
+            return redirect("civil:review", review_id=review.pk)
+    elif request.method == "POST" and action != "declare":
         scores = {c.pk: request.POST.get(f"c{c.pk}", "") for c in criteria}
         try:
             calls.review_score(
@@ -286,6 +311,7 @@ def review_score(request: HttpRequest, review_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Your scores are saved."))
             return redirect("civil:reviews")
+    declaration = review.declaration if hasattr(review, "declaration") else None
     return render(
         request,
         "civil/review.html",
@@ -293,6 +319,8 @@ def review_score(request: HttpRequest, review_id: int) -> HttpResponse:
             "review": review,
             "criteria": [(c, (review.scores or {}).get(str(c.pk))) for c in criteria],
             "error": error,
+            "declare": declare,
+            "declaration": declaration,
         },
-        status=400 if error else 200,
+        status=400 if error or declare.errors else 200,
     )

@@ -4,5 +4,6 @@
   ``inspection_record``, ``organisation_set_status``;
 - ``members``: ``invitation_send``, ``invitation_accept``, ``membership_end``;
 - ``calls``: calls, applications, screening, reviews, determination, notice, experts;
+- ``reviews``: ``review_assign``, ``review_unassign`` (chosen reviewers), ``conflict_declare``;
 - ``contracts``: contracts and their tranches, through the funds ledger.
 """

@@ -21,6 +21,7 @@ from shequ.civil import selectors
 from shequ.civil.models import (
     Application,
     Call,
+    ConflictDeclaration,
     Criterion,
     Expert,
     Field,
@@ -331,8 +332,9 @@ def _prefix(code: str) -> str:
 
 @transaction.atomic
 def review_start(*, actor: Any, call_id: int, ip: str | None = None) -> int:
-    """Close the call and assign every active expert to every submitted application; an
-    expert linked to the applicant in the registry (works or worked for it, founded it, in
+    """Close the call and assign every active expert to every submitted application (the
+    default suggestion: the officer then changes the reviewers, ``reviews.review_assign`` and
+    ``review_unassign``); an expert linked to the applicant in the registry (works or worked for it, founded it, in
     the call's look-back years) is recused automatically. Returns the reviews made.
 
     Raises: NotFound; DomainError ``not_open``, ``no_experts``.
@@ -386,8 +388,11 @@ def review_score(
     """An expert scores an application on each criterion (empty = not applicable, N/A).
     The total is the weighted share of the applicable criteria, out of 100.
 
+    Only an assigned expert who declared no conflict of interest (``reviews.conflict_declare``)
+    scores.
+
     Raises: NotFound (not the actor's review); DomainError ``recused``, ``not_in_review``,
-    ``score_out_of_range``, ``all_not_applicable``.
+    ``declaration_required``, ``score_out_of_range``, ``all_not_applicable``.
     """
     review = (
         Review.objects.select_for_update()
@@ -406,6 +411,11 @@ def review_score(
     call = review.application.call
     if call.stage != Call.Stage.REVIEW:
         raise DomainError("not_in_review", _("This call is not under review."))
+    if not ConflictDeclaration.objects.filter(review=review, has_conflict=False).exists():
+        raise DomainError(
+            "declaration_required",
+            _("Declare first whether you have a conflict of interest with the applicant."),
+        )
     clean: dict[str, int | None] = {}
     weighted = Decimal(0)
     weights = 0
