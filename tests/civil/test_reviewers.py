@@ -17,8 +17,8 @@ from shequ.civil.models import (
 )
 from shequ.civil.services import calls
 from shequ.civil.services import reviews as reviews_service
-from shequ.core.models import AuditEvent
 from shequ.core.errors import DomainError, NotFound
+from shequ.core.models import AuditEvent
 from shequ.core.scopes import Role
 from shequ.people.models import User
 from tests.civil.conftest import submit
@@ -82,7 +82,8 @@ def test_the_officer_removes_and_assigns_reviewers_and_only_they_review(
     officer = Client()
     officer.force_login(district_officer)
     page = officer.get(f"/console/civil/applications/{application.pk}/").content.decode()
-    assert "专家3" in page and 'data-testid="assign-form"' in page
+    assert "专家3" in page
+    assert 'data-testid="assign-form"' in page
     assert "登记库显示与申报方有关联：发起人" in page  # the founder's recusal, with its reason
     response = officer.post(
         f"/console/civil/applications/{application.pk}/",
@@ -122,13 +123,15 @@ def test_scoring_needs_a_declaration_and_a_conflict_recuses(
     assert caught.value.code == "declaration_required"
     assert "利益冲突" in chinese(caught.value)
     review.refresh_from_db()
-    assert review.status == Review.Status.ASSIGNED and review.total is None
+    assert review.status == Review.Status.ASSIGNED
+    assert review.total is None
 
     # Through the page: the declaration form comes first, then the scores.
     client = Client()
     client.force_login(experts[1])
     page = client.get(f"/civil/reviews/{review.pk}/").content.decode()
-    assert 'data-testid="declare-form"' in page and 'data-testid="score-form"' not in page
+    assert 'data-testid="declare-form"' in page
+    assert 'data-testid="score-form"' not in page
     client.post(f"/civil/reviews/{review.pk}/", {"action": "declare", "coi-conflict": "no"})
     page = client.get(f"/civil/reviews/{review.pk}/").content.decode()
     assert 'data-testid="score-form"' in page

@@ -216,8 +216,10 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
         request.POST if action == "assign" else None, choices=eligible, prefix="assign"
     )
     ip = client_ip(request)
-    if action == "assign" and assign.is_valid():
-        if _act(
+    if (
+        action == "assign"
+        and assign.is_valid()
+        and _act(
             request,
             assign,
             lambda: reviews.review_assign(
@@ -227,8 +229,9 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
                 ip=ip,
             ),
             _("The reviewer is assigned."),
-        ):
-            return redirect("civil_console:application", application_id=application.pk)
+        )
+    ):
+        return redirect("civil_console:application", application_id=application.pk)
     if action == "unassign":
         review_id = int(request.POST.get("review") or 0)
         if not application.reviews.filter(pk=review_id).exists():

@@ -234,9 +234,7 @@ class AssignForm(StyledForm):
 
     def __init__(self, *args: Any, choices: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["expert"]
-        assert isinstance(field, forms.TypedChoiceField)
-        field.choices = [("", _("Choose an expert")), *choices]
+        self.fields["expert"].choices = [("", _("Choose an expert")), *choices]  # type: ignore[attr-defined]
 
 
 class DeclarationForm(StyledForm):

@@ -305,13 +305,12 @@ def expert_choices(application: Application) -> tuple[list[tuple[int, str]], lis
     those the registry recuses from it (name, reason); assigned experts are left out."""
     assigned = set(application.reviews.values_list("expert_id", flat=True))
     experts = [
-        e for e in Expert.objects.filter(is_active=True).order_by("display_name", "id")
+        e
+        for e in Expert.objects.filter(is_active=True).order_by("display_name", "id")
         if e.pk not in assigned
     ]
     since = timezone.localdate() - timedelta(days=365 * application.call.recusal_years)
-    links = expert_links(
-        [e.user_id for e in experts], [application.organisation_id], since=since
-    )
+    links = expert_links([e.user_id for e in experts], [application.organisation_id], since=since)
     eligible: list[tuple[int, str]] = []
     recused: list[tuple[str, str]] = []
     for expert in experts:

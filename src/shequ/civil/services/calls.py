@@ -334,8 +334,9 @@ def _prefix(code: str) -> str:
 def review_start(*, actor: Any, call_id: int, ip: str | None = None) -> int:
     """Close the call and assign every active expert to every submitted application (the
     default suggestion: the officer then changes the reviewers, ``reviews.review_assign`` and
-    ``review_unassign``); an expert linked to the applicant in the registry (works or worked for it, founded it, in
-    the call's look-back years) is recused automatically. Returns the reviews made.
+    ``review_unassign``); an expert linked to the applicant in the registry (works or worked
+    for it, founded it, in the call's look-back years) is recused automatically. Returns the
+    reviews made.
 
     Raises: NotFound; DomainError ``not_open``, ``no_experts``.
     """

@@ -147,9 +147,7 @@ def conflict_declare(
     if call.stage != Call.Stage.REVIEW:
         raise _not_in_review()
     if ConflictDeclaration.objects.filter(review=review).exists():
-        raise DomainError(
-            "already_declared", _("You have already declared for this application.")
-        )
+        raise DomainError("already_declared", _("You have already declared for this application."))
     if review.status != Review.Status.ASSIGNED:
         raise DomainError(
             "recused",
