@@ -1,6 +1,7 @@
 """Staff pages: the cockpit, results and rankings, a unit's card, the records behind a
 number, the tree editor, value entry and import, runs."""
 
+from collections.abc import Callable
 from typing import Any, cast
 
 from django import forms
@@ -524,12 +525,47 @@ def _refreeze_scores(request: HttpRequest) -> None:
         )
 
 
-@staff_required
-@require_POST
-def run_publish(request: HttpRequest, run_id: int) -> HttpResponse:
+def _run_visibility(
+    request: HttpRequest,
+    run_id: int,
+    *,
+    change: Callable[..., Any],
+    title: str,
+    consequence: str,
+    confirm_label: str,
+    done: str,
+) -> HttpResponse:
+    """Publish a run's scores to the public, or withdraw them: confirmed first, then the
+    scores' dataset refrozen so the dashboards follow at once."""
     _editor(request)
     asked = confirmation_page(
         request,
+        title=title,
+        consequence=consequence,
+        confirm_label=confirm_label,
+        cancel_url=f"/console/indicators/runs/{run_id}/",
+    )
+    if asked is not None:
+        return asked
+    try:
+        change(actor=request.user, run_id=run_id)
+    except DomainError as error:
+        if isinstance(error, NotFound):
+            raise
+        messages.error(request, str(error))
+    else:
+        _refreeze_scores(request)
+        messages.success(request, done)
+    return redirect("indicators_console:run_detail", run_id=run_id)
+
+
+@staff_required
+@require_POST
+def run_publish(request: HttpRequest, run_id: int) -> HttpResponse:
+    return _run_visibility(
+        request,
+        run_id,
+        change=services.run_publish,
         title=_("Publish the scores of evaluation %(id)s?") % {"id": run_id},
         consequence=_(
             "Anyone can then see every community's, street's and district's score and rank "
@@ -537,48 +573,25 @@ def run_publish(request: HttpRequest, run_id: int) -> HttpResponse:
             "it replaces the run published before."
         ),
         confirm_label=_("Publish to the public"),
-        cancel_url=f"/console/indicators/runs/{run_id}/",
+        done=_("The scores are published on the public dashboards."),
     )
-    if asked is not None:
-        return asked
-    try:
-        services.run_publish(actor=request.user, run_id=run_id)
-    except DomainError as error:
-        if isinstance(error, NotFound):
-            raise
-        messages.error(request, str(error))
-    else:
-        _refreeze_scores(request)
-        messages.success(request, _("The scores are published on the public dashboards."))
-    return redirect("indicators_console:run_detail", run_id=run_id)
 
 
 @staff_required
 @require_POST
 def run_withdraw(request: HttpRequest, run_id: int) -> HttpResponse:
-    _editor(request)
-    asked = confirmation_page(
+    return _run_visibility(
         request,
+        run_id,
+        change=services.run_withdraw,
         title=_("Withdraw the scores of evaluation %(id)s from the public?") % {"id": run_id},
         consequence=_(
             "The public dashboards stop showing this run's scores from the new snapshot on; "
             "the snapshots already published stay in the open-data history."
         ),
         confirm_label=_("Withdraw from the public"),
-        cancel_url=f"/console/indicators/runs/{run_id}/",
+        done=_("The scores are no longer on the public dashboards."),
     )
-    if asked is not None:
-        return asked
-    try:
-        services.run_withdraw(actor=request.user, run_id=run_id)
-    except DomainError as error:
-        if isinstance(error, NotFound):
-            raise
-        messages.error(request, str(error))
-    else:
-        _refreeze_scores(request)
-        messages.success(request, _("The scores are no longer on the public dashboards."))
-    return redirect("indicators_console:run_detail", run_id=run_id)
 
 
 @staff_required
