@@ -96,6 +96,10 @@ def test_the_general_report_task_now_opens_the_request_form(client: Client, worl
     page = _get(client, "/search/", q="井盖")
     assert 'href="/appeals/new/" data-testid="search-task"' in page
     assert "/report/" not in page
+    # an old link to the portal's own report page lands on the same form
+    old_link = client.get("/report/")
+    assert old_link.status_code == 302
+    assert old_link["Location"] == "/appeals/new/"
 
 
 def test_categories_follow_their_changes_and_out_of_scope_ones_say_where_to_go(

@@ -17,7 +17,7 @@ from shequ.catalogue.selectors import topics_of_kind
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.scopes import CITY_CODE
 from shequ.people.permissions import areas_of
-from shequ.portal import exports, selectors, services
+from shequ.portal import exports, registry, selectors, services
 from shequ.portal import home as home_selectors
 from shequ.web.community_choice import choose_community
 
@@ -63,10 +63,18 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/search.html", context, status=status)
 
 
-@login_required
 def report(request: HttpRequest) -> HttpResponse:
-    """Report a problem: the resident's community's proposal form (the 12345 requests app
-    replaces this task with its own form when it lands)."""
+    """Report a problem: the form of the registered "report" task (the requests app's, 12345),
+    so an old link or bookmark lands where the search's button does; without such an app,
+    the resident's community's proposal form."""
+    task = next((t for t in registry.tasks() if t.code == "report"), None)
+    if task is not None and task.url_name != "portal:report":
+        return redirect(task.url_name)
+    return _report_as_proposal(request)
+
+
+@login_required
+def _report_as_proposal(request: HttpRequest) -> HttpResponse:
     return choose_community(request, url_name="participation:propose", title=_("Report a problem"))
 
 
