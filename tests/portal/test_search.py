@@ -1,9 +1,12 @@
 """The site-wide search: Chinese words, synonyms, pinyin initials, grouped, and scoped."""
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
+from oauth2_provider.models import get_access_token_model
 
 from shequ.catalogue.demo import seed_catalogue
 from shequ.catalogue.models import Service
@@ -13,6 +16,7 @@ from shequ.participation.models import Proposal
 from shequ.portal.indexing import rebuild
 from shequ.portal.models import SearchDocument
 from shequ.portal.registry import IndexedItem, SearchKind, kind_get, register_kind, unregister_kind
+from shequ.sso.models import DepartmentApp
 from tests.factories import NIJIAQIAO, SHUIJINGFANG, make_resident, make_staff, make_user
 
 pytestmark = pytest.mark.django_db
@@ -156,3 +160,32 @@ def test_the_api_answers_grouped_and_scoped(client: Client, content: Any) -> Non
     body = client.get("/api/v1/search", {"q": "路灯"}).json()
     assert body["groups"][0]["kind"] == "task"
     assert client.get("/api/v1/search", {"q": "！！"}).status_code == 400
+
+
+def test_the_api_searches_as_the_bearer_of_a_token(client: Client, content: Any) -> None:
+    """A department app holding a resident's single-sign-on token finds what she may see (her
+    community's notice), which an anonymous caller never does; a dead token is refused, not
+    answered as if nobody asked."""
+    neighbour = make_user("neighbour_token")
+    make_resident(NIJIAQIAO, user=neighbour, name="王五")
+    app = DepartmentApp.objects.create(name="社保查询", client_type="public")
+    token = get_access_token_model().objects.create(
+        user=neighbour,
+        application=app,
+        token="resident-sso-token-0001",
+        expires=timezone.now() + timedelta(hours=1),
+        scope="openid api:read",
+    )
+    headers = {"HTTP_AUTHORIZATION": "Bearer resident-sso-token-0001"}
+
+    def titles(**extra: Any) -> set[str]:
+        response = client.get("/api/v1/search", {"q": "停水"}, **extra)
+        assert response.status_code == 200
+        return {hit["title"] for g in response.json()["groups"] for hit in g["hits"]}
+
+    assert "停水通知" not in titles()
+    assert "停水通知" in titles(**headers)
+    assert "水井坊停水安排" not in titles(**headers)
+    token.expires = timezone.now() - timedelta(seconds=1)
+    token.save(update_fields=["expires"])
+    assert client.get("/api/v1/search", {"q": "停水"}, **headers).status_code == 401

@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from shequ.portal import selectors
+from shequ.sso.api_auth import PUBLIC_OR_SIGNED_IN
 
 router = Router(tags=["portal"])
 
@@ -27,10 +28,11 @@ class PortalSearchOut(Schema):
     groups: list[PortalGroupOut]
 
 
-@router.get("/search", response=PortalSearchOut, auth=None)
+@router.get("/search", response=PortalSearchOut, auth=PUBLIC_OR_SIGNED_IN)
 def search(request: HttpRequest, q: str, kind: str = "") -> PortalSearchOut:
-    """Everything the caller may see matching ``q`` (anonymous: public items only), grouped
-    by kind; ``kind`` asks for a page of one kind. 400 for a query with nothing to search."""
+    """Everything the caller may see matching ``q`` (anonymous: public items only; a session
+    or a bearer token: what that person or department may see), grouped by kind; ``kind``
+    asks for a page of one kind. 400 for a query with nothing to search."""
     result = selectors.site_search(query=q, user=request.user, kind=kind)
     return PortalSearchOut(
         query=result.query,

@@ -121,6 +121,16 @@ class OAuth2Bearer(AuthBase):
 API_AUTH = [OAuth2Bearer(), django_auth]
 
 
+def _anyone(request: HttpRequest) -> bool:
+    return True
+
+
+# Public reads whose answer depends on who asks (the site search): a token or a session
+# widens it to what that person or department may see; nobody gets the public part. A token
+# that is sent but dead still gets a 401, never a silently narrower answer.
+PUBLIC_OR_SIGNED_IN = [OAuth2Bearer(), django_auth, _anyone]
+
+
 # --- Throttling ----------------------------------------------------------------------------
 
 
