@@ -272,6 +272,8 @@ def test_a_service_across_communities_records_a_settlement(worker: User, alice: 
                 "creditor__name": settled.creditor.name,
                 "hours": Decimal("3.0"),
                 "services": 1,
+                "outstanding": Decimal("3.0"),
+                "settled": Decimal("0"),
             }
         ]
     assert not selectors.settlements_for_staff(user=elsewhere).exists()

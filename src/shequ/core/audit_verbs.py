@@ -293,6 +293,7 @@ AUDIT_VERB_LABELS: dict[str, Promise] = {
     "timebank.offer_create": _("Offered a service in the time bank"),
     "timebank.request": _("Asked for a time-bank service"),
     "timebank.request_cancel": _("Cancelled a time-bank request"),
+    "timebank.settle": _("Marked a time-bank settlement between communities settled"),
     "volunteers.export": _("Exported the volunteer records"),
     "volunteer.leave": _("Left volunteering"),
     "volunteer.register": _("Registered as a volunteer"),

@@ -3,7 +3,7 @@ sign-up and withdrawal, check-in with the leader's code; staff read their area's
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import cast
+from typing import Any, cast
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -15,7 +15,15 @@ from shequ.core.services import client_ip
 from shequ.people.models import User
 from shequ.sso.api_auth import API_AUTH
 from shequ.volunteers import selectors
-from shequ.volunteers.models import Activity, SignUp, TimeCreditEntry, Volunteer
+from shequ.volunteers.models import (
+    Activity,
+    SignUp,
+    TimeBankOffer,
+    TimeBankRequest,
+    TimeCreditEntry,
+    TimeSettlement,
+    Volunteer,
+)
 from shequ.volunteers.permissions import can_use_volunteer_console
 from shequ.volunteers.services import activities, attendance, timebank
 
@@ -283,3 +291,199 @@ def time_transfer(request: HttpRequest, payload: TimeTransferIn) -> Status[TimeC
         ip=client_ip(request),
     )
     return Status(201, entry)
+
+
+# --- Time-bank offers and requests --------------------------------------------------------
+
+
+class TimeOfferOut(Schema):
+    id: int
+    service: str
+    service_label: str
+    title: str
+    description: str
+    hours: Decimal
+    community: str
+    is_active: bool
+    mine: bool
+    created_at: datetime
+
+    @staticmethod
+    def resolve_service_label(obj: TimeBankOffer) -> str:
+        return str(obj.get_service_display())
+
+    @staticmethod
+    def resolve_community(obj: TimeBankOffer) -> str:
+        return obj.community.name
+
+    @staticmethod
+    def resolve_mine(obj: TimeBankOffer, context: dict[str, Any]) -> bool:
+        return bool(obj.provider.user_id == context["request"].user.pk)
+
+
+class TimeOfferIn(Schema):
+    service: str
+    title: str
+    description: str = ""
+    hours: Decimal | str = "1"
+
+
+class TimeRequestIn(Schema):
+    note: str = ""
+
+
+class TimeRequestOut(Schema):
+    id: int
+    offer_id: int
+    title: str
+    note: str
+    status: str
+    hours: Decimal | None
+    requested_at: datetime
+    decided_at: datetime | None
+
+    @staticmethod
+    def resolve_title(obj: TimeBankRequest) -> str:
+        return obj.offer.title
+
+
+class TimeConfirmIn(Schema):
+    hours: Decimal | str
+
+
+@router.get("/time-bank/offers", response=list[TimeOfferOut])
+@paginate
+def time_offers(request: HttpRequest) -> object:
+    """Services offered in the time bank of the caller's street, other volunteers' first."""
+    return selectors.time_offers_nearby(_volunteer(request))
+
+
+@router.get("/time-bank/offers/mine", response=list[TimeOfferOut])
+@paginate
+def time_offers_mine(request: HttpRequest) -> object:
+    """The caller's own offers, open ones first."""
+    return selectors.time_offers_of(_volunteer(request)).select_related("community", "provider")
+
+
+@router.post("/time-bank/offers", response={201: TimeOfferOut})
+def time_offer_create(request: HttpRequest, payload: TimeOfferIn) -> Status[TimeBankOffer]:
+    """Offer a service in the time bank of the caller's community."""
+    made = timebank.offer_create(
+        actor=cast(User, request.user),
+        service=payload.service,
+        title=payload.title,
+        description=payload.description,
+        hours=payload.hours,
+        ip=client_ip(request),
+    )
+    return Status(201, made)
+
+
+@router.post("/time-bank/offers/{offer_id}/close", response=TimeOfferOut)
+def time_offer_close(request: HttpRequest, offer_id: int) -> TimeBankOffer:
+    """Stop offering a service (open requests stay to be confirmed)."""
+    return timebank.offer_close(
+        actor=cast(User, request.user), offer_id=offer_id, ip=client_ip(request)
+    )
+
+
+@router.post("/time-bank/offers/{offer_id}/requests", response={201: TimeRequestOut})
+def time_offer_request(
+    request: HttpRequest, offer_id: int, payload: TimeRequestIn
+) -> Status[TimeBankRequest]:
+    """Ask for an offered service; the credits move only when the provider confirms."""
+    made = timebank.request_create(
+        actor=cast(User, request.user), offer_id=offer_id, note=payload.note, ip=client_ip(request)
+    )
+    return Status(201, made)
+
+
+@router.get("/time-bank/requests", response=list[TimeRequestOut])
+@paginate
+def time_requests(request: HttpRequest, to_me: bool = False) -> object:
+    """What the caller asked for, or (``to_me``) requests for their offers still to confirm."""
+    volunteer = _volunteer(request)
+    return selectors.time_requests_to(volunteer) if to_me else selectors.time_requests_of(volunteer)
+
+
+@router.post("/time-bank/requests/{request_id}/confirm", response=TimeRequestOut)
+def time_request_confirm(
+    request: HttpRequest, request_id: int, payload: TimeConfirmIn
+) -> TimeBankRequest:
+    """The provider confirms the service and its duration: the credits move."""
+    return timebank.request_confirm(
+        actor=cast(User, request.user),
+        request_id=request_id,
+        hours=payload.hours,
+        ip=client_ip(request),
+    )
+
+
+@router.post("/time-bank/requests/{request_id}/cancel", response=TimeRequestOut)
+def time_request_cancel(request: HttpRequest, request_id: int) -> TimeBankRequest:
+    """The requester or the provider cancels an open request; nothing moves."""
+    return timebank.request_cancel(
+        actor=cast(User, request.user), request_id=request_id, ip=client_ip(request)
+    )
+
+
+# --- Settlements between communities (staff) ----------------------------------------------
+
+
+class TimeSettlementOut(Schema):
+    id: int
+    debtor: str
+    creditor: str
+    hours: Decimal
+    title: str
+    created_at: datetime
+    settled_how: str
+    settled_note: str
+    settled_at: datetime | None
+
+    @staticmethod
+    def resolve_debtor(obj: TimeSettlement) -> str:
+        return obj.debtor.name
+
+    @staticmethod
+    def resolve_creditor(obj: TimeSettlement) -> str:
+        return obj.creditor.name
+
+    @staticmethod
+    def resolve_title(obj: TimeSettlement) -> str:
+        return obj.request.offer.title
+
+
+class TimeSettleIn(Schema):
+    method: str
+    note: str
+
+
+def _settlement_reader(request: HttpRequest) -> None:
+    if not can_use_volunteer_console(request.user):
+        raise PermissionDenied("not_staff", _("You may not see the time-bank settlements."))
+
+
+@router.get("/staff/time-bank/settlements", response=list[TimeSettlementOut])
+@paginate
+def staff_settlements(request: HttpRequest, outstanding: bool = False) -> object:
+    """Settlements where a community of the caller's area spent or honoured credits."""
+    _settlement_reader(request)
+    rows = selectors.settlements_for_staff(user=request.user)
+    return rows.filter(settled_at__isnull=True) if outstanding else rows
+
+
+@router.post("/staff/time-bank/settlements/{settlement_id}/settle", response=TimeSettlementOut)
+def staff_settlement_settle(
+    request: HttpRequest, settlement_id: int, payload: TimeSettleIn
+) -> TimeSettlement:
+    """The debtor community's staff mark a settlement paid back in hours or cleared by
+    agreement, with a note."""
+    _settlement_reader(request)
+    return timebank.settlement_settle(
+        actor=cast(User, request.user),
+        settlement_id=settlement_id,
+        method=payload.method,
+        note=payload.note,
+        ip=client_ip(request),
+    )

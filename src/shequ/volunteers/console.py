@@ -19,9 +19,16 @@ from shequ.core.services import client_ip
 from shequ.people.models import User
 from shequ.people.permissions import staff_required
 from shequ.volunteers import selectors
-from shequ.volunteers.forms import DecisionForm, HonourForm, LeaderForm, ReasonForm, TeamForm
+from shequ.volunteers.forms import (
+    DecisionForm,
+    HonourForm,
+    LeaderForm,
+    ReasonForm,
+    SettleForm,
+    TeamForm,
+)
 from shequ.volunteers.permissions import can_edit_volunteer_records, can_use_volunteer_console
-from shequ.volunteers.services import exports, ledger, stars, teams
+from shequ.volunteers.services import exports, ledger, stars, teams, timebank
 from shequ.web.pickers import bind_pickers
 
 
@@ -291,12 +298,38 @@ def time_bank(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.time_accounts_for_staff(user=request.user), 50).get_page(
         request.GET.get("page")
     )
+    latest = list(settlements[:100])
+    for row in latest:
+        row.settleable = selectors.settlement_settleable_by(request.user, row)  # type: ignore[attr-defined]
     return render(
         request,
         "volunteers/console/time_bank.html",
         {
             "page": page,
             "pairs": selectors.settlement_totals(settlements),
-            "settlements": settlements[:100],
+            "settlements": latest,
+            "settle_form": SettleForm(),
         },
     )
+
+
+@staff_required
+@require_POST
+def settlement_settle(request: HttpRequest, settlement_id: int) -> HttpResponse:
+    """The debtor community's staff mark a settlement paid back or cleared by agreement."""
+    _reader(request)
+    try:
+        timebank.settlement_settle(
+            actor=_user(request),
+            settlement_id=settlement_id,
+            method=request.POST.get("method", ""),
+            note=request.POST.get("note", ""),
+            ip=client_ip(request),
+        )
+    except NotFound:
+        raise
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The settlement is marked settled."))
+    return redirect("volunteers_console:time_bank")

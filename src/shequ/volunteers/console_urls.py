@@ -11,6 +11,11 @@ urlpatterns = [
     path("volunteers/<int:volunteer_id>/", console.volunteer_detail, name="volunteer"),
     path("entries/<int:entry_id>/correct/", console.entry_correct, name="correct"),
     path("time-bank/", console.time_bank, name="time_bank"),
+    path(
+        "time-bank/settlements/<int:settlement_id>/settle/",
+        console.settlement_settle,
+        name="settlement_settle",
+    ),
     path("stars/", console.star_list, name="stars"),
     path("stars/compute/", console.star_compute, name="star_compute"),
     path("stars/<int:award_id>/decide/", console.star_decide, name="star_decide"),

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from shequ.core.forms import StyledForm
 from shequ.people.models import Department, VerificationLevel
 from shequ.places.models import Division
-from shequ.volunteers.models import AVAILABILITY, FIELDS, SERVICES, SKILLS, Team
+from shequ.volunteers.models import AVAILABILITY, FIELDS, SERVICES, SKILLS, Team, TimeSettlement
 from shequ.web.pickers import DivisionPickerField, PersonPickerField
 
 
@@ -198,6 +198,17 @@ class DecisionForm(forms.Form):
 
 
 # --- Time bank ----------------------------------------------------------------------------
+
+
+class SettleForm(forms.Form):
+    """Marking a settlement between communities cleared (the service checks the values)."""
+
+    method = forms.ChoiceField(
+        label=_("How it was settled"),
+        choices=TimeSettlement.Method.choices,
+        initial=TimeSettlement.Method.HOURS,
+    )
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
 
 class DepositForm(forms.Form):

@@ -492,7 +492,12 @@ class TimeCreditEntry(models.Model):
 
 class TimeSettlement(models.Model):
     """Credits earned in one community's time bank spent on a service in another: the
-    community of the provider's bank honoured them and is owed by the requester's."""
+    community of the provider's bank honoured them and is owed by the requester's. The
+    debtor's staff mark it settled once it is paid back in hours or cleared by agreement."""
+
+    class Method(models.TextChoices):
+        HOURS = "hours", _("Paid back in hours")
+        AGREEMENT = "agreement", _("Cleared by agreement")
 
     request = models.OneToOneField(
         TimeBankRequest, on_delete=models.PROTECT, related_name="settlement"
@@ -502,6 +507,15 @@ class TimeSettlement(models.Model):
     creditor = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+")
     hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=1)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Cleared by the debtor community's staff: how, with a note, when and by whom.
+    settled_how = models.CharField(
+        _("how it was settled"), max_length=10, choices=Method.choices, blank=True, default=""
+    )
+    settled_note = models.CharField(_("note"), max_length=200, blank=True, default="")
+    settled_at = models.DateTimeField(null=True, blank=True)
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("time-bank settlement")

@@ -11,12 +11,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.errors import NotFound
 from shequ.people.models import Resident
-from shequ.people.permissions import READERS, WORKERS
+from shequ.people.permissions import READERS, WORKERS, covers
 from shequ.people.selectors import scope_queryset
 from shequ.places.models import Division
 from shequ.volunteers.models import (
@@ -509,10 +510,22 @@ def settlements_for_staff(*, user: Any) -> QuerySet[TimeSettlement]:
 
 
 def settlement_totals(rows: QuerySet[TimeSettlement]) -> list[dict[str, Any]]:
-    """Hours and services per pair of communities (who spent, who honoured)."""
+    """Hours and services per pair of communities (who spent, who honoured), and of those
+    hours how many are still outstanding and how many settled."""
     return list(
         rows.order_by()
         .values("debtor_id", "debtor__name", "creditor_id", "creditor__name")
-        .annotate(hours=Sum("hours"), services=Count("pk"))
+        # The sums by state first: once annotated, "hours" names the total, not the field.
+        .annotate(
+            outstanding=Coalesce(Sum("hours", filter=Q(settled_at__isnull=True)), ZERO),
+            settled=Coalesce(Sum("hours", filter=Q(settled_at__isnull=False)), ZERO),
+            hours=Sum("hours"),
+            services=Count("pk"),
+        )
         .order_by("debtor_id", "creditor_id")
     )
+
+
+def settlement_settleable_by(user: Any, settlement: TimeSettlement) -> bool:
+    """Staff of the debtor community (or an area above it) may mark it settled."""
+    return settlement.settled_at is None and covers(user, settlement.debtor_id, WORKERS)

@@ -10,16 +10,19 @@ hours (star levels, certificates) as they are: the two are separate balances.
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.digits import canonical
 from shequ.core.errors import DomainError, NotFound, PermissionDenied
 from shequ.core.services import audit_record
-from shequ.notices.services import plain_text
+from shequ.notices.models import Category
+from shequ.notices.services import message_send, plain_text
 from shequ.people.models import User
+from shequ.people.permissions import WORKERS, covers
 from shequ.volunteers.models import (
     SERVICES,
     ZERO,
@@ -33,6 +36,8 @@ from shequ.volunteers.models import (
 )
 
 HALF = Decimal("0.5")
+# Where a message about a request leads: the time-bank page lists both sides' requests.
+REQUEST_URL = "/volunteers/time-bank/#time-request-%(pk)s"
 # One transfer or deposit moves at most this many credits; one service lasts at most a day.
 MOST = Decimal(1000)
 SERVICE_MOST = Decimal(24)
@@ -316,7 +321,30 @@ def request_create(
         division_code=offer.community_id,
         ip=ip,
     )
+    _tell(
+        offer.provider.user_id,
+        made,
+        _("Someone asked for your time-bank service %(title)s"),
+        _("Note: %(note)s") if made.note else "",
+        note=made.note,
+    )
     return made
+
+
+def _tell(
+    user_id: int, request: TimeBankRequest, title: Any, body: Any = "", **params: Any
+) -> None:
+    """One message to one party of a request, in the platform's language (zh-hans), with a
+    link to the time-bank page where the request is listed."""
+    params["title"] = request.offer.title
+    with translation.override(settings.LANGUAGE_CODE):
+        message_send(
+            user_id=user_id,
+            category=Category.SYSTEM,
+            title=title % params,
+            body=body % params if body else "",
+            url=REQUEST_URL % {"pk": request.pk},
+        )
 
 
 def _request_locked(request_id: int) -> TimeBankRequest:
@@ -350,6 +378,14 @@ def request_cancel(*, actor: User, request_id: int, ip: str | None = None) -> Ti
         division_code=found.offer.community_id,
         ip=ip,
     )
+    if volunteer.pk == found.requester_id:
+        other = found.offer.provider.user_id
+        title = _("A request for your time-bank service %(title)s was cancelled")
+    else:
+        other = found.requester.user_id
+        title = _("The provider cancelled your time-bank request %(title)s")
+    if other != actor.pk:
+        _tell(other, found, title)
     return found
 
 
@@ -415,6 +451,61 @@ def request_confirm(
         target=found,
         division_code=payee.community_id,
         changes={"credits": str(clean), "from": found.requester.number},
+        ip=ip,
+    )
+    _tell(
+        found.requester.user_id,
+        found,
+        _("Your time-bank request %(title)s is done"),
+        _("%(hours)s hours of credits were paid to the provider."),
+        hours=clean,
+    )
+    return found
+
+
+# --- Settlements between communities -----------------------------------------------------
+
+
+@transaction.atomic
+def settlement_settle(
+    *, actor: User, settlement_id: int, method: str, note: str, ip: str | None = None
+) -> TimeSettlement:
+    """The debtor community's staff record that a settlement is cleared: paid back in hours
+    or agreed otherwise, with a note. The creditor's staff see it settled.
+
+    Raises: NotFound, PermissionDenied ``not_debtor``, DomainError ``bad_choice`` /
+    ``already_settled`` and the text errors."""
+    found = (
+        TimeSettlement.objects.select_for_update(of=("self",))
+        .select_related("debtor", "creditor")
+        .filter(pk=settlement_id)
+        .first()
+    )
+    if found is None or not (
+        covers(actor, found.debtor_id, WORKERS) or covers(actor, found.creditor_id, WORKERS)
+    ):
+        raise NotFound("not_found", _("Not found."))
+    if not covers(actor, found.debtor_id, WORKERS):
+        raise PermissionDenied(
+            "not_debtor",
+            _("Only the staff of %(community)s, whose credits were spent, can settle this."),
+            community=found.debtor.name,
+        )
+    if found.settled_at is not None:
+        raise DomainError("already_settled", _("This settlement is already settled."))
+    if method not in TimeSettlement.Method.values:
+        raise DomainError("bad_choice", _("Choose from the list."), field="method")
+    found.settled_note = plain_text(note, field="note", max_length=200)
+    found.settled_how = method
+    found.settled_at = timezone.now()
+    found.settled_by = actor
+    found.save(update_fields=["settled_note", "settled_how", "settled_at", "settled_by"])
+    audit_record(
+        actor=actor,
+        verb="timebank.settle",
+        target=found,
+        division_code=found.debtor_id,
+        changes={"hours": str(found.hours), "to": found.creditor_id, "how": method},
         ip=ip,
     )
     return found
