@@ -51,6 +51,7 @@ def _candidates(category: Category, codes: tuple[str, str, str]) -> tuple[int, l
     their unit and place name) and the district's active units, by name. One statement: the
     one-row version aggregate drives it, so the version comes back even with no candidate."""
     unit_columns = ", ".join(f"u.{connection.ops.quote_name(f.column)}" for f in _UNIT_FIELDS)
+    # Table and column names come from the models, values are parameters.
     sql = f"""
         SELECT v.version, c.row_id, c.place_id, c.place_name, {unit_columns}
         FROM (SELECT MAX(number) AS version FROM {CatalogueVersion._meta.db_table}) v
@@ -67,8 +68,8 @@ def _candidates(category: Category, codes: tuple[str, str, str]) -> tuple[int, l
         ) c ON 1 = 1
         LEFT JOIN {Unit._meta.db_table} u ON u.id = c.unit_id
         ORDER BY u.name, u.id
-    """
-    params = [category.pk, *codes, Unit.Kind.DISTRICT, codes[2], True]
+    """  # noqa: S608
+    params: list[int | str | bool] = [category.pk, *codes, str(Unit.Kind.DISTRICT), codes[2], True]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
