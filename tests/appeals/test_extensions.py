@@ -183,6 +183,8 @@ def test_console_ask_queue_and_grant(
     client.force_login(worker)
     page = client.get(f"/console/appeals/{appeal.pk}/")
     assert 'data-testid="extension-form"' in page.text
+    assert 'data-testid="extensions-tab"' not in page.text
+    assert client.get("/console/appeals/extensions/").status_code == 403
     bad = client.post(
         f"/console/appeals/{appeal.pk}/extend/", {"new_deadline": LATER, "reason": ""}
     )
@@ -195,6 +197,7 @@ def test_console_ask_queue_and_grant(
     desk = Client()
     desk.force_login(dispatcher)
     queue = desk.get("/console/appeals/extensions/")
+    assert 'data-testid="extensions-tab"' in queue.text
     assert 'data-testid="count-extensions">1<' in queue.text
     assert "等待供货" in queue.text
     detail = desk.get(f"/console/appeals/{appeal.pk}/")
