@@ -1,5 +1,6 @@
 """Requests over the API: categories (public), intake by a signed-in resident or an app with
-``api:write``, one's own requests, public requests (no personal data)."""
+``api:write``, one's own requests, public requests (no personal data); staff ask for more
+time and the supervising desk decides."""
 
 from datetime import datetime
 from typing import cast
@@ -9,7 +10,8 @@ from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
 from shequ.appeals import selectors
-from shequ.appeals.models import Appeal, Category
+from shequ.appeals.models import Appeal, AppealExtension, Category
+from shequ.appeals.services.extensions import extension_ask, extension_decide
 from shequ.appeals.services.intake import appeal_follow, appeal_submit, similar_check
 from shequ.core.services import client_ip
 from shequ.people.models import User
@@ -171,3 +173,79 @@ def public(
 @router.get("/public/{appeal_id}", response=AppealOut, auth=None)
 def public_one(request: HttpRequest, appeal_id: int) -> Appeal:
     return selectors.appeal_get_public(appeal_id=appeal_id, user=request.user)
+
+
+class ExtensionIn(Schema):
+    new_deadline: str
+    reason: str
+
+
+class ExtensionDecisionIn(Schema):
+    approve: bool
+    reason: str
+
+
+class ExtensionOut(Schema):
+    id: int
+    appeal_id: int
+    number: str
+    unit: str
+    status: str
+    status_label: str
+    old_deadline: datetime
+    new_deadline: datetime
+    reason: str
+    decision_reason: str
+    created_at: datetime
+    decided_at: datetime | None
+
+    @staticmethod
+    def resolve_number(obj: AppealExtension) -> str:
+        return obj.appeal.number
+
+    @staticmethod
+    def resolve_unit(obj: AppealExtension) -> str:
+        return obj.unit.name
+
+    @staticmethod
+    def resolve_status_label(obj: AppealExtension) -> str:
+        return str(obj.get_status_display())
+
+
+@router.get("/extensions", response=list[ExtensionOut])
+@paginate
+def extensions(request: HttpRequest) -> object:
+    """Pending requests for more time the caller decides (the dispatchers of the place),
+    oldest first."""
+    return selectors.extension_queue_for(user=request.user)
+
+
+@router.post("/{appeal_id}/extensions", response={201: ExtensionOut})
+def extension_create(
+    request: HttpRequest, appeal_id: int, payload: ExtensionIn
+) -> Status[AppealExtension]:
+    """The unit handling the request asks for a later deadline (ISO date and time) with a
+    reason; one may wait at a time."""
+    extension = extension_ask(
+        actor=cast(User, request.user),
+        appeal_id=appeal_id,
+        new_deadline=payload.new_deadline,
+        reason=payload.reason,
+        ip=client_ip(request),
+    )
+    return Status(201, extension)
+
+
+@router.post("/extensions/{extension_id}/decision", response=ExtensionOut)
+def extension_decision(
+    request: HttpRequest, extension_id: int, payload: ExtensionDecisionIn
+) -> AppealExtension:
+    """The supervising desk grants (``approve``) or refuses more time, with a reason; granted,
+    the request's deadline moves."""
+    return extension_decide(
+        actor=cast(User, request.user),
+        extension_id=extension_id,
+        approve=payload.approve,
+        reason=payload.reason,
+        ip=client_ip(request),
+    )

@@ -17,15 +17,24 @@ from shequ.appeals.forms import (
     CategoryForm,
     CloseForm,
     DispatchForm,
+    ExtensionDecisionForm,
+    ExtensionForm,
     IntakeForm,
     Open311KeyForm,
     ReturnForm,
     RoutingRowForm,
     UnitForm,
 )
-from shequ.appeals.models import Appeal, AppealPhoto, CatalogueVersion, Category
+from shequ.appeals.models import (
+    Appeal,
+    AppealExtension,
+    AppealPhoto,
+    CatalogueVersion,
+    Category,
+)
 from shequ.appeals.permissions import (
     can_use_appeals_console,
+    may_decide_extension,
     may_dispatch,
     may_edit_catalogue,
     unit_ids_of,
@@ -37,6 +46,7 @@ from shequ.appeals.services.catalogue import (
     routing_rows_add,
     unit_save,
 )
+from shequ.appeals.services.extensions import EXTENDABLE, extension_ask, extension_decide
 from shequ.appeals.services.handling import (
     appeal_close,
     appeal_dispatch,
@@ -89,6 +99,8 @@ def _detail(request: HttpRequest, appeal: Appeal, **forms: Any) -> HttpResponse:
     user = cast(User, request.user)
     member = appeal.unit_id is not None and appeal.unit_id in unit_ids_of(user)
     photos = list(appeal.photos.all())
+    extensions = selectors.extensions_of(appeal=appeal)
+    pending = next((e for e in extensions if e.status == AppealExtension.Status.PENDING), None)
     return render(
         request,
         "appeals/console/detail.html",
@@ -107,6 +119,14 @@ def _detail(request: HttpRequest, appeal: Appeal, **forms: Any) -> HttpResponse:
             "dispatch_form": forms.get("dispatch_form") or DispatchForm(),
             "return_form": forms.get("return_form") or ReturnForm(),
             "close_form": forms.get("close_form") or CloseForm(),
+            "extensions": extensions,
+            "may_extend": member and appeal.status in EXTENDABLE and not pending,
+            "may_decide": pending is not None
+            and pending.requested_by_id != user.pk
+            and may_decide_extension(user, appeal.community_id),
+            "pending_extension": pending,
+            "extension_form": forms.get("extension_form") or ExtensionForm(),
+            "decision_form": forms.get("decision_form") or ExtensionDecisionForm(),
         },
         status=forms.get("status", 200),
     )
@@ -160,6 +180,16 @@ def act(request: HttpRequest, appeal_id: int, action: str) -> HttpResponse:
                 ip=ip,
             )
             done = _("Reported handled; the resident is asked to rate it.")
+        elif action == "extend":
+            forms["extension_form"] = ExtensionForm(request.POST)
+            extension_ask(
+                actor=user,
+                appeal_id=appeal.pk,
+                new_deadline=request.POST.get("new_deadline", ""),
+                reason=request.POST.get("reason", ""),
+                ip=ip,
+            )
+            done = _("More time asked for: the supervising desk decides.")
         else:
             raise NotFound("no_such_action", _("No such action."))
     except NotFound:
@@ -174,6 +204,49 @@ def act(request: HttpRequest, appeal_id: int, action: str) -> HttpResponse:
         return _detail(request, appeal, status=error.status, **forms)
     messages.success(request, done)
     return redirect("appeals_console:detail", appeal_id=appeal.pk)
+
+
+@staff_required
+def extensions(request: HttpRequest) -> HttpResponse:
+    """The supervising desk's queue: pending requests for more time, oldest first."""
+    user = _console_user(request)
+    if not may_dispatch(user, None):
+        raise DjangoPermissionDenied
+    page = Paginator(selectors.extension_queue_for(user=user), 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "appeals/console/extensions.html",
+        {"page": page, "counts": selectors.extension_counts(user=user), "now": timezone.now()},
+    )
+
+
+@staff_required
+@require_POST
+def extension_decide_view(request: HttpRequest, extension_id: int) -> HttpResponse:
+    """Grant or refuse more time, with a reason, from the request's page."""
+    user = _console_user(request)
+    extension = AppealExtension.objects.filter(pk=extension_id).first()
+    if extension is None:
+        raise NotFound("extension_not_found", _("No such request for more time."))
+    appeal = selectors.appeal_get_for_staff(user=user, appeal_id=extension.appeal_id)
+    form = ExtensionDecisionForm(request.POST)
+    approve = request.POST.get("decision") == "approve"
+    try:
+        extension_decide(
+            actor=user,
+            extension_id=extension.pk,
+            approve=approve,
+            reason=request.POST.get("reason", ""),
+            ip=client_ip(request),
+        )
+    except NotFound:
+        raise
+    except DomainError as error:
+        add_domain_error(form, error)
+        appeal = selectors.appeal_get_for_staff(user=user, appeal_id=appeal.pk)
+        return _detail(request, appeal, status=error.status, decision_form=form)
+    messages.success(request, _("More time granted.") if approve else _("More time refused."))
+    return redirect("appeals_console:extensions")
 
 
 @staff_required

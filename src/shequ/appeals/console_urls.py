@@ -11,6 +11,12 @@ urlpatterns = [
     path("categories/", console.categories, name="categories"),
     path("categories/new/", console.category_edit, name="category_new"),
     path("categories/<int:category_id>/", console.category_edit, name="category_edit"),
+    path("extensions/", console.extensions, name="extensions"),
+    path(
+        "extensions/<int:extension_id>/decide/",
+        console.extension_decide_view,
+        name="extension_decide",
+    ),
     path("units/", console.units, name="units"),
     path("open311-keys/", console.open311_keys, name="open311_keys"),
     path(

@@ -95,3 +95,23 @@ class Open311KeyForm(StyledForm):
     unit = forms.ModelChoiceField(
         label=_("Owner unit"), queryset=Unit.objects.filter(is_active=True)
     )
+
+
+class ExtensionForm(StyledForm):
+    new_deadline = forms.DateTimeField(
+        label=_("New deadline"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    reason = forms.CharField(
+        label=_("Why more time is needed"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ExtensionDecisionForm(StyledForm):
+    reason = forms.CharField(
+        label=_("Reason of the decision"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

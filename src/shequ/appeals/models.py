@@ -275,6 +275,7 @@ class AppealEvent(models.Model):
         RATED = "rated", _("Rated")
         REOPENED = "reopened", _("Reopened")
         FOLLOWED = "followed", _("Another resident reported it too")
+        EXTENDED = "extended", _("Deadline extended")
 
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -296,6 +297,52 @@ class AppealEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appeal_id}:{self.kind}"
+
+
+class AppealExtension(models.Model):
+    """A unit asks for more time (延期申请); a dispatcher of the area (the supervising 12345
+    desk) grants or refuses it. Granted: the request's deadline moves, and the public timeline
+    says so (never the reasons, which are internal)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting a decision")
+        APPROVED = "approved", _("Granted")
+        REFUSED = "refused", _("Refused")
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="extensions")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    old_deadline = models.DateTimeField(_("due before"))
+    new_deadline = models.DateTimeField(_("new deadline asked for"))
+    reason = models.CharField(_("why more time"), max_length=500)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decision_reason = models.CharField(_("reason of the decision"), max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
+        ordering = ["created_at", "id"]
+        constraints = [
+            # One pending request a ticket, even when two members ask at once.
+            models.UniqueConstraint(
+                fields=["appeal"],
+                condition=Q(status="pending"),
+                name="appeals_one_pending_extension",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="appeal_extension_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id}:{self.status}"
 
 
 class Satisfaction(models.TextChoices):

@@ -31,6 +31,11 @@ def may_dispatch(user: Any, community_code: str | None) -> bool:
     return covers(user, community_code, DISPATCHERS)
 
 
+def may_decide_extension(user: Any, community_code: str) -> bool:
+    """The supervising desk (the dispatchers of the place) grants or refuses more time."""
+    return may_dispatch(user, community_code)
+
+
 def may_edit_catalogue(user: Any) -> bool:
     return has_role(user, Role.CITY_COMMITTEE, Role.SYSTEM_ADMIN)
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from shequ.appeals.models import (
     Appeal,
     AppealEvent,
+    AppealExtension,
     AppealFollower,
     AppealRating,
     Category,
@@ -181,6 +182,7 @@ PUBLIC_EVENT_KINDS = [
     AppealEvent.Kind.CLOSED,
     AppealEvent.Kind.RATED,
     AppealEvent.Kind.REOPENED,
+    AppealEvent.Kind.EXTENDED,
 ]
 
 
@@ -557,3 +559,34 @@ def community_rate_counts(*, since: datetime, until: datetime) -> dict[str, dict
     """The counts behind the rates per community of the requests, for [since, until): sum
     them over communities and read the rates with ``AreaRates(**sums)`` for any area."""
     return _rate_counts(since=since, until=until, by_unit=False)
+
+
+# --- more time (延期申请) -----------------------------------------------------------------------
+
+
+def extension_queue_for(*, user: Any) -> QuerySet[AppealExtension]:
+    """Pending requests for more time the user may decide (the dispatchers of the place),
+    oldest first."""
+    condition = _dispatch_q(user)
+    queryset = AppealExtension.objects.filter(status=AppealExtension.Status.PENDING)
+    if condition is not None:
+        queryset = queryset.filter(appeal__in=Appeal.objects.filter(condition).values("pk"))
+    return queryset.select_related(
+        "appeal", "appeal__category", "appeal__community", "unit", "requested_by"
+    ).order_by("created_at", "id")
+
+
+def extension_counts(*, user: Any) -> dict[str, int]:
+    """How many pending requests for more time, and on how many the deadline has passed."""
+    return extension_queue_for(user=user).aggregate(
+        total=Count("pk"), overdue=Count("pk", filter=Q(appeal__deadline_at__lt=timezone.now()))
+    )
+
+
+def extensions_of(*, appeal: Appeal) -> list[AppealExtension]:
+    """Every request for more time on one request, for its staff page, oldest first."""
+    return list(
+        AppealExtension.objects.filter(appeal=appeal)
+        .select_related("unit", "requested_by", "decided_by")
+        .order_by("created_at", "id")
+    )

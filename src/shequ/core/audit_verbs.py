@@ -25,6 +25,8 @@ AUDIT_VERB_LABELS: dict[str, Promise] = {
     "appeal.category_save": _("Saved a request category"),
     "appeal.close": _("Reported a request handled"),
     "appeal.dispatch": _("Dispatched a request"),
+    "appeal.extension_ask": _("Asked for more time on a request"),
+    "appeal.extension_decide": _("Decided on a request for more time"),
     "appeal.follow": _("Followed a request (me too)"),
     "appeal.open311_key_create": _("Gave an Open311 key to an application"),
     "appeal.open311_key_revoke": _("Revoked an Open311 key"),

@@ -4,7 +4,7 @@ from typing import Any
 
 from django import template
 
-from shequ.appeals.permissions import may_edit_catalogue
+from shequ.appeals.permissions import may_dispatch, may_edit_catalogue
 
 register = template.Library()
 
@@ -14,3 +14,9 @@ def may_manage_open311(user: Any) -> bool:
     """Only the committee (and administrators) give and revoke Open311 keys: others get no tab
     that would end in a refusal."""
     return may_edit_catalogue(user)
+
+
+@register.filter
+def may_decide_extensions(user: Any) -> bool:
+    """Only the supervising desk (dispatchers) gets the tab of requests for more time."""
+    return may_dispatch(user, None)
