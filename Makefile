@@ -118,17 +118,20 @@ TEST_WORKERS ?= 2
 CLOCK_SHIFT_DAYS ?= 365
 # Each test runs where it says something, once: the browser journeys on SQLite (the database
 # `make run` serves, with the clock a year ahead), the several-machines smoke test on PostgreSQL
-# (it starts its own cluster on PostgreSQL whichever pass runs it). Every other test runs in
-# both passes. `make test SQLITE_TESTS= POSTGRES_TESTS=` runs everything twice.
-SQLITE_TESTS ?= not cluster
+# (it starts its own cluster on PostgreSQL whichever pass runs it), the API fuzzer on
+# PostgreSQL (the production database). Every other test runs in both passes.
+# `make test SQLITE_TESTS= POSTGRES_TESTS=` runs everything twice. `--dist worksteal`: an idle
+# process takes tests queued for the other, so a few long tests at the end don't leave a core idle.
+SQLITE_TESTS ?= not cluster and not fuzz
 POSTGRES_TESTS ?= not e2e
+PYTEST_DIST ?= --dist worksteal
 
 test: install lint
 	@echo "== tests on SQLite, clock $(CLOCK_SHIFT_DAYS) days ahead =="
-	SHEQU_TEST_CLOCK_SHIFT_DAYS=$(CLOCK_SHIFT_DAYS) $(VENV)/bin/pytest -q -n $(TEST_WORKERS) -m "$(SQLITE_TESTS)"
+	SHEQU_TEST_CLOCK_SHIFT_DAYS=$(CLOCK_SHIFT_DAYS) $(VENV)/bin/pytest -q -n $(TEST_WORKERS) $(PYTEST_DIST) -m "$(SQLITE_TESTS)"
 	@echo "== tests on PostgreSQL =="
 	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || [ -n "$$SHEQU_TEST_DATABASE_URL" ]; then \
-	  DATABASE_URL=$${SHEQU_TEST_DATABASE_URL:-$(PG_TEST_URL)} $(VENV)/bin/pytest -q -n $(TEST_WORKERS) -m "$(POSTGRES_TESTS)"; \
+	  DATABASE_URL=$${SHEQU_TEST_DATABASE_URL:-$(PG_TEST_URL)} $(VENV)/bin/pytest -q -n $(TEST_WORKERS) $(PYTEST_DIST) -m "$(POSTGRES_TESTS)"; \
 	elif [ "$$SHEQU_REQUIRE_POSTGRES" = "1" ]; then \
 	  echo "PostgreSQL is required (SHEQU_REQUIRE_POSTGRES=1) but not reachable"; exit 1; \
 	else echo "PostgreSQL not reachable: skipped the PostgreSQL pass"; fi

@@ -5,7 +5,9 @@ the document gives for it, or refuse a request with anything but an RFC 7807 pro
 Each caller is one test over a database seeded with the test factories; every operation is a
 subtest. Generation is derandomized and bounded (``MAX_EXAMPLES`` per operation on top of the
 deterministic coverage cases: 4 on PostgreSQL, 1 on SQLite), so the four callers take a few
-minutes on two cores.
+minutes on two cores. Marked ``fuzz``: `make test` runs it in the PostgreSQL pass only (the
+production database, whose stricter types find most of what fuzzing finds); every app's own
+API tests still run on both databases.
 """
 
 import os
@@ -46,9 +48,11 @@ from tests.factories import CITY, NIJIAQIAO, WUHOU, make_resident, make_staff, m
 from tests.funds.conftest import FORMULA, YEAR, council_register
 from tests.projects.conftest import new_project
 
+pytestmark = pytest.mark.fuzz
+
 # The full generation runs on PostgreSQL, the production database, whose stricter types (integer
-# ranges, text with NUL) find most of what fuzzing finds; the SQLite pass (clock a year ahead)
-# runs every operation with fewer generated cases, which keeps CI under its 30 minutes.
+# ranges, text with NUL) find most of what fuzzing finds; run by hand on SQLite, every operation
+# gets fewer generated cases.
 MAX_EXAMPLES = 4 if os.environ.get("DATABASE_URL", "").startswith("postgres") else 1
 CSRF_TOKEN = "schemathesisCsrfToken00000000000"  # 32 characters: a valid unmasked secret
 CALLERS = ("anonymous", "resident", "worker", "committee")
