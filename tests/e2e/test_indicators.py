@@ -11,8 +11,9 @@ from playwright.sync_api import Page, expect
 
 from shequ.core.scopes import Role
 from shequ.funds.models import EvaluationScore
-from shequ.indicators import evaluation, services
+from shequ.indicators import evaluation
 from shequ.indicators.models import TreeVersion
+from shequ.indicators.services import trees
 from shequ.participation.models import Proposal
 from tests.e2e.steps import confirm_dialog, log_in
 from tests.factories import (
@@ -52,7 +53,7 @@ def test_committee_cockpit_drill_down_top_ten_and_incentive_fund(
                 description="内容",
                 category="environment",
             )
-    tree = services.tree_install_default(actor=committee)
+    tree = trees.tree_install_default(actor=committee)
     # Records exist in three communities only: rank whoever has data; a short Monte Carlo.
     TreeVersion.objects.filter(pk=tree.pk).update(min_data_share=0, draws=100)
     evaluation.run_evaluate_now(actor=committee, version_id=tree.pk, year=year)

@@ -7,7 +7,7 @@ from django.utils import timezone
 from shequ.core.scopes import Role
 from shequ.indicators import evaluation
 from shequ.indicators.models import TreeVersion
-from shequ.indicators.services import tree_install_default
+from shequ.indicators.services.trees import tree_install_default
 from shequ.participation.models import Proposal
 from shequ.people.models import User
 from tests.factories import (

@@ -6,8 +6,9 @@ import pytest
 from django.utils import timezone
 
 from shequ.core.errors import DomainError, PermissionDenied
-from shequ.indicators import evaluation, selectors, services
+from shequ.indicators import evaluation, selectors
 from shequ.indicators.models import Indicator, Node, Result, TreeVersion, Value
+from shequ.indicators.services import trees, values
 from shequ.people.models import User
 from tests.factories import NIJIAQIAO, SHUIJINGFANG
 
@@ -21,7 +22,7 @@ def test_default_tree_has_seven_scenarios_and_enough_computed_indicators(
     assert [d.name for d in dimensions] == ["服务", "文化", "生态", "空间", "产业", "共治", "智慧"]
     assert tree.indicators.count() >= 40
     assert tree.indicators.filter(source=Indicator.Source.COMPUTED).count() >= 25
-    assert services.tree_problems(tree) == []
+    assert trees.tree_problems(tree) == []
 
 
 def test_values_keep_their_counts_and_lead_to_exactly_those_records(
@@ -75,11 +76,11 @@ def test_a_new_version_leaves_old_results_alone(
     old_run = selectors.run_latest(tree, year)
     assert old_run is not None
     before = list(Result.objects.filter(run=old_run).values_list("division_id", "score"))
-    draft = services.version_create_from(actor=committee, version_id=tree.pk, name="2027版")
+    draft = trees.version_create_from(actor=committee, version_id=tree.pk, name="2027版")
     indicator = draft.indicators.get(code="proposals_per_1000")
-    services.indicator_update(actor=committee, indicator_id=indicator.pk, data={"target": "10"})
+    trees.indicator_update(actor=committee, indicator_id=indicator.pk, data={"target": "10"})
     assert tree.indicators.get(code="proposals_per_1000").target == Decimal("3")
-    services.version_publish(actor=committee, version_id=draft.pk)
+    trees.version_publish(actor=committee, version_id=draft.pk)
     evaluation.run_evaluate_now(actor=committee, version_id=draft.pk, year=year)
     assert list(Result.objects.filter(run=old_run).values_list("division_id", "score")) == before
     tree.refresh_from_db()
@@ -89,29 +90,27 @@ def test_a_new_version_leaves_old_results_alone(
 def test_bad_weights_and_targets_are_refused_naming_them(
     tree: TreeVersion, committee: User
 ) -> None:
-    draft = services.version_create_from(actor=committee, version_id=tree.pk, name="草稿")
+    draft = trees.version_create_from(actor=committee, version_id=tree.pk, name="草稿")
     indicator = draft.indicators.get(code="coverage_all")
     with pytest.raises(DomainError, match="15分钟生活圈日常需求覆盖率"):
-        services.indicator_update(
-            actor=committee, indicator_id=indicator.pk, data={"target": "120"}
-        )
+        trees.indicator_update(actor=committee, indicator_id=indicator.pk, data={"target": "120"})
     with pytest.raises(DomainError, match=r"wrong direction|方向"):
-        services.indicator_update(actor=committee, indicator_id=indicator.pk, data={"target": "0"})
+        trees.indicator_update(actor=committee, indicator_id=indicator.pk, data={"target": "0"})
     with pytest.raises(DomainError):
-        services.indicator_update(actor=committee, indicator_id=indicator.pk, data={"weight": "x"})
+        trees.indicator_update(actor=committee, indicator_id=indicator.pk, data={"weight": "x"})
     indicator.refresh_from_db()
     assert indicator.target == Decimal("80")
     service = draft.nodes.get(code="service")
     with pytest.raises(DomainError, match="服务"):
-        services.node_update(actor=committee, node_id=service.pk, name="服务", weight="-5")
-    services.node_update(actor=committee, node_id=service.pk, name="服务", weight="30")
+        trees.node_update(actor=committee, node_id=service.pk, name="服务", weight="-5")
+    trees.node_update(actor=committee, node_id=service.pk, name="服务", weight="30")
     with pytest.raises(DomainError, match="100"):
-        services.version_publish(actor=committee, version_id=draft.pk)
+        trees.version_publish(actor=committee, version_id=draft.pk)
     draft.refresh_from_db()
     assert draft.status == TreeVersion.Status.DRAFT
     sub = draft.nodes.get(code="service-access")
     with pytest.raises(DomainError, match=r"cycle|循环"):
-        services.node_update(
+        trees.node_update(
             actor=committee, node_id=service.pk, name="服务", weight="30", parent_id=sub.pk
         )
     assert Node.objects.get(pk=service.pk).parent_id is None
@@ -120,7 +119,7 @@ def test_bad_weights_and_targets_are_refused_naming_them(
 def test_published_versions_are_frozen(tree: TreeVersion, committee: User) -> None:
     indicator = tree.indicators.get(code="coverage_all")
     with pytest.raises(DomainError):
-        services.indicator_update(actor=committee, indicator_id=indicator.pk, data={"weight": "1"})
+        trees.indicator_update(actor=committee, indicator_id=indicator.pk, data={"weight": "1"})
 
 
 def test_entering_values_checks_area_number_and_period(
@@ -129,7 +128,7 @@ def test_entering_values_checks_area_number_and_period(
     year = timezone.localdate().year
     beds = tree.indicators.get(code="elderly_beds")
     with pytest.raises(PermissionDenied):
-        services.value_enter(
+        values.value_enter(
             actor=district_officer,
             indicator_id=beds.pk,
             division_code=SHUIJINGFANG,
@@ -137,20 +136,20 @@ def test_entering_values_checks_area_number_and_period(
             raw="3",
         )
     with pytest.raises(DomainError):
-        services.value_enter(
+        values.value_enter(
             actor=district_officer,
             indicator_id=beds.pk,
             division_code=NIJIAQIAO,
             year=year,
             raw="三",
         )
-    services.value_enter(
+    values.value_enter(
         actor=district_officer, indicator_id=beds.pk, division_code=NIJIAQIAO, year=year, raw="3.5"
     )
     assert Value.objects.get(indicator=beds, division_id=NIJIAQIAO).value == 3.5
-    services.period_close(actor=committee, year=year)
+    values.period_close(actor=committee, year=year)
     with pytest.raises(DomainError):
-        services.value_enter(
+        values.value_enter(
             actor=district_officer,
             indicator_id=beds.pk,
             division_code=NIJIAQIAO,

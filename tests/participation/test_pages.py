@@ -1,49 +1,53 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.test import Client
-from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries
 
 from shequ.participation.services import ballots, debates, proposals, rounds
 from tests.factories import NIJIAQIAO
 from tests.participation.conftest import Place, voting_round
 
+OPENED = datetime(2026, 5, 11, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
 
 def test_community_page_lists_proposals_with_constant_queries(
     place: Place, client: Client, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
-    for i in range(2):
-        proposals.proposal_create(
-            actor=place.residents[0],
-            community_code=NIJIAQIAO,
-            title=f"议题{i}",
-            description="d",
-            category="other",
-        )
-    client.get(f"/participation/c/{NIJIAQIAO}/")
-    # Proposals, rounds, debates (with their argument counts), meetings.
-    with django_assert_num_queries(5):
+    with time_machine.travel(OPENED, tick=False):
+        for i in range(2):
+            proposals.proposal_create(
+                actor=place.residents[0],
+                community_code=NIJIAQIAO,
+                title=f"议题{i}",
+                description="d",
+                category="other",
+            )
         client.get(f"/participation/c/{NIJIAQIAO}/")
-    for i in range(5):
-        proposals.proposal_create(
-            actor=place.residents[1],
-            community_code=NIJIAQIAO,
-            title=f"更多{i}",
-            description="d",
-            category="other",
-        )
-        debates.debate_open(
-            actor=place.worker,
-            community_code=NIJIAQIAO,
-            title=f"辩题{i}",
-            description="d",
-            closes_at=timezone.now() + timedelta(days=3),
-        )
-    with django_assert_num_queries(5):
-        response = client.get(f"/participation/c/{NIJIAQIAO}/")
-    assert response.content.decode().count('data-testid="proposal-row"') == 7
-    assert response.content.decode().count('data-testid="debate-row"') == 5
+        # Proposals, rounds, debates (with their argument counts), meetings.
+        with django_assert_num_queries(5):
+            client.get(f"/participation/c/{NIJIAQIAO}/")
+        for i in range(5):
+            proposals.proposal_create(
+                actor=place.residents[1],
+                community_code=NIJIAQIAO,
+                title=f"更多{i}",
+                description="d",
+                category="other",
+            )
+            debates.debate_open(
+                actor=place.worker,
+                community_code=NIJIAQIAO,
+                title=f"辩题{i}",
+                description="d",
+                closes_at=OPENED + timedelta(days=3),
+            )
+        with django_assert_num_queries(5):
+            response = client.get(f"/participation/c/{NIJIAQIAO}/")
+        assert response.content.decode().count('data-testid="proposal-row"') == 7
+        assert response.content.decode().count('data-testid="debate-row"') == 5
 
 
 def test_resident_votes_on_the_round_page_and_sees_errors(place: Place, client: Client) -> None:

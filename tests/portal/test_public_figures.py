@@ -11,7 +11,6 @@ import pytest
 import time_machine
 from django.conf import LazySettings
 from django.test import Client
-from django.utils import timezone
 
 from shequ.access.models import ALL_ESSENTIAL, CoverageRow
 from shequ.access.models import Run as AccessRun
@@ -22,7 +21,7 @@ from shequ.core.scopes import CITY_CODE, Role
 from shequ.indicators import evaluation
 from shequ.indicators.models import Result, TreeVersion
 from shequ.indicators.models import Run as IndicatorRun
-from shequ.indicators.services import tree_install_default
+from shequ.indicators.services.trees import tree_install_default
 from shequ.participation.models import Proposal
 from shequ.people.models import User
 from shequ.portal.models import DatasetSnapshot
@@ -145,7 +144,6 @@ def test_what_if_runs_are_not_the_public_coverage(committee: User, coverage_run:
 
 def _respond(survey: Survey, community: str, scores: list[float]) -> None:
     version = survey.versions.order_by("-number").first()
-    now = timezone.now()
     Response.objects.bulk_create(
         Response(
             survey=survey,
@@ -156,7 +154,7 @@ def _respond(survey: Survey, community: str, scores: list[float]) -> None:
             street_code=community[:9] + "000",
             community_code=community,
             score=score,
-            submitted_at=now,
+            submitted_at=IN_YEAR,
         )
         for score in scores
     )

@@ -1,11 +1,12 @@
 """The site-wide search: Chinese words, synonyms, pinyin initials, grouped, and scoped."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.test import Client
-from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
 
 from shequ.catalogue.demo import seed_catalogue
@@ -20,6 +21,8 @@ from shequ.sso.models import DepartmentApp
 from tests.factories import NIJIAQIAO, SHUIJINGFANG, make_resident, make_staff, make_user
 
 pytestmark = pytest.mark.django_db
+
+TOKEN_ISSUED = datetime(2026, 5, 11, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 @pytest.fixture
@@ -169,13 +172,6 @@ def test_the_api_searches_as_the_bearer_of_a_token(client: Client, content: Any)
     neighbour = make_user("neighbour_token")
     make_resident(NIJIAQIAO, user=neighbour, name="王五")
     app = DepartmentApp.objects.create(name="社保查询", client_type="public")
-    token = get_access_token_model().objects.create(
-        user=neighbour,
-        application=app,
-        token="resident-sso-token-0001",
-        expires=timezone.now() + timedelta(hours=1),
-        scope="openid api:read",
-    )
     headers = {"HTTP_AUTHORIZATION": "Bearer resident-sso-token-0001"}
 
     def titles(**extra: Any) -> set[str]:
@@ -183,9 +179,17 @@ def test_the_api_searches_as_the_bearer_of_a_token(client: Client, content: Any)
         assert response.status_code == 200
         return {hit["title"] for g in response.json()["groups"] for hit in g["hits"]}
 
-    assert "停水通知" not in titles()
-    assert "停水通知" in titles(**headers)
-    assert "水井坊停水安排" not in titles(**headers)
-    token.expires = timezone.now() - timedelta(seconds=1)
-    token.save(update_fields=["expires"])
-    assert client.get("/api/v1/search", {"q": "停水"}, **headers).status_code == 401
+    with time_machine.travel(TOKEN_ISSUED, tick=False):
+        get_access_token_model().objects.create(
+            user=neighbour,
+            application=app,
+            token="resident-sso-token-0001",
+            expires=TOKEN_ISSUED + timedelta(hours=1),
+            scope="openid api:read",
+        )
+        assert "停水通知" not in titles()
+        assert "停水通知" in titles(**headers)
+        assert "水井坊停水安排" not in titles(**headers)
+    # An hour and a second later the token has lapsed.
+    with time_machine.travel(TOKEN_ISSUED + timedelta(hours=1, seconds=1), tick=False):
+        assert client.get("/api/v1/search", {"q": "停水"}, **headers).status_code == 401

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
-from shequ.indicators import background, cockpit, exports, selectors, services, topten
+from shequ.indicators import background, cockpit, exports, selectors, topten
 from shequ.indicators.forms import (
     FundsForm,
     ImportForm,
@@ -31,6 +31,9 @@ from shequ.indicators.forms import (
 from shequ.indicators.method import CHOICES
 from shequ.indicators.models import Indicator, Node, Run, TopTen, TreeVersion
 from shequ.indicators.permissions import can_edit_tree, can_enter_values, can_view_indicators
+from shequ.indicators.services import runs as run_services
+from shequ.indicators.services import trees as tree_services
+from shequ.indicators.services import values as value_services
 from shequ.people.models import User
 from shequ.people.permissions import staff_required
 from shequ.web.confirmations import confirmation_page
@@ -200,7 +203,9 @@ def tree(request: HttpRequest, version_id: int | None = None) -> HttpResponse:
             "versions": versions,
             "version": version,
             "rows": selectors.tree_of(version) if version else [],
-            "problems": services.tree_problems(version) if version and version.is_editable else [],
+            "problems": tree_services.tree_problems(version)
+            if version and version.is_editable
+            else [],
             "may_edit": can_edit_tree(request.user),
             "new_form": NewVersionForm(),
             "method_form": MethodForm(
@@ -216,7 +221,7 @@ def tree(request: HttpRequest, version_id: int | None = None) -> HttpResponse:
 @require_POST
 def tree_install(request: HttpRequest) -> HttpResponse:
     _editor(request)
-    version = services.tree_install_default(actor=request.user)
+    version = tree_services.tree_install_default(actor=request.user)
     messages.success(request, _("The default indicator tree is installed."))
     return redirect("indicators_console:tree_version", version_id=version.pk)
 
@@ -230,7 +235,7 @@ def version_new(request: HttpRequest, version_id: int) -> HttpResponse:
         messages.error(request, _("Give the new version a name."))
         return redirect("indicators_console:tree_version", version_id=version_id)
     try:
-        version = services.version_create_from(
+        version = tree_services.version_create_from(
             actor=request.user, version_id=version_id, name=form.cleaned_data["name"]
         )
     except DomainError as error:
@@ -253,7 +258,7 @@ def version_method(request: HttpRequest, version_id: int) -> HttpResponse:
             messages.error(request, f"{label}: {' '.join(str(e) for e in errors)}")
         return redirect("indicators_console:tree_version", version_id=version_id)
     try:
-        services.version_update_method(
+        tree_services.version_update_method(
             actor=request.user, version_id=version_id, data=form.cleaned_data
         )
     except DomainError as error:
@@ -280,7 +285,7 @@ def version_publish(request: HttpRequest, version_id: int) -> HttpResponse:
     if asked is not None:
         return asked
     try:
-        services.version_publish(actor=request.user, version_id=version_id)
+        tree_services.version_publish(actor=request.user, version_id=version_id)
     except DomainError as error:
         messages.error(request, str(error))
     else:
@@ -298,7 +303,7 @@ def node_edit(request: HttpRequest, node_id: int) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            services.node_update(
+            tree_services.node_update(
                 actor=request.user,
                 node_id=node.pk,
                 name=form.cleaned_data["name"],
@@ -331,7 +336,7 @@ def indicator_edit(request: HttpRequest, indicator_id: int) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            services.indicator_update(
+            tree_services.indicator_update(
                 actor=request.user, indicator_id=indicator.pk, data=form.cleaned_data
             )
         except DomainError as error:
@@ -373,7 +378,7 @@ def entry(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            services.value_enter(
+            value_services.value_enter(
                 actor=request.user,
                 indicator_id=form.cleaned_data["indicator"].pk,
                 division_code=form.cleaned_data["community"],
@@ -416,7 +421,7 @@ def entry_import(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Choose a year and an Excel file."))
         return redirect("indicators_console:entry")
     try:
-        result = services.values_import(
+        result = value_services.values_import(
             actor=request.user,
             version_id=version.pk,
             year=form.cleaned_data["year"],
@@ -565,7 +570,7 @@ def run_publish(request: HttpRequest, run_id: int) -> HttpResponse:
     return _run_visibility(
         request,
         run_id,
-        change=services.run_publish,
+        change=run_services.run_publish,
         title=_("Publish the scores of evaluation %(id)s?") % {"id": run_id},
         consequence=_(
             "Anyone can then see every community's, street's and district's score and rank "
@@ -583,7 +588,7 @@ def run_withdraw(request: HttpRequest, run_id: int) -> HttpResponse:
     return _run_visibility(
         request,
         run_id,
-        change=services.run_withdraw,
+        change=run_services.run_withdraw,
         title=_("Withdraw the scores of evaluation %(id)s from the public?") % {"id": run_id},
         consequence=_(
             "The public dashboards stop showing this run's scores from the new snapshot on; "
@@ -613,7 +618,7 @@ def period_close(request: HttpRequest) -> HttpResponse:
     if asked is not None:
         return asked
     try:
-        services.period_close(actor=cast(User, request.user), year=year)
+        value_services.period_close(actor=cast(User, request.user), year=year)
     except DomainError as error:
         messages.error(request, str(error))
     else:

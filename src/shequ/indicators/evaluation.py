@@ -13,7 +13,8 @@ import numpy as np
 
 from shequ.indicators import method
 from shequ.indicators.models import Indicator, Node, Result, Run, TreeVersion, Value
-from shequ.indicators.services import run_create, values_compute
+from shequ.indicators.services.runs import run_create
+from shequ.indicators.services.values import values_compute
 from shequ.places.models import Division
 
 LEVEL_COMMUNITY = "community"

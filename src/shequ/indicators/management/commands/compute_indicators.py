@@ -6,7 +6,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from shequ.core.errors import DomainError
-from shequ.indicators import evaluation, selectors, services
+from shequ.indicators import evaluation, selectors
+from shequ.indicators.services import trees
 
 
 class Command(BaseCommand):
@@ -19,7 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, year: int | None, version: int | None, **options: Any) -> None:
         year = year or timezone.localdate().year
-        services.tree_install_default(actor=None)
+        trees.tree_install_default(actor=None)
         tree = (
             selectors.version_list().filter(number=version).first()
             if version
