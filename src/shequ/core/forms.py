@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django import forms
+from django.contrib import messages
 from django.http import HttpRequest
 
 from shequ.core.errors import DomainError
@@ -63,3 +64,23 @@ class StyledForm(forms.Form):
         for field in self.fields.values():
             if isinstance(field.widget, forms.Select):
                 field.widget.attrs.setdefault("class", "form-select")
+
+
+def perform(
+    request: HttpRequest, action: Callable[[], T], *, done: str | Callable[[T], str]
+) -> Done[T] | None:
+    """Run a button's service call and say on the next page how it went.
+
+    Returns ``Done(result)`` after putting ``done`` (or ``done(result)``) in a success
+    message; ``None`` after putting the service's refusal in an error message. A record that
+    does not exist stays a 404.
+    """
+    try:
+        result = action()
+    except DomainError as error:
+        if error.status == 404:
+            raise
+        messages.error(request, str(error))
+        return None
+    messages.success(request, done(result) if callable(done) else done)
+    return Done(result)

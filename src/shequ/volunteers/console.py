@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shequ.core.errors import DomainError, NotFound
-from shequ.core.forms import add_domain_error
+from shequ.core.forms import add_domain_error, perform
 from shequ.core.services import client_ip
 from shequ.people.models import User
 from shequ.people.permissions import staff_required
@@ -272,20 +272,17 @@ def star_decide(request: HttpRequest, award_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose a decision."))
         return redirect("volunteers_console:stars")
-    try:
-        stars.star_objection_decide(
+    perform(
+        request,
+        lambda: stars.star_objection_decide(
             actor=_user(request),
             award_id=award_id,
             uphold=form.cleaned_data["uphold"],
             decision=form.cleaned_data["decision"],
             ip=client_ip(request),
-        )
-    except NotFound:
-        raise
-    except DomainError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("Decided."))
+        ),
+        done=_("Decided."),
+    )
     return redirect("volunteers_console:stars")
 
 
@@ -318,18 +315,15 @@ def time_bank(request: HttpRequest) -> HttpResponse:
 def settlement_settle(request: HttpRequest, settlement_id: int) -> HttpResponse:
     """The debtor community's staff mark a settlement paid back or cleared by agreement."""
     _reader(request)
-    try:
-        timebank.settlement_settle(
+    perform(
+        request,
+        lambda: timebank.settlement_settle(
             actor=_user(request),
             settlement_id=settlement_id,
             method=request.POST.get("method", ""),
             note=request.POST.get("note", ""),
             ip=client_ip(request),
-        )
-    except NotFound:
-        raise
-    except DomainError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("The settlement is marked settled."))
+        ),
+        done=_("The settlement is marked settled."),
+    )
     return redirect("volunteers_console:time_bank")

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shequ.core.errors import DomainError, NotFound
-from shequ.core.forms import add_domain_error
+from shequ.core.forms import add_domain_error, perform
 from shequ.core.services import client_ip
 from shequ.people.models import User
 from shequ.volunteers import selectors
@@ -214,19 +214,16 @@ def team_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def team_join(request: HttpRequest, team_id: int) -> HttpResponse:
-    try:
-        teams.membership_request(
+    perform(
+        request,
+        lambda: teams.membership_request(
             actor=_user(request),
             team_id=team_id,
             note=request.POST.get("note", ""),
             ip=client_ip(request),
-        )
-    except NotFound:
-        raise
-    except DomainError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("Your request has been sent to the team's leader."))
+        ),
+        done=_("Your request has been sent to the team's leader."),
+    )
     return redirect("volunteers:teams")
 
 
@@ -301,17 +298,16 @@ def signup(request: HttpRequest, slot_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def withdraw(request: HttpRequest, signup_id: int) -> HttpResponse:
-    try:
-        done = activities.signup_withdraw(
+    done = perform(
+        request,
+        lambda: activities.signup_withdraw(
             actor=_user(request), signup_id=signup_id, ip=client_ip(request)
-        )
-    except NotFound:
-        raise
-    except DomainError as error:
-        messages.error(request, str(error))
+        ),
+        done=_("You have withdrawn."),
+    )
+    if done is None:
         return redirect("volunteers:home")
-    messages.success(request, _("You have withdrawn."))
-    return redirect("volunteers:activity", activity_id=done.slot.activity_id)
+    return redirect("volunteers:activity", activity_id=done.value.slot.activity_id)
 
 
 # --- Check-in -----------------------------------------------------------------------------
@@ -392,21 +388,16 @@ def star_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def star_object(request: HttpRequest, award_id: int) -> HttpResponse:
-    try:
-        stars.star_object(
+    perform(
+        request,
+        lambda: stars.star_object(
             actor=_user(request),
             award_id=award_id,
             text=request.POST.get("text", ""),
             ip=client_ip(request),
-        )
-    except NotFound:
-        raise
-    except DomainError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(
-            request, _("Your objection has been recorded; the community will review it.")
-        )
+        ),
+        done=_("Your objection has been recorded; the community will review it."),
+    )
     return redirect("volunteers:stars")
 
 
@@ -557,47 +548,46 @@ def time_offers(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def time_offer_request(request: HttpRequest, offer_id: int) -> HttpResponse:
-    try:
-        timebank.request_create(
+    asked = perform(
+        request,
+        lambda: timebank.request_create(
             actor=_user(request),
             offer_id=offer_id,
             note=request.POST.get("note", ""),
             ip=client_ip(request),
-        )
-    except NotFound:
-        raise
-    except DomainError as error:
-        messages.error(request, str(error))
-        return redirect("volunteers:time_offers")
-    messages.success(request, _("Asked; the provider confirms once the service is done."))
-    return redirect("volunteers:time_bank")
+        ),
+        done=_("Asked; the provider confirms once the service is done."),
+    )
+    return redirect("volunteers:time_bank" if asked else "volunteers:time_offers")
 
 
 @login_required
 @require_POST
 def time_offer_close(request: HttpRequest, offer_id: int) -> HttpResponse:
-    timebank.offer_close(actor=_user(request), offer_id=offer_id, ip=client_ip(request))
-    messages.success(request, _("The offer is no longer listed."))
+    perform(
+        request,
+        lambda: timebank.offer_close(
+            actor=_user(request), offer_id=offer_id, ip=client_ip(request)
+        ),
+        done=_("The offer is no longer listed."),
+    )
     return redirect("volunteers:time_offers")
 
 
 @login_required
 @require_POST
 def time_request_confirm(request: HttpRequest, request_id: int) -> HttpResponse:
-    try:
-        done = timebank.request_confirm(
+    perform(
+        request,
+        lambda: timebank.request_confirm(
             actor=_user(request),
             request_id=request_id,
             hours=request.POST.get("hours", ""),
             ip=client_ip(request),
-        )
-    except NotFound:
-        raise
-    except DomainError as error:
-        messages.error(request, str(error))
-        return redirect("volunteers:time_bank")
-    messages.success(
-        request, _("Confirmed: %(hours)s credits are now yours.") % {"hours": done.hours}
+        ),
+        done=lambda confirmed: (
+            _("Confirmed: %(hours)s credits are now yours.") % {"hours": confirmed.hours}
+        ),
     )
     return redirect("volunteers:time_bank")
 
@@ -605,12 +595,11 @@ def time_request_confirm(request: HttpRequest, request_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def time_request_cancel(request: HttpRequest, request_id: int) -> HttpResponse:
-    try:
-        timebank.request_cancel(actor=_user(request), request_id=request_id, ip=client_ip(request))
-    except NotFound:
-        raise
-    except DomainError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("The request is cancelled."))
+    perform(
+        request,
+        lambda: timebank.request_cancel(
+            actor=_user(request), request_id=request_id, ip=client_ip(request)
+        ),
+        done=_("The request is cancelled."),
+    )
     return redirect("volunteers:time_bank")
