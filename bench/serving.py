@@ -23,6 +23,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -169,13 +170,16 @@ def main() -> None:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            # Its own process group: ``cluster.py manage`` starts manage.py as a child, which
+            # would outlive a signal sent to the parent alone.
+            start_new_session=True,
         )
         peer_base = f"http://127.0.0.1:{port}"
         wait_ready(peer_base + "/healthz")
         measure("runserver", peer_base, state["demo_password"], seconds, script)
     finally:
         if peer is not None:
-            peer.terminate()
+            os.killpg(peer.pid, signal.SIGTERM)
             peer.wait(timeout=30)
         subprocess.run([sys.executable, str(CLUSTER), "down"], check=False)
         scripts.cleanup()

@@ -6,14 +6,16 @@ from typing import Any
 from django.test import Client
 from pytest_django import DjangoAssertNumQueries
 
+from shequ.casework.models import Application
 from shequ.casework.services.applications import application_submit
 from shequ.notices.models import Category, Message
 from shequ.notices.services import message_send
 from tests.casework.conftest import pdf, png, residence_answers
 
-# The session, the user, their staff roles (none: the console link stays hidden), the unread
-# messages badge, the page's count and its rows (service and department joined in).
-RESIDENT_PAGE_QUERIES = 6
+# The session; the user, read with whether they hold a staff role (none: the console link stays
+# hidden) and their unread messages (the badge); the page's rows with their service and
+# department joined in, one more than the page holds telling that no count is needed.
+RESIDENT_PAGE_QUERIES = 3
 
 
 def _unread(user: Any) -> int:
@@ -66,8 +68,31 @@ def test_the_residents_home_page_is_as_cheap(
         message_send(user_id=applicant.pk, category=Category.APPLICATION, title=f"进度 {n}")
     client.force_login(applicant)
     client.get("/")
-    # The session, the user, the resident with their community, the staff roles, the badge.
-    with django_assert_max_num_queries(6):
+    # The session, the user (with the staff-role and badge answers), the resident, their
+    # community.
+    with django_assert_max_num_queries(4):
         page = client.get("/").content.decode()
     assert "李四" in page
     assert f'data-testid="unread-badge">{_unread(applicant)}<' in page
+
+
+def test_a_long_list_of_applications_pages_on(
+    client: Client, applicant: Any, residence_permit: Any
+) -> None:
+    """Past the first page the list is counted and paged as usual, newest first."""
+    for _ in range(22):
+        _apply(applicant, residence_permit)
+    client.force_login(applicant)
+    first = client.get("/casework/").content.decode()
+    second = client.get("/casework/", {"page": "2"}).content.decode()
+    assert first.count('data-testid="application-row"') == 20
+    assert second.count('data-testid="application-row"') == 2
+    references = list(
+        Application.objects.filter(applicant=applicant)
+        .order_by("-submitted_at", "-id")
+        .values_list("reference", flat=True)
+    )
+    assert references[0] in first
+    assert references[0] not in second
+    assert references[-1] in second
+    assert references[-1] not in first

@@ -5,6 +5,7 @@ from pytest_django import DjangoAssertNumQueries
 from shequ.core.scopes import Role
 from shequ.notices import services
 from shequ.notices.models import CommunityNotice, Message
+from shequ.people.models import StaffRole
 from tests.factories import NIJIAQIAO, SHUIJINGFANG, make_resident, make_staff, make_user
 
 
@@ -22,9 +23,22 @@ def test_badge_shows_unread_count_and_reading_clears_it(resident_client: Client)
     message = services.message_send(user_id=user.pk, category="system", title="欢迎")
     home = resident_client.get("/")
     assert 'data-testid="unread-badge">1<' in home.content.decode()
-    page = resident_client.get(f"/notices/{message.pk}/")
-    assert "欢迎" in page.content.decode()
+    page = resident_client.get(f"/notices/{message.pk}/").content.decode()
+    assert "欢迎" in page
+    # The message's own page already counts it read.
+    assert 'data-testid="unread-badge"' not in page
     assert 'data-testid="unread-badge"' not in resident_client.get("/").content.decode()
+
+
+def test_a_new_role_and_a_revoked_one_show_on_the_next_page(resident_client: Client) -> None:
+    """The frame's console link follows the user's roles from one request to the next."""
+    user = resident_client.user  # type: ignore[attr-defined]
+    console_link = 'href="/console/"'
+    assert console_link not in resident_client.get("/").content.decode()
+    role = StaffRole.objects.create(user=user, role=Role.COMMUNITY_WORKER, division_id=NIJIAQIAO)
+    assert console_link in resident_client.get("/").content.decode()
+    StaffRole.objects.filter(pk=role.pk).update(is_active=False)
+    assert console_link not in resident_client.get("/").content.decode()
 
 
 def test_inbox_query_count_is_constant(

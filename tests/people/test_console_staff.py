@@ -24,7 +24,7 @@ from tests.factories import (
 pytestmark = pytest.mark.usefixtures("chengdu")
 
 NEW_PASSWORD = "Yulin-Clerk-2026!"
-LIST_QUERIES = 8  # the same however many accounts and roles are listed
+LIST_QUERIES = 7  # the same however many accounts and roles are listed
 
 
 def _admin_client(client: Client) -> User:

@@ -37,8 +37,9 @@ def test_authorised_apps_lists_consents_and_sign_ins_without_n_plus_one(
         services.token_event_record(user=user, app=app, verb="sso.token_issued")
     client.force_login(user, backend=BACKEND)
 
-    # session, user, consents, events, apps, the layout's resident and message badge
-    with django_assert_num_queries(7):
+    # session, the user (with the frame's staff-role and unread-message answers), consents,
+    # events, apps
+    with django_assert_num_queries(5):
         page = client.get("/sso/apps/")
 
     html = page.content.decode()
@@ -133,8 +134,9 @@ def test_console_app_list_has_no_n_plus_one(
     client.get("/console/sso/")  # warm the per-request role cache path
 
     # One more than before the holiday table's warning (a console banner for the committee and
-    # administrators), still the same for any number of apps.
-    with django_assert_num_queries(7):
+    # administrators), still the same for any number of apps; the unread-message badge is read
+    # with the user.
+    with django_assert_num_queries(6):
         page = client.get("/console/sso/")
 
     assert page.content.decode().count('data-testid="app-row"') == 4

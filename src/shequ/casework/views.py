@@ -4,7 +4,6 @@ from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -32,8 +31,8 @@ from shequ.people.models import User
 
 @login_required
 def my_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.application_list_for_applicant(user=request.user), 20).get_page(
-        request.GET.get("page")
+    page = selectors.application_page_for_applicant(
+        user=request.user, number=request.GET.get("page")
     )
     return render(request, "casework/my_list.html", {"page": page})
 

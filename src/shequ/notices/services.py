@@ -15,6 +15,7 @@ from shequ.core.pii import mask_numbers_in_text
 from shequ.core.scopes import Role
 from shequ.core.services import audit_record
 from shequ.notices.models import Category, CommunityNotice, Message, Preference
+from shequ.notices.selectors import unread_count_forget
 from shequ.people.models import Resident, User
 from shequ.people.permissions import WORKERS, covers
 from shequ.places.models import Division
@@ -123,13 +124,16 @@ def message_mark_read(*, actor: User, message_id: int) -> Message:
     if message.read_at is None:
         message.read_at = timezone.now()
         message.save(update_fields=["read_at"])
+        unread_count_forget(actor)
     return message
 
 
 @transaction.atomic
 def message_mark_all_read(*, actor: User) -> int:
     """Mark every unread message of the actor read; returns how many."""
-    return Message.objects.filter(user_id=actor.pk, read_at=None).update(read_at=timezone.now())
+    marked = Message.objects.filter(user_id=actor.pk, read_at=None).update(read_at=timezone.now())
+    unread_count_forget(actor)
+    return marked
 
 
 @transaction.atomic

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
-from shequ.people.selectors import user_by_login
+from shequ.people.selectors import user_by_login, user_for_request
 
 
 class UsernameOrPhoneBackend(ModelBackend):
@@ -35,3 +35,9 @@ class UsernameOrPhoneBackend(ModelBackend):
 
     def get_group_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         return set()
+
+    def get_user(self, user_id: Any) -> Any:
+        """The user a session names, read with what every page's frame shows (whether they
+        hold staff roles, their unread messages) in the same query."""
+        user = user_for_request(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None

@@ -36,6 +36,10 @@ def areas_of(user: Any) -> list[Area]:
     if not getattr(user, "is_authenticated", False):
         return []
     cached = getattr(user, "_shequ_areas", None)
+    holds_roles = getattr(user, "holds_staff_roles", None)
+    if cached is None and holds_roles is not None and not holds_roles:
+        # Loaded for this request with no active role (people.selectors.user_for_request).
+        cached = user._shequ_areas = []
     if cached is None:
         device_id = getattr(user, SECOND_FACTOR_ATTR, None)
         roles = user.staff_roles.filter(is_active=True)

@@ -10,6 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from shequ.core.digits import canonical
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.pii import PIIKind, blind_index
+from shequ.core.prepared import PreparedQuery
 from shequ.core.scopes import Area, Role, areas_q, within
 from shequ.people.identity import normalise_mobile
 from shequ.people.models import Department, Resident, StaffRole, User
@@ -116,6 +117,32 @@ def resident_counts_by_child(code: str, child_level_prefix: int) -> dict[str, in
 
 def resident_count_in(code: str) -> int:
     return Resident.objects.filter(within("community_id", code)).count()
+
+
+def _user_with_frame(user_id: Any) -> QuerySet[User]:
+    # Imported here: notices' selectors read people's (scopes), not the other way round.
+    from shequ.notices.selectors import unread_count_expression
+
+    return User.objects.filter(pk=user_id).annotate(
+        holds_staff_roles=Exists(StaffRole.objects.filter(user_id=OuterRef("pk"), is_active=True)),
+        unread_messages_at_load=unread_count_expression(),
+    )
+
+
+_USER_WITH_FRAME = PreparedQuery(_user_with_frame)
+
+
+def user_for_request(user_id: Any) -> User | None:
+    """The signed-in user of a request, with two answers every page's frame needs read in the
+    same query: whether they hold an active staff role (``holds_staff_roles``: a resident's
+    pages then ask nothing about roles) and how many messages they have not read
+    (``unread_messages_at_load``). Compiled once per process (``PreparedQuery``)."""
+    try:
+        user_id = int(user_id)
+    except (TypeError, ValueError):
+        return None
+    rows = _USER_WITH_FRAME.run(user_id)
+    return rows[0] if rows else None
 
 
 def user_by_login(identifier: str) -> User | None:
