@@ -1,0 +1,134 @@
+"""Classes over the API: a community's classes, one class with the caller's place,
+sign up / withdraw, the caller's classes (mounted under /api/v1/bookings/classes)."""
+
+from datetime import date, datetime
+from typing import cast
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from ninja import Field, Router, Schema, Status
+
+from shequ.bookings.classes import selectors, services
+from shequ.bookings.models import CentreClass, Enrolment
+from shequ.core.errors import DomainError
+from shequ.people.models import User
+from shequ.sso.api_auth import API_AUTH
+
+router = Router(tags=["classes"], auth=API_AUTH)
+
+
+class ClassOut(Schema):
+    id: int
+    name: str
+    kind: str
+    description: str
+    host: str
+    community_code: str
+    room: str
+    weekday: int = Field(description="1 = Monday … 7 = Sunday")
+    # Local wall-clock times "HH:MM" (JSON Schema's "time" format demands a UTC offset).
+    starts_at: str = Field(pattern=r"^\d{2}:\d{2}$")
+    ends_at: str = Field(pattern=r"^\d{2}:\d{2}$")
+    first_day: date
+    last_day: date
+    capacity: int
+    free: int
+    signup_opens: datetime
+    signup_closes: datetime
+    status: str
+
+    @staticmethod
+    def resolve_community_code(obj: CentreClass) -> str:
+        return obj.community_id
+
+    @staticmethod
+    def resolve_room(obj: CentreClass) -> str:
+        return obj.venue.name
+
+    @staticmethod
+    def resolve_starts_at(obj: CentreClass) -> str:
+        return f"{obj.starts_at:%H:%M}"
+
+    @staticmethod
+    def resolve_ends_at(obj: CentreClass) -> str:
+        return f"{obj.ends_at:%H:%M}"
+
+
+class SessionOut(Schema):
+    starts_at: datetime
+    ends_at: datetime
+
+
+class ClassDetailOut(ClassOut):
+    next_sessions: list[SessionOut]
+    my_status: str | None = Field(description="enrolled, waiting or null")
+    my_waiting_position: int | None
+
+
+class EnrolIn(Schema):
+    wait: bool = False
+
+
+class EnrolmentOut(Schema):
+    id: int
+    class_id: int
+    class_name: str
+    status: str
+
+    @staticmethod
+    def resolve_class_id(obj: Enrolment) -> int:
+        return obj.centre_class_id
+
+    @staticmethod
+    def resolve_class_name(obj: Enrolment) -> str:
+        return obj.centre_class.name
+
+
+@router.get("", response=list[ClassOut])
+def classes(request: HttpRequest, community: str | None = None) -> object:
+    """Published classes of a community (default: the caller's own) that have not ended."""
+    code = community or selectors.community_of(request.user)
+    if not code:
+        raise DomainError(
+            "community_required",
+            _("Say which community (its code): your account has no community."),
+            field="community",
+        )
+    return selectors.class_list_public(community_code=code)
+
+
+def _detail(request: HttpRequest, class_id: int) -> dict[str, object]:
+    centre_class = selectors.class_get_public(class_id=class_id)
+    place = selectors.place_of(user=request.user, centre_class=centre_class)
+    return {
+        **ClassOut.from_orm(centre_class).model_dump(),
+        "next_sessions": list(selectors.upcoming_sessions(centre_class)),
+        "my_status": place.status,
+        "my_waiting_position": place.position,
+    }
+
+
+@router.get("/mine", response=list[EnrolmentOut])
+def my_classes(request: HttpRequest) -> object:
+    """The classes the caller signed up for or waits for."""
+    return selectors.enrolment_list_for_user(user=request.user)
+
+
+@router.get("/{class_id}", response=ClassDetailOut)
+def class_detail(request: HttpRequest, class_id: int) -> object:
+    """A published class, its next sessions and the caller's place in it."""
+    return _detail(request, class_id)
+
+
+@router.post("/{class_id}/enrol", response={201: EnrolmentOut})
+def enrol(request: HttpRequest, class_id: int, payload: EnrolIn) -> Status[Enrolment]:
+    """Sign up for the whole course (or join the waiting list with ``wait`` when full)."""
+    services.enrolment_make(actor=cast(User, request.user), class_id=class_id, wait=payload.wait)
+    return Status(201, selectors.enrolment_get_for_user(user=request.user, class_id=class_id))
+
+
+@router.post("/{class_id}/withdraw", response=EnrolmentOut)
+def withdraw(request: HttpRequest, class_id: int) -> Enrolment:
+    """Leave a class or its waiting list; the first waiting resident moves up."""
+    services.enrolment_withdraw(actor=cast(User, request.user), class_id=class_id)
+    return selectors.enrolment_get_for_user(user=request.user, class_id=class_id)
