@@ -241,7 +241,7 @@ class Enrolment(models.Model):
     class Status(models.TextChoices):
         ENROLLED = "enrolled", _("Signed up")
         WAITING = "waiting", _("On the waiting list")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
+        WITHDRAWN = "withdrawn", _("Left the class")
 
     centre_class = models.ForeignKey(
         CentreClass, on_delete=models.PROTECT, related_name="enrolments"

@@ -50,7 +50,7 @@ class ClassForm(StyledForm):
     ends_at = forms.TimeField(label=_("Ends at"), widget=_time())
     first_day = forms.DateField(label=_("First day"), widget=_date())
     last_day = forms.DateField(label=_("Last day"), widget=_date())
-    capacity = forms.IntegerField(label=_("Places"), min_value=1, max_value=500)
+    capacity = forms.IntegerField(label=_("Number of places"), min_value=1, max_value=500)
     signup_opens = forms.DateTimeField(
         label=_("Sign-up opens (empty: now)"), required=False, widget=_moment()
     )
