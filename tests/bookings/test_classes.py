@@ -171,7 +171,8 @@ def test_a_closed_day_and_residents_bookings_hold_the_room_too(
     with translation.override("zh-hans"), pytest.raises(DomainError) as closed:
         services.class_create(actor=worker, data=dance(dance_room))
     assert closed.value.code == "room_closed"
-    assert "2026-12-30" in str(closed.value) and "消防检查" in str(closed.value)
+    assert "2026-12-30" in str(closed.value)
+    assert "消防检查" in str(closed.value)
 
     start = datetime(2026, 12, 17, 10, 0, tzinfo=SHANGHAI)
     slot = Slot.objects.create(
@@ -215,7 +216,8 @@ def test_sessions_take_the_rooms_free_slots_and_slot_generation_skips_them(
         for s in Slot.objects.filter(venue=dance_room)
         if timezone.localtime(s.starts_at).date() == date(2026, 12, 23)
     }
-    assert 15 not in wednesday and {9, 14, 16, 20} <= wednesday
+    assert 15 not in wednesday
+    assert {9, 14, 16, 20} <= wednesday
 
 
 def test_staff_of_another_community_cannot_see_or_use_the_class(

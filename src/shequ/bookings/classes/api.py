@@ -97,15 +97,14 @@ def classes(request: HttpRequest, community: str | None = None) -> object:
     return selectors.class_list_public(community_code=code)
 
 
-def _detail(request: HttpRequest, class_id: int) -> dict[str, object]:
+def _detail(request: HttpRequest, class_id: int) -> CentreClass:
+    """The class with its next sessions and the caller's place set on it for the schema."""
     centre_class = selectors.class_get_public(class_id=class_id)
     place = selectors.place_of(user=request.user, centre_class=centre_class)
-    return {
-        **ClassOut.from_orm(centre_class).model_dump(),
-        "next_sessions": list(selectors.upcoming_sessions(centre_class)),
-        "my_status": place.status,
-        "my_waiting_position": place.position,
-    }
+    setattr(centre_class, "next_sessions", list(selectors.upcoming_sessions(centre_class)))  # noqa: B010
+    setattr(centre_class, "my_status", place.status)  # noqa: B010
+    setattr(centre_class, "my_waiting_position", place.position)  # noqa: B010
+    return centre_class
 
 
 @router.get("/mine", response=list[EnrolmentOut])
