@@ -301,3 +301,28 @@ def test_a_published_class_keeps_its_schedule_and_cancelling_tells_everyone(
     assert Message.objects.filter(user=alice, title__contains="老师生病").exists()
     # The room is free again on Wednesday evenings.
     services.class_create(actor=worker, data=dance(dance_room, name="新舞蹈班"))
+
+
+def test_a_draft_moves_to_another_evening_and_more_places_let_the_line_in(
+    worker: User, dance_room: Venue
+) -> None:
+    draft = services.class_create(actor=worker, data=dance(dance_room, capacity=1))
+    moved = services.class_update(
+        actor=worker, class_id=draft.pk, data=dance(dance_room, weekday=5, capacity=1)
+    )
+    assert {timezone.localtime(s.starts_at).isoweekday() for s in moved.sessions.all()} == {5}
+    services.class_publish(actor=worker, class_id=draft.pk)
+    alice, bob = make_neighbour("alice"), make_neighbour("bob")
+    services.enrolment_make(actor=alice, class_id=draft.pk)
+    services.enrolment_make(actor=bob, class_id=draft.pk, wait=True)
+    with pytest.raises(DomainError) as fewer:
+        services.class_update(
+            actor=worker, class_id=draft.pk, data=dance(dance_room, weekday=5, capacity=0)
+        )
+    assert fewer.value.code == "out_of_range"
+
+    services.class_update(
+        actor=worker, class_id=draft.pk, data=dance(dance_room, weekday=5, capacity=2)
+    )
+
+    assert selectors.place_of(user=bob, centre_class=moved).status == "enrolled"

@@ -341,11 +341,8 @@ def class_update(*, actor: User, class_id: int, data: ClassIn) -> CentreClass:
             ),
             field="first_day",
         )
-    venue = (
-        _room_for_staff(actor, data.venue_id)
-        if data.venue_id != centre_class.venue_id
-        else centre_class.venue
-    )
+    # A new schedule locks its room row: two workers never fill one evening at once.
+    venue = _room_for_staff(actor, data.venue_id) if schedule_changed else centre_class.venue
     clean = _clean(data, venue=venue)
     if schedule_changed and clean["first_day"] < timezone.localdate():
         raise DomainError("day_past", _("The first day is already over."), field="first_day")
