@@ -207,3 +207,54 @@ def test_the_week_runs_from_monday(client: Client) -> None:
     assert "12-14–12-20" in response.text
     assert date(2026, 12, 17).isoweekday() == 4
     assert time(0) == time.min
+
+
+def test_staff_run_classes_through_the_api(
+    client: Client, worker: User, room: Venue, friday: Any
+) -> None:
+    client.force_login(worker)
+    body = {
+        "name": "读书会",
+        "kind": "reading",
+        "venue_id": room.pk,
+        "weekday": 6,
+        "starts_at": "09:30",
+        "ends_at": "11:00",
+        "first_day": "2026-12-12",
+        "last_day": "2026-12-26",
+        "capacity": 10,
+    }
+    created = _api(client, "post", "/api/v1/bookings/classes/staff", body)
+    assert created.status_code == 201
+    class_id = created.json()["id"]
+    assert created.json()["status"] == "draft"
+    clash = _api(client, "post", "/api/v1/bookings/classes/staff", {**body, "name": "咖啡角"})
+    assert clash.status_code == 400
+    assert clash.json()["code"] == "room_taken"
+    assert (
+        _api(client, "post", f"/api/v1/bookings/classes/staff/{class_id}/publish").json()["status"]
+        == "published"
+    )
+
+    alice = make_neighbour("alice")
+    services.enrolment_make(actor=alice, class_id=class_id)
+    listed = _api(client, "get", f"/api/v1/bookings/classes/staff/{class_id}/enrolments").json()
+    assert [(e["user_id"], e["status"]) for e in listed] == [(alice.pk, "enrolled")]
+    sessions = _api(client, "get", f"/api/v1/bookings/classes/staff/{class_id}/sessions").json()
+    assert len(sessions) == 3
+    friday.move_to(datetime(2026, 12, 12, 9, 40, tzinfo=SHANGHAI))
+    marked = _api(
+        client,
+        "post",
+        f"/api/v1/bookings/classes/staff/sessions/{sessions[0]['id']}/attendance",
+        {"present": [alice.pk]},
+    )
+    assert marked.json() == {"present": 1}
+
+    client.force_login(make_staff("stranger", Role.COMMUNITY_WORKER, SHUIJINGFANG))
+    assert _api(client, "get", "/api/v1/bookings/classes/staff").json() == []
+    refused = _api(
+        client, "post", f"/api/v1/bookings/classes/staff/{class_id}/cancel", {"reason": "试试"}
+    )
+    assert refused.status_code == 404
+    assert _api(client, "post", "/api/v1/bookings/classes/staff", body).status_code == 404

@@ -1,7 +1,7 @@
 """Classes over the API: a community's classes, one class with the caller's place,
 sign up / withdraw, the caller's classes (mounted under /api/v1/bookings/classes)."""
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import cast
 
 from django.http import HttpRequest
@@ -82,6 +82,117 @@ class EnrolmentOut(Schema):
     @staticmethod
     def resolve_class_name(obj: Enrolment) -> str:
         return obj.centre_class.name
+
+
+# --- Staff: classes of the communities in their area ---------------------------------------
+
+
+class StaffClassIn(Schema):
+    name: str
+    kind: str
+    venue_id: int
+    weekday: int = Field(ge=1, le=7, description="1 = Monday … 7 = Sunday")
+    starts_at: time
+    ends_at: time
+    first_day: date
+    last_day: date
+    capacity: int
+    description: str = ""
+    host: str = ""
+    signup_opens: datetime | None = None
+    signup_closes: datetime | None = None
+
+
+class StaffClassOut(ClassOut):
+    venue_id: int
+    enrolled: int
+
+
+class CancelIn(Schema):
+    reason: str
+
+
+class StaffEnrolmentOut(Schema):
+    id: int
+    user_id: int
+    name: str
+    status: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_name(obj: Enrolment) -> str:
+        resident = getattr(obj.user, "resident", None)
+        return resident.real_name if resident is not None else obj.user.get_username()
+
+
+class StaffSessionOut(Schema):
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+
+
+class AttendanceIn(Schema):
+    present: list[int] = Field(description="user ids of those who came; the rest are absent")
+
+
+class AttendanceOut(Schema):
+    present: int
+
+
+@router.get("/staff", response=list[StaffClassOut])
+def staff_classes(request: HttpRequest) -> object:
+    """Classes of the communities in the caller's area, drafts included."""
+    return selectors.class_list_for(user=request.user)[:500]
+
+
+@router.post("/staff", response={201: StaffClassOut})
+def staff_create(request: HttpRequest, payload: StaffClassIn) -> Status[CentreClass]:
+    """A draft class in one of the caller's community rooms; its weekly sessions hold the
+    room (a clash with another class, a closed day or a booking is refused); audited."""
+    created = services.class_create(
+        actor=cast(User, request.user), data=services.ClassIn(**payload.dict())
+    )
+    return Status(201, created)
+
+
+@router.post("/staff/{class_id}/publish", response=StaffClassOut)
+def staff_publish(request: HttpRequest, class_id: int) -> CentreClass:
+    return services.class_publish(actor=cast(User, request.user), class_id=class_id)
+
+
+@router.post("/staff/{class_id}/cancel", response=StaffClassOut)
+def staff_cancel(request: HttpRequest, class_id: int, payload: CancelIn) -> CentreClass:
+    """Cancel a class; everyone signed up or waiting is told the reason."""
+    return services.class_cancel(
+        actor=cast(User, request.user), class_id=class_id, reason=payload.reason
+    )
+
+
+@router.get("/staff/{class_id}/enrolments", response=list[StaffEnrolmentOut])
+def staff_enrolments(request: HttpRequest, class_id: int) -> object:
+    """Those signed up, then those waiting in line order."""
+    centre_class = selectors.class_get_for(user=request.user, class_id=class_id)
+    return selectors.class_enrolments(centre_class)
+
+
+@router.get("/staff/{class_id}/sessions", response=list[StaffSessionOut])
+def staff_sessions(request: HttpRequest, class_id: int) -> object:
+    centre_class = selectors.class_get_for(user=request.user, class_id=class_id)
+    return centre_class.sessions.order_by("starts_at")
+
+
+@router.post("/staff/sessions/{session_id}/attendance", response=AttendanceOut)
+def staff_attendance(
+    request: HttpRequest, session_id: int, payload: AttendanceIn
+) -> dict[str, int]:
+    """Mark who came to a session that has begun (the other enrolled residents: absent)."""
+    present = services.attendance_mark(
+        actor=cast(User, request.user), session_id=session_id, present=payload.present
+    )
+    return {"present": present}
+
+
+# --- Residents ----------------------------------------------------------------------------
 
 
 @router.get("", response=list[ClassOut])
