@@ -8,11 +8,13 @@ from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from shequ.bookings import selectors, services
+from shequ.bookings.classes.api import router as classes_router
 from shequ.bookings.models import Booking, Venue
 from shequ.people.models import User
 from shequ.sso.api_auth import API_AUTH
 
 router = Router(tags=["bookings"], auth=API_AUTH)
+router.add_router("/classes", classes_router)
 
 
 class VenueOut(Schema):

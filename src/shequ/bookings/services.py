@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shequ.bookings.models import Booking, Slot, Venue, VenueClosure
+from shequ.bookings.models import Booking, CentreClass, ClassSession, Slot, Venue, VenueClosure
 from shequ.bookings.permissions import may_create_venue, may_manage_venue
 from shequ.casework.models import Holiday
 from shequ.casework.workdays import covered_years
@@ -66,6 +66,20 @@ def slots_generate(
             venue=venue, day__gte=first_day, day__lt=first_day + timedelta(days=days)
         ).values_list("day", flat=True)
     )
+    # Times a class holds the room are not for booking.
+    held = list(
+        ClassSession.objects.filter(
+            venue=venue,
+            starts_at__lt=datetime.combine(
+                first_day + timedelta(days=days), time.min, tzinfo=timezone.get_current_timezone()
+            ),
+            ends_at__gt=datetime.combine(
+                first_day, time.min, tzinfo=timezone.get_current_timezone()
+            ),
+        )
+        .exclude(centre_class__status=CentreClass.Status.CANCELLED)
+        .values_list("starts_at", "ends_at")
+    )
     covered = covered_years()
     zone = timezone.get_current_timezone()
     slots = []
@@ -83,9 +97,12 @@ def slots_generate(
         close = datetime.combine(day, venue.closes_at, tzinfo=zone)
         step = timedelta(minutes=venue.slot_minutes)
         while start + step <= close:
-            slots.append(
-                Slot(venue=venue, starts_at=start, ends_at=start + step, capacity=venue.capacity)
-            )
+            if not any(begin < start + step and end > start for begin, end in held):
+                slots.append(
+                    Slot(
+                        venue=venue, starts_at=start, ends_at=start + step, capacity=venue.capacity
+                    )
+                )
             start += step
     before = Slot.objects.filter(venue=venue).count()
     Slot.objects.bulk_create(slots, ignore_conflicts=True)

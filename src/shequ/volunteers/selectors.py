@@ -166,6 +166,22 @@ def activity_list_open(*, now: datetime | None = None) -> QuerySet[Activity]:
     )
 
 
+def activity_slots_between(
+    *, community_code: str, start: datetime, end: datetime
+) -> QuerySet[Slot]:
+    """Slots of a community's published activities starting in [start, end) (what's on)."""
+    return (
+        Slot.objects.filter(
+            activity__community_id=community_code,
+            activity__status=Activity.Status.PUBLISHED,
+            starts_at__gte=start,
+            starts_at__lt=end,
+        )
+        .select_related("activity")
+        .order_by("starts_at", "pk")
+    )
+
+
 def activity_get_public(activity_id: int) -> Activity:
     """A published (or cancelled) activity. Raises NotFound for drafts and unknown ids."""
     found = (
