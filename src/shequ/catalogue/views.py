@@ -2,6 +2,7 @@
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.functional import SimpleLazyObject
 
 from shequ.catalogue import selectors
 from shequ.catalogue.models import Service, Topic
@@ -15,12 +16,20 @@ def catalogue_home(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     kind = kind if kind in Service.Kind.values else ""
     # Services first; a few policy documents after them, so policies never bury a service.
-    hits = selectors.service_search(query=query, kind="service") if query else []
-    policies = selectors.service_search(query=query, kind="policy", limit=5) if query else []
-    services = (
-        selectors.published_services(topic=topic or None, kind=kind or None)
-        if (topic or kind) and not query
-        else []
+    # Each list is read only if the template's cached fragment of it is missing (lazily,
+    # at most once): a repeated search reads nothing but the catalogue's version.
+    hits = SimpleLazyObject(
+        lambda: selectors.service_search(query=query, kind="service") if query else []
+    )
+    policies = SimpleLazyObject(
+        lambda: selectors.service_search(query=query, kind="policy", limit=5) if query else []
+    )
+    services = SimpleLazyObject(
+        lambda: (
+            list(selectors.published_services(topic=topic or None, kind=kind or None))
+            if (topic or kind) and not query
+            else []
+        )
     )
     htmx = request.headers.get("HX-Request") == "true"
     template = "catalogue/_results.html" if htmx else "catalogue/home.html"
@@ -35,10 +44,12 @@ def catalogue_home(request: HttpRequest) -> HttpResponse:
             "hits": hits,
             "policies": policies,
             "services": services,
-            "life_events": selectors.topics_of_kind(kind=Topic.Kind.LIFE_EVENT),
-            "themes": selectors.topics_of_kind(kind=Topic.Kind.THEME),
-            # The rendered results and topic lists are the same for everyone: kept in the
-            # shared cache under the catalogue's version (see catalogue.cache).
+            "life_events": SimpleLazyObject(
+                lambda: selectors.topics_of_kind(kind=Topic.Kind.LIFE_EVENT)
+            ),
+            "themes": SimpleLazyObject(lambda: selectors.topics_of_kind(kind=Topic.Kind.THEME)),
+            # The rendered results and topic lists are the same for everyone: kept in each
+            # process's memory under the catalogue's version (see catalogue.cache).
             **selectors.fragment_context(),
         },
     )

@@ -2,8 +2,7 @@
 
 from typing import Any
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.errors import NotFound
@@ -31,18 +30,6 @@ def message_get_for(*, user: Any, message_id: int) -> Message:
 # Set on the request's user when it is loaded (``people.selectors.user_for_request``), so the
 # navigation's badge costs no query of its own; dropped when the user reads a message.
 UNREAD_AT_LOAD = "unread_messages_at_load"
-
-
-def unread_count_expression() -> Any:
-    """The unread messages of the user row an outer query reads (``OuterRef("pk")``)."""
-    unread = (
-        Message.objects.filter(user_id=OuterRef("pk"), read_at=None)
-        .order_by()
-        .values("user_id")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    return Coalesce(Subquery(unread), 0)
 
 
 def unread_count_for(*, user: Any) -> int:

@@ -3,7 +3,8 @@
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -12,6 +13,7 @@ from shequ.core.errors import DomainError, NotFound
 from shequ.core.pii import PIIKind, blind_index
 from shequ.core.prepared import PreparedQuery
 from shequ.core.scopes import Area, Role, areas_q, within
+from shequ.notices.models import Message
 from shequ.people.identity import normalise_mobile
 from shequ.people.models import Department, Resident, StaffRole, User
 from shequ.people.permissions import READERS, areas_of, has_role, second_factor_exists
@@ -120,12 +122,16 @@ def resident_count_in(code: str) -> int:
 
 
 def _user_with_frame(user_id: Any) -> QuerySet[User]:
-    # Imported here: notices' selectors read people's (scopes), not the other way round.
-    from shequ.notices.selectors import unread_count_expression
-
+    unread = (
+        Message.objects.filter(user_id=OuterRef("pk"), read_at=None)
+        .order_by()
+        .values("user_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
     return User.objects.filter(pk=user_id).annotate(
         holds_staff_roles=Exists(StaffRole.objects.filter(user_id=OuterRef("pk"), is_active=True)),
-        unread_messages_at_load=unread_count_expression(),
+        unread_messages_at_load=Coalesce(Subquery(unread), 0),
     )
 
 

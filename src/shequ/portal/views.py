@@ -8,12 +8,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shequ.catalogue.models import Topic
-from shequ.catalogue.selectors import topics_of_kind
+from shequ.catalogue.selectors import fragment_context, topics_of_kind
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.scopes import CITY_CODE
 from shequ.people.permissions import areas_of
@@ -33,8 +34,10 @@ def home(request: HttpRequest) -> HttpResponse:
     resident = getattr(request.user, "resident", None) if request.user.is_authenticated else None
     context: dict[str, Any] = {
         "resident": resident,
-        "life_events": topics_of_kind(kind=Topic.Kind.LIFE_EVENT),
-        "themes": topics_of_kind(kind=Topic.Kind.THEME),
+        # Read only when the template's cached fragment of them is missing.
+        "life_events": SimpleLazyObject(lambda: topics_of_kind(kind=Topic.Kind.LIFE_EVENT)),
+        "themes": SimpleLazyObject(lambda: topics_of_kind(kind=Topic.Kind.THEME)),
+        **fragment_context(),
     }
     if request.user.is_authenticated:
         context["todos"] = home_selectors.todos_for(request.user, resident)
