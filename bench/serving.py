@@ -14,8 +14,10 @@ and cache fills are not counted). wrk's own ``--latency`` table stops at 50/75/9
 small Lua script written at run time into a temporary directory asks wrk's ``done()`` hook for
 the 95th percentile of the latency distribution. Prints
 ``BENCH <page>_<server>_rps <v> req/s``, ``BENCH <page>_<server>_p95_ms <v> ms`` and
-``BENCH <page>_<server>_p99_ms <v> ms``. ``--quick`` (4 s per page) finishes in under a minute
-once the cluster is up.
+``BENCH <page>_<server>_p99_ms <v> ms`` at saturation (a closed loop: the most a server
+answers), then each page again at the issue's rate (``_rps_at_target_<n>`` and
+``_p95_at_target_ms``: the latency residents see at that load). ``--quick`` (4 s per run)
+finishes in about a minute once the cluster is up.
 """
 
 import argparse
@@ -43,6 +45,9 @@ PAGES = {
     "catalogue_search": "/catalogue/?q=%E4%BD%8E%E4%BF%9D",  # 低保
     "resident_page": "/casework/",
 }
+# The issue's targets: each page at this many requests a second with p95 < 100 ms.
+TARGET_RPS = {"home": 300, "catalogue_search": 200, "resident_page": 150}
+CONNECTIONS = 50
 
 
 def bench(metric: str, value: float, unit: str) -> None:
@@ -104,7 +109,7 @@ class Result:
 
 
 def wrk(url: str, seconds: int, script: Path, cookie: str = "") -> Result:
-    command = ["wrk", "-t2", "-c50", f"-d{seconds}s", "-s", str(script), url]
+    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "-s", str(script), url]
     if cookie:
         command[1:1] = ["-H", f"Cookie: {cookie}"]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
@@ -118,6 +123,26 @@ def wrk(url: str, seconds: int, script: Path, cookie: str = "") -> Result:
         p95_ms=percentiles.get(95, float("nan")),
         p99_ms=percentiles.get(99, float("nan")),
     )
+
+
+def wrk_at_rate(url: str, seconds: int, rate: int, script_dir: Path, cookie: str) -> Result:
+    """The page at the issue's rate, not at saturation: each connection pauses between a
+    response and its next request (wrk's ``delay()`` hook), so 50 connections offer about
+    ``rate`` requests a second. A closed loop at saturation measures queueing (latency is
+    connections / throughput by Little's law), not how fast a resident's page comes back.
+    A short first run measures how long a connection's cycle really takes (the response
+    and wrk's own overhead come on top of the pause); the pause is then shortened by the
+    difference, so the rate offered is the target's and not below it."""
+    cycle_ms = 1000 * CONNECTIONS / rate
+    delay = round(cycle_ms)
+    result = Result(rate=0, p95_ms=0, p99_ms=0)
+    for run_seconds in (2, seconds):
+        script = script_dir / f"delay-{rate}.lua"
+        script.write_text(f"delay = function() return {delay} end\n{PERCENTILES_LUA}")
+        result = wrk(url, run_seconds, script, cookie)
+        if result.rate > 0:
+            delay = max(0, round(delay - (1000 * CONNECTIONS / result.rate - cycle_ms)))
+    return result
 
 
 def warm_up(url: str, cookie: str) -> None:
@@ -140,6 +165,9 @@ def measure(server: str, base: str, password: str, seconds: int, script: Path) -
         bench(f"{page}_{server}_rps", result.rate, "req/s")
         bench(f"{page}_{server}_p95_ms", result.p95_ms, "ms")
         bench(f"{page}_{server}_p99_ms", result.p99_ms, "ms")
+        paced = wrk_at_rate(base + path, seconds, TARGET_RPS[page], script.parent, page_cookie)
+        bench(f"{page}_{server}_rps_at_target_{TARGET_RPS[page]}", paced.rate, "req/s")
+        bench(f"{page}_{server}_p95_at_target_ms", paced.p95_ms, "ms")
 
 
 def main() -> None:
