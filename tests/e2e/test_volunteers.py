@@ -128,3 +128,29 @@ def test_a_resident_volunteers_on_saturday_and_gets_a_verified_certificate(
         page.goto("/volunteers/")
         expect(page.get_by_test_id("star-level")).to_contain_text("1星级志愿者")
         no_sideways_scroll(page)
+
+
+def test_a_worker_places_a_new_activity_on_the_map_instead_of_typing_coordinates(
+    phone_page: Page, chengdu: None
+) -> None:
+    page = phone_page
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"latitude": float(PLACE[0]), "longitude": float(PLACE[1])})
+    make_staff("mapper", Role.COMMUNITY_WORKER, "510107005004")
+    log_in(page, "mapper", PASSWORD)
+    page.goto("/volunteers/manage/activities/new/")
+    latitude, longitude = page.locator("#id_latitude"), page.locator("#id_longitude")
+    expect(latitude).to_have_value("")
+    expect(page.get_by_test_id("locate-map")).to_have_attribute("data-ready", "1")
+    no_sideways_scroll(page)
+
+    # A tap on the map fills both fields with a point inside Chengdu.
+    page.get_by_test_id("locate-map").click()
+    expect(latitude).not_to_have_value("")
+    assert 30.0 < float(latitude.input_value()) < 31.5
+    assert 102.9 < float(longitude.input_value()) < 105.0
+
+    # On site, the phone's own location does it.
+    page.locator("#locate-here").click()
+    expect(latitude).to_have_value(f"{PLACE[0]:.6f}")
+    expect(longitude).to_have_value(f"{PLACE[1]:.6f}")
