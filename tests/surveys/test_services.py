@@ -131,6 +131,30 @@ def test_a_phone_number_in_a_text_answer_is_kept_masked(sampled: dict[str, Any])
     assert comment == "停车难，请联系我 139****5678"
 
 
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("13912345678", "139****5678"),
+        ("028-8555 1234", "028****1234"),
+        ("+86 139 1234 5678", "139****5678"),
+    ],
+)
+def test_a_phone_question_keeps_no_number_that_reaches_the_person(
+    committee: User, sampled: dict[str, Any], typed: str, kept: str
+) -> None:
+    survey_question_add(
+        actor=committee,
+        survey_id=sampled["survey"].pk,
+        question=QuestionDef("callback", "phone", "回访电话", "Phone for a call back"),
+        section_name="satisfaction",
+    )
+    token = next(iter(sampled["tokens"].values()))
+    response = response_save_by_invitation(
+        token=token, answers={**answers(), "callback": typed}, submit=True
+    )
+    assert response.answers.get(question__name="callback").value_text == kept
+
+
 def test_skip_logic_hides_a_question_and_drops_its_answer(sampled: dict[str, Any]) -> None:
     token = next(iter(sampled["tokens"].values()))
     response = response_save_by_invitation(

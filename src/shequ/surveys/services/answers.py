@@ -12,7 +12,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.errors import DomainError
-from shequ.core.pii import mask_numbers_in_text
+from shequ.core.pii import mask_numbers_in_text, mask_phone
 from shequ.surveys.definition import entry_count, entry_field
 from shequ.surveys.expressions import (
     evaluate_constraint,
@@ -312,6 +312,13 @@ def _answer_rows(
         answer.value_date = value
     elif question.qtype == QuestionType.IMAGE:
         answer.value_text = value.name
+    elif question.qtype == QuestionType.PHONE:
+        # Any number, a landline or a foreign one too: only its shape is kept, never the
+        # digits that would reach the person.
+        digits = "".join(c for c in str(value) if c.isdigit())
+        if len(digits) == 13 and digits.startswith("86"):
+            digits = digits[2:]  # +86, China's country code, before a mainland number
+        answer.value_text = mask_phone(digits)
     else:
         # Checked as typed (a constraint may test the shape of a number); kept with
         # any ID or mobile number in it masked.
