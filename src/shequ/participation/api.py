@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import cast
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -283,6 +283,30 @@ def set_round_dates(request: HttpRequest, round_id: int, payload: DatesIn) -> Ro
     return rounds.round_set_dates(
         actor=cast(User, request.user), round_id=round_id, **payload.dict()
     )
+
+
+@router.get("/proposals.csv")
+def export_proposals(
+    request: HttpRequest,
+    q: str = "",
+    status: str = "",
+    category: str = "",
+    area: str = "",
+    sort: str = "supports",
+) -> StreamingHttpResponse:
+    """Open data: the proposals anyone can see, found as on the "find proposals" page (words,
+    state, category, area code, order), with counts of supports and comments (CSV)."""
+    found = selectors.proposal_search(
+        selectors.ProposalQuery(
+            text=q.strip()[:50], status=status, category=category, area=area.strip(), sort=sort
+        )
+    )
+    response = StreamingHttpResponse(
+        open_data.proposals_csv(found.iterator(chunk_size=2000)),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="proposals.csv"'
+    return response
 
 
 @router.get("/rounds/{round_id}/pabulib")

@@ -1,13 +1,15 @@
-"""Open data of a counted round: its projects with costs, votes and which counting method
-selected them, as CSV (the anonymised ballots themselves are in ``pabulib``). Counts only:
-nothing about who voted."""
+"""Open data: the proposals residents can see, and a counted round's projects with costs,
+votes and which counting method selected them, as CSV (the anonymised ballots themselves are
+in ``pabulib``). Counts only: nothing about who proposed, supported or voted."""
 
 import csv
 import io
+from collections.abc import Iterable, Iterator
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shequ.participation.models import Round, RoundProject, RoundResult
+from shequ.participation.models import Answer, Proposal, Round, RoundProject, RoundResult
 from shequ.participation.services.rounds import round_inputs
 
 
@@ -60,3 +62,50 @@ def round_results_csv(budget_round: Round) -> bytes:
             ]
         )
     return out.getvalue().encode("utf-8-sig")
+
+
+def _line(row: list[object]) -> str:
+    out = io.StringIO()
+    csv.writer(out).writerow(row)
+    return out.getvalue()
+
+
+def proposals_csv(proposals: Iterable[Proposal]) -> Iterator[str]:
+    """The proposals as CSV lines, header first (streamed: a whole city's proposals are not
+    held in memory). A byte-order mark first, so spreadsheets read Chinese. Supports and
+    comments are counts; the author and the supporters are not in it."""
+    yield "\ufeff" + _line(
+        [
+            _("Proposal id"),
+            _("Community code"),
+            _("Community"),
+            _("Title"),
+            _("Category"),
+            _("State"),
+            _("Official answer"),
+            _("Supports"),
+            _("Comments"),
+            _("Estimated cost (yuan)"),
+            _("Longitude"),
+            _("Latitude"),
+            _("Created"),
+        ]
+    )
+    for proposal in proposals:
+        yield _line(
+            [
+                proposal.pk,
+                proposal.community_id,
+                proposal.community.name,
+                _cell(proposal.title),
+                Proposal.Category(proposal.category).label,
+                Proposal.Status(proposal.status).label,
+                Answer.State(proposal.answer_state).label if proposal.answer_state else "",
+                proposal.supports,
+                proposal.comments_count,
+                "" if proposal.estimated_cost is None else proposal.estimated_cost,
+                "" if proposal.lon is None else proposal.lon,
+                "" if proposal.lat is None else proposal.lat,
+                timezone.localdate(proposal.created_at).isoformat(),
+            ]
+        )
