@@ -13,6 +13,7 @@ from shequ.core.models import AuditEvent
 from shequ.notices.models import Message
 from shequ.participation.models import Comment, Debate
 from shequ.participation.services import comments, debates
+from shequ.people.models import User
 from tests.factories import NIJIAQIAO, SHUIJINGFANG
 from tests.participation.conftest import Place
 
@@ -301,3 +302,138 @@ def test_api(place: Place, client: Client) -> None:
     assert response.status_code == 200
     assert response.json()["status"] == "closed"
     assert client.get(f"{BASE}/debates/{debate_id}").json()["summary"] == "统一装灯，电费公摊"
+
+
+def edit(place: Place, debate: Debate, actor: User | None = None, **kw: object) -> Debate:
+    data: dict[str, object] = {
+        "title": debate.title,
+        "description": debate.description,
+        "closes_at": debate.closes_at,
+        "opens_at": debate.opens_at,
+        "council_id": debate.council_id,
+    }
+    data.update(kw)
+    return debates.debate_edit(actor=actor or place.worker, debate_id=debate.pk, **data)
+
+
+def test_staff_correct_an_open_debate_and_the_question_stays_once_argued(place: Place) -> None:
+    debate = open_debate(place)
+    corrected = edit(
+        place,
+        debate,
+        title="东门停车场改口袋公园，你怎么看？",
+        closes_at=NOW + timedelta(days=10),
+        council_id=place.council.pk,
+    )
+    assert corrected.title == "东门停车场改口袋公园，你怎么看？"
+    assert corrected.closes_at == NOW + timedelta(days=10)
+    event = AuditEvent.objects.get(verb="participation.debate_edit")
+    assert set(event.changes) == {"title", "closes_at", "council"}
+
+    argue(place, 3, debate, "孩子们需要地方玩")
+    with pytest.raises(DomainError) as error:
+        edit(place, corrected, title="换一个问题")
+    assert error.value.code == "question_argued"
+    assert "已有居民" in str(error.value)
+    # The description and the closing time may still be corrected; the opening has passed.
+    edit(place, corrected, description="补充：停车位可移到北门。")
+    with pytest.raises(DomainError) as error:
+        edit(place, corrected, opens_at=NOW + timedelta(days=1))
+    assert error.value.code == "already_opened"
+    debate.refresh_from_db()
+    assert (debate.title, debate.description, debate.opens_at) == (
+        "东门停车场改口袋公园，你怎么看？",
+        "补充：停车位可移到北门。",
+        NOW,
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"title": ""}, "required"),
+        ({"closes_at": NOW - timedelta(hours=1)}, "closes_in_past"),
+        ({"council_id": 999999}, "council_not_found"),
+        ({"description": "<script>alert(1)</script>"}, "markup_not_allowed"),
+    ],
+)
+def test_bad_corrections_are_refused_and_change_nothing(
+    place: Place, change: dict[str, object], code: str
+) -> None:
+    debate = open_debate(place)
+    with pytest.raises(DomainError) as error:
+        edit(place, debate, **change)
+    assert error.value.code == code
+    after = Debate.objects.get(pk=debate.pk)
+    assert (after.title, after.description, after.closes_at, after.council_id) == (
+        debate.title,
+        debate.description,
+        debate.closes_at,
+        None,
+    )
+    assert not AuditEvent.objects.filter(verb="participation.debate_edit").exists()
+
+
+def test_a_closed_debate_or_another_communitys_cannot_be_corrected(place: Place) -> None:
+    debate = open_debate(place)
+    with pytest.raises(NotFound):
+        edit(place, debate, actor=place.other_worker, title="越权")
+    debates.debate_close(actor=place.worker, debate_id=debate.pk, summary="结论")
+    with pytest.raises(DomainError) as error:
+        edit(place, debate, description="结束后再改")
+    assert error.value.code == "already_closed"
+    assert Debate.objects.get(pk=debate.pk).description == debate.description
+
+
+def test_console_and_api_correct_a_debate(place: Place, client: Client) -> None:
+    debate = open_debate(place, opens_at=NOW + timedelta(days=1), closes_at=NOW + timedelta(days=5))
+    client.force_login(place.worker)
+    page = client.get(f"/console/participation/debates/{debate.pk}/").content.decode()
+    assert 'data-testid="debate-edit"' in page
+    url = f"/console/participation/debates/{debate.pk}/edit/"
+    form = client.get(url).content.decode()
+    assert "东门停车场要不要改成口袋公园？" in form
+    assert "2026-05-09T10:00" in form  # the closing time, in Chengdu's time
+    fields = {"title": debate.title, "description": debate.description}
+    response = client.post(
+        url, {**fields, "opens_at": "2026-05-05T10:00", "closes_at": "2026-05-04T09:00"}
+    )
+    assert response.status_code == 400
+    assert Debate.objects.get(pk=debate.pk).closes_at == NOW + timedelta(days=5)
+    response = client.post(
+        url, {**fields, "opens_at": "2026-05-04T12:00", "closes_at": "2026-05-12T18:00"}
+    )
+    assert response.status_code == 302
+    after = Debate.objects.get(pk=debate.pk)
+    assert after.opens_at == datetime(2026, 5, 4, 4, 0, tzinfo=UTC)
+    assert after.closes_at == datetime(2026, 5, 12, 10, 0, tzinfo=UTC)
+
+    response = client.put(
+        f"{BASE}/debates/{debate.pk}",
+        json.dumps(
+            {
+                "title": "口袋公园还是停车场？",
+                "description": debate.description,
+                "closes_at": (NOW + timedelta(days=6)).isoformat(),
+            }
+        ),
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    assert response.json()["title"] == "口袋公园还是停车场？"
+    # A worker of another community is told there is no such debate, on the page and the API.
+    client.force_login(place.other_worker)
+    assert client.get(url).status_code == 404
+    response = client.put(
+        f"{BASE}/debates/{debate.pk}",
+        json.dumps(
+            {
+                "title": "越权",
+                "description": "x",
+                "closes_at": (NOW + timedelta(days=6)).isoformat(),
+            }
+        ),
+        content_type="application/json",
+    )
+    assert response.status_code == 404
+    assert Debate.objects.get(pk=debate.pk).title == "口袋公园还是停车场？"

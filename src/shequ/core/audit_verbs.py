@@ -128,6 +128,7 @@ AUDIT_VERB_LABELS: dict[str, Promise] = {
     "participation.council_comment_level": _("Changed the level needed to comment"),
     "participation.council_create": _("Set up a council"),
     "participation.debate_close": _("Closed a debate with a summary"),
+    "participation.debate_edit": _("Corrected a debate"),
     "participation.debate_open": _("Opened a debate"),
     "participation.council_object_level": _("Changed the level needed to object"),
     "participation.council_support_level": _("Changed the level needed to support a proposal"),

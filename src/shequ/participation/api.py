@@ -522,6 +522,23 @@ def open_debate(request: HttpRequest, payload: DebateIn) -> Status[Debate]:
     return Status(201, selectors.debate_get_for(debate.pk, user=actor))
 
 
+class DebateEditIn(Schema):
+    title: str
+    description: str
+    closes_at: datetime
+    opens_at: datetime | None = None
+    council_id: int | None = None
+
+
+@router.put("/debates/{debate_id}", response=DebateOut, auth=API_AUTH)
+def edit_debate(request: HttpRequest, debate_id: int, payload: DebateEditIn) -> Debate:
+    """Staff of the debate's community: correct an open debate (the question only until the
+    first argument, the opening time only until it opens)."""
+    actor = cast(User, request.user)
+    debates.debate_edit(actor=actor, debate_id=debate_id, **payload.dict())
+    return selectors.debate_get_for(debate_id, user=actor)
+
+
 @router.post("/debates/{debate_id}/close", response=DebateOut, auth=API_AUTH)
 def close_debate(request: HttpRequest, debate_id: int, payload: DebateCloseIn) -> Debate:
     """Staff of the debate's community: close it with a summary; those who argued are told."""

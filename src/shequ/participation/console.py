@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shequ.core.digits import int_or_none
-from shequ.core.errors import DomainError
+from shequ.core.errors import DomainError, PermissionDenied
 from shequ.core.forms import add_domain_error, submit
 from shequ.participation import funding, selectors
 from shequ.participation.forms import (
@@ -503,6 +503,45 @@ def debate_open(request: HttpRequest, code: str) -> HttpResponse:
         back=reverse("participation_console:community", args=[code]),
         submit=_("Open the debate"),
         context={"subject": community},
+    )
+
+
+@staff_required
+def debate_edit(request: HttpRequest, debate_id: int) -> HttpResponse:
+    """Correct an open debate: question (until argued), description, period, name."""
+    debate = selectors.debate_get_for(debate_id, user=request.user)
+    if not can_organise(request.user, debate.community_id):
+        raise PermissionDenied(
+            "not_organiser", _("Only the community's own workers may correct its debates.")
+        )
+    form = DebateForm(
+        request.POST or None,
+        initial={
+            "title": debate.title,
+            "description": debate.description,
+            "council_id": debate.council_id or "",
+            "opens_at": timezone.localtime(debate.opens_at),
+            "closes_at": timezone.localtime(debate.closes_at),
+        },
+        choices={
+            "council_id": [("", "—")]
+            + [(c.pk, c.name) for c in selectors.council_list(community_code=debate.community_id)]
+        },
+    )
+    if done := submit(
+        request,
+        form,
+        lambda data: debates.debate_edit(actor=_actor(request), debate_id=debate.pk, **data),
+    ):
+        messages.success(request, _("The debate is corrected; residents see the change now."))
+        return redirect("participation_console:debate", debate_id=done.value.pk)
+    return _form_page(
+        request,
+        form,
+        heading=_("Correct the debate"),
+        back=reverse("participation_console:debate", args=[debate.pk]),
+        submit=_("Save"),
+        context={"subject": debate.community},
     )
 
 

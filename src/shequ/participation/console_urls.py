@@ -11,6 +11,7 @@ urlpatterns = [
     path("c/<str:code>/rounds/new/", console_rounds.round_create, name="round_create"),
     path("c/<str:code>/debates/new/", console.debate_open, name="debate_open"),
     path("debates/<int:debate_id>/", console.debate_page, name="debate"),
+    path("debates/<int:debate_id>/edit/", console.debate_edit, name="debate_edit"),
     path("proposals/<int:proposal_id>/hide/", console.proposal_hide, name="proposal_hide"),
     path("proposals/<int:proposal_id>/merge/", console.proposal_merge, name="proposal_merge"),
     path("councils/<int:council_id>/", console.council_page, name="council"),
