@@ -10,9 +10,10 @@ from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
 from shequ.appeals import selectors
-from shequ.appeals.models import Appeal, AppealExtension, Category
+from shequ.appeals.models import Appeal, AppealExtension, AppealOutcome, Category
 from shequ.appeals.services.extensions import extension_ask, extension_decide
 from shequ.appeals.services.intake import appeal_follow, appeal_submit, similar_check
+from shequ.appeals.services.outcomes import appeals_link
 from shequ.core.services import client_ip
 from shequ.people.models import User
 from shequ.sso.api_auth import API_AUTH
@@ -249,3 +250,46 @@ def extension_decision(
         reason=payload.reason,
         ip=client_ip(request),
     )
+
+
+class OutcomeIn(Schema):
+    proposal_id: int | None = None
+    project_id: int | None = None
+    also: list[int] = []
+
+
+class OutcomeOut(Schema):
+    appeal_id: int
+    number: str
+    proposal_id: int | None
+    project_id: int | None
+    created_at: datetime
+
+    @staticmethod
+    def resolve_number(obj: AppealOutcome) -> str:
+        return obj.appeal.number
+
+
+@router.post("/{appeal_id}/outcomes", response={201: list[OutcomeOut]})
+def outcome_create(
+    request: HttpRequest, appeal_id: int, payload: OutcomeIn
+) -> Status[list[AppealOutcome]]:
+    """The community's staff link the request and the requests ``also`` (same community) to
+    one proposal or one project of that community; the residents who asked are told. Returns
+    the links made (requests already linked to it are left out)."""
+    made = appeals_link(
+        actor=cast(User, request.user),
+        appeal_id=appeal_id,
+        also=payload.also,
+        proposal_id=payload.proposal_id,
+        project_id=payload.project_id,
+        ip=client_ip(request),
+    )
+    return Status(201, made)
+
+
+@router.get("/public/{appeal_id}/outcomes", response=list[OutcomeOut], auth=None)
+def public_outcomes(request: HttpRequest, appeal_id: int) -> list[AppealOutcome]:
+    """What a public request led to."""
+    appeal = selectors.appeal_get_public(appeal_id=appeal_id, user=request.user)
+    return selectors.outcomes_of(appeal)

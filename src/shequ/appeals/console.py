@@ -21,6 +21,7 @@ from shequ.appeals.forms import (
     ExtensionForm,
     IntakeForm,
     Open311KeyForm,
+    OutcomeForm,
     ReturnForm,
     RoutingRowForm,
     UnitForm,
@@ -37,6 +38,7 @@ from shequ.appeals.permissions import (
     may_decide_extension,
     may_dispatch,
     may_edit_catalogue,
+    may_link_outcome,
     unit_ids_of,
 )
 from shequ.appeals.services.catalogue import (
@@ -55,12 +57,15 @@ from shequ.appeals.services.handling import (
 )
 from shequ.appeals.services.intake import Caller, appeal_submit
 from shequ.appeals.services.open311 import open311_key_create, open311_key_revoke
+from shequ.appeals.services.outcomes import appeals_link
 from shequ.appeals.views import intake_context
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
 from shequ.core.services import client_ip
+from shequ.participation import selectors as participation_selectors
 from shequ.people.models import User
 from shequ.people.permissions import staff_required
+from shequ.projects import selectors as project_selectors
 from shequ.web.pickers import bind_pickers
 
 
@@ -127,6 +132,8 @@ def _detail(request: HttpRequest, appeal: Appeal, **forms: Any) -> HttpResponse:
             "pending_extension": pending,
             "extension_form": forms.get("extension_form") or ExtensionForm(),
             "decision_form": forms.get("decision_form") or ExtensionDecisionForm(),
+            "outcomes": selectors.outcomes_of(appeal),
+            "may_link_outcome": may_link_outcome(user, appeal.community_id),
         },
         status=forms.get("status", 200),
     )
@@ -136,6 +143,72 @@ def _detail(request: HttpRequest, appeal: Appeal, **forms: Any) -> HttpResponse:
 def detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
     appeal = selectors.appeal_get_for_staff(user=_console_user(request), appeal_id=appeal_id)
     return _detail(request, appeal)
+
+
+@staff_required
+def outcome(request: HttpRequest, appeal_id: int) -> HttpResponse:
+    """Link the request and those like it to a proposal or project of its community."""
+    user = _console_user(request)
+    appeal = selectors.appeal_get_for_staff(user=user, appeal_id=appeal_id)
+    if not may_link_outcome(user, appeal.community_id):
+        raise DjangoPermissionDenied
+    like = selectors.requests_like(appeal)
+    targets = [
+        (
+            _("Residents' proposals"),
+            [
+                (f"proposal:{p.pk}", f"#{p.pk} {p.title}")
+                for p in participation_selectors.proposal_choices(
+                    community_code=appeal.community_id
+                )[:200]
+            ],
+        ),
+        (
+            _("Community projects"),
+            [
+                (f"project:{p.pk}", f"{p.code} {p.name}")
+                for p in project_selectors.project_choices_in(appeal.community_id)[:200]
+            ],
+        ),
+    ]
+    form = OutcomeForm(
+        request.POST or None,
+        targets=targets,
+        like=[
+            (
+                str(a.pk),
+                f"{a.number} · {timezone.localdate(a.created_at):%Y-%m-%d} · "
+                f"{a.get_status_display()} · {a.description[:60]}",
+            )
+            for a in like
+        ],
+        initial={"also": [str(a.pk) for a in like]},
+    )
+    if request.method == "POST" and form.is_valid():
+        kind, _sep, target_id = form.cleaned_data["target"].partition(":")
+        try:
+            made = appeals_link(
+                actor=user,
+                appeal_id=appeal.pk,
+                also=form.cleaned_data["also"],
+                proposal_id=int(target_id) if kind == "proposal" else None,
+                project_id=int(target_id) if kind == "project" else None,
+                ip=client_ip(request),
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(n)s requests linked; their residents are told.") % {"n": len(made)},
+            )
+            return redirect("appeals_console:detail", appeal_id=appeal.pk)
+    return render(
+        request,
+        "appeals/console/outcome.html",
+        {"appeal": appeal, "form": form, "has_targets": any(t[1] for t in targets)},
+        status=400 if form.errors else 200,
+    )
 
 
 @staff_required

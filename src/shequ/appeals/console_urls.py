@@ -25,5 +25,6 @@ urlpatterns = [
         name="open311_key_revoke",
     ),
     path("<int:appeal_id>/", console.detail, name="detail"),
+    path("<int:appeal_id>/outcome/", console.outcome, name="outcome"),
     path("<int:appeal_id>/<slug:action>/", console.act, name="act"),
 ]

@@ -115,3 +115,25 @@ class ExtensionDecisionForm(StyledForm):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class OutcomeForm(StyledForm):
+    """Link a request and the requests like it to a proposal or a project of its community."""
+
+    target = forms.ChoiceField(label=_("What it led to"))
+    also = forms.MultipleChoiceField(
+        label=_("Requests like it to link too"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(
+        self,
+        *args: object,
+        targets: list[tuple[str, list[tuple[str, str]]]],
+        like: list[tuple[str, str]],
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = [("", "—"), *targets]  # type: ignore[attr-defined]
+        self.fields["also"].choices = like  # type: ignore[attr-defined]

@@ -419,3 +419,54 @@ class Open311Key(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AppealOutcome(models.Model):
+    """What a request led to (诉求→议题/项目): a residents' proposal or a community project
+    that answers it and the requests like it. Linked both ways, so the public sees how many
+    requests a proposal or project came from, and how many like them came in since."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="outcomes")
+    proposal = models.ForeignKey(
+        "participation.Proposal",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="from_appeals",
+    )
+    project = models.ForeignKey(
+        "projects.Project",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="from_appeals",
+    )
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("what a request led to")
+        verbose_name_plural = _("what requests led to")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(proposal__isnull=True, project__isnull=False)
+                | Q(proposal__isnull=False, project__isnull=True),
+                name="appeal_outcome_one_target",
+            ),
+            models.UniqueConstraint(
+                fields=["appeal", "proposal"],
+                condition=Q(proposal__isnull=False),
+                name="appeal_outcome_proposal_once",
+            ),
+            models.UniqueConstraint(
+                fields=["appeal", "project"],
+                condition=Q(project__isnull=False),
+                name="appeal_outcome_project_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id}→{self.proposal_id or self.project_id}"

@@ -31,6 +31,18 @@ def may_dispatch(user: Any, community_code: str | None) -> bool:
     return covers(user, community_code, DISPATCHERS)
 
 
+# The community's own workers and the offices above them turn requests into proposals and
+# projects: they run both.
+OUTCOME_LINKERS = frozenset(
+    {Role.COMMUNITY_WORKER, Role.STREET_OFFICER, Role.DISTRICT_OFFICER, Role.CITY_COMMITTEE}
+)
+
+
+def may_link_outcome(user: Any, community_code: str) -> bool:
+    """True when the user may link this community's requests to a proposal or project."""
+    return covers(user, community_code, OUTCOME_LINKERS)
+
+
 def may_decide_extension(user: Any, community_code: str) -> bool:
     """The supervising desk (the dispatchers of the place) grants or refuses more time."""
     return may_dispatch(user, community_code)

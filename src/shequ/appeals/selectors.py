@@ -15,6 +15,7 @@ from shequ.appeals.models import (
     AppealEvent,
     AppealExtension,
     AppealFollower,
+    AppealOutcome,
     AppealRating,
     Category,
     Open311Key,
@@ -589,4 +590,74 @@ def extensions_of(*, appeal: Appeal) -> list[AppealExtension]:
         AppealExtension.objects.filter(appeal=appeal)
         .select_related("unit", "requested_by", "decided_by")
         .order_by("created_at", "id")
+    )
+
+
+# ---------------------------------------------------------------- what requests led to
+
+# Requests "like" one: the same category in the same community, within this many days of it.
+LIKE_WITHIN = timedelta(days=365)
+
+
+def requests_like(appeal: Appeal, *, limit: int = 50) -> list[Appeal]:
+    """The requests a worker may link together with ``appeal``: the same category in the same
+    community within a year either side, newest first."""
+    return list(
+        Appeal.objects.filter(
+            category_id=appeal.category_id,
+            community_id=appeal.community_id,
+            created_at__gte=appeal.created_at - LIKE_WITHIN,
+            created_at__lte=appeal.created_at + LIKE_WITHIN,
+        )
+        .exclude(pk=appeal.pk)
+        .select_related("category")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def outcomes_of(appeal: Appeal) -> list[AppealOutcome]:
+    """What the request led to, first link first."""
+    return list(
+        AppealOutcome.objects.filter(appeal=appeal).select_related("appeal", "proposal", "project")
+    )
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a proposal or project came from: ``requests`` linked to it, of ``categories``
+    in ``community_code``, first linked ``since``; ``like_since`` requests of those
+    categories in that community came in after that (did it help?)."""
+
+    requests: int
+    like_since: int
+    since: datetime
+    community_code: str
+    category_ids: tuple[int, ...]
+
+
+def origin_of(*, proposal_id: int | None = None, project_id: int | None = None) -> Origin | None:
+    """Counts only (a public page shows them): no request's text or reporter."""
+    if proposal_id is not None:
+        links = AppealOutcome.objects.filter(proposal_id=proposal_id)
+    else:
+        links = AppealOutcome.objects.filter(project_id=int(project_id or 0))
+    rows = list(links.values_list("appeal__category_id", "appeal__community_id", "created_at"))
+    if not rows:
+        return None
+    categories = tuple(sorted({row[0] for row in rows}))
+    community = rows[0][1]
+    since = min(row[2] for row in rows)
+    like_since = (
+        Appeal.objects.filter(
+            category_id__in=categories, community_id=community, created_at__gt=since
+        )
+        .exclude(outcomes__in=links)
+        .count()
+    )
+    return Origin(
+        requests=len(rows),
+        like_since=like_since,
+        since=since,
+        community_code=community,
+        category_ids=categories,
     )

@@ -170,6 +170,7 @@ def _detail(
         {
             "appeal": appeal,
             "events": selectors.timeline(appeal=appeal),
+            "outcomes": selectors.outcomes_of(appeal),
             "problem_photos": [p for p in photos if p.kind == AppealPhoto.Kind.PROBLEM],
             "fix_photos": [p for p in photos if p.kind == AppealPhoto.Kind.FIX],
             "is_reporter": is_reporter,

@@ -25,6 +25,7 @@ AUDIT_VERB_LABELS: dict[str, Promise] = {
     "appeal.category_save": _("Saved a request category"),
     "appeal.close": _("Reported a request handled"),
     "appeal.dispatch": _("Dispatched a request"),
+    "appeal.outcome_link": _("Linked requests to a proposal or project"),
     "appeal.extension_ask": _("Asked for more time on a request"),
     "appeal.extension_decide": _("Decided on a request for more time"),
     "appeal.follow": _("Followed a request (me too)"),

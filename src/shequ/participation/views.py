@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shequ.appeals import selectors as appeal_selectors
 from shequ.core.digits import int_or_none
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
@@ -126,6 +127,7 @@ def proposal(request: HttpRequest, proposal_id: int) -> HttpResponse:
         "is_author": request.user.is_authenticated and item.author_id == request.user.pk,
         "answers": list(item.answers.all()),
         "chain": chain.proposal_chain(item),
+        "origin": appeal_selectors.origin_of(proposal_id=item.pk),
         **comments_context(
             request, "proposal", item.pk, open_=item.status in ("open", "on_agenda")
         ),

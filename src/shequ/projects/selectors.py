@@ -455,3 +455,8 @@ def as_of_report(user: Any, *, as_of: date, year: int, district: str = "") -> As
         by_district=[(d, n) for d, n in by_district if n or not district],
         statuses=[(str(v), str(label)) for v, label in Status.choices],
     )
+
+
+def project_choices_in(community_code: str) -> QuerySet[Project]:
+    """A community's projects, newest first, for linking something to one."""
+    return Project.objects.filter(division_id=community_code).order_by("-year", "name")

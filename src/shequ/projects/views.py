@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from shequ.appeals import selectors as appeal_selectors
 from shequ.people.models import User
 from shequ.projects import selectors
 from shequ.projects.models import Photo, Status
@@ -60,6 +61,7 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
             "photos": [(Photo.Phase(k).label, v) for k, v in photos.items()],
             "following": selectors.is_following(request.user, project),
             "statuses": Status.choices,
+            "origin": appeal_selectors.origin_of(project_id=project.pk),
         },
     )
 
