@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from shequ.appeals import selectors
 from shequ.appeals.models import Appeal, AppealEvent, RoutingRow, Unit
 from shequ.appeals.routing import current_version
+from shequ.appeals.selectors import rates
 from shequ.appeals.services.catalogue import RowIn, routing_row_retire, routing_rows_add
 from shequ.appeals.services.handling import (
     AlreadySigned,
@@ -286,7 +287,7 @@ def test_rates_equal_an_independent_count_of_the_events(
         appeal_return(actor=worker, appeal_id=c.pk, reason="wrong_area", text="不是本社区")
     since = datetime(2026, 3, 1, tzinfo=SHANGHAI)
     until = datetime(2026, 4, 1, tzinfo=SHANGHAI)
-    rows = {r.unit.name: r for r in selectors.unit_rates(since=since, until=until)}
+    rows = {r.unit.name: r for r in rates.unit_rates(since=since, until=until)}
     mine = rows["倪家桥社区居委会"]
     unit = Unit.objects.get(name="倪家桥社区居委会")
     events = AppealEvent.objects.filter(unit=unit)
@@ -298,4 +299,4 @@ def test_rates_equal_an_independent_count_of_the_events(
     assert (mine.rated, mine.resolved, mine.satisfied) == (2, 1, 1)
     assert mine.satisfaction_rate == 50.0
     assert mine.resolution_rate == 50.0
-    assert selectors.unit_rates(since=until, until=until + timedelta(days=30)) == []
+    assert rates.unit_rates(since=until, until=until + timedelta(days=30)) == []

@@ -14,9 +14,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from shequ.appeals import selectors as appeal_selectors
 from shequ.appeals.demo import seed_appeals
 from shequ.appeals.models import Appeal, Category
+from shequ.appeals.selectors import rates as appeal_rates
 from shequ.appeals.services import handling, intake
 from shequ.core.scopes import Role
 from shequ.people.models import User
@@ -208,7 +208,7 @@ def test_the_dashboards_show_the_requests_rates_as_the_requests_app_counts_them(
         street = _figure(_get(client, f"/dashboards/{STREET}/"), "appeal-rates")
     since = datetime(2026, 11, 1, tzinfo=SHANGHAI)
     until = datetime(2026, 12, 1, tzinfo=SHANGHAI)
-    (unit,) = appeal_selectors.unit_rates(since=since, until=until)
+    (unit,) = appeal_rates.unit_rates(since=since, until=until)
     assert (unit.satisfaction_rate, unit.resolution_rate) == (83.3, 83.3)
     assert "2026-11" in street
     assert "83.3" in street

@@ -10,10 +10,14 @@ from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
 from shequ.appeals import selectors
+from shequ.appeals.forms import PeriodForm
 from shequ.appeals.models import Appeal, AppealExtension, AppealOutcome, Category
+from shequ.appeals.selectors import rates as rate_selectors
+from shequ.appeals.selectors.rates import UnitRates
 from shequ.appeals.services.extensions import extension_ask, extension_decide
 from shequ.appeals.services.intake import appeal_follow, appeal_submit, similar_check
 from shequ.appeals.services.outcomes import appeals_link
+from shequ.core.errors import DomainError
 from shequ.core.services import client_ip
 from shequ.people.models import User
 from shequ.sso.api_auth import API_AUTH
@@ -293,3 +297,67 @@ def public_outcomes(request: HttpRequest, appeal_id: int) -> list[AppealOutcome]
     """What a public request led to."""
     appeal = selectors.appeal_get_public(appeal_id=appeal_id, user=request.user)
     return selectors.outcomes_of(appeal)
+
+
+class IntervalOut(Schema):
+    low: float
+    high: float
+
+
+class RatesOut(Schema):
+    """One unit's or district's statistics for the period (rates in per cent)."""
+
+    name: str
+    code: str | None
+    rank: int | None
+    dispatched: int
+    responded: int
+    closed: int
+    on_time: int
+    returned: int
+    reopened: int
+    rated: int
+    resolved: int
+    satisfied: int
+    response_rate: float | None
+    on_time_rate: float | None
+    return_rate: float | None
+    reopen_rate: float | None
+    resolution_rate: float | None
+    satisfaction_rate: float | None
+    intervals: dict[str, IntervalOut | None]
+    days_mean: float | None
+    days_p90: float | None
+    causes: dict[str, int]
+
+    @staticmethod
+    def resolve_code(obj: UnitRates) -> str | None:
+        return obj.district.code if obj.district else None
+
+
+class StatisticsOut(Schema):
+    period: str
+    rank_minimum: int
+    units: list[RatesOut]
+    districts: list[RatesOut]
+
+
+@router.get("/statistics", response=StatisticsOut, auth=None)
+def statistics(
+    request: HttpRequest, month: str = "", start: str = "", end: str = ""
+) -> dict[str, object]:
+    """Every unit's and district's statistics for ``month`` (YYYY-MM) or the days ``start``
+    to ``end`` (inclusive, at most three years); this month when neither is given. Each rate
+    has its Wilson 95 % interval; units are ranked only with enough ratings (``rank_minimum``).
+    ``causes``: unhappy ratings by the reason given ("" = none given)."""
+    form = PeriodForm({"month": month, "start": start, "end": end})
+    if not form.is_valid():
+        message = next(iter(form.errors.values()))[0]
+        raise DomainError("bad_period", str(message), field=next(iter(form.errors)))
+    since, until, period = form.bounds()
+    return {
+        "period": period,
+        "rank_minimum": rate_selectors.RANK_MINIMUM,
+        "units": rate_selectors.unit_rates(since=since, until=until),
+        "districts": rate_selectors.district_rates(since=since, until=until),
+    }

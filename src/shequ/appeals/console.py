@@ -195,6 +195,8 @@ def outcome(request: HttpRequest, appeal_id: int) -> HttpResponse:
                 project_id=int(target_id) if kind == "project" else None,
                 ip=client_ip(request),
             )
+        except NotFound:
+            raise
         except DomainError as error:
             add_domain_error(form, error)
         else:

@@ -1,13 +1,27 @@
 """Forms of requests. The services check every value; these carry the errors to the page."""
 
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shequ.appeals.models import Category, DeadlineClass, Nature, Satisfaction, Unit
+from shequ.appeals.models import (
+    Category,
+    DeadlineClass,
+    DissatisfactionCause,
+    Nature,
+    Satisfaction,
+    Unit,
+)
 from shequ.appeals.services.handling import RETURN_REASONS
 from shequ.core.forms import StyledForm
 from shequ.people.models import Department
 from shequ.web.pickers import DivisionPickerField
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 class IntakeForm(StyledForm):
@@ -55,6 +69,11 @@ class RateForm(StyledForm):
     )
     comment = forms.CharField(
         label=_("Comment"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    cause = forms.ChoiceField(
+        label=_("If not satisfied, the main reason"),
+        choices=[("", "—"), *DissatisfactionCause.choices],
+        required=False,
     )
 
 
@@ -137,3 +156,52 @@ class OutcomeForm(StyledForm):
         super().__init__(*args, **kwargs)
         self.fields["target"].choices = [("", "—"), *targets]  # type: ignore[attr-defined]
         self.fields["also"].choices = like  # type: ignore[attr-defined]
+
+
+class PeriodForm(forms.Form):
+    """The period of the statistics: a month, or any span of days up to three years."""
+
+    MOST_DAYS = 3 * 366
+
+    month = forms.RegexField(
+        label=_("Month"),
+        regex=r"^\d{4}-(0[1-9]|1[0-2])$",
+        required=False,
+        widget=forms.TextInput(attrs={"type": "month"}),
+        error_messages={"invalid": _("Give the month as YYYY-MM.")},
+    )
+    start = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("To (inclusive)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if (start is None) != (end is None) and not self.errors:
+            raise forms.ValidationError(_("Give both the first and the last day."))
+        if start and end:
+            if end < start:
+                raise forms.ValidationError(_("The last day comes before the first."))
+            if (end - start).days >= self.MOST_DAYS:
+                raise forms.ValidationError(_("Choose at most three years."))
+        return data
+
+    def bounds(self) -> tuple[datetime, datetime, str]:
+        """The valid form's period as aware bounds [since, until) in Shanghai time, and its
+        label; this month when nothing was asked."""
+        data = self.cleaned_data
+        if data.get("start") and data.get("end"):
+            start, end = data["start"], data["end"]
+            since = datetime(start.year, start.month, start.day, tzinfo=SHANGHAI)
+            until = datetime(end.year, end.month, end.day, tzinfo=SHANGHAI) + timedelta(days=1)
+            return since, until, f"{start:%Y-%m-%d} — {end:%Y-%m-%d}"
+        if data.get("month"):
+            year, month = (int(part) for part in data["month"].split("-"))
+        else:
+            today = timezone.localdate()
+            year, month = today.year, today.month
+        since = datetime(year, month, 1, tzinfo=SHANGHAI)
+        return since, (since + timedelta(days=32)).replace(day=1), f"{since:%Y-%m}"

@@ -351,6 +351,16 @@ class Satisfaction(models.TextChoices):
     DISSATISFIED = "dissatisfied", _("Dissatisfied")
 
 
+class DissatisfactionCause(models.TextChoices):
+    """Why a resident is unhappy: the causes the committee's bulletin splits dissatisfaction by."""
+
+    POLICY = "policy", _("Policy does not allow it")
+    RECURRING = "recurring", _("The problem keeps coming back")
+    DURATION = "duration", _("It took too long")
+    OVERLAP = "overlap", _("Units pushed it to each other")
+    UNIT = "unit", _("How the unit handled it")
+
+
 class AppealRating(models.Model):
     """The resident's verdict on one round of handling (满意/基本满意/不满意)."""
 
@@ -360,6 +370,10 @@ class AppealRating(models.Model):
     level = models.CharField(_("rating"), max_length=12, choices=Satisfaction.choices)
     fixed = models.BooleanField(_("the problem is fixed"))
     comment = models.CharField(_("comment"), max_length=500, blank=True)
+    # Asked only of an unhappy rating; blank when happy or when the resident did not say.
+    cause = models.CharField(
+        _("main reason"), max_length=10, choices=DissatisfactionCause.choices, blank=True
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

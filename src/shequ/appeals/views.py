@@ -1,9 +1,8 @@
 """Residents report problems from their phone, follow and rate them; the public list, map
 and the units' monthly rates."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
@@ -11,13 +10,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shequ.appeals import selectors
-from shequ.appeals.forms import IntakeForm, RateForm
+from shequ.appeals.exports import XLSX, bulletin_xlsx
+from shequ.appeals.forms import IntakeForm, PeriodForm, RateForm
 from shequ.appeals.models import Appeal, AppealPhoto, Satisfaction
+from shequ.appeals.selectors import rates as rate_selectors
 from shequ.appeals.services.handling import appeal_rate
 from shequ.appeals.services.intake import appeal_follow, appeal_submit, similar_check
 from shequ.core.digits import digits_or_none
@@ -26,8 +26,6 @@ from shequ.core.forms import add_domain_error
 from shequ.core.services import client_ip
 from shequ.people.models import User
 from shequ.places.models import Division
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _int(value: str | None) -> int | None:
@@ -199,6 +197,7 @@ def rate(request: HttpRequest, appeal_id: int) -> HttpResponse:
             level=request.POST.get("level", ""),
             fixed=request.POST.get("fixed") == "1",
             comment=request.POST.get("comment", ""),
+            cause=request.POST.get("cause", ""),
             ip=client_ip(request),
         )
     except NotFound:
@@ -267,30 +266,33 @@ def map_points(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"points": selectors.map_points(_filters(request))})
 
 
-def month_bounds(text: str | None) -> tuple[datetime, datetime, str]:
-    """The month ``YYYY-MM`` (this month when unreadable) as aware bounds, Shanghai time."""
-    today = timezone.localdate()
-    try:
-        year, month = (int(part) for part in (text or "").split("-"))
-        start = datetime(year, month, 1, tzinfo=SHANGHAI)
-    except ValueError:
-        start = datetime(today.year, today.month, 1, tzinfo=SHANGHAI)
-    end = (start + timedelta(days=32)).replace(day=1)
-    return start, end, f"{start:%Y-%m}"
-
-
 def rates(request: HttpRequest) -> HttpResponse:
-    """Every unit's 三率 for a month, public."""
-    since, until, month = month_bounds(request.GET.get("month"))
+    """The public statistics of every unit and district for a month or any period, with
+    their 95 % intervals; ``?format=xlsx`` downloads the bulletin."""
+    form = PeriodForm(request.GET)  # nothing asked: this month
+    if not form.is_valid():
+        return render(request, "appeals/rates.html", {"form": form}, status=400)
+    since, until, period = form.bounds()
+    units = rate_selectors.unit_rates(since=since, until=until)
+    districts = rate_selectors.district_rates(since=since, until=until)
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(bulletin_xlsx(period, units, districts), content_type=XLSX)
+        name = period.replace(" — ", "_")
+        response["Content-Disposition"] = f'attachment; filename="appeals-bulletin-{name}.xlsx"'
+        return response
     previous = (since - timedelta(days=1)).strftime("%Y-%m")
-    following = until.strftime("%Y-%m")
+    following = until.strftime("%Y-%m") if not form.cleaned_data.get("start") else None
     return render(
         request,
         "appeals/rates.html",
         {
-            "rows": selectors.unit_rates(since=since, until=until),
-            "month": month,
+            "form": form,
+            "rows": units,
+            "districts": districts,
+            "period": period,
             "previous": previous,
             "following": following,
+            "rank_minimum": rate_selectors.RANK_MINIMUM,
+            "query": request.GET.urlencode(),
         },
     )

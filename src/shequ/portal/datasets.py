@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shequ.access.models import ALL_ESSENTIAL
 from shequ.access.selectors import coverage_public
-from shequ.appeals.selectors import RATE_FIELDS, AreaRates, community_rate_counts
+from shequ.appeals.selectors.rates import RATE_FIELDS, AreaRates, community_rate_counts
 from shequ.core.scopes import CITY_CODE
 from shequ.funds.models import Account, LedgerTransaction, Posting
 from shequ.indicators.selectors import results_public
@@ -591,7 +591,7 @@ DATASETS: dict[str, Dataset] = {
                 "is empty."
             ),
             APPEAL_COLUMNS,
-            "appeals.selectors.community_rate_counts(last month): COUNT(dispatched events), "
+            "appeals.selectors.rates.community_rate_counts(last month): COUNT(dispatched events), "
             "COUNT(dispatched events answered by the unit by the deadline), COUNT(closed "
             "events), COUNT(closed on time), COUNT(ratings), COUNT(ratings fixed), "
             "COUNT(ratings not dissatisfied) GROUP BY the request's community; summed up; "

@@ -16,6 +16,7 @@ from shequ.appeals.models import (
     AppealEvent,
     AppealPhoto,
     AppealRating,
+    DissatisfactionCause,
     Satisfaction,
     Unit,
 )
@@ -264,13 +265,15 @@ def appeal_rate(
     level: str,
     fixed: bool,
     comment: str = "",
+    cause: str = "",
     ip: str | None = None,
 ) -> Appeal:
     """The reporter rates the handling. Dissatisfied or not fixed: the request reopens and
-    goes back to the unit that closed it, with a new deadline.
+    goes back to the unit that closed it, with a new deadline; ``cause`` (optional) says why,
+    and is kept only for an unhappy rating.
 
     Raises: NotFound (someone else's request), DomainError ``not_closed`` / ``bad_level`` /
-    ``comment_required`` and the text errors.
+    ``bad_cause`` / ``comment_required`` and the text errors.
     """
     appeal = _locked(appeal_id)
     if appeal.reporter_id != actor.pk:
@@ -279,12 +282,20 @@ def appeal_rate(
         raise DomainError("not_closed", _("This request is not waiting for your rating."))
     if level not in Satisfaction.values:
         raise DomainError("bad_level", _("Choose how satisfied you are."), field="level")
+    if cause and cause not in DissatisfactionCause.values:
+        raise DomainError("bad_cause", _("Choose a reason from the list."), field="cause")
     unhappy = level == Satisfaction.DISSATISFIED or not fixed
     clean = plain_text(comment, field="comment", max_length=500, required=False)
     if unhappy and not clean:
         raise DomainError("comment_required", _("Please say what is still wrong."), field="comment")
     AppealRating.objects.create(
-        appeal=appeal, round=appeal.round, unit=appeal.unit, level=level, fixed=fixed, comment=clean
+        appeal=appeal,
+        round=appeal.round,
+        unit=appeal.unit,
+        level=level,
+        fixed=fixed,
+        comment=clean,
+        cause=cause if unhappy else "",
     )
     AppealEvent.objects.create(
         appeal=appeal,

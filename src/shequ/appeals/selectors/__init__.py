@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,11 +16,9 @@ from shequ.appeals.models import (
     AppealExtension,
     AppealFollower,
     AppealOutcome,
-    AppealRating,
     Category,
     Open311Key,
     RoutingRow,
-    Satisfaction,
     Unit,
     key_hash_of,
 )
@@ -331,153 +329,6 @@ def routing_rows_live() -> QuerySet[RoutingRow]:
     )
 
 
-# --- the units' monthly rates (三率) ----------------------------------------------------------
-
-
-RATE_FIELDS = (
-    "dispatched",
-    "responded",
-    "closed",
-    "on_time",
-    "returned",
-    "rated",
-    "resolved",
-    "satisfied",
-)
-
-
-class Rates:
-    """The rates (三率 and 按时办结率) of some counts, in per cent to one decimal."""
-
-    dispatched: int
-    responded: int
-    closed: int
-    on_time: int
-    rated: int
-    resolved: int
-    satisfied: int
-
-    @staticmethod
-    def _rate(part: int, whole: int) -> float | None:
-        return round(100 * part / whole, 1) if whole else None
-
-    @property
-    def response_rate(self) -> float | None:
-        return self._rate(self.responded, self.dispatched)
-
-    @property
-    def resolution_rate(self) -> float | None:
-        return self._rate(self.resolved, self.rated)
-
-    @property
-    def satisfaction_rate(self) -> float | None:
-        return self._rate(self.satisfied, self.rated)
-
-    @property
-    def on_time_rate(self) -> float | None:
-        return self._rate(self.on_time, self.closed)
-
-
-@dataclass(frozen=True)
-class UnitRates(Rates):
-    unit: Unit
-    dispatched: int
-    responded: int
-    closed: int
-    on_time: int
-    returned: int
-    rated: int
-    resolved: int
-    satisfied: int
-
-
-@dataclass(frozen=True)
-class AreaRates(Rates):
-    """The counts behind the rates of an area (summed from its communities' counts)."""
-
-    dispatched: int = 0
-    responded: int = 0
-    closed: int = 0
-    on_time: int = 0
-    returned: int = 0
-    rated: int = 0
-    resolved: int = 0
-    satisfied: int = 0
-
-
-def _rate_counts(*, since: datetime, until: datetime, by_unit: bool) -> dict[Any, dict[str, int]]:
-    """The counts behind the rates for [since, until), per unit or per community of the
-    request (the same events and ratings either way).
-
-    响应率: dispatches to the unit answered by it (signed or returned) before the deadline;
-    解决率: ratings of the unit's handling saying "fixed"; 满意率: ratings 满意 or 基本满意.
-    """
-    key = "unit_id" if by_unit else "appeal__community_id"
-    window = Q(at__gte=since, at__lt=until)
-    answered = AppealEvent.objects.filter(
-        appeal_id=OuterRef("appeal_id"),
-        unit_id=OuterRef("unit_id"),
-        kind__in=[AppealEvent.Kind.SIGNED, AppealEvent.Kind.RETURNED],
-        pk__gt=OuterRef("pk"),
-        at__lte=OuterRef("appeal__deadline_at"),
-    )
-    dispatches = (
-        AppealEvent.objects.filter(window, kind=AppealEvent.Kind.DISPATCHED)
-        .annotate(answered=Exists(answered))
-        .values(key)
-        .annotate(n=Count("pk"), ok=Count("pk", filter=Q(answered=True)))
-        .order_by()
-    )
-    counts: dict[Any, dict[str, int]] = {}
-
-    def slot(group: Any) -> dict[str, int]:
-        return counts.setdefault(group, {})
-
-    for row in dispatches:
-        slot(row[key]).update(dispatched=row["n"], responded=row["ok"])
-    for row in (
-        AppealEvent.objects.filter(
-            window, kind__in=[AppealEvent.Kind.CLOSED, AppealEvent.Kind.RETURNED]
-        )
-        .values(key)
-        .annotate(
-            closed=Count("pk", filter=Q(kind=AppealEvent.Kind.CLOSED)),
-            on_time=Count("pk", filter=Q(kind=AppealEvent.Kind.CLOSED, on_time=True)),
-            returned=Count("pk", filter=Q(kind=AppealEvent.Kind.RETURNED)),
-        )
-        .order_by()
-    ):
-        slot(row[key]).update(
-            closed=row["closed"], on_time=row["on_time"], returned=row["returned"]
-        )
-    for row in (
-        AppealRating.objects.filter(created_at__gte=since, created_at__lt=until)
-        .values(key)
-        .annotate(
-            rated=Count("pk"),
-            resolved=Count("pk", filter=Q(fixed=True)),
-            satisfied=Count("pk", filter=~Q(level=Satisfaction.DISSATISFIED)),
-        )
-        .order_by()
-    ):
-        slot(row[key]).update(
-            rated=row["rated"], resolved=row["resolved"], satisfied=row["satisfied"]
-        )
-    return {
-        group: {f: found.get(f, 0) for f in RATE_FIELDS}
-        for group, found in counts.items()
-        if group is not None
-    }
-
-
-def unit_rates(*, since: datetime, until: datetime) -> list[UnitRates]:
-    """三率 of every unit for requests dispatched / closed / rated in [since, until)."""
-    per_unit = _rate_counts(since=since, until=until, by_unit=True)
-    units = Unit.objects.in_bulk(list(per_unit))
-    result = [UnitRates(units[uid], **counts) for uid, counts in per_unit.items() if uid in units]
-    return sorted(result, key=lambda r: (-(r.dispatched), r.unit.name))
-
-
 # --- Open311 GeoReport v2 -------------------------------------------------------------------
 
 OPEN311_LIMIT = 1000
@@ -554,12 +405,6 @@ def open311_requests(query: Open311Query, *, limit: int = OPEN311_LIMIT) -> list
         elif wanted == {"closed"}:
             queryset = queryset.exclude(status__in=Appeal.OPEN_STATUSES)
     return list(queryset.order_by("-created_at", "-id")[:limit])
-
-
-def community_rate_counts(*, since: datetime, until: datetime) -> dict[str, dict[str, int]]:
-    """The counts behind the rates per community of the requests, for [since, until): sum
-    them over communities and read the rates with ``AreaRates(**sums)`` for any area."""
-    return _rate_counts(since=since, until=until, by_unit=False)
 
 
 # --- more time (延期申请) -----------------------------------------------------------------------
