@@ -310,7 +310,9 @@ class _Election:
 
         def refresh(k: int) -> None:
             fresh[k] = True
-            update, fragile[k] = self._rho(k, money)
+            # A payment only rises during a pass: the former one is where to start from.
+            known = float(value[k])
+            update, fragile[k] = self._rho(k, money, known if not fragile[k] else 0.0)
             if update is None:
                 alive[k] = False
                 value[k] = np.inf
@@ -400,7 +402,7 @@ class _Election:
         supporters of ``j``; ``None`` when they hold less than the cost."""
         return self._rho(j, money)[0]
 
-    def _rho(self, j: int, money: np.ndarray) -> tuple[float | None, bool]:
+    def _rho(self, j: int, money: np.ndarray, start: float = 0.0) -> tuple[float | None, bool]:
         """``rho`` and whether it is the within-tolerance case where everyone pays everything
         (then any purchase may change it)."""
         cost = self.costs[j]
@@ -414,6 +416,9 @@ class _Election:
             return None, False
         # Fixed point: the supporters holding less than rho pay everything; the others share
         # the rest equally. rho only grows, so the capped set only grows: a few rounds.
+        # Starting from a lower bound of the result (a former payment of this pass, less money
+        # now) skips rounds without changing where they end.
+        rho = max(rho, start)
         capped_weight = 0.0
         while True:
             capped = held < rho * (1 - TIE_TOLERANCE)
