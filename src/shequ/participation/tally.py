@@ -412,7 +412,8 @@ class _Election:
         if float(held.min()) >= rho * (1 - TIE_TOLERANCE):
             return rho, False  # everyone can pay an equal part (the common case)
         weight = self.weights[j]
-        if float(weight @ held) < cost * (1 - TIE_TOLERANCE):
+        spendable = weight * held
+        if float(spendable.sum()) < cost * (1 - TIE_TOLERANCE):
             return None, False
         # Fixed point: the supporters holding less than rho pay everything; the others share
         # the rest equally. rho only grows, so the capped set only grows: a few rounds.
@@ -421,16 +422,15 @@ class _Election:
         rho = max(rho, start)
         capped_weight = 0.0
         while True:
-            capped = held < rho * (1 - TIE_TOLERANCE)
-            weight_capped = weight[capped]
-            new_weight = float(weight_capped.sum())
+            capped = (held < rho * (1 - TIE_TOLERANCE)).astype(np.float64)
+            new_weight = float(weight @ capped)
             if new_weight == capped_weight:
                 return rho, False
             capped_weight = new_weight
             rest = everyone - capped_weight
             if rest <= 0:  # within the tolerance of affording it: everyone pays everything
                 return float(held.max()), True
-            rho = max(rho, (cost - float(weight_capped @ held[capped])) / rest)
+            rho = max(rho, (cost - float(spendable @ capped)) / rest)
 
 
 def _exhaustive(chosen: set[int], cost_list: list[int], vote_list: list[int], left: int) -> bool:
