@@ -329,15 +329,18 @@ class _Election:
             # The smallest payment is exact; every project whose bound is within the tie
             # tolerance is refreshed, until the tied ones are all exact.
             limit = value[j] * (1 + TIE_TOLERANCE)
+            winner = j
             while True:
                 near = value <= limit
+                if np.count_nonzero(near) == 1:  # no other project within the tolerance
+                    break
                 stale = np.flatnonzero(near & ~fresh)
                 if not len(stale):
+                    tied = np.flatnonzero(near).tolist()
+                    winner = min(tied, key=lambda c: (-self.votes[c], c))
                     break
                 for k in stale.tolist():
                     refresh(k)
-            tied = np.flatnonzero(near).tolist()
-            winner = j if len(tied) == 1 else min(tied, key=lambda c: (-self.votes[c], c))
             payment = float(value[winner])
             if checking:
                 checking = self._bought_first(winner, lower_money, value, alive, fresh, refresh)
