@@ -166,3 +166,22 @@ def test_the_instances_cover_the_awkward_cases() -> None:
     # A fill after the completion needs an overspending step with something still fitting.
     assert seen.pop("fill") >= 5, seen
     assert all(n >= 10 for n in seen.values()), seen
+
+
+def test_ballots_in_any_shape_count_as_their_sets_of_known_projects() -> None:
+    costs, ballots, budget = instance(3)
+    expected = tally.equal_shares(costs, ballots, budget)
+    untidy: list[list[object]] = [[*sorted(b), *sorted(b), 999, "x"] for b in ballots]
+    outcome = tally.equal_shares(costs, (b for b in untidy), budget)  # type: ignore[misc]
+    assert outcome.winners == expected.winners
+    assert outcome.votes == expected.votes
+    assert [s.as_dict() for s in outcome.steps] == [s.as_dict() for s in expected.steps]
+
+
+def test_different_ballots_with_the_same_size_stay_apart() -> None:
+    # {1, 4} and {2, 3} (same size, same id sum) are different voters' groups.
+    costs = {1: 30, 2: 30, 3: 30, 4: 30}
+    ballots = [{1, 4}, {2, 3}, {1, 4}, {2, 3}, {2, 3}]
+    outcome = tally.equal_shares(costs, ballots, 100)
+    assert list(outcome.winners) == reference(costs, ballots, 100).winners
+    assert outcome.votes == {1: 2, 2: 3, 3: 3, 4: 2}

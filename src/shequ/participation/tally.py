@@ -36,9 +36,12 @@ money unspent), exactly as defined, step by step:
 Spending does not always rise with the share (real elections show it falling), so the first
 stopping step is searched one step at a time, never by bisection. Then money left over (only
 after an overspending stop) goes greedily by votes. Each MES pass is fast instead: voters
-with the same ballot are one weighted row, and payments are recomputed lazily (a stale
-payment is a lower bound, as money only shrinks), which gives the same outcome as
-recomputing everything at every step.
+with the same ballot are one weighted row; payments are recomputed lazily (a stale payment is
+a lower bound, as money only shrinks) and only when a purchase left some supporter who paid
+with less than that payment; a payment is recomputed from its former value, with array
+operations over the supporters. This gives the same outcome as recomputing every project at
+every step (tests/participation/test_tally_reference.py checks it against a plain
+voter-by-voter count in exact fractions).
 """
 
 from collections.abc import Callable, Collection, Iterable, Mapping
@@ -182,7 +185,7 @@ def _approvals(ids: list[int], ballots: Iterable[Collection[int]]) -> tuple[int,
     return n, _distinct(owner[known_id] * len(ids) + column[known_id])
 
 
-def _group_ballots(n: int, owner: np.ndarray, column: np.ndarray) -> tuple[np.ndarray, ...]:
+def _group_ballots(n: int, owner: np.ndarray, column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Identical ballots as one row, rows in the order of first appearance: (row of each
     ballot, ballots per row)."""
     length = np.bincount(owner, minlength=n)
@@ -227,8 +230,8 @@ class _Election:
     """The ballots of one count, prepared once for many MES passes.
 
     Voters with the same ballot always hold the same money, so they are one row with a weight
-    (the number of such voters). For each project: its supporting rows and their weights; for
-    each row: its projects (to find whose payment a purchase may change).
+    (the number of such voters). For each project: its supporting rows and their weights.
+    Built with array operations (no Python loop over ballots or approvals).
     """
 
     def __init__(
