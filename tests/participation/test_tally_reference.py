@@ -185,3 +185,28 @@ def test_different_ballots_with_the_same_size_stay_apart() -> None:
     outcome = tally.equal_shares(costs, ballots, 100)
     assert list(outcome.winners) == reference(costs, ballots, 100).winners
     assert outcome.votes == {1: 2, 2: 3, 3: 3, 4: 2}
+
+
+def middle_instance(seed: int) -> tuple[dict[int, int], list[set[int]], int]:
+    """20 to 60 voters over 12 projects of uneven popularity: long completions (dozens of
+    steps), many voters capped at once, repeated ballots."""
+    rng = random.Random(31 * seed + 5)
+    ids = list(range(1, 13))
+    costs = {p: rng.randint(1, 30) * 50 for p in ids}
+    popularity = [rng.random() ** 2 + 0.05 for _ in ids]
+    ballots = [
+        set(rng.choices(ids, weights=popularity, k=rng.randint(1, 5)))
+        for _ in range(rng.randint(20, 60))
+    ]
+    return costs, ballots, sum(costs.values()) * rng.randint(2, 6) // 10
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_longer_completions_are_the_plain_step_by_step_definition(seed: int) -> None:
+    costs, ballots, budget = middle_instance(seed)
+    expected = reference(costs, ballots, budget)
+    outcome = tally.equal_shares(costs, ballots, budget)
+    assert list(outcome.winners) == expected.winners
+    assert outcome.spent == expected.spent
+    assert next(s for s in outcome.steps if s.action == "completion").votes == expected.step
+    assert [s.project for s in outcome.steps if s.action == "mes_selected"] == expected.mes
