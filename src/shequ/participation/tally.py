@@ -36,16 +36,19 @@ money unspent), exactly as defined, step by step:
 Spending does not always rise with the share (real elections show it falling), so the first
 stopping step is searched one step at a time, never by bisection. Then money left over (only
 after an overspending stop) goes greedily by votes. Each MES pass is fast instead: voters
-with the same ballot are one weighted row, and payments are recomputed lazily (a stale
-payment is a lower bound, as money only shrinks), which gives the same outcome as
-recomputing everything at every step.
+with the same ballot are one weighted row; payments are recomputed lazily (a stale payment is
+a lower bound, as money only shrinks) and only when a purchase left some supporter who paid
+with less than that payment; a payment is recomputed from its former value, with array
+operations over the supporters. This gives the same outcome as recomputing every project at
+every step (tests/participation/test_tally_reference.py checks it against a plain
+voter-by-voter count in exact fractions).
 """
 
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
-from scipy import sparse
 
 GREEDY = "greedy"
 EQUAL_SHARES = "equal_shares"
@@ -152,42 +155,117 @@ class _Run:
 TIE_TOLERANCE = 1e-9
 
 
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """The sorted distinct values."""
+    ordered = np.sort(values)
+    first = np.ones(len(ordered), dtype=bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    return ordered[first]
+
+
+def _approvals(ids: list[int], ballots: Iterable[Collection[int]]) -> tuple[int, np.ndarray]:
+    """(number of ballots, the sorted distinct (ballot, column) pairs as ballot × m + column).
+
+    Approvals of ids outside ``ids`` are dropped and an approval repeated in a ballot counts
+    once, as with sets of ids."""
+    ballot_list = ballots if isinstance(ballots, list) else list(ballots)
+    n = len(ballot_list)
+    lengths = np.fromiter(map(len, ballot_list), dtype=np.int64, count=n)
+    try:
+        flat = np.fromiter(chain.from_iterable(ballot_list), dtype=np.int64)
+    except (TypeError, ValueError, OverflowError):  # ids that are not small integers
+        known = set(ids)
+        return _approvals(ids, [[p for p in b if p in known] for b in ballot_list])
+    if len(flat) != int(lengths.sum()):  # a ballot whose length and contents disagree
+        return _approvals(ids, [list(b) for b in ballot_list])
+    id_array = np.asarray(ids, dtype=np.int64)
+    column = np.searchsorted(id_array, flat)
+    known_id = id_array[np.minimum(column, len(ids) - 1)] == flat
+    owner = np.repeat(np.arange(n, dtype=np.int64), lengths)
+    return n, _distinct(owner[known_id] * len(ids) + column[known_id])
+
+
+def _group_ballots(n: int, owner: np.ndarray, column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Identical ballots as one row, rows in the order of first appearance: (row of each
+    ballot, ballots per row)."""
+    length = np.bincount(owner, minlength=n)
+    start = np.concatenate([[0], np.cumsum(length)[:-1]])
+    # Two 64-bit fingerprints per ballot (wrapping sums of fixed random words per column),
+    # then checked element by element, so equal fingerprints can never merge two ballots.
+    words = np.random.default_rng(22).integers(0, 2**63, size=(2, int(column.max(initial=0)) + 1))
+    prints = []
+    for word in words.astype(np.uint64):
+        running = np.concatenate([np.zeros(1, np.uint64), np.cumsum(word[column], dtype=np.uint64)])
+        prints.append(running[start + length] - running[start])
+    order = np.lexsort((np.arange(n), prints[1], prints[0], length))
+    new = np.ones(n, dtype=bool)
+    new[1:] = (
+        (np.diff(length[order]) != 0)
+        | (prints[0][order][1:] != prints[0][order][:-1])
+        | (prints[1][order][1:] != prints[1][order][:-1])
+    )
+    group = np.cumsum(new) - 1
+    first = order[new]  # each group's first ballot (the lowest index: ties sorted by index)
+    group_of = np.empty(n, dtype=np.int64)
+    group_of[order] = group
+    same = column[start[first[group_of]][owner] + np.arange(len(owner)) - start[owner]]
+    if not np.array_equal(same, column):  # pragma: no cover - a fingerprint collision
+        keys: dict[tuple[int, ...], int] = {}
+        cols = column.tolist()
+        group_of = np.asarray(
+            [
+                keys.setdefault(tuple(cols[s : s + c]), len(keys))
+                for s, c in zip(start.tolist(), length.tolist(), strict=True)
+            ],
+            dtype=np.int64,
+        )
+        first = np.unique(group_of, return_index=True)[1]
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    row_of = rank[group_of]
+    return row_of, np.bincount(row_of, minlength=len(first))
+
+
 class _Election:
     """The ballots of one count, prepared once for many MES passes.
 
     Voters with the same ballot always hold the same money, so they are one row with a weight
-    (the number of such voters). For each project: its supporting rows and their weights, and
-    which other projects share a supporter with it (their payments may change after a
-    purchase).
+    (the number of such voters). For each project: its supporting rows and their weights.
+    Built with array operations (no Python loop over ballots or approvals).
     """
 
-    def __init__(self, ballots: list[list[int]], cost_list: list[int], vote_list: list[int]):
-        rows: dict[tuple[int, ...], int] = {}
-        for ballot in ballots:
-            key = tuple(ballot)
-            rows[key] = rows.get(key, 0) + 1
+    def __init__(
+        self, ballots: Iterable[Collection[int]], cost_list: list[int], vote_list: list[int]
+    ):
         m = len(cost_list)
-        members: list[list[int]] = [[] for _ in range(m)]
-        weight_list: list[int] = []
-        for row, (ballot_key, count) in enumerate(rows.items()):
-            weight_list.append(count)
-            for j in ballot_key:
-                members[j].append(row)
-        self.rows = len(weight_list)
+        n, pairs = _approvals(list(range(m)), ballots)
+        self._build(n, pairs, cost_list, vote_list)
+
+    @classmethod
+    def from_pairs(
+        cls, n: int, pairs: np.ndarray, cost_list: list[int], vote_list: list[int]
+    ) -> "_Election":
+        election = cls.__new__(cls)
+        election._build(n, pairs, cost_list, vote_list)
+        return election
+
+    def _build(self, n: int, pairs: np.ndarray, cost_list: list[int], vote_list: list[int]) -> None:
+        m = len(cost_list)
+        owner, column = pairs // m, pairs % m
+        row_of, weight_array = _group_ballots(n, owner, column)
+        self.rows = len(weight_array)
         self.costs = cost_list
         self.votes = vote_list
-        weights = np.asarray(weight_list, dtype=np.float64)
-        self.supporters = [np.asarray(r, dtype=np.int64) for r in members]
+        self.cost_array = np.asarray(cost_list, dtype=np.float64)
+        # Each project's supporting rows, in increasing order.
+        supporting = _distinct(column * self.rows + row_of[owner])
+        bounds = np.searchsorted(supporting, np.arange(m + 1) * self.rows)
+        sorted_rows = supporting % self.rows
+        weights = weight_array.astype(np.float64)
+        self.supporters = [sorted_rows[bounds[j] : bounds[j + 1]] for j in range(m)]
         self.weights = [weights[s] for s in self.supporters]
         self.total_weight = [float(w.sum()) for w in self.weights]
-        row_index = np.concatenate([np.zeros(0, dtype=np.int64), *self.supporters])
-        column_index = np.repeat(np.arange(m), [len(r) for r in self.supporters])
-        incidence = sparse.csr_matrix(
-            (np.ones(len(row_index), dtype=np.int32), (row_index, column_index)),
-            shape=(max(self.rows, 1), m),
-        )
-        overlap = (incidence.T @ incidence).toarray() > 0
-        self.neighbours = [np.flatnonzero(overlap[j]).tolist() for j in range(m)]
+        self.total_array = np.asarray(self.total_weight, dtype=np.float64)
 
     def run(self, share: float, *, stop_above: int | None = None) -> _Run:
         """One MES pass with every voter holding ``share``."""
@@ -212,19 +290,21 @@ class _Election:
 
         Lazy evaluation: a project's payment never falls during a pass (money only shrinks),
         so a stale value is a lower bound; only projects whose bound could win are
-        recomputed. The result equals recomputing every project at every step.
+        recomputed. A payment goes stale only when a purchase leaves one of its supporters
+        with less than it (the others pay it in full before and after). The result equals
+        recomputing every project at every step.
         """
-        m = len(self.costs)
-        costs = np.asarray(self.costs, dtype=np.float64)
-        total_weight = np.asarray(self.total_weight, dtype=np.float64)
+        costs = self.cost_array
+        total_weight = self.total_array
         # All voters hold the same money: a project is affordable if its supporters together
         # hold its cost; each pays cost / supporters, or everything they hold.
         alive = (np.asarray(self.votes) > 0) & (share * total_weight >= costs * (1 - TIE_TOLERANCE))
-        value = np.full(m, np.inf)
+        value = np.full(len(costs), np.inf)
         with np.errstate(divide="ignore", invalid="ignore"):
             base = costs / total_weight
         value[alive] = np.where(share < base[alive] * (1 - TIE_TOLERANCE), share, base[alive])
-        fresh = np.ones(m, dtype=bool)
+        fresh = np.ones(len(costs), dtype=bool)
+        fragile = np.zeros(len(costs), dtype=bool)
         money = np.full(self.rows, share, dtype=np.float64)
         checking = lower is not None
         lower_money = np.full(self.rows, lower if lower is not None else 0.0)
@@ -233,7 +313,9 @@ class _Election:
 
         def refresh(k: int) -> None:
             fresh[k] = True
-            update = self.rho(k, money)
+            # A payment only rises during a pass: the former one is where to start from.
+            known = float(value[k])
+            update, fragile[k] = self._rho(k, money, known if not fragile[k] else 0.0)
             if update is None:
                 alive[k] = False
                 value[k] = np.inf
@@ -241,8 +323,8 @@ class _Election:
                 value[k] = update
 
         while True:
-            j = int(np.argmin(value))
-            if not np.isfinite(value[j]):
+            j = int(value.argmin())
+            if value[j] == np.inf:
                 break
             if not fresh[j]:
                 refresh(j)
@@ -250,31 +332,47 @@ class _Election:
             # The smallest payment is exact; every project whose bound is within the tie
             # tolerance is refreshed, until the tied ones are all exact.
             limit = value[j] * (1 + TIE_TOLERANCE)
+            winner = j
             while True:
-                near = alive & (value <= limit)
+                near = value <= limit
+                if np.count_nonzero(near) == 1:  # no other project within the tolerance
+                    break
                 stale = np.flatnonzero(near & ~fresh)
                 if not len(stale):
+                    tied = np.flatnonzero(near).tolist()
+                    winner = min(tied, key=lambda c: (-self.votes[c], c))
                     break
                 for k in stale.tolist():
                     refresh(k)
-            tied = np.flatnonzero(near).tolist()
-            winner = min(tied, key=lambda c: (-self.votes[c], c))
             payment = float(value[winner])
             if checking:
                 checking = self._bought_first(winner, lower_money, value, alive, fresh, refresh)
-            rows = self.supporters[winner]
-            held = money[rows]
-            payers = int(self.weights[winner][held >= payment * (1 - TIE_TOLERANCE)].sum())
-            money[rows] = np.maximum(held - payment, 0.0)
             alive[winner] = False
             value[winner] = np.inf
-            fresh[self.neighbours[winner]] = False
-            winners.append((winner, payment, payers))
+            winners.append((winner, payment, self._pay(winner, payment, money, value, fresh)))
+            fresh &= ~fragile
             spent += self.costs[winner]
             if stop_above is not None and spent > stop_above:
                 checking = False
                 break
         return _Run(winners, spent), checking
+
+    def _pay(
+        self, winner: int, payment: float, money: np.ndarray, value: np.ndarray, fresh: np.ndarray
+    ) -> int:
+        """The supporters of ``winner`` pay ``payment`` each (or all they hold); payments this
+        makes stale are marked so. Returns how many voters paid the full payment."""
+        rows = self.supporters[winner]
+        held = money[rows]
+        left = np.maximum(held - payment, 0.0)
+        money[rows] = left
+        payers = int(self.weights[winner][held >= payment * (1 - TIE_TOLERANCE)].sum())
+        # The payment of a project stays exact while every supporter who paid still holds at
+        # least that payment (below it a capped share changes): one bound for them all.
+        paid = left[held > left]
+        if len(paid):
+            fresh &= value * (1 - TIE_TOLERANCE) <= float(paid.min())
+        return payers
 
     def _bought_first(
         self,
@@ -308,28 +406,37 @@ class _Election:
     def rho(self, j: int, money: np.ndarray) -> float | None:
         """The smallest payment ``rho`` with sum(weight × min(money, rho)) = cost over the
         supporters of ``j``; ``None`` when they hold less than the cost."""
-        cost = float(self.costs[j])
+        return self._rho(j, money)[0]
+
+    def _rho(self, j: int, money: np.ndarray, start: float = 0.0) -> tuple[float | None, bool]:
+        """``rho`` and whether it is the within-tolerance case where everyone pays everything
+        (then any purchase may change it)."""
+        cost = self.costs[j]
         held = money[self.supporters[j]]
         everyone = self.total_weight[j]
         rho = cost / everyone
         if float(held.min()) >= rho * (1 - TIE_TOLERANCE):
-            return rho  # everyone can pay an equal part (the common case)
+            return rho, False  # everyone can pay an equal part (the common case)
         weight = self.weights[j]
-        if float(weight @ held) < cost * (1 - TIE_TOLERANCE):
-            return None
+        spendable = weight * held
+        if float(spendable.sum()) < cost * (1 - TIE_TOLERANCE):
+            return None, False
         # Fixed point: the supporters holding less than rho pay everything; the others share
         # the rest equally. rho only grows, so the capped set only grows: a few rounds.
+        # Starting from a lower bound of the result (a former payment of this pass, less money
+        # now) skips rounds without changing where they end.
+        rho = max(rho, start)
         capped_weight = 0.0
         while True:
-            capped = held < rho * (1 - TIE_TOLERANCE)
-            new_weight = float(weight[capped].sum())
+            capped = (held < rho * (1 - TIE_TOLERANCE)).astype(np.float64)
+            new_weight = float(weight @ capped)
             if new_weight == capped_weight:
-                return rho
+                return rho, False
             capped_weight = new_weight
             rest = everyone - capped_weight
             if rest <= 0:  # within the tolerance of affording it: everyone pays everything
-                return float(held.max())
-            rho = max(rho, (cost - float(weight[capped] @ held[capped])) / rest)
+                return float(held.max()), True
+            rho = max(rho, (cost - float(spendable @ capped)) / rest)
 
 
 def _exhaustive(chosen: set[int], cost_list: list[int], vote_list: list[int], left: int) -> bool:
@@ -357,15 +464,15 @@ def equal_shares(
 ) -> Outcome:
     """MES with approval utilities, the budget-increase completion and a greedy fill."""
     ids = sorted(costs)
-    column_of = {p: j for j, p in enumerate(ids)}
-    ballot_list = [sorted({column_of[p] for p in b if p in column_of}) for b in ballots]
-    voters = len(ballot_list)
-    votes = vote_counts(costs, ([ids[j] for j in b] for b in ballot_list))
+    voters, pairs = _approvals(ids, ballots) if ids else (len(list(ballots)), np.zeros(0))
+    counts = np.bincount((pairs % max(len(ids), 1)).astype(np.int64), minlength=len(ids))
+    by_id = dict(zip(ids, counts.tolist(), strict=True))
+    votes = {p: by_id[p] for p in costs}
     if voters == 0 or not ids:
         return Outcome(EQUAL_SHARES, (), 0, budget, voters, votes, ())
     cost_list = [costs[p] for p in ids]
     vote_list = [votes[p] for p in ids]
-    election = _Election(ballot_list, cost_list, vote_list)
+    election = _Election.from_pairs(voters, pairs, cost_list, vote_list)
 
     def share_at(k: int) -> float:
         # budget × (1 + k/100) / voters, rounded once from the exact fraction
