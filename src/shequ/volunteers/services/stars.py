@@ -18,6 +18,10 @@ from shequ.people.models import User
 from shequ.people.permissions import WORKERS, covers
 from shequ.volunteers.models import HoursEntry, StarAward
 
+# Memory for the one statement that sums the ledger per volunteer (PostgreSQL, this
+# transaction only): about 450 MB are used at a million volunteers.
+STAR_WORK_MEM = "512MB"
+
 
 def _announce_sql(thresholds: tuple[int, ...]) -> str:
     """One statement: every volunteer's total from the ledger, the level it reaches, and a
@@ -67,6 +71,10 @@ def star_levels_compute(*, actor: User | None, today: date | None = None) -> dic
     params: list[Any] = [StarAward.Status.ANNOUNCED.value, today, until, *thresholds]
     params += [thresholds[0], StarAward.Status.WITHDRAWN.value]
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The per-volunteer sums are hashed in memory: with the default 4 MB a million
+            # volunteers spilled to disk and the statement took 55 s instead of 14 s.
+            cursor.execute("SET LOCAL work_mem = %s", [STAR_WORK_MEM])
         cursor.execute(_announce_sql(thresholds), params)
         announced = max(cursor.rowcount, 0)
     awarded = star_awards_finalise(today=today)
