@@ -14,9 +14,11 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
-FONT = "cjk"
+from shequ.documents.pdf_fonts import FONT, add_font
+
 # fontTools narrates every font subset at INFO: not worth a log line per document.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
+__all__ = ["FONT", "Content", "render", "verify_url"]
 
 
 @dataclass(frozen=True)
@@ -62,16 +64,22 @@ def render(content: Content) -> bytes:
     pdf.set_creator("shequ")
     pdf.set_title(content.title)
     path = _font_path()
-    if path.lower().endswith(".ttc"):
-        pdf.add_font(FONT, fname=path, collection_font_number=settings.SHEQU_PDF_FONT_INDEX)
-    else:
-        pdf.add_font(FONT, fname=path)
+    number = settings.SHEQU_PDF_FONT_INDEX if path.lower().endswith(".ttc") else 0
+    header = _("Chengdu community platform")
+    number_line = _("Document number: %(number)s") % {"number": content.number}
+    issued = f"{content.issued_on:%Y}年{content.issued_on.month}月{content.issued_on.day}日"
+    check_line = _("Scan the code or open the address below to check this document:")
+    shown = [header, number_line, issued, check_line, content.title, content.verify_url]
+    shown += [content.statement, content.issuer]
+    shown += [f"{label}：{value}" for label, value in content.facts]
+    shown += [text for heading, lines in content.sections for text in (heading, *lines)]
+    add_font(pdf, path, number, "".join(shown))
     pdf.set_auto_page_break(auto=True, margin=20)
     pdf.add_page()
     width = pdf.epw
     pdf.set_font(FONT, size=11)
     pdf.set_text_color(150, 20, 20)
-    pdf.cell(width, 8, _("Chengdu community platform"), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(width, 8, header, new_x="LMARGIN", new_y="NEXT")
     pdf.set_draw_color(150, 20, 20)
     pdf.line(pdf.l_margin, pdf.get_y(), pdf.l_margin + width, pdf.get_y())
     pdf.set_text_color(0, 0, 0)
@@ -80,13 +88,7 @@ def render(content: Content) -> bytes:
     pdf.set_font(FONT, size=20)
     pdf.multi_cell(width - 40, 11, content.title, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, size=10)
-    pdf.cell(
-        width - 40,
-        7,
-        _("Document number: %(number)s") % {"number": content.number},
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
+    pdf.cell(width - 40, 7, number_line, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(16)
     pdf.set_font(FONT, size=12)
     for label, value in content.facts:
@@ -107,23 +109,10 @@ def render(content: Content) -> bytes:
     pdf.ln(10)
     pdf.set_font(FONT, size=12)
     pdf.cell(width, 8, content.issuer, align="R", new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(
-        width,
-        8,
-        f"{content.issued_on:%Y}年{content.issued_on.month}月{content.issued_on.day}日",
-        align="R",
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
+    pdf.cell(width, 8, issued, align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(8)
     pdf.set_font(FONT, size=9)
     pdf.set_text_color(90, 90, 90)
-    pdf.multi_cell(
-        width,
-        5,
-        _("Scan the code or open the address below to check this document:"),
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
+    pdf.multi_cell(width, 5, check_line, new_x="LMARGIN", new_y="NEXT")
     pdf.multi_cell(width, 5, content.verify_url, new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
