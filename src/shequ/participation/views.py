@@ -332,7 +332,8 @@ def meeting_sign_in(request: HttpRequest, meeting_id: int, token: str) -> HttpRe
 def comments_context(request: HttpRequest, target: str, key: object, *, open_: bool = True) -> dict:
     """What the comments partial needs: the threads, the reader's votes, whether they may
     write (and if not, why)."""
-    threads = selectors.comment_threads(target, key)
+    page = selectors.comment_page(target, key, number=request.GET.get("comments"))
+    threads = page.threads
     ids = [t.comment.pk for t in threads] + [r.pk for t in threads for r in t.replies]
     found = comments.target_get(target, key)
     votes = selectors.my_comment_votes(request.user, ids)
@@ -344,7 +345,8 @@ def comments_context(request: HttpRequest, target: str, key: object, *, open_: b
         "comment_target": target,
         "comment_key": str(key),
         "threads": threads,
-        "comment_count": len(ids),
+        "comment_count": page.total,
+        "comment_page": page,
         "may_comment": open_ and comments.commenter(request.user, found.community_code) is not None,
         "comments_open": open_,
         "comment_max": comments.MAX_LENGTH,
