@@ -4,11 +4,13 @@ the user's areas."""
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -518,6 +520,35 @@ def proposal_search(query: ProposalQuery) -> QuerySet[Proposal]:
     if query.area.isdigit() and len(query.area) == 12:
         queryset = queryset.filter(within("community_id", query.area))
     return queryset.order_by(*SORTS.get(query.sort, SORTS["supports"]))
+
+
+# "Find proposals" counts at most this many matches (counting 100,000 rows for every search
+# is what made it slow); past it the page says so and pages through the first ones.
+FOUND_CAP = 1000
+
+
+class CappedPaginator(Paginator):
+    """A paginator that counts no further than ``cap`` rows (``capped`` when there are more)."""
+
+    cap = FOUND_CAP
+
+    @cached_property
+    def counted(self) -> int:
+        rows = cast(QuerySet[Proposal], self.object_list)
+        return rows.order_by()[: self.cap + 1].count()  # unordered: stops at cap + 1
+
+    @cached_property
+    def count(self) -> int:
+        return min(self.counted, self.cap)
+
+    @property
+    def capped(self) -> bool:
+        return self.counted > self.cap
+
+
+def proposal_page(found: QuerySet[Proposal], number: str | None, *, per_page: int = 20) -> Page:
+    """The page ``number`` of the proposals found (the first for anything not a page number)."""
+    return CappedPaginator(found, per_page).get_page(number)
 
 
 def area_choices() -> list[tuple[str, str]]:

@@ -65,7 +65,7 @@ def proposal_find(request: HttpRequest) -> HttpResponse:
     map."""
     query = _query(request)
     found = selectors.proposal_search(query)
-    page = Paginator(found, 20).get_page(request.GET.get("page"))
+    page = selectors.proposal_page(found, request.GET.get("page"))
     areas = selectors.area_choices()
     if query.area and query.area not in dict(areas):
         areas.insert(0, (query.area, selectors.division_name(query.area) or query.area))
