@@ -1,6 +1,8 @@
 """Residents discuss (threads one level deep, agreement, reports, moderation, numbers masked,
 rate limits) and the community answers each proposal officially, telling its supporters."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -253,3 +255,80 @@ def test_answer_merged_moves_the_supports(place: Place, client: Client) -> None:
     )
     assert response.status_code == 400
     assert Answer.objects.filter(proposal=target).count() == 0
+
+
+def _threads(place: Place, proposal: Proposal, first: int, last: int) -> None:
+    """Threads ``first`` … ``last - 1``, each with one reply, written straight to the table."""
+    tops = Comment.objects.bulk_create(
+        Comment(
+            community_id=NIJIAQIAO,
+            target="proposal",
+            target_key=str(proposal.pk),
+            author=place.residents[3],
+            author_label="李*",
+            role="resident",
+            body=f"话题{i}号",
+        )
+        for i in range(first, last)
+    )
+    Comment.objects.bulk_create(
+        Comment(
+            community_id=NIJIAQIAO,
+            target="proposal",
+            target_key=str(proposal.pk),
+            parent=top,
+            author=place.residents[4],
+            author_label="赵*",
+            role="resident",
+            body=f"回复{top.body}",
+        )
+        for top in tops
+    )
+
+
+def test_a_resident_pages_through_a_long_discussion(place: Place, client: Client) -> None:
+    proposal = propose(place)
+    _threads(place, proposal, 1, 46)
+    client.force_login(place.residents[2])
+    url = f"/participation/proposals/{proposal.pk}/"
+    first = client.get(url).content.decode()
+    # Page 1: the 20 oldest threads with their replies; the total counts every comment.
+    assert first.count('data-testid="comment"') == 40
+    assert "话题1号" in first
+    assert "回复话题20号" in first
+    assert "话题21号" not in first
+    assert "讨论（90）" in first
+    assert 'data-testid="comments-page">1 / 3<' in first
+    assert 'data-testid="comments-previous"' not in first
+    following = re.search(r'href="([^"]+)" rel="next" data-testid="comments-next">下一页', first)
+    assert following is not None
+    assert following.group(1) == "?comments=2#comments"
+    second = client.get(url + "?comments=2").content.decode()
+    assert second.count('data-testid="comment"') == 40
+    assert "话题21号" in second
+    assert "回复话题40号" in second
+    assert "话题1号<" not in second
+    assert 'href="?comments=1#comments" rel="prev" data-testid="comments-previous">上一页' in second
+    # A page past the end shows the last page; nonsense shows the first.
+    last = client.get(url + "?comments=99").content.decode()
+    assert last.count('data-testid="comment"') == 10
+    assert "话题45号" in last
+    assert "话题1号<" in client.get(url + "?comments=abc").content.decode()
+
+
+def test_the_query_count_does_not_grow_with_the_comments(place: Place, client: Client) -> None:
+    proposal = propose(place)
+    url = f"/participation/proposals/{proposal.pk}/"
+    _threads(place, proposal, 1, 11)
+    client.force_login(place.residents[2])
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    _threads(place, proposal, 11, 1001)  # 2,000 comments
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url).content.decode()
+    with CaptureQueriesContext(connection) as later:
+        client.get(url + "?comments=30")
+    assert page.count('data-testid="comment"') == 40
+    assert len(many.captured_queries) == len(few.captured_queries)
+    assert len(later.captured_queries) == len(few.captured_queries)

@@ -127,3 +127,25 @@ def test_residents_are_told_when_voting_opens(place: Place) -> None:
     assert not told.filter(user=place.outsider).exists()
     extra = resident_user("late")
     assert not told.filter(user=extra).exists()
+
+
+def test_a_find_over_very_many_proposals_counts_only_so_far(
+    place: Place, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shequ.participation import selectors
+
+    monkeypatch.setattr(selectors.CappedPaginator, "cap", 3)
+    for i in range(5):
+        proposals.proposal_create(
+            actor=place.residents[i],
+            community_code=NIJIAQIAO,
+            title=f"加装路灯{i}号",
+            description="晚上太黑",
+            category="safety",
+        )
+    many = client.get("/participation/proposals/?q=路灯").content.decode()
+    assert many.count('data-testid="found-row"') == 3
+    assert "符合条件的议题超过1000条" in many
+    few = client.get("/participation/proposals/?q=路灯1号").content.decode()
+    assert few.count('data-testid="found-row"') == 1
+    assert 'data-testid="found-capped"' not in few

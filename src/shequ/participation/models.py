@@ -74,7 +74,13 @@ class Proposal(models.Model):
         verbose_name = _("proposal")
         verbose_name_plural = _("proposals")
         ordering = ["-supports", "-id"]
-        indexes = [models.Index(fields=["community", "status"], name="part_proposal_comm")]
+        indexes = [
+            models.Index(fields=["community", "status"], name="part_proposal_comm"),
+            # The orders of "find proposals": the first page is read down an index.
+            models.Index(fields=["-supports", "-id"], name="part_proposal_supports"),
+            models.Index(fields=["-created_at", "-id"], name="part_proposal_newest"),
+            models.Index(fields=["-comments_count", "-id"], name="part_proposal_discussed"),
+        ]
 
     def __str__(self) -> str:
         return self.title

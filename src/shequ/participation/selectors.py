@@ -4,16 +4,19 @@ the user's areas."""
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.errors import NotFound
 from shequ.core.scopes import Role, within
+from shequ.participation import comment_reads
 from shequ.participation.models import (
     AgendaItem,
     Comment,
@@ -36,6 +39,16 @@ from shequ.places.models import Division
 
 OPEN_STATUSES = (Proposal.Status.OPEN, Proposal.Status.ON_AGENDA)
 PUBLIC_STATUSES = [Proposal.Status.OPEN, Proposal.Status.ON_AGENDA, Proposal.Status.DECIDED]
+
+# The comment reads live in comment_reads; views and the API reach them through here.
+Thread = comment_reads.Thread
+CommentPage = comment_reads.CommentPage
+comment_page = comment_reads.comment_page
+comment_threads = comment_reads.comment_threads
+my_comment_votes = comment_reads.my_comment_votes
+comment_queue = comment_reads.comment_queue
+comment_reports = comment_reads.comment_reports
+comment_get_public = comment_reads.comment_get_public
 
 
 def community_get(code: str) -> Division:
@@ -476,90 +489,6 @@ def voters_so_far(budget_round: Round) -> int:
     return RoundVoter.objects.filter(round=budget_round).count()
 
 
-# ---------------------------------------------------------------- comments
-
-
-@dataclass(frozen=True)
-class Thread:
-    comment: Any
-    replies: list[Any]
-
-
-def comment_threads(target: str, key: Any, *, limit: int = 200) -> list[Thread]:
-    """A target's comments as one-level threads, oldest first (two queries, however many)."""
-    from shequ.participation.models import Comment
-
-    rows = list(
-        Comment.objects.filter(target=target, target_key=str(key))
-        .only(
-            "id",
-            "parent_id",
-            "author_label",
-            "role",
-            "body",
-            "status",
-            "hidden_reason",
-            "stance",
-            "up",
-            "down",
-            "created_at",
-            "author_id",
-        )
-        .order_by("id")
-    )
-    replies: dict[int, list[Any]] = {}
-    for row in rows:
-        if row.parent_id is not None:
-            replies.setdefault(row.parent_id, []).append(row)
-    tops = [row for row in rows if row.parent_id is None][:limit]
-    return [Thread(row, replies.get(row.pk, [])) for row in tops]
-
-
-def my_comment_votes(user: Any, comment_ids: list[int]) -> dict[int, int]:
-    from shequ.participation.models import CommentVote
-
-    if not getattr(user, "is_authenticated", False) or not comment_ids:
-        return {}
-    return dict(
-        CommentVote.objects.filter(user_id=user.pk, comment_id__in=comment_ids).values_list(
-            "comment_id", "value"
-        )
-    )
-
-
-def comment_queue(*, user: Any) -> QuerySet[Any]:
-    """Reported comments still visible inside the staff user's areas, most reported first."""
-    from shequ.participation.models import Comment
-
-    return (
-        scope_queryset(Comment.objects.all(), user, division_field="community_id")
-        .filter(status=Comment.Status.VISIBLE, report_set__resolved=False)
-        .annotate(open_reports=Count("report_set"))
-        .order_by("-open_reports", "id")
-    )
-
-
-def comment_reports(comment_ids: list[int]) -> dict[int, list[str]]:
-    from shequ.participation.models import CommentReport
-
-    reasons: dict[int, list[str]] = {}
-    for comment_id, reason in CommentReport.objects.filter(
-        comment_id__in=comment_ids, resolved=False
-    ).values_list("comment_id", "reason"):
-        reasons.setdefault(comment_id, []).append(reason)
-    return reasons
-
-
-def comment_get_public(comment_id: int) -> Any:
-    """Raises: NotFound."""
-    from shequ.participation.models import Comment
-
-    comment = Comment.objects.filter(pk=comment_id).first()
-    if comment is None:
-        raise NotFound("comment_not_found", _("No such comment."))
-    return comment
-
-
 # ---------------------------------------------------------------- finding proposals
 
 SORTS = {
@@ -591,6 +520,35 @@ def proposal_search(query: ProposalQuery) -> QuerySet[Proposal]:
     if query.area.isdigit() and len(query.area) == 12:
         queryset = queryset.filter(within("community_id", query.area))
     return queryset.order_by(*SORTS.get(query.sort, SORTS["supports"]))
+
+
+# "Find proposals" counts at most this many matches (counting 100,000 rows for every search
+# is what made it slow); past it the page says so and pages through the first ones.
+FOUND_CAP = 1000
+
+
+class CappedPaginator(Paginator):
+    """A paginator that counts no further than ``cap`` rows (``capped`` when there are more)."""
+
+    cap = FOUND_CAP
+
+    @cached_property
+    def counted(self) -> int:
+        rows = cast(QuerySet[Proposal], self.object_list)
+        return rows.order_by()[: self.cap + 1].count()  # unordered: stops at cap + 1
+
+    @cached_property
+    def count(self) -> int:
+        return min(self.counted, self.cap)
+
+    @property
+    def capped(self) -> bool:
+        return self.counted > self.cap
+
+
+def proposal_page(found: QuerySet[Proposal], number: str | None, *, per_page: int = 20) -> Page:
+    """The page ``number`` of the proposals found (the first for anything not a page number)."""
+    return CappedPaginator(found, per_page).get_page(number)
 
 
 def area_choices() -> list[tuple[str, str]]:

@@ -66,7 +66,7 @@ def proposal_find(request: HttpRequest) -> HttpResponse:
     map."""
     query = _query(request)
     found = selectors.proposal_search(query)
-    page = Paginator(found, 20).get_page(request.GET.get("page"))
+    page = selectors.proposal_page(found, request.GET.get("page"))
     areas = selectors.area_choices()
     if query.area and query.area not in dict(areas):
         areas.insert(0, (query.area, selectors.division_name(query.area) or query.area))
@@ -334,7 +334,8 @@ def meeting_sign_in(request: HttpRequest, meeting_id: int, token: str) -> HttpRe
 def comments_context(request: HttpRequest, target: str, key: object, *, open_: bool = True) -> dict:
     """What the comments partial needs: the threads, the reader's votes, whether they may
     write (and if not, why)."""
-    threads = selectors.comment_threads(target, key)
+    page = selectors.comment_page(target, key, number=request.GET.get("comments"))
+    threads = page.threads
     ids = [t.comment.pk for t in threads] + [r.pk for t in threads for r in t.replies]
     found = comments.target_get(target, key)
     votes = selectors.my_comment_votes(request.user, ids)
@@ -346,7 +347,8 @@ def comments_context(request: HttpRequest, target: str, key: object, *, open_: b
         "comment_target": target,
         "comment_key": str(key),
         "threads": threads,
-        "comment_count": len(ids),
+        "comment_count": page.total,
+        "comment_page": page,
         "may_comment": open_ and comments.commenter(request.user, found.community_code) is not None,
         "comments_open": open_,
         "comment_max": comments.MAX_LENGTH,
