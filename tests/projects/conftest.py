@@ -18,6 +18,13 @@ JINJIANG_POINT = {"type": "Point", "coordinates": [104.10, 30.64]}
 
 
 @pytest.fixture
+def chengdu(chengdu: None) -> None:
+    """The real divisions and the five actions' taxonomy: a browser test's flush earlier on
+    the same test process removes what data migrations added, whatever the order."""
+    ensure_taxonomy()
+
+
+@pytest.fixture
 def committee(chengdu: None) -> User:
     return make_staff("p_committee", Role.CITY_COMMITTEE, CITY)
 
