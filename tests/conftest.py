@@ -43,15 +43,20 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     return f"clock shifted by {shift} days: {datetime.now(UTC):%Y-%m-%d}" if shift else None
 
 
+def _flushes(item: pytest.Item) -> bool:
+    """A transactional test: it flushes the database (and the data migrations' rows) after."""
+    marker = item.get_closest_marker("django_db")
+    return (
+        bool(item.get_closest_marker("e2e"))
+        or "transactional_db" in getattr(item, "fixturenames", ())
+        or "live_server" in getattr(item, "fixturenames", ())
+        or bool(marker and marker.kwargs.get("transaction"))
+    )
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Transactional tests (browser, concurrency) flush the database: run them last.
-    items.sort(
-        key=lambda item: (
-            bool(item.get_closest_marker("e2e"))
-            or "transactional_db" in getattr(item, "fixturenames", ())
-            or "live_server" in getattr(item, "fixturenames", ())
-        )
-    )
+    items.sort(key=_flushes)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
