@@ -15,6 +15,7 @@ from typing import Any, cast
 import numpy as np
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from shequ.appeals.models import (
     AppealEvent,
@@ -160,7 +161,7 @@ class UnitRates(AreaRates):
         rows = [(str(labels[c]), n) for c, n in self.causes.items() if c in labels and n]
         rows.sort(key=lambda r: -r[1])
         if self.causes.get(""):
-            rows.append(("未说明", self.causes[""]))
+            rows.append((str(_("No reason given")), self.causes[""]))
         return rows
 
 
