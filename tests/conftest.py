@@ -8,6 +8,7 @@ ahead). Tests that need a particular day travel there themselves with ``time_mac
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from importlib import import_module
 from typing import Any
 
 import pytest
@@ -124,6 +125,34 @@ def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequ
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
         if not Division.objects.filter(pk="510107005004").exists():
             divisions_load()
+
+
+def _restore_data_migration_rows() -> None:
+    """Put back what data migrations added (the holiday table, the five actions' taxonomy)
+    when a transactional test earlier on this process flushed it: pytest-xdist's work stealing
+    can still run a plain test after one, whatever the collection order."""
+    from django.apps import apps
+
+    from shequ.casework.models import HolidayYear
+    from shequ.projects.models import ProjectType
+
+    if not HolidayYear.objects.exists():
+        import_module("shequ.casework.migrations.0002_holidays").load(apps, None)
+        import_module("shequ.casework.migrations.0003_holiday_years").mark_years_and_flag_deadlines(
+            apps, None
+        )
+    if not ProjectType.objects.exists():
+        import_module("shequ.projects.migrations.0002_taxonomy").add_taxonomy(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _data_migration_rows(request: pytest.FixtureRequest) -> None:
+    if _flushes(request.node) or not (
+        request.node.get_closest_marker("django_db") or "db" in request.fixturenames
+    ):
+        return
+    request.getfixturevalue("db")
+    _restore_data_migration_rows()
 
 
 @pytest.fixture

@@ -18,13 +18,6 @@ JINJIANG_POINT = {"type": "Point", "coordinates": [104.10, 30.64]}
 
 
 @pytest.fixture
-def chengdu(chengdu: None) -> None:
-    """The real divisions and the five actions' taxonomy: a browser test's flush earlier on
-    the same test process removes what data migrations added, whatever the order."""
-    ensure_taxonomy()
-
-
-@pytest.fixture
 def committee(chengdu: None) -> User:
     return make_staff("p_committee", Role.CITY_COMMITTEE, CITY)
 
@@ -50,8 +43,8 @@ def worker(chengdu: None) -> User:
 
 
 def ensure_taxonomy() -> None:
-    """The five actions and their types, which a data migration adds: a browser test's
-    flush between tests removes them, so they are added again when missing."""
+    """The five actions and their types, which a data migration adds (a browser test runs
+    after a flush; plain tests get them back from ``tests/conftest.py``)."""
     if not ProjectType.objects.exists():
         import_module("shequ.projects.migrations.0002_taxonomy").add_taxonomy(apps, None)
 
