@@ -16,7 +16,8 @@ tests can check it against hand-computed examples:
 """
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,10 +26,15 @@ from scipy.stats import rankdata
 
 Matrix = NDArray[np.float64]
 
-# All-missing columns and units are expected (an indicator nobody reports yet); their NaN
-# results are handled, so numpy's warnings about them say nothing.
-warnings.filterwarnings("ignore", message="All-NaN slice", category=RuntimeWarning)
-warnings.filterwarnings("ignore", message="Mean of empty slice", category=RuntimeWarning)
+
+@contextmanager
+def _nan_quiet() -> Iterator[None]:
+    """An indicator with no value anywhere gives an all-NaN column: its NaN results are
+    meant, not a fault, so numpy's warnings about them are silenced where they are taken."""
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield
+
 
 NORMALISATIONS = ("target", "minmax", "zscore")
 AGGREGATIONS = ("arithmetic", "geometric")
@@ -59,7 +65,7 @@ def _group_means(column: Matrix, groups: NDArray[np.int64]) -> Matrix:
     size = int(groups.max()) + 1 if groups.size else 0
     sums = np.bincount(groups[present], weights=column[present], minlength=size)
     counts = np.bincount(groups[present], minlength=size)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with _nan_quiet():
         means = sums / counts
     return means[groups]
 
@@ -93,7 +99,7 @@ def impute(
 
 def normalise(matrix: Matrix, method: str, higher: NDArray[np.bool_], targets: Matrix) -> Matrix:
     """Scores on 0–100 (z-score: 50 + 10 z), 100 best; NaN stays NaN."""
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with _nan_quiet():
         if method == "minmax":
             low = np.nanmin(matrix, axis=0)
             high = np.nanmax(matrix, axis=0)
@@ -118,7 +124,7 @@ def normalise(matrix: Matrix, method: str, higher: NDArray[np.bool_], targets: M
 
 def attainment(matrix: Matrix, higher: NDArray[np.bool_], targets: Matrix) -> NDArray[np.bool_]:
     """True where a value meets its target (达标) in the indicator's direction."""
-    with np.errstate(invalid="ignore"):
+    with _nan_quiet():
         met = np.where(higher, matrix >= targets, matrix <= targets)
     return met & ~np.isnan(matrix)
 
@@ -129,7 +135,7 @@ def aggregate(scores: Matrix, weights: Matrix, method: str) -> Matrix:
     present = ~np.isnan(scores)
     filled = np.where(present, scores, 0.0)
     mask = present.astype(np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with _nan_quiet():
         total = mask @ weights
         if method == "geometric":
             logs = np.where(present, np.log(np.maximum(filled, GEOMETRIC_FLOOR)), 0.0)
@@ -237,7 +243,7 @@ class Uncertainty:
 
     def interval(self, ranks: Matrix, deterministic: Matrix) -> tuple[Matrix, Matrix, Matrix]:
         """Median and 90 % interval of each unit's rank, widened to hold the published one."""
-        with np.errstate(invalid="ignore"):
+        with _nan_quiet():
             present = ~np.isnan(ranks).all(axis=1)
             median = np.full(ranks.shape[0], np.nan)
             low = np.full(ranks.shape[0], np.nan)
@@ -328,7 +334,7 @@ def monte_carlo(
         draws = sensitivity_draws
         _, _, alone = run({choice})
         draws = saved
-        with np.errstate(invalid="ignore"):
+        with _nan_quiet():
             shifts[choice] = np.nanmean(np.abs(alone - outcome.city_rank[:, None]), axis=1)
     return Uncertainty(peer_ranks=peer, city_ranks=city, scores=scores, shift_by_choice=shifts)
 
