@@ -1,7 +1,7 @@
 """The phone pages, the leader's pages and the console, through the Django test client, in
 Chinese: what a user sees and that each page checks who may see it."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -327,3 +327,24 @@ def test_volunteers_per_thousand_residents(volunteer_user: User, worker: User) -
     rows = selectors.volunteers_per_thousand(user=worker)
     assert rows[0]["volunteers"] == 1
     assert rows[0]["per_thousand"] == Decimal(1000) / rows[0]["residents"]
+
+
+def test_a_long_record_is_paged_not_cut(volunteer_user: User, worker: User) -> None:
+    volunteer = volunteer_user.volunteer
+    for day in range(1, 53):
+        ledger.hours_honour_add(
+            actor=worker,
+            volunteer_id=volunteer.pk,
+            hours="1",
+            served_on=date(2026, 10, 1) + timedelta(days=day),
+            content=f"第{day}次巡逻",
+            reason="补录",
+        )
+    client = as_staff(worker)
+    first = client.get(f"/console/volunteers/volunteers/{volunteer.pk}/").content.decode()
+    assert first.count('data-testid="console-ledger-row"') == 50
+    assert "第52次巡逻" in first  # newest first
+    assert "第1次巡逻<" not in first
+    second = client.get(f"/console/volunteers/volunteers/{volunteer.pk}/?page=2")
+    assert second.content.decode().count('data-testid="console-ledger-row"') == 2
+    assert "第1次巡逻<" in second.content.decode()

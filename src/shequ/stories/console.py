@@ -5,6 +5,7 @@ from typing import cast
 import segno
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -35,7 +36,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", Item.Status.SUBMITTED)
     if status not in Item.Status.values:
         status = Item.Status.SUBMITTED
-    items = selectors.review_queue_for(user, status=status)[:200]
+    items = Paginator(selectors.review_queue_for(user, status=status), 50).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "stories/console/queue.html",

@@ -120,7 +120,12 @@ def team_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "volunteers/console/teams.html",
-        {"teams": selectors.team_list_for_staff(user=request.user)[:200], "form": form},
+        {
+            "teams": Paginator(selectors.team_list_for_staff(user=request.user), 50).get_page(
+                request.GET.get("page")
+            ),
+            "form": form,
+        },
         status=status,
     )
 
@@ -199,7 +204,9 @@ def volunteer_detail(request: HttpRequest, volunteer_id: int) -> HttpResponse:
         "volunteers/console/volunteer.html",
         {
             "volunteer": volunteer,
-            "entries": selectors.ledger_of(volunteer)[:200],
+            "entries": Paginator(selectors.ledger_of(volunteer), 50).get_page(
+                request.GET.get("page")
+            ),
             "totals": selectors.volunteer_totals(volunteer),
             "form": form,
             "reason_form": ReasonForm(),
