@@ -186,10 +186,10 @@ def seed_requests(open_: int, total: int) -> None:
         cursor.execute(
             """
             INSERT INTO appeals_appealrating
-              (appeal_id, round, unit_id, level, fixed, comment, created_at)
+              (appeal_id, round, unit_id, level, fixed, comment, cause, created_at)
             SELECT id, 1, unit_id,
                    (ARRAY['satisfied', 'fairly', 'dissatisfied'])[1 + id % 3], id % 4 <> 0, '',
-                   closed_at + interval '1 day'
+                   '', closed_at + interval '1 day'
             FROM appeals_appeal WHERE status = 'rated'
             """
         )
@@ -203,6 +203,7 @@ def run(open_: int, total: int, with_rows: int, lookups: int, repeats: int) -> N
     from shequ.appeals import selectors
     from shequ.appeals.models import Category
     from shequ.appeals.routing import route
+    from shequ.appeals.selectors import rates as rate_selectors
     from shequ.places.models import Division
     from shequ.places.services import divisions_load
 
@@ -361,7 +362,7 @@ def run(open_: int, total: int, with_rows: int, lookups: int, repeats: int) -> N
     times = []
     for _ in range(repeats):
         t = time.perf_counter()
-        rows = selectors.unit_rates(since=since, until=until)
+        rows = rate_selectors.unit_rates(since=since, until=until)
         times.append(time.perf_counter() - t)
     assert rows
     assert sum(r.dispatched for r in rows) > 0
@@ -371,7 +372,7 @@ def run(open_: int, total: int, with_rows: int, lookups: int, repeats: int) -> N
     times = []
     for _ in range(repeats):
         t = time.perf_counter()
-        selectors.community_rate_counts(since=since, until=until)
+        rate_selectors.community_rate_counts(since=since, until=until)
         times.append(time.perf_counter() - t)
     bench(f"appeals_community_rates_month_max_{size(total)}", max(times) * 1000, "ms")
 
