@@ -3,14 +3,29 @@ its neighbours (same category, within ``CLUSTER_METRES`` or the same community w
 pinned, within ``CLUSTER_DAYS``) or forms one with them; one received after an earlier
 request of its cluster was handled is a recurrence."""
 
+import zlib
 from collections import Counter
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from shequ.appeals.models import Appeal, AppealCluster
 from shequ.appeals.selectors.clusters import HANDLED, cluster_neighbours
 from shequ.core.services import audit_record
 from shequ.people.models import User
+
+# The first key of the advisory locks that serialise clustering (any constant of our own).
+LOCK_CLASS = 16_0005
+
+
+def _serialise(category_id: int, community_code: str) -> None:
+    """On PostgreSQL, one intake at a time clusters a category in a street (a transaction
+    lock, released at commit), so two reports of one problem filed at the same moment end
+    up in one cluster: the second reads the first once it is committed."""
+    if connection.vendor != "postgresql":
+        return
+    key = zlib.crc32(f"{category_id}:{community_code[:9]}".encode()) - 2**31
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_CLASS, key])
 
 
 def _last_handled(appeal: Appeal, candidates: list[Appeal]) -> Appeal | None:
@@ -46,6 +61,7 @@ def cluster_on_intake(
     neighbours). With no neighbour it stays alone. Neighbours already in clusters: it joins
     the cluster most of them are in (the newest on a tie); neighbours in no cluster join it
     too. Clusters are never merged. Audited as ``appeal.cluster_join``."""
+    _serialise(appeal.category_id, appeal.community_id)
     neighbours = cluster_neighbours(
         category_id=appeal.category_id,
         community_code=appeal.community_id,
