@@ -302,7 +302,9 @@ def followup_get(*, followup_id: int, user: Any) -> AppealFollowup:
 
     Raises: NotFound (missing, or someone else's)."""
     followup = (
-        AppealFollowup.objects.select_related("appeal", "appeal__category", "recurrence")
+        AppealFollowup.objects.select_related(
+            "appeal", "appeal__category", "appeal__community", "recurrence"
+        )
         .filter(pk=followup_id)
         .first()
     )
