@@ -183,6 +183,9 @@ def test_staff_see_clusters_and_link_a_whole_cluster_at_once(
     assert page.status_code == 200
     assert page.content.decode().count('data-testid="member"') == 3
     assert 'data-testid="cluster-map"' in page.content.decode()
+    people = [c.name for c in cluster_selectors.cluster_complainants(cluster_of_three)]
+    assert sorted(people) == sorted([resident.username, "n1", "n2"])
+    assert "投诉人（3）" in page.content.decode()
 
     # Bad input: a made-up target and another community's proposal; nothing is linked.
     junk = client.post(f"/console/appeals/clusters/{cluster_of_three.pk}/", {"target": "x:1"})

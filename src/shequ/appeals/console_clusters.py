@@ -105,6 +105,7 @@ def cluster(request: HttpRequest, cluster_id: int) -> HttpResponse:
             "cluster": found,
             "summary": cluster_selectors.cluster_summary(found.pk),
             "members": members,
+            "complainants": cluster_selectors.cluster_complainants(found),
             "elsewhere": sum(1 for a in members if a.community_id != found.community_id),
             "outcomes": cluster_selectors.cluster_outcomes(found.pk),
             "form": form,

@@ -203,6 +203,34 @@ def cluster_members(cluster: AppealCluster) -> QuerySet[Appeal]:
     )
 
 
+@dataclass(frozen=True)
+class Complainant:
+    """Someone who reported the problem or said "me too" (staff only): an account's name,
+    or a hotline or app caller's name (never the number)."""
+
+    name: str
+    requests: int
+    follows: int
+
+
+def cluster_complainants(cluster: AppealCluster) -> list[Complainant]:
+    """Every person who complained about the problem: reporters (accounts and callers) and
+    followers, those with the most reports first."""
+    people: dict[Any, list[Any]] = {}
+    for user_id, username, caller, pk in Appeal.objects.filter(cluster=cluster).values_list(
+        "reporter_id", "reporter__username", "caller_name", "pk"
+    ):
+        key = ("user", user_id) if user_id else ("call", pk)
+        name = username if user_id else (caller or str(_("Caller without an account")))
+        people.setdefault(key, [name, 0, 0])[1] += 1
+    for user_id, username in AppealFollower.objects.filter(appeal__cluster=cluster).values_list(
+        "user_id", "user__username"
+    ):
+        people.setdefault(("user", user_id), [username, 0, 0])[2] += 1
+    rows = [Complainant(name, n, f) for name, n, f in people.values()]
+    return sorted(rows, key=lambda c: (-(c.requests + c.follows), c.name))
+
+
 def _area_q(user: Any) -> Q | None:
     areas = [a for a in areas_of(user) if a.role in READERS or a.role == Role.SYSTEM_ADMIN]
     if not areas:
