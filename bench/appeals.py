@@ -1,7 +1,8 @@
 """Residents' requests (诉求) at city scale: the routing decision against a 300-category ×
 3,047-community dispatch catalogue, the "me too" suggestion (open requests of one category
 within 200 m and 30 days) among 1,000,000 open requests, and every unit's monthly rates (三率)
-over 5,000,000 requests.
+over 5,000,000 requests; the neighbours a new request's problem cluster is read from (same
+category, 100 m, 90 days) and the recurrence rates.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/shequ_appeals_bench \
         .venv/bin/python bench/appeals.py [--quick]
@@ -185,10 +186,10 @@ def seed_requests(open_: int, total: int) -> None:
         cursor.execute(
             """
             INSERT INTO appeals_appealrating
-              (appeal_id, round, unit_id, level, fixed, comment, created_at)
+              (appeal_id, round, unit_id, level, fixed, comment, cause, created_at)
             SELECT id, 1, unit_id,
                    (ARRAY['satisfied', 'fairly', 'dissatisfied'])[1 + id % 3], id % 4 <> 0, '',
-                   closed_at + interval '1 day'
+                   '', closed_at + interval '1 day'
             FROM appeals_appeal WHERE status = 'rated'
             """
         )
@@ -202,6 +203,7 @@ def run(open_: int, total: int, with_rows: int, lookups: int, repeats: int) -> N
     from shequ.appeals import selectors
     from shequ.appeals.models import Category
     from shequ.appeals.routing import route
+    from shequ.appeals.selectors import rates as rate_selectors
     from shequ.places.models import Division
     from shequ.places.services import divisions_load
 
@@ -326,12 +328,41 @@ def run(open_: int, total: int, with_rows: int, lookups: int, repeats: int) -> N
         "ms",
     )
 
-    # --- the monthly rates ------------------------------------------------------------------
+    # --- problem clusters: the one read at every intake ----------------------------------------
+    from shequ.appeals.selectors import clusters as cluster_selectors
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "EXPLAIN SELECT id FROM appeals_appeal WHERE category_id = %s "
+            "AND created_at BETWEEN %s AND %s AND ((latitude BETWEEN 30.6 AND 30.601 "
+            "AND longitude BETWEEN 104.0 AND 104.001) OR (community_id = %s "
+            "AND latitude IS NULL))",
+            [ids[0], NOW - timedelta(days=90), NOW, communities[0].code],
+        )
+        plan = " ".join(row[0] for row in cursor.fetchall())
+    bench("appeals_cluster_uses_index", 1 if "appeal_cluster" in plan else 0, "bool")
+    times = []
+    for category_id, lon, lat in pins(lookups):
+        t = time.perf_counter()
+        cluster_selectors.cluster_neighbours(
+            category_id=category_id,
+            community_code=rng.choice(communities).code,
+            longitude=lon,
+            latitude=lat,
+            before=NOW,
+        )
+        times.append(time.perf_counter() - t)
+    bench(f"appeals_cluster_neighbours_p95_{size(total)}", p95(times), "ms")
     since, until = MONTH
+    t = time.perf_counter()
+    cluster_selectors.unit_recurrence(since=since, until=until)
+    bench(f"appeals_unit_recurrence_month_{size(total)}", (time.perf_counter() - t) * 1000, "ms")
+
+    # --- the monthly rates ------------------------------------------------------------------
     times = []
     for _ in range(repeats):
         t = time.perf_counter()
-        rows = selectors.unit_rates(since=since, until=until)
+        rows = rate_selectors.unit_rates(since=since, until=until)
         times.append(time.perf_counter() - t)
     assert rows
     assert sum(r.dispatched for r in rows) > 0
@@ -341,7 +372,7 @@ def run(open_: int, total: int, with_rows: int, lookups: int, repeats: int) -> N
     times = []
     for _ in range(repeats):
         t = time.perf_counter()
-        selectors.community_rate_counts(since=since, until=until)
+        rate_selectors.community_rate_counts(since=since, until=until)
         times.append(time.perf_counter() - t)
     bench(f"appeals_community_rates_month_max_{size(total)}", max(times) * 1000, "ms")
 

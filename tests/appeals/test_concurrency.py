@@ -53,3 +53,39 @@ def test_two_sign_at_once_one_wins_the_other_is_told() -> None:
     assert sorted(outcomes) == ["already_signed", "ok"]
     assert Appeal.objects.get().status == Appeal.Status.IN_PROGRESS
     assert AppealEvent.objects.filter(kind="signed").count() == 1
+
+
+@pytest.mark.postgres("two intakes at the same moment need real concurrency")
+@pytest.mark.django_db(transaction=True)
+def test_two_reports_of_one_problem_at_once_share_one_cluster() -> None:
+    divisions_load()
+    seed_appeals()
+    first = make_user("early_bird")
+    make_resident(NIJIAQIAO, user=first)
+    street_light(first)
+    people = []
+    for i in range(2):
+        user = make_user(f"racer_{i}")
+        make_resident(NIJIAQIAO, user=user)
+        people.append(user)
+    barrier = threading.Barrier(len(people))
+    errors: list[str] = []
+
+    def attempt(user: object) -> None:
+        try:
+            barrier.wait()
+            street_light(user)  # type: ignore[arg-type]
+        except Exception as error:
+            errors.append(type(error).__name__)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=attempt, args=(u,)) for u in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    clusters = set(Appeal.objects.values_list("cluster_id", flat=True))
+    assert len(clusters) == 1
+    assert None not in clusters

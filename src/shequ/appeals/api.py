@@ -11,10 +11,20 @@ from ninja.pagination import paginate
 
 from shequ.appeals import selectors
 from shequ.appeals.forms import PeriodForm
-from shequ.appeals.models import Appeal, AppealExtension, AppealOutcome, Category
+from shequ.appeals.models import (
+    Appeal,
+    AppealExtension,
+    AppealFollowup,
+    AppealOutcome,
+    Category,
+)
+from shequ.appeals.selectors import clusters as cluster_selectors
 from shequ.appeals.selectors import rates as rate_selectors
+from shequ.appeals.selectors.clusters import ClusterSummary, followup_get
 from shequ.appeals.selectors.rates import UnitRates
+from shequ.appeals.services.cluster_links import cluster_link
 from shequ.appeals.services.extensions import extension_ask, extension_decide
+from shequ.appeals.services.followups import followup_answer
 from shequ.appeals.services.intake import appeal_follow, appeal_submit, similar_check
 from shequ.appeals.services.outcomes import appeals_link
 from shequ.core.errors import DomainError
@@ -335,11 +345,25 @@ class RatesOut(Schema):
         return obj.district.code if obj.district else None
 
 
+class RecurrenceOut(Schema):
+    """复发率: of the requests received in the period, those received after an earlier
+    request of their cluster was handled (per cent, with its Wilson 95 % interval)."""
+
+    name: str
+    code: str | None
+    received: int
+    recurrences: int
+    rate: float | None
+    interval: IntervalOut | None
+
+
 class StatisticsOut(Schema):
     period: str
     rank_minimum: int
     units: list[RatesOut]
     districts: list[RatesOut]
+    recurrence_units: list[RecurrenceOut]
+    recurrence_districts: list[RecurrenceOut]
 
 
 @router.get("/statistics", response=StatisticsOut, auth=None)
@@ -349,7 +373,9 @@ def statistics(
     """Every unit's and district's statistics for ``month`` (YYYY-MM) or the days ``start``
     to ``end`` (inclusive, at most three years); this month when neither is given. Each rate
     has its Wilson 95 % interval; units are ranked only with enough ratings (``rank_minimum``).
-    ``causes``: unhappy ratings by the reason given ("" = none given)."""
+    ``causes``: unhappy ratings by the reason given ("" = none given). ``recurrence_*``:
+    requests received in the period that came back after an earlier one of the same problem
+    (cluster) was handled, per unit now handling them and per district."""
     form = PeriodForm({"month": month, "start": start, "end": end})
     if not form.is_valid():
         message = next(iter(form.errors.values()))[0]
@@ -360,4 +386,148 @@ def statistics(
         "rank_minimum": rate_selectors.RANK_MINIMUM,
         "units": rate_selectors.unit_rates(since=since, until=until),
         "districts": rate_selectors.district_rates(since=since, until=until),
+        "recurrence_units": cluster_selectors.unit_recurrence(since=since, until=until),
+        "recurrence_districts": cluster_selectors.district_recurrence(since=since, until=until),
     }
+
+
+class ClusterOutcomeOut(Schema):
+    proposal_id: int | None
+    project_id: int | None
+    title: str
+    linked: int
+    since: datetime
+    since_count: int
+
+
+class ClusterOut(Schema):
+    """A problem cluster (counts only; no reporter)."""
+
+    id: int
+    category: str
+    community: str
+    longitude: float | None
+    latitude: float | None
+    requests: int
+    followers: int
+    reports: int
+    open: int
+    handled: int
+    recurrences: int
+    first_at: datetime
+    last_at: datetime
+    outcomes: list[ClusterOutcomeOut]
+
+
+def _cluster_out(summary: ClusterSummary) -> dict[str, object]:
+    cluster = summary.cluster
+    return {
+        "id": cluster.pk,
+        "category": cluster.category.name,
+        "community": cluster.community_id,
+        "longitude": cluster.longitude,
+        "latitude": cluster.latitude,
+        "requests": summary.requests,
+        "followers": summary.followers,
+        "reports": summary.reports,
+        "open": summary.open,
+        "handled": summary.handled,
+        "recurrences": summary.recurrences,
+        "first_at": summary.first_at,
+        "last_at": summary.last_at,
+        "outcomes": [
+            {
+                "proposal_id": c.outcome.proposal_id,
+                "project_id": c.outcome.project_id,
+                "title": c.outcome.proposal.title
+                if c.outcome.proposal
+                else c.outcome.project.name
+                if c.outcome.project
+                else "",
+                "linked": c.linked,
+                "since": c.since,
+                "since_count": c.since_count,
+            }
+            for c in cluster_selectors.cluster_outcomes(cluster.pk)
+        ],
+    }
+
+
+@router.get("/public/{appeal_id}/cluster", response={200: ClusterOut, 204: None}, auth=None)
+def public_cluster(request: HttpRequest, appeal_id: int) -> object:
+    """The problem cluster of a public request ("同一问题已有 N 次反映"): how many requests and
+    "me too", open and handled, recurrences, and what the cluster led to with the requests
+    received since. 204 when the request is in no cluster."""
+    appeal = selectors.appeal_get_public(appeal_id=appeal_id, user=request.user)
+    summary = cluster_selectors.cluster_summary(appeal.cluster_id)
+    if summary is None:
+        return Status(204, None)
+    return _cluster_out(summary)
+
+
+@router.get("/clusters", response=list[ClusterOut])
+def clusters(request: HttpRequest) -> list[dict[str, object]]:
+    """Staff: the problem clusters of the caller's area, the newest request first (at most
+    200)."""
+    return [_cluster_out(s) for s in cluster_selectors.clusters_for_staff(user=request.user)]
+
+
+class ClusterLinkIn(Schema):
+    proposal_id: int | None = None
+    project_id: int | None = None
+
+
+@router.post("/clusters/{cluster_id}/outcomes", response={201: list[OutcomeOut]})
+def cluster_outcome_create(
+    request: HttpRequest, cluster_id: int, payload: ClusterLinkIn
+) -> Status[list[AppealOutcome]]:
+    """The community's staff link every request of the cluster (of its community) to one
+    proposal or project of that community at once; errors as ``POST {id}/outcomes``."""
+    made = cluster_link(
+        actor=cast(User, request.user),
+        cluster_id=cluster_id,
+        proposal_id=payload.proposal_id,
+        project_id=payload.project_id,
+        ip=client_ip(request),
+    )
+    return Status(201, made)
+
+
+class FollowupIn(Schema):
+    still_fixed: bool
+    comment: str = ""
+
+
+class FollowupOut(Schema):
+    id: int
+    appeal_id: int
+    number: str
+    sent_at: datetime
+    answered_at: datetime | None
+    still_fixed: bool | None
+    comment: str
+    recurrence_id: int | None
+
+    @staticmethod
+    def resolve_number(obj: AppealFollowup) -> str:
+        return obj.appeal.number
+
+
+@router.get("/followups/{followup_id}", response=FollowupOut)
+def followup_one(request: HttpRequest, followup_id: int) -> AppealFollowup:
+    """A follow-up questionnaire (回访) of the caller's request."""
+    return followup_get(followup_id=followup_id, user=request.user)
+
+
+@router.post("/followups/{followup_id}/answer", response=FollowupOut)
+def followup_reply(request: HttpRequest, followup_id: int, payload: FollowupIn) -> AppealFollowup:
+    """The reporter answers "is the problem still fixed?" once (``already_answered`` 409
+    after). ``false`` files a new request at the same place, linked as a recurrence
+    (``recurrence_id``)."""
+    return followup_answer(
+        actor=cast(User, request.user),
+        followup_id=followup_id,
+        still_fixed=payload.still_fixed,
+        comment=payload.comment,
+        ip=client_ip(request),
+    )

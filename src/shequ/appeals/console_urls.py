@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shequ.appeals import console
+from shequ.appeals import console, console_clusters
 
 app_name = "appeals_console"
 urlpatterns = [
@@ -18,6 +18,8 @@ urlpatterns = [
         name="extension_decide",
     ),
     path("units/", console.units, name="units"),
+    path("clusters/", console_clusters.clusters, name="clusters"),
+    path("clusters/<int:cluster_id>/", console_clusters.cluster, name="cluster"),
     path("open311-keys/", console.open311_keys, name="open311_keys"),
     path(
         "open311-keys/<int:key_id>/revoke/",

@@ -89,6 +89,10 @@ class CategoryForm(StyledForm):
     )
     position = forms.IntegerField(label=_("Order"), min_value=0, max_value=1000, initial=100)
     is_active = forms.BooleanField(label=_("In use"), required=False, initial=True)
+    followup = forms.BooleanField(label=_("Follow-up questionnaire after a fix"), required=False)
+    followup_days = forms.IntegerField(
+        label=_("Days after the rating to ask"), initial=30, required=False
+    )
 
 
 class UnitForm(StyledForm):
@@ -205,3 +209,25 @@ class PeriodForm(forms.Form):
             year, month = today.year, today.month
         since = datetime(year, month, 1, tzinfo=SHANGHAI)
         return since, (since + timedelta(days=32)).replace(day=1), f"{since:%Y-%m}"
+
+
+class FollowupForm(StyledForm):
+    still_fixed = forms.ChoiceField(
+        label=_("Is the problem still fixed?"), choices=[("yes", _("Yes")), ("no", _("No"))]
+    )
+    comment = forms.CharField(
+        label=_("Comment (optional)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ClusterLinkForm(StyledForm):
+    target = forms.ChoiceField(label=_("Proposal or project"), choices=[])
+
+    def __init__(self, *args: Any, targets: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["target"]
+        if isinstance(field, forms.ChoiceField):
+            field.choices = [("", "—"), *targets]

@@ -61,6 +61,10 @@ class Category(models.Model):
     service_code = models.SlugField(_("catalogue service"), max_length=60, blank=True)
     position = models.PositiveSmallIntegerField(_("order"), default=100)
     is_active = models.BooleanField(_("in use"), default=True)
+    # 回访: ``followup_days`` days after a request is rated fixed, its reporter is asked
+    # whether it is still fixed (categories the committee chooses).
+    followup = models.BooleanField(_("follow-up questionnaire"), default=False)
+    followup_days = models.PositiveSmallIntegerField(_("days until the follow-up"), default=30)
 
     class Meta:
         verbose_name = _("request category")
@@ -203,6 +207,18 @@ class Appeal(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     reply = models.TextField(_("reply"), blank=True)
     round = models.PositiveSmallIntegerField(default=1)
+    # 问题簇: requests of one problem (same category, same place, within a window).
+    cluster = models.ForeignKey(
+        "appeals.AppealCluster",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+    )
+    # Received after an earlier request of its cluster was handled (复发): that request.
+    recurrence_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("request")
@@ -223,6 +239,15 @@ class Appeal(models.Model):
                 ),
                 name="appeal_similar",
             ),
+            # Clusters (``selectors.clusters.cluster_neighbours``): requests of one category
+            # in a bounding box, or of one community, received in the window.
+            models.Index(
+                fields=["category", "latitude", "longitude", "created_at"], name="appeal_cluster"
+            ),
+            models.Index(
+                fields=["category", "community", "created_at"], name="appeal_cluster_place"
+            ),
+            models.Index(fields=["recurrence_of"], name="appeal_recurrence"),
         ]
 
     def __str__(self) -> str:
@@ -484,3 +509,54 @@ class AppealOutcome(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appeal_id}→{self.proposal_id or self.project_id}"
+
+
+class AppealCluster(models.Model):
+    """One problem (问题簇) reported again and again: requests of one category at one place
+    (within ``CLUSTER_METRES`` of each other, or of one community when not pinned), each
+    received within ``CLUSTER_DAYS`` of an earlier one. Formed and grown at intake."""
+
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="clusters")
+    community = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+")
+    # Where the problem is: the pin of the first pinned request (None: no request pinned).
+    longitude = models.FloatField(null=True, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # The newest request received (kept at intake, for the console list's order).
+    last_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("problem cluster")
+        verbose_name_plural = _("problem clusters")
+        ordering = ["-last_at", "-id"]
+        indexes = [models.Index(fields=["community", "-last_at"], name="appeal_cluster_list")]
+
+    def __str__(self) -> str:
+        return f"C{self.pk}"
+
+
+class AppealFollowup(models.Model):
+    """The follow-up questionnaire (回访): some days after a request was rated fixed, its
+    reporter is asked whether it is still fixed. "No" files a linked request (a recurrence)
+    in the same cluster."""
+
+    rating = models.OneToOneField(AppealRating, on_delete=models.CASCADE, related_name="followup")
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="followups")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    sent_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    still_fixed = models.BooleanField(_("still fixed"), null=True, blank=True)
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+    recurrence = models.ForeignKey(
+        Appeal, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("follow-up questionnaire")
+        verbose_name_plural = _("follow-up questionnaires")
+        ordering = ["-sent_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id}:{self.still_fixed}"

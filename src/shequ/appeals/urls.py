@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shequ.appeals import views
+from shequ.appeals import views, views_followups
 
 app_name = "appeals"
 urlpatterns = [
@@ -12,6 +12,7 @@ urlpatterns = [
     path("nearby/", views.nearby, name="nearby"),
     path("places/", views.places, name="places"),
     path("mine/", views.mine, name="mine"),
+    path("followups/<int:followup_id>/", views_followups.followup, name="followup"),
     path("<int:appeal_id>/", views.detail, name="detail"),
     path("<int:appeal_id>/rate/", views.rate, name="rate"),
     path("<int:appeal_id>/follow/", views.follow, name="follow"),

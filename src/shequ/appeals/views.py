@@ -17,6 +17,7 @@ from shequ.appeals import selectors
 from shequ.appeals.exports import XLSX, bulletin_xlsx
 from shequ.appeals.forms import IntakeForm, PeriodForm, RateForm
 from shequ.appeals.models import Appeal, AppealPhoto, Satisfaction
+from shequ.appeals.selectors import clusters as cluster_selectors
 from shequ.appeals.selectors import rates as rate_selectors
 from shequ.appeals.services.handling import appeal_rate
 from shequ.appeals.services.intake import appeal_follow, appeal_submit, similar_check
@@ -169,6 +170,8 @@ def _detail(
             "appeal": appeal,
             "events": selectors.timeline(appeal=appeal),
             "outcomes": selectors.outcomes_of(appeal),
+            "cluster": cluster_selectors.cluster_summary(appeal.cluster_id),
+            "cluster_outcomes": cluster_selectors.cluster_outcomes(appeal.cluster_id),
             "problem_photos": [p for p in photos if p.kind == AppealPhoto.Kind.PROBLEM],
             "fix_photos": [p for p in photos if p.kind == AppealPhoto.Kind.FIX],
             "is_reporter": is_reporter,
@@ -293,6 +296,10 @@ def rates(request: HttpRequest) -> HttpResponse:
             "previous": previous,
             "following": following,
             "rank_minimum": rate_selectors.RANK_MINIMUM,
+            "recurrence_units": cluster_selectors.unit_recurrence(since=since, until=until),
+            "recurrence_districts": cluster_selectors.district_recurrence(since=since, until=until),
+            "cluster_days": cluster_selectors.CLUSTER_DAYS,
+            "cluster_metres": cluster_selectors.CLUSTER_METRES,
             "query": request.GET.urlencode(),
         },
     )

@@ -25,6 +25,9 @@ from shequ.notices.services import plain_text
 from shequ.people.models import User
 from shequ.places.models import Division
 
+# The follow-up questionnaire is asked at most this many days after the rating.
+FOLLOWUP_DAYS_MAX = 365
+
 
 def _require_editor(actor: User) -> None:
     if not may_edit_catalogue(actor):
@@ -157,9 +160,20 @@ def category_save(
         "service_code",
         "position",
         "is_active",
+        "followup",
     ):
         if field in data:
             setattr(category, field, data[field])
+    if data.get("followup_days") not in (None, ""):
+        days = data["followup_days"]
+        if not isinstance(days, int) or not 1 <= days <= FOLLOWUP_DAYS_MAX:
+            raise DomainError(
+                "bad_followup_days",
+                _("Ask between 1 and %(n)s days after the rating."),
+                field="followup_days",
+                n=FOLLOWUP_DAYS_MAX,
+            )
+        category.followup_days = days
     if category.out_of_scope and not category.redirect_text:
         raise DomainError(
             "redirect_required",

@@ -30,6 +30,7 @@ from shequ.appeals.permissions import (
 )
 from shequ.appeals.routing import route
 from shequ.appeals.selectors import Similar, similar_open
+from shequ.appeals.services.clusters import cluster_on_intake
 from shequ.core.digits import digits_or_none
 from shequ.core.errors import DomainError, NotFound, PermissionDenied
 from shequ.core.pii import PIIKind, PIIValue
@@ -262,6 +263,7 @@ def appeal_submit(
     decision = route(category, community)
     dispatch_to(appeal, decision.unit, decision.reason, None)
     appeal.save(update_fields=["unit", "routing_reason", "status"])
+    cluster_on_intake(appeal=appeal, actor=actor, ip=ip)
     audit_record(
         actor=actor,
         verb="appeal.submit",
