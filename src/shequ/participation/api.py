@@ -176,6 +176,48 @@ def list_proposals(request: HttpRequest, code: str) -> object:
     return selectors.proposal_list_public(community_code=code)
 
 
+class FoundProposalOut(ProposalOut):
+    comments_count: int
+
+
+class ProposalsFoundOut(Schema):
+    count: int
+    capped: bool
+    page: int
+    pages: int
+    items: list[FoundProposalOut]
+
+
+@router.get("/proposals", response=ProposalsFoundOut)
+def find_proposals(
+    request: HttpRequest,
+    q: str = "",
+    status: str = "",
+    category: str = "",
+    area: str = "",
+    sort: str = "supports",
+    page: int = 1,
+) -> dict[str, object]:
+    """Find proposals as on the "find proposals" page (public: hidden and merged ones never):
+    ``q`` words, each found through the Chinese (jieba) word index; ``status``, ``category``,
+    ``area`` (a community, street or district code), ``sort`` ``supports`` / ``newest`` /
+    ``discussed``; 20 a page. ``count`` stops at 1,000 (``capped`` when more match)."""
+    found = selectors.proposal_search(
+        selectors.ProposalQuery(
+            text=q.strip()[:50], status=status, category=category, area=area.strip(), sort=sort
+        )
+    )
+    shown = selectors.proposal_page(found, str(page))
+    paginator = cast(selectors.CappedPaginator, shown.paginator)
+    return {
+        "count": paginator.count,
+        "capped": paginator.capped,
+        "page": shown.number,
+        "pages": paginator.num_pages,
+        "items": list(shown.object_list),
+    }
+
+
 @router.post("/proposals", response={201: ProposalOut}, auth=API_AUTH)
 def create_proposal(request: HttpRequest, payload: ProposalIn) -> Status[Proposal]:
     proposal = proposals.proposal_create(

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shequ.core.errors import NotFound
 from shequ.core.scopes import Role, within
-from shequ.participation import comment_reads
+from shequ.participation import comment_reads, search
 from shequ.participation.models import (
     AgendaItem,
     Comment,
@@ -508,11 +508,17 @@ class ProposalQuery:
 
 
 def proposal_search(query: ProposalQuery) -> QuerySet[Proposal]:
-    """Visible proposals matching the words, state, category and area (a community, street
-    or district code), most supported, newest or most discussed first."""
-    queryset = Proposal.objects.filter(status__in=PUBLIC_STATUSES).select_related("community")
-    for word in query.text.split()[:5]:
-        queryset = queryset.filter(Q(title__icontains=word) | Q(description__icontains=word))
+    """Proposals anyone may see (hidden and merged ones never) matching the words (every
+    word, through the jieba index: ``participation.search``), state, category and area (a
+    community, street or district code), most supported, newest or most discussed first."""
+    queryset = (
+        Proposal.objects.filter(status__in=PUBLIC_STATUSES)
+        .select_related("community")
+        .defer("search_tokens")
+    )
+    words = search.word_filter(query.text)
+    if words is not None:
+        queryset = queryset.filter(words)
     if query.status in Proposal.Status.values:
         queryset = queryset.filter(status=query.status)
     if query.category in Proposal.Category.values:
