@@ -351,24 +351,57 @@ def export_proposals(
     return response
 
 
+class PublishedRoundOut(Schema):
+    id: int
+    title: str
+    community_code: str
+    community: str
+    budget: Decimal
+    voting_until: datetime | None
+    pabulib_url: str
+    results_csv_url: str
+
+    @staticmethod
+    def resolve_community_code(obj: Round) -> str:
+        return obj.community_id
+
+    @staticmethod
+    def resolve_community(obj: Round) -> str:
+        return obj.community.name
+
+    @staticmethod
+    def resolve_pabulib_url(obj: Round) -> str:
+        return f"/api/v1/participation/rounds/{obj.pk}/pabulib"
+
+    @staticmethod
+    def resolve_results_csv_url(obj: Round) -> str:
+        return f"/api/v1/participation/rounds/{obj.pk}/results.csv"
+
+
+@router.get("/open-data/rounds", response=list[PublishedRoundOut])
+@paginate
+def list_published_rounds(request: HttpRequest) -> object:
+    """Open data: every budgeting round whose results are out, with its downloads (public)."""
+    return selectors.rounds_published(limit=10_000)
+
+
 @router.get("/rounds/{round_id}/pabulib")
 def export_round(request: HttpRequest, round_id: int) -> HttpResponse:
-    """Anonymised ballots in the Pabulib format, once the results are out."""
-    budget_round = selectors.round_get(round_id)
-    if budget_round.phase not in (Round.Phase.RESULTS, Round.Phase.IMPLEMENTATION):
-        return HttpResponse(status=404)
-    response = HttpResponse(pabulib.round_export(budget_round), content_type="text/plain")
+    """Open data: the round in the Pabulib format (``.pb``: META, PROJECTS, VOTES; anonymised
+    ballots), once its results are published; 404 for no such round, 409 before."""
+    budget_round = selectors.round_published(round_id)
+    response = HttpResponse(
+        pabulib.round_export(budget_round), content_type="text/plain; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="round-{round_id}.pb"'
     return response
 
 
 @router.get("/rounds/{round_id}/results.csv")
 def export_round_results(request: HttpRequest, round_id: int) -> HttpResponse:
-    """The round's projects with costs, votes and whether each counting method selected
-    them (CSV, counts only), once the results are out."""
-    budget_round = selectors.round_get(round_id)
-    if budget_round.phase not in (Round.Phase.RESULTS, Round.Phase.IMPLEMENTATION):
-        return HttpResponse(status=404)
+    """Open data: the round's projects with costs, votes and whether each counting method
+    selected them (CSV, counts only), once its results are published; 404 / 409 as above."""
+    budget_round = selectors.round_published(round_id)
     response = HttpResponse(
         open_data.round_results_csv(budget_round), content_type="text/csv; charset=utf-8"
     )
