@@ -267,7 +267,7 @@ def search_bench(place: Any, proposals_n: int, repeat: int) -> None:
         bench(f"search_{name}_p95", p95(samples) * 1000, "ms")
         worst = max(worst, p95(samples))
         if "q" in params:
-            peer = timed(baseline(params), max(3, repeat // 3))
+            peer = timed(baseline(params), max(2, repeat // 5))
             bench(f"search_{name}_icontains_baseline_p95", p95(peer) * 1000, "ms")
             words = selectors.ProposalQuery(text=params["q"])
             bench(f"search_{name}_matches", selectors.proposal_search(words).count(), "proposals")
