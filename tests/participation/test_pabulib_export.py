@@ -75,7 +75,8 @@ def test_a_published_round_exports_to_pabulib_that_recounts_to_our_winners(
 
     assert meta["country"] == "China"
     assert meta["unit"] == budget_round.community.name
-    assert meta["instance"] == str(budget_round.pk)
+    assert meta["instance"] == str(budget_round.fund_year)
+    assert meta["description"] == "2026年微更新"
     assert meta["vote_type"] == "approval"
     assert meta["rule"] == "equalshares"
     assert meta["num_projects"] == "3"

@@ -3,11 +3,13 @@
 The file has three sections, each a header line and then rows separated by semicolons
 (written with the ``csv`` module, so a name with a ``;`` or a quote in it is quoted):
 
-- ``META`` (``key;value``): description, country, unit (the community), instance (the
-  round), num_projects, num_votes, budget, vote_type ``approval``, rule (``greedy`` or
-  ``equalshares``), the voting dates, max_length (at most k choices; the number of projects
-  when the ballot is limited by the budget, then also max_sum_cost) and a comment saying how
-  the equal shares were completed and that a project nobody voted for is never funded.
+- ``META`` (``key;value``): description (the round's title), country, unit (the
+  community), instance (the year, as Pabulib's instances are; the round's id is in the file
+  name ``round-<id>.pb``), num_projects, num_votes, budget, vote_type ``approval``,
+  rule (``greedy`` or ``equalshares``), the voting dates, max_length (at most k choices;
+  the number of projects when the ballot is limited by the budget, then also max_sum_cost)
+  and a comment saying how the equal shares were completed and that a project nobody voted
+  for is never funded.
 - ``PROJECTS`` (``project_id;cost;votes;name;selected``): every project on the ballot, its
   cost in whole yuan, its votes, its name and 1 when the round's own counting method
   selected it.
@@ -43,7 +45,7 @@ def _meta(budget_round: Round, costs: dict[int, int], voters: int, budget: int) 
         ["description", _one_line(budget_round.title)],
         ["country", "China"],
         ["unit", _one_line(budget_round.community.name)],
-        ["instance", str(budget_round.pk)],
+        ["instance", str(budget_round.fund_year)],
         ["num_projects", str(len(costs))],
         ["num_votes", str(voters)],
         ["budget", str(budget)],
