@@ -9,18 +9,23 @@
 2. Finding proposals over 100,000 proposals (rows made inside PostgreSQL with
    generate_series, spread over every community of the city): p95 of what the find page does
    for each search, filter and sort (``selectors.proposal_search`` and its 20-row page with
-   the count the page shows), and of the whole page through the view.
+   the count the page shows), and of the whole page through the view. Words go through the
+   jieba index (``participation.search``); each word search is also timed the old way, each
+   word ``icontains`` on title and description, as its peer (``…_icontains_baseline_p95``),
+   with the matches of both.
 3. Voting opens for 50,000 eligible residents: ``round_advance`` writes one in-app message
    per resident straight into their inboxes inside that request (``message_send_many``, one
    bulk insert); nothing is queued and no worker delivers them afterwards. The BENCH names
    say so: ``voting_opened_inbox_write_in_request_seconds``.
 
 Needs PostgreSQL: set DATABASE_URL=postgres://...; a throw-away test database is created
-(``test_<name>``, tables made from the models without running the migrations) and dropped
+(``test_<name>``, tables made from the models without running the migrations, plus the
+proposals' word index of migration 0013) and dropped
 afterwards. Prints ``BENCH <metric> <value> <unit>`` lines.
 """
 
 import argparse
+import importlib
 import os
 import statistics
 import sys
@@ -124,19 +129,28 @@ def discussion_bench(place: Any, repeat: int) -> None:
 
 # ---------------------------------------------------------------- 2. finding proposals
 
+PLACES = ["小区", "东门", "河边", "菜市场", "广场", "老院子", "学校门口", "巷子"]
+SUBJECTS = ["加装路灯", "修缮步道", "增设座椅", "垃圾分类亭", "非机动车棚", "加装电梯",
+            "绿化改造", "儿童游乐场", "老年食堂", "充电桩", "休闲长廊", "无障碍坡道"]  # fmt: skip
+ISSUES = ["晚上太黑", "下雨积水", "没有地方休息", "车辆乱停", "老人上下楼困难",
+          "孩子没处玩", "垃圾满溢", "充电不安全"]  # fmt: skip
+MIDDLE = "，希望社区尽快协调解决，大家一起出主意，费用由社区基金和居民自筹。"
+CONCERN = "附近住户都很关心这件事。"
+
+# Rows made inside PostgreSQL; their jieba words (``search_tokens``) too: jieba cuts text
+# between non-Chinese characters separately, so the words of "<place><subject> <g> <text>"
+# are the words of the place+subject (8 × 12 texts), g, and the text's (8 × 6), cut here
+# once in Python with the real ``proposal_tokens`` and picked per row by index.
 PROPOSALS_SQL = """
 INSERT INTO participation_proposal
   (community_id, author_id, title, description, category, photo, lon, lat, estimated_cost,
-   status, supports, moderation_reason, answer_state, comments_count, created_at, updated_at)
+   status, supports, moderation_reason, answer_state, comments_count, created_at, updated_at,
+   search_tokens)
 SELECT c.codes[1 + (g::bigint * 31) %% cardinality(c.codes)], %(author)s,
-       (ARRAY['小区','东门','河边','菜市场','广场','老院子','学校门口','巷子'])[1 + g %% 8]
-         || (ARRAY['加装路灯','修缮步道','增设座椅','垃圾分类亭','非机动车棚','加装电梯',
-                   '绿化改造','儿童游乐场','老年食堂','充电桩','休闲长廊','无障碍坡道'])
-            [1 + (g / 8) %% 12] || ' ' || g,
-       '居民反映' || (ARRAY['晚上太黑','下雨积水','没有地方休息','车辆乱停','老人上下楼困难',
-                          '孩子没处玩','垃圾满溢','充电不安全'])[1 + g %% 8]
-         || '，希望社区尽快协调解决，大家一起出主意，费用由社区基金和居民自筹。'
-         || repeat('附近住户都很关心这件事。', 1 + g %% 6),
+       (%(places)s::text[])[1 + g %% 8] || (%(subjects)s::text[])[1 + (g / 8) %% 12]
+         || ' ' || g,
+       '居民反映' || (%(issues)s::text[])[1 + g %% 8] || %(middle)s
+         || repeat(%(concern)s, 1 + g %% 6),
        (ARRAY['environment','facilities','safety','culture','services','other'])[1 + g %% 6],
        '',
        CASE WHEN g %% 3 = 0 THEN 104.0 + (g %% 1000) / 1000.0 END,
@@ -147,18 +161,47 @@ SELECT c.codes[1 + (g::bigint * 31) %% cardinality(c.codes)], %(author)s,
             ELSE 'merged' END,
        (g::bigint * 7919 %% 200)::int, '', '', (g::bigint * 104729 %% 60)::int,
        now() - ((g::bigint * 37) %% 730) * interval '1 day' - (g %% 1440) * interval '1 minute',
-       now()
+       now(),
+       (%(title_words)s::text[])[1 + (g %% 8) * 12 + (g / 8) %% 12] || ' ' || g || ' '
+         || (%(text_words)s::text[])[1 + (g %% 8) * 6 + g %% 6]
 FROM generate_series(1, %(n)s) AS g
 CROSS JOIN (SELECT array_agg(code ORDER BY code) AS codes
             FROM places_division WHERE level = 'community') AS c
 """
 
 
+def word_index() -> list[str]:
+    """Migration 0013's PostgreSQL statements: the generated tsvector column, its GIN index."""
+    module = importlib.import_module("shequ.participation.migrations.0013_proposal_search_index")
+    return list(module.POSTGRES_UP)
+
+
 def seed_proposals(author_id: int, n: int) -> None:
     from django.db import connection
 
+    from shequ.participation.search import proposal_tokens
+
+    title_words = [proposal_tokens(p + s, "") for p in PLACES for s in SUBJECTS]
+    text_words = [
+        proposal_tokens("", "居民反映" + issue + MIDDLE + CONCERN * (1 + k))
+        for issue in ISSUES
+        for k in range(6)
+    ]
+    params = {
+        "author": author_id,
+        "n": n,
+        "places": PLACES,
+        "subjects": SUBJECTS,
+        "issues": ISSUES,
+        "middle": MIDDLE,
+        "concern": CONCERN,
+        "title_words": title_words,
+        "text_words": text_words,
+    }
     with connection.cursor() as cursor:
-        cursor.execute(PROPOSALS_SQL, {"author": author_id, "n": n})
+        cursor.execute(PROPOSALS_SQL, params)
+        for sql in word_index()[1:]:
+            cursor.execute(sql)
         cursor.execute("ANALYZE participation_proposal")
 
 
@@ -167,6 +210,7 @@ SEARCHES: list[tuple[str, dict[str, str]]] = [
     ("all_newest", {"sort": "newest"}),
     ("all_most_discussed", {"sort": "discussed"}),
     ("word", {"q": "路灯"}),
+    ("word_elevator", {"q": "电梯"}),
     ("two_words", {"q": "东门 路灯"}),
     ("word_not_found", {"q": "火箭发射"}),
     ("status_on_agenda", {"status": "on_agenda"}),
@@ -179,6 +223,7 @@ SEARCHES: list[tuple[str, dict[str, str]]] = [
 
 
 def search_bench(place: Any, proposals_n: int, repeat: int) -> None:
+    from django.db.models import Q
     from django.test import Client
 
     from shequ.participation import selectors
@@ -200,12 +245,32 @@ def search_bench(place: Any, proposals_n: int, repeat: int) -> None:
 
         return run
 
+    def baseline(params: dict[str, str]) -> Callable[[], Any]:
+        # The peer: the same filters and order with the words as before this index, each
+        # word ``icontains`` on title or description (UPPER(...) LIKE '%...%').
+        query = selectors.ProposalQuery(**{k: v for k, v in params.items() if k != "q"})
+
+        def run() -> int:
+            found = selectors.proposal_search(query)
+            for word in params["q"].split()[:5]:
+                found = found.filter(Q(title__icontains=word) | Q(description__icontains=word))
+            page = selectors.proposal_page(found, "1")
+            list(page.object_list)
+            return page.paginator.count
+
+        return run
+
     client = Client()
     worst = 0.0
     for name, params in SEARCHES:
         samples = timed(find(params), repeat)
         bench(f"search_{name}_p95", p95(samples) * 1000, "ms")
         worst = max(worst, p95(samples))
+        if "q" in params:
+            peer = timed(baseline(params), max(2, repeat // 5))
+            bench(f"search_{name}_icontains_baseline_p95", p95(peer) * 1000, "ms")
+            words = selectors.ProposalQuery(text=params["q"])
+            bench(f"search_{name}_matches", selectors.proposal_search(words).count(), "proposals")
     bench("search_worst_p95", worst * 1000, "ms")
     page_samples: list[float] = []
 
@@ -303,11 +368,15 @@ def main() -> None:
     if connection.vendor != "postgresql":
         print("deliberation bench skipped: set DATABASE_URL to PostgreSQL", flush=True)
         return
-    # Tables straight from the models, not by running every migration (46 s here): the
-    # tables measured have no objects that only a migration's SQL makes.
+    # Tables straight from the models, not by running every migration (46 s here); the
+    # proposals' word index (migration 0013's SQL) is added below.
     connection.settings_dict["TEST"]["MIGRATE"] = False
     old = setup_databases(verbosity=0, interactive=False)
     try:
+        # The one object only a migration makes that is measured: the proposals' word index.
+        # Its generated column now; its GIN index once the 100,000 rows are in (faster).
+        with connection.cursor() as cursor:
+            cursor.execute(word_index()[0])
         from tests.participation.conftest import make_place
 
         from shequ.places.services import divisions_load

@@ -63,7 +63,7 @@ def test_ballot_over_the_api_and_pabulib_export(place: Place, client: Client) ->
     assert response.json()["code"] == "ballot_over_budget"
     response = client.put(url, json.dumps({"approvals": [a.pk]}), content_type="application/json")
     assert response.json() == {"approvals": [a.pk]}
-    assert client.get(f"{BASE}/rounds/{budget_round.pk}/pabulib").status_code == 404
+    assert client.get(f"{BASE}/rounds/{budget_round.pk}/pabulib").status_code == 409
     rounds.round_advance(actor=place.worker, round_id=budget_round.pk)
     detail = client.get(f"{BASE}/rounds/{budget_round.pk}").json()
     assert {r["method"] for r in detail["results"]} == {"greedy", "equal_shares"}

@@ -95,7 +95,7 @@ def test_results_csv_and_pabulib_from_the_results_page(place: Place, client: Cli
         )
     csv_url = f"{BASE}/rounds/{budget_round.pk}/results.csv"
     # Not before the results are out, and the page has no links yet.
-    assert client.get(csv_url).status_code == 404
+    assert client.get(csv_url).status_code == 409  # results_not_published
     page = client.get(f"/participation/rounds/{budget_round.pk}/").content.decode()
     assert 'data-testid="results-csv"' not in page
     rounds.round_advance(actor=place.worker, round_id=budget_round.pk)

@@ -176,6 +176,48 @@ def list_proposals(request: HttpRequest, code: str) -> object:
     return selectors.proposal_list_public(community_code=code)
 
 
+class FoundProposalOut(ProposalOut):
+    comments_count: int
+
+
+class ProposalsFoundOut(Schema):
+    count: int
+    capped: bool
+    page: int
+    pages: int
+    items: list[FoundProposalOut]
+
+
+@router.get("/proposals", response=ProposalsFoundOut)
+def find_proposals(
+    request: HttpRequest,
+    q: str = "",
+    status: str = "",
+    category: str = "",
+    area: str = "",
+    sort: str = "supports",
+    page: int = 1,
+) -> dict[str, object]:
+    """Find proposals as on the "find proposals" page (public: hidden and merged ones never):
+    ``q`` words, each found through the Chinese (jieba) word index; ``status``, ``category``,
+    ``area`` (a community, street or district code), ``sort`` ``supports`` / ``newest`` /
+    ``discussed``; 20 a page. ``count`` stops at 1,000 (``capped`` when more match)."""
+    found = selectors.proposal_search(
+        selectors.ProposalQuery(
+            text=q.strip()[:50], status=status, category=category, area=area.strip(), sort=sort
+        )
+    )
+    shown = selectors.proposal_page(found, str(page))
+    paginator = cast(selectors.CappedPaginator, shown.paginator)
+    return {
+        "count": paginator.count,
+        "capped": paginator.capped,
+        "page": shown.number,
+        "pages": paginator.num_pages,
+        "items": list(shown.object_list),
+    }
+
+
 @router.post("/proposals", response={201: ProposalOut}, auth=API_AUTH)
 def create_proposal(request: HttpRequest, payload: ProposalIn) -> Status[Proposal]:
     proposal = proposals.proposal_create(
@@ -309,24 +351,57 @@ def export_proposals(
     return response
 
 
+class PublishedRoundOut(Schema):
+    id: int
+    title: str
+    community_code: str
+    community: str
+    budget: Decimal
+    voting_until: datetime | None
+    pabulib_url: str
+    results_csv_url: str
+
+    @staticmethod
+    def resolve_community_code(obj: Round) -> str:
+        return obj.community_id
+
+    @staticmethod
+    def resolve_community(obj: Round) -> str:
+        return obj.community.name
+
+    @staticmethod
+    def resolve_pabulib_url(obj: Round) -> str:
+        return f"/api/v1/participation/rounds/{obj.pk}/pabulib"
+
+    @staticmethod
+    def resolve_results_csv_url(obj: Round) -> str:
+        return f"/api/v1/participation/rounds/{obj.pk}/results.csv"
+
+
+@router.get("/open-data/rounds", response=list[PublishedRoundOut])
+@paginate
+def list_published_rounds(request: HttpRequest) -> object:
+    """Open data: every budgeting round whose results are out, with its downloads (public)."""
+    return selectors.rounds_published(limit=10_000)
+
+
 @router.get("/rounds/{round_id}/pabulib")
 def export_round(request: HttpRequest, round_id: int) -> HttpResponse:
-    """Anonymised ballots in the Pabulib format, once the results are out."""
-    budget_round = selectors.round_get(round_id)
-    if budget_round.phase not in (Round.Phase.RESULTS, Round.Phase.IMPLEMENTATION):
-        return HttpResponse(status=404)
-    response = HttpResponse(pabulib.round_export(budget_round), content_type="text/plain")
+    """Open data: the round in the Pabulib format (``.pb``: META, PROJECTS, VOTES; anonymised
+    ballots), once its results are published; 404 for no such round, 409 before."""
+    budget_round = selectors.round_published(round_id)
+    response = HttpResponse(
+        pabulib.round_export(budget_round), content_type="text/plain; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="round-{round_id}.pb"'
     return response
 
 
 @router.get("/rounds/{round_id}/results.csv")
 def export_round_results(request: HttpRequest, round_id: int) -> HttpResponse:
-    """The round's projects with costs, votes and whether each counting method selected
-    them (CSV, counts only), once the results are out."""
-    budget_round = selectors.round_get(round_id)
-    if budget_round.phase not in (Round.Phase.RESULTS, Round.Phase.IMPLEMENTATION):
-        return HttpResponse(status=404)
+    """Open data: the round's projects with costs, votes and whether each counting method
+    selected them (CSV, counts only), once its results are published; 404 / 409 as above."""
+    budget_round = selectors.round_published(round_id)
     response = HttpResponse(
         open_data.round_results_csv(budget_round), content_type="text/csv; charset=utf-8"
     )

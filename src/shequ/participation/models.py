@@ -67,6 +67,9 @@ class Proposal(models.Model):
     # The state of the latest official answer (empty: not answered yet).
     answer_state = models.CharField(_("official answer"), max_length=12, blank=True)
     comments_count = models.PositiveIntegerField(_("comments"), default=0)
+    # jieba words of the title and description (``participation.search``); the database keeps
+    # the full-text index over them (migration 0013: FTS5 on SQLite, tsvector + GIN on PG).
+    search_tokens = models.TextField(default="", editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -14,9 +14,9 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from shequ.core.errors import NotFound
+from shequ.core.errors import DomainError, NotFound
 from shequ.core.scopes import Role, within
-from shequ.participation import comment_reads
+from shequ.participation import comment_reads, search
 from shequ.participation.models import (
     AgendaItem,
     Comment,
@@ -109,6 +109,39 @@ def round_get(round_id: int, *, user: Any = None, staff: bool = False) -> Round:
     if budget_round is None:
         raise NotFound("round_not_found", _("No such budgeting round."))
     return budget_round
+
+
+PUBLISHED_PHASES = (Round.Phase.RESULTS, Round.Phase.IMPLEMENTATION)
+
+
+class ResultsNotPublished(DomainError):
+    """The round exists but its results are not out yet: nothing to export (409)."""
+
+    status = 409
+
+
+def round_published(round_id: int) -> Round:
+    """A round whose results are published, for its open data (Pabulib, results CSV).
+
+    Raises: NotFound (no such round, or still being prepared); ResultsNotPublished
+    ``results_not_published`` while it collects, reviews or votes."""
+    budget_round = round_get(round_id)
+    if budget_round.phase not in PUBLISHED_PHASES:
+        raise ResultsNotPublished(
+            "results_not_published",
+            _("The results of this budgeting round are not published yet: its open data comes "
+              "once they are."),
+        )  # fmt: skip
+    return budget_round
+
+
+def rounds_published(*, limit: int = 200) -> QuerySet[Round]:
+    """Rounds whose results are out, most recently closed first, for the open-data page."""
+    return (
+        Round.objects.filter(phase__in=PUBLISHED_PHASES)
+        .select_related("community")
+        .order_by("-voting_until", "-id")[:limit]
+    )
 
 
 # ---------------------------------------------------------------- the council register
@@ -508,11 +541,17 @@ class ProposalQuery:
 
 
 def proposal_search(query: ProposalQuery) -> QuerySet[Proposal]:
-    """Visible proposals matching the words, state, category and area (a community, street
-    or district code), most supported, newest or most discussed first."""
-    queryset = Proposal.objects.filter(status__in=PUBLIC_STATUSES).select_related("community")
-    for word in query.text.split()[:5]:
-        queryset = queryset.filter(Q(title__icontains=word) | Q(description__icontains=word))
+    """Proposals anyone may see (hidden and merged ones never) matching the words (every
+    word, through the jieba index: ``participation.search``), state, category and area (a
+    community, street or district code), most supported, newest or most discussed first."""
+    queryset = (
+        Proposal.objects.filter(status__in=PUBLIC_STATUSES)
+        .select_related("community")
+        .defer("search_tokens")
+    )
+    words = search.word_filter(query.text)
+    if words is not None:
+        queryset = queryset.filter(words)
     if query.status in Proposal.Status.values:
         queryset = queryset.filter(status=query.status)
     if query.category in Proposal.Category.values:

@@ -17,6 +17,7 @@ from shequ.catalogue.models import Topic
 from shequ.catalogue.selectors import fragment_context, topics_of_kind
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.scopes import CITY_CODE
+from shequ.participation import selectors as participation_selectors
 from shequ.people.permissions import areas_of
 from shequ.portal import exports, registry, selectors, services
 from shequ.portal import home as home_selectors
@@ -110,7 +111,12 @@ def dashboard(request: HttpRequest, code: str = CITY_CODE) -> HttpResponse:
 
 
 def catalogue(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/open_data.html", {"entries": selectors.open_data_catalogue()})
+    context = {
+        "entries": selectors.open_data_catalogue(),
+        # Residents' decisions: every budgeting round whose results are out (Pabulib, CSV).
+        "rounds": list(participation_selectors.rounds_published(limit=100)),
+    }
+    return render(request, "portal/open_data.html", context)
 
 
 def catalogue_jsonld(request: HttpRequest) -> HttpResponse:

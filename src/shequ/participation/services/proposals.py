@@ -17,6 +17,7 @@ from shequ.core.services import audit_record
 from shequ.core.uploads import accept_upload
 from shequ.notices.services import plain_text
 from shequ.participation.models import Follow, Proposal, ProposalPhoto, Support
+from shequ.participation.search import proposal_tokens
 from shequ.participation.services._common import (
     money_or_none,
     notify_followers,
@@ -123,6 +124,7 @@ def proposal_create(
         lon=lon_value,
         lat=lat_value,
         photo=photo or "",
+        search_tokens=proposal_tokens(title, description),
     )
     Follow.objects.create(proposal=proposal, user=actor)
     _store_photos(proposal, checked)
