@@ -10,5 +10,7 @@ class AppealsConfig(AppConfig):
     def ready(self) -> None:
         from shequ.appeals import permissions  # noqa: F401 - registers the rules
         from shequ.appeals.search_kinds import register
+        from shequ.appeals.tasks import register_periodic
 
         register()
+        register_periodic()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shequ.appeals import console
+from shequ.appeals import console, console_handling
 
 app_name = "appeals_console"
 urlpatterns = [
@@ -18,6 +18,13 @@ urlpatterns = [
         name="extension_decide",
     ),
     path("units/", console.units, name="units"),
+    path("overdue/", console_handling.overdue, name="overdue"),
+    path("templates/", console_handling.templates, name="templates"),
+    path(
+        "templates/<int:template_id>/delete/",
+        console_handling.template_delete,
+        name="template_delete",
+    ),
     path("open311-keys/", console.open311_keys, name="open311_keys"),
     path(
         "open311-keys/<int:key_id>/revoke/",
