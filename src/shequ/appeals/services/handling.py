@@ -268,7 +268,7 @@ def appeal_close(
         raise DomainError("not_signed", _("Sign for the request before reporting it handled."))
     if template_id not in (None, ""):
         template = ReplyTemplate.objects.filter(
-            pk=digits_or_none(str(template_id)) or 0, unit_id=appeal.unit_id
+            pk=digits_or_none(str(template_id)) or 0, unit=appeal.unit
         ).first()
         if template is None:
             raise DomainError(
