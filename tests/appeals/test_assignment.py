@@ -6,7 +6,7 @@ import time_machine
 from django.test import Client
 
 from shequ.appeals.models import Appeal, AppealEvent, Unit
-from shequ.appeals.services.assignment import appeal_assign
+from shequ.appeals.services.assignment import appeal_assign, unit_head_set
 from shequ.appeals.services.handling import appeal_return, appeal_sign
 from shequ.core.errors import DomainError, NotFound, PermissionDenied
 from shequ.core.models import AuditEvent
@@ -153,3 +153,34 @@ def test_api_officers_assign_and_assigned(
     listed = mine.get("/api/v1/appeals/assigned").json()
     assert [(a["number"], a["assigned_to_me"]) for a in listed["items"]] == [(appeal.number, True)]
     assert client.get("/api/v1/appeals/assigned").json()["items"] == []
+
+
+def test_the_committee_names_a_head_from_the_members(
+    client: Client, worker: User, officer: User, street: User, dispatcher: User
+) -> None:
+    unit = Unit.objects.get(name="倪家桥社区居委会")
+    with pytest.raises(PermissionDenied):
+        unit_head_set(actor=worker, unit_id=unit.pk, head_id=officer.pk)
+    with pytest.raises(DomainError) as caught:
+        unit_head_set(actor=dispatcher, unit_id=unit.pk, head_id=street.pk)
+    assert "只能从列表中选择倪家桥社区居委会的工作人员" in str(caught.value)
+    assert Unit.objects.get(pk=unit.pk).head is None
+    assert not AuditEvent.objects.filter(verb="appeal.unit_head").exists()
+    client.force_login(dispatcher)
+    page = client.get(f"/console/appeals/units/{unit.pk}/head/")
+    assert "王*明（njq_officer）</option>" in page.text
+    bad = client.post(f"/console/appeals/units/{unit.pk}/head/", {"head": street.pk})
+    assert bad.status_code == 400
+    done = client.post(f"/console/appeals/units/{unit.pk}/head/", {"head": officer.pk})
+    assert done.status_code == 302
+    assert Unit.objects.get(pk=unit.pk).head == officer
+    units = client.get("/console/appeals/units/")
+    assert "王*明（njq_officer）" in units.text
+    cleared = client.post(
+        f"/api/v1/appeals/units/{unit.pk}/head", {"head_id": None}, content_type="application/json"
+    )
+    assert cleared.status_code == 200, cleared.content
+    assert cleared.json()["head"] is None
+    worker_client = Client()
+    worker_client.force_login(worker)
+    assert worker_client.get(f"/console/appeals/units/{unit.pk}/head/").status_code == 403

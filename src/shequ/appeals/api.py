@@ -18,11 +18,12 @@ from shequ.appeals.models import (
     AppealOutcome,
     Category,
     ReplyTemplate,
+    Unit,
 )
 from shequ.appeals.selectors import rates as rate_selectors
 from shequ.appeals.selectors.rates import UnitRates
 from shequ.appeals.services.arbitration import appeal_refer, appeal_rule
-from shequ.appeals.services.assignment import appeal_assign, may_assign
+from shequ.appeals.services.assignment import appeal_assign, may_assign, unit_head_set
 from shequ.appeals.services.extensions import extension_ask, extension_decide
 from shequ.appeals.services.intake import appeal_follow, appeal_submit, similar_check
 from shequ.appeals.services.outcomes import appeals_link
@@ -369,6 +370,31 @@ class UnitOut(Schema):
 def units(request: HttpRequest) -> object:
     """Active responsible units, for dispatching and ruling (``unit_id``)."""
     return list(selectors.unit_list())
+
+
+class UnitHeadIn(Schema):
+    head_id: int | None = None
+
+
+class UnitHeadOut(Schema):
+    id: int
+    name: str
+    head: str | None
+
+    @staticmethod
+    def resolve_head(obj: Unit) -> str | None:
+        return selectors.officer_label(obj.head) if obj.head else None
+
+
+@router.post("/units/{unit_id}/head", response=UnitHeadOut)
+def unit_head(request: HttpRequest, unit_id: int, payload: UnitHeadIn) -> Unit:
+    """The city committee names a unit's head (one of its members; ``null`` clears it)."""
+    return unit_head_set(
+        actor=cast(User, request.user),
+        unit_id=unit_id,
+        head_id=payload.head_id,
+        ip=client_ip(request),
+    )
 
 
 class ReplyTemplateIn(Schema):

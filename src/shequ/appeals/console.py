@@ -47,7 +47,7 @@ from shequ.appeals.permissions import (
     unit_ids_of,
 )
 from shequ.appeals.services.arbitration import REFERABLE, appeal_refer, appeal_rule
-from shequ.appeals.services.assignment import appeal_assign, may_assign, officer_label
+from shequ.appeals.services.assignment import appeal_assign, may_assign
 from shequ.appeals.services.catalogue import (
     RowIn,
     category_save,
@@ -155,7 +155,7 @@ def _detail(request: HttpRequest, appeal: Appeal, **forms: Any) -> HttpResponse:
                 initial={"officer": str(appeal.assignee_id or "")},
             ),
             "note_form": forms.get("note_form") or NoteForm(),
-            "assignee_label": officer_label(appeal.assignee) if appeal.assignee else "",
+            "assignee_label": selectors.officer_label(appeal.assignee) if appeal.assignee else "",
             "extensions": extensions,
             "may_extend": member and appeal.status in EXTENDABLE and not pending,
             "may_decide": pending is not None

@@ -1,5 +1,5 @@
 """Staff pages of handling inside and above a unit: the 超期督办 list (overdue requests
-escalated to the unit or the supervising desk) and a unit's reply templates."""
+escalated to the unit or the supervising desk), a unit's reply templates and its head."""
 
 from typing import cast
 
@@ -13,11 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shequ.appeals import selectors
-from shequ.appeals.forms import ReplyTemplateForm
+from shequ.appeals.forms import ReplyTemplateForm, UnitHeadForm
 from shequ.appeals.models import Unit
-from shequ.appeals.permissions import can_use_appeals_console, unit_ids_of
+from shequ.appeals.permissions import can_use_appeals_console, may_edit_catalogue, unit_ids_of
+from shequ.appeals.services.assignment import unit_head_set
 from shequ.appeals.services.replies import reply_template_add, reply_template_delete
-from shequ.core.errors import DomainError
+from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
 from shequ.core.services import client_ip
 from shequ.people.models import User
@@ -85,3 +86,38 @@ def template_delete(request: HttpRequest, template_id: int) -> HttpResponse:
     reply_template_delete(actor=user, template_id=template_id, ip=client_ip(request))
     messages.success(request, _("Reply template deleted."))
     return redirect("appeals_console:templates")
+
+
+@staff_required
+def unit_head(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """The committee names a unit's head from the unit's members (or clears it)."""
+    user = _console_user(request)
+    if not may_edit_catalogue(user):
+        raise DjangoPermissionDenied
+    unit = Unit.objects.filter(pk=unit_id, is_active=True).first()
+    if unit is None:
+        raise NotFound("unit_not_found", _("No such unit."))
+    members = selectors.member_choices(unit)
+    form = UnitHeadForm(
+        request.POST or None, members=members, initial={"head": str(unit.head_id or "")}
+    )
+    status = 200
+    if request.method == "POST":
+        try:
+            unit_head_set(
+                actor=user, unit_id=unit.pk, head_id=request.POST.get("head"), ip=client_ip(request)
+            )
+        except NotFound:
+            raise
+        except DomainError as error:
+            add_domain_error(form, error)
+            status = 400
+        else:
+            messages.success(request, _("Head of the unit saved."))
+            return redirect("appeals_console:units")
+    return render(
+        request,
+        "appeals/console/unit_head.html",
+        {"unit": unit, "form": form, "has_members": bool(members)},
+        status=status,
+    )

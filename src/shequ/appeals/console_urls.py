@@ -18,6 +18,7 @@ urlpatterns = [
         name="extension_decide",
     ),
     path("units/", console.units, name="units"),
+    path("units/<int:unit_id>/head/", console_handling.unit_head, name="unit_head"),
     path("overdue/", console_handling.overdue, name="overdue"),
     path("templates/", console_handling.templates, name="templates"),
     path(

@@ -115,6 +115,19 @@ class AssignForm(StyledForm):
         ]
 
 
+class UnitHeadForm(StyledForm):
+    head = forms.ChoiceField(label=_("Head of the unit"), choices=[], required=False)
+
+    def __init__(
+        self, *args: object, members: list[tuple[int, str]] | None = None, **kwargs: object
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["head"].choices = [  # type: ignore[attr-defined]
+            ("", _("— nobody —")),
+            *[(str(pk), label) for pk, label in members or []],
+        ]
+
+
 class NoteForm(StyledForm):
     text = forms.CharField(
         label=_("Internal note (staff only, never public)"),

@@ -42,6 +42,7 @@ AUDIT_VERB_LABELS: dict[str, Promise] = {
     "appeal.submit": _("Filed a request"),
     "appeal.template_add": _("Saved a reply template"),
     "appeal.template_delete": _("Deleted a reply template"),
+    "appeal.unit_head": _("Named the head of a responsible unit"),
     "appeal.unit_save": _("Added a responsible unit"),
     "civil.application_submit": _("Submitted an application to a call"),
     "civil.call_create": _("Issued a call for proposals"),

@@ -338,7 +338,7 @@ def appeal_get_for_staff(*, user: Any, appeal_id: int) -> Appeal:
 
 
 def unit_list() -> QuerySet[Unit]:
-    return Unit.objects.filter(is_active=True).select_related("department", "division")
+    return Unit.objects.filter(is_active=True).select_related("department", "division", "head")
 
 
 def routing_rows_live() -> QuerySet[RoutingRow]:
@@ -531,19 +531,27 @@ def origin_of(*, proposal_id: int | None = None, project_id: int | None = None) 
 
 def officer_choices(appeal: Appeal) -> list[tuple[int, str]]:
     """The officers of the request's unit, to assign it to: (user id, masked label)."""
-    from shequ.appeals.permissions import unit_member_ids
-    from shequ.core.pii import mask_name
-    from shequ.people.models import User
-
     if appeal.unit is None:
         return []
-    users = User.objects.filter(pk__in=unit_member_ids(appeal.unit)).order_by("username")
-    choices = []
-    for user in users:
-        name = user.get_full_name().strip()
-        label = f"{mask_name(name)}（{user.get_username()}）" if name else user.get_username()
-        choices.append((user.pk, label))
-    return choices
+    return member_choices(appeal.unit)
+
+
+def officer_label(user: Any) -> str:
+    """How an officer is shown in pickers and on staff pages: the masked real name and the
+    account name (``王*明（wxm）``)."""
+    from shequ.core.pii import mask_name
+
+    name = user.get_full_name().strip()
+    return f"{mask_name(name)}（{user.get_username()}）" if name else user.get_username()
+
+
+def member_choices(unit: Unit) -> list[tuple[int, str]]:
+    """The members of a unit: (user id, masked real name and account name)."""
+    from shequ.appeals.permissions import unit_member_ids
+    from shequ.people.models import User
+
+    users = User.objects.filter(pk__in=unit_member_ids(unit)).order_by("username")
+    return [(user.pk, officer_label(user)) for user in users]
 
 
 def reply_templates_for(*, user: Any, unit_id: int | None = None) -> QuerySet[ReplyTemplate]:

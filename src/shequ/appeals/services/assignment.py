@@ -1,29 +1,23 @@
 """指派: after the unit signs for a request, its head or whoever signed assigns it to one
 officer among the unit's members; reassigning is allowed. The officer hears of it and finds
-it under "指派给我". Who was assigned is internal (never on the public timeline)."""
+it under "指派给我". Who was assigned is internal (never on the public timeline). The city
+committee names a unit's head."""
 
 from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from shequ.appeals.models import Appeal, AppealEvent
-from shequ.appeals.permissions import unit_member_ids
+from shequ.appeals.models import Appeal, AppealEvent, Unit
+from shequ.appeals.permissions import may_edit_catalogue, unit_member_ids
+from shequ.appeals.selectors import officer_label
 from shequ.appeals.services.handling import _locked, _require_member
 from shequ.core.digits import digits_or_none
-from shequ.core.errors import DomainError, PermissionDenied
-from shequ.core.pii import mask_name
+from shequ.core.errors import DomainError, NotFound, PermissionDenied
 from shequ.core.services import audit_record
 from shequ.notices.models import Category as MessageCategory
 from shequ.notices.services import message_send, plain_text
 from shequ.people.models import User
-
-
-def officer_label(user: User) -> str:
-    """How an officer is shown in pickers and the staff timeline: the masked real name
-    and the account name."""
-    name = user.get_full_name().strip()
-    return f"{mask_name(name)}（{user.get_username()}）" if name else user.get_username()
 
 
 def signer_id(appeal: Appeal) -> int | None:
@@ -106,3 +100,46 @@ def appeal_assign(
         url=f"/console/appeals/{appeal.pk}/",
     )
     return appeal
+
+
+@transaction.atomic
+def unit_head_set(*, actor: User, unit_id: int, head_id: Any, ip: str | None = None) -> Unit:
+    """The city committee names a unit's head (one of its members) or clears it (``head_id``
+    empty). The head assigns any of the unit's requests.
+
+    Raises: NotFound (no such unit), PermissionDenied (not the committee), DomainError
+    ``not_a_member``.
+    """
+    if not may_edit_catalogue(actor):
+        raise PermissionDenied(
+            "not_editor", _("Only the city committee edits the responsible units.")
+        )
+    unit = Unit.objects.select_for_update().filter(pk=unit_id, is_active=True).first()
+    if unit is None:
+        raise NotFound("unit_not_found", _("No such unit."))
+    head = None
+    if head_id not in (None, ""):
+        head = User.objects.filter(pk=digits_or_none(str(head_id)) or 0).first()
+        if head is None or head.pk not in unit_member_ids(unit):
+            raise DomainError(
+                "not_a_member",
+                _("Choose an officer of %(unit)s from the list."),
+                field="head",
+                unit=unit.name,
+            )
+    before = unit.head
+    unit.head = head
+    unit.save(update_fields=["head"])
+    audit_record(
+        actor=actor,
+        verb="appeal.unit_head",
+        target=unit,
+        changes={
+            "head": [
+                before.get_username() if before else None,
+                head.get_username() if head else None,
+            ]
+        },
+        ip=ip,
+    )
+    return unit
