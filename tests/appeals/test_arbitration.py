@@ -188,6 +188,11 @@ def test_console_queue_and_ruling_with_a_picker(
     )
     assert done.status_code == 302
     assert 'data-testid="count-ruling">0<' in client.get("/console/appeals/?queue=ruling").text
+    worker_client = Client()
+    worker_client.force_login(worker)
+    ruled_page = worker_client.get(f"/console/appeals/{appeal.pk}/")
+    assert 'data-testid="return-form"' not in ruled_page.text
+    assert 'data-testid="ruled-here"' in ruled_page.text
     street_client = Client()
     street_client.force_login(street)
     assert 'data-testid="count-ruling">0<' in street_client.get("/console/appeals/").text

@@ -74,16 +74,14 @@ def test_ruling_assignment_and_escalation(phone_page: Page, chengdu: None) -> No
     as_user(page, "njq_worker")
     page.goto(f"/console/appeals/{appeal.pk}/")
     page.get_by_test_id("sign").click()
-    expect(page.get_by_test_id("return-form")).to_be_visible()
+    expect(page.get_by_test_id("close-form")).to_be_visible()
     page.get_by_label("本单位承办人").select_option(label="王*明（njq_officer）")
     fits(page)
     page.get_by_test_id("assign").click()
     expect(page.get_by_test_id("appeal-assignee")).to_have_text("王*明（njq_officer）")
-    # Returning it is refused, naming the ruling.
-    page.get_by_label("退单原因").select_option(label="非本单位职责")
-    page.get_by_label("说明", exact=True).fill("不归我们")
-    page.get_by_test_id("return").click()
-    expect(page.get_by_test_id("return-form")).to_contain_text("不能退单")
+    # No 退单 form: the ruling says why.
+    expect(page.get_by_test_id("return-form")).to_have_count(0)
+    expect(page.get_by_test_id("ruled-here")).to_contain_text("不能退单")
 
     as_user(page, "njq_officer")
     page.goto("/console/appeals/")

@@ -125,6 +125,8 @@ def _detail(request: HttpRequest, appeal: Appeal, **forms: Any) -> HttpResponse:
         else []
     )
     assigner = member and may_assign(user, appeal)
+    # The unit named by the committee's ruling cannot return it: no 退单 form to fail on.
+    ruled_here = appeal.ruling_unit_id is not None and appeal.ruling_unit_id == appeal.unit_id
     officers = selectors.officer_choices(appeal) if assigner else []
     return render(
         request,
@@ -139,7 +141,9 @@ def _detail(request: HttpRequest, appeal: Appeal, **forms: Any) -> HttpResponse:
             in (Appeal.Status.AWAITING_DISPATCH, Appeal.Status.RETURNED, Appeal.Status.DISPATCHED),
             "may_sign": member and appeal.status == Appeal.Status.DISPATCHED,
             "may_return": member
-            and appeal.status in (Appeal.Status.DISPATCHED, Appeal.Status.IN_PROGRESS),
+            and appeal.status in (Appeal.Status.DISPATCHED, Appeal.Status.IN_PROGRESS)
+            and not ruled_here,
+            "ruled_here": member and ruled_here,
             "may_close": member and appeal.status == Appeal.Status.IN_PROGRESS,
             "dispatch_form": forms.get("dispatch_form") or DispatchForm(),
             "return_form": forms.get("return_form") or ReturnForm(),
