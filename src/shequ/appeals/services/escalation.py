@@ -24,8 +24,8 @@ BATCH = 500
 
 
 def escalate_after() -> timedelta:
-    """How long past the deadline the supervising desk is told (level 2); 24 hours unless
-    ``SHEQU_APPEALS_ESCALATE_AFTER_HOURS`` says otherwise."""
+    """How long past the deadline the supervising desk is told (level 2): the setting
+    ``SHEQU_APPEALS_ESCALATE_AFTER_HOURS`` (environment ``APPEALS_ESCALATE_AFTER_HOURS``, 24)."""
     return timedelta(hours=float(getattr(settings, "SHEQU_APPEALS_ESCALATE_AFTER_HOURS", 24)))
 
 
