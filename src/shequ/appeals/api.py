@@ -13,20 +13,26 @@ from shequ.appeals import selectors
 from shequ.appeals.forms import PeriodForm
 from shequ.appeals.models import (
     Appeal,
+    AppealEvent,
     AppealExtension,
     AppealFollowup,
     AppealOutcome,
     Category,
+    ReplyTemplate,
+    Unit,
 )
 from shequ.appeals.selectors import clusters as cluster_selectors
 from shequ.appeals.selectors import rates as rate_selectors
 from shequ.appeals.selectors.clusters import ClusterSummary, followup_get
 from shequ.appeals.selectors.rates import UnitRates
+from shequ.appeals.services.arbitration import appeal_refer, appeal_rule
+from shequ.appeals.services.assignment import appeal_assign, may_assign, unit_head_set
 from shequ.appeals.services.cluster_links import cluster_link
 from shequ.appeals.services.extensions import extension_ask, extension_decide
 from shequ.appeals.services.followups import followup_answer
 from shequ.appeals.services.intake import appeal_follow, appeal_submit, similar_check
 from shequ.appeals.services.outcomes import appeals_link
+from shequ.appeals.services.replies import appeal_note_add, reply_template_add
 from shequ.core.errors import DomainError
 from shequ.core.services import client_ip
 from shequ.people.models import User
@@ -307,6 +313,216 @@ def public_outcomes(request: HttpRequest, appeal_id: int) -> list[AppealOutcome]
     """What a public request led to."""
     appeal = selectors.appeal_get_public(appeal_id=appeal_id, user=request.user)
     return selectors.outcomes_of(appeal)
+
+
+# ---------------------------------------------------------------- handling (staff)
+
+
+class StaffAppealOut(AppealOut):
+    """A request as its staff see it: with the ruling and the escalation level."""
+
+    escalation_level: int
+    ruling_unit: str | None
+    ruling: str
+    assigned_to_me: bool
+
+    @staticmethod
+    def resolve_ruling_unit(obj: Appeal) -> str | None:
+        return obj.ruling_unit.name if obj.ruling_unit_id and obj.ruling_unit else None
+
+    @staticmethod
+    def resolve_assigned_to_me(obj: Appeal, context: dict[str, object]) -> bool:
+        request = context["request"]
+        return obj.assignee_id == getattr(getattr(request, "user", None), "pk", None)
+
+
+class ReferIn(Schema):
+    note: str
+
+
+class RulingIn(Schema):
+    unit_id: int
+    ruling: str
+
+
+class AssignIn(Schema):
+    officer_id: int
+    note: str = ""
+
+
+class OfficerOut(Schema):
+    id: int
+    label: str
+
+
+class NoteIn(Schema):
+    text: str
+
+
+class NoteOut(Schema):
+    id: int
+    note: str
+    at: datetime
+
+
+class UnitOut(Schema):
+    id: int
+    name: str
+    kind: str
+
+
+@router.get("/units", response=list[UnitOut])
+def units(request: HttpRequest) -> object:
+    """Active responsible units, for dispatching and ruling (``unit_id``)."""
+    return list(selectors.unit_list())
+
+
+class UnitHeadIn(Schema):
+    head_id: int | None = None
+
+
+class UnitHeadOut(Schema):
+    id: int
+    name: str
+    head: str | None
+
+    @staticmethod
+    def resolve_head(obj: Unit) -> str | None:
+        return selectors.officer_label(obj.head) if obj.head else None
+
+
+@router.post("/units/{unit_id}/head", response=UnitHeadOut)
+def unit_head(request: HttpRequest, unit_id: int, payload: UnitHeadIn) -> Unit:
+    """The city committee names a unit's head (one of its members; ``null`` clears it)."""
+    return unit_head_set(
+        actor=cast(User, request.user),
+        unit_id=unit_id,
+        head_id=payload.head_id,
+        ip=client_ip(request),
+    )
+
+
+class ReplyTemplateIn(Schema):
+    unit_id: int
+    title: str
+    text: str
+
+
+class ReplyTemplateOut(Schema):
+    id: int
+    unit_id: int
+    title: str
+    text: str
+
+
+def _staff_one(request: HttpRequest, appeal_id: int) -> Appeal:
+    return selectors.appeal_get_for_staff(user=request.user, appeal_id=appeal_id)
+
+
+@router.post("/{appeal_id}/arbitration", response=StaffAppealOut)
+def arbitration_refer(request: HttpRequest, appeal_id: int, payload: ReferIn) -> Appeal:
+    """A dispatcher sends a request waiting for (re-)dispatch to the city committee's ruling
+    (审定) instead, with an internal note. A request returned twice goes there by itself."""
+    appeal_refer(
+        actor=cast(User, request.user),
+        appeal_id=appeal_id,
+        note=payload.note,
+        ip=client_ip(request),
+    )
+    return _staff_one(request, appeal_id)
+
+
+@router.get("/arbitration", response=list[StaffAppealOut])
+@paginate
+def arbitration_queue(request: HttpRequest) -> object:
+    """Requests waiting for the committee's ruling (committee members; empty for others),
+    soonest deadline first."""
+    return selectors.queue_for(user=request.user, queue="ruling").select_related("ruling_unit")
+
+
+@router.post("/{appeal_id}/ruling", response=StaffAppealOut)
+def arbitration_rule(request: HttpRequest, appeal_id: int, payload: RulingIn) -> Appeal:
+    """A committee member names the unit that handles the request (one of ``GET units``)
+    with a written ruling; it is dispatched there and cannot be returned. The public sees the
+    unit, not the ruling."""
+    appeal_rule(
+        actor=cast(User, request.user),
+        appeal_id=appeal_id,
+        unit_id=payload.unit_id,
+        ruling=payload.ruling,
+        ip=client_ip(request),
+    )
+    return _staff_one(request, appeal_id)
+
+
+@router.get("/{appeal_id}/officers", response=list[OfficerOut])
+def officers(request: HttpRequest, appeal_id: int) -> list[dict[str, object]]:
+    """The officers the caller may assign the request to (names masked); empty when the
+    caller may not assign it."""
+    appeal = _staff_one(request, appeal_id)
+    if not may_assign(request.user, appeal):
+        return []
+    return [{"id": pk, "label": label} for pk, label in selectors.officer_choices(appeal)]
+
+
+@router.post("/{appeal_id}/assignment", response=StaffAppealOut)
+def assign(request: HttpRequest, appeal_id: int, payload: AssignIn) -> Appeal:
+    """The unit's head, or whoever signed for the request, assigns (or reassigns) it to an
+    officer of the unit; the officer is told."""
+    appeal_assign(
+        actor=cast(User, request.user),
+        appeal_id=appeal_id,
+        officer_id=payload.officer_id,
+        note=payload.note,
+        ip=client_ip(request),
+    )
+    return _staff_one(request, appeal_id)
+
+
+@router.get("/assigned", response=list[StaffAppealOut])
+@paginate
+def assigned(request: HttpRequest) -> object:
+    """指派给我: requests being handled by the caller as the assigned officer."""
+    return selectors.queue_for(user=request.user, queue="assigned")
+
+
+@router.get("/escalated", response=list[StaffAppealOut])
+@paginate
+def escalated(request: HttpRequest) -> object:
+    """超期督办: open requests escalated as overdue that the caller may open
+    (``escalation_level`` 1: the unit was told, 2: the supervising desk too)."""
+    return selectors.escalated_for(user=request.user).select_related("ruling_unit")
+
+
+@router.post("/{appeal_id}/notes", response={201: NoteOut})
+def note_add(request: HttpRequest, appeal_id: int, payload: NoteIn) -> Status[AppealEvent]:
+    """An internal note on a request (staff only: never on the public page or API)."""
+    event = appeal_note_add(
+        actor=cast(User, request.user),
+        appeal_id=appeal_id,
+        text=payload.text,
+        ip=client_ip(request),
+    )
+    return Status(201, event)
+
+
+@router.get("/reply-templates", response=list[ReplyTemplateOut])
+def reply_templates(request: HttpRequest) -> list[ReplyTemplate]:
+    """The reply templates of the caller's units."""
+    return list(selectors.reply_templates_for(user=request.user))
+
+
+@router.post("/reply-templates", response={201: ReplyTemplateOut})
+def reply_template_create(request: HttpRequest, payload: ReplyTemplateIn) -> Status[ReplyTemplate]:
+    """A member of a unit saves a reply text for the unit."""
+    template = reply_template_add(
+        actor=cast(User, request.user),
+        unit_id=payload.unit_id,
+        title=payload.title,
+        text=payload.text,
+        ip=client_ip(request),
+    )
+    return Status(201, template)
 
 
 class IntervalOut(Schema):

@@ -14,16 +14,20 @@ from django.views.decorators.http import require_POST
 
 from shequ.appeals import selectors
 from shequ.appeals.forms import (
+    AssignForm,
     CategoryForm,
     CloseForm,
     DispatchForm,
     ExtensionDecisionForm,
     ExtensionForm,
     IntakeForm,
+    NoteForm,
     Open311KeyForm,
     OutcomeForm,
+    ReferForm,
     ReturnForm,
     RoutingRowForm,
+    RulingForm,
     UnitForm,
 )
 from shequ.appeals.models import (
@@ -39,8 +43,11 @@ from shequ.appeals.permissions import (
     may_dispatch,
     may_edit_catalogue,
     may_link_outcome,
+    may_rule,
     unit_ids_of,
 )
+from shequ.appeals.services.arbitration import REFERABLE, appeal_refer, appeal_rule
+from shequ.appeals.services.assignment import appeal_assign, may_assign
 from shequ.appeals.services.catalogue import (
     RowIn,
     category_save,
@@ -58,6 +65,7 @@ from shequ.appeals.services.handling import (
 from shequ.appeals.services.intake import Caller, appeal_submit
 from shequ.appeals.services.open311 import open311_key_create, open311_key_revoke
 from shequ.appeals.services.outcomes import appeals_link
+from shequ.appeals.services.replies import appeal_note_add
 from shequ.appeals.views import intake_context
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
@@ -82,7 +90,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     name = request.GET.get("queue", "")
     counts = selectors.queue_counts(user=user)
     if name not in selectors.QUEUES:
-        name = next((q for q in ("unit", "dispatch") if counts[q]["total"]), "area")
+        name = next(
+            (q for q in ("assigned", "unit", "ruling", "dispatch") if counts[q]["total"]), "area"
+        )
     page = Paginator(selectors.queue_for(user=user, queue=name), 30).get_page(
         request.GET.get("page")
     )
@@ -106,6 +116,18 @@ def _detail(request: HttpRequest, appeal: Appeal, **forms: Any) -> HttpResponse:
     photos = list(appeal.photos.all())
     extensions = selectors.extensions_of(appeal=appeal)
     pending = next((e for e in extensions if e.status == AppealExtension.Status.PENDING), None)
+    templates = (
+        [
+            (str(t.pk), t.title)
+            for t in selectors.reply_templates_for(user=user, unit_id=appeal.unit_id)
+        ]
+        if member and appeal.status == Appeal.Status.IN_PROGRESS
+        else []
+    )
+    assigner = member and may_assign(user, appeal)
+    # The unit named by the committee's ruling cannot return it: no 退单 form to fail on.
+    ruled_here = appeal.ruling_unit_id is not None and appeal.ruling_unit_id == appeal.unit_id
+    officers = selectors.officer_choices(appeal) if assigner else []
     return render(
         request,
         "appeals/console/detail.html",
@@ -119,11 +141,25 @@ def _detail(request: HttpRequest, appeal: Appeal, **forms: Any) -> HttpResponse:
             in (Appeal.Status.AWAITING_DISPATCH, Appeal.Status.RETURNED, Appeal.Status.DISPATCHED),
             "may_sign": member and appeal.status == Appeal.Status.DISPATCHED,
             "may_return": member
-            and appeal.status in (Appeal.Status.DISPATCHED, Appeal.Status.IN_PROGRESS),
+            and appeal.status in (Appeal.Status.DISPATCHED, Appeal.Status.IN_PROGRESS)
+            and not ruled_here,
+            "ruled_here": member and ruled_here,
             "may_close": member and appeal.status == Appeal.Status.IN_PROGRESS,
             "dispatch_form": forms.get("dispatch_form") or DispatchForm(),
             "return_form": forms.get("return_form") or ReturnForm(),
-            "close_form": forms.get("close_form") or CloseForm(),
+            "close_form": forms.get("close_form") or CloseForm(templates=templates),
+            "may_refer": may_dispatch(user, appeal.community_id) and appeal.status in REFERABLE,
+            "refer_form": forms.get("refer_form") or ReferForm(),
+            "may_rule": may_rule(user) and appeal.status == Appeal.Status.RULING,
+            "ruling_form": forms.get("ruling_form") or RulingForm(),
+            "may_assign": assigner,
+            "assign_form": forms.get("assign_form")
+            or AssignForm(
+                officers=officers,
+                initial={"officer": str(appeal.assignee_id or "")},
+            ),
+            "note_form": forms.get("note_form") or NoteForm(),
+            "assignee_label": selectors.officer_label(appeal.assignee) if appeal.assignee else "",
             "extensions": extensions,
             "may_extend": member and appeal.status in EXTENDABLE and not pending,
             "may_decide": pending is not None
@@ -216,7 +252,8 @@ def outcome(request: HttpRequest, appeal_id: int) -> HttpResponse:
 @staff_required
 @require_POST
 def act(request: HttpRequest, appeal_id: int, action: str) -> HttpResponse:
-    """派单/重派, 签收, 退单, 办结 from the request's page."""
+    """派单/重派, 签收, 退单, 办结, 送审定, 审定, 指派 and internal notes from the request's
+    page."""
     user = _console_user(request)
     appeal = selectors.appeal_get_for_staff(user=user, appeal_id=appeal_id)
     ip = client_ip(request)
@@ -246,12 +283,17 @@ def act(request: HttpRequest, appeal_id: int, action: str) -> HttpResponse:
             )
             done = _("Returned to the dispatchers.")
         elif action == "close":
-            forms["close_form"] = CloseForm(request.POST)
+            templates = [
+                (str(t.pk), t.title)
+                for t in selectors.reply_templates_for(user=user, unit_id=appeal.unit_id)
+            ]
+            forms["close_form"] = CloseForm(request.POST, templates=templates)
             appeal_close(
                 actor=user,
                 appeal_id=appeal.pk,
                 reply=request.POST.get("reply", ""),
                 photos=request.FILES.getlist("photos"),
+                template_id=request.POST.get("template") or None,
                 ip=ip,
             )
             done = _("Reported handled; the resident is asked to rate it.")
@@ -265,6 +307,40 @@ def act(request: HttpRequest, appeal_id: int, action: str) -> HttpResponse:
                 ip=ip,
             )
             done = _("More time asked for: the supervising desk decides.")
+        elif action == "refer":
+            forms["refer_form"] = ReferForm(request.POST)
+            appeal_refer(actor=user, appeal_id=appeal.pk, note=request.POST.get("note", ""), ip=ip)
+            done = _("Sent to the city committee's ruling.")
+        elif action == "rule":
+            forms["ruling_form"] = RulingForm(request.POST)
+            ruled = appeal_rule(
+                actor=user,
+                appeal_id=appeal.pk,
+                unit_id=request.POST.get("unit"),
+                ruling=request.POST.get("ruling", ""),
+                ip=ip,
+            )
+            done = _("Ruled: dispatched to %(unit)s.") % {
+                "unit": ruled.unit.name if ruled.unit else "-"
+            }
+        elif action == "assign":
+            forms["assign_form"] = AssignForm(
+                request.POST, officers=selectors.officer_choices(appeal)
+            )
+            appeal_assign(
+                actor=user,
+                appeal_id=appeal.pk,
+                officer_id=request.POST.get("officer"),
+                note=request.POST.get("note", ""),
+                ip=ip,
+            )
+            done = _("Assigned: the officer is told.")
+        elif action == "note":
+            forms["note_form"] = NoteForm(request.POST)
+            appeal_note_add(
+                actor=user, appeal_id=appeal.pk, text=request.POST.get("text", ""), ip=ip
+            )
+            done = _("Internal note added.")
         else:
             raise NotFound("no_such_action", _("No such action."))
     except NotFound:

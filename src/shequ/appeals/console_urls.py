@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shequ.appeals import console, console_clusters
+from shequ.appeals import console, console_clusters, console_handling
 
 app_name = "appeals_console"
 urlpatterns = [
@@ -20,6 +20,14 @@ urlpatterns = [
     path("units/", console.units, name="units"),
     path("clusters/", console_clusters.clusters, name="clusters"),
     path("clusters/<int:cluster_id>/", console_clusters.cluster, name="cluster"),
+    path("units/<int:unit_id>/head/", console_handling.unit_head, name="unit_head"),
+    path("overdue/", console_handling.overdue, name="overdue"),
+    path("templates/", console_handling.templates, name="templates"),
+    path(
+        "templates/<int:template_id>/delete/",
+        console_handling.template_delete,
+        name="template_delete",
+    ),
     path("open311-keys/", console.open311_keys, name="open311_keys"),
     path(
         "open311-keys/<int:key_id>/revoke/",

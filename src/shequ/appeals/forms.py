@@ -58,6 +58,98 @@ class CloseForm(StyledForm):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     photos = forms.FileField(label=_("Photos of the fix"), required=False)
+    template = forms.ChoiceField(
+        label=_("Or use a reply template of your unit"), required=False, choices=[]
+    )
+
+    def __init__(
+        self, *args: object, templates: list[tuple[str, str]] | None = None, **kwargs: object
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["template"]
+        field.choices = [("", "—"), *(templates or [])]  # type: ignore[attr-defined]
+        field.help_text = _("Used as the reply when the reply above is left empty.")
+        if templates:
+            self.fields["reply"].required = False
+        else:
+            del self.fields["template"]
+
+
+class ReferForm(StyledForm):
+    note = forms.CharField(
+        label=_("Why the committee must rule (internal)"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class RulingForm(StyledForm):
+    unit = forms.ModelChoiceField(
+        label=_("Unit that handles it"),
+        queryset=Unit.objects.filter(is_active=True),
+        empty_label="—",
+    )
+    ruling = forms.CharField(
+        label=_("Written ruling (internal; the public sees the unit only)"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class AssignForm(StyledForm):
+    officer = forms.ChoiceField(label=_("Officer of the unit"), choices=[])
+    note = forms.CharField(
+        label=_("Note for the officer"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(
+        self, *args: object, officers: list[tuple[int, str]] | None = None, **kwargs: object
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["officer"].choices = [  # type: ignore[attr-defined]
+            ("", "—"),
+            *[(str(pk), label) for pk, label in officers or []],
+        ]
+
+
+class UnitHeadForm(StyledForm):
+    head = forms.ChoiceField(label=_("Head of the unit"), choices=[], required=False)
+
+    def __init__(
+        self, *args: object, members: list[tuple[int, str]] | None = None, **kwargs: object
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["head"].choices = [  # type: ignore[attr-defined]
+            ("", _("— nobody —")),
+            *[(str(pk), label) for pk, label in members or []],
+        ]
+
+
+class NoteForm(StyledForm):
+    text = forms.CharField(
+        label=_("Internal note (staff only, never public)"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ReplyTemplateForm(StyledForm):
+    unit = forms.ChoiceField(label=_("Unit"), choices=[])
+    title = forms.CharField(label=_("Title"), max_length=60)
+    text = forms.CharField(
+        label=_("Reply text"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(
+        self, *args: object, units: list[tuple[int, str]] | None = None, **kwargs: object
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = [  # type: ignore[attr-defined]
+            (str(pk), name) for pk, name in units or []
+        ]
 
 
 class RateForm(StyledForm):

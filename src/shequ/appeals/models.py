@@ -93,6 +93,15 @@ class Unit(models.Model):
         Division, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # The unit's head assigns its requests to officers (as does whoever signed for one).
+    head = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("head of the unit"),
+    )
 
     class Meta:
         verbose_name = _("responsible unit")
@@ -157,6 +166,7 @@ class Appeal(models.Model):
         DISPATCHED = "dispatched", _("Dispatched, awaiting sign-for")
         IN_PROGRESS = "in_progress", _("Signed for, in progress")
         RETURNED = "returned", _("Returned, awaiting re-dispatch")
+        RULING = "ruling", _("Awaiting the committee's ruling")
         CLOSED = "closed", _("Handled, awaiting the resident's rating")
         RATED = "rated", _("Finished")
 
@@ -171,6 +181,7 @@ class Appeal(models.Model):
         Status.DISPATCHED,
         Status.IN_PROGRESS,
         Status.RETURNED,
+        Status.RULING,
     )
 
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="appeals")
@@ -219,6 +230,22 @@ class Appeal(models.Model):
     recurrence_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # 审定: the committee's ruling names the unit that handles it and may not return it.
+    ruling_unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ruling = models.CharField(_("ruling"), max_length=1000, blank=True)
+    ruled_at = models.DateTimeField(null=True, blank=True)
+    # The officer of the unit it is assigned to (指派), after the unit signed for it.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="appeals_assigned",
+    )
+    # 督办: 0 not escalated, 1 the unit was told it is overdue, 2 the supervising desk was.
+    escalation_level = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         verbose_name = _("request")
@@ -229,12 +256,14 @@ class Appeal(models.Model):
             models.Index(fields=["unit", "status", "deadline_at"], name="appeal_unit_queue"),
             models.Index(fields=["status", "deadline_at"], name="appeal_queue"),
             models.Index(fields=["reporter", "-created_at"], name="appeal_reporter"),
+            models.Index(fields=["assignee", "status"], name="appeal_assignee"),
+            models.Index(fields=["escalation_level", "status"], name="appeal_escalated"),
             # "Me too" (``selectors.similar_open``): open public requests of one category in
             # a bounding box around the pin. The statuses are ``OPEN_STATUSES``.
             models.Index(
                 fields=["category", "latitude", "longitude", "created_at"],
                 condition=Q(
-                    status__in=["awaiting", "dispatched", "in_progress", "returned"],
+                    status__in=["awaiting", "dispatched", "in_progress", "returned", "ruling"],
                     is_private=False,
                 ),
                 name="appeal_similar",
@@ -301,6 +330,11 @@ class AppealEvent(models.Model):
         REOPENED = "reopened", _("Reopened")
         FOLLOWED = "followed", _("Another resident reported it too")
         EXTENDED = "extended", _("Deadline extended")
+        REFERRED = "referred", _("Sent to the committee for a ruling")
+        RULED = "ruled", _("Ruled by the committee")
+        ASSIGNED = "assigned", _("Assigned to an officer")
+        ESCALATED = "escalated", _("Overdue: escalated")
+        NOTE = "note", _("Internal note")
 
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -311,6 +345,8 @@ class AppealEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     text = models.CharField(max_length=1000, blank=True)
+    # Staff only (internal notes, a ruling's reasons, who was assigned): never public.
+    note = models.CharField(max_length=1000, blank=True)
     # Seconds a unit held the request before returning it: charged to that unit.
     held_seconds = models.PositiveIntegerField(null=True, blank=True)
     on_time = models.BooleanField(null=True, blank=True)
@@ -368,6 +404,29 @@ class AppealExtension(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appeal_id}:{self.status}"
+
+
+class ReplyTemplate(models.Model):
+    """A unit's saved reply (答复模板), chosen when reporting a request handled."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="reply_templates")
+    title = models.CharField(_("title"), max_length=60)
+    text = models.CharField(_("reply text"), max_length=2000)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reply template")
+        verbose_name_plural = _("reply templates")
+        ordering = ["unit_id", "title", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "title"], name="appeals_reply_template_title")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class Satisfaction(models.TextChoices):

@@ -48,6 +48,55 @@ def may_decide_extension(user: Any, community_code: str) -> bool:
     return may_dispatch(user, community_code)
 
 
+def may_rule(user: Any) -> bool:
+    """The city committee rules which unit handles a request that bounced (审定)."""
+    return has_role(user, Role.CITY_COMMITTEE)
+
+
+def unit_member_ids(unit: Any) -> list[int]:
+    """Users who work in ``unit``: its department's staff, or the officers of its place."""
+    from shequ.people.models import StaffRole
+
+    condition = Q(pk__in=[])
+    if unit.department_id is not None:
+        condition |= Q(role=Role.DEPARTMENT_STAFF, department_id=unit.department_id)
+    if unit.division_id:
+        role = {"community": Role.COMMUNITY_WORKER, "street": Role.STREET_OFFICER}.get(
+            unit.kind, Role.DISTRICT_OFFICER
+        )
+        condition |= Q(role=role, division_id=unit.division_id)
+    return sorted(
+        set(StaffRole.objects.filter(condition, is_active=True).values_list("user_id", flat=True))
+    )
+
+
+def dispatcher_ids(community_code: str) -> list[int]:
+    """The supervising desk of a place: the city committee and the district's officers."""
+    from shequ.people.models import StaffRole
+
+    return sorted(
+        set(
+            StaffRole.objects.filter(
+                Q(role=Role.CITY_COMMITTEE)
+                | Q(role=Role.DISTRICT_OFFICER, division_id=community_code[:6] + "000000"),
+                is_active=True,
+            ).values_list("user_id", flat=True)
+        )
+    )
+
+
+def committee_ids() -> list[int]:
+    from shequ.people.models import StaffRole
+
+    return sorted(
+        set(
+            StaffRole.objects.filter(role=Role.CITY_COMMITTEE, is_active=True).values_list(
+                "user_id", flat=True
+            )
+        )
+    )
+
+
 def may_edit_catalogue(user: Any) -> bool:
     return has_role(user, Role.CITY_COMMITTEE, Role.SYSTEM_ADMIN)
 

@@ -246,6 +246,10 @@ SHEQU_VOLUNTEER_ANNOUNCE_DAYS = env.int("VOLUNTEER_ANNOUNCE_DAYS", default=5)
 SHEQU_VOLUNTEER_GEOFENCE_METRES = env.int("VOLUNTEER_GEOFENCE_METRES", default=300)
 SHEQU_VOLUNTEER_QR_SECONDS = env.int("VOLUNTEER_QR_SECONDS", default=30)
 
+# Residents' requests (督办): how many hours past its deadline an open request is escalated
+# from its unit to the supervising desk (the dispatchers of its place).
+SHEQU_APPEALS_ESCALATE_AFTER_HOURS = env.int("APPEALS_ESCALATE_AFTER_HOURS", default=24)
+
 # --- Content-Security-Policy (django-csp): only our own files run -----------------------------
 # No 'unsafe-inline' or 'unsafe-eval' anywhere: behaviour lives in static JS files, looks in
 # CSS files (tests/web/test_csp.py keeps it so). data: images are Bootstrap's and Leaflet's

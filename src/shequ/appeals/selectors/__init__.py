@@ -18,6 +18,7 @@ from shequ.appeals.models import (
     AppealOutcome,
     Category,
     Open311Key,
+    ReplyTemplate,
     RoutingRow,
     Unit,
     key_hash_of,
@@ -182,11 +183,14 @@ PUBLIC_EVENT_KINDS = [
     AppealEvent.Kind.RATED,
     AppealEvent.Kind.REOPENED,
     AppealEvent.Kind.EXTENDED,
+    AppealEvent.Kind.REFERRED,
+    AppealEvent.Kind.RULED,
 ]
 
 
 def timeline(*, appeal: Appeal, staff: bool = False) -> list[AppealEvent]:
-    """The request's steps, oldest first; the public sees units but never who acted."""
+    """The request's steps, oldest first; the public sees units but never who acted, nor
+    the staff-only kinds (assignment, escalation, internal notes) nor any event's ``note``."""
     events = AppealEvent.objects.filter(appeal=appeal).select_related("unit")
     events = events.select_related("actor") if staff else events.filter(kind__in=PUBLIC_EVENT_KINDS)
     return list(events.order_by("at", "id"))
@@ -257,7 +261,9 @@ def _supervise_q(user: Any) -> Q | None:
 
 QUEUES = {
     "dispatch": _("To dispatch"),
+    "ruling": _("To rule on (审定)"),
     "unit": _("My unit's requests"),
+    "assigned": _("Assigned to me"),
     "area": _("All in my area"),
 }
 
@@ -265,10 +271,20 @@ QUEUES = {
 def queue_for(*, user: Any, queue: str) -> QuerySet[Appeal]:
     """A console queue, soonest deadline (so overdue) first.
 
-    ``dispatch``: awaiting dispatch or returned, in the dispatcher's area; ``unit``: open
-    requests with the user's units; ``area``: every request in the supervisor's area.
+    ``dispatch``: awaiting dispatch or returned, in the dispatcher's area; ``ruling``:
+    waiting for the committee's ruling (committee members only); ``unit``: open requests
+    with the user's units; ``assigned``: being handled by the user as the assigned officer;
+    ``area``: every request in the supervisor's area.
     """
     base = Appeal.objects.select_related("category", "unit", "community")
+    if queue == "ruling":
+        if not any(a.role == Role.CITY_COMMITTEE for a in areas_of(user)):
+            return base.none()
+        return base.filter(status=Appeal.Status.RULING).order_by("deadline_at", "id")
+    if queue == "assigned":
+        return base.filter(
+            assignee_id=user.pk, status=Appeal.Status.IN_PROGRESS, unit_id__in=unit_ids_of(user)
+        ).order_by("deadline_at", "id")
     if queue == "dispatch":
         condition = _dispatch_q(user)
         queryset = base.filter(status__in=[Appeal.Status.AWAITING_DISPATCH, Appeal.Status.RETURNED])
@@ -308,6 +324,8 @@ def appeal_get_for_staff(*, user: Any, appeal_id: int) -> Appeal:
         "category", "unit", "community", "community__parent", "entered_by"
     )
     condition = Q(unit_id__in=unit_ids_of(user))
+    if any(a.role == Role.CITY_COMMITTEE for a in areas_of(user)):
+        condition |= Q(status=Appeal.Status.RULING)
     for extra in (_dispatch_q(user), _supervise_q(user)):
         if extra is None:
             condition = Q()
@@ -320,7 +338,7 @@ def appeal_get_for_staff(*, user: Any, appeal_id: int) -> Appeal:
 
 
 def unit_list() -> QuerySet[Unit]:
-    return Unit.objects.filter(is_active=True).select_related("department", "division")
+    return Unit.objects.filter(is_active=True).select_related("department", "division", "head")
 
 
 def routing_rows_live() -> QuerySet[RoutingRow]:
@@ -505,4 +523,65 @@ def origin_of(*, proposal_id: int | None = None, project_id: int | None = None) 
         since=since,
         community_code=community,
         category_ids=categories,
+    )
+
+
+# ---------------------------------------------------------------- handling inside a unit
+
+
+def officer_choices(appeal: Appeal) -> list[tuple[int, str]]:
+    """The officers of the request's unit, to assign it to: (user id, masked label)."""
+    if appeal.unit is None:
+        return []
+    return member_choices(appeal.unit)
+
+
+def officer_label(user: Any) -> str:
+    """How an officer is shown in pickers and on staff pages: the masked real name and the
+    account name (``王*明（wxm）``)."""
+    from shequ.core.pii import mask_name
+
+    name = user.get_full_name().strip()
+    return f"{mask_name(name)}（{user.get_username()}）" if name else user.get_username()
+
+
+def member_choices(unit: Unit) -> list[tuple[int, str]]:
+    """The members of a unit: (user id, masked real name and account name)."""
+    from shequ.appeals.permissions import unit_member_ids
+    from shequ.people.models import User
+
+    users = User.objects.filter(pk__in=unit_member_ids(unit)).order_by("username")
+    return [(user.pk, officer_label(user)) for user in users]
+
+
+def reply_templates_for(*, user: Any, unit_id: int | None = None) -> QuerySet[ReplyTemplate]:
+    """Reply templates of the user's units (of one unit when ``unit_id`` is given)."""
+    queryset = ReplyTemplate.objects.filter(unit_id__in=unit_ids_of(user)).select_related("unit")
+    if unit_id is not None:
+        queryset = queryset.filter(unit_id=unit_id)
+    return queryset.order_by("unit__name", "title", "id")
+
+
+def escalated_for(*, user: Any) -> QuerySet[Appeal]:
+    """督办: open requests escalated as overdue that the user may open (their units',
+    their dispatching or supervising area), highest level and oldest deadline first."""
+    condition = Q(unit_id__in=unit_ids_of(user))
+    for extra in (_dispatch_q(user), _supervise_q(user)):
+        if extra is None:
+            condition = Q()
+            break
+        condition |= extra
+    return (
+        Appeal.objects.filter(condition, escalation_level__gt=0, status__in=Appeal.OPEN_STATUSES)
+        .select_related("category", "unit", "community")
+        .order_by("-escalation_level", "deadline_at", "id")
+    )
+
+
+def escalated_counts(*, user: Any) -> dict[str, int]:
+    """How many escalated requests the user sees, in all and at each level."""
+    return escalated_for(user=user).aggregate(
+        total=Count("pk"),
+        unit=Count("pk", filter=Q(escalation_level=1)),
+        desk=Count("pk", filter=Q(escalation_level=2)),
     )

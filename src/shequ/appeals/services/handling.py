@@ -6,7 +6,6 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -17,22 +16,23 @@ from shequ.appeals.models import (
     AppealPhoto,
     AppealRating,
     DissatisfactionCause,
+    ReplyTemplate,
     Satisfaction,
     Unit,
 )
-from shequ.appeals.permissions import (
-    may_dispatch,
-    unit_ids_of,
-)
+from shequ.appeals.permissions import committee_ids, dispatcher_ids, may_dispatch, unit_ids_of
 from shequ.appeals.services.intake import accept_photos, dispatch_to, tell_residents
 from shequ.core.digits import digits_or_none
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.services import audit_record
 from shequ.notices.models import Category as MessageCategory
 from shequ.notices.services import message_send_many, plain_text
-from shequ.people.models import StaffRole, User
+from shequ.people.models import User
 
 REPLY_MAX = 2000
+# Returned this many times, a request goes to the committee's ruling (审定), not back to the
+# dispatchers.
+BOUNCE_LIMIT = 2
 RETURN_REASONS: dict[str, Any] = {
     "wrong_area": _("Wrong area"),
     "not_our_duty": _("Not our duty"),
@@ -83,6 +83,11 @@ def appeal_dispatch(
     appeal = _locked(appeal_id)
     if not may_dispatch(actor, appeal.community_id):
         raise NotFound("appeal_not_found", _("No such request."))
+    if appeal.status == Appeal.Status.RULING:
+        raise DomainError(
+            "awaiting_ruling",
+            _("This request waits for the city committee's ruling: the committee dispatches it."),
+        )
     if appeal.status not in (
         Appeal.Status.AWAITING_DISPATCH,
         Appeal.Status.RETURNED,
@@ -102,7 +107,7 @@ def appeal_dispatch(
         _("Re-dispatched by %(who)s: %(note)s") % {"who": actor.get_username(), "note": clean}
     )
     dispatch_to(appeal, unit, reason, actor)
-    appeal.save(update_fields=["unit", "routing_reason", "status"])
+    appeal.save(update_fields=["unit", "routing_reason", "status", "assignee"])
     audit_record(
         actor=actor,
         verb="appeal.dispatch",
@@ -167,6 +172,17 @@ def appeal_return(
     _require_member(actor, appeal)
     if appeal.status not in (Appeal.Status.DISPATCHED, Appeal.Status.IN_PROGRESS):
         raise DomainError("not_returnable", _("This request cannot be returned now."))
+    if appeal.ruling_unit_id is not None and appeal.ruling_unit_id == appeal.unit_id:
+        raise DomainError(
+            "ruled",
+            _(
+                "By the city committee's ruling of %(day)s, %(unit)s handles this request: "
+                "it cannot be returned. Ruling: %(ruling)s"
+            ),
+            day=timezone.localtime(appeal.ruled_at or timezone.now()).strftime("%Y-%m-%d"),
+            unit=appeal.unit.name if appeal.unit else "-",
+            ruling=appeal.ruling,
+        )
     if reason not in RETURN_REASONS:
         raise DomainError(
             "return_reason_required",
@@ -187,25 +203,40 @@ def appeal_return(
         held_seconds=max(held, 0),
         at=now,
     )
-    appeal.status = Appeal.Status.RETURNED
+    bounced = (
+        AppealEvent.objects.filter(appeal=appeal, kind=AppealEvent.Kind.RETURNED).count()
+        >= BOUNCE_LIMIT
+    )
+    appeal.status = Appeal.Status.RULING if bounced else Appeal.Status.RETURNED
     appeal.unit = None
-    appeal.save(update_fields=["status", "unit"])
+    appeal.assignee = None
+    appeal.save(update_fields=["status", "unit", "assignee"])
     audit_record(
         actor=actor,
         verb="appeal.return",
         target=appeal,
         division_code=appeal.community_id,
         reason=clean,
-        changes={"unit": [unit.name if unit else None, None]},
+        changes={"unit": [unit.name if unit else None, None], "status": [None, appeal.status]},
         ip=ip,
     )
-    dispatchers = StaffRole.objects.filter(
-        Q(role="city_committee")
-        | Q(role="district_officer", division_id=appeal.community_id[:6] + "000000"),
-        is_active=True,
-    ).values_list("user_id", flat=True)
+    if bounced:
+        AppealEvent.objects.create(
+            appeal=appeal,
+            kind=AppealEvent.Kind.REFERRED,
+            note=str(_("Returned %(n)s times.") % {"n": BOUNCE_LIMIT}),
+            at=now,
+        )
+        message_send_many(
+            user_ids=committee_ids(),
+            category=MessageCategory.SYSTEM,
+            title=_("To rule on: %(number)s") % {"number": appeal.number},
+            body=clean,
+            url=f"/console/appeals/{appeal.pk}/",
+        )
+        return appeal
     message_send_many(
-        user_ids=list(dispatchers.distinct()),
+        user_ids=dispatcher_ids(appeal.community_id),
         category=MessageCategory.SYSTEM,
         title=_("Returned, to re-dispatch: %(number)s") % {"number": appeal.number},
         body=clean,
@@ -221,17 +252,32 @@ def appeal_close(
     appeal_id: int,
     reply: str,
     photos: Sequence[UploadedFile] = (),
+    template_id: Any = None,
     ip: str | None = None,
 ) -> Appeal:
     """The unit reports the request handled (办结) with a public reply and photos of the fix;
-    the resident is asked to rate it.
+    the resident is asked to rate it. ``template_id``: one of the unit's reply templates,
+    whose text is the reply when none is typed.
 
-    Raises: NotFound, DomainError ``not_signed`` / the upload and text errors.
+    Raises: NotFound, DomainError ``not_signed`` / ``template_not_found`` / the upload and
+    text errors.
     """
     appeal = _locked(appeal_id)
     _require_member(actor, appeal)
     if appeal.status != Appeal.Status.IN_PROGRESS:
         raise DomainError("not_signed", _("Sign for the request before reporting it handled."))
+    if template_id not in (None, ""):
+        template = ReplyTemplate.objects.filter(
+            pk=digits_or_none(str(template_id)) or 0, unit=appeal.unit
+        ).first()
+        if template is None:
+            raise DomainError(
+                "template_not_found",
+                _("Choose one of your unit's reply templates."),
+                field="template",
+            )
+        if not str(reply or "").strip():
+            reply = template.text
     clean = plain_text(reply, field="reply", max_length=REPLY_MAX)
     files = accept_photos(photos, "photos")
     now = timezone.now()
@@ -310,6 +356,8 @@ def appeal_rate(
         appeal.round += 1
         appeal.closed_at = None
         appeal.deadline_at = deadline_for(appeal.category.deadline_class, now)
+        # A new round has a new deadline: its overdue escalation starts again.
+        appeal.escalation_level = 0
         AppealEvent.objects.create(
             appeal=appeal, kind=AppealEvent.Kind.REOPENED, unit=appeal.unit, text=clean, at=now
         )
@@ -320,7 +368,16 @@ def appeal_rate(
     else:
         appeal.status = Appeal.Status.RATED
     appeal.save(
-        update_fields=["status", "round", "closed_at", "deadline_at", "unit", "routing_reason"]
+        update_fields=[
+            "status",
+            "round",
+            "closed_at",
+            "deadline_at",
+            "unit",
+            "routing_reason",
+            "assignee",
+            "escalation_level",
+        ]
     )
     audit_record(
         actor=actor,

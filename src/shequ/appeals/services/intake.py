@@ -10,7 +10,6 @@ from typing import Any
 from django.core.files.base import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -25,9 +24,7 @@ from shequ.appeals.models import (
     Open311Key,
     Unit,
 )
-from shequ.appeals.permissions import (
-    may_dispatch,
-)
+from shequ.appeals.permissions import may_dispatch, unit_member_ids
 from shequ.appeals.routing import route
 from shequ.appeals.selectors import Similar, similar_open
 from shequ.appeals.services.clusters import cluster_on_intake
@@ -38,7 +35,7 @@ from shequ.core.services import audit_record
 from shequ.core.uploads import accept_upload
 from shequ.notices.models import Category as MessageCategory
 from shequ.notices.services import message_send, message_send_many, plain_text
-from shequ.people.models import StaffRole, User
+from shequ.people.models import User
 from shequ.places.geography import district_contains, in_chengdu_bbox
 from shequ.places.models import Division
 
@@ -119,26 +116,10 @@ def accept_photos(uploads: Sequence[UploadedFile], field: str) -> list[File]:
     ]
 
 
-def _unit_members(unit: Unit) -> list[int]:
-    condition = Q(pk__in=[])
-    if unit.department_id is not None:
-        condition |= Q(role="department_staff", department_id=unit.department_id)
-    if unit.division_id:
-        role = {"community": "community_worker", "street": "street_officer"}.get(
-            unit.kind, "district_officer"
-        )
-        condition |= Q(role=role, division_id=unit.division_id)
-    return list(
-        StaffRole.objects.filter(condition, is_active=True)
-        .values_list("user_id", flat=True)
-        .distinct()
-    )
-
-
 def tell_unit(appeal: Appeal, unit: Unit, title: Any) -> None:
     """Every member of the unit hears of a request sent to it."""
     message_send_many(
-        user_ids=_unit_members(unit),
+        user_ids=unit_member_ids(unit),
         category=MessageCategory.SYSTEM,
         title=title % {"number": appeal.number, "category": appeal.category.name},
         body=_("Due %(due)s.")
@@ -163,8 +144,10 @@ def tell_residents(appeal: Appeal, title: Any, body: str = "") -> None:
 
 
 def dispatch_to(appeal: Appeal, unit: Unit | None, reason: str, actor: User | None) -> None:
-    """Send the request to ``unit`` with the reason (no unit: it waits for a dispatcher)."""
+    """Send the request to ``unit`` with the reason (no unit: it waits for a dispatcher).
+    A new dispatch is signed for and assigned afresh."""
     appeal.unit = unit
+    appeal.assignee = None
     appeal.routing_reason = reason[:300]
     appeal.status = Appeal.Status.DISPATCHED if unit else Appeal.Status.AWAITING_DISPATCH
     if unit is not None:
