@@ -255,6 +255,9 @@ class Server:
             "GUNICORN_BIND": f"127.0.0.1:{PORT}",
             "GUNICORN_MAX_REQUESTS": "0",
             "PROMETHEUS_MULTIPROC_DIR": str(log_dir / "volunteers_prometheus"),
+            # As deployed (docs/deploy.md): the shared Redis cache, so a signed-in phone's
+            # session is read from it rather than from the database.
+            "CACHE_URL": "rediscache://127.0.0.1:6379/5",
         }
         self.process = subprocess.Popen(
             [
