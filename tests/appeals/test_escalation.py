@@ -150,4 +150,4 @@ def test_the_task_escalates_and_is_registered(
 
     monkeypatch.setattr(django_tasks.default_task_backend, "huey", FakeHuey(), raising=False)
     register_periodic()
-    assert registered == ["appeals.escalate_overdue"]
+    assert registered == ["appeals.escalate_overdue", "appeals.followups_due"]
