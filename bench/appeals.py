@@ -135,7 +135,7 @@ def seed_requests(open_: int, total: int) -> None:
               (category_id, nature, description, address, longitude, latitude, community_id,
                channel, reporter_id, caller_name, caller_phone, entered_by_id, is_private,
                status, unit_id, routing_reason, deadline_at, created_at, closed_at, reply,
-               round)
+               round, ruling, escalation_level)
             SELECT c.ids[1 + floor(random() * %(ncat)s)::int], 'complaint', '路灯不亮', '',
                    %(west)s + random() * %(span)s, %(south)s + random() * %(span)s,
                    d.codes[1 + i %% array_length(d.codes, 1)], 'api', NULL, '', NULL, NULL,
@@ -145,7 +145,8 @@ def seed_requests(open_: int, total: int) -> None:
                              [1 + i %% 4]
                         WHEN i %% 5 < 3 THEN 'rated' ELSE 'closed' END,
                    u.ids[1 + i %% array_length(u.ids, 1)], '', t.at + interval '7 days', t.at,
-                   CASE WHEN i > %(open)s THEN t.at + random() * interval '10 days' END, '', 1
+                   CASE WHEN i > %(open)s THEN t.at + random() * interval '10 days' END, '', 1,
+                   '', 0
             FROM generate_series(1, %(total)s) AS i
             CROSS JOIN LATERAL (
                 SELECT %(now)s::timestamptz - random() * CASE WHEN i <= %(open)s
@@ -171,8 +172,8 @@ def seed_requests(open_: int, total: int) -> None:
         cursor.execute(
             """
             INSERT INTO appeals_appealevent
-              (appeal_id, kind, unit_id, actor_id, text, held_seconds, on_time, at)
-            SELECT a.id, k.kind, a.unit_id, NULL, '', NULL,
+              (appeal_id, kind, unit_id, actor_id, text, note, held_seconds, on_time, at)
+            SELECT a.id, k.kind, a.unit_id, NULL, '', '', NULL,
                    CASE WHEN k.kind = 'closed' THEN a.closed_at <= a.deadline_at END,
                    CASE k.kind WHEN 'dispatched' THEN a.created_at + interval '1 minute'
                                WHEN 'signed' THEN a.created_at + interval '3 hours'
