@@ -38,7 +38,7 @@ from shequ.appeals.models import (
     Category,
 )
 from shequ.appeals.permissions import (
-    can_use_appeals_console,
+    console_user,
     may_decide_extension,
     may_dispatch,
     may_edit_catalogue,
@@ -77,16 +77,10 @@ from shequ.projects import selectors as project_selectors
 from shequ.web.pickers import bind_pickers
 
 
-def _console_user(request: HttpRequest) -> User:
-    if not can_use_appeals_console(request.user):
-        raise DjangoPermissionDenied
-    return cast(User, request.user)
-
-
 @staff_required
 def queue(request: HttpRequest) -> HttpResponse:
     """A queue with the counts of every queue; the soonest deadline (overdue) first."""
-    user = _console_user(request)
+    user = console_user(request)
     name = request.GET.get("queue", "")
     counts = selectors.queue_counts(user=user)
     if name not in selectors.QUEUES:
@@ -177,14 +171,14 @@ def _detail(request: HttpRequest, appeal: Appeal, **forms: Any) -> HttpResponse:
 
 @staff_required
 def detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
-    appeal = selectors.appeal_get_for_staff(user=_console_user(request), appeal_id=appeal_id)
+    appeal = selectors.appeal_get_for_staff(user=console_user(request), appeal_id=appeal_id)
     return _detail(request, appeal)
 
 
 @staff_required
 def outcome(request: HttpRequest, appeal_id: int) -> HttpResponse:
     """Link the request and those like it to a proposal or project of its community."""
-    user = _console_user(request)
+    user = console_user(request)
     appeal = selectors.appeal_get_for_staff(user=user, appeal_id=appeal_id)
     if not may_link_outcome(user, appeal.community_id):
         raise DjangoPermissionDenied
@@ -254,7 +248,7 @@ def outcome(request: HttpRequest, appeal_id: int) -> HttpResponse:
 def act(request: HttpRequest, appeal_id: int, action: str) -> HttpResponse:
     """派单/重派, 签收, 退单, 办结, 送审定, 审定, 指派 and internal notes from the request's
     page."""
-    user = _console_user(request)
+    user = console_user(request)
     appeal = selectors.appeal_get_for_staff(user=user, appeal_id=appeal_id)
     ip = client_ip(request)
     forms: dict[str, Any] = {}
@@ -360,7 +354,7 @@ def act(request: HttpRequest, appeal_id: int, action: str) -> HttpResponse:
 @staff_required
 def extensions(request: HttpRequest) -> HttpResponse:
     """The supervising desk's queue: pending requests for more time, oldest first."""
-    user = _console_user(request)
+    user = console_user(request)
     if not may_dispatch(user, None):
         raise DjangoPermissionDenied
     page = Paginator(selectors.extension_queue_for(user=user), 30).get_page(request.GET.get("page"))
@@ -375,7 +369,7 @@ def extensions(request: HttpRequest) -> HttpResponse:
 @require_POST
 def extension_decide_view(request: HttpRequest, extension_id: int) -> HttpResponse:
     """Grant or refuse more time, with a reason, from the request's page."""
-    user = _console_user(request)
+    user = console_user(request)
     extension = AppealExtension.objects.filter(pk=extension_id).first()
     if extension is None:
         raise NotFound("extension_not_found", _("No such request for more time."))
@@ -403,7 +397,7 @@ def extension_decide_view(request: HttpRequest, extension_id: int) -> HttpRespon
 @staff_required
 def call(request: HttpRequest) -> HttpResponse:
     """The hotline desk enters a call for a caller (no account needed)."""
-    user = _console_user(request)
+    user = console_user(request)
     if not may_dispatch(user, None):
         raise DjangoPermissionDenied
     form = IntakeForm(request.POST or None)
@@ -441,7 +435,7 @@ def call(request: HttpRequest) -> HttpResponse:
 
 
 def _editor(request: HttpRequest) -> User:
-    user = _console_user(request)
+    user = console_user(request)
     if not may_edit_catalogue(user):
         raise DjangoPermissionDenied
     return user
@@ -450,7 +444,7 @@ def _editor(request: HttpRequest) -> User:
 @staff_required
 def catalogue(request: HttpRequest) -> HttpResponse:
     """The dispatch catalogue: live rows, versions, a form to add a row."""
-    user = _console_user(request)
+    user = console_user(request)
     editor = may_edit_catalogue(user)
     form = RoutingRowForm(request.POST or None)
     bind_pickers(form, user)
@@ -552,7 +546,7 @@ def open311_key_revoke_view(request: HttpRequest, key_id: int) -> HttpResponse:
 
 @staff_required
 def categories(request: HttpRequest) -> HttpResponse:
-    user = _console_user(request)
+    user = console_user(request)
     return render(
         request,
         "appeals/console/categories.html",
@@ -601,7 +595,7 @@ def category_edit(request: HttpRequest, category_id: int | None = None) -> HttpR
 
 @staff_required
 def units(request: HttpRequest) -> HttpResponse:
-    user = _console_user(request)
+    user = console_user(request)
     editor = may_edit_catalogue(user)
     form = UnitForm(request.POST or None)
     bind_pickers(form, user)

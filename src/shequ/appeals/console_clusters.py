@@ -2,7 +2,7 @@
 cluster with its requests, a map link, and "link the whole cluster" to a proposal or project
 of its community."""
 
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -11,28 +11,21 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from shequ.appeals.forms import ClusterLinkForm
-from shequ.appeals.permissions import can_use_appeals_console, may_link_outcome
+from shequ.appeals.permissions import console_user, may_link_outcome
 from shequ.appeals.selectors import clusters as cluster_selectors
 from shequ.appeals.services.cluster_links import cluster_link, cluster_target
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
 from shequ.core.services import client_ip
 from shequ.participation import selectors as participation_selectors
-from shequ.people.models import User
 from shequ.people.permissions import staff_required
 from shequ.projects import selectors as project_selectors
-
-
-def _console_user(request: HttpRequest) -> User:
-    if not can_use_appeals_console(request.user):
-        raise DjangoPermissionDenied
-    return cast(User, request.user)
 
 
 @staff_required
 def clusters(request: HttpRequest) -> HttpResponse:
     """Clusters of the staff member's area with their counts, the newest request first."""
-    user = _console_user(request)
+    user = console_user(request)
     return render(
         request,
         "appeals/console/clusters.html",
@@ -68,7 +61,7 @@ def _targets(community_code: str) -> list[Any]:
 @staff_required
 def cluster(request: HttpRequest, cluster_id: int) -> HttpResponse:
     """One cluster: its requests (open and handled), what it led to, and the link form."""
-    user = _console_user(request)
+    user = console_user(request)
     found = cluster_selectors.cluster_get_for_staff(user=user, cluster_id=cluster_id)
     may_link = may_link_outcome(user, found.community_id)
     targets = _targets(found.community_id) if may_link else []

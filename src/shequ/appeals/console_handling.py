@@ -1,8 +1,6 @@
 """Staff pages of handling inside and above a unit: the 超期督办 list (overdue requests
 escalated to the unit or the supervising desk), a unit's reply templates and its head."""
 
-from typing import cast
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
@@ -15,26 +13,19 @@ from django.views.decorators.http import require_POST
 from shequ.appeals import selectors
 from shequ.appeals.forms import ReplyTemplateForm, UnitHeadForm
 from shequ.appeals.models import Unit
-from shequ.appeals.permissions import can_use_appeals_console, may_edit_catalogue, unit_ids_of
+from shequ.appeals.permissions import console_user, may_edit_catalogue, unit_ids_of
 from shequ.appeals.services.assignment import unit_head_set
 from shequ.appeals.services.replies import reply_template_add, reply_template_delete
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
 from shequ.core.services import client_ip
-from shequ.people.models import User
 from shequ.people.permissions import staff_required
-
-
-def _console_user(request: HttpRequest) -> User:
-    if not can_use_appeals_console(request.user):
-        raise DjangoPermissionDenied
-    return cast(User, request.user)
 
 
 @staff_required
 def overdue(request: HttpRequest) -> HttpResponse:
     """超期督办: escalated open requests the user may open, the desk's level first."""
-    user = _console_user(request)
+    user = console_user(request)
     page = Paginator(selectors.escalated_for(user=user), 30).get_page(request.GET.get("page"))
     return render(
         request,
@@ -46,7 +37,7 @@ def overdue(request: HttpRequest) -> HttpResponse:
 @staff_required
 def templates(request: HttpRequest) -> HttpResponse:
     """A unit's reply templates: the list, and a form to add one (members only)."""
-    user = _console_user(request)
+    user = console_user(request)
     units = list(
         Unit.objects.filter(pk__in=unit_ids_of(user), is_active=True).values_list("pk", "name")
     )
@@ -82,7 +73,7 @@ def templates(request: HttpRequest) -> HttpResponse:
 @staff_required
 @require_POST
 def template_delete(request: HttpRequest, template_id: int) -> HttpResponse:
-    user = _console_user(request)
+    user = console_user(request)
     reply_template_delete(actor=user, template_id=template_id, ip=client_ip(request))
     messages.success(request, _("Reply template deleted."))
     return redirect("appeals_console:templates")
@@ -91,7 +82,7 @@ def template_delete(request: HttpRequest, template_id: int) -> HttpResponse:
 @staff_required
 def unit_head(request: HttpRequest, unit_id: int) -> HttpResponse:
     """The committee names a unit's head from the unit's members (or clears it)."""
-    user = _console_user(request)
+    user = console_user(request)
     if not may_edit_catalogue(user):
         raise DjangoPermissionDenied
     unit = Unit.objects.filter(pk=unit_id, is_active=True).first()

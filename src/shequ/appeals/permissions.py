@@ -8,13 +8,18 @@
 - supervisors read every request in their area (area staff and auditors).
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import rules
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Q
+from django.http import HttpRequest
 
 from shequ.core.scopes import Role
 from shequ.people.permissions import READERS, areas_of, covers, has_role
+
+if TYPE_CHECKING:
+    from shequ.people.models import User
 
 DISPATCHERS = frozenset({Role.CITY_COMMITTEE, Role.DISTRICT_OFFICER})
 _UNIT_ROLE_OF_KIND: dict[str, str] = {
@@ -137,3 +142,10 @@ def can_use_appeals_console(user: Any) -> bool:
 
 
 rules.add_perm("appeals.use_console", can_use_appeals_console)
+
+
+def console_user(request: HttpRequest) -> "User":
+    """The signed-in staff member who may use the requests' console; 403 for anyone else."""
+    if not can_use_appeals_console(request.user):
+        raise DjangoPermissionDenied
+    return cast("User", request.user)
