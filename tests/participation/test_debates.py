@@ -437,3 +437,15 @@ def test_console_and_api_correct_a_debate(place: Place, client: Client) -> None:
     )
     assert response.status_code == 404
     assert Debate.objects.get(pk=debate.pk).title == "口袋公园还是停车场？"
+
+
+def test_the_community_desk_pages_its_debates(place: Place, client: Client) -> None:
+    for number in range(31):
+        open_debate(place, title=f"第{number + 1}个议题讨论")
+    client.force_login(place.worker)
+    desk = f"/console/participation/c/{NIJIAQIAO}/"
+    first = client.get(desk).content.decode()
+    assert first.count('data-testid="debate-row"') == 30
+    assert "debates_page=2" in first
+    second = client.get(desk, {"debates_page": 2}).content.decode()
+    assert second.count('data-testid="debate-row"') == 1

@@ -131,8 +131,13 @@ def community_page(request: HttpRequest, code: str) -> HttpResponse:
     context = {
         "community": community,
         "councils": councils,
-        "rounds": list(Round.objects.filter(community_id=code).order_by("-id")[:30]),
-        "debates": list(selectors.debate_list_for(community_code=code)[:30]),
+        # Several lists on one page: each pages with its own parameter.
+        "rounds": Paginator(Round.objects.filter(community_id=code).order_by("-id"), 30).get_page(
+            request.GET.get("rounds_page")
+        ),
+        "debates": Paginator(selectors.debate_list_for(community_code=code), 30).get_page(
+            request.GET.get("debates_page")
+        ),
         "accounts": [
             {"track": funding.track_label(track), "year": year, "balance": balance}
             for _pk, track, year, balance in funding.fund_accounts(code)
@@ -275,7 +280,9 @@ def council_page(request: HttpRequest, council_id: int) -> HttpResponse:
         "council": council,
         "members": members,
         "in_office": sum(1 for _m, current in members if current),
-        "meetings": list(council.meetings.order_by("-starts_at")[:30]),
+        "meetings": Paginator(council.meetings.order_by("-starts_at", "-pk"), 30).get_page(
+            request.GET.get("meetings_page")
+        ),
         "member_form": member_form,
         "meeting_form": meeting_form,
         "end_form": end_form,
