@@ -237,7 +237,7 @@ def test_clusters_are_only_for_staff_of_their_area(
     client.force_login(elsewhere)
     assert client.get(f"/console/appeals/clusters/{cluster_of_three.pk}/").status_code == 404
     assert 'data-testid="cluster-row"' not in client.get("/console/appeals/clusters/").text
-    assert client.get("/api/v1/appeals/clusters").json() == []
+    assert client.get("/api/v1/appeals/clusters").json()["items"] == []
 
 
 def test_api_lists_and_links_a_cluster(
@@ -246,7 +246,8 @@ def test_api_lists_and_links_a_cluster(
     proposal = a_proposal(resident)
     client.force_login(worker)
     listed = client.get("/api/v1/appeals/clusters").json()
-    assert [c["requests"] for c in listed] == [3]
+    assert [c["requests"] for c in listed["items"]] == [3]
+    assert listed["count"] == 1
     url = f"/api/v1/appeals/clusters/{cluster_of_three.pk}/outcomes"
     bad = client.post(url, {"proposal_id": 999999}, content_type="application/json")
     assert bad.status_code == 400
@@ -257,3 +258,28 @@ def test_api_lists_and_links_a_cluster(
     assert len(made.json()) == 3
     lone = at(neighbour("far"), FAR)
     assert Client().get(f"/api/v1/appeals/public/{lone.pk}/cluster").status_code == 204
+
+
+def test_many_clusters_are_paged_on_the_console_and_the_api(
+    cluster_of_three: AppealCluster, worker: User, client: Client
+) -> None:
+    member = Appeal.objects.filter(cluster=cluster_of_three).first()
+    assert member is not None
+    for number in range(50):
+        extra = AppealCluster.objects.create(
+            category=cluster_of_three.category,
+            community=cluster_of_three.community,
+            last_at=cluster_of_three.last_at - timedelta(days=number + 1),
+        )
+        copy = Appeal.objects.get(pk=member.pk)
+        copy.pk = None
+        copy.cluster = extra
+        copy.save()
+    client.force_login(worker)
+    first = client.get("/console/appeals/clusters/").text
+    assert first.count('data-testid="cluster-row"') == 50
+    assert client.get("/console/appeals/clusters/?page=2").text.count('data-testid="cluster-row"') == 1
+    listed = client.get("/api/v1/appeals/clusters").json()
+    assert listed["count"] == 51
+    assert len(listed["items"]) == 50
+    assert listed["items"][0]["requests"] == 3  # the newest: the fixture's cluster

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -30,7 +31,9 @@ def clusters(request: HttpRequest) -> HttpResponse:
         request,
         "appeals/console/clusters.html",
         {
-            "rows": cluster_selectors.clusters_for_staff(user=user),
+            "rows": Paginator(cluster_selectors.clusters_for_staff(user=user), 50).get_page(
+                request.GET.get("page")
+            ),
             "cluster_days": cluster_selectors.CLUSTER_DAYS,
             "cluster_metres": cluster_selectors.CLUSTER_METRES,
         },

@@ -3,9 +3,10 @@ joins at intake, a cluster's public summary, the staff list, and the recurrence 
 unit and per district for a period (with its Wilson 95 % interval)."""
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, overload
 
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -238,15 +239,37 @@ def _area_q(user: Any) -> Q | None:
     return areas_q(areas, division_field="community_id")
 
 
-def clusters_for_staff(*, user: Any) -> list[ClusterSummary]:
+class ClusterSummaries(Sequence[ClusterSummary]):
+    """Clusters as summaries, counted and sliced in the database: a page (the console's
+    paginator, the API's) reads only its own clusters' counts."""
+
+    def __init__(self, queryset: QuerySet[AppealCluster]) -> None:
+        self.queryset = queryset
+
+    def __len__(self) -> int:
+        return self.queryset.count()
+
+    @overload
+    def __getitem__(self, index: int) -> ClusterSummary: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[ClusterSummary]: ...
+
+    def __getitem__(self, index: int | slice) -> ClusterSummary | list[ClusterSummary]:
+        if isinstance(index, int):
+            return self[index : index + 1][0]
+        clusters = list(self.queryset[index])
+        summaries = _summaries(clusters)
+        return [summaries[c.pk] for c in clusters if c.pk in summaries]
+
+
+def clusters_for_staff(*, user: Any) -> ClusterSummaries:
     """Clusters of the staff member's area, newest request first, with their counts."""
     queryset = AppealCluster.objects.select_related("category", "community")
     condition = _area_q(user)
     if condition is not None:
         queryset = queryset.filter(condition)
-    clusters = list(queryset.order_by("-last_at", "-id")[:200])
-    summaries = _summaries(clusters)
-    return [summaries[c.pk] for c in clusters if c.pk in summaries]
+    return ClusterSummaries(queryset.order_by("-last_at", "-id"))
 
 
 def cluster_get_for_staff(*, user: Any, cluster_id: int) -> AppealCluster:
