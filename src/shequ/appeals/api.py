@@ -2,9 +2,8 @@
 ``api:write``, one's own requests, public requests (no personal data); staff ask for more
 time and the supervising desk decides."""
 
-from collections.abc import Sequence
 from datetime import datetime
-from typing import cast, overload
+from typing import cast
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
@@ -686,28 +685,7 @@ def public_cluster(request: HttpRequest, appeal_id: int) -> object:
 @paginate
 def clusters(request: HttpRequest) -> object:
     """Staff: the problem clusters of the caller's area, the newest request first."""
-    return _ClusterRows(cluster_selectors.clusters_for_staff(user=request.user))
-
-
-class _ClusterRows(Sequence[dict[str, object]]):
-    """The API's rows of a page of clusters (each page reads only its own clusters)."""
-
-    def __init__(self, summaries: Sequence[ClusterSummary]) -> None:
-        self.summaries = summaries
-
-    def __len__(self) -> int:
-        return len(self.summaries)
-
-    @overload
-    def __getitem__(self, index: int) -> dict[str, object]: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[dict[str, object]]: ...
-
-    def __getitem__(self, index: int | slice) -> dict[str, object] | list[dict[str, object]]:
-        if isinstance(index, int):
-            return _cluster_out(self.summaries[index])
-        return [_cluster_out(s) for s in self.summaries[index]]
+    return cluster_selectors.clusters_for_staff(user=request.user).shaped(_cluster_out)
 
 
 class ClusterLinkIn(Schema):

@@ -3,10 +3,10 @@ joins at intake, a cluster's public summary, the staff list, and the recurrence 
 unit and per district for a period (with its Wilson 95 % interval)."""
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +34,9 @@ CLUSTER_DAYS = 90
 CLUSTER_SCAN = 500
 # A handled request is "fixed" for recurrence once it is closed (办结) or rated fixed.
 HANDLED = (Appeal.Status.CLOSED, Appeal.Status.RATED)
+# What a page of clusters is shaped into (summaries, or an API row).
+Shaped = TypeVar("Shaped")
+Other = TypeVar("Other")
 
 
 def cluster_neighbours(
@@ -239,37 +242,44 @@ def _area_q(user: Any) -> Q | None:
     return areas_q(areas, division_field="community_id")
 
 
-class ClusterSummaries(Sequence[ClusterSummary]):
-    """Clusters as summaries, counted and sliced in the database: a page (the console's
-    paginator, the API's) reads only its own clusters' counts."""
+class ClusterSummaries(Sequence[Shaped]):
+    """Clusters as summaries (or in the ``shape`` a caller asks for), counted and sliced in
+    the database: a page (the console's paginator, the API's) reads only its own clusters'
+    counts."""
 
-    def __init__(self, queryset: QuerySet[AppealCluster]) -> None:
+    def __init__(
+        self, queryset: QuerySet[AppealCluster], shape: Callable[[ClusterSummary], Shaped]
+    ) -> None:
         self.queryset = queryset
+        self.shape = shape
+
+    def shaped(self, shape: Callable[[ClusterSummary], Other]) -> "ClusterSummaries[Other]":
+        return ClusterSummaries(self.queryset, shape)
 
     def __len__(self) -> int:
         return self.queryset.count()
 
     @overload
-    def __getitem__(self, index: int) -> ClusterSummary: ...
+    def __getitem__(self, index: int) -> Shaped: ...
 
     @overload
-    def __getitem__(self, index: slice) -> list[ClusterSummary]: ...
+    def __getitem__(self, index: slice) -> list[Shaped]: ...
 
-    def __getitem__(self, index: int | slice) -> ClusterSummary | list[ClusterSummary]:
+    def __getitem__(self, index: int | slice) -> Shaped | list[Shaped]:
         if isinstance(index, int):
             return self[index : index + 1][0]
         clusters = list(self.queryset[index])
         summaries = _summaries(clusters)
-        return [summaries[c.pk] for c in clusters if c.pk in summaries]
+        return [self.shape(summaries[c.pk]) for c in clusters if c.pk in summaries]
 
 
-def clusters_for_staff(*, user: Any) -> ClusterSummaries:
+def clusters_for_staff(*, user: Any) -> ClusterSummaries[ClusterSummary]:
     """Clusters of the staff member's area, newest request first, with their counts."""
     queryset = AppealCluster.objects.select_related("category", "community")
     condition = _area_q(user)
     if condition is not None:
         queryset = queryset.filter(condition)
-    return ClusterSummaries(queryset.order_by("-last_at", "-id"))
+    return ClusterSummaries(queryset.order_by("-last_at", "-id"), lambda summary: summary)
 
 
 def cluster_get_for_staff(*, user: Any, cluster_id: int) -> AppealCluster:
