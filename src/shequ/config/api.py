@@ -20,6 +20,7 @@ from shequ.participation.api import router as participation_router
 from shequ.payments.api import router as payments_router
 from shequ.people.api import router as people_router
 from shequ.places.api import router as places_router
+from shequ.planning.api import router as planning_router
 from shequ.policies.api import router as policies_router
 from shequ.portal.api import router as portal_router
 from shequ.projects.api import router as projects_router
@@ -73,3 +74,4 @@ api.add_router("/access", access_router)
 api.add_router("/", portal_router)
 api.add_router("/policies", policies_router)
 api.add_router("/stories", stories_router)
+api.add_router("/planning", planning_router)

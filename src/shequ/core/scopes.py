@@ -22,6 +22,10 @@ class Role(models.TextChoices):
     DEPARTMENT_STAFF = "department_staff", _("Department staff")
     AUDITOR = "auditor", _("Auditor")
     SYSTEM_ADMIN = "system_admin", _("System administrator")
+    # 社区规划师: a planner held over a district or a street, assigned to its communities.
+    PLANNER = "planner", _("Community planner")
+    # 智库专家: an expert of the think tank who evaluates policies (an area, usually the city).
+    EXPERT = "expert", _("Think-tank expert")
 
 
 DIVISION_ROLES = frozenset(
@@ -31,6 +35,8 @@ DIVISION_ROLES = frozenset(
         Role.DISTRICT_OFFICER,
         Role.CITY_COMMITTEE,
         Role.AUDITOR,
+        Role.PLANNER,
+        Role.EXPERT,
     }
 )
 

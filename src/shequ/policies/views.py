@@ -3,6 +3,7 @@
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from shequ.planning.selectors import reports_on_policy
 from shequ.policies import selectors
 from shequ.policies.models import Kind, Level, Structure, Validity
 
@@ -42,7 +43,8 @@ def library(request: HttpRequest) -> HttpResponse:
 
 def policy_detail(request: HttpRequest, policy_id: int) -> HttpResponse:
     page = selectors.policy_page(policy_id=policy_id)
-    return render(request, "policies/detail.html", {"page": page})
+    reports = reports_on_policy(page.policy.pk)
+    return render(request, "policies/detail.html", {"page": page, "reports": reports})
 
 
 def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:

@@ -21,11 +21,13 @@ from shequ.people.services.accounts import _new_account, _save_account
 from shequ.people.sms import send_sms
 from shequ.places.models import Division
 
-ROLE_LEVELS: dict[str, str] = {
-    Role.COMMUNITY_WORKER: Division.Level.COMMUNITY,
-    Role.STREET_OFFICER: Division.Level.STREET,
-    Role.DISTRICT_OFFICER: Division.Level.DISTRICT,
-    Role.CITY_COMMITTEE: Division.Level.CITY,
+ROLE_LEVELS: dict[str, tuple[str, ...]] = {
+    Role.COMMUNITY_WORKER: (Division.Level.COMMUNITY,),
+    Role.STREET_OFFICER: (Division.Level.STREET,),
+    Role.DISTRICT_OFFICER: (Division.Level.DISTRICT,),
+    Role.CITY_COMMITTEE: (Division.Level.CITY,),
+    # A community planner serves the communities of a district or of a street.
+    Role.PLANNER: (Division.Level.DISTRICT, Division.Level.STREET),
 }
 
 # An account that holds or held a staff role; residents' accounts are not managed here.
@@ -169,13 +171,13 @@ def _scope_for(
                 "unknown_division", _("Choose the area this role covers."), field="division"
             )
         expected = ROLE_LEVELS.get(role)
-        if expected is not None and division.level != expected:
+        if expected is not None and division.level not in expected:
             raise DomainError(
                 "wrong_division_level",
                 _("A %(role)s works at %(level)s level; %(division)s is not one."),
                 field="division",
                 role=Role(role).label,
-                level=Division.Level(expected).label,
+                level=" / ".join(str(Division.Level(level).label) for level in expected),
                 division=division.short_name,
             )
         return division.code, None

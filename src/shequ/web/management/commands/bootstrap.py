@@ -29,6 +29,7 @@ DEMO_COMMANDS: list[str] = [
     "seed_volunteers",
     "seed_access",
     "seed_indicators",
+    "seed_planning",
     "seed_portal",  # last: indexes and freezes what the others seeded
 ]
 
