@@ -3,6 +3,7 @@
 from typing import Any, cast
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from shequ.civil.models import Organisation
@@ -138,10 +139,7 @@ class ProjectsForm(PlanningForm):
         field = self.fields["projects"]
         field = cast(forms.ModelMultipleChoiceField, field)
         field.queryset = (
-            (
-                Project.objects.filter(communities=community_code)
-                | Project.objects.filter(division_id=community_code)
-            )
+            Project.objects.filter(Q(communities=community_code) | Q(division_id=community_code))
             .distinct()
             .order_by("-year", "name")
         )

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -443,8 +443,10 @@ def rating_submit(
 
 def _checked_projects(community_code: str, project_ids: Sequence[int]) -> list[Project]:
     projects = list(
-        Project.objects.filter(pk__in=list(project_ids), communities=community_code).distinct()
-        | Project.objects.filter(pk__in=list(project_ids), division_id=community_code)
+        Project.objects.filter(
+            Q(communities=community_code) | Q(division_id=community_code),
+            pk__in=list(project_ids),
+        ).distinct()
     )
     if len({p.pk for p in projects}) != len(set(project_ids)):
         raise DomainError(
