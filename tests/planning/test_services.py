@@ -212,9 +212,7 @@ def test_the_planner_ticks_a_resident(open_consultation: Consultation, planner: 
 
 
 @pytest.mark.parametrize("hours", ["-1", "0", "24.5", "abc"])
-def test_work_log_hours_must_fit_a_day(
-    assignment: Assignment, planner: User, hours: str
-) -> None:
+def test_work_log_hours_must_fit_a_day(assignment: Assignment, planner: User, hours: str) -> None:
     with pytest.raises(DomainError) as error:
         services.worklog_add(
             actor=planner, community_code=NIJIAQIAO, day=date(2026, 6, 1), hours=hours, work="走访"
