@@ -71,12 +71,12 @@ class SuggestionIn(Schema):
     text: str
 
 
-class RatingIn(Schema):
+class ConsultationRatingIn(Schema):
     stars: int
     comment: str = ""
 
 
-class RatingOut(Schema):
+class ConsultationRatingOut(Schema):
     id: int
     consultation_id: int
     stars: int
@@ -127,7 +127,7 @@ class WorkLogOut(Schema):
         return obj.community_id
 
 
-class ReportOut(Schema):
+class EvaluationReportOut(Schema):
     id: int
     title: str
     author_name: str
@@ -195,9 +195,11 @@ def suggest(
     )
 
 
-@router.post("/consultations/{consultation_id}/rating", response={201: RatingOut}, auth=API_AUTH)
+@router.post(
+    "/consultations/{consultation_id}/rating", response={201: ConsultationRatingOut}, auth=API_AUTH
+)
 def rate(
-    request: HttpRequest, consultation_id: int, payload: RatingIn
+    request: HttpRequest, consultation_id: int, payload: ConsultationRatingIn
 ) -> Status[ConsultationRating]:
     return Status(
         201,
@@ -229,7 +231,7 @@ def list_worklog(request: HttpRequest) -> object:
     return selectors.worklog_list_for(request.user)
 
 
-@router.get("/reports", response=list[ReportOut])
+@router.get("/reports", response=list[EvaluationReportOut])
 @paginate
 def list_reports(request: HttpRequest, policy: int | None = None) -> object:
     """Published evaluation reports (public), optionally those assessing one policy."""
@@ -237,6 +239,6 @@ def list_reports(request: HttpRequest, policy: int | None = None) -> object:
     return reports.filter(policies=policy) if policy else reports
 
 
-@router.get("/reports/{report_id}", response=ReportOut)
+@router.get("/reports/{report_id}", response=EvaluationReportOut)
 def get_report(request: HttpRequest, report_id: int) -> Report:
     return selectors.report_get(report_id=report_id)
