@@ -86,7 +86,8 @@ def test_a_resident_signs_in_suggests_and_the_planner_makes_a_proposal(
     suggestion = Suggestion.objects.get()
     client.force_login(planner)
     page = client.get(f"/console/planning/c/{open_consultation.pk}/").content.decode()
-    assert "王秀英" in page and "增加路灯" in page
+    assert "王秀英" in page
+    assert "增加路灯" in page
     response = client.post(
         f"/console/planning/suggestions/{suggestion.pk}/promote/",
         {"title": "增加路灯", "category": "safety"},

@@ -20,7 +20,7 @@ from shequ.core.forms import add_domain_error, perform
 from shequ.core.scopes import Role
 from shequ.core.services import client_ip
 from shequ.people.models import User
-from shequ.people.permissions import has_role, staff_required
+from shequ.people.permissions import WORKERS, covers, has_role, staff_required
 from shequ.planning import selectors, services
 from shequ.planning.forms import (
     AssignmentForm,
@@ -152,6 +152,8 @@ def _detail(
             "may_run": can_run(
                 user, consultation.community_id, timezone.localdate(consultation.starts_at)
             ),
+            # Finding a resident by name is a worker's search (names, masked ID numbers).
+            "may_tick": covers(user, consultation.community_id, WORKERS),
             "notes": forms_.get("notes") or NotesForm(initial={"notes": consultation.notes}),
             "tick": tick,
             "promote": forms_.get("promote") or PromoteForm(),

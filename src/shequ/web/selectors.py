@@ -24,7 +24,7 @@ LEVEL_ORDER = (Division.Level.DISTRICT, Division.Level.STREET, Division.Level.CO
 
 # Roles whose divisions a division picker may list: the workers, and department staff, who
 # serve the whole city (a department's form may be limited to some communities).
-DIVISION_PICKER_ROLES = WORKERS | {Role.DEPARTMENT_STAFF}
+DIVISION_PICKER_ROLES = WORKERS | {Role.DEPARTMENT_STAFF, Role.PLANNER}
 
 
 def picker_areas(user: Any, roles: Iterable[str] = WORKERS) -> list[Area]:
