@@ -296,3 +296,22 @@ def test_an_expert_report_needs_policies_and_a_true_file(expert: User, planner: 
     assert error.value.code == "file_type_not_allowed"
     report = services.report_publish(actor=expert, policy_ids=[policy.pk], **fields)
     assert list(policy.evaluation_reports.all()) == [report]
+
+
+@pytest.mark.parametrize(
+    ("division", "ok"),
+    [("510107005000", True), ("510107000000", True), (NIJIAQIAO, False), ("510100000000", False)],
+)
+def test_the_planner_role_is_held_over_a_district_or_a_street(
+    chengdu: None, division: str, ok: bool
+) -> None:
+    from shequ.people.services.staff import staff_role_grant
+
+    admin = make_staff("plan-admin", Role.SYSTEM_ADMIN)
+    user = make_user("new-planner")
+    if ok:
+        staff_role_grant(actor=admin, user=user, role=Role.PLANNER, division_code=division)
+        return
+    with pytest.raises(DomainError) as error:
+        staff_role_grant(actor=admin, user=user, role=Role.PLANNER, division_code=division)
+    assert error.value.code == "wrong_division_level"
