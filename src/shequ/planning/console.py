@@ -23,6 +23,7 @@ from shequ.people.models import User
 from shequ.people.permissions import WORKERS, covers, has_role, staff_required
 from shequ.planning import selectors, services
 from shequ.planning.forms import (
+    RUNNERS,
     AssignmentForm,
     ConsultationForm,
     NotesForm,
@@ -125,7 +126,7 @@ def consultations(request: HttpRequest) -> HttpResponse:
         if _save(form, schedule):
             messages.success(request, _("Consultation scheduled."))
             return redirect("planning_console:consultation", holder["c"].pk)
-    may_schedule = has_role(user, Role.PLANNER, Role.COMMUNITY_WORKER, Role.STREET_OFFICER)
+    may_schedule = has_role(user, *RUNNERS, Role.SYSTEM_ADMIN)
     return render(
         request,
         "planning/console/consultations.html",
@@ -291,7 +292,10 @@ def plans(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "planning/console/plans.html",
-        {"rows": _page(request, selectors.plan_list_for(user)), "form": form},
+        {
+            "rows": _page(request, selectors.plan_list_for(user)),
+            "form": form if has_role(user, *RUNNERS, Role.SYSTEM_ADMIN) else None,
+        },
         status=400 if form.errors else 200,
     )
 
