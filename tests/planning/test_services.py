@@ -147,14 +147,16 @@ def test_a_suggestion_photo_is_checked_and_downscaled(
 def test_a_suggestion_becomes_a_proposal_once(
     open_consultation: Consultation, resident: User, planner: User
 ) -> None:
+    corner = SimpleUploadedFile("corner.jpg", jpeg(800, 600), content_type="image/jpeg")
     suggestion = services.suggestion_submit(
-        actor=resident, consultation_id=open_consultation.pk, text="街角做口袋公园"
+        actor=resident, consultation_id=open_consultation.pk, text="街角做口袋公园", photo=corner
     )
     proposal = services.suggestion_promote(
         actor=planner, suggestion_id=suggestion.pk, title="口袋公园", category="environment"
     )
     assert proposal.author == resident
     assert proposal.community_id == NIJIAQIAO
+    assert proposal.photos.count() == 1
     suggestion.refresh_from_db()
     assert suggestion.proposal == proposal
     with pytest.raises(DomainError) as error:

@@ -5,8 +5,9 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
+from django.core.files.base import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max, Q, Sum
@@ -392,12 +393,19 @@ def suggestion_promote(
         raise NotFound("not_found", _("No such suggestion."))
     if suggestion.proposal_id is not None:
         raise DomainError("already_proposed", _("This suggestion is a proposal already."))
+    photos: list[UploadedFile] = []
+    if suggestion.photo:
+        # The suggestion's photo (checked and cleaned when it came) goes with the proposal.
+        stored = suggestion.photo
+        extension = stored.name.rsplit(".", 1)[-1]
+        photos.append(cast(UploadedFile, File(stored.open("rb"), name=f"photo.{extension}")))
     proposal = proposal_create(
         actor=suggestion.author,
         community_code=consultation.community_id,
         title=_text(title, "title", 120),
         description=suggestion.text,
         category=category,
+        photos=photos,
     )
     suggestion.proposal = proposal
     suggestion.save(update_fields=["proposal"])
