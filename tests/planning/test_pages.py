@@ -164,3 +164,45 @@ def test_the_api_scopes_consultations(
     )
     assert response.status_code == 400
     assert response.json()["code"] == "not_attended"
+
+
+def _queries(client: Client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        *PAGES,
+        "/api/v1/planning/consultations",
+        "/api/v1/planning/suggestions",
+        "/api/v1/planning/plans",
+        "/api/v1/planning/worklog",
+        "/api/v1/planning/assignments",
+    ],
+)
+def test_list_queries_do_not_grow_with_rows(
+    client: Client, url: str, open_consultation: Consultation, resident: User, planner: User
+) -> None:
+    def add_rows(n: int) -> None:
+        for i in range(n):
+            services.suggestion_submit(
+                actor=resident, consultation_id=open_consultation.pk, text=f"建议{i}"
+            )
+            services.plan_create(
+                actor=planner, community_code=NIJIAQIAO, title=f"规划{i}", on=TERM[0]
+            )
+            services.worklog_add(
+                actor=planner, community_code=NIJIAQIAO, day=TERM[0], hours="0.5", work="走访"
+            )
+
+    client.force_login(planner)
+    add_rows(1)
+    few = _queries(client, url)
+    add_rows(4)
+    assert _queries(client, url) == few
