@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "shequ.portal",
     "shequ.policies",
     "shequ.stories",
+    "shequ.cogovernance",
     "shequ.web",
 ]
 
