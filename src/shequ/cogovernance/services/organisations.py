@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shequ.civil.models import Organisation as CivilOrganisation
 from shequ.cogovernance.models import AreaOrganisation, Member, OrgKind, Position
-from shequ.cogovernance.permissions import can_edit
+from shequ.cogovernance.permissions import can_edit, can_read
 from shequ.cogovernance.services._common import (
     choice,
     day,
@@ -82,7 +82,7 @@ def _fields(actor: User, data: dict[str, Any], org_id: int | None) -> dict[str, 
     parent = None
     if data.get("parent"):
         parent = AreaOrganisation.objects.filter(pk=data["parent"]).first()
-        if parent is None or not can_edit(actor, parent.division_id):
+        if parent is None or not can_read(actor, parent.division_id):
             raise DomainError("parent_unknown", _("Choose one of the options."), field="parent")
     _check_parent(org_id, parent, place.code)
     civil = None
