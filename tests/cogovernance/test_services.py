@@ -5,7 +5,6 @@ import pytest
 
 from shequ.cogovernance.models import (
     Agreement,
-    AreaOrganisation,
     Commitment,
     Designation,
     Member,
