@@ -92,7 +92,7 @@ def test_the_worker_confirms_a_suggested_match_on_the_need_page(
     client.force_login(worker)
     page = client.get(f"/console/cogovernance/needs/{world['need']}/").content.decode()
     assert 'data-testid="suggestion"' in page
-    assert "offered to this community" in page or "本社区" in page
+    assert "面向本社区" in page
     response = client.post(
         f"/console/cogovernance/needs/{world['need']}/match/",
         {"resources": [str(world["room"])], "title": "老年活动室"},

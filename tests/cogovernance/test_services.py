@@ -37,7 +37,7 @@ def test_a_commitment_with_a_negative_amount_is_refused_and_nothing_is_written(
             commitments=[{"category": "money", "description": "资助", "amount": "-500"}],
         )
     assert error.value.code == "amount_negative"
-    assert str(error.value) == "An amount cannot be negative."
+    assert str(error.value) == "金额不能为负数。"
     assert not Agreement.objects.exists()
     a = agreement(worker, unit)
     with pytest.raises(DomainError) as error:
@@ -206,8 +206,8 @@ def test_matching_suggests_same_kind_same_street_available_not_exhausted(
     found = suggestions(n)
     assert [r.title for r, _v in found] == [room.title, north_room.title]
     reasons = found[0][1].reasons
-    assert "offered to this community" in reasons
-    assert "offered to a community of the same street" in found[1][1].reasons
+    assert "面向本社区" in reasons
+    assert "面向同街道的社区" in found[1][1].reasons
     # Taking all 20 hours exhausts the room: it is no longer suggested.
     project = lists.match_confirm(
         actor=worker, need_id=n.pk, resource_ids=[room.pk], quantities={room.pk: "20"}
@@ -324,3 +324,15 @@ def test_a_need_raised_from_a_resident_request_links_it(worker: User, worker_sjf
     with pytest.raises(DomainError) as error:
         lists.need_create(actor=worker_sjf, data={"appeal": appeal.pk, "category": "venue"})
     assert error.value.code == "appeal_unknown"
+
+
+def test_demo_seeding_is_idempotent_and_marks_designations_as_demo(chengdu: None) -> None:
+    from shequ.cogovernance.demo import seed_cogovernance
+    from shequ.cogovernance.selectors import suggestions
+
+    assert seed_cogovernance() == 4
+    assert seed_cogovernance() == 0
+    assert AreaOrganisation.objects.filter(division_id=NIJIAQIAO).count() == 4
+    assert Designation.objects.filter(is_demo=False).count() == 0
+    demo_need = Need.objects.get(title="老年人活动场地")
+    assert [r.title for r, _v in suggestions(demo_need)] == ["一楼会议室（60平方米）"]

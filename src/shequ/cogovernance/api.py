@@ -19,7 +19,7 @@ from shequ.sso.api_auth import API_AUTH
 router = Router(tags=["cogovernance"])
 
 
-class OrganisationOut(Schema):
+class AreaOrganisationOut(Schema):
     id: int
     kind: str
     name: str
@@ -32,7 +32,7 @@ class OrganisationOut(Schema):
         return obj.division_id
 
 
-class NeedOut(Schema):
+class ListNeedOut(Schema):
     id: int
     community_code: str
     title: str
@@ -45,7 +45,7 @@ class NeedOut(Schema):
         return obj.community_id
 
 
-class ResourceOut(Schema):
+class ListResourceOut(Schema):
     id: int
     division_code: str
     title: str
@@ -65,7 +65,7 @@ class ResourceOut(Schema):
         return str(obj.organisation.name)
 
 
-class ProjectOut(Schema):
+class ListProjectOut(Schema):
     id: int
     title: str
     need_id: int
@@ -77,25 +77,25 @@ class ProjectOut(Schema):
         return [u.resource_id for u in obj.uses.all()]
 
 
-class ListsOut(Schema):
+class ThreeListsOut(Schema):
     community_code: str
-    needs: list[NeedOut]
-    resources: list[ResourceOut]
-    projects: list[ProjectOut]
+    needs: list[ListNeedOut]
+    resources: list[ListResourceOut]
+    projects: list[ListProjectOut]
 
 
-class SuggestionOut(Schema):
-    resource: ResourceOut
+class MatchSuggestionOut(Schema):
+    resource: ListResourceOut
     reasons: list[str]
 
 
-class MatchIn(Schema):
+class MatchConfirmIn(Schema):
     resource_ids: list[int]
     title: str = ""
     commitment_id: int | None = None
 
 
-class AgreementOut(Schema):
+class CoBuildingAgreementOut(Schema):
     id: int
     community_code: str
     unit_id: int
@@ -108,7 +108,7 @@ class AgreementOut(Schema):
         return obj.community_id
 
 
-class DesignationOut(Schema):
+class DemonstrationOut(Schema):
     year: int
     community_code: str
     community: str
@@ -124,7 +124,7 @@ class DesignationOut(Schema):
         return str(obj.community)
 
 
-@router.get("/lists/{code}", response=ListsOut)
+@router.get("/lists/{code}", response=ThreeListsOut)
 def community_lists(request: HttpRequest, code: str) -> dict[str, Any]:
     """A community's three lists as the public page shows them."""
     data = selectors.public_lists(community_code=code)
@@ -136,29 +136,29 @@ def community_lists(request: HttpRequest, code: str) -> dict[str, Any]:
     }
 
 
-@router.get("/designations", response=list[DesignationOut])
+@router.get("/designations", response=list[DemonstrationOut])
 @paginate
 def designations(request: HttpRequest, year: int | None = None, district: str = "") -> object:
     """Demonstration communities, by year and district."""
     return selectors.designations_public(year=year, district=district)
 
 
-@router.get("/organisations", response=list[OrganisationOut], auth=API_AUTH)
+@router.get("/organisations", response=list[AreaOrganisationOut], auth=API_AUTH)
 @paginate
 def organisations(request: HttpRequest, area: str = "") -> object:
     """Organisations in the caller's areas (staff)."""
     return selectors.organisation_list_for(request.user, area=area)
 
 
-@router.get("/needs/{need_id}/suggestions", response=list[SuggestionOut], auth=API_AUTH)
+@router.get("/needs/{need_id}/suggestions", response=list[MatchSuggestionOut], auth=API_AUTH)
 def suggestions(request: HttpRequest, need_id: int) -> list[dict[str, Any]]:
     """Resources that fit a need by the matching rule, with the reasons."""
     need = selectors.need_get_for(request.user, need_id=need_id)
     return [{"resource": r, "reasons": v.reasons} for r, v in selectors.suggestions(need)]
 
 
-@router.post("/needs/{need_id}/matches", response={201: ProjectOut}, auth=API_AUTH)
-def confirm_match(request: HttpRequest, need_id: int, payload: MatchIn) -> tuple[int, Project]:
+@router.post("/needs/{need_id}/matches", response={201: ListProjectOut}, auth=API_AUTH)
+def confirm_match(request: HttpRequest, need_id: int, payload: MatchConfirmIn) -> tuple[int, Project]:
     """Confirm a match: creates the project-list entry."""
     project = lists.match_confirm(
         actor=cast(User, request.user),
@@ -171,7 +171,7 @@ def confirm_match(request: HttpRequest, need_id: int, payload: MatchIn) -> tuple
     return 201, project
 
 
-@router.get("/agreements", response=list[AgreementOut], auth=API_AUTH)
+@router.get("/agreements", response=list[CoBuildingAgreementOut], auth=API_AUTH)
 @paginate
 def agreements(request: HttpRequest, area: str = "") -> object:
     """Co-building agreements in the caller's areas (staff)."""
