@@ -5,6 +5,7 @@ import pytest
 
 from shequ.cogovernance.models import (
     Agreement,
+    AreaOrganisation,
     Commitment,
     Designation,
     Member,
