@@ -208,3 +208,48 @@ def test_resources_run_out_when_fully_taken(worker: User, world: dict[str, int])
 
     assert suggestions(Need.objects.get(pk=world["need"])) == []
     assert date(2025, 1, 1)
+
+
+def test_console_lists_do_not_grow_queries_with_rows(
+    client: Client,
+    worker: User,
+    world: dict[str, int],
+    django_assert_max_num_queries: DjangoAssertNumQueries,
+) -> None:
+    client.force_login(worker)
+    urls = [
+        "/console/cogovernance/",
+        "/console/cogovernance/organisations/",
+        "/console/cogovernance/agreements/",
+        f"/cogovernance/c/{NIJIAQIAO}/",
+    ]
+    for url in urls:
+        client.get(url)  # warm the session and caches
+    counts = {}
+    for url in urls:
+        with django_assert_max_num_queries(30) as captured:
+            client.get(url)
+        counts[url] = len(captured.captured_queries)
+    unit = org(worker, "第二家单位")
+    for i in range(5):
+        need(worker, title=f"需求{i}")
+        resource(worker, unit, title=f"资源{i}")
+        agreement(worker, unit, title=f"协议{i}")
+        org(worker, f"单位{i}")
+    lists.match_confirm(actor=worker, need_id=world["need"], resource_ids=[world["room"]])
+    for url in urls:
+        with django_assert_max_num_queries(counts[url] + 1):
+            client.get(url)
+
+
+def test_designations_console_is_scoped(
+    client: Client, worker: User, worker_sjf: User, admin: User
+) -> None:
+    data = {"year": 2024, "criteria": ["party_leads"]}
+    designations.designation_create(actor=admin, data={**data, "community": NIJIAQIAO})
+    designations.designation_create(actor=admin, data={**data, "community": SHUIJINGFANG})
+    client.force_login(worker)
+    body = client.get("/console/cogovernance/designations/").content.decode()
+    assert body.count('data-testid="designation-row"') == 1
+    assert 'data-testid="designation-new"' not in body
+    assert client.get("/console/cogovernance/designations/new/").status_code == 403

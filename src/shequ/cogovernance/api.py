@@ -158,7 +158,9 @@ def suggestions(request: HttpRequest, need_id: int) -> list[dict[str, Any]]:
 
 
 @router.post("/needs/{need_id}/matches", response={201: ListProjectOut}, auth=API_AUTH)
-def confirm_match(request: HttpRequest, need_id: int, payload: MatchConfirmIn) -> tuple[int, Project]:
+def confirm_match(
+    request: HttpRequest, need_id: int, payload: MatchConfirmIn
+) -> tuple[int, Project]:
     """Confirm a match: creates the project-list entry."""
     project = lists.match_confirm(
         actor=cast(User, request.user),
