@@ -12,6 +12,7 @@ from shequ.bookings.api import router as bookings_router
 from shequ.casework.api import router as casework_router
 from shequ.catalogue.api import router as catalogue_router
 from shequ.civil.api import router as civil_router
+from shequ.cogovernance.api import router as cogovernance_router
 from shequ.core.api import ApiParser, ProblemDocumentedAPI, install_problem_handlers
 from shequ.funds.api import router as funds_router
 from shequ.indicators.api import router as indicators_router
@@ -75,3 +76,4 @@ api.add_router("/", portal_router)
 api.add_router("/policies", policies_router)
 api.add_router("/stories", stories_router)
 api.add_router("/planning", planning_router)
+api.add_router("/cogovernance", cogovernance_router)

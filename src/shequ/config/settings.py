@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "shequ.policies",
     "shequ.stories",
     "shequ.planning",
+    "shequ.cogovernance",
     "shequ.web",
 ]
 

@@ -56,6 +56,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("console/stories/", include("shequ.stories.console_urls")),
     path("planning/", include("shequ.planning.urls")),
     path("console/planning/", include("shequ.planning.console_urls")),
+    path("cogovernance/", include("shequ.cogovernance.urls")),
+    path("console/cogovernance/", include("shequ.cogovernance.console_urls")),
     path("console/", include("shequ.web.console_urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -20,6 +20,7 @@ DEMO_COMMANDS: list[str] = [
     "seed_participation",
     "seed_catalogue",
     "seed_policies",
+    "seed_cogovernance",
     "seed_casework",
     "seed_documents",
     "seed_bookings",
