@@ -6,12 +6,13 @@ from decimal import Decimal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Router, Schema, Status
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from shequ.civil import selectors
-from shequ.civil.models import Call, Contract, Organisation, Tranche
-from shequ.civil.services import registry
+from shequ.civil.models import Application, Call, Contract, Organisation, Tranche
+from shequ.civil.services import applications, registry
 from shequ.civil.services.registry import OrganisationData
 from shequ.core.errors import NotFound
 from shequ.core.services import client_ip
@@ -93,6 +94,7 @@ class CivilCallOut(Schema):
     title: str
     kind: str
     division_code: str
+    required_documents: list[str]
     field: str
     budget: Decimal
     max_award: Decimal
@@ -218,3 +220,105 @@ def get_contract(request: HttpRequest, contract_id: int) -> Contract:
     if contract is None:
         raise NotFound("contract_not_found", _("No such contract."))
     return contract
+
+
+class CivilBudgetLineIn(Schema):
+    item: str
+    amount: str
+
+
+class CivilDraftIn(Schema):
+    call_id: int
+    organisation_id: int
+    title: str
+    summary: str = ""
+    amount: str = "0"
+    self_funding: str = "0"
+    budget_lines: list[CivilBudgetLineIn] = []
+    community_code: str = ""
+
+
+class CivilApplicationOut(Schema):
+    """An application as its organisation's accounts see it, with the checklist."""
+
+    id: int
+    call_id: int
+    organisation_id: int
+    title: str
+    status: str
+    amount: Decimal
+    self_funding: Decimal
+    documents: list[str]
+    missing_documents: list[str]
+
+    @staticmethod
+    def resolve_documents(obj: Application) -> list[str]:
+        return sorted(obj.documents.values_list("name", flat=True))
+
+    @staticmethod
+    def resolve_missing_documents(obj: Application) -> list[str]:
+        return applications.missing_documents(
+            obj.call, set(obj.documents.values_list("name", flat=True))
+        )
+
+
+def _draft_values(payload: CivilDraftIn) -> applications.Proposal:
+    return applications.Proposal(
+        title=payload.title,
+        summary=payload.summary,
+        amount=payload.amount,
+        budget_lines=[line.dict() for line in payload.budget_lines],
+        self_funding=payload.self_funding,
+        community_code=payload.community_code,
+    )
+
+
+@router.post("/applications", response={201: CivilApplicationOut})
+def save_draft(request: HttpRequest, payload: CivilDraftIn) -> Status[Application]:
+    """Save a draft application (an organisation's account); submit it with
+    ``POST /applications/{id}/submit`` once the checklist's documents are attached."""
+    draft = applications.draft_save(
+        actor=request.user,
+        call_id=payload.call_id,
+        organisation_id=payload.organisation_id,
+        proposal=_draft_values(payload),
+        ip=client_ip(request),
+    )
+    return Status(201, draft)
+
+
+@router.put("/applications/{application_id}", response=CivilApplicationOut)
+def update_draft(request: HttpRequest, application_id: int, payload: CivilDraftIn) -> Application:
+    """Change a draft (its organisation's accounts, before the deadline)."""
+    return applications.draft_save(
+        actor=request.user,
+        call_id=payload.call_id,
+        organisation_id=payload.organisation_id,
+        proposal=_draft_values(payload),
+        application_id=application_id,
+        ip=client_ip(request),
+    )
+
+
+@router.post("/applications/{application_id}/documents", response={201: CivilApplicationOut})
+def attach_document(
+    request: HttpRequest, application_id: int, name: Form[str], file: File[UploadedFile]
+) -> Status[Application]:
+    """Attach one document of the call's checklist (multipart: ``name``, ``file``; PDF,
+    Word, JPEG or PNG, checked by its content)."""
+    document = applications.document_attach(
+        actor=request.user,
+        application_id=application_id,
+        name=name,
+        upload=file,
+        ip=client_ip(request),
+    )
+    return Status(201, document.application)
+
+
+@router.post("/applications/{application_id}/submit", response=CivilApplicationOut)
+def submit_draft(request: HttpRequest, application_id: int) -> Application:
+    """Submit a draft before the deadline; refused with the list of missing documents."""
+    return applications.draft_submit(
+        actor=request.user, application_id=application_id, ip=client_ip(request)
+    )

@@ -118,6 +118,7 @@ def call_new(request: HttpRequest) -> HttpResponse:
                     inspection_required=bool(data.get("inspection_required")),
                     min_self_share=data.get("min_self_share") or 0,
                     objection_days=data.get("objection_days") or 5,
+                    required_documents=form.documents(),
                     ip=client_ip(request),
                 )
             ),
@@ -205,6 +206,7 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
     once selected, its contract."""
     application = (
         Application.objects.select_related("call", "organisation", "community")
+        .exclude(status=Application.Status.DRAFT)
         .filter(pk=application_id)
         .first()
     )

@@ -1,5 +1,7 @@
 """Forms of the civil pages (input shape only; the rules live in services)."""
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -99,6 +101,8 @@ class InviteForm(StyledForm):
 
 
 ROWS = 4
+# The documents calls usually ask for (the officer ticks them, and may add others).
+STANDARD_DOCUMENTS = ("实施方案", "预算表", "居民议事会决议", "资质证明", "财务审计报告")
 
 
 class CallForm(StyledForm):
@@ -131,6 +135,20 @@ class CallForm(StyledForm):
     )
     min_self_share = forms.IntegerField(label=_("Least self-funding (%)"), required=False)
     objection_days = forms.IntegerField(label=_("Public notice days"), initial=5, min_value=1)
+    required_documents = forms.MultipleChoiceField(
+        label=_("Documents every application attaches"),
+        choices=[(d, d) for d in STANDARD_DOCUMENTS],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    other_documents = forms.CharField(
+        label=_("Other required documents (separated by commas)"), required=False, max_length=600
+    )
+
+    def documents(self) -> list[str]:
+        """The ticked documents and the others typed, in order."""
+        typed = re.split(r"[,，、;\n]", self.cleaned_data.get("other_documents") or "")
+        return [*(self.cleaned_data.get("required_documents") or []), *typed]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -153,10 +171,15 @@ class ApplicationForm(StyledForm):
         label=_("Partner community (community-making grants)"), required=False
     )
     title = forms.CharField(label=_("Project title"), max_length=120)
+    # Not required here: a draft may leave them empty; submission requires them.
     summary = forms.CharField(
-        label=_("What the project does, outputs and outcomes"), max_length=4000
+        label=_("What the project does, outputs and outcomes"),
+        max_length=4000,
+        required=False,
     )
-    amount = forms.DecimalField(label=_("Amount requested (yuan)"), decimal_places=2)
+    amount = forms.DecimalField(
+        label=_("Amount requested (yuan)"), decimal_places=2, required=False
+    )
     self_funding = forms.DecimalField(
         label=_("Self-funding (yuan)"), decimal_places=2, required=False, initial=0
     )
@@ -164,8 +187,13 @@ class ApplicationForm(StyledForm):
         label=_("Residents' council decision (PDF or photo)"), required=False
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, documents: Sequence[str] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.document_names = list(documents)
+        for i, name in enumerate(self.document_names):
+            self.fields[f"doc{i}"] = forms.FileField(
+                label=_("%(name)s (PDF, Word or photo)") % {"name": name}, required=False
+            )
         for i in range(1, ROWS + 1):
             self.fields[f"b{i}_item"] = forms.CharField(
                 label=_("Budget line %(n)s") % {"n": i}, max_length=80, required=False
@@ -173,6 +201,14 @@ class ApplicationForm(StyledForm):
             self.fields[f"b{i}_amount"] = forms.CharField(
                 label=_("Amount of line %(n)s (yuan)") % {"n": i}, max_length=20, required=False
             )
+
+    def documents(self) -> dict[str, Any]:
+        """The checklist's files uploaded with this form, by document name."""
+        return {
+            name: self.cleaned_data[f"doc{i}"]
+            for i, name in enumerate(self.document_names)
+            if self.cleaned_data.get(f"doc{i}")
+        }
 
     def budget_lines(self) -> list[dict[str, str]]:
         return [

@@ -295,6 +295,9 @@ class Call(models.Model):
     closes_at = models.DateTimeField(_("deadline"))
     objection_days = models.PositiveSmallIntegerField(_("public notice days"), default=5)
     recusal_years = models.PositiveSmallIntegerField(_("recusal looks back (years)"), default=3)
+    # The checklist of documents every application attaches before it is submitted (实施方案,
+    # 预算表, 居民议事会决议, 资质证明 …), by name.
+    required_documents = models.JSONField(_("required documents"), default=list, blank=True)
     stage = models.CharField(_("stage"), max_length=10, choices=Stage.choices, default=Stage.OPEN)
     notice_ends_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
@@ -381,6 +384,34 @@ class Application(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+def _document_path(instance: models.Model, filename: str) -> str:
+    return f"civil/documents/{getattr(instance, 'application_id', 'x')}/{filename}"
+
+
+class ApplicationDocument(models.Model):
+    """A document attached to an application, answering one line of the call's checklist
+    (attaching it again replaces it while the application is a draft)."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
+    name = models.CharField(_("document"), max_length=60)
+    file = models.FileField(_("file"), upload_to=_document_path, storage=private_storage)
+    content_type = models.CharField(max_length=100)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("application document")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "name"], name="civil_document_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Review(models.Model):

@@ -291,6 +291,22 @@ def call_breakdown(call: Call) -> list[dict[str, Any]]:
     return out
 
 
+def may_read_application(user: Any, application: Application) -> bool:
+    """The organisation's accounts always; once submitted, the managers of the call and the
+    experts reviewing it (not recused)."""
+    from shequ.civil.permissions import can_manage_calls, is_member
+
+    if is_member(user, application.organisation_id):
+        return True
+    if application.status == Application.Status.DRAFT:
+        return False
+    if can_manage_calls(user, application.call.division_id):
+        return True
+    return application.reviews.filter(
+        expert__user=user, expert__is_active=True, status__in=["assigned", "scored"]
+    ).exists()
+
+
 def reviewers_of(application: Application) -> list[Review]:
     """The reviews of an application with their experts and declarations (console)."""
     return list(

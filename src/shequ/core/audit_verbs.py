@@ -53,6 +53,8 @@ AUDIT_VERB_LABELS: dict[str, Promise] = {
     "civil.call_determine": _("Determined the winners of a call"),
     "civil.conflict_declare": _("Declared a conflict of interest (or none) for a review"),
     "civil.contract_sign": _("Signed a contract with a social organisation"),
+    "civil.document_attach": _("Attached a document to an application"),
+    "civil.draft_save": _("Saved a draft application"),
     "civil.expert_add": _("Added an expert to the pool"),
     "civil.inspection_record": _("Recorded an annual inspection"),
     "civil.member_end": _("Ended an organisation account"),

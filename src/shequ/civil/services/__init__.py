@@ -3,7 +3,9 @@
 - ``registry``: ``organisation_register``, ``organisation_update``, ``rating_record``,
   ``inspection_record``, ``organisation_set_status``;
 - ``members``: ``invitation_send``, ``invitation_accept``, ``membership_end``;
-- ``calls``: calls, applications, screening, reviews, determination, notice, experts;
+- ``calls``: calls, screening, reviews, determination, notice, experts;
+- ``applications``: ``draft_save``, ``document_attach``, ``draft_submit``,
+  ``application_submit`` (drafts, the documents checklist, submission);
 - ``reviews``: ``review_assign``, ``review_unassign`` (chosen reviewers), ``conflict_declare``;
 - ``contracts``: contracts and their tranches, through the funds ledger.
 """
