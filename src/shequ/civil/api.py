@@ -11,7 +11,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from shequ.civil import selectors
-from shequ.civil.models import Application, Call, Contract, Organisation, Tranche
+from shequ.civil.models import Application, Call, Contract, Lot, Organisation, Tranche
 from shequ.civil.services import applications, registry
 from shequ.civil.services.registry import OrganisationData
 from shequ.core.errors import NotFound
@@ -89,12 +89,20 @@ class CivilRatingIn(Schema):
     score: int | None = None
 
 
+class CivilLotOut(Schema):
+    id: int
+    number: int
+    name: str
+    budget: Decimal
+
+
 class CivilCallOut(Schema):
     id: int
     title: str
     kind: str
     division_code: str
     required_documents: list[str]
+    lots: list[CivilLotOut]
     field: str
     budget: Decimal
     max_award: Decimal
@@ -105,6 +113,10 @@ class CivilCallOut(Schema):
     @staticmethod
     def resolve_division_code(obj: Call) -> str:
         return obj.division_id
+
+    @staticmethod
+    def resolve_lots(obj: Call) -> list[Lot]:
+        return list(obj.lots.all())
 
     @staticmethod
     def resolve_opens_at(obj: Call) -> str:
@@ -236,6 +248,7 @@ class CivilDraftIn(Schema):
     self_funding: str = "0"
     budget_lines: list[CivilBudgetLineIn] = []
     community_code: str = ""
+    lot_id: int | None = None
 
 
 class CivilApplicationOut(Schema):
@@ -244,6 +257,7 @@ class CivilApplicationOut(Schema):
     id: int
     call_id: int
     organisation_id: int
+    lot_id: int | None
     title: str
     status: str
     amount: Decimal
@@ -270,6 +284,7 @@ def _draft_values(payload: CivilDraftIn) -> applications.Proposal:
         budget_lines=[line.dict() for line in payload.budget_lines],
         self_funding=payload.self_funding,
         community_code=payload.community_code,
+        lot_id=payload.lot_id,
     )
 
 

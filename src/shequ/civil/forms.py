@@ -101,6 +101,7 @@ class InviteForm(StyledForm):
 
 
 ROWS = 4
+LOTS = 3
 # The documents calls usually ask for (the officer ticks them, and may add others).
 STANDARD_DOCUMENTS = ("实施方案", "预算表", "居民议事会决议", "资质证明", "财务审计报告")
 
@@ -161,12 +162,30 @@ class CallForm(StyledForm):
             self.fields[f"c{i}_weight"] = forms.IntegerField(
                 label=_("Weight of criterion %(n)s (%%)") % {"n": i}, required=i == 1
             )
+        for i in range(1, LOTS + 1):
+            self.fields[f"lot{i}_name"] = forms.CharField(
+                label=_("Lot %(n)s (optional)") % {"n": i}, max_length=80, required=False
+            )
+            self.fields[f"lot{i}_budget"] = forms.DecimalField(
+                label=_("Budget of lot %(n)s (yuan)") % {"n": i},
+                decimal_places=2,
+                required=False,
+            )
+
+    def lots(self) -> list[tuple[str, Any]]:
+        return [
+            (self.cleaned_data.get(f"lot{i}_name") or "", self.cleaned_data.get(f"lot{i}_budget"))
+            for i in range(1, LOTS + 1)
+            if self.cleaned_data.get(f"lot{i}_name")
+        ]
 
 
 class ApplicationForm(StyledForm):
     organisation = forms.TypedChoiceField(label=_("Applying organisation"), coerce=int)
     # Filled by the view with the communities the user's organisations serve inside the call's
     # area (a resident has no area of their own for a division picker).
+    # Filled by the view with the call's lots (left out when the call has none).
+    lot = forms.TypedChoiceField(label=_("Lot"), coerce=int, required=False, empty_value=None)
     community = forms.ChoiceField(
         label=_("Partner community (community-making grants)"), required=False
     )

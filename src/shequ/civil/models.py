@@ -328,6 +328,26 @@ class Criterion(models.Model):
         return self.name
 
 
+class Lot(models.Model):
+    """A lot (标段 / 包) of a call: its own budget; applications name one and are ranked and
+    determined within it."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="lots")
+    number = models.PositiveSmallIntegerField(_("number"))
+    name = models.CharField(_("lot"), max_length=80)
+    budget = models.DecimalField(_("budget (yuan)"), **MONEY)
+
+    class Meta:
+        verbose_name = _("lot")
+        ordering = ["call_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["call", "number"], name="civil_lot_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.name}"
+
+
 def _minutes_path(instance: models.Model, filename: str) -> str:
     return f"civil/decisions/{getattr(instance, 'call_id', 'x')}/{filename}"
 
@@ -353,6 +373,14 @@ class Application(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+    )
+    lot = models.ForeignKey(
+        Lot,
+        verbose_name=_("lot"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applications",
     )
     title = models.CharField(_("project title"), max_length=120)
     summary = models.TextField(_("what the project does"))

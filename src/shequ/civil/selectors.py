@@ -1,6 +1,7 @@
 """Reads of the registry and the calls, each scoped to who asks."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -232,15 +233,28 @@ def expert_links(
 
 
 def call_ranking(call_id: int) -> list[Any]:
-    """The ranking of a call's applications by normalised score (``ranking.rank``)."""
+    """The ranking of a call's applications by normalised score (``ranking.rank``). A call
+    with lots is ranked within each lot (each expert normalised over the lot's applications,
+    ranks starting at 1 in every lot)."""
     rows = Review.objects.filter(
         application__call_id=call_id, status=Review.Status.SCORED
-    ).values_list("application_id", "expert_id", "total")
-    return rank((app, expert, total) for app, expert, total in rows if total is not None)
+    ).values_list("application__lot_id", "application_id", "expert_id", "total")
+    per_lot: dict[int | None, list[tuple[int, int, Any]]] = {}
+    for lot_id, app, expert, total in rows:
+        if total is not None:
+            per_lot.setdefault(lot_id, []).append((app, expert, total))
+    ranked: list[Any] = []
+    for key in sorted(per_lot, key=lambda k: (k is not None, k or 0)):
+        ranked.extend(rank(per_lot[key]))
+    return ranked
 
 
 def call_list_public() -> QuerySet[Call]:
-    return Call.objects.select_related("division").order_by("-opens_at", "-id")
+    return (
+        Call.objects.select_related("division")
+        .prefetch_related("lots")
+        .order_by("-opens_at", "-id")
+    )
 
 
 def call_list_for(user: Any) -> QuerySet[Call]:
@@ -261,10 +275,10 @@ def call_breakdown(call: Call) -> list[dict[str, Any]]:
     ranking = {r.application_id: r for r in call_ranking(call.pk)}
     applications = list(
         call.applications.exclude(status=Application.Status.DRAFT)
-        .select_related("organisation", "community")
+        .select_related("organisation", "community", "lot")
         .prefetch_related(Prefetch("reviews", queryset=Review.objects.order_by("id")))
     )
-    out = []
+    out: list[dict[str, Any]] = []
     for application in applications:
         reviews = []
         for number, review in enumerate(application.reviews.all(), start=1):
@@ -287,8 +301,32 @@ def call_breakdown(call: Call) -> list[dict[str, Any]]:
                 "z_mean": row.z_mean if row else None,
             }
         )
-    out.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0))
+
+    def order(r: dict[str, Any]) -> tuple[int, bool, int]:
+        lot = r["application"].lot
+        return (lot.number if lot else 0, r["rank"] is None, r["rank"] or 0)
+
+    out.sort(key=order)
     return out
+
+
+def lots_breakdown(call: Call, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The breakdown rows grouped by lot (one group without a name for a call without lots),
+    with each lot's winners and the money awarded in it."""
+    groups: list[dict[str, Any]] = []
+    lots: list[Any] = list(call.lots.all()) or [None]
+    for lot in lots:
+        mine = [r for r in rows if r["application"].lot_id == (lot.pk if lot else None)]
+        winners = [r for r in mine if r["application"].status == Application.Status.AWARDED]
+        groups.append(
+            {
+                "lot": lot,
+                "rows": mine,
+                "winners": winners,
+                "awarded": sum((r["application"].award_amount or 0 for r in winners), Decimal(0)),
+            }
+        )
+    return groups
 
 
 def may_read_application(user: Any, application: Application) -> bool:

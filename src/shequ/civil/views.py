@@ -149,13 +149,17 @@ def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
                 )
                 return redirect("civil:call", call_id=call.pk)
     shown = call.stage in (Call.Stage.NOTICE, Call.Stage.AWARDED)
+    rows = selectors.call_breakdown(call) if shown else []
+    lots = list(call.lots.all())
     return render(
         request,
         "civil/call.html",
         {
             "call": call,
             "criteria": list(call.criteria.all()),
-            "rows": selectors.call_breakdown(call) if shown else [],
+            "rows": rows,
+            "lots": lots,
+            "groups": selectors.lots_breakdown(call, rows) if lots and rows else [],
             "objections": list(call.objections.all()) if shown else [],
             "contracts": list(
                 Contract.objects.filter(application__call=call).select_related(
@@ -186,6 +190,11 @@ def _application_form(
         ("", "—"),
         *selectors.partner_communities([m.organisation_id for m in memberships], call.division_id),
     ]
+    lots = [(lot.pk, str(lot)) for lot in call.lots.all()]
+    if lots:
+        form.fields["lot"].choices = [("", "—"), *lots]  # type: ignore[attr-defined]
+    else:
+        del form.fields["lot"]
     return form
 
 
@@ -199,6 +208,7 @@ def _proposal(form: ApplicationForm) -> applications.Proposal:
         budget_lines=form.budget_lines(),
         self_funding=data.get("self_funding") or "0",
         community_code=data.get("community") or "",
+        lot_id=data.get("lot"),
     )
 
 
@@ -240,6 +250,7 @@ def apply(request: HttpRequest, call_id: int) -> HttpResponse:
                     community_code=proposal.community_code,
                     council_minutes=data.get("council_minutes"),
                     documents=form.documents(),
+                    lot_id=proposal.lot_id,
                     ip=client_ip(request),
                 )
         except NotFound:
@@ -280,6 +291,7 @@ def draft(request: HttpRequest, application_id: int) -> HttpResponse:
     initial: dict[str, Any] = {
         "organisation": application.organisation_id,
         "community": application.community_id or "",
+        "lot": application.lot_id,
         "title": application.title,
         "summary": application.summary,
         "amount": application.amount,

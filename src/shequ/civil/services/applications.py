@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shequ.civil import selectors
-from shequ.civil.models import Application, ApplicationDocument, Call, Organisation
+from shequ.civil.models import Application, ApplicationDocument, Call, Lot, Organisation
 from shequ.civil.permissions import is_member
 from shequ.civil.services.calls import _budget_lines, _money, _prefix
 from shequ.core.errors import DomainError, NotFound
@@ -40,6 +40,18 @@ class Proposal:
     budget_lines: Sequence[Mapping[str, Any]] = ()
     self_funding: Any = "0"
     community_code: str = ""
+    lot_id: int | None = None
+
+
+def _lot(call: Call, lot_id: int | None) -> Lot | None:
+    """The lot named, which must be one of the call's; a call with lots needs one."""
+    lots = list(call.lots.all())
+    if not lots and lot_id is None:
+        return None
+    lot = next((x for x in lots if x.pk == lot_id), None)
+    if lot is None:
+        raise DomainError("lot_invalid", _("Choose one of this call's lots."), field="lot")
+    return lot
 
 
 def _organisation(actor: Any, organisation_id: int) -> Organisation:
@@ -122,6 +134,7 @@ def _check(
         )
     plain_text(proposal.title, field="title", max_length=120)
     plain_text(proposal.summary, field="summary", max_length=4000)
+    _lot(call, proposal.lot_id)
     requested = _money(proposal.amount, field="amount")
     if requested > call.max_award:
         raise DomainError(
@@ -242,6 +255,7 @@ def application_submit(
     community_code: str = "",
     council_minutes: UploadedFile | None = None,
     documents: Mapping[str, UploadedFile] | None = None,
+    lot_id: int | None = None,
     now: datetime | None = None,
     ip: str | None = None,
 ) -> Application:
@@ -252,13 +266,14 @@ def application_submit(
     ``call_closed``, ``not_eligible`` (with the reasons), ``amount_invalid``,
     ``over_max_award``, ``budget_lines_sum``, ``self_share_low``, ``community_required``,
     ``minutes_required``, ``documents_missing`` (with the names), ``document_unknown``,
-    ``file_type_not_allowed``, ``already_applied``.
+    ``file_type_not_allowed``, ``already_applied``, ``lot_invalid`` (no lot, or one of
+    another call).
     """
     organisation = _organisation(actor, organisation_id)
     moment = now or timezone.now()
     call = _open_call(call_id, moment)
     files = dict(documents or {})
-    proposal = Proposal(title, summary, amount, budget_lines, self_funding, community_code)
+    proposal = Proposal(title, summary, amount, budget_lines, self_funding, community_code, lot_id)
     requested, own, lines, community = _check(
         call,
         organisation,
@@ -271,6 +286,7 @@ def application_submit(
         call=call,
         organisation=organisation,
         community=community,
+        lot=_lot(call, lot_id),
         title=plain_text(title, field="title", max_length=120),
         summary=plain_text(summary, field="summary", max_length=4000),
         budget_lines=lines,
@@ -337,6 +353,7 @@ def draft_save(
         "self_funding": _money(proposal.self_funding or "0", field="self_funding", allow_zero=True),
         "budget_lines": _budget_lines(proposal.budget_lines)[0],
         "community": _community(call, proposal.community_code),
+        "lot": _lot(call, proposal.lot_id) if proposal.lot_id is not None else None,
     }
     if application_id is None:
         application = Application.objects.create(
@@ -404,6 +421,7 @@ def draft_submit(
         application.budget_lines,
         application.self_funding,
         application.community_id or "",
+        application.lot_id,
     )
     requested, _own, _lines, community = _check(
         call,

@@ -25,6 +25,7 @@ from shequ.civil.models import (
     Expert,
     Field,
     Kind,
+    Lot,
     Objection,
     Review,
 )
@@ -56,6 +57,12 @@ class CriterionData:
     max_score: int = 10
 
 
+@dataclass
+class LotData:
+    name: str
+    budget: Any
+
+
 @transaction.atomic
 def call_create(
     *,
@@ -76,13 +83,15 @@ def call_create(
     min_self_share: int = 0,
     objection_days: int = 5,
     required_documents: Sequence[str] = (),
+    lots: Sequence[LotData] = (),
     ip: str | None = None,
 ) -> Call:
     """Issue a call for the actor's area, with its scoring sheet (weights sum to 100).
 
     Raises: NotFound (area not the actor's); DomainError ``kind_invalid``, ``field_invalid``,
     ``amount_invalid``, ``award_over_budget``, ``dates_invalid``, ``criteria_required``,
-    ``weights_sum``, ``self_share_invalid``, ``grade_invalid``, ``documents_invalid``.
+    ``weights_sum``, ``self_share_invalid``, ``grade_invalid``, ``documents_invalid``,
+    ``lots_over_budget`` (the lots' budgets exceed the call's).
     """
     if not can_manage_calls(actor, division_code):
         raise NotFound("division_not_found", _("No such division in your area."))
@@ -142,6 +151,17 @@ def call_create(
             _("A call asks for twelve documents at most."),
             field="required_documents",
         )
+    lot_rows = [
+        (plain_text(lot.name, field="lots", max_length=80), _money(lot.budget, field="lots"))
+        for lot in lots
+        if str(lot.name).strip()
+    ]
+    if sum((b for _n, b in lot_rows), Decimal(0)) > clean_budget:
+        raise DomainError(
+            "lots_over_budget",
+            _("The lots' budgets add up to more than the call's budget."),
+            field="lots",
+        )
     call = Call.objects.create(
         title=plain_text(title, field="title", max_length=120),
         required_documents=documents,
@@ -169,6 +189,12 @@ def call_create(
                 max_score=int(c.max_score),
             )
             for c in rows
+        ]
+    )
+    Lot.objects.bulk_create(
+        [
+            Lot(call=call, number=number, name=name, budget=budget)
+            for number, (name, budget) in enumerate(lot_rows, start=1)
         ]
     )
     audit_record(
@@ -349,10 +375,11 @@ def call_determine(
     ip: str | None = None,
 ) -> Call:
     """Select winners with their amounts (the rest are not selected) and open the public
-    notice (公示) for the call's objection days.
+    notice (公示) for the call's objection days. With lots, each lot's awards stay within its
+    budget.
 
     Raises: NotFound; DomainError ``not_in_review``, ``reviews_open``, ``over_budget``,
-    ``over_request``, ``award_unknown``, ``required`` (reason).
+    ``over_request``, ``award_unknown``, ``over_lot_budget``, ``required`` (reason).
     """
     call = _call_for_manager(actor, call_id)
     if call.stage != Call.Stage.REVIEW:
@@ -383,6 +410,16 @@ def call_determine(
             field="awards",
             budget=f"{call.budget:,.2f}",
         )
+    for lot in call.lots.all():
+        given = sum((v for k, v in chosen.items() if applications[k].lot_id == lot.pk), Decimal(0))
+        if given > lot.budget:
+            raise DomainError(
+                "over_lot_budget",
+                _("The awards in lot %(lot)s exceed its budget of %(budget)s yuan."),
+                field="awards",
+                lot=str(lot),
+                budget=f"{lot.budget:,.2f}",
+            )
     for application in applications.values():
         if application.pk in chosen:
             application.status = Application.Status.AWARDED
