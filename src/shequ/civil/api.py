@@ -103,6 +103,7 @@ class CivilCallOut(Schema):
     division_code: str
     required_documents: list[str]
     lots: list[CivilLotOut]
+    area_code: str | None
     field: str
     budget: Decimal
     max_award: Decimal
@@ -113,6 +114,10 @@ class CivilCallOut(Schema):
     @staticmethod
     def resolve_division_code(obj: Call) -> str:
         return obj.division_id
+
+    @staticmethod
+    def resolve_area_code(obj: Call) -> str | None:
+        return obj.area_id
 
     @staticmethod
     def resolve_lots(obj: Call) -> list[Lot]:

@@ -119,6 +119,7 @@ def call_new(request: HttpRequest) -> HttpResponse:
                     min_self_share=data.get("min_self_share") or 0,
                     objection_days=data.get("objection_days") or 5,
                     required_documents=form.documents(),
+                    area_code=data.get("area") or "",
                     lots=[calls.LotData(name, budget or "0") for name, budget in form.lots()],
                     ip=client_ip(request),
                 )

@@ -113,6 +113,12 @@ class CallForm(StyledForm):
         label=_("Issued for (district or the city)"), level=None, roles=CALL_ISSUERS
     )
     field = forms.ChoiceField(label=_("Field of service"), choices=Field.choices)
+    area = DivisionPickerField(
+        label=_("Only organisations serving (district, street or community; optional)"),
+        level=None,
+        roles=CALL_ISSUERS,
+        required=False,
+    )
     budget = forms.DecimalField(label=_("Budget (yuan)"), decimal_places=2)
     max_award = forms.DecimalField(label=_("Most per project (yuan)"), decimal_places=2)
     year = forms.IntegerField(label=_("Budget year"))

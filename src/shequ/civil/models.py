@@ -284,6 +284,16 @@ class Call(models.Model):
         Division, verbose_name=_("issued for"), on_delete=models.PROTECT, related_name="+"
     )
     field = models.CharField(_("field of service"), max_length=14, choices=Field.choices)
+    # Restricted to an area (a district, street or community inside ``division``): only
+    # organisations whose service areas cover it (or part of it) may apply.
+    area = models.ForeignKey(
+        Division,
+        verbose_name=_("restricted to the area"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     budget = models.DecimalField(_("budget (yuan)"), **MONEY)
     year = models.PositiveSmallIntegerField(_("budget year"))
     max_award = models.DecimalField(_("most per project (yuan)"), **MONEY)

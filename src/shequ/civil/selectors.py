@@ -23,7 +23,7 @@ from shequ.civil.models import (
 from shequ.civil.permissions import REGISTRARS
 from shequ.civil.ranking import rank
 from shequ.core.errors import DomainError
-from shequ.core.scopes import Role, within
+from shequ.core.scopes import Role, code_prefix, within
 from shequ.people.permissions import READERS, areas_of
 
 
@@ -155,8 +155,9 @@ def organisation_choices_for(community_code: str) -> list[tuple[int, str]]:
 
 def eligibility_reasons(organisation: Organisation, call: Any, on: date | None = None) -> list[Any]:
     """Why the organisation may not apply to the call (empty: eligible). Computed from the
-    registry: status, kind, a grade valid when the call opens, last year's inspection and the
-    service area. Expects ratings and inspections prefetched (``_with_details``)."""
+    registry: status, kind, a grade valid when the call opens, last year's inspection and, for
+    a call restricted to an area, a service area inside it or containing it. Expects ratings,
+    inspections and service areas prefetched (``_with_details``)."""
     reasons: list[Any] = []
     day = on or timezone.localtime(call.opens_at).date()
     if organisation.status != Organisation.Status.ACTIVE:
@@ -181,7 +182,35 @@ def eligibility_reasons(organisation: Organisation, call: Any, on: date | None =
         )
         if not passed:
             reasons.append(_("the annual inspection of %(year)s was not passed") % {"year": year})
+    if call.area_id:
+        served = [d.code for d in organisation.service_areas.all()]
+        if not serves(served, call.area_id):
+            names = "、".join(d.name for d in organisation.service_areas.all()) or "—"
+            reasons.append(
+                _(
+                    "the call is restricted to %(area)s, which the organisation's service "
+                    "areas (%(served)s) do not cover"
+                )
+                % {"area": call.area.name, "served": names}
+            )
     return reasons
+
+
+def ancestors(code: str) -> list[str]:
+    """The codes of the divisions containing ``code`` (not itself), nearest first."""
+    out = []
+    for keep in (9, 6, 4):
+        parent = code[:keep] + "0" * (12 - keep)
+        if parent != code and code_prefix(parent) != code_prefix(code) and parent not in out:
+            out.append(parent)
+    return out
+
+
+def serves(service_codes: list[str], area_code: str) -> bool:
+    """True when a service area lies in the area or contains it."""
+    prefix = code_prefix(area_code)
+    above = set(ancestors(area_code))
+    return any(c.startswith(prefix) or c in above for c in service_codes)
 
 
 def eligible_ids(call: Any, on: date | None = None) -> list[int]:
@@ -202,6 +231,13 @@ def eligible_ids(call: Any, on: date | None = None) -> list[int]:
             pk__in=Inspection.objects.filter(year=day.year - 1)
             .exclude(result=Inspection.Result.FAILED)
             .values("organisation_id")
+        )
+    if call.area_id:
+        through = Organisation.service_areas.through.objects
+        rows = rows.filter(
+            pk__in=through.filter(
+                within("division_id", call.area_id) | Q(division_id__in=ancestors(call.area_id))
+            ).values("organisation_id")
         )
     return list(rows.values_list("pk", flat=True))
 
@@ -251,7 +287,7 @@ def call_ranking(call_id: int) -> list[Any]:
 
 def call_list_public() -> QuerySet[Call]:
     return (
-        Call.objects.select_related("division")
+        Call.objects.select_related("division", "area")
         .prefetch_related("lots")
         .order_by("-opens_at", "-id")
     )

@@ -84,6 +84,7 @@ def call_create(
     objection_days: int = 5,
     required_documents: Sequence[str] = (),
     lots: Sequence[LotData] = (),
+    area_code: str = "",
     ip: str | None = None,
 ) -> Call:
     """Issue a call for the actor's area, with its scoring sheet (weights sum to 100).
@@ -91,7 +92,8 @@ def call_create(
     Raises: NotFound (area not the actor's); DomainError ``kind_invalid``, ``field_invalid``,
     ``amount_invalid``, ``award_over_budget``, ``dates_invalid``, ``criteria_required``,
     ``weights_sum``, ``self_share_invalid``, ``grade_invalid``, ``documents_invalid``,
-    ``lots_over_budget`` (the lots' budgets exceed the call's).
+    ``lots_over_budget`` (the lots' budgets exceed the call's), ``area_outside`` (the
+    restricted area is not inside the call's).
     """
     if not can_manage_calls(actor, division_code):
         raise NotFound("division_not_found", _("No such division in your area."))
@@ -162,8 +164,18 @@ def call_create(
             _("The lots' budgets add up to more than the call's budget."),
             field="lots",
         )
+    area = None
+    if area_code:
+        area = Division.objects.filter(code=area_code).first()
+        if area is None or not area.code.startswith(_prefix(division.code)):
+            raise DomainError(
+                "area_outside",
+                _("Restrict the call to an area inside the area it is issued for."),
+                field="area",
+            )
     call = Call.objects.create(
         title=plain_text(title, field="title", max_length=120),
+        area=area,
         required_documents=documents,
         kind=kind,
         division=division,
