@@ -54,6 +54,7 @@ def run(organisations: int, repeats: int) -> None:
     from shequ.civil.models import (
         Application,
         Call,
+        Engagement,
         Expert,
         Inspection,
         Kind,
@@ -167,8 +168,26 @@ def run(organisations: int, repeats: int) -> None:
     bench("civil_eligible_in_area_count", len(in_area), "orgs")
     call.area_id = None
 
-    experts = Expert.objects.bulk_create(
-        [Expert(user=users[i], display_name=f"专家{i}") for i in range(5)]
+    pool = Expert.objects.bulk_create(
+        [Expert(user=user, display_name=f"专家{i}") for i, user in enumerate(users)],
+        batch_size=2000,
+    )
+    experts = pool[:5]
+    # Three recorded engagements per expert (employed, founder, paid; some through the
+    # expert's own organisation): recusal reads them beside the memberships.
+    Engagement.objects.bulk_create(
+        [
+            Engagement(
+                expert=expert,
+                organisation_id=rng.choice(ids),
+                kind=rng.choice(["employed", "founder", "paid"]),
+                started_on=date(2018, 1, 1),
+                ended_on=None if rng.random() < 0.3 else date(2024, 6, 30),
+            )
+            for expert in pool
+            for _ in range(3)
+        ],
+        batch_size=5000,
     )
     applications = Application.objects.bulk_create(
         [

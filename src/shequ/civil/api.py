@@ -11,8 +11,16 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from shequ.civil import selectors
-from shequ.civil.models import Application, Call, Contract, Lot, Organisation, Tranche
-from shequ.civil.services import applications, registry
+from shequ.civil.models import (
+    Application,
+    Call,
+    Contract,
+    Engagement,
+    Lot,
+    Organisation,
+    Tranche,
+)
+from shequ.civil.services import applications, registry, reviews
 from shequ.civil.services.registry import OrganisationData
 from shequ.core.errors import NotFound
 from shequ.core.services import client_ip
@@ -342,3 +350,34 @@ def submit_draft(request: HttpRequest, application_id: int) -> Application:
     return applications.draft_submit(
         actor=request.user, application_id=application_id, ip=client_ip(request)
     )
+
+
+class CivilEngagementIn(Schema):
+    organisation_id: int
+    kind: str
+    started_on: date
+    ended_on: date | None = None
+    via_organisation_id: int | None = None
+    note: str = ""
+
+
+class CivilEngagementOut(Schema):
+    id: int
+    expert_id: int
+    organisation_id: int
+    kind: str
+    via_id: int | None
+    started_on: date
+    ended_on: date | None
+
+
+@router.post("/experts/{expert_id}/engagements", response={201: CivilEngagementOut})
+def record_engagement(
+    request: HttpRequest, expert_id: int, payload: CivilEngagementIn
+) -> Status[Engagement]:
+    """Record an expert's engagement with an organisation (employed, founder, paid, or paid
+    through the expert's organisation): it recuses the expert from its applications."""
+    engagement = reviews.engagement_record(
+        actor=request.user, expert_id=expert_id, ip=client_ip(request), **payload.dict()
+    )
+    return Status(201, engagement)

@@ -20,6 +20,7 @@ from shequ.civil.forms import (
     CallForm,
     ContractForm,
     DetermineForm,
+    EngagementForm,
     ExpertForm,
 )
 from shequ.civil.models import Application, Call, Contract, Expert, Tranche
@@ -323,4 +324,50 @@ def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
         request,
         "civil/console/contract.html",
         {"contract": contract, "statuses": Tranche.Status},
+    )
+
+
+@staff_required
+def expert_detail(request: HttpRequest, expert_id: int) -> HttpResponse:
+    """An expert of the pool: the engagements that recuse them (record one)."""
+    if not has_role(request.user, *CALL_ISSUERS, "system_admin"):
+        raise DjangoPermissionDenied
+    expert = Expert.objects.filter(pk=expert_id).first()
+    if expert is None:
+        raise Http404
+    organisations = [
+        (pk, name)
+        for pk, name in selectors.organisation_list_for(user=request.user)
+        .order_by("name")
+        .values_list("pk", "name")[:500]
+    ]
+    form = EngagementForm(request.POST or None, organisations=organisations)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if _act(
+            request,
+            form,
+            lambda: reviews.engagement_record(
+                actor=request.user,
+                expert_id=expert.pk,
+                organisation_id=data["organisation"],
+                kind=data["kind"],
+                started_on=data["started_on"],
+                ended_on=data.get("ended_on"),
+                via_organisation_id=data.get("via"),
+                note=data.get("note") or "",
+                ip=client_ip(request),
+            ),
+            _("The engagement is recorded: the expert is recused from that organisation."),
+        ):
+            return redirect("civil_console:expert", expert_id=expert.pk)
+    return render(
+        request,
+        "civil/console/expert.html",
+        {
+            "expert": expert,
+            "engagements": expert.engagements.select_related("organisation", "via"),
+            "form": form,
+        },
+        status=400 if form.errors else 200,
     )

@@ -7,7 +7,16 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from shequ.civil.models import Call, Field, Grade, Inspection, Kind, Membership, Organisation
+from shequ.civil.models import (
+    Call,
+    Engagement,
+    Field,
+    Grade,
+    Inspection,
+    Kind,
+    Membership,
+    Organisation,
+)
 from shequ.civil.permissions import CALL_ISSUERS, REGISTRARS
 from shequ.core.forms import StyledForm
 from shequ.people.permissions import READERS
@@ -286,6 +295,28 @@ class ReportForm(StyledForm):
 class ExpertForm(StyledForm):
     person = PersonPickerField(label=_("Expert (a resident with an account)"), roles=CALL_ISSUERS)
     display_name = forms.CharField(label=_("Name shown"), max_length=60)
+
+
+class EngagementForm(StyledForm):
+    # Filled by the view with the organisations of the officer's area.
+    organisation = forms.TypedChoiceField(label=_("Organisation"), coerce=int)
+    kind = forms.ChoiceField(label=_("Engagement"), choices=Engagement.Kind.choices)
+    via = forms.TypedChoiceField(
+        label=_("Paid through the expert's organisation (optional)"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+    started_on = forms.DateField(label=_("From"))
+    ended_on = forms.DateField(label=_("Until (empty: still)"), required=False)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, organisations: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = organisations  # type: ignore[attr-defined]
+        self.fields["via"].choices = [("", "—"), *organisations]  # type: ignore[attr-defined]
+        self.fields["started_on"].widget.input_type = "date"
+        self.fields["ended_on"].widget.input_type = "date"
 
 
 class AssignForm(StyledForm):

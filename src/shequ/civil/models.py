@@ -265,6 +265,47 @@ class Expert(models.Model):
         return self.display_name
 
 
+class Engagement(models.Model):
+    """A past or current tie of an expert with an organisation, kept in the registry: employed
+    by it, founded it, or paid by it (the expert, or the expert's own organisation named in
+    ``via``). It recuses the expert from that organisation's applications for the call's
+    look-back years after it ended (a founder always)."""
+
+    class Kind(models.TextChoices):
+        EMPLOYED = "employed", _("Employed by the organisation")
+        FOUNDER = "founder", _("Founded the organisation")
+        PAID = "paid", _("Paid by the organisation")
+
+    expert = models.ForeignKey(Expert, on_delete=models.CASCADE, related_name="engagements")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="expert_engagements"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    via = models.ForeignKey(
+        Organisation,
+        verbose_name=_("paid to the expert's organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    started_on = models.DateField(_("from"))
+    ended_on = models.DateField(_("until"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("expert's engagement")
+        ordering = ["-started_on", "-id"]
+        indexes = [models.Index(fields=["expert", "organisation"], name="civil_engage_expert")]
+
+    def __str__(self) -> str:
+        return f"{self.expert_id}:{self.kind}@{self.organisation_id}"
+
+
 class Call(models.Model):
     """A call for proposals: government purchase of services or community-making grants."""
 

@@ -12,6 +12,7 @@ from shequ.civil.models import (
     Application,
     Call,
     Contract,
+    Engagement,
     Expert,
     Inspection,
     Invitation,
@@ -247,7 +248,9 @@ def expert_links(
 ) -> dict[tuple[int, int], str]:
     """For each (expert's account, organisation) pair linked in the registry, why the expert
     must be recused: they act or acted for it (staff, administrator) or founded it, in an
-    account that was active on or after ``since``. One indexed query."""
+    account that was active on or after ``since``, or a recorded engagement (employed,
+    founder, paid by it directly or through the expert's organisation) lasted to ``since`` or
+    later. Two indexed queries by the experts."""
     labels = dict(Membership.Role.choices)
     links: dict[tuple[int, int], str] = {}
     wanted = set(organisation_ids)
@@ -264,6 +267,25 @@ def expert_links(
         links[(user_id, organisation_id)] = str(
             _("linked to the applicant in the registry: %(role)s")
             % {"role": labels.get(role, role)}
+        )
+    # The experts' recorded engagements (employed, founder, paid, directly or through the
+    # expert's organisation): also by the experts only, indexed on (expert, organisation).
+    kinds = dict(Engagement.Kind.choices)
+    engagements = (
+        Engagement.objects.filter(expert__user_id__in=user_ids)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=since) | Q(kind="founder"))
+        .values_list("expert__user_id", "organisation_id", "kind", "via__name", "ended_on")
+    )
+    for user_id, organisation_id, kind, via, ended in engagements:
+        if organisation_id not in wanted or (user_id, organisation_id) in links:
+            continue
+        what = str(kinds.get(kind, kind))
+        if via:
+            what = str(_("paid the expert's organisation %(via)s") % {"via": via})
+        until = ended.isoformat() if ended else str(_("now"))
+        links[(user_id, organisation_id)] = str(
+            _("engaged with the applicant: %(what)s (until %(until)s)")
+            % {"what": what, "until": until}
         )
     return links
 

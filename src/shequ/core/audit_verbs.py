@@ -55,6 +55,7 @@ AUDIT_VERB_LABELS: dict[str, Promise] = {
     "civil.contract_sign": _("Signed a contract with a social organisation"),
     "civil.document_attach": _("Attached a document to an application"),
     "civil.draft_save": _("Saved a draft application"),
+    "civil.engagement_record": _("Recorded an expert's engagement with an organisation"),
     "civil.expert_add": _("Added an expert to the pool"),
     "civil.inspection_record": _("Recorded an annual inspection"),
     "civil.member_end": _("Ended an organisation account"),
