@@ -16,11 +16,12 @@ from shequ.civil.models import (
     Call,
     Contract,
     Engagement,
+    Evaluation,
     Lot,
     Organisation,
     Tranche,
 )
-from shequ.civil.services import applications, registry, reviews
+from shequ.civil.services import applications, evaluations, registry, reviews
 from shequ.civil.services.registry import OrganisationData
 from shequ.core.errors import NotFound
 from shequ.core.services import client_ip
@@ -153,6 +154,20 @@ class CivilTrancheOut(Schema):
         return obj.payment_transaction_id
 
 
+class CivilEvaluationOut(Schema):
+    id: int
+    stage: str
+    score: Decimal
+    summary: str
+    expert_name: str | None
+    evaluator_id: int | None
+    evaluated_on: date
+
+    @staticmethod
+    def resolve_expert_name(obj: Evaluation) -> str | None:
+        return obj.expert.display_name if obj.expert else None
+
+
 class CivilContractOut(Schema):
     id: int
     organisation_id: int
@@ -163,6 +178,7 @@ class CivilContractOut(Schema):
     signed_on: date
     ends_on: date
     tranches: list[CivilTrancheOut]
+    evaluations: list[CivilEvaluationOut]
 
     @staticmethod
     def resolve_organisation_id(obj: Contract) -> int:
@@ -179,6 +195,10 @@ class CivilContractOut(Schema):
     @staticmethod
     def resolve_tranches(obj: Contract) -> list[Tranche]:
         return list(obj.tranches.all())
+
+    @staticmethod
+    def resolve_evaluations(obj: Contract) -> list[Evaluation]:
+        return list(obj.evaluations.all())
 
 
 def _shown(organisation_id: int) -> Organisation:
@@ -381,3 +401,33 @@ def record_engagement(
         actor=request.user, expert_id=expert_id, ip=client_ip(request), **payload.dict()
     )
     return Status(201, engagement)
+
+
+@router.post("/contracts/{contract_id}/evaluations", response={201: CivilEvaluationOut})
+def record_evaluation(
+    request: HttpRequest,
+    contract_id: int,
+    stage: Form[str],
+    score: Form[str],
+    summary: Form[str],
+    evaluated_on: Form[date],
+    report: File[UploadedFile],
+    expert_id: Form[int | None] = None,
+    evaluator_id: Form[int | None] = None,
+) -> Status[Evaluation]:
+    """Record a mid-term or final evaluation (multipart, the report a PDF or Word file): by
+    an expert of the pool (``expert_id``) or a third-party organisation (``evaluator_id``),
+    never the contractor."""
+    evaluation = evaluations.evaluation_record(
+        actor=request.user,
+        contract_id=contract_id,
+        stage=stage,
+        score=score,
+        summary=summary,
+        report=report,
+        evaluated_on=evaluated_on,
+        expert_id=expert_id,
+        evaluator_id=evaluator_id,
+        ip=client_ip(request),
+    )
+    return Status(201, evaluation)

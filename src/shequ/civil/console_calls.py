@@ -21,11 +21,12 @@ from shequ.civil.forms import (
     ContractForm,
     DetermineForm,
     EngagementForm,
+    EvaluationForm,
     ExpertForm,
 )
 from shequ.civil.models import Application, Call, Contract, Expert, Tranche
 from shequ.civil.permissions import CALL_ISSUERS, can_manage_calls, may_use_civil_console
-from shequ.civil.services import calls, contracts, reviews
+from shequ.civil.services import calls, contracts, evaluations, reviews
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
 from shequ.core.services import client_ip
@@ -296,23 +297,63 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
 
 @staff_required
 def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
-    """Milestones of a contract: accept a report, pay the tranche."""
+    """Milestones of a contract: accept a report, pay the tranche; record the mid-term and
+    final evaluations."""
     contract = selectors.contract_get_public(contract_id)
     if contract is None or not can_manage_calls(
         request.user, contract.application.call.division_id
     ):
         raise Http404
-    if request.method == "POST":
+    ip = client_ip(request)
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    contractor = contract.application.organisation_id
+    evaluate = EvaluationForm(
+        request.POST if action == "evaluate" else None,
+        request.FILES if action == "evaluate" else None,
+        experts=list(
+            Expert.objects.filter(is_active=True)
+            .order_by("display_name")
+            .values_list("pk", "display_name")[:300]
+        ),
+        organisations=[
+            (pk, name)
+            for pk, name in selectors.organisation_list_public()
+            .filter(status="active")
+            .exclude(pk=contractor)
+            .values_list("pk", "name")[:500]
+        ],
+        prefix="ev",
+    )
+    if action == "evaluate" and evaluate.is_valid():
+        data = evaluate.cleaned_data
+        if _act(
+            request,
+            evaluate,
+            lambda: evaluations.evaluation_record(
+                actor=request.user,
+                contract_id=contract.pk,
+                stage=data["stage"],
+                score=data["score"],
+                summary=data["summary"],
+                report=data.get("report"),
+                evaluated_on=data["evaluated_on"],
+                expert_id=data.get("expert"),
+                evaluator_id=data.get("evaluator"),
+                ip=ip,
+            ),
+            _("The evaluation is recorded and published on the contract's page."),
+        ):
+            return redirect("civil_console:contract", contract_id=contract.pk)
+    elif request.method == "POST" and action != "evaluate":
         tranche_id = int(request.POST.get("tranche") or 0)
-        ip = client_ip(request)
-        if request.POST.get("action") == "accept":
+        if action == "accept":
             _act(
                 request,
                 None,
                 lambda: contracts.tranche_accept(actor=request.user, tranche_id=tranche_id, ip=ip),
                 _("The report is accepted."),
             )
-        elif request.POST.get("action") == "pay":
+        elif action == "pay":
             _act(
                 request,
                 None,
@@ -323,7 +364,8 @@ def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
     return render(
         request,
         "civil/console/contract.html",
-        {"contract": contract, "statuses": Tranche.Status},
+        {"contract": contract, "statuses": Tranche.Status, "evaluate": evaluate},
+        status=400 if evaluate.errors else 200,
     )
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from shequ.civil.models import (
     Call,
     Engagement,
+    Evaluation,
     Field,
     Grade,
     Inspection,
@@ -317,6 +318,37 @@ class EngagementForm(StyledForm):
         self.fields["via"].choices = [("", "—"), *organisations]  # type: ignore[attr-defined]
         self.fields["started_on"].widget.input_type = "date"
         self.fields["ended_on"].widget.input_type = "date"
+
+
+class EvaluationForm(StyledForm):
+    stage = forms.ChoiceField(label=_("Stage"), choices=Evaluation.Stage.choices)
+    # Filled by the view: the experts of the pool and the registry's active organisations
+    # other than the contractor.
+    expert = forms.TypedChoiceField(
+        label=_("Evaluating expert"), coerce=int, required=False, empty_value=None
+    )
+    evaluator = forms.TypedChoiceField(
+        label=_("Or a third-party evaluator organisation"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+    score = forms.DecimalField(label=_("Score (of 100)"), decimal_places=2)
+    summary = forms.CharField(label=_("Findings"), max_length=4000)
+    report = forms.FileField(label=_("Evaluation report (PDF or Word)"), required=False)
+    evaluated_on = forms.DateField(label=_("Evaluated on"))
+
+    def __init__(
+        self,
+        *args: Any,
+        experts: list[tuple[int, str]],
+        organisations: list[tuple[int, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["expert"].choices = [("", "—"), *experts]  # type: ignore[attr-defined]
+        self.fields["evaluator"].choices = [("", "—"), *organisations]  # type: ignore[attr-defined]
+        self.fields["evaluated_on"].widget.input_type = "date"
 
 
 class AssignForm(StyledForm):

@@ -626,3 +626,62 @@ class Tranche(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contract_id}#{self.number}"
+
+
+def _evaluation_path(instance: models.Model, filename: str) -> str:
+    return f"civil/evaluations/{getattr(instance, 'contract_id', 'x')}/{filename}"
+
+
+class Evaluation(models.Model):
+    """A mid-term or final evaluation (中期评估 / 末期评估) of a contract, by an expert of the
+    pool or by a third-party evaluator organisation from the registry (never the contractor),
+    with a score out of 100 and its report; public on the contract's page."""
+
+    class Stage(models.TextChoices):
+        MIDTERM = "midterm", _("Mid-term evaluation")
+        FINAL = "final", _("Final evaluation")
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="evaluations")
+    stage = models.CharField(_("stage"), max_length=8, choices=Stage.choices)
+    expert = models.ForeignKey(
+        Expert,
+        verbose_name=_("evaluating expert"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="evaluations",
+    )
+    evaluator = models.ForeignKey(
+        Organisation,
+        verbose_name=_("third-party evaluator"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="evaluations_made",
+    )
+    score = models.DecimalField(_("score (of 100)"), max_digits=5, decimal_places=2)
+    summary = models.TextField(_("findings"))
+    report = models.FileField(
+        _("evaluation report"), upload_to=_evaluation_path, storage=private_storage
+    )
+    report_type = models.CharField(max_length=100)
+    evaluated_on = models.DateField(_("evaluated on"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("evaluation")
+        ordering = ["contract_id", "evaluated_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "stage"], name="civil_evaluation_stage"),
+            models.CheckConstraint(
+                name="civil_evaluation_one_evaluator",
+                condition=(Q(expert__isnull=False) & Q(evaluator__isnull=True))
+                | (Q(expert__isnull=True) & Q(evaluator__isnull=False)),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id}:{self.stage}"

@@ -13,6 +13,7 @@ from shequ.civil.models import (
     Call,
     Contract,
     Engagement,
+    Evaluation,
     Expert,
     Inspection,
     Invitation,
@@ -448,7 +449,13 @@ def contract_get_public(contract_id: int) -> Contract | None:
         Contract.objects.select_related(
             "application__organisation", "application__call", "division"
         )
-        .prefetch_related("tranches")
+        .prefetch_related(
+            "tranches",
+            Prefetch(
+                "evaluations",
+                queryset=Evaluation.objects.select_related("expert", "evaluator"),
+            ),
+        )
         .filter(pk=contract_id)
         .first()
     )

@@ -14,6 +14,11 @@ urlpatterns = [
     path("calls/<int:call_id>/apply/", views.apply, name="apply"),
     path("applications/<int:application_id>/draft/", views.draft, name="draft"),
     path("documents/<int:document_id>/", views.document, name="document"),
+    path(
+        "evaluations/<int:evaluation_id>/report/",
+        views.evaluation_report,
+        name="evaluation_report",
+    ),
     path("contracts/<int:contract_id>/", views.contract_detail, name="contract"),
     path("reviews/", views.review_list, name="reviews"),
     path("reviews/<int:review_id>/", views.review_score, name="review"),

@@ -19,7 +19,15 @@ from shequ.civil.forms import (
     ObjectionForm,
     ReportForm,
 )
-from shequ.civil.models import Application, ApplicationDocument, Call, Contract, Field, Kind
+from shequ.civil.models import (
+    Application,
+    ApplicationDocument,
+    Call,
+    Contract,
+    Evaluation,
+    Field,
+    Kind,
+)
 from shequ.civil.permissions import is_expert, is_member
 from shequ.civil.services import applications, calls, contracts, members, reviews
 from shequ.core.errors import DomainError, NotFound
@@ -472,4 +480,17 @@ def document(request: HttpRequest, document_id: int) -> HttpResponseBase:
         row.file.name,
         content_type=row.content_type,
         filename=row.file.name.rsplit("/", 1)[-1],
+    )
+
+
+def evaluation_report(request: HttpRequest, evaluation_id: int) -> HttpResponseBase:
+    """An evaluation's report: public, as the contract's page is."""
+    row = Evaluation.objects.filter(pk=evaluation_id).first()
+    if row is None:
+        raise Http404
+    return stored_file_response(
+        row.report.storage,
+        row.report.name,
+        content_type=row.report_type,
+        filename=row.report.name.rsplit("/", 1)[-1],
     )

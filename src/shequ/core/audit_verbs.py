@@ -56,6 +56,7 @@ AUDIT_VERB_LABELS: dict[str, Promise] = {
     "civil.document_attach": _("Attached a document to an application"),
     "civil.draft_save": _("Saved a draft application"),
     "civil.engagement_record": _("Recorded an expert's engagement with an organisation"),
+    "civil.evaluation_record": _("Recorded an evaluation of a contract"),
     "civil.expert_add": _("Added an expert to the pool"),
     "civil.inspection_record": _("Recorded an annual inspection"),
     "civil.member_end": _("Ended an organisation account"),

@@ -6,6 +6,8 @@
 - ``calls``: calls, screening, reviews, determination, notice, experts;
 - ``applications``: ``draft_save``, ``document_attach``, ``draft_submit``,
   ``application_submit`` (drafts, the documents checklist, submission);
-- ``reviews``: ``review_assign``, ``review_unassign`` (chosen reviewers), ``conflict_declare``;
-- ``contracts``: contracts and their tranches, through the funds ledger.
+- ``reviews``: ``review_assign``, ``review_unassign`` (chosen reviewers), ``conflict_declare``,
+  ``engagement_record`` (experts' engagements that recuse them);
+- ``contracts``: contracts and their tranches, through the funds ledger;
+- ``evaluations``: ``evaluation_record`` (mid-term / final, by an expert or a third party).
 """
