@@ -26,7 +26,7 @@ def report(name: str = "pinggu.pdf", body: bytes = PDF) -> SimpleUploadedFile:
 def contract(call: Call, applicant: User, graded: Organisation) -> Contract:
     application = submit(call, applicant, graded)
     return Contract.objects.create(
-        application=application,
+        application=application,  # type: ignore[misc]
         amount=Decimal("90000"),
         division_id=NIJIAQIAO,
         signed_on=date(2026, 5, 1),
