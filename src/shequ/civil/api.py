@@ -23,6 +23,7 @@ from shequ.civil.models import (
 )
 from shequ.civil.services import applications, evaluations, registry, reviews
 from shequ.civil.services.registry import OrganisationData
+from shequ.civil.statistics import civil_statistics
 from shequ.core.errors import NotFound
 from shequ.core.services import client_ip
 from shequ.sso.api_auth import API_AUTH
@@ -431,3 +432,45 @@ def record_evaluation(
         ip=client_ip(request),
     )
     return Status(201, evaluation)
+
+
+class CivilDistrictStatOut(Schema):
+    code: str
+    name: str
+    organisations: int
+    population: int | None
+    per_10k: float | None
+
+
+class CivilMoneyOut(Schema):
+    key: str
+    label: str
+    awarded: Decimal
+    paid: Decimal
+
+
+class CivilGradeOut(Schema):
+    grade: str
+    organisations: int
+
+
+class CivilStatisticsOut(Schema):
+    districts: list[CivilDistrictStatOut]
+    grades: list[CivilGradeOut]
+    ungraded: int
+    by_field: list[CivilMoneyOut]
+    by_district: list[CivilMoneyOut]
+
+
+@router.get("/statistics", response=CivilStatisticsOut, auth=None)
+def statistics(request: HttpRequest) -> dict[str, object]:
+    """Organisations per 10,000 residents by district, valid grades, money awarded and paid
+    per field of service and per district (public)."""
+    stats = civil_statistics()
+    return {
+        "districts": stats.districts,
+        "grades": [{"grade": g, "organisations": n} for g, n in stats.grades],
+        "ungraded": stats.ungraded,
+        "by_field": stats.by_field,
+        "by_district": stats.by_district,
+    }

@@ -6,6 +6,7 @@ app_name = "civil"
 urlpatterns = [
     path("", views.organisation_list, name="list"),
     path("mine/", views.mine, name="mine"),
+    path("statistics/", views.statistics_page, name="statistics"),
     path("invitations/<int:invitation_id>/accept/", views.invitation_accept, name="accept"),
     path("<int:organisation_id>/", views.organisation_detail, name="detail"),
     path("<int:organisation_id>/applications/", views.org_applications, name="org_applications"),

@@ -30,6 +30,7 @@ from shequ.civil.models import (
 )
 from shequ.civil.permissions import is_expert, is_member
 from shequ.civil.services import applications, calls, contracts, members, reviews
+from shequ.civil.statistics import civil_statistics
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
 from shequ.core.services import client_ip
@@ -494,3 +495,8 @@ def evaluation_report(request: HttpRequest, evaluation_id: int) -> HttpResponseB
         content_type=row.report_type,
         filename=row.report.name.rsplit("/", 1)[-1],
     )
+
+
+def statistics_page(request: HttpRequest) -> HttpResponse:
+    """Public figures: organisations per 10,000 residents, grades, money per field and area."""
+    return render(request, "civil/statistics.html", {"stats": civil_statistics()})
