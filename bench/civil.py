@@ -54,6 +54,7 @@ def run(organisations: int, repeats: int) -> None:
     from shequ.civil.models import (
         Application,
         Call,
+        Engagement,
         Expert,
         Inspection,
         Kind,
@@ -104,6 +105,21 @@ def run(organisations: int, repeats: int) -> None:
         ],
         batch_size=5000,
     )
+    # One or two communities served per organisation, anywhere in the city.
+    from shequ.places.models import Division
+
+    communities = list(
+        Division.objects.filter(level=Division.Level.COMMUNITY).values_list("code", flat=True)
+    )
+    through = Organisation.service_areas.through
+    through.objects.bulk_create(
+        [
+            through(organisation_id=pk, division_id=code)
+            for pk in ids
+            for code in {rng.choice(communities) for _ in range(rng.randint(1, 2))}
+        ],
+        batch_size=5000,
+    )
     users = User.objects.bulk_create(
         [User(username=f"u{i}") for i in range(2_000)], batch_size=2000
     )
@@ -141,9 +157,37 @@ def run(organisations: int, repeats: int) -> None:
         times.append(time.perf_counter() - t)
     bench("civil_eligibility_50k_median", statistics.median(times) * 1000, "ms")
     bench("civil_eligible_count", len(eligible), "orgs")
+    # The same call restricted to a street (玉林街道): the service-area rule on top.
+    call.area_id = "510107005000"
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        in_area = selectors.eligible_ids(call)
+        times.append(time.perf_counter() - t)
+    bench("civil_eligibility_area_50k_median", statistics.median(times) * 1000, "ms")
+    bench("civil_eligible_in_area_count", len(in_area), "orgs")
+    call.area_id = None
 
-    experts = Expert.objects.bulk_create(
-        [Expert(user=users[i], display_name=f"专家{i}") for i in range(5)]
+    pool = Expert.objects.bulk_create(
+        [Expert(user=user, display_name=f"专家{i}") for i, user in enumerate(users)],
+        batch_size=2000,
+    )
+    experts = pool[:5]
+    # Three recorded engagements per expert (employed, founder, paid; some through the
+    # expert's own organisation): recusal reads them beside the memberships.
+    Engagement.objects.bulk_create(
+        [
+            Engagement(
+                expert=expert,
+                organisation_id=rng.choice(ids),
+                kind=rng.choice(["employed", "founder", "paid"]),
+                started_on=date(2018, 1, 1),
+                ended_on=None if rng.random() < 0.3 else date(2024, 6, 30),
+            )
+            for expert in pool
+            for _ in range(3)
+        ],
+        batch_size=5000,
     )
     applications = Application.objects.bulk_create(
         [

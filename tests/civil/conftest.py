@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from shequ.civil.credit_codes import check_character
 from shequ.civil.models import Call, Kind, Membership, Organisation
-from shequ.civil.services import calls
+from shequ.civil.services import applications, calls
 from shequ.civil.services.registry import (
     OrganisationData,
     inspection_record,
@@ -128,4 +128,4 @@ def submit(call: Call, user: User, org: Organisation, **overrides: object) -> ob
         "now": DURING,
     }
     values.update(overrides)
-    return calls.application_submit(**values)  # type: ignore[arg-type]
+    return applications.application_submit(**values)  # type: ignore[arg-type]

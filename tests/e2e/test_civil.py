@@ -109,8 +109,12 @@ def test_community_making_grant_from_registration_to_the_public_ledger(
     minutes = tmp_path / "jueyi.pdf"
     minutes.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
     form.get_by_label("居民议事会决议（PDF或照片）").set_input_files(str(minutes))
-    form.get_by_role("button", name="提交申报").click()
+    # Saved as a draft first (only the organisation sees it), then submitted from the draft.
+    form.get_by_role("button", name="保存为草稿").click()
+    expect(page.get_by_role("heading", name="申报草稿")).to_be_visible()
+    page.get_by_test_id("application-form").get_by_role("button", name="提交申报").click()
     expect(page.get_by_test_id("application")).to_contain_text("倪家桥长者食堂营造")
+    expect(page.get_by_test_id("application-status")).to_have_text("已提交")
 
     # Review: expert 1 is recused automatically; experts 2 and 3 score.
     calls.review_start(actor=officer, call_id=call.pk)

@@ -20,11 +20,13 @@ from shequ.civil.forms import (
     CallForm,
     ContractForm,
     DetermineForm,
+    EngagementForm,
+    EvaluationForm,
     ExpertForm,
 )
 from shequ.civil.models import Application, Call, Contract, Expert, Tranche
 from shequ.civil.permissions import CALL_ISSUERS, can_manage_calls, may_use_civil_console
-from shequ.civil.services import calls, contracts, reviews
+from shequ.civil.services import calls, contracts, evaluations, reviews
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
 from shequ.core.services import client_ip
@@ -118,6 +120,9 @@ def call_new(request: HttpRequest) -> HttpResponse:
                     inspection_required=bool(data.get("inspection_required")),
                     min_self_share=data.get("min_self_share") or 0,
                     objection_days=data.get("objection_days") or 5,
+                    required_documents=form.documents(),
+                    area_code=data.get("area") or "",
+                    lots=[calls.LotData(name, budget or "0") for name, budget in form.lots()],
                     ip=client_ip(request),
                 )
             ),
@@ -205,6 +210,7 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
     once selected, its contract."""
     application = (
         Application.objects.select_related("call", "organisation", "community")
+        .exclude(status=Application.Status.DRAFT)
         .filter(pk=application_id)
         .first()
     )
@@ -291,23 +297,63 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
 
 @staff_required
 def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
-    """Milestones of a contract: accept a report, pay the tranche."""
+    """Milestones of a contract: accept a report, pay the tranche; record the mid-term and
+    final evaluations."""
     contract = selectors.contract_get_public(contract_id)
     if contract is None or not can_manage_calls(
         request.user, contract.application.call.division_id
     ):
         raise Http404
-    if request.method == "POST":
+    ip = client_ip(request)
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    contractor = contract.application.organisation_id
+    evaluate = EvaluationForm(
+        request.POST if action == "evaluate" else None,
+        request.FILES if action == "evaluate" else None,
+        experts=list(
+            Expert.objects.filter(is_active=True)
+            .order_by("display_name")
+            .values_list("pk", "display_name")[:300]
+        ),
+        organisations=[
+            (pk, name)
+            for pk, name in selectors.organisation_list_public()
+            .filter(status="active")
+            .exclude(pk=contractor)
+            .values_list("pk", "name")[:500]
+        ],
+        prefix="ev",
+    )
+    if action == "evaluate" and evaluate.is_valid():
+        data = evaluate.cleaned_data
+        if _act(
+            request,
+            evaluate,
+            lambda: evaluations.evaluation_record(
+                actor=request.user,
+                contract_id=contract.pk,
+                stage=data["stage"],
+                score=data["score"],
+                summary=data["summary"],
+                report=data.get("report"),
+                evaluated_on=data["evaluated_on"],
+                expert_id=data.get("expert"),
+                evaluator_id=data.get("evaluator"),
+                ip=ip,
+            ),
+            _("The evaluation is recorded and published on the contract's page."),
+        ):
+            return redirect("civil_console:contract", contract_id=contract.pk)
+    elif request.method == "POST" and action != "evaluate":
         tranche_id = int(request.POST.get("tranche") or 0)
-        ip = client_ip(request)
-        if request.POST.get("action") == "accept":
+        if action == "accept":
             _act(
                 request,
                 None,
                 lambda: contracts.tranche_accept(actor=request.user, tranche_id=tranche_id, ip=ip),
                 _("The report is accepted."),
             )
-        elif request.POST.get("action") == "pay":
+        elif action == "pay":
             _act(
                 request,
                 None,
@@ -318,5 +364,52 @@ def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
     return render(
         request,
         "civil/console/contract.html",
-        {"contract": contract, "statuses": Tranche.Status},
+        {"contract": contract, "statuses": Tranche.Status, "evaluate": evaluate},
+        status=400 if evaluate.errors else 200,
+    )
+
+
+@staff_required
+def expert_detail(request: HttpRequest, expert_id: int) -> HttpResponse:
+    """An expert of the pool: the engagements that recuse them (record one)."""
+    if not has_role(request.user, *CALL_ISSUERS, "system_admin"):
+        raise DjangoPermissionDenied
+    expert = Expert.objects.filter(pk=expert_id).first()
+    if expert is None:
+        raise Http404
+    organisations = [
+        (pk, name)
+        for pk, name in selectors.organisation_list_for(user=request.user)
+        .order_by("name")
+        .values_list("pk", "name")[:500]
+    ]
+    form = EngagementForm(request.POST or None, organisations=organisations)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if _act(
+            request,
+            form,
+            lambda: reviews.engagement_record(
+                actor=request.user,
+                expert_id=expert.pk,
+                organisation_id=data["organisation"],
+                kind=data["kind"],
+                started_on=data["started_on"],
+                ended_on=data.get("ended_on"),
+                via_organisation_id=data.get("via"),
+                note=data.get("note") or "",
+                ip=client_ip(request),
+            ),
+            _("The engagement is recorded: the expert is recused from that organisation."),
+        ):
+            return redirect("civil_console:expert", expert_id=expert.pk)
+    return render(
+        request,
+        "civil/console/expert.html",
+        {
+            "expert": expert,
+            "engagements": expert.engagements.select_related("organisation", "via"),
+            "form": form,
+        },
+        status=400 if form.errors else 200,
     )

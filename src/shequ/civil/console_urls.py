@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:organisation_id>/", console.organisation_detail, name="detail"),
     path("<int:organisation_id>/edit/", console.organisation_edit, name="edit"),
     path("calls/", console_calls.call_list, name="calls"),
+    path("experts/<int:expert_id>/", console_calls.expert_detail, name="expert"),
     path("calls/new/", console_calls.call_new, name="call_new"),
     path("calls/<int:call_id>/", console_calls.call_detail, name="call"),
     path(

@@ -1,11 +1,23 @@
 """Forms of the civil pages (input shape only; the rules live in services)."""
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from shequ.civil.models import Call, Field, Grade, Inspection, Kind, Membership, Organisation
+from shequ.civil.models import (
+    Call,
+    Engagement,
+    Evaluation,
+    Field,
+    Grade,
+    Inspection,
+    Kind,
+    Membership,
+    Organisation,
+)
 from shequ.civil.permissions import CALL_ISSUERS, REGISTRARS
 from shequ.core.forms import StyledForm
 from shequ.people.permissions import READERS
@@ -99,6 +111,9 @@ class InviteForm(StyledForm):
 
 
 ROWS = 4
+LOTS = 3
+# The documents calls usually ask for (the officer ticks them, and may add others).
+STANDARD_DOCUMENTS = ("实施方案", "预算表", "居民议事会决议", "资质证明", "财务审计报告")
 
 
 class CallForm(StyledForm):
@@ -108,6 +123,12 @@ class CallForm(StyledForm):
         label=_("Issued for (district or the city)"), level=None, roles=CALL_ISSUERS
     )
     field = forms.ChoiceField(label=_("Field of service"), choices=Field.choices)
+    area = DivisionPickerField(
+        label=_("Only organisations serving (district, street or community; optional)"),
+        level=None,
+        roles=CALL_ISSUERS,
+        required=False,
+    )
     budget = forms.DecimalField(label=_("Budget (yuan)"), decimal_places=2)
     max_award = forms.DecimalField(label=_("Most per project (yuan)"), decimal_places=2)
     year = forms.IntegerField(label=_("Budget year"))
@@ -131,6 +152,20 @@ class CallForm(StyledForm):
     )
     min_self_share = forms.IntegerField(label=_("Least self-funding (%)"), required=False)
     objection_days = forms.IntegerField(label=_("Public notice days"), initial=5, min_value=1)
+    required_documents = forms.MultipleChoiceField(
+        label=_("Documents every application attaches"),
+        choices=[(d, d) for d in STANDARD_DOCUMENTS],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    other_documents = forms.CharField(
+        label=_("Other required documents (separated by commas)"), required=False, max_length=600
+    )
+
+    def documents(self) -> list[str]:
+        """The ticked documents and the others typed, in order."""
+        typed = re.split(r"[,，、;\n]", self.cleaned_data.get("other_documents") or "")
+        return [*(self.cleaned_data.get("required_documents") or []), *typed]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -143,20 +178,43 @@ class CallForm(StyledForm):
             self.fields[f"c{i}_weight"] = forms.IntegerField(
                 label=_("Weight of criterion %(n)s (%%)") % {"n": i}, required=i == 1
             )
+        for i in range(1, LOTS + 1):
+            self.fields[f"lot{i}_name"] = forms.CharField(
+                label=_("Lot %(n)s (optional)") % {"n": i}, max_length=80, required=False
+            )
+            self.fields[f"lot{i}_budget"] = forms.DecimalField(
+                label=_("Budget of lot %(n)s (yuan)") % {"n": i},
+                decimal_places=2,
+                required=False,
+            )
+
+    def lots(self) -> list[tuple[str, Any]]:
+        return [
+            (self.cleaned_data.get(f"lot{i}_name") or "", self.cleaned_data.get(f"lot{i}_budget"))
+            for i in range(1, LOTS + 1)
+            if self.cleaned_data.get(f"lot{i}_name")
+        ]
 
 
 class ApplicationForm(StyledForm):
     organisation = forms.TypedChoiceField(label=_("Applying organisation"), coerce=int)
     # Filled by the view with the communities the user's organisations serve inside the call's
     # area (a resident has no area of their own for a division picker).
+    # Filled by the view with the call's lots (left out when the call has none).
+    lot = forms.TypedChoiceField(label=_("Lot"), coerce=int, required=False, empty_value=None)
     community = forms.ChoiceField(
         label=_("Partner community (community-making grants)"), required=False
     )
     title = forms.CharField(label=_("Project title"), max_length=120)
+    # Not required here: a draft may leave them empty; submission requires them.
     summary = forms.CharField(
-        label=_("What the project does, outputs and outcomes"), max_length=4000
+        label=_("What the project does, outputs and outcomes"),
+        max_length=4000,
+        required=False,
     )
-    amount = forms.DecimalField(label=_("Amount requested (yuan)"), decimal_places=2)
+    amount = forms.DecimalField(
+        label=_("Amount requested (yuan)"), decimal_places=2, required=False
+    )
     self_funding = forms.DecimalField(
         label=_("Self-funding (yuan)"), decimal_places=2, required=False, initial=0
     )
@@ -164,8 +222,13 @@ class ApplicationForm(StyledForm):
         label=_("Residents' council decision (PDF or photo)"), required=False
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, documents: Sequence[str] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.document_names = list(documents)
+        for i, name in enumerate(self.document_names):
+            self.fields[f"doc{i}"] = forms.FileField(
+                label=_("%(name)s (PDF, Word or photo)") % {"name": name}, required=False
+            )
         for i in range(1, ROWS + 1):
             self.fields[f"b{i}_item"] = forms.CharField(
                 label=_("Budget line %(n)s") % {"n": i}, max_length=80, required=False
@@ -173,6 +236,14 @@ class ApplicationForm(StyledForm):
             self.fields[f"b{i}_amount"] = forms.CharField(
                 label=_("Amount of line %(n)s (yuan)") % {"n": i}, max_length=20, required=False
             )
+
+    def documents(self) -> dict[str, Any]:
+        """The checklist's files uploaded with this form, by document name."""
+        return {
+            name: self.cleaned_data[f"doc{i}"]
+            for i, name in enumerate(self.document_names)
+            if self.cleaned_data.get(f"doc{i}")
+        }
 
     def budget_lines(self) -> list[dict[str, str]]:
         return [
@@ -225,6 +296,59 @@ class ReportForm(StyledForm):
 class ExpertForm(StyledForm):
     person = PersonPickerField(label=_("Expert (a resident with an account)"), roles=CALL_ISSUERS)
     display_name = forms.CharField(label=_("Name shown"), max_length=60)
+
+
+class EngagementForm(StyledForm):
+    # Filled by the view with the organisations of the officer's area.
+    organisation = forms.TypedChoiceField(label=_("Organisation"), coerce=int)
+    kind = forms.ChoiceField(label=_("Engagement"), choices=Engagement.Kind.choices)
+    via = forms.TypedChoiceField(
+        label=_("Paid through the expert's organisation (optional)"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+    started_on = forms.DateField(label=_("From"))
+    ended_on = forms.DateField(label=_("Until (empty: still)"), required=False)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, organisations: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = organisations  # type: ignore[attr-defined]
+        self.fields["via"].choices = [("", "—"), *organisations]  # type: ignore[attr-defined]
+        self.fields["started_on"].widget.input_type = "date"
+        self.fields["ended_on"].widget.input_type = "date"
+
+
+class EvaluationForm(StyledForm):
+    stage = forms.ChoiceField(label=_("Stage"), choices=Evaluation.Stage.choices)
+    # Filled by the view: the experts of the pool and the registry's active organisations
+    # other than the contractor.
+    expert = forms.TypedChoiceField(
+        label=_("Evaluating expert"), coerce=int, required=False, empty_value=None
+    )
+    evaluator = forms.TypedChoiceField(
+        label=_("Or a third-party evaluator organisation"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+    score = forms.DecimalField(label=_("Score (of 100)"), decimal_places=2)
+    summary = forms.CharField(label=_("Findings"), max_length=4000)
+    report = forms.FileField(label=_("Evaluation report (PDF or Word)"), required=False)
+    evaluated_on = forms.DateField(label=_("Evaluated on"))
+
+    def __init__(
+        self,
+        *args: Any,
+        experts: list[tuple[int, str]],
+        organisations: list[tuple[int, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["expert"].choices = [("", "—"), *experts]  # type: ignore[attr-defined]
+        self.fields["evaluator"].choices = [("", "—"), *organisations]  # type: ignore[attr-defined]
+        self.fields["evaluated_on"].widget.input_type = "date"
 
 
 class AssignForm(StyledForm):

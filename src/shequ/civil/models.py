@@ -265,6 +265,47 @@ class Expert(models.Model):
         return self.display_name
 
 
+class Engagement(models.Model):
+    """A past or current tie of an expert with an organisation, kept in the registry: employed
+    by it, founded it, or paid by it (the expert, or the expert's own organisation named in
+    ``via``). It recuses the expert from that organisation's applications for the call's
+    look-back years after it ended (a founder always)."""
+
+    class Kind(models.TextChoices):
+        EMPLOYED = "employed", _("Employed by the organisation")
+        FOUNDER = "founder", _("Founded the organisation")
+        PAID = "paid", _("Paid by the organisation")
+
+    expert = models.ForeignKey(Expert, on_delete=models.CASCADE, related_name="engagements")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="expert_engagements"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    via = models.ForeignKey(
+        Organisation,
+        verbose_name=_("paid to the expert's organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    started_on = models.DateField(_("from"))
+    ended_on = models.DateField(_("until"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("expert's engagement")
+        ordering = ["-started_on", "-id"]
+        indexes = [models.Index(fields=["expert", "organisation"], name="civil_engage_expert")]
+
+    def __str__(self) -> str:
+        return f"{self.expert_id}:{self.kind}@{self.organisation_id}"
+
+
 class Call(models.Model):
     """A call for proposals: government purchase of services or community-making grants."""
 
@@ -284,6 +325,16 @@ class Call(models.Model):
         Division, verbose_name=_("issued for"), on_delete=models.PROTECT, related_name="+"
     )
     field = models.CharField(_("field of service"), max_length=14, choices=Field.choices)
+    # Restricted to an area (a district, street or community inside ``division``): only
+    # organisations whose service areas cover it (or part of it) may apply.
+    area = models.ForeignKey(
+        Division,
+        verbose_name=_("restricted to the area"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     budget = models.DecimalField(_("budget (yuan)"), **MONEY)
     year = models.PositiveSmallIntegerField(_("budget year"))
     max_award = models.DecimalField(_("most per project (yuan)"), **MONEY)
@@ -295,6 +346,9 @@ class Call(models.Model):
     closes_at = models.DateTimeField(_("deadline"))
     objection_days = models.PositiveSmallIntegerField(_("public notice days"), default=5)
     recusal_years = models.PositiveSmallIntegerField(_("recusal looks back (years)"), default=3)
+    # The checklist of documents every application attaches before it is submitted (实施方案,
+    # 预算表, 居民议事会决议, 资质证明 …), by name.
+    required_documents = models.JSONField(_("required documents"), default=list, blank=True)
     stage = models.CharField(_("stage"), max_length=10, choices=Stage.choices, default=Stage.OPEN)
     notice_ends_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
@@ -325,6 +379,26 @@ class Criterion(models.Model):
         return self.name
 
 
+class Lot(models.Model):
+    """A lot (标段 / 包) of a call: its own budget; applications name one and are ranked and
+    determined within it."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="lots")
+    number = models.PositiveSmallIntegerField(_("number"))
+    name = models.CharField(_("lot"), max_length=80)
+    budget = models.DecimalField(_("budget (yuan)"), **MONEY)
+
+    class Meta:
+        verbose_name = _("lot")
+        ordering = ["call_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["call", "number"], name="civil_lot_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.name}"
+
+
 def _minutes_path(instance: models.Model, filename: str) -> str:
     return f"civil/decisions/{getattr(instance, 'call_id', 'x')}/{filename}"
 
@@ -350,6 +424,14 @@ class Application(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+    )
+    lot = models.ForeignKey(
+        Lot,
+        verbose_name=_("lot"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applications",
     )
     title = models.CharField(_("project title"), max_length=120)
     summary = models.TextField(_("what the project does"))
@@ -381,6 +463,34 @@ class Application(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+def _document_path(instance: models.Model, filename: str) -> str:
+    return f"civil/documents/{getattr(instance, 'application_id', 'x')}/{filename}"
+
+
+class ApplicationDocument(models.Model):
+    """A document attached to an application, answering one line of the call's checklist
+    (attaching it again replaces it while the application is a draft)."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
+    name = models.CharField(_("document"), max_length=60)
+    file = models.FileField(_("file"), upload_to=_document_path, storage=private_storage)
+    content_type = models.CharField(max_length=100)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("application document")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "name"], name="civil_document_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Review(models.Model):
@@ -516,3 +626,62 @@ class Tranche(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contract_id}#{self.number}"
+
+
+def _evaluation_path(instance: models.Model, filename: str) -> str:
+    return f"civil/evaluations/{getattr(instance, 'contract_id', 'x')}/{filename}"
+
+
+class Evaluation(models.Model):
+    """A mid-term or final evaluation (中期评估 / 末期评估) of a contract, by an expert of the
+    pool or by a third-party evaluator organisation from the registry (never the contractor),
+    with a score out of 100 and its report; public on the contract's page."""
+
+    class Stage(models.TextChoices):
+        MIDTERM = "midterm", _("Mid-term evaluation")
+        FINAL = "final", _("Final evaluation")
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="evaluations")
+    stage = models.CharField(_("stage"), max_length=8, choices=Stage.choices)
+    expert = models.ForeignKey(
+        Expert,
+        verbose_name=_("evaluating expert"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="evaluations",
+    )
+    evaluator = models.ForeignKey(
+        Organisation,
+        verbose_name=_("third-party evaluator"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="evaluations_made",
+    )
+    score = models.DecimalField(_("score (of 100)"), max_digits=5, decimal_places=2)
+    summary = models.TextField(_("findings"))
+    report = models.FileField(
+        _("evaluation report"), upload_to=_evaluation_path, storage=private_storage
+    )
+    report_type = models.CharField(max_length=100)
+    evaluated_on = models.DateField(_("evaluated on"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("evaluation")
+        ordering = ["contract_id", "evaluated_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "stage"], name="civil_evaluation_stage"),
+            models.CheckConstraint(
+                name="civil_evaluation_one_evaluator",
+                condition=(Q(expert__isnull=False) & Q(evaluator__isnull=True))
+                | (Q(expert__isnull=True) & Q(evaluator__isnull=False)),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id}:{self.stage}"

@@ -1,6 +1,7 @@
 """Reads of the registry and the calls, each scoped to who asks."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -11,6 +12,8 @@ from shequ.civil.models import (
     Application,
     Call,
     Contract,
+    Engagement,
+    Evaluation,
     Expert,
     Inspection,
     Invitation,
@@ -22,7 +25,7 @@ from shequ.civil.models import (
 from shequ.civil.permissions import REGISTRARS
 from shequ.civil.ranking import rank
 from shequ.core.errors import DomainError
-from shequ.core.scopes import Role, within
+from shequ.core.scopes import Role, code_prefix, within
 from shequ.people.permissions import READERS, areas_of
 
 
@@ -154,8 +157,9 @@ def organisation_choices_for(community_code: str) -> list[tuple[int, str]]:
 
 def eligibility_reasons(organisation: Organisation, call: Any, on: date | None = None) -> list[Any]:
     """Why the organisation may not apply to the call (empty: eligible). Computed from the
-    registry: status, kind, a grade valid when the call opens, last year's inspection and the
-    service area. Expects ratings and inspections prefetched (``_with_details``)."""
+    registry: status, kind, a grade valid when the call opens, last year's inspection and, for
+    a call restricted to an area, a service area inside it or containing it. Expects ratings,
+    inspections and service areas prefetched (``_with_details``)."""
     reasons: list[Any] = []
     day = on or timezone.localtime(call.opens_at).date()
     if organisation.status != Organisation.Status.ACTIVE:
@@ -180,7 +184,35 @@ def eligibility_reasons(organisation: Organisation, call: Any, on: date | None =
         )
         if not passed:
             reasons.append(_("the annual inspection of %(year)s was not passed") % {"year": year})
+    if call.area_id:
+        served = [d.code for d in organisation.service_areas.all()]
+        if not serves(served, call.area_id):
+            names = "、".join(d.name for d in organisation.service_areas.all()) or "—"
+            reasons.append(
+                _(
+                    "the call is restricted to %(area)s, which the organisation's service "
+                    "areas (%(served)s) do not cover"
+                )
+                % {"area": call.area.name, "served": names}
+            )
     return reasons
+
+
+def ancestors(code: str) -> list[str]:
+    """The codes of the divisions containing ``code`` (not itself), nearest first."""
+    out = []
+    for keep in (9, 6, 4):
+        parent = code[:keep] + "0" * (12 - keep)
+        if parent != code and code_prefix(parent) != code_prefix(code) and parent not in out:
+            out.append(parent)
+    return out
+
+
+def serves(service_codes: list[str], area_code: str) -> bool:
+    """True when a service area lies in the area or contains it."""
+    prefix = code_prefix(area_code)
+    above = set(ancestors(area_code))
+    return any(c.startswith(prefix) or c in above for c in service_codes)
 
 
 def eligible_ids(call: Any, on: date | None = None) -> list[int]:
@@ -202,6 +234,13 @@ def eligible_ids(call: Any, on: date | None = None) -> list[int]:
             .exclude(result=Inspection.Result.FAILED)
             .values("organisation_id")
         )
+    if call.area_id:
+        through = Organisation.service_areas.through.objects
+        rows = rows.filter(
+            pk__in=through.filter(
+                within("division_id", call.area_id) | Q(division_id__in=ancestors(call.area_id))
+            ).values("organisation_id")
+        )
     return list(rows.values_list("pk", flat=True))
 
 
@@ -210,7 +249,9 @@ def expert_links(
 ) -> dict[tuple[int, int], str]:
     """For each (expert's account, organisation) pair linked in the registry, why the expert
     must be recused: they act or acted for it (staff, administrator) or founded it, in an
-    account that was active on or after ``since``. One indexed query."""
+    account that was active on or after ``since``, or a recorded engagement (employed,
+    founder, paid by it directly or through the expert's organisation) lasted to ``since`` or
+    later. Two indexed queries by the experts."""
     labels = dict(Membership.Role.choices)
     links: dict[tuple[int, int], str] = {}
     wanted = set(organisation_ids)
@@ -228,19 +269,51 @@ def expert_links(
             _("linked to the applicant in the registry: %(role)s")
             % {"role": labels.get(role, role)}
         )
+    # The experts' recorded engagements (employed, founder, paid, directly or through the
+    # expert's organisation): also by the experts only, indexed on (expert, organisation).
+    kinds = dict(Engagement.Kind.choices)
+    engagements = (
+        Engagement.objects.filter(expert__user_id__in=user_ids)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=since) | Q(kind="founder"))
+        .values_list("expert__user_id", "organisation_id", "kind", "via__name", "ended_on")
+    )
+    for user_id, organisation_id, kind, via, ended in engagements:
+        if organisation_id not in wanted or (user_id, organisation_id) in links:
+            continue
+        what = str(kinds.get(kind, kind))
+        if via:
+            what = str(_("paid the expert's organisation %(via)s") % {"via": via})
+        until = ended.isoformat() if ended else str(_("now"))
+        links[(user_id, organisation_id)] = str(
+            _("engaged with the applicant: %(what)s (until %(until)s)")
+            % {"what": what, "until": until}
+        )
     return links
 
 
 def call_ranking(call_id: int) -> list[Any]:
-    """The ranking of a call's applications by normalised score (``ranking.rank``)."""
+    """The ranking of a call's applications by normalised score (``ranking.rank``). A call
+    with lots is ranked within each lot (each expert normalised over the lot's applications,
+    ranks starting at 1 in every lot)."""
     rows = Review.objects.filter(
         application__call_id=call_id, status=Review.Status.SCORED
-    ).values_list("application_id", "expert_id", "total")
-    return rank((app, expert, total) for app, expert, total in rows if total is not None)
+    ).values_list("application__lot_id", "application_id", "expert_id", "total")
+    per_lot: dict[int | None, list[tuple[int, int, Any]]] = {}
+    for lot_id, app, expert, total in rows:
+        if total is not None:
+            per_lot.setdefault(lot_id, []).append((app, expert, total))
+    ranked: list[Any] = []
+    for key in sorted(per_lot, key=lambda k: (k is not None, k or 0)):
+        ranked.extend(rank(per_lot[key]))
+    return ranked
 
 
 def call_list_public() -> QuerySet[Call]:
-    return Call.objects.select_related("division").order_by("-opens_at", "-id")
+    return (
+        Call.objects.select_related("division", "area")
+        .prefetch_related("lots")
+        .order_by("-opens_at", "-id")
+    )
 
 
 def call_list_for(user: Any) -> QuerySet[Call]:
@@ -261,10 +334,10 @@ def call_breakdown(call: Call) -> list[dict[str, Any]]:
     ranking = {r.application_id: r for r in call_ranking(call.pk)}
     applications = list(
         call.applications.exclude(status=Application.Status.DRAFT)
-        .select_related("organisation", "community")
+        .select_related("organisation", "community", "lot")
         .prefetch_related(Prefetch("reviews", queryset=Review.objects.order_by("id")))
     )
-    out = []
+    out: list[dict[str, Any]] = []
     for application in applications:
         reviews = []
         for number, review in enumerate(application.reviews.all(), start=1):
@@ -287,8 +360,48 @@ def call_breakdown(call: Call) -> list[dict[str, Any]]:
                 "z_mean": row.z_mean if row else None,
             }
         )
-    out.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0))
+
+    def order(r: dict[str, Any]) -> tuple[int, bool, int]:
+        lot = r["application"].lot
+        return (lot.number if lot else 0, r["rank"] is None, r["rank"] or 0)
+
+    out.sort(key=order)
     return out
+
+
+def lots_breakdown(call: Call, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The breakdown rows grouped by lot (one group without a name for a call without lots),
+    with each lot's winners and the money awarded in it."""
+    groups: list[dict[str, Any]] = []
+    lots: list[Any] = list(call.lots.all()) or [None]
+    for lot in lots:
+        mine = [r for r in rows if r["application"].lot_id == (lot.pk if lot else None)]
+        winners = [r for r in mine if r["application"].status == Application.Status.AWARDED]
+        groups.append(
+            {
+                "lot": lot,
+                "rows": mine,
+                "winners": winners,
+                "awarded": sum((r["application"].award_amount or 0 for r in winners), Decimal(0)),
+            }
+        )
+    return groups
+
+
+def may_read_application(user: Any, application: Application) -> bool:
+    """The organisation's accounts always; once submitted, the managers of the call and the
+    experts reviewing it (not recused)."""
+    from shequ.civil.permissions import can_manage_calls, is_member
+
+    if is_member(user, application.organisation_id):
+        return True
+    if application.status == Application.Status.DRAFT:
+        return False
+    if can_manage_calls(user, application.call.division_id):
+        return True
+    return application.reviews.filter(
+        expert__user=user, expert__is_active=True, status__in=["assigned", "scored"]
+    ).exists()
 
 
 def reviewers_of(application: Application) -> list[Review]:
@@ -336,7 +449,13 @@ def contract_get_public(contract_id: int) -> Contract | None:
         Contract.objects.select_related(
             "application__organisation", "application__call", "division"
         )
-        .prefetch_related("tranches")
+        .prefetch_related(
+            "tranches",
+            Prefetch(
+                "evaluations",
+                queryset=Evaluation.objects.select_related("expert", "evaluator"),
+            ),
+        )
         .filter(pk=contract_id)
         .first()
     )

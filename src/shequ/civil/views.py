@@ -1,27 +1,40 @@
 """Public pages of the registry and an organisation's own accounts ("my organisations")."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shequ.civil import selectors
 from shequ.civil.forms import (
+    ROWS,
     ApplicationForm,
     DeclarationForm,
     InviteForm,
     ObjectionForm,
     ReportForm,
 )
-from shequ.civil.models import Application, Call, Contract, Field, Kind
+from shequ.civil.models import (
+    Application,
+    ApplicationDocument,
+    Call,
+    Contract,
+    Evaluation,
+    Field,
+    Kind,
+)
 from shequ.civil.permissions import is_expert, is_member
-from shequ.civil.services import calls, contracts, members, reviews
+from shequ.civil.services import applications, calls, contracts, members, reviews
+from shequ.civil.statistics import civil_statistics
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
 from shequ.core.services import client_ip
+from shequ.core.storage import stored_file_response
 
 
 def organisation_list(request: HttpRequest) -> HttpResponse:
@@ -145,13 +158,17 @@ def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
                 )
                 return redirect("civil:call", call_id=call.pk)
     shown = call.stage in (Call.Stage.NOTICE, Call.Stage.AWARDED)
+    rows = selectors.call_breakdown(call) if shown else []
+    lots = list(call.lots.all())
     return render(
         request,
         "civil/call.html",
         {
             "call": call,
             "criteria": list(call.criteria.all()),
-            "rows": selectors.call_breakdown(call) if shown else [],
+            "rows": rows,
+            "lots": lots,
+            "groups": selectors.lots_breakdown(call, rows) if lots and rows else [],
             "objections": list(call.objections.all()) if shown else [],
             "contracts": list(
                 Contract.objects.filter(application__call=call).select_related(
@@ -166,16 +183,15 @@ def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
     )
 
 
-@login_required
-def apply(request: HttpRequest, call_id: int) -> HttpResponse:
-    """An organisation's account submits an application to a call."""
-    call = selectors.call_list_public().filter(pk=call_id).first()
-    if call is None:
-        raise Http404
-    memberships = selectors.memberships_of(request.user)
-    if not memberships:
-        raise Http404
-    form = ApplicationForm(request.POST or None, request.FILES or None)
+def _application_form(
+    request: HttpRequest, call: Call, memberships: list[Any], initial: dict[str, Any] | None = None
+) -> ApplicationForm:
+    form = ApplicationForm(
+        request.POST or None,
+        request.FILES or None,
+        documents=call.required_documents,
+        initial=initial,
+    )
     form.fields["organisation"].choices = [  # type: ignore[attr-defined]
         (m.organisation_id, m.organisation.name) for m in memberships
     ]
@@ -183,33 +199,156 @@ def apply(request: HttpRequest, call_id: int) -> HttpResponse:
         ("", "—"),
         *selectors.partner_communities([m.organisation_id for m in memberships], call.division_id),
     ]
+    lots = [(lot.pk, str(lot)) for lot in call.lots.all()]
+    if lots:
+        form.fields["lot"].choices = [("", "—"), *lots]  # type: ignore[attr-defined]
+    else:
+        del form.fields["lot"]
+    return form
+
+
+def _proposal(form: ApplicationForm) -> applications.Proposal:
+    data = form.cleaned_data
+    amount = data.get("amount")
+    return applications.Proposal(
+        title=data["title"],
+        summary=data.get("summary") or "",
+        amount="" if amount is None else amount,
+        budget_lines=form.budget_lines(),
+        self_funding=data.get("self_funding") or "0",
+        community_code=data.get("community") or "",
+        lot_id=data.get("lot"),
+    )
+
+
+@login_required
+def apply(request: HttpRequest, call_id: int) -> HttpResponse:
+    """An organisation's account saves a draft of an application, or submits it at once
+    with the call's documents."""
+    call = selectors.call_list_public().filter(pk=call_id).first()
+    if call is None:
+        raise Http404
+    memberships = selectors.memberships_of(request.user)
+    if not memberships:
+        raise Http404
+    form = _application_form(request, call, memberships)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        proposal = _proposal(form)
         try:
-            calls.application_submit(
-                actor=request.user,
-                call_id=call.pk,
-                organisation_id=data["organisation"],
-                title=data["title"],
-                summary=data["summary"],
-                amount=data["amount"],
-                self_funding=data.get("self_funding") or "0",
-                budget_lines=form.budget_lines(),
-                community_code=data.get("community") or "",
-                council_minutes=data.get("council_minutes"),
-                ip=client_ip(request),
-            )
+            if request.POST.get("action") == "draft":
+                draft = applications.draft_save(
+                    actor=request.user,
+                    call_id=call.pk,
+                    organisation_id=data["organisation"],
+                    proposal=proposal,
+                    council_minutes=data.get("council_minutes"),
+                    documents=form.documents(),
+                    ip=client_ip(request),
+                )
+            else:
+                applications.application_submit(
+                    actor=request.user,
+                    call_id=call.pk,
+                    organisation_id=data["organisation"],
+                    title=proposal.title,
+                    summary=proposal.summary,
+                    amount=proposal.amount,
+                    self_funding=proposal.self_funding,
+                    budget_lines=proposal.budget_lines,
+                    community_code=proposal.community_code,
+                    council_minutes=data.get("council_minutes"),
+                    documents=form.documents(),
+                    lot_id=proposal.lot_id,
+                    ip=client_ip(request),
+                )
         except NotFound:
             raise Http404 from None
         except DomainError as error:
             add_domain_error(form, error)
         else:
+            if request.POST.get("action") == "draft":
+                messages.success(request, _("The draft is saved: only your organisation sees it."))
+                return redirect("civil:draft", application_id=draft.pk)
             messages.success(request, _("The application is submitted."))
             return redirect("civil:org_applications", organisation_id=data["organisation"])
     return render(
         request,
         "civil/apply.html",
-        {"call": call, "form": form},
+        {"call": call, "form": form, "draft": None},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def draft(request: HttpRequest, application_id: int) -> HttpResponse:
+    """Edit a draft, attach the checklist's documents, submit it before the deadline."""
+    application = (
+        Application.objects.select_related("call")
+        .prefetch_related("documents")
+        .filter(pk=application_id, status=Application.Status.DRAFT)
+        .first()
+    )
+    if application is None or not is_member(request.user, application.organisation_id):
+        raise Http404
+    call = application.call
+    memberships = [
+        m
+        for m in selectors.memberships_of(request.user)
+        if m.organisation_id == application.organisation_id
+    ]
+    initial: dict[str, Any] = {
+        "organisation": application.organisation_id,
+        "community": application.community_id or "",
+        "lot": application.lot_id,
+        "title": application.title,
+        "summary": application.summary,
+        "amount": application.amount,
+        "self_funding": application.self_funding,
+    }
+    for i, line in enumerate(application.budget_lines[:ROWS], start=1):
+        initial[f"b{i}_item"] = line.get("item", "")
+        initial[f"b{i}_amount"] = line.get("amount", "")
+    form = _application_form(request, call, memberships, initial)
+    if request.method == "POST" and form.is_valid():
+        submitting = request.POST.get("action") == "submit"
+        try:
+            applications.draft_save(
+                actor=request.user,
+                call_id=call.pk,
+                organisation_id=application.organisation_id,
+                proposal=_proposal(form),
+                council_minutes=form.cleaned_data.get("council_minutes"),
+                documents=form.documents(),
+                application_id=application.pk,
+                ip=client_ip(request),
+            )
+            if submitting:
+                applications.draft_submit(
+                    actor=request.user, application_id=application.pk, ip=client_ip(request)
+                )
+        except NotFound:
+            raise Http404 from None
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            if submitting:
+                messages.success(request, _("The application is submitted."))
+                return redirect(
+                    "civil:org_applications", organisation_id=application.organisation_id
+                )
+            messages.success(request, _("The draft is saved: only your organisation sees it."))
+            return redirect("civil:draft", application_id=application.pk)
+    attached = {d.name: d for d in application.documents.all()}
+    return render(
+        request,
+        "civil/apply.html",
+        {
+            "call": call,
+            "form": form,
+            "draft": application,
+            "checklist": [(name, attached.get(name)) for name in call.required_documents],
+        },
         status=400 if form.errors else 200,
     )
 
@@ -324,3 +463,40 @@ def review_score(request: HttpRequest, review_id: int) -> HttpResponse:
         },
         status=400 if error or declare.errors else 200,
     )
+
+
+@login_required
+def document(request: HttpRequest, document_id: int) -> HttpResponseBase:
+    """An application's document: for the organisation's accounts, the call's managers and
+    the experts reviewing it (not recused); drafts for the organisation only."""
+    row = (
+        ApplicationDocument.objects.select_related("application__call")
+        .filter(pk=document_id)
+        .first()
+    )
+    if row is None or not selectors.may_read_application(request.user, row.application):
+        raise Http404
+    return stored_file_response(
+        row.file.storage,
+        row.file.name,
+        content_type=row.content_type,
+        filename=row.file.name.rsplit("/", 1)[-1],
+    )
+
+
+def evaluation_report(request: HttpRequest, evaluation_id: int) -> HttpResponseBase:
+    """An evaluation's report: public, as the contract's page is."""
+    row = Evaluation.objects.filter(pk=evaluation_id).first()
+    if row is None:
+        raise Http404
+    return stored_file_response(
+        row.report.storage,
+        row.report.name,
+        content_type=row.report_type,
+        filename=row.report.name.rsplit("/", 1)[-1],
+    )
+
+
+def statistics_page(request: HttpRequest) -> HttpResponse:
+    """Public figures: organisations per 10,000 residents, grades, money per field and area."""
+    return render(request, "civil/statistics.html", {"stats": civil_statistics()})

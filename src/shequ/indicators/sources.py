@@ -501,6 +501,27 @@ def _build() -> dict[str, Source]:
             scale=1000,
         ),
         Source("ratings_per_1000", "rate", RATINGS, RESIDENTS, scale=1000),
+        # Social organisations (shequ.civil) serving the community per 10,000 of its
+        # population (places data).
+        Source(
+            "social_organisations_per_10k",
+            "rate",
+            Records(
+                "civil.Organisation",
+                "service_areas",
+                lambda _y: Q(status="active"),
+                _("active social organisations serving the community"),
+            ),
+            Records(
+                "places.Division",
+                "code",
+                lambda _y: Q(level="community", population__gt=0),
+                _("population (places data)"),
+                field="population",
+            ),
+            scale=10000,
+            denominator_sum=True,
+        ),
     ]
     return {s.key: s for s in sources}
 

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,13 +25,13 @@ from shequ.civil.models import (
     Expert,
     Field,
     Kind,
+    Lot,
     Objection,
     Review,
 )
-from shequ.civil.permissions import CALL_ISSUERS, can_manage_calls, is_expert, is_member
+from shequ.civil.permissions import CALL_ISSUERS, can_manage_calls, is_expert
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.services import audit_record
-from shequ.core.uploads import accept_upload
 from shequ.notices.services import plain_text
 from shequ.places.models import Division
 
@@ -58,6 +57,12 @@ class CriterionData:
     max_score: int = 10
 
 
+@dataclass
+class LotData:
+    name: str
+    budget: Any
+
+
 @transaction.atomic
 def call_create(
     *,
@@ -77,13 +82,18 @@ def call_create(
     inspection_required: bool = True,
     min_self_share: int = 0,
     objection_days: int = 5,
+    required_documents: Sequence[str] = (),
+    lots: Sequence[LotData] = (),
+    area_code: str = "",
     ip: str | None = None,
 ) -> Call:
     """Issue a call for the actor's area, with its scoring sheet (weights sum to 100).
 
     Raises: NotFound (area not the actor's); DomainError ``kind_invalid``, ``field_invalid``,
     ``amount_invalid``, ``award_over_budget``, ``dates_invalid``, ``criteria_required``,
-    ``weights_sum``, ``self_share_invalid``, ``grade_invalid``.
+    ``weights_sum``, ``self_share_invalid``, ``grade_invalid``, ``documents_invalid``,
+    ``lots_over_budget`` (the lots' budgets exceed the call's), ``area_outside`` (the
+    restricted area is not inside the call's).
     """
     if not can_manage_calls(actor, division_code):
         raise NotFound("division_not_found", _("No such division in your area."))
@@ -130,8 +140,43 @@ def call_create(
             _("The weights of the criteria must be positive and add up to 100."),
             field="criteria",
         )
+    documents = list(
+        dict.fromkeys(
+            plain_text(d, field="required_documents", max_length=60)
+            for d in required_documents
+            if str(d).strip()
+        )
+    )
+    if len(documents) > 12:
+        raise DomainError(
+            "documents_invalid",
+            _("A call asks for twelve documents at most."),
+            field="required_documents",
+        )
+    lot_rows = [
+        (plain_text(lot.name, field="lots", max_length=80), _money(lot.budget, field="lots"))
+        for lot in lots
+        if str(lot.name).strip()
+    ]
+    if sum((b for _n, b in lot_rows), Decimal(0)) > clean_budget:
+        raise DomainError(
+            "lots_over_budget",
+            _("The lots' budgets add up to more than the call's budget."),
+            field="lots",
+        )
+    area = None
+    if area_code:
+        area = Division.objects.filter(code=area_code).first()
+        if area is None or not area.code.startswith(_prefix(division.code)):
+            raise DomainError(
+                "area_outside",
+                _("Restrict the call to an area inside the area it is issued for."),
+                field="area",
+            )
     call = Call.objects.create(
         title=plain_text(title, field="title", max_length=120),
+        area=area,
+        required_documents=documents,
         kind=kind,
         division=division,
         field=field,
@@ -156,6 +201,12 @@ def call_create(
                 max_score=int(c.max_score),
             )
             for c in rows
+        ]
+    )
+    Lot.objects.bulk_create(
+        [
+            Lot(call=call, number=number, name=name, budget=budget)
+            for number, (name, budget) in enumerate(lot_rows, start=1)
         ]
     )
     audit_record(
@@ -189,139 +240,6 @@ def _budget_lines(lines: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, st
         )
         total += amount
     return clean, total
-
-
-@transaction.atomic
-def application_submit(
-    *,
-    actor: Any,
-    call_id: int,
-    organisation_id: int,
-    title: str,
-    summary: str,
-    amount: Any,
-    budget_lines: Sequence[Mapping[str, Any]],
-    self_funding: Any = "0",
-    community_code: str = "",
-    council_minutes: UploadedFile | None = None,
-    now: datetime | None = None,
-    ip: str | None = None,
-) -> Application:
-    """An organisation's account submits a proposal before the deadline. The organisation is
-    screened against the call's rules from the registry; the budget lines must add up to the
-    whole (amount requested plus self-funding).
-
-    Raises: NotFound (not the actor's organisation, no such call); DomainError
-    ``call_closed``, ``not_eligible`` (with the reasons), ``amount_invalid``,
-    ``over_max_award``, ``budget_lines_sum``, ``self_share_low``, ``community_required``,
-    ``minutes_required``, ``already_applied``.
-    """
-    if not is_member(actor, organisation_id):
-        raise NotFound("organisation_not_found", _("No such organisation of yours."))
-    call = Call.objects.filter(pk=call_id).first()
-    if call is None:
-        raise NotFound("call_not_found", _("No such call."))
-    moment = now or timezone.now()
-    if call.stage != Call.Stage.OPEN or not call.opens_at <= moment <= call.closes_at:
-        raise DomainError(
-            "call_closed",
-            _("This call does not take applications now: the deadline was %(deadline)s."),
-            deadline=timezone.localtime(call.closes_at).strftime("%Y-%m-%d %H:%M"),
-        )
-    organisation = selectors.organisation_get_public(organisation_id)
-    if organisation is None:
-        raise NotFound("organisation_not_found", _("No such organisation of yours."))
-    reasons = selectors.eligibility_reasons(organisation, call)
-    if reasons:
-        raise DomainError(
-            "not_eligible",
-            _("The organisation cannot apply to this call: %(reasons)s"),
-            reasons="；".join(str(r) for r in reasons),
-        )
-    if (
-        call.applications.filter(organisation_id=organisation_id)
-        .exclude(status=Application.Status.DRAFT)
-        .exists()
-    ):
-        raise DomainError(
-            "already_applied", _("The organisation has already applied to this call.")
-        )
-    requested = _money(amount, field="amount")
-    if requested > call.max_award:
-        raise DomainError(
-            "over_max_award",
-            _("This call gives at most %(max)s yuan to a project."),
-            field="amount",
-            max=f"{call.max_award:,.2f}",
-        )
-    own = _money(self_funding or "0", field="self_funding", allow_zero=True)
-    lines, total = _budget_lines(budget_lines)
-    if not lines or total != requested + own:
-        raise DomainError(
-            "budget_lines_sum",
-            _(
-                "The budget lines add up to %(total)s yuan, but the project costs %(whole)s "
-                "yuan (requested plus self-funding)."
-            ),
-            field="budget_lines",
-            total=f"{total:,.2f}",
-            whole=f"{requested + own:,.2f}",
-        )
-    community = None
-    if call.kind == Call.Kind.COMMUNITY_MAKING:
-        community = Division.objects.filter(
-            code=community_code, level=Division.Level.COMMUNITY
-        ).first()
-        if community is None or not community.code.startswith(
-            call.division_id[: len(_prefix(call.division_id))]
-        ):
-            raise DomainError(
-                "community_required",
-                _("Choose the partner community inside the call's area."),
-                field="community",
-            )
-        if own * 100 < (requested + own) * call.min_self_share:
-            raise DomainError(
-                "self_share_low",
-                _("This call asks at least %(share)s %% of the project to be self-funded."),
-                field="self_funding",
-                share=call.min_self_share,
-            )
-        if council_minutes is None:
-            raise DomainError(
-                "minutes_required",
-                _("Attach the residents' council decision."),
-                field="council_minutes",
-            )
-    stored = None
-    if council_minutes is not None:
-        stored, _type = accept_upload(
-            council_minutes, field="council_minutes", types=("pdf", "jpg", "png"), max_kb=10240
-        )
-    application = Application.objects.create(
-        call=call,
-        organisation=organisation,
-        community=community,
-        title=plain_text(title, field="title", max_length=120),
-        summary=plain_text(summary, field="summary", max_length=4000),
-        budget_lines=lines,
-        amount=requested,
-        self_funding=own,
-        status=Application.Status.SUBMITTED,
-        submitted_at=moment,
-        created_by=actor,
-    )
-    if stored is not None:
-        application.council_minutes.save(stored.name or "minutes", stored, save=True)
-    audit_record(
-        actor=actor,
-        verb="civil.application_submit",
-        target=application,
-        division_code=community.code if community else call.division_id,
-        changes={"amount": [None, str(requested)]},
-        ip=ip,
-    )
-    return application
 
 
 def _prefix(code: str) -> str:
@@ -469,10 +387,11 @@ def call_determine(
     ip: str | None = None,
 ) -> Call:
     """Select winners with their amounts (the rest are not selected) and open the public
-    notice (公示) for the call's objection days.
+    notice (公示) for the call's objection days. With lots, each lot's awards stay within its
+    budget.
 
     Raises: NotFound; DomainError ``not_in_review``, ``reviews_open``, ``over_budget``,
-    ``over_request``, ``award_unknown``, ``required`` (reason).
+    ``over_request``, ``award_unknown``, ``over_lot_budget``, ``required`` (reason).
     """
     call = _call_for_manager(actor, call_id)
     if call.stage != Call.Stage.REVIEW:
@@ -503,6 +422,16 @@ def call_determine(
             field="awards",
             budget=f"{call.budget:,.2f}",
         )
+    for lot in call.lots.all():
+        given = sum((v for k, v in chosen.items() if applications[k].lot_id == lot.pk), Decimal(0))
+        if given > lot.budget:
+            raise DomainError(
+                "over_lot_budget",
+                _("The awards in lot %(lot)s exceed its budget of %(budget)s yuan."),
+                field="awards",
+                lot=str(lot),
+                budget=f"{lot.budget:,.2f}",
+            )
     for application in applications.values():
         if application.pk in chosen:
             application.status = Application.Status.AWARDED

@@ -6,7 +6,7 @@ Starting the review (``calls.review_start``) assigns every active expert as the 
 suggestion; the officer changes it here. The registry's automatic recusal still applies.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -14,11 +14,20 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shequ.civil import selectors
-from shequ.civil.models import Application, Call, ConflictDeclaration, Expert, Review
-from shequ.civil.permissions import can_manage_calls, is_expert
+from shequ.civil.models import (
+    Application,
+    Call,
+    ConflictDeclaration,
+    Engagement,
+    Expert,
+    Organisation,
+    Review,
+)
+from shequ.civil.permissions import CALL_ISSUERS, can_manage_calls, is_expert
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.services import audit_record
 from shequ.notices.services import plain_text
+from shequ.people.permissions import has_role
 
 
 def _not_in_review() -> DomainError:
@@ -180,3 +189,67 @@ def conflict_declare(
         ip=ip,
     )
     return declaration
+
+
+@transaction.atomic
+def engagement_record(
+    *,
+    actor: Any,
+    expert_id: int,
+    organisation_id: int,
+    kind: str,
+    started_on: date,
+    ended_on: date | None = None,
+    via_organisation_id: int | None = None,
+    note: str = "",
+    ip: str | None = None,
+) -> Engagement:
+    """Record an expert's engagement with an organisation (district officers and the
+    committee, for organisations of their area): employed by it, founded it, or paid by it
+    (directly, or through the expert's organisation ``via``). It recuses the expert from the
+    organisation's applications (``selectors.expert_links``).
+
+    Raises: NotFound (no such expert, organisation not in the actor's area); DomainError
+    ``kind_invalid``, ``dates_invalid``, ``via_invalid`` (the expert's organisation is the
+    payer itself, or given for another kind than paid).
+    """
+    expert = Expert.objects.filter(pk=expert_id).first()
+    if expert is None or not has_role(actor, *CALL_ISSUERS, "system_admin"):
+        raise NotFound("expert_not_found", _("No such expert."))
+    organisation = selectors.organisation_list_for(user=actor).filter(pk=organisation_id).first()
+    if organisation is None:
+        raise NotFound("organisation_not_found", _("No such organisation in your area."))
+    if kind not in Engagement.Kind.values:
+        raise DomainError("kind_invalid", _("Choose the kind of engagement."), field="kind")
+    if ended_on is not None and ended_on < started_on:
+        raise DomainError(
+            "dates_invalid", _("The end cannot come before the start."), field="ended_on"
+        )
+    via = None
+    if via_organisation_id is not None:
+        via = Organisation.objects.filter(pk=via_organisation_id).first()
+        if via is None or via.pk == organisation.pk or kind != Engagement.Kind.PAID:
+            raise DomainError(
+                "via_invalid",
+                _("The expert's organisation is another organisation, paid by this one."),
+                field="via",
+            )
+    engagement = Engagement.objects.create(
+        expert=expert,
+        organisation=organisation,
+        kind=kind,
+        via=via,
+        started_on=started_on,
+        ended_on=ended_on,
+        note=plain_text(note, field="note", max_length=200, required=False),
+        recorded_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        verb="civil.engagement_record",
+        target=expert,
+        division_code=organisation.authority_id,
+        changes={"organisation": [None, organisation.pk], "kind": [None, kind]},
+        ip=ip,
+    )
+    return engagement
