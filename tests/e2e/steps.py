@@ -29,6 +29,9 @@ def open_menu(page: Page) -> Locator:
 def log_in(page: Page, login: str, password: str) -> None:
     """Through the Chinese login page (username or mobile number); lands on the home page
     (staff: on their console)."""
+    # A page still loading (a preview frame, say) could set its cookies after the log-in form's
+    # and so void the form's CSRF token: let it finish first.
+    page.wait_for_load_state("load")
     page.goto("/accounts/login/")
     expect(page.get_by_role("heading", name="登录")).to_be_visible()
     page.get_by_label("用户名或手机号").fill(login)

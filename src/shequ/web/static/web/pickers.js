@@ -67,8 +67,9 @@
     }
     if (fieldLabel && fieldLabel.parentNode !== box) { fieldLabel.htmlFor = steps[0].id; }
     root.insertBefore(box, real);
-    // The browser cannot ask for a hidden control: the visible last step asks instead.
-    if (real.required && target && !multiple) { steps[steps.length - 1].required = true; }
+    // The browser cannot ask for a hidden control: the visible last step asks instead, once the
+    // cascade has loaded (until then the server's choice stands and may be submitted).
+    var askLast = real.required && target && !multiple;
     real.required = false;
     real.classList.add("d-none");
     real.setAttribute("aria-hidden", "true");
@@ -153,8 +154,18 @@
       });
     }
 
+    // While the cascade walks down to the server's preselected division, the hidden control
+    // keeps that value: a quick submit must not send a half-built choice.
+    var settling = true;
+    function settled() {
+      settling = false;
+      if (askLast) { steps[steps.length - 1].required = true; }
+      update();
+      root.dataset.loaded = "1";
+    }
+
     function update() {
-      if (multiple) { return; }
+      if (multiple || settling) { return; }
       var value = "";
       steps.forEach(function (step) { if (step.value) { value = step.value; } });
       if (target && steps[steps.length - 1].value === "") { value = ""; }
@@ -171,6 +182,7 @@
         if (tickets[index] !== ticket) { return; }
         if (index >= steps.length) {
           if (boxes) { showBoxes(items); }
+          settled();
           return;
         }
         var step = steps[index];
@@ -186,12 +198,13 @@
           update();
           return load(index + 1, pick, wanted);
         }
-        update();
+        if (settling) { settled(); } else { update(); }
       });
     }
 
     steps.forEach(function (step, index) {
       step.addEventListener("change", function () {
+        if (settling) { settled(); }
         for (var j = index + 1; j <= steps.length; j++) { tickets[j] = (tickets[j] || 0) + 1; }
         for (j = index + 1; j < steps.length; j++) { fill(steps[j], []); }
         if (boxes) { boxes.replaceChildren(); }
