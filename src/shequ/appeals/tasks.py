@@ -9,7 +9,6 @@ from django_tasks.base import TaskContext
 from shequ.appeals.services.escalation import appeals_escalate
 from shequ.appeals.services.followups import followups_send
 from shequ.core.task_policies import when_stale
-from shequ.people.sms import send_sms
 
 
 @when_stale(retry=True)
@@ -24,18 +23,6 @@ def appeals_escalate_overdue(context: TaskContext) -> dict[str, Any]:
 def followups_due(context: TaskContext) -> dict[str, Any]:
     """Ask the reporters whose follow-up is due (idempotent: once per rating)."""
     return {"sent": followups_send()}
-
-
-@task()
-def caller_text(appeal_id: int, text: str) -> dict[str, Any]:
-    """Text a caller without an account about their request (``intake.text_caller``)."""
-    from shequ.appeals.models import Appeal
-
-    appeal = Appeal.objects.filter(pk=appeal_id).only("caller_phone").first()
-    if appeal is None or appeal.caller_phone is None:
-        return {"sent": False}
-    send_sms(phone=appeal.caller_phone.reveal(), text=f"【天府市民云】{text}")
-    return {"sent": True}
 
 
 def register_periodic() -> None:

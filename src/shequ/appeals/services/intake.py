@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from shequ.appeals.caller_texts import caller_text
 from shequ.appeals.deadlines import deadline_for
 from shequ.appeals.models import (
     Appeal,
@@ -143,8 +144,6 @@ def text_caller(appeal: Appeal, title: Any) -> None:
             text += str(_(" Follow it at %(url)s")) % {
                 "url": f"{settings.SITE_URL}{reverse('appeals:detail', args=[appeal.pk])}"
             }
-    from shequ.appeals.tasks import caller_text
-
     appeal_id = appeal.pk
     transaction.on_commit(lambda: caller_text.enqueue(appeal_id=appeal_id, text=text))
 
