@@ -11,7 +11,7 @@ from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
 from shequ.people.models import User
-from shequ.planning import selectors, services
+from shequ.planning import selectors
 from shequ.planning.models import (
     Assignment,
     Attendance,
@@ -22,6 +22,7 @@ from shequ.planning.models import (
     Suggestion,
     WorkLog,
 )
+from shequ.planning.services import attendance, consultations, suggestions
 from shequ.sso.api_auth import API_AUTH
 
 router = Router(tags=["planning"])
@@ -174,7 +175,7 @@ def list_my_consultations(request: HttpRequest) -> object:
 def sign_in(request: HttpRequest, consultation_id: int) -> Status[Attendance]:
     return Status(
         201,
-        services.attendance_sign_in(
+        attendance.attendance_sign_in(
             actor=cast(User, request.user), consultation_id=consultation_id
         ),
     )
@@ -189,7 +190,7 @@ def suggest(
     """A resident's suggestion while the consultation is open (a photo: the phone page)."""
     return Status(
         201,
-        services.suggestion_submit(
+        suggestions.suggestion_submit(
             actor=cast(User, request.user), consultation_id=consultation_id, text=payload.text
         ),
     )
@@ -203,7 +204,7 @@ def rate(
 ) -> Status[ConsultationRating]:
     return Status(
         201,
-        services.rating_submit(
+        consultations.rating_submit(
             actor=cast(User, request.user),
             consultation_id=consultation_id,
             stars=payload.stars,

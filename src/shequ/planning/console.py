@@ -21,7 +21,7 @@ from shequ.core.scopes import Role
 from shequ.core.services import client_ip
 from shequ.people.models import User
 from shequ.people.permissions import WORKERS, covers, has_role, staff_required
-from shequ.planning import selectors, services
+from shequ.planning import selectors
 from shequ.planning.forms import (
     RUNNERS,
     AssignmentForm,
@@ -36,6 +36,15 @@ from shequ.planning.forms import (
     WorkLogForm,
 )
 from shequ.planning.permissions import ASSIGNERS, can_run, is_expert, may_use_console
+from shequ.planning.services import (
+    assignments,
+    attendance,
+    consultations,
+    plans,
+    reports,
+    suggestions,
+    worklog,
+)
 from shequ.web.pickers import bind_pickers
 
 PAGE = 50
@@ -66,7 +75,7 @@ def _page(request: HttpRequest, queryset: Any) -> Any:
 
 
 @staff_required
-def assignments(request: HttpRequest) -> HttpResponse:
+def assignment_list(request: HttpRequest) -> HttpResponse:
     user = _console(request)
     may_assign = has_role(user, *ASSIGNERS, Role.SYSTEM_ADMIN)
     form = AssignmentForm(request.POST or None)
@@ -78,7 +87,7 @@ def assignments(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data if form.is_valid() else {}
         if _save(
             form,
-            lambda: services.assignment_create(
+            lambda: assignments.assignment_create(
                 actor=user,
                 planner_id=data["planner"].pk,
                 community_code=data["community"],
@@ -104,7 +113,7 @@ def assignments(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def consultations(request: HttpRequest) -> HttpResponse:
+def consultation_list(request: HttpRequest) -> HttpResponse:
     user = _console(request)
     form = ConsultationForm(request.POST or None)
     bind_pickers(form, user)
@@ -113,7 +122,7 @@ def consultations(request: HttpRequest) -> HttpResponse:
         holder: dict[str, Any] = {}
 
         def schedule() -> None:
-            holder["c"] = services.consultation_schedule(
+            holder["c"] = consultations.consultation_schedule(
                 actor=user,
                 community_code=data["community"],
                 title=data["title"],
@@ -177,7 +186,7 @@ def consultation_status(request: HttpRequest, consultation_id: int) -> HttpRespo
     user = _console(request)
     perform(
         request,
-        lambda: services.consultation_set_status(
+        lambda: consultations.consultation_set_status(
             actor=user,
             consultation_id=consultation_id,
             status=request.POST.get("status", ""),
@@ -196,7 +205,7 @@ def consultation_notes(request: HttpRequest, consultation_id: int) -> HttpRespon
     data = form.cleaned_data if form.is_valid() else {}
     if _save(
         form,
-        lambda: services.consultation_record(
+        lambda: consultations.consultation_record(
             actor=user,
             consultation_id=consultation_id,
             notes=data["notes"],
@@ -219,7 +228,7 @@ def consultation_tick(request: HttpRequest, consultation_id: int) -> HttpRespons
     data = form.cleaned_data if form.is_valid() else {}
     if _save(
         form,
-        lambda: services.attendance_tick(
+        lambda: attendance.attendance_tick(
             actor=user,
             consultation_id=consultation_id,
             resident_id=data["resident"],
@@ -242,7 +251,7 @@ def suggestion_promote(request: HttpRequest, suggestion_id: int) -> HttpResponse
     data = form.cleaned_data if form.is_valid() else {}
     if _save(
         form,
-        lambda: services.suggestion_promote(
+        lambda: suggestions.suggestion_promote(
             actor=user,
             suggestion_id=suggestion_id,
             title=data["title"],
@@ -258,7 +267,7 @@ def suggestion_promote(request: HttpRequest, suggestion_id: int) -> HttpResponse
 
 
 @staff_required
-def suggestions(request: HttpRequest) -> HttpResponse:
+def suggestion_list(request: HttpRequest) -> HttpResponse:
     user = _console(request)
     return render(
         request,
@@ -268,7 +277,7 @@ def suggestions(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def plans(request: HttpRequest) -> HttpResponse:
+def plan_list(request: HttpRequest) -> HttpResponse:
     user = _console(request)
     form = PlanForm(request.POST or None)
     bind_pickers(form, user)
@@ -277,7 +286,7 @@ def plans(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data if form.is_valid() else {}
 
         def create() -> None:
-            holder["p"] = services.plan_create(
+            holder["p"] = plans.plan_create(
                 actor=user,
                 community_code=data["community"],
                 title=data["title"],
@@ -312,7 +321,7 @@ def plan(request: HttpRequest, plan_id: int) -> HttpResponse:
         data = version.cleaned_data if version.is_valid() else {}
         if _save(
             version,
-            lambda: services.plan_version_add(
+            lambda: plans.plan_version_add(
                 actor=user,
                 plan_id=plan_id,
                 upload=data["file"],
@@ -330,7 +339,7 @@ def plan(request: HttpRequest, plan_id: int) -> HttpResponse:
         data = projects.cleaned_data if projects.is_valid() else {}
         if _save(
             projects,
-            lambda: services.plan_update_projects(
+            lambda: plans.plan_update_projects(
                 actor=user,
                 plan_id=plan_id,
                 project_ids=[p.pk for p in data["projects"]],
@@ -355,7 +364,7 @@ def plan(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 
 @staff_required
-def worklog(request: HttpRequest) -> HttpResponse:
+def worklog_page(request: HttpRequest) -> HttpResponse:
     user = _console(request)
     form = WorkLogForm(request.POST or None, request.FILES or None)
     form.bind(user)
@@ -363,7 +372,7 @@ def worklog(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data if form.is_valid() else {}
         if _save(
             form,
-            lambda: services.worklog_add(
+            lambda: worklog.worklog_add(
                 actor=user,
                 community_code=data["community"],
                 day=data["date"],
@@ -388,7 +397,7 @@ def worklog(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def reports(request: HttpRequest) -> HttpResponse:
+def report_list(request: HttpRequest) -> HttpResponse:
     user = _console(request)
     form = ReportForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
@@ -397,7 +406,7 @@ def reports(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data if form.is_valid() else {}
         if _save(
             form,
-            lambda: services.report_publish(
+            lambda: reports.report_publish(
                 actor=user,
                 title=data["title"],
                 summary=data["summary"],

@@ -16,8 +16,9 @@ from shequ.core.forms import add_domain_error, perform
 from shequ.core.services import client_ip
 from shequ.core.storage import stored_file_response
 from shequ.people.models import User
-from shequ.planning import selectors, services
+from shequ.planning import selectors
 from shequ.planning.forms import RatingForm, SuggestionForm
+from shequ.planning.services import attendance, consultations, suggestions
 
 CONTENT_TYPES = {
     "pdf": "application/pdf",
@@ -61,7 +62,7 @@ def sign_in(request: HttpRequest, consultation_id: int) -> HttpResponse:
     selectors.consultation_for_resident(request.user, consultation_id=consultation_id)
     perform(
         request,
-        lambda: services.attendance_sign_in(
+        lambda: attendance.attendance_sign_in(
             actor=cast(User, request.user), consultation_id=consultation_id
         ),
         done=_("You are signed in."),
@@ -76,7 +77,7 @@ def suggest(request: HttpRequest, consultation_id: int) -> HttpResponse:
     form = SuggestionForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.suggestion_submit(
+            suggestions.suggestion_submit(
                 actor=cast(User, request.user),
                 consultation_id=consultation_id,
                 text=form.cleaned_data["text"],
@@ -98,7 +99,7 @@ def rate(request: HttpRequest, consultation_id: int) -> HttpResponse:
     form = RatingForm(request.POST)
     if form.is_valid():
         try:
-            services.rating_submit(
+            consultations.rating_submit(
                 actor=cast(User, request.user),
                 consultation_id=consultation_id,
                 stars=form.cleaned_data["stars"],
