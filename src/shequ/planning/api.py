@@ -10,6 +10,8 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
+from shequ.core.pii import mask_name
+from shequ.core.services import client_ip
 from shequ.people.models import User
 from shequ.planning import selectors
 from shequ.planning.models import (
@@ -90,11 +92,42 @@ class AttendanceOut(Schema):
     signed_at: datetime
 
 
+class PlanningPersonOut(Schema):
+    """A resident as the planner's search shows them: masked name and ID number only."""
+
+    id: int
+    name_masked: str
+    id_masked: str
+    has_account: bool
+    signed_in: bool
+
+
+class PlanningPeopleOut(Schema):
+    results: list[PlanningPersonOut]
+    more: bool
+
+
+class PlanningAttendanceIn(Schema):
+    resident_id: int
+
+
+class PlanningAttendanceOut(Schema):
+    consultation_id: int
+    name_masked: str
+    how: str
+    signed_at: datetime
+
+    @staticmethod
+    def resolve_name_masked(obj: Attendance) -> str:
+        return mask_name(obj.name)
+
+
 class PlanOut(Schema):
     id: int
     community_code: str
     title: str
     summary: str
+    status: str
     versions: list[int]
     project_codes: list[str]
 
@@ -181,6 +214,39 @@ def sign_in(request: HttpRequest, consultation_id: int) -> Status[Attendance]:
     )
 
 
+@router.get("/consultations/{consultation_id}/people", response=PlanningPeopleOut, auth=API_AUTH)
+def consultation_people(request: HttpRequest, consultation_id: int, q: str = "") -> object:
+    """The planner (or a worker) of the consultation searches its community's residents by
+    name (optionally followed by the mobile number's last digits); masked; audited."""
+    found, more = attendance.resident_search(
+        actor=cast(User, request.user),
+        consultation_id=consultation_id,
+        query=q,
+        ip=client_ip(request),
+    )
+    return {"results": found, "more": more}
+
+
+@router.post(
+    "/consultations/{consultation_id}/attendance",
+    response={201: PlanningAttendanceOut},
+    auth=API_AUTH,
+)
+def tick_in(
+    request: HttpRequest, consultation_id: int, payload: PlanningAttendanceIn
+) -> Status[Attendance]:
+    """The planner ticks a resident in (again: the same sign-in, nothing new)."""
+    return Status(
+        201,
+        attendance.attendance_tick(
+            actor=cast(User, request.user),
+            consultation_id=consultation_id,
+            resident_id=payload.resident_id,
+            ip=client_ip(request),
+        ),
+    )
+
+
 @router.post(
     "/consultations/{consultation_id}/suggestions", response={201: SuggestionOut}, auth=API_AUTH
 )
@@ -236,7 +302,7 @@ def list_worklog(request: HttpRequest) -> object:
 @paginate
 def list_reports(request: HttpRequest, policy: int | None = None) -> object:
     """Published evaluation reports (public), optionally those assessing one policy."""
-    reports = selectors.report_list_for(request.user)
+    reports = selectors.reports_published()
     return reports.filter(policies=policy) if policy else reports
 
 

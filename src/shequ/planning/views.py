@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from shequ.core.errors import DomainError
 from shequ.core.forms import add_domain_error, perform
@@ -44,8 +44,10 @@ def _page(
     suggestion: SuggestionForm | None = None,
     rating: RatingForm | None = None,
     status: int = 200,
+    from_qr: bool = False,
 ) -> HttpResponse:
     context = selectors.consultation_for_resident(request.user, consultation_id=consultation_id)
+    context["from_qr"] = from_qr
     context["suggestion_form"] = suggestion or SuggestionForm()
     context["rating_form"] = rating or RatingForm()
     return render(request, "planning/consultation.html", context, status=status)
@@ -57,8 +59,12 @@ def consultation(request: HttpRequest, consultation_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest, consultation_id: int) -> HttpResponse:
+    """GET (the link of the QR code in the room): the consultation page with its sign-in
+    button, after logging in if needed; POST: sign in."""
+    if request.method != "POST":
+        return _page(request, consultation_id, from_qr=True)
     selectors.consultation_for_resident(request.user, consultation_id=consultation_id)
     perform(
         request,

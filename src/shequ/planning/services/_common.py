@@ -81,3 +81,12 @@ def _runnable(actor: User, consultation_id: int) -> Consultation:
     ):
         raise NotFound("not_found", _("No such consultation in your area."))
     return consultation
+
+
+def _withdraw_reason(reason: str) -> str:
+    return _text(reason, "reason", 500)
+
+
+def _ensure_author(author_id: int | None, actor: User, message: Any) -> None:
+    if author_id != actor.pk:
+        raise PermissionDenied("not_the_author", message)

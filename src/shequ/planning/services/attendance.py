@@ -2,16 +2,19 @@
 a masked search of the community's residents (audited)."""
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.services import audit_record
 from shequ.people.models import Resident, User
-from shequ.planning.models import (
-    Attendance,
-    Consultation,
-)
+from shequ.planning import selectors
+from shequ.planning.models import Attendance, Consultation
+from shequ.planning.permissions import can_run
+from shequ.planning.selectors import PlanningPerson
 from shequ.planning.services._common import _resident_of, _runnable
+
+MAX_QUERY = 40
 
 
 @transaction.atomic
@@ -37,10 +40,14 @@ def attendance_sign_in(*, actor: User, consultation_id: int) -> Attendance:
 def attendance_tick(
     *, actor: User, consultation_id: int, resident_id: int | None, ip: str | None = None
 ) -> Attendance:
-    """The planner ticks a resident of the community on the sign-in list.
+    """The planner (or a worker) ticks a resident of the community on the sign-in list;
+    ticking one already signed in changes nothing (and is not logged again).
 
-    Raises: NotFound, DomainError ``no_account`` (the resident has no account)."""
+    Raises: NotFound, DomainError ``closed``, ``unknown_resident``, ``no_account`` (the
+    resident has no account)."""
     consultation = _runnable(actor, consultation_id)
+    if consultation.status == Consultation.Status.CLOSED:
+        raise DomainError("closed", _("This consultation is closed."))
     resident = Resident.objects.filter(
         pk=resident_id or 0, community_id=consultation.community_id
     ).first()
@@ -59,6 +66,8 @@ def attendance_tick(
         user_id=resident.user_id,
         defaults={"name": resident.real_name, "how": Attendance.How.TICKED},
     )
+    if not _created:
+        return attendance
     audit_record(
         actor=actor,
         verb="planning.attendance_tick",
@@ -67,3 +76,44 @@ def attendance_tick(
         ip=ip,
     )
     return attendance
+
+
+def _as_logged(query: str) -> str:
+    """The name as typed; of the mobile number, at most its last four digits, masked."""
+    name, tail = selectors.split_query(query)
+    return (f"{name} ****{tail[-4:]}" if tail else name)[:200]
+
+
+@transaction.atomic
+def resident_search(
+    *, actor: User, consultation_id: int, query: str, ip: str | None = None
+) -> tuple[list[PlanningPerson], bool]:
+    """Search the residents of a consultation's community by name to tick them in (masked
+    name and ID number only). Every search is in the audit log: who, for what, how many.
+
+    Raises: NotFound (not a consultation the actor runs), DomainError ``bad_query``."""
+    consultation = Consultation.objects.filter(pk=consultation_id).first()
+    if consultation is None or not can_run(
+        actor, consultation.community_id, timezone.localdate(consultation.starts_at)
+    ):
+        raise NotFound("not_found", _("No such consultation in your area."))
+    text = str(query or "").strip()
+    name, _tail = selectors.split_query(text)
+    if not name or len(text) > MAX_QUERY:
+        raise DomainError(
+            "bad_query",
+            _("Type at least the family name (at most %(n)s characters)."),
+            field="q",
+            n=MAX_QUERY,
+        )
+    found, more = selectors.consultation_people(consultation, text)
+    audit_record(
+        actor=actor,
+        verb="planning.resident_search",
+        target=consultation,
+        division_code=consultation.community_id,
+        reason=_as_logged(text),
+        changes={"found": len(found), "more": more},
+        ip=ip,
+    )
+    return found, more
