@@ -65,6 +65,8 @@ def test_committee_cockpit_drill_down_top_ten_and_incentive_fund(
     page.goto("/console/indicators/")
     rows = page.get_by_test_id("cockpit-unit")
     expect(rows).to_have_count(20)
+    # The chart is drawn (what bench/indicators.py times).
+    expect(page.locator("#score-chart")).to_have_attribute("data-ready", "1")
     wuhou = rows.filter(has_text="武侯区")
     expect(wuhou.get_by_test_id("unit-score")).to_have_text(re.compile(r"\d"))
     expect(wuhou.get_by_test_id("unit-met")).to_have_text(re.compile(r"\d+"))
