@@ -3,7 +3,7 @@ page, freezing every open dataset, and the public dashboards in a phone's browse
 
     .venv/bin/python bench/portal.py            # 500,000 documents, 100,000 residents
                                                 #   (1,000,000 on PostgreSQL)
-    .venv/bin/python bench/portal.py --quick    # 50,000 documents, 20,000 residents
+    .venv/bin/python bench/portal.py --quick    # 50,000 documents, 5,000 residents
     .venv/bin/python bench/portal.py --no-browser   # without headless Chromium
 
 Prints one ``BENCH <metric> <value> <unit>`` line per figure. Uses its own SQLite file under
@@ -230,7 +230,7 @@ def main() -> None:
     args = parser.parse_args()
     documents = 50_000 if args.quick else 500_000
     postgres = os.environ.get("DATABASE_URL", "").startswith("postgres")
-    residents = 20_000 if args.quick else (1_000_000 if postgres else 100_000)
+    residents = 5_000 if args.quick else (1_000_000 if postgres else 100_000)
     if "DATABASE_URL" not in os.environ:
         bench_dir = REPO / "var" / "bench"
         bench_dir.mkdir(parents=True, exist_ok=True)

@@ -136,7 +136,7 @@ def bench_map(n_points: int) -> None:
                 page.on("response", on_response)
                 t = time.perf_counter()
                 page.goto(base + "/projects/map/", wait_until="commit")
-                page.wait_for_function("window.shequMapReady === true", timeout=30_000)
+                page.wait_for_function("() => window.shequMapReady === true", timeout=30_000)
                 elapsed = (time.perf_counter() - t) * 1000
                 shown = page.get_by_test_id("map-count").inner_text()
                 if run:  # the first load warms the server and the browser cache of Leaflet
