@@ -11,7 +11,16 @@ from django.views.decorators.http import require_POST
 
 from shequ.cogovernance import forms as f
 from shequ.cogovernance import selectors
-from shequ.cogovernance.console._common import PAGE, _area, _console, _form_page, _run
+from shequ.cogovernance.console._common import (
+    PAGE,
+    _area,
+    _console,
+    _editable,
+    _form_page,
+    _posted,
+    _run,
+)
+from shequ.cogovernance.models import Delivery
 from shequ.cogovernance.permissions import can_edit
 from shequ.cogovernance.services import agreements
 from shequ.core.services import client_ip
@@ -129,3 +138,84 @@ def delivery_add(request: HttpRequest, agreement_id: int) -> HttpResponse:
             messages.success(request, _("Delivery recorded."))
             return redirect("cogovernance_console:agreement", agreement_id)
     return _agreement_page(request, agreement_id, delivery_form=form)
+
+
+# Corrections ---------------------------------------------------------------------------
+
+
+@staff_required
+def agreement_edit(request: HttpRequest, agreement_id: int) -> HttpResponse:
+    user = _console(request)
+    agreement = selectors.agreement_get_for(user, agreement_id=agreement_id)
+    _editable(user, agreement.community_id)
+    form = f.AgreementEditForm(
+        _posted(request),
+        user=user,
+        initial={
+            "unit": agreement.unit_id,
+            "title": agreement.title,
+            "starts_on": agreement.starts_on,
+            "ends_on": agreement.ends_on,
+            "signed_on": agreement.signed_on,
+        },
+    )
+    intro = ""
+    if Delivery.objects.filter(commitment__agreement=agreement).exists():
+        form.fields["unit"].disabled = True
+        intro = _("The unit cannot change once deliveries are recorded.")
+    if request.method == "POST" and form.is_valid():
+        done = _run(
+            form,
+            lambda: agreements.agreement_update(
+                actor=user, agreement_id=agreement_id, data=form.cleaned_data, ip=client_ip(request)
+            ),
+        )
+        if done is not None:
+            messages.success(request, _("Saved."))
+            return redirect("cogovernance_console:agreement", agreement_id)
+    return _form_page(
+        request,
+        form,
+        _("Edit the agreement"),
+        back="cogovernance_console:agreement",
+        back_args=(agreement_id,),
+        intro=intro,
+    )
+
+
+@staff_required
+def commitment_edit(request: HttpRequest, commitment_id: int) -> HttpResponse:
+    user = _console(request)
+    commitment = selectors.commitment_get_for(user, commitment_id=commitment_id)
+    _editable(user, commitment.agreement.community_id)
+    form = f.CommitmentForm(
+        _posted(request),
+        initial={
+            "category": commitment.category,
+            "description": commitment.description,
+            "quantity": commitment.quantity or "",
+            "unit_label": commitment.unit_label,
+            "amount": commitment.amount or "",
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        done = _run(
+            form,
+            lambda: agreements.commitment_update(
+                actor=user,
+                commitment_id=commitment_id,
+                data=form.cleaned_data,
+                ip=client_ip(request),
+            ),
+        )
+        if done is not None:
+            messages.success(request, _("Saved."))
+            return redirect("cogovernance_console:agreement", commitment.agreement_id)
+    return _form_page(
+        request,
+        form,
+        _("Edit the commitment"),
+        back="cogovernance_console:agreement",
+        back_args=(commitment.agreement_id,),
+        intro=str(commitment.agreement),
+    )

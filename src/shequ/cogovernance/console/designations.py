@@ -9,9 +9,11 @@ from django.utils.translation import gettext as _
 
 from shequ.cogovernance import forms as f
 from shequ.cogovernance import selectors
-from shequ.cogovernance.console._common import PAGE, _console, _form_page, _run
-from shequ.cogovernance.permissions import may_designate
+from shequ.cogovernance.console._common import PAGE, _console, _form_page, _posted, _run
+from shequ.cogovernance.models import Designation
+from shequ.cogovernance.permissions import can_designate, may_designate
 from shequ.cogovernance.services import designations
+from shequ.cogovernance.services._common import not_found
 from shequ.core.services import client_ip
 from shequ.people.permissions import staff_required
 from shequ.web.pickers import bind_pickers
@@ -55,4 +57,78 @@ def designation_new(request: HttpRequest) -> HttpResponse:
         _("Designate a demonstration community"),
         back="cogovernance_console:designations",
         multipart=True,
+    )
+
+
+def _designation_to_edit(request: HttpRequest, designation_id: int) -> Designation:
+    user = _console(request)
+    designation = selectors.designation_get_for(user, designation_id=designation_id)
+    if not can_designate(user, designation.community_id):
+        raise not_found()
+    return designation
+
+
+@staff_required
+def designation_edit(request: HttpRequest, designation_id: int) -> HttpResponse:
+    user = _console(request)
+    designation = _designation_to_edit(request, designation_id)
+    form = f.DesignationEditForm(
+        _posted(request),
+        request.FILES or None,
+        initial={
+            "criteria": designation.criteria,
+            "evidence": designation.evidence,
+            "evidence_links": designation.evidence_links,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        upload = data.pop("evidence_file")
+        done = _run(
+            form,
+            lambda: designations.designation_update(
+                actor=user,
+                designation_id=designation_id,
+                data=data,
+                evidence_file=upload,
+                ip=client_ip(request),
+            ),
+        )
+        if done is not None:
+            messages.success(request, _("Saved."))
+            return redirect("cogovernance_console:designations")
+    return _form_page(
+        request,
+        form,
+        _("Edit the designation"),
+        back="cogovernance_console:designations",
+        multipart=True,
+        intro=f"{designation.year} · {designation.community}",
+    )
+
+
+@staff_required
+def designation_revoke(request: HttpRequest, designation_id: int) -> HttpResponse:
+    user = _console(request)
+    designation = _designation_to_edit(request, designation_id)
+    form = f.RevokeForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        done = _run(
+            form,
+            lambda: designations.designation_revoke(
+                actor=user,
+                designation_id=designation_id,
+                data=form.cleaned_data,
+                ip=client_ip(request),
+            ),
+        )
+        if done is not None:
+            messages.success(request, _("Designation revoked."))
+            return redirect("cogovernance_console:designations")
+    return _form_page(
+        request,
+        form,
+        _("Revoke the designation"),
+        back="cogovernance_console:designations",
+        intro=f"{designation.year} · {designation.community}",
     )

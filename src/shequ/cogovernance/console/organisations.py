@@ -11,7 +11,15 @@ from django.views.decorators.http import require_POST
 
 from shequ.cogovernance import forms as f
 from shequ.cogovernance import selectors
-from shequ.cogovernance.console._common import PAGE, _area, _console, _form_page, _run
+from shequ.cogovernance.console._common import (
+    PAGE,
+    _area,
+    _console,
+    _editable,
+    _form_page,
+    _posted,
+    _run,
+)
 from shequ.cogovernance.permissions import can_edit
 from shequ.cogovernance.services import organisations
 from shequ.core.errors import DomainError
@@ -176,3 +184,36 @@ def graph(request: HttpRequest, code: str) -> HttpResponse:
     _console(request)
     data = selectors.graph_for(request.user, community_code=code)
     return render(request, "cogovernance/console/graph.html", {"graph": data})
+
+
+@staff_required
+def member_edit(request: HttpRequest, member_id: int) -> HttpResponse:
+    user = _console(request)
+    member = selectors.member_get_for(user, member_id=member_id)
+    _editable(user, member.organisation.division_id)
+    form = f.MemberEditForm(
+        _posted(request),
+        initial={
+            "position": member.position,
+            "term_start": member.term_start,
+            "term_end": member.term_end,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        done = _run(
+            form,
+            lambda: organisations.member_update(
+                actor=user, member_id=member_id, data=form.cleaned_data, ip=client_ip(request)
+            ),
+        )
+        if done is not None:
+            messages.success(request, _("Saved."))
+            return redirect("cogovernance_console:organisation", member.organisation_id)
+    return _form_page(
+        request,
+        form,
+        _("Edit the member"),
+        back="cogovernance_console:organisation",
+        back_args=(member.organisation_id,),
+        intro=f"{member.organisation} · {selectors.member_name(member, user)}",
+    )
