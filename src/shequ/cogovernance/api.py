@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
 from shequ.cogovernance import selectors
@@ -175,9 +175,7 @@ def suggestions(request: HttpRequest, need_id: int) -> list[dict[str, Any]]:
 
 
 @router.post("/needs/{need_id}/matches", response={201: ListProjectOut}, auth=API_AUTH)
-def confirm_match(
-    request: HttpRequest, need_id: int, payload: MatchConfirmIn
-) -> tuple[int, Project]:
+def confirm_match(request: HttpRequest, need_id: int, payload: MatchConfirmIn) -> Status[Project]:
     """Confirm a match: creates the project-list entry."""
     project = lists.match_confirm(
         actor=cast(User, request.user),
@@ -187,7 +185,7 @@ def confirm_match(
         commitment_id=payload.commitment_id,
         ip=client_ip(request),
     )
-    return 201, project
+    return Status(201, project)
 
 
 @router.get("/agreements", response=list[CoBuildingAgreementOut], auth=API_AUTH)
@@ -374,13 +372,12 @@ def agreement_update(
     response={201: CogovCommitmentOut},
     auth=API_AUTH,
 )
-def commitment_add(
-    request: HttpRequest, agreement_id: int, payload: CogovCommitmentIn
-) -> tuple[int, Commitment]:
+def commitment_add(request: HttpRequest, agreement_id: int, payload: CogovCommitmentIn) -> Status[Commitment]:
     """Add a commitment to an agreement."""
-    return 201, agreement_services.commitment_add(
+    commitment = agreement_services.commitment_add(
         actor=_actor(request), agreement_id=agreement_id, data=payload.dict(), ip=client_ip(request)
     )
+    return Status(201, commitment)
 
 
 @router.put("/commitments/{commitment_id}", response=CogovCommitmentOut, auth=API_AUTH)

@@ -246,14 +246,10 @@ class NeedEditForm(NeedForm):
 
 class NeedCloseForm(StyledForm):
     reason = forms.ChoiceField(
-        label=_("Why is it closed"),
-        choices=Need.CloseReason.choices,
-        widget=forms.RadioSelect,
+        label=_("Why is it closed"), choices=[*EMPTY, *Need.CloseReason.choices]
     )
     merged_into = forms.ChoiceField(label=_("Merged into (when merged)"), required=False)
-    note = forms.CharField(
-        label=_("Note"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
     def __init__(self, *args: Any, need: Need, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -314,9 +310,7 @@ class DesignationEditForm(DesignationForm):
 
 
 class RevokeForm(StyledForm):
-    reason = forms.CharField(
-        label=_("Why is it revoked"), max_length=300, widget=forms.Textarea(attrs={"rows": 3})
-    )
+    reason = forms.CharField(label=_("Why is it revoked"), max_length=300)
 
 
 class MemberEditForm(StyledForm):
