@@ -24,7 +24,7 @@ from shequ.core.models import AuditEvent
 from shequ.core.scopes import Role
 from shequ.people.models import User
 from tests.cogovernance.conftest import agreement, need, org, resource
-from tests.factories import JINJIANG, NIJIAQIAO, login_verified, make_staff
+from tests.factories import JINJIANG, NIJIAQIAO, SHUIJINGFANG, login_verified, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -229,6 +229,15 @@ def test_a_project_is_corrected_and_marked_done_then_listed_apart(
         lists.project_done(actor=worker_sjf, project_id=project.pk, data={"result_note": "x"})
     with pytest.raises(NotFound):
         lists.project_update(actor=worker_sjf, project_id=project.pk, data={"title": "x"})
+    elsewhere = agreement(worker_sjf, org(worker_sjf, "水井坊单位", division=SHUIJINGFANG))
+    with pytest.raises(DomainError) as error:
+        lists.project_update(
+            actor=worker,
+            project_id=project.pk,
+            data={"title": "别处", "commitment": elsewhere.commitments.get().pk},
+        )
+    assert str(error.value) == "请选择本社区共建协议中的承诺事项。"
+    assert Project.objects.get(pk=project.pk).title == "老年活动室"
     lists.project_done(actor=worker, project_id=project.pk, data={"result_note": "每周开放三次"})
     with pytest.raises(DomainError) as error:
         lists.project_done(actor=worker, project_id=project.pk, data={"result_note": "再次"})
@@ -394,6 +403,13 @@ def test_a_designation_is_corrected_and_revoked_off_the_public_list(
             actor=district, designation_id=designation.pk, data={"criteria": []}
         )
     assert str(error.value) == "请勾选社区达到的标准。"
+    for outsider in (worker, other_district):
+        with pytest.raises(NotFound):
+            designations.designation_update(
+                actor=outsider, designation_id=designation.pk, data={"criteria": ["safety"]}
+            )
+    designation.refresh_from_db()
+    assert designation.criteria == ["party_leads", "safety"]
     for outsider in (worker, other_district):
         with pytest.raises(NotFound):
             designations.designation_revoke(
