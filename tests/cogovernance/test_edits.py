@@ -606,3 +606,23 @@ def test_api_edits_close_and_revoke(
     response = client.post(f"{api}/designations/{designation.pk}/revoke", {"reason": "复查"}, **put)
     assert response.status_code == 200
     assert response.json()["revoke_reason"] == "复查"
+
+
+def test_an_auditor_reads_the_lists_without_edit_buttons_and_cannot_edit(
+    client: Client, world: dict[str, Any]
+) -> None:
+    auditor = make_staff("cg-auditor", Role.AUDITOR, NIJIAQIAO)
+    client.force_login(auditor)
+    login_verified(client, auditor)
+    page = client.get("/console/cogovernance/").content.decode()
+    assert "一楼会议室" in page
+    assert 'data-testid="resource-edit"' not in page
+    assert 'data-testid="project-row-done"' not in page
+    need_page = client.get(f"/console/cogovernance/needs/{world['need'].pk}/").content.decode()
+    assert 'data-testid="need-edit"' not in need_page
+    assert client.get(f"/console/cogovernance/needs/{world['need'].pk}/edit/").status_code == 404
+    response = client.post(
+        f"/console/cogovernance/needs/{world['need'].pk}/close/", {"reason": "met"}
+    )
+    assert response.status_code == 404
+    assert Need.objects.get(pk=world["need"].pk).status != Need.Status.CLOSED

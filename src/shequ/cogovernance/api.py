@@ -372,7 +372,9 @@ def agreement_update(
     response={201: CogovCommitmentOut},
     auth=API_AUTH,
 )
-def commitment_add(request: HttpRequest, agreement_id: int, payload: CogovCommitmentIn) -> Status[Commitment]:
+def commitment_add(
+    request: HttpRequest, agreement_id: int, payload: CogovCommitmentIn
+) -> Status[Commitment]:
     """Add a commitment to an agreement."""
     commitment = agreement_services.commitment_add(
         actor=_actor(request), agreement_id=agreement_id, data=payload.dict(), ip=client_ip(request)

@@ -38,6 +38,7 @@ def lists_page(request: HttpRequest) -> HttpResponse:
     bind_pickers(area_form, user)
     needs = selectors.need_list_for(user, area=area)
     projects = selectors.project_list_for(user, area=area)
+    resources = _may_edit(user, list(selectors.resource_list_for(user, area=area)[:PAGE]))
     return render(
         request,
         "cogovernance/console/lists.html",
@@ -50,13 +51,20 @@ def lists_page(request: HttpRequest) -> HttpResponse:
                 .select_related("merged_into")
                 .order_by("-closed_at", "-id")[:PAGE]
             ),
-            "resources": selectors.resource_list_for(user, area=area)[:PAGE],
-            "projects": projects.exclude(status=Project.Status.DONE)[:PAGE],
+            "resources": resources,
+            "projects": _may_edit(user, list(projects.exclude(status=Project.Status.DONE)[:PAGE])),
             "done_projects": projects.filter(status=Project.Status.DONE).order_by(
                 "-done_at", "-id"
             )[:PAGE],
         },
     )
+
+
+def _may_edit(user: Any, rows: list[Any]) -> list[Any]:
+    """Mark each row the user may change (auditors read the lists without the buttons)."""
+    for row in rows:
+        row.may_edit = can_edit(user, getattr(row, "division_id", None) or row.community_id)
+    return rows
 
 
 @staff_required
