@@ -59,6 +59,10 @@ PLACE = (30.625, 104.07)
 VOLUNTEERS_PER_ACTIVITY = 200
 
 
+# The server's shared cache (a Redis database of its own, cleared by the bench).
+SERVER_CACHE_URL = "rediscache://127.0.0.1:6379/5"
+
+
 def bench(metric: str, value: float, unit: str) -> None:
     print(f"BENCH {metric} {value:.3f} {unit}", flush=True)
 
@@ -191,7 +195,8 @@ def seed_activity(leader: Any, title: str, starts: Any, hours: int = 3) -> Any:
 
 
 def sessions_for(users: list[Any]) -> dict[int, str]:
-    """A signed-in session per user, written straight into the session table."""
+    """A signed-in session per user, written straight into the session table and, as a
+    log-in on the phone would have left it, into the server's shared cache (``cached_db``)."""
     from datetime import timedelta
 
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -214,6 +219,16 @@ def sessions_for(users: list[Any]) -> dict[int, str]:
         rows.append(Session(session_key=key, session_data=store.encode(data), expire_date=expires))
         keys[user.pk] = key
     Session.objects.bulk_create(rows, batch_size=5000)
+    from django.conf import settings
+    from django.contrib.sessions.backends.cached_db import KEY_PREFIX
+    from django.core.cache import caches
+
+    if settings.SESSION_ENGINE.endswith("cached_db"):
+        cache = caches[settings.SESSION_CACHE_ALIAS]
+        cache.clear()
+        decoded = [(KEY_PREFIX + row.session_key, store.decode(row.session_data)) for row in rows]
+        for start in range(0, len(decoded), 5000):
+            cache.set_many(dict(decoded[start : start + 5000]), 86400)
     return keys
 
 
@@ -257,7 +272,7 @@ class Server:
             "PROMETHEUS_MULTIPROC_DIR": str(log_dir / "volunteers_prometheus"),
             # As deployed (docs/deploy.md): the shared Redis cache, so a signed-in phone's
             # session is read from it rather than from the database.
-            "CACHE_URL": "rediscache://127.0.0.1:6379/5",
+            "CACHE_URL": SERVER_CACHE_URL,
         }
         self.process = subprocess.Popen(
             [
@@ -327,6 +342,8 @@ def scan_queries(volunteer: Any, activity: Any, session_key: str) -> int:
 
 
 def checkin(total: int, rate: float, workers: int, threads: int) -> None:
+    # The sessions are written to the cache gunicorn reads them from.
+    os.environ["CACHE_URL"] = SERVER_CACHE_URL
     fresh_database()
     setup_django()
     from datetime import timedelta

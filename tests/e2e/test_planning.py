@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from shequ.core.scopes import Role
-from shequ.planning import services
+from shequ.planning.services import assignments
 from tests.e2e.steps import log_in, pick_division
 from tests.factories import NIJIAQIAO, YULIN, make_resident, make_staff, make_user
 
@@ -28,7 +28,7 @@ def test_a_consultation_suggestion_becomes_a_proposal_on_a_phone(
     page.set_default_timeout(30_000)
     officer = make_staff("e2e_street", Role.STREET_OFFICER, YULIN)
     planner = make_staff("e2e_planner", Role.PLANNER, YULIN)
-    services.assignment_create(
+    assignments.assignment_create(
         actor=officer,
         planner_id=planner.pk,
         community_code=NIJIAQIAO,

@@ -5,8 +5,8 @@ import pytest
 
 from shequ.core.scopes import Role
 from shequ.people.models import User
-from shequ.planning import services
 from shequ.planning.models import Assignment, Consultation
+from shequ.planning.services import assignments, consultations
 from tests.factories import CITY, NIJIAQIAO, YULIN, make_resident, make_staff, make_user
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -43,7 +43,7 @@ def resident(chengdu: None) -> User:
 
 @pytest.fixture
 def assignment(officer: User, planner: User) -> Assignment:
-    return services.assignment_create(
+    return assignments.assignment_create(
         actor=officer,
         planner_id=planner.pk,
         community_code=NIJIAQIAO,
@@ -56,7 +56,7 @@ def assignment(officer: User, planner: User) -> Assignment:
 
 @pytest.fixture
 def consultation(assignment: Assignment, planner: User) -> Consultation:
-    return services.consultation_schedule(
+    return consultations.consultation_schedule(
         actor=planner,
         community_code=NIJIAQIAO,
         title="街巷微更新议事会",
@@ -68,6 +68,6 @@ def consultation(assignment: Assignment, planner: User) -> Consultation:
 
 @pytest.fixture
 def open_consultation(consultation: Consultation, planner: User) -> Consultation:
-    return services.consultation_set_status(
+    return consultations.consultation_set_status(
         actor=planner, consultation_id=consultation.pk, status="open"
     )

@@ -5,8 +5,8 @@ from pytest_django import DjangoAssertNumQueries
 from shequ.core.scopes import Role
 from shequ.participation.models import Proposal
 from shequ.people.models import User
-from shequ.planning import services
 from shequ.planning.models import Assignment, Consultation, Suggestion
+from shequ.planning.services import consultations, plans, reports, suggestions, worklog
 from tests.factories import NIJIAQIAO, SHUIJINGFANG, login_verified, make_staff
 from tests.planning.conftest import TERM, WHEN
 from tests.planning.test_services import _policy
@@ -27,11 +27,9 @@ PAGES = [
 def test_each_console_page_is_scoped(
     client: Client, url: str, open_consultation: Consultation, resident: User, planner: User
 ) -> None:
-    services.suggestion_submit(actor=resident, consultation_id=open_consultation.pk, text="路灯")
-    services.plan_create(
-        actor=planner, community_code=NIJIAQIAO, title="倪家桥社区规划", on=TERM[0]
-    )
-    services.worklog_add(
+    suggestions.suggestion_submit(actor=resident, consultation_id=open_consultation.pk, text="路灯")
+    plans.plan_create(actor=planner, community_code=NIJIAQIAO, title="倪家桥社区规划", on=TERM[0])
+    worklog.worklog_add(
         actor=planner, community_code=NIJIAQIAO, day=WHEN.date(), hours="2", work="走访"
     )
     inside = make_staff("in-worker", Role.COMMUNITY_WORKER, NIJIAQIAO)
@@ -56,7 +54,7 @@ def test_consultation_list_queries_do_not_grow(
     assignment: Assignment,
 ) -> None:
     for n in range(5):
-        services.consultation_schedule(
+        consultations.consultation_schedule(
             actor=planner,
             community_code=NIJIAQIAO,
             title=f"议事会{n}",
@@ -129,7 +127,7 @@ def test_an_officer_sees_the_out_of_scope_error_on_the_form(
 
 def test_the_policy_page_lists_the_reports_that_assess_it(client: Client, expert: User) -> None:
     policy = _policy()
-    report = services.report_publish(
+    report = reports.report_publish(
         actor=expert,
         title="社区发展治理政策实施评估",
         summary="s",
@@ -191,13 +189,11 @@ def test_list_queries_do_not_grow_with_rows(
 ) -> None:
     def add_rows(n: int) -> None:
         for i in range(n):
-            services.suggestion_submit(
+            suggestions.suggestion_submit(
                 actor=resident, consultation_id=open_consultation.pk, text=f"建议{i}"
             )
-            services.plan_create(
-                actor=planner, community_code=NIJIAQIAO, title=f"规划{i}", on=TERM[0]
-            )
-            services.worklog_add(
+            plans.plan_create(actor=planner, community_code=NIJIAQIAO, title=f"规划{i}", on=TERM[0])
+            worklog.worklog_add(
                 actor=planner, community_code=NIJIAQIAO, day=TERM[0], hours="0.5", work="走访"
             )
 

@@ -8,8 +8,16 @@ from shequ.core.errors import DomainError, NotFound, PermissionDenied
 from shequ.core.scopes import Role
 from shequ.participation.models import Proposal
 from shequ.people.models import User
-from shequ.planning import services
 from shequ.planning.models import Assignment, Consultation, Plan, Suggestion, WorkLog
+from shequ.planning.services import (
+    assignments,
+    attendance,
+    consultations,
+    plans,
+    reports,
+    suggestions,
+    worklog,
+)
 from shequ.policies.models import Policy
 from tests.factories import NIJIAQIAO, SHUIJINGFANG, WUHOU, make_staff, make_user
 from tests.images import jpeg, png
@@ -21,7 +29,7 @@ pytestmark = pytest.mark.django_db
 def test_a_planner_outside_their_street_is_refused(officer: User, planner: User) -> None:
     district = make_staff("plan-district", Role.DISTRICT_OFFICER, WUHOU)
     with pytest.raises(DomainError) as error:
-        services.assignment_create(
+        assignments.assignment_create(
             actor=make_staff("plan-jj", Role.DISTRICT_OFFICER, "510104000000"),
             planner_id=planner.pk,
             community_code=SHUIJINGFANG,
@@ -33,7 +41,7 @@ def test_a_planner_outside_their_street_is_refused(officer: User, planner: User)
     assert "水井坊" in str(error.value)
     assert not Assignment.objects.exists()
     # Inside the street, by a district officer covering it: fine.
-    services.assignment_create(
+    assignments.assignment_create(
         actor=district,
         planner_id=planner.pk,
         community_code=NIJIAQIAO,
@@ -45,7 +53,7 @@ def test_a_planner_outside_their_street_is_refused(officer: User, planner: User)
 
 def test_an_officer_cannot_assign_outside_their_area(planner: User, officer: User) -> None:
     with pytest.raises(NotFound):
-        services.assignment_create(
+        assignments.assignment_create(
             actor=officer,
             planner_id=planner.pk,
             community_code=SHUIJINGFANG,
@@ -67,7 +75,7 @@ def test_bad_assignment_terms_change_nothing(
     officer: User, planner: User, start: date, end: date, hours: object, code: str
 ) -> None:
     with pytest.raises(DomainError) as error:
-        services.assignment_create(
+        assignments.assignment_create(
             actor=officer,
             planner_id=planner.pk,
             community_code=NIJIAQIAO,
@@ -81,7 +89,7 @@ def test_bad_assignment_terms_change_nothing(
 
 def test_a_user_without_the_planner_role_cannot_be_assigned(officer: User) -> None:
     with pytest.raises(DomainError) as error:
-        services.assignment_create(
+        assignments.assignment_create(
             actor=officer,
             planner_id=make_user("nobody").pk,
             community_code=NIJIAQIAO,
@@ -94,7 +102,7 @@ def test_a_user_without_the_planner_role_cannot_be_assigned(officer: User) -> No
 
 def test_an_unassigned_planner_cannot_schedule(planner: User) -> None:
     with pytest.raises(NotFound):
-        services.consultation_schedule(
+        consultations.consultation_schedule(
             actor=planner,
             community_code=NIJIAQIAO,
             title="t",
@@ -108,18 +116,20 @@ def test_suggestions_only_while_open_and_only_from_residents(
     consultation: Consultation, resident: User, planner: User
 ) -> None:
     with pytest.raises(DomainError) as error:
-        services.suggestion_submit(actor=resident, consultation_id=consultation.pk, text="路灯")
+        suggestions.suggestion_submit(actor=resident, consultation_id=consultation.pk, text="路灯")
     assert error.value.code == "not_open"
-    services.consultation_set_status(actor=planner, consultation_id=consultation.pk, status="open")
+    consultations.consultation_set_status(
+        actor=planner, consultation_id=consultation.pk, status="open"
+    )
     outsider = make_user("outsider")
     with pytest.raises(PermissionDenied):
-        services.suggestion_submit(actor=outsider, consultation_id=consultation.pk, text="x")
-    services.suggestion_submit(actor=resident, consultation_id=consultation.pk, text="路灯")
-    services.consultation_set_status(
+        suggestions.suggestion_submit(actor=outsider, consultation_id=consultation.pk, text="x")
+    suggestions.suggestion_submit(actor=resident, consultation_id=consultation.pk, text="路灯")
+    consultations.consultation_set_status(
         actor=planner, consultation_id=consultation.pk, status="closed"
     )
     with pytest.raises(DomainError) as error:
-        services.suggestion_submit(actor=resident, consultation_id=consultation.pk, text="again")
+        suggestions.suggestion_submit(actor=resident, consultation_id=consultation.pk, text="again")
     assert error.value.code == "not_open"
     assert Suggestion.objects.count() == 1
 
@@ -129,13 +139,13 @@ def test_a_suggestion_photo_is_checked_and_downscaled(
 ) -> None:
     wrong = SimpleUploadedFile("a.jpg", png(), content_type="image/jpeg")
     with pytest.raises(DomainError) as error:
-        services.suggestion_submit(
+        suggestions.suggestion_submit(
             actor=resident, consultation_id=open_consultation.pk, text="x", photo=wrong
         )
     assert error.value.code == "file_type_not_allowed"
     assert not Suggestion.objects.exists()
     big = SimpleUploadedFile("b.jpg", jpeg(4000, 3000, gps=True), content_type="image/jpeg")
-    suggestion = services.suggestion_submit(
+    suggestion = suggestions.suggestion_submit(
         actor=resident, consultation_id=open_consultation.pk, text="x", photo=big
     )
     from PIL import Image
@@ -148,10 +158,10 @@ def test_a_suggestion_becomes_a_proposal_once(
     open_consultation: Consultation, resident: User, planner: User
 ) -> None:
     corner = SimpleUploadedFile("corner.jpg", jpeg(800, 600), content_type="image/jpeg")
-    suggestion = services.suggestion_submit(
+    suggestion = suggestions.suggestion_submit(
         actor=resident, consultation_id=open_consultation.pk, text="街角做口袋公园", photo=corner
     )
-    proposal = services.suggestion_promote(
+    proposal = suggestions.suggestion_promote(
         actor=planner, suggestion_id=suggestion.pk, title="口袋公园", category="environment"
     )
     assert proposal.author == resident
@@ -160,7 +170,7 @@ def test_a_suggestion_becomes_a_proposal_once(
     suggestion.refresh_from_db()
     assert suggestion.proposal == proposal
     with pytest.raises(DomainError) as error:
-        services.suggestion_promote(actor=planner, suggestion_id=suggestion.pk, title="again")
+        suggestions.suggestion_promote(actor=planner, suggestion_id=suggestion.pk, title="again")
     assert error.value.code == "already_proposed"
     assert Proposal.objects.count() == 1
 
@@ -168,28 +178,28 @@ def test_a_suggestion_becomes_a_proposal_once(
 def test_a_planner_of_another_community_cannot_promote(
     open_consultation: Consultation, resident: User
 ) -> None:
-    suggestion = services.suggestion_submit(
+    suggestion = suggestions.suggestion_submit(
         actor=resident, consultation_id=open_consultation.pk, text="x"
     )
     other = make_staff("plan-other", Role.PLANNER, "510104017000")
     with pytest.raises(NotFound):
-        services.suggestion_promote(actor=other, suggestion_id=suggestion.pk, title="t")
+        suggestions.suggestion_promote(actor=other, suggestion_id=suggestion.pk, title="t")
 
 
 def test_rating_needs_attendance_and_happens_once(
     open_consultation: Consultation, resident: User
 ) -> None:
     with pytest.raises(DomainError) as error:
-        services.rating_submit(actor=resident, consultation_id=open_consultation.pk, stars=5)
+        consultations.rating_submit(actor=resident, consultation_id=open_consultation.pk, stars=5)
     assert error.value.code == "not_attended"
-    services.attendance_sign_in(actor=resident, consultation_id=open_consultation.pk)
-    services.attendance_sign_in(actor=resident, consultation_id=open_consultation.pk)  # no-op
+    attendance.attendance_sign_in(actor=resident, consultation_id=open_consultation.pk)
+    attendance.attendance_sign_in(actor=resident, consultation_id=open_consultation.pk)  # no-op
     with pytest.raises(DomainError) as error:
-        services.rating_submit(actor=resident, consultation_id=open_consultation.pk, stars=6)
+        consultations.rating_submit(actor=resident, consultation_id=open_consultation.pk, stars=6)
     assert error.value.code == "bad_stars"
-    services.rating_submit(actor=resident, consultation_id=open_consultation.pk, stars=4)
+    consultations.rating_submit(actor=resident, consultation_id=open_consultation.pk, stars=4)
     with pytest.raises(DomainError) as error:
-        services.rating_submit(actor=resident, consultation_id=open_consultation.pk, stars=5)
+        consultations.rating_submit(actor=resident, consultation_id=open_consultation.pk, stars=5)
     assert error.value.code == "already_rated"
 
 
@@ -200,13 +210,13 @@ def test_the_planner_ticks_a_resident(open_consultation: Consultation, planner: 
     from tests.factories import make_resident
 
     person = make_resident(NIJIAQIAO, name="李四", user=user)
-    attendance = services.attendance_tick(
+    ticked = attendance.attendance_tick(
         actor=planner, consultation_id=open_consultation.pk, resident_id=person.pk
     )
-    assert attendance.how == "ticked"
+    assert ticked.how == "ticked"
     nobody = make_resident(NIJIAQIAO, name="赵五")
     with pytest.raises(DomainError) as error:
-        services.attendance_tick(
+        attendance.attendance_tick(
             actor=planner, consultation_id=open_consultation.pk, resident_id=nobody.pk
         )
     assert error.value.code == "no_account"
@@ -216,7 +226,7 @@ def test_the_planner_ticks_a_resident(open_consultation: Consultation, planner: 
 @pytest.mark.parametrize("hours", ["-1", "0", "24.5", "abc"])
 def test_work_log_hours_must_fit_a_day(assignment: Assignment, planner: User, hours: str) -> None:
     with pytest.raises(DomainError) as error:
-        services.worklog_add(
+        worklog.worklog_add(
             actor=planner, community_code=NIJIAQIAO, day=date(2026, 6, 1), hours=hours, work="走访"
         )
     assert error.value.code == "bad_hours"
@@ -227,18 +237,18 @@ def test_work_log_totals_per_day_and_month(assignment: Assignment, planner: User
     from shequ.planning import selectors
 
     day = date(2026, 6, 1)
-    services.worklog_add(actor=planner, community_code=NIJIAQIAO, day=day, hours="20", work="a")
+    worklog.worklog_add(actor=planner, community_code=NIJIAQIAO, day=day, hours="20", work="a")
     with pytest.raises(DomainError) as error:
-        services.worklog_add(actor=planner, community_code=NIJIAQIAO, day=day, hours="5", work="b")
+        worklog.worklog_add(actor=planner, community_code=NIJIAQIAO, day=day, hours="5", work="b")
     assert error.value.code == "bad_hours"
-    services.worklog_add(
+    worklog.worklog_add(
         actor=planner, community_code=NIJIAQIAO, day=date(2026, 6, 2), hours="3.5", work="c"
     )
     months = selectors.worklog_months(planner)
     assert months[0]["hours"] == Decimal("23.5")
     assert months[0]["committed"] == 16
     with pytest.raises(DomainError) as error:
-        services.worklog_add(
+        worklog.worklog_add(
             actor=planner, community_code=NIJIAQIAO, day=date(2025, 6, 2), hours="1", work="d"
         )
     assert error.value.code == "not_assigned"
@@ -247,19 +257,19 @@ def test_work_log_totals_per_day_and_month(assignment: Assignment, planner: User
 def test_plan_versions_accept_only_what_the_name_says(
     assignment: Assignment, planner: User
 ) -> None:
-    plan = services.plan_create(
+    plan = plans.plan_create(
         actor=planner, community_code=NIJIAQIAO, title="倪家桥社区规划", on=date(2026, 6, 1)
     )
     fake = SimpleUploadedFile("plan.pdf", b"PK\x03\x04 not a pdf", content_type="application/pdf")
     with pytest.raises(DomainError) as error:
-        services.plan_version_add(actor=planner, plan_id=plan.pk, upload=fake, on=date(2026, 6, 1))
+        plans.plan_version_add(actor=planner, plan_id=plan.pk, upload=fake, on=date(2026, 6, 1))
     assert error.value.code == "file_type_not_allowed"
     real = SimpleUploadedFile("plan.pdf", b"%PDF-1.7 plan", content_type="application/pdf")
-    first = services.plan_version_add(
+    first = plans.plan_version_add(
         actor=planner, plan_id=plan.pk, upload=real, notes="初稿", on=date(2026, 6, 1)
     )
     docx = SimpleUploadedFile("plan.docx", b"PK\x03\x04 word", content_type="application/zip")
-    second = services.plan_version_add(
+    second = plans.plan_version_add(
         actor=planner, plan_id=plan.pk, upload=docx, on=date(2026, 6, 1)
     )
     assert (first.number, second.number) == (1, 2)
@@ -288,15 +298,15 @@ def test_an_expert_report_needs_policies_and_a_true_file(expert: User, planner: 
         "recommendations": "建议",
     }
     with pytest.raises(PermissionDenied):
-        services.report_publish(actor=planner, policy_ids=[policy.pk], **fields)
+        reports.report_publish(actor=planner, policy_ids=[policy.pk], **fields)
     with pytest.raises(DomainError) as error:
-        services.report_publish(actor=expert, policy_ids=[], **fields)
+        reports.report_publish(actor=expert, policy_ids=[], **fields)
     assert error.value.code == "policies_needed"
     fake = SimpleUploadedFile("r.docx", b"%PDF-1.4", content_type="application/pdf")
     with pytest.raises(DomainError) as error:
-        services.report_publish(actor=expert, policy_ids=[policy.pk], upload=fake, **fields)
+        reports.report_publish(actor=expert, policy_ids=[policy.pk], upload=fake, **fields)
     assert error.value.code == "file_type_not_allowed"
-    report = services.report_publish(actor=expert, policy_ids=[policy.pk], **fields)
+    report = reports.report_publish(actor=expert, policy_ids=[policy.pk], **fields)
     assert list(policy.evaluation_reports.all()) == [report]
 
 

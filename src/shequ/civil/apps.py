@@ -9,3 +9,6 @@ class CivilConfig(AppConfig):
 
     def ready(self) -> None:
         from shequ.civil import permissions  # noqa: F401 - registers the rules
+        from shequ.civil.search_kinds import register
+
+        register()

@@ -10,8 +10,10 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
+from shequ.core.pii import mask_name
+from shequ.core.services import client_ip
 from shequ.people.models import User
-from shequ.planning import selectors, services
+from shequ.planning import selectors
 from shequ.planning.models import (
     Assignment,
     Attendance,
@@ -22,6 +24,7 @@ from shequ.planning.models import (
     Suggestion,
     WorkLog,
 )
+from shequ.planning.services import attendance, consultations, suggestions
 from shequ.sso.api_auth import API_AUTH
 
 router = Router(tags=["planning"])
@@ -89,11 +92,42 @@ class AttendanceOut(Schema):
     signed_at: datetime
 
 
+class PlanningPersonOut(Schema):
+    """A resident as the planner's search shows them: masked name and ID number only."""
+
+    id: int
+    name_masked: str
+    id_masked: str
+    has_account: bool
+    signed_in: bool
+
+
+class PlanningPeopleOut(Schema):
+    results: list[PlanningPersonOut]
+    more: bool
+
+
+class PlanningAttendanceIn(Schema):
+    resident_id: int
+
+
+class PlanningAttendanceOut(Schema):
+    consultation_id: int
+    name_masked: str
+    how: str
+    signed_at: datetime
+
+    @staticmethod
+    def resolve_name_masked(obj: Attendance) -> str:
+        return mask_name(obj.name)
+
+
 class PlanOut(Schema):
     id: int
     community_code: str
     title: str
     summary: str
+    status: str
     versions: list[int]
     project_codes: list[str]
 
@@ -174,8 +208,41 @@ def list_my_consultations(request: HttpRequest) -> object:
 def sign_in(request: HttpRequest, consultation_id: int) -> Status[Attendance]:
     return Status(
         201,
-        services.attendance_sign_in(
+        attendance.attendance_sign_in(
             actor=cast(User, request.user), consultation_id=consultation_id
+        ),
+    )
+
+
+@router.get("/consultations/{consultation_id}/people", response=PlanningPeopleOut, auth=API_AUTH)
+def consultation_people(request: HttpRequest, consultation_id: int, q: str = "") -> object:
+    """The planner (or a worker) of the consultation searches its community's residents by
+    name (optionally followed by the mobile number's last digits); masked; audited."""
+    found, more = attendance.resident_search(
+        actor=cast(User, request.user),
+        consultation_id=consultation_id,
+        query=q,
+        ip=client_ip(request),
+    )
+    return {"results": found, "more": more}
+
+
+@router.post(
+    "/consultations/{consultation_id}/attendance",
+    response={201: PlanningAttendanceOut},
+    auth=API_AUTH,
+)
+def tick_in(
+    request: HttpRequest, consultation_id: int, payload: PlanningAttendanceIn
+) -> Status[Attendance]:
+    """The planner ticks a resident in (again: the same sign-in, nothing new)."""
+    return Status(
+        201,
+        attendance.attendance_tick(
+            actor=cast(User, request.user),
+            consultation_id=consultation_id,
+            resident_id=payload.resident_id,
+            ip=client_ip(request),
         ),
     )
 
@@ -189,7 +256,7 @@ def suggest(
     """A resident's suggestion while the consultation is open (a photo: the phone page)."""
     return Status(
         201,
-        services.suggestion_submit(
+        suggestions.suggestion_submit(
             actor=cast(User, request.user), consultation_id=consultation_id, text=payload.text
         ),
     )
@@ -203,7 +270,7 @@ def rate(
 ) -> Status[ConsultationRating]:
     return Status(
         201,
-        services.rating_submit(
+        consultations.rating_submit(
             actor=cast(User, request.user),
             consultation_id=consultation_id,
             stars=payload.stars,
@@ -235,7 +302,7 @@ def list_worklog(request: HttpRequest) -> object:
 @paginate
 def list_reports(request: HttpRequest, policy: int | None = None) -> object:
     """Published evaluation reports (public), optionally those assessing one policy."""
-    reports = selectors.report_list_for(request.user)
+    reports = selectors.reports_published()
     return reports.filter(policies=policy) if policy else reports
 
 

@@ -4,38 +4,55 @@ versions and projects, work logs against committed hours, and evaluation reports
 
 from collections.abc import Callable
 from typing import Any, cast
+from urllib.parse import urlencode
 
+import segno
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shequ.core.digits import digits_or_none
 from shequ.core.errors import DomainError
 from shequ.core.forms import add_domain_error, perform
+from shequ.core.pii import mask_name
 from shequ.core.scopes import Role
 from shequ.core.services import client_ip
 from shequ.people.models import User
-from shequ.people.permissions import WORKERS, covers, has_role, staff_required
-from shequ.planning import selectors, services
+from shequ.people.permissions import has_role, staff_required
+from shequ.planning import selectors
 from shequ.planning.forms import (
     RUNNERS,
     AssignmentForm,
     ConsultationForm,
     NotesForm,
+    PeopleSearchForm,
+    PlanEditForm,
     PlanForm,
     ProjectsForm,
     PromoteForm,
     ReportForm,
-    TickForm,
     VersionForm,
+    WithdrawForm,
     WorkLogForm,
 )
 from shequ.planning.permissions import ASSIGNERS, can_run, is_expert, may_use_console
+from shequ.planning.services import (
+    assignments,
+    attendance,
+    consultations,
+    plans,
+    reports,
+    suggestions,
+    worklog,
+)
 from shequ.web.pickers import bind_pickers
 
 PAGE = 50
@@ -66,7 +83,7 @@ def _page(request: HttpRequest, queryset: Any) -> Any:
 
 
 @staff_required
-def assignments(request: HttpRequest) -> HttpResponse:
+def assignment_list(request: HttpRequest) -> HttpResponse:
     user = _console(request)
     may_assign = has_role(user, *ASSIGNERS, Role.SYSTEM_ADMIN)
     form = AssignmentForm(request.POST or None)
@@ -78,7 +95,7 @@ def assignments(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data if form.is_valid() else {}
         if _save(
             form,
-            lambda: services.assignment_create(
+            lambda: assignments.assignment_create(
                 actor=user,
                 planner_id=data["planner"].pk,
                 community_code=data["community"],
@@ -104,7 +121,7 @@ def assignments(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def consultations(request: HttpRequest) -> HttpResponse:
+def consultation_list(request: HttpRequest) -> HttpResponse:
     user = _console(request)
     form = ConsultationForm(request.POST or None)
     bind_pickers(form, user)
@@ -113,7 +130,7 @@ def consultations(request: HttpRequest) -> HttpResponse:
         holder: dict[str, Any] = {}
 
         def schedule() -> None:
-            holder["c"] = services.consultation_schedule(
+            holder["c"] = consultations.consultation_schedule(
                 actor=user,
                 community_code=data["community"],
                 title=data["title"],
@@ -138,13 +155,25 @@ def consultations(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _sign_in_url(request: HttpRequest, consultation_id: int) -> str:
+    return request.build_absolute_uri(reverse("planning:sign_in", args=[consultation_id]))
+
+
+def _qr(url: str, *, poster: bool = False) -> SafeString:
+    """The sign-in address as an inline SVG QR code (segno; no text of ours goes into it).
+    The poster's code has no fixed size: it fills the page's width (planning.css)."""
+    svg = segno.make(url, error="m").svg_inline(
+        scale=10 if poster else 5, svgclass="planning-qr", border=2, omitsize=poster
+    )
+    return mark_safe(svg)  # noqa: S308 - segno's own markup of a QR matrix
+
+
 def _detail(
     request: HttpRequest, consultation_id: int, status: int = 200, **forms_: Any
 ) -> HttpResponse:
     user = cast(User, request.user)
     consultation = selectors.consultation_get_for(user, consultation_id=consultation_id)
-    tick = forms_.get("tick") or TickForm()
-    bind_pickers(tick, user, community=consultation.community_id)
+    sign_in_url = _sign_in_url(request, consultation.pk)
     return render(
         request,
         "planning/console/consultation.html",
@@ -153,10 +182,11 @@ def _detail(
             "may_run": can_run(
                 user, consultation.community_id, timezone.localdate(consultation.starts_at)
             ),
-            # Finding a resident by name is a worker's search (names, masked ID numbers).
-            "may_tick": covers(user, consultation.community_id, WORKERS),
+            "sign_in_url": sign_in_url,
+            "sign_in_qr": _qr(sign_in_url)
+            if consultation.status != consultation.Status.CLOSED
+            else None,
             "notes": forms_.get("notes") or NotesForm(initial={"notes": consultation.notes}),
-            "tick": tick,
             "promote": forms_.get("promote") or PromoteForm(),
             "promote_id": forms_.get("promote_id"),
             **selectors.consultation_detail(consultation),
@@ -177,7 +207,7 @@ def consultation_status(request: HttpRequest, consultation_id: int) -> HttpRespo
     user = _console(request)
     perform(
         request,
-        lambda: services.consultation_set_status(
+        lambda: consultations.consultation_set_status(
             actor=user,
             consultation_id=consultation_id,
             status=request.POST.get("status", ""),
@@ -196,7 +226,7 @@ def consultation_notes(request: HttpRequest, consultation_id: int) -> HttpRespon
     data = form.cleaned_data if form.is_valid() else {}
     if _save(
         form,
-        lambda: services.consultation_record(
+        lambda: consultations.consultation_record(
             actor=user,
             consultation_id=consultation_id,
             notes=data["notes"],
@@ -210,25 +240,77 @@ def consultation_notes(request: HttpRequest, consultation_id: int) -> HttpRespon
 
 
 @staff_required
-@require_POST
-def consultation_tick(request: HttpRequest, consultation_id: int) -> HttpResponse:
+def consultation_qr(request: HttpRequest, consultation_id: int) -> HttpResponse:
+    """A printable page: a large QR code of the sign-in link, the title, time and place."""
     user = _console(request)
-    found = selectors.consultation_get_for(user, consultation_id=consultation_id)
-    form = TickForm(request.POST)
-    bind_pickers(form, user, community=found.community_id)
-    data = form.cleaned_data if form.is_valid() else {}
-    if _save(
-        form,
-        lambda: services.attendance_tick(
-            actor=user,
-            consultation_id=consultation_id,
-            resident_id=data["resident"],
-            ip=client_ip(request),
-        ),
-    ):
-        messages.success(request, _("Signed in."))
-        return redirect("planning_console:consultation", consultation_id)
-    return _detail(request, consultation_id, status=400, tick=form)
+    consultation = selectors.consultation_get_for(user, consultation_id=consultation_id)
+    url = _sign_in_url(request, consultation.pk)
+    return render(
+        request,
+        "planning/console/qr.html",
+        {"c": consultation, "qr": _qr(url, poster=True), "url": url},
+    )
+
+
+def _may_run(user: User, consultation: Any) -> bool:
+    return can_run(user, consultation.community_id, timezone.localdate(consultation.starts_at))
+
+
+@staff_required
+def consultation_people(request: HttpRequest, consultation_id: int) -> HttpResponse:
+    """Tick in residents who have no phone at hand: search the community's residents by name
+    (masked name and ID number shown) and sign one in."""
+    user = _console(request)
+    consultation = selectors.consultation_get_for(user, consultation_id=consultation_id)
+    if not _may_run(user, consultation):
+        raise DjangoPermissionDenied
+    form = PeopleSearchForm(request.GET or None)
+    found: list[Any] = []
+    more = False
+    status = 200
+    if request.method == "POST":
+        resident_id = digits_or_none(str(request.POST.get("resident", "")))
+        done = perform(
+            request,
+            lambda: attendance.attendance_tick(
+                actor=user,
+                consultation_id=consultation_id,
+                resident_id=int(resident_id) if resident_id and len(resident_id) <= 12 else 0,
+                ip=client_ip(request),
+            ),
+            done=lambda a: _("%(name)s is signed in.") % {"name": mask_name(a.name)},
+        )
+        query = str(request.POST.get("q", ""))[:40]
+        target = reverse("planning_console:people", args=[consultation_id])
+        return redirect(f"{target}?{urlencode({'q': query})}" if query and done else target)
+    if form.is_bound and form.is_valid():
+        try:
+            found, more = attendance.resident_search(
+                actor=user,
+                consultation_id=consultation_id,
+                query=form.cleaned_data["q"],
+                ip=client_ip(request),
+            )
+        except DomainError as error:
+            if error.status == 404:
+                raise
+            add_domain_error(form, error)
+            status = 400
+    elif form.is_bound:
+        status = 400
+    return render(
+        request,
+        "planning/console/people.html",
+        {
+            "c": consultation,
+            "form": form,
+            "found": found,
+            "more": more,
+            "closed": consultation.status == consultation.Status.CLOSED,
+            **selectors.consultation_detail(consultation),
+        },
+        status=status,
+    )
 
 
 @staff_required
@@ -242,7 +324,7 @@ def suggestion_promote(request: HttpRequest, suggestion_id: int) -> HttpResponse
     data = form.cleaned_data if form.is_valid() else {}
     if _save(
         form,
-        lambda: services.suggestion_promote(
+        lambda: suggestions.suggestion_promote(
             actor=user,
             suggestion_id=suggestion_id,
             title=data["title"],
@@ -258,7 +340,7 @@ def suggestion_promote(request: HttpRequest, suggestion_id: int) -> HttpResponse
 
 
 @staff_required
-def suggestions(request: HttpRequest) -> HttpResponse:
+def suggestion_list(request: HttpRequest) -> HttpResponse:
     user = _console(request)
     return render(
         request,
@@ -268,7 +350,7 @@ def suggestions(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def plans(request: HttpRequest) -> HttpResponse:
+def plan_list(request: HttpRequest) -> HttpResponse:
     user = _console(request)
     form = PlanForm(request.POST or None)
     bind_pickers(form, user)
@@ -277,7 +359,7 @@ def plans(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data if form.is_valid() else {}
 
         def create() -> None:
-            holder["p"] = services.plan_create(
+            holder["p"] = plans.plan_create(
                 actor=user,
                 community_code=data["community"],
                 title=data["title"],
@@ -304,43 +386,61 @@ def plans(request: HttpRequest) -> HttpResponse:
 def plan(request: HttpRequest, plan_id: int) -> HttpResponse:
     user = _console(request)
     found = selectors.plan_get_for(user, plan_id=plan_id)
-    version = VersionForm()
-    projects = ProjectsForm(initial={"projects": [p.pk for p in found.projects.all()]})
-    status = 200
-    if request.method == "POST" and request.POST.get("form") == "version":
-        version = VersionForm(request.POST, request.FILES)
-        data = version.cleaned_data if version.is_valid() else {}
-        if _save(
-            version,
-            lambda: services.plan_version_add(
-                actor=user,
-                plan_id=plan_id,
-                upload=data["file"],
-                notes=data["notes"],
-                on=timezone.localdate(),
-                ip=client_ip(request),
-            ),
-        ):
-            messages.success(request, _("New version published."))
-            return redirect("planning_console:plan", plan_id)
-        status = 400
-    elif request.method == "POST":
-        projects = ProjectsForm(request.POST)
-        projects.bind(found.community_id)
-        data = projects.cleaned_data if projects.is_valid() else {}
-        if _save(
-            projects,
-            lambda: services.plan_update_projects(
-                actor=user,
-                plan_id=plan_id,
-                project_ids=[p.pk for p in data["projects"]],
-                on=timezone.localdate(),
-            ),
-        ):
-            messages.success(request, _("Saved."))
-            return redirect("planning_console:plan", plan_id)
-        status = 400
+    on = timezone.localdate()
+    ip = client_ip(request)
+    which = request.POST.get("form", "") if request.method == "POST" else ""
+    data = request.POST if which else None
+    version = VersionForm(data, request.FILES) if which == "version" else VersionForm()
+    projects = ProjectsForm(
+        data if which == "projects" else None,
+        initial={"projects": [p.pk for p in found.projects.all()]},
+    )
     projects.bind(found.community_id)
+    edit = PlanEditForm(
+        data if which == "edit" else None,
+        initial={"title": found.title, "summary": found.summary},
+    )
+    withdraw = WithdrawForm(data if which == "withdraw" else None)
+    actions: dict[str, tuple[forms.Form, Callable[[dict[str, Any]], Any], str]] = {
+        "version": (
+            version,
+            lambda d: plans.plan_version_add(
+                actor=user, plan_id=plan_id, upload=d["file"], notes=d["notes"], on=on, ip=ip
+            ),
+            _("New version published."),
+        ),
+        "projects": (
+            projects,
+            lambda d: plans.plan_update_projects(
+                actor=user, plan_id=plan_id, project_ids=[p.pk for p in d["projects"]], on=on
+            ),
+            _("Saved."),
+        ),
+        "edit": (
+            edit,
+            lambda d: plans.plan_update(
+                actor=user, plan_id=plan_id, title=d["title"], summary=d["summary"], on=on, ip=ip
+            ),
+            _("Saved."),
+        ),
+        "withdraw": (
+            withdraw,
+            lambda d: plans.plan_withdraw(
+                actor=user, plan_id=plan_id, reason=d["reason"], on=on, ip=ip
+            ),
+            _("The plan is withdrawn; it stays here with the reason."),
+        ),
+    }
+    status = 200
+    if which in actions:
+        form, action, done = actions[which]
+        if _save(form, lambda: action(form.cleaned_data)):
+            messages.success(request, done)
+            return redirect("planning_console:plan", plan_id)
+        status = 400
+    elif which:
+        status = 400
+    may_run = can_run(user, found.community_id, on)
     return render(
         request,
         "planning/console/plan.html",
@@ -348,14 +448,17 @@ def plan(request: HttpRequest, plan_id: int) -> HttpResponse:
             "plan": found,
             "version": version,
             "projects": projects,
-            "may_run": can_run(user, found.community_id, timezone.localdate()),
+            "edit": edit,
+            "withdraw": withdraw,
+            "may_run": may_run and not found.is_withdrawn,
+            "is_author": may_run and found.created_by_id == user.pk and not found.is_withdrawn,
         },
         status=status,
     )
 
 
 @staff_required
-def worklog(request: HttpRequest) -> HttpResponse:
+def worklog_page(request: HttpRequest) -> HttpResponse:
     user = _console(request)
     form = WorkLogForm(request.POST or None, request.FILES or None)
     form.bind(user)
@@ -363,7 +466,7 @@ def worklog(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data if form.is_valid() else {}
         if _save(
             form,
-            lambda: services.worklog_add(
+            lambda: worklog.worklog_add(
                 actor=user,
                 community_code=data["community"],
                 day=data["date"],
@@ -388,7 +491,7 @@ def worklog(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def reports(request: HttpRequest) -> HttpResponse:
+def report_list(request: HttpRequest) -> HttpResponse:
     user = _console(request)
     form = ReportForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
@@ -397,7 +500,7 @@ def reports(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data if form.is_valid() else {}
         if _save(
             form,
-            lambda: services.report_publish(
+            lambda: reports.report_publish(
                 actor=user,
                 title=data["title"],
                 summary=data["summary"],
@@ -406,10 +509,14 @@ def reports(request: HttpRequest) -> HttpResponse:
                 policy_ids=[p.pk for p in data["policies"]],
                 indicator_ids=[i.pk for i in data["indicators"]],
                 upload=data.get("file"),
+                draft=request.POST.get("action") == "draft",
                 ip=client_ip(request),
             ),
         ):
-            messages.success(request, _("Report published on the policies' pages."))
+            if request.POST.get("action") == "draft":
+                messages.success(request, _("Draft saved: only you see it until you publish it."))
+            else:
+                messages.success(request, _("Report published on the policies' pages."))
             return redirect("planning_console:reports")
     return render(
         request,
@@ -419,4 +526,77 @@ def reports(request: HttpRequest) -> HttpResponse:
             "form": form if is_expert(user) else None,
         },
         status=400 if form.errors else 200,
+    )
+
+
+@staff_required
+def report(request: HttpRequest, report_id: int) -> HttpResponse:
+    """One report in the console: its status and, for its author while it is a draft or
+    published, the edit and withdrawal forms."""
+    user = _console(request)
+    found = selectors.report_get_for(user, report_id=report_id)
+    which = request.POST.get("form", "") if request.method == "POST" else ""
+    edit = ReportForm(
+        request.POST if which == "edit" else None,
+        request.FILES if which == "edit" else None,
+        initial={
+            "title": found.title,
+            "summary": found.summary,
+            "findings": found.findings,
+            "recommendations": found.recommendations,
+            "policies": [p.pk for p in found.policies.all()],
+            "indicators": [i.pk for i in found.indicators.all()],
+        },
+    )
+    withdraw = WithdrawForm(request.POST if which == "withdraw" else None)
+    status = 200
+    if which == "edit":
+        data = edit.cleaned_data if edit.is_valid() else {}
+        publish = request.POST.get("action") == "publish"
+        if _save(
+            edit,
+            lambda: reports.report_update(
+                actor=user,
+                report_id=report_id,
+                title=data["title"],
+                summary=data["summary"],
+                findings=data["findings"],
+                recommendations=data["recommendations"],
+                policy_ids=[p.pk for p in data["policies"]],
+                indicator_ids=[i.pk for i in data["indicators"]],
+                upload=data.get("file"),
+                publish=publish,
+                ip=client_ip(request),
+            ),
+        ):
+            messages.success(
+                request, _("Report published on the policies' pages.") if publish else _("Saved.")
+            )
+            return redirect("planning_console:report", report_id)
+        status = 400
+    elif which == "withdraw":
+        data = withdraw.cleaned_data if withdraw.is_valid() else {}
+        if _save(
+            withdraw,
+            lambda: reports.report_withdraw(
+                actor=user, report_id=report_id, reason=data["reason"], ip=client_ip(request)
+            ),
+        ):
+            messages.success(
+                request, _("The report is withdrawn from the public pages; it stays here.")
+            )
+            return redirect("planning_console:report", report_id)
+        status = 400
+    elif which:
+        status = 400
+    return render(
+        request,
+        "planning/console/report.html",
+        {
+            "report": found,
+            "edit": edit,
+            "withdraw": withdraw,
+            "is_author": found.expert_id == user.pk and not found.is_withdrawn,
+        },
+        status=status,
     )

@@ -17,7 +17,7 @@ from shequ.planning.models import Assignment
 from shequ.planning.permissions import ASSIGNERS
 from shequ.policies.models import Policy
 from shequ.projects.models import Project
-from shequ.web.pickers import DivisionPickerField, PersonPickerField
+from shequ.web.pickers import DivisionPickerField
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -99,8 +99,11 @@ class NotesForm(PlanningForm):
     photo = forms.FileField(label=_("Add a photo (JPG or PNG)"), required=False)
 
 
-class TickForm(PlanningForm):
-    resident = PersonPickerField(label=_("Resident"), roles=RUNNERS)
+class PeopleSearchForm(PlanningForm):
+    q = forms.CharField(
+        label=_("Resident's name (optionally followed by the mobile number's last digits)"),
+        max_length=40,
+    )
 
 
 class PromoteForm(PlanningForm):
@@ -143,6 +146,21 @@ class ProjectsForm(PlanningForm):
             .distinct()
             .order_by("-year", "name")
         )
+
+
+class PlanEditForm(PlanningForm):
+    title = forms.CharField(label=_("Title"), max_length=160)
+    summary = forms.CharField(
+        label=_("Summary"), max_length=4000, required=False, widget=forms.Textarea
+    )
+
+
+class WithdrawForm(PlanningForm):
+    reason = forms.CharField(
+        label=_("Why it is withdrawn (kept with it)"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class VersionForm(PlanningForm):

@@ -179,8 +179,34 @@ class ConsultationRating(models.Model):
         return str(f"{self.stars}★")
 
 
-class Plan(models.Model):
-    """A community plan (社区规划) kept as versioned documents."""
+class Publication(models.TextChoices):
+    """Where a plan or a report stands: a draft, published, or withdrawn by its author (kept,
+    with the reason, off the public pages)."""
+
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Withdrawable(models.Model):
+    status = models.CharField(
+        _("status"), max_length=10, choices=Publication.choices, default=Publication.PUBLISHED
+    )
+    withdrawn_reason = models.CharField(_("reason for withdrawal"), max_length=500, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("last edited"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.status == Publication.WITHDRAWN
+
+
+class Plan(Withdrawable):
+    """A community plan (社区规划) kept as versioned documents: a draft until its first
+    version is published."""
 
     community = models.ForeignKey(
         Division, verbose_name=_("community"), on_delete=models.PROTECT, related_name="+"
@@ -246,7 +272,7 @@ class WorkLog(models.Model):
         return str(f"{self.date} {self.hours}")
 
 
-class Report(models.Model):
+class Report(Withdrawable):
     """A think-tank expert's policy evaluation report (政策评估报告)."""
 
     expert = models.ForeignKey(

@@ -4,15 +4,17 @@ consultations of their own community, everyone sees the reports on a published p
 
 import calendar
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, QuerySet, Sum
+from django.db.models import Avg, Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.errors import NotFound
+from shequ.core.pii import mask_name
 from shequ.core.scopes import Role
 from shequ.people.models import Resident
 from shequ.people.permissions import READERS, has_role
@@ -23,6 +25,7 @@ from shequ.planning.models import (
     Consultation,
     ConsultationRating,
     Plan,
+    Publication,
     Report,
     Suggestion,
     WorkLog,
@@ -139,22 +142,45 @@ def _month_end(month: date) -> date:
     return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 
 
+def reports_published() -> QuerySet[Report]:
+    """The reports on public pages: published ones (not drafts, not withdrawn)."""
+    return (
+        Report.objects.filter(status=Publication.PUBLISHED)
+        .prefetch_related("policies", "indicators")
+        .order_by("-published_at", "-id")
+    )
+
+
 def report_list_for(user: Any) -> QuerySet[Report]:
-    """Reports are public: experts and staff see them all in the console."""
-    return Report.objects.prefetch_related("policies", "indicators").order_by("-published_at")
+    """The console's list: published and withdrawn reports (withdrawn ones keep their
+    reason), and the user's own drafts."""
+    queryset = Report.objects.prefetch_related("policies", "indicators")
+    visible = ~Q(status=Publication.DRAFT)
+    if getattr(user, "is_authenticated", False):
+        visible |= Q(expert_id=user.pk)
+    return queryset.filter(visible).order_by("-published_at", "-id")
+
+
+def report_get_for(user: Any, *, report_id: int) -> Report:
+    """A report in the console (see :func:`report_list_for`). Raises: NotFound."""
+    report = report_list_for(user).filter(pk=report_id).first()
+    if report is None:
+        raise NotFound("not_found", _("No such report."))
+    return report
 
 
 def reports_on_policy(policy_id: int) -> list[Report]:
-    """The evaluation reports that assess a policy, newest first (its public page)."""
+    """The published evaluation reports that assess a policy, newest first (its page)."""
     return list(
-        Report.objects.filter(policies=policy_id)
+        Report.objects.filter(policies=policy_id, status=Publication.PUBLISHED)
         .only("id", "title", "summary", "author_name", "published_at")
         .order_by("-published_at", "-id")
     )
 
 
 def report_get(*, report_id: int) -> Report:
-    report = Report.objects.prefetch_related("policies", "indicators").filter(pk=report_id).first()
+    """A published report (its public page). Raises: NotFound."""
+    report = reports_published().filter(pk=report_id).first()
     if report is None:
         raise NotFound("not_found", _("No such report."))
     return report
@@ -230,7 +256,9 @@ def media_for(user: Any, *, kind: str, pk: int) -> Any:
             plan_get_for(user, plan_id=version.plan_id)
             return version.file
     elif kind == "report":
-        report = Report.objects.filter(pk=pk).exclude(file="").first()
+        report = report_list_for(user).filter(pk=pk).exclude(file="").first()
+        if report is not None and report.status != Publication.PUBLISHED:
+            report = report if report.expert_id == user.pk else None
         if report is not None:
             return report.file
     elif kind == "worklog":
@@ -238,3 +266,65 @@ def media_for(user: Any, *, kind: str, pk: int) -> Any:
         if entry is not None:
             return entry.photo
     raise NotFound("not_found", _("No such file."))
+
+
+# --- ticking residents in ------------------------------------------------------------------
+
+PEOPLE_LIMIT = 10
+PEOPLE_TAIL_CANDIDATES = 300
+
+
+@dataclass(frozen=True)
+class PlanningPerson:
+    """A resident as the planner's search shows them: masked name and ID number only."""
+
+    id: int
+    name_masked: str
+    id_masked: str
+    has_account: bool
+    signed_in: bool
+
+
+def split_query(query: str) -> tuple[str, str]:
+    """``"张三 1234"`` → (``"张三"``, ``"1234"``): the name and the mobile tail typed after it."""
+    text = str(query or "").strip()
+    name = "".join(ch for ch in text if not ch.isdigit() and not ch.isspace())
+    return name, "".join(ch for ch in text if ch.isdigit())
+
+
+def consultation_people(
+    consultation: Consultation, query: str
+) -> tuple[list[PlanningPerson], bool]:
+    """Residents of the consultation's community whose name starts with the name typed
+    (and whose mobile number ends with the digits typed after it). Returns at most
+    ``PEOPLE_LIMIT`` people, masked, and whether there were more."""
+    name, tail = split_query(query)
+    if not name:
+        return [], False
+    queryset = Resident.objects.filter(
+        community_id=consultation.community_id, real_name__startswith=name
+    ).order_by("real_name", "id")
+    if tail:
+        found = [
+            r
+            for r in queryset[:PEOPLE_TAIL_CANDIDATES]
+            if r.phone and r.phone.reveal().endswith(tail)
+        ]
+    else:
+        found = list(queryset[: PEOPLE_LIMIT + 1])
+    signed = set(
+        Attendance.objects.filter(
+            consultation=consultation, user_id__in=[r.user_id for r in found if r.user_id]
+        ).values_list("user_id", flat=True)
+    )
+    people = [
+        PlanningPerson(
+            id=r.pk,
+            name_masked=mask_name(r.real_name),
+            id_masked=r.id_number.masked if r.id_number else "",
+            has_account=r.user_id is not None,
+            signed_in=r.user_id in signed,
+        )
+        for r in found[:PEOPLE_LIMIT]
+    ]
+    return people, len(found) > PEOPLE_LIMIT

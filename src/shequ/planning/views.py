@@ -9,15 +9,16 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from shequ.core.errors import DomainError
 from shequ.core.forms import add_domain_error, perform
 from shequ.core.services import client_ip
 from shequ.core.storage import stored_file_response
 from shequ.people.models import User
-from shequ.planning import selectors, services
+from shequ.planning import selectors
 from shequ.planning.forms import RatingForm, SuggestionForm
+from shequ.planning.services import attendance, consultations, suggestions
 
 CONTENT_TYPES = {
     "pdf": "application/pdf",
@@ -43,8 +44,10 @@ def _page(
     suggestion: SuggestionForm | None = None,
     rating: RatingForm | None = None,
     status: int = 200,
+    from_qr: bool = False,
 ) -> HttpResponse:
     context = selectors.consultation_for_resident(request.user, consultation_id=consultation_id)
+    context["from_qr"] = from_qr
     context["suggestion_form"] = suggestion or SuggestionForm()
     context["rating_form"] = rating or RatingForm()
     return render(request, "planning/consultation.html", context, status=status)
@@ -56,12 +59,16 @@ def consultation(request: HttpRequest, consultation_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest, consultation_id: int) -> HttpResponse:
+    """GET (the link of the QR code in the room): the consultation page with its sign-in
+    button, after logging in if needed; POST: sign in."""
+    if request.method != "POST":
+        return _page(request, consultation_id, from_qr=True)
     selectors.consultation_for_resident(request.user, consultation_id=consultation_id)
     perform(
         request,
-        lambda: services.attendance_sign_in(
+        lambda: attendance.attendance_sign_in(
             actor=cast(User, request.user), consultation_id=consultation_id
         ),
         done=_("You are signed in."),
@@ -76,7 +83,7 @@ def suggest(request: HttpRequest, consultation_id: int) -> HttpResponse:
     form = SuggestionForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.suggestion_submit(
+            suggestions.suggestion_submit(
                 actor=cast(User, request.user),
                 consultation_id=consultation_id,
                 text=form.cleaned_data["text"],
@@ -98,7 +105,7 @@ def rate(request: HttpRequest, consultation_id: int) -> HttpResponse:
     form = RatingForm(request.POST)
     if form.is_valid():
         try:
-            services.rating_submit(
+            consultations.rating_submit(
                 actor=cast(User, request.user),
                 consultation_id=consultation_id,
                 stars=form.cleaned_data["stars"],

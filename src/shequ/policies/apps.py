@@ -9,3 +9,6 @@ class PoliciesConfig(AppConfig):
 
     def ready(self) -> None:
         from shequ.policies import permissions  # noqa: F401 - registers the rules
+        from shequ.policies.search_kinds import register
+
+        register()

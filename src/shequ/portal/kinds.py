@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from shequ.bookings.models import Venue
-from shequ.catalogue.models import PolicyDocument, Service
+from shequ.catalogue.models import Service
 from shequ.notices.models import CommunityNotice
 from shequ.participation.models import Proposal, Round
 from shequ.portal.registry import (
@@ -59,21 +59,6 @@ def _services() -> Iterator[IndexedItem]:
         item = _service_item(service)
         if item is not None:
             yield item
-
-
-def _policy_item(policy: PolicyDocument) -> IndexedItem:
-    return IndexedItem(
-        key=str(policy.pk),
-        title=policy.title,
-        url=reverse("catalogue:home") + "?kind=policy&q=" + policy.title[:40],
-        text=policy.body[:300],
-        keywords=policy.body,
-    )
-
-
-def _policies() -> Iterator[IndexedItem]:
-    for policy in PolicyDocument.objects.iterator():
-        yield _policy_item(policy)
 
 
 def _notice_item(notice: CommunityNotice) -> IndexedItem:
@@ -180,9 +165,6 @@ def register_existing_kinds() -> None:
     )
     register_kind(SearchKind("task", _("Things to do"), 0, _task_items, leads_to_form=True))
     register_kind(SearchKind("service", _("Services"), 10, _services, (Service,), _service_item))
-    register_kind(
-        SearchKind("policy", _("Policies"), 20, _policies, (PolicyDocument,), _policy_item)
-    )
     register_kind(
         SearchKind("notice", _("Community notices"), 30, _notices, (CommunityNotice,), _notice_item)
     )

@@ -9,3 +9,6 @@ class StoriesConfig(AppConfig):
 
     def ready(self) -> None:
         from shequ.stories import permissions  # noqa: F401 - registers the rules
+        from shequ.stories.search_kinds import register
+
+        register()

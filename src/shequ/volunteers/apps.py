@@ -9,3 +9,6 @@ class VolunteersConfig(AppConfig):
 
     def ready(self) -> None:
         from shequ.volunteers import permissions  # noqa: F401 - registers the rules
+        from shequ.volunteers.search_kinds import register
+
+        register()

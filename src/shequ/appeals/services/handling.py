@@ -299,7 +299,12 @@ def appeal_close(
     audit_record(
         actor=actor, verb="appeal.close", target=appeal, division_code=appeal.community_id, ip=ip
     )
-    tell_residents(appeal, _("%(number)s has been handled: please rate it"), clean)
+    tell_residents(
+        appeal,
+        _("%(number)s has been handled: please rate it"),
+        clean,
+        caller_title=_("%(number)s has been handled. To tell us how it went, call 12345."),
+    )
     return appeal
 
 

@@ -7,12 +7,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from shequ.appeals.caller_texts import caller_text
 from shequ.appeals.deadlines import deadline_for
 from shequ.appeals.models import (
     Appeal,
@@ -128,8 +131,27 @@ def tell_unit(appeal: Appeal, unit: Unit, title: Any) -> None:
     )
 
 
-def tell_residents(appeal: Appeal, title: Any, body: str = "") -> None:
-    """The reporter and every follower hear of each public change."""
+def text_caller(appeal: Appeal, title: Any) -> None:
+    """A caller without an account (on the hotline, or through an Open311 application who left
+    a number) hears by text message of what a reporter reads in the inbox. Sent once the change
+    is committed; the task reads the number from the request, so it never travels in the
+    queue or the logs."""
+    if appeal.reporter_id or appeal.caller_phone is None:
+        return
+    with translation.override("zh-hans"):
+        text = str(title) % {"number": appeal.number, "category": appeal.category.name}
+        if not appeal.is_private:
+            text += str(_(" Follow it at %(url)s")) % {
+                "url": f"{settings.SITE_URL}{reverse('appeals:detail', args=[appeal.pk])}"
+            }
+    appeal_id = appeal.pk
+    transaction.on_commit(lambda: caller_text.enqueue(appeal_id=appeal_id, text=text))
+
+
+def tell_residents(appeal: Appeal, title: Any, body: str = "", caller_title: Any = None) -> None:
+    """The reporter and every follower hear of each public change (a caller without an
+    account by text message: ``caller_title`` where the inbox's words don't fit them)."""
+    text_caller(appeal, caller_title or title)
     ids = set(AppealFollower.objects.filter(appeal=appeal).values_list("user_id", flat=True))
     if appeal.reporter_id:
         ids.add(appeal.reporter_id)
@@ -247,6 +269,7 @@ def appeal_submit(
     dispatch_to(appeal, decision.unit, decision.reason, None)
     appeal.save(update_fields=["unit", "routing_reason", "status"])
     cluster_on_intake(appeal=appeal, actor=actor, ip=ip)
+    text_caller(appeal, _("Your request %(number)s (%(category)s) has been received."))
     audit_record(
         actor=actor,
         verb="appeal.submit",
