@@ -10,7 +10,15 @@ from django.utils.translation import gettext_lazy as _
 from shequ.appeals.models import Appeal
 from shequ.civil.models import Organisation as CivilOrganisation
 from shequ.cogovernance import selectors
-from shequ.cogovernance.models import Category, Criterion, OrgKind, Position
+from shequ.cogovernance.models import (
+    Category,
+    Commitment,
+    Criterion,
+    Need,
+    OrgKind,
+    Position,
+    Resource,
+)
 from shequ.cogovernance.permissions import DESIGNATORS
 from shequ.core.forms import StyledForm
 from shequ.people.selectors import scope_queryset
@@ -222,3 +230,90 @@ class DesignationForm(StyledForm):
         label=_("Links (one a line)"), max_length=2000, required=False, widget=forms.Textarea
     )
     evidence_file = forms.FileField(label=_("Evidence file (PDF, JPG, PNG)"), required=False)
+
+
+# Corrections and closing ---------------------------------------------------------------
+
+
+class NeedEditForm(NeedForm):
+    """The need form without the community (a need stays in its community)."""
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        del self.fields["community"]
+        self.fields["title"].required = True
+
+
+class NeedCloseForm(StyledForm):
+    reason = forms.ChoiceField(
+        label=_("Why is it closed"), choices=[*EMPTY, *Need.CloseReason.choices]
+    )
+    merged_into = forms.ChoiceField(label=_("Merged into (when merged)"), required=False)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, need: Need, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        others = (
+            Need.objects.filter(community_id=need.community_id)
+            .exclude(pk=need.pk)
+            .exclude(status=Need.Status.CLOSED)
+            .only("id", "title")[:200]
+        )
+        _choice_field(self, "merged_into").choices = EMPTY + [(str(n.pk), n.title) for n in others]
+
+
+class ResourceEditForm(ResourceForm):
+    """The resource form without the unit offering it; commitments of that unit only."""
+
+    def __init__(self, *args: Any, user: Any, resource: Resource, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        del self.fields["organisation"]
+        commitments = Commitment.objects.filter(
+            agreement__unit_id=resource.organisation_id
+        ).select_related("agreement")
+        _choice_field(self, "commitment").choices = EMPTY + [
+            (str(c.pk), f"{c.agreement.title}: {c.description}") for c in commitments[:200]
+        ]
+
+
+class ProjectForm(StyledForm):
+    title = forms.CharField(label=_("Project name"), max_length=120)
+    commitment = forms.ChoiceField(label=_("Under the commitment"), required=False)
+
+    def __init__(self, *args: Any, commitments: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choice_field(self, "commitment").choices = EMPTY + commitments
+
+
+class ProjectDoneForm(StyledForm):
+    result_note = forms.CharField(
+        label=_("Result (what was achieved)"), max_length=2000, widget=forms.Textarea
+    )
+
+
+class AgreementEditForm(AgreementForm):
+    """The agreement form without the community (an agreement stays in its community)."""
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        del self.fields["community"]
+
+
+class DesignationEditForm(DesignationForm):
+    """Criteria and evidence of a designation (its year and community stay)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["year"]
+        del self.fields["community"]
+        self.fields["evidence_file"].label = _("Replace the evidence file (PDF, JPG, PNG)")
+
+
+class RevokeForm(StyledForm):
+    reason = forms.CharField(label=_("Why is it revoked"), max_length=300)
+
+
+class MemberEditForm(StyledForm):
+    position = forms.ChoiceField(label=_("Position"), choices=Position.choices)
+    term_start = forms.DateField(label=_("Term starts"), widget=DATE)
+    term_end = forms.DateField(label=_("Term ends"), widget=DATE, required=False)

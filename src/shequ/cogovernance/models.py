@@ -251,6 +251,11 @@ class Need(models.Model):
         MATCHED = "matched", _("Matched")
         CLOSED = "closed", _("Closed")
 
+    class CloseReason(models.TextChoices):
+        MET = "met", _("Met")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        MERGED = "merged", _("Merged into another need")
+
     community = models.ForeignKey(
         Division, verbose_name=_("community"), on_delete=models.PROTECT, related_name="+"
     )
@@ -269,6 +274,19 @@ class Need(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
     )
+    close_reason = models.CharField(
+        _("why closed"), max_length=10, choices=CloseReason.choices, blank=True
+    )
+    close_note = models.CharField(_("note on closing"), max_length=300, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -372,6 +390,8 @@ class Project(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     confirmed_at = models.DateTimeField(auto_now_add=True)
+    result_note = models.TextField(_("result of the project"), blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("project")
@@ -430,6 +450,12 @@ class Designation(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     designated_at = models.DateTimeField(auto_now_add=True)
+    # A revoked designation stays in the record (and the console) but leaves the public list.
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoke_reason = models.CharField(_("why revoked"), max_length=300, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("demonstration community")

@@ -157,10 +157,29 @@ def _with_taken(queryset: QuerySet[Resource]) -> QuerySet[Resource]:
 
 
 def need_get_for(user: Any, *, need_id: int) -> Need:
-    need = need_list_for(user).select_related("appeal", "survey").filter(pk=need_id).first()
+    need = (
+        need_list_for(user)
+        .select_related("appeal", "survey", "merged_into")
+        .filter(pk=need_id)
+        .first()
+    )
     if need is None:
         raise not_found()
     return need
+
+
+def resource_get_for(user: Any, *, resource_id: int) -> Resource:
+    resource = resource_list_for(user).filter(pk=resource_id).first()
+    if resource is None:
+        raise not_found()
+    return resource
+
+
+def project_get_for(user: Any, *, project_id: int) -> Project:
+    project = project_list_for(user).filter(pk=project_id).first()
+    if project is None:
+        raise not_found()
+    return project
 
 
 def suggestions(need: Need) -> list[tuple[Resource, Verdict]]:
@@ -202,6 +221,14 @@ class PublicLists:
     needs: list[Need]
     resources: list[Resource]
     projects: list[Project]
+
+    @property
+    def active_projects(self) -> list[Project]:
+        return [p for p in self.projects if p.status != Project.Status.DONE]
+
+    @property
+    def done_projects(self) -> list[Project]:
+        return [p for p in self.projects if p.status == Project.Status.DONE]
 
 
 def public_lists(*, community_code: str) -> PublicLists:
@@ -293,6 +320,17 @@ def agreement_get_for(user: Any, *, agreement_id: int) -> Agreement:
     return agreement
 
 
+def commitment_get_for(user: Any, *, commitment_id: int) -> Commitment:
+    commitment = (
+        Commitment.objects.select_related("agreement__unit", "agreement__community")
+        .filter(pk=commitment_id)
+        .first()
+    )
+    if commitment is None or not can_read(user, commitment.agreement.community_id):
+        raise not_found()
+    return commitment
+
+
 def deliveries_of(agreement: Agreement) -> QuerySet[Any]:
     return Delivery.objects.filter(commitment__agreement=agreement).select_related("commitment")
 
@@ -301,12 +339,20 @@ def deliveries_of(agreement: Agreement) -> QuerySet[Any]:
 
 
 def designation_years() -> list[int]:
-    return list(Designation.objects.order_by("-year").values_list("year", flat=True).distinct())
+    return list(
+        Designation.objects.filter(revoked_at__isnull=True)
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .distinct()
+    )
 
 
 def designations_public(*, year: int | None, district: str = "") -> QuerySet[Designation]:
-    """Demonstration communities of ``year`` (every year when None), in ``district``."""
-    queryset = Designation.objects.select_related("community__parent__parent")
+    """Demonstration communities of ``year`` (every year when None), in ``district``; a
+    revoked designation is not shown."""
+    queryset = Designation.objects.filter(revoked_at__isnull=True).select_related(
+        "community__parent__parent"
+    )
     if year:
         queryset = queryset.filter(year=year)
     return _in(queryset, "community_id", district).order_by("-year", "community_id")
@@ -320,3 +366,17 @@ def designation_list_for(user: Any) -> QuerySet[Designation]:
 
 def districts() -> QuerySet[Division]:
     return Division.objects.filter(level=Division.Level.DISTRICT).order_by("code")
+
+
+def designation_get_for(user: Any, *, designation_id: int) -> Designation:
+    designation = designation_list_for(user).filter(pk=designation_id).first()
+    if designation is None:
+        raise not_found()
+    return designation
+
+
+def member_get_for(user: Any, *, member_id: int) -> Member:
+    member = Member.objects.select_related("organisation", "resident").filter(pk=member_id).first()
+    if member is None or not can_read(user, member.organisation.division_id):
+        raise not_found()
+    return member

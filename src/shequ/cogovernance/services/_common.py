@@ -96,3 +96,9 @@ def day_required(data: dict[str, Any], key: str) -> date:
     if value is None:
         raise DomainError("required", _("This field is required."), field=key)
     return value
+
+
+def shown(number: Decimal | int) -> str:
+    """A quantity or amount as people write it in a message: 5, 2.5, 100 (no trailing 0)."""
+    value = Decimal(number).normalize()
+    return f"{value:f}"

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
 from shequ.cogovernance.models import Agreement, AreaOrganisation, Category, Commitment, Delivery
@@ -16,6 +17,7 @@ from shequ.cogovernance.services._common import (
     division,
     not_found,
     quantity,
+    shown,
     text,
 )
 from shequ.core.errors import DomainError
@@ -158,3 +160,87 @@ def delivery_record(
         ip=ip,
     )
     return delivery
+
+
+@transaction.atomic
+def agreement_update(
+    *, actor: User, agreement_id: int, data: dict[str, Any], ip: str | None = None
+) -> Agreement:
+    """Correct an agreement's title, period, signing date and unit (the community stays). The
+    unit cannot change once deliveries are recorded, and the period must keep every delivery.
+
+    Raises: NotFound, DomainError (a field, ``period_order``, ``unit_locked``,
+    ``deliveries_outside``)."""
+    agreement = _agreement_for_edit(actor, agreement_id)
+    deliveries = Delivery.objects.filter(commitment__agreement=agreement)
+    unit_id = int(str(data.get("unit") or agreement.unit_id))
+    if unit_id != agreement.unit_id:
+        if deliveries.exists():
+            raise DomainError(
+                "unit_locked",
+                _("The unit cannot change once deliveries are recorded."),
+                field="unit",
+            )
+        unit = AreaOrganisation.objects.filter(pk=unit_id).first()
+        if unit is None or not can_edit(actor, unit.division_id):
+            raise DomainError("unit_unknown", _("Choose one of the options."), field="unit")
+        agreement.unit = unit
+    start = day_required(data, "starts_on")
+    end = day_required(data, "ends_on")
+    if end < start:
+        raise DomainError(
+            "period_order", _("The agreement cannot end before it starts."), field="ends_on"
+        )
+    if deliveries.exclude(delivered_on__range=(start, end)).exists():
+        raise DomainError(
+            "deliveries_outside",
+            _("Some deliveries fall outside this period: keep the period around them."),
+            field="starts_on",
+        )
+    agreement.title = text(data, "title", 120, required=True)
+    agreement.starts_on, agreement.ends_on = start, end
+    agreement.signed_on = day(data, "signed_on")
+    agreement.save()
+    audit_record(
+        actor=actor,
+        verb="cogov.agreement_update",
+        target=agreement,
+        division_code=agreement.community_id,
+        ip=ip,
+    )
+    return agreement
+
+
+@transaction.atomic
+def commitment_update(
+    *, actor: User, commitment_id: int, data: dict[str, Any], ip: str | None = None
+) -> Commitment:
+    """Correct a commitment. Its quantity and amount cannot go below what was delivered.
+
+    Raises: NotFound, DomainError (a field, ``below_delivered``, ``nothing_committed``)."""
+    commitment = Commitment.objects.select_for_update().filter(pk=commitment_id).first()
+    if commitment is None:
+        raise not_found()
+    agreement = _agreement_for_edit(actor, commitment.agreement_id)
+    fields = _commitment_fields(data)
+    delivered = commitment.deliveries.aggregate(q=Sum("quantity"), a=Sum("amount"))
+    for key in ("quantity", "amount"):
+        done = delivered["q" if key == "quantity" else "a"] or 0
+        if done and fields[key] < done:
+            raise DomainError(
+                "below_delivered",
+                _("%(delivered)s has already been delivered; the commitment cannot be less."),
+                field=key,
+                delivered=shown(done),
+            )
+    for key, value in fields.items():
+        setattr(commitment, key, value)
+    commitment.save()
+    audit_record(
+        actor=actor,
+        verb="cogov.commitment_update",
+        target=commitment,
+        division_code=agreement.community_id,
+        ip=ip,
+    )
+    return commitment

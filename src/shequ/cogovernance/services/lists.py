@@ -27,6 +27,7 @@ from shequ.cogovernance.services._common import (
     division,
     not_found,
     quantity,
+    shown,
     text,
 )
 from shequ.core.errors import DomainError
@@ -286,6 +287,236 @@ def project_tie(
     audit_record(
         actor=actor,
         verb="cogov.project_tie",
+        target=project,
+        division_code=project.community_id,
+        ip=ip,
+    )
+    return project
+
+
+# Corrections and closing ---------------------------------------------------------------
+
+
+def _need_for_edit(actor: User, need_id: int) -> Need:
+    need = Need.objects.select_for_update().filter(pk=need_id).first()
+    if need is None or not can_edit(actor, need.community_id):
+        raise not_found()
+    return need
+
+
+@transaction.atomic
+def need_update(*, actor: User, need_id: int, data: dict[str, Any], ip: str | None = None) -> Need:
+    """Correct a need: its title, kind, details and the request or survey it was raised from
+    (the community stays).
+
+    Raises: NotFound, DomainError (a field, ``appeal_unknown``, ``source_elsewhere``)."""
+    need = _need_for_edit(actor, need_id)
+    appeal = survey = None
+    if data.get("appeal"):
+        appeal = Appeal.objects.filter(pk=data["appeal"]).first()
+        if appeal is None or not can_edit(actor, appeal.community_id):
+            raise DomainError("appeal_unknown", _("Choose one of the options."), field="appeal")
+        if appeal.community_id != need.community_id:
+            raise DomainError(
+                "source_elsewhere",
+                _("The resident's request comes from another community."),
+                field="appeal",
+            )
+    if data.get("survey"):
+        survey = Survey.objects.filter(pk=data["survey"]).first()
+        if survey is None:
+            raise DomainError("survey_unknown", _("Choose one of the options."), field="survey")
+    before = {"title": need.title, "category": need.category}
+    need.title = text(data, "title", 120, required=True)
+    need.category = choice(data, "category", Category.values)
+    need.description = text(data, "description", 2000)
+    need.appeal, need.survey = appeal, survey
+    need.source = (
+        Need.Source.APPEAL if appeal else Need.Source.SURVEY if survey else Need.Source.WORKER
+    )
+    need.save()
+    audit_record(
+        actor=actor,
+        verb="cogov.need_update",
+        target=need,
+        division_code=need.community_id,
+        changes={"before": before},
+        ip=ip,
+    )
+    return need
+
+
+@transaction.atomic
+def need_close(*, actor: User, need_id: int, data: dict[str, Any], ip: str | None = None) -> Need:
+    """Close a need with the reason: met, withdrawn, or merged into another open need of the
+    same community (``merged_into``). It leaves the open list and the public page.
+
+    Raises: NotFound, DomainError ``need_closed``, ``bad_choice``, ``merged_needed``,
+    ``merged_unknown``."""
+    need = _need_for_edit(actor, need_id)
+    if need.status == Need.Status.CLOSED:
+        raise DomainError("need_closed", _("This need is closed."))
+    reason = choice(data, "reason", Need.CloseReason.values)
+    note = text(data, "note", 300)
+    merged_into = None
+    if reason == Need.CloseReason.MERGED:
+        if not data.get("merged_into"):
+            raise DomainError(
+                "merged_needed",
+                _("Choose the need it is merged into."),
+                field="merged_into",
+            )
+        merged_into = (
+            Need.objects.filter(pk=data["merged_into"], community_id=need.community_id)
+            .exclude(pk=need.pk)
+            .exclude(status=Need.Status.CLOSED)
+            .first()
+        )
+        if merged_into is None:
+            raise DomainError(
+                "merged_unknown",
+                _("Choose another open need of the same community."),
+                field="merged_into",
+            )
+    need.status = Need.Status.CLOSED
+    need.close_reason = reason
+    need.close_note = note
+    need.merged_into = merged_into
+    need.closed_at = timezone.now()
+    need.save(update_fields=["status", "close_reason", "close_note", "merged_into", "closed_at"])
+    audit_record(
+        actor=actor,
+        verb="cogov.need_close",
+        target=need,
+        division_code=need.community_id,
+        reason=f"{reason}: {note}" if note else reason,
+        ip=ip,
+    )
+    return need
+
+
+@transaction.atomic
+def resource_update(
+    *, actor: User, resource_id: int, data: dict[str, Any], ip: str | None = None
+) -> Resource:
+    """Correct a resource (the unit offering it stays). The quantity and amount cannot go
+    below what matched projects already take.
+
+    Raises: NotFound, DomainError (a field, ``period_order``, ``commitment_unknown``,
+    ``below_taken``)."""
+    resource = Resource.objects.select_for_update().filter(pk=resource_id).first()
+    if resource is None or not can_edit(actor, resource.division_id):
+        raise not_found()
+    place = division(data.get("division") or resource.division_id, field="division")
+    _in_area(actor, place.code, "division")
+    start, end = day(data, "available_from"), day(data, "available_until")
+    if start and end and end < start:
+        raise DomainError(
+            "period_order", _("The end cannot come before the start."), field="available_until"
+        )
+    commitment = None
+    if data.get("commitment"):
+        commitment = Commitment.objects.filter(
+            pk=data["commitment"], agreement__unit_id=resource.organisation_id
+        ).first()
+        if commitment is None:
+            raise DomainError(
+                "commitment_unknown",
+                _("Choose a commitment of this unit's agreements."),
+                field="commitment",
+            )
+    fields: dict[str, Any] = {
+        "division": place,
+        "title": text(data, "title", 120, required=True),
+        "category": choice(data, "category", Category.values),
+        "description": text(data, "description", 2000),
+        "quantity": quantity(data),
+        "unit_label": text(data, "unit_label", 20),
+        "amount": amount(data),
+        "available_from": start,
+        "available_until": end,
+        "availability": text(data, "availability", 120),
+        "commitment": commitment,
+    }
+    taken_q, taken_a = _taken(resource)
+    for key, taken in (("quantity", taken_q), ("amount", taken_a)):
+        if taken and fields[key] < taken:
+            raise DomainError(
+                "below_taken",
+                _("Projects already take %(taken)s; it cannot be less."),
+                field=key,
+                taken=shown(taken),
+            )
+    for key, value in fields.items():
+        setattr(resource, key, value)
+    resource.save()
+    audit_record(
+        actor=actor,
+        verb="cogov.resource_update",
+        target=resource,
+        division_code=resource.division_id,
+        ip=ip,
+    )
+    return resource
+
+
+def _project_for_edit(actor: User, project_id: int) -> Project:
+    project = Project.objects.select_for_update().filter(pk=project_id).first()
+    if project is None or not can_edit(actor, project.community_id):
+        raise not_found()
+    return project
+
+
+@transaction.atomic
+def project_update(
+    *, actor: User, project_id: int, data: dict[str, Any], ip: str | None = None
+) -> Project:
+    """Correct a project's name and the commitment it is under.
+
+    Raises: NotFound, DomainError ``required``, ``commitment_unknown``."""
+    project = _project_for_edit(actor, project_id)
+    title = text(data, "title", 120, required=True)
+    commitment = None
+    if data.get("commitment"):
+        commitment = Commitment.objects.filter(
+            pk=data["commitment"], agreement__community_id=project.community_id
+        ).first()
+        if commitment is None:
+            raise DomainError(
+                "commitment_unknown",
+                _("Choose a commitment of this community's agreements."),
+                field="commitment",
+            )
+    project.title = title
+    project.commitment = commitment
+    project.save(update_fields=["title", "commitment"])
+    audit_record(
+        actor=actor,
+        verb="cogov.project_update",
+        target=project,
+        division_code=project.community_id,
+        ip=ip,
+    )
+    return project
+
+
+@transaction.atomic
+def project_done(
+    *, actor: User, project_id: int, data: dict[str, Any], ip: str | None = None
+) -> Project:
+    """Mark a project done with a note of its result.
+
+    Raises: NotFound, DomainError ``project_done``, ``required``."""
+    project = _project_for_edit(actor, project_id)
+    if project.status == Project.Status.DONE:
+        raise DomainError("project_done", _("This project is already done."))
+    project.result_note = text(data, "result_note", 2000, required=True)
+    project.status = Project.Status.DONE
+    project.done_at = timezone.now()
+    project.save(update_fields=["result_note", "status", "done_at"])
+    audit_record(
+        actor=actor,
+        verb="cogov.project_done",
         target=project,
         division_code=project.community_id,
         ip=ip,

@@ -220,3 +220,31 @@ def member_cease(*, actor: User, member_id: int, ceased_on: date, ip: str | None
         actor=actor, verb="cogov.member_cease", target=member, division_code=org.division_id, ip=ip
     )
     return member
+
+
+@transaction.atomic
+def member_update(
+    *, actor: User, member_id: int, data: dict[str, Any], ip: str | None = None
+) -> Member:
+    """Correct a member's position and term (the person stays; ending the seat is
+    ``member_cease``).
+
+    Raises: NotFound, DomainError ``bad_choice``, ``term_order``, ``ceased_before_term``."""
+    member = Member.objects.select_for_update().filter(pk=member_id).first()
+    if member is None:
+        raise not_found()
+    org = organisation_for_edit(actor, member.organisation_id)
+    position = choice(data, "position", Position.values)
+    start = day_required(data, "term_start")
+    end = day(data, "term_end")
+    _check_term(start, end, member.ceased_on)
+    member.position, member.term_start, member.term_end = position, start, end
+    member.save(update_fields=["position", "term_start", "term_end"])
+    audit_record(
+        actor=actor,
+        verb="cogov.member_update",
+        target=member,
+        division_code=org.division_id,
+        ip=ip,
+    )
+    return member
