@@ -374,3 +374,40 @@ def followup_get(*, followup_id: int, user: Any) -> AppealFollowup:
     if followup.reporter_id != user.pk:
         raise NotFound("followup_not_found", _("No such follow-up."))
     return followup
+
+
+# --------------------------------------------------------------------------- corrections
+
+
+def clusters_neighbouring(cluster: AppealCluster) -> Q:
+    """Clusters a staff member may merge ``cluster`` with: the same category, in the same
+    community or a neighbouring one (a community of the same street), other than itself."""
+    return Q(
+        category_id=cluster.category_id,
+        community__code__startswith=cluster.community_id[:9],
+    ) & ~Q(pk=cluster.pk)
+
+
+# Candidates listed at most on a cluster's page (the newest request first).
+MERGE_CHOICES = 50
+
+
+def cluster_merge_choices(*, user: Any, cluster: AppealCluster) -> list[ClusterSummary]:
+    """The clusters ``cluster`` may be merged with, with their counts: the same category, the
+    same or a neighbouring community (same street), the user's area and editable by them,
+    newest request first."""
+    from shequ.appeals.permissions import may_link_outcome
+
+    queryset = AppealCluster.objects.select_related("category", "community").filter(
+        clusters_neighbouring(cluster)
+    )
+    condition = _area_q(user)
+    if condition is not None:
+        queryset = queryset.filter(condition)
+    clusters = [
+        c
+        for c in queryset.order_by("-last_at", "-id")[:MERGE_CHOICES]
+        if may_link_outcome(user, c.community_id)
+    ]
+    summaries = _summaries(clusters)
+    return [summaries[c.pk] for c in clusters if c.pk in summaries]
