@@ -3,6 +3,7 @@
 time and the supervising desk decides."""
 
 from datetime import datetime
+from decimal import Decimal
 from typing import cast
 
 from django.http import HttpRequest
@@ -277,6 +278,7 @@ def extension_decision(
 class OutcomeIn(Schema):
     proposal_id: int | None = None
     project_id: int | None = None
+    commitment_id: int | None = None
     also: list[int] = []
 
 
@@ -285,6 +287,7 @@ class OutcomeOut(Schema):
     number: str
     proposal_id: int | None
     project_id: int | None
+    commitment_id: int | None
     created_at: datetime
 
     @staticmethod
@@ -305,6 +308,7 @@ def outcome_create(
         also=payload.also,
         proposal_id=payload.proposal_id,
         project_id=payload.project_id,
+        commitment_id=payload.commitment_id,
         ip=client_ip(request),
     )
     return Status(201, made)
@@ -612,7 +616,9 @@ def statistics(
 class ClusterOutcomeOut(Schema):
     proposal_id: int | None
     project_id: int | None
+    commitment_id: int | None
     title: str
+    amount: Decimal | None
     linked: int
     since: datetime
     since_count: int
@@ -657,11 +663,15 @@ def _cluster_out(summary: ClusterSummary) -> dict[str, object]:
             {
                 "proposal_id": c.outcome.proposal_id,
                 "project_id": c.outcome.project_id,
+                "commitment_id": c.outcome.commitment_id,
                 "title": c.outcome.proposal.title
                 if c.outcome.proposal
                 else c.outcome.project.name
                 if c.outcome.project
+                else c.outcome.commitment.project
+                if c.outcome.commitment
                 else "",
+                "amount": c.outcome.commitment.amount if c.outcome.commitment else None,
                 "linked": c.linked,
                 "since": c.since,
                 "since_count": c.since_count,
@@ -693,6 +703,7 @@ def clusters(request: HttpRequest) -> object:
 class ClusterLinkIn(Schema):
     proposal_id: int | None = None
     project_id: int | None = None
+    commitment_id: int | None = None
 
 
 @router.post("/clusters/{cluster_id}/outcomes", response={201: list[OutcomeOut]})
@@ -706,6 +717,7 @@ def cluster_outcome_create(
         cluster_id=cluster_id,
         proposal_id=payload.proposal_id,
         project_id=payload.project_id,
+        commitment_id=payload.commitment_id,
         ip=client_ip(request),
     )
     return Status(201, made)

@@ -45,7 +45,9 @@ def clusters(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _targets(community_code: str) -> list[Any]:
+def outcome_targets(community_code: str) -> list[Any]:
+    """What a community's requests may lead to, grouped for the picker: its visible
+    proposals, its projects and the spending items of its fund (with the amount)."""
     return [
         (
             _("Residents' proposals"),
@@ -61,6 +63,13 @@ def _targets(community_code: str) -> list[Any]:
             [
                 (f"project:{p.pk}", f"{p.code} {p.name}")
                 for p in project_selectors.project_choices_in(community_code)[:200]
+            ],
+        ),
+        (
+            _("Spending from the community fund"),
+            [
+                (f"spending:{c.pk}", f"{c.project} · ¥{c.amount:,.2f} · {c.approval.subject}")
+                for c in cluster_selectors.spending_choices(community_code)[:200]
             ],
         ),
     ]
@@ -99,7 +108,7 @@ def _page(
     status: int = 200,
 ) -> HttpResponse:
     may_link = may_link_outcome(user, found.community_id)
-    targets = _targets(found.community_id) if may_link else []
+    targets = outcome_targets(found.community_id) if may_link else []
     members = list(cluster_selectors.cluster_members(found))
     merge_choices = _merge_choices(user, found) if may_link else []
     return render(
@@ -139,15 +148,16 @@ def cluster(request: HttpRequest, cluster_id: int) -> HttpResponse:
         return _page(request, user, found)
     if not may_link_outcome(user, found.community_id):
         raise DjangoPermissionDenied
-    targets = _targets(found.community_id)
+    targets = outcome_targets(found.community_id)
     form = ClusterLinkForm(request.POST, targets=targets)
     try:
-        proposal_id, project_id = cluster_target(request.POST.get("target"))
+        proposal_id, project_id, commitment_id = cluster_target(request.POST.get("target"))
         made = cluster_link(
             actor=user,
             cluster_id=found.pk,
             proposal_id=proposal_id,
             project_id=project_id,
+            commitment_id=commitment_id,
             ip=client_ip(request),
         )
     except NotFound:

@@ -23,6 +23,7 @@ from shequ.appeals.selectors import METRES_PER_DEGREE_LAT, METRES_PER_DEGREE_LON
 from shequ.appeals.selectors.rates import Interval, wilson
 from shequ.core.errors import NotFound
 from shequ.core.scopes import Role, areas_q
+from shequ.funds.models import Commitment
 from shequ.people.permissions import READERS, areas_of
 from shequ.places.models import Division
 
@@ -173,12 +174,13 @@ def cluster_outcomes(cluster_id: int | None) -> list[ClusterOutcome]:
         return []
     links = list(
         AppealOutcome.objects.filter(appeal__cluster_id=cluster_id)
-        .select_related("proposal", "project")
+        .select_related("proposal", "project", "commitment", "commitment__approval")
         .order_by("created_at", "id")
     )
-    grouped: dict[tuple[int | None, int | None], list[AppealOutcome]] = {}
+    grouped: dict[tuple[int | None, int | None, int | None], list[AppealOutcome]] = {}
     for link in links:
-        grouped.setdefault((link.proposal_id, link.project_id), []).append(link)
+        key = (link.proposal_id, link.project_id, link.commitment_id)
+        grouped.setdefault(key, []).append(link)
     if not grouped:
         return []
     received = list(
@@ -196,6 +198,16 @@ def cluster_outcomes(cluster_id: int | None) -> list[ClusterOutcome]:
             )
         )
     return result
+
+
+def spending_choices(community_code: str) -> QuerySet[Commitment]:
+    """The spending items of a community's fund (public in its disclosure), newest first:
+    what its requests may have led to."""
+    return (
+        Commitment.objects.filter(community_id=community_code)
+        .select_related("approval")
+        .order_by("-created_at", "-id")
+    )
 
 
 def cluster_members(cluster: AppealCluster) -> QuerySet[Appeal]:
