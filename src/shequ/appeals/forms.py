@@ -323,3 +323,28 @@ class ClusterLinkForm(StyledForm):
         field = self.fields["target"]
         if isinstance(field, forms.ChoiceField):
             field.choices = [("", "—"), *targets]
+
+
+class ClusterMergeForm(StyledForm):
+    """Merge another cluster into this one: picked from the candidates, never typed."""
+
+    other = forms.ChoiceField(label=_("Cluster to merge into this one"), choices=[])
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["other"]
+        if isinstance(field, forms.ChoiceField):
+            field.choices = [("", "—"), *choices]
+
+
+class ClusterDetachForm(StyledForm):
+    """Take one request of the cluster out of it (alone, or into a cluster of its own)."""
+
+    appeal = forms.ChoiceField(label=_("Request to take out"), choices=[])
+    new_cluster = forms.BooleanField(label=_("Put it in a new cluster of its own"), required=False)
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["appeal"]
+        if isinstance(field, forms.ChoiceField):
+            field.choices = [("", "—"), *choices]
