@@ -48,6 +48,7 @@ class AppealCategoryOut(Schema):
     id: int
     code: str
     name: str
+    name_en: str
     nature: str
     deadline_class: str
     out_of_scope: bool

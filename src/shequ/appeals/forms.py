@@ -172,6 +172,12 @@ class RateForm(StyledForm):
 class CategoryForm(StyledForm):
     code = forms.SlugField(label=_("Code"), max_length=40)
     name = forms.CharField(label=_("Name"), max_length=60)
+    name_en = forms.CharField(
+        label=_("English name"),
+        max_length=120,
+        required=False,
+        help_text=_("Optional. Shown instead of the Chinese name on English pages."),
+    )
     nature = forms.ChoiceField(label=_("Nature"), choices=Nature.choices)
     deadline_class = forms.ChoiceField(label=_("Deadline class"), choices=DeadlineClass.choices)
     out_of_scope = forms.BooleanField(label=_("Not taken here"), required=False)

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.names import ShownNameMixin, name_en_field
 from shequ.core.pii import EncryptedPIIField, PIIKind
 from shequ.core.storage import public_storage
 from shequ.people.models import Department
@@ -40,12 +41,13 @@ class DeadlineClass(models.TextChoices):
     COMPLEX = "complex", _("Complex: 15 working days")
 
 
-class Category(models.Model):
+class Category(ShownNameMixin, models.Model):
     """What a request is about (路灯, 噪声, 供水…). Out-of-scope categories are never taken:
     the resident is told where to go instead (110/119/120, a court, 信访)."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=60, unique=True)
+    name_en = name_en_field(120)
     nature = models.CharField(
         _("nature"), max_length=14, choices=Nature.choices, default=Nature.COMPLAINT
     )
