@@ -18,6 +18,7 @@ from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
 from shequ.indicators import background, cockpit, exports, selectors, topten
 from shequ.indicators.forms import (
+    AddIndicatorForm,
     FundsForm,
     ImportForm,
     IndicatorForm,
@@ -213,7 +214,61 @@ def tree(request: HttpRequest, version_id: int | None = None) -> HttpResponse:
                 if version
                 else None
             ),
+            "add_form": AddIndicatorForm(version=version)
+            if version and version.is_editable
+            else None,
         },
+    )
+
+
+@staff_required
+def indicator_add(request: HttpRequest, version_id: int) -> HttpResponse:
+    """Add an indicator computed from a data source to a draft version."""
+    _editor(request)
+    try:
+        version = selectors.version_get(version_id)
+    except NotFound:
+        raise Http404 from None
+    if not version.is_editable:
+        messages.error(
+            request,
+            _("Version %(number)s is published; make a new version to change it.")
+            % {"number": version.number},
+        )
+        return redirect("indicators_console:tree_version", version_id=version.pk)
+    form = AddIndicatorForm(request.POST or None, version=version)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            indicator = tree_services.indicator_add(
+                actor=request.user,
+                version_id=version.pk,
+                node_id=int(data["node"]),
+                source=data["source"],
+                name=data["name"],
+                unit=data["unit"],
+                direction=data["direction"],
+                target=data["target"],
+                weight=data["weight"],
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+            status = 400
+        else:
+            messages.success(
+                request,
+                _("%(name)s added; check the weights under its sub-dimension add up to 100.")
+                % {"name": indicator.name},
+            )
+            return redirect("indicators_console:tree_version", version_id=version.pk)
+    elif request.method == "POST":
+        status = 400
+    return render(
+        request,
+        "indicators/console/add_indicator.html",
+        {"form": form, "version": version},
+        status=status,
     )
 
 

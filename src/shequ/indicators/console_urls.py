@@ -13,6 +13,7 @@ urlpatterns = [
     path("tree/<int:version_id>/", console.tree, name="tree_version"),
     path("tree/<int:version_id>/new/", console.version_new, name="version_new"),
     path("tree/<int:version_id>/method/", console.version_method, name="version_method"),
+    path("tree/<int:version_id>/add/", console.indicator_add, name="indicator_add"),
     path("tree/<int:version_id>/publish/", console.version_publish, name="version_publish"),
     path("nodes/<int:node_id>/", console.node_edit, name="node_edit"),
     path("indicators/<int:indicator_id>/", console.indicator_edit, name="indicator_edit"),
