@@ -41,7 +41,7 @@ class NodeForm(StyledForm):
 class IndicatorForm(StyledForm):
     name = forms.CharField(label=_("Name"), max_length=120)
     definition = forms.CharField(label=_("Definition"), required=False, widget=forms.Textarea)
-    unit = forms.CharField(label=_("Unit"), max_length=20)
+    unit = forms.CharField(label=_("Unit of measure"), max_length=20)
     direction = forms.ChoiceField(label=_("Direction"), choices=Indicator.Direction.choices)
     target = forms.CharField(label=_("Target (达标 value)"), max_length=20)
     weight = forms.CharField(label=_("Weight (%)"), max_length=12)
@@ -56,7 +56,7 @@ class AddIndicatorForm(StyledForm):
     node = forms.ChoiceField(label=_("Sub-dimension"))
     source = forms.ChoiceField(label=_("Data source (computed from the platform's records)"))
     name = forms.CharField(label=_("Name"), max_length=120)
-    unit = forms.CharField(label=_("Unit"), max_length=20, required=False)
+    unit = forms.CharField(label=_("Unit of measure"), max_length=20, required=False)
     direction = forms.ChoiceField(label=_("Direction"), choices=Indicator.Direction.choices)
     target = forms.CharField(label=_("Target (达标 value)"), max_length=20)
     weight = forms.CharField(label=_("Weight (%)"), max_length=12)
