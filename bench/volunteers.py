@@ -14,8 +14,9 @@ about 40 s once). Prints ``BENCH <metric> <value> <unit>`` lines.
 their phone (sessions written straight into the session table: the bench measures scans,
 not logins or password hashing). gunicorn (``shequ.config.gunicorn``: gthread workers and
 the database pool) serves ``/volunteers/check/<code>/``, the page the leader's rotating QR
-code opens; each scan POSTs the phone's position with the CSRF token, over a new
-connection, from one of 200 concurrent clients. Scans arrive at a steady offered rate
+code opens; each scan POSTs the phone's position with the CSRF token and asks for the JSON
+answer, as the page's script does (``check.js``), over a new connection, from one of 200
+concurrent clients. Scans arrive at a steady offered rate
 (``--rate``, default 200 a second: 10,000 in 50 s) and 5% of the volunteers tap twice at
 once. Latency is counted from the moment a scan was due, so a server falling behind shows
 (not hidden by clients waiting before they send). Then the database is counted: every
@@ -333,6 +334,7 @@ def scan_queries(volunteer: Any, activity: Any, session_key: str) -> int:
             f"/volunteers/check/{token}/",
             {"latitude": PLACE[0], "longitude": PLACE[1]},
             HTTP_HOST="127.0.0.1",
+            HTTP_ACCEPT="application/json",
         )
     if answer.status_code != 200:
         raise SystemExit(f"the in-process scan failed: {answer.status_code}")
@@ -435,6 +437,8 @@ def checkin(total: int, rate: float, workers: int, threads: int) -> None:
                     "Content-Type": "application/x-www-form-urlencoded",
                     "Cookie": f"sessionid={keys[volunteer.user_id]}; csrftoken={csrf}",
                     "Host": "127.0.0.1",
+                    # As the page's script sends it: the answer alone, no page.
+                    "Accept": "application/json",
                 },
             )
             done = time.perf_counter()

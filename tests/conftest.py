@@ -143,6 +143,7 @@ def _restore_data_migration_rows() -> None:
         )
     if not ProjectType.objects.exists():
         import_module("shequ.projects.migrations.0002_taxonomy").add_taxonomy(apps, None)
+        import_module("shequ.projects.migrations.0006_name_en").add_english_names(apps, None)
 
 
 @pytest.fixture(autouse=True)

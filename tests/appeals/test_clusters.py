@@ -190,7 +190,7 @@ def test_staff_see_clusters_and_link_a_whole_cluster_at_once(
     # Bad input: a made-up target and another community's proposal; nothing is linked.
     junk = client.post(f"/console/appeals/clusters/{cluster_of_three.pk}/", {"target": "x:1"})
     assert junk.status_code == 400
-    assert "请选择一个议题或一个项目" in junk.content.decode()
+    assert "请选择一个议题、一个项目或一项支出" in junk.content.decode()
     other = Proposal.objects.create(
         community_id=SHUIJINGFANG,
         author=resident,

@@ -214,6 +214,7 @@ def test_api_links_and_lists_the_outcomes(resident: User, worker: User, client: 
             "number": appeal.number,
             "proposal_id": None,
             "project_id": project.pk,
+            "commitment_id": None,
             "created_at": response.json()[0]["created_at"],
         }
     ]

@@ -103,5 +103,6 @@ def test_street_light_from_report_to_reopen(phone_page: Page, chengdu: None) -> 
     expect(page.locator("main")).not_to_contain_text("李四")
     page.goto("/appeals/map/")
     expect(page.get_by_test_id("map-count")).to_have_text("1")
+    expect(page.get_by_test_id("appeal-map")).to_have_attribute("data-ready", "1")
     page.goto("/appeals/rates/")
     expect(page.get_by_test_id("rates")).to_contain_text("玉林街道办事处")

@@ -92,6 +92,7 @@ def test_list_by_parent_gives_its_children(client: Client, chengdu: None) -> Non
         "code": NIJIAQIAO,
         "name": "倪家桥社区居委会",
         "short_name": "倪家桥社区",
+        "name_en": "",
         "level": "community",
         "parent_code": YULIN,
         "urban_rural": "urban",

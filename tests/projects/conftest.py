@@ -47,6 +47,7 @@ def ensure_taxonomy() -> None:
     after a flush; plain tests get them back from ``tests/conftest.py``)."""
     if not ProjectType.objects.exists():
         import_module("shequ.projects.migrations.0002_taxonomy").add_taxonomy(apps, None)
+        import_module("shequ.projects.migrations.0006_name_en").add_english_names(apps, None)
 
 
 def new_project(

@@ -130,6 +130,33 @@ def test_resident_journey_pages(volunteer_user: User, activity: Activity) -> Non
     assert volunteer_user.volunteer.number in home
 
 
+def test_the_page_script_gets_the_scan_answer_alone(
+    volunteer_user: User, activity: Activity
+) -> None:
+    client = as_user(volunteer_user)
+    slot = activity.slots.get()
+    client.post(f"/volunteers/slots/{slot.pk}/signup/", {"activity": activity.pk})
+    json = "application/json"
+    with time_machine.travel(SATURDAY_9, tick=False):
+        url = f"/volunteers/check/{selectors.checkin_token(activity.pk)}/"
+        far = client.post(url, {"latitude": "30.7", "longitude": str(PLACE[1])}, HTTP_ACCEPT=json)
+        assert far.status_code == 400
+        assert far.json()["ok"] is False
+        assert "米" in far.json()["message"]
+        assert SignUp.objects.get().checked_in_at is None
+        here = {"latitude": str(PLACE[0]), "longitude": str(PLACE[1])}
+        arrived = client.post(url, here, HTTP_ACCEPT=json).json()
+    assert arrived["ok"] is True
+    assert arrived["checked_out"] is False
+    assert "签到" in arrived["message"]
+    with time_machine.travel(SATURDAY_9 + timedelta(hours=3), tick=False):
+        url = f"/volunteers/check/{selectors.checkin_token(activity.pk)}/"
+        left = client.post(url, here, HTTP_ACCEPT=json).json()
+    assert left["checked_out"] is True
+    assert "3.0 小时" in left["message"]
+    assert left["hours_url"] == "/volunteers/hours/"
+
+
 def test_an_expired_code_page_says_so(volunteer_user: User, activity: Activity) -> None:
     token = selectors.checkin_token(activity.pk)
     with time_machine.travel(SATURDAY_9, tick=False):

@@ -3,9 +3,11 @@
 time and the supervising desk decides."""
 
 from datetime import datetime
+from decimal import Decimal
 from typing import cast
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -27,13 +29,14 @@ from shequ.appeals.selectors.clusters import ClusterSummary, followup_get
 from shequ.appeals.selectors.rates import UnitRates
 from shequ.appeals.services.arbitration import appeal_refer, appeal_rule
 from shequ.appeals.services.assignment import appeal_assign, may_assign, unit_head_set
+from shequ.appeals.services.cluster_edits import cluster_detach, cluster_merge
 from shequ.appeals.services.cluster_links import cluster_link
 from shequ.appeals.services.extensions import extension_ask, extension_decide
 from shequ.appeals.services.followups import followup_answer
 from shequ.appeals.services.intake import appeal_follow, appeal_submit, similar_check
 from shequ.appeals.services.outcomes import appeals_link
 from shequ.appeals.services.replies import appeal_note_add, reply_template_add
-from shequ.core.errors import DomainError
+from shequ.core.errors import DomainError, NotFound
 from shequ.core.services import client_ip
 from shequ.people.models import User
 from shequ.sso.api_auth import API_AUTH
@@ -45,6 +48,7 @@ class AppealCategoryOut(Schema):
     id: int
     code: str
     name: str
+    name_en: str
     nature: str
     deadline_class: str
     out_of_scope: bool
@@ -275,6 +279,7 @@ def extension_decision(
 class OutcomeIn(Schema):
     proposal_id: int | None = None
     project_id: int | None = None
+    commitment_id: int | None = None
     also: list[int] = []
 
 
@@ -283,6 +288,7 @@ class OutcomeOut(Schema):
     number: str
     proposal_id: int | None
     project_id: int | None
+    commitment_id: int | None
     created_at: datetime
 
     @staticmethod
@@ -303,6 +309,7 @@ def outcome_create(
         also=payload.also,
         proposal_id=payload.proposal_id,
         project_id=payload.project_id,
+        commitment_id=payload.commitment_id,
         ip=client_ip(request),
     )
     return Status(201, made)
@@ -610,7 +617,9 @@ def statistics(
 class ClusterOutcomeOut(Schema):
     proposal_id: int | None
     project_id: int | None
+    commitment_id: int | None
     title: str
+    amount: Decimal | None
     linked: int
     since: datetime
     since_count: int
@@ -655,11 +664,15 @@ def _cluster_out(summary: ClusterSummary) -> dict[str, object]:
             {
                 "proposal_id": c.outcome.proposal_id,
                 "project_id": c.outcome.project_id,
+                "commitment_id": c.outcome.commitment_id,
                 "title": c.outcome.proposal.title
                 if c.outcome.proposal
                 else c.outcome.project.name
                 if c.outcome.project
+                else c.outcome.commitment.project
+                if c.outcome.commitment
                 else "",
+                "amount": c.outcome.commitment.amount if c.outcome.commitment else None,
                 "linked": c.linked,
                 "since": c.since,
                 "since_count": c.since_count,
@@ -691,6 +704,7 @@ def clusters(request: HttpRequest) -> object:
 class ClusterLinkIn(Schema):
     proposal_id: int | None = None
     project_id: int | None = None
+    commitment_id: int | None = None
 
 
 @router.post("/clusters/{cluster_id}/outcomes", response={201: list[OutcomeOut]})
@@ -704,9 +718,68 @@ def cluster_outcome_create(
         cluster_id=cluster_id,
         proposal_id=payload.proposal_id,
         project_id=payload.project_id,
+        commitment_id=payload.commitment_id,
         ip=client_ip(request),
     )
     return Status(201, made)
+
+
+class ClusterMergeIn(Schema):
+    other_id: int
+
+
+@router.post("/clusters/{cluster_id}/merge", response=ClusterOut)
+def cluster_merge_endpoint(
+    request: HttpRequest, cluster_id: int, payload: ClusterMergeIn
+) -> dict[str, object]:
+    """The community's staff merge the cluster ``other_id`` (one of ``GET
+    clusters/{id}/merge-choices``: same category, same community or one of the same street)
+    into this one; the merged cluster with its counts. Errors: ``cluster_not_found`` (404),
+    ``merge_choose``, ``merge_self``, ``merge_other_category``, ``merge_other_area``."""
+    kept = cluster_merge(
+        actor=cast(User, request.user),
+        cluster_id=cluster_id,
+        other_id=payload.other_id,
+        ip=client_ip(request),
+    )
+    summary = cluster_selectors.cluster_summary(kept.pk)
+    if summary is None:
+        raise NotFound("cluster_not_found", gettext_lazy("No such problem cluster in your area."))
+    return _cluster_out(summary)
+
+
+@router.get("/clusters/{cluster_id}/merge-choices", response=list[ClusterOut])
+def cluster_merge_choices(request: HttpRequest, cluster_id: int) -> list[dict[str, object]]:
+    """The clusters this one may be merged with (the caller's area), newest request first."""
+    found = cluster_selectors.cluster_get_for_staff(user=request.user, cluster_id=cluster_id)
+    return [
+        _cluster_out(c)
+        for c in cluster_selectors.cluster_merge_choices(user=request.user, cluster=found)
+    ]
+
+
+class ClusterDetachIn(Schema):
+    new_cluster: bool = False
+
+
+class ClusterDetachOut(Schema):
+    appeal_id: int
+    cluster_id: int | None
+
+
+@router.post("/{appeal_id}/cluster/detach", response=ClusterDetachOut)
+def cluster_detach_endpoint(
+    request: HttpRequest, appeal_id: int, payload: ClusterDetachIn
+) -> dict[str, object]:
+    """The community's staff take a request out of its cluster (alone, or into a new cluster
+    of its own with ``new_cluster``). Errors: ``appeal_not_found`` (404), ``not_clustered``."""
+    target = cluster_detach(
+        actor=cast(User, request.user),
+        appeal_id=appeal_id,
+        new_cluster=payload.new_cluster,
+        ip=client_ip(request),
+    )
+    return {"appeal_id": appeal_id, "cluster_id": target.pk if target else None}
 
 
 class FollowupIn(Schema):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shequ.appeals import selectors
+from shequ.appeals.console_clusters import outcome_targets
 from shequ.appeals.forms import (
     AssignForm,
     CategoryForm,
@@ -55,6 +56,7 @@ from shequ.appeals.services.catalogue import (
     routing_rows_add,
     unit_save,
 )
+from shequ.appeals.services.cluster_links import cluster_target
 from shequ.appeals.services.extensions import EXTENDABLE, extension_ask, extension_decide
 from shequ.appeals.services.handling import (
     appeal_close,
@@ -70,10 +72,8 @@ from shequ.appeals.views import intake_context
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.forms import add_domain_error
 from shequ.core.services import client_ip
-from shequ.participation import selectors as participation_selectors
 from shequ.people.models import User
 from shequ.people.permissions import staff_required
-from shequ.projects import selectors as project_selectors
 from shequ.web.pickers import bind_pickers
 
 
@@ -183,24 +183,7 @@ def outcome(request: HttpRequest, appeal_id: int) -> HttpResponse:
     if not may_link_outcome(user, appeal.community_id):
         raise DjangoPermissionDenied
     like = selectors.requests_like(appeal)
-    targets = [
-        (
-            _("Residents' proposals"),
-            [
-                (f"proposal:{p.pk}", f"#{p.pk} {p.title}")
-                for p in participation_selectors.proposal_choices(
-                    community_code=appeal.community_id
-                )[:200]
-            ],
-        ),
-        (
-            _("Community projects"),
-            [
-                (f"project:{p.pk}", f"{p.code} {p.name}")
-                for p in project_selectors.project_choices_in(appeal.community_id)[:200]
-            ],
-        ),
-    ]
+    targets = outcome_targets(appeal.community_id)
     form = OutcomeForm(
         request.POST or None,
         targets=targets,
@@ -215,14 +198,15 @@ def outcome(request: HttpRequest, appeal_id: int) -> HttpResponse:
         initial={"also": [str(a.pk) for a in like]},
     )
     if request.method == "POST" and form.is_valid():
-        kind, _sep, target_id = form.cleaned_data["target"].partition(":")
         try:
+            proposal_id, project_id, commitment_id = cluster_target(form.cleaned_data["target"])
             made = appeals_link(
                 actor=user,
                 appeal_id=appeal.pk,
                 also=form.cleaned_data["also"],
-                proposal_id=int(target_id) if kind == "proposal" else None,
-                project_id=int(target_id) if kind == "project" else None,
+                proposal_id=proposal_id,
+                project_id=project_id,
+                commitment_id=commitment_id,
                 ip=client_ip(request),
             )
         except NotFound:

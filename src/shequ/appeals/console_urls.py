@@ -20,6 +20,16 @@ urlpatterns = [
     path("units/", console.units, name="units"),
     path("clusters/", console_clusters.clusters, name="clusters"),
     path("clusters/<int:cluster_id>/", console_clusters.cluster, name="cluster"),
+    path(
+        "clusters/<int:cluster_id>/merge/",
+        console_clusters.cluster_merge_view,
+        name="cluster_merge",
+    ),
+    path(
+        "clusters/<int:cluster_id>/detach/",
+        console_clusters.cluster_detach_view,
+        name="cluster_detach",
+    ),
     path("units/<int:unit_id>/head/", console_handling.unit_head, name="unit_head"),
     path("overdue/", console_handling.overdue, name="overdue"),
     path("templates/", console_handling.templates, name="templates"),

@@ -45,6 +45,23 @@ CATEGORIES: list[tuple[str, str, str, str, str, str]] = [
     ),
 ]
 
+# English names of the demo categories (shown on English pages).
+CATEGORY_NAMES_EN: dict[str, str] = {
+    "ludeng": "Street light out",
+    "zaosheng": "Noise nuisance",
+    "xiaofang": "Blocked fire lane",
+    "shirong": "Street cleanliness and appearance",
+    "gongshui": "Water supply fault",
+    "wuye": "Property management",
+    "dianti": "Lift breakdown",
+    "zixun": "Policy enquiry",
+    "jianyi": "Opinions and suggestions",
+    "biaoyang": "Praise",
+    "jinji": "Emergency (police, fire, ambulance)",
+    "susong": "Lawsuits and arbitration",
+    "xinfang": "Petitions (xinfang)",
+}
+
 NIJIAQIAO = "510107005004"
 YULIN = "510107005000"
 
@@ -58,6 +75,7 @@ def seed_appeals() -> int:
             code=code,
             defaults={
                 "name": name,
+                "name_en": CATEGORY_NAMES_EN.get(code, ""),
                 "nature": nature,
                 "deadline_class": deadline,
                 "service_code": service,

@@ -172,6 +172,12 @@ class RateForm(StyledForm):
 class CategoryForm(StyledForm):
     code = forms.SlugField(label=_("Code"), max_length=40)
     name = forms.CharField(label=_("Name"), max_length=60)
+    name_en = forms.CharField(
+        label=_("English name"),
+        max_length=120,
+        required=False,
+        help_text=_("Optional. Shown instead of the Chinese name on English pages."),
+    )
     nature = forms.ChoiceField(label=_("Nature"), choices=Nature.choices)
     deadline_class = forms.ChoiceField(label=_("Deadline class"), choices=DeadlineClass.choices)
     out_of_scope = forms.BooleanField(label=_("Not taken here"), required=False)
@@ -323,3 +329,28 @@ class ClusterLinkForm(StyledForm):
         field = self.fields["target"]
         if isinstance(field, forms.ChoiceField):
             field.choices = [("", "—"), *targets]
+
+
+class ClusterMergeForm(StyledForm):
+    """Merge another cluster into this one: picked from the candidates, never typed."""
+
+    other = forms.ChoiceField(label=_("Cluster to merge into this one"), choices=[])
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["other"]
+        if isinstance(field, forms.ChoiceField):
+            field.choices = [("", "—"), *choices]
+
+
+class ClusterDetachForm(StyledForm):
+    """Take one request of the cluster out of it (alone, or into a cluster of its own)."""
+
+    appeal = forms.ChoiceField(label=_("Request to take out"), choices=[])
+    new_cluster = forms.BooleanField(label=_("Put it in a new cluster of its own"), required=False)
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["appeal"]
+        if isinstance(field, forms.ChoiceField):
+            field.choices = [("", "—"), *choices]

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.names import ShownNameMixin, name_en_field
 from shequ.core.pii import EncryptedPIIField, PIIKind
 from shequ.core.storage import public_storage
 from shequ.people.models import Department
@@ -40,12 +41,13 @@ class DeadlineClass(models.TextChoices):
     COMPLEX = "complex", _("Complex: 15 working days")
 
 
-class Category(models.Model):
+class Category(ShownNameMixin, models.Model):
     """What a request is about (路灯, 噪声, 供水…). Out-of-scope categories are never taken:
     the resident is told where to go instead (110/119/120, a court, 信访)."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=60, unique=True)
+    name_en = name_en_field(120)
     nature = models.CharField(
         _("nature"), max_length=14, choices=Nature.choices, default=Nature.COMPLAINT
     )
@@ -520,9 +522,10 @@ class Open311Key(models.Model):
 
 
 class AppealOutcome(models.Model):
-    """What a request led to (诉求→议题/项目): a residents' proposal or a community project
-    that answers it and the requests like it. Linked both ways, so the public sees how many
-    requests a proposal or project came from, and how many like them came in since."""
+    """What a request led to (诉求→议题/项目/支出): a residents' proposal, a community project
+    or spending from the community fund that answers it and the requests like it. Linked both
+    ways, so the public sees how many requests a proposal or project came from, and how many
+    like them came in since."""
 
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="outcomes")
     proposal = models.ForeignKey(
@@ -539,6 +542,14 @@ class AppealOutcome(models.Model):
         on_delete=models.PROTECT,
         related_name="from_appeals",
     )
+    # Spending from the community fund (社区基金支出事项, with the council decision behind it).
+    commitment = models.ForeignKey(
+        "funds.Commitment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="from_appeals",
+    )
     linked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -550,9 +561,10 @@ class AppealOutcome(models.Model):
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(proposal__isnull=True, project__isnull=False)
-                | Q(proposal__isnull=False, project__isnull=True),
-                name="appeal_outcome_one_target",
+                condition=Q(proposal__isnull=True, project__isnull=False, commitment__isnull=True)
+                | Q(proposal__isnull=False, project__isnull=True, commitment__isnull=True)
+                | Q(proposal__isnull=True, project__isnull=True, commitment__isnull=False),
+                name="appeal_outcome_one_of_three",
             ),
             models.UniqueConstraint(
                 fields=["appeal", "proposal"],
@@ -564,10 +576,26 @@ class AppealOutcome(models.Model):
                 condition=Q(project__isnull=False),
                 name="appeal_outcome_project_once",
             ),
+            models.UniqueConstraint(
+                fields=["appeal", "commitment"],
+                condition=Q(commitment__isnull=False),
+                name="appeal_outcome_commitment_once",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.appeal_id}→{self.proposal_id or self.project_id}"
+        return f"{self.appeal_id}→{self.proposal_id or self.project_id or self.commitment_id}"
+
+    @property
+    def target_field(self) -> str:
+        """``proposal``, ``project`` or ``commitment``: what the request led to."""
+        if self.proposal_id is not None:
+            return "proposal"
+        return "project" if self.project_id is not None else "commitment"
+
+    @property
+    def target_id(self) -> int | None:
+        return self.proposal_id or self.project_id or self.commitment_id
 
 
 class AppealCluster(models.Model):

@@ -265,8 +265,10 @@ def public_map(request: HttpRequest) -> HttpResponse:
     )
 
 
-def map_points(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"points": selectors.map_points(_filters(request))})
+def map_points(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(
+        selectors.map_points_json(_filters(request)), content_type="application/json"
+    )
 
 
 def rates(request: HttpRequest) -> HttpResponse:

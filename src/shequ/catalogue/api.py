@@ -22,6 +22,7 @@ class TopicOut(Schema):
     id: int
     code: str
     name: str
+    name_en: str
     kind: str
     order: int
 
@@ -29,12 +30,14 @@ class TopicOut(Schema):
 class TopicIn(Schema):
     code: str
     name: str
+    name_en: str = ""
     kind: str
     order: int = 0
 
 
 class TopicUpdateIn(Schema):
     name: str | None = None
+    name_en: str | None = None
     order: int | None = None
     service_ids: list[int] | None = None
 
@@ -43,6 +46,7 @@ class ServiceOut(Schema):
     id: int
     code: str
     name: str
+    name_en: str
     department: str
     summary: str
     eligibility: str
@@ -68,6 +72,7 @@ class SearchHitOut(Schema):
     service_id: int | None
     policy_id: int | None
     title: str
+    name_en: str
     title_html: str
     snippet_html: str
     department: str
@@ -75,6 +80,7 @@ class SearchHitOut(Schema):
 
 class ServiceIn(Schema):
     name: str | None = None
+    name_en: str | None = None
     summary: str | None = None
     description: str | None = None
     eligibility: str | None = None
@@ -96,6 +102,7 @@ class ServiceCreateIn(Schema):
     summary: str
     channel: str
     kind: str
+    name_en: str = ""
     description: str = ""
     eligibility: str = ""
     documents: str = ""
@@ -117,6 +124,7 @@ def search(request: HttpRequest, q: str, kind: str | None = None, limit: int = 2
             "service_id": h.service.pk if h.service else None,
             "policy_id": h.policy_id,
             "title": h.title,
+            "name_en": h.service.name_en if h.service else "",
             "title_html": str(h.title_html),
             "snippet_html": str(h.snippet_html),
             "department": h.department,

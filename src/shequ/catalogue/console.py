@@ -125,6 +125,7 @@ def topic_edit(request: HttpRequest, topic_id: int) -> HttpResponse:
     topic = selectors.topic_get(topic_id=topic_id)
     initial = {
         "name": topic.name,
+        "name_en": topic.name_en,
         "order": topic.order,
         "services": list(topic.services.values_list("pk", flat=True)),
     }
@@ -136,6 +137,7 @@ def topic_edit(request: HttpRequest, topic_id: int) -> HttpResponse:
             actor=user,
             topic_id=topic.pk,
             name=data["name"],
+            name_en=data["name_en"],
             order=data["order"],
             service_ids=data["services"],
         ),

@@ -57,6 +57,43 @@ THEMES = [
     ("zhengwu", "政务服务"),
 ]
 
+# English names of the life events and themes (shown on English pages).
+TOPIC_NAMES_EN: dict[str, str] = {
+    "birth": "Having a baby",
+    "schooling": "Going to school",
+    "work": "Jobs and starting a business",
+    "marriage": "Marriage and family",
+    "housing": "Housing",
+    "moving": "Moving and residence registration",
+    "health": "Seeing a doctor",
+    "old_age": "Old age and elderly care",
+    "death": "When someone dies",
+    "huji": "Household registration and ID",
+    "shebao": "Social insurance",
+    "yibao": "Medical insurance",
+    "gongjijin": "Housing provident fund",
+    "yiliao": "Health care",
+    "jiaoyu": "Education",
+    "jiuye": "Employment",
+    "zhufang": "Housing",
+    "jiaofei": "Utility bills",
+    "jiaotong": "Transport",
+    "hunyin": "Marriage registration",
+    "yanglao": "Elderly care services",
+    "jiuzhu": "Social assistance",
+    "canzhu": "Help for people with disabilities",
+    "binzang": "Funerals and burials",
+    "falv": "Legal services",
+    "wenti": "Culture and sport",
+    "zhiyuan": "Volunteering",
+    "qiye": "Businesses and the self-employed",
+    "nashui": "Taxes",
+    "tuiyi": "Veterans",
+    "anquan": "Safety and the environment",
+    "nongye": "Farming and rural life",
+    "zhengwu": "Government services",
+}
+
 
 @dataclass(frozen=True)
 class ServiceRow:
@@ -193,10 +230,15 @@ def seed_catalogue(*, policies_per_service: int = 0) -> dict[str, int]:
     created = {"topics": 0, "services": 0, "policies": 0}
     for kind, items in ((Topic.Kind.LIFE_EVENT, LIFE_EVENTS), (Topic.Kind.THEME, THEMES)):
         for order, (code, name) in enumerate(items):
-            _topic, made = Topic.objects.get_or_create(
-                code=code, defaults={"name": name, "kind": kind, "order": order}
+            name_en = TOPIC_NAMES_EN.get(code, "")
+            topic, made = Topic.objects.get_or_create(
+                code=code,
+                defaults={"name": name, "name_en": name_en, "kind": kind, "order": order},
             )
             created["topics"] += int(made)
+            if not made and not topic.name_en and name_en:
+                # Seeded before topics had English names; a name staff typed is kept.
+                Topic.objects.filter(pk=topic.pk).update(name_en=name_en)
     topics = {t.code: t for t in Topic.objects.all()}
     existing = set(Service.objects.values_list("code", flat=True))
     for row in service_rows():

@@ -12,6 +12,12 @@ from shequ.people.models import VerificationLevel
 
 class ServiceForm(StyledForm):
     name = forms.CharField(label=_("Name"), max_length=80)
+    name_en = forms.CharField(
+        label=_("English name"),
+        max_length=160,
+        required=False,
+        help_text=_("Optional. Shown instead of the Chinese name on English pages."),
+    )
     summary = forms.CharField(label=_("Summary"), max_length=300)
     description = forms.CharField(
         label=_("Description"), max_length=5000, required=False, widget=forms.Textarea
@@ -121,7 +127,7 @@ class NewServiceForm(ServiceForm):
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
-    field_order = ["department", "code", "name", "summary"]
+    field_order = ["department", "code", "name", "name_en", "summary"]
 
     def __init__(self, *args: object, departments: list[tuple[int, str]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -139,6 +145,12 @@ class TopicForm(StyledForm):
         help_text=_("Lower-case letters, digits or hyphens, e.g. shengyu. It cannot change."),
     )
     name = forms.CharField(label=_("Name"), max_length=40)
+    name_en = forms.CharField(
+        label=_("English name"),
+        max_length=60,
+        required=False,
+        help_text=_("Optional. Shown instead of the Chinese name on English pages."),
+    )
     order = forms.IntegerField(
         label=_("Order"),
         min_value=0,
@@ -152,6 +164,12 @@ class TopicEditForm(StyledForm):
     """Rename or reorder a topic and choose the services under it."""
 
     name = forms.CharField(label=_("Name"), max_length=40)
+    name_en = forms.CharField(
+        label=_("English name"),
+        max_length=60,
+        required=False,
+        help_text=_("Optional. Shown instead of the Chinese name on English pages."),
+    )
     order = forms.IntegerField(label=_("Order"), min_value=0, max_value=999)
     services = forms.TypedMultipleChoiceField(
         label=_("Services under it"),

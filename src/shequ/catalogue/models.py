@@ -7,11 +7,12 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.names import ShownNameMixin, name_en_field
 from shequ.people.models import Department, VerificationLevel
 from shequ.places.models import Division
 
 
-class Topic(models.Model):
+class Topic(ShownNameMixin, models.Model):
     """A life event (生老病死、衣食住行、安居乐业) or a theme that groups services."""
 
     class Kind(models.TextChoices):
@@ -20,6 +21,7 @@ class Topic(models.Model):
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=40)
+    name_en = name_en_field(60)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     order = models.PositiveSmallIntegerField(default=0)
 
@@ -32,7 +34,7 @@ class Topic(models.Model):
         return self.name
 
 
-class Service(models.Model):
+class Service(ShownNameMixin, models.Model):
     """One service a department offers (政务服务事项)."""
 
     class Kind(models.TextChoices):
@@ -52,6 +54,7 @@ class Service(models.Model):
         Department, on_delete=models.PROTECT, related_name="services", verbose_name=_("department")
     )
     name = models.CharField(_("name"), max_length=80)
+    name_en = name_en_field(160)
     summary = models.CharField(_("summary"), max_length=300)
     description = models.TextField(_("description"), blank=True)
     eligibility = models.CharField(_("who may use it"), max_length=300, blank=True)

@@ -23,6 +23,7 @@ CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 EDITABLE = (
     "name",
+    "name_en",
     "summary",
     "description",
     "eligibility",
@@ -52,8 +53,11 @@ def search_entry_refresh(
 ) -> None:
     """Re-cut the tokens of one service or policy (the database re-indexes them)."""
     if service is not None:
-        topics = " ".join(t.name for t in service.topics.all())
-        body = f"{service.summary} {service.description} {service.eligibility} {topics}"
+        topics = " ".join(f"{t.name} {t.name_en}" for t in service.topics.all())
+        body = (
+            f"{service.name_en} {service.summary} {service.description} "
+            f"{service.eligibility} {topics}"
+        )
         SearchEntry.objects.update_or_create(
             service=service,
             defaults={
@@ -84,6 +88,7 @@ def _clean_fields(data: dict[str, Any]) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     for key, max_length, required in (
         ("name", 80, True),
+        ("name_en", 160, False),
         ("summary", 300, True),
         ("description", 5000, False),
         ("eligibility", 300, False),
@@ -295,15 +300,18 @@ def _require_topic_manager(actor: User) -> None:
         )
 
 
-def _clean_topic(name: Any, order: Any) -> tuple[str, int]:
+def _clean_topic(name: Any, order: Any, name_en: Any = "") -> tuple[str, int, str]:
     clean_name = plain_text(name, field="name", max_length=40)
+    clean_en = plain_text(name_en, field="name_en", max_length=60, required=False)
     if isinstance(order, bool) or not isinstance(order, int) or not 0 <= order <= 999:
         raise DomainError("bad_order", _("The order is a number from 0 to 999."), field="order")
-    return clean_name, order
+    return clean_name, order, clean_en
 
 
 @transaction.atomic
-def topic_create(*, actor: User, code: str, name: str, kind: str, order: int = 0) -> Topic:
+def topic_create(
+    *, actor: User, code: str, name: str, kind: str, order: int = 0, name_en: str = ""
+) -> Topic:
     """Add a life event or a theme residents browse the catalogue by.
 
     Raises: PermissionDenied (not the committee or an administrator), DomainError
@@ -320,16 +328,16 @@ def topic_create(*, actor: User, code: str, name: str, kind: str, order: int = 0
         )
     if kind not in Topic.Kind.values:
         raise DomainError("bad_choice", _("Choose one of the options."), field="kind")
-    clean_name, clean_order = _clean_topic(name, order)
+    clean_name, clean_order, clean_en = _clean_topic(name, order, name_en)
     if Topic.objects.filter(code=clean_code).exists():
         raise DomainError("code_taken", _("This code is already used."), field="code")
-    topic = Topic.objects.create(code=clean_code, name=clean_name, kind=kind, order=clean_order)
-    audit_record(
-        actor=actor,
-        verb="topic.create",
-        target=topic,
-        changes={"name": [None, clean_name], "kind": [None, kind]},
+    topic = Topic.objects.create(
+        code=clean_code, name=clean_name, name_en=clean_en, kind=kind, order=clean_order
     )
+    changes: dict[str, Any] = {"name": [None, clean_name], "kind": [None, kind]}
+    if clean_en:
+        changes["name_en"] = [None, clean_en]
+    audit_record(actor=actor, verb="topic.create", target=topic, changes=changes)
     return topic
 
 
@@ -341,6 +349,7 @@ def topic_update(
     name: str | None = None,
     order: int | None = None,
     service_ids: list[int] | None = None,
+    name_en: str | None = None,
 ) -> Topic:
     """Rename or reorder a life event or theme, and (with ``service_ids``) choose the
     services under it; the search index of every service concerned follows.
@@ -352,15 +361,17 @@ def topic_update(
     topic = Topic.objects.select_for_update().filter(pk=topic_id).first()
     if topic is None:
         raise NotFound("topic_not_found", _("No such life event or theme."))
-    clean_name, clean_order = _clean_topic(
-        topic.name if name is None else name, topic.order if order is None else order
+    clean_name, clean_order, clean_en = _clean_topic(
+        topic.name if name is None else name,
+        topic.order if order is None else order,
+        topic.name_en if name_en is None else name_en,
     )
-    before: dict[str, Any] = {"name": topic.name, "order": topic.order}
-    after: dict[str, Any] = {"name": clean_name, "order": clean_order}
+    before: dict[str, Any] = {"name": topic.name, "name_en": topic.name_en, "order": topic.order}
+    after: dict[str, Any] = {"name": clean_name, "name_en": clean_en, "order": clean_order}
     touched: set[int] = set()
-    if clean_name != topic.name:
+    if clean_name != topic.name or clean_en != topic.name_en:
         touched |= set(topic.services.values_list("pk", flat=True))
-    topic.name, topic.order = clean_name, clean_order
+    topic.name, topic.name_en, topic.order = clean_name, clean_en, clean_order
     topic.save()
     if service_ids is not None:
         wanted = {int(pk) for pk in service_ids}

@@ -27,6 +27,8 @@ AUDIT_VERB_LABELS: dict[str, Promise] = {
     "appeal.close": _("Reported a request handled"),
     "appeal.cluster_join": _("Put a request in its problem cluster"),
     "appeal.cluster_link": _("Linked a problem cluster to a proposal or project"),
+    "appeal.cluster_merge": _("Merged two problem clusters"),
+    "appeal.cluster_detach": _("Took a request out of its problem cluster"),
     "appeal.followup_answer": _("Answered a follow-up questionnaire"),
     "appeal.followup_send": _("Sent a follow-up questionnaire"),
     "appeal.dispatch": _("Dispatched a request"),

@@ -26,6 +26,7 @@ class DivisionOut(Schema):
     code: str
     name: str
     short_name: str
+    name_en: str
     level: str
     parent_code: str | None = Field(None, alias="parent_id")
     urban_rural: str
@@ -48,6 +49,7 @@ class DivisionTreeOut(Schema):
 
 
 class DivisionAttributesIn(Schema):
+    name_en: str | None = None
     service_centre_address: str | None = None
     longitude: Decimal | None = None
     latitude: Decimal | None = None

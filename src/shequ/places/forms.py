@@ -6,6 +6,12 @@ from shequ.places.models import Division
 
 
 class DivisionAttributesForm(StyledForm):
+    name_en = forms.CharField(
+        label=_("English name"),
+        required=False,
+        max_length=200,
+        help_text=_("Optional. Shown instead of the Chinese name on English pages."),
+    )
     service_centre_address = forms.CharField(
         label=_("Service centre address"), required=False, max_length=400
     )

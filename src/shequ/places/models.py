@@ -3,8 +3,10 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.names import ShownNameMixin, name_en_field
 
-class Division(models.Model):
+
+class Division(ShownNameMixin, models.Model):
     """One division with its real 12-digit NBS statistical code (统计用区划代码)."""
 
     class Level(models.TextChoices):
@@ -20,6 +22,7 @@ class Division(models.Model):
     code = models.CharField(_("code"), primary_key=True, max_length=12)
     name = models.CharField(_("name"), max_length=100, db_index=True)
     short_name = models.CharField(_("short name"), max_length=100, db_index=True)
+    name_en = name_en_field(160)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices, db_index=True)
     parent = models.ForeignKey(
         "self",

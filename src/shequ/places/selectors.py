@@ -63,7 +63,7 @@ def division_list(
     if not include_inactive:
         queryset = queryset.filter(is_active=True)
     return queryset.only(
-        "code", "name", "short_name", "level", "parent_id", "urban_rural", "is_active"
+        "code", "name", "short_name", "name_en", "level", "parent_id", "urban_rural", "is_active"
     )
 
 
@@ -80,7 +80,16 @@ def division_search(query: str, *, limit: int = 20, level: str | None = None) ->
     queryset = Division.objects.filter(condition, is_active=True)
     if level:
         queryset = queryset.filter(level=level)
-    fields = ("code", "name", "short_name", "level", "parent_id", "urban_rural", "is_active")
+    fields = (
+        "code",
+        "name",
+        "short_name",
+        "name_en",
+        "level",
+        "parent_id",
+        "urban_rural",
+        "is_active",
+    )
     rows = list(queryset.only(*fields)[: limit * 5])
     # Exact and prefix matches first, then higher levels, then by code.
     rows.sort(

@@ -15,6 +15,7 @@ from shequ.core.scopes import CITY_CODE
 from shequ.core.services import audit_record, changes_between
 from shequ.places.geography import district_contains
 from shequ.places.models import Division
+from shequ.places.names_en import official_names_en
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DIVISIONS_CSV = DATA_DIR / "divisions.csv"
@@ -123,6 +124,9 @@ def divisions_load(
     report.created, report.updated = len(to_create), len(to_update)
     gone = [code for code, d in existing.items() if code not in wanted and d.is_active]
     report.deactivated = Division.objects.filter(pk__in=gone).update(is_active=False)
+    # Official English names of the city and districts; a name staff typed is kept.
+    for code, name_en in official_names_en().items():
+        Division.objects.filter(pk=code, name_en="").update(name_en=name_en)
     if geojson_path is not None and geojson_path.exists():
         report.boundaries = _load_boundaries(geojson_path)
     audit_record(
@@ -150,6 +154,7 @@ def _load_boundaries(path: Path) -> int:
 
 
 EDITABLE_FIELDS = (
+    "name_en",
     "service_centre_address",
     "longitude",
     "latitude",
@@ -180,6 +185,20 @@ def _clean_attributes(division: Division, data: dict[str, Any]) -> dict[str, Any
             )
         )
     clean["service_centre_address"] = address.strip()
+    name_en = str(data.get("name_en", division.name_en) or "").strip()
+    if len(name_en) > 160:
+        errors.append(
+            DomainError(
+                "too_long", _("The English name is longer than 160 characters."), field="name_en"
+            )
+        )
+    if "<" in name_en or ">" in name_en:
+        errors.append(
+            DomainError(
+                "markup_not_allowed", _("The English name may not contain < or >."), field="name_en"
+            )
+        )
+    clean["name_en"] = name_en
     for field in ("population", "households"):
         raw = data.get(field, getattr(division, field))
         if raw in (None, ""):

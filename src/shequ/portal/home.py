@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from shequ.appeals.selectors import open_public_in
 from shequ.bookings.models import Booking
 from shequ.casework.models import Application, Status
+from shequ.core.names import shown_name
 from shequ.funds.selectors import balances_of, public_spending
 from shequ.notices.models import CommunityNotice
 from shequ.participation.models import Proposal, Round
@@ -223,12 +224,12 @@ def _requests(card: CommunityCard, code: str) -> None:
     requests = open_public_in(code)
     card.open_requests = requests.count()
     if card.open_requests:
-        for appeal in requests.only("pk", "category__name", "status", "created_at", "description")[
-            :REQUESTS_ON_CARD
-        ]:
+        for appeal in requests.only(
+            "pk", "category__name", "category__name_en", "status", "created_at", "description"
+        )[:REQUESTS_ON_CARD]:
             card.requests.append(
                 Line(
-                    f"{appeal.category.name} · {appeal.description[:24]}",
+                    f"{shown_name(appeal.category)} · {appeal.description[:24]}",
                     reverse("appeals:detail", args=[appeal.pk]),
                     f"{timezone.localtime(appeal.created_at):%m-%d} {appeal.get_status_display()}",
                 )

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shequ.catalogue.search import ParsedQuery, fts5_expression, highlight, tsquery_expression
 from shequ.core.errors import DomainError, NotFound
+from shequ.core.names import english_active, shown_name
 from shequ.core.scopes import CITY_CODE, Area, code_range
 from shequ.people.permissions import areas_of
 from shequ.places.models import Division
@@ -436,6 +438,15 @@ def dashboard(*, code: str, on: date | None) -> Dashboard:
     chain_codes = [c for c in reversed(_chain(code)) if c != code]
     parents = {d.code: d for d in Division.objects.filter(pk__in=chain_codes)}
     chain = [parents[c] for c in chain_codes if c in parents]
+    # The frozen rows carry the Chinese names; English pages show a division's English
+    # name where staff (or the loader, for the districts) set one.
+    names_en: dict[str, str] = {}
+    if english_active():
+        names_en = dict(
+            Division.objects.filter(Q(parent_id=code) | Q(pk=code))
+            .exclude(name_en="")
+            .values_list("code", "name_en")
+        )
     figures = []
     for dataset in DATASETS.values():
         snapshot = snapshot_latest(dataset.code, on=on, without_rows=True)
@@ -453,6 +464,7 @@ def dashboard(*, code: str, on: date | None) -> Dashboard:
             own_rows, children = _division_rows(snapshot, dataset, code)
             for row in (*own_rows, *children):
                 row["cells"] = _cells(row, dataset, figure_columns)
+                row["name"] = names_en.get(row.get("code", ""), row.get("name", ""))
         if not dataset.breakdown:
             own, own_rows = (own_rows[0] if own_rows else None), []
         label = next((c.title for c in dataset.columns if c.name == dataset.breakdown_label), "")
@@ -515,7 +527,7 @@ def _sentence(division: Division, figures: list[Figure]) -> str:
                 )
                 % {
                     "day": timezone.localtime(figure.snapshot.taken_at).date().isoformat(),
-                    "place": division.name,
+                    "place": shown_name(division),
                     "total": total,
                     "done": done,
                     "rate": rate,

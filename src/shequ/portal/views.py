@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from shequ.catalogue.models import Topic
 from shequ.catalogue.selectors import fragment_context, topics_of_kind
 from shequ.core.errors import DomainError, NotFound
+from shequ.core.names import shown_name
 from shequ.core.scopes import CITY_CODE
 from shequ.participation import selectors as participation_selectors
 from shequ.people.permissions import areas_of
@@ -44,7 +45,7 @@ def home(request: HttpRequest) -> HttpResponse:
         context["todos"] = home_selectors.todos_for(request.user, resident)
     if resident is not None and resident.community_id:
         context["card"] = home_selectors.community_card(
-            resident.community_id, str(resident.community)
+            resident.community_id, shown_name(resident.community, "short_name")
         )
     return render(request, "portal/home.html", context)
 

@@ -27,6 +27,7 @@ class ProjectOut(Schema):
     name: str
     type_code: str
     type_name: str
+    type_name_en: str
     year: int
     status: str
     status_since: date
@@ -42,6 +43,10 @@ class ProjectOut(Schema):
     @staticmethod
     def resolve_type_name(obj: Project) -> str:
         return obj.project_type.name
+
+    @staticmethod
+    def resolve_type_name_en(obj: Project) -> str:
+        return obj.project_type.name_en
 
     @staticmethod
     def resolve_district_code(obj: Project) -> str:
@@ -159,6 +164,7 @@ class FollowingOut(Schema):
 class TypeRowOut(Schema):
     type_code: str
     type_name: str
+    type_name_en: str
     implemented: int
     planned_count: int
     investment: Decimal
@@ -221,6 +227,7 @@ def stats(request: HttpRequest, as_of: date, year: int, district: str = "") -> d
             {
                 "type_code": r.project_type.code,
                 "type_name": r.project_type.name,
+                "type_name_en": r.project_type.name_en,
                 "implemented": r.implemented,
                 "planned_count": r.planned_count,
                 "investment": r.investment,

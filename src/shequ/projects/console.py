@@ -535,6 +535,7 @@ def taxonomy(request: HttpRequest) -> HttpResponse:
                     actor=user,
                     code=data["code"],
                     name=data["name"],
+                    name_en=data["name_en"],
                     action_code=data["action"],
                     report_label=data["report_label"],
                     unit=data["unit"],

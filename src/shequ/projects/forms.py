@@ -130,6 +130,12 @@ class MonthlyUploadForm(UploadForm):
 class ProjectTypeForm(StyledForm):
     code = forms.SlugField(label=_("Code"), max_length=40)
     name = forms.CharField(label=_("Name"), max_length=60)
+    name_en = forms.CharField(
+        label=_("English name"),
+        max_length=120,
+        required=False,
+        help_text=_("Optional. Shown instead of the Chinese name on English pages."),
+    )
     action = forms.CharField(label=_("Action"), max_length=40)
     report_label = forms.CharField(label=_("Label in reports"), max_length=60, required=False)
     unit = forms.CharField(label=_("Measure word"), max_length=4, required=False)

@@ -15,6 +15,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.names import ShownNameMixin, name_en_field
 from shequ.core.storage import public_storage
 from shequ.people.models import Department
 from shequ.places.models import Division
@@ -30,11 +31,12 @@ def event_until() -> Coalesce:
     return Coalesce(F("superseded_on"), Value(FOREVER))
 
 
-class Action(models.Model):
+class Action(ShownNameMixin, models.Model):
     """One of the five major actions (行动), e.g. 老旧城区改造."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=60, unique=True)
+    name_en = name_en_field(120)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
@@ -46,7 +48,7 @@ class Action(models.Model):
         return self.name
 
 
-class ProjectType(models.Model):
+class ProjectType(ShownNameMixin, models.Model):
     """A kind of project under an action (棚户区改造, 雪亮工程, ...). Editable by the committee."""
 
     action = models.ForeignKey(
@@ -54,6 +56,7 @@ class ProjectType(models.Model):
     )
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=60, unique=True)
+    name_en = name_en_field(120)
     # How the committee's sentence names it before the count, and the measure word after it:
     # "棚户区改造项目" + 37 + "个", "背街小巷整治" + 1003 + "条".
     report_label = models.CharField(_("label in reports"), max_length=60, blank=True)

@@ -50,12 +50,15 @@ PROJECT_LIST_FIELDS = (
     "progress",
     "project_type_id",
     "project_type__name",
+    "project_type__name_en",
     "project_type__action_id",
     "district_id",
     "district__short_name",
+    "district__name_en",
     "district__name",
     "division_id",
     "division__name",
+    "division__name_en",
     "planned_city",
     "planned_district",
     "planned_social",
@@ -240,12 +243,12 @@ def district_geojson() -> dict[str, Any]:
     features = [
         {
             "type": "Feature",
-            "properties": {"code": code, "name": name},
+            "properties": {"code": code, "name": name, "name_en": name_en},
             "geometry": boundary,
         }
-        for code, name, boundary in district_list()
+        for code, name, name_en, boundary in district_list()
         .filter(boundary__isnull=False)
-        .values_list("code", "short_name", "boundary")
+        .values_list("code", "short_name", "name_en", "boundary")
     ]
     return {"type": "FeatureCollection", "features": features}
 
@@ -445,7 +448,9 @@ def as_of_report(user: Any, *, as_of: date, year: int, district: str = "") -> As
                 by_status={s: in_status.get((project_type.pk, s), 0) for s in Status.values},
             )
         )
-    districts = {d.code: d for d in district_list().only("code", "name", "short_name", "level")}
+    districts = {
+        d.code: d for d in district_list().only("code", "name", "short_name", "name_en", "level")
+    }
     by_district = [(d, per_district.get(code, 0)) for code, d in districts.items()]
     return AsOfReport(
         as_of=as_of,

@@ -21,7 +21,7 @@ PAGE_SIZE = 30
 def _filter_context(request: HttpRequest) -> dict[str, object]:
     return {
         "flt": selectors.ProjectFilter.from_params(request.GET),
-        "districts": selectors.district_list().only("code", "short_name"),
+        "districts": selectors.district_list().only("code", "short_name", "name_en"),
         "types": selectors.type_choices(),
         "statuses": Status.choices,
     }

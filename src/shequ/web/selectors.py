@@ -53,7 +53,9 @@ def divisions_allowed(areas: Sequence[Area], level: str | None) -> QuerySet[Divi
     condition = areas_q(areas, division_field="code")
     if condition is not None:
         queryset = queryset.filter(condition)
-    return queryset.only("code", "name", "short_name", "level", "parent_id").order_by("code")
+    return queryset.only("code", "name", "short_name", "name_en", "level", "parent_id").order_by(
+        "code"
+    )
 
 
 def ancestor_codes_of(code: str) -> list[str]:

@@ -1,12 +1,14 @@
 """Reads of residents' requests: categories, "me too" candidates, queues, timelines, the
 public list and map, and the units' monthly rates (三率) computed from the raw events."""
 
+import json
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db import connection
+from django.db.models import Case, Count, Max, Q, QuerySet, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -230,15 +232,81 @@ def open_public_in(community_code: str) -> QuerySet[Appeal]:
     )
 
 
-def map_points(filters: PublicFilters, *, limit: int = 100_000) -> list[list[Any]]:
-    """``[id, lon, lat, open]`` of public requests with a pin: compact for the map."""
-    rows = (
+# Map coordinates are sent as whole numbers of 1/100,000 degree (about 1 m) from this origin
+# (south-west of the city), which is a third of the size of the floats and faster to read.
+MAP_ORIGIN = (102.0, 30.0)
+MAP_SCALE = 100_000
+
+
+def _map_rows(filters: PublicFilters, limit: int) -> QuerySet[Appeal, tuple[Any, ...]]:
+    # The newest by number (numbers are given in order of receipt): read backwards on the
+    # primary key, no sort of every public request.
+    return (
         public_list(filters)
-        .filter(longitude__isnull=False)
-        .values_list("pk", "longitude", "latitude", "status")[:limit]
+        .filter(longitude__isnull=False, latitude__isnull=False)
+        .annotate(open_flag=Case(When(status__in=Appeal.OPEN_STATUSES, then=1), default=0))
+        .order_by("-pk")
+        .values_list("pk", "longitude", "latitude", "open_flag")[:limit]
     )
-    open_statuses = set(Appeal.OPEN_STATUSES)
-    return [[pk, lon, lat, 1 if status in open_statuses else 0] for pk, lon, lat, status in rows]
+
+
+def map_points(filters: PublicFilters, *, limit: int = 100_000) -> dict[str, Any]:
+    """Public requests with a pin, compact for the map: columns of equal length, ``ids``
+    ascending and sent as differences from the one before, ``lon`` and ``lat`` as whole
+    numbers of ``1/scale`` degree from ``origin``, ``open`` 1 or 0. The newest ``limit``."""
+    west, south = MAP_ORIGIN
+    ids: list[int] = []
+    lons: list[int] = []
+    lats: list[int] = []
+    opens: list[int] = []
+    previous = 0
+    for pk, lon, lat, is_open in list(_map_rows(filters, limit))[::-1]:
+        ids.append(pk - previous)
+        previous = pk
+        lons.append(round((lon - west) * MAP_SCALE))
+        lats.append(round((lat - south) * MAP_SCALE))
+        opens.append(is_open)
+    return {
+        "count": len(ids),
+        "origin": [west, south],
+        "scale": MAP_SCALE,
+        "ids": ids,
+        "lon": lons,
+        "lat": lats,
+        "open": opens,
+    }
+
+
+def map_points_json(filters: PublicFilters, *, limit: int = 100_000) -> str:
+    """``map_points`` as JSON text. On PostgreSQL the database shapes the columns itself (one
+    query, no Python per request: about a tenth of the time at 100,000 requests)."""
+    if connection.vendor != "postgresql":
+        return json.dumps(map_points(filters, limit=limit), separators=(",", ":"))
+    inner, params = _map_rows(filters, limit).query.sql_with_params()
+    west, south = MAP_ORIGIN
+    # One sort by number (the window's); the aggregates read the rows in that order.
+    sql = f"""
+        SELECT json_build_object(
+            'count', count(*), 'origin', json_build_array(%s::float8, %s::float8),
+            'scale', %s::int,
+            'ids', coalesce(array_agg(gap), '{{}}'),
+            'lon', coalesce(array_agg(x), '{{}}'),
+            'lat', coalesce(array_agg(y), '{{}}'),
+            'open', coalesce(array_agg(is_open), '{{}}'))::text
+        FROM (
+            SELECT id - coalesce(lag(id) OVER (ORDER BY id), 0) AS gap,
+                   round((lon - %s) * %s)::int AS x, round((lat - %s) * %s)::int AS y, is_open
+            FROM ({inner}) AS rows (id, lon, lat, is_open)
+            ORDER BY id
+        ) AS shaped
+    """  # noqa: S608 (the inner query is Django's own, with its parameters)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [west, south, MAP_SCALE, west, MAP_SCALE, south, MAP_SCALE, *params],
+        )
+        (text,) = cursor.fetchone()
+    return str(text)
 
 
 # --- staff ----------------------------------------------------------------------------------
@@ -481,7 +549,9 @@ def requests_like(appeal: Appeal, *, limit: int = 50) -> list[Appeal]:
 def outcomes_of(appeal: Appeal) -> list[AppealOutcome]:
     """What the request led to, first link first."""
     return list(
-        AppealOutcome.objects.filter(appeal=appeal).select_related("appeal", "proposal", "project")
+        AppealOutcome.objects.filter(appeal=appeal).select_related(
+            "appeal", "proposal", "project", "commitment", "commitment__approval"
+        )
     )
 
 

@@ -23,6 +23,7 @@ from shequ.appeals.selectors import METRES_PER_DEGREE_LAT, METRES_PER_DEGREE_LON
 from shequ.appeals.selectors.rates import Interval, wilson
 from shequ.core.errors import NotFound
 from shequ.core.scopes import Role, areas_q
+from shequ.funds.models import Commitment
 from shequ.people.permissions import READERS, areas_of
 from shequ.places.models import Division
 
@@ -173,12 +174,13 @@ def cluster_outcomes(cluster_id: int | None) -> list[ClusterOutcome]:
         return []
     links = list(
         AppealOutcome.objects.filter(appeal__cluster_id=cluster_id)
-        .select_related("proposal", "project")
+        .select_related("proposal", "project", "commitment", "commitment__approval")
         .order_by("created_at", "id")
     )
-    grouped: dict[tuple[int | None, int | None], list[AppealOutcome]] = {}
+    grouped: dict[tuple[int | None, int | None, int | None], list[AppealOutcome]] = {}
     for link in links:
-        grouped.setdefault((link.proposal_id, link.project_id), []).append(link)
+        key = (link.proposal_id, link.project_id, link.commitment_id)
+        grouped.setdefault(key, []).append(link)
     if not grouped:
         return []
     received = list(
@@ -196,6 +198,16 @@ def cluster_outcomes(cluster_id: int | None) -> list[ClusterOutcome]:
             )
         )
     return result
+
+
+def spending_choices(community_code: str) -> QuerySet[Commitment]:
+    """The spending items of a community's fund (public in its disclosure), newest first:
+    what its requests may have led to."""
+    return (
+        Commitment.objects.filter(community_id=community_code)
+        .select_related("approval")
+        .order_by("-created_at", "-id")
+    )
 
 
 def cluster_members(cluster: AppealCluster) -> QuerySet[Appeal]:
@@ -374,3 +386,40 @@ def followup_get(*, followup_id: int, user: Any) -> AppealFollowup:
     if followup.reporter_id != user.pk:
         raise NotFound("followup_not_found", _("No such follow-up."))
     return followup
+
+
+# --------------------------------------------------------------------------- corrections
+
+
+def clusters_neighbouring(cluster: AppealCluster) -> Q:
+    """Clusters a staff member may merge ``cluster`` with: the same category, in the same
+    community or a neighbouring one (a community of the same street), other than itself."""
+    return Q(
+        category_id=cluster.category_id,
+        community__code__startswith=cluster.community_id[:9],
+    ) & ~Q(pk=cluster.pk)
+
+
+# Candidates listed at most on a cluster's page (the newest request first).
+MERGE_CHOICES = 50
+
+
+def cluster_merge_choices(*, user: Any, cluster: AppealCluster) -> list[ClusterSummary]:
+    """The clusters ``cluster`` may be merged with, with their counts: the same category, the
+    same or a neighbouring community (same street), the user's area and editable by them,
+    newest request first."""
+    from shequ.appeals.permissions import may_link_outcome
+
+    queryset = AppealCluster.objects.select_related("category", "community").filter(
+        clusters_neighbouring(cluster)
+    )
+    condition = _area_q(user)
+    if condition is not None:
+        queryset = queryset.filter(condition)
+    clusters = [
+        c
+        for c in queryset.order_by("-last_at", "-id")[:MERGE_CHOICES]
+        if may_link_outcome(user, c.community_id)
+    ]
+    summaries = _summaries(clusters)
+    return [summaries[c.pk] for c in clusters if c.pk in summaries]

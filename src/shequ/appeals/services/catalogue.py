@@ -153,6 +153,7 @@ def category_save(
     for field in (
         "code",
         "name",
+        "name_en",
         "nature",
         "deadline_class",
         "out_of_scope",
@@ -164,6 +165,10 @@ def category_save(
     ):
         if field in data:
             setattr(category, field, data[field])
+    if "name_en" in data:
+        category.name_en = plain_text(
+            data["name_en"], field="name_en", max_length=120, required=False
+        )
     if data.get("followup_days") not in (None, ""):
         days = data["followup_days"]
         if not isinstance(days, int) or not 1 <= days <= FOLLOWUP_DAYS_MAX:

@@ -1,5 +1,6 @@
-"""A whole problem cluster becomes a proposal or project (问题簇 → 议题/项目): the staff of
-its community link every request of the cluster at once, through ``appeals_link``."""
+"""A whole problem cluster becomes a proposal, a project or spending from the community fund
+(问题簇 → 议题/项目/支出): the staff of its community link every request of the cluster at
+once, through ``appeals_link``."""
 
 from typing import Any
 
@@ -21,6 +22,7 @@ def cluster_link(
     cluster_id: int,
     proposal_id: int | None = None,
     project_id: int | None = None,
+    commitment_id: int | None = None,
     ip: str | None = None,
 ) -> list[AppealOutcome]:
     """Link every request of the cluster in the cluster's community to one proposal or
@@ -48,6 +50,7 @@ def cluster_link(
         also=ids[1:],
         proposal_id=proposal_id,
         project_id=project_id,
+        commitment_id=commitment_id,
         ip=ip,
     )
     audit_record(
@@ -56,7 +59,7 @@ def cluster_link(
         target=cluster,
         division_code=cluster.community_id,
         changes={
-            "proposal" if proposal_id is not None else "project": [None, proposal_id or project_id],
+            made[0].target_field: [None, made[0].target_id],
             "requests": [None, len(made)],
         },
         ip=ip,
@@ -64,11 +67,20 @@ def cluster_link(
     return made
 
 
-def cluster_target(value: Any) -> tuple[int | None, int | None]:
-    """``proposal:12`` / ``project:7`` (the picker's value) → (proposal_id, project_id).
+def cluster_target(value: Any) -> tuple[int | None, int | None, int | None]:
+    """``proposal:12`` / ``project:7`` / ``spending:3`` (the picker's value) → (proposal_id,
+    project_id, commitment_id).
 
     Raises: DomainError ``one_target``."""
     kind, _sep, raw = str(value or "").partition(":")
-    if kind in ("proposal", "project") and raw.isascii() and raw.isdigit() and len(raw) < 10:
-        return (int(raw), None) if kind == "proposal" else (None, int(raw))
-    raise DomainError("one_target", _("Choose one proposal or one project."), field="target")
+    valid = raw.isascii() and raw.isdigit() and len(raw) < 10
+    if kind in ("proposal", "project", "spending") and valid:
+        number = int(raw)
+        return (
+            number if kind == "proposal" else None,
+            number if kind == "project" else None,
+            number if kind == "spending" else None,
+        )
+    raise DomainError(
+        "one_target", _("Choose one proposal, one project or one spending item."), field="target"
+    )

@@ -1,5 +1,6 @@
-"""Writes of what requests led to (诉求→议题/项目): the community's staff link a request and
-the requests like it to a residents' proposal or a community project that answers them.
+"""Writes of what requests led to (诉求→议题/项目/支出): the community's staff link a request and
+the requests like it to a residents' proposal, a community project or spending from the
+community fund (a spending item with its council decision) that answers them.
 Every request's reporter and followers are told; the link is audited and shown both ways."""
 
 from collections.abc import Sequence
@@ -13,6 +14,7 @@ from shequ.appeals.permissions import may_link_outcome
 from shequ.appeals.services.intake import tell_residents
 from shequ.core.errors import DomainError, NotFound
 from shequ.core.services import audit_record
+from shequ.funds.models import Commitment
 from shequ.participation.models import Proposal
 from shequ.people.models import User
 from shequ.projects.models import Project
@@ -21,12 +23,20 @@ from shequ.projects.models import Project
 MOST_AT_ONCE = 200
 
 
+Target = Proposal | Project | Commitment
+
+
 def _target(
-    community_code: str, proposal_id: int | None, project_id: int | None
-) -> Proposal | Project:
-    if (proposal_id is None) == (project_id is None):
+    community_code: str,
+    proposal_id: int | None,
+    project_id: int | None,
+    commitment_id: int | None = None,
+) -> Target:
+    if sum(x is not None for x in (proposal_id, project_id, commitment_id)) != 1:
         raise DomainError(
-            "one_target", _("Choose one proposal or one project."), field="proposal_id"
+            "one_target",
+            _("Choose one proposal, one project or one spending item."),
+            field="proposal_id",
         )
     if proposal_id is not None:
         proposal = (
@@ -41,6 +51,19 @@ def _target(
                 field="proposal_id",
             )
         return proposal
+    if commitment_id is not None:
+        commitment = (
+            Commitment.objects.select_related("approval")
+            .filter(pk=commitment_id, community_id=community_code)
+            .first()
+        )
+        if commitment is None:
+            raise DomainError(
+                "commitment_not_found",
+                _("Choose a spending item of the request's community fund."),
+                field="commitment_id",
+            )
+        return commitment
     project = Project.objects.filter(pk=int(project_id or 0), division_id=community_code).first()
     if project is None:
         raise DomainError(
@@ -51,6 +74,20 @@ def _target(
     return project
 
 
+def target_name(target: Target) -> str:
+    if isinstance(target, Proposal):
+        return target.title
+    if isinstance(target, Commitment):
+        return target.project
+    return target.name
+
+
+def target_field(target: Target) -> str:
+    if isinstance(target, Proposal):
+        return "proposal"
+    return "commitment" if isinstance(target, Commitment) else "project"
+
+
 @transaction.atomic
 def appeals_link(
     *,
@@ -59,14 +96,16 @@ def appeals_link(
     also: Sequence[Any] = (),
     proposal_id: int | None = None,
     project_id: int | None = None,
+    commitment_id: int | None = None,
     ip: str | None = None,
 ) -> list[AppealOutcome]:
     """Link the request ``appeal_id`` and the requests ``also`` (of the same community) to a
-    proposal or a project of that community. Requests already linked to it are left as they
-    are.
+    proposal, a project or a spending item of that community's fund. Requests already linked
+    to it are left as they are.
 
     Raises: NotFound (the request outside the actor's community); DomainError
-    ``one_target`` / ``proposal_not_found`` / ``project_not_found`` / ``other_community`` /
+    ``one_target`` / ``proposal_not_found`` / ``project_not_found`` / ``commitment_not_found`` /
+    ``other_community`` /
     ``too_many`` / ``already_linked``."""
     appeal = Appeal.objects.filter(pk=appeal_id).first()
     if appeal is None or not may_link_outcome(actor, appeal.community_id):
@@ -85,7 +124,7 @@ def appeals_link(
             _("At most %(n)s requests at once.") % {"n": MOST_AT_ONCE},
             field="also",
         )
-    target = _target(appeal.community_id, proposal_id, project_id)
+    target = _target(appeal.community_id, proposal_id, project_id, commitment_id)
     appeals = list(
         Appeal.objects.select_for_update()
         .select_related("category")
@@ -98,7 +137,7 @@ def appeals_link(
             _("Only requests of the same community can be linked together."),
             field="also",
         )
-    field = "proposal" if isinstance(target, Proposal) else "project"
+    field = target_field(target)
     known = set(
         AppealOutcome.objects.filter(appeal_id__in=ids, **{field: target}).values_list(
             "appeal_id", flat=True
@@ -112,7 +151,7 @@ def appeals_link(
     made = AppealOutcome.objects.bulk_create(
         [AppealOutcome(appeal=a, linked_by=actor, **{field: target}) for a in new]
     )
-    name = target.title if isinstance(target, Proposal) else target.name
+    name = target_name(target)
     for linked in new:
         audit_record(
             actor=actor,
@@ -124,6 +163,8 @@ def appeals_link(
         )
         if field == "proposal":
             title = _("Your request %(number)s (%(category)s) led to a residents' proposal")
+        elif field == "commitment":
+            title = _("Your request %(number)s (%(category)s) led to spending from the fund")
         else:
             title = _("Your request %(number)s (%(category)s) led to a community project")
         tell_residents(linked, title, body=name[:200])

@@ -23,3 +23,14 @@ def width_class(percent: object) -> str:
         return "pct-0"
     whole = int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))  # as floatformat shows it
     return f"pct-{min(100, max(0, whole))}"
+
+
+@register.filter
+def shown(obj: object, field: str = "name") -> str:
+    """``{{ service|shown }}``: the English name on English pages when set, else the Chinese.
+
+    ``{{ division|shown:"short_name" }}`` falls back to the division's short name.
+    """
+    from shequ.core.names import shown_name
+
+    return shown_name(obj, field)

@@ -29,7 +29,11 @@
     var layer = L.geoJSON(geo, {
       renderer: renderer,
       style: { color: "#b02a37", weight: 1, fillColor: "#fde2e1", fillOpacity: 0.35 },
-      onEachFeature: function (f, l) { l.bindTooltip(f.properties.name); }
+      onEachFeature: function (f, l) {
+        // English pages name the district in English when it has an English name.
+        var en = document.documentElement.lang.indexOf("en") === 0 && f.properties.name_en;
+        l.bindTooltip(en || f.properties.name);
+      }
     }).addTo(map);
     layer.on("click", tapAt);  // a tap on a district does not reach the map
     layer.bringToBack();
