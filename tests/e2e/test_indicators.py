@@ -120,3 +120,34 @@ def test_committee_cockpit_drill_down_top_ten_and_incentive_fund(
     confirm_dialog(page, "替换为本次评价的得分")
     expect(page.get_by_text("年激励资金")).to_be_visible()
     assert EvaluationScore.objects.filter(year=year + 1, community_id=NIJIAQIAO).exists()
+
+
+def test_committee_adds_an_appeals_indicator_to_a_new_version_on_a_phone(
+    phone_page: Page, chengdu: None
+) -> None:
+    """An installation seeded before the new sources: the committee copies the published
+    version, adds 诉求满意率 from the source picker, and a bad weight is refused in Chinese."""
+    page = phone_page
+    page.set_default_timeout(30_000)
+    committee = make_staff("committee", Role.CITY_COMMITTEE, CITY)
+    tree = trees.tree_install_default(actor=committee)
+    log_in(page, "committee", PASSWORD)
+    page.goto(f"/console/indicators/tree/{tree.pk}/")
+    page.get_by_placeholder("新版本名称").fill("2027年版")
+    page.get_by_test_id("new-version").click()
+    expect(page.get_by_test_id("version-title")).to_contain_text("2027年版")
+    page.get_by_test_id("add-indicator").click()
+    page.get_by_label("子维度").select_option(label="服务 › 服务质效")
+    page.get_by_label("数据来源（由平台数据计算）").select_option(label="诉求满意率（%）")
+    page.get_by_label("名称").fill("12345诉求满意率")
+    page.get_by_label("计量单位").fill("%")
+    page.get_by_label("目标值（达标值）").fill("92")
+    page.get_by_label("权重（%）").fill("-5")
+    page.get_by_test_id("save").click()
+    expect(page.get_by_test_id("add-indicator-form")).to_contain_text("权重不能为负数")
+    page.get_by_label("权重（%）").fill("10")
+    page.get_by_test_id("save").click()
+    expect(page.locator('[data-code="appeals_satisfaction_rate-2"]')).to_contain_text(
+        "12345诉求满意率"
+    )
+    expect(page.get_by_test_id("tree-problems")).to_contain_text("服务质效")

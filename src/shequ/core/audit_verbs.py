@@ -145,6 +145,7 @@ AUDIT_VERB_LABELS: dict[str, Promise] = {
     "funds.scores_imported": _("Imported community scores"),
     "funds.transaction_reversed": _("Reversed a ledger entry"),
     "holiday_year.replace": _("Replaced a year's holiday table"),
+    "indicators.indicator_added": _("Added an indicator computed from the records"),
     "indicators.indicator_changed": _("Changed an indicator"),
     "indicators.node_changed": _("Changed a dimension of the indicator tree"),
     "indicators.period_closed": _("Closed an evaluation period"),

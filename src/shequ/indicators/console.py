@@ -20,19 +20,14 @@ from shequ.indicators import background, cockpit, exports, selectors, topten
 from shequ.indicators.forms import (
     FundsForm,
     ImportForm,
-    IndicatorForm,
-    MethodForm,
-    NewVersionForm,
-    NodeForm,
     RunForm,
     TopTenForm,
     ValueForm,
 )
 from shequ.indicators.method import CHOICES
-from shequ.indicators.models import Indicator, Node, Run, TopTen, TreeVersion
+from shequ.indicators.models import Run, TopTen, TreeVersion
 from shequ.indicators.permissions import can_edit_tree, can_enter_values, can_view_indicators
 from shequ.indicators.services import runs as run_services
-from shequ.indicators.services import trees as tree_services
 from shequ.indicators.services import values as value_services
 from shequ.people.models import User
 from shequ.people.permissions import staff_required
@@ -177,181 +172,6 @@ def value_records(request: HttpRequest, value_id: int, part: str) -> HttpRespons
         request,
         "indicators/console/records.html",
         {"value": value, "page": page, "shown": len(page.rows)},
-    )
-
-
-# --- tree editor ------------------------------------------------------------------------
-
-
-@staff_required
-def tree(request: HttpRequest, version_id: int | None = None) -> HttpResponse:
-    """The versions and one version's tree; drafts are edited here."""
-    _viewer(request)
-    versions = list(selectors.version_list())
-    version = None
-    if version_id is not None:
-        try:
-            version = selectors.version_get(version_id)
-        except NotFound:
-            raise Http404 from None
-    elif versions:
-        version = selectors.version_current() or versions[0]
-    return render(
-        request,
-        "indicators/console/tree.html",
-        {
-            "versions": versions,
-            "version": version,
-            "rows": selectors.tree_of(version) if version else [],
-            "problems": tree_services.tree_problems(version)
-            if version and version.is_editable
-            else [],
-            "may_edit": can_edit_tree(request.user),
-            "new_form": NewVersionForm(),
-            "method_form": MethodForm(
-                initial={f: getattr(version, f) for f in MethodForm.base_fields}
-                if version
-                else None
-            ),
-        },
-    )
-
-
-@staff_required
-@require_POST
-def tree_install(request: HttpRequest) -> HttpResponse:
-    _editor(request)
-    version = tree_services.tree_install_default(actor=request.user)
-    messages.success(request, _("The default indicator tree is installed."))
-    return redirect("indicators_console:tree_version", version_id=version.pk)
-
-
-@staff_required
-@require_POST
-def version_new(request: HttpRequest, version_id: int) -> HttpResponse:
-    _editor(request)
-    form = NewVersionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Give the new version a name."))
-        return redirect("indicators_console:tree_version", version_id=version_id)
-    try:
-        version = tree_services.version_create_from(
-            actor=request.user, version_id=version_id, name=form.cleaned_data["name"]
-        )
-    except DomainError as error:
-        messages.error(request, str(error))
-        return redirect("indicators_console:tree_version", version_id=version_id)
-    messages.success(
-        request, _("Draft version %(n)s made; edit it, then publish.") % {"n": version.number}
-    )
-    return redirect("indicators_console:tree_version", version_id=version.pk)
-
-
-@staff_required
-@require_POST
-def version_method(request: HttpRequest, version_id: int) -> HttpResponse:
-    _editor(request)
-    form = MethodForm(request.POST)
-    if not form.is_valid():
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {' '.join(str(e) for e in errors)}")
-        return redirect("indicators_console:tree_version", version_id=version_id)
-    try:
-        tree_services.version_update_method(
-            actor=request.user, version_id=version_id, data=form.cleaned_data
-        )
-    except DomainError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("Method saved."))
-    return redirect("indicators_console:tree_version", version_id=version_id)
-
-
-@staff_required
-@require_POST
-def version_publish(request: HttpRequest, version_id: int) -> HttpResponse:
-    _editor(request)
-    asked = confirmation_page(
-        request,
-        title=_("Publish this version?"),
-        consequence=_(
-            "The version becomes the one evaluations use and can no longer be edited; "
-            "the previous version is retired, its results kept."
-        ),
-        confirm_label=_("Publish"),
-        cancel_url=f"/console/indicators/tree/{version_id}/",
-    )
-    if asked is not None:
-        return asked
-    try:
-        tree_services.version_publish(actor=request.user, version_id=version_id)
-    except DomainError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("Version published."))
-    return redirect("indicators_console:tree_version", version_id=version_id)
-
-
-@staff_required
-def node_edit(request: HttpRequest, node_id: int) -> HttpResponse:
-    _editor(request)
-    node = Node.objects.select_related("version").filter(pk=node_id).first()
-    if node is None:
-        raise Http404
-    form = NodeForm(request.POST or None, initial={"name": node.name, "weight": node.weight})
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            tree_services.node_update(
-                actor=request.user,
-                node_id=node.pk,
-                name=form.cleaned_data["name"],
-                weight=form.cleaned_data["weight"],
-            )
-        except DomainError as error:
-            add_domain_error(form, error)
-            status = 400
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("indicators_console:tree_version", version_id=node.version_id)
-    elif request.method == "POST":
-        status = 400
-    return render(
-        request,
-        "indicators/console/edit.html",
-        {"form": form, "object": node, "version": node.version},
-        status=status,
-    )
-
-
-@staff_required
-def indicator_edit(request: HttpRequest, indicator_id: int) -> HttpResponse:
-    _editor(request)
-    indicator = Indicator.objects.select_related("version").filter(pk=indicator_id).first()
-    if indicator is None:
-        raise Http404
-    initial = {f: getattr(indicator, f) for f in IndicatorForm.base_fields}
-    form = IndicatorForm(request.POST or None, initial=initial)
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            tree_services.indicator_update(
-                actor=request.user, indicator_id=indicator.pk, data=form.cleaned_data
-            )
-        except DomainError as error:
-            add_domain_error(form, error)
-            status = 400
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("indicators_console:tree_version", version_id=indicator.version_id)
-    elif request.method == "POST":
-        status = 400
-    return render(
-        request,
-        "indicators/console/edit.html",
-        {"form": form, "object": indicator, "version": indicator.version},
-        status=status,
     )
 
 

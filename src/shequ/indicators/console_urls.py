@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shequ.indicators import console
+from shequ.indicators import console, console_tree
 
 app_name = "indicators_console"
 urlpatterns = [
@@ -8,14 +8,15 @@ urlpatterns = [
     path("results/", console.results, name="results"),
     path("units/<str:code>/", console.unit, name="unit"),
     path("values/<int:value_id>/records/<str:part>/", console.value_records, name="records"),
-    path("tree/", console.tree, name="tree"),
-    path("tree/install/", console.tree_install, name="tree_install"),
-    path("tree/<int:version_id>/", console.tree, name="tree_version"),
-    path("tree/<int:version_id>/new/", console.version_new, name="version_new"),
-    path("tree/<int:version_id>/method/", console.version_method, name="version_method"),
-    path("tree/<int:version_id>/publish/", console.version_publish, name="version_publish"),
-    path("nodes/<int:node_id>/", console.node_edit, name="node_edit"),
-    path("indicators/<int:indicator_id>/", console.indicator_edit, name="indicator_edit"),
+    path("tree/", console_tree.tree, name="tree"),
+    path("tree/install/", console_tree.tree_install, name="tree_install"),
+    path("tree/<int:version_id>/", console_tree.tree, name="tree_version"),
+    path("tree/<int:version_id>/new/", console_tree.version_new, name="version_new"),
+    path("tree/<int:version_id>/method/", console_tree.version_method, name="version_method"),
+    path("tree/<int:version_id>/add/", console_tree.indicator_add, name="indicator_add"),
+    path("tree/<int:version_id>/publish/", console_tree.version_publish, name="version_publish"),
+    path("nodes/<int:node_id>/", console_tree.node_edit, name="node_edit"),
+    path("indicators/<int:indicator_id>/", console_tree.indicator_edit, name="indicator_edit"),
     path("entry/", console.entry, name="entry"),
     path("entry/import/", console.entry_import, name="entry_import"),
     path("entry/template.xlsx", console.entry_template, name="entry_template"),

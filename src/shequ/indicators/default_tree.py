@@ -152,6 +152,78 @@ TREE: list[tuple[str, str, int, list[tuple[str, str, list[Row]]]]] = [
                     ),
                 ],
             ),
+            (
+                "service-appeals",
+                "诉求办理",
+                [
+                    (
+                        "appeals_response_rate",
+                        "诉求响应率",
+                        "%",
+                        H,
+                        "95",
+                        "appeals_response_rate",
+                        "当年派单中承办单位在办理时限前签收或退回的占比（与诉求统计的响应率同一口径）",
+                        PCT,
+                        "",
+                    ),
+                    (
+                        "appeals_on_time_rate",
+                        "诉求按时办结率",
+                        "%",
+                        H,
+                        "90",
+                        "appeals_on_time_rate",
+                        "当年办结的诉求中在办理时限内办结的占比",
+                        PCT,
+                        "",
+                    ),
+                    (
+                        "appeals_resolution_rate",
+                        "诉求解决率",
+                        "%",
+                        H,
+                        "85",
+                        "appeals_resolution_rate",
+                        "当年诉求评价中表示问题已解决的占比",
+                        PCT,
+                        "",
+                    ),
+                    (
+                        "appeals_satisfaction_rate",
+                        "诉求满意率",
+                        "%",
+                        H,
+                        "90",
+                        "appeals_satisfaction_rate",
+                        "当年诉求评价中“满意”和“基本满意”的占比",
+                        PCT,
+                        "",
+                    ),
+                    (
+                        "appeals_per_1000",
+                        "每千人诉求量",
+                        "件",
+                        L,
+                        "60",
+                        "appeals_per_1000",
+                        "当年受理的居民诉求（公开和不公开）÷ 登记居民数 × 1000",
+                        None,
+                        "",
+                    ),
+                    (
+                        "appeals_recurrence_rate",
+                        "诉求复发率",
+                        "%",
+                        L,
+                        "5",
+                        "appeals_recurrence_rate",
+                        "当年受理的诉求中，同一问题簇办结后又被反映的占比",
+                        PCT,
+                        "",
+                    ),
+                ],
+            ),
         ],
     ),
     (
@@ -241,10 +313,10 @@ TREE: list[tuple[str, str, int, list[tuple[str, str, list[Row]]]]] = [
                         "场",
                         H,
                         "8",
-                        "",
-                        "党群服务中心当年组织的文化活动场次 ÷ 12",
+                        "centre_sessions_per_month",
+                        "党群服务中心当年已举办的课程和活动场次（已发布的活动）÷ 12",
                         None,
-                        "街道文化站",
+                        "",
                     ),
                     (
                         "heritage_items",
@@ -542,10 +614,32 @@ TREE: list[tuple[str, str, int, list[tuple[str, str, list[Row]]]]] = [
                         "人",
                         H,
                         "100",
-                        "",
-                        "注册志愿者数 ÷ 常住人口 × 1000",
+                        "volunteers_per_1000",
+                        "在册（未退出）的注册志愿者数 ÷ 登记居民数 × 1000",
                         None,
-                        "区志愿服务联合会",
+                        "",
+                    ),
+                    (
+                        "volunteer_hours_per_resident",
+                        "人均志愿服务时长",
+                        "小时",
+                        H,
+                        "1",
+                        "volunteer_hours_per_resident",
+                        "当年服务时长台账记入本社区的小时数（含更正）÷ 登记居民数",
+                        None,
+                        "",
+                    ),
+                    (
+                        "volunteer_activities_per_month",
+                        "月均志愿服务活动数",
+                        "场",
+                        H,
+                        "4",
+                        "volunteer_activities_per_month",
+                        "当年有时段举办的已发布志愿服务活动数 ÷ 12",
+                        None,
+                        "",
                     ),
                     (
                         "social_orgs_per_10k",
@@ -744,6 +838,7 @@ TREE: list[tuple[str, str, int, list[tuple[str, str, list[Row]]]]] = [
 ]
 
 HEADLINES = {
+    "appeals_satisfaction_rate",
     "coverage_all",
     "rating_satisfaction",
     "survey_satisfaction",
@@ -759,3 +854,29 @@ def equal_weights(count: int) -> list[Decimal]:
     weights = [share] * count
     weights[-1] = Decimal(100) - share * (count - 1)
     return weights
+
+
+# Sources the default tree does not use, with their Chinese names (the tree editor's picker).
+EXTRA_SOURCES: dict[str, tuple[str, str, str, str, Decimal | None]] = {
+    "social_organisations_per_10k": (
+        "每万人社会组织数（平台登记）",
+        "服务本社区的在册社会组织数 ÷ 常住人口（区划数据）× 10000",
+        "个",
+        H,
+        None,
+    ),
+}
+
+
+def source_catalogue() -> dict[str, tuple[str, str, str, str, Decimal | None]]:
+    """{source key: (Chinese name, definition, unit, direction, upper bound)} of every source
+    the default tree names, plus ``EXTRA_SOURCES``: what the tree editor offers to add."""
+    out: dict[str, tuple[str, str, str, str, Decimal | None]] = {}
+    for _code, _name, _weight, subs in TREE:
+        for _s_code, _s_name, rows in subs:
+            for _i, name, unit, direction, _t, key, definition, upper, _o in rows:
+                if key and key not in out:
+                    out[key] = (name, definition, unit, direction, upper)
+    for key, row in EXTRA_SOURCES.items():
+        out.setdefault(key, row)
+    return out

@@ -104,7 +104,7 @@ def values_download(result: Result, rows: list[ValueRow], file_format: str) -> H
     header = [
         _("Indicator code"),
         _("Indicator"),
-        _("Unit"),
+        _("Unit of measure"),
         _("Target"),
         _("Value"),
         _("Target met"),

@@ -1,5 +1,7 @@
 """Forms of the indicators console."""
 
+from typing import Any, cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -39,13 +41,41 @@ class NodeForm(StyledForm):
 class IndicatorForm(StyledForm):
     name = forms.CharField(label=_("Name"), max_length=120)
     definition = forms.CharField(label=_("Definition"), required=False, widget=forms.Textarea)
-    unit = forms.CharField(label=_("Unit"), max_length=20)
+    unit = forms.CharField(label=_("Unit of measure"), max_length=20)
     direction = forms.ChoiceField(label=_("Direction"), choices=Indicator.Direction.choices)
     target = forms.CharField(label=_("Target (达标 value)"), max_length=20)
     weight = forms.CharField(label=_("Weight (%)"), max_length=12)
     missing = forms.ChoiceField(label=_("Missing data"), choices=Indicator.Missing.choices)
     owner = forms.CharField(label=_("Owner (who enters it)"), max_length=80, required=False)
     headline = forms.BooleanField(label=_("Headline indicator"), required=False)
+
+
+class AddIndicatorForm(StyledForm):
+    """An indicator computed from one of the platform's sources, added to a draft."""
+
+    node = forms.ChoiceField(label=_("Sub-dimension"))
+    source = forms.ChoiceField(label=_("Data source (computed from the platform's records)"))
+    name = forms.CharField(label=_("Name"), max_length=120)
+    unit = forms.CharField(label=_("Unit of measure"), max_length=20, required=False)
+    direction = forms.ChoiceField(label=_("Direction"), choices=Indicator.Direction.choices)
+    target = forms.CharField(label=_("Target (达标 value)"), max_length=20)
+    weight = forms.CharField(label=_("Weight (%)"), max_length=12)
+
+    def __init__(self, *args: Any, version: TreeVersion, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from shequ.indicators.default_tree import source_catalogue
+
+        subs = version.nodes.filter(parent__isnull=False).select_related("parent")
+        node_field = cast(forms.ChoiceField, self.fields["node"])
+        node_field.choices = [("", "—")] + [
+            (str(n.pk), f"{n.parent.name if n.parent else ''} › {n.name}")
+            for n in subs.order_by("parent__order", "order", "id")
+        ]
+        source_field = cast(forms.ChoiceField, self.fields["source"])
+        catalogue = source_catalogue()
+        source_field.choices = [("", "—")] + [
+            (key, f"{row[0]}（{row[2]}）") for key, row in catalogue.items()
+        ]
 
 
 class ValueForm(StyledForm):

@@ -1,9 +1,12 @@
 """Reads of the indicators app, scoped to the reader's areas."""
 
 from dataclasses import dataclass
+from dataclasses import field as dc_field
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import F, Model, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core.errors import NotFound
@@ -169,9 +172,53 @@ class RecordsPage:
     rows: list[Model]
     total: float | None
     field: str | None
+    # With declared columns, only these are shown: their labels and each row's cells.
+    columns: list[str] = dc_field(default_factory=list)
+    cells: list[list[tuple[str, str]]] = dc_field(default_factory=list)
 
 
 RECORDS_SHOWN = 200
+
+
+def _cell(row: Model, path: str) -> str:
+    """The value at ``path`` ("appeal.number", "get_kind_display") of a row, as text."""
+    value: Any = row
+    for name in path.split("."):
+        if value is None:
+            return ""
+        value = getattr(value, name)
+        if callable(value):
+            value = value()
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _related(model: type[Model], paths: list[str]) -> list[str]:
+    """The foreign keys the columns read, to fetch them with the rows."""
+    out: list[str] = []
+    for path in paths:
+        parts = path.split(".")
+        current: Any = model
+        chain: list[str] = []
+        for name in parts:
+            try:
+                found = current._meta.get_field(name)
+            except Exception:
+                break
+            if not (found.many_to_one or found.one_to_one):
+                break
+            chain.append(name)
+            current = found.related_model
+        if chain:
+            out.append("__".join(chain))
+    return out
 
 
 def value_records(value: Value, part: str) -> RecordsPage:
@@ -182,20 +229,30 @@ def value_records(value: Value, part: str) -> RecordsPage:
         raise NotFound("not_found", _("Not found."))
     records = source.parts()[part]
     queryset = records.for_community(value.year, value.division_id).order_by("pk")
+    paths = [path for path, _label in records.columns or ()]
+    related = _related(records.model_class(), paths)
+    if related:
+        queryset = queryset.select_related(*related)
     total = None
     if records.field:
         from django.db.models import Sum
 
         total_value = queryset.aggregate(t=Sum(records.field))["t"]
         total = float(total_value) if total_value is not None else None
+    rows = list(queryset[:RECORDS_SHOWN])
     return RecordsPage(
         part=part,
         label=str(records.label),
         model_name=str(records.model_class()._meta.verbose_name_plural),
         count=queryset.count(),
-        rows=list(queryset[:RECORDS_SHOWN]),
+        rows=rows,
         total=total,
         field=records.field,
+        columns=[str(label) for _path, label in records.columns or ()],
+        cells=[
+            [(str(label), _cell(row, path)) for path, label in records.columns or ()]
+            for row in rows
+        ],
     )
 
 

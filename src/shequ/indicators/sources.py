@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.apps import apps
-from django.db.models import Avg, Count, F, Model, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Exists, F, Model, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Now
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +26,10 @@ class Records:
     label: Promise
     # Sum or average this field instead of counting rows (None: count).
     field: str | None = None
+    # What the records page shows of a row: (attribute path, column label) pairs. Records of
+    # people (requests, residents) name only these columns, never the whole row, so no
+    # reporter, caller or other personal data reaches the page (None: the row's name).
+    columns: tuple[tuple[str, Promise], ...] | None = None
 
     def model_class(self) -> type[Model]:
         return apps.get_model(self.model)
@@ -94,7 +99,118 @@ def _latest_access_run(_year: int) -> Q:
     return Q(run_id=latest.pk if latest else -1, level="community")
 
 
-RESIDENTS = Records("people.Resident", "community_id", _all, _("residents in the registry"))
+RESIDENTS = Records(
+    "people.Resident",
+    "community_id",
+    _all,
+    _("residents in the registry"),
+    # The registry row's number only: a resident's name is personal data.
+    columns=(("pk", _("registry number")), ("verified_at", _("verified"))),
+)
+
+# --- Residents' requests (诉求, shequ.appeals) ---------------------------------------------
+# The same definitions as the appeals app's statistics (``appeals.selectors.rates`` and
+# ``appeals.selectors.clusters``), so a community's rates here equal the appeals app's
+# ``community_rate_counts`` for the same year. Out-of-scope requests are refused at intake and
+# never filed, so every filed request counts, public and private alike; the records page shows
+# the request's number, category, dates and state only (never the reporter or caller).
+
+APPEAL_COLUMNS: tuple[tuple[str, Promise], ...] = (
+    ("number", _("request")),
+    ("category", _("category")),
+    ("created_at", _("received")),
+    ("get_status_display", _("status")),
+    ("unit", _("unit")),
+)
+APPEAL_EVENT_COLUMNS: tuple[tuple[str, Promise], ...] = (
+    ("appeal.number", _("request")),
+    ("get_kind_display", _("step")),
+    ("unit", _("unit")),
+    ("at", _("when")),
+    ("appeal.deadline_at", _("due")),
+)
+APPEAL_RATING_COLUMNS: tuple[tuple[str, Promise], ...] = (
+    ("appeal.number", _("request")),
+    ("round", _("round")),
+    ("unit", _("unit")),
+    ("get_level_display", _("rating")),
+    ("fixed", _("the problem is fixed")),
+    ("created_at", _("when")),
+)
+
+
+def _dispatches(answered: bool) -> Callable[[int], Q]:
+    """Dispatches in the year; with ``answered``, only those the unit signed for or returned
+    before the request's deadline (响应, as ``appeals.selectors.rates._rate_counts``)."""
+
+    def where(year: int) -> Q:
+        q = Q(at__year=year, kind="dispatched")
+        if answered:
+            event = apps.get_model("appeals", "AppealEvent")
+            q &= Q(
+                Exists(
+                    event._default_manager.filter(
+                        appeal_id=OuterRef("appeal_id"),
+                        unit_id=OuterRef("unit_id"),
+                        kind__in=["signed", "returned"],
+                        pk__gt=OuterRef("pk"),
+                        at__lte=OuterRef("appeal__deadline_at"),
+                    )
+                )
+            )
+        return q
+
+    return where
+
+
+def _closes(on_time: bool) -> Callable[[int], Q]:
+    extra = Q(kind="closed", on_time=True) if on_time else Q(kind="closed")
+    return lambda year: Q(at__year=year) & extra
+
+
+def _appeal_events(where: Callable[[int], Q], label: Promise) -> Records:
+    return Records(
+        "appeals.AppealEvent", "appeal__community_id", where, label, columns=APPEAL_EVENT_COLUMNS
+    )
+
+
+def _appeal_ratings(extra: Q, label: Promise) -> Records:
+    return Records(
+        "appeals.AppealRating",
+        "appeal__community_id",
+        _and(_year("created_at"), extra),
+        label,
+        columns=APPEAL_RATING_COLUMNS,
+    )
+
+
+APPEALS = Records(
+    "appeals.Appeal",
+    "community_id",
+    _year("created_at"),
+    _("residents' requests received"),
+    columns=APPEAL_COLUMNS,
+)
+APPEAL_RATINGS = _appeal_ratings(Q(), _("ratings of handled requests"))
+
+# --- Volunteers (志愿者, shequ.volunteers) ---------------------------------------------------
+
+VOLUNTEER_ACTIVITY_COLUMNS: tuple[tuple[str, Promise], ...] = (
+    ("title", _("title")),
+    ("team", _("team")),
+    ("place", _("place")),
+)
+
+
+def _activities_with_slots(year: int) -> Q:
+    """Published volunteer activities with a time slot starting in the year (counted once
+    however many slots they have)."""
+    slot = apps.get_model("volunteers", "Slot")
+    return Q(status="published") & Q(
+        Exists(slot._default_manager.filter(activity_id=OuterRef("pk"), starts_at__year=year))
+    )
+
+
 APPLICATIONS = Records(
     "casework.Application", "community_id", _year("submitted_at"), _("applications submitted")
 )
@@ -501,6 +617,119 @@ def _build() -> dict[str, Source]:
             scale=1000,
         ),
         Source("ratings_per_1000", "rate", RATINGS, RESIDENTS, scale=1000),
+        # Residents' requests (诉求): the appeals app's rates (三率 and more) per community.
+        Source(
+            "appeals_response_rate",
+            "rate",
+            _appeal_events(
+                _dispatches(answered=True),
+                _("dispatches signed for or returned before the deadline"),
+            ),
+            _appeal_events(_dispatches(answered=False), _("dispatches of requests")),
+            scale=100,
+        ),
+        Source(
+            "appeals_on_time_rate",
+            "rate",
+            _appeal_events(_closes(on_time=True), _("requests handled within the deadline")),
+            _appeal_events(_closes(on_time=False), _("requests handled")),
+            scale=100,
+        ),
+        Source(
+            "appeals_resolution_rate",
+            "rate",
+            _appeal_ratings(Q(fixed=True), _("ratings saying the problem is fixed")),
+            APPEAL_RATINGS,
+            scale=100,
+        ),
+        Source(
+            "appeals_satisfaction_rate",
+            "rate",
+            _appeal_ratings(~Q(level="dissatisfied"), _("ratings satisfied or fairly satisfied")),
+            APPEAL_RATINGS,
+            scale=100,
+        ),
+        Source("appeals_per_1000", "rate", APPEALS, RESIDENTS, scale=1000),
+        Source(
+            "appeals_recurrence_rate",
+            "rate",
+            Records(
+                "appeals.Appeal",
+                "community_id",
+                _and(_year("created_at"), Q(recurrence_of__isnull=False)),
+                _("requests that came back after their problem was handled"),
+                columns=APPEAL_COLUMNS,
+            ),
+            APPEALS,
+            scale=100,
+        ),
+        # Volunteers (志愿服务).
+        Source(
+            "volunteers_per_1000",
+            "rate",
+            Records(
+                "volunteers.Volunteer",
+                "community_id",
+                lambda _y: Q(status="active"),
+                _("active registered volunteers"),
+                columns=(("number", _("volunteer number")), ("registered_at", _("registered"))),
+            ),
+            RESIDENTS,
+            scale=1000,
+        ),
+        Source(
+            "volunteer_hours_per_resident",
+            "rate",
+            Records(
+                "volunteers.HoursEntry",
+                "community_id",
+                _year("served_on"),
+                _("volunteer service hours in the ledger (corrections included)"),
+                field="hours",
+                columns=(
+                    ("volunteer.number", _("volunteer number")),
+                    ("get_kind_display", _("kind")),
+                    ("hours", _("hours")),
+                    ("served_on", _("served on")),
+                    ("content", _("service content")),
+                ),
+            ),
+            RESIDENTS,
+            numerator_sum=True,
+        ),
+        Source(
+            "volunteer_activities_per_month",
+            "total",
+            Records(
+                "volunteers.Activity",
+                "community_id",
+                _activities_with_slots,
+                _("published volunteer activities held in the year"),
+                columns=VOLUNTEER_ACTIVITY_COLUMNS,
+            ),
+            per_months=12,
+        ),
+        Source(
+            "centre_sessions_per_month",
+            "total",
+            Records(
+                "bookings.ClassSession",
+                "centre_class__community_id",
+                lambda year: Q(
+                    starts_at__year=year,
+                    starts_at__lte=Now(),
+                    centre_class__status="published",
+                ),
+                _("service-centre class and event sessions held"),
+                columns=(
+                    ("centre_class", _("class or event")),
+                    ("centre_class.get_kind_display", _("kind")),
+                    ("venue", _("room")),
+                    ("starts_at", _("starts at")),
+                ),
+            ),
+            per_months=12,
+        ),
         # Social organisations (shequ.civil) serving the community per 10,000 of its
         # population (places data).
         Source(

@@ -398,3 +398,98 @@ def indicator_update(*, actor: Any, indicator_id: int, data: dict[str, Any]) -> 
         },
     )
     return indicator
+
+
+@transaction.atomic
+def indicator_add(
+    *,
+    actor: Any,
+    version_id: int,
+    node_id: int,
+    source: str,
+    name: str,
+    unit: str,
+    direction: str,
+    target: Any,
+    weight: Any,
+) -> Indicator:
+    """Add an indicator computed from one of the platform's sources (``SOURCES``) under a
+    sub-dimension of a draft. The weights under the sub-dimension are left for the committee
+    to rebalance (publishing checks they add up to 100).
+
+    Raises:
+        DomainError: unknown source, not a sub-dimension of this version, a negative weight,
+            a target that is not a number or is in the wrong direction; nothing is written.
+    """
+    _require_editor(actor)
+    version = _version_for_update(version_id)
+    _require_draft(version)
+    if source not in SOURCES:
+        raise DomainError(
+            "unknown_source",
+            _("Pick a data source from the list; %(key)s is not one.") % {"key": source},
+            field="source",
+        )
+    node = Node.objects.filter(pk=node_id, version=version, parent__isnull=False).first()
+    if node is None:
+        raise DomainError(
+            "node_required",
+            _("Pick a sub-dimension of this version for the indicator."),
+            field="node",
+        )
+    name = name.strip()
+    if not name:
+        raise DomainError("name_required", _("Give the indicator a name."), field="name")
+    if direction not in Indicator.Direction.values:
+        raise DomainError(
+            "direction", _("Choose whether higher or lower is better."), field="direction"
+        )
+    catalogue = default_tree.source_catalogue()
+    _label, definition, _unit, _direction, upper = catalogue.get(source, ("", "", "", "", None))
+    indicator = Indicator(
+        version=version,
+        node=node,
+        code=_free_code(version, source),
+        name=name[:120],
+        definition=definition,
+        unit=(unit.strip() or _unit)[:20],
+        direction=direction,
+        target=_decimal(target, _("The target of %(name)s") % {"name": name}),
+        upper_bound=upper,
+        weight=_decimal(weight, _("The weight of %(name)s") % {"name": name}),
+        source=Indicator.Source.COMPUTED,
+        computation=source,
+        source_note="平台数据",
+        missing=Indicator.Missing.PEER_MEAN,
+        order=(node.indicators.aggregate(n=Max("order"))["n"] or 0) + 1,
+    )
+    problems = indicator_problems(indicator)
+    if problems:
+        field = "weight" if indicator.weight < 0 else "target"
+        raise DomainError("indicator_invalid", " ".join(problems), field=field)
+    indicator.save()
+    audit_record(
+        actor=actor,
+        verb="indicators.indicator_added",
+        target=indicator,
+        division_code=CITY_CODE,
+        changes={
+            "version": [None, version.number],
+            "source": [None, source],
+            "weight": [None, str(indicator.weight)],
+            "target": [None, str(indicator.target)],
+            "direction": [None, indicator.direction],
+        },
+    )
+    return indicator
+
+
+def _free_code(version: TreeVersion, source: str) -> str:
+    """The source's key as the indicator's code, with -2, -3 … when the version has it."""
+    taken = set(version.indicators.values_list("code", flat=True))
+    code = source[:36]
+    number = 2
+    while code in taken:
+        code = f"{source[:36]}-{number}"
+        number += 1
+    return code
