@@ -144,7 +144,8 @@ def manage(*args: str) -> None:
     subprocess.run(
         [sys.executable, str(REPO / "manage.py"), *args],
         check=True,
-        env=os.environ.copy(),
+        # this checkout's code, not that of wherever shequ is installed from
+        env={**os.environ, "PYTHONPATH": str(REPO / "src")},
         stdout=subprocess.DEVNULL,
     )
 
