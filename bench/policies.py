@@ -142,7 +142,7 @@ def bench_search(count: int) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             # A bulk load leaves GIN's pending list full until autovacuum runs; measure the
-            # steady state a live library is in, not the minutes after a million inserts.
+            # steady state a live library is in, not the minutes after 100,000 inserts.
             cursor.execute("VACUUM ANALYZE policies_policy")
     bench("policies_documents", Policy.objects.count(), "documents")
     tokenizer()
