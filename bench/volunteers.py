@@ -33,11 +33,8 @@ public verification page ``/verify/<number>/`` through gunicorn, first visits an
 """
 
 import argparse
-import hashlib
-import http.client
 import os
 import random
-import signal
 import statistics
 import subprocess
 import sys
@@ -52,93 +49,25 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from _harness import (  # noqa: E402 - after the path
+    SERVER_CACHE_URL,
+    Server,
+    bench,
+    fresh_database,
+    percentile,
+    sessions_for,
+    setup_django,
+)
+
 PORT = 8761
 CLIENTS = 200
 DOUBLE_TAP_SHARE = 0.05
 COMMUNITY = "510107005004"  # 倪家桥社区
 PLACE = (30.625, 104.07)
 VOLUNTEERS_PER_ACTIVITY = 200
-
-
-# The server's shared cache (a Redis database of its own, cleared by the bench).
-SERVER_CACHE_URL = "rediscache://127.0.0.1:6379/5"
-
-
-def bench(metric: str, value: float, unit: str) -> None:
-    print(f"BENCH {metric} {value:.3f} {unit}", flush=True)
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
-# --- Database ------------------------------------------------------------------------------
-
-
-def psql(sql: str, database: str = "postgres") -> str:
-    done = subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", database, "-Atqc", sql],
-        check=False,
-        capture_output=True,
-        text=True,
-    )
-    return done.stdout.strip()
-
-
-def migrations_fingerprint() -> str:
-    digest = hashlib.sha256()
-    for path in sorted((REPO / "src" / "shequ").glob("*/migrations/*.py")):
-        digest.update(path.relative_to(REPO).as_posix().encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def manage(database_url: str, *args: str) -> None:
-    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(REPO / "src")}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    subprocess.run(
-        [sys.executable, str(REPO / "manage.py"), *args],
-        check=True,
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
-
-
-def fresh_database() -> str:
-    """A new copy of the migrated template; returns its URL (also set as DATABASE_URL)."""
-    database = os.environ.get("VOLUNTEERS_BENCH_DATABASE", "shequ_vol_bench")
-    template = f"{database}_template"
-    fingerprint = migrations_fingerprint()
-    known = psql(
-        "SELECT shobj_description(oid, 'pg_database') FROM pg_database "  # noqa: S608 - our name
-        f"WHERE datname = '{template}'"
-    )
-    if known != fingerprint:
-        psql(f"DROP DATABASE IF EXISTS {template}")
-        psql(f"CREATE DATABASE {template}")
-        url = f"postgres://postgres@127.0.0.1:5432/{template}"
-        manage(url, "migrate", "--no-input", "-v", "0")
-        manage(url, "load_divisions")
-        psql(f"COMMENT ON DATABASE {template} IS '{fingerprint}'")
-    psql(f"DROP DATABASE IF EXISTS {database}")
-    psql(f"CREATE DATABASE {database} TEMPLATE {template}")
-    url = f"postgres://postgres@127.0.0.1:5432/{database}"
-    os.environ["DATABASE_URL"] = url
-    return url
-
-
-def setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shequ.config.settings")
-    os.environ["DEBUG"] = "false"
-    os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    # The verification page allows 30 looks a minute per address; every request here
-    # comes from 127.0.0.1.
-    os.environ["VERIFY_RATE_PER_MINUTE"] = "1000000000"
-    import django
-
-    django.setup()
+DATABASE = os.environ.get("VOLUNTEERS_BENCH_DATABASE", "shequ_vol_bench")
 
 
 # --- Seeding -------------------------------------------------------------------------------
@@ -195,129 +124,6 @@ def seed_activity(leader: Any, title: str, starts: Any, hours: int = 3) -> Any:
     return activity
 
 
-def sessions_for(users: list[Any]) -> dict[int, str]:
-    """A signed-in session per user, written straight into the session table and, as a
-    log-in on the phone would have left it, into the server's shared cache (``cached_db``)."""
-    from datetime import timedelta
-
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.contrib.sessions.models import Session
-    from django.utils import timezone
-    from django.utils.crypto import get_random_string
-
-    store = SessionStore()
-    expires = timezone.now() + timedelta(days=1)
-    keys: dict[int, str] = {}
-    rows = []
-    for user in users:
-        key = get_random_string(32)
-        data = {
-            SESSION_KEY: str(user.pk),
-            BACKEND_SESSION_KEY: "shequ.people.auth_backends.UsernameOrPhoneBackend",
-            HASH_SESSION_KEY: user.get_session_auth_hash(),
-        }
-        rows.append(Session(session_key=key, session_data=store.encode(data), expire_date=expires))
-        keys[user.pk] = key
-    Session.objects.bulk_create(rows, batch_size=5000)
-    from django.conf import settings
-    from django.contrib.sessions.backends.cached_db import KEY_PREFIX
-    from django.core.cache import caches
-
-    if settings.SESSION_ENGINE.endswith("cached_db"):
-        cache = caches[settings.SESSION_CACHE_ALIAS]
-        cache.clear()
-        decoded = [(KEY_PREFIX + row.session_key, store.decode(row.session_data)) for row in rows]
-        for start in range(0, len(decoded), 5000):
-            cache.set_many(dict(decoded[start : start + 5000]), 86400)
-    return keys
-
-
-# --- gunicorn ------------------------------------------------------------------------------
-
-
-def wait_ready(url: str, seconds: float = 120) -> None:
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"{url} did not become ready")
-
-
-class Server:
-    """gunicorn with the project's configuration on a loopback port."""
-
-    def __init__(self, workers: int, threads: int) -> None:
-        self.workers, self.threads = workers, threads
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def __enter__(self) -> "Server":
-        from django.db import connections
-
-        connections.close_all()
-        log_dir = REPO / "var" / "bench"
-        log_dir.mkdir(parents=True, exist_ok=True)
-        self.log = (log_dir / "volunteers_server.log").open("w")
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(REPO / "src"),
-            "WEB_CONCURRENCY": str(self.workers),
-            "GUNICORN_THREADS": str(self.threads),
-            "DB_POOL_MAX_SIZE": str(self.threads),
-            "GUNICORN_BIND": f"127.0.0.1:{PORT}",
-            "GUNICORN_MAX_REQUESTS": "0",
-            "PROMETHEUS_MULTIPROC_DIR": str(log_dir / "volunteers_prometheus"),
-            # As deployed (docs/deploy.md): the shared Redis cache, so a signed-in phone's
-            # session is read from it rather than from the database.
-            "CACHE_URL": SERVER_CACHE_URL,
-        }
-        self.process = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "-c",
-                "python:shequ.config.gunicorn",
-                "shequ.config.wsgi",
-                "--backlog",
-                "2048",
-                "--preload",
-            ],
-            env=env,
-            cwd=REPO,
-            stdout=self.log,
-            stderr=self.log,
-        )
-        wait_ready(f"http://127.0.0.1:{PORT}/healthz")
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.process is not None:
-            self.process.send_signal(signal.SIGTERM)
-            self.process.wait(timeout=60)
-        self.log.close()
-
-
-def request(
-    method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
-) -> tuple[int, bytes]:
-    """One request over a new loopback connection (a phone's own)."""
-    connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
-    try:
-        connection.request(method, path, body=body, headers=headers or {})
-        response = connection.getresponse()
-        return response.status, response.read()
-    except OSError:
-        return 0, b""
-    finally:
-        connection.close()
-
-
-# --- Check-in ------------------------------------------------------------------------------
-
-
 def scan_queries(volunteer: Any, activity: Any, session_key: str) -> int:
     """The queries one check-in makes, the whole request (session, user, page) counted."""
     from django.db import connection
@@ -346,7 +152,7 @@ def scan_queries(volunteer: Any, activity: Any, session_key: str) -> int:
 def checkin(total: int, rate: float, workers: int, threads: int) -> None:
     # The sessions are written to the cache gunicorn reads them from.
     os.environ["CACHE_URL"] = SERVER_CACHE_URL
-    fresh_database()
+    fresh_database(DATABASE)
     setup_django()
     from datetime import timedelta
 
@@ -429,7 +235,7 @@ def checkin(total: int, rate: float, workers: int, threads: int) -> None:
             sent = time.perf_counter()
             token = checkin_token(of_activity[volunteer.pk].pk)
             body = urllib.parse.urlencode({**body_fields, "csrfmiddlewaretoken": csrf})
-            status, _ = request(
+            status, _ = server.request(
                 "POST",
                 f"/volunteers/check/{token}/",
                 body.encode(),
@@ -444,10 +250,7 @@ def checkin(total: int, rate: float, workers: int, threads: int) -> None:
             done = time.perf_counter()
             outcomes[index] = (status, done - sent, done - due)
 
-    with Server(workers, threads):
-        # Each worker imports its views and opens its pool before the count.
-        for _ in range(workers * 3):
-            request("GET", "/healthz")
+    with Server("volunteers", PORT, workers, threads) as server:
         origin = time.perf_counter() + 0.5
         with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
             for _ in range(CLIENTS):
@@ -493,7 +296,7 @@ def checkin(total: int, rate: float, workers: int, threads: int) -> None:
 
 
 def stars(volunteers: int, rows: int) -> None:
-    fresh_database()
+    fresh_database(DATABASE)
     setup_django()
     from django.db import connection
     from django.db.models import Count
@@ -589,7 +392,7 @@ def stars(volunteers: int, rows: int) -> None:
 
 
 def certificate(pages: int) -> None:
-    fresh_database()
+    fresh_database(DATABASE)
     setup_django()
     from datetime import date, timedelta
     from decimal import Decimal
@@ -634,15 +437,15 @@ def certificate(pages: int) -> None:
     bench("certificate_pdf_p95_ms", percentile(rest, 0.95), "ms")
     bench("certificate_pdf_max_ms", max(rest), "ms")
 
-    with Server(workers=3, threads=4):
-        for _ in range(6):
-            request("GET", "/healthz")
+    with Server("volunteers", PORT, workers=3, threads=4) as server:
         first: list[float] = []
         repeat: list[float] = []
 
         def look(number: str, into: list[float]) -> None:
             began = time.perf_counter()
-            status, page = request("GET", f"/verify/{number}/", headers={"Host": "127.0.0.1"})
+            status, page = server.request(
+                "GET", f"/verify/{number}/", headers={"Host": "127.0.0.1"}
+            )
             into.append(time.perf_counter() - began)
             if status != 200 or number.encode() not in page:
                 raise SystemExit(f"verification of {number} failed: {status}")

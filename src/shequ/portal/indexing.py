@@ -31,25 +31,21 @@ def _document(kind: SearchKind, item: IndexedItem) -> SearchDocument:
     )
 
 
+# What an item's row is rewritten with when it is indexed again.
+_REFRESHED = ("title", "text", "url", "audience", "community", "title_tokens", "body_tokens")
+
+
 def index_item(kind: SearchKind, item: IndexedItem) -> None:
-    """Add or refresh one item."""
+    """Add or refresh one item: one upsert on (kind, key). A request filed by a resident is
+    saved three times in its transaction (filed, dispatched, clustered); a read, a savepoint
+    and a write for each was a fifth of the intake's time."""
     with translation.override(settings.LANGUAGE_CODE):
         doc = _document(kind, item)
-    SearchDocument.objects.update_or_create(
-        kind=kind.code,
-        key=doc.key,
-        defaults={
-            field: getattr(doc, field)
-            for field in (
-                "title",
-                "text",
-                "url",
-                "audience",
-                "community",
-                "title_tokens",
-                "body_tokens",
-            )
-        },
+    SearchDocument.objects.bulk_create(
+        [doc],
+        update_conflicts=True,
+        unique_fields=["kind", "key"],
+        update_fields=[*_REFRESHED, "updated_at"],
     )
 
 
