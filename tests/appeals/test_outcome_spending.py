@@ -133,3 +133,51 @@ def test_a_single_request_links_to_spending_from_its_console_page(
     done = client.post(f"/console/appeals/{appeal.pk}/outcome/", {"target": f"spending:{item.pk}"})
     assert done.status_code == 302
     assert AppealOutcome.objects.get().commitment_id == item.pk
+
+
+def test_the_fund_pages_and_api_name_the_requests_behind_spending_and_its_decision(
+    world: None, worker: User, client: Client
+) -> None:
+    public, private = report("a", PIN), report("b", NEAR)
+    Appeal.objects.filter(pk=private.pk).update(is_private=True)
+    item = spend(worker)
+    client.force_login(worker)
+    for appeal in (public, private):
+        linked = client.post(
+            f"/api/v1/appeals/{appeal.pk}/outcomes",
+            {"commitment_id": item.pk},
+            content_type="application/json",
+        )
+        assert linked.status_code == 201
+    anyone = Client()
+    for page_url in (f"/funds/{NIJIAQIAO}/", f"/funds/{NIJIAQIAO}/spending/"):
+        page = anyone.get(page_url).content.decode()
+        assert "来自 2 件群众诉求" in page
+        assert f'href="/appeals/{public.pk}/"' in page
+        assert public.number in page
+        # The private request is counted, never linked or numbered.
+        assert f"/appeals/{private.pk}/" not in page
+        assert private.number not in page
+    decisions = anyone.get(f"/funds/{NIJIAQIAO}/decisions/").content.decode()
+    assert decisions.count('data-testid="requests-behind"') == 1
+    assert f'href="/appeals/{public.pk}/"' in decisions
+    data = anyone.get(f"/api/v1/funds/communities/{NIJIAQIAO}/disclosure").json()
+    spent = next(c for c in data["commitments"] if c["id"] == item.pk)
+    assert spent["requests_count"] == 2
+    assert spent["requests"] == [{"id": public.pk, "number": public.number, "category": "路灯故障"}]
+    decided = next(d for d in data["decisions"] if d["id"] == item.approval_id)
+    assert (decided["requests_count"], len(decided["requests"])) == (2, 1)
+    staff = client.get(f"/api/v1/funds/commitments?division={NIJIAQIAO}").json()
+    assert next(c for c in staff["items"] if c["id"] == item.pk)["requests_count"] == 2
+
+
+def test_spending_no_request_led_to_says_nothing_of_requests(
+    world: None, worker: User, client: Client
+) -> None:
+    item = spend(worker)
+    page = Client().get(f"/funds/{NIJIAQIAO}/").content.decode()
+    assert "楼道灯改造工程" in page
+    assert 'data-testid="requests-behind"' not in page
+    data = Client().get(f"/api/v1/funds/communities/{NIJIAQIAO}/disclosure").json()
+    spent = next(c for c in data["commitments"] if c["id"] == item.pk)
+    assert (spent["requests_count"], spent["requests"]) == (0, [])

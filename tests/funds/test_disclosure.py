@@ -83,10 +83,11 @@ def test_public_page_runs_a_fixed_number_of_queries(
     n: int,
     django_assert_num_queries: Any,
 ) -> None:
-    """Community (with the section counts), balances, then one read per section (and one
-    for the payments of the spending items shown): eight, however long the ledger is."""
+    """Community (with the section counts), balances, then one read per section, one for
+    the payments of the spending items shown and one for the residents' requests behind the
+    spending and decisions: nine, however long the ledger is."""
     fill_every_section(worker, n)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = client.get(PAGE)
     assert response.status_code == 200
     page = response.content.decode()
@@ -118,7 +119,7 @@ def test_the_full_list_is_paginated_newest_first_in_constant_queries(
 ) -> None:
     spend(worker, 7)
     client.get(f"{PAGE}spending/")
-    with django_assert_num_queries(4):  # community, count, page, payments of the page
+    with django_assert_num_queries(5):  # community, count, page, its payments, requests behind
         first = client.get(f"{PAGE}spending/").content.decode()
     assert [t for t in ("项目006", "项目005", "项目004", "项目003") if t in first] == [
         "项目006",

@@ -2,13 +2,15 @@
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import cast
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
+from shequ.appeals.selectors import RequestsBehind, attach_requests_behind
 from shequ.core.errors import PermissionDenied
 from shequ.core.services import client_ip
 from shequ.funds import selectors
@@ -71,6 +73,33 @@ class PublicObjectionOut(Schema):
         return obj.objector_public
 
 
+class RequestBehindOut(Schema):
+    """A public resident request that led to the spending (its page: ``/appeals/{id}/``)."""
+
+    id: int
+    number: str
+    category: str
+
+
+def _behind(obj: object) -> RequestsBehind:
+    """The requests behind a spending item or decision: attached in bulk by the disclosure,
+    read for the one object elsewhere."""
+    behind = getattr(obj, "requests_behind", None)
+    if behind is None:
+        if isinstance(obj, Commitment):
+            attach_requests_behind(commitments=[obj])
+        else:
+            attach_requests_behind(decisions=[obj])
+        behind = obj.requests_behind  # type: ignore[attr-defined]
+    return cast(RequestsBehind, behind)
+
+
+def _behind_out(obj: object) -> list[dict[str, object]]:
+    return [
+        {"id": a.pk, "number": a.number, "category": a.category.name} for a in _behind(obj).public
+    ]
+
+
 class DecisionOut(Schema):
     id: int
     subject: str
@@ -84,6 +113,18 @@ class DecisionOut(Schema):
     objection_deadline: datetime
     open_objections: int = 0
     objections: list[PublicObjectionOut] = []
+    requests_count: int = Field(
+        0, description="Resident requests that led to this decision's spending (private ones too)"
+    )
+    requests: list[RequestBehindOut] = Field([], description="The public ones among them")
+
+    @staticmethod
+    def resolve_requests_count(obj: ApprovalRecord) -> int:
+        return _behind(obj).count
+
+    @staticmethod
+    def resolve_requests(obj: ApprovalRecord) -> list[dict[str, object]]:
+        return _behind_out(obj)
 
     @staticmethod
     def resolve_objections(obj: ApprovalRecord) -> list[Objection]:
@@ -119,10 +160,22 @@ class CommitmentOut(Schema):
     released: Decimal
     status: str
     payments: list[PaymentOut]
+    requests_count: int = Field(
+        0, description="Resident requests this spending answers (private ones too)"
+    )
+    requests: list[RequestBehindOut] = Field([], description="The public ones among them")
 
     @staticmethod
     def resolve_community_code(obj: Commitment) -> str:
         return obj.community_id
+
+    @staticmethod
+    def resolve_requests_count(obj: Commitment) -> int:
+        return _behind(obj).count
+
+    @staticmethod
+    def resolve_requests(obj: Commitment) -> list[dict[str, object]]:
+        return _behind_out(obj)
 
     @staticmethod
     def resolve_payments(obj: Commitment) -> list[Payment]:
@@ -177,6 +230,7 @@ class DisclosureOut(Schema):
 def disclosure(request: HttpRequest, code: str) -> dict[str, object]:
     """A community's public fund disclosure (公示): no login, donors masked."""
     data = selectors.community_disclosure(code)
+    attach_requests_behind(commitments=data.commitments, decisions=data.decisions)
     return {
         "community_code": data.community.code,
         "community_name": data.community.name,

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from shequ.appeals.selectors import attach_requests_behind
 from shequ.core.errors import DomainError
 from shequ.core.services import client_ip
 from shequ.core.storage import stored_file_response
@@ -60,6 +61,7 @@ def community_funds(request: HttpRequest, code: str) -> HttpResponse:
     section (allocations, decisions, spending, reservations, donations), each with a link to
     its full list. A fixed number of queries, whatever the size of the ledger."""
     data = selectors.community_disclosure(code)
+    attach_requests_behind(commitments=data.commitments, decisions=data.decisions)
     shown = {
         "decisions": data.decisions,
         "spending": data.commitments,
@@ -95,6 +97,9 @@ def community_section(request: HttpRequest, code: str, section: str) -> HttpResp
     page = Paginator(queryset, selectors.LATEST).get_page(request.GET.get("page"))
     if section == "decisions":
         selectors.decisions_with_window(list(page.object_list))
+        attach_requests_behind(decisions=list(page.object_list))
+    elif section == "spending":
+        attach_requests_behind(commitments=list(page.object_list))
     return render(
         request,
         "funds/section.html",

@@ -3,12 +3,13 @@ public list and map, and the units' monthly rates (三率) computed from the raw
 
 import json
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Case, Count, Max, Q, QuerySet, When
+from django.db.models import Case, Count, F, Max, Q, QuerySet, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -594,6 +595,79 @@ def origin_of(*, proposal_id: int | None = None, project_id: int | None = None) 
         community_code=community,
         category_ids=categories,
     )
+
+
+@dataclass
+class RequestsBehind:
+    """The residents' requests that led to a piece of the fund's spending (or to a council
+    decision, through its spending): how many, and the public ones to link to (a private
+    request is counted, never shown)."""
+
+    ids: set[int] = field(default_factory=set)
+    public: list[Appeal] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.ids)
+
+    def add(self, appeal: Appeal) -> None:
+        # One request may be linked to two spending items of one decision: counted once.
+        if appeal.pk not in self.ids:
+            self.ids.add(appeal.pk)
+            if not appeal.is_private:
+                self.public.append(appeal)
+
+
+def requests_behind(
+    *, commitment_ids: Sequence[int] = (), approval_ids: Sequence[int] = ()
+) -> tuple[dict[int, RequestsBehind], dict[int, RequestsBehind]]:
+    """For the fund's public pages: the requests behind each spending item
+    (``commitment_ids``) and behind each council decision (``approval_ids``: the requests
+    linked to any of its spending), oldest link first. One query for both."""
+    by_commitment: dict[int, RequestsBehind] = {}
+    by_approval: dict[int, RequestsBehind] = {}
+    if not commitment_ids and not approval_ids:
+        return by_commitment, by_approval
+    links = (
+        AppealOutcome.objects.filter(
+            Q(commitment_id__in=list(commitment_ids))
+            | Q(commitment__approval_id__in=list(approval_ids))
+        )
+        .select_related("appeal", "appeal__category")
+        .only(
+            "commitment_id",
+            "commitment__approval_id",
+            "appeal__id",
+            "appeal__is_private",
+            "appeal__status",
+            "appeal__category__name",
+            "appeal__category__name_en",
+        )
+        .annotate(approval=F("commitment__approval_id"))
+        .order_by("created_at", "id")
+    )
+    wanted_commitments, wanted_approvals = set(commitment_ids), set(approval_ids)
+    for link in links:
+        approval_id = link.approval
+        if link.commitment_id in wanted_commitments:
+            by_commitment.setdefault(link.commitment_id, RequestsBehind()).add(link.appeal)
+        if approval_id in wanted_approvals:
+            by_approval.setdefault(approval_id, RequestsBehind()).add(link.appeal)
+    return by_commitment, by_approval
+
+
+def attach_requests_behind(
+    *, commitments: Sequence[Any] = (), decisions: Sequence[Any] = ()
+) -> None:
+    """Set ``requests_behind`` (a ``RequestsBehind``) on each spending item and council
+    decision a fund page or the API shows."""
+    by_commitment, by_approval = requests_behind(
+        commitment_ids=[c.pk for c in commitments], approval_ids=[d.pk for d in decisions]
+    )
+    for commitment in commitments:
+        commitment.requests_behind = by_commitment.get(commitment.pk, RequestsBehind())
+    for decision in decisions:
+        decision.requests_behind = by_approval.get(decision.pk, RequestsBehind())
 
 
 # ---------------------------------------------------------------- handling inside a unit
