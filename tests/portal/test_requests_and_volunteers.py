@@ -132,6 +132,29 @@ def test_public_requests_are_found_and_private_ones_never(client: Client, report
     assert rebuild("appeal") == {"appeal": 0}
 
 
+def test_a_requests_search_entry_follows_its_status_and_nothing_else_rewrites_it(
+    client: Client, reporter: User
+) -> None:
+    """Filed, it is found as dispatched; signed for, as being handled. Joining a problem
+    cluster (a save of fields the entry does not show) leaves the entry as it was."""
+    worker = make_staff("njq_worker_i", Role.COMMUNITY_WORKER, NIJIAQIAO)
+    first = report(reporter, "小区北门路灯闪烁")
+    entry = SearchDocument.objects.get(kind="appeal", key=str(first.pk))
+    assert entry.text.startswith(str(Appeal.Status.DISPATCHED.label))
+    second = report(reporter, "小区北门路灯还是闪烁")  # no pin, same community: one cluster
+    assert second.cluster_id is not None
+    with CaptureQueriesContext(connection) as saved:
+        second.save(update_fields=["cluster", "recurrence_of"])
+    assert saved.captured_queries
+    assert not [q for q in saved.captured_queries if "portal_searchdocument" in q["sql"]]
+    handling.appeal_sign(actor=worker, appeal_id=first.pk)
+    signed = Appeal.objects.get(pk=first.pk)
+    entry = SearchDocument.objects.get(pk=entry.pk)
+    assert entry.text.startswith(str(signed.get_status_display()))
+    assert signed.status != Appeal.Status.DISPATCHED
+    assert signed.get_status_display() in _get(client, "/search/", q="北门路灯")
+
+
 # ------------------------------------------------------------------------------ home card
 
 

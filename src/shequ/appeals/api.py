@@ -174,7 +174,8 @@ def submit(request: HttpRequest, payload: AppealIn) -> Status[Appeal]:
         channel=Appeal.Channel.API,
         ip=client_ip(request),
     )
-    return Status(201, selectors.appeal_get_public(appeal_id=appeal.pk, user=request.user))
+    # The reporter's own request, with its category, community and unit in hand.
+    return Status(201, appeal)
 
 
 @router.get("/mine", response=list[AppealOut])

@@ -100,5 +100,17 @@ def register() -> None:
         )
     )
     register_kind(
-        SearchKind("appeal", _("Residents' requests"), 35, _appeals, (Appeal,), appeal_item)
+        SearchKind(
+            "appeal",
+            _("Residents' requests"),
+            35,
+            _appeals,
+            (Appeal,),
+            appeal_item,
+            # a foreign key may be saved by its name or its column
+            reads=frozenset(
+                {"is_private", "status", "description", "category", "category_id"}
+                | {"community", "community_id"}
+            ),
+        )
     )

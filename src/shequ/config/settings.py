@@ -144,6 +144,8 @@ CACHES = {
         "TIMEOUT": 3600,
     },
 }
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "shequ.core.cache.SharedRedisCache"
 # Whether every process sees the same cache (Redis), or each its own memory. What one process
 # changes must be seen by the others: sessions are read from the cache only when it is
 # shared, and the catalogue's cached reads live only a few seconds in a per-process cache.

@@ -2,6 +2,7 @@
 that object at once (in the same transaction); ``rebuild`` re-reads every kind (the
 ``portal_reindex`` command and the nightly task, for bulk updates that send no signals)."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -37,8 +38,9 @@ _REFRESHED = ("title", "text", "url", "audience", "community", "title_tokens", "
 
 def index_item(kind: SearchKind, item: IndexedItem) -> None:
     """Add or refresh one item: one upsert on (kind, key). A request filed by a resident is
-    saved three times in its transaction (filed, dispatched, clustered); a read, a savepoint
-    and a write for each was a fifth of the intake's time."""
+    saved twice in its transaction (filed, then clustered: the second save names fields the
+    index does not read, see ``SearchKind.reads``); a read, a savepoint and a write for each
+    of three saves was a fifth of the intake's time."""
     with translation.override(settings.LANGUAGE_CODE):
         doc = _document(kind, item)
     SearchDocument.objects.bulk_create(
@@ -49,10 +51,14 @@ def index_item(kind: SearchKind, item: IndexedItem) -> None:
     )
 
 
-def index_object(obj: Model) -> None:
+def index_object(obj: Model, update_fields: Iterable[str] | None = None) -> None:
     """Re-index ``obj`` for every kind its model belongs to (dropping it where it must not be
-    found any more)."""
+    found any more). ``update_fields``: what a save changed, when it said so; a kind that
+    reads none of them is left alone."""
+    changed = None if update_fields is None else frozenset(update_fields)
     for kind in kinds_of_model(type(obj)):
+        if changed is not None and kind.reads and not changed & kind.reads:
+            continue
         item = kind.item_of(obj) if kind.item_of is not None else None
         if item is None:
             SearchDocument.objects.filter(kind=kind.code, key=kind.key_of(obj)).delete()
@@ -89,9 +95,15 @@ def rebuild(kind_code: str | None = None) -> dict[str, int]:
     return counts
 
 
-def _saved(sender: type[Model], instance: Model, raw: bool = False, **kwargs: Any) -> None:
+def _saved(
+    sender: type[Model],
+    instance: Model,
+    raw: bool = False,
+    update_fields: frozenset[str] | None = None,
+    **kwargs: Any,
+) -> None:
     if not raw and kinds_of_model(sender):
-        index_object(instance)
+        index_object(instance, update_fields)
 
 
 def _deleted(sender: type[Model], instance: Model, **kwargs: Any) -> None:

@@ -40,9 +40,9 @@ class SearchKind:
     ``items`` yields every item of the kind that may be found (a full rebuild);
     ``item_of`` turns one saved object of ``models`` into its item, or None when it must not
     be found (a draft, hidden, unpublished): the index then drops it. Saves and deletions of
-    ``models`` re-index the object at once. ``leads_to_form``: each item is a form to fill (a
-    task, a request category); the best hit of the first such group is offered as the search
-    page's big button."""
+    ``models`` re-index the object at once (saves of fields outside ``reads`` excepted).
+    ``leads_to_form``: each item is a form to fill (a task, a request category); the best hit
+    of the first such group is offered as the search page's big button."""
 
     code: str
     label: Any  # a lazy translated string
@@ -52,6 +52,10 @@ class SearchKind:
     item_of: Callable[[Any], IndexedItem | None] | None = None
     key_of: Callable[[Any], str] = field(default=lambda obj: str(obj.pk))
     leads_to_form: bool = False
+    # The fields ``item_of`` reads (a foreign key by its name): a save that names only
+    # other fields (``update_fields``) leaves the index as it is. Empty: every save
+    # re-indexes.
+    reads: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

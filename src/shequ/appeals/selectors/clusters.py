@@ -33,6 +33,11 @@ CLUSTER_METRES = 100
 CLUSTER_DAYS = 90
 # Neighbours read at most at one intake (the nearest and newest are what matter).
 CLUSTER_SCAN = 500
+# What clustering reads of a neighbour (not its description, up to 2,000 characters).
+NEIGHBOUR_FIELDS = (
+    *("id", "category_id", "community_id", "status", "created_at", "closed_at"),
+    *("latitude", "longitude", "cluster", "cluster__id", "cluster__last_at"),
+)
 # A handled request is "fixed" for recurrence once it is closed (办结) or rated fixed.
 HANDLED = (Appeal.Status.CLOSED, Appeal.Status.RATED)
 # What a page of clusters is shaped into (summaries, or an API row).
@@ -74,7 +79,10 @@ def cluster_neighbours(
             longitude__lte=longitude + dlon,
         ) | Q(community_id=community_code, latitude__isnull=True)
     rows = list(
-        base.filter(where).select_related("cluster").order_by("-created_at", "-id")[:CLUSTER_SCAN]
+        base.filter(where)
+        .select_related("cluster")
+        .only(*NEIGHBOUR_FIELDS)
+        .order_by("-created_at", "-id")[:CLUSTER_SCAN]
     )
     if longitude is None or latitude is None:
         return rows

@@ -39,7 +39,7 @@ from shequ.core.uploads import accept_upload
 from shequ.notices.models import Category as MessageCategory
 from shequ.notices.services import message_send, message_send_many, plain_text
 from shequ.people.models import User
-from shequ.places.geography import district_contains, in_chengdu_bbox
+from shequ.places.geography import district_of_point, in_chengdu_bbox
 from shequ.places.models import Division
 
 DESCRIPTION_MAX = 2000
@@ -98,13 +98,13 @@ def _point(longitude: Any, latitude: Any, community: Division) -> tuple[float | 
     if longitude in (None, "") and latitude in (None, ""):
         return None, None
     lon, lat = read_pin(longitude, latitude)
-    district = Division.objects.get(pk=community.code[:6] + "000000")
-    if not district_contains(district, lon, lat):
+    found = district_of_point(community.code[:6] + "000000", lon, lat)
+    if found is not None and not found[1]:
         raise DomainError(
             "outside_district",
             _("The map pin is not in %(district)s, where the chosen community is."),
             field="location",
-            district=district.name,
+            district=found[0],
         )
     return round(lon, 6), round(lat, 6)
 
@@ -167,11 +167,20 @@ def tell_residents(appeal: Appeal, title: Any, body: str = "", caller_title: Any
 
 def dispatch_to(appeal: Appeal, unit: Unit | None, reason: str, actor: User | None) -> None:
     """Send the request to ``unit`` with the reason (no unit: it waits for a dispatcher).
-    A new dispatch is signed for and assigned afresh."""
+    A new dispatch is signed for and assigned afresh. The caller saves the request."""
+    _set_dispatch(appeal, unit, reason)
+    _record_dispatch(appeal, unit, reason, actor)
+
+
+def _set_dispatch(appeal: Appeal, unit: Unit | None, reason: str) -> None:
     appeal.unit = unit
     appeal.assignee = None
     appeal.routing_reason = reason[:300]
     appeal.status = Appeal.Status.DISPATCHED if unit else Appeal.Status.AWAITING_DISPATCH
+
+
+def _record_dispatch(appeal: Appeal, unit: Unit | None, reason: str, actor: User | None) -> None:
+    """The dispatch's step in the request's history, and the unit told."""
     if unit is not None:
         AppealEvent.objects.create(
             appeal=appeal, kind=AppealEvent.Kind.DISPATCHED, unit=unit, actor=actor, text=reason
@@ -245,7 +254,9 @@ def appeal_submit(
     if caller is not None or client is not None:
         reporter = None
     now = timezone.now()
-    appeal = Appeal.objects.create(
+    decision = route(category, community)
+    # Routed before it is written, so the request is stored (and indexed) once, dispatched.
+    appeal = Appeal(
         category=category,
         nature=nature or category.nature,
         description=clean,
@@ -262,12 +273,12 @@ def appeal_submit(
         deadline_at=deadline_for(category.deadline_class, now),
         created_at=now,
     )
+    _set_dispatch(appeal, decision.unit, decision.reason)
+    appeal.save(force_insert=True)
     for file in files:
         AppealPhoto.objects.create(appeal=appeal, kind=AppealPhoto.Kind.PROBLEM, file=file)
     AppealEvent.objects.create(appeal=appeal, kind=AppealEvent.Kind.RECEIVED, actor=actor, at=now)
-    decision = route(category, community)
-    dispatch_to(appeal, decision.unit, decision.reason, None)
-    appeal.save(update_fields=["unit", "routing_reason", "status"])
+    _record_dispatch(appeal, decision.unit, decision.reason, None)
     cluster_on_intake(appeal=appeal, actor=actor, ip=ip)
     text_caller(appeal, _("Your request %(number)s (%(category)s) has been received."))
     audit_record(
