@@ -13,10 +13,11 @@ from pytest_django.live_server_helper import LiveServer
 from shequ.appeals.demo import seed_appeals
 from shequ.notices.models import CommunityNotice
 from shequ.payments.models import Bill
+from shequ.places.models import Division
 from shequ.portal.indexing import rebuild
 from shequ.portal.services import snapshot_all
 from tests.e2e.steps import log_in
-from tests.factories import NIJIAQIAO, make_resident, make_user
+from tests.factories import NIJIAQIAO, WUHOU, make_resident, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "correct-horse-42"
@@ -35,6 +36,10 @@ def city(chengdu: None) -> None:
         due_date=timezone.localdate(),
     )
     CommunityNotice.objects.create(community_id=NIJIAQIAO, title="周末义诊", body="周六上午")
+    # 倪家桥 has its service centre's coordinates: a point on its street's map
+    Division.objects.filter(pk=NIJIAQIAO).update(
+        longitude=Decimal("104.061000"), latitude=Decimal("30.627000")
+    )
     seed_appeals()
     rebuild()
     snapshot_all()
@@ -67,9 +72,29 @@ def test_resident_and_journalist(phone_page: Page, live_server: LiveServer, city
         reader = journalist.new_page()
         reader.goto("/dashboards/")
         expect(reader.get_by_test_id("five-actions-sentence")).to_be_visible()
-        for name in ("武侯区", "玉林街道", "倪家桥社区"):
-            reader.get_by_test_id("figure-participation").get_by_role("link", name=name).click()
+        # the map: the 20 districts drawn from their boundaries, coloured by a figure
+        city_map = reader.get_by_test_id("dashboard-map")
+        expect(city_map).to_have_attribute("data-ready", "1")
+        expect(city_map).to_have_attribute("data-areas", "20")
+        assert reader.locator("#dashboard-map path.dashboard-area").count() == 20
+        assert reader.evaluate("document.documentElement.scrollWidth") <= 390
+        first = city_map.get_attribute("data-metric")
+        reader.get_by_test_id("map-metric").select_option(index=1)
+        expect(city_map).not_to_have_attribute("data-metric", first or "")
+        expect(reader.get_by_test_id("map-legend")).to_contain_text("*")
+        # a tap on a district opens its dashboard, with its own map
+        reader.locator(f"#dashboard-map .area-{WUHOU}").dispatch_event("click")
+        expect(reader).to_have_url(f"{live_server.url}/dashboards/{WUHOU}/")
+        expect(reader.get_by_test_id("dashboard-map")).to_have_attribute("data-ready", "1")
+        expect(reader.get_by_test_id("dashboard-map")).to_have_attribute("data-areas", "1")
+        reader.get_by_test_id("figure-participation").get_by_role("link", name="玉林街道").click()
+        # the street's map: the district's outline and 倪家桥 as a point that opens its page
+        street_map = reader.get_by_test_id("dashboard-map")
+        expect(street_map).to_have_attribute("data-ready", "1")
+        expect(street_map).to_have_attribute("data-points", "1")
+        reader.locator(f"#dashboard-map .point-{NIJIAQIAO}").dispatch_event("click")
         expect(reader.get_by_test_id("dashboard-title")).to_contain_text("倪家桥社区")
+        expect(reader.get_by_test_id("dashboard-map")).to_have_attribute("data-ready", "1")
         expect(reader.get_by_test_id("figure-appeal-rates")).to_be_visible()
         # the widest figures scroll inside their card; the page itself fits the phone
         reader.goto(f"/dashboards/{NIJIAQIAO[:9]}000/")

@@ -608,3 +608,154 @@ def _sentence(division: Division, figures: list[Figure]) -> str:
                 }
             )
     return ""
+
+
+# ---- the dashboards' map ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MapMetric:
+    """A figure the map can colour the divisions by: one frozen column of a dataset, or the
+    share ``part / whole x 100`` of two of its columns (``of``)."""
+
+    key: str
+    dataset: str
+    title: Any
+    column: str = ""
+    of: tuple[str, str] | None = None
+
+
+MAP_METRICS = (
+    MapMetric(
+        "coverage",
+        "coverage-15min",
+        _("Residents within reach of all daily needs (%)"),
+        "covered_share",
+    ),
+    MapMetric("on_time", "appeal-rates", _("Requests handled on time (%)"), "on_time_rate"),
+    MapMetric(
+        "satisfaction", "appeal-rates", _("Requests: satisfaction rate (%)"), "satisfaction_rate"
+    ),
+    MapMetric(
+        "funds_paid",
+        "community-funds",
+        _("Community funds paid out, share of the allocation (%)"),
+        of=("paid", "allocated"),
+    ),
+    MapMetric("hours", "volunteer-hours", _("Volunteer service hours"), "hours"),
+    MapMetric("score", "indicator-scores", _("Indicator score"), "score"),
+)
+
+
+def _number(value: Any) -> float | str | None:
+    """A frozen cell as the map reads it: a number, None (suppressed) or "" (no data)."""
+    if value is None:
+        return None
+    if value == "":
+        return ""
+    return float(value)
+
+
+def map_value(metric: MapMetric, row: dict[str, Any] | None) -> float | str | None:
+    """The figure of one division's frozen row: None where any cell it is read from is
+    suppressed (a suppressed cell is never recoverable from the map), "" for no data."""
+    if row is None:
+        return ""
+    if metric.of is None:
+        return _number(row.get(metric.column, ""))
+    part, whole = (_number(row.get(name, "")) for name in metric.of)
+    if part is None or whole is None:
+        return None
+    if part == "" or whole == "" or not whole:
+        return ""
+    return round(100 * float(part) / float(whole), 1)
+
+
+def _figure_rows(figure: Figure) -> dict[str, dict[str, Any]]:
+    """The division's own row and its children's, by code; a broken-down dataset's own row
+    is the one of its headline value (the children's rows are already)."""
+    rows = {row["code"]: row for row in figure.children}
+    headline = figure.dataset.headline
+    for row in figure.own_rows:
+        if headline and row.get(figure.dataset.breakdown) == headline:
+            rows[row["code"]] = row
+    if figure.own is not None:
+        rows[figure.own["code"]] = figure.own
+    return rows
+
+
+def dashboard_map(board: Dashboard) -> dict[str, Any]:
+    """What the dashboard's map draws, from the same frozen rows as its tables: the
+    boundaries to fetch and which districts to draw, the divisions coloured (the districts on
+    the city's map; elsewhere the children and the division itself as points where they have
+    coordinates), every metric's value per division, and the links to their dashboards.
+    Values: a number, None (suppressed, drawn as such) or "" (no data)."""
+    division = board.division
+    figures = {f.dataset.code: f for f in board.figures if f.snapshot is not None}
+    frozen = {
+        f.dataset.code: timezone.localtime(f.snapshot.taken_at).strftime("%Y-%m-%d %H:%M")
+        for f in board.figures
+        if f.snapshot is not None
+    }
+    metrics = [m for m in MAP_METRICS if m.dataset in figures]
+    rows = {code: _figure_rows(figure) for code, figure in figures.items()}
+    query = f"?on={board.on.isoformat()}" if board.on else ""
+
+    def entry(d: Division, kind: str) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            "code": d.code,
+            "name": shown_name(d),
+            "kind": kind,
+            "url": reverse("portal:dashboard_division", args=[d.code]) + query,
+        }
+        if kind != "community":  # the communities of a district's map: points to open only
+            item["values"] = [map_value(m, rows[m.dataset].get(d.code)) for m in metrics]
+        if kind != "area":
+            item["lon"] = float(d.longitude) if d.longitude is not None else None
+            item["lat"] = float(d.latitude) if d.latitude is not None else None
+        return item
+
+    children = list(
+        Division.objects.filter(parent_id=division.code, is_active=True)
+        .only("code", "name", "short_name", "name_en", "level", "longitude", "latitude")
+        .order_by("code")
+    )
+    items: list[dict[str, Any]] = []
+    if division.level == Division.Level.CITY:
+        districts = [c.code for c in children if c.level == Division.Level.DISTRICT]
+        items = [entry(c, "area") for c in children if c.code in districts]
+    else:
+        districts = [division.code[:6] + "000000"]
+        items = [entry(division, "own"), *(entry(c, "child") for c in children)]
+        if division.level == Division.Level.DISTRICT:
+            items += [
+                entry(c, "community")
+                for c in Division.objects.filter(
+                    level=Division.Level.COMMUNITY,
+                    is_active=True,
+                    code__startswith=division.code[:6],
+                    longitude__isnull=False,
+                    latitude__isnull=False,
+                )
+                .only("code", "name", "short_name", "name_en", "longitude", "latitude")
+                .order_by("code")
+            ]
+    located = [i for i in items if i["kind"] == "area" or i.get("lon") is not None]
+    return {
+        "level": division.level,
+        "code": division.code,
+        "boundaries": reverse("api-v1:districts"),
+        "districts": districts,
+        "metrics": [
+            {
+                "key": m.key,
+                "title": str(m.title),
+                "dataset": m.dataset,
+                "frozen": frozen[m.dataset],
+                "method": reverse("portal:dataset", args=[m.dataset]),
+            }
+            for m in metrics
+        ],
+        "items": located,
+        "unlocated": len([i for i in items if i["kind"] == "child" and i["lon"] is None]),
+    }

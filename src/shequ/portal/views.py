@@ -108,7 +108,8 @@ def dashboard(request: HttpRequest, code: str = CITY_CODE) -> HttpResponse:
     except DomainError as error:
         return render(request, "portal/dashboard_error.html", {"error": str(error)}, status=400)
     board = selectors.dashboard(code=code, on=on)
-    return render(request, "portal/dashboard.html", {"board": board})
+    context = {"board": board, "map": selectors.dashboard_map(board)}
+    return render(request, "portal/dashboard.html", context)
 
 
 def catalogue(request: HttpRequest) -> HttpResponse:
