@@ -465,20 +465,56 @@ def _estimate_cells(prefix: str, estimate: Estimate | None, scale: float) -> dic
     }
 
 
+def published_estimates(respondents: dict[str, int], minimum: int) -> set[str]:
+    """The divisions whose estimates of one survey may be shown: ``minimum`` respondents or
+    more, and no small group left over by differencing. Taking the shown divisions just below
+    a shown one from it leaves the answers of whoever is in none of them; when those are a
+    few people (more than none, fewer than ``minimum``), the smallest shown part is hidden
+    too, until the leftover is none or enough. Parents before children, so every shown
+    division's leftover is checked against what is finally shown below it."""
+    children: dict[str, list[str]] = defaultdict(list)
+    for code in respondents:
+        chain = _ancestors(code)
+        if len(chain) > 1:
+            children[chain[1]].append(code)
+    shown = {code for code, n in respondents.items() if n >= minimum}
+
+    def parts(code: str) -> list[str]:
+        found: list[str] = []
+        for child in children.get(code, []):
+            found.extend([child] if child in shown else parts(child))
+        return found
+
+    def leftover(code: str) -> int:
+        return respondents[code] - sum(respondents[p] for p in parts(code))
+
+    for code in sorted(respondents, key=lambda c: (len(_ancestors(c)), c)):
+        while code in shown and 0 < leftover(code) < minimum:
+            # a part whose own leftover adds to the group first, then the smallest
+            hide = min(parts(code), key=lambda p: (leftover(p) == 0, respondents[p], p))
+            shown.discard(hide)
+    return shown
+
+
 def _survey_rows() -> list[dict[str, Any]]:
     """Closed surveys whose results a manager published: the satisfaction index and the
     recognition rate with their 95% confidence intervals, per division with respondents, by
     the surveys app's formulas. Estimates of fewer respondents than the survey's smallest
-    cell are suppressed at every level."""
+    cell are suppressed at every level, and so are those a small group's answers could be
+    worked out from by differencing (``published_estimates``)."""
     divisions = _levels()
     rows = []
     for survey in surveys_published():
         sums_by_code = public_sums_by_division(survey)
+        shown = published_estimates(
+            {code: sums.n for code, sums in sums_by_code.items() if sums.n > 0},
+            survey.min_cell_size,
+        )
         for code, sums in sorted(sums_by_code.items()):
             division = divisions.get(code)
             if division is None or sums.n == 0:
                 continue
-            small = sums.n < survey.min_cell_size
+            small = code not in shown
             rows.append(
                 {
                     **_division_cells(division),
@@ -655,7 +691,8 @@ DATASETS: dict[str, Dataset] = {
             "status = complete AND score IS NOT NULL GROUP BY community; summed up to street, "
             "district, city; index = SUM(w*score) / SUM(w), 95% interval = index +/- 1.96 "
             "sqrt(s2 / n_eff) with Kish's n_eff; recognition likewise for the share; small "
-            "cells suppressed",
+            "cells suppressed, and beside them the smallest shown division below a shown one "
+            "whose respondents in no shown division below would be a small group",
             _survey_rows,
             keywords=("问卷调查", "满意度", "认可度", "置信区间"),
             breakdown="survey",
