@@ -2,7 +2,7 @@
 (3,047 communities × 100 indicators), one community's card and the committee's cockpit.
 
     .venv/bin/python bench/indicators.py            # 1,000 Monte Carlo draws
-    .venv/bin/python bench/indicators.py --quick    # 200 draws, a smaller seeded city
+    .venv/bin/python bench/indicators.py --quick    # 200 draws, a city a twentieth the size
     .venv/bin/python bench/indicators.py --no-database   # the numerical core only
     .venv/bin/python bench/indicators.py --no-browser    # without headless Chromium
 
@@ -12,17 +12,22 @@ the same normalisation + aggregation done row by row the straightforward way (pa
 installed, else plain Python) for comparison, with the largest difference between the two.
 
 The database part (issue #19) uses its own SQLite file under var/bench/ (or DATABASE_URL if
-given), never the development database; the migrated empty SQLite schema is kept under
-var/bench/ for the next run (all migrations took 184 s on the busy shared machine). It loads
-Chengdu's real divisions (every active community: ``indicators_communities``), seeds a city
-with the demo seeders (residents spread over every community by population — 5,000 with
---quick, 100,000 otherwise — and the catalogue, casework and ratings demos; the full run adds
-the projects, funds, surveys, participation, documents, bookings, payments and 15-minute
-access demos), installs the default tree and widens it to 100 community indicators by adding
-copies of its computed indicators (each copy computed from the records again, as a tree with
-100 indicators would be). The demo records are thin outside the demo community, so few
-communities have enough indicators to be ranked (``indicators_communities_ranked``); every
-community is still scored, and every computed indicator's query runs over every community. Then:
+given: a fresh, empty database), never the development database; the migrated empty SQLite
+schema is kept under var/bench/ for the next run (all migrations took 184 s on the busy shared
+machine). It loads Chengdu's real divisions (every active community:
+``indicators_communities``), puts residents in the registry spread over every community by
+population (``seed_demo``: 1,000,000, or 50,000 with --quick) and runs the catalogue,
+casework and ratings demos (the demo community and the committee member), then seeds the
+city's records in bulk for every community (``bench/_indicators_city.py``): 1,000,000
+residents' requests with their events and ratings, 100,000 five-actions projects, 10,000
+survey responses, and applications, rooms and bookings, class sessions, notices, proposals,
+councils and meetings, fund accounts, bills and donations, documents, volunteers and their
+hours, and 15-minute coverage in proportion (about a twentieth with --quick, with at least a
+project of each action and a survey response in every community). Each community's latent
+quality tilts its rates, so communities differ. It installs the default tree and widens it
+to 100 community indicators by adding copies of its computed indicators (each copy computed
+from the records again, as a tree with 100 indicators would be). Nearly every community then
+has enough indicators to be ranked (``indicators_communities_ranked``). Then:
 
 - ``indicators_recompute_<U>x<I>_s`` — the real recompute, ``evaluation.run_evaluate_now``:
   every computed value from the records (``indicators_values_compute_s``, the SQL per
@@ -141,23 +146,9 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-# Apps' demo seeders whose records the computed indicators count, in bootstrap order. The
-# quick run keeps the small applications-and-ratings ones (the rest take minutes on a shared
-# 2-core machine).
-FULL_SEEDERS = (
-    "seed_projects",
-    "seed_funds",
-    "seed_surveys",
-    "seed_participation",
-    "seed_catalogue",
-    "seed_casework",
-    "seed_documents",
-    "seed_bookings",
-    "seed_payments",
-    "seed_ratings",
-    "seed_access",
-)
-QUICK_SEEDERS = ("seed_catalogue", "seed_casework", "seed_ratings")
+# Apps' demo seeders run before the city's records: the demo community's applications and
+# ratings and the committee member the card and cockpit are requested as.
+DEMO_SEEDERS = ("seed_catalogue", "seed_casework", "seed_ratings")
 WIDTH = 100  # community indicators in the widened tree
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PHONE = {"width": 390, "height": 844}
@@ -188,7 +179,9 @@ def widen_tree(width: int) -> int:
 
 
 def bench_database(quick: bool, browser: bool) -> None:
-    residents = 5_000 if quick else 100_000
+    from _indicators_city import FULL, QUICK, seed_city
+
+    residents = 50_000 if quick else 1_000_000
     fresh = None
     if "DATABASE_URL" not in os.environ:
         bench_dir = REPO / "var" / "bench"
@@ -212,7 +205,7 @@ def bench_database(quick: bool, browser: bool) -> None:
     from shequ.indicators.services.runs import run_create
     from shequ.indicators.services.values import values_compute
     from shequ.people.demo import NIJIAQIAO
-    from shequ.people.models import User
+    from shequ.people.models import Resident, User
     from shequ.places.models import Division
 
     started = time.perf_counter()
@@ -232,13 +225,23 @@ def bench_database(quick: bool, browser: bool) -> None:
         ("load_divisions",),
         ("seed_demo", "--residents", str(residents), "--seed", "19", "--no-progress"),
     ]
-    steps += [(command,) for command in (QUICK_SEEDERS if quick else FULL_SEEDERS)]
+    steps += [(command,) for command in DEMO_SEEDERS]
     for step in steps:
         t = time.perf_counter()
         call_command(*step, stdout=quiet, verbosity=0)
         print(f"seeded: {step[0]} {time.perf_counter() - t:.1f} s", file=sys.stderr)
+    t = time.perf_counter()
+    written = seed_city(QUICK if quick else FULL, seed=19, now=timezone.now())
+    bench("indicators_seed_city_records_s", time.perf_counter() - t, "s")
     seeded = time.perf_counter() - started
     bench(f"indicators_seed_city_{residents // 1000}k_residents", seeded, "s")
+    bench("indicators_seeded_residents", Resident.objects.count(), "residents")
+    for kind in ("requests", "projects", "survey_responses"):
+        bench(f"indicators_seeded_{kind}", written[kind], kind.replace("_", " "))
+    print(
+        "seeded rows: " + ", ".join(f"{kind} {n}" for kind, n in written.items()),
+        file=sys.stderr,
+    )
 
     version_id = widen_tree(WIDTH)
     if quick:

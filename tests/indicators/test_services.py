@@ -69,6 +69,23 @@ def test_a_run_scores_ranks_and_bounds_every_unit(evaluated: tuple[TreeVersion, 
     assert Result.objects.filter(run=run, level="district", division_id="510107000000").exists()
 
 
+def test_an_area_keeps_the_sums_of_its_communities_however_large(
+    evaluated: tuple[TreeVersion, int],
+) -> None:
+    tree, year = evaluated
+    run = selectors.run_latest(tree, year)
+    assert run is not None
+    district = Result.objects.get(run=run, division_id="510107000000")
+    members = Result.objects.filter(
+        run=run, level="community", ranked=True, division__code__startswith="510107"
+    )
+    assert district.measured == sum(r.measured for r in members) > 0
+    # A district of 400 communities × 100 indicators: past a small integer's 32,767.
+    Result.objects.filter(pk=district.pk).update(measured=400 * 100, met=300 * 100)
+    district.refresh_from_db()
+    assert (district.measured, district.met) == (40_000, 30_000)
+
+
 def test_a_new_version_leaves_old_results_alone(
     evaluated: tuple[TreeVersion, int], committee: User
 ) -> None:

@@ -296,8 +296,10 @@ class Result(models.Model):
     level = models.CharField(_("level"), max_length=10)
     score = models.FloatField(_("score"), null=True)
     dimension_scores = models.JSONField(_("dimension scores"), default=dict)
-    measured = models.PositiveSmallIntegerField(_("indicators with data"), default=0)
-    met = models.PositiveSmallIntegerField(_("targets met"), default=0)
+    # A street's or district's: the sums over its ranked communities (a district of 400
+    # communities × 100 indicators passes a small integer's 32,767).
+    measured = models.PositiveIntegerField(_("indicators with data"), default=0)
+    met = models.PositiveIntegerField(_("targets met"), default=0)
     ranked = models.BooleanField(_("ranked"), default=False)
     # Rank among peers (communities of the same street and class; streets of the same
     # district; districts of the city), with the Monte Carlo median and 90 % interval.
