@@ -139,6 +139,29 @@ def test_sqlite_keeps_its_own_options_and_no_pool(database_env: pytest.MonkeyPat
     assert config["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
 
 
+@pytest.mark.postgres("JIT is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_postgres_sessions_run_without_jit_unless_the_url_says_otherwise(
+    database_env: pytest.MonkeyPatch,
+) -> None:
+    database_env.setenv("DB_POOL_MAX_SIZE", "0")
+    base = {**connection.settings_dict, "OPTIONS": {}}
+    base.pop("CONN_MAX_AGE", None)
+    chosen = {**base, "OPTIONS": {"options": "-c jit=on"}}
+    handler = ConnectionHandler(
+        {"default": base, "ours": bounded_connections(base), "chosen": bounded_connections(chosen)}
+    )
+    shown = {}
+    for alias in ("ours", "chosen"):
+        try:
+            with handler[alias].cursor() as cursor:
+                cursor.execute("SHOW jit")
+                shown[alias] = cursor.fetchone()[0]
+        finally:
+            handler[alias].close()
+    assert shown == {"ours": "off", "chosen": "on"}
+
+
 @pytest.mark.postgres("the pool is PostgreSQL's (psycopg_pool)")
 @pytest.mark.django_db(transaction=True)
 def test_thirty_concurrent_clients_share_the_pool_s_few_server_connections(

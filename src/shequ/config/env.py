@@ -157,6 +157,11 @@ def bounded_connections(config: dict[str, Any]) -> dict[str, Any]:
         }
     elif max_size < 0:
         raise ConfigurationError("DB_POOL_MAX_SIZE must be 0 (no pool) or more.")
+    if config["ENGINE"] == "django.db.backends.postgresql" and "options" not in options:
+        # PostgreSQL's JIT compiles a query that reads some hundred thousand rows (the
+        # month's statistics over millions of requests) for longer than it then runs: 1.2 s of
+        # a 4.7 s read. Nothing here gains from it.
+        options["options"] = "-c jit=off"
     return {**config, "OPTIONS": options, "CONN_MAX_AGE": conn_max_age, "CONN_HEALTH_CHECKS": True}
 
 
