@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from shequ.appeals.models import Appeal, AppealCluster, AppealOutcome
 from shequ.appeals.services.cluster_links import cluster_link
@@ -181,3 +183,46 @@ def test_spending_no_request_led_to_says_nothing_of_requests(
     data = Client().get(f"/api/v1/funds/communities/{NIJIAQIAO}/disclosure").json()
     spent = next(c for c in data["commitments"] if c["id"] == item.pk)
     assert (spent["requests_count"], spent["requests"]) == (0, [])
+
+
+def test_the_staff_list_of_spending_names_its_requests_in_the_same_queries_however_long(
+    world: None, worker: User, client: Client
+) -> None:
+    first = spend(worker)
+    client.force_login(worker)
+
+    def link(appeal: Appeal, item: Commitment) -> None:
+        linked = client.post(
+            f"/api/v1/appeals/{appeal.pk}/outcomes",
+            {"commitment_id": item.pk},
+            content_type="application/json",
+        )
+        assert linked.status_code == 201
+
+    def staff_list() -> tuple[dict[int, int], int]:
+        with CaptureQueriesContext(connection) as queries:
+            data = client.get(f"/api/v1/funds/commitments?division={NIJIAQIAO}").json()
+        return {c["id"]: c["requests_count"] for c in data["items"]}, len(queries)
+
+    link(report("a", PIN), first)
+    counts, one_item = staff_list()
+    assert counts == {first.pk: 1}
+    more = [
+        spending.commitment_create(
+            actor=worker,
+            community_code=NIJIAQIAO,
+            approval_id=first.approval_id,
+            track=Track.SECURITY,
+            year=YEAR,
+            project=f"楼道灯改造工程{n}",
+            category="facilities",
+            supplier="某照明公司",
+            amount="1000",
+        )
+        for n in range(3)
+    ]
+    for n, item in enumerate(more):
+        link(report(f"m{n}", NEAR), item)
+    counts, four_items = staff_list()
+    assert counts == {first.pk: 1, **{item.pk: 1 for item in more}}
+    assert four_items == one_item

@@ -9,23 +9,16 @@ from typing import Any
 
 import pytest
 from django.core.cache.backends.redis import RedisCache
-from redis import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
 
 from shequ.core.cache import SharedRedisCache
+from tests.redis_server import redis_at
 
 URL = "redis://127.0.0.1:6379/14"
 
 
 @pytest.fixture
 def redis_up() -> None:
-    try:
-        Redis.from_url(URL).ping()
-    except RedisConnectionError:
-        if os.environ.get("SHEQU_REQUIRE_POSTGRES") == "1":  # CI starts every service
-            pytest.fail("Redis is required on CI but 127.0.0.1:6379 does not answer")
-        pytest.skip("no Redis on 127.0.0.1:6379")
-    Redis.from_url(URL).flushdb()
+    redis_at(URL).flushdb()
 
 
 def shared(prefix: str = "t") -> SharedRedisCache:

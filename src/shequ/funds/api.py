@@ -10,7 +10,12 @@ from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from shequ.appeals.selectors import RequestsBehind, attach_requests_behind
+from shequ.appeals.selectors import (
+    RequestsBehind,
+    attach_requests_behind,
+    prefetched_requests_behind,
+    requests_behind_prefetch,
+)
 from shequ.core.errors import PermissionDenied
 from shequ.core.services import client_ip
 from shequ.funds import selectors
@@ -85,6 +90,8 @@ def _behind(obj: object) -> RequestsBehind:
     """The requests behind a spending item or decision: attached in bulk by the disclosure,
     read for the one object elsewhere."""
     behind = getattr(obj, "requests_behind", None)
+    if behind is None and isinstance(obj, Commitment):
+        behind = prefetched_requests_behind(obj)
     if behind is None:
         if isinstance(obj, Commitment):
             attach_requests_behind(commitments=[obj])
@@ -491,7 +498,7 @@ class CommitmentIn(Schema):
 def list_commitments(request: HttpRequest, division: str | None = None) -> object:
     _staff(request)
     return selectors.commitment_list_for(request.user, division_code=division).prefetch_related(
-        "payments"
+        "payments", requests_behind_prefetch()
     )
 
 
