@@ -2,6 +2,7 @@
 ranking only with enough ratings, handling time in working days over the holidays, return and
 reopen rates, dissatisfaction by cause, per district, on the page, in Excel and in the API."""
 
+import importlib
 import io
 import math
 from datetime import datetime, timedelta
@@ -11,7 +12,7 @@ import time_machine
 from django.test import Client
 from openpyxl import load_workbook
 
-from shequ.appeals.models import Appeal, AppealRating
+from shequ.appeals.models import Appeal, AppealEvent, AppealRating
 from shequ.appeals.selectors import rates
 from shequ.appeals.services.handling import appeal_close, appeal_rate, appeal_sign
 from shequ.appeals.services.intake import appeal_submit
@@ -196,3 +197,43 @@ def test_a_rating_with_a_reason_not_on_the_list_changes_nothing(
         {"level": "dissatisfied", "fixed": "0", "comment": "拖了很久", "cause": "duration"},
     )
     assert AppealRating.objects.get(appeal=appeal).cause == "duration"
+
+
+def test_a_unit_that_answers_after_the_deadline_has_not_responded(
+    resident: User, worker: User
+) -> None:
+    with time_machine.travel(BEFORE_NATIONAL_DAY, tick=False):
+        on_time, late = street_light(resident), street_light(resident)
+    handled(resident, worker, BEFORE_NATIONAL_DAY + timedelta(hours=1), on_time)
+    # 7 working days after 30 September end on 16 October (the holidays in between).
+    late.refresh_from_db()
+    handled(resident, worker, late.deadline_at + timedelta(minutes=1), late)
+    (row,) = (
+        r
+        for r in rates.unit_rates(since=OCTOBER[0] - timedelta(days=1), until=OCTOBER[1])
+        if r.name == "倪家桥社区居委会"
+    )
+    assert (row.dispatched, row.responded, row.response_rate) == (2, 1, 50.0)
+    assert (row.closed, row.on_time) == (2, 1)
+
+
+def test_events_recorded_before_the_stored_figures_are_filled_in_alike(
+    october: list[Appeal],
+) -> None:
+    """Migration 0012 fills ``responded`` and ``working_days`` of older events as the
+    statistics counted them; the month's figures do not move."""
+    from django.apps import apps
+
+    backfill = importlib.import_module(
+        "shequ.appeals.migrations.0012_event_responded_working_days"
+    ).backfill
+    before = rates.unit_rates(since=OCTOBER[0], until=OCTOBER[1])
+    stored = list(AppealEvent.objects.order_by("pk").values_list("responded", "working_days"))
+    assert {days for _, days in stored} - {None} == {2, 3, 4}
+    AppealEvent.objects.update(responded=None, working_days=None)
+    assert rates.unit_rates(since=OCTOBER[0], until=OCTOBER[1]) != before
+    backfill(apps, None)
+    assert (
+        list(AppealEvent.objects.order_by("pk").values_list("responded", "working_days")) == stored
+    )
+    assert rates.unit_rates(since=OCTOBER[0], until=OCTOBER[1]) == before

@@ -352,6 +352,11 @@ class AppealEvent(models.Model):
     # Seconds a unit held the request before returning it: charged to that unit.
     held_seconds = models.PositiveIntegerField(null=True, blank=True)
     on_time = models.BooleanField(null=True, blank=True)
+    # A 派单 the unit answered (signed for or returned) before the deadline (响应): True, late
+    # False, not yet None. Stored when it answers, so the month's rates need no join.
+    responded = models.BooleanField(null=True, blank=True)
+    # A 办结: working days from the day received up to the day handled, counted when it closes.
+    working_days = models.PositiveSmallIntegerField(null=True, blank=True)
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -142,25 +142,8 @@ APPEAL_RATING_COLUMNS: tuple[tuple[str, Promise], ...] = (
 def _dispatches(answered: bool) -> Callable[[int], Q]:
     """Dispatches in the year; with ``answered``, only those the unit signed for or returned
     before the request's deadline (响应, as ``appeals.selectors.rates._rate_counts``)."""
-
-    def where(year: int) -> Q:
-        q = Q(at__year=year, kind="dispatched")
-        if answered:
-            event = apps.get_model("appeals", "AppealEvent")
-            q &= Q(
-                Exists(
-                    event._default_manager.filter(
-                        appeal_id=OuterRef("appeal_id"),
-                        unit_id=OuterRef("unit_id"),
-                        kind__in=["signed", "returned"],
-                        pk__gt=OuterRef("pk"),
-                        at__lte=OuterRef("appeal__deadline_at"),
-                    )
-                )
-            )
-        return q
-
-    return where
+    extra = Q(kind="dispatched", responded=True) if answered else Q(kind="dispatched")
+    return lambda year: Q(at__year=year) & extra
 
 
 def _closes(on_time: bool) -> Callable[[int], Q]:

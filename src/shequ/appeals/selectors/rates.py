@@ -9,12 +9,11 @@ ratings: a 100 % of two ratings says little, and the interval shows how little.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, cast
 
 import numpy as np
-from django.db.models import Count, Exists, OuterRef, Q
-from django.utils import timezone
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from shequ.appeals.models import (
@@ -173,18 +172,12 @@ def _rate_counts(*, since: datetime, until: datetime, by: str) -> dict[Any, dict
     解决率: ratings of the unit's handling saying "fixed"; 满意率: ratings 满意 or 基本满意.
     """
     window = Q(at__gte=since, at__lt=until)
-    answered = AppealEvent.objects.filter(
-        appeal_id=OuterRef("appeal_id"),
-        unit_id=OuterRef("unit_id"),
-        kind__in=[AppealEvent.Kind.SIGNED, AppealEvent.Kind.RETURNED],
-        pk__gt=OuterRef("pk"),
-        at__lte=OuterRef("appeal__deadline_at"),
-    )
+    # ``responded`` and ``working_days`` are stored on the events when the unit answers or
+    # closes: no join with the requests, which at 5,000,000 cost seconds a month.
     dispatches = (
         AppealEvent.objects.filter(window, kind=AppealEvent.Kind.DISPATCHED)
-        .annotate(answered=Exists(answered))
         .values(by)
-        .annotate(n=Count("pk"), ok=Count("pk", filter=Q(answered=True)))
+        .annotate(n=Count("pk"), ok=Count("pk", filter=Q(responded=True)))
         .order_by()
     )
     counts: dict[Any, dict[str, int]] = {}
@@ -257,55 +250,33 @@ def _cause_counts(
     return causes
 
 
-def _working_day_calendar(first: date, last: date) -> tuple[list[date], list[date]]:
-    """Weekday holidays and weekend make-up working days (调休) of the casework table between
-    ``first`` and ``last``; years the table lacks count weekdays only."""
-    from shequ.casework.models import Holiday
-
-    off: list[date] = []
-    work: list[date] = []
-    for day, kind in Holiday.objects.filter(day__gte=first, day__lte=last).values_list(
-        "day", "kind"
-    ):
-        if kind == "off" and day.weekday() < 5:
-            off.append(day)
-        elif kind == "work" and day.weekday() >= 5:
-            work.append(day)
-    return off, work
-
-
 def _handling_days(
     *, since: datetime, until: datetime, by: str, regroup: Callable[[Any], Any] = _same
 ) -> dict[Any, tuple[float, float]]:
     """Mean and 90th percentile of working days from intake to each 办结 in the period, per
-    group: working days after the day received up to and including the day handled."""
+    group: working days after the day received up to and including the day handled, as
+    counted when it was handled."""
     rows = list(
         AppealEvent.objects.filter(
-            at__gte=since, at__lt=until, kind=AppealEvent.Kind.CLOSED
-        ).values_list(by, "appeal__created_at", "at")
+            at__gte=since, at__lt=until, kind=AppealEvent.Kind.CLOSED, working_days__isnull=False
+        ).values_list(by, "working_days")
     )
+    rows = [(regroup(group), days) for group, days in rows if group is not None]
     if not rows:
         return {}
-    local = timezone.get_current_timezone()
-    starts = np.array([r[1].astimezone(local).date() for r in rows], dtype="datetime64[D]")
-    ends = np.array([r[2].astimezone(local).date() for r in rows], dtype="datetime64[D]")
-    off, work = _working_day_calendar(starts.min().item(), ends.max().item())
-    # busday_count counts [begin, end): shift both by a day for "after start, up to end".
-    days = np.busday_count(starts + 1, ends + 1, holidays=np.array(off, dtype="datetime64[D]"))
-    if work:
-        made_up = np.sort(np.array(work, dtype="datetime64[D]"))
-        days += np.searchsorted(made_up, ends, side="right") - np.searchsorted(
-            made_up, starts, side="right"
-        )
-    groups = np.array([regroup(r[0]) for r in rows], dtype=object)
-    result: dict[Any, tuple[float, float]] = {}
-    for group in set(groups.tolist()):
-        mine = days[groups == group]
-        result[group] = (
+    keys, inverse = np.unique(np.array([r[0] for r in rows], dtype=object), return_inverse=True)
+    # One sort, then each group's days are a contiguous slice.
+    order = np.argsort(inverse, kind="stable")
+    slices = np.split(
+        np.array([r[1] for r in rows], dtype=float)[order], np.cumsum(np.bincount(inverse))[:-1]
+    )
+    return {
+        key: (
             round(float(mine.mean()), 1),
             round(float(np.percentile(mine, 90, method="inverted_cdf")), 1),
         )
-    return result
+        for key, mine in zip(keys.tolist(), slices, strict=True)
+    }
 
 
 def _ranked(rows: list[UnitRates]) -> list[UnitRates]:

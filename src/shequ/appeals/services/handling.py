@@ -2,6 +2,7 @@
 close (办结) and the resident's rating. Each in one transaction, audited."""
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -9,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shequ.appeals.deadlines import deadline_for
+from shequ.appeals.deadlines import deadline_for, handling_days
 from shequ.appeals.models import (
     Appeal,
     AppealEvent,
@@ -120,6 +121,14 @@ def appeal_dispatch(
     return appeal
 
 
+def _mark_responded(appeal: Appeal, unit: Unit | None, now: datetime) -> None:
+    """The unit answered (签收 or 退单): its dispatches of the request still unanswered
+    count as responded to (响应) when the answer came before the deadline."""
+    AppealEvent.objects.filter(
+        appeal=appeal, unit=unit, kind=AppealEvent.Kind.DISPATCHED, responded__isnull=True
+    ).update(responded=now <= appeal.deadline_at)
+
+
 @transaction.atomic
 def appeal_sign(*, actor: User, appeal_id: int, ip: str | None = None) -> Appeal:
     """The unit signs for the request (签收). Of two at once, one wins; the other is told.
@@ -148,9 +157,11 @@ def appeal_sign(*, actor: User, appeal_id: int, ip: str | None = None) -> Appeal
         raise DomainError("not_dispatched", _("This request is not waiting to be signed for."))
     appeal.status = Appeal.Status.IN_PROGRESS
     appeal.save(update_fields=["status"])
+    now = timezone.now()
     AppealEvent.objects.create(
-        appeal=appeal, kind=AppealEvent.Kind.SIGNED, unit=appeal.unit, actor=actor
+        appeal=appeal, kind=AppealEvent.Kind.SIGNED, unit=appeal.unit, actor=actor, at=now
     )
+    _mark_responded(appeal, appeal.unit, now)
     audit_record(
         actor=actor, verb="appeal.sign", target=appeal, division_code=appeal.community_id, ip=ip
     )
@@ -203,6 +214,7 @@ def appeal_return(
         held_seconds=max(held, 0),
         at=now,
     )
+    _mark_responded(appeal, unit, now)
     bounced = (
         AppealEvent.objects.filter(appeal=appeal, kind=AppealEvent.Kind.RETURNED).count()
         >= BOUNCE_LIMIT
@@ -294,6 +306,7 @@ def appeal_close(
         actor=actor,
         text=clean[:1000],
         on_time=now <= appeal.deadline_at,
+        working_days=handling_days(appeal.created_at, now),
         at=now,
     )
     audit_record(
