@@ -127,6 +127,8 @@ def seed_requests(open_: int, total: int) -> None:
     handling events, and a rating for three in five handled ones."""
     from django.db import connection
 
+    from shequ.appeals.deadlines import holiday_exceptions, working_day_ordinals
+
     with connection.cursor() as cursor:
         cursor.execute("SELECT setseed(0.18)")
         cursor.execute(
@@ -169,20 +171,35 @@ def seed_requests(open_: int, total: int) -> None:
                 "fallback": f"c{CATEGORIES}",
             },
         )
+        # Working days as the app stores them when a request is handled: each day's count of
+        # working days (the holiday table) since the first day, so a span is a difference.
+        first, last = (NOW - timedelta(days=800)).date(), (NOW + timedelta(days=30)).date()
+        ordinals = working_day_ordinals(first, last, holiday_exceptions(first, last))
+        cursor.execute("CREATE TEMPORARY TABLE bench_calendar (day date PRIMARY KEY, n int)")
+        cursor.executemany("INSERT INTO bench_calendar VALUES (%s, %s)", list(ordinals.items()))
+        # A dispatch was answered in time when its request was signed for (3 hours in, due
+        # in 7 days).
         cursor.execute(
             """
             INSERT INTO appeals_appealevent
-              (appeal_id, kind, unit_id, actor_id, text, note, held_seconds, on_time, at)
+              (appeal_id, kind, unit_id, actor_id, text, note, held_seconds, on_time,
+               responded, working_days, at)
             SELECT a.id, k.kind, a.unit_id, NULL, '', '', NULL,
                    CASE WHEN k.kind = 'closed' THEN a.closed_at <= a.deadline_at END,
+                   CASE WHEN k.kind = 'dispatched'
+                             AND a.status NOT IN ('awaiting', 'dispatched') THEN TRUE END,
+                   CASE WHEN k.kind = 'closed' THEN GREATEST(e.n - s.n, 0) END,
                    CASE k.kind WHEN 'dispatched' THEN a.created_at + interval '1 minute'
                                WHEN 'signed' THEN a.created_at + interval '3 hours'
                                ELSE a.closed_at END
             FROM appeals_appeal a
             CROSS JOIN (VALUES ('dispatched'), ('signed'), ('closed')) AS k(kind)
+            LEFT JOIN bench_calendar s ON s.day = (a.created_at AT TIME ZONE %(tz)s)::date
+            LEFT JOIN bench_calendar e ON e.day = (a.closed_at AT TIME ZONE %(tz)s)::date
             WHERE (k.kind <> 'closed' OR a.closed_at IS NOT NULL)
               AND (k.kind <> 'signed' OR a.status NOT IN ('awaiting', 'dispatched'))
-            """
+            """,
+            {"tz": str(SHANGHAI)},
         )
         cursor.execute(
             """
@@ -370,6 +387,7 @@ def run(open_: int, total: int, with_rows: int, lookups: int, repeats: int) -> N
     bench(f"appeals_unit_rates_month_max_{size(total)}", max(times) * 1000, "ms")
     bench("appeals_unit_rates_units", len(rows), "units")
     bench("appeals_unit_rates_dispatched", sum(r.dispatched for r in rows), "requests")
+    assert all(r.responded > 0 and r.days_mean is not None for r in rows if r.closed)
     times = []
     for _ in range(repeats):
         t = time.perf_counter()
