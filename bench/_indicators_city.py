@@ -319,7 +319,9 @@ def seed_requests_sqlite(city: City, total: int) -> None:
     fast it handles and how residents rate it. Rows go in with executemany and ids of their
     own (the ORM's bulk_create spends most of its time building SQL)."""
     from django.db import connection
+    from django.utils import timezone
 
+    from shequ.appeals.deadlines import holiday_exceptions, working_day_ordinals
     from shequ.appeals.models import Category, Unit
     from shequ.places.models import Division
 
@@ -345,6 +347,16 @@ def seed_requests_sqlite(city: City, total: int) -> None:
     stamp = connection.ops.adapt_datetimefield_value
     open_states = ("awaiting", "dispatched", "in_progress", "returned")
     two_years = timedelta(days=730)
+    # Working days of a handled request as the app stores them (the holiday table).
+    local = timezone.get_current_timezone()
+    span = ((city.now - two_years).astimezone(local).date(), (city.now + timedelta(days=30)).date())
+    ordinals = working_day_ordinals(*span, holiday_exceptions(*span))
+
+    def working_days(start: datetime, end: datetime) -> int:
+        return max(
+            ordinals[end.astimezone(local).date()] - ordinals[start.astimezone(local).date()], 0
+        )
+
     with connection.cursor() as cursor:
         cursor.execute("SELECT COALESCE(MAX(id), 0) FROM appeals_appeal")
         first = cursor.fetchone()[0] + 1
@@ -391,12 +403,29 @@ def seed_requests_sqlite(city: City, total: int) -> None:
                     0,
                 )
             )
-            events.append((pk, "dispatched", unit, "", "", None, stamp(at + timedelta(minutes=1))))
+            signed = None
             if status not in ("awaiting", "dispatched"):
                 signed = at + timedelta(hours=1 + 200 * rng.random() ** 3)
-                events.append((pk, "signed", unit, "", "", None, stamp(signed)))
+            answered = None if signed is None else signed <= deadline
+            dispatched = stamp(at + timedelta(minutes=1))
+            events.append((pk, code, "dispatched", unit, "", "", None, answered, None, dispatched))
+            if signed is not None:
+                events.append((pk, code, "signed", unit, "", "", None, None, None, stamp(signed)))
             if closed is not None:
-                events.append((pk, "closed", unit, "", "", closed <= deadline, stamp(closed)))
+                events.append(
+                    (
+                        pk,
+                        code,
+                        "closed",
+                        unit,
+                        "",
+                        "",
+                        closed <= deadline,
+                        None,
+                        working_days(at, closed),
+                        stamp(closed),
+                    )
+                )
             if rated:
                 happy = rng.random() < satisfied
                 level = (
@@ -405,6 +434,7 @@ def seed_requests_sqlite(city: City, total: int) -> None:
                 ratings.append(
                     (
                         pk,
+                        code,
                         1,
                         unit,
                         level,
@@ -435,13 +465,14 @@ def _write_requests(
             appeals,
         )
         cursor.executemany(
-            "INSERT INTO appeals_appealevent (appeal_id, kind, unit_id, text, note, on_time, at)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            "INSERT INTO appeals_appealevent (appeal_id, community_id, kind, unit_id, text,"
+            " note, on_time, responded, working_days, at)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             events,
         )
         cursor.executemany(
-            "INSERT INTO appeals_appealrating (appeal_id, round, unit_id, level, fixed, comment,"
-            " cause, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            "INSERT INTO appeals_appealrating (appeal_id, community_id, round, unit_id, level,"
+            " fixed, comment, cause, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
             ratings,
         )
     for rows in (appeals, events, ratings):

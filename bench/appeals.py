@@ -182,9 +182,9 @@ def seed_requests(open_: int, total: int) -> None:
         cursor.execute(
             """
             INSERT INTO appeals_appealevent
-              (appeal_id, kind, unit_id, actor_id, text, note, held_seconds, on_time,
-               responded, working_days, at)
-            SELECT a.id, k.kind, a.unit_id, NULL, '', '', NULL,
+              (appeal_id, community_id, kind, unit_id, actor_id, text, note, held_seconds,
+               on_time, responded, working_days, at)
+            SELECT a.id, a.community_id, k.kind, a.unit_id, NULL, '', '', NULL,
                    CASE WHEN k.kind = 'closed' THEN a.closed_at <= a.deadline_at END,
                    CASE WHEN k.kind = 'dispatched'
                              AND a.status NOT IN ('awaiting', 'dispatched') THEN TRUE END,
@@ -204,8 +204,9 @@ def seed_requests(open_: int, total: int) -> None:
         cursor.execute(
             """
             INSERT INTO appeals_appealrating
-              (appeal_id, round, unit_id, level, fixed, comment, cause, created_at)
-            SELECT id, 1, unit_id,
+              (appeal_id, community_id, round, unit_id, level, fixed, comment, cause,
+               created_at)
+            SELECT id, community_id, 1, unit_id,
                    (ARRAY['satisfied', 'fairly', 'dissatisfied'])[1 + id % 3], id % 4 <> 0, '',
                    '', closed_at + interval '1 day'
             FROM appeals_appeal WHERE status = 'rated'

@@ -8,6 +8,7 @@ clock and the unit rates (三率) are computed from those raw events.
 """
 
 import hashlib
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -339,6 +340,11 @@ class AppealEvent(models.Model):
         NOTE = "note", _("Internal note")
 
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="events")
+    # The request's community, copied when the step is recorded (a request never moves): the
+    # statistics per area read the events of a period without joining every request.
+    community = models.ForeignKey(
+        Division, on_delete=models.PROTECT, related_name="+", db_index=False, editable=False
+    )
     kind = models.CharField(max_length=10, choices=Kind.choices)
     unit = models.ForeignKey(
         Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -370,6 +376,11 @@ class AppealEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appeal_id}:{self.kind}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.community_id is None:
+            self.community_id = self.appeal.community_id
+        super().save(*args, **kwargs)
 
 
 class AppealExtension(models.Model):
@@ -461,6 +472,10 @@ class AppealRating(models.Model):
     """The resident's verdict on one round of handling (满意/基本满意/不满意)."""
 
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="ratings")
+    # Copied from the request, as on its events.
+    community = models.ForeignKey(
+        Division, on_delete=models.PROTECT, related_name="+", db_index=False, editable=False
+    )
     round = models.PositiveSmallIntegerField()
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
     level = models.CharField(_("rating"), max_length=12, choices=Satisfaction.choices)
@@ -482,6 +497,11 @@ class AppealRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appeal_id}:{self.round}:{self.level}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.community_id is None:
+            self.community_id = self.appeal.community_id
+        super().save(*args, **kwargs)
 
 
 class AppealFollower(models.Model):

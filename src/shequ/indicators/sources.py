@@ -153,14 +153,14 @@ def _closes(on_time: bool) -> Callable[[int], Q]:
 
 def _appeal_events(where: Callable[[int], Q], label: Promise) -> Records:
     return Records(
-        "appeals.AppealEvent", "appeal__community_id", where, label, columns=APPEAL_EVENT_COLUMNS
+        "appeals.AppealEvent", "community_id", where, label, columns=APPEAL_EVENT_COLUMNS
     )
 
 
 def _appeal_ratings(extra: Q, label: Promise) -> Records:
     return Records(
         "appeals.AppealRating",
-        "appeal__community_id",
+        "community_id",
         _and(_year("created_at"), extra),
         label,
         columns=APPEAL_RATING_COLUMNS,

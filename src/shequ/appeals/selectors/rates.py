@@ -166,7 +166,7 @@ class UnitRates(AreaRates):
 
 def _rate_counts(*, since: datetime, until: datetime, by: str) -> dict[Any, dict[str, int]]:
     """The counts behind the rates for [since, until), grouped by ``by`` (``unit_id`` or
-    ``appeal__community_id``; the same events and ratings either way).
+    ``community_id``; the same events and ratings either way).
 
     响应率: dispatches to the unit answered by it (signed or returned) before the deadline;
     解决率: ratings of the unit's handling saying "fixed"; 满意率: ratings 满意 or 基本满意.
@@ -315,7 +315,7 @@ def unit_rates(*, since: datetime, until: datetime) -> list[UnitRates]:
 def district_rates(*, since: datetime, until: datetime) -> list[UnitRates]:
     """The same statistics per district, from the requests of its communities (every unit
     that handled them), in code order; not ranked (districts differ too much in size)."""
-    by = "appeal__community_id"
+    by = "community_id"
     sums: dict[str, dict[str, int]] = {}
     for community, counts in _rate_counts(since=since, until=until, by=by).items():
         district = sums.setdefault(_district_of(community), dict.fromkeys(RATE_FIELDS, 0))
@@ -340,4 +340,4 @@ def district_rates(*, since: datetime, until: datetime) -> list[UnitRates]:
 def community_rate_counts(*, since: datetime, until: datetime) -> dict[str, dict[str, int]]:
     """The counts behind the rates per community of the requests, for [since, until): sum
     them over communities and read the rates with ``AreaRates(**sums)`` for any area."""
-    return _rate_counts(since=since, until=until, by="appeal__community_id")
+    return _rate_counts(since=since, until=until, by="community_id")
