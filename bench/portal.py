@@ -184,6 +184,31 @@ def seed_documents(count: int) -> None:
     SearchDocument.objects.bulk_create(batch)
 
 
+def snapshot_peak_mb() -> float:
+    """The most Python memory one more freezing of every dataset holds at once (tracemalloc,
+    so timed apart): flat means it streams rows instead of holding a dataset."""
+    import tracemalloc
+
+    from shequ.portal.services import snapshot_all
+
+    tracemalloc.start()
+    try:
+        snapshot_all()
+        return tracemalloc.get_traced_memory()[1] / 1e6
+    finally:
+        tracemalloc.stop()
+
+
+def analyse_documents() -> None:
+    """PostgreSQL's statistics of the freshly written documents, as autovacuum gathers them
+    within a minute of a bulk load: without them the planner walks every match."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE portal_searchdocument")
+
+
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PHONE = {"width": 390, "height": 844}
 # Navigation start → load event, read from the page's own navigation timing (with
@@ -276,7 +301,6 @@ def only_search(documents: int) -> None:
 
     django.setup()
     from django.contrib.auth.models import AnonymousUser
-    from django.db import connection
 
     from shequ.portal.models import SearchDocument
 
@@ -286,9 +310,7 @@ def only_search(documents: int) -> None:
         started = time.perf_counter()
         seed_documents(documents)
         bench(f"portal_seed_{documents // 1000}k_documents", time.perf_counter() - started, "s")
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("VACUUM ANALYZE portal_searchdocument")
+        analyse_documents()
     # the forms a search leads to (the portal's tasks, a dozen request categories), as the
     # full run indexes them: they are ranked over all their matches, apart
     from shequ.portal.indexing import rebuild
@@ -361,6 +383,7 @@ def main() -> None:
     started = time.perf_counter()
     seed_documents(documents)
     bench(f"portal_seed_{documents // 1000}k_documents", time.perf_counter() - started, "s")
+    analyse_documents()
 
     bench_search(documents, AnonymousUser())
 
@@ -381,6 +404,7 @@ def main() -> None:
     results = snapshot_all()
     bench("portal_snapshot_all_datasets", time.perf_counter() - started, "s")
     bench("portal_snapshot_failed", sum(1 for s in results.values() if s != "complete"), "datasets")
+    bench("portal_snapshot_python_peak", snapshot_peak_mb(), "MB")
 
     from shequ.people.demo import NIJIAQIAO
 
