@@ -25,18 +25,20 @@ Figures and the targets of issue #20:
   PostgreSQL. The full run seeds 1,000,000 residents when DATABASE_URL names PostgreSQL
   (100,000 on SQLite); ``seed_demo`` streams them in batches with raw executemany, so memory
   stays flat, but each resident's phone and ID number are encrypted and blind-indexed in
-  Python: ``portal_seed_residents_rate`` (start-up included) was about 1,000 residents/s
-  with --quick on the busy shared 2-core machine, so seeding 1,000,000 takes about 15–20
-  minutes there before anything is timed.
+  Python: ``portal_seed_residents_rate`` (start-up included) was 2,000 residents/s in the
+  full run on the busy shared 2-core machine, so seeding 1,000,000 takes about 8 minutes
+  there before anything is timed (the whole run about 25).
 - ``portal_dashboard_city_ready_ms`` / ``portal_dashboard_community_ready_ms`` — the public
   dashboard of the city (``/dashboards/``) and of the demo community (倪家桥社区,
   ``/dashboards/<code>/``) in headless Chromium on a 390×844 phone, served by a live server
-  thread, after every dataset has been frozen: from navigation start to the page's load event
-  (the dashboards are server-rendered tables, no chart script to wait for), the median of
-  three loads after one warm-up load (fresh browser context each, so no HTTP cache); target
-  under 1.5 s. The peer in the same run is the same page through the test client
-  (``portal_dashboard_*_server_ms``): the browser's figure minus that is the network,
-  parsing, styles and scripts.
+  thread, after every dataset has been frozen: from navigation start to the map drawn (its
+  ``data-ready``, polled each animation frame; the load event for a page without a map;
+  ``*_load_event_ms`` beside it), the median of three loads after one warm-up load (fresh
+  browser context each, so no HTTP cache); target under 1.5 s. The peer in the same run is
+  the same page through the test client (``portal_dashboard_*_server_ms``): the browser's
+  figure minus that is the network, parsing, styles, scripts and the boundaries' fetch.
+- ``portal_snapshot_all_datasets`` (target under 60 s) and ``portal_snapshot_python_peak``
+  (tracemalloc's peak during one more freezing: flat memory).
 """
 
 import argparse
