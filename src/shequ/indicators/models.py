@@ -221,8 +221,16 @@ class Computation(models.Model):
 
 
 class Value(models.Model):
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
-    division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+")
+    # A recompute writes a row per community and computed indicator (a quarter of a million
+    # in Chengdu), so the table keeps only the indexes its reads use: the unique constraint
+    # serves "by indicator", ``ind_value_div_year`` "by unit", and who entered a value only
+    # entered values (no single-column copies of those).
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="values", db_index=False
+    )
+    division = models.ForeignKey(
+        Division, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     value = models.FloatField(_("value"), null=True, blank=True)
     source = models.CharField(_("source"), max_length=8, choices=Indicator.Source.choices)
@@ -233,7 +241,12 @@ class Value(models.Model):
     inputs = models.JSONField(_("inputs"), default=dict, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -245,7 +258,14 @@ class Value(models.Model):
                 fields=["indicator", "division", "year"], name="ind_value_once"
             ),
         ]
-        indexes = [models.Index(fields=["division", "year"], name="ind_value_div_year")]
+        indexes = [
+            models.Index(fields=["division", "year"], name="ind_value_div_year"),
+            models.Index(
+                fields=["entered_by"],
+                name="ind_value_entered_by",
+                condition=models.Q(entered_by__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.indicator_id} {self.division_id} {self.year}: {self.value}"

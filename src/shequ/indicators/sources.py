@@ -741,15 +741,27 @@ def _build() -> dict[str, Source]:
 SOURCES: dict[str, Source] = _build()
 
 
-def compute(source: Source, year: int) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
-    """{community: value} and {community: {part: count}} for every community with data."""
+# How the counts per community are asked of the database: (records, year, how) → counts.
+Counter = Callable[[Records, int, str], dict[str, float]]
+
+
+def _ask(records: Records, year: int, how: str) -> dict[str, float]:
+    return records.per_community(year, how)
+
+
+def compute(
+    source: Source, year: int, counts: Counter = _ask
+) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+    """{community: value} and {community: {part: count}} for every community with data.
+    ``counts`` asks for each part's counts (a recompute passes one that shares them between
+    indicators counting the same rows)."""
     numerator_how = "avg" if source.kind == "mean" else ("sum" if source.numerator_sum else "count")
-    numerators = source.numerator.per_community(year, numerator_how)
+    numerators = counts(source.numerator, year, numerator_how)
     values: dict[str, float] = {}
     inputs: dict[str, dict[str, float]] = {}
     if source.kind == "rate" and source.denominator is not None:
         how = "sum" if source.denominator_sum else "count"
-        denominators = source.denominator.per_community(year, how)
+        denominators = counts(source.denominator, year, how)
         for code, denominator in denominators.items():
             numerator = numerators.get(code, 0.0)
             inputs[code] = {"numerator": numerator, "denominator": denominator}
@@ -757,10 +769,10 @@ def compute(source: Source, year: int) -> tuple[dict[str, float], dict[str, dict
                 values[code] = numerator / denominator * source.scale
         return values, inputs
     if source.kind == "mean":
-        counts = source.numerator.per_community(year, "count")
+        rows = counts(source.numerator, year, "count")
         for code, mean in numerators.items():
             values[code] = mean * source.scale
-            inputs[code] = {"numerator": counts.get(code, 0.0)}
+            inputs[code] = {"numerator": rows.get(code, 0.0)}
         return values, inputs
     for code, total in numerators.items():
         values[code] = total / source.per_months if source.per_months else total
