@@ -379,6 +379,18 @@ def run(open_: int, total: int, with_rows: int, lookups: int, repeats: int) -> N
     bench(f"appeals_unit_recurrence_month_{size(total)}", (time.perf_counter() - t) * 1000, "ms")
 
     # --- the monthly rates ------------------------------------------------------------------
+    from django.db.models import Count, Q
+
+    from shequ.appeals.models import AppealEvent
+
+    plan = (
+        AppealEvent.objects.filter(at__gte=since, at__lt=until, kind="dispatched")
+        .values("unit_id")
+        .annotate(n=Count("kind"), ok=Count("kind", filter=Q(responded=True)))
+        .order_by()
+        .explain()
+    )
+    bench("appeals_rates_index_only", float("Index Only Scan" in plan), "bool")
     times = []
     for _ in range(repeats):
         t = time.perf_counter()

@@ -173,11 +173,13 @@ def _rate_counts(*, since: datetime, until: datetime, by: str) -> dict[Any, dict
     """
     window = Q(at__gte=since, at__lt=until)
     # ``responded`` and ``working_days`` are stored on the events when the unit answers or
-    # closes: no join with the requests, which at 5,000,000 cost seconds a month.
+    # closes: no join with the requests, which at 5,000,000 cost seconds a month. Rows are
+    # counted by a column of the month's index (never null), not the primary key, so
+    # PostgreSQL reads the month from the index alone.
     dispatches = (
         AppealEvent.objects.filter(window, kind=AppealEvent.Kind.DISPATCHED)
         .values(by)
-        .annotate(n=Count("pk"), ok=Count("pk", filter=Q(responded=True)))
+        .annotate(n=Count("kind"), ok=Count("kind", filter=Q(responded=True)))
         .order_by()
     )
     counts: dict[Any, dict[str, int]] = {}
@@ -192,10 +194,10 @@ def _rate_counts(*, since: datetime, until: datetime, by: str) -> dict[Any, dict
         AppealEvent.objects.filter(window, kind__in=[kinds.CLOSED, kinds.RETURNED, kinds.REOPENED])
         .values(by)
         .annotate(
-            closed=Count("pk", filter=Q(kind=kinds.CLOSED)),
-            on_time=Count("pk", filter=Q(kind=kinds.CLOSED, on_time=True)),
-            returned=Count("pk", filter=Q(kind=kinds.RETURNED)),
-            reopened=Count("pk", filter=Q(kind=kinds.REOPENED)),
+            closed=Count("kind", filter=Q(kind=kinds.CLOSED)),
+            on_time=Count("kind", filter=Q(kind=kinds.CLOSED, on_time=True)),
+            returned=Count("kind", filter=Q(kind=kinds.RETURNED)),
+            reopened=Count("kind", filter=Q(kind=kinds.REOPENED)),
         )
         .order_by()
     ):
@@ -209,9 +211,9 @@ def _rate_counts(*, since: datetime, until: datetime, by: str) -> dict[Any, dict
         AppealRating.objects.filter(created_at__gte=since, created_at__lt=until)
         .values(by)
         .annotate(
-            rated=Count("pk"),
-            resolved=Count("pk", filter=Q(fixed=True)),
-            satisfied=Count("pk", filter=~Q(level=Satisfaction.DISSATISFIED)),
+            rated=Count("created_at"),
+            resolved=Count("created_at", filter=Q(fixed=True)),
+            satisfied=Count("created_at", filter=~Q(level=Satisfaction.DISSATISFIED)),
         )
         .order_by()
     ):
@@ -242,7 +244,7 @@ def _cause_counts(
         AppealRating.objects.filter(created_at__gte=since, created_at__lt=until)
         .filter(Q(level=Satisfaction.DISSATISFIED) | Q(fixed=False))
         .values(by, "cause")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("created_at"))
         .order_by()
     ):
         mine = causes.setdefault(regroup(row[by]), {})
