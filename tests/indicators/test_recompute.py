@@ -2,8 +2,10 @@
 model give exactly what each indicator's own queries give, and a second recompute replaces
 the first."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
-from django.utils import timezone
 
 from shequ.indicators.models import Computation, Indicator, TreeVersion, Value
 from shequ.indicators.services.values import values_compute
@@ -48,7 +50,9 @@ def test_recompute_stores_what_each_indicators_own_queries_give(
         category="culture",
         status="decided",
     )
-    Resident.objects.filter(community_id=NIJIAQIAO).update(verified_at=timezone.now())
+    Resident.objects.filter(community_id=NIJIAQIAO).update(
+        verified_at=datetime(year, 6, 1, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
+    )
     make_resident(YULIN_NORTH, name="新居民")
 
     stored = values_compute(actor=committee, version_id=tree.pk, year=year)
