@@ -320,7 +320,23 @@ class AppealPhoto(models.Model):
         return self.file.name
 
 
-class AppealEvent(models.Model):
+class _OfTheRequestsCommunity(models.Model):
+    """A record of a request that carries the request's community, copied when it is saved
+    (a request never moves): the statistics per area read these alone."""
+
+    appeal: Any
+    community_id: Any
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.community_id is None:
+            self.community_id = self.appeal.community_id
+        super().save(*args, **kwargs)
+
+
+class AppealEvent(_OfTheRequestsCommunity):
     """One step in a request's life. The timeline, the clock and the rates read these."""
 
     class Kind(models.TextChoices):
@@ -382,11 +398,6 @@ class AppealEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appeal_id}:{self.kind}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.community_id is None:
-            self.community_id = self.appeal.community_id
-        super().save(*args, **kwargs)
 
 
 class AppealExtension(models.Model):
@@ -474,7 +485,7 @@ class DissatisfactionCause(models.TextChoices):
     UNIT = "unit", _("How the unit handled it")
 
 
-class AppealRating(models.Model):
+class AppealRating(_OfTheRequestsCommunity):
     """The resident's verdict on one round of handling (满意/基本满意/不满意)."""
 
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="ratings")
@@ -509,11 +520,6 @@ class AppealRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appeal_id}:{self.round}:{self.level}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.community_id is None:
-            self.community_id = self.appeal.community_id
-        super().save(*args, **kwargs)
 
 
 class AppealFollower(models.Model):

@@ -40,20 +40,21 @@ class Records:
     def for_community(self, year: int, code: str) -> QuerySet[Model]:
         return self.queryset(year).filter(**{self.community: code})
 
+    def aggregate(self, how: str, only: Q | None = None) -> Count | Sum | Avg:
+        """The count, sum or mean (``how``) of these records, of the rows ``only`` keeps."""
+        if how == "count":
+            return Count("pk", filter=only)
+        if how == "sum":
+            return Sum(self.field or "pk", filter=only)
+        return Avg(self.field or "pk", filter=only)
+
     def per_community(self, year: int, how: str) -> dict[str, float]:
         """{community code: count | sum | mean} in one grouped query."""
-        agg: Count | Sum | Avg
-        if how == "count":
-            agg = Count("pk")
-        elif how == "sum":
-            agg = Sum(self.field or "pk")
-        else:
-            agg = Avg(self.field or "pk")
         rows = (
             self.queryset(year)
             .order_by()
             .values(self.community)
-            .annotate(result=agg)
+            .annotate(result=self.aggregate(how))
             .values_list(self.community, "result")
         )
         return {code: float(value) for code, value in rows if code and value is not None}

@@ -11,7 +11,7 @@ from functools import reduce
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Avg, Count, Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -150,15 +150,10 @@ class _SharedCounts:
         queryset = members[0][1].model_class()._default_manager.all()
         if all(wheres):  # an empty Q is every row: then no filter at all
             queryset = queryset.filter(reduce(operator.or_, wheres))
-        aggregates: dict[str, Count | Sum | Avg] = {}
-        for n, ((_key, records, how), where) in enumerate(zip(members, wheres, strict=True)):
-            only = where if where else None
-            if how == "count":
-                aggregates[f"a{n}"] = Count("pk", filter=only)
-            elif how == "sum":
-                aggregates[f"a{n}"] = Sum(records.field or "pk", filter=only)
-            else:
-                aggregates[f"a{n}"] = Avg(records.field or "pk", filter=only)
+        aggregates = {
+            f"a{n}": records.aggregate(how, where if where else None)
+            for n, ((_key, records, how), where) in enumerate(zip(members, wheres, strict=True))
+        }
         rows = (
             queryset.order_by()
             .values(community)
